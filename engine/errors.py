@@ -1,0 +1,70 @@
+"""Kapula's errors: every failure below `api/` is one of these.
+
+    KapulaError                       root; `message` is plain language for a person
+     ├── DiagramError                 an uploaded BPMN/DMN file cannot run; `issues` lists why
+     ├── NotFoundError                a process key, version, case or task that does not exist
+     ├── ConflictError                a stale write or a task that is no longer ready
+     ├── InvalidDataError             data that a step cannot accept (bad JSON, wrong shape)
+     └── CaseStepError                the case's own diagram failed while running a step
+                                      (a script or condition raised, was refused, or ran too long)
+
+Adapters map these to exit codes or HTTP statuses in one table each.
+"""
+
+from __future__ import annotations
+
+from engine.model import ValidationIssue
+
+
+class KapulaError(Exception):
+    """Root of Kapula's errors."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class DiagramError(KapulaError):
+    """A diagram that cannot run. Nothing was stored."""
+
+    def __init__(self, issues: list[ValidationIssue], *, filename: str | None = None) -> None:
+        self.issues = list(issues)
+        self.filename = filename
+        where = f"{filename}: " if filename else ""
+        lines = "\n".join(f"  - {issue}" for issue in self.issues)
+        super().__init__(f"{where}the diagram cannot run ({len(self.issues)} problem(s)):\n{lines}")
+
+
+class NotFoundError(KapulaError):
+    """Something looked up by key or id does not exist."""
+
+    def __init__(self, kind: str, ident: object) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} {ident!r} was not found")
+
+
+class ConflictError(KapulaError):
+    """Someone else changed the case first, or the task is no longer ready. Nothing was changed."""
+
+    def __init__(self, message: str, *, case_id: int | None = None, task_id: str | None = None) -> None:
+        self.case_id = case_id
+        self.task_id = task_id
+        super().__init__(message)
+
+
+class InvalidDataError(KapulaError):
+    """Data that a step cannot accept. Nothing was changed."""
+
+    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None) -> None:
+        self.field_errors = dict(field_errors or {})
+        super().__init__(message)
+
+
+class CaseStepError(KapulaError):
+    """The case's diagram failed while running a step (a script or condition). Nothing was changed."""
+
+    def __init__(self, message: str, *, case_id: int | None = None, element_id: str | None = None) -> None:
+        self.case_id = case_id
+        self.element_id = element_id
+        super().__init__(message)

@@ -1,0 +1,148 @@
+"""Plain dataclasses of Kapula's domain: definitions, cases, tasks, lanes and events. Stdlib only."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    """One reason a diagram cannot run."""
+
+    message: str
+    element_id: str | None = None
+    line: int | None = None
+    file: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.line:
+            where.append(f"line {self.line}")
+        if self.element_id:
+            where.append(f"element '{self.element_id}'")
+        prefix = f"[{', '.join(where)}] " if where else ""
+        return f"{prefix}{self.message}"
+
+
+class Lifecycle(str, enum.Enum):
+    """What an event-log row records."""
+
+    CASE_STARTED = "case_started"
+    TASK_READY = "task_ready"
+    TASK_COMPLETED = "task_completed"
+    TASK_CANCELLED = "task_cancelled"
+    CASE_COMPLETED = "case_completed"
+    CASE_CANCELLED = "case_cancelled"
+
+
+class CaseStatus(str, enum.Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class ProcessVersion:
+    """One numbered version of a process key."""
+
+    key: str
+    version: int
+    name: str
+    content_hash: str
+    actors: tuple[str, ...]
+    created_at: datetime
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    """What one upload did: each executable process it holds, and whether it made a new version."""
+
+    versions: tuple[ProcessVersion, ...]
+    created: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A user task waiting for a person (or finished), as advisors see it."""
+
+    id: str
+    case_id: int
+    process_key: str
+    version: int
+    element_id: str
+    name: str
+    lane: str | None
+    state: str
+    form: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of the append-only event log."""
+
+    case_id: int
+    seq: int
+    at: datetime
+    lifecycle: Lifecycle
+    element_id: str | None = None
+    element_name: str | None = None
+    element_type: str | None = None
+    lane: str | None = None
+    user: str | None = None
+    task_id: str | None = None
+    changed: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case with what it waits for now."""
+
+    id: int
+    process_key: str
+    version: int
+    status: CaseStatus
+    started_at: datetime
+    ended_at: datetime | None
+    data: dict[str, Any]
+    ready_tasks: tuple[TaskView, ...]
+    next_timer_due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StageDuration:
+    """How long one task instance stayed open: ready → completed (or cancelled)."""
+
+    case_id: int
+    element_id: str
+    name: str | None
+    lane: str | None
+    ready_at: datetime
+    ended_at: datetime
+    outcome: Lifecycle
+
+    @property
+    def duration(self) -> timedelta:
+        return self.ended_at - self.ready_at
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """Work passing from one lane to another within a case."""
+
+    case_id: int
+    from_lane: str
+    to_lane: str
+    at: datetime
+    element_id: str
+    picked_up_at: datetime | None
+
+    @property
+    def pickup_time(self) -> timedelta | None:
+        return None if self.picked_up_at is None else self.picked_up_at - self.at
