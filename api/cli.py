@@ -1,0 +1,251 @@
+"""The `kapula` command line: a thin adapter over engine.services."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.bootstrap import open_kapula
+from engine.errors import CaseStepError, ConflictError, DiagramError, InvalidDataError, KapulaError, NotFoundError
+from engine.history import handoffs, lead_time, stage_durations
+from engine.services import Kapula
+
+# One table from Kapula errors to exit codes (usage errors are click's 2)
+EXIT_CODES: dict[type[KapulaError], int] = {
+    DiagramError: 3,
+    NotFoundError: 4,
+    ConflictError: 5,
+    InvalidDataError: 6,
+    CaseStepError: 7,
+}
+
+
+def _exit_code(exc: KapulaError) -> int:
+    for kind, code in EXIT_CODES.items():
+        if isinstance(exc, kind):
+            return code
+    return 1
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, enums and datetimes as JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _parse_data(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc.msg} at column {exc.colno}", param_hint="--data") from exc
+    if not isinstance(data, dict):
+        raise click.BadParameter('must be a JSON object, e.g. {"segment": "founder"}', param_hint="--data")
+    return data
+
+
+class Context:
+    def __init__(self, database: str | None) -> None:
+        self.database = database
+        self._kapula: Kapula | None = None
+
+    @property
+    def kapula(self) -> Kapula:
+        if self._kapula is None:
+            self._kapula = open_kapula(self.database)
+        return self._kapula
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def run(as_json: bool, action: Callable[[], Any], show: Callable[[Any], None]) -> None:
+    """Run one command: errors become a readable message and an exit code; output is text or JSON."""
+    try:
+        result = action()
+    except KapulaError as exc:
+        if as_json:
+            click.echo(json.dumps({"error": type(exc).__name__, "message": exc.message, **_error_details(exc)}))
+        else:
+            click.echo(f"error: {exc.message}", err=True)
+        sys.exit(_exit_code(exc))
+    if as_json:
+        click.echo(json.dumps(_plain(result), ensure_ascii=False, indent=2))
+    else:
+        show(result)
+
+
+def _error_details(exc: KapulaError) -> dict[str, Any]:
+    if isinstance(exc, DiagramError):
+        return {"issues": _plain(exc.issues)}
+    if isinstance(exc, InvalidDataError):
+        return {"field_errors": exc.field_errors}
+    return {}
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database", envvar="KAPULA_DATABASE_URL", help="Database URL (default: sqlite:///kapula.db).")
+@click.pass_context
+def main(ctx: click.Context, database: str | None) -> None:
+    """Kapula: run swimlane BPMN processes as live cases and see every handoff."""
+    ctx.obj = Context(database)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_ctx
+def load(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Deploy BPMN (and DMN) FILES as new versions of their processes."""
+
+    def show(result: Any) -> None:
+        for version, created in zip(result.versions, result.created, strict=True):
+            what = "new version" if created else "unchanged"
+            click.echo(f"{version.key} v{version.version} ({what}): {version.name} — lanes: {', '.join(version.actors)}")
+
+    run(as_json, lambda: ctx.kapula.deploy([(f.name, f.read_bytes()) for f in files]), show)
+
+
+@main.command()
+@json_option
+@pass_ctx
+def processes(ctx: Context, as_json: bool) -> None:
+    """List the deployed processes (latest version of each)."""
+
+    def show(result: Any) -> None:
+        if not result:
+            click.echo("no processes deployed; use `kapula load FILE.bpmn`")
+        for p in result:
+            click.echo(f"{p.key:30} v{p.version:<3} {p.name}  [{', '.join(p.actors)}]")
+
+    run(as_json, ctx.kapula.processes, show)
+
+
+@main.command()
+@click.argument("key")
+@click.option("--data", help="Initial case data as a JSON object.")
+@click.option("--user", help="Who starts the case.")
+@json_option
+@pass_ctx
+def start(ctx: Context, key: str, data: str | None, user: str | None, as_json: bool) -> None:
+    """Start a case of process KEY (its latest version)."""
+    parsed = _parse_data(data)
+    run(as_json, lambda: ctx.kapula.start_case(key, parsed, user=user), _show_case)
+
+
+@main.command()
+@click.option("--lane", help="Only tasks of this lane.")
+@click.option("--case", "case_id", type=int, help="Only tasks of this case.")
+@click.option("--process", "process_key", help="Only tasks of this process key.")
+@json_option
+@pass_ctx
+def tasks(ctx: Context, lane: str | None, case_id: int | None, process_key: str | None, as_json: bool) -> None:
+    """List ready user tasks."""
+
+    def show(result: Any) -> None:
+        if not result:
+            click.echo("no ready tasks")
+        for t in result:
+            click.echo(f"{t.id}  case {t.case_id:<5} {t.lane or '-':20} {t.name}  ({t.process_key} v{t.version})")
+
+    run(as_json, lambda: ctx.kapula.ready_tasks(lane=lane, case_id=case_id, process_key=process_key), show)
+
+
+@main.command()
+@click.argument("task_id")
+@click.option("--data", help="The task's form data as a JSON object.")
+@click.option("--user", help="Who completes the task.")
+@json_option
+@pass_ctx
+def complete(ctx: Context, task_id: str, data: str | None, user: str | None, as_json: bool) -> None:
+    """Complete the ready user task TASK_ID; the case runs on until it waits."""
+    parsed = _parse_data(data)
+    run(as_json, lambda: ctx.kapula.complete_task(task_id, parsed, user=user), _show_case)
+
+
+@main.command()
+@click.argument("case_id", type=int)
+@click.option("--user", help="Who cancels the case.")
+@json_option
+@pass_ctx
+def cancel(ctx: Context, case_id: int, user: str | None, as_json: bool) -> None:
+    """Cancel the running case CASE_ID."""
+    run(as_json, lambda: ctx.kapula.cancel_case(case_id, user=user), _show_case)
+
+
+@main.command()
+@click.argument("case_id", type=int)
+@json_option
+@pass_ctx
+def history(ctx: Context, case_id: int, as_json: bool) -> None:
+    """Show a case's timeline: each step with its lane, stage durations and handoffs."""
+
+    def action() -> dict[str, Any]:
+        events = ctx.kapula.history(case_id)
+        return {
+            "events": events,
+            "stages": stage_durations(events),
+            "handoffs": handoffs(events),
+            "lead_time": lead_time(events),
+        }
+
+    run(as_json, action, _show_history)
+
+
+@main.command()
+@json_option
+@pass_ctx
+def tick(ctx: Context, as_json: bool) -> None:
+    """Fire the timers that are due now."""
+    run(as_json, lambda: {"cases_moved": ctx.kapula.fire_due_timers()}, lambda r: click.echo(f"{r['cases_moved']} case(s) moved by due timers"))
+
+
+def _show_case(case: Any) -> None:
+    click.echo(f"case {case.id} of {case.process_key} v{case.version}: {case.status.value}")
+    for t in case.ready_tasks:
+        click.echo(f"  waits for {t.lane or '-'}: {t.name}  (task {t.id})")
+    if case.next_timer_due:
+        click.echo(f"  next timer due {case.next_timer_due.isoformat()}")
+
+
+def _show_history(result: dict[str, Any]) -> None:
+    for e in result["events"]:
+        what = e.lifecycle.value.replace("_", " ")
+        element = f" {e.element_name or e.element_id}" if e.element_id else ""
+        lane = f" [{e.lane}]" if e.lane else ""
+        by = f" by {e.user}" if e.user else ""
+        click.echo(f"{e.seq:>4} {e.at:%Y-%m-%d %H:%M}  {what}{element}{lane}{by}")
+    if result["handoffs"]:
+        click.echo("handoffs:")
+        for h in result["handoffs"]:
+            picked = f", picked up after {h.pickup_time}" if h.pickup_time is not None else ", not picked up yet"
+            click.echo(f"  {h.at:%Y-%m-%d %H:%M}  {h.from_lane} -> {h.to_lane} ({h.element_id}{picked})")
+    if result["stages"]:
+        click.echo("stages:")
+        for s in result["stages"]:
+            click.echo(f"  {s.name or s.element_id:30} [{s.lane or '-'}] {s.duration}")
+    if result["lead_time"] is not None:
+        click.echo(f"lead time: {result['lead_time']}")

@@ -1,0 +1,258 @@
+"""Loading a case for a step and writing what the step changed, with the row-version check."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from engine.definitions import DeployedVersion, VersionCache
+from engine.errors import ConflictError, NotFoundError
+from engine.model import CaseStatus, Lifecycle
+from engine.persistence.cache import VersionedCache
+from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
+from engine.runtime.case_state import (
+    LiveCase,
+    Transition,
+    begin_step,
+    collect_changes,
+    new_live_case,
+    restore_live_case,
+)
+from engine.runtime.timers import parse_due
+
+_LIFECYCLE = {"ready": Lifecycle.TASK_READY, "completed": Lifecycle.TASK_COMPLETED, "cancelled": Lifecycle.TASK_CANCELLED}
+
+
+@dataclass
+class StepContext:
+    """One step's working set: the case row as read, its live workflow and its version."""
+
+    case: CaseRecord
+    deployed: DeployedVersion
+    live: LiveCase
+    since: float
+    read_version: int
+    acting: tuple[UUID, str | None] | None = None
+    new_version: int = field(default=0)
+
+    def workflow_start(self, data: dict[str, Any]) -> None:
+        start = self.live.workflow.get_next_task(state=TaskState.READY, spec_name="Start")
+        if start is not None:
+            start.data.update(data)
+        self.live.workflow.do_engine_steps()
+
+    def find_ready_user_task(self, task_id: str) -> Task:
+        try:
+            task = self.live.workflow.get_task_from_id(UUID(task_id))
+        except Exception:  # SpiffWorkflow raises TaskNotFoundException or KeyError by version
+            task = None
+        if task is None:
+            raise NotFoundError("task", task_id)
+        if not (task.task_spec.manual and task.has_state(TaskState.READY)):
+            raise ConflictError(
+                f"task {task_id} ('{task.task_spec.bpmn_name or task.task_spec.bpmn_id}') is not ready "
+                f"(it is {TaskState.get_name(task.state)}); it was probably completed by someone else",
+                case_id=self.case.id,
+                task_id=task_id,
+            )
+        return task
+
+
+class CaseStore:
+    """Reads cases for steps (through the cache) and writes each step's changes."""
+
+    def __init__(self, versions: VersionCache, script_engine: Any) -> None:
+        self._versions = versions
+        self._script_engine = script_engine
+        self._cache: VersionedCache[LiveCase] = VersionedCache()
+
+    @property
+    def cache(self) -> VersionedCache[LiveCase]:
+        return self._cache
+
+    def create(self, session: Session, deployed: DeployedVersion, *, now: datetime) -> StepContext:
+        record = CaseRecord(
+            process_version_id=deployed.id,
+            process_key=deployed.key,
+            status=CaseStatus.RUNNING.value,
+            started_at=now,
+            row_version=1,
+            last_event_seq=0,
+            next_ordinal=0,
+            header_json="{}",
+            data_json="{}",
+        )
+        session.add(record)
+        session.flush()
+        since = begin_step()
+        live = new_live_case(deployed.bundle, self._script_engine)
+        return StepContext(record, deployed, live, since, read_version=1)
+
+    def load(self, session: Session, case_id: int) -> StepContext:
+        record = session.get(CaseRecord, case_id)
+        if record is None:
+            raise NotFoundError("case", case_id)
+        if record.status != CaseStatus.RUNNING.value:
+            raise ConflictError(f"case {case_id} is {record.status}; it takes no more steps", case_id=case_id)
+        deployed = self._versions.get(session, record.process_version_id)
+        live = self._cache.take(case_id, record.row_version)
+        if live is None:
+            rows = session.execute(
+                select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
+                .where(CaseTaskRecord.case_id == case_id)
+                .order_by(CaseTaskRecord.ordinal)
+            ).all()
+            live = restore_live_case(deployed.bundle, record.header_json, [tuple(r) for r in rows], self._script_engine)
+        return StepContext(record, deployed, live, begin_step(), read_version=record.row_version)
+
+    def save(
+        self,
+        session: Session,
+        ctx: StepContext,
+        *,
+        now: datetime,
+        user: str | None,
+        first_event: Lifecycle | None = None,
+        last_event: Lifecycle | None = None,
+        start_data: dict[str, Any] | None = None,
+    ) -> None:
+        """Write the step: case row first (the version check takes the row's lock), then tasks and events."""
+        workflow = ctx.live.workflow
+        changes = collect_changes(ctx.live, ctx.since)
+        completed = workflow.completed and last_event is None
+        status = CaseStatus.CANCELLED if last_event == Lifecycle.CASE_CANCELLED else (
+            CaseStatus.COMPLETED if completed else CaseStatus.RUNNING
+        )
+        events = self._events(ctx, changes.transitions, now=now, user=user)
+        if first_event is not None:
+            events.insert(0, _event(first_event, now=now, user=user, changed=start_data or {}))
+        if status is CaseStatus.COMPLETED:
+            events.append(_event(Lifecycle.CASE_COMPLETED, now=now, user=None))
+        elif last_event is not None:
+            events.append(_event(last_event, now=now, user=user))
+        seq = ctx.case.last_event_seq
+        for row in events:
+            seq += 1
+            row["seq"] = seq
+            row["case_id"] = ctx.case.id
+        ctx.new_version = ctx.read_version + 1
+        result = session.execute(
+            update(CaseRecord)
+            .where(CaseRecord.id == ctx.case.id, CaseRecord.row_version == ctx.read_version)
+            .values(
+                row_version=ctx.new_version,
+                header_json=changes.header,
+                data_json=json.dumps(_case_data(workflow), default=str),
+                status=status.value,
+                ended_at=now if status is not CaseStatus.RUNNING else None,
+                last_event_seq=seq,
+                next_ordinal=changes.next_ordinal,
+                next_timer_due=_next_due(workflow) if status is CaseStatus.RUNNING else None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            self._cache.discard(ctx.case.id)
+            raise ConflictError(
+                f"case {ctx.case.id} was changed by someone else while this step ran; nothing was saved, reload and try again",
+                case_id=ctx.case.id,
+            )
+        self._write_tasks(session, ctx, changes.upserts, changes.deleted)
+        if events:
+            session.execute(insert(EventRecord), events)
+
+    def remember(self, ctx: StepContext) -> None:
+        """After a commit: keep the live workflow for the next step, tagged with the version written."""
+        if ctx.live.workflow.completed:
+            self._cache.discard(ctx.case.id)
+        else:
+            self._cache.put(ctx.case.id, ctx.new_version, ctx.live)
+
+    def _write_tasks(self, session: Session, ctx: StepContext, upserts: list[Any], deleted: list[str]) -> None:
+        case_id = ctx.case.id
+        if deleted:
+            session.execute(delete(CaseTaskRecord).where(CaseTaskRecord.case_id == case_id, CaseTaskRecord.task_id.in_(deleted)))
+        fresh, changed = [], []
+        for r in upserts:
+            values = {
+                "case_id": case_id,
+                "task_id": r.task_id,
+                "workflow_id": r.workflow_id,
+                "ordinal": r.ordinal,
+                "state": r.state,
+                "manual": r.manual,
+                "element_id": r.element_id,
+                "lane": self._lane(ctx, r.element_id),
+                "body": r.body,
+            }
+            (fresh if r.is_new else changed).append(values)
+        if fresh:
+            session.execute(insert(CaseTaskRecord), fresh)
+        for values in changed:
+            session.execute(
+                update(CaseTaskRecord)
+                .where(CaseTaskRecord.case_id == case_id, CaseTaskRecord.task_id == values["task_id"])
+                .values(state=values["state"], body=values["body"], lane=values["lane"])
+                .execution_options(synchronize_session=False)
+            )
+
+    def _lane(self, ctx: StepContext, element_id: str | None) -> str | None:
+        info = ctx.deployed.elements.get(element_id or "")
+        return info.actor if info else None
+
+    def _events(self, ctx: StepContext, transitions: list[Transition], *, now: datetime, user: str | None) -> list[dict[str, Any]]:
+        rows = []
+        for tr in transitions:
+            spec = tr.task.task_spec
+            info = ctx.deployed.elements.get(spec.bpmn_id)
+            acted = ctx.acting is not None and ctx.acting[0] == tr.task.id
+            rows.append(
+                {
+                    "at": now,
+                    "lifecycle": _LIFECYCLE[tr.kind].value,
+                    "element_id": spec.bpmn_id,
+                    "element_name": (info.name if info else None) or spec.bpmn_name,
+                    "element_type": (info.type if info else None) or type(spec).__name__,
+                    "lane": info.actor if info else None,
+                    "user_name": user if acted else None,
+                    "task_id": str(tr.task.id),
+                    "changed_json": json.dumps(tr.changed, default=str),
+                }
+            )
+        return rows
+
+
+def _event(lifecycle: Lifecycle, *, now: datetime, user: str | None, changed: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "at": now,
+        "lifecycle": lifecycle.value,
+        "element_id": None,
+        "element_name": None,
+        "element_type": None,
+        "lane": None,
+        "user_name": user,
+        "task_id": None,
+        "changed_json": json.dumps(changed or {}, default=str),
+    }
+
+
+def _case_data(workflow: Any) -> dict[str, Any]:
+    """The data a person sees for the case: the last completed task's data, or the final data."""
+    source = workflow.last_task.data if workflow.last_task is not None else {}
+    if workflow.completed and workflow.data:
+        source = {**source, **workflow.data}
+    return {k: v for k, v in source.items() if k != "data_objects" and not callable(v)}
+
+
+def _next_due(workflow: Any) -> datetime | None:
+    dues = [parse_due(e.value) for e in workflow.waiting_events() if "Timer" in e.event_type]
+    dues = [d for d in dues if d is not None]
+    return min(dues) if dues else None

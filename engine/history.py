@@ -1,0 +1,85 @@
+"""What the event log says about a case: stage durations, lead time and handoffs between lanes."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from engine.model import Event, Handoff, Lifecycle, StageDuration
+from engine.persistence.tables import EventRecord
+
+# Gateways only route: the lane they are drawn in does not hold the work
+_ROUTING_TYPES = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway")
+
+
+def to_event(record: EventRecord) -> Event:
+    return Event(
+        case_id=record.case_id,
+        seq=record.seq,
+        at=record.at,
+        lifecycle=Lifecycle(record.lifecycle),
+        element_id=record.element_id,
+        element_name=record.element_name,
+        element_type=record.element_type,
+        lane=record.lane,
+        user=record.user_name,
+        task_id=record.task_id,
+        changed=json.loads(record.changed_json or "{}"),
+    )
+
+
+def stage_durations(events: list[Event]) -> list[StageDuration]:
+    """Each element instance's time from ready to completed (or cancelled), in the order they ended."""
+    opened: dict[str, Event] = {}
+    out = []
+    for event in events:
+        if event.task_id is None:
+            continue
+        if event.lifecycle is Lifecycle.TASK_READY:
+            opened[event.task_id] = event
+        elif event.lifecycle in (Lifecycle.TASK_COMPLETED, Lifecycle.TASK_CANCELLED) and event.task_id in opened:
+            start = opened.pop(event.task_id)
+            out.append(
+                StageDuration(
+                    case_id=event.case_id,
+                    element_id=event.element_id or "",
+                    name=event.element_name,
+                    lane=event.lane,
+                    ready_at=start.at,
+                    ended_at=event.at,
+                    outcome=event.lifecycle,
+                )
+            )
+    return out
+
+
+def lead_time(events: list[Event]) -> timedelta | None:
+    """From case started to case completed or cancelled; None while the case runs."""
+    started = next((e.at for e in events if e.lifecycle is Lifecycle.CASE_STARTED), None)
+    ended = next((e.at for e in events if e.lifecycle in (Lifecycle.CASE_COMPLETED, Lifecycle.CASE_CANCELLED)), None)
+    return None if started is None or ended is None else ended - started
+
+
+def handoffs(events: list[Event]) -> list[Handoff]:
+    """Work passing from one lane to another.
+
+    A handoff happens when an element becomes ready in a lane other than the lane of the element
+    completed last (gateways excluded: they route, they hold no work). Its time is when the
+    receiving element became ready; it is picked up when that element is completed.
+    """
+    last_lane: str | None = None
+    pending: dict[str, int] = {}
+    out: list[Handoff] = []
+    for event in events:
+        if event.lane is None or event.element_type in _ROUTING_TYPES:
+            continue
+        if event.lifecycle is Lifecycle.TASK_READY and last_lane is not None and event.lane != last_lane:
+            pending[event.task_id or ""] = len(out)
+            out.append(Handoff(event.case_id, last_lane, event.lane, event.at, event.element_id or "", None))
+        elif event.lifecycle is Lifecycle.TASK_COMPLETED:
+            index = pending.pop(event.task_id or "", None)
+            if index is not None:
+                h = out[index]
+                out[index] = Handoff(h.case_id, h.from_lane, h.to_lane, h.at, h.element_id, event.at)
+            last_lane = event.lane
+    return out

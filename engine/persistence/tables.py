@@ -1,0 +1,124 @@
+"""The tables. Each process version's spec is stored once; a case stores a small header and one
+row per SpiffWorkflow task, so a step writes only the tasks it changed, never the whole history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Kapula stores only aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ProcessVersionRecord(Base):
+    """One numbered version of a process key, with its parsed spec serialised once."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_process_version_key_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(500))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    dialect: Mapped[str] = mapped_column(String(20))
+    spec_json: Mapped[str] = mapped_column(Text)
+    actors_json: Mapped[str] = mapped_column(Text)
+    elements_json: Mapped[str] = mapped_column(Text)
+    source_json: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseRecord(Base):
+    """A running or finished case. `row_version` is the optimistic lock every step checks."""
+
+    __tablename__ = "case"
+    __table_args__ = (Index("ix_case_next_timer_due", "next_timer_due"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(255), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    last_event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    next_ordinal: Mapped[int] = mapped_column(Integer, default=0)
+    next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    header_json: Mapped[str] = mapped_column(Text)
+    data_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class CaseTaskRecord(Base):
+    """One SpiffWorkflow task of a case. Rewritten only when the task changes."""
+
+    __tablename__ = "case_task"
+    __table_args__ = (Index("ix_case_task_open", "state", "manual"), Index("ix_case_task_task_id", "task_id"))
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # "" for the case's own process, else the id of the task that runs the subprocess
+    workflow_id: Mapped[str] = mapped_column(String(36), default="")
+    ordinal: Mapped[int] = mapped_column(Integer)
+    state: Mapped[int] = mapped_column(Integer)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    element_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    lane: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class EventRecord(Base):
+    """The append-only event log. Nothing updates or deletes these rows."""
+
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_event_case_seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    lifecycle: Mapped[str] = mapped_column(String(30))
+    element_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    element_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    element_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lane: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    user_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    changed_json: Mapped[str] = mapped_column(Text, default="{}")

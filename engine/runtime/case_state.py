@@ -1,0 +1,282 @@
+"""Saving and restoring a case's SpiffWorkflow state in pieces: a version's spec once, a small
+case header, and one body per task, so that a step writes only the tasks it touched.
+
+The pieces are exactly what SpiffWorkflow's own `BpmnWorkflowConverter.to_dict` would produce,
+minus the spec (stored once per version) and split per task; restoring reassembles them through
+the same registry, so SpiffWorkflow's serializer migrations and data conversions still apply.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from engine.runtime.workflow import KapulaWorkflow
+
+TOP = ""  # workflow_id of the case's own process; subprocesses use their parent task's id
+_LOG_KEY = "kapula_logged"  # internal_data flag: which lifecycle events were already logged
+
+
+@dataclass
+class SpecBundle:
+    """A process version's parsed spec, restored once and shared by all of its cases."""
+
+    dialect: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    serializer: BpmnWorkflowSerializer
+
+
+def spec_to_json(serializer: BpmnWorkflowSerializer, spec: Any, subprocess_specs: dict[str, Any]) -> str:
+    registry = serializer.registry
+    return json.dumps(
+        {
+            "spec": registry.convert(spec),
+            "subprocess_specs": {name: registry.convert(s) for name, s in subprocess_specs.items()},
+        }
+    )
+
+
+def spec_from_json(dialect: str, serializer: BpmnWorkflowSerializer, text: str) -> SpecBundle:
+    dct = json.loads(text)
+    registry = serializer.registry
+    subprocess_specs = {name: registry.restore(s) for name, s in dct["subprocess_specs"].items()}
+    return SpecBundle(dialect, registry.restore(dct["spec"]), subprocess_specs, serializer)
+
+
+@dataclass
+class TaskRow:
+    """One task as stored."""
+
+    task_id: str
+    workflow_id: str
+    ordinal: int
+    state: int
+    manual: bool
+    element_id: str | None
+    body: str
+    is_new: bool
+
+
+@dataclass
+class Transition:
+    """A lifecycle change of one BPMN element instance seen in a step."""
+
+    kind: str  # "ready" | "completed" | "cancelled"
+    task: Task
+    changed: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StepChanges:
+    header: str
+    upserts: list[TaskRow]
+    deleted: list[str]
+    transitions: list[Transition]
+    next_ordinal: int
+
+
+@dataclass
+class LiveCase:
+    """A deserialised case kept between steps, with what is needed to write only its changes."""
+
+    workflow: KapulaWorkflow
+    bundle: SpecBundle
+    ordinals: dict[UUID, int]
+    next_ordinal: int
+
+
+def new_live_case(bundle: SpecBundle, script_engine: Any) -> LiveCase:
+    workflow = KapulaWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=script_engine)
+    workflow.sync_open_tasks()
+    return LiveCase(workflow, bundle, {}, 0)
+
+
+def all_tasks(workflow: KapulaWorkflow) -> list[tuple[str, Task]]:
+    pairs = [(TOP, t) for t in workflow.tasks.values()]
+    for sp_id, sp in workflow.subprocesses.items():
+        pairs.extend((str(sp_id), t) for t in sp.tasks.values())
+    return pairs
+
+
+def _candidate_tasks(workflow: KapulaWorkflow, removed_open: list[UUID]) -> list[tuple[str, Task]]:
+    """Tasks that may have changed in the step: the open ones, those created, and subprocesses' tasks."""
+    seen: set[UUID] = set()
+    pairs: list[tuple[str, Task]] = []
+    for task in [workflow.tasks[i] for i in workflow._open_ids if i in workflow.tasks] + workflow.new_tasks():
+        if task.id not in seen:
+            seen.add(task.id)
+            pairs.append((TOP, task))
+    for sp_id, sp in workflow.subprocesses.items():
+        # subprocesses are small and short-lived; look at all their tasks
+        pairs.extend((str(sp_id), t) for t in sp.tasks.values())
+    return pairs
+
+
+def begin_step() -> float:
+    """Mark the start of a step; SpiffWorkflow stamps state changes with time.time()."""
+    return time.time()
+
+
+def collect_changes(live: LiveCase, since: float) -> StepChanges:
+    """Everything a step changed: task rows to write, rows to delete, lifecycle transitions."""
+    workflow = live.workflow
+    registry = live.bundle.serializer.registry
+    candidates = _candidate_tasks(workflow, [])
+    current_sub_ids = {t.id for wf_id, t in candidates if wf_id != TOP}
+    fresh, removed_top = workflow.advance_index()
+    removed = [i for i in removed_top if i in live.ordinals]
+    removed += [i for i in live.ordinals if i not in workflow.tasks and i not in current_sub_ids and i not in removed]
+    upserts: list[TaskRow] = []
+    transitions: list[Transition] = []
+    for wf_id, task in candidates:
+        is_new = task.id not in live.ordinals
+        if not is_new and task.last_state_change < since and not task.has_state(TaskState.DEFINITE_MASK):
+            continue
+        transitions.extend(_transitions(task, registry))
+        if is_new:
+            live.ordinals[task.id] = live.next_ordinal
+            live.next_ordinal += 1
+        upserts.append(_row(wf_id, task, live.ordinals[task.id], registry, is_new))
+    for task_id in removed:
+        live.ordinals.pop(task_id, None)
+    transitions.sort(key=lambda tr: tr.task.last_state_change)
+    return StepChanges(
+        header=json.dumps(_header(workflow, registry)),
+        upserts=upserts,
+        deleted=[str(i) for i in removed],
+        transitions=transitions,
+        next_ordinal=live.next_ordinal,
+    )
+
+
+def _row(wf_id: str, task: Task, ordinal: int, registry: Any, is_new: bool) -> TaskRow:
+    return TaskRow(
+        task_id=str(task.id),
+        workflow_id=wf_id,
+        ordinal=ordinal,
+        state=task.state,
+        manual=bool(task.task_spec.manual),
+        element_id=getattr(task.task_spec, "bpmn_id", None),
+        body=json.dumps(registry.convert(task)),
+        is_new=is_new,
+    )
+
+
+def _transitions(task: Task, registry: Any) -> list[Transition]:
+    """Lifecycle events of one task not yet logged, flagged in its internal data so none repeats."""
+    if getattr(task.task_spec, "bpmn_id", None) is None:
+        return []  # SpiffWorkflow's own helper tasks (Root, Start, End, joins) are not BPMN elements
+    logged = task.internal_data.setdefault(_LOG_KEY, "")
+    out: list[Transition] = []
+    opened = task.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.FINISHED_MASK)
+    if opened and "r" not in logged and not task.has_state(TaskState.CANCELLED):
+        out.append(Transition("ready", task))
+        logged += "r"
+    if task.has_state(TaskState.COMPLETED) and "c" not in logged:
+        out.append(Transition("completed", task, _changed_data(task)))
+        logged += "c"
+    elif task.has_state(TaskState.CANCELLED) and "r" in logged and "x" not in logged:
+        out.append(Transition("cancelled", task))
+        logged += "x"
+    task.internal_data[_LOG_KEY] = logged
+    return out
+
+
+def _changed_data(task: Task) -> dict[str, Any]:
+    if task.parent is None:
+        return {}
+    before = task.parent.data
+    return {k: v for k, v in task.data.items() if k not in before or before[k] != v}
+
+
+def _workflow_fields(workflow: Any, registry: Any) -> dict[str, Any]:
+    return {
+        "data": registry.convert(registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "root": str(workflow.task_tree.id),
+    }
+
+
+def _header(workflow: KapulaWorkflow, registry: Any) -> dict[str, Any]:
+    header = _workflow_fields(workflow, registry)
+    header["bpmn_events"] = registry.convert(workflow.bpmn_events)
+    header["subprocesses"] = {}
+    for sp_id, sp in workflow.subprocesses.items():
+        fields = _workflow_fields(sp, registry)
+        fields["parent_task_id"] = str(sp.parent_task_id)
+        fields["spec"] = sp.spec.name
+        header["subprocesses"][str(sp_id)] = fields
+    header["serializer_version"] = live_serializer_version()
+    return header
+
+
+def live_serializer_version() -> str:
+    from SpiffWorkflow.bpmn.serializer.workflow import VERSION
+
+    return VERSION
+
+
+def restore_live_case(bundle: SpecBundle, header_text: str, rows: list[tuple[str, str, int, str]], script_engine: Any) -> LiveCase:
+    """Rebuild a case from its header and its task rows (task_id, workflow_id, ordinal, body), in ordinal order."""
+    header = json.loads(header_text)
+    by_workflow: dict[str, dict[str, Any]] = {}
+    ordinals: dict[UUID, int] = {}
+    for task_id, wf_id, ordinal, body in rows:
+        by_workflow.setdefault(wf_id, {})[task_id] = json.loads(body)
+        ordinals[UUID(task_id)] = ordinal
+    dct = dict(header)
+    dct["tasks"] = by_workflow.get(TOP, {})
+    dct["subprocesses"] = {
+        sp_id: dict(fields, tasks=by_workflow.get(sp_id, {})) for sp_id, fields in header["subprocesses"].items()
+    }
+    workflow = _from_dict(bundle, dct)
+    workflow.script_engine = script_engine  # the serializer keeps no script engine; never fall back to exec/eval
+    workflow.sync_open_tasks()
+    next_ordinal = max(ordinals.values(), default=-1) + 1
+    return LiveCase(workflow, bundle, ordinals, next_ordinal)
+
+
+def _from_dict(bundle: SpecBundle, dct: dict[str, Any]) -> KapulaWorkflow:
+    """BpmnWorkflowConverter.from_dict, with the version's already restored spec instead of a copy per case."""
+    registry = bundle.serializer.registry
+    workflow = KapulaWorkflow(bundle.spec, bundle.subprocess_specs, deserializing=True)
+    wf_converter = _workflow_converter(registry)
+    workflow.tasks = wf_converter.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+    wf_converter.set_default_attributes(workflow, dct)
+    wf_converter.subprocesses_from_dict(dct["subprocesses"], workflow)
+    workflow.bpmn_events = registry.restore(dct.get("bpmn_events", []))
+    return workflow
+
+
+def _workflow_converter(registry: Any) -> Any:
+    # the registry keeps converters only as partial(_obj_from_dict, converter.from_dict)
+    return registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
+
+
+def full_state(workflow: KapulaWorkflow, registry: Any) -> dict[str, Any]:
+    """What SpiffWorkflow's own serializer would save of the workflow, spec left out (for checks and export)."""
+    dct: dict[str, Any] = _workflow_converter(registry).to_dict(workflow)
+    dct.pop("spec", None)
+    dct.pop("subprocess_specs", None)
+    return dct
+
+
+def open_user_tasks(workflow: KapulaWorkflow) -> list[Task]:
+    return [t for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+
+def subprocess_of(workflow: KapulaWorkflow, task: Task) -> BpmnSubWorkflow | None:
+    return workflow.subprocesses.get(task.id)

@@ -1,0 +1,269 @@
+"""The service layer: one method per use case, each in one transaction.
+
+Each step (start, complete, cancel, fire timers) loads the case (from the in-memory cache when its
+row version still matches), runs SpiffWorkflow until the case waits, then writes the changed task
+rows, the new event rows and the case row in one transaction. The case row's update checks the
+row version it read, so of two concurrent steps on one case one commits and the other gets a
+ConflictError and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine import history
+from engine.case_store import CaseStore, StepContext
+from engine.clock import Clock
+from engine.definitions import (
+    VersionCache,
+    content_hash,
+    latest_version_record,
+    list_latest,
+    store_version,
+    to_public,
+)
+from engine.errors import CaseStepError, ConflictError, InvalidDataError, NotFoundError
+from engine.model import CaseStatus, CaseView, DeployResult, Event, Handoff, Lifecycle, ProcessVersion, StageDuration, TaskView
+from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord
+from engine.runtime.parser import load_files
+from engine.runtime.timers import clock_context
+
+
+class Kapula:
+    """Kapula's use cases over one database. Thread-safe; share one per process."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, script_engine: Any) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._versions = VersionCache()
+        self._store = CaseStore(self._versions, script_engine)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._store.cache.clear()
+        self._sessions.kw["bind"].dispose()
+
+    # -- definitions --------------------------------------------------------------------------
+
+    def deploy(self, files: list[tuple[str, bytes]]) -> DeployResult:
+        """Load an upload (BPMN and DMN files) and store a new version of each executable process
+        whose content changed. Raises DiagramError, with nothing stored, if any file cannot run."""
+        loaded = load_files(files)
+        digest = content_hash(files)
+        filename = ", ".join(name for name, _ in files)
+        with self._sessions.begin() as session:
+            results = [store_version(session, p, digest=digest, now=self._clock.now(), filename=filename) for p in loaded]
+            return DeployResult(tuple(to_public(r) for r, _ in results), tuple(created for _, created in results))
+
+    def processes(self) -> list[ProcessVersion]:
+        """The latest version of every process key."""
+        with self._sessions() as session:
+            return [to_public(r) for r in list_latest(session)]
+
+    def versions(self, key: str) -> list[ProcessVersion]:
+        with self._sessions() as session:
+            records = session.scalars(
+                select(ProcessVersionRecord).where(ProcessVersionRecord.key == key).order_by(ProcessVersionRecord.version)
+            ).all()
+            if not records:
+                raise NotFoundError("process", key)
+            return [to_public(r) for r in records]
+
+    # -- cases --------------------------------------------------------------------------------
+
+    def start_case(self, key: str, data: dict[str, Any] | None = None, *, user: str | None = None) -> CaseView:
+        """Start a case of the latest version of `key` and run it until it waits."""
+        data = _check_data(data)
+        now = self._clock.now()
+        with self._sessions.begin() as session:
+            record = latest_version_record(session, key)
+            deployed = self._versions.get(session, record.id)
+            ctx = self._store.create(session, deployed, now=now)
+            try:
+                with clock_context(self._clock):
+                    ctx.workflow_start(data)
+            except SpiffWorkflowException as exc:
+                raise _step_error(exc, None) from exc
+            self._store.save(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED, start_data=data)
+        self._store.remember(ctx)
+        return self.get_case(ctx.case.id)
+
+    def complete_task(self, task_id: str, data: dict[str, Any] | None = None, *, user: str | None = None) -> CaseView:
+        """Complete a ready user task with `data` and run the case until it waits again.
+        Raises NotFoundError, ConflictError (not ready any more, or someone else changed the case
+        first), InvalidDataError or CaseStepError; in each case nothing is changed."""
+        data = _check_data(data)
+        now = self._clock.now()
+        with self._sessions.begin() as session:
+            case_id = self._case_of_task(session, task_id)
+            ctx = self._store.load(session, case_id)
+            try:
+                task = ctx.find_ready_user_task(task_id)
+                with clock_context(self._clock):
+                    task.data.update(data)
+                    ctx.acting = (task.id, user)
+                    task.run()
+                    ctx.live.workflow.do_engine_steps()
+            except SpiffWorkflowException as exc:
+                raise _step_error(exc, case_id) from exc
+            self._store.save(session, ctx, now=now, user=user)
+        self._store.remember(ctx)
+        return self.get_case(case_id)
+
+    def cancel_case(self, case_id: int, *, user: str | None = None) -> CaseView:
+        now = self._clock.now()
+        with self._sessions.begin() as session:
+            ctx = self._store.load(session, case_id)
+            ctx.live.workflow.cancel()
+            self._store.save(session, ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
+        self._store.remember(ctx)
+        return self.get_case(case_id)
+
+    def fire_due_timers(self, *, limit: int = 500) -> int:
+        """Fire the timers that are due by the clock; returns how many cases moved."""
+        now = self._clock.now()
+        with self._sessions() as session:
+            due = session.scalars(
+                select(CaseRecord.id)
+                .where(CaseRecord.status == CaseStatus.RUNNING.value, CaseRecord.next_timer_due <= now)
+                .order_by(CaseRecord.next_timer_due)
+                .limit(limit)
+            ).all()
+        moved = 0
+        for case_id in due:
+            try:
+                with self._sessions.begin() as session:
+                    ctx = self._store.load(session, case_id)
+                    with clock_context(self._clock):
+                        ctx.live.workflow.refresh_timers()
+                        ctx.live.workflow.do_engine_steps()
+                    self._store.save(session, ctx, now=now, user=None)
+                self._store.remember(ctx)
+                moved += 1
+            except ConflictError:
+                continue  # another process stepped this case first; it will see the timer itself
+        return moved
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get_case(self, case_id: int) -> CaseView:
+        with self._sessions() as session:
+            record = session.get(CaseRecord, case_id)
+            if record is None:
+                raise NotFoundError("case", case_id)
+            deployed = self._versions.get(session, record.process_version_id)
+            tasks = self._task_views(session, [(record, deployed)], state=TaskState.READY)
+            return CaseView(
+                id=record.id,
+                process_key=record.process_key,
+                version=deployed.version,
+                status=CaseStatus(record.status),
+                started_at=record.started_at,
+                ended_at=record.ended_at,
+                data=json.loads(record.data_json),
+                ready_tasks=tuple(tasks),
+                next_timer_due=record.next_timer_due,
+            )
+
+    def ready_tasks(
+        self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None
+    ) -> list[TaskView]:
+        """Ready user tasks, oldest case first, filtered by lane, case or process."""
+        with self._sessions() as session:
+            stmt = (
+                select(CaseTaskRecord, CaseRecord)
+                .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
+                .where(CaseTaskRecord.state == TaskState.READY, CaseTaskRecord.manual.is_(True))
+                .order_by(CaseRecord.id, CaseTaskRecord.ordinal)
+            )
+            if lane is not None:
+                stmt = stmt.where(CaseTaskRecord.lane == lane)
+            if case_id is not None:
+                stmt = stmt.where(CaseTaskRecord.case_id == case_id)
+            if process_key is not None:
+                stmt = stmt.where(CaseRecord.process_key == process_key)
+            return [self._task_view(session, t, c) for t, c in session.execute(stmt).all()]
+
+    def history(self, case_id: int) -> list[Event]:
+        with self._sessions() as session:
+            if session.get(CaseRecord, case_id) is None:
+                raise NotFoundError("case", case_id)
+            rows = session.scalars(select(EventRecord).where(EventRecord.case_id == case_id).order_by(EventRecord.seq))
+            return [history.to_event(r) for r in rows]
+
+    def stage_durations(self, case_id: int) -> list[StageDuration]:
+        return history.stage_durations(self.history(case_id))
+
+    def handoffs(self, case_id: int) -> list[Handoff]:
+        return history.handoffs(self.history(case_id))
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _case_of_task(self, session: Session, task_id: str) -> int:
+        case_id = session.scalars(select(CaseTaskRecord.case_id).where(CaseTaskRecord.task_id == task_id)).first()
+        if case_id is None:
+            raise NotFoundError("task", task_id)
+        return case_id
+
+    def _task_views(self, session: Session, cases: list[tuple[CaseRecord, Any]], *, state: int) -> list[TaskView]:
+        views = []
+        for record, _deployed in cases:
+            rows = session.scalars(
+                select(CaseTaskRecord)
+                .where(CaseTaskRecord.case_id == record.id, CaseTaskRecord.state == state, CaseTaskRecord.manual.is_(True))
+                .order_by(CaseTaskRecord.ordinal)
+            )
+            views.extend(self._task_view(session, t, record) for t in rows)
+        return views
+
+    def _task_view(self, session: Session, row: CaseTaskRecord, case: CaseRecord) -> TaskView:
+        deployed = self._versions.get(session, case.process_version_id)
+        info = deployed.elements.get(row.element_id or "")
+        return TaskView(
+            id=row.task_id,
+            case_id=case.id,
+            process_key=case.process_key,
+            version=deployed.version,
+            element_id=row.element_id or "",
+            name=(info.name if info and info.name else row.element_id) or "",
+            lane=row.lane,
+            state=TaskState.get_name(row.state),
+            form=info.form if info else None,
+        )
+
+
+def _check_data(data: dict[str, Any] | None) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidDataError("case data must be a JSON object of field names and values")
+    bad = [k for k in data if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
+    if bad:
+        raise InvalidDataError(
+            f"field names must be plain identifiers not starting with '_': {', '.join(map(str, bad))}",
+            field_errors={str(k): "not a usable field name" for k in bad},
+        )
+    try:
+        json.dumps(data)
+    except (TypeError, ValueError) as exc:
+        raise InvalidDataError(f"case data must be plain JSON values: {exc}") from exc
+    return data
+
+
+def _step_error(exc: SpiffWorkflowException, case_id: int | None) -> CaseStepError:
+    task = getattr(exc, "task", None)
+    element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task is not None else None
+    name = getattr(getattr(task, "task_spec", None), "bpmn_name", None) if task is not None else None
+    where = f" in '{name or element_id}'" if (name or element_id) else ""
+    detail = str(exc).strip() or exc.__class__.__name__
+    return CaseStepError(f"the case's diagram failed{where}: {detail}", case_id=case_id, element_id=element_id)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what Kapula needs on a fresh machine: a virtualenv with the project and its test tools,
+# and Debian's graphviz (for `dot`) when it is missing. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dot >/dev/null 2>&1; then
+    echo "installing Debian's graphviz (dot)…"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq graphviz >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    echo "creating .venv…"
+    "$PYTHON" -m venv .venv
+fi
+# a stamp keeps repeated runs fast; it changes whenever pyproject.toml does
+stamp=".venv/.kapula-installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+    echo "installing Kapula and its dependencies into .venv…"
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e ".[test]"
+    rm -f .venv/.kapula-installed-*
+    touch "$stamp"
+fi

@@ -1,0 +1,81 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or a PostgreSQL schema when
+KAPULA_DATABASE_URL points at PostgreSQL), a fake clock, and the fixture files."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from engine.clock import FakeClock
+from engine.persistence.database import create_schema, make_engine, make_session_factory
+from engine.runtime.script_engine import SafeScriptEngine
+from engine.services import Kapula
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BPMN = FIXTURES / "bpmn"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("KAPULA_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A database nobody else uses: a SQLite file, or a throwaway schema on the PostgreSQL server."""
+    pg = _postgres_url()
+    if pg is None:
+        yield f"sqlite:///{tmp_path / 'kapula.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(pg)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in pg else "?"
+    yield f"{pg}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def backend() -> str:
+    return "postgresql" if _postgres_url() else "sqlite"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def open_engine(database_url: str, clock: FakeClock) -> Iterator:
+    """Opens Kapula engines on the test's database; each one is closed at the end."""
+    opened: list[Kapula] = []
+
+    def _open() -> Kapula:
+        engine = make_engine(database_url)
+        create_schema(engine)
+        kapula = Kapula(make_session_factory(engine), clock, SafeScriptEngine())
+        opened.append(kapula)
+        return kapula
+
+    yield _open
+    for kapula in opened:
+        kapula.close()
+
+
+@pytest.fixture
+def kapula(open_engine) -> Kapula:
+    return open_engine()
+
+
+def read(name: str) -> tuple[str, bytes]:
+    """A fixture BPMN file as (filename, content), ready for Kapula.deploy."""
+    path = BPMN / name
+    return (path.name, path.read_bytes())

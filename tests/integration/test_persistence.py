@@ -1,0 +1,165 @@
+"""Cases survive restarts, stale writes are refused, and a step writes only what it changed."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.errors import ConflictError, NotFoundError
+from engine.model import CaseStatus, Lifecycle
+from engine.persistence.tables import CaseTaskRecord, EventRecord
+from engine.runtime.case_state import full_state, restore_live_case
+from tests.conftest import read
+
+
+def _task(kapula, case_id):
+    (task,) = kapula.ready_tasks(case_id=case_id)
+    return task
+
+
+def test_a_fresh_engine_on_the_same_database_finishes_the_case_with_nothing_lost_or_duplicated(open_engine, clock):
+    first = open_engine()
+    first.deploy([read("three_lanes.bpmn")])
+    case = first.start_case("Handoff_demo", {"customer": "Oy A"})
+    first.complete_task(_task(first, case.id).id, {"need": "rahoitus"}, user="asiakas")
+    events_before = first.history(case.id)
+    first.close()  # the process dies here
+
+    second = open_engine()
+    assert second.get_case(case.id).status is CaseStatus.RUNNING
+    assert second.history(case.id) == events_before
+    second.complete_task(_task(second, case.id).id, {"needs_funding": False}, user="sek")
+    second.complete_task(_task(second, case.id).id, {}, user="sek")
+    done = second.complete_task(_task(second, case.id).id, {"satisfaction": 3}, user="asiakas")
+
+    assert done.status is CaseStatus.COMPLETED
+    assert done.data["customer"] == "Oy A" and done.data["need"] == "rahoitus"
+    events = second.history(case.id)
+    assert events[: len(events_before)] == events_before
+    completed = [e.element_id for e in events if e.lifecycle is Lifecycle.TASK_COMPLETED and e.element_type == "userTask"]
+    assert completed == ["Task_describe", "Task_prepare", "Task_aftercare", "Task_feedback"]
+    assert [e.lifecycle for e in events].count(Lifecycle.CASE_COMPLETED) == 1
+
+
+def test_the_stored_rows_restore_exactly_the_workflow_kept_in_memory(kapula):
+    """After every step the task rows alone rebuild the same SpiffWorkflow state."""
+    kapula.deploy([read("three_lanes.bpmn")])
+    case = kapula.start_case("Handoff_demo", {"n": 1})
+    store = kapula._store
+    for data in ({"need": "x"}, {"needs_funding": False}, {"note": "ok"}):
+        kapula.complete_task(_task(kapula, case.id).id, data)
+        with kapula._sessions() as session:
+            ctx = store.load(session, case.id)  # takes the cached live case
+            rows = session.execute(
+                select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
+                .where(CaseTaskRecord.case_id == case.id)
+                .order_by(CaseTaskRecord.ordinal)
+            ).all()
+            restored = restore_live_case(ctx.deployed.bundle, ctx.case.header_json, [tuple(r) for r in rows], None)
+            registry = ctx.deployed.bundle.serializer.registry
+            assert full_state(restored.workflow, registry) == full_state(ctx.live.workflow, registry)
+            store.cache.put(case.id, ctx.read_version, ctx.live)
+
+
+def test_completing_a_task_twice_gives_one_success_and_one_conflict(open_engine):
+    a, b = open_engine(), open_engine()  # two server processes
+    a.deploy([read("three_lanes.bpmn")])
+    case = a.start_case("Handoff_demo")
+    task = _task(a, case.id)
+    b.get_case(case.id)
+
+    a.complete_task(task.id, {"who": "a"})
+    with pytest.raises(ConflictError, match="not ready"):
+        b.complete_task(task.id, {"who": "b"})
+    completions = [e for e in a.history(case.id) if e.element_id == "Task_describe" and e.lifecycle is Lifecycle.TASK_COMPLETED]
+    assert len(completions) == 1 and completions[0].changed == {"who": "a"}
+
+
+def test_a_step_computed_on_a_stale_read_is_refused_and_changes_nothing(open_engine):
+    a, b = open_engine(), open_engine()
+    a.deploy([read("three_lanes.bpmn")])
+    case = a.start_case("Handoff_demo")
+    task = _task(a, case.id)
+
+    # b reads the case, then a completes the task before b writes
+    with b._sessions() as session:
+        stale = b._store.load(session, case.id)
+    a.complete_task(task.id, {"who": "a"})
+    events_before = a.history(case.id)
+
+    stale.live.workflow.get_task_from_id(stale.live.workflow.get_tasks(state=16, manual=True)[0].id).run()
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        with b._sessions.begin() as session:
+            b._store.save(session, stale, now=b.clock.now(), user="b")
+    assert a.history(case.id) == events_before
+    assert [t.element_id for t in a.ready_tasks(case_id=case.id)] == ["Task_prepare"]
+
+
+def test_concurrent_completions_from_two_threads(open_engine):
+    engines = [open_engine(), open_engine()]
+    engines[0].deploy([read("three_lanes.bpmn")])
+    case = engines[0].start_case("Handoff_demo")
+    task = _task(engines[0], case.id)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def attempt(kapula, who):
+        barrier.wait()
+        try:
+            kapula.complete_task(task.id, {"who": who})
+            outcomes.append("ok")
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=attempt, args=(k, str(i))) for i, k in enumerate(engines)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["conflict", "ok"]
+    completed = [e for e in engines[0].history(case.id) if e.lifecycle is Lifecycle.TASK_COMPLETED and e.element_id == "Task_describe"]
+    assert len(completed) == 1
+
+
+def test_a_loop_step_writes_only_the_tasks_it_touched(kapula):
+    kapula.deploy([read("loop.bpmn")])
+    case = kapula.start_case("Loop_demo")
+
+    def rows_written_by_one_step():
+        with kapula._sessions() as session:
+            before = session.scalar(select(func.count()).select_from(CaseTaskRecord).where(CaseTaskRecord.case_id == case.id))
+        kapula.complete_task(_task(kapula, case.id).id, {"again": True})
+        with kapula._sessions() as session:
+            after = session.scalar(select(func.count()).select_from(CaseTaskRecord).where(CaseTaskRecord.case_id == case.id))
+        return after - before
+
+    growth = [rows_written_by_one_step() for _ in range(30)]
+    assert len(set(growth[5:])) == 1, growth  # each loop adds the same number of rows, whatever the history
+
+
+def test_completed_cases_take_no_more_steps_and_unknown_ids_are_named(kapula):
+    kapula.deploy([read("three_lanes.bpmn")])
+    case = kapula.start_case("Handoff_demo")
+    kapula.cancel_case(case.id, user="sek")
+    assert kapula.get_case(case.id).status is CaseStatus.CANCELLED
+    assert kapula.ready_tasks(case_id=case.id) == []
+    assert kapula.history(case.id)[-1].lifecycle is Lifecycle.CASE_CANCELLED
+    with pytest.raises(ConflictError, match="cancelled"):
+        kapula.cancel_case(case.id)
+    with pytest.raises(NotFoundError, match="case 999"):
+        kapula.get_case(999)
+    with pytest.raises(NotFoundError, match="process 'Nope'"):
+        kapula.start_case("Nope")
+
+
+def test_event_rows_are_only_ever_appended(kapula):
+    kapula.deploy([read("three_lanes.bpmn")])
+    case = kapula.start_case("Handoff_demo")
+    with kapula._sessions() as session:
+        first = [(r.id, r.seq, r.lifecycle, r.at) for r in session.scalars(select(EventRecord).order_by(EventRecord.id))]
+    kapula.complete_task(_task(kapula, case.id).id, {})
+    with kapula._sessions() as session:
+        later = [(r.id, r.seq, r.lifecycle, r.at) for r in session.scalars(select(EventRecord).order_by(EventRecord.id))]
+    assert later[: len(first)] == first and len(later) > len(first)
