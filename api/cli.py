@@ -14,8 +14,10 @@ from typing import Any
 import click
 
 from engine.bootstrap import open_kapula
+from engine.demo import demo_clock, run_demo
 from engine.errors import CaseStepError, ConflictError, DiagramError, InvalidDataError, KapulaError, NotFoundError
 from engine.history import handoffs, lead_time, stage_durations
+from engine.model import CaseStatus
 from engine.services import Kapula
 
 # One table from Kapula errors to exit codes (usage errors are click's 2)
@@ -221,6 +223,50 @@ def history(ctx: Context, case_id: int, as_json: bool) -> None:
 def tick(ctx: Context, as_json: bool) -> None:
     """Fire the timers that are due now."""
     run(as_json, lambda: {"cases_moved": ctx.kapula.fire_due_timers()}, lambda r: click.echo(f"{r['cases_moved']} case(s) moved by due timers"))
+
+
+@main.command()
+@click.option("--models", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("bpmn"), show_default=True, help="Folder of .bpmn/.dmn models and demo_cases.json.")
+@json_option
+@pass_ctx
+def demo(ctx: Context, models: Path, as_json: bool) -> None:
+    """Deploy the models in bpmn/ and run demo cases on a simulated clock, then show one timeline."""
+    clock = demo_clock()
+    kapula = open_kapula(ctx.database, clock=clock)
+    progress = (lambda _msg: None) if as_json else (lambda msg: click.echo(msg, err=True))
+
+    def show(report: Any) -> None:
+        click.echo("")
+        for p in report.deployed:
+            click.echo(f"process {p.key} v{p.version}: {p.name} [{', '.join(p.actors)}]")
+        for case in report.cases:
+            waiting = ", ".join(f"{t.name} [{t.lane}]" for t in case.ready_tasks) or "-"
+            click.echo(f"case {case.id}: {case.status.value}; waits for: {waiting}")
+        if report.cases:
+            click.echo(f"\ntimeline of case {report.cases[0].id}:")
+            events = kapula.history(report.cases[0].id)
+            _show_history({"events": events, "stages": stage_durations(events), "handoffs": handoffs(events), "lead_time": lead_time(events)})
+        click.echo("\nnext: `kapula tasks`, `kapula complete TASK_ID --data '{...}'`, `kapula history CASE_ID`, `kapula --help`")
+
+    run(as_json, lambda: run_demo(kapula, clock, models, progress=progress), show)
+
+
+@main.command()
+@click.option("--process", "process_key", help="Only cases of this process key.")
+@click.option("--status", type=click.Choice([s.value for s in CaseStatus]), help="Only cases in this state.")
+@json_option
+@pass_ctx
+def cases(ctx: Context, process_key: str | None, status: str | None, as_json: bool) -> None:
+    """List cases, newest first."""
+
+    def show(result: Any) -> None:
+        if not result:
+            click.echo("no cases")
+        for case in result:
+            waiting = ", ".join(f"{t.name} [{t.lane}]" for t in case.ready_tasks) or "-"
+            click.echo(f"case {case.id:<5} {case.process_key} v{case.version} {case.status.value:10} waits for: {waiting}")
+
+    run(as_json, lambda: ctx.kapula.cases(process_key=process_key, status=CaseStatus(status) if status else None), show)
 
 
 def _show_case(case: Any) -> None:

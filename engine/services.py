@@ -175,6 +175,17 @@ class Kapula:
                 next_timer_due=record.next_timer_due,
             )
 
+    def cases(self, *, process_key: str | None = None, status: CaseStatus | None = None) -> list[CaseView]:
+        """Cases, newest first, filtered by process key and status."""
+        with self._sessions() as session:
+            stmt = select(CaseRecord.id).order_by(CaseRecord.id.desc())
+            if process_key is not None:
+                stmt = stmt.where(CaseRecord.process_key == process_key)
+            if status is not None:
+                stmt = stmt.where(CaseRecord.status == status.value)
+            ids = list(session.scalars(stmt))
+        return [self.get_case(i) for i in ids]
+
     def ready_tasks(
         self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None
     ) -> list[TaskView]:

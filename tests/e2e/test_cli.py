@@ -1,0 +1,83 @@
+"""The `kapula` command line as a user runs it: readable output, --json for scripts, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from api.cli import main
+from tests.conftest import BPMN
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli(database_url):
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, ["--database", database_url, *args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_a_case_from_load_to_history(cli):
+    loaded = cli("load", str(BPMN / "three_lanes.bpmn"))
+    assert loaded.exit_code == 0, loaded.output
+    assert "Handoff_demo v1 (new version)" in loaded.output and "Asiakas, SEK, ELY" in loaded.output
+    again = cli("load", str(BPMN / "three_lanes.bpmn"))
+    assert "Handoff_demo v1 (unchanged)" in again.output
+
+    started = json.loads(cli("start", "Handoff_demo", "--data", '{"customer": "Oy A"}', "--json").output)
+    assert started["status"] == "running"
+    (task,) = started["ready_tasks"]
+    assert (task["element_id"], task["lane"]) == ("Task_describe", "Asiakas")
+
+    listed = cli("tasks", "--lane", "Asiakas")
+    assert task["id"] in listed.output and "Kuvaa tarve" in listed.output
+    assert cli("tasks", "--lane", "ELY").output.strip() == "no ready tasks"
+
+    done = cli("complete", task["id"], "--data", '{"need": "kasvu"}', "--user", "maija")
+    assert done.exit_code == 0 and "waits for SEK: Valmistele käynti" in done.output
+
+    history = cli("history", str(started["id"]))
+    assert "task completed Kuvaa tarve [Asiakas] by maija" in history.output
+    assert "Asiakas -> SEK (Task_prepare, not picked up yet)" in history.output
+    as_json = json.loads(cli("history", str(started["id"]), "--json").output)
+    assert [h["to_lane"] for h in as_json["handoffs"]] == ["SEK"]
+    assert cli("tick").output.strip() == "0 case(s) moved by due timers"
+
+
+def test_errors_are_readable_with_exit_codes(cli):
+    bad = cli("load", str(BPMN / "gateway_no_default.bpmn"))
+    assert bad.exit_code == 3
+    assert "no condition and no default" in bad.output
+    assert cli("processes").output.strip().startswith("no processes deployed")
+
+    missing = cli("complete", "00000000-0000-0000-0000-000000000000")
+    assert missing.exit_code == 4 and "error: task" in missing.output
+
+    cli("load", str(BPMN / "three_lanes.bpmn"))
+    not_json = cli("start", "Handoff_demo", "--data", "{oops")
+    assert not_json.exit_code == 2 and "not valid JSON" in not_json.output
+    as_json = cli("start", "Nope", "--json")
+    assert as_json.exit_code == 4 and json.loads(as_json.output)["error"] == "NotFoundError"
+
+
+@pytest.mark.parametrize("command", ["load", "processes", "start", "tasks", "complete", "cancel", "history", "tick", "demo", "cases"])
+def test_every_command_has_help(cli, command):
+    result = cli(command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output and "--json" in result.output
+
+
+def test_the_demo_runs_the_models_in_bpmn(cli):
+    result = cli("demo", "--models", str(REPO / "bpmn"))
+    assert result.exit_code == 0, result.output
+    assert "case 1: completed" in result.output
+    assert "running; waits for" in result.output
+    assert "handoffs:" in result.output
+    rerun = cli("demo", "--models", str(REPO / "bpmn"))
+    assert "has cases already" in rerun.output
