@@ -28,6 +28,8 @@ from engine.runtime.case_state import (
 )
 from engine.runtime.timers import parse_due
 
+# PendingBpmnEvent.event_type of SpiffWorkflow's timer definitions (class names)
+_TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 _LIFECYCLE = {"ready": Lifecycle.TASK_READY, "completed": Lifecycle.TASK_COMPLETED, "cancelled": Lifecycle.TASK_CANCELLED}
 
 
@@ -253,6 +255,6 @@ def _case_data(workflow: Any) -> dict[str, Any]:
 
 
 def _next_due(workflow: Any) -> datetime | None:
-    dues = [parse_due(e.value) for e in workflow.waiting_events() if "Timer" in e.event_type]
+    dues = [parse_due(e.value) for e in workflow.waiting_events() if e.event_type in _TIMER_EVENT_TYPES]
     dues = [d for d in dues if d is not None]
     return min(dues) if dues else None
