@@ -77,6 +77,17 @@ class Context:
             self._kapula = open_kapula(self.database)
         return self._kapula
 
+    def open(self, **kwargs: Any) -> Kapula:
+        """A Kapula with other wiring (e.g. a simulated clock), closed with the command."""
+        self.close()
+        self._kapula = open_kapula(self.database, **kwargs)
+        return self._kapula
+
+    def close(self) -> None:
+        if self._kapula is not None:
+            self._kapula.close()
+            self._kapula = None
+
 
 pass_ctx = click.make_pass_decorator(Context)
 
@@ -114,6 +125,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 def main(ctx: click.Context, database: str | None) -> None:
     """Kapula: run swimlane BPMN processes as live cases and see every handoff."""
     ctx.obj = Context(database)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @main.command()
@@ -232,7 +244,7 @@ def tick(ctx: Context, as_json: bool) -> None:
 def demo(ctx: Context, models: Path, as_json: bool) -> None:
     """Deploy the models in bpmn/ and run demo cases on a simulated clock, then show one timeline."""
     clock = demo_clock()
-    kapula = open_kapula(ctx.database, clock=clock)
+    kapula = ctx.open(clock=clock)
     progress = (lambda _msg: None) if as_json else (lambda msg: click.echo(msg, err=True))
 
     def show(report: Any) -> None:

@@ -1,0 +1,129 @@
+"""Uploaded diagrams are untrusted: code in them is refused at upload, or fails its own step with a
+clear error that changes nothing, while the engine and the other cases carry on."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from engine.errors import CaseStepError, DiagramError
+from engine.model import CaseStatus
+from tests.conftest import read
+
+
+def _script_diagram(script: str, key: str = "Hostile") -> tuple[str, bytes]:
+    """start → script task → user task → end."""
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Defs" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{key}" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>Flow_1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="Script_1" name="Laske" scriptFormat="python">
+      <bpmn:incoming>Flow_1</bpmn:incoming><bpmn:outgoing>Flow_2</bpmn:outgoing>
+      <bpmn:script>{escape(script)}</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:userTask id="Task_1" name="Tarkista"><bpmn:incoming>Flow_2</bpmn:incoming><bpmn:outgoing>Flow_3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="EndEvent_1"><bpmn:incoming>Flow_3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Script_1" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Script_1" targetRef="Task_1" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_1" targetRef="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>"""
+    return (f"{key}.bpmn", xml.encode())
+
+
+def _condition_diagram(condition: str, key: str = "HostileGateway") -> tuple[str, bytes]:
+    """start → user task → gateway (condition / default) → end."""
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Defs" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{key}" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>Flow_1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="Task_1" name="Täytä"><bpmn:incoming>Flow_1</bpmn:incoming><bpmn:outgoing>Flow_2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:exclusiveGateway id="Gateway_1" default="Flow_4"><bpmn:incoming>Flow_2</bpmn:incoming><bpmn:outgoing>Flow_3</bpmn:outgoing><bpmn:outgoing>Flow_4</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:endEvent id="EndEvent_1"><bpmn:incoming>Flow_3</bpmn:incoming><bpmn:incoming>Flow_4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_1" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_1" targetRef="Gateway_1" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Gateway_1" targetRef="EndEvent_1"><bpmn:conditionExpression>{escape(condition)}</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Flow_4" sourceRef="Gateway_1" targetRef="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>"""
+    return (f"{key}.bpmn", xml.encode())
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "import os\nos.system('touch {marker}')",
+        "__import__('os').system('touch {marker}')",
+        "x = ().__class__.__base__.__subclasses__()",
+        "x = open('{marker}', 'w').write('pwned')",
+        "while True:\n    pass",
+        "for i in range(10):\n    x = i",
+        "f = lambda: 1",
+        "x = getattr(1, 'real')",
+    ],
+)
+def test_hostile_scripts_are_refused_at_upload_and_nothing_is_stored(kapula, tmp_path: Path, script: str):
+    marker = tmp_path / "pwned"
+    with pytest.raises(DiagramError) as refused:
+        kapula.deploy([_script_diagram(script.format(marker=marker))])
+    issue_ids = {i.element_id for i in refused.value.issues}
+    assert "Script_1" in issue_ids, refused.value.message
+    assert all(i.line for i in refused.value.issues if i.element_id == "Script_1")
+    assert kapula.processes() == []
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "__import__('os').system('touch {marker}') == 0",
+        "().__class__.__base__.__subclasses__() != []",
+        "open('{marker}') is None",
+    ],
+)
+def test_hostile_gateway_conditions_are_refused_at_upload(kapula, tmp_path: Path, condition: str):
+    marker = tmp_path / "pwned"
+    with pytest.raises(DiagramError) as refused:
+        kapula.deploy([_condition_diagram(condition.format(marker=marker))])
+    assert "Flow_3" in {i.element_id for i in refused.value.issues}, refused.value.message
+    assert kapula.processes() == [] and not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"base": 10, "exponent": 10**8}, "power"),
+        ({"base": "ab", "exponent": 10**9}, "too long"),
+    ],
+)
+def test_a_script_that_would_exhaust_the_machine_fails_its_own_step_and_changes_nothing(kapula, data, expected):
+    kapula.deploy([read("three_lanes.bpmn")])
+    bystander = kapula.start_case("Handoff_demo")
+    kapula.deploy([_script_diagram("result = base * exponent if base == 'ab' else base ** exponent")])
+
+    started = time.perf_counter()
+    with pytest.raises(CaseStepError) as failed:
+        kapula.start_case("Hostile", data)
+    assert time.perf_counter() - started < 5
+    assert "Laske" in failed.value.message and expected in failed.value.message.lower()
+    assert [c.id for c in kapula.cases()] == [bystander.id]  # the refused case was never stored
+
+    fine = kapula.start_case("Hostile", {"base": 2, "exponent": 10})
+    assert kapula.get_case(fine.id).data["result"] == 1024
+    moved = kapula.complete_task(bystander.ready_tasks[0].id, {})
+    assert moved.status is CaseStatus.RUNNING and moved.ready_tasks[0].element_id == "Task_prepare"
+
+
+def test_a_condition_that_fails_at_run_time_leaves_the_case_where_it_was(kapula):
+    kapula.deploy([_condition_diagram("undefined_field > 3")])
+    case = kapula.start_case("HostileGateway")
+    task = case.ready_tasks[0]
+    with pytest.raises(CaseStepError, match="undefined_field"):
+        kapula.complete_task(task.id, {"other": 1})
+    after = kapula.get_case(case.id)
+    assert [t.id for t in after.ready_tasks] == [task.id]
+    done = kapula.complete_task(task.id, {"undefined_field": 5})
+    assert done.status is CaseStatus.COMPLETED
