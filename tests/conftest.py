@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from engine.clock import FakeClock
-from engine.persistence.database import create_schema, make_engine, make_session_factory
+from engine.persistence.database import make_engine, make_session_factory
+from engine.persistence.migrate import upgrade
 from engine.runtime.script_engine import SafeScriptEngine
 from engine.services import Kapula
 
@@ -60,7 +61,7 @@ def open_engine(database_url: str, clock: FakeClock) -> Iterator:
 
     def _open() -> Kapula:
         engine = make_engine(database_url)
-        create_schema(engine)
+        upgrade(engine)
         kapula = Kapula(make_session_factory(engine), clock, SafeScriptEngine())
         opened.append(kapula)
         return kapula

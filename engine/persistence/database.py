@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.persistence.tables import Base
 
 DEFAULT_DATABASE_URL = "sqlite:///kapula.db"
 
@@ -48,10 +47,6 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
