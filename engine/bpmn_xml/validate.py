@@ -1,0 +1,264 @@
+"""Structural checks on a BPMN (or DMN) tree that would leave a case stuck or misbehaving, in plain words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from lxml import etree
+
+from engine.bpmn_xml.inspect import BPMN_NS, NS, SCOPE_TYPES, executable_processes, flow_nodes, local_name
+from engine.model import ValidationIssue
+
+Check = Callable[[str], "str | None"]
+_GATEWAYS_WITH_CONDITIONS = frozenset({"exclusiveGateway", "inclusiveGateway"})
+# Spiff lets only gateways and start events split the path; any other node with two outgoing flows fails.
+_MAY_SPLIT = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "startEvent"})
+# A timer body is a Python expression in SpiffWorkflow, so a bare ISO 8601 value is a bug, not a value.
+_BARE_ISO_TIME = re.compile(r"^(R\d*/)?(P\d|PT\d|\d{4}-\d{2}-\d{2})")
+_TIMER_PARTS = ("timeDuration", "timeDate", "timeCycle")
+# Code-bearing elements sometimes carry ids of their own; an issue should name the task or flow instead.
+_CODE_TAGS = frozenset({
+    *_TIMER_PARTS, "timerEventDefinition", "conditionExpression", "script", "loopCondition", "loopCardinality",
+    "completionCondition", "condition", "conditionalEventDefinition", "standardLoopCharacteristics",
+    "multiInstanceLoopCharacteristics", "preScript", "postScript", "extensionElements",
+})
+_EXPRESSION_PATHS = (
+    ("bpmn:standardLoopCharacteristics/bpmn:loopCondition", "loop condition"),
+    ("bpmn:multiInstanceLoopCharacteristics/bpmn:loopCardinality", "loop cardinality"),
+    ("bpmn:multiInstanceLoopCharacteristics/bpmn:completionCondition", "completion condition"),
+    ("bpmn:conditionalEventDefinition/bpmn:condition", "condition"),
+)
+_SCRIPT_PATHS = (
+    ("bpmn:extensionElements/spiffworkflow:preScript", "pre-script"),
+    ("bpmn:extensionElements/spiffworkflow:postScript", "post-script"),
+)
+
+
+@dataclass(frozen=True)
+class _Checks:
+    expression: Check
+    script: Check
+
+
+def validate(
+    tree: etree._ElementTree,
+    filename: str,
+    *,
+    check_expression: Check | None = None,
+    check_script: Check | None = None,
+) -> list[ValidationIssue]:
+    """Every structural problem found in one BPMN file; an empty list means none.
+
+    `check_expression`/`check_script` default to the sandbox's own checks in
+    `engine.runtime.script_engine`, so nothing is accepted here that would be refused at run time.
+    """
+    root = tree.getroot()
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        message = f"the file is not a BPMN 2.0 diagram (its root element is '{local_name(root)}')"
+        return [_issue(message, root, filename)]
+    checks = _Checks(check_expression or _sandbox("check_expression"), check_script or _sandbox("check_script"))
+    processes = executable_processes(root)
+    all_ids = {e.get("id") for e in root.iter() if isinstance(e.tag, str)}
+    issues = [_issue(m, e, filename) for m, e in _duplicate_ids(root)]
+    if not processes:
+        issues.append(_issue("the diagram has no executable process", root, filename))
+    for process in processes:
+        for scope in [process, *_subscopes(process)]:
+            issues += [_issue(m, e, filename) for m, e in _scope_problems(scope, all_ids)]
+        issues += [_issue(m, e, filename) for m, e in _code_problems(process, checks)]
+    return issues
+
+
+def validate_dmn(
+    tree: etree._ElementTree, filename: str, *, check_expression: Check | None = None
+) -> list[ValidationIssue]:
+    """Problems in one DMN decision table file: its input and output expressions must pass the sandbox."""
+    root = tree.getroot()
+    if local_name(root) != "definitions" or "DMN" not in (etree.QName(root).namespace or "").upper():
+        return [_issue("the file is not a DMN decision table", root, filename)]
+    check = check_expression or _sandbox("check_expression")
+    issues = []
+    for text_node in root.iter("{*}text"):
+        code, parent = (text_node.text or "").strip(), text_node.getparent()
+        kind = local_name(parent) if parent is not None else ""
+        if kind == "inputEntry" and code not in ("", "-"):
+            # Spiff runs an entry as is, with '?' standing for the input, or as a unary test ("> 5")
+            # completed by the input on its left: refuse only what neither reading accepts.
+            reasons = [check(code.replace("?", "value")), check(f"value {code}")]
+            reason = reasons[0] if all(reasons) else None
+        elif kind in ("inputExpression", "outputEntry") and code:
+            reason = check(code)
+        else:
+            continue
+        if reason:
+            issues.append(_issue(f"the expression {code!r} is refused: {reason}", text_node, filename))
+    return issues
+
+
+def _sandbox(name: str) -> Check:
+    # Imported late: the sandbox lives in engine.runtime, and this package must stay free of SpiffWorkflow.
+    from engine.runtime import script_engine
+
+    check: Check = getattr(script_engine, name)
+    return check
+
+
+def _issue(message: str, element: etree._Element, filename: str) -> ValidationIssue:
+    """An issue at `element`'s line, named by the nearest enclosing element with a meaningful id."""
+    owner: etree._Element | None = element
+    while owner is not None and (not owner.get("id") or local_name(owner) in _CODE_TAGS):
+        owner = owner.getparent()
+    element_id = owner.get("id") if owner is not None and local_name(owner) != "definitions" else None
+    return ValidationIssue(message, element_id=element_id, line=element.sourceline, file=filename)
+
+
+def _label(node: etree._Element, *, capital: bool = True) -> str:
+    kind = local_name(node)
+    word = "gateway" if kind.endswith("Gateway") else "event" if kind.endswith("Event") else "task"
+    word = "subprocess" if kind in SCOPE_TYPES else word
+    return f"{word.capitalize() if capital else word} '{node.get('id')}'"
+
+
+def _duplicate_ids(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+    seen: set[str] = set()
+    for element in root.iter(f"{{{BPMN_NS}}}*"):
+        element_id = element.get("id")
+        if element_id in seen:
+            yield f"the id '{element_id}' is used by more than one element", element
+        elif element_id:
+            seen.add(element_id)
+
+
+def _subscopes(process: etree._Element) -> list[etree._Element]:
+    return [n for n in flow_nodes(process) if local_name(n) in SCOPE_TYPES]
+
+
+def _scope_problems(scope: etree._Element, all_ids: set[str | None]) -> Iterator[tuple[str, etree._Element]]:
+    kind = local_name(scope)
+    nodes = {n.get("id", ""): n for n in flow_nodes(scope, deep=False)}
+    if kind == "adHocSubProcess":
+        return  # ad hoc subprocesses have no start and need no sequence flows
+    if scope.find("bpmn:startEvent", NS) is None:
+        yield f"{'Process' if kind == 'process' else 'Subprocess'} '{scope.get('id')}' has no start event", scope
+    incoming: dict[str, int] = {}
+    outgoing: dict[str, list[etree._Element]] = {}
+    for flow in scope.findall("bpmn:sequenceFlow", NS):
+        problem = _broken_flow(flow, nodes, all_ids)
+        if problem:
+            yield problem, flow
+            continue
+        incoming[flow.get("targetRef", "")] = incoming.get(flow.get("targetRef", ""), 0) + 1
+        outgoing.setdefault(flow.get("sourceRef", ""), []).append(flow)
+    for node_id, node in nodes.items():
+        yield from _node_problems(node, incoming.get(node_id, 0), outgoing.get(node_id, []), nodes)
+
+
+def _broken_flow(flow: etree._Element, nodes: dict[str, etree._Element], all_ids: set[str | None]) -> str | None:
+    for attribute, verb in (("sourceRef", "starts from"), ("targetRef", "points to")):
+        ref = flow.get(attribute)
+        if not ref:
+            return f"Sequence flow '{flow.get('id')}' has no {attribute}"
+        if ref not in nodes:
+            where = "an element that does not exist"
+            if ref in all_ids:
+                where = "an element outside its process or subprocess"
+            return f"Sequence flow '{flow.get('id')}' {verb} '{ref}', {where}"
+    return None
+
+
+def _node_problems(
+    node: etree._Element, n_in: int, out: list[etree._Element], siblings: dict[str, etree._Element]
+) -> Iterator[tuple[str, etree._Element]]:
+    kind, label = local_name(node), _label(node)
+    if n_in == 0 and not _may_lack_incoming(node):
+        yield f"{label} has no incoming sequence flow, so a case can never reach it", node
+    if not out and not _may_lack_outgoing(node):
+        yield f"{label} has no outgoing sequence flow, so a case would stop there", node
+    if len(out) > 1 and kind not in _MAY_SPLIT:
+        yield f"{label} has {len(out)} outgoing flows; split the path with a gateway", node
+    if kind == "boundaryEvent" and node.get("attachedToRef", "") not in siblings:
+        yield f"{label} is attached to '{node.get('attachedToRef')}', which is not in the same process", node
+    if kind in _GATEWAYS_WITH_CONDITIONS:
+        yield from _gateway_problems(node, out)
+
+
+def _may_lack_incoming(node: etree._Element) -> bool:
+    kind = local_name(node)
+    return (
+        kind in ("startEvent", "boundaryEvent")
+        or node.get("triggeredByEvent") == "true"
+        or node.get("isForCompensation") == "true"
+        or (kind == "intermediateCatchEvent" and node.find("bpmn:linkEventDefinition", NS) is not None)
+    )
+
+
+def _may_lack_outgoing(node: etree._Element) -> bool:
+    kind = local_name(node)
+    return (
+        kind == "endEvent"
+        or node.get("triggeredByEvent") == "true"
+        or node.get("isForCompensation") == "true"
+        or (kind == "boundaryEvent" and node.find("bpmn:compensateEventDefinition", NS) is not None)
+        or (kind == "intermediateThrowEvent" and node.find("bpmn:linkEventDefinition", NS) is not None)
+    )
+
+
+def _gateway_problems(gateway: etree._Element, out: list[etree._Element]) -> Iterator[tuple[str, etree._Element]]:
+    default = gateway.get("default")
+    gid = gateway.get("id")
+    if default and default not in {f.get("id") for f in out}:
+        yield f"Gateway '{gid}' names '{default}' as its default, but that is not one of its outgoing flows", gateway
+    if len(out) < 2:
+        return
+    for flow in out:
+        if flow.get("id") != default and flow.find("bpmn:conditionExpression", NS) is None:
+            yield f"Gateway '{gid}' has an outgoing flow with no condition and no default (flow '{flow.get('id')}')", (
+                gateway
+            )
+
+
+def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[str, etree._Element]]:
+    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        condition = flow.find("bpmn:conditionExpression", NS)
+        if condition is not None:
+            yield from _code(condition, f"The condition on flow '{flow.get('id')}'", checks.expression)
+    for node in flow_nodes(process):
+        label, lower = _label(node), _label(node, capital=False)
+        if local_name(node) == "scriptTask":
+            script = node.find("bpmn:script", NS)
+            if script is None or not (script.text or "").strip():
+                yield f"{label} has no script", node
+            else:
+                yield from _code(script, f"The script of {lower}", checks.script)
+        for path, what in _EXPRESSION_PATHS:
+            for element in node.findall(path, NS):
+                yield from _code(element, f"The {what} of {lower}", checks.expression)
+        for path, what in _SCRIPT_PATHS:
+            for element in node.findall(path, NS):
+                yield from _code(element, f"The {what} of {lower}", checks.script)
+        yield from _timer_problems(node, lower, checks)
+
+
+def _timer_problems(node: etree._Element, lower: str, checks: _Checks) -> Iterator[tuple[str, etree._Element]]:
+    for timer in node.findall("bpmn:timerEventDefinition", NS):
+        parts = [p for p in timer if local_name(p) in _TIMER_PARTS]
+        if not parts:
+            yield f"The timer of {lower} has no duration, date or cycle", node
+        for part in parts:
+            text = (part.text or "").strip()
+            if _BARE_ISO_TIME.match(text):
+                yield f'The timer of {lower} must be a quoted expression: write "{text}", not {text}', part
+            else:
+                yield from _code(part, f"The timer of {lower}", checks.expression)
+
+
+def _code(element: etree._Element, what: str, check: Check) -> Iterator[tuple[str, etree._Element]]:
+    text = (element.text or "").strip()
+    if not text:
+        yield f"{what} is empty", element
+        return
+    reason = check(text)
+    if reason:
+        yield f"{what} is refused: {reason}", element
