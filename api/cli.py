@@ -6,6 +6,7 @@ import dataclasses
 import enum
 import json
 import sys
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -230,11 +231,22 @@ def history(ctx: Context, case_id: int, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--every", type=click.FloatRange(min=0.1), help="Keep running: look for due timers every SECONDS.")
+@click.option("--rounds", type=click.IntRange(min=1), help="With --every: stop after this many rounds.")
 @json_option
 @pass_ctx
-def tick(ctx: Context, as_json: bool) -> None:
-    """Fire the timers that are due now."""
-    run(as_json, lambda: {"cases_moved": ctx.kapula.fire_due_timers()}, lambda r: click.echo(f"{r['cases_moved']} case(s) moved by due timers"))
+def tick(ctx: Context, every: float | None, rounds: int | None, as_json: bool) -> None:
+    """Fire the timers that are due now (once, or every SECONDS with --every)."""
+
+    def once() -> None:
+        run(as_json, lambda: {"cases_moved": ctx.kapula.fire_due_timers()}, lambda r: click.echo(f"{r['cases_moved']} case(s) moved by due timers"))
+
+    once()
+    done = 1
+    while every is not None and (rounds is None or done < rounds):
+        time.sleep(every)
+        once()
+        done += 1
 
 
 @main.command()

@@ -81,3 +81,9 @@ def test_the_demo_runs_the_models_in_bpmn(cli):
     assert "handoffs:" in result.output
     rerun = cli("demo", "--models", str(REPO / "bpmn"))
     assert "has cases already" in rerun.output
+
+
+def test_tick_can_keep_running_for_a_scheduler(cli):
+    result = cli("tick", "--every", "0.1", "--rounds", "3")
+    assert result.exit_code == 0
+    assert result.output.count("0 case(s) moved by due timers") == 3
