@@ -65,6 +65,7 @@ def validate(
     if not processes:
         issues.append(_issue("the diagram has no executable process", root, filename))
     for process in processes:
+        issues += [_issue(m, e, filename) for m, e in _reserved_ids(process)]
         for scope in [process, *_subscopes(process)]:
             issues += [_issue(m, e, filename) for m, e in _scope_problems(scope, all_ids)]
         issues += [_issue(m, e, filename) for m, e in _code_problems(process, checks)]
@@ -129,6 +130,15 @@ def _duplicate_ids(root: etree._Element) -> Iterator[tuple[str, etree._Element]]
             yield f"the id '{element_id}' is used by more than one element", element
         elif element_id:
             seen.add(element_id)
+
+
+def _reserved_ids(process: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+    """Ids that SpiffWorkflow uses for its own helper tasks: a flow node with one of them is silently
+    merged with the helper and the process loses its content (seen with a start event id 'Start')."""
+    reserved = {"Start", "End", "Root", f"{process.get('id')}.EndJoin"}
+    for node in flow_nodes(process):
+        if node.get("id") in reserved:
+            yield f"the id '{node.get('id')}' is reserved by the engine; rename the element (e.g. '{node.get('id')}Event_1')", node
 
 
 def _subscopes(process: etree._Element) -> list[etree._Element]:

@@ -478,3 +478,12 @@ def test_path_too_long_for_spiffworkflow_is_a_diagram_error() -> None:
     )
     [issue] = refusal([("long.bpmn", content)])
     assert issue.message.startswith("the engine cannot run this: a path of the diagram is too long")
+
+
+@pytest.mark.parametrize("reserved", ["Start", "End", "Root"])
+def test_element_ids_reserved_by_spiffworkflow_are_refused(reserved):
+    content = read("bpmnio_simple.bpmn").replace(b'"StartEvent_1"', f'"{reserved}"'.encode())
+    content = content.replace(b">StartEvent_1<", f">{reserved}<".encode())
+    with pytest.raises(DiagramError) as refused:
+        load_files([("reserved.bpmn", content)])
+    assert any(i.element_id == reserved and "reserved" in i.message and i.line for i in refused.value.issues), refused.value

@@ -1,0 +1,1 @@
+"""Running cases: live workflows, their script engine and timers."""
