@@ -92,6 +92,7 @@ class LiveCase:
     bundle: SpecBundle
     ordinals: dict[UUID, int]
     next_ordinal: int
+    sub_ids: set[UUID] = field(default_factory=set)  # tasks of subprocesses as last written
 
 
 def new_live_case(bundle: SpecBundle, script_engine: Any) -> LiveCase:
@@ -107,14 +108,9 @@ def all_tasks(workflow: KapulaWorkflow) -> list[tuple[str, Task]]:
     return pairs
 
 
-def _candidate_tasks(workflow: KapulaWorkflow, removed_open: list[UUID]) -> list[tuple[str, Task]]:
-    """Tasks that may have changed in the step: the open ones, those created, and subprocesses' tasks."""
-    seen: set[UUID] = set()
-    pairs: list[tuple[str, Task]] = []
-    for task in [workflow.tasks[i] for i in workflow._open_ids if i in workflow.tasks] + workflow.new_tasks():
-        if task.id not in seen:
-            seen.add(task.id)
-            pairs.append((TOP, task))
+def _candidate_tasks(workflow: KapulaWorkflow) -> list[tuple[str, Task]]:
+    """Tasks that may have changed in the step: see KapulaWorkflow.touched_since_sync; plus subprocesses' tasks."""
+    pairs = [(TOP, task) for task in workflow.touched_since_sync()]
     for sp_id, sp in workflow.subprocesses.items():
         # subprocesses are small and short-lived; look at all their tasks
         pairs.extend((str(sp_id), t) for t in sp.tasks.values())
@@ -130,11 +126,12 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
     """Everything a step changed: task rows to write, rows to delete, lifecycle transitions."""
     workflow = live.workflow
     registry = live.bundle.serializer.registry
-    candidates = _candidate_tasks(workflow, [])
-    current_sub_ids = {t.id for wf_id, t in candidates if wf_id != TOP}
-    fresh, removed_top = workflow.advance_index()
+    candidates = _candidate_tasks(workflow)
+    sub_ids = {t.id for wf_id, t in candidates if wf_id != TOP}
+    _fresh, removed_top = workflow.advance_index()
     removed = [i for i in removed_top if i in live.ordinals]
-    removed += [i for i in live.ordinals if i not in workflow.tasks and i not in current_sub_ids and i not in removed]
+    removed += [i for i in live.sub_ids - sub_ids if i in live.ordinals]
+    live.sub_ids = sub_ids
     upserts: list[TaskRow] = []
     transitions: list[Transition] = []
     for wf_id, task in candidates:
@@ -217,6 +214,7 @@ def _header(workflow: KapulaWorkflow, registry: Any) -> dict[str, Any]:
         fields = _workflow_fields(sp, registry)
         fields["parent_task_id"] = str(sp.parent_task_id)
         fields["spec"] = sp.spec.name
+        fields["typename"] = registry.typenames[type(sp)]  # restore() picks the converter by it
         header["subprocesses"][str(sp_id)] = fields
     header["serializer_version"] = live_serializer_version()
     return header
@@ -245,7 +243,8 @@ def restore_live_case(bundle: SpecBundle, header_text: str, rows: list[tuple[str
     workflow.script_engine = script_engine  # the serializer keeps no script engine; never fall back to exec/eval
     workflow.sync_open_tasks()
     next_ordinal = max(ordinals.values(), default=-1) + 1
-    return LiveCase(workflow, bundle, ordinals, next_ordinal)
+    sub_ids = {UUID(task_id) for task_id, wf_id, _o, _b in rows if wf_id != TOP}
+    return LiveCase(workflow, bundle, ordinals, next_ordinal, sub_ids)
 
 
 def _from_dict(bundle: SpecBundle, dct: dict[str, Any]) -> KapulaWorkflow:

@@ -46,6 +46,11 @@ class KapulaWorkflow(BpmnWorkflow):
         fresh.reverse()
         return fresh
 
+    def touched_since_sync(self) -> list[Task]:
+        """Every task that can have changed since the last sync: those then unfinished, and the new ones.
+        Finished tasks never change again, so nothing else needs a look."""
+        return [self.tasks[i] for i in self._open_ids if i in self.tasks] + self.new_tasks()
+
     def open_tasks(self) -> list[Task]:
         """Unfinished tasks of this workflow (not its subprocesses), oldest first."""
         tasks = [self.tasks[i] for i in self._open_ids if i in self.tasks]

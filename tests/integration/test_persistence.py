@@ -163,3 +163,35 @@ def test_event_rows_are_only_ever_appended(kapula):
     with kapula._sessions() as session:
         later = [(r.id, r.seq, r.lifecycle, r.at) for r in session.scalars(select(EventRecord).order_by(EventRecord.id))]
     assert later[: len(first)] == first and len(later) > len(first)
+
+
+def test_a_case_inside_a_subprocess_survives_a_restart_and_restores_exactly(open_engine):
+    kapula = open_engine()
+    kapula.deploy([read("subprocess.bpmn")])
+    case = kapula.start_case("Sub_demo")
+    theme = _task(kapula, case.id)
+    assert (theme.element_id, theme.lane) == ("Task_theme", "SEK")
+    kapula.complete_task(theme.id, {"rooms": 2})
+    kapula.close()
+
+    again = open_engine()
+    book = _task(again, case.id)
+    assert book.element_id == "Task_book"
+    with again._sessions() as session:
+        stored = session.scalars(select(CaseTaskRecord.workflow_id).where(CaseTaskRecord.case_id == case.id)).all()
+        assert any(stored), "subprocess tasks are stored under their subprocess"
+    again.complete_task(book.id, {})
+    with again._sessions() as session:
+        live = again._store.load(session, case.id)
+        rows = session.execute(
+            select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
+            .where(CaseTaskRecord.case_id == case.id)
+            .order_by(CaseTaskRecord.ordinal)
+        ).all()
+        restored = restore_live_case(live.deployed.bundle, live.case.header_json, [tuple(r) for r in rows], None)
+        registry = live.deployed.bundle.serializer.registry
+        assert full_state(restored.workflow, registry) == full_state(live.live.workflow, registry)
+    register = _task(again, case.id)
+    assert register.element_id == "Task_register"
+    done = again.complete_task(register.id, {})
+    assert done.status is CaseStatus.COMPLETED and done.data["seats"] == 40

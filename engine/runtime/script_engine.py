@@ -1,0 +1,247 @@
+"""SafeScriptEngine: SpiffWorkflow's script engine with every expression and script run in a simpleeval sandbox."""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections import ChainMap
+from typing import Any
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from engine.runtime.script_checks import (
+    SAFE_FUNCTION_NAMES,
+    analyse_expression,
+    analyse_script,
+    check_expression,
+    check_script,
+)
+from engine.runtime.script_limits import (
+    MAX_TASK_DATA_UNITS,
+    ScriptRefusedError,
+    ScriptTimeoutError,
+    check_plain_data,
+)
+from engine.runtime.script_sandbox import OPERATORS, SandboxEvaluator, sandbox
+
+__all__ = [
+    "DEFAULT_TIME_BUDGET", "SAFE_FUNCTION_NAMES", "SafeEnvironment", "SafeScriptEngine",
+    "ScriptLineError", "ScriptRefusedError", "ScriptTimeoutError", "check_expression", "check_script",
+    "refusal_of",
+]
+
+DEFAULT_TIME_BUDGET = 0.5
+_SHOWN_SOURCE_LENGTH = 80
+
+
+class ScriptLineError(Exception):
+    """An ordinary (not refused) error raised by one line of a script; `error` is the original."""
+
+    def __init__(self, line_number: int, error: Exception) -> None:
+        super().__init__(f"line {line_number}: {type(error).__name__}: {error}")
+        self.line_number = line_number
+        self.error = error
+
+
+class SafeEnvironment(BasePythonScriptEngineEnvironment):
+    """Sandboxed replacement for TaskDataEnvironment.
+
+    SpiffWorkflow calls `script_engine.environment.evaluate` directly in a few places (event
+    subprocess completion conditions, conditional paths, message correlations), so the
+    environment itself must be safe, not just the engine's methods. Holds no per-call state.
+    """
+
+    def __init__(self, time_budget: float = DEFAULT_TIME_BUDGET) -> None:
+        super().__init__()
+        if time_budget <= 0:
+            raise ValueError("time_budget must be positive")
+        self.time_budget = time_budget
+
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        analysis = analyse_expression(expression)
+        if analysis.reason:
+            raise ScriptRefusedError(analysis.reason)
+        with sandbox(ChainMap(context, external_context or {}), self.time_budget, expression) as evaluator:
+            result = evaluator.run(analysis.tree.body)
+        check_plain_data(result)
+        return result
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        """Run an assignment-only script; `context` (the task data) receives the results.
+
+        The script works on a copy that replaces the task data only if every line succeeds,
+        so a refused or failing script leaves the task data exactly as it was.
+        """
+        analysis = analyse_script(script)
+        if analysis.reason:
+            raise ScriptRefusedError(analysis.reason, analysis.line_number)
+        work = copy.deepcopy(context)
+        with sandbox(ChainMap(work, external_context or {}), self.time_budget, script) as evaluator:
+            for statement in analysis.tree.body:
+                try:
+                    _run_statement(evaluator, statement, work)
+                except ScriptRefusedError as err:
+                    raise type(err)(f"line {statement.lineno}: {err.reason}", statement.lineno) from None
+                except Exception as err:
+                    raise ScriptLineError(statement.lineno, err) from err
+        check_plain_data(work, "the task data", limit=MAX_TASK_DATA_UNITS)
+        context.clear()
+        context.update(work)
+        return True
+
+    def call_service(self, context: dict, **kwargs: Any) -> Any:
+        raise ScriptRefusedError("service calls are not available to uploaded diagrams")
+
+
+class SafeScriptEngine(PythonScriptEngine):
+    """Script engine for untrusted diagrams: stateless, so one instance can serve every workflow and thread."""
+
+    def __init__(self, time_budget: float = DEFAULT_TIME_BUDGET) -> None:
+        super().__init__(environment=SafeEnvironment(time_budget))
+
+    @property
+    def time_budget(self) -> float:
+        return self.environment.time_budget
+
+    def validate(self, expression: str) -> None:
+        """Raise SyntaxError if unparsable (SpiffWorkflow's DMN engine relies on that), ScriptRefusedError if unsafe."""
+        analysis = analyse_expression(expression)
+        if analysis.syntax_error is not None:
+            raise SyntaxError(*analysis.syntax_error)
+        if analysis.reason:
+            message = f"Expression '{_shorten(expression)}' was refused: {analysis.reason}"
+            raise ScriptRefusedError(analysis.reason, message=message)
+
+    def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
+        shown = _shorten(expression)
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except ScriptRefusedError as err:
+            raise WorkflowTaskException(
+                f"Expression '{shown}' was refused: {err.reason}", task=task, exception=err) from err
+        except Exception as err:
+            raise WorkflowTaskException(
+                f"Expression '{shown}' could not be evaluated: {type(err).__name__}: {err}",
+                task=task, exception=err) from err
+
+    def execute(self, task: Any, script: str, external_context: dict | None = None) -> bool:
+        label = _task_label(task)
+        try:
+            return self.environment.execute(script, task.data, external_context)
+        except ScriptRefusedError as err:
+            raise WorkflowTaskException(
+                f"Script of task {label} was refused: {err.reason}", task=task, exception=err,
+                line_number=err.line_number, error_line=_source_line(script, err.line_number)) from err
+        except ScriptLineError as err:
+            raise WorkflowTaskException(
+                f"Script of task {label} failed at {err}", task=task, exception=err.error,
+                line_number=err.line_number, error_line=_source_line(script, err.line_number)) from err.error
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        refusal = ScriptRefusedError("service calls are not available to uploaded diagrams")
+        raise WorkflowTaskException(
+            f"Service task {_task_label(task)} was refused: {refusal.reason}", task=task, exception=refusal,
+        ) from refusal
+
+
+def refusal_of(error: BaseException) -> ScriptRefusedError | None:
+    """The sandbox refusal behind a (SpiffWorkflow) exception, if any.
+
+    SpiffWorkflow's DMN engine re-wraps errors without `from`, so both `__cause__` and
+    `__context__` are followed.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        if isinstance(current, ScriptRefusedError):
+            return current
+        seen.add(id(current))
+        pending.extend([current.__cause__, current.__context__])
+    return None
+
+
+def _run_statement(evaluator: SandboxEvaluator, node: ast.stmt, data: dict) -> None:
+    if isinstance(node, ast.Assign):
+        value = evaluator.run(node.value)
+        for target in node.targets:
+            _assign(evaluator, target, value, data)
+    elif isinstance(node, ast.AugAssign):
+        _augmented_assign(evaluator, node, data)
+    elif isinstance(node, ast.Expr):
+        evaluator.run(node.value)
+    elif isinstance(node, ast.Delete):
+        for target in node.targets:
+            if target.id not in data:
+                raise NameError(f"name '{target.id}' is not defined")
+            del data[target.id]
+    elif not isinstance(node, ast.Pass):  # the static check lets nothing else through
+        raise ScriptRefusedError(f"'{type(node).__name__}' is not allowed")
+
+
+def _assign(evaluator: SandboxEvaluator, target: ast.AST, value: Any, data: dict) -> None:
+    if isinstance(target, ast.Name):
+        _check_not_function(value)
+        data[target.id] = value
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        if not isinstance(value, (list, tuple, str)):
+            raise TypeError(f"cannot unpack a {type(value).__name__}")
+        if len(value) != len(target.elts):
+            raise ValueError(f"expected {len(target.elts)} values to unpack, got {len(value)}")
+        for element, item in zip(target.elts, value):
+            _assign(evaluator, element, item, data)
+    elif isinstance(target, ast.Subscript):
+        container, key = _item_target(evaluator, target)
+        _check_not_function(value)
+        container[key] = value
+    else:
+        raise ScriptRefusedError(f"assigning to '{type(target).__name__}' is not allowed")
+
+
+def _augmented_assign(evaluator: SandboxEvaluator, node: ast.AugAssign, data: dict) -> None:
+    operation = OPERATORS[type(node.op)]
+    if isinstance(node.target, ast.Name):
+        current = evaluator.run(ast.Name(id=node.target.id, ctx=ast.Load()))
+        value = evaluator.apply(operation, current, evaluator.run(node.value))
+        _assign(evaluator, node.target, value, data)
+    else:
+        container, key = _item_target(evaluator, node.target)
+        value = evaluator.apply(operation, container[key], evaluator.run(node.value))
+        _check_not_function(value)
+        container[key] = value
+
+
+def _item_target(evaluator: SandboxEvaluator, target: ast.Subscript) -> tuple[Any, Any]:
+    container = evaluator.run(target.value)
+    if not isinstance(container, (dict, list)):
+        raise ScriptRefusedError("only items of dicts and lists can be assigned")
+    return container, evaluator.run(target.slice)
+
+
+def _check_not_function(value: Any) -> None:
+    # Values built inside the sandbox are checked as they are built; a bare name like 'len' is not.
+    if callable(value):
+        raise ScriptRefusedError("a function cannot be stored in task data")
+
+
+def _task_label(task: Any) -> str:
+    spec = task.task_spec
+    bpmn_id = getattr(spec, "bpmn_id", None) or spec.name
+    name = getattr(spec, "bpmn_name", None)
+    return f"'{name}' ({bpmn_id})" if name and name != bpmn_id else f"'{bpmn_id}'"
+
+
+def _shorten(source: Any) -> str:
+    text = " ".join(str(source).split())
+    return text if len(text) <= _SHOWN_SOURCE_LENGTH else text[: _SHOWN_SOURCE_LENGTH - 3] + "..."
+
+
+def _source_line(script: str, line_number: int | None) -> str | None:
+    lines = script.splitlines()
+    if line_number and 0 < line_number <= len(lines):
+        return lines[line_number - 1]
+    return None
