@@ -49,7 +49,7 @@ class StepContext:
         start = self.live.workflow.get_next_task(state=TaskState.READY, spec_name="Start")
         if start is not None:
             start.data.update(data)
-        self.live.workflow.do_engine_steps()
+        self.live.workflow.run_engine()
 
     def find_ready_user_task(self, task_id: str) -> Task:
         try:

@@ -113,7 +113,7 @@ class Kapula:
                     task.data.update(data)
                     ctx.acting = (task.id, user)
                     task.run()
-                    ctx.live.workflow.do_engine_steps()
+                    ctx.live.workflow.run_engine()
             except SpiffWorkflowException as exc:
                 raise _step_error(exc, case_id) from exc
             self._store.save(session, ctx, now=now, user=user)
@@ -146,7 +146,7 @@ class Kapula:
                     ctx = self._store.load(session, case_id)
                     with clock_context(self._clock):
                         ctx.live.workflow.refresh_timers()
-                        ctx.live.workflow.do_engine_steps()
+                        ctx.live.workflow.run_engine()
                     self._store.save(session, ctx, now=now, user=None)
                 self._store.remember(ctx)
                 moved += 1

@@ -109,8 +109,8 @@ def all_tasks(workflow: KapulaWorkflow) -> list[tuple[str, Task]]:
 
 
 def _candidate_tasks(workflow: KapulaWorkflow) -> list[tuple[str, Task]]:
-    """Tasks that may have changed in the step: see KapulaWorkflow.touched_since_sync; plus subprocesses' tasks."""
-    pairs = [(TOP, task) for task in workflow.touched_since_sync()]
+    """Tasks that may have changed in the step (see KapulaWorkflow.touched_since_saved), plus subprocesses' tasks."""
+    pairs = [(TOP, task) for task in workflow.touched_since_saved()]
     for sp_id, sp in workflow.subprocesses.items():
         # subprocesses are small and short-lived; look at all their tasks
         pairs.extend((str(sp_id), t) for t in sp.tasks.values())
@@ -128,7 +128,7 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
     registry = live.bundle.serializer.registry
     candidates = _candidate_tasks(workflow)
     sub_ids = {t.id for wf_id, t in candidates if wf_id != TOP}
-    _fresh, removed_top = workflow.advance_index()
+    _fresh, removed_top = workflow.mark_saved()
     removed = [i for i in removed_top if i in live.ordinals]
     removed += [i for i in live.sub_ids - sub_ids if i in live.ordinals]
     live.sub_ids = sub_ids

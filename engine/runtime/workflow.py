@@ -10,62 +10,111 @@ so we keep the ids of the unfinished tasks and look only at those plus the tasks
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.util.task import BpmnTaskFilter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+# A diagram may loop through automatic steps forever; a step stops after this many of them or this long
+MAX_AUTOMATIC_TASKS_PER_STEP = 10_000
+STEP_TIME_BUDGET = 10.0
+
 # keyword arguments of get_tasks that only steer a tree walk, not which tasks match
 _WALK_ONLY = ("end_at_spec", "max_depth", "depth_first")
 
 
-class KapulaWorkflow(BpmnWorkflow):
-    """BpmnWorkflow whose queries for unfinished tasks cost O(open tasks), not O(history)."""
+class _OpenIndex:
+    """The unfinished tasks of a workflow as of its last refresh, and every task id known then."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._known_ids: set[UUID] = set()
-        self._open_ids: list[UUID] = []
-        super().__init__(*args, **kwargs)
+    def __init__(self) -> None:
+        self.known: set[UUID] = set()
+        self.open: list[UUID] = []
 
-    def sync_open_tasks(self) -> None:
-        """Rebuild the index from all tasks: after creating or restoring a workflow."""
-        self._known_ids = set(self.tasks)
-        self._open_ids = [t.id for t in self.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
+    def reset(self, tasks: dict[UUID, Task]) -> None:
+        self.known = set(tasks)
+        self.open = [t.id for t in tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
 
-    def new_tasks(self) -> list[Task]:
-        """Tasks created since the last sync, oldest first. Dicts keep insertion order, so they sit at the end."""
+    def created_since(self, tasks: dict[UUID, Task]) -> list[Task]:
+        """Tasks created since the last refresh, oldest first: dicts keep insertion order, so they sit at the end."""
         fresh = []
-        for task in reversed(self.tasks.values()):
-            if task.id in self._known_ids:
+        for task in reversed(tasks.values()):
+            if task.id in self.known:
                 break
             fresh.append(task)
         fresh.reverse()
         return fresh
 
-    def touched_since_sync(self) -> list[Task]:
-        """Every task that can have changed since the last sync: those then unfinished, and the new ones.
+    def touched(self, tasks: dict[UUID, Task]) -> list[Task]:
+        """Every task that can have changed since the last refresh: those then unfinished, and the new ones.
         Finished tasks never change again, so nothing else needs a look."""
-        return [self.tasks[i] for i in self._open_ids if i in self.tasks] + self.new_tasks()
+        return [tasks[i] for i in self.open if i in tasks] + self.created_since(tasks)
+
+    def refresh(self, tasks: dict[UUID, Task]) -> tuple[list[Task], list[UUID]]:
+        """Move on to the current state; returns (tasks created since, ids removed since)."""
+        fresh = self.created_since(tasks)
+        removed = [i for i in self.open if i not in tasks]
+        still_open = [t.id for t in self.touched(tasks) if not t.has_state(TaskState.FINISHED_MASK)]
+        self.known.difference_update(removed)
+        self.known.update(t.id for t in fresh)
+        self.open = still_open
+        return fresh, removed
+
+
+class KapulaWorkflow(BpmnWorkflow):
+    """BpmnWorkflow whose queries for unfinished tasks cost O(open tasks), not O(history).
+
+    Two indexes: `_query` answers SpiffWorkflow's own queries and is refreshed after every automatic
+    task; `_saved` is what the database has, refreshed only when a step is written, so that the
+    step's writer can find everything that changed since.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._query = _OpenIndex()
+        self._saved = _OpenIndex()
+        super().__init__(*args, **kwargs)
+
+    def run_engine(self, *, max_tasks: int = MAX_AUTOMATIC_TASKS_PER_STEP, time_budget: float = STEP_TIME_BUDGET) -> None:
+        """do_engine_steps, bounded: raises WorkflowTaskException if the diagram will not come to rest."""
+        count = 0
+        deadline = time.monotonic() + time_budget
+
+        def guard(task: Task) -> None:
+            nonlocal count
+            count += 1
+            if count > max_tasks or time.monotonic() > deadline:
+                limit = f"{max_tasks} automatic steps" if count > max_tasks else f"{time_budget:g} seconds"
+                raise WorkflowTaskException(
+                    f"the diagram ran more than {limit} without waiting for a person or a timer; "
+                    f"it probably loops through automatic steps forever (last at '{task.task_spec.bpmn_name or task.task_spec.name}')",
+                    task=task,
+                )
+            # a long run of automatic steps creates many tasks; keep the lookups short
+            self._query.refresh(self.tasks)
+
+        self.do_engine_steps(will_complete_task=guard)
+
+    def sync_open_tasks(self) -> None:
+        """Rebuild both indexes from all tasks: after creating or restoring a workflow."""
+        self._query.reset(self.tasks)
+        self._saved.reset(self.tasks)
+
+    def touched_since_saved(self) -> list[Task]:
+        return self._saved.touched(self.tasks)
+
+    def mark_saved(self) -> tuple[list[Task], list[UUID]]:
+        """The step is being written: returns (tasks created, ids removed) since the last write."""
+        self._query.refresh(self.tasks)
+        return self._saved.refresh(self.tasks)
 
     def open_tasks(self) -> list[Task]:
         """Unfinished tasks of this workflow (not its subprocesses), oldest first."""
-        tasks = [self.tasks[i] for i in self._open_ids if i in self.tasks]
-        tasks.extend(self.new_tasks())
-        return [t for t in tasks if not t.has_state(TaskState.FINISHED_MASK)]
-
-    def advance_index(self) -> tuple[list[Task], list[UUID]]:
-        """End of a step: returns (tasks created since the last sync, ids removed since) and moves the index on."""
-        fresh = self.new_tasks()
-        removed = [i for i in self._open_ids if i not in self.tasks]
-        still_open = [t.id for t in self.open_tasks()]
-        self._known_ids.difference_update(removed)
-        self._known_ids.update(t.id for t in fresh)
-        self._open_ids = still_open
-        return fresh, removed
+        return [t for t in self._query.touched(self.tasks) if not t.has_state(TaskState.FINISHED_MASK)]
 
     def get_tasks_iterator(self, first_task: Task | None = None, **kwargs: Any) -> Iterator[Task]:
         state = kwargs.get("state", TaskState.ANY_MASK)
@@ -78,6 +127,8 @@ class KapulaWorkflow(BpmnWorkflow):
         candidates = self.open_tasks()
         if not skip_subprocesses:
             for subprocess in self.subprocesses.values():
+                if subprocess.completed:
+                    continue
                 candidates.extend(subprocess.get_tasks(state=TaskState.NOT_FINISHED_MASK, skip_subprocesses=True))
         return iter([t for t in candidates if task_filter.matches(t)])
 

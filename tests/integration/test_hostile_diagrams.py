@@ -127,3 +127,34 @@ def test_a_condition_that_fails_at_run_time_leaves_the_case_where_it_was(kapula)
     assert [t.id for t in after.ready_tasks] == [task.id]
     done = kapula.complete_task(task.id, {"undefined_field": 5})
     assert done.status is CaseStatus.COMPLETED
+
+
+def _automatic_loop() -> tuple[str, bytes]:
+    """start → script → gateway that always loops back to the script: it never waits for anyone."""
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Defs" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="Spinner" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>Flow_1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="Script_1" name="Kierrä"><bpmn:incoming>Flow_1</bpmn:incoming><bpmn:incoming>Flow_3</bpmn:incoming><bpmn:outgoing>Flow_2</bpmn:outgoing><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>
+    <bpmn:exclusiveGateway id="Gateway_1" default="Flow_4"><bpmn:incoming>Flow_2</bpmn:incoming><bpmn:outgoing>Flow_3</bpmn:outgoing><bpmn:outgoing>Flow_4</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:endEvent id="EndEvent_1"><bpmn:incoming>Flow_4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Script_1" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Script_1" targetRef="Gateway_1" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Gateway_1" targetRef="Script_1"><bpmn:conditionExpression>n &lt; limit</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Flow_4" sourceRef="Gateway_1" targetRef="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>"""
+    return ("spinner.bpmn", xml.encode())
+
+
+def test_a_diagram_that_loops_through_automatic_steps_forever_is_stopped(kapula):
+    kapula.deploy([read("three_lanes.bpmn")])
+    bystander = kapula.start_case("Handoff_demo")
+    kapula.deploy([_automatic_loop()])
+
+    with pytest.raises(CaseStepError, match="loops through automatic steps forever"):
+        kapula.start_case("Spinner", {"n": 0, "limit": 10**12})
+    assert [c.id for c in kapula.cases()] == [bystander.id]
+    finite = kapula.start_case("Spinner", {"n": 0, "limit": 50})  # the same diagram, when it does come to rest
+    assert finite.status is CaseStatus.COMPLETED and finite.data["n"] == 50
+    assert kapula.complete_task(bystander.ready_tasks[0].id, {}).status is CaseStatus.RUNNING
