@@ -158,3 +158,18 @@ def test_a_diagram_that_loops_through_automatic_steps_forever_is_stopped(kapula)
     finite = kapula.start_case("Spinner", {"n": 0, "limit": 50})  # the same diagram, when it does come to rest
     assert finite.status is CaseStatus.COMPLETED and finite.data["n"] == 50
     assert kapula.complete_task(bystander.ready_tasks[0].id, {}).status is CaseStatus.RUNNING
+
+
+def test_the_safe_script_engine_is_attached_again_after_a_restart(open_engine):
+    """SpiffWorkflow's serializer keeps no script engine and would fall back to plain eval."""
+    first = open_engine()
+    first.deploy([_condition_diagram("x ** y > 0")])
+    case = first.start_case("HostileGateway")
+    first.close()
+
+    restarted = open_engine()  # the case is rebuilt from its rows, not taken from a cache
+    started = time.perf_counter()
+    with pytest.raises(CaseStepError, match="power"):
+        restarted.complete_task(case.ready_tasks[0].id, {"x": 10, "y": 10**8})
+    assert time.perf_counter() - started < 5
+    assert restarted.complete_task(case.ready_tasks[0].id, {"x": 2, "y": 3}).status is CaseStatus.COMPLETED
