@@ -1,0 +1,1 @@
+"""Benchmarks of Kapula against raw SpiffWorkflow; run `python bench/run.py`."""
