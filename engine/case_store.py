@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -30,6 +30,31 @@ from engine.runtime.timers import parse_due
 
 # PendingBpmnEvent.event_type of SpiffWorkflow's timer definitions (class names)
 _TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
+# Core statements built once: a step is a handful of them, and building ORM statements per step
+# cost more than the SQL itself (bench/README.md)
+_CASES = CaseRecord.__table__
+_TASKS = CaseTaskRecord.__table__
+_EVENTS = EventRecord.__table__
+_UPDATE_CASE = (
+    _CASES.update()
+    .where(_CASES.c.id == bindparam("b_id"), _CASES.c.row_version == bindparam("b_read"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "row_version", "header_json", "data_json", "status", "ended_at",
+                "last_event_seq", "next_ordinal", "next_timer_due",
+            )
+        }
+    )
+)
+_UPDATE_TASK = (
+    _TASKS.update()
+    .where(_TASKS.c.case_id == bindparam("b_case"), _TASKS.c.task_id == bindparam("b_task"))
+    .values(state=bindparam("state"), body=bindparam("body"), lane=bindparam("lane"))
+)
+_DELETE_TASK = _TASKS.delete().where(_TASKS.c.case_id == bindparam("b_case"), _TASKS.c.task_id == bindparam("b_task"))
+
 _LIFECYCLE = {"ready": Lifecycle.TASK_READY, "completed": Lifecycle.TASK_COMPLETED, "cancelled": Lifecycle.TASK_CANCELLED}
 
 
@@ -146,20 +171,21 @@ class CaseStore:
             row["seq"] = seq
             row["case_id"] = ctx.case.id
         ctx.new_version = ctx.read_version + 1
-        result = session.execute(
-            update(CaseRecord)
-            .where(CaseRecord.id == ctx.case.id, CaseRecord.row_version == ctx.read_version)
-            .values(
-                row_version=ctx.new_version,
-                header_json=changes.header,
-                data_json=json.dumps(_case_data(workflow), default=str),
-                status=status.value,
-                ended_at=now if status is not CaseStatus.RUNNING else None,
-                last_event_seq=seq,
-                next_ordinal=changes.next_ordinal,
-                next_timer_due=_next_due(workflow) if status is CaseStatus.RUNNING else None,
-            )
-            .execution_options(synchronize_session=False)
+        connection = session.connection()
+        result = connection.execute(
+            _UPDATE_CASE,
+            {
+                "b_id": ctx.case.id,
+                "b_read": ctx.read_version,
+                "row_version": ctx.new_version,
+                "header_json": changes.header,
+                "data_json": json.dumps(_case_data(workflow), default=str),
+                "status": status.value,
+                "ended_at": now if status is not CaseStatus.RUNNING else None,
+                "last_event_seq": seq,
+                "next_ordinal": changes.next_ordinal,
+                "next_timer_due": _next_due(workflow) if status is CaseStatus.RUNNING else None,
+            },
         )
         if result.rowcount != 1:
             self._cache.discard(ctx.case.id)
@@ -167,9 +193,9 @@ class CaseStore:
                 f"case {ctx.case.id} was changed by someone else while this step ran; nothing was saved, reload and try again",
                 case_id=ctx.case.id,
             )
-        self._write_tasks(session, ctx, changes.upserts, changes.deleted)
+        self._write_tasks(connection, ctx, changes.upserts, changes.deleted)
         if events:
-            session.execute(insert(EventRecord), events)
+            connection.execute(_EVENTS.insert(), events)
 
     def remember(self, ctx: StepContext) -> None:
         """After a commit: keep the live workflow for the next step, tagged with the version written."""
@@ -178,13 +204,13 @@ class CaseStore:
         else:
             self._cache.put(ctx.case.id, ctx.new_version, ctx.live)
 
-    def _write_tasks(self, session: Session, ctx: StepContext, upserts: list[Any], deleted: list[str]) -> None:
+    def _write_tasks(self, connection: Connection, ctx: StepContext, upserts: list[Any], deleted: list[str]) -> None:
+        """New rows in one multi-row INSERT, changed rows in one executemany UPDATE."""
         case_id = ctx.case.id
         if deleted:
-            session.execute(delete(CaseTaskRecord).where(CaseTaskRecord.case_id == case_id, CaseTaskRecord.task_id.in_(deleted)))
-        fresh, changed = [], []
-        for r in upserts:
-            values = {
+            connection.execute(_DELETE_TASK, [{"b_case": case_id, "b_task": task_id} for task_id in deleted])
+        fresh = [
+            {
                 "case_id": case_id,
                 "task_id": r.task_id,
                 "workflow_id": r.workflow_id,
@@ -195,16 +221,18 @@ class CaseStore:
                 "lane": self._lane(ctx, r.element_id),
                 "body": r.body,
             }
-            (fresh if r.is_new else changed).append(values)
+            for r in upserts
+            if r.is_new
+        ]
+        changed = [
+            {"b_case": case_id, "b_task": r.task_id, "state": r.state, "body": r.body, "lane": self._lane(ctx, r.element_id)}
+            for r in upserts
+            if not r.is_new
+        ]
         if fresh:
-            session.execute(insert(CaseTaskRecord), fresh)
-        for values in changed:
-            session.execute(
-                update(CaseTaskRecord)
-                .where(CaseTaskRecord.case_id == case_id, CaseTaskRecord.task_id == values["task_id"])
-                .values(state=values["state"], body=values["body"], lane=values["lane"])
-                .execution_options(synchronize_session=False)
-            )
+            connection.execute(_TASKS.insert(), fresh)
+        if changed:
+            connection.execute(_UPDATE_TASK, changed)
 
     def _lane(self, ctx: StepContext, element_id: str | None) -> str | None:
         info = ctx.deployed.elements.get(element_id or "")

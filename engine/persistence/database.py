@@ -45,8 +45,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # IMMEDIATE takes the write lock up front: two writers queue instead of one failing with
+        # SQLITE_BUSY when it upgrades its read lock; read-only sessions say so and take none
+        if conn.get_execution_options().get("kapula_readonly"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
