@@ -19,6 +19,21 @@ def _task(kapula, case_id):
     return task
 
 
+def _assert_rows_restore_the_live_case(kapula, case_id):
+    """Rebuild the case from its stored rows alone and compare with the live (cached) workflow."""
+    with kapula._sessions() as session:
+        ctx = kapula._store.load(session, case_id)  # takes the cached live case
+        rows = session.execute(
+            select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
+            .where(CaseTaskRecord.case_id == case_id)
+            .order_by(CaseTaskRecord.ordinal)
+        ).all()
+    restored = restore_live_case(ctx.deployed.bundle, ctx.case.header_json, [tuple(r) for r in rows], None)
+    registry = ctx.deployed.bundle.serializer.registry
+    assert full_state(restored.workflow, registry) == full_state(ctx.live.workflow, registry)
+    return ctx
+
+
 def test_a_fresh_engine_on_the_same_database_finishes_the_case_with_nothing_lost_or_duplicated(open_engine, clock):
     first = open_engine()
     first.deploy([read("three_lanes.bpmn")])
@@ -50,17 +65,8 @@ def test_the_stored_rows_restore_exactly_the_workflow_kept_in_memory(kapula):
     store = kapula._store
     for data in ({"need": "x"}, {"needs_funding": False}, {"note": "ok"}):
         kapula.complete_task(_task(kapula, case.id).id, data)
-        with kapula._sessions() as session:
-            ctx = store.load(session, case.id)  # takes the cached live case
-            rows = session.execute(
-                select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
-                .where(CaseTaskRecord.case_id == case.id)
-                .order_by(CaseTaskRecord.ordinal)
-            ).all()
-            restored = restore_live_case(ctx.deployed.bundle, ctx.case.header_json, [tuple(r) for r in rows], None)
-            registry = ctx.deployed.bundle.serializer.registry
-            assert full_state(restored.workflow, registry) == full_state(ctx.live.workflow, registry)
-            store.cache.put(case.id, ctx.read_version, ctx.live)
+        ctx = _assert_rows_restore_the_live_case(kapula, case.id)
+        store.cache.put(case.id, ctx.read_version, ctx.live)
 
 
 def test_completing_a_task_twice_gives_one_success_and_one_conflict(open_engine):
@@ -181,16 +187,7 @@ def test_a_case_inside_a_subprocess_survives_a_restart_and_restores_exactly(open
         stored = session.scalars(select(CaseTaskRecord.workflow_id).where(CaseTaskRecord.case_id == case.id)).all()
         assert any(stored), "subprocess tasks are stored under their subprocess"
     again.complete_task(book.id, {})
-    with again._sessions() as session:
-        live = again._store.load(session, case.id)
-        rows = session.execute(
-            select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
-            .where(CaseTaskRecord.case_id == case.id)
-            .order_by(CaseTaskRecord.ordinal)
-        ).all()
-        restored = restore_live_case(live.deployed.bundle, live.case.header_json, [tuple(r) for r in rows], None)
-        registry = live.deployed.bundle.serializer.registry
-        assert full_state(restored.workflow, registry) == full_state(live.live.workflow, registry)
+    _assert_rows_restore_the_live_case(again, case.id)
     register = _task(again, case.id)
     assert register.element_id == "Task_register"
     done = again.complete_task(register.id, {})
