@@ -5,8 +5,10 @@
      ├── NotFoundError                a process key, version, case or task that does not exist
      ├── ConflictError                a stale write or a task that is no longer ready
      ├── InvalidDataError             data that a step cannot accept (bad JSON, wrong shape)
-     └── CaseStepError                the case's own diagram failed while running a step
-                                      (a script or condition raised, was refused, or ran too long)
+     ├── CaseStepError                the case's own diagram failed while running a step
+     │                                (a script or condition raised, was refused, or ran too long)
+     ├── AuthenticationError          no valid sign-in: unknown user, wrong password, bad token
+     └── AccessDeniedError            signed in, but this is not theirs to see or do
 
 Adapters map these to exit codes or HTTP statuses in one table each.
 """
@@ -67,4 +69,16 @@ class CaseStepError(KapulaError):
     def __init__(self, message: str, *, case_id: int | None = None, element_id: str | None = None) -> None:
         self.case_id = case_id
         self.element_id = element_id
+        super().__init__(message)
+
+
+class AuthenticationError(KapulaError):
+    """No valid sign-in (unknown user, wrong password, unknown or revoked token)."""
+
+
+class AccessDeniedError(KapulaError):
+    """The signed-in user's role or organisation does not cover this. Nothing was changed."""
+
+    def __init__(self, message: str, *, user: str | None = None) -> None:
+        self.user = user
         super().__init__(message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -65,7 +66,8 @@ def handoffs(events: list[Event]) -> list[Handoff]:
 
     A handoff happens when an element becomes ready in a lane other than the lane of the element
     completed last (gateways excluded: they route, they hold no work). Its time is when the
-    receiving element became ready; it is picked up when that element is completed.
+    receiving element became ready; it is picked up when someone first claims that element, or,
+    if nobody claimed it, when it is completed.
     """
     last_lane: str | None = None
     pending: dict[str, int] = {}
@@ -76,10 +78,11 @@ def handoffs(events: list[Event]) -> list[Handoff]:
         if event.lifecycle is Lifecycle.TASK_READY and last_lane is not None and event.lane != last_lane:
             pending[event.task_id or ""] = len(out)
             out.append(Handoff(event.case_id, last_lane, event.lane, event.at, event.element_id or "", None))
-        elif event.lifecycle is Lifecycle.TASK_COMPLETED:
-            index = pending.pop(event.task_id or "", None)
-            if index is not None:
-                h = out[index]
-                out[index] = Handoff(h.case_id, h.from_lane, h.to_lane, h.at, h.element_id, event.at)
-            last_lane = event.lane
+        elif event.lifecycle in (Lifecycle.TASK_CLAIMED, Lifecycle.TASK_COMPLETED):
+            index = pending.get(event.task_id or "")
+            if index is not None and out[index].picked_up_at is None:
+                out[index] = dataclasses.replace(out[index], picked_up_at=event.at)
+            if event.lifecycle is Lifecycle.TASK_COMPLETED:
+                pending.pop(event.task_id or "", None)
+                last_lane = event.lane
     return out

@@ -38,6 +38,9 @@ class Lifecycle(str, enum.Enum):
     TASK_CANCELLED = "task_cancelled"
     CASE_COMPLETED = "case_completed"
     CASE_CANCELLED = "case_cancelled"
+    # a person takes a ready user task to work on, or gives it back; the case does not move
+    TASK_CLAIMED = "task_claimed"
+    TASK_UNCLAIMED = "task_unclaimed"
 
 
 class CaseStatus(str, enum.Enum):
@@ -81,6 +84,7 @@ class TaskView:
     state: str
     form: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    claimed_by: str | None = None
 
 
 @dataclass(frozen=True)

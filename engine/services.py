@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine import history
+from engine import claims, history
 from engine.case_store import CaseStore, StepContext
 from engine.clock import Clock
 from engine.definitions import (
@@ -162,7 +162,7 @@ class Kapula:
             if record is None:
                 raise NotFoundError("case", case_id)
             deployed = self._versions.get(session, record.process_version_id)
-            tasks = self._task_views(session, [(record, deployed)], state=TaskState.READY)
+            tasks = claims.with_claims(session, self._task_views(session, [(record, deployed)], state=TaskState.READY))
             return CaseView(
                 id=record.id,
                 process_key=record.process_key,
@@ -203,7 +203,44 @@ class Kapula:
                 stmt = stmt.where(CaseTaskRecord.case_id == case_id)
             if process_key is not None:
                 stmt = stmt.where(CaseRecord.process_key == process_key)
-            return [self._task_view(session, t, c) for t, c in session.execute(stmt).all()]
+            return claims.with_claims(session, [self._task_view(session, t, c) for t, c in session.execute(stmt).all()])
+
+    def get_task(self, task_id: str) -> TaskView:
+        """One user task (ready or not) with who has claimed it. Raises NotFoundError."""
+        with self._sessions() as session:
+            row = session.execute(
+                select(CaseTaskRecord, CaseRecord)
+                .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
+                .where(CaseTaskRecord.task_id == task_id, CaseTaskRecord.manual.is_(True))
+            ).first()
+            if row is None:
+                raise NotFoundError("task", task_id)
+            return claims.with_claims(session, [self._task_view(session, row[0], row[1])])[0]
+
+    def claim_task(self, task_id: str, *, user: str) -> TaskView:
+        """`user` takes the ready task to work on. Raises NotFoundError or ConflictError (not ready,
+        claimed already, or the case changed meanwhile)."""
+        return self._change_claim(task_id, user=user, claim=True)
+
+    def unclaim_task(self, task_id: str, *, user: str) -> TaskView:
+        """Give a claimed task back to its lane. Raises NotFoundError or ConflictError."""
+        return self._change_claim(task_id, user=user, claim=False)
+
+    def _change_claim(self, task_id: str, *, user: str, claim: bool) -> TaskView:
+        with self._sessions.begin() as session:
+            case_id, read_version = claims.change_claim(session, task_id, user=user, claim=claim, now=self._clock.now())
+        claims.retag_cached(self._store.cache, case_id, read_version)
+        return self.get_task(task_id)
+
+    def version_source(self, key: str, version: int) -> dict[str, str]:
+        """The files a version was deployed from, by file name. Raises NotFoundError."""
+        with self._sessions() as session:
+            source = session.scalars(
+                select(ProcessVersionRecord.source_json).where(ProcessVersionRecord.key == key, ProcessVersionRecord.version == version)
+            ).first()
+            if source is None:
+                raise NotFoundError("process version", f"{key} v{version}")
+            return dict(json.loads(source))
 
     def history(self, case_id: int) -> list[Event]:
         with self._sessions() as session:

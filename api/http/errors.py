@@ -1,0 +1,86 @@
+"""The one table from Kapula errors to HTTP statuses, and the handlers that write the error body.
+
+CaseStepError is 422: the case's own diagram failed on this input (a condition or script), nothing
+was changed, and sending the same request again fails the same way — it is not a race (409).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from engine.errors import (
+    AccessDeniedError,
+    AuthenticationError,
+    CaseStepError,
+    ConflictError,
+    DiagramError,
+    InvalidDataError,
+    KapulaError,
+    NotFoundError,
+)
+
+# (HTTP status, error code) per Kapula error; the first matching class wins
+STATUSES: dict[type[KapulaError], tuple[int, str]] = {
+    DiagramError: (422, "diagram_invalid"),
+    InvalidDataError: (422, "invalid_data"),
+    CaseStepError: (422, "case_step_failed"),
+    NotFoundError: (404, "not_found"),
+    ConflictError: (409, "conflict"),
+    AuthenticationError: (401, "not_signed_in"),
+    AccessDeniedError: (403, "forbidden"),
+}
+
+_HTTP_CODES = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               413: "too_large", 415: "unsupported_media_type"}
+
+
+def status_of(exc: KapulaError) -> tuple[int, str]:
+    for kind, status in STATUSES.items():
+        if isinstance(exc, kind):
+            return status
+    return 500, "internal"
+
+
+def details_of(exc: KapulaError) -> dict[str, Any]:
+    if isinstance(exc, DiagramError):
+        return {"filename": exc.filename, "issues": [dataclasses.asdict(i) for i in exc.issues]}
+    if isinstance(exc, InvalidDataError):
+        return {"field_errors": exc.field_errors}
+    if isinstance(exc, NotFoundError):
+        return {"kind": exc.kind, "id": str(exc.ident)}
+    if isinstance(exc, (ConflictError, CaseStepError)):
+        return {k: v for k, v in vars(exc).items() if k in ("case_id", "task_id", "element_id") and v is not None}
+    return {}
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"code": code, "message": message, "details": jsonable_encoder(details or {})}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers so every error, ours or the framework's, has the same shape."""
+
+    @app.exception_handler(KapulaError)
+    async def _kapula(_request: Request, exc: KapulaError) -> JSONResponse:
+        status, code = status_of(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return error_response(status, code, exc.message, details_of(exc), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+        return error_response(422, "invalid_request", "the request does not match the API's schema", {"errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))

@@ -1,0 +1,159 @@
+"""Request (`*Create`) and response (`*Public`) models of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from engine.history import handoffs, lead_time, stage_durations
+from engine.model import CaseView, DeployResult, Event, ProcessVersion, TaskView
+
+# Keys and lanes travel in paths and queries: printable text only (PostgreSQL refuses NUL bytes)
+KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,254}$"
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]{1,255}$"
+TASK_ID_PATTERN = r"^[0-9a-fA-F-]{1,36}$"
+
+
+class ErrorPublic(BaseModel):
+    """Every error: a stable code, a sentence for a person, and details (issues, field errors)."""
+
+    code: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProcessVersionPublic(BaseModel):
+    key: str
+    version: int
+    name: str
+    content_hash: str
+    lanes: list[str]
+    created_at: datetime
+    filename: str | None = None
+
+    @classmethod
+    def of(cls, v: ProcessVersion) -> ProcessVersionPublic:
+        return cls(key=v.key, version=v.version, name=v.name, content_hash=v.content_hash, lanes=list(v.actors),
+                   created_at=v.created_at, filename=v.filename)
+
+
+class DeployedVersionPublic(ProcessVersionPublic):
+    created: bool = Field(description="false when the upload was identical to the latest version")
+
+
+class DeployPublic(BaseModel):
+    versions: list[DeployedVersionPublic]
+
+    @classmethod
+    def of(cls, result: DeployResult) -> DeployPublic:
+        return cls(versions=[
+            DeployedVersionPublic(**ProcessVersionPublic.of(v).model_dump(), created=c)
+            for v, c in zip(result.versions, result.created, strict=True)
+        ])
+
+
+class CaseCreate(BaseModel):
+    process_key: str = Field(pattern=KEY_PATTERN)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskComplete(BaseModel):
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskPublic(BaseModel):
+    id: str
+    case_id: int
+    process_key: str
+    version: int
+    element_id: str
+    name: str
+    lane: str | None
+    state: str
+    claimed_by: str | None = None
+    form: str | None = None
+
+    @classmethod
+    def of(cls, t: TaskView) -> TaskPublic:
+        return cls(id=t.id, case_id=t.case_id, process_key=t.process_key, version=t.version, element_id=t.element_id,
+                   name=t.name, lane=t.lane, state=t.state, claimed_by=t.claimed_by, form=t.form)
+
+
+class TaskDetailPublic(TaskPublic):
+    form_schema: dict[str, Any] | None = Field(default=None, description="the task's form as JSON Schema, if it has one")
+
+
+class CasePublic(BaseModel):
+    id: int
+    process_key: str
+    version: int
+    status: str
+    started_at: datetime
+    ended_at: datetime | None
+    data: dict[str, Any]
+    ready_tasks: list[TaskPublic]
+    next_timer_due: datetime | None = None
+
+    @classmethod
+    def of(cls, c: CaseView) -> CasePublic:
+        return cls(id=c.id, process_key=c.process_key, version=c.version, status=c.status.value, started_at=c.started_at,
+                   ended_at=c.ended_at, data=c.data, ready_tasks=[TaskPublic.of(t) for t in c.ready_tasks],
+                   next_timer_due=c.next_timer_due)
+
+
+class EventPublic(BaseModel):
+    seq: int
+    at: datetime
+    lifecycle: str
+    element_id: str | None = None
+    element_name: str | None = None
+    lane: str | None = None
+    user: str | None = None
+    task_id: str | None = None
+    changed: dict[str, Any] = Field(default_factory=dict)
+
+
+class StagePublic(BaseModel):
+    element_id: str
+    name: str | None
+    lane: str | None
+    ready_at: datetime
+    ended_at: datetime
+    outcome: str
+    duration_seconds: float
+
+
+class HandoffPublic(BaseModel):
+    from_lane: str
+    to_lane: str
+    at: datetime
+    element_id: str
+    picked_up_at: datetime | None
+    pickup_seconds: float | None
+
+
+class CaseDetailPublic(CasePublic):
+    timeline: list[EventPublic]
+    stages: list[StagePublic]
+    handoffs: list[HandoffPublic]
+    lead_time_seconds: float | None
+
+    @classmethod
+    def build(cls, case: CaseView, events: list[Event]) -> CaseDetailPublic:
+        lead = lead_time(events)
+        return cls(
+            **CasePublic.of(case).model_dump(),
+            timeline=[EventPublic(seq=e.seq, at=e.at, lifecycle=e.lifecycle.value, element_id=e.element_id,
+                                  element_name=e.element_name, lane=e.lane, user=e.user, task_id=e.task_id,
+                                  changed=e.changed) for e in events],
+            stages=[StagePublic(element_id=s.element_id, name=s.name, lane=s.lane, ready_at=s.ready_at, ended_at=s.ended_at,
+                                outcome=s.outcome.value, duration_seconds=s.duration.total_seconds())
+                    for s in stage_durations(events)],
+            handoffs=[HandoffPublic(from_lane=h.from_lane, to_lane=h.to_lane, at=h.at, element_id=h.element_id,
+                                    picked_up_at=h.picked_up_at,
+                                    pickup_seconds=None if h.pickup_time is None else h.pickup_time.total_seconds())
+                      for h in handoffs(events)],
+            lead_time_seconds=None if lead is None else lead.total_seconds(),
+        )

@@ -1,0 +1,137 @@
+"""The JSON API against the real app and database: each endpoint, and the error table."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.http.app import create_app
+from tests.conftest import BPMN
+
+
+@pytest.fixture
+def client(kapula):
+    with TestClient(create_app(kapula, max_body_bytes=200_000)) as c:
+        yield c
+
+
+def _upload(client, name="three_lanes.bpmn"):
+    return client.post("/api/processes", files=[("files", (name, (BPMN / name).read_bytes(), "application/xml"))])
+
+
+def _started(client):
+    assert _upload(client).status_code == 201
+    r = client.post("/api/cases", json={"process_key": "Handoff_demo", "data": {"customer": "Oy"}})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_upload_returns_key_version_and_lanes_and_same_file_is_no_new_version(client):
+    r = _upload(client)
+    assert r.status_code == 201
+    (v,) = r.json()["versions"]
+    assert (v["key"], v["version"], v["lanes"], v["created"]) == ("Handoff_demo", 1, ["Asiakas", "SEK", "ELY"], True)
+    assert _upload(client).json()["versions"][0]["created"] is False
+    assert [p["key"] for p in client.get("/api/processes").json()] == ["Handoff_demo"]
+    assert [p["version"] for p in client.get("/api/processes/Handoff_demo/versions").json()] == [1]
+
+
+def test_version_xml_is_the_uploaded_file(client):
+    _upload(client)
+    r = client.get("/api/processes/Handoff_demo/versions/1/xml")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
+    assert r.content == (BPMN / "three_lanes.bpmn").read_bytes()
+    assert client.get("/api/processes/Handoff_demo/versions/2/xml").json()["code"] == "not_found"
+
+
+def test_a_diagram_that_cannot_run_is_422_with_its_issues(client):
+    r = _upload(client, "missing_target.bpmn")
+    assert r.status_code == 422
+    body = r.json()
+    assert body["code"] == "diagram_invalid" and body["details"]["issues"]
+    assert all("message" in i for i in body["details"]["issues"])
+    assert client.get("/api/processes").json() == []
+
+
+def test_oversized_upload_is_413_before_the_body_is_read(client):
+    big = b"<x/>" + b" " * 300_000
+    r = client.post("/api/processes", files=[("files", ("big.bpmn", big, "application/xml"))])
+    assert r.status_code == 413 and r.json()["code"] == "too_large"
+
+
+def test_oversized_streamed_body_without_length_is_413(client):
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 10_000
+
+    r = client.post("/api/cases", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_case_runs_lane_to_lane_through_the_api(client):
+    case = _started(client)
+    (describe,) = case["ready_tasks"]
+    assert (describe["name"], describe["lane"]) == ("Kuvaa tarve", "Asiakas")
+    r = client.post(f"/api/tasks/{describe['id']}/complete", json={"data": {"need": "kasvu"}})
+    assert r.status_code == 200, r.text
+    sek = client.get("/api/tasks", params={"lane": "SEK"}).json()
+    assert [t["name"] for t in sek] == ["Valmistele käynti"]
+    assert client.get("/api/tasks", params={"lane": "ELY"}).json() == []
+    detail = client.get(f"/api/cases/{case['id']}").json()
+    assert detail["handoffs"][0]["from_lane"] == "Asiakas" and detail["handoffs"][0]["to_lane"] == "SEK"
+    assert [e["lifecycle"] for e in detail["timeline"]][:2] == ["case_started", "task_ready"]
+    assert detail["data"]["need"] == "kasvu"
+
+
+def test_claim_unclaim_and_task_state_filter(client):
+    case = _started(client)
+    task_id = case["ready_tasks"][0]["id"]
+    assert client.post(f"/api/tasks/{task_id}/claim").json()["claimed_by"]
+    assert client.post(f"/api/tasks/{task_id}/claim").status_code == 409
+    assert [t["id"] for t in client.get("/api/tasks", params={"state": "claimed"}).json()] == [task_id]
+    assert client.get("/api/tasks", params={"state": "unclaimed"}).json() == []
+    assert client.post(f"/api/tasks/{task_id}/unclaim").json()["claimed_by"] is None
+    assert client.get(f"/api/tasks/{task_id}").json()["claimed_by"] is None
+
+
+def test_completing_twice_is_409_and_bad_data_is_422_with_field_errors(client):
+    case = _started(client)
+    task_id = case["ready_tasks"][0]["id"]
+    r = client.post(f"/api/tasks/{task_id}/complete", json={"data": {"_secret": 1}})
+    assert r.status_code == 422
+    assert r.json()["details"]["field_errors"] == {"_secret": "not a usable field name"}
+    assert client.post(f"/api/tasks/{task_id}/complete", json={"data": {}}).status_code == 200
+    r = client.post(f"/api/tasks/{task_id}/complete", json={"data": {}})
+    assert r.status_code == 409 and r.json()["code"] == "conflict"
+
+
+def test_cancel_then_cancel_again_is_409(client):
+    case = _started(client)
+    r = client.post(f"/api/cases/{case['id']}/cancel")
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert client.post(f"/api/cases/{case['id']}/cancel").status_code == 409
+    assert client.get("/api/cases", params={"status": "cancelled"}).json()[0]["id"] == case["id"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("get", "/api/cases/999", 404, "not_found"),
+        ("get", "/api/tasks/00000000-0000-0000-0000-000000000000", 404, "not_found"),
+        ("post", "/api/tasks/00000000-0000-0000-0000-000000000000/claim", 404, "not_found"),
+        ("get", "/api/processes/Nope/versions", 404, "not_found"),
+        ("get", "/api/cases/abc", 422, "invalid_request"),
+        ("get", "/api/nothing-here", 404, "not_found"),
+    ],
+)
+def test_errors_have_one_shape(client, method, path, status, code):
+    r = getattr(client, method)(path)
+    assert r.status_code == status
+    body = r.json()
+    assert body["code"] == code and isinstance(body["message"], str) and isinstance(body["details"], dict)
+
+
+def test_start_of_unknown_process_is_404_and_malformed_body_422(client):
+    assert client.post("/api/cases", json={"process_key": "Nope"}).status_code == 404
+    r = client.post("/api/cases", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"

@@ -1,0 +1,125 @@
+"""Claiming tasks: recorded in the event log under the case's version check; handoff pickup uses it."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from engine.errors import ConflictError, NotFoundError
+from engine.history import handoffs
+from engine.model import Lifecycle
+from tests.conftest import read
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def _waiting_at_sek(kapula, clock):
+    clock.set(T0)
+    kapula.deploy([read("three_lanes.bpmn")])
+    case = kapula.start_case("Handoff_demo", {"customer": "Oy"}, user="asiakas")
+    clock.advance(hours=1)
+    kapula.complete_task(case.ready_tasks[0].id, {"need": "kasvu"}, user="asiakas")
+    (task,) = kapula.ready_tasks(case_id=case.id)
+    assert task.lane == "SEK"
+    return case, task
+
+
+def test_claim_is_logged_and_shown_on_the_task(kapula, clock):
+    case, task = _waiting_at_sek(kapula, clock)
+    clock.advance(minutes=20)
+    claimed = kapula.claim_task(task.id, user="sek.neuvoja")
+    assert claimed.claimed_by == "sek.neuvoja"
+    assert kapula.ready_tasks(lane="SEK")[0].claimed_by == "sek.neuvoja"
+    assert kapula.get_case(case.id).ready_tasks[0].claimed_by == "sek.neuvoja"
+    last = kapula.history(case.id)[-1]
+    assert (last.lifecycle, last.user, last.lane, last.element_id, last.at) == (
+        Lifecycle.TASK_CLAIMED, "sek.neuvoja", "SEK", "Task_prepare", T0 + timedelta(hours=1, minutes=20)
+    )
+    assert last.element_name == "Valmistele käynti"
+
+
+def test_second_claim_conflicts_and_unclaim_releases(kapula, clock):
+    case, task = _waiting_at_sek(kapula, clock)
+    kapula.claim_task(task.id, user="a")
+    with pytest.raises(ConflictError, match="already claimed by a"):
+        kapula.claim_task(task.id, user="b")
+    assert kapula.unclaim_task(task.id, user="a").claimed_by is None
+    with pytest.raises(ConflictError, match="not claimed"):
+        kapula.unclaim_task(task.id, user="a")
+    assert kapula.claim_task(task.id, user="b").claimed_by == "b"
+    seqs = [e.seq for e in kapula.history(case.id)]
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_claim_of_unknown_or_finished_task_is_refused(kapula, clock):
+    case, task = _waiting_at_sek(kapula, clock)
+    with pytest.raises(NotFoundError):
+        kapula.claim_task("00000000-0000-0000-0000-000000000000", user="a")
+    kapula.complete_task(task.id, {"needs_funding": False}, user="a")
+    with pytest.raises(ConflictError, match="not ready"):
+        kapula.claim_task(task.id, user="a")
+
+
+def test_case_moves_on_after_a_claim_from_the_cached_workflow(kapula, clock):
+    case, task = _waiting_at_sek(kapula, clock)
+    kapula.claim_task(task.id, user="a")
+    after = kapula.complete_task(task.id, {"needs_funding": True}, user="a")
+    assert [t.element_id for t in after.ready_tasks] == ["Task_funding"]
+    assert after.ready_tasks[0].claimed_by is None
+
+
+def test_concurrent_claims_one_wins_one_conflicts(open_engine, clock):
+    first, second = open_engine(), open_engine()
+    _case, task = _waiting_at_sek(first, clock)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def claim(kapula, user):
+        barrier.wait()
+        try:
+            kapula.claim_task(task.id, user=user)
+            outcomes.append("ok")
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=claim, args=(k, u)) for k, u in ((first, "a"), (second, "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert first.get_task(task.id).claimed_by in {"a", "b"}
+
+
+def test_a_claim_after_a_step_loaded_makes_that_step_conflict(open_engine, clock):
+    first, second = open_engine(), open_engine()
+    _case, task = _waiting_at_sek(first, clock)
+    second.get_task(task.id)
+    first.claim_task(task.id, user="a")
+    # `second` caches nothing for this case; `first` did, and must not reuse a stale version
+    first.unclaim_task(task.id, user="a")
+    second.claim_task(task.id, user="b")
+    with pytest.raises(ConflictError):
+        first.claim_task(task.id, user="a")
+    done = first.complete_task(task.id, {"needs_funding": False}, user="b")
+    assert done.ready_tasks[0].element_id == "Task_aftercare"
+
+
+def test_handoff_is_picked_up_at_the_first_claim_else_at_completion(kapula, clock):
+    case, task = _waiting_at_sek(kapula, clock)
+    clock.advance(minutes=30)
+    kapula.claim_task(task.id, user="a")
+    clock.advance(minutes=10)
+    kapula.unclaim_task(task.id, user="a")
+    kapula.claim_task(task.id, user="b")
+    clock.advance(hours=2)
+    aftercare = kapula.complete_task(task.id, {"needs_funding": False}, user="b").ready_tasks[0]
+    clock.advance(hours=1)
+    feedback = kapula.complete_task(aftercare.id, {}, user="b").ready_tasks[0]
+    clock.advance(hours=5)
+    kapula.complete_task(feedback.id, {"satisfaction": 4}, user="asiakas")
+    to_sek, to_customer = handoffs(kapula.history(case.id))
+    assert (to_sek.from_lane, to_sek.to_lane, to_sek.pickup_time) == ("Asiakas", "SEK", timedelta(minutes=30))
+    assert (to_customer.from_lane, to_customer.to_lane, to_customer.pickup_time) == ("SEK", "Asiakas", timedelta(hours=5))
