@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from api.cli_test import run_scenarios
 from engine.bootstrap import open_kapula
 from engine.demo import demo_clock, run_demo
 from engine.errors import CaseStepError, ConflictError, DiagramError, InvalidDataError, KapulaError, NotFoundError
@@ -319,3 +320,6 @@ def _show_history(result: dict[str, Any]) -> None:
             click.echo(f"  {s.name or s.element_id:30} [{s.lane or '-'}] {s.duration}")
     if result["lead_time"] is not None:
         click.echo(f"lead time: {result['lead_time']}")
+
+
+main.add_command(run_scenarios)
