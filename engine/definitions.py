@@ -6,7 +6,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
+from engine.forms import forms_in
 from engine.model import ProcessVersion
 from engine.persistence.tables import ProcessVersionRecord
 from engine.runtime.case_state import SpecBundle, spec_from_json, spec_to_json
@@ -41,6 +42,15 @@ class DeployedVersion:
     actors: tuple[str, ...]
     elements: dict[str, ElementInfo]
     bundle: SpecBundle
+    forms: dict[str, dict[str, Any]] = field(default_factory=dict)  # form file name -> JSON Schema
+
+    def form_schema(self, element_id: str) -> dict[str, Any] | None:
+        """The JSON Schema of the element's form, when the form was uploaded with the version."""
+        info = self.elements.get(element_id)
+        return self.forms.get(info.form) if info is not None and info.form else None
+
+    def start_form_schema(self) -> dict[str, Any] | None:
+        return next((self.forms[e.form] for e in self.elements.values() if e.type == "startEvent" and e.form in self.forms), None)
 
 
 def content_hash(files: list[tuple[str, bytes]]) -> str:
@@ -155,6 +165,7 @@ class VersionCache:
 
 def _restore(record: ProcessVersionRecord) -> DeployedVersion:
     elements_raw: dict[str, dict[str, Any]] = json.loads(record.elements_json)
+    referenced = {v["form"] for v in elements_raw.values() if v.get("form")}
     return DeployedVersion(
         id=record.id,
         key=record.key,
@@ -163,4 +174,5 @@ def _restore(record: ProcessVersionRecord) -> DeployedVersion:
         actors=tuple(json.loads(record.actors_json)),
         elements={k: ElementInfo(v.get("name"), v.get("type"), v.get("actor"), v.get("form")) for k, v in elements_raw.items()},
         bundle=spec_from_json(record.dialect, serializer_for(record.dialect), record.spec_json),
+        forms=forms_in(json.loads(record.source_json), referenced) if referenced else {},
     )

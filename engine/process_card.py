@@ -249,3 +249,13 @@ class _Reader:
             responsible=self.text(raw, "responsible", p), how=self.text(raw, "how", p),
             review=self.text(raw, "review", p),
         )
+
+
+def card_in_source(source: dict[str, str], key: str) -> ProcessCard | None:
+    """The card among a version's uploaded files that describes process `key`, if any."""
+    for name in sorted(source):
+        if is_card_file(name):
+            card = load_card(source[name], filename=name)
+            if card.process == key:
+                return card
+    return None

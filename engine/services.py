@@ -28,6 +28,8 @@ from engine.definitions import (
     store_version,
     to_public,
 )
+from engine.forms import check_submission
+from engine.process_card import ProcessCard, card_in_source
 from engine.errors import CaseStepError, ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, DeployResult, Event, Handoff, Lifecycle, ProcessVersion, StageDuration, TaskView
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord
@@ -88,6 +90,7 @@ class Kapula:
         with self._sessions.begin() as session:
             record = latest_version_record(session, key)
             deployed = self._versions.get(session, record.id)
+            check_submission(deployed.start_form_schema(), data)
             ctx = self._store.create(session, deployed, now=now)
             try:
                 with clock_context(self._clock):
@@ -109,6 +112,7 @@ class Kapula:
             ctx = self._store.load(session, case_id)
             try:
                 task = ctx.find_ready_user_task(task_id)
+                check_submission(ctx.deployed.form_schema(task.task_spec.bpmn_id), data)
                 with clock_context(self._clock):
                     task.data.update(data)
                     ctx.acting = (task.id, user)
@@ -155,6 +159,31 @@ class Kapula:
         return moved
 
     # -- reading ------------------------------------------------------------------------------
+
+    def card(self, key: str, version: int | None = None) -> ProcessCard | None:
+        """The process card uploaded with a version of `key` (the latest by default), else None.
+        Raises NotFoundError for an unknown key or version."""
+        with self._sessions() as session:
+            record = latest_version_record(session, key)
+            if version is not None and version != record.version:
+                record = session.scalars(
+                    select(ProcessVersionRecord).where(ProcessVersionRecord.key == key, ProcessVersionRecord.version == version)
+                ).first() or _missing(f"{key} v{version}")
+            return card_in_source(json.loads(record.source_json), key)
+
+    def task_form(self, task_id: str) -> dict[str, Any] | None:
+        """The JSON Schema of a user task's form when it was uploaded with the version. Raises NotFoundError."""
+        with self._sessions() as session:
+            row = session.scalars(select(CaseTaskRecord).where(CaseTaskRecord.task_id == task_id)).first()
+            case = session.get(CaseRecord, row.case_id) if row is not None else None
+            if row is None or case is None:
+                raise NotFoundError("task", task_id)
+            return self._versions.get(session, case.process_version_id).form_schema(row.element_id or "")
+
+    def start_form(self, key: str) -> dict[str, Any] | None:
+        """The JSON Schema of the start form of `key`'s latest version, if it has one."""
+        with self._sessions() as session:
+            return self._versions.get(session, latest_version_record(session, key).id).start_form_schema()
 
     def get_case(self, case_id: int) -> CaseView:
         with self._sessions() as session:
@@ -288,6 +317,10 @@ class Kapula:
             state=TaskState.get_name(row.state),
             form=info.form if info else None,
         )
+
+
+def _missing(what: str) -> Any:
+    raise NotFoundError("process version", what)
 
 
 def _check_data(data: dict[str, Any] | None) -> dict[str, Any]:

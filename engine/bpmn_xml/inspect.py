@@ -12,7 +12,7 @@ Executable processes. A process is executable unless it has no flow nodes and is
 `isExecutable="false"` or drawn as a pool; bpmn.io marks every new process `isExecutable="false"`,
 so that flag alone is not trusted.
 
-Forms of user tasks, first match wins:
+Forms of user tasks and of the process's start event, first match wins:
   1. Kapula: a `kapula:form` attribute, or `<bpmn:extensionElements><kapula:form>` text, with
      `xmlns:kapula="urn:kapula:bpmn:1.0"`;
   2. Camunda: the `camunda:formKey` attribute;
@@ -128,7 +128,9 @@ def detect_dialect(root: etree._Element) -> str:
 
 
 def form_of(node: etree._Element) -> str | None:
-    if local_name(node) != "userTask":
+    kind = local_name(node)
+    # A start form belongs to the process's own start event, not to a subprocess's.
+    if kind != "userTask" and not (kind == "startEvent" and local_name(node.getparent()) == "process"):
         return None
     candidates = [
         node.get(f"{{{KAPULA_NS}}}form"),

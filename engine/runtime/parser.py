@@ -23,6 +23,7 @@ from engine.bpmn_xml.inspect import (
 )
 from engine.bpmn_xml.secure import parse_xml
 from engine.bpmn_xml.validate import validate, validate_dmn
+from engine.runtime.sidecars import is_sidecar, sidecar_issues
 from engine.errors import DiagramError
 from engine.model import ValidationIssue
 
@@ -80,15 +81,20 @@ def serializer_for(dialect: str) -> BpmnWorkflowSerializer:
 
 
 def load_files(files: list[tuple[str, bytes]]) -> list[LoadedProcess]:
-    """Parse, check and compile one upload (one or more .bpmn plus optional .dmn files).
+    """Parse, check and compile one upload (one or more .bpmn plus optional .dmn files, process
+    cards `*.card.json` and forms `*.json`, which are checked and kept untouched in `source`).
 
     Raises DiagramError listing every problem found across all files; nothing SpiffWorkflow
     raises escapes as anything else.
     """
+    sidecars = [(name, content) for name, content in files if is_sidecar(name)]
     parsed, issues = _read_all(files)
     bpmn = [f for f in parsed if f.info is not None]
     if parsed and not bpmn and not issues:
         issues.append(ValidationIssue("the upload has no BPMN diagram, only decision tables"))
+    elif not bpmn and not issues:
+        issues.append(ValidationIssue("the upload has no BPMN diagram, only process cards or forms"))
+    issues += sidecar_issues(sidecars, [p for f in bpmn if f.info is not None for p in f.info.processes])
     dialect = _upload_dialect(bpmn, issues)
     issues += _call_issues(bpmn)
     for file in parsed:
@@ -122,6 +128,8 @@ def _read_all(files: list[tuple[str, bytes]]) -> tuple[list[_File], list[Validat
             issues.append(ValidationIssue("two files of the upload have this name", file=name))
             continue
         seen.add(name)
+        if is_sidecar(name):
+            continue
         try:
             tree = parse_xml(content, filename=name)
         except DiagramError as exc:

@@ -1,0 +1,119 @@
+"""Forms uploaded with a model: submissions are validated before the step runs, and a refused one changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.bundles import model_bundle
+from engine.errors import DiagramError, InvalidDataError
+from engine.forms import coerce
+
+REPO = Path(__file__).resolve().parents[2]
+VISIT = REPO / "bpmn" / "suupohja_yrityskaynti.bpmn"
+
+
+@pytest.fixture
+def visit(kapula):
+    kapula.deploy(model_bundle(VISIT))
+    return kapula
+
+
+def _snapshot(kapula, case_id):
+    return kapula.get_case(case_id), kapula.history(case_id), kapula.ready_tasks(case_id=case_id)
+
+
+def test_the_bundle_carries_the_card_and_every_form_the_model_names():
+    names = [name for name, _ in model_bundle(VISIT)]
+    assert names[:2] == ["suupohja_yrityskaynti.bpmn", "suupohja_yrityskaynti.card.json"]
+    assert "suupohja_tarvekartoitus.json" in names and "suupohja_liidi_metsakeskus.json" in names
+
+
+def test_a_start_form_is_checked_and_a_refused_start_stores_no_case(visit):
+    with pytest.raises(InvalidDataError) as caught:
+        visit.start_case("suupohja_yrityskaynti", {"kunta": "Helsinki"})
+    assert caught.value.field_errors == {
+        "asiakas": "is required",
+        "kunta": "must be one of: Kauhajoki, Kurikka, Isojoki, Karijoki, Teuva",
+    }
+    assert visit.cases() == []
+    assert visit.start_case("suupohja_yrityskaynti", {"asiakas": "Teuvan Puu Oy"}).status.value == "running"
+
+
+def test_invalid_task_data_names_each_field_and_changes_nothing(visit, clock):
+    case = visit.start_case("suupohja_yrityskaynti", {"asiakas": "Teuvan Puu Oy", "kunta": "Teuva"})
+    (prepare,) = case.ready_tasks
+    case = visit.complete_task(prepare.id, {"nykytila": "kasvuvaihe", "osallistujat": ["SEK", "ELY"]})
+    (mapping,) = case.ready_tasks
+    before = _snapshot(visit, case.id)
+    clock.advance(hours=1)
+    with pytest.raises(InvalidDataError) as caught:
+        visit.complete_task(mapping.id, {"segmentti": "jättiyritys", "tarpeet": [], "tavoitteet": 5})
+    assert caught.value.field_errors == {
+        "segmentti": "must be one of: aloittava, paikallinen, kotimarkkina, kansainvalistyva, suuryritys",
+        "tarpeet": "choose at least 1",
+        "tavoitteet": "must be a text",
+    }
+    assert "Kartoita asiakkaan tarpeet" in caught.value.message
+    assert _snapshot(visit, case.id) == before
+    done = visit.complete_task(mapping.id, {"segmentti": "paikallinen", "tarpeet": ["rekrytointi"]})
+    assert [t.name for t in done.ready_tasks] == ["Esittele ratkaisuvaihtoehdot"]
+
+
+def test_the_form_of_a_task_and_of_the_start_are_exposed(visit):
+    assert visit.start_form("suupohja_yrityskaynti")["required"] == ["asiakas"]
+    case = visit.start_case("suupohja_yrityskaynti", {"asiakas": "Oy A"})
+    schema = visit.task_form(case.ready_tasks[0].id)
+    assert schema["title"] == "Valmistele yrityskäynti" and case.ready_tasks[0].form == "suupohja_valmistelu.json"
+
+
+def test_a_task_whose_form_was_not_uploaded_is_not_validated(kapula):
+    kapula.deploy([("suupohja_yrityskaynti.bpmn", VISIT.read_bytes())])
+    case = kapula.start_case("suupohja_yrityskaynti", {})
+    assert kapula.task_form(case.ready_tasks[0].id) is None
+    assert kapula.complete_task(case.ready_tasks[0].id, {"anything": 1}).status.value == "running"
+
+
+def test_the_card_is_stored_with_the_version(visit, kapula):
+    card = visit.card("suupohja_yrityskaynti")
+    assert card.owner == "SEK" and {m.id for m in card.metrics} >= {"yrityskaynnit", "liidit", "uudet_asiakkaat"}
+    assert visit.card("suupohja_yrityskaynti", version=1) == card
+    kapula.deploy([("suupohja_yrityskaynti.bpmn", VISIT.read_bytes())])
+    assert kapula.card("suupohja_yrityskaynti") is None and kapula.card("suupohja_yrityskaynti", 1) == card
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("rikki.json", b"{", "not valid JSON"),
+        ("lista.json", b"[]", "JSON Schema of an object"),
+        ("huono.json", json.dumps({"type": "object", "properties": {"a": {"type": "kuu"}}}).encode(), "not a valid JSON Schema"),
+        ("latin.json", "{\"title\": \"ä\"}".encode("latin-1"), "UTF-8"),
+        ("x.card.json", json.dumps({"format": 1}).encode(), "process card cannot be read"),
+    ],
+)
+def test_broken_forms_and_cards_refuse_the_upload(kapula, name, content, words):
+    with pytest.raises(DiagramError) as caught:
+        kapula.deploy([("suupohja_yrityskaynti.bpmn", VISIT.read_bytes()), (name, content)])
+    assert words in caught.value.message and kapula.processes() == []
+
+
+def test_a_card_must_describe_a_process_of_the_upload_by_its_element_ids(kapula):
+    card = json.loads((REPO / "bpmn" / "suupohja_yrityskaynti.card.json").read_text())
+    other = json.dumps({**card, "process": "muu"}).encode()
+    with pytest.raises(DiagramError, match="describes process 'muu', which is not in this upload"):
+        kapula.deploy([("suupohja_yrityskaynti.bpmn", VISIT.read_bytes()), ("c.card.json", other)])
+    card["stages"][0]["elements"].append("Task_puuttuu")
+    with pytest.raises(DiagramError, match="no element 'Task_puuttuu' in the diagram"):
+        kapula.deploy([("suupohja_yrityskaynti.bpmn", VISIT.read_bytes()), ("c.card.json", json.dumps(card).encode())])
+    with pytest.raises(DiagramError, match="only process cards or forms"):
+        kapula.deploy([("c.card.json", other)])
+
+
+def test_text_values_are_coerced_by_the_form_types():
+    schema = json.loads((REPO / "forms" / "suupohja_jalkihoito.json").read_text())
+    values = {"suunnitelma_toteutunut": "kyllä", "organisaatiot": "ELY, UYK", "seurantasuunnitelma": "soitto"}
+    assert coerce(schema, values) == {"suunnitelma_toteutunut": True, "organisaatiot": ["ELY", "UYK"], "seurantasuunnitelma": "soitto"}
+    assert coerce({"properties": {"n": {"type": "integer"}, "b": {"type": "boolean"}}}, {"n": "4", "b": "ehkä"}) == {"n": 4, "b": "ehkä"}
