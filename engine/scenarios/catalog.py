@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.bpmn_xml.inspect import BPMN_NS, CAMUNDA_NS, KAPULA_NS, NS, SPIFF_NS, describe, form_of
+from engine.bpmn_xml.inspect import BPMN_NS, describe
 from engine.bpmn_xml.secure import parse_xml
+from engine.bundles import model_bundle
 from engine.errors import DiagramError, NotFoundError
 
-DMN_SUFFIX = ".dmn"
 BPMN_SUFFIX = ".bpmn"
-# A sidecar travels with its diagram: `<stem>.card.json` next to `<stem>.bpmn` (see engine/process_card.py)
-SIDECAR_SUFFIXES = (".card.json",)
 
 
 @dataclass(frozen=True)
@@ -29,9 +27,7 @@ class CatalogEntry:
 class _Diagram:
     path: Path
     processes: list[CatalogEntry]
-    decisions: set[str] = field(default_factory=set)  # decision ids the diagram calls
     calls: set[str] = field(default_factory=set)  # process keys its call activities call
-    forms: set[str] = field(default_factory=set)  # form file names of its user tasks
 
 
 class ModelCatalog:
@@ -40,8 +36,7 @@ class ModelCatalog:
     def __init__(self, folder: Path, forms: Path | None = None) -> None:
         self.folder = Path(folder)
         self.forms_folder = forms if forms is not None else self.folder.parent / "forms"
-        self._diagrams = [_read_diagram(p) for p in sorted(self.folder.rglob(f"*{BPMN_SUFFIX}"))]
-        self._decisions = {d: p for p in sorted(self.folder.rglob(f"*{DMN_SUFFIX}")) for d in _decision_ids(p)}
+        self._diagrams = [_read_diagram(p) for p in sorted(self.folder.glob(f"*{BPMN_SUFFIX}"))]
 
     @property
     def entries(self) -> list[CatalogEntry]:
@@ -57,17 +52,13 @@ class ModelCatalog:
         raise NotFoundError(f"process in {self.folder}", key_or_name)
 
     def files_for(self, entry: CatalogEntry) -> list[tuple[str, bytes]]:
-        """The upload for `entry`: its .bpmn, the diagrams it calls, the decision tables they use,
-        their forms and their sidecars."""
-        diagrams = self._closure(entry.path)
-        paths: list[Path] = []
-        for diagram in diagrams:
-            paths.append(diagram.path)
-            paths += [self._decisions[d] for d in sorted(diagram.decisions) if d in self._decisions]
-            paths += [s for s in _sidecars(diagram.path) if s.exists()]
-            paths += [f for f in (self._form_path(name) for name in sorted(diagram.forms)) if f is not None]
-        unique = list(dict.fromkeys(paths))
-        return [(p.name, p.read_bytes()) for p in unique]
+        """The upload for `entry`: the bundle of its .bpmn (card, decision tables, forms) and of
+        every diagram its call activities call."""
+        files: dict[str, bytes] = {}
+        for diagram in self._closure(entry.path):
+            for name, content in model_bundle(diagram.path, self.forms_folder):
+                files.setdefault(name, content)
+        return list(files.items())
 
     def _closure(self, start: Path) -> list[_Diagram]:
         by_path = {d.path: d for d in self._diagrams}
@@ -84,13 +75,6 @@ class ModelCatalog:
                     todo.append(called)
         return out
 
-    def _form_path(self, name: str) -> Path | None:
-        for folder in (self.folder, self.forms_folder):
-            candidate = folder / name
-            if candidate.is_file():
-                return candidate
-        return None
-
 
 def _read_diagram(path: Path) -> _Diagram:
     try:
@@ -100,22 +84,5 @@ def _read_diagram(path: Path) -> _Diagram:
     info = describe(tree)
     root = tree.getroot()
     entries = [CatalogEntry(p.id, p.name, p.pool, path) for p in info.processes]
-    decisions = {(t.text or "").strip() for t in root.iter(f"{{{SPIFF_NS}}}calledDecisionId")}
-    decisions |= {t.get(f"{{{CAMUNDA_NS}}}decisionRef", "") for t in root.iter(f"{{{BPMN_NS}}}businessRuleTask")}
     calls = {c.get("calledElement", "") for c in root.iter(f"{{{BPMN_NS}}}callActivity")}
-    forms = {f for t in root.iterfind(".//bpmn:userTask", NS) if (f := form_of(t))}
-    forms |= {e.get(f"{{{KAPULA_NS}}}form", "").strip() for e in root.iter() if e.get(f"{{{KAPULA_NS}}}form")}
-    return _Diagram(path, entries, decisions - {""}, calls - {""}, forms)
-
-
-def _decision_ids(path: Path) -> list[str]:
-    try:
-        root = parse_xml(path.read_bytes(), filename=path.name).getroot()
-    except DiagramError:
-        return []
-    return [d.get("id", "") for d in root.iter() if isinstance(d.tag, str) and d.tag.endswith("}decision")]
-
-
-def _sidecars(bpmn: Path) -> list[Path]:
-    stem = bpmn.name[: -len(BPMN_SUFFIX)]
-    return [bpmn.with_name(stem + suffix) for suffix in SIDECAR_SUFFIXES]
+    return _Diagram(path, entries, calls - {""})
