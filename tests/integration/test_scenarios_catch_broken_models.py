@@ -1,0 +1,63 @@
+"""Breaking a rule in a reference model makes the scenario that states the rule fail, by name."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from engine.scenarios.report import TestReport, render
+from engine.scenarios.runner import run_features
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _copy_models(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "bpmn", tmp_path / "bpmn")
+    shutil.copytree(REPO / "forms", tmp_path / "forms")
+    return tmp_path / "bpmn"
+
+
+def _break(model: Path, old: str, new: str) -> None:
+    text = model.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"the model no longer contains {old!r}; update this test"
+    model.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _failed(report: TestReport) -> set[str]:
+    return {s.name for s in report.scenarios if not s.passed}
+
+
+def _swap(model: Path, first: str, second: str) -> None:
+    text = model.read_text(encoding="utf-8")
+    assert text.count(first) == 1 and text.count(second) == 1
+    model.write_text(text.replace(first, "\0").replace(second, first).replace("\0", second), encoding="utf-8")
+
+
+def test_the_suupohja_scenarios_pass_on_the_intact_model(tmp_path):
+    models = _copy_models(tmp_path)
+    report = run_features([REPO / "features" / "suupohja_yrityskaynti.feature"], models=models)
+    assert report.passed, "\n".join(render(report))
+
+
+def test_swapping_two_organisations_routing_conditions_fails_their_routing_scenarios(tmp_path):
+    models = _copy_models(tmp_path)
+    _swap(models / "suupohja_yrityskaynti.bpmn", "'ELY' in organisaatiot", "'TE-toimisto' in organisaatiot")
+    report = run_features([REPO / "features" / "suupohja_yrityskaynti.feature"], models=models)
+    row = "Liidi ohjataan tarpeen mukaiselle organisaatiolle, joka kirjaa sen tuloksen [tarve={}, organisaatio={}, kenttä={}]"
+    assert _failed(report) == {row.format("rahoitus", "ELY", "ely"), row.format("rekrytointi", "TE-toimisto", "te")}
+    failing = next(s for s in report.scenarios if s.name == row.format("rahoitus", "ELY", "ely"))
+    assert failing.failed_step.text == 'tapaus odottaa tehtävässä "Käsittele liidi: ELY" kaistalla "ELY"'
+    assert 'waits at "Käsittele liidi: TE-toimisto" in lane "TE-toimisto"' in failing.failed_step.message
+
+
+def test_presenting_options_before_mapping_needs_fails_the_needs_first_scenario(tmp_path):
+    models = _copy_models(tmp_path)
+    model = models / "suupohja_yrityskaynti.bpmn"
+    # valmistele → esittele → kartoita → sovi: options before needs
+    _break(model, 'sourceRef="Task_valmistele" targetRef="Task_kartoita"', 'sourceRef="Task_valmistele" targetRef="Task_esittele"')
+    _break(model, 'sourceRef="Task_kartoita" targetRef="Task_esittele"', 'sourceRef="Task_esittele" targetRef="Task_kartoita"')
+    _break(model, 'sourceRef="Task_esittele" targetRef="Task_sovi"', 'sourceRef="Task_kartoita" targetRef="Task_sovi"')
+    report = run_features([REPO / "features" / "suupohja_yrityskaynti.feature"], models=models)
+    needs_first = next(s for s in report.scenarios if s.name == "Tarpeet kartoitetaan ennen kuin ratkaisuja esitellään")
+    assert needs_first.failed_step.text == 'tapaus odottaa tehtävässä "Kartoita asiakkaan tarpeet" kaistalla "SEK"'
+    assert 'the case waits at "Esittele ratkaisuvaihtoehdot"' in needs_first.failed_step.message
