@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from engine.scenarios.errors import StepFailed, UndefinedStep
@@ -85,3 +88,14 @@ def test_a_field_value_table_becomes_case_data_and_its_header_is_skipped():
 def test_a_table_row_without_two_cells_fails_the_step():
     with pytest.raises(StepFailed, match="two cells"):
         table_data([["segment", "founder", "extra"]])
+
+
+def _as_documented(template: str) -> str:
+    return re.sub(r"\{(\w+)(?::text)?\}", r"<\1>", template)
+
+
+def test_docs_list_every_phrase_in_both_languages():
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    for definition in STEPS:
+        for template in (*definition.english, *definition.finnish):
+            assert f"`{_as_documented(template)}`" in docs, template
