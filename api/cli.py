@@ -323,3 +323,8 @@ def _show_history(result: dict[str, Any]) -> None:
 
 
 main.add_command(run_scenarios)
+
+from api.cli_users import org, user  # noqa: E402  (they build on this module's helpers)
+
+main.add_command(org)
+main.add_command(user)

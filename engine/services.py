@@ -50,6 +50,11 @@ class Kapula:
     def clock(self) -> Clock:
         return self._clock
 
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """Sessions on Kapula's database, for services that share it (engine.access)."""
+        return self._sessions
+
     def close(self) -> None:
         """Release the database connections."""
         self._store.cache.clear()

@@ -1,23 +1,37 @@
-"""The FastAPI application factory: routers, error handlers, body limit."""
+"""The FastAPI application factory: routers, pages, error handlers, sessions, body limit."""
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
 
 from api.http import errors
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
-from api.http.routes import cases, processes, tasks
+from api.http.routes import auth, cases, processes, tasks
+from engine.access.directory import Directory
 from engine.services import Kapula
 
+SESSION_DAYS = 14
 
-def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY) -> FastAPI:
-    """The HTTP API (and pages) over one Kapula."""
+
+def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret_key: str | None = None,
+               https_only: bool = False) -> FastAPI:
+    """The HTTP API and pages over one Kapula.
+
+    Session cookies are signed with `secret_key`, else the KAPULA_SECRET_KEY setting, else a key
+    generated on first start and kept in the database (so all workers and restarts share it)."""
+    directory = Directory(kapula.sessions, kapula.clock)
     app = FastAPI(title="Kapula", version="0.1.0",
                   description="BPMN swimlane processes run as live cases; every handoff between organisations in the event log.")
     app.state.kapula = kapula
+    app.state.directory = directory
     errors.install(app)
-
-    for module in (processes, cases, tasks):
+    for module in (auth, processes, cases, tasks):
         app.include_router(module.router)
+    secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()
+    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="kapula_session",
+                       max_age=SESSION_DAYS * 24 * 3600, same_site="lax", https_only=https_only)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     return app

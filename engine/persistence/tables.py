@@ -122,3 +122,69 @@ class EventRecord(Base):
     user_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     changed_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class OrganisationRecord(Base):
+    """An organisation of the network; its advisors work the lanes that carry its name."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LaneMappingRecord(Base):
+    """An explicit lane of an organisation whose name differs from the lane's (any process if no key)."""
+
+    __tablename__ = "organisation_lane"
+    __table_args__ = (UniqueConstraint("organisation_id", "process_key", "lane", name="uq_organisation_lane"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    process_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    lane: Mapped[str] = mapped_column(String(255))
+
+
+class UserRecord(Base):
+    """A person or system that signs in. Only an argon2 hash of the password is kept."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    display_name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(30))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), nullable=True, index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiTokenRecord(Base):
+    """An API token of a user; only its SHA-256 is kept (tokens are long random strings)."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessOwnerRecord(Base):
+    """The organisation that owns a process key: the first process owner to upload it."""
+
+    __tablename__ = "process_owner"
+
+    process_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+
+
+class SettingRecord(Base):
+    """Settings the server generates once and keeps, e.g. the key that signs session cookies."""
+
+    __tablename__ = "setting"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

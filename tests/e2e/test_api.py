@@ -5,18 +5,19 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.http.app import create_app
 from tests.conftest import BPMN
+from tests.e2e.conftest import upload
 
 
 @pytest.fixture
-def client(kapula):
-    with TestClient(create_app(kapula, max_body_bytes=200_000)) as c:
-        yield c
+def client(client: TestClient, tokens) -> TestClient:
+    """The app, signed in as the administrator (access rules are tested in test_access.py)."""
+    client.headers.update(tokens["admin"])
+    return client
 
 
 def _upload(client, name="three_lanes.bpmn"):
-    return client.post("/api/processes", files=[("files", (name, (BPMN / name).read_bytes(), "application/xml"))])
+    return upload(client, {}, name)
 
 
 def _started(client):

@@ -1,0 +1,118 @@
+"""`kapula metrics` and `kapula export`: process metrics as a readable table, and the event log as a file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+
+from api.cli import Context, json_option, pass_ctx, run
+
+
+def _when(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"not a date: {text!r}; use YYYY-MM-DD or an ISO timestamp") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@click.command("metrics")
+@click.argument("key")
+@click.option("--version", type=int, help="Only cases of this version.")
+@click.option("--lane", help="Only this lane's stages and handoffs.")
+@click.option("--since", help="Only cases started on or after this date (UTC).")
+@click.option("--until", help="Only cases started before this date (UTC).")
+@click.option("--segment", help="Only cases whose data field `segment` is this customer segment.")
+@click.option("--stuck-after", type=click.FloatRange(min=0), help="Call a case stuck after its task waited this many hours (default: the stage's 90th percentile).")
+@json_option
+@pass_ctx
+def metrics_command(
+    ctx: Context, key: str, version: int | None, lane: str | None, since: str | None, until: str | None,
+    segment: str | None, stuck_after: float | None, as_json: bool,
+) -> None:
+    """Metrics of process KEY from the event log: cases, lead time, stages, handoffs, targets."""
+    after = timedelta(hours=stuck_after) if stuck_after is not None else None
+    run(
+        as_json,
+        lambda: ctx.kapula.metrics(key, version=version, lane=lane, since=_when(since), until=_when(until), segment=segment, stuck_after=after),
+        _show,
+    )
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as a short human duration: 45 s, 12 min, 3.5 h, 2.1 d."""
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86400 * 2:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+def _stats(s: Any, fmt: Any = duration) -> str:
+    if not s.count:
+        return "-"
+    return f"n={s.count} mean {fmt(s.mean)}  median {fmt(s.median)}  p90 {fmt(s.p90)}  max {fmt(s.max)}"
+
+
+def _show(m: Any) -> None:
+    c = m.cases
+    click.echo(f"process {m.filter.key}, measured {m.measured_at:%Y-%m-%d %H:%M} UTC")
+    click.echo(f"cases: {c.started} started, {c.completed} completed, {c.cancelled} cancelled, {c.in_progress} in progress")
+    click.echo(f"lead time: {_stats(m.lead_time)}")
+    if m.throughput:
+        click.echo("\nmonth     started  completed  cancelled")
+        for t in m.throughput:
+            click.echo(f"{t.month}  {t.started:>7}  {t.completed:>9}  {t.cancelled:>9}")
+    _show_stages(m.stages)
+    _show_handoffs(m)
+    _show_targets(m.targets)
+    if m.stuck:
+        click.echo("\nstuck cases (waiting longer than the threshold):")
+        for s in m.stuck:
+            click.echo(f"  case {s.case_id:<6} {s.name or s.element_id} [{s.lane or '-'}] waiting {duration(s.waited_seconds)} (threshold {duration(s.threshold_seconds)})")
+
+
+def _show_stages(stages: Any) -> None:
+    if not stages:
+        return
+    click.echo(f"\n{'stage':32} {'lane':16} {'n':>5} {'mean':>8} {'median':>8} {'p90':>8} {'max':>8}  waiting (ready→claimed) / working (claimed→completed)")
+    for s in stages:
+        d = s.duration
+        line = f"{(s.name or s.element_id)[:32]:32} {(s.lane or '-')[:16]:16} {d.count:>5} {duration(d.mean):>8} {duration(d.median):>8} {duration(d.p90):>8} {duration(d.max):>8}"
+        if s.waiting.count or s.unclaimed:
+            line += f"  waiting median {duration(s.waiting.median)}, working median {duration(s.working.median)}"
+            if s.unclaimed:
+                line += f"; {s.unclaimed} never claimed: waiting unknown"
+        if s.open_now:
+            line += f"  [{s.open_now} open now]"
+        click.echo(line)
+
+
+def _show_handoffs(m: Any) -> None:
+    if not m.handoffs:
+        return
+    click.echo(f"\nhandoffs per case: {_stats(m.handoffs_per_case, lambda v: f'{v:.1f}')}")
+    click.echo(f"{'from':16} {'to':16} {'count':>6}  median pickup")
+    for h in m.handoffs:
+        click.echo(f"{h.from_lane[:16]:16} {h.to_lane[:16]:16} {h.count:>6}  {duration(h.pickup.median)}")
+
+
+def _show_targets(targets: Any) -> None:
+    if not targets:
+        return
+    click.echo(f"\n{'metric':40} {'target':>10} {'value':>10} {'share':>7} {'projected':>10}  on track")
+    for t in targets:
+        target = "-" if t.target is None else f"{t.comparison}{t.target:g} {t.unit}".strip()
+        value = "manual" if t.kind == "manual" else ("-" if t.value is None else f"{t.value:g}")
+        share = "-" if t.share_of_target is None else f"{t.share_of_target:.0%}"
+        projected = "-" if t.projection is None else f"{t.projection:g}"
+        track = {True: "yes", False: "no", None: "-"}[t.on_track]
+        click.echo(f"{t.name[:40]:40} {target:>10} {value:>10} {share:>7} {projected:>10}  {track} (per {t.period.replace('_', ' ')})")

@@ -1,0 +1,52 @@
+"""Who am I, and API tokens for systems."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.http.deps import DirectoryDep, PrincipalDep
+from api.http.schemas import ErrorPublic
+from engine.access.policy import Principal
+
+
+router = APIRouter(prefix="/api", tags=["sign-in"])
+
+
+class TokenCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=1024)
+    name: str = Field(default="api", min_length=1, max_length=255)
+
+
+class TokenPublic(BaseModel):
+    token: str = Field(description="send as `Authorization: Bearer <token>`; shown only once")
+    username: str
+    role: str
+
+
+class MePublic(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    organisation: str | None
+    owned_processes: list[str]
+
+    @classmethod
+    def of(cls, p: Principal) -> MePublic:
+        return cls(username=p.username, display_name=p.display_name, role=p.role.value, organisation=p.organisation,
+                   owned_processes=sorted(p.owned_processes))
+
+
+@router.post("/tokens", status_code=201, response_model=TokenPublic, responses={401: {"model": ErrorPublic}})
+async def create_token(directory: DirectoryDep, body: TokenCreate) -> TokenPublic:
+    """Sign in with a user name and password and get an API token for a system."""
+    principal = await run_in_threadpool(directory.authenticate, body.username, body.password)
+    token = directory.issue_token(principal.username, name=body.name)
+    return TokenPublic(token=token, username=principal.username, role=principal.role.value)
+
+
+@router.get("/me", response_model=MePublic, responses={401: {"model": ErrorPublic}})
+def me(principal: PrincipalDep) -> MePublic:
+    return MePublic.of(principal)

@@ -1,0 +1,146 @@
+"""Kapula's use cases as one signed-in user may call them: every call checks the access rules first.
+
+Refusals raise AccessDeniedError (nothing is changed); lists are narrowed to what the user may see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.access.directory import Directory
+from engine.access.policy import Principal, Role, owns_lane, sees_process, takes_part
+from engine.errors import AccessDeniedError, ConflictError
+from engine.model import CaseStatus, CaseView, DeployResult, Event, ProcessVersion, TaskView
+from engine.runtime.parser import load_files
+from engine.services import Kapula
+
+
+class GuardedKapula:
+    """The use cases on behalf of `principal`."""
+
+    def __init__(self, kapula: Kapula, directory: Directory, principal: Principal) -> None:
+        self._kapula = kapula
+        self._directory = directory
+        self.principal = principal
+
+    # -- definitions --------------------------------------------------------------------------
+
+    def deploy(self, files: list[tuple[str, bytes]]) -> DeployResult:
+        """Administrators deploy anything; process owners new keys and new versions of their own."""
+        p = self.principal
+        if p.role not in (Role.ADMINISTRATOR, Role.PROCESS_OWNER):
+            raise self._denied("only process owners and administrators upload diagrams")
+        keys = [loaded.key for loaded in load_files(files)]
+        if p.role is Role.PROCESS_OWNER:
+            for key in keys:
+                owner = self._directory.owner_of(key)
+                if owner is not None and owner != p.organisation:
+                    raise self._denied(f"process {key!r} belongs to {owner}; only its owner uploads new versions")
+        result = self._kapula.deploy(files)
+        if p.organisation is not None and p.role is Role.PROCESS_OWNER:
+            self._directory.claim_ownership(keys, p.organisation)
+        return result
+
+    def processes(self) -> list[ProcessVersion]:
+        return [v for v in self._kapula.processes() if sees_process(self.principal, v)]
+
+    def versions(self, key: str) -> list[ProcessVersion]:
+        versions = self._kapula.versions(key)
+        self._check_process(versions[-1])
+        return versions
+
+    def version_source(self, key: str, version: int) -> dict[str, str]:
+        self.versions(key)
+        return self._kapula.version_source(key, version)
+
+    # -- cases --------------------------------------------------------------------------------
+
+    def start_case(self, key: str, data: dict[str, Any] | None = None) -> CaseView:
+        """Anyone who sees the process starts cases of it; the starter is recorded on the case."""
+        versions = self._kapula.versions(key)
+        self._check_process(versions[-1])
+        return self._kapula.start_case(key, data, user=self.principal.username)
+
+    def cases(self, *, process_key: str | None = None, status: CaseStatus | None = None) -> list[CaseView]:
+        found = self._kapula.cases(process_key=process_key, status=status)
+        if self.principal.is_admin:
+            return found
+        return [c for c in found if takes_part(self.principal, c.process_key, self._kapula.history(c.id))]
+
+    def get_case(self, case_id: int) -> CaseView:
+        case = self._kapula.get_case(case_id)
+        self._check_case(case)
+        return case
+
+    def history(self, case_id: int) -> list[Event]:
+        self.get_case(case_id)
+        return self._kapula.history(case_id)
+
+    def cancel_case(self, case_id: int) -> CaseView:
+        case = self.get_case(case_id)
+        if self.principal.role not in (Role.ADMINISTRATOR, Role.PROCESS_OWNER):
+            raise self._denied(f"only the process owner cancels cases of {case.process_key}")
+        return self._kapula.cancel_case(case_id, user=self.principal.username)
+
+    # -- tasks --------------------------------------------------------------------------------
+
+    def ready_tasks(self, *, lane: str | None = None, case_id: int | None = None,
+                    process_key: str | None = None) -> list[TaskView]:
+        """The ready tasks of the user's lanes (owners: of their processes; customers: of their own cases)."""
+        if case_id is not None:
+            self.get_case(case_id)
+        tasks = self._kapula.ready_tasks(lane=lane, case_id=case_id, process_key=process_key)
+        return [t for t in tasks if self._may_see_task(t)]
+
+    def get_task(self, task_id: str) -> TaskView:
+        task = self._kapula.get_task(task_id)
+        if not self._may_see_task(task):
+            raise self._denied(f"task {task_id} is in lane {task.lane!r}, which is not yours")
+        return task
+
+    def claim_task(self, task_id: str) -> TaskView:
+        self._check_works(self.get_task(task_id))
+        return self._kapula.claim_task(task_id, user=self.principal.username)
+
+    def unclaim_task(self, task_id: str) -> TaskView:
+        task = self.get_task(task_id)
+        self._check_works(task)
+        if task.claimed_by not in (None, self.principal.username) and not self.principal.is_admin:
+            raise self._denied(f"task {task_id} is claimed by {task.claimed_by}; only they give it back")
+        return self._kapula.unclaim_task(task_id, user=self.principal.username)
+
+    def complete_task(self, task_id: str, data: dict[str, Any] | None = None) -> CaseView:
+        """Complete a task of the user's lane; 409 if someone else has claimed it."""
+        task = self.get_task(task_id)
+        self._check_works(task)
+        if task.claimed_by not in (None, self.principal.username):
+            raise ConflictError(f"task {task_id} is claimed by {task.claimed_by}", case_id=task.case_id, task_id=task_id)
+        return self._kapula.complete_task(task_id, data, user=self.principal.username)
+
+    # -- rules --------------------------------------------------------------------------------
+
+    def _denied(self, message: str) -> AccessDeniedError:
+        return AccessDeniedError(f"{self.principal.username}: {message}", user=self.principal.username)
+
+    def _check_process(self, version: ProcessVersion) -> None:
+        if not sees_process(self.principal, version):
+            raise self._denied(f"process {version.key!r} has no lane of yours")
+
+    def _check_case(self, case: CaseView) -> None:
+        if not takes_part(self.principal, case.process_key, self._kapula.history(case.id)):
+            raise self._denied(f"case {case.id} is not one you take part in")
+
+    def _may_see_task(self, task: TaskView) -> bool:
+        p = self.principal
+        if p.is_admin or (p.role is Role.PROCESS_OWNER and task.process_key in p.owned_processes):
+            return True
+        if not owns_lane(p, task.process_key, task.lane):
+            return False
+        if p.role is Role.CUSTOMER:
+            return takes_part(p, task.process_key, self._kapula.history(task.case_id))
+        return True
+
+    def _check_works(self, task: TaskView) -> None:
+        """Only those who work a lane (its advisors, the customer, administrators) act on its tasks."""
+        if not (self.principal.is_admin or owns_lane(self.principal, task.process_key, task.lane)):
+            raise self._denied(f"you do not work lane {task.lane!r}")

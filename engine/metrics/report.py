@@ -1,0 +1,69 @@
+"""All metrics of one process in one read: the event log is grouped into task spans and
+handoffs once (temporary tables), and every figure is an aggregate over those."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from engine.metrics.dialect import Dialect
+from engine.metrics.handoffs import handoff_matrix, handoff_rows, handoff_table, handoffs_per_case
+from engine.metrics.queries import case_counts, lead_time, open_stages, seconds_since, stage_stats, throughput
+from engine.metrics.scope import scoped_cases
+from engine.metrics.spans import task_spans
+from engine.metrics.targets import measure_targets
+from engine.metrics.types import MetricsFilter, ProcessMetrics, StageStats, StuckCase
+from engine.model import Handoff
+from engine.process_card import Metric
+
+
+def process_metrics(
+    conn: Connection,
+    f: MetricsFilter,
+    *,
+    now: datetime,
+    card_metrics: tuple[Metric, ...] = (),
+    stuck_after: timedelta | None = None,
+) -> ProcessMetrics:
+    """The metrics of the cases `f` selects, measured at `now`.
+
+    A running case is stuck when its open task has waited longer than `stuck_after`, or, without
+    it, longer than the 90th percentile of that element's completed stages."""
+    d = Dialect(conn.dialect.name)
+    cases = scoped_cases(f, d).subquery("scope")
+    with task_spans(conn, cases) as spans, handoff_table(conn, cases, spans) as handoffs:
+        stages = stage_stats(conn, spans, d, lane=f.lane)
+        stuck = _stuck(open_stages(conn, spans, cases), stages, now=now, stuck_after=stuck_after)
+        return ProcessMetrics(
+            filter=f,
+            measured_at=now,
+            cases=case_counts(conn, cases),
+            throughput=tuple(throughput(conn, cases, d)),
+            lead_time=lead_time(conn, cases, d),
+            stages=tuple(stages),
+            handoffs=tuple(handoff_matrix(conn, handoffs, d, lane=f.lane)),
+            handoffs_per_case=handoffs_per_case(conn, cases, handoffs, lane=f.lane),
+            targets=tuple(measure_targets(conn, f, d, card_metrics, now)),
+            stuck=tuple(stuck),
+        )
+
+
+def _stuck(rows: list[Any], stages: list[StageStats], *, now: datetime, stuck_after: timedelta | None) -> list[StuckCase]:
+    p90 = {(s.element_id, s.lane): s.duration.p90 for s in stages}
+    out = []
+    for r in rows:
+        threshold = stuck_after.total_seconds() if stuck_after is not None else p90.get((r.element_id, r.lane))
+        waited = seconds_since(r.ready_at, now)
+        if threshold is not None and waited > threshold:
+            out.append(StuckCase(r.case_id, r.element_id, r.name, r.lane, r.ready_at, waited, threshold))
+    return out
+
+
+def handoff_list(conn: Connection, f: MetricsFilter) -> list[Handoff]:
+    """Every handoff of the cases `f` selects, by the SQL rule (it must agree with engine.history)."""
+    d = Dialect(conn.dialect.name)
+    cases = scoped_cases(f, d).subquery("scope")
+    with task_spans(conn, cases) as spans, handoff_table(conn, cases, spans) as handoffs:
+        return [Handoff(r.case_id, r.from_lane, r.to_lane, r.at, r.element_id or "", r.picked_up_at) for r in handoff_rows(conn, handoffs)]

@@ -1,0 +1,67 @@
+"""Fixtures for the HTTP tests: the real app on the test's database, organisations, users and tokens."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from engine.access import passwords
+
+from api.http.app import create_app
+from engine.access.directory import Directory
+from engine.access.policy import Role
+from tests.conftest import BPMN
+
+PASSWORD = "salasana-123"
+
+# user name → (role, organisation); the three_lanes.bpmn fixture has lanes Asiakas, SEK and ELY
+PEOPLE = {
+    "admin": (Role.ADMINISTRATOR, None),
+    "omistaja": (Role.PROCESS_OWNER, "SEK"),
+    "novago.omistaja": (Role.PROCESS_OWNER, "Novago"),
+    "sek.neuvoja": (Role.ADVISOR, "SEK"),
+    "sek.toinen": (Role.ADVISOR, "SEK"),
+    "ely.neuvoja": (Role.ADVISOR, "Etelä-Pohjanmaan ELY-keskus"),
+    "te.neuvoja": (Role.ADVISOR, "TE-toimisto"),
+    "asiakas": (Role.CUSTOMER, None),
+    "toinen.asiakas": (Role.CUSTOMER, None),
+}
+
+
+@pytest.fixture(autouse=True)
+def quick_hashes(monkeypatch):
+    """argon2 with its smallest cost: the tests check who may do what, not the hash's strength."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture
+def directory(kapula) -> Directory:
+    d = Directory(kapula.sessions, kapula.clock)
+    d.add_organisation("SEK")
+    d.add_organisation("Novago")
+    d.add_organisation("TE-toimisto")
+    # the ELY Centre's lane is called just "ELY" in the diagrams: an explicit mapping
+    d.add_organisation("Etelä-Pohjanmaan ELY-keskus", lanes=[(None, "ELY")])
+    return d
+
+
+@pytest.fixture
+def tokens(directory) -> dict[str, dict[str, str]]:
+    """Authorization headers per user name."""
+    out = {}
+    for name, (role, org) in PEOPLE.items():
+        directory.add_user(name, PASSWORD, role=role, organisation=org)
+        out[name] = {"Authorization": f"Bearer {directory.issue_token(name)}"}
+    return out
+
+
+@pytest.fixture
+def client(kapula):
+    with TestClient(create_app(kapula, max_body_bytes=200_000, secret_key="test-secret")) as c:
+        yield c
+
+
+def upload(client, headers, name="three_lanes.bpmn"):
+    return client.post("/api/processes", headers=headers,
+                       files=[("files", (name, (BPMN / name).read_bytes(), "application/xml"))])

@@ -1,0 +1,126 @@
+"""Sign-in and lane-based access over HTTP: each role is refused what is not theirs."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.access import passwords
+from engine.access.policy import Role
+from engine.errors import AuthenticationError, ConflictError, InvalidDataError
+from tests.e2e.conftest import PASSWORD, upload
+
+
+@pytest.fixture
+def case(client, tokens):
+    """A Handoff_demo case (owned by SEK's process owner) started by `asiakas`, waiting at SEK."""
+    assert upload(client, tokens["omistaja"]).status_code == 201
+    started = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"})
+    assert started.status_code == 201, started.text
+    case = started.json()
+    describe = case["ready_tasks"][0]
+    r = client.post(f"/api/tasks/{describe['id']}/complete", headers=tokens["asiakas"], json={"data": {"need": "kasvu"}})
+    assert r.status_code == 200, r.text
+    case["sek_task"] = r.json()["ready_tasks"][0]["id"]
+    return case
+
+
+def _status(client, headers, method, path, **kwargs):
+    return getattr(client, method)(path, headers=headers, **kwargs).status_code
+
+
+def test_without_sign_in_everything_is_401(client, case):
+    for method, path in [("get", "/api/processes"), ("get", f"/api/cases/{case['id']}"), ("get", "/api/tasks"),
+                         ("post", f"/api/tasks/{case['sek_task']}/claim"), ("get", "/api/me")]:
+        r = getattr(client, method)(path)
+        assert r.status_code == 401 and r.json()["code"] == "not_signed_in", path
+        assert r.headers["www-authenticate"] == "Bearer"
+    assert _status(client, {"Authorization": "Bearer kap_forged"}, "get", "/api/processes") == 401
+
+
+def test_token_for_password_and_wrong_password_refused(client, tokens):
+    r = client.post("/api/tokens", json={"username": "sek.neuvoja", "password": PASSWORD})
+    assert r.status_code == 201 and r.json()["role"] == "advisor"
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {r.json()['token']}"}).json()
+    assert (me["username"], me["organisation"]) == ("sek.neuvoja", "SEK")
+    for name, password in [("sek.neuvoja", "väärä-salasana"), ("nobody", PASSWORD)]:
+        r = client.post("/api/tokens", json={"username": name, "password": password})
+        assert r.status_code == 401 and r.json()["message"] == "wrong user name or password"
+
+
+def test_advisor_works_own_lane_only(client, tokens, case):
+    te, sek, ely = tokens["te.neuvoja"], tokens["sek.neuvoja"], tokens["ely.neuvoja"]
+    # the TE Office has no lane in this process: no case, no task, no diagram
+    assert _status(client, te, "get", f"/api/cases/{case['id']}") == 403
+    assert _status(client, te, "post", f"/api/tasks/{case['sek_task']}/complete", json={"data": {}}) == 403
+    assert _status(client, te, "get", "/api/processes/Handoff_demo/versions") == 403
+    assert client.get("/api/tasks", headers=te).json() == []
+    assert client.get("/api/cases", headers=te).json() == []
+    # ELY takes part in the process, but this task is SEK's
+    assert _status(client, ely, "post", f"/api/tasks/{case['sek_task']}/claim") == 403
+    assert _status(client, ely, "post", f"/api/tasks/{case['sek_task']}/complete", json={"data": {}}) == 403
+    assert client.get("/api/tasks", headers=ely).json() == []
+    assert _status(client, sek, "post", "/api/processes", files=[("files", ("x.bpmn", b"<x/>"))]) == 403
+    assert _status(client, sek, "post", f"/api/cases/{case['id']}/cancel") == 403
+    assert [t["id"] for t in client.get("/api/tasks", headers=sek).json()] == [case["sek_task"]]
+
+
+def test_advisor_cannot_take_a_colleagues_claimed_task(client, tokens, case):
+    mine, colleague = tokens["sek.neuvoja"], tokens["sek.toinen"]
+    assert _status(client, mine, "post", f"/api/tasks/{case['sek_task']}/claim") == 200
+    assert _status(client, colleague, "post", f"/api/tasks/{case['sek_task']}/unclaim") == 403
+    assert _status(client, colleague, "post", f"/api/tasks/{case['sek_task']}/claim") == 409
+    assert _status(client, colleague, "post", f"/api/tasks/{case['sek_task']}/complete", json={"data": {}}) == 409
+    r = client.post(f"/api/tasks/{case['sek_task']}/complete", headers=mine, json={"data": {"needs_funding": True}})
+    assert r.status_code == 200
+    # the case reached ELY: ELY's advisor (mapped lane) now sees it and its task
+    ely = tokens["ely.neuvoja"]
+    assert [t["lane"] for t in client.get("/api/tasks", headers=ely).json()] == ["ELY"]
+    assert _status(client, ely, "get", f"/api/cases/{case['id']}") == 200
+
+
+def test_customer_sees_only_own_cases_and_customer_tasks(client, tokens, case):
+    me, other = tokens["asiakas"], tokens["toinen.asiakas"]
+    assert _status(client, me, "get", f"/api/cases/{case['id']}") == 200
+    assert _status(client, other, "get", f"/api/cases/{case['id']}") == 403
+    assert client.get("/api/cases", headers=other).json() == []
+    assert _status(client, me, "get", f"/api/tasks/{case['sek_task']}") == 403
+    assert _status(client, me, "post", f"/api/tasks/{case['sek_task']}/complete", json={"data": {}}) == 403
+    assert _status(client, me, "post", f"/api/cases/{case['id']}/cancel") == 403
+    assert _status(client, me, "post", "/api/processes", files=[("files", ("x.bpmn", b"<x/>"))]) == 403
+    assert _status(client, me, "get", "/api/processes/Handoff_demo/versions/1/xml") == 200
+    assert [c["id"] for c in client.get("/api/cases", headers=me).json()] == [case["id"]]
+
+
+def test_process_owner_owns_uploads_and_does_not_work_tasks(client, tokens, case):
+    owner, other_owner = tokens["omistaja"], tokens["novago.omistaja"]
+    assert client.get("/api/me", headers=owner).json()["owned_processes"] == ["Handoff_demo"]
+    assert _status(client, owner, "get", f"/api/cases/{case['id']}") == 200
+    assert _status(client, owner, "post", f"/api/tasks/{case['sek_task']}/claim") == 403
+    assert _status(client, owner, "post", f"/api/tasks/{case['sek_task']}/complete", json={"data": {}}) == 403
+    # another organisation's owner may not version SEK's process, nor read its cases
+    assert upload(client, other_owner).status_code == 403
+    assert _status(client, other_owner, "get", f"/api/cases/{case['id']}") == 403
+    assert client.get("/api/processes", headers=other_owner).json() == []
+    assert _status(client, owner, "post", f"/api/cases/{case['id']}/cancel") == 200
+
+
+def test_administrator_may_do_everything(client, tokens, case):
+    admin = tokens["admin"]
+    assert _status(client, admin, "get", f"/api/cases/{case['id']}") == 200
+    assert _status(client, admin, "post", f"/api/tasks/{case['sek_task']}/claim") == 200
+    assert _status(client, admin, "post", f"/api/tasks/{case['sek_task']}/complete", json={"data": {"needs_funding": False}}) == 200
+    assert upload(client, admin, "collaboration.bpmn").status_code == 201
+
+
+def test_passwords_are_stored_as_argon2_hashes_and_rules_are_checked(directory):
+    hashed = passwords.hash_password("pitkä salasana")
+    assert hashed.startswith("$argon2id$") and passwords.verify_password(hashed, "pitkä salasana")
+    assert not passwords.verify_password(hashed, "väärä")
+    with pytest.raises(InvalidDataError) as info:
+        directory.add_user("x y", "short", role=Role.ADVISOR)
+    assert set(info.value.field_errors) == {"username", "password", "organisation"}
+    directory.add_user("uusi", PASSWORD, role=Role.CUSTOMER)
+    with pytest.raises(ConflictError):
+        directory.add_user("uusi", PASSWORD, role=Role.CUSTOMER)
+    with pytest.raises(AuthenticationError):
+        directory.principal_for_token("kap_unknown")

@@ -1,0 +1,34 @@
+"""`kapula metrics`: the readable table and --json, on a log built through the engine."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from api.cli import main
+from api.cli_metrics import duration
+from tests.integration.metrics_log import KEY, build_log
+
+
+def test_metrics_table_and_json(kapula, clock, database_url):
+    build_log(kapula, clock)
+    runner = CliRunner()
+    shown = runner.invoke(main, ["--database", database_url, "metrics", KEY], catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    assert "cases: 4 started, 2 completed, 1 cancelled, 1 in progress" in shown.output
+    assert "lead time: n=2 mean 33.0 h  median 33.0 h  p90 2.2 d  max 2.5 d" in shown.output
+    assert "1 never claimed: waiting unknown" in shown.output
+    assert any(line.split()[:3] == ["Asiakas", "SEK", "3"] for line in shown.output.splitlines())
+    as_json = json.loads(runner.invoke(main, ["--database", database_url, "metrics", KEY, "--segment", "founder", "--json"]).output)
+    assert as_json["cases"] == {"started": 2, "completed": 1, "cancelled": 0, "in_progress": 1}
+    assert as_json["lead_time"]["median"] == 7 * 3600
+
+
+def test_unknown_process_exits_with_not_found(database_url):
+    result = CliRunner().invoke(main, ["--database", database_url, "metrics", "nope"])
+    assert result.exit_code == 4 and "nope" in result.output
+
+
+def test_durations_read_as_people_say_them():
+    assert [duration(s) for s in (None, 30, 600, 5400, 3 * 86400)] == ["-", "30 s", "10 min", "1.5 h", "3.0 d"]

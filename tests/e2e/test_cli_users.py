@@ -1,0 +1,53 @@
+"""`kapula org …` and `kapula user …`: organisations with mapped lanes, users, tokens that sign in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from api.cli import main
+from engine.access.directory import Directory
+from engine.bootstrap import open_kapula
+
+
+@pytest.fixture
+def cli(database_url, quick_hashes):
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(main, ["--database", database_url, *args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def test_org_and_user_add_then_the_token_signs_in(cli, database_url):
+    assert cli("org", "add", "Etelä-Pohjanmaan ELY-keskus", "--lane", "ELY", "--lane", "Suupohja:ELY-keskus").exit_code == 0
+    listed = cli("org", "list", "--json")
+    assert json.loads(listed.output) == [["Etelä-Pohjanmaan ELY-keskus", [[None, "ELY"], ["Suupohja", "ELY-keskus"]]]]
+
+    added = cli("user", "add", "ely.neuvoja", "--role", "advisor", "--org", "Etelä-Pohjanmaan ELY-keskus", "--password", "salasana-123")
+    assert added.exit_code == 0 and "advisor of Etelä-Pohjanmaan ELY-keskus" in added.output
+    # the password is asked for (twice) when not given
+    prompted = cli("user", "add", "asiakas", "--role", "customer", input="salasana-456\nsalasana-456\n")
+    assert prompted.exit_code == 0, prompted.output
+    assert "asiakas" in cli("user", "list").output
+
+    token = cli("user", "token", "ely.neuvoja").output.strip()
+    kapula = open_kapula(database_url)
+    try:
+        directory = Directory(kapula.sessions, kapula.clock)
+        assert directory.principal_for_token(token).organisation == "Etelä-Pohjanmaan ELY-keskus"
+        assert directory.authenticate("asiakas", "salasana-456").role.value == "customer"
+    finally:
+        kapula.close()
+
+
+def test_refusals_are_readable_with_exit_codes(cli):
+    no_org = cli("user", "add", "x", "--role", "advisor", "--password", "salasana-123")
+    assert no_org.exit_code == 6 and "belongs to an organisation" in no_org.output
+    missing = cli("user", "add", "x", "--role", "advisor", "--org", "Nope", "--password", "salasana-123")
+    assert missing.exit_code == 4
+    cli("org", "add", "SEK")
+    assert cli("org", "add", "SEK").exit_code == 5
