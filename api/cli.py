@@ -324,6 +324,10 @@ def _show_history(result: dict[str, Any]) -> None:
 
 main.add_command(run_scenarios)
 
+from api.cli_metrics import metrics_command  # noqa: E402  (it builds on this module's helpers)
+
+main.add_command(metrics_command)
+
 from api.cli_users import org, user  # noqa: E402  (they build on this module's helpers)
 
 main.add_command(org)

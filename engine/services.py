@@ -10,6 +10,7 @@ ConflictError and changes nothing.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +33,8 @@ from engine.forms import check_submission
 from engine.process_card import ProcessCard, card_in_source
 from engine.errors import CaseStepError, ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, DeployResult, Event, Handoff, Lifecycle, ProcessVersion, StageDuration, TaskView
+from engine.metrics.report import process_metrics
+from engine.metrics.types import MetricsFilter, ProcessMetrics
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord
 from engine.runtime.parser import load_files
 from engine.runtime.timers import clock_context
@@ -42,6 +45,8 @@ class Kapula:
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, script_engine: Any) -> None:
         self._sessions = sessions
+        # reads need no write lock: on SQLite they begin a deferred transaction (see persistence.database)
+        self._reads = sessionmaker(sessions.kw["bind"].execution_options(kapula_readonly=True), expire_on_commit=False)
         self._clock = clock
         self._versions = VersionCache()
         self._store = CaseStore(self._versions, script_engine)
@@ -74,11 +79,11 @@ class Kapula:
 
     def processes(self) -> list[ProcessVersion]:
         """The latest version of every process key."""
-        with self._sessions() as session:
+        with self._reads() as session:
             return [to_public(r) for r in list_latest(session)]
 
     def versions(self, key: str) -> list[ProcessVersion]:
-        with self._sessions() as session:
+        with self._reads() as session:
             records = session.scalars(
                 select(ProcessVersionRecord).where(ProcessVersionRecord.key == key).order_by(ProcessVersionRecord.version)
             ).all()
@@ -141,7 +146,7 @@ class Kapula:
     def fire_due_timers(self, *, limit: int = 500) -> int:
         """Fire the timers that are due by the clock; returns how many cases moved."""
         now = self._clock.now()
-        with self._sessions() as session:
+        with self._reads() as session:
             due = session.scalars(
                 select(CaseRecord.id)
                 .where(CaseRecord.status == CaseStatus.RUNNING.value, CaseRecord.next_timer_due <= now)
@@ -191,7 +196,7 @@ class Kapula:
             return self._versions.get(session, latest_version_record(session, key).id).start_form_schema()
 
     def get_case(self, case_id: int) -> CaseView:
-        with self._sessions() as session:
+        with self._reads() as session:
             record = session.get(CaseRecord, case_id)
             if record is None:
                 raise NotFoundError("case", case_id)
@@ -211,7 +216,7 @@ class Kapula:
 
     def cases(self, *, process_key: str | None = None, status: CaseStatus | None = None) -> list[CaseView]:
         """Cases, newest first, filtered by process key and status."""
-        with self._sessions() as session:
+        with self._reads() as session:
             stmt = select(CaseRecord.id).order_by(CaseRecord.id.desc())
             if process_key is not None:
                 stmt = stmt.where(CaseRecord.process_key == process_key)
@@ -224,7 +229,7 @@ class Kapula:
         self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None
     ) -> list[TaskView]:
         """Ready user tasks, oldest case first, filtered by lane, case or process."""
-        with self._sessions() as session:
+        with self._reads() as session:
             stmt = (
                 select(CaseTaskRecord, CaseRecord)
                 .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
@@ -241,7 +246,7 @@ class Kapula:
 
     def get_task(self, task_id: str) -> TaskView:
         """One user task (ready or not) with who has claimed it. Raises NotFoundError."""
-        with self._sessions() as session:
+        with self._reads() as session:
             row = session.execute(
                 select(CaseTaskRecord, CaseRecord)
                 .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
@@ -268,7 +273,7 @@ class Kapula:
 
     def version_source(self, key: str, version: int) -> dict[str, str]:
         """The files a version was deployed from, by file name. Raises NotFoundError."""
-        with self._sessions() as session:
+        with self._reads() as session:
             source = session.scalars(
                 select(ProcessVersionRecord.source_json).where(ProcessVersionRecord.key == key, ProcessVersionRecord.version == version)
             ).first()
@@ -277,7 +282,7 @@ class Kapula:
             return dict(json.loads(source))
 
     def history(self, case_id: int) -> list[Event]:
-        with self._sessions() as session:
+        with self._reads() as session:
             if session.get(CaseRecord, case_id) is None:
                 raise NotFoundError("case", case_id)
             rows = session.scalars(select(EventRecord).where(EventRecord.case_id == case_id).order_by(EventRecord.seq))
@@ -288,6 +293,27 @@ class Kapula:
 
     def handoffs(self, case_id: int) -> list[Handoff]:
         return history.handoffs(self.history(case_id))
+
+    # -- metrics ------------------------------------------------------------------------------
+
+    def metrics(
+        self,
+        key: str,
+        *,
+        version: int | None = None,
+        lane: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        segment: str | None = None,
+        stuck_after: timedelta | None = None,
+    ) -> ProcessMetrics:
+        """Metrics of `key`'s cases (started in [since, until)) from the event log, against the
+        targets of its process card. Raises NotFoundError for an unknown key."""
+        card = self.card(key)
+        scope = MetricsFilter(key, version=version, lane=lane, since=since, until=until, segment=segment)
+        with self._sessions() as session:
+            metrics = card.metrics if card else ()
+            return process_metrics(session.connection(), scope, now=self._clock.now(), card_metrics=metrics, stuck_after=stuck_after)
 
     # -- helpers ------------------------------------------------------------------------------
 
