@@ -156,6 +156,18 @@ def _waits_at(world: ScenarioWorld, table: Table, task: str, lane: str | None = 
 
 
 @step(
+    ['the case does not wait at "{task}"'],
+    ['tapaus ei odota tehtävässä "{task}"'],
+    example='Then the case does not wait at "Toteuta palvelu: Laurea"',
+    example_fi='Niin tapaus ei odota tehtävässä "Toteuta palvelu: Laurea"',
+)
+def _does_not_wait_at(world: ScenarioWorld, table: Table, task: str) -> None:
+    world.check_element(task)
+    if any(task in (e.element_name, e.element_id) for e in world.open_elements()):
+        raise StepFailed(f'expected the case not to wait at "{task}", but {world.describe()}')
+
+
+@step(
     ["the case is completed"],
     ["tapaus on valmis", "tapaus on päättynyt"],
     example="Then the case is completed",

@@ -21,6 +21,7 @@ from engine.scenarios.values import parse_value, table_data
         ("3 days pass", "kuluu 3 päivää", {"n": "3"}),
         ("1 day passes", "kuluu 1 päivä", {"n": "1"}),
         ('the case waits at "T" in lane "ELY"', 'tapaus odottaa tehtävässä "T" kaistalla "ELY"', {"task": "T", "lane": "ELY"}),
+        ('the case does not wait at "T"', 'tapaus ei odota tehtävässä "T"', {"task": "T"}),
         ("the case is completed", "tapaus on valmis", {}),
         ('the case ended at "E"', 'tapaus päättyi tapahtumaan "E"', {"end": "E"}),
         ('the case passed through "T"', 'tapaus kulki tehtävän "T" kautta', {"task": "T"}),
