@@ -1,19 +1,28 @@
-"""The newcomer's demo: deploy the models in bpmn/ and run demo cases on a simulated clock."""
+"""The newcomer's demo: deploy the models in bpmn/ and run demo cases on a simulated clock.
+
+The cases of `demo_cases.json` run interleaved on one timeline that starts months ago and ends
+today: each case starts on its `day`, each task takes some days (its `days`, or a repeatable
+pseudo-random 0.5–4), timers fire when the clock passes them. Whatever would happen after today
+is left undone, so recent cases wait in different stages while older ones are completed.
+"""
 
 from __future__ import annotations
 
+import heapq
 import json
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.bundles import folder_bundles
 from engine.clock import FakeClock
-from engine.model import CaseView, ProcessVersion
+from engine.model import CaseStatus, CaseView, ProcessVersion
 from engine.services import Kapula
 
-MODEL_SUFFIXES = (".bpmn", ".dmn")
+DEMO_DAYS = 240  # the demo's timeline: about eight months up to today
 
 
 @dataclass
@@ -22,53 +31,97 @@ class DemoReport:
     cases: list[CaseView] = field(default_factory=list)
 
 
-def model_files(folder: Path) -> list[tuple[str, bytes]]:
-    return [(p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.suffix in MODEL_SUFFIXES]
+@dataclass
+class _Plan:
+    number: int
+    key: str
+    plan: dict[str, Any]
+    case_id: int | None = None
+    done: int = 0
+    visits: dict[str, int] = field(default_factory=dict)
+
+    def answer(self, element_id: str) -> dict[str, Any]:
+        answer = self.plan.get("tasks", {}).get(element_id, {})
+        if isinstance(answer, list):  # one answer per visit of a task in a loop; the last repeats
+            seen = self.visits.get(element_id, 0)
+            self.visits[element_id] = seen + 1
+            return dict(answer[min(seen, len(answer) - 1)])
+        return dict(answer)
+
+    def days(self, element_id: str) -> float:
+        fixed = self.plan.get("days", {}).get(element_id)
+        return float(fixed) if fixed is not None else random.Random(f"{self.number}:{element_id}").uniform(0.5, 4)
 
 
-def run_demo(kapula: Kapula, clock: FakeClock, folder: Path, *, progress: Callable[[str], None] = print) -> DemoReport:
-    """Deploy every model in `folder` and run the cases of its demo_cases.json.
-
-    Each task takes a couple of simulated hours and due timers fire as the clock passes them, so
-    the event log shows realistic stage durations and handoffs.
-    """
+def run_demo(
+    kapula: Kapula, clock: FakeClock, folder: Path, *, progress: Callable[[str], None] = print, days: int = DEMO_DAYS
+) -> DemoReport:
+    """Deploy every model in `folder` (each with its card, tables and forms) and run the cases of its
+    demo_cases.json on `clock` from now to `days` later. A process that has cases already gets none."""
     report = DemoReport()
-    files = model_files(folder)
-    progress(f"deploying {len(files)} model file(s) from {folder}")
-    report.deployed = list(kapula.deploy(files).versions)
+    bundles = folder_bundles(folder)
+    progress(f"deploying {len(bundles)} model(s) from {folder}")
+    for bundle in bundles:
+        report.deployed += kapula.deploy(bundle).versions
     plans = json.loads((folder / "demo_cases.json").read_text(encoding="utf-8"))
+    todo: list[_Plan] = []
     for key, cases in plans.items():
         if key.startswith("_"):
             continue
         if kapula.cases(process_key=key):
             progress(f"  {key}: has cases already; no demo cases added")
             continue
-        for number, plan in enumerate(cases, start=1):
-            progress(f"  {key}: demo case {number}/{len(cases)}")
-            report.cases.append(_run_case(kapula, clock, key, plan))
+        progress(f"  {key}: {len(cases)} demo case(s)")
+        todo += [_Plan(len(todo) + i, key, plan) for i, plan in enumerate(cases)]
+    _simulate(kapula, clock, todo, until=clock.now() + timedelta(days=days))
+    report.cases = [kapula.get_case(p.case_id) for p in sorted(todo, key=lambda p: p.case_id or 0) if p.case_id]
     return report
 
 
-def _run_case(kapula: Kapula, clock: FakeClock, key: str, plan: dict[str, Any]) -> CaseView:
-    case = kapula.start_case(key, plan.get("start", {}), user="demo")
-    steps = 0
-    while case.status.value == "running" and steps < plan.get("stop_after", 100):
-        if case.ready_tasks:
-            task = case.ready_tasks[0]
-            clock.advance(hours=2)
-            case = kapula.complete_task(task.id, plan.get("tasks", {}).get(task.element_id, {}), user=f"demo.{task.lane or 'user'}")
-            steps += 1
-        elif case.next_timer_due is not None:
-            clock.set(max(clock.now(), case.next_timer_due) + timedelta(minutes=1))
-            kapula.fire_due_timers()
-            case = kapula.get_case(case.id)
-        else:
-            break
-    clock.advance(hours=1)
+def _simulate(kapula: Kapula, clock: FakeClock, todo: list[_Plan], *, until: datetime) -> None:
+    start = clock.now()
+    agenda = [(start + timedelta(days=p.plan.get("day", 0)), p.number, "start") for p in todo]
+    heapq.heapify(agenda)
+    by_number = {p.number: p for p in todo}
+    while agenda:
+        at, number, action = heapq.heappop(agenda)
+        if at > until:
+            continue  # after today: left undone
+        clock.set(max(clock.now(), at))
+        kapula.fire_due_timers()
+        plan = by_number[number]
+        case = _act(kapula, plan, action)
+        following = _next(plan, case, clock.now())
+        if following is not None:
+            heapq.heappush(agenda, (following[0], number, following[1]))
+    clock.set(max(clock.now(), until))
+    kapula.fire_due_timers()
+
+
+def _act(kapula: Kapula, plan: _Plan, action: str) -> CaseView:
+    if plan.case_id is None:
+        case = kapula.start_case(plan.key, plan.plan.get("start", {}), user="demo")
+        plan.case_id = case.id
+        return case
+    case = kapula.get_case(plan.case_id)
+    if action == "complete" and case.status == CaseStatus.RUNNING and case.ready_tasks:
+        task = case.ready_tasks[0]
+        case = kapula.complete_task(task.id, plan.answer(task.element_id), user=f"demo.{task.lane or 'user'}")
+        plan.done += 1
     return case
 
 
-def demo_clock(days_back: int = 30) -> FakeClock:
-    """A clock that starts some weeks ago, so the demo's history ends around today."""
+def _next(plan: _Plan, case: CaseView, now: datetime) -> tuple[datetime, str] | None:
+    if case.status != CaseStatus.RUNNING or plan.done >= plan.plan.get("stop_after", 1000):
+        return None
+    if case.ready_tasks:
+        return now + timedelta(minutes=round(plan.days(case.ready_tasks[0].element_id) * 24 * 60)), "complete"
+    if case.next_timer_due is not None:
+        return case.next_timer_due + timedelta(minutes=1), "timer"
+    return None
+
+
+def demo_clock(days_back: int = DEMO_DAYS) -> FakeClock:
+    """A clock that starts months ago, so the demo's history ends around today."""
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=days_back)
     return FakeClock(start)

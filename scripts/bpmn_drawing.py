@@ -34,6 +34,7 @@ class Node:
     script: str = ""
     default: str = ""  # id of the gateway's default flow
     tools: str = ""  # text of this node's annotation in the Tools row
+    dy: float = 0  # vertical offset from the lane's middle, to keep a node off a straight edge
 
     @property
     def shape(self) -> str:
@@ -78,7 +79,7 @@ def draw(model: Model) -> str:
     for node in model.nodes:
         w, h = SIZES[node.shape]
         cx = POOL_X + HEADER + FIRST + node.col * COL_W
-        cy = lane_y[node.lane] + LANE_H / 2
+        cy = lane_y[node.lane] + LANE_H / 2 + node.dy
         model.boxes[node.id] = (cx - w / 2, cy - h / 2, w, h)
     semantic = _process(model)
     shapes = _shapes(model, lane_y, width)
@@ -190,6 +191,8 @@ def _route(model: Model, flow: Flow) -> list[tuple[float, float]]:
     scx, scy, tcx, tcy = sx + sw / 2, sy + sh / 2, tx + tw / 2, ty + th / 2
     source_gateway = next(n for n in model.nodes if n.id == flow.source).shape == "gateway"
     target_gateway = next(n for n in model.nodes if n.id == flow.target).shape == "gateway"
+    if abs(scx - tcx) < 1:  # one above the other
+        return [(scx, sy), (tcx, ty + th)] if tcy < scy else [(scx, sy + sh), (tcx, ty)]
     if tx <= sx:  # a loop back: over the top of both
         top = min(sy, ty) - 25
         return [(scx, sy), (scx, top), (tcx, top), (tcx, ty)]

@@ -84,5 +84,92 @@ def suupohja() -> None:
              [f"{prefix}_toimenpide", f"{prefix}_uusi_asiakas"])
 
 
+
+def seminar() -> None:
+    form("seminaari_teema.json", "Päätä teema alueen toimijoiden kanssa",
+         {"teema": text("Seminaarin teema"),
+          "toimijat": choices("Suunnitteluun osallistuneet toimijat",
+                              ["SEK", "ELY", "TE-toimisto", "UYK", "SKY", "ProAgria", "Metsäkeskus"], at_least=1)},
+         ["teema", "toimijat"])
+    form("seminaari_markkinointi.json", "Markkinoi seminaari",
+         {"kanavat": choices("Markkinointikanavat", {"lehti": "Lehti-ilmoitus", "verkkokalenteri": "Seudun verkkokalenteri",
+                                                      "tiedote": "Asiakastiedote", "messut": "Messut"}, at_least=1),
+          "ilmoittautuneet": score("Ilmoittautuneita", 0, 10000)},
+         ["kanavat", "ilmoittautuneet"])
+    form("seminaari_toteutus.json", "Toteuta seminaari",
+         {"osallistujat": score("Osallistujia", 0, 10000), "yrityksia": score("Osallistuneita yrityksiä", 0, 10000)},
+         ["osallistujat", "yrityksia"])
+    form("seminaari_jatkotoimet.json", "Kerää jatkokehitystarpeet",
+         {"kehitystarpeet": {"type": "string", "title": "Osallistujien kehittämistarpeet"},
+          "jatkoyhteydenotot": score("Yrityksiä, joihin otetaan yhteyttä", 0, 10000),
+          "tyytyvaisyys": {"type": "number", "title": "Osallistujien tyytyväisyys (keskiarvo 1–5)", "minimum": 1, "maximum": 5}},
+         ["jatkoyhteydenotot", "tyytyvaisyys"])
+
+
+def lansi_uusimaa() -> None:
+    form("lu_yhteydenotto.json", "Asiakastarve",
+         {"asiakas": text("Asiakas"),
+          "kanava": choice("Yhteydenottokanava", {"kaynti": "Käynti Yritystalossa", "puhelin": "Puhelin",
+                                                  "sahkoposti": "Sähköposti", "verkko": "Verkkosivut"})},
+         ["asiakas", "kanava"])
+    form("lu_tarve.json", "Määrittele asiakastarve",
+         {"aiempi_asiakas": yes_no("Onko asiakas käyttänyt yrityspalveluja aiemmin?"),
+          "segmentti": choice("Asiakassegmentti", SEGMENTS),
+          "tarpeet": choices("Asiakkaan tarpeet", LU_NEEDS, at_least=1)},
+         ["aiempi_asiakas", "segmentti", "tarpeet"])
+    form("lu_arviointi.json", "Arvioi palvelu",
+         {"tyytyvaisyys": score("Tyytyväisyys (1–4)", 1, 4), "palaute": {"type": "string", "title": "Vapaa palaute"}},
+         ["tyytyvaisyys"])
+    form("lu_palaute.json", "Käsittele palaute kumppanuustiimissä",
+         {"kehitystoimenpide": text("Sovittu kehittämistoimenpide")}, ["kehitystoimenpide"])
+
+
+def sustainability() -> None:
+    form("vr_yhteydenotto.json", "Kiinnostus tai tarve herää",
+         {"asiakas": text("Asiakasyritys"),
+          "kanava": choice("Mistä kiinnostus heräsi", {"tilitoimisto": "Tilitoimiston yhteydenotto",
+                                                       "sidosryhma": "Sidosryhmä", "verkko": "Verkkosivut"})},
+         ["asiakas"])
+    form("vr_tarvekartoitus.json", "Kartoita vastuullisuuden nykytila",
+         {"nykytila": choice("Vastuullisuuden nykytila", {"ei_aloitettu": "Ei aloitettu", "alkuvaiheessa": "Alkuvaiheessa",
+                                                          "edistynyt": "Edistynyt"}),
+          "raportointivelvollinen": yes_no("Onko yritys raportointivelvollinen?")},
+         ["nykytila", "raportointivelvollinen"])
+    form("vr_laajuus.json", "Päätä asiakkuuden laajuus",
+         {"laajuus": choice("Toteutustaso", {"liitetiedot": "Vastuullisuus tilinpäätöksen liitetietoihin",
+                                             "raportti": "Vastuullisuusraportti", "vihrea_tilinpaatos": "Vihreä tilinpäätös"})},
+         ["laajuus"])
+    form("vr_tarjous.json", "Laadi tarjous ja sopimusversio",
+         {"hinta": {"type": "number", "title": "Tarjottu hinta (EUR)", "minimum": 0},
+          "jarjestelmat_yhteensopivat": yes_no("Ovatko molempien järjestelmät yhteensopivat?")},
+         ["hinta", "jarjestelmat_yhteensopivat"])
+    form("vr_tarjouksen_arvio.json", "Arvioi tarjous",
+         {"paatos": choice("Päätös", {"hyvaksy": "Hyväksyn tarjouksen", "neuvottele": "Neuvotellaan hinnasta",
+                                      "hylkaa": "Hylkään tarjouksen"}),
+          "vastaehdotus": {"type": "number", "title": "Hintaehdotus (EUR)", "minimum": 0}},
+         ["paatos"])
+    form("vr_sopimus.json", "Tarkista ja allekirjoita sopimus",
+         {"sopimus_allekirjoitettu": {"type": "boolean", "title": "Sopimus allekirjoitettu", "const": True}},
+         ["sopimus_allekirjoitettu"])
+    form("vr_perehdytys.json", "Anna käyttöoikeudet ja perehdytä",
+         {"tietokyselytyokalu": choice("Tietokyselytyökalu", {"taulukko": "Taulukko (esim. MS Excel)",
+                                                              "verkkolomake": "Verkkolomake (esim. Google Forms)"}),
+          "kayttooikeudet_annettu": {"type": "boolean", "title": "Käyttöoikeudet annettu", "const": True}},
+         ["tietokyselytyokalu", "kayttooikeudet_annettu"])
+    form("vr_tiedonkeruu.json", "Kerää tiedot ja täytä tietokysely",
+         {"oma_laatuarvio": choice("Oma arvio tietojen laadusta", {"hyva": "Hyvä", "epavarma": "Epävarma"})},
+         ["oma_laatuarvio"])
+    form("vr_laaduntarkistus.json", "Tarkista tietojen laatu",
+         {"laatu": choice("Tietojen laatu", {"kunnossa": "Kunnossa", "puutteita": "Puutteita"}),
+          "puutteet": {"type": "string", "title": "Havaitut puutteet"}},
+         ["laatu"])
+    form("vr_tavoitteet.json", "Suunnittele vastuullisuustavoitteet",
+         {"tavoitteet": text("Vastuullisuustavoitteet"), "tyytyvaisyys": score("Tyytyväisyys palveluun (1–5)", 1, 5)},
+         ["tavoitteet", "tyytyvaisyys"])
+
+
 if __name__ == "__main__":
     suupohja()
+    seminar()
+    lansi_uusimaa()
+    sustainability()

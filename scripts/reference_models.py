@@ -70,7 +70,178 @@ def suupohja_visit() -> Model:
                  doc="Yritys-Suomi Suupohja: yhteinen yrityskäynti (Kauhajoki, Kurikka, Isojoki, Karijoki, Teuva). Prosessin omistaja SEK.")
 
 
-MODELS = {"suupohja_yrityskaynti": suupohja_visit}
+def suupohja_seminar() -> Model:
+    lanes = [("Lane_asiakas", "Asiakas"), ("Lane_sek", "SEK")]
+    sek = "Lane_sek"
+    nodes = [
+        Node("StartEvent_seminaaritarve", "start", "Yritysten kehittämistarve tunnistettu", "Lane_asiakas", 0,
+             doc="Teemaseminaarit päätetään vuosisuunnittelussa (loka–marraskuu) yritysten kehittämistarpeiden pohjalta."),
+        Node("Task_teema", "user", "Päätä teema alueen toimijoiden kanssa", sek, 1, form="seminaari_teema.json",
+             doc="Vaihe 1: teema päätetään yhdessä alueen toimijoiden kanssa.", tools="Työsuunnitelma"),
+        Node("Task_asiantuntijat", "user", "Valitse asiantuntijat", sek, 2, doc="Vaihe 2: asiantuntijoiden valinta."),
+        Node("Task_tilat", "user", "Varaa tilat", sek, 3, doc="Vaihe 3: tilojen varaus."),
+        Node("Task_markkinoi", "user", "Markkinoi seminaari", sek, 4, form="seminaari_markkinointi.json",
+             doc="Vaihe 4: markkinointi viestintäsuunnitelman mukaan (lehti-ilmoitukset, seudun verkkokalenteri, asiakastiedotteet).",
+             tools="Viestintäsuunnitelma"),
+        Node("Gateway_ilmoittautuneet", "xor", "Riittävästi ilmoittautuneita?", sek, 5, default="Flow_ilmoittautuneet_peruttu"),
+        Node("Timer_seminaaripaiva", "timer", "Seminaaripäivä", sek, 6, timer='"P14D"',
+             doc="Seminaari pidetään kahden viikon kuluttua markkinoinnin päättymisestä."),
+        Node("Task_toteuta", "user", "Toteuta seminaari", sek, 7, form="seminaari_toteutus.json",
+             doc="Vaihe 5: tilaisuuden toteutus."),
+        Node("Task_jatkotoimet", "user", "Kerää jatkokehitystarpeet", sek, 8, form="seminaari_jatkotoimet.json",
+             doc="Vaihe 6: jälkitoimet; osallistujilta kysytään tulevia kehittämistarpeita.", tools="Kontaktointisuunnitelma"),
+        Node("End_tietoiset", "end", "Yritykset tuntevat alueen palvelut", "Lane_asiakas", 9),
+        Node("End_peruttu", "end", "Seminaari peruttu", "Lane_asiakas", 6.5),
+    ]
+    flows = [
+        Flow("StartEvent_seminaaritarve", "Task_teema"),
+        Flow("Task_teema", "Task_asiantuntijat"),
+        Flow("Task_asiantuntijat", "Task_tilat"),
+        Flow("Task_tilat", "Task_markkinoi"),
+        Flow("Task_markkinoi", "Gateway_ilmoittautuneet"),
+        Flow("Gateway_ilmoittautuneet", "Timer_seminaaripaiva", name="vähintään 10", condition="ilmoittautuneet >= 10"),
+        Flow("Gateway_ilmoittautuneet", "End_peruttu", name="alle 10"),
+        Flow("Timer_seminaaripaiva", "Task_toteuta"),
+        Flow("Task_toteuta", "Task_jatkotoimet"),
+        Flow("Task_jatkotoimet", "End_tietoiset"),
+    ]
+    return Model("suupohja_teemaseminaari", "Aktivoivat yrityspalvelut – yhteinen teemaseminaari", lanes, nodes, flows,
+                 doc="Yritys-Suomi Suupohja: yhteinen teemaseminaari kuudessa vaiheessa. Prosessin omistaja SEK.")
+
+
+LU_ORGS = [  # (suffix, lane id, lane name)
+    ("novago", "Lane_novago", "Novago"),
+    ("te", "Lane_te", "TE-toimisto"),
+    ("yrittajat", "Lane_yrittajat", "Lohjan Yrittäjät"),
+    ("elinkeino", "Lane_elinkeino", "Lohjan elinkeinopalvelut"),
+    ("laurea", "Lane_laurea", "Laurea"),
+    ("luksia", "Lane_luksia", "Luksia"),
+    ("yksityiset", "Lane_yksityiset", "Yksityiset toimijat"),
+]
+
+
+def lansi_uusimaa() -> Model:
+    lanes = [("Lane_asiakas", "Asiakas")] + [(lane, name) for _, lane, name in LU_ORGS]
+    novago = "Lane_novago"
+    nodes = [
+        Node("StartEvent_asiakastarve", "start", "Asiakastarve", "Lane_asiakas", 0, form="lu_yhteydenotto.json",
+             doc="Asiakas ottaa yhteyttä Yritystaloon olemassa olevan tarpeen vuoksi."),
+        Node("Task_maarittele", "user", "Määrittele asiakastarve", novago, 1, form="lu_tarve.json",
+             doc="Selvitetään ensin, onko asiakas käyttänyt yrityspalveluja aiemmin, sekä asiakassegmentti ja tarpeet."),
+        Node("Gateway_aiempi", "xor", "Onko asiakas käyttänyt yrityspalveluja aiemmin?", novago, 2, default="Flow_aiempi_esittely_ohi"),
+        Node("Task_esittele", "user", "Esittele talon organisaatiot ja roolit", novago, 3,
+             doc="Uudelle asiakkaalle esitellään kaikki talon organisaatiot ja niiden roolit."),
+        Node("Gateway_esittely_ohi", "xor", "Esittely tehty", novago, 4),
+        Node("Task_palveluopas", "user", "Anna palveluopas", novago, 5,
+             doc="Palveluopas annetaan aina jokaiselle asiakkaalle.", tools="Palveluopas"),
+        Node("Task_ohjaus", "rule", "Ohjaa oikealle organisaatiolle", novago, 6, decision="lu_ohjaus",
+             doc="Ohjaustaulukko (bpmn/lansi_uusimaa_ohjaus.dmn): segmentti ja tarpeet → organisaatiot. Prosessin omistaja muokkaa taulukkoa koskematta kaavioon.",
+             tools="Palveluopas (TEM:n asiakassegmentit)"),
+        Node("Gateway_ohjaus", "or", "Mille organisaatioille asiakas ohjataan?", novago, 7),
+        *[Node(f"Task_toteuta_{s}", "user", f"Toteuta palvelu: {name}", lane, 8,
+               doc="Yrityspalvelun toteutus organisaatiossa (prosessin ulkopuolella, yksi tehtävä).") for s, lane, name in LU_ORGS],
+        Node("Gateway_toteutettu", "or", "Palvelut toteutettu", novago, 9),
+        Node("Task_arvioi", "user", "Arvioi palvelu", "Lane_asiakas", 10, form="lu_arviointi.json",
+             doc="Asiakasarviointi asteikolla 1–4 (Happy-or-Not ja tyytyväisyyshaastattelut).", tools="Asiakastyytyväisyyslomake"),
+        Node("Gateway_tyytyvainen", "xor", "Onko asiakas tyytyväinen?", "Lane_asiakas", 11, default="Flow_tyytyvainen_palaute"),
+        Node("Task_palaute", "user", "Käsittele palaute kumppanuustiimissä", "Lane_yrittajat", 12, form="lu_palaute.json",
+             doc="Kumppanuustiimi (vetäjä Lohjan Yrittäjät) käsittelee palautteen ja sopii kehittämistoimenpiteen.",
+             tools="Kumppanuustiimin muistio"),
+        Node("End_tyytyvainen", "end", "Tyytyväinen asiakas", "Lane_asiakas", 13),
+        Node("End_palaute", "end", "Palaute käsitelty", "Lane_asiakas", 14),
+    ]
+    flows = [
+        Flow("StartEvent_asiakastarve", "Task_maarittele"),
+        Flow("Task_maarittele", "Gateway_aiempi"),
+        Flow("Gateway_aiempi", "Task_esittele", name="ei", condition="not aiempi_asiakas"),
+        Flow("Gateway_aiempi", "Gateway_esittely_ohi", name="kyllä", id="Flow_aiempi_esittely_ohi"),
+        Flow("Task_esittele", "Gateway_esittely_ohi"),
+        Flow("Gateway_esittely_ohi", "Task_palveluopas"),
+        Flow("Task_palveluopas", "Task_ohjaus"),
+        Flow("Task_ohjaus", "Gateway_ohjaus"),
+        *[Flow("Gateway_ohjaus", f"Task_toteuta_{s}", name=name, condition=f"'{name}' in organisaatiot") for s, _, name in LU_ORGS],
+        *[Flow(f"Task_toteuta_{s}", "Gateway_toteutettu") for s, _, _ in LU_ORGS],
+        Flow("Gateway_toteutettu", "Task_arvioi"),
+        Flow("Task_arvioi", "Gateway_tyytyvainen"),
+        Flow("Gateway_tyytyvainen", "End_tyytyvainen", name="3–4", condition="tyytyvaisyys >= 3"),
+        Flow("Gateway_tyytyvainen", "Task_palaute", name="1–2", id="Flow_tyytyvainen_palaute"),
+        Flow("Task_palaute", "End_palaute"),
+    ]
+    return Model("lansi_uusimaa_yrityspalvelu", "Yrityspalveluprosessi – Yritystalo Business Lohja", lanes, nodes, flows,
+                 doc="Länsi-Uusimaa (Hanko, Inkoo, Lohja, Raasepori, Siuntio): asiakas saa palvelut yhden kanavan kautta. Prosessin omistajuus kiertää vuosittain.")
+
+
+def sustainability() -> Model:
+    a, front, back, tuki, crm = "Lane_asiakas", "Lane_front", "Lane_back", "Lane_tuki", "Lane_crm"
+    lanes = [(a, "Asiakas"), (front, "Tilitoimisto – front stage"), (back, "Tilitoimisto – back stage"),
+             (tuki, "Tukitoiminnot"), (crm, "Asiakastietojärjestelmä")]
+    nodes = [
+        Node("StartEvent_kiinnostus", "start", "Kiinnostus tai tarve herää", a, 0, form="vr_yhteydenotto.json"),
+        Node("Task_tarvekartoitus", "user", "Kartoita vastuullisuuden nykytila", front, 1, form="vr_tarvekartoitus.json",
+             doc="Tarvekartoitus vastuullisuuden nykytilasta ja palvelun tarpeesta kasvotusten tai sähköisesti."),
+        Node("Task_taustaselvitys", "user", "Tee taustaselvitys asiakkaasta", tuki, 2,
+             doc="Taustatutkimus, toimialavertailu, markkinointi- ja viestintäsuunnitelma."),
+        Node("Task_tutustu", "user", "Tutustu palvelukuvaukseen ja hinnastoon", a, 3, tools="Palvelukuvaus, hinnasto"),
+        Node("Task_laajuus", "user", "Päätä asiakkuuden laajuus", back, 4, form="vr_laajuus.json",
+             doc="Palveluntarjoaja päättää asiakkuuden laajentamisesta vastuullisuusraportointiin ja toteutustasosta."),
+        Node("Gateway_tarjous_sisaan", "xor", "Tarjous", front, 5),
+        Node("Task_tarjous", "user", "Laadi tarjous ja sopimusversio", front, 6, form="vr_tarjous.json",
+             doc="Tarjous ja sopimusversio; tarkistetaan molempien järjestelmien yhteensopivuus.", tools="Tarjous, sopimusversio"),
+        Node("Task_arvioi_tarjous", "user", "Arvioi tarjous", a, 7, form="vr_tarjouksen_arvio.json"),
+        Node("Gateway_tarjous", "xor", "Hyväksytäänkö tarjous?", a, 8, default="Flow_tarjous_allekirjoita"),
+        Node("Task_crm_hylatty", "script", "Kirjaa hylätty tarjous", crm, 9, script='crm_tila = "hylatty"'),
+        Node("End_hylatty", "end", "Asiakas hylkäsi tarjouksen", a, 9, dy=-38),
+        Node("Task_allekirjoita", "user", "Tarkista ja allekirjoita sopimus", a, 10, form="vr_sopimus.json",
+             doc="Asiakas tarkistaa sopimuksen, allekirjoittaa ja lähettää sen; molemmat arkistoivat sopimuksen."),
+        Node("Task_crm_sopimus", "script", "Päivitä asiakastiedot", crm, 11, script='crm_tila = "asiakas"'),
+        Node("Task_perehdytys", "user", "Anna käyttöoikeudet ja perehdytä", front, 12, form="vr_perehdytys.json",
+             doc="Käyttöoikeudet, palvelun sisältö, mittareiden valinta; tietokyselytyökalu (esim. taulukko tai verkkolomake) ja käyttötuki.",
+             tools="Tietokyselytyökalu, ohjeistus"),
+        Node("Task_tietovaatimukset", "user", "Vastaanota tietovaatimukset", a, 13),
+        Node("Gateway_tiedot_sisaan", "xor", "Tiedonkeruu", a, 14),
+        Node("Task_tiedonkeruu", "user", "Kerää tiedot ja täytä tietokysely", a, 15, form="vr_tiedonkeruu.json",
+             tools="Tietokyselytyökalu"),
+        Node("Task_laaduntarkistus", "user", "Tarkista tietojen laatu", back, 16, form="vr_laaduntarkistus.json"),
+        Node("Gateway_laatu", "xor", "Ovatko tiedot kunnossa?", back, 17, default="Flow_laatu_raportti"),
+        Node("Task_raportti", "user", "Laadi tunnusluvut ja raportti", back, 18),
+        Node("Task_analysoi", "user", "Analysoi tunnusluvut ja raportti", a, 19),
+        Node("Task_tavoitteet", "user", "Suunnittele vastuullisuustavoitteet", a, 20, form="vr_tavoitteet.json"),
+        Node("Task_crm_valmis", "script", "Kirjaa palvelu toimitetuksi", crm, 21, script='crm_tila = "toimitettu"'),
+        Node("End_tavoitteet", "end", "Vastuullisuustavoitteet suunniteltu", a, 22),
+    ]
+    flows = [
+        Flow("StartEvent_kiinnostus", "Task_tarvekartoitus"),
+        Flow("Task_tarvekartoitus", "Task_taustaselvitys"),
+        Flow("Task_taustaselvitys", "Task_tutustu"),
+        Flow("Task_tutustu", "Task_laajuus"),
+        Flow("Task_laajuus", "Gateway_tarjous_sisaan"),
+        Flow("Gateway_tarjous_sisaan", "Task_tarjous"),
+        Flow("Task_tarjous", "Task_arvioi_tarjous"),
+        Flow("Task_arvioi_tarjous", "Gateway_tarjous"),
+        Flow("Gateway_tarjous", "Gateway_tarjous_sisaan", name="neuvotellaan hinnasta", condition="paatos == 'neuvottele'"),
+        Flow("Gateway_tarjous", "Task_crm_hylatty", name="hylätään", condition="paatos == 'hylkaa'"),
+        Flow("Task_crm_hylatty", "End_hylatty"),
+        Flow("Gateway_tarjous", "Task_allekirjoita", name="hyväksytään", id="Flow_tarjous_allekirjoita"),
+        Flow("Task_allekirjoita", "Task_crm_sopimus"),
+        Flow("Task_crm_sopimus", "Task_perehdytys"),
+        Flow("Task_perehdytys", "Task_tietovaatimukset"),
+        Flow("Task_tietovaatimukset", "Gateway_tiedot_sisaan"),
+        Flow("Gateway_tiedot_sisaan", "Task_tiedonkeruu"),
+        Flow("Task_tiedonkeruu", "Task_laaduntarkistus"),
+        Flow("Task_laaduntarkistus", "Gateway_laatu"),
+        Flow("Gateway_laatu", "Gateway_tiedot_sisaan", name="puutteita", condition="laatu == 'puutteita'"),
+        Flow("Gateway_laatu", "Task_raportti", name="kunnossa", id="Flow_laatu_raportti"),
+        Flow("Task_raportti", "Task_analysoi"),
+        Flow("Task_analysoi", "Task_tavoitteet"),
+        Flow("Task_tavoitteet", "Task_crm_valmis"),
+        Flow("Task_crm_valmis", "End_tavoitteet"),
+    ]
+    return Model("vastuullisuusraportointi", "Vastuullisuusraportointipalvelu – tilitoimiston asiakaspolku", lanes, nodes, flows,
+                 doc="Tilitoimiston vastuullisuusraportointipalvelun asiakaspolku (palvelupiirustus).")
+
+
+MODELS = {"suupohja_yrityskaynti": suupohja_visit, "suupohja_teemaseminaari": suupohja_seminar,
+          "lansi_uusimaa_yrityspalvelu": lansi_uusimaa, "vastuullisuusraportointi": sustainability}
 
 
 def main(keys: list[str]) -> None:

@@ -77,6 +77,8 @@ def test_the_demo_runs_the_models_in_bpmn(cli):
     result = cli("demo", "--models", str(REPO / "bpmn"))
     assert result.exit_code == 0, result.output
     assert "case 1: completed" in result.output
+    for key in ("suupohja_yrityskaynti", "suupohja_teemaseminaari", "lansi_uusimaa_yrityspalvelu", "vastuullisuusraportointi"):
+        assert f"process {key} v1" in result.output
     assert "running; waits for" in result.output
     assert "handoffs:" in result.output
     rerun = cli("demo", "--models", str(REPO / "bpmn"))
