@@ -61,3 +61,53 @@ def test_presenting_options_before_mapping_needs_fails_the_needs_first_scenario(
     needs_first = next(s for s in report.scenarios if s.name == "Tarpeet kartoitetaan ennen kuin ratkaisuja esitellään")
     assert needs_first.failed_step.text == 'tapaus odottaa tehtävässä "Kartoita asiakkaan tarpeet" kaistalla "SEK"'
     assert 'the case waits at "Esittele ratkaisuvaihtoehdot"' in needs_first.failed_step.message
+
+
+LU_FEATURE = REPO / "features" / "lansi_uusimaa_yrityspalvelu.feature"
+LU_NEED_ROW = "Each need in the routing table sends a local customer to its organisation, and only there [need={}, organisation={}]"
+
+
+def test_the_lansi_uusimaa_and_sustainability_scenarios_pass_on_the_intact_models(tmp_path):
+    models = _copy_models(tmp_path)
+    report = run_features([LU_FEATURE, REPO / "features" / "vastuullisuusraportointi.feature"], models=models)
+    assert report.passed, "\n".join(render(report))
+
+
+def test_swapping_two_organisations_in_the_routing_table_fails_exactly_those_rows(tmp_path):
+    models = _copy_models(tmp_path)
+    _break(models / "lansi_uusimaa_ohjaus.dmn", 'id="Out_koulutus"><text>"Luksia"', 'id="Out_koulutus"><text>"TE-toimisto"')
+    _break(models / "lansi_uusimaa_ohjaus.dmn", 'id="Out_rekrytointi"><text>"TE-toimisto"', 'id="Out_rekrytointi"><text>"Luksia"')
+    report = run_features([LU_FEATURE], models=models)
+    failed = _failed(report)
+    assert LU_NEED_ROW.format("rekrytointi", "TE-toimisto") in failed
+    assert LU_NEED_ROW.format("koulutus", "Luksia") in failed
+    assert LU_NEED_ROW.format("starttiraha", "TE-toimisto") not in failed  # its own row is intact
+    row = next(s for s in report.scenarios if s.name == LU_NEED_ROW.format("rekrytointi", "TE-toimisto"))
+    assert 'waits at "Toteuta palvelu: Luksia" in lane "Luksia"' in row.failed_step.message
+
+
+def test_skipping_the_service_guide_fails_the_service_guide_scenarios(tmp_path):
+    models = _copy_models(tmp_path)
+    _break(
+        models / "lansi_uusimaa_yrityspalvelu.bpmn",
+        'sourceRef="Gateway_esittely_ohi" targetRef="Task_palveluopas"',
+        'sourceRef="Gateway_esittely_ohi" targetRef="Task_ohjaus"',
+    )
+    report = run_features([LU_FEATURE], models=models)
+    assert {
+        "A first-time customer is introduced to the house's organisations and gets the service guide",
+        "A returning customer skips the introduction but still gets the service guide",
+    } <= _failed(report)
+
+
+def test_breaking_the_negotiation_and_quality_loops_fails_their_scenarios(tmp_path):
+    models = _copy_models(tmp_path)
+    model = models / "vastuullisuusraportointi.bpmn"
+    _swap(model, "paatos == 'neuvottele'", "paatos == 'hylkaa'")
+    _break(model, "laatu == 'puutteita'", "laatu == 'puutteellinen'")
+    report = run_features([REPO / "features" / "vastuullisuusraportointi.feature"], models=models)
+    assert _failed(report) == {
+        "Negotiating the price sends the offer back to the firm until the customer accepts",
+        "A rejected offer ends the journey and the CRM records the rejection",
+        "Data with defects goes back to the customer until the quality check passes",
+    }
