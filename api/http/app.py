@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.http import errors
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from api.http.routes import auth, cases, processes, tasks
+from api.web import pages, task_pages
+from api.web.render import WEB
+from api.web.session import html_error
 from engine.access.directory import Directory
 from engine.services import Kapula
 
@@ -17,8 +21,8 @@ SESSION_DAYS = 14
 
 
 def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret_key: str | None = None,
-               https_only: bool = False) -> FastAPI:
-    """The HTTP API and pages over one Kapula.
+               https_only: bool = False, poll_seconds: float = 5) -> FastAPI:
+    """The HTTP API and pages over one Kapula; an open inbox polls for new tasks every `poll_seconds`.
 
     Session cookies are signed with `secret_key`, else the KAPULA_SECRET_KEY setting, else a key
     generated on first start and kept in the database (so all workers and restarts share it)."""
@@ -27,9 +31,12 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
                   description="BPMN swimlane processes run as live cases; every handoff between organisations in the event log.")
     app.state.kapula = kapula
     app.state.directory = directory
+    app.state.html_error = html_error
+    app.state.poll_seconds = poll_seconds
     errors.install(app)
-    for module in (auth, processes, cases, tasks):
+    for module in (auth, processes, cases, tasks, pages, task_pages):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="kapula_session",
                        max_age=SESSION_DAYS * 24 * 3600, same_site="lax", https_only=https_only)

@@ -12,7 +12,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.errors import (
@@ -70,8 +71,12 @@ def install(app: FastAPI) -> None:
     """Register the handlers so every error, ours or the framework's, has the same shape."""
 
     @app.exception_handler(KapulaError)
-    async def _kapula(_request: Request, exc: KapulaError) -> JSONResponse:
+    async def _kapula(request: Request, exc: KapulaError) -> Response:
         status, code = status_of(exc)
+        html_error = getattr(request.app.state, "html_error", None)
+        if html_error is not None and not request.url.path.startswith("/api/"):
+            response: Response = await run_in_threadpool(html_error, request, exc, status)
+            return response
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return error_response(status, code, exc.message, details_of(exc), headers)
 

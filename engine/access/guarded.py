@@ -53,6 +53,15 @@ class GuardedKapula:
         self.versions(key)
         return self._kapula.version_source(key, version)
 
+    def card(self, key: str) -> Any:
+        """The process card of the latest version, if one was uploaded with it."""
+        self.versions(key)
+        return self._kapula.card(key)
+
+    def start_form(self, key: str) -> dict[str, Any] | None:
+        self.versions(key)
+        return self._kapula.start_form(key)
+
     # -- cases --------------------------------------------------------------------------------
 
     def start_case(self, key: str, data: dict[str, Any] | None = None) -> CaseView:
@@ -97,6 +106,11 @@ class GuardedKapula:
         if not self._may_see_task(task):
             raise self._denied(f"task {task_id} is in lane {task.lane!r}, which is not yours")
         return task
+
+    def task_form(self, task_id: str) -> dict[str, Any] | None:
+        """The JSON Schema of the task's form, if it has one."""
+        self.get_task(task_id)
+        return self._kapula.task_form(task_id)
 
     def claim_task(self, task_id: str) -> TaskView:
         self._check_works(self.get_task(task_id))

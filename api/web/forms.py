@@ -1,0 +1,103 @@
+"""A task's form from its JSON Schema: fields to render (labels, required, choices) and the posted
+values turned back into typed data. Validation itself is the engine's (InvalidDataError)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import FormData
+
+RAW_FIELD = "_json"  # the free JSON box shown when a task has no form
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    kind: str  # text | textarea | integer | number | checkbox | select | multi
+    required: bool = False
+    description: str | None = None
+    options: list[tuple[str, str]] = field(default_factory=list)
+    value: Any = None
+    error: str | None = None
+
+
+def fields(schema: dict[str, Any], values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> list[Field]:
+    """The schema's top-level properties as fields, in the schema's order."""
+    values, errors = values or {}, errors or {}
+    required = set(schema.get("required") or [])
+    out = []
+    for name, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        out.append(Field(name=name, label=str(prop.get("title") or name), kind=_kind(prop), required=name in required,
+                         description=prop.get("description"), options=_options(prop), value=values.get(name),
+                         error=errors.get(name)))
+    return out
+
+
+def _kind(prop: dict[str, Any]) -> str:
+    kind = prop.get("type")
+    if "enum" in prop:
+        return "select"
+    if kind == "array" and isinstance(prop.get("items"), dict) and "enum" in prop["items"]:
+        return "multi"
+    if kind in ("integer", "number", "boolean"):
+        return "checkbox" if kind == "boolean" else kind
+    if kind == "string" and (prop.get("maxLength") or 0) <= 200 and prop.get("format") != "textarea" and "x-multiline" not in prop:
+        return "text"
+    return "textarea"
+
+
+def _options(prop: dict[str, Any]) -> list[tuple[str, str]]:
+    choices = prop.get("enum") or (prop.get("items") or {}).get("enum") or []
+    labels = prop.get("x-labels") or {}
+    return [(str(c), str(labels.get(str(c), c))) for c in choices]
+
+
+def parse(schema: dict[str, Any] | None, form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
+    """Posted form values as typed data, and the fields that could not even be read as their type."""
+    if not schema:
+        return _parse_raw(str(form.get(RAW_FIELD) or ""))
+    data: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for f in fields(schema):
+        prop = schema["properties"][f.name]
+        if f.kind == "checkbox":
+            data[f.name] = form.get(f.name) == "on"
+        elif f.kind == "multi":
+            data[f.name] = [str(v) for v in form.getlist(f.name)]
+        else:
+            raw = str(form.get(f.name) or "").strip()
+            if raw == "":
+                continue
+            data[f.name], problem = _typed(raw, prop)
+            if problem:
+                problems[f.name] = problem
+    return data, problems
+
+
+def _typed(raw: str, prop: dict[str, Any]) -> tuple[Any, str | None]:
+    kind = prop.get("type")
+    try:
+        if kind == "integer":
+            return int(raw), None
+        if kind == "number":
+            return float(raw.replace(",", ".")), None
+    except ValueError:
+        return raw, "kokonaisluku" if kind == "integer" else "luku"
+    return raw, None
+
+
+def _parse_raw(text: str) -> tuple[dict[str, Any], dict[str, str]]:
+    if not text.strip():
+        return {}, {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return {}, {RAW_FIELD: f"ei kelvollista JSONia: {exc.msg} (sarake {exc.colno})"}
+    if not isinstance(data, dict):
+        return {}, {RAW_FIELD: 'anna JSON-olio, esim. {"kentta": "arvo"}'}
+    return data, {}

@@ -1,0 +1,135 @@
+"""Pages: sign-in, processes (upload, versions, card, start a case), cases and their timelines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.responses import RedirectResponse, Response
+
+from api.http.deps import SESSION_USER
+from api.http.schemas import KEY_PATTERN
+from api.web import forms
+from api.web.render import page
+from api.web.session import PageServiceDep
+from engine.access.policy import Role
+from engine.errors import AuthenticationError, DiagramError, InvalidDataError
+from engine.history import handoffs, lead_time, stage_durations
+
+router = APIRouter(include_in_schema=False)
+KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
+CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    if not request.session.get(SESSION_USER):
+        return _see_other("/signin")
+    role = request.app.state.directory.principal(str(request.session[SESSION_USER])).role
+    return _see_other("/processes" if role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER) else "/tasks")
+
+
+@router.get("/signin")
+def signin_page(request: Request, next: str = "/") -> Response:
+    return page(request, "signin.html", None, next=next)
+
+
+@router.post("/signin")
+async def signin(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
+                 next: Annotated[str, Form()] = "/") -> Response:
+    try:
+        principal = await run_in_threadpool(request.app.state.directory.authenticate, username, password)
+    except AuthenticationError:
+        return page(request, "signin.html", None, status_code=401, error="Väärä käyttäjätunnus tai salasana.",
+                    username=username, next=next)
+    request.session.clear()
+    request.session[SESSION_USER] = principal.username
+    # only our own paths: an open redirect would let a link send a fresh sign-in elsewhere
+    return _see_other(next if next.startswith("/") and not next.startswith("//") else "/")
+
+
+@router.post("/signout")
+def signout(request: Request) -> Response:
+    request.session.clear()
+    return _see_other("/signin")
+
+
+@router.get("/processes")
+def processes_page(request: Request, service: PageServiceDep) -> Response:
+    return _processes(request, service)
+
+
+def _processes(request: Request, service: PageServiceDep, status_code: int = 200, **extra: object) -> Response:
+    may_upload = service.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER)
+    return page(request, "processes.html", service.principal, status_code=status_code, processes=service.processes(),
+                may_upload=may_upload, **extra)
+
+
+@router.post("/processes/upload")
+async def upload_page(request: Request, service: PageServiceDep) -> Response:
+    async with request.form() as form:
+        files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+        contents = [(f.filename or "", await f.read()) for f in files]
+    names = ", ".join(name for name, _ in contents) or "(ei tiedostoa)"
+    try:
+        result = await run_in_threadpool(service.deploy, contents)
+    except DiagramError as exc:
+        return await run_in_threadpool(_processes, request, service, 422, upload_file=names, upload_errors=exc.issues)
+    uploaded = list(zip(result.versions, result.created, strict=True))
+    return await run_in_threadpool(_processes, request, service, 200, upload_file=names, uploaded=uploaded)
+
+
+@router.get("/processes/{key}")
+def process_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
+    versions = service.versions(key)
+    return page(request, "process.html", service.principal, latest=versions[-1], versions=versions,
+                card=service.card(key), diagram_url=None, card_url=None)
+
+
+@router.post("/processes/{key}/start")
+async def start_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
+    async with request.form() as form:
+        pass  # a start form has no files; the parsed values stay readable after closing
+    schema = await run_in_threadpool(service.start_form, key)
+    has_fields = bool(schema and schema.get("properties"))
+    if has_fields and form.get("_submitted") is None:
+        return page(request, "start.html", service.principal, key=key, schema=schema, form_fields=forms.fields(schema or {}))
+    data, problems = forms.parse(schema, form) if has_fields else ({}, {})
+    try:
+        if problems:
+            raise InvalidDataError("tarkista kentät", field_errors=problems)
+        case = await run_in_threadpool(service.start_case, key, data)
+    except InvalidDataError as exc:
+        return page(request, "start.html", service.principal, status_code=422, key=key, schema=schema, error=exc.message,
+                    form_fields=forms.fields(schema or {}, data, exc.field_errors))
+    request.session["flash"] = f"Tapaus #{case.id} aloitettu."
+    return _see_other(f"/cases/{case.id}")
+
+
+@router.get("/cases")
+def cases_page(request: Request, service: PageServiceDep) -> Response:
+    return page(request, "cases.html", service.principal, cases=service.cases())
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, service: PageServiceDep, case_id: CaseIdPath) -> Response:
+    case = service.get_case(case_id)
+    events = service.history(case_id)
+    names = {e.element_id: e.element_name or e.element_id for e in events if e.element_id}
+    workable = {t.id for t in service.ready_tasks(case_id=case_id)} if case.ready_tasks else set()
+    return page(request, "case.html", service.principal, case=case, events=events, stages=stage_durations(events),
+                handoffs=handoffs(events), lead_time=lead_time(events), names=names, workable=workable,
+                may_cancel=service.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER))
+
+
+@router.post("/cases/{case_id}/cancel")
+def cancel_page(request: Request, service: PageServiceDep, case_id: CaseIdPath) -> Response:
+    service.cancel_case(case_id)
+    request.session["flash"] = f"Tapaus #{case_id} peruttu."
+    return _see_other(f"/cases/{case_id}")

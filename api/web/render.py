@@ -1,0 +1,54 @@
+"""Templates and the small formatting helpers the pages share."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from engine.access.policy import Principal
+
+WEB = Path(__file__).parent
+templates = Jinja2Templates(directory=str(WEB / "templates"))
+
+ROLE_NAMES = {"administrator": "ylläpitäjä", "process_owner": "prosessin omistaja", "advisor": "neuvoja", "customer": "asiakas"}
+LIFECYCLE_NAMES = {
+    "case_started": "tapaus alkoi", "task_ready": "odottaa", "task_claimed": "otettu työn alle",
+    "task_unclaimed": "vapautettu", "task_completed": "valmis", "task_cancelled": "peruttu",
+    "case_completed": "tapaus valmis", "case_cancelled": "tapaus peruttu",
+}
+STATUS_NAMES = {"running": "käynnissä", "completed": "valmis", "cancelled": "peruttu"}
+
+
+def duration(value: timedelta | float | None) -> str:
+    """A duration as a person says it: 2 pv 3 h, 3 h 5 min, 40 min, 12 s."""
+    if value is None:
+        return "–"
+    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} pv {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else f"{secs} s"
+
+
+def when(value: datetime | None) -> str:
+    return "–" if value is None else value.strftime("%d.%m.%Y %H:%M")
+
+
+templates.env.filters["duration"] = duration
+templates.env.filters["when"] = when
+templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, LIFECYCLE_NAMES=LIFECYCLE_NAMES, STATUS_NAMES=STATUS_NAMES)
+
+
+def page(request: Request, name: str, user: Principal | None, status_code: int = 200, **context: Any) -> Response:
+    if "flash" not in context and "session" in request.scope:
+        context["flash"] = request.session.pop("flash", None)
+    return templates.TemplateResponse(request, name, {"user": user, **context}, status_code=status_code)

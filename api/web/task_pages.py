@@ -1,0 +1,83 @@
+"""The advisor's (and customer's) task inbox: live list, claim, the task's form, complete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from api.http.schemas import TASK_ID_PATTERN
+from api.web import forms
+from api.web.render import page
+from api.web.session import PageServiceDep
+from engine.access.guarded import GuardedKapula
+from engine.errors import InvalidDataError
+from engine.model import TaskView
+
+router = APIRouter(include_in_schema=False)
+TaskIdPath = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/tasks")
+def inbox(request: Request, service: PageServiceDep) -> Response:
+    return page(request, "inbox.html", service.principal, tasks=service.ready_tasks(), poll_seconds=request.app.state.poll_seconds)
+
+
+@router.get("/tasks/inbox")
+def inbox_list(request: Request, service: PageServiceDep) -> Response:
+    """The inbox's list alone: htmx polls it, so a task handed to this lane appears without a reload."""
+    return page(request, "_inbox_list.html", service.principal, tasks=service.ready_tasks(),
+                poll_seconds=request.app.state.poll_seconds)
+
+
+@router.get("/tasks/{task_id}")
+def task_page(request: Request, service: PageServiceDep, task_id: TaskIdPath) -> Response:
+    return _task(request, service, service.get_task(task_id))
+
+
+def _task(request: Request, service: GuardedKapula, task: TaskView, *, status_code: int = 200, values: dict[str, Any] | None = None,
+          errors: dict[str, str] | None = None, error: str | None = None, raw: str | None = None) -> Response:
+    schema = service.task_form(task.id)
+    errors = errors or {}
+    case = service.get_case(task.case_id)
+    return page(request, "task.html", service.principal, status_code=status_code, task=task, schema=schema,
+                form_fields=forms.fields(schema, values, errors) if schema else [], error=error,
+                raw_value=raw, raw_error=errors.get(forms.RAW_FIELD), case_data=case.data)
+
+
+@router.post("/tasks/{task_id}/claim")
+def claim(service: PageServiceDep, task_id: TaskIdPath) -> Response:
+    service.claim_task(task_id)
+    return _see_other(f"/tasks/{task_id}")
+
+
+@router.post("/tasks/{task_id}/unclaim")
+def unclaim(service: PageServiceDep, task_id: TaskIdPath) -> Response:
+    service.unclaim_task(task_id)
+    return _see_other("/tasks")
+
+
+@router.post("/tasks/{task_id}/complete")
+async def complete(request: Request, service: PageServiceDep, task_id: TaskIdPath) -> Response:
+    async with request.form() as form:
+        pass  # a task form has no files; the parsed values stay readable after closing
+    task = await run_in_threadpool(service.get_task, task_id)
+    schema = await run_in_threadpool(service.task_form, task_id)
+    data, problems = forms.parse(schema, form)
+    raw = str(form.get(forms.RAW_FIELD) or "") or None
+    try:
+        if problems:
+            raise InvalidDataError("Tarkista merkityt kentät.", field_errors=problems)
+        case = await run_in_threadpool(service.complete_task, task_id, data)
+    except InvalidDataError as exc:
+        return await run_in_threadpool(lambda: _task(request, service, task, status_code=422, values=data,
+                                                     errors=exc.field_errors, error=exc.message, raw=raw))
+    moved_to = ", ".join(sorted({t.lane or "–" for t in case.ready_tasks})) or None
+    request.session["flash"] = f"{task.name}: valmis." + (f" Tapaus #{case.id} siirtyi: {moved_to}." if moved_to else "")
+    return _see_other("/tasks")

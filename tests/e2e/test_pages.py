@@ -1,0 +1,113 @@
+"""The pages as a browser without JavaScript uses them: sign-in, upload with errors, inbox, forms, timeline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import BPMN
+from tests.e2e.conftest import PASSWORD
+
+FORM = {
+    "title": "Kuvaa tarve",
+    "type": "object",
+    "properties": {
+        "need": {"type": "string", "title": "Tarve", "enum": ["kasvu", "rekrytointi"], "x-labels": {"kasvu": "Kasvu ja kansainvälistyminen"}},
+        "count": {"type": "integer", "title": "Henkilöitä", "minimum": 1},
+        "urgent": {"type": "boolean", "title": "Kiireellinen"},
+    },
+    "required": ["need"],
+}
+
+
+def _files(*names, form=True):
+    files = [("files", (n, (BPMN / n).read_bytes(), "application/xml")) for n in names]
+    if form:
+        files.append(("files", ("tarve.json", json.dumps(FORM).encode(), "application/json")))
+    return files
+
+
+def sign_in(client, username):
+    client.cookies.clear()
+    r = client.post("/signin", data={"username": username, "password": PASSWORD, "next": "/"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return client
+
+
+@pytest.fixture
+def deployed(client, tokens):
+    r = client.post("/api/processes", headers=tokens["omistaja"], files=_files("three_lanes.bpmn"))
+    assert r.status_code == 201, r.text
+
+
+def test_pages_send_strangers_to_sign_in_and_wrong_password_says_so(client, tokens):
+    r = client.get("/tasks", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/signin?next=/tasks"
+    r = client.post("/signin", data={"username": "sek.neuvoja", "password": "väärin"})
+    assert r.status_code == 401 and "Väärä käyttäjätunnus tai salasana" in r.text
+    r = client.post("/signin", data={"username": "sek.neuvoja", "password": PASSWORD, "next": "//evil.example"}, follow_redirects=False)
+    assert r.headers["location"] == "/"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/tasks"
+    assert "htmx.min.js" in client.get("/tasks").text
+    assert client.get("/static/htmx.min.js").status_code == 200
+
+
+def test_upload_shows_the_engines_errors_next_to_the_file(client, tokens):
+    sign_in(client, "omistaja")
+    r = client.post("/processes/upload", files=_files("missing_target.bpmn", form=False))
+    assert r.status_code == 422
+    assert "missing_target.bpmn" in r.text and 'id="upload-errors"' in r.text
+    r = client.post("/processes/upload", files=_files("three_lanes.bpmn"))
+    assert r.status_code == 200 and 'id="upload-result"' in r.text and "Handoff_demo" in r.text
+    page = client.get("/processes/Handoff_demo")
+    assert "v1" in page.text and "/api/processes/Handoff_demo/versions/1/xml" in page.text
+
+
+def test_customer_starts_a_case_and_fills_the_form_with_field_errors(client, tokens, deployed):
+    sign_in(client, "asiakas")
+    r = client.post("/processes/Handoff_demo/start")
+    assert r.status_code == 200 and "Tapaus #1 aloitettu" in r.text
+    inbox = client.get("/tasks").text
+    assert "Kuvaa tarve" in inbox
+    task_id = inbox.split('id="task-')[1].split('"')[0]
+    form = client.get(f"/tasks/{task_id}").text
+    # labels, required mark, enum choices with their labels, a checkbox for the boolean
+    assert "Tarve" in form and 'title="pakollinen"' in form and "Kasvu ja kansainvälistyminen" in form
+    assert 'type="checkbox" name="urgent"' in form
+    r = client.post(f"/tasks/{task_id}/complete", data={"need": "kasvu", "count": "nolla"})
+    assert r.status_code == 422 and 'id="error-count"' in r.text and "kokonaisluku" in r.text
+    r = client.post(f"/tasks/{task_id}/complete", data={"need": "kasvu", "count": "0"})
+    assert r.status_code == 422 and 'id="error-count"' in r.text
+    r = client.post(f"/tasks/{task_id}/complete", data={"need": "kasvu", "count": "2", "urgent": "on"})
+    assert r.status_code == 200 and "Kuvaa tarve: valmis" in r.text and "SEK" in r.text
+    case = client.get("/cases/1").text
+    assert "Kapulan vaihdot" in case and "Asiakas → <strong>SEK</strong>" in case and "asiakas" in case
+
+
+def test_inbox_list_shows_the_task_handed_to_the_lane(client, tokens, deployed):
+    sign_in(client, "sek.neuvoja")
+    assert "Ei odottavia tehtäviä" in client.get("/tasks/inbox").text
+    case = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
+    client.post(f"/api/tasks/{case['ready_tasks'][0]['id']}/complete", headers=tokens["asiakas"], json={"data": {"need": "kasvu"}})
+    listed = client.get("/tasks/inbox").text
+    assert "Valmistele käynti" in listed and 'hx-trigger="every 5s"' in listed
+    task_id = listed.split('id="task-')[1].split('"')[0]
+    r = client.post(f"/tasks/{task_id}/claim")
+    assert "työn alla: <strong>sek.neuvoja</strong>" in r.text
+    # no form for this task: a JSON box; invalid JSON is shown next to it
+    r = client.post(f"/tasks/{task_id}/complete", data={"_json": "{nope"})
+    assert r.status_code == 422 and "ei kelvollista JSONia" in r.text
+    r = client.post(f"/tasks/{task_id}/complete", data={"_json": '{"needs_funding": true}'})
+    assert "siirtyi: ELY" in r.text
+
+
+def test_refusals_are_pages_with_status(client, tokens, deployed):
+    case = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
+    sign_in(client, "te.neuvoja")
+    r = client.get(f"/cases/{case['id']}")
+    assert r.status_code == 403 and "Ei oikeutta" in r.text
+    assert client.get("/cases/999").status_code == 404
+    sign_in(client, "toinen.asiakas")
+    assert client.get(f"/cases/{case['id']}").status_code == 403
+    assert client.post(f"/tasks/{case['ready_tasks'][0]['id']}/claim").status_code == 403

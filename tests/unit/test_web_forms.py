@@ -1,0 +1,45 @@
+"""A form from a JSON Schema: fields with labels, required marks and choices; posted values typed back."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+
+from api.web import forms
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "segmentti": {"type": "string", "title": "Asiakassegmentti", "enum": ["aloittava", "suuryritys"],
+                      "x-labels": {"aloittava": "Aloittava yritys"}},
+        "tarpeet": {"type": "array", "title": "Tarpeet", "items": {"type": "string", "enum": ["rahoitus", "rekrytointi"]}},
+        "arvosana": {"type": "integer", "title": "Arvosana", "enum": [1, 2, 3, 4]},
+        "osuus": {"type": "number"},
+        "sovittu": {"type": "boolean", "title": "Sovittu"},
+        "muistio": {"type": "string", "title": "Muistio", "maxLength": 2000},
+    },
+    "required": ["segmentti", "tarpeet"],
+}
+
+
+def test_fields_carry_labels_required_and_choices():
+    by_name = {f.name: f for f in forms.fields(SCHEMA, {"segmentti": "aloittava"}, {"tarpeet": "valitse ainakin yksi"})}
+    assert [f.kind for f in by_name.values()] == ["select", "multi", "select", "number", "checkbox", "textarea"]
+    seg = by_name["segmentti"]
+    assert (seg.label, seg.required, seg.value) == ("Asiakassegmentti", True, "aloittava")
+    assert seg.options == [("aloittava", "Aloittava yritys"), ("suuryritys", "suuryritys")]
+    assert by_name["tarpeet"].error == "valitse ainakin yksi" and by_name["osuus"].label == "osuus"
+
+
+def test_posted_values_are_typed_and_unreadable_ones_reported():
+    posted = FormData([("segmentti", "aloittava"), ("tarpeet", "rahoitus"), ("tarpeet", "rekrytointi"),
+                       ("arvosana", "3"), ("osuus", "0,5"), ("muistio", "  ")])
+    data, problems = forms.parse(SCHEMA, posted)
+    assert data == {"segmentti": "aloittava", "tarpeet": ["rahoitus", "rekrytointi"], "arvosana": 3, "osuus": 0.5, "sovittu": False}
+    assert problems == {}
+    _data, problems = forms.parse(SCHEMA, FormData([("osuus", "puolet")]))
+    assert problems == {"osuus": "luku"}
+
+
+def test_without_a_schema_the_json_box_is_read():
+    assert forms.parse(None, FormData([("_json", '{"a": 1}')])) == ({"a": 1}, {})
+    assert forms.parse(None, FormData([("_json", "[1]")]))[1] == {"_json": 'anna JSON-olio, esim. {"kentta": "arvo"}'}
