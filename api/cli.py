@@ -324,9 +324,10 @@ def _show_history(result: dict[str, Any]) -> None:
 
 main.add_command(run_scenarios)
 
-from api.cli_metrics import metrics_command  # noqa: E402  (it builds on this module's helpers)
+from api.cli_metrics import export_command, metrics_command  # noqa: E402  (it builds on this module's helpers)
 
 main.add_command(metrics_command)
+main.add_command(export_command)
 
 from api.cli_users import org, user  # noqa: E402  (they build on this module's helpers)
 

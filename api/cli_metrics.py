@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -41,6 +42,30 @@ def metrics_command(
         lambda: ctx.kapula.metrics(key, version=version, lane=lane, since=_when(since), until=_when(until), segment=segment, stuck_after=after),
         _show,
     )
+
+
+@click.command("export")
+@click.argument("key")
+@click.option("--format", "fmt", type=click.Choice(["xes", "ocel", "csv"]), default="xes", show_default=True, help="XES (IEEE 1849), OCEL 2.0 JSON or CSV.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True, help="File to write.")
+@click.option("--real-names", is_flag=True, help="Write user names as they are (default: keyed-hash pseudonyms).")
+@click.option("--pseudonym-key", envvar="KAPULA_PSEUDONYM_KEY", help="Key of the pseudonyms, so exports can be joined (default: a new random key each time).")
+@json_option
+@pass_ctx
+def export_command(ctx: Context, key: str, fmt: str, output: Path, real_names: bool, pseudonym_key: str | None, as_json: bool) -> None:
+    """Export process KEY's event log to a file for process-mining tools (PM4Py, ProM, Disco…)."""
+
+    def progress(count: int) -> None:
+        if not as_json:
+            click.echo(f"\r{count} events", nl=False, err=True)
+
+    def action() -> dict[str, Any]:
+        key_bytes = pseudonym_key.encode() if pseudonym_key else None
+        with output.open("w", encoding="utf-8", newline="") as out:
+            count = ctx.kapula.export_log(key, fmt, out, real_names=real_names, pseudonym_key=key_bytes, progress=progress)
+        return {"events": count, "format": fmt, "file": str(output)}
+
+    run(as_json, action, lambda r: click.echo(f"\nwrote {r['events']} events of {key} as {r['format']} to {r['file']}", err=False))
 
 
 def duration(seconds: float | None) -> str:

@@ -10,8 +10,9 @@ ConflictError and changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +34,8 @@ from engine.forms import check_submission
 from engine.process_card import ProcessCard, card_in_source
 from engine.errors import CaseStepError, ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, DeployResult, Event, Handoff, Lifecycle, ProcessVersion, StageDuration, TaskView
+from engine.export.rows import Pseudonyms
+from engine.export.run import export_log
 from engine.metrics.report import process_metrics
 from engine.metrics.types import MetricsFilter, ProcessMetrics
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord
@@ -314,6 +317,23 @@ class Kapula:
         with self._sessions() as session:
             metrics = card.metrics if card else ()
             return process_metrics(session.connection(), scope, now=self._clock.now(), card_metrics=metrics, stuck_after=stuck_after)
+
+    def export_log(
+        self,
+        key: str,
+        fmt: str,
+        out: TextIO,
+        *,
+        real_names: bool = False,
+        pseudonym_key: bytes | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write `key`'s event log as `fmt` (xes, ocel or csv) to `out`, users pseudonymised unless
+        `real_names`; returns the number of events. Raises NotFoundError or InvalidDataError."""
+        with self._sessions() as session:
+            name = latest_version_record(session, key).name
+            names = Pseudonyms(pseudonym_key, real_names=real_names)
+            return export_log(session.connection(), MetricsFilter(key), fmt, out, process_name=name, names=names, progress=progress)
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -32,3 +32,12 @@ def test_unknown_process_exits_with_not_found(database_url):
 
 def test_durations_read_as_people_say_them():
     assert [duration(s) for s in (None, 30, 600, 5400, 3 * 86400)] == ["-", "30 s", "10 min", "1.5 h", "3.0 d"]
+
+
+def test_export_writes_the_file_and_counts_events(kapula, clock, database_url, tmp_path):
+    build_log(kapula, clock)
+    target = tmp_path / "log.csv"
+    result = CliRunner().invoke(main, ["--database", database_url, "export", KEY, "--format", "csv", "-o", str(target), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["events"] == len(target.read_text(encoding="utf-8").splitlines()) - 1 > 20
