@@ -64,6 +64,17 @@ Feature: Yrityspalveluprosessi – Yritystalo Business Lohja routes each custome
       | paikallinen  |
       | kotimarkkina |
 
+  Scenario: Two rows choosing the same organisation still mean one delivery
+    When "Novago" completes "Määrittele asiakastarve" with:
+      | aiempi_asiakas | true             |
+      | segmentti      | aloittava        |
+      | tarpeet        | ["perustaminen"] |
+    And "Novago" completes "Anna palveluopas"
+    Then the field "organisaatiot" is ["Novago", "Novago"]
+    When "Novago" completes "Toteuta palvelu: Novago"
+    Then the case waits at "Arvioi palvelu" in lane "Asiakas"
+    And the case does not wait at "Toteuta palvelu: Novago"
+
   Scenario: A first-time customer is introduced to the house's organisations and gets the service guide
     When "Novago" completes "Määrittele asiakastarve" with:
       | aiempi_asiakas | false        |

@@ -53,6 +53,14 @@ Feature: Vastuullisuusraportointipalvelu – an accounting firm's sustainability
       | paatos | ehkä |
     And completing "Arvioi tarjous" is rejected because "paatos"
 
+  Scenario: The journey goes on only with a signed contract
+    When "Asiakas" completes "Arvioi tarjous" with:
+      | paatos | hyvaksy |
+    Then completing "Tarkista ja allekirjoita sopimus" is rejected because "sopimus_allekirjoitettu" with:
+      | sopimus_allekirjoitettu | false |
+    And the case waits at "Tarkista ja allekirjoita sopimus" in lane "Asiakas"
+    And the case did not pass through "Päivitä asiakastiedot"
+
   Scenario: Data with defects goes back to the customer until the quality check passes
     When "Asiakas" completes "Arvioi tarjous" with:
       | paatos | hyvaksy |
