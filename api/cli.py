@@ -274,6 +274,7 @@ def demo(ctx: Context, models: Path, as_json: bool) -> None:
         click.echo("\nnext: `kapula tasks`, `kapula complete TASK_ID --data '{...}'`, `kapula history CASE_ID`, `kapula --help`")
 
     run(as_json, lambda: run_demo(kapula, clock, models, progress=progress), show)
+    show_demo_people(kapula, quiet=as_json)
 
 
 @main.command()
@@ -329,7 +330,9 @@ from api.cli_metrics import export_command, metrics_command  # noqa: E402  (it b
 main.add_command(metrics_command)
 main.add_command(export_command)
 
-from api.cli_users import org, user  # noqa: E402  (they build on this module's helpers)
+from api.cli_serve import serve  # noqa: E402  (they build on this module's helpers)
+from api.cli_users import org, show_demo_people, user  # noqa: E402
 
 main.add_command(org)
 main.add_command(user)
+main.add_command(serve)

@@ -9,6 +9,8 @@ import click
 from api.cli import Context, json_option, pass_ctx, run
 from engine.access.directory import Directory
 from engine.access.policy import Role
+from engine.demo_people import DEMO_PASSWORD, add_demo_people
+from engine.services import Kapula
 
 
 def _directory(ctx: Context) -> Directory:
@@ -101,3 +103,14 @@ def user_list(ctx: Context, as_json: bool) -> None:
 def user_token(ctx: Context, username: str, name: str, as_json: bool) -> None:
     """Create an API token for USERNAME; it is shown once (only its hash is kept)."""
     run(as_json, lambda: {"token": _directory(ctx).issue_token(username, name=name)}, lambda r: click.echo(r["token"]))
+
+
+def show_demo_people(kapula: Kapula, *, quiet: bool) -> None:
+    """Create the demo organisations and users (once) and print their sign-in names."""
+    people = add_demo_people(kapula)
+    if quiet:
+        return
+    click.echo(f"\nsign in with these names, password `{DEMO_PASSWORD}`:")
+    for p in people:
+        what = p.role.value.replace("_", " ") + (f" of {p.organisation}" if p.organisation else "")
+        click.echo(f"  {p.username:26} {what}")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Kapula needs on a fresh machine: a virtualenv with the project and its test tools,
-# and Debian's graphviz (for `dot`) when it is missing. Safe to run again.
+# Debian's graphviz (for `dot`) and chromium (browser tests) when they are missing. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,14 @@ if ! command -v dot >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq graphviz >/dev/null
+fi
+
+# the browser tests drive Debian's Chromium headless (Playwright never downloads its own browsers here)
+if [ ! -x /usr/bin/chromium ]; then
+    echo "installing Debian's chromium (for the browser tests)…"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -1,0 +1,31 @@
+"""`kapula serve`: the HTTP API and pages under uvicorn, with due timers fired inside the server."""
+
+from __future__ import annotations
+
+import os
+
+import click
+import uvicorn
+
+from api.cli import Context, pass_ctx
+from api.http.server import TICK_SETTING
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--tick", "tick_seconds", default=30.0, show_default=True, type=click.FloatRange(min=0),
+              help="Fire due timers every SECONDS (0: never; then run `kapula tick --every`).")
+@pass_ctx
+def serve(ctx: Context, host: str, port: int, workers: int, tick_seconds: float) -> None:
+    """Serve the web pages and the HTTP API (OpenAPI at /openapi.json, its page at /docs)."""
+    # the workers build their own app from the settings: pass ours on through the environment
+    if ctx.database:
+        os.environ["KAPULA_DATABASE_URL"] = ctx.database
+    os.environ[TICK_SETTING] = str(tick_seconds)
+    ctx.close()
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    click.echo(f"Kapula is at http://{shown}:{port}/  (API page: http://{shown}:{port}/docs; stop with Ctrl+C)")
+    uvicorn.run("api.http.server:app_from_settings", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")

@@ -1,0 +1,56 @@
+"""Running the app under uvicorn: the app factory each worker calls, and the timer loop inside it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api.http.app import create_app
+from engine.bootstrap import open_kapula
+from engine.services import Kapula
+
+log = logging.getLogger("kapula.timers")
+TICK_SETTING = "KAPULA_TICK_SECONDS"
+
+
+async def fire_timers_every(kapula: Kapula, seconds: float, *,
+                            sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    """Fire due timers forever. Several workers may do this at once: each case steps once, the
+    others get a conflict and skip it (Kapula.fire_due_timers)."""
+    while True:
+        await sleep(seconds)
+        try:
+            moved = await run_in_threadpool(kapula.fire_due_timers)
+        except Exception:  # a bad round must not stop the loop; the next round retries
+            log.exception("firing due timers failed")
+            continue
+        if moved:
+            log.info("%d case(s) moved by due timers", moved)
+
+
+def app_from_settings() -> FastAPI:
+    """The app on KAPULA_DATABASE_URL, firing due timers every KAPULA_TICK_SECONDS (default 30)."""
+    kapula = open_kapula()
+    app = create_app(kapula)
+    tick = float(os.environ.get(TICK_SETTING, "30"))
+    default_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.create_task(fire_timers_every(kapula, tick)) if tick > 0 else None
+        async with default_lifespan(app_):
+            yield
+        if loop is not None:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+        kapula.close()
+
+    app.router.lifespan_context = lifespan
+    return app
