@@ -108,7 +108,8 @@ class EventRecord(Base):
     """The append-only event log. Nothing updates or deletes these rows."""
 
     __tablename__ = "event"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_event_case_seq"),)
+    # task_id: claims are looked up per task (engine.claims)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_event_case_seq"), Index("ix_event_task_id", "task_id"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
