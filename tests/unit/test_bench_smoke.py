@@ -6,7 +6,7 @@ import math
 
 from bench import run as bench
 
-TINY = bench.Config(cases=1, reps=1, window=2, loop_points=(2, 5), json_max_steps=6)
+TINY = bench.Config(cases=1, reps=1, window=2, loop_points=(2, 5), json_max_steps=6, paired_width=2)
 
 
 def _positive(times: list[float]) -> bool:
@@ -47,8 +47,11 @@ def test_result_tables_have_every_row_and_a_verdict():
     assert lanes["tasks_per_case"] == 4
     assert all(v is not None and v > 0 for v in lanes.values())
     loop = bench.loop_results(TINY)
-    assert len(loop) == 6
-    assert all(row.medians[p] is not None and row.medians[p] > 0 for row in loop for p in TINY.loop_points)
+    assert len(loop) == 7
+    sequential, paired = loop[:6], loop[6]
+    assert all(row.medians[p] is not None and row.medians[p] > 0 for row in sequential for p in TINY.loop_points)
+    first, last = TINY.loop_points[0], TINY.loop_points[-1]
+    assert paired.medians[first] > 0 and paired.medians[last] > 0
     lines = bench.report_three_lanes(lanes) + bench.report_loop(loop, TINY)
     assert any(line.startswith("target (c) <= (b)") for line in lines)
     assert any("1.2 × step 2" in line for line in lines)
