@@ -19,6 +19,18 @@ if [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# bpmn-js, the library behind bpmn.io: the tests check that every model opens cleanly in it
+if [ ! -f tools/bpmnjs/node_modules/bpmn-js/package.json ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "installing Debian's npm (for bpmn-js)…"
+        SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null
+    fi
+    echo "installing bpmn-js into tools/bpmnjs…"
+    npm ci --prefix tools/bpmnjs --no-audit --no-fund --loglevel=error
+fi
+
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     echo "creating .venv…"
