@@ -37,6 +37,9 @@ from engine.model import CaseStatus, CaseView, DeployResult, Event, Handoff, Lif
 from engine.export.rows import Pseudonyms
 from engine.export.run import export_log
 from engine.metrics.report import process_metrics
+from engine.render.sources import overlay_from, swimlanes_of_version
+from engine.render.swimlane import build_swimlane
+from engine.render.swimlane import render as render_drawing
 from engine.metrics.types import MetricsFilter, ProcessMetrics
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord
 from engine.runtime.parser import load_files
@@ -334,6 +337,16 @@ class Kapula:
             name = latest_version_record(session, key).name
             names = Pseudonyms(pseudonym_key, real_names=real_names)
             return export_log(session.connection(), MetricsFilter(key), fmt, out, process_name=name, names=names, progress=progress)
+
+    def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True) -> bytes:
+        """The latest version of `key` drawn by the TEM swimlane rules as SVG, PNG or PDF, with
+        measured medians, open tasks and handoff counts unless `measured` is False.
+        Raises NotFoundError or InvalidDataError (unknown format)."""
+        with self._sessions() as session:
+            source = json.loads(latest_version_record(session, key).source_json)
+        card = card_in_source(source, key)
+        overlay = overlay_from(self.metrics(key)) if measured else None
+        return render_drawing(build_swimlane(swimlanes_of_version(source, key, card), overlay), fmt)
 
     # -- helpers ------------------------------------------------------------------------------
 

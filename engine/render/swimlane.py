@@ -1,0 +1,143 @@
+"""The swimlane drawing as a graphviz graph (pure), and writing it as SVG, PNG or PDF (I/O)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import graphviz
+
+from engine.errors import InvalidDataError
+from engine.render.layout import HEADER_W, Layout, lay_out
+from engine.render.model import Flow, Node, Overlay, Swimlanes
+
+FORMATS = ("svg", "png", "pdf")
+GATEWAY_MARKS = {"exclusiveGateway": "×", "parallelGateway": "+", "inclusiveGateway": "○", "eventBasedGateway": "⬠", "complexGateway": "✳"}
+TASK_FILL = "#ffffff"
+HEAT = ((255, 245, 240), (222, 45, 38))  # light to the slowest stage's red
+
+
+def build_swimlane(d: Swimlanes, overlay: Overlay | None = None) -> graphviz.Digraph:
+    """The drawing of `d`, with measured values from `overlay` when given. Pure: no I/O."""
+    layout = lay_out(d)
+    overlay = overlay or Overlay()
+    g = graphviz.Digraph(d.key, engine="neato")
+    g.attr("graph", splines="true", outputorder="nodesfirst", bgcolor="white", pad="0.2", label=d.name, labelloc="t", fontname="Helvetica", fontsize="16")
+    g.attr("node", fontname="Helvetica", fontsize="10", margin="0.05,0.03")
+    g.attr("edge", fontname="Helvetica", fontsize="9", color="#444444", arrowsize="0.7")
+    _bands(g, layout)
+    heat = _heat(overlay.median_seconds)
+    for n in d.nodes:
+        _node(g, n, _pos(layout, *layout.positions[n.id]), overlay, heat.get(n.id))
+    for index, x, y in layout.tool_positions:
+        group = d.tools[index]
+        g.node(f"tool_{index}", "\n".join(group.tools), id=f"tool-{index}", shape="note", style="filled", fillcolor="#fffbe6", color="#b8a040",
+               pos=_pos(layout, x, y), width="1.9", height="0.7", fontsize="9", tooltip=group.stage)
+    shown: set[tuple[str, str]] = set()
+    for f in d.flows:
+        _edge(g, f, layout, overlay, shown)
+    return g
+
+
+def _pos(layout: Layout, x: float, y: float) -> str:
+    return f"{x:.1f},{layout.height - y:.1f}!"  # graphviz's y grows upwards
+
+
+def _bands(g: graphviz.Digraph, layout: Layout) -> None:
+    """Lane bands and their name headers first, so the elements are drawn over them."""
+    width_body = layout.width - HEADER_W
+    bands = [*layout.lanes, layout.tools]
+    for i, band in enumerate(bands):
+        is_tools = band is layout.tools
+        ident = "tools" if is_tools else f"lane-{i}"
+        y = band.top + band.height / 2
+        g.node(f"{ident}-band", "", id=f"{ident}-band", shape="box", style="filled", fillcolor="#fbf8ee" if is_tools else ("#f4f6f9" if i % 2 else "#ffffff"),
+               color="#9aa4b1", width=f"{width_body / 72:.3f}", height=f"{band.height / 72:.3f}", fixedsize="true",
+               pos=_pos(layout, HEADER_W + width_body / 2, y))
+        label = "Työkalut\n(Tools)" if is_tools else (band.name or "")
+        g.node(f"{ident}-header", label, id=f"{ident}-header", shape="box", style="filled", fillcolor="#e3e8ef" if not is_tools else "#f1e9c9",
+               color="#9aa4b1", width=f"{HEADER_W / 72:.3f}", height=f"{band.height / 72:.3f}", fixedsize="true", fontsize="12",
+               pos=_pos(layout, HEADER_W / 2, y))
+
+
+def _node(g: graphviz.Digraph, n: Node, pos: str, overlay: Overlay, heat: str | None) -> None:
+    label = n.name or n.id
+    attrs: dict[str, str] = {"id": f"el-{n.id}", "pos": pos, "tooltip": f"{n.id} ({n.type})"}
+    if n.type.endswith("Gateway"):
+        attrs.update(shape="diamond", width="0.55", height="0.55", fixedsize="true", xlabel=label, label=GATEWAY_MARKS.get(n.type, ""))
+    elif n.type.endswith("Event"):
+        thick = {"endEvent": "3", "startEvent": "1"}.get(n.type, "1")
+        shape = "doublecircle" if n.type in ("intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent") else "circle"
+        attrs.update(shape=shape, width="0.4", height="0.4", fixedsize="true", penwidth=thick, label="", xlabel=label)
+    elif n.type == "participant":
+        attrs.update(shape="box", style="dashed", width="1.6", height="0.5", label=label)
+    else:
+        medians = overlay.median_seconds.get(n.id)
+        lines = [label] + ([f"median {_short(medians)}"] if medians is not None else [])
+        waiting = overlay.waiting_now.get(n.id)
+        if waiting:
+            lines.append(f"{waiting} waiting now")
+        sub = n.type in ("subProcess", "callActivity", "transaction")
+        attrs.update(shape="box", style="rounded,filled" + (",bold" if sub else ""), fillcolor=heat or TASK_FILL, width="1.7", height="0.75",
+                     fixedsize="true", label="\n".join(_wrap(x) for x in lines))
+    g.node(n.id, **attrs)
+
+
+def _edge(g: graphviz.Digraph, f: Flow, layout: Layout, overlay: Overlay, shown: set[tuple[str, str]]) -> None:
+    attrs: dict[str, str] = {}
+    if f.kind == "message":
+        attrs.update(style="dashed", arrowhead="empty", arrowtail="odot", dir="both", color="#5a6b8c")
+    label = f.name
+    lanes = (layout.lane_of.get(f.source), layout.lane_of.get(f.target))
+    if f.kind == "sequence" and lanes[0] != lanes[1] and None not in lanes:
+        count = overlay.handoffs.get((lanes[0] or "", lanes[1] or ""))
+        if count and lanes not in shown:  # one label per lane pair: the count is the pair's total
+            shown.add((lanes[0] or "", lanes[1] or ""))
+            label = (label + "\n" if label else "") + f"{count}× handoff"
+            attrs.update(penwidth="2", color="#1f5fa8", fontcolor="#1f5fa8")
+    g.edge(f.source, f.target, label=label, **attrs)
+
+
+def _heat(medians: dict[str, float]) -> dict[str, str]:
+    """A fill per measured element, white to red by its median against the slowest one."""
+    top = max(medians.values(), default=0.0)
+    if top <= 0:
+        return {}
+    (r0, g0, b0), (r1, g1, b1) = HEAT
+    out = {}
+    for element, value in medians.items():
+        t = value / top
+        out[element] = f"#{round(r0 + (r1 - r0) * t):02x}{round(g0 + (g1 - g0) * t):02x}{round(b0 + (b1 - b0) * t):02x}"
+    return out
+
+
+def _short(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+def _wrap(text: str, width: int = 24) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join([*lines, line]) if line else text
+
+
+def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
+    """The drawing as SVG, PNG or PDF bytes (runs Graphviz's neato with the pinned positions)."""
+    if fmt not in FORMATS:
+        raise InvalidDataError(f"unknown drawing format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return graph.pipe(format=fmt, neato_no_op=2, quiet=True)
+
+
+def write_swimlane(graph: graphviz.Digraph, path: Path, fmt: str | None = None) -> Path:
+    """Write the drawing to `path` (format from its suffix unless given)."""
+    fmt = fmt or path.suffix.lstrip(".").lower() or "svg"
+    path.write_bytes(render(graph, fmt))
+    return path
