@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import NoMatchFound
 
 from api.http.deps import SESSION_USER
 from api.http.schemas import KEY_PATTERN
@@ -89,7 +90,17 @@ async def upload_page(request: Request, service: PageServiceDep) -> Response:
 def process_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
     versions = service.versions(key)
     return page(request, "process.html", service.principal, latest=versions[-1], versions=versions,
-                card=service.card(key), diagram_url=None, card_url=None)
+                card=service.card(key), diagram_url=_route_url(request, "process_swimlane_svg", key=key),
+                card_url=_route_url(request, "process_card_page", key=key))
+
+
+def _route_url(request: Request, name: str, **params: str) -> str | None:
+    """The URL of a route when the app has one by that name: the swimlane drawing and the card
+    page are served by the renderer's routes (engine/render), which this page only links to."""
+    try:
+        return str(request.app.url_path_for(name, **params))
+    except NoMatchFound:  # that route is not installed in this app
+        return None
 
 
 @router.post("/processes/{key}/start")
