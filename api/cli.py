@@ -325,10 +325,11 @@ def _show_history(result: dict[str, Any]) -> None:
 
 main.add_command(run_scenarios)
 
-from api.cli_metrics import export_command, metrics_command  # noqa: E402  (it builds on this module's helpers)
+from api.cli_metrics import docs_command, export_command, metrics_command  # noqa: E402  (it builds on this module's helpers)
 
 main.add_command(metrics_command)
 main.add_command(export_command)
+main.add_command(docs_command)
 
 from api.cli_serve import serve  # noqa: E402  (they build on this module's helpers)
 from api.cli_users import org, show_demo_people, user  # noqa: E402

@@ -68,6 +68,30 @@ def export_command(ctx: Context, key: str, fmt: str, output: Path, real_names: b
     run(as_json, action, lambda r: click.echo(f"\nwrote {r['events']} events of {key} as {r['format']} to {r['file']}", err=False))
 
 
+@click.command("docs")
+@click.argument("keys", nargs=-1)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("docs/processes"), show_default=True, help="Folder to write into.")
+@json_option
+@pass_ctx
+def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, as_json: bool) -> None:
+    """Write the process card (Markdown and HTML) and swimlane SVG of each KEY (default: every process)."""
+
+    def action() -> list[dict[str, str]]:
+        kapula = ctx.kapula
+        chosen = list(keys) or [p.key for p in kapula.processes()]
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for key in chosen:
+            page = kapula.card_page(key, svg_name=f"{key}.svg")
+            (out / f"{key}.svg").write_bytes(kapula.swimlane(key, "svg"))
+            (out / f"{key}.md").write_text(page.markdown, encoding="utf-8")
+            (out / f"{key}.html").write_text(page.html, encoding="utf-8")
+            written.append({"key": key, "markdown": str(out / f"{key}.md"), "html": str(out / f"{key}.html"), "svg": str(out / f"{key}.svg")})
+        return written
+
+    run(as_json, action, lambda rows: [click.echo(f"{r['key']}: {r['markdown']}, {r['html']}, {r['svg']}") for r in rows] or click.echo("no processes deployed"))
+
+
 def duration(seconds: float | None) -> str:
     """Seconds as a short human duration: 45 s, 12 min, 3.5 h, 2.1 d."""
     if seconds is None:

@@ -37,6 +37,7 @@ from engine.model import CaseStatus, CaseView, DeployResult, Event, Handoff, Lif
 from engine.export.rows import Pseudonyms
 from engine.export.run import export_log
 from engine.metrics.report import process_metrics
+from engine.render.card import CardPage, build_card
 from engine.render.sources import overlay_from, swimlanes_of_version
 from engine.render.swimlane import build_swimlane
 from engine.render.swimlane import render as render_drawing
@@ -347,6 +348,16 @@ class Kapula:
         card = card_in_source(source, key)
         overlay = overlay_from(self.metrics(key)) if measured else None
         return render_drawing(build_swimlane(swimlanes_of_version(source, key, card), overlay), fmt)
+
+    def card_page(self, key: str, *, svg_name: str | None = None) -> CardPage:
+        """The TEM process card of `key`'s latest version as Markdown and HTML, with measured
+        values; the diagram is referenced as `svg_name` (see swimlane()). Raises NotFoundError."""
+        with self._sessions() as session:
+            record = latest_version_record(session, key)
+            source, version = json.loads(record.source_json), record.version
+        card = card_in_source(source, key)
+        drawn = swimlanes_of_version(source, key, card)
+        return build_card(drawn, card, self.metrics(key), svg_name=svg_name or f"{key}.svg", version=version)
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -1,0 +1,164 @@
+"""The TEM process card of a process as Markdown and HTML, with the measured values filled in.
+The six parts of the process description model (seed 003, ch. 5): purpose and goals,
+responsibilities, diagram, stages, metrics and targets, continuous improvement."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from engine.metrics.types import ProcessMetrics, TargetProgress
+from engine.process_card import ProcessCard
+from engine.render.model import Swimlanes
+
+MISSING = "*(ei kuvattu prosessikortissa — not described in the process card)*"
+
+
+@dataclass(frozen=True)
+class CardPage:
+    key: str
+    markdown: str
+    html: str
+
+
+def build_card(d: Swimlanes, card: ProcessCard | None, metrics: ProcessMetrics | None, *, svg_name: str, version: int) -> CardPage:
+    """The card's Markdown and HTML. Pure: the caller writes the files."""
+    blocks = _blocks(d, card, metrics, svg_name=svg_name, version=version)
+    return CardPage(d.key, "\n".join(_markdown(b) for b in blocks), _html(d.name, blocks))
+
+
+# A block is (kind, payload): ("h1"|"h2"|"h3"|"p", text), ("ul", [items]), ("table", (header, rows)), ("img", (src, alt))
+Block = tuple[str, object]
+
+
+def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, *, svg_name: str, version: int) -> list[Block]:
+    out: list[Block] = [("h1", f"{card.name if card else d.name} ({d.key} v{version})")]
+    if card is not None:
+        out.append(("p", f"Prosessityyppi: {card.type}. Omistaja: {card.owner}."))
+    out += [("h2", "1. Tarkoitus ja tavoitteet")]
+    if card is None:
+        out.append(("p", MISSING))
+    else:
+        out += [("p", card.purpose), ("ul", list(card.goals)), ("p", f"Rajaus: {card.scope or '-'}"),
+                ("p", f"Alkaa: {card.start}"), ("p", f"Päättyy: {card.end}")]
+    out += [("h2", "2. Vastuut")] + _responsibilities(d, card)
+    out += [("h2", "3. Prosessikaavio"), ("img", (svg_name, f"{d.name}: uimaratakaavio")),
+            ("p", "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä. "
+                  "Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä.")]
+    out += [("h2", "4. Vaiheet ja sisältö")] + _stages(card, m)
+    out += [("h2", "5. Mittarit ja tavoitteet")] + _metrics(card, m)
+    out += [("h2", "6. Jatkuva parantaminen")]
+    if card is None:
+        out.append(("p", MISSING))
+    else:
+        imp = card.improvement
+        out.append(("ul", [f"Vastuu: {imp.responsible}", f"Miten: {imp.how}", f"Kuvauksen katselmointi: {imp.review}"]))
+    return out
+
+
+def _responsibilities(d: Swimlanes, card: ProcessCard | None) -> list[Block]:
+    out: list[Block] = []
+    if card is not None:
+        out += [("p", f"Prosessin omistaja: {card.owner}"), ("ul", list(card.owner_tasks)),
+                ("p", f"Osallistuvat organisaatiot: {', '.join(card.participants) or '-'}"), ("ul", list(card.participant_tasks))]
+    out.append(("h3", "Organisaatioiden tehtävät kaaviossa"))
+    rows = []
+    for lane in d.lanes:
+        tasks = [n.name or n.id for n in d.nodes if n.lane == lane and (n.type.endswith("Task") or n.type in ("subProcess", "callActivity"))]
+        rows.append([lane, ", ".join(tasks) or "-"])
+    out.append(("table", (["kaista", "tehtävät"], rows)))
+    return out
+
+
+def _stages(card: ProcessCard | None, m: ProcessMetrics | None) -> list[Block]:
+    if card is None or not card.stages:
+        return [("p", MISSING)]
+    medians = {s.element_id: s.duration.median for s in (m.stages if m else ()) if s.duration.median is not None}
+    out: list[Block] = []
+    for stage in card.stages:
+        out += [("h3", stage.name), ("p", stage.content or "-")]
+        facts = [f"Kaistat: {', '.join(stage.lanes) or '-'}", f"Työkalut: {', '.join(stage.tools) or '-'}"]
+        measured = [f"{e} {_duration(medians[e])}" for e in stage.elements if e in medians]
+        if measured:
+            facts.append(f"Mitattu mediaanikesto: {', '.join(measured)}")
+        out.append(("ul", facts + [f"Kriittinen menestystekijä: {f}" for f in stage.success_factors]))
+    return out
+
+
+def _metrics(card: ProcessCard | None, m: ProcessMetrics | None) -> list[Block]:
+    header = ["mittari", "tavoite", "tiedon lähde", "missä käsitellään", "mitattu arvo"]
+    measured = {t.id: t for t in (m.targets if m else ())}
+    rows = [[x.name, _target(x.target, x.comparison, x.unit, x.period), x.data_source, x.processed_in, _value(measured.get(x.id))]
+            for x in (card.metrics if card else ())]
+    if m is not None:
+        rows += [
+            ["Läpimenoaika (mediaani)", "-", "tapahtumaloki", "-", _duration(m.lead_time.median) + f" (n={m.lead_time.count})"],
+            ["Kapulanvaihdot / tapaus (ka.)", "-", "tapahtumaloki", "-", "-" if m.handoffs_per_case.mean is None else f"{m.handoffs_per_case.mean:.1f}"],
+            ["Tapaukset", "-", "tapahtumaloki", "-", f"{m.cases.started} aloitettu, {m.cases.completed} valmis, {m.cases.in_progress} kesken"],
+        ]
+    note: list[Block] = [("p", f"Mitattu {m.measured_at:%Y-%m-%d %H:%M} UTC; kuluvan jakson arvo ja ennuste jakson loppuun.")] if m else []
+    return [("table", (header, rows))] + note
+
+
+def _target(target: float | None, comparison: str, unit: str, period: str) -> str:
+    if target is None:
+        return "-"
+    per = {"year": "/ vuosi", "half_year": "/ puolivuosi", "quarter": "/ neljännes", "month": "/ kk", "case": "/ tapaus"}[period]
+    return f"{comparison} {target:g} {unit} {per}".replace("  ", " ")
+
+
+def _value(t: TargetProgress | None) -> str:
+    if t is None or t.kind == "manual":
+        return "raportoidaan käsin"
+    if t.value is None:
+        return "ei vielä tietoa"
+    text = f"{t.value:g}"
+    if t.share_of_target is not None:
+        text += f" ({t.share_of_target:.0%} tavoitteesta"
+        text += f", ennuste {t.projection:g})" if t.projection is not None else ")"
+    return text
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds / 3600:.1f} h" if seconds < 2 * 86400 else f"{seconds / 86400:.1f} d"
+
+
+def _markdown(block: Block) -> str:
+    kind, payload = block
+    if kind in ("h1", "h2", "h3"):
+        return "#" * int(kind[1]) + f" {payload}\n"
+    if kind == "p":
+        return f"{payload}\n"
+    if kind == "ul":
+        return "".join(f"- {item}\n" for item in payload) + ("" if payload else "-\n")  # type: ignore[attr-defined]
+    if kind == "img":
+        src, alt = payload  # type: ignore[misc]
+        return f"![{alt}]({src})\n"
+    header, rows = payload  # type: ignore[misc]
+    cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _html(title: str, blocks: list[Block]) -> str:
+    e = html.escape
+    parts = [f"<!doctype html>\n<html lang=\"fi\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>",
+             "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left}img{max-width:100%}</style></head><body>"]
+    for kind, payload in blocks:
+        if kind in ("h1", "h2", "h3", "p"):
+            parts.append(f"<{kind}>{e(str(payload))}</{kind}>")
+        elif kind == "ul":
+            parts.append("<ul>" + "".join(f"<li>{e(str(i))}</li>" for i in payload) + "</ul>")  # type: ignore[attr-defined]
+        elif kind == "img":
+            src, alt = payload  # type: ignore[misc]
+            parts.append(f'<p><img src="{e(src)}" alt="{e(alt)}"></p>')
+        else:
+            header, rows = payload  # type: ignore[misc]
+            parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>"
+                         + "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in rows) + "</table>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)

@@ -1,0 +1,44 @@
+"""`kapula docs`: a TEM process card (Markdown, HTML) and a swimlane SVG for every model in bpmn/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from api.cli import main
+from engine.bundles import folder_bundles
+from tests.conftest import read
+from tests.integration.metrics_log import KEY, build_log
+
+REPO = Path(__file__).resolve().parents[2]
+PARTS = ("## 1. Tarkoitus ja tavoitteet", "## 2. Vastuut", "## 3. Prosessikaavio", "## 4. Vaiheet ja sisältö",
+         "## 5. Mittarit ja tavoitteet", "## 6. Jatkuva parantaminen")
+
+
+def test_docs_for_every_reference_model(kapula, database_url, tmp_path):
+    for bundle in folder_bundles(REPO / "bpmn"):
+        kapula.deploy(bundle)
+    runner = CliRunner()
+    result = runner.invoke(main, ["--database", database_url, "docs", "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    written = json.loads(result.output)
+    keys = {w["key"] for w in written}
+    assert keys and keys == {json.loads(p.read_text(encoding="utf-8"))["process"] for p in (REPO / "bpmn").glob("*.card.json")}
+    for key in keys:
+        page = (tmp_path / f"{key}.md").read_text(encoding="utf-8")
+        assert all(part in page for part in PARTS), key
+        assert f"]({key}.svg)" in page and "| mittari | tavoite | tiedon lähde | missä käsitellään | mitattu arvo |" in page
+        assert "<h2>5. Mittarit ja tavoitteet</h2>" in (tmp_path / f"{key}.html").read_text(encoding="utf-8")
+        assert (tmp_path / f"{key}.svg").read_bytes().lstrip().startswith(b"<?xml")
+
+
+def test_a_card_without_sidecar_still_has_six_parts_and_measurements(kapula, clock):
+    build_log(kapula, clock)
+    page = kapula.card_page(KEY)
+    assert all(part in page.markdown for part in PARTS)
+    assert "ei kuvattu prosessikortissa" in page.markdown
+    assert "| SEK | Valmistele käynti, Jälkihoito |" in page.markdown
+    assert "| Läpimenoaika (mediaani) | - | tapahtumaloki | - | 33.0 h (n=2) |" in page.markdown
+    assert read("three_lanes.bpmn")  # the model the log ran on
