@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from engine.access.directory import Directory
-from engine.access.policy import Principal, Role, owns_lane, sees_process, takes_part
-from engine.errors import AccessDeniedError, ConflictError
-from engine.model import CaseStatus, CaseView, DeployResult, Event, ProcessVersion, TaskView
+from engine.access.policy import Principal, Role, is_customer_lane, owns_lane, sees_process, takes_part
+from engine.errors import AccessDeniedError, AuthenticationError, ConflictError
+from engine.model import CaseStatus, CaseView, DeployResult, Event, Lifecycle, ProcessVersion, TaskView
 from engine.runtime.parser import load_files
 from engine.services import Kapula
 
@@ -146,15 +146,31 @@ class GuardedKapula:
 
     def _may_see_task(self, task: TaskView) -> bool:
         p = self.principal
-        if p.is_admin or (p.role is Role.PROCESS_OWNER and task.process_key in p.owned_processes):
+        return (p.role is Role.PROCESS_OWNER and task.process_key in p.owned_processes) or self._works(task)
+
+    def _works(self, task: TaskView) -> bool:
+        """Whether the user acts on this task: its lane's advisors, the customer of their own case,
+        administrators; and in a case whose customer is no user here (an advisor or a system
+        started it), the advisors taking part act in the customer's lane on the customer's behalf."""
+        p = self.principal
+        if p.is_admin:
             return True
-        if not owns_lane(p, task.process_key, task.lane):
+        if owns_lane(p, task.process_key, task.lane):
+            return p.role is not Role.CUSTOMER or takes_part(p, task.process_key, self._kapula.history(task.case_id))
+        if p.role is Role.ADVISOR and is_customer_lane(task.lane):
+            events = self._kapula.history(task.case_id)
+            return takes_part(p, task.process_key, events) and not self._started_by_customer(events)
+        return False
+
+    def _started_by_customer(self, events: list[Event]) -> bool:
+        starter = next((e.user for e in events if e.lifecycle is Lifecycle.CASE_STARTED), None)
+        if starter is None:
             return False
-        if p.role is Role.CUSTOMER:
-            return takes_part(p, task.process_key, self._kapula.history(task.case_id))
-        return True
+        try:
+            return self._directory.principal(starter).role is Role.CUSTOMER
+        except AuthenticationError:
+            return False  # a name that is no user (e.g. "demo"): no customer signs in for this case
 
     def _check_works(self, task: TaskView) -> None:
-        """Only those who work a lane (its advisors, the customer, administrators) act on its tasks."""
-        if not (self.principal.is_admin or owns_lane(self.principal, task.process_key, task.lane)):
+        if not self._works(task):
             raise self._denied(f"you do not work lane {task.lane!r}")

@@ -124,3 +124,18 @@ def test_passwords_are_stored_as_argon2_hashes_and_rules_are_checked(directory):
         directory.add_user("uusi", PASSWORD, role=Role.CUSTOMER)
     with pytest.raises(AuthenticationError):
         directory.principal_for_token("kap_unknown")
+
+
+def test_advisors_act_in_the_customer_lane_only_when_no_customer_user_owns_the_case(client, tokens, case):
+    sek, te = tokens["sek.neuvoja"], tokens["te.neuvoja"]
+    # the fixture's case belongs to the customer `asiakas`: its customer tasks are theirs alone
+    own = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
+    assert _status(client, sek, "post", f"/api/tasks/{own['ready_tasks'][0]['id']}/claim") == 403
+    # a case SEK's advisor started on the phone for a customer with no account: SEK records for them
+    started = client.post("/api/cases", headers=sek, json={"process_key": "Handoff_demo"})
+    assert started.status_code == 201
+    describe = started.json()["ready_tasks"][0]
+    assert describe["lane"] == "Asiakas"
+    assert describe["id"] in [t["id"] for t in client.get("/api/tasks", headers=sek).json()]
+    assert _status(client, te, "post", f"/api/tasks/{describe['id']}/complete", json={"data": {}}) == 403
+    assert _status(client, sek, "post", f"/api/tasks/{describe['id']}/complete", json={"data": {"need": "x"}}) == 200
