@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -39,8 +41,12 @@ def duration(value: timedelta | float | None) -> str:
     return f"{minutes} min" if minutes else f"{secs} s"
 
 
+# times are stored in UTC; pages show them in the network's own time zone
+TIME_ZONE = ZoneInfo(os.environ.get("KAPULA_TIME_ZONE", "Europe/Helsinki"))
+
+
 def when(value: datetime | None) -> str:
-    return "–" if value is None else value.strftime("%d.%m.%Y %H:%M")
+    return "–" if value is None else value.astimezone(TIME_ZONE).strftime("%d.%m.%Y %H:%M")
 
 
 templates.env.filters["duration"] = duration

@@ -1,10 +1,14 @@
-"""A form from a JSON Schema: fields with labels, required marks and choices; posted values typed back."""
+"""A form from a JSON Schema (fields with labels, required marks and choices; posted values typed back),
+and how pages show times and durations."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from starlette.datastructures import FormData
 
 from api.web import forms
+from api.web.render import duration, when
 
 SCHEMA = {
     "type": "object",
@@ -43,3 +47,10 @@ def test_posted_values_are_typed_and_unreadable_ones_reported():
 def test_without_a_schema_the_json_box_is_read():
     assert forms.parse(None, FormData([("_json", '{"a": 1}')])) == ({"a": 1}, {})
     assert forms.parse(None, FormData([("_json", "[1]")]))[1] == {"_json": 'anna JSON-olio, esim. {"kentta": "arvo"}'}
+
+
+def test_pages_show_times_in_finnish_time_and_durations_as_people_say_them():
+    assert when(datetime(2026, 1, 5, 8, 0, tzinfo=UTC)) == "05.01.2026 10:00"
+    assert when(datetime(2026, 7, 5, 8, 0, tzinfo=UTC)) == "05.07.2026 11:00"
+    assert [duration(timedelta(days=2, hours=3)), duration(3 * 3600 + 300), duration(125), duration(12), duration(None)] == [
+        "2 pv 3 h", "3 h 5 min", "2 min", "12 s", "–"]
