@@ -1,0 +1,62 @@
+"""A process's metrics, event-log exports and swimlane drawing, for whoever may see the process."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+
+from api.http.deps import ServiceDep, get_kapula
+from api.http.schemas import KEY_PATTERN, ErrorPublic
+
+router = APIRouter(prefix="/api/processes", tags=["metrics"])
+KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
+EXPORT_TYPES = {"xes": ("application/xml", "xes"), "ocel": ("application/json", "jsonocel"), "csv": ("text/csv", "csv")}
+DRAWING_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorPublic}, 403: {"model": ErrorPublic}}
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+@router.get("/{key}/metrics", responses=NOT_FOUND)
+def metrics(
+    request: Request, service: ServiceDep, key: KeyPath,
+    version: Annotated[int | None, Query(ge=1)] = None, lane: str | None = None,
+    since: datetime | None = None, until: datetime | None = None, segment: str | None = None,
+) -> Any:
+    """Cases, throughput per month, lead time, stage durations (waiting and working apart), the
+    handoff matrix, handoffs per case, the card's targets and stuck cases; durations in seconds."""
+    service.versions(key)  # the caller may see the process, else 403/404
+    measured = get_kapula(request).metrics(key, version=version, lane=lane, since=_utc(since), until=_utc(until), segment=segment)
+    return jsonable_encoder(dataclasses.asdict(measured))
+
+
+@router.get("/{key}/export", response_class=FileResponse, responses=NOT_FOUND)
+def export(request: Request, service: ServiceDep, key: KeyPath, format: Literal["xes", "ocel", "csv"] = "xes") -> FileResponse:
+    """The event log as XES, OCEL 2.0 JSON or CSV; people appear only as keyed-hash pseudonyms."""
+    service.versions(key)
+    media_type, suffix = EXPORT_TYPES[format]
+    # written to a file first so a large log is streamed to the client, never held in memory
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", suffix=f".{suffix}", delete=False) as out:
+        try:
+            get_kapula(request).export_log(key, format, out)
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    return FileResponse(out.name, media_type=media_type, filename=f"{key}.{suffix}", background=BackgroundTask(os.unlink, out.name))
+
+
+@router.get("/{key}/swimlane.{fmt}", response_class=Response, responses={200: {"content": {t: {} for t in DRAWING_TYPES.values()}}, **NOT_FOUND})
+def swimlane(request: Request, service: ServiceDep, key: KeyPath, fmt: Literal["svg", "png", "pdf"], measured: bool = True) -> Response:
+    """The process drawn by the TEM swimlane rules, with measured values unless measured=false."""
+    service.versions(key)
+    return Response(get_kapula(request).swimlane(key, fmt, measured=measured), media_type=DRAWING_TYPES[fmt])

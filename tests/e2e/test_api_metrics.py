@@ -1,0 +1,42 @@
+"""The metrics, export and swimlane routes: JSON numbers as on the command line, files, access."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+from lxml import etree
+
+from api.http.app import create_app
+from tests.integration.metrics_log import KEY, build_log
+
+
+def app_client(kapula) -> TestClient:
+    return TestClient(create_app(kapula, max_body_bytes=200_000, secret_key="test-secret"))
+
+
+def test_metrics_export_and_drawing(kapula, clock, tokens):
+    build_log(kapula, clock)
+    with app_client(kapula) as client:
+        admin = tokens["admin"]
+        m = client.get(f"/api/processes/{KEY}/metrics", headers=admin)
+        assert m.status_code == 200, m.text
+        body = m.json()
+        assert body["cases"] == {"started": 4, "completed": 2, "cancelled": 1, "in_progress": 1}
+        assert body["lead_time"]["median"] == 33 * 3600
+        assert client.get(f"/api/processes/{KEY}/metrics?segment=founder", headers=admin).json()["cases"]["started"] == 2
+        exported = client.get(f"/api/processes/{KEY}/export?format=csv", headers=admin)
+        assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert rows and not any("advisor" in r["resource"] for r in rows)
+        assert client.get(f"/api/processes/{KEY}/export?format=xes", headers=admin).text.startswith("<?xml")
+        svg = client.get(f"/api/processes/{KEY}/swimlane.svg", headers=admin)
+        assert svg.headers["content-type"] == "image/svg+xml"
+        assert "lane-0-band" in {g.get("id") for g in etree.fromstring(svg.content).iter("{http://www.w3.org/2000/svg}g")}
+
+
+def test_unknown_process_and_signed_out(kapula, tokens):
+    with app_client(kapula) as client:
+        assert client.get("/api/processes/nope/metrics", headers=tokens["admin"]).status_code == 404
+        assert client.get(f"/api/processes/{KEY}/metrics").status_code == 401
