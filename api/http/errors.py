@@ -67,25 +67,39 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _for_browser(request: Request) -> bool:
+    """Pages answer errors with pages; the API (and its documents) with JSON."""
+    path = request.url.path
+    return getattr(request.app.state, "html_error", None) is not None and not (
+        path.startswith("/api/") or path in ("/openapi.json", "/docs", "/redoc"))
+
+
+async def _page(request: Request, exc: KapulaError, status: int) -> Response:
+    response: Response = await run_in_threadpool(request.app.state.html_error, request, exc, status)
+    return response
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers so every error, ours or the framework's, has the same shape."""
 
     @app.exception_handler(KapulaError)
     async def _kapula(request: Request, exc: KapulaError) -> Response:
         status, code = status_of(exc)
-        html_error = getattr(request.app.state, "html_error", None)
-        if html_error is not None and not request.url.path.startswith("/api/"):
-            response: Response = await run_in_threadpool(html_error, request, exc, status)
-            return response
+        if _for_browser(request):
+            return await _page(request, exc, status)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return error_response(status, code, exc.message, details_of(exc), headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _for_browser(request):
+            return await _page(request, KapulaError("the address or the form is not what this page expects"), 422)
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
         return error_response(422, "invalid_request", "the request does not match the API's schema", {"errors": errors})
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _for_browser(request) and exc.status_code != 401:
+            return await _page(request, KapulaError(str(exc.detail)), exc.status_code)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))

@@ -20,7 +20,8 @@ class BodyTooLargeError(HTTPException):
 
 
 class BodyLimitMiddleware:
-    """Answers 413 when Content-Length says too much, or when a streamed body grows past the limit."""
+    """Answers 413 when Content-Length says too much, or when a streamed body grows past the limit,
+    at the first read of the body that shows it."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int = DEFAULT_MAX_BODY) -> None:
         self.app = app
@@ -31,14 +32,16 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
-            return
+        # too large by its own account: refuse at the first read, so the app answers in its own
+        # form (JSON for the API, a page for a browser) without a byte of the body read
+        refuse_now = declared is not None and declared.isdigit() and int(declared) > self.max_bytes
         seen = 0
         started = False
 
         async def counting_receive() -> Message:
             nonlocal seen
+            if refuse_now:
+                raise BodyTooLargeError(self.max_bytes)
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))

@@ -128,3 +128,13 @@ def test_process_page_links_the_drawing_and_card_once_their_routes_exist(client,
 
     text = client.get("/processes/Handoff_demo").text
     assert 'src="/processes/Handoff_demo/swimlanes.svg"' in text and 'href="/processes/Handoff_demo/card"' in text
+
+
+def test_oversized_upload_and_unknown_pages_answer_with_pages(client, tokens):
+    sign_in(client, "omistaja")
+    r = client.post("/processes/upload", files=[("files", ("big.bpmn", b" " * 300_000, "application/xml"))])
+    assert r.status_code == 413 and "Liian suuri tiedosto" in r.text and "<html" in r.text
+    r = client.get("/no-such-page")
+    assert r.status_code == 404 and "Ei löydy" in r.text
+    assert client.get("/cases/abc").status_code == 422
+    assert client.get("/api/no-such-thing").json()["code"] == "not_found"
