@@ -318,7 +318,8 @@ class Kapula:
         targets of its process card. Raises NotFoundError for an unknown key."""
         card = self.card(key)
         scope = MetricsFilter(key, version=version, lane=lane, since=since, until=until, segment=segment)
-        with self._sessions() as session:
+        # a read session: on SQLite it takes no write lock, so steps go on while a large log is measured
+        with self._reads() as session:
             metrics = card.metrics if card else ()
             return process_metrics(session.connection(), scope, now=self._clock.now(), card_metrics=metrics, stuck_after=stuck_after)
 
@@ -334,7 +335,7 @@ class Kapula:
     ) -> int:
         """Write `key`'s event log as `fmt` (xes, ocel or csv) to `out`, users pseudonymised unless
         `real_names`; returns the number of events. Raises NotFoundError or InvalidDataError."""
-        with self._sessions() as session:
+        with self._reads() as session:
             name = latest_version_record(session, key).name
             names = Pseudonyms(pseudonym_key, real_names=real_names)
             return export_log(session.connection(), MetricsFilter(key), fmt, out, process_name=name, names=names, progress=progress)
