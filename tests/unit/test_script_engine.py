@@ -146,7 +146,7 @@ def test_hostile_expressions_are_refused_at_upload_and_at_run_time(expression: s
     assert reason in (check_expression(expression) or "")
     started = time.monotonic()
     error, refusal = refused(lambda: SafeScriptEngine().evaluate(make_task(), expression))
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 3  # generous: a shared CI machine; an unguarded bomb runs for many seconds
     assert reason in refusal.reason
     assert str(error).startswith(f"Expression '{expression}' was refused: ")
     assert error.task_spec.bpmn_id == "Task_1"
@@ -176,7 +176,7 @@ def test_resource_bombs_over_data_are_refused_when_they_run(expression: str, rea
     started = time.monotonic()
     _, refusal = refused(lambda: SafeScriptEngine().evaluate(make_task(), expression))
     assert reason in refusal.reason
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 3  # generous: a shared CI machine; an unguarded bomb runs for many seconds
 
 
 HOSTILE_SCRIPTS = [
@@ -289,7 +289,7 @@ def test_long_evaluations_are_stopped_within_the_budget(run: Any) -> None:
     elapsed = time.monotonic() - started
     assert isinstance(refusal, ScriptTimeoutError)
     assert "ran longer than the 0.1 s time budget" in str(error)
-    assert 0.1 <= elapsed < 0.4
+    assert 0.1 <= elapsed < 0.8  # stopped near the budget, before the ~1 s the expression needs
 
 
 def test_one_engine_is_shared_safely_between_threads() -> None:
@@ -375,7 +375,7 @@ def test_endless_or_long_scripts_are_stopped(bpmn: str, message: str, refusal_ty
     started = time.monotonic()
     with pytest.raises(WorkflowTaskException) as info:
         run_workflow(bpmn, {})
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 5
     assert isinstance(refusal_of(info.value), refusal_type)
     assert str(info.value).startswith(message)
     assert "started" not in info.value.task.data  # the first line's assignment was rolled back
