@@ -58,6 +58,16 @@ _DELETE_TASK = _TASKS.delete().where(_TASKS.c.case_id == bindparam("b_case"), _T
 _LIFECYCLE = {"ready": Lifecycle.TASK_READY, "completed": Lifecycle.TASK_COMPLETED, "cancelled": Lifecycle.TASK_CANCELLED}
 
 
+@dataclass(frozen=True)
+class SavedStep:
+    """The case row's state as a step wrote it."""
+
+    status: CaseStatus
+    data: dict[str, Any]
+    ended_at: datetime | None
+    next_timer_due: datetime | None
+
+
 @dataclass
 class StepContext:
     """One step's working set: the case row as read, its live workflow and its version."""
@@ -150,8 +160,9 @@ class CaseStore:
         first_event: Lifecycle | None = None,
         last_event: Lifecycle | None = None,
         start_data: dict[str, Any] | None = None,
-    ) -> None:
-        """Write the step: case row first (the version check takes the row's lock), then tasks and events."""
+    ) -> SavedStep:
+        """Write the step: case row first (the version check takes the row's lock), then tasks and events.
+        Returns the case's new state as written, so the caller can answer without reading it back."""
         workflow = ctx.live.workflow
         changes = collect_changes(ctx.live, ctx.since)
         completed = workflow.completed and last_event is None
@@ -171,6 +182,13 @@ class CaseStore:
             row["seq"] = seq
             row["case_id"] = ctx.case.id
         ctx.new_version = ctx.read_version + 1
+        data_text = json.dumps(_case_data(workflow), default=str)
+        saved = SavedStep(
+            status=status,
+            data=json.loads(data_text),  # exactly what a read of the row gives
+            ended_at=now if status is not CaseStatus.RUNNING else None,
+            next_timer_due=_next_due(workflow) if status is CaseStatus.RUNNING else None,
+        )
         connection = session.connection()
         result = connection.execute(
             _UPDATE_CASE,
@@ -179,12 +197,12 @@ class CaseStore:
                 "b_read": ctx.read_version,
                 "row_version": ctx.new_version,
                 "header_json": changes.header,
-                "data_json": json.dumps(_case_data(workflow), default=str),
+                "data_json": data_text,
                 "status": status.value,
-                "ended_at": now if status is not CaseStatus.RUNNING else None,
+                "ended_at": saved.ended_at,
                 "last_event_seq": seq,
                 "next_ordinal": changes.next_ordinal,
-                "next_timer_due": _next_due(workflow) if status is CaseStatus.RUNNING else None,
+                "next_timer_due": saved.next_timer_due,
             },
         )
         if result.rowcount != 1:
@@ -196,6 +214,7 @@ class CaseStore:
         self._write_tasks(connection, ctx, changes.upserts, changes.deleted)
         if events:
             connection.execute(_EVENTS.insert(), events)
+        return saved
 
     def remember(self, ctx: StepContext) -> None:
         """After a commit: keep the live workflow for the next step, tagged with the version written."""

@@ -20,7 +20,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import claims, history
-from engine.case_store import CaseStore, StepContext
+from engine.case_store import CaseStore, SavedStep, StepContext
 from engine.clock import Clock
 from engine.definitions import (
     VersionCache,
@@ -114,9 +114,10 @@ class Kapula:
                     ctx.workflow_start(data)
             except SpiffWorkflowException as exc:
                 raise _step_error(exc, None) from exc
-            self._store.save(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED, start_data=data)
+            saved = self._store.save(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED, start_data=data)
+            view = self._view_after_step(session, ctx, saved)
         self._store.remember(ctx)
-        return self.get_case(ctx.case.id)
+        return view
 
     def complete_task(self, task_id: str, data: dict[str, Any] | None = None, *, user: str | None = None) -> CaseView:
         """Complete a ready user task with `data` and run the case until it waits again.
@@ -137,18 +138,20 @@ class Kapula:
                     ctx.live.workflow.run_engine()
             except SpiffWorkflowException as exc:
                 raise _step_error(exc, case_id) from exc
-            self._store.save(session, ctx, now=now, user=user)
+            saved = self._store.save(session, ctx, now=now, user=user)
+            view = self._view_after_step(session, ctx, saved)
         self._store.remember(ctx)
-        return self.get_case(case_id)
+        return view
 
     def cancel_case(self, case_id: int, *, user: str | None = None) -> CaseView:
         now = self._clock.now()
         with self._sessions.begin() as session:
             ctx = self._store.load(session, case_id)
             ctx.live.workflow.cancel()
-            self._store.save(session, ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
+            saved = self._store.save(session, ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
+            view = self._view_after_step(session, ctx, saved)
         self._store.remember(ctx)
-        return self.get_case(case_id)
+        return view
 
     def fire_due_timers(self, *, limit: int = 500) -> int:
         """Fire the timers that are due by the clock; returns how many cases moved."""
@@ -378,6 +381,42 @@ class Kapula:
             )
             views.extend(self._task_view(session, t, record) for t in rows)
         return views
+
+    def _view_after_step(self, session: Session, ctx: StepContext, saved: SavedStep) -> CaseView:
+        """The case as a step left it, from the live workflow, inside the step's own transaction:
+        the same CaseView that get_case would read back, without a second round trip."""
+        deployed, live = ctx.deployed, ctx.live
+        ready = []
+        if saved.status is CaseStatus.RUNNING:
+            ready = sorted(live.workflow.get_tasks(state=TaskState.READY, manual=True), key=lambda t: live.ordinals[t.id])
+        tasks = []
+        for task in ready:
+            element_id = task.task_spec.bpmn_id or ""
+            info = deployed.elements.get(element_id)
+            tasks.append(
+                TaskView(
+                    id=str(task.id),
+                    case_id=ctx.case.id,
+                    process_key=deployed.key,
+                    version=deployed.version,
+                    element_id=element_id,
+                    name=(info.name if info and info.name else element_id) or "",
+                    lane=info.actor if info else None,
+                    state=TaskState.get_name(TaskState.READY),
+                    form=info.form if info else None,
+                )
+            )
+        return CaseView(
+            id=ctx.case.id,
+            process_key=deployed.key,
+            version=deployed.version,
+            status=saved.status,
+            started_at=ctx.case.started_at,
+            ended_at=saved.ended_at,
+            data=saved.data,
+            ready_tasks=tuple(claims.with_claims(session, tasks)),
+            next_timer_due=saved.next_timer_due,
+        )
 
     def _task_view(self, session: Session, row: CaseTaskRecord, case: CaseRecord) -> TaskView:
         deployed = self._versions.get(session, case.process_version_id)
