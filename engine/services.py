@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TextIO
+from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,6 +43,7 @@ from engine.render.sources import overlay_from, swimlanes_of_version
 from engine.render.swimlane import build_swimlane
 from engine.render.swimlane import render as render_drawing
 from engine.metrics.types import MetricsFilter, ProcessMetrics
+from engine.persistence.cache import LruMap
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord
 from engine.runtime.parser import load_files
 from engine.runtime.timers import clock_context
@@ -57,6 +59,7 @@ class Kapula:
         self._clock = clock
         self._versions = VersionCache()
         self._store = CaseStore(self._versions, script_engine)
+        self._task_cases: LruMap[str, int] = LruMap(capacity=10_000)
 
     @property
     def clock(self) -> Clock:
@@ -366,9 +369,13 @@ class Kapula:
     # -- helpers ------------------------------------------------------------------------------
 
     def _case_of_task(self, session: Session, task_id: str) -> int:
-        case_id = session.scalars(select(CaseTaskRecord.case_id).where(CaseTaskRecord.task_id == task_id)).first()
+        # a task never moves to another case, so what was found once holds for good
+        case_id = self._task_cases.get(task_id)
         if case_id is None:
-            raise NotFoundError("task", task_id)
+            case_id = session.scalars(select(CaseTaskRecord.case_id).where(CaseTaskRecord.task_id == task_id)).first()
+            if case_id is None:
+                raise NotFoundError("task", task_id)
+            self._task_cases.put(task_id, case_id)
         return case_id
 
     def _task_views(self, session: Session, cases: list[tuple[CaseRecord, Any]], *, state: int) -> list[TaskView]:
@@ -414,9 +421,15 @@ class Kapula:
             started_at=ctx.case.started_at,
             ended_at=saved.ended_at,
             data=saved.data,
-            ready_tasks=tuple(claims.with_claims(session, tasks)),
+            ready_tasks=tuple(self._claimed(session, tasks, fresh=live.created_in_last_step)),
             next_timer_due=saved.next_timer_due,
         )
+
+    def _claimed(self, session: Session, tasks: list[TaskView], *, fresh: set[UUID]) -> list[TaskView]:
+        # a task created in this very step has no claims yet: skip the look-up when all are new
+        if all(UUID(t.id) in fresh for t in tasks):
+            return tasks
+        return claims.with_claims(session, tasks)
 
     def _task_view(self, session: Session, row: CaseTaskRecord, case: CaseRecord) -> TaskView:
         deployed = self._versions.get(session, case.process_version_id)

@@ -93,6 +93,7 @@ class LiveCase:
     ordinals: dict[UUID, int]
     next_ordinal: int
     sub_ids: set[UUID] = field(default_factory=set)  # tasks of subprocesses as last written
+    created_in_last_step: set[UUID] = field(default_factory=set)  # nobody can have claimed these yet
 
 
 def new_live_case(bundle: SpecBundle, script_engine: Any) -> LiveCase:
@@ -134,6 +135,7 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
     live.sub_ids = sub_ids
     upserts: list[TaskRow] = []
     transitions: list[Transition] = []
+    live.created_in_last_step = set()
     for wf_id, task in candidates:
         is_new = task.id not in live.ordinals
         if not is_new and task.last_state_change < since and not task.has_state(TaskState.DEFINITE_MASK):
@@ -142,6 +144,7 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
         if is_new:
             live.ordinals[task.id] = live.next_ordinal
             live.next_ordinal += 1
+            live.created_in_last_step.add(task.id)
         upserts.append(_row(wf_id, task, live.ordinals[task.id], registry, is_new))
     for task_id in removed:
         live.ordinals.pop(task_id, None)
