@@ -216,6 +216,10 @@ class CaseStore:
             connection.execute(_EVENTS.insert(), events)
         return saved
 
+    def release(self, ctx: StepContext) -> None:
+        """A loaded case that took no step: back into the cache as it was."""
+        self._cache.put(ctx.case.id, ctx.read_version, ctx.live)
+
     def remember(self, ctx: StepContext) -> None:
         """After a commit: keep the live workflow for the next step, tagged with the version written."""
         if ctx.live.workflow.completed:

@@ -171,6 +171,9 @@ class Kapula:
             try:
                 with self._sessions.begin() as session:
                     ctx = self._store.load(session, case_id)
+                    if ctx.case.next_timer_due is None or ctx.case.next_timer_due > now:
+                        self._store.release(ctx)  # another process fired it since we looked
+                        continue
                     with clock_context(self._clock):
                         ctx.live.workflow.refresh_timers()
                         ctx.live.workflow.run_engine()

@@ -69,3 +69,30 @@ def test_timers_fire_after_a_restart(open_engine, clock):
     second = open_engine()
     assert second.fire_due_timers() == 1
     assert [t.element_id for t in second.ready_tasks(case_id=case.id)] == ["Task_escalate"]
+
+
+def test_two_processes_firing_timers_at_once_fire_each_timer_once(open_engine, clock):
+    import threading
+
+    clock.set(T0)
+    engines = [open_engine(), open_engine()]
+    engines[0].deploy([read("timer_boundary.bpmn")])
+    cases = [engines[0].start_case("Boundary_demo") for _ in range(6)]
+    clock.advance(days=6)
+    moved: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def fire(kapula):
+        barrier.wait()
+        moved.append(kapula.fire_due_timers())
+
+    threads = [threading.Thread(target=fire, args=(k,)) for k in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(moved) == len(cases)
+    for case in cases:
+        fired = [e for e in engines[0].history(case.id) if e.element_id == "Timer_deadline" and e.lifecycle is Lifecycle.TASK_COMPLETED]
+        assert len(fired) == 1
+        assert [t.element_id for t in engines[1].ready_tasks(case_id=case.id)] == ["Task_escalate"]
