@@ -37,6 +37,7 @@ from engine.errors import CaseStepError, ConflictError, InvalidDataError, NotFou
 from engine.model import CaseStatus, CaseView, DeployResult, Event, Handoff, Lifecycle, ProcessVersion, StageDuration, TaskView
 from engine.export.rows import Pseudonyms
 from engine.export.run import export_log
+from engine.metrics.distribution import LeadTimeHistogram, lead_time_histogram
 from engine.metrics.report import process_metrics
 from engine.render.card import CardPage, build_card
 from engine.render.sources import overlay_from, swimlanes_of_version
@@ -331,6 +332,17 @@ class Kapula:
         with self._reads() as session:
             metrics = card.metrics if card else ()
             return process_metrics(session.connection(), scope, now=self._clock.now(), card_metrics=metrics, stuck_after=stuck_after)
+
+    def lead_time_distribution(
+        self, key: str, *, version: int | None = None, since: datetime | None = None,
+        until: datetime | None = None, segment: str | None = None, bins: int = 12,
+    ) -> LeadTimeHistogram:
+        """How many of `key`'s completed cases took how long, in at most `bins` bins of a round
+        width. Raises NotFoundError for an unknown key."""
+        scope = MetricsFilter(key, version=version, since=since, until=until, segment=segment)
+        with self._reads() as session:
+            latest_version_record(session, key)
+            return lead_time_histogram(session.connection(), scope, bins=bins)
 
     def export_log(
         self,

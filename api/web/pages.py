@@ -15,7 +15,7 @@ from api.http.schemas import KEY_PATTERN
 from api.web import forms
 from api.web.render import page
 from api.web.session import PageServiceDep
-from engine.access.policy import Role
+from engine.access.policy import Role, sees_metrics
 from engine.errors import AuthenticationError, DiagramError, InvalidDataError
 from engine.history import handoffs, lead_time, stage_durations
 
@@ -91,7 +91,8 @@ def process_page(request: Request, service: PageServiceDep, key: KeyPath) -> Res
     versions = service.versions(key)
     return page(request, "process.html", service.principal, latest=versions[-1], versions=versions,
                 card=service.card(key), diagram_url=_route_url(request, "process_swimlane_svg", key=key),
-                card_url=_route_url(request, "process_card_page", key=key))
+                card_url=_route_url(request, "process_card_page", key=key),
+                metrics_url=_route_url(request, "process_metrics_page", key=key) if sees_metrics(service.principal, versions[-1]) else None)
 
 
 def _route_url(request: Request, name: str, **params: str) -> str | None:

@@ -49,7 +49,20 @@ def when(value: datetime | None) -> str:
     return "–" if value is None else value.astimezone(TIME_ZONE).strftime("%d.%m.%Y %H:%M")
 
 
+def number(value: float | None) -> str:
+    """A measured value as Finnish writes it: 4, 3,5, 199,1."""
+    if value is None:
+        return "–"
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0").replace(".", ",")
+
+
+def percent(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.0f} %"
+
+
 templates.env.filters["duration"] = duration
+templates.env.filters["number"] = number
+templates.env.filters["percent"] = percent
 templates.env.filters["when"] = when
 templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, LIFECYCLE_NAMES=LIFECYCLE_NAMES, STATUS_NAMES=STATUS_NAMES)
 

@@ -5,13 +5,17 @@ Refusals raise AccessDeniedError (nothing is changed); lists are narrowed to wha
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from engine.access.directory import Directory
-from engine.access.policy import Principal, Role, is_customer_lane, owns_lane, sees_process, takes_part
+from engine.access.policy import Principal, Role, is_customer_lane, owns_lane, sees_metrics, sees_process, takes_part
 from engine.errors import AccessDeniedError, AuthenticationError, ConflictError
+from engine.metrics.distribution import LeadTimeHistogram
+from engine.metrics.types import ProcessMetrics
 from engine.model import CaseStatus, CaseView, DeployResult, Event, Lifecycle, ProcessVersion, TaskView
 from engine.runtime.parser import load_files
+from engine.render.card import CardPage
 from engine.services import Kapula
 
 
@@ -61,6 +65,27 @@ class GuardedKapula:
     def start_form(self, key: str) -> dict[str, Any] | None:
         self.versions(key)
         return self._kapula.start_form(key)
+
+    def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True) -> bytes:
+        """The process's swimlane drawing, for whoever sees the process."""
+        self.versions(key)
+        return self._kapula.swimlane(key, fmt, measured=measured)
+
+    def card_page(self, key: str, *, svg_name: str | None = None) -> CardPage:
+        """The full process card with measured values, for whoever sees the process."""
+        self.versions(key)
+        return self._kapula.card_page(key, svg_name=svg_name)
+
+    def metrics(self, key: str, *, version: int | None = None, lane: str | None = None, since: datetime | None = None,
+                until: datetime | None = None, segment: str | None = None) -> ProcessMetrics:
+        """The process's metrics: administrators, its owners and the advisors who see it (sees_metrics)."""
+        self._check_metrics(key)
+        return self._kapula.metrics(key, version=version, lane=lane, since=since, until=until, segment=segment)
+
+    def lead_time_distribution(self, key: str, *, version: int | None = None, since: datetime | None = None,
+                               until: datetime | None = None, segment: str | None = None) -> LeadTimeHistogram:
+        self._check_metrics(key)
+        return self._kapula.lead_time_distribution(key, version=version, since=since, until=until, segment=segment)
 
     # -- cases --------------------------------------------------------------------------------
 
@@ -139,6 +164,11 @@ class GuardedKapula:
     def _check_process(self, version: ProcessVersion) -> None:
         if not sees_process(self.principal, version):
             raise self._denied(f"process {version.key!r} has no lane of yours")
+
+    def _check_metrics(self, key: str) -> None:
+        latest = self._kapula.versions(key)[-1]
+        if not sees_metrics(self.principal, latest):
+            raise self._denied(f"the metrics of {key!r} are for its owners and the advisors of its lanes")
 
     def _check_case(self, case: CaseView) -> None:
         if not takes_part(self.principal, case.process_key, self._kapula.history(case.id)):

@@ -64,6 +64,12 @@ def sees_process(principal: Principal, process: ProcessVersion) -> bool:
     return any(owns_lane(principal, process.key, lane) for lane in process.actors)
 
 
+def sees_metrics(principal: Principal, process: ProcessVersion) -> bool:
+    """Measurements of every case of a process: administrators, its owners, and the advisors who
+    see it. Not customers: the figures are other customers' cases too."""
+    return principal.role is not Role.CUSTOMER and sees_process(principal, process)
+
+
 def takes_part(principal: Principal, process_key: str, events: list[Event]) -> bool:
     """Whether a case is the principal's: an owner's process, a lane of theirs it reached, or (for
     customers) a case they started themselves."""

@@ -29,14 +29,13 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 @router.get("/{key}/metrics", responses=NOT_FOUND)
 def metrics(
-    request: Request, service: ServiceDep, key: KeyPath,
+    service: ServiceDep, key: KeyPath,
     version: Annotated[int | None, Query(ge=1)] = None, lane: str | None = None,
     since: datetime | None = None, until: datetime | None = None, segment: str | None = None,
 ) -> Any:
     """Cases, throughput per month, lead time, stage durations (waiting and working apart), the
     handoff matrix, handoffs per case, the card's targets and stuck cases; durations in seconds."""
-    service.versions(key)  # the caller may see the process, else 403/404
-    measured = get_kapula(request).metrics(key, version=version, lane=lane, since=_utc(since), until=_utc(until), segment=segment)
+    measured = service.metrics(key, version=version, lane=lane, since=_utc(since), until=_utc(until), segment=segment)
     return jsonable_encoder(dataclasses.asdict(measured))
 
 

@@ -1,0 +1,67 @@
+"""Pages of a process's measurements: its swimlane drawing, its full card and its metrics page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import HTMLResponse, Response
+
+from api.http.schemas import KEY_PATTERN
+from api.web import metrics_view
+from api.web.render import TIME_ZONE, page
+from api.web.session import PageServiceDep
+from engine.errors import InvalidDataError
+
+router = APIRouter(include_in_schema=False)
+KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
+
+
+@router.get("/processes/{key}/swimlanes.svg", name="process_swimlane_svg")
+def swimlane_svg(service: PageServiceDep, key: KeyPath) -> Response:
+    """The latest version drawn by the TEM swimlane rules, with measured medians and handoffs."""
+    return Response(service.swimlane(key, "svg"), media_type="image/svg+xml")
+
+
+@router.get("/processes/{key}/card", name="process_card_page")
+def card_page(service: PageServiceDep, key: KeyPath) -> Response:
+    # the card names its drawing relative to itself: /processes/{key}/swimlanes.svg
+    return HTMLResponse(service.card_page(key, svg_name="swimlanes.svg").html)
+
+
+@router.get("/processes/{key}/metrics", name="process_metrics_page")
+def metrics_page(request: Request, service: PageServiceDep, key: KeyPath, version: str | None = None,
+                 lane: str | None = None, segment: str | None = None, since: str | None = None,
+                 until: str | None = None) -> Response:
+    """Cases, lead times, throughput, stages, handoffs, targets and stuck cases; an empty form
+    field means no filter, and `until` is the last day counted."""
+    versions = service.versions(key)
+    chosen = {"version": _version(version), "lane": lane or None, "segment": segment or None,
+              "since": _day_start(since, "since"), "until": _day_start(until, "until", next_day=True)}
+    measured = service.metrics(key, **chosen)
+    del chosen["lane"]  # lead times are of whole cases: a lane does not narrow them
+    histogram = service.lead_time_distribution(key, **chosen)
+    form = {"version": version or "", "lane": lane or "", "segment": segment or "", "since": since or "", "until": until or ""}
+    return page(request, "metrics.html", service.principal, latest=versions[-1], versions=versions, form=form,
+                view=metrics_view.build(measured, histogram, versions[-1].actors))
+
+
+def _version(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+        raise InvalidDataError("versio on positiivinen kokonaisluku", field_errors={"version": "positiivinen kokonaisluku"})
+    return int(raw)
+
+
+def _day_start(raw: str | None, name: str, *, next_day: bool = False) -> datetime | None:
+    """Midnight of the day `raw` (YYYY-MM-DD) in the network's time zone; of the day after for an
+    inclusive last day, since the engine's window is [since, until)."""
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw) + timedelta(days=1 if next_day else 0)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidDataError("päivämäärä muodossa VVVV-KK-PP", field_errors={name: "päivämäärä muodossa VVVV-KK-PP"}) from exc
+    return datetime.combine(day, time(), tzinfo=TIME_ZONE)
