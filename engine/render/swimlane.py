@@ -72,10 +72,10 @@ def _node(g: graphviz.Digraph, n: Node, pos: str, overlay: Overlay, heat: str | 
         attrs.update(shape="box", style="dashed", width="1.6", height="0.5", label=label)
     else:
         medians = overlay.median_seconds.get(n.id)
-        lines = [label] + ([f"median {_short(medians)}"] if medians is not None else [])
+        lines = [label] + ([f"mediaani {_short(medians)}"] if medians is not None else [])
         waiting = overlay.waiting_now.get(n.id)
         if waiting:
-            lines.append(f"{waiting} waiting now")
+            lines.append(f"{waiting} odottaa nyt")
         sub = n.type in ("subProcess", "callActivity", "transaction")
         attrs.update(shape="box", style="rounded,filled" + (",bold" if sub else ""), fillcolor=heat or TASK_FILL, width="1.7", height="0.75",
                      fixedsize="true", label="\n".join(_wrap(x) for x in lines))
@@ -92,7 +92,7 @@ def _edge(g: graphviz.Digraph, f: Flow, layout: Layout, overlay: Overlay, shown:
         count = overlay.handoffs.get((lanes[0] or "", lanes[1] or ""))
         if count and lanes not in shown:  # one label per lane pair: the count is the pair's total
             shown.add((lanes[0] or "", lanes[1] or ""))
-            label = (label + "\n" if label else "") + f"{count}× handoff"
+            label = (label + "\n" if label else "") + f"{count}× siirto"
             attrs.update(penwidth="2", color="#1f5fa8", fontcolor="#1f5fa8")
     g.edge(f.source, f.target, label=label, **attrs)
 

@@ -129,7 +129,7 @@ def test_swimlane_route_draws_the_lanes_in_order_and_the_card_page_embeds_it(cli
     r = client.get(f"/processes/{KEY}/swimlanes.svg")
     assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"
     assert lane_headers(r.content) == ["Asiakas", "SEK", "ELY"]  # top to bottom, customer first
-    assert re.search(r"\d× handoff", r.text) and "median 2.0 h" in r.text  # with measured overlays
+    assert re.search(r"\d× siirto", r.text) and "mediaani 2.0 h" in r.text  # with measured overlays
     card = client.get(f"/processes/{KEY}/card")
     assert card.status_code == 200 and card.headers["content-type"].startswith("text/html")
     assert 'src="swimlanes.svg"' in card.text and "Aloitetut tapaukset" in card.text

@@ -78,7 +78,7 @@ def test_the_deployed_model_with_measurements(kapula, clock):
     assert tools[1] <= note[1] and note[3] <= tools[3]
     text = svg.decode()
     assert "tarve.json" in text  # Task_describe's form, under it in the Tools row
-    assert "median 3.0 h" in text and "1 waiting now" in text and "3× handoff" in text
+    assert "mediaani 3.0 h" in text and "1 odottaa nyt" in text and "3× siirto" in text
     # the form sits in Task_describe's column
     describe = shapes["el-Task_describe"]
     assert describe[0] <= (note[0] + note[2]) / 2 <= describe[2]
