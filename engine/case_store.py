@@ -27,6 +27,7 @@ from engine.runtime.case_state import (
     restore_live_case,
 )
 from engine.runtime.timers import parse_due
+from engine.spans.store import write_step_spans
 
 # PendingBpmnEvent.event_type of SpiffWorkflow's timer definitions (class names)
 _TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
@@ -214,6 +215,7 @@ class CaseStore:
         self._write_tasks(connection, ctx, changes.upserts, changes.deleted)
         if events:
             connection.execute(_EVENTS.insert(), events)
+            write_step_spans(connection, ctx.case.id, ctx.deployed.key, ctx.deployed.id, events)
         return saved
 
     def release(self, ctx: StepContext) -> None:

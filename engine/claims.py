@@ -14,6 +14,7 @@ from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseStatus, Lifecycle, TaskView
 from engine.persistence.cache import VersionedCache
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
+from engine.spans.store import write_step_spans
 
 _CLAIM_EVENTS = (Lifecycle.TASK_CLAIMED.value, Lifecycle.TASK_UNCLAIMED.value)
 
@@ -77,24 +78,22 @@ def change_claim(session: Session, task_id: str, *, user: str, claim: bool, now:
         select(EventRecord.element_name, EventRecord.element_type)
         .where(EventRecord.task_id == task_id, EventRecord.lifecycle == Lifecycle.TASK_READY.value)
     ).first()
-    session.execute(
-        insert(EventRecord),
-        [
-            {
-                "case_id": case.id,
-                "seq": seq,
-                "at": now,
-                "lifecycle": (Lifecycle.TASK_CLAIMED if claim else Lifecycle.TASK_UNCLAIMED).value,
-                "element_id": task.element_id,
-                "element_name": ready[0] if ready else None,
-                "element_type": ready[1] if ready else None,
-                "lane": task.lane,
-                "user_name": user,
-                "task_id": task_id,
-                "changed_json": "{}",
-            }
-        ],
-    )
+    event = {
+        "case_id": case.id,
+        "seq": seq,
+        "at": now,
+        "lifecycle": (Lifecycle.TASK_CLAIMED if claim else Lifecycle.TASK_UNCLAIMED).value,
+        "element_id": task.element_id,
+        "element_name": ready[0] if ready else None,
+        "element_type": ready[1] if ready else None,
+        "lane": task.lane,
+        "user_name": user,
+        "task_id": task_id,
+        "changed_json": "{}",
+    }
+    session.execute(insert(EventRecord), [event])
+    if claim:
+        write_step_spans(session.connection(), case.id, case.process_key, case.process_version_id, [event])
     return case.id, case.row_version
 
 

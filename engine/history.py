@@ -8,9 +8,7 @@ from datetime import timedelta
 
 from engine.model import Event, Handoff, Lifecycle, StageDuration
 from engine.persistence.tables import EventRecord
-
-# Gateways only route: the lane they are drawn in does not hold the work
-_ROUTING_TYPES = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway")
+from engine.spans.rule import ROUTING_TYPES, hands_off, receives_handoff
 
 
 def to_event(record: EventRecord) -> Event:
@@ -64,25 +62,30 @@ def lead_time(events: list[Event]) -> timedelta | None:
 def handoffs(events: list[Event]) -> list[Handoff]:
     """Work passing from one lane to another.
 
-    A handoff happens when an element becomes ready in a lane other than the lane of the element
-    completed last (gateways excluded: they route, they hold no work). Its time is when the
-    receiving element became ready; it is picked up when someone first claims that element, or,
-    if nobody claimed it, when it is completed.
+    A handoff happens when an activity (a task, subprocess or call activity) becomes ready in a
+    lane other than the lane of the activity or start event completed last in the case. Events
+    and gateways never receive one: an end event drawn in the customer's lane is not work handed
+    to the customer. Intermediate and end events do not move the "from" lane either, and gateways
+    route without holding work. Its time is when the receiving activity became ready; it is
+    picked up when someone first claims that activity, or, if nobody claimed it, when it is
+    completed. engine.spans computes the same rule into task_span.from_lane.
     """
     last_lane: str | None = None
     pending: dict[str, int] = {}
     out: list[Handoff] = []
     for event in events:
-        if event.lane is None or event.element_type in _ROUTING_TYPES:
+        if event.lane is None or event.element_type in ROUTING_TYPES:
             continue
-        if event.lifecycle is Lifecycle.TASK_READY and last_lane is not None and event.lane != last_lane:
-            pending[event.task_id or ""] = len(out)
-            out.append(Handoff(event.case_id, last_lane, event.lane, event.at, event.element_id or "", None))
+        if event.lifecycle is Lifecycle.TASK_READY:
+            if receives_handoff(event.element_type) and last_lane is not None and event.lane != last_lane:
+                pending[event.task_id or ""] = len(out)
+                out.append(Handoff(event.case_id, last_lane, event.lane, event.at, event.element_id or "", None))
         elif event.lifecycle in (Lifecycle.TASK_CLAIMED, Lifecycle.TASK_COMPLETED):
             index = pending.get(event.task_id or "")
             if index is not None and out[index].picked_up_at is None:
                 out[index] = dataclasses.replace(out[index], picked_up_at=event.at)
             if event.lifecycle is Lifecycle.TASK_COMPLETED:
                 pending.pop(event.task_id or "", None)
-                last_lane = event.lane
+                if hands_off(event.element_type):
+                    last_lane = event.lane
     return out

@@ -111,4 +111,5 @@ Ominaisuus: Aktivoivat yrityspalvelut – yhteinen yrityskäynti (Yritys-Suomi S
     Niin tapaus on valmis
     Ja tapaus päättyi tapahtumaan "Asiakas saa tarpeiden mukaiset palvelut"
     Ja tapaus ei kulkenut tehtävän "Käsittele liidi: ELY" kautta
-    Ja kapulanvaihtoja oli 2
+    # Asiakas → SEK; lopputapahtuma asiakkaan kaistalla ei ole kapulanvaihto (docs/architecture.md)
+    Ja kapulanvaihtoja oli 1

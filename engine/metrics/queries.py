@@ -1,15 +1,19 @@
-"""Aggregate queries: case counts, monthly throughput, lead time, stage durations, waiting and
-working time, and the stages open now. Each one is a GROUP BY in the database."""
+"""Aggregate queries: case counts, monthly throughput, lead time (over `case`), stage durations,
+waiting and working time, and the stages open now (over `task_span`). Each is a GROUP BY in the database."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Subquery, Table, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Connection, Subquery, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.sql.elements import ColumnElement
 
 from engine.metrics.dialect import Dialect
-from engine.metrics.scope import INSTANT_TYPES, USER_TYPES
+from engine.metrics.ordered import indexed_stats
+from engine.metrics.scope import CASE, INSTANT_TYPES, USER_TYPES
+from engine.metrics.spans import SPAN
 from engine.metrics.stats import fetch_stats
 from engine.metrics.types import CaseCounts, MonthCount, StageStats, Stats
 
@@ -54,39 +58,45 @@ def lead_time(conn: Connection, cases: Subquery, d: Dialect) -> Stats:
     return fetch_stats(conn, source, []).get((), Stats(0))
 
 
-def stage_stats(conn: Connection, spans: Table, d: Dialect, *, lane: str | None = None) -> list[StageStats]:
-    """Per element and lane: durations of completed stages, cancellations, waiting and working."""
-    s = spans.c
-    work = and_(or_(s.element_type.is_(None), s.element_type.not_in(INSTANT_TYPES)), *([s.lane == lane] if lane else []))
-    groups = ["element_id", "lane"]
-    durations = fetch_stats(
-        conn, select(s.element_id, s.lane, d.seconds_between(s.ready_at, s.completed_at).label("v")).where(work, s.completed_at.is_not(None)), groups
-    )
-    waiting = fetch_stats(
-        conn, select(s.element_id, s.lane, d.seconds_between(s.ready_at, s.claimed_at).label("v")).where(work, s.claimed_at.is_not(None)), groups
-    )
-    working = fetch_stats(
-        conn,
-        select(s.element_id, s.lane, d.seconds_between(s.claimed_at, s.completed_at).label("v")).where(
-            work, s.claimed_at.is_not(None), s.completed_at.is_not(None)
-        ),
-        groups,
-    )
+def _work() -> ColumnElement[bool]:
+    s = SPAN.c
+    return or_(s.element_type.is_(None), s.element_type.not_in(INSTANT_TYPES))
+
+
+def stage_stats(conn: Connection, where: Sequence[Any], *, lane: str | None = None) -> list[StageStats]:
+    """Per element and lane: durations of completed stages, cancellations, waiting and working.
+    Start and end events are instants, not stages; a group holding only stages is measured along
+    the indexes alone, one that also holds instants (an element id whose type changed between
+    versions) with the type checked row by row."""
+    s, work = SPAN.c, _work()
+    mine = [*where, *([s.lane == lane] if lane else [])]
+    first_ready = func.min(case((work, s.ready_at)))
     facts = conn.execute(
         select(
             s.element_id,
             s.lane,
-            func.max(s.name).label("name"),
-            func.max(s.element_type).label("element_type"),
-            func.min(s.ready_at).label("first_ready"),
-            func.sum(case((s.cancelled_at.is_not(None), 1), else_=0)).label("cancelled"),
+            func.max(case((work, s.element_name))).label("name"),
+            func.max(case((work, s.element_type))).label("element_type"),
+            func.sum(case((work, 0), else_=1)).label("instants"),
+            func.sum(case((and_(work, s.cancelled_at.is_not(None)), 1), else_=0)).label("cancelled"),
             func.sum(case((and_(s.completed_at.is_not(None), s.claimed_at.is_(None), s.element_type.in_(USER_TYPES)), 1), else_=0)).label("unclaimed"),
-            func.sum(case((and_(s.completed_at.is_(None), s.cancelled_at.is_(None)), 1), else_=0)).label("open_now"),
+            func.sum(case((and_(work, s.completed_at.is_(None), s.cancelled_at.is_(None)), 1), else_=0)).label("open_now"),
         )
-        .where(work)
+        .where(*mine)
         .group_by(s.element_id, s.lane)
-        .order_by(func.min(s.ready_at), s.element_id)
+        .having(func.sum(case((work, 1), else_=0)) > 0)
+        .order_by(first_ready, s.element_id)
     ).all()
+    pure = {(r.element_id, r.lane) for r in facts if not r.instants}
+    mixed = {(r.element_id, r.lane) for r in facts if r.instants}
+
+    def measured(value: Any) -> dict[tuple[Any, ...], Stats]:
+        found = indexed_stats(conn, value, mine, [s.element_id, s.lane], only=pure)
+        if mixed:
+            found.update(indexed_stats(conn, value, [*mine, work], [s.element_id, s.lane], only=mixed))
+        return found
+
+    durations, waiting, working = measured(s.duration_s), measured(s.waiting_s), measured(s.working_s)
     return [
         StageStats(
             element_id=r.element_id,
@@ -104,15 +114,14 @@ def stage_stats(conn: Connection, spans: Table, d: Dialect, *, lane: str | None 
     ]
 
 
-def open_stages(conn: Connection, spans: Table, cases: Subquery) -> list[Any]:
+def open_stages(conn: Connection, where: Sequence[Any]) -> list[Any]:
     """Stages of running cases that are ready (or claimed) and not yet ended, oldest first."""
-    s = spans.c
+    s = SPAN.c
     return list(
         conn.execute(
-            select(s.case_id, s.element_id, s.name, s.lane, s.ready_at)
-            .join(cases, cases.c.case_id == s.case_id)
-            .where(cases.c.status == "running", s.completed_at.is_(None), s.cancelled_at.is_(None),
-                   or_(s.element_type.is_(None), s.element_type.not_in(INSTANT_TYPES)))
+            select(s.case_id, s.element_id, s.element_name.label("name"), s.lane, s.ready_at)
+            .join(CASE, CASE.c.id == s.case_id)
+            .where(*where, CASE.c.status == "running", s.completed_at.is_(None), s.cancelled_at.is_(None), _work())
             .order_by(s.ready_at, s.case_id)
         ).all()
     )

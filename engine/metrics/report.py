@@ -1,5 +1,5 @@
-"""All metrics of one process in one read: the event log is grouped into task spans and
-handoffs once (temporary tables), and every figure is an aggregate over those."""
+"""All metrics of one process in one read: every figure is an aggregate over `case` and the task
+spans the steps keep (engine.spans), never over the raw event log."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from engine.metrics.dialect import Dialect
-from engine.metrics.handoffs import handoff_matrix, handoff_rows, handoff_table, handoffs_per_case
+from engine.metrics.handoffs import handoff_matrix, handoff_rows, handoffs_per_case
 from engine.metrics.queries import case_counts, lead_time, open_stages, seconds_since, stage_stats, throughput
 from engine.metrics.scope import scoped_cases
-from engine.metrics.spans import task_spans
+from engine.metrics.spans import span_scope
 from engine.metrics.targets import measure_targets
 from engine.metrics.types import MetricsFilter, ProcessMetrics, StageStats, StuckCase
 from engine.model import Handoff
@@ -33,21 +33,21 @@ def process_metrics(
     it, longer than the 90th percentile of that element's completed stages."""
     d = Dialect(conn.dialect.name)
     cases = scoped_cases(f, d).subquery("scope")
-    with task_spans(conn, cases) as spans, handoff_table(conn, cases, spans) as handoffs:
-        stages = stage_stats(conn, spans, d, lane=f.lane)
-        stuck = _stuck(open_stages(conn, spans, cases), stages, now=now, stuck_after=stuck_after)
-        return ProcessMetrics(
-            filter=f,
-            measured_at=now,
-            cases=case_counts(conn, cases),
-            throughput=tuple(throughput(conn, cases, d)),
-            lead_time=lead_time(conn, cases, d),
-            stages=tuple(stages),
-            handoffs=tuple(handoff_matrix(conn, handoffs, d, lane=f.lane)),
-            handoffs_per_case=handoffs_per_case(conn, cases, handoffs, lane=f.lane),
-            targets=tuple(measure_targets(conn, f, d, card_metrics, now)),
-            stuck=tuple(stuck),
-        )
+    spans = span_scope(f, d)
+    stages = stage_stats(conn, spans, lane=f.lane)
+    stuck = _stuck(open_stages(conn, spans), stages, now=now, stuck_after=stuck_after)
+    return ProcessMetrics(
+        filter=f,
+        measured_at=now,
+        cases=case_counts(conn, cases),
+        throughput=tuple(throughput(conn, cases, d)),
+        lead_time=lead_time(conn, cases, d),
+        stages=tuple(stages),
+        handoffs=tuple(handoff_matrix(conn, spans, lane=f.lane)),
+        handoffs_per_case=handoffs_per_case(conn, cases, spans, lane=f.lane),
+        targets=tuple(measure_targets(conn, f, d, card_metrics, now)),
+        stuck=tuple(stuck),
+    )
 
 
 def _stuck(rows: list[Any], stages: list[StageStats], *, now: datetime, stuck_after: timedelta | None) -> list[StuckCase]:
@@ -63,7 +63,5 @@ def _stuck(rows: list[Any], stages: list[StageStats], *, now: datetime, stuck_af
 
 def handoff_list(conn: Connection, f: MetricsFilter) -> list[Handoff]:
     """Every handoff of the cases `f` selects, by the SQL rule (it must agree with engine.history)."""
-    d = Dialect(conn.dialect.name)
-    cases = scoped_cases(f, d).subquery("scope")
-    with task_spans(conn, cases) as spans, handoff_table(conn, cases, spans) as handoffs:
-        return [Handoff(r.case_id, r.from_lane, r.to_lane, r.at, r.element_id or "", r.picked_up_at) for r in handoff_rows(conn, handoffs)]
+    spans = span_scope(f, Dialect(conn.dialect.name))
+    return [Handoff(r.case_id, r.from_lane, r.to_lane, r.at, r.element_id or "", r.picked_up_at) for r in handoff_rows(conn, spans)]

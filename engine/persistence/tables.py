@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -123,6 +124,46 @@ class EventRecord(Base):
     user_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     changed_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class TaskSpanRecord(Base):
+    """One element instance of a case (gateways left out) as the metrics read it: when it became
+    ready, was first claimed, completed or cancelled, the durations in seconds, and the lane that
+    handed it over. Derived from the event log in the same transaction (engine.spans) and
+    rebuildable from it; the event log stays the source of truth."""
+
+    __tablename__ = "task_span"
+    __table_args__ = (
+        # the lane that completed work last, when a step must look it up
+        Index("ix_task_span_case_done", "case_id", "completed_seq"),
+        # each statistic walks its own index in value order, so percentiles need no sort
+        Index("ix_task_span_duration", "process_key", "element_id", "lane", "duration_s"),
+        Index("ix_task_span_waiting", "process_key", "element_id", "lane", "waiting_s"),
+        Index("ix_task_span_working", "process_key", "element_id", "lane", "working_s"),
+        Index("ix_task_span_pickup", "process_key", "from_lane", "lane", "pickup_s"),
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(255))
+    process_version_id: Mapped[int] = mapped_column(Integer)
+    element_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    element_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    element_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lane: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # set when the span opened with a handoff: the lane of the work completed last (engine.history rule)
+    from_lane: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    ready_seq: Mapped[int] = mapped_column(Integer)
+    ready_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    completed_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # ready → completed
+    waiting_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # ready → first claimed
+    working_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # first claimed → completed
+    pickup_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # ready → claimed, else completed
 
 
 class OrganisationRecord(Base):

@@ -1,0 +1,133 @@
+"""Writing task spans: inside a step's or a claim's transaction with prebuilt Core statements, and
+rebuilding them from the event log (the migration's backfill, and `rebuild_spans` for repairs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
+
+from engine.metrics.dialect import Dialect
+from engine.persistence.tables import CaseRecord, EventRecord, TaskSpanRecord, UTCDateTime
+from engine.spans.derive import SpanChanges, SpanDeriver
+from engine.spans.rule import SOURCE_TYPES
+
+SPAN = TaskSpanRecord.__table__
+_CASES = CaseRecord.__table__
+_EVENTS = EventRecord.__table__
+_SPAN_EVENTS = ("task_ready", "task_claimed", "task_completed", "task_cancelled")
+_BATCH = 5000
+
+
+class _Statements:
+    """The span statements of one SQL dialect, built once (the seconds are dialect SQL)."""
+
+    def __init__(self, dialect: str) -> None:
+        s, d = SPAN.c, Dialect(dialect)
+        at = bindparam("at", type_=UTCDateTime())
+        mine = (s.case_id == bindparam("b_case")) & (s.task_id == bindparam("b_task"))
+        self.insert = insert(SPAN)
+        self.claim = update(SPAN).where(mine, s.claimed_at.is_(None)).values(
+            claimed_at=at, waiting_s=d.seconds_between(s.ready_at, at), pickup_s=d.seconds_between(s.ready_at, at)
+        )
+        self.complete = update(SPAN).where(mine).values(
+            completed_at=at, completed_seq=bindparam("seq"), outcome="completed",
+            duration_s=d.seconds_between(s.ready_at, at),
+            working_s=case((s.claimed_at.is_not(None), d.seconds_between(s.claimed_at, at))),
+            pickup_s=func.coalesce(s.pickup_s, d.seconds_between(s.ready_at, at)),
+        )
+        self.cancel = update(SPAN).where(mine).values(cancelled_at=at, outcome="cancelled")
+        self.last_lane = (
+            select(s.lane)
+            .where(s.case_id == bindparam("b_case"), s.completed_seq.is_not(None), s.lane.is_not(None), s.element_type.in_(SOURCE_TYPES))
+            .order_by(s.completed_seq.desc())
+            .limit(1)
+        )
+        # the same seconds as the live statements compute, for rows a rebuild inserted
+        self.seconds = update(SPAN).values(
+            duration_s=d.seconds_between(s.ready_at, s.completed_at),
+            waiting_s=d.seconds_between(s.ready_at, s.claimed_at),
+            working_s=d.seconds_between(s.claimed_at, s.completed_at),
+            pickup_s=d.seconds_between(s.ready_at, func.coalesce(s.claimed_at, s.completed_at)),
+        )
+
+
+@cache
+def statements(dialect: str) -> _Statements:
+    return _Statements(dialect)
+
+
+def write_step_spans(connection: Connection, case_id: int, key: str, version_id: int, events: Sequence[dict[str, Any]]) -> None:
+    """Open, claim, complete and cancel the spans a step's (or a claim's) events touch."""
+    st = statements(connection.dialect.name)
+
+    def last_lane() -> str | None:
+        return connection.execute(st.last_lane, {"b_case": case_id}).scalar()
+
+    write_changes(connection, SpanDeriver(key, version_id, last_lane).feed(events))
+
+
+def write_changes(connection: Connection, changes: SpanChanges) -> None:
+    st = statements(connection.dialect.name)
+    if changes.completed:
+        connection.execute(st.complete, changes.completed)
+    if changes.cancelled:
+        connection.execute(st.cancel, changes.cancelled)
+    if changes.claimed:
+        connection.execute(st.claim, changes.claimed)
+    if changes.opened:
+        connection.execute(st.insert, list(changes.opened.values()))
+
+
+def rebuild_spans(connection: Connection, *, process_key: str | None = None) -> int:
+    """Recompute the spans of every case (or of one process) from the event log; returns how many."""
+    cases = select(_CASES.c.id, _CASES.c.process_key, _CASES.c.process_version_id)
+    target = delete(SPAN)
+    if process_key is not None:
+        cases = cases.where(_CASES.c.process_key == process_key)
+        target = target.where(SPAN.c.process_key == process_key)
+    connection.execute(target)
+    owners = {r.id: (r.process_key, r.process_version_id) for r in connection.execute(cases)}
+    written = 0
+    batch: list[dict[str, Any]] = []
+    for case_id, events in _events_by_case(connection, process_key):
+        if case_id not in owners:
+            continue
+        key, version_id = owners[case_id]
+        batch.extend(SpanDeriver(key, version_id, lambda: None).feed(events).opened.values())
+        if len(batch) >= _BATCH:
+            written += _flush(connection, batch)
+    written += _flush(connection, batch)
+    seconds = statements(connection.dialect.name).seconds
+    connection.execute(seconds if process_key is None else seconds.where(SPAN.c.process_key == process_key))
+    return written
+
+
+def _flush(connection: Connection, batch: list[dict[str, Any]]) -> int:
+    if batch:
+        connection.execute(insert(SPAN), batch)
+    n = len(batch)
+    batch.clear()
+    return n
+
+
+def _events_by_case(connection: Connection, process_key: str | None) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    e = _EVENTS.c
+    stmt = select(e.case_id, e.seq, e.at, e.lifecycle, e.element_id, e.element_name, e.element_type, e.lane, e.task_id).where(
+        e.task_id.is_not(None), e.lifecycle.in_(_SPAN_EVENTS)
+    )
+    if process_key is not None:
+        stmt = stmt.join(_CASES, _CASES.c.id == e.case_id).where(_CASES.c.process_key == process_key)
+    current: int | None = None
+    events: list[dict[str, Any]] = []
+    # options on the statement: Connection.execution_options would stream every later statement too
+    for row in connection.execute(stmt.order_by(e.case_id, e.seq).execution_options(stream_results=True, yield_per=_BATCH)):
+        if row.case_id != current:
+            if current is not None:
+                yield current, events
+            current, events = row.case_id, []
+        events.append(row._asdict())
+    if current is not None:
+        yield current, events
