@@ -8,7 +8,8 @@
      ├── CaseStepError                the case's own diagram failed while running a step
      │                                (a script or condition raised, was refused, or ran too long)
      ├── AuthenticationError          no valid sign-in: unknown user, wrong password, bad token
-     └── AccessDeniedError            signed in, but this is not theirs to see or do
+     ├── AccessDeniedError            signed in, but this is not theirs to see or do
+     └── UnavailableError             the database cannot be reached now; try again later
 
 Adapters map these to exit codes or HTTP statuses in one table each.
 """
@@ -81,4 +82,14 @@ class AccessDeniedError(KapulaError):
 
     def __init__(self, message: str, *, user: str | None = None) -> None:
         self.user = user
+        super().__init__(message)
+
+
+class UnavailableError(KapulaError):
+    """The database could not be reached or dropped the connection; try again after `retry_after`
+    seconds. A step commits all or nothing, but a connection lost while committing leaves unknown
+    which: a client that retries a step reads the case (or task) first."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        self.retry_after = retry_after
         super().__init__(message)

@@ -2,6 +2,8 @@
 
 CaseStepError is 422: the case's own diagram failed on this input (a condition or script), nothing
 was changed, and sending the same request again fails the same way — it is not a race (409).
+UnavailableError is 503 with Retry-After: the database dropped or refused the connection, and the
+same request may succeed shortly (the pool reconnects by itself).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from engine.errors import (
     InvalidDataError,
     KapulaError,
     NotFoundError,
+    UnavailableError,
 )
 
 # (HTTP status, error code) per Kapula error; the first matching class wins
@@ -36,6 +39,7 @@ STATUSES: dict[type[KapulaError], tuple[int, str]] = {
     ConflictError: (409, "conflict"),
     AuthenticationError: (401, "not_signed_in"),
     AccessDeniedError: (403, "forbidden"),
+    UnavailableError: (503, "unavailable"),
 }
 
 _HTTP_CODES = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -56,6 +60,8 @@ def details_of(exc: KapulaError) -> dict[str, Any]:
         return {"field_errors": exc.field_errors}
     if isinstance(exc, NotFoundError):
         return {"kind": exc.kind, "id": str(exc.ident)}
+    if isinstance(exc, UnavailableError):
+        return {"retry_after": exc.retry_after}
     if isinstance(exc, (ConflictError, CaseStepError)):
         return {k: v for k, v in vars(exc).items() if k in ("case_id", "task_id", "element_id") and v is not None}
     return {}
@@ -79,15 +85,22 @@ async def _page(request: Request, exc: KapulaError, status: int) -> Response:
     return response
 
 
+def _headers_of(exc: KapulaError, status: int) -> dict[str, str] | None:
+    if isinstance(exc, UnavailableError):
+        return {"Retry-After": str(exc.retry_after)}
+    return {"WWW-Authenticate": "Bearer"} if status == 401 else None
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers so every error, ours or the framework's, has the same shape."""
 
     @app.exception_handler(KapulaError)
     async def _kapula(request: Request, exc: KapulaError) -> Response:
         status, code = status_of(exc)
-        if _for_browser(request):
+        headers = _headers_of(exc, status)
+        # an error page looks up who is signed in: with the database away, answer in JSON
+        if _for_browser(request) and not isinstance(exc, UnavailableError):
             return await _page(request, exc, status)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return error_response(status, code, exc.message, details_of(exc), headers)
 
     @app.exception_handler(RequestValidationError)

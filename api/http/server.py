@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http.app import create_app
 from engine.bootstrap import open_kapula
+from engine.errors import UnavailableError
 from engine.services import Kapula
 
 log = logging.getLogger("kapula.timers")
@@ -27,6 +28,9 @@ async def fire_timers_every(kapula: Kapula, seconds: float, *,
         await sleep(seconds)
         try:
             moved = await run_in_threadpool(kapula.fire_due_timers)
+        except UnavailableError as exc:  # the database is away: expected now and then, no traceback
+            log.warning("firing due timers skipped: %s", exc.message)
+            continue
         except Exception:  # a bad round must not stop the loop; the next round retries
             log.exception("firing due timers failed")
             continue

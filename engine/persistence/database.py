@@ -1,4 +1,4 @@
-"""Connecting to the database chosen by KAPULA_DATABASE_URL (SQLite by default) and creating tables."""
+"""Connecting to the database chosen by KAPULA_DATABASE_URL (SQLite by default): pool and backend settings."""
 
 from __future__ import annotations
 
@@ -6,10 +6,18 @@ import os
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import UnavailableError
 
 
 DEFAULT_DATABASE_URL = "sqlite:///kapula.db"
+# Connections each process keeps open (PostgreSQL), and how many more it may open at a peak
+POOL_SETTINGS = {"KAPULA_DB_POOL_SIZE": ("pool_size", 5), "KAPULA_DB_MAX_OVERFLOW": ("max_overflow", 10),
+                 "KAPULA_DB_POOL_TIMEOUT": ("pool_timeout", 30)}
+RETRY_AFTER_SECONDS = 5
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -19,16 +27,44 @@ def database_url(explicit: str | None = None) -> str:
 
 def make_engine(url: str) -> Engine:
     """An engine with the settings Kapula relies on for each backend."""
-    kwargs: dict[str, Any] = {}
+    # a pooled connection that the server closed (restart, failover, idle kill) is replaced on
+    # checkout instead of failing the request that draws it
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we install; plain "postgresql://" would ask for psycopg2
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        kwargs.update(pool_settings())
     engine = create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _unavailable)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def pool_settings(environ: dict[str, str] | None = None) -> dict[str, int]:
+    """The connection pool's size, overflow and checkout timeout from KAPULA_DB_POOL_* settings."""
+    env = os.environ if environ is None else environ
+    out = {}
+    for name, (option, default) in POOL_SETTINGS.items():
+        text = env.get(name, "").strip()
+        if text and not text.isdigit():
+            raise ValueError(f"{name} must be a whole number, not {text!r}")
+        out[option] = int(text) if text else default
+    return out
+
+
+def _unavailable(ctx: ExceptionContext) -> None:
+    """A lost or refused connection becomes UnavailableError (HTTP 503): the request may be retried.
+    Not during pre-ping, where SQLAlchemy itself reconnects."""
+    if ctx.is_pre_ping:
+        return
+    if ctx.is_disconnect or isinstance(ctx.sqlalchemy_exception, sa_exc.OperationalError):
+        # the driver's message names hosts and ports: it stays in the chained cause, for the log
+        raise UnavailableError(f"the database is not reachable just now; try again in {RETRY_AFTER_SECONDS} seconds",
+                               retry_after=RETRY_AFTER_SECONDS) from ctx.original_exception
 
 
 def _configure_sqlite(engine: Engine) -> None:
