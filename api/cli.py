@@ -17,7 +17,7 @@ import click
 from api.cli_test import run_scenarios
 from engine.bootstrap import open_kapula
 from engine.demo import demo_clock, run_demo
-from engine.errors import CaseStepError, ConflictError, DiagramError, InvalidDataError, KapulaError, NotFoundError
+from engine.errors import CaseStepError, ConflictError, DiagramError, InvalidDataError, KapulaError, NotFoundError, UnavailableError
 from engine.history import handoffs, lead_time, stage_durations
 from engine.model import CaseStatus
 from engine.services import Kapula
@@ -29,6 +29,7 @@ EXIT_CODES: dict[type[KapulaError], int] = {
     ConflictError: 5,
     InvalidDataError: 6,
     CaseStepError: 7,
+    UnavailableError: 8,
 }
 
 
@@ -333,7 +334,9 @@ main.add_command(docs_command)
 
 from api.cli_serve import serve  # noqa: E402  (they build on this module's helpers)
 from api.cli_users import org, show_demo_people, user  # noqa: E402
+from api.cli_db import db  # noqa: E402
 
 main.add_command(org)
 main.add_command(user)
 main.add_command(serve)
+main.add_command(db)
