@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from engine.spans.derive import SpanDeriver
+
 KEY = "bench_visit"
 LANES = ("Asiakas", "SEK", "ELY", "TE-toimisto", "UYK")
 # (element id, type, lane or None for "one of the routing lanes", mean hours open)
@@ -25,6 +27,11 @@ FLOW: tuple[tuple[str, str, str | None, float], ...] = (
     ("End", "endEvent", "Asiakas", 0),
 )
 EVENT_COLUMNS = ("case_id", "seq", "at", "lifecycle", "element_id", "element_name", "element_type", "lane", "user_name", "task_id", "changed_json")
+SPAN_COLUMNS = (
+    "case_id", "task_id", "process_key", "process_version_id", "element_id", "element_name", "element_type", "lane", "from_lane",
+    "ready_seq", "ready_at", "claimed_at", "completed_at", "completed_seq", "cancelled_at", "outcome",
+    "duration_s", "waiting_s", "working_s", "pickup_s",
+)
 
 
 def events_per_case() -> int:
@@ -55,6 +62,13 @@ def _case_events(case_id: int, start: datetime, rnd: random.Random, finish: bool
     yield row("case_completed")
 
 
+def _spans(events: list[tuple[Any, ...]], version_id: int) -> list[tuple[Any, ...]]:
+    """The case's task_span rows, derived by the engine's own code (as a step would write them)."""
+    rows = [dict(zip(EVENT_COLUMNS, e, strict=True)) for e in events]
+    opened = SpanDeriver(KEY, version_id, lambda: None).feed(rows).opened.values()
+    return [tuple(span[c] for c in SPAN_COLUMNS) for span in opened]
+
+
 def generate(engine: Engine, target_events: int, *, seed: int = 7, progress: Any = None) -> int:
     """Write one process version, its cases and about `target_events` events; returns the event count."""
     rnd = random.Random(seed)
@@ -69,7 +83,9 @@ def generate(engine: Engine, target_events: int, *, seed: int = 7, progress: Any
             {"k": KEY, "actors": json.dumps(LANES), "at": _stamp(engine, begin)},
         ).scalar_one()
     written = 0
-    batch_cases, batch_events = [], []
+    batch_cases: list[tuple[Any, ...]] = []
+    batch_events: list[tuple[Any, ...]] = []
+    batch_spans: list[tuple[Any, ...]] = []
     for case_id in range(1, n_cases + 1):
         start = begin + timedelta(minutes=case_id * 500_000 // n_cases)  # spread over about a year
         finish = case_id <= n_cases * 0.97
@@ -78,10 +94,11 @@ def generate(engine: Engine, target_events: int, *, seed: int = 7, progress: Any
         data = {"segment": rnd.choice(("founder", "local", "growth")), "new_customer": rnd.random() < 0.3, "satisfaction": rnd.randint(1, 4)}
         batch_cases.append((case_id, version_id, KEY, "completed" if finish else "running", start, ended, json.dumps(data)))
         batch_events.extend(events)
+        batch_spans.extend(_spans(events, version_id))
         if len(batch_events) >= 100_000 or case_id == n_cases:
-            _write(engine, batch_cases, batch_events)
+            _write(engine, batch_cases, batch_events, batch_spans)
             written += len(batch_events)
-            batch_cases, batch_events = [], []
+            batch_cases, batch_events, batch_spans = [], [], []
             if progress:
                 progress(written)
     return written
@@ -93,7 +110,7 @@ def _stamp(engine: Engine, moment: datetime | None) -> Any:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _write(engine: Engine, cases: list[tuple[Any, ...]], events: list[tuple[Any, ...]]) -> None:
+def _write(engine: Engine, cases: list[tuple[Any, ...]], events: list[tuple[Any, ...]], spans: list[tuple[Any, ...]]) -> None:
     case_sql = (
         'INSERT INTO "case" (id, process_version_id, process_key, status, started_at, ended_at, row_version, last_event_seq, next_ordinal, header_json, data_json)'
         " VALUES (?, ?, ?, ?, ?, ?, 1, 0, 0, '{}', ?)"
@@ -108,6 +125,11 @@ def _write(engine: Engine, cases: list[tuple[Any, ...]], events: list[tuple[Any,
                 f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
                 [(*e[:2], _stamp(engine, e[2]), *e[3:]) for e in events],
             )
+            stamped = {SPAN_COLUMNS.index(c) for c in ("ready_at", "claimed_at", "completed_at", "cancelled_at")}
+            cur.executemany(
+                f"INSERT INTO task_span ({', '.join(SPAN_COLUMNS)}) VALUES ({', '.join('?' * len(SPAN_COLUMNS))})",
+                [tuple(_stamp(engine, v) if i in stamped else v for i, v in enumerate(span)) for span in spans],
+            )
             cur.execute("COMMIT")
         finally:
             raw.close()
@@ -121,6 +143,9 @@ def _write(engine: Engine, cases: list[tuple[Any, ...]], events: list[tuple[Any,
         with cur.copy(f"COPY event ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
             for e in events:
                 copy.write_row(e)
+        with cur.copy(f"COPY task_span ({', '.join(SPAN_COLUMNS)}) FROM STDIN") as copy:
+            for span in spans:
+                copy.write_row(span)
         raw.commit()
     finally:
         raw.close()
