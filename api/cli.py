@@ -335,8 +335,11 @@ main.add_command(docs_command)
 from api.cli_serve import serve  # noqa: E402  (they build on this module's helpers)
 from api.cli_users import org, show_demo_people, user  # noqa: E402
 from api.cli_db import db  # noqa: E402
+from api.cli_audit import access_log, erase  # noqa: E402
 
 main.add_command(org)
 main.add_command(user)
 main.add_command(serve)
 main.add_command(db)
+main.add_command(access_log)
+main.add_command(erase)

@@ -31,6 +31,7 @@ from engine.definitions import (
     store_version,
     to_public,
 )
+from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
 from engine.process_card import ProcessCard, card_in_source
 from engine.errors import CaseStepError, ConflictError, InvalidDataError, NotFoundError
@@ -156,6 +157,16 @@ class Kapula:
             view = self._view_after_step(session, ctx, saved)
         self._store.remember(ctx)
         return view
+
+    def erase_personal_data(self, case_id: int, *, fields: list[str] | None = None, by: str,
+                            origin: str | None = None) -> ErasureResult:
+        """Replace the case's personal fields (declared `x-personal` in its forms, else `fields`) in
+        its data, task rows and events; the events' metrics stay. Logged as `erase` by `by`.
+        Raises NotFoundError or InvalidDataError."""
+        with self._sessions.begin() as session:
+            result = erase_case(session, case_id, fields, by=by, at=self._clock.now(), origin=origin)
+        self._store.cache.discard(case_id)
+        return result
 
     def fire_due_timers(self, *, limit: int = 500) -> int:
         """Fire the timers that are due by the clock; returns how many cases moved."""

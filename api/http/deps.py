@@ -45,8 +45,14 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+def origin_of(request: Request) -> str:
+    """The request as the access log records it: method, path and client address."""
+    client = request.client.host if request.client else "-"
+    return f"{request.method} {request.url.path} from {client}"
+
+
 def get_service(request: Request, principal: PrincipalDep) -> GuardedKapula:
-    return GuardedKapula(get_kapula(request), get_directory(request), principal)
+    return GuardedKapula(get_kapula(request), get_directory(request), principal, origin=origin_of(request))
 
 
 ServiceDep = Annotated[GuardedKapula, Depends(get_service)]

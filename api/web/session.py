@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.http.deps import SESSION_USER
+from api.http.deps import SESSION_USER, origin_of
 from api.web.render import page
 from engine.access.guarded import GuardedKapula
 from engine.errors import AuthenticationError, KapulaError
@@ -23,7 +23,7 @@ def page_service(request: Request) -> GuardedKapula:
         raise AuthenticationError("sign in first")
     directory = request.app.state.directory
     principal = directory.principal(str(username))
-    return GuardedKapula(request.app.state.kapula, directory, principal)
+    return GuardedKapula(request.app.state.kapula, directory, principal, origin=origin_of(request))
 
 
 PageServiceDep = Annotated[GuardedKapula, Depends(page_service)]

@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from engine.access.access_log import AccessEntry, AccessLog
 from engine.access.directory import Directory
 from engine.access.policy import Principal, Role, is_customer_lane, owns_lane, sees_metrics, sees_process, takes_part
+from engine.erasure import ErasureResult
 from engine.errors import AccessDeniedError, AuthenticationError, ConflictError
 from engine.metrics.distribution import LeadTimeHistogram
 from engine.metrics.types import ProcessMetrics
@@ -20,12 +22,15 @@ from engine.services import Kapula
 
 
 class GuardedKapula:
-    """The use cases on behalf of `principal`."""
+    """The use cases on behalf of `principal`; each read or change of a case goes to the access log
+    with `origin` (the request it came from)."""
 
-    def __init__(self, kapula: Kapula, directory: Directory, principal: Principal) -> None:
+    def __init__(self, kapula: Kapula, directory: Directory, principal: Principal, *, origin: str | None = None) -> None:
         self._kapula = kapula
         self._directory = directory
         self.principal = principal
+        self._origin = origin
+        self._access_log = AccessLog(kapula.sessions, kapula.clock)
 
     # -- definitions --------------------------------------------------------------------------
 
@@ -93,28 +98,50 @@ class GuardedKapula:
         """Anyone who sees the process starts cases of it; the starter is recorded on the case."""
         versions = self._kapula.versions(key)
         self._check_process(versions[-1])
-        return self._kapula.start_case(key, data, user=self.principal.username)
+        case = self._kapula.start_case(key, data, user=self.principal.username)
+        self._logged(case.id, "start")
+        return case
 
     def cases(self, *, process_key: str | None = None, status: CaseStatus | None = None) -> list[CaseView]:
         found = self._kapula.cases(process_key=process_key, status=status)
-        if self.principal.is_admin:
-            return found
-        return [c for c in found if takes_part(self.principal, c.process_key, self._kapula.history(c.id))]
+        if not self.principal.is_admin:
+            found = [c for c in found if takes_part(self.principal, c.process_key, self._kapula.history(c.id))]
+        # the list carries each case's data, so each listed case was read
+        self._access_log.record(self.principal.username, [c.id for c in found], "list", origin=self._origin)
+        return found
 
     def get_case(self, case_id: int) -> CaseView:
-        case = self._kapula.get_case(case_id)
-        self._check_case(case)
+        case = self._case(case_id)
+        self._logged(case_id, "read")
         return case
 
     def history(self, case_id: int) -> list[Event]:
-        self.get_case(case_id)
-        return self._kapula.history(case_id)
+        self._case(case_id)
+        events = self._kapula.history(case_id)
+        self._logged(case_id, "read_history")
+        return events
 
     def cancel_case(self, case_id: int) -> CaseView:
-        case = self.get_case(case_id)
+        case = self._case(case_id)
         if self.principal.role not in (Role.ADMINISTRATOR, Role.PROCESS_OWNER):
             raise self._denied(f"only the process owner cancels cases of {case.process_key}")
-        return self._kapula.cancel_case(case_id, user=self.principal.username)
+        cancelled = self._kapula.cancel_case(case_id, user=self.principal.username)
+        self._logged(case_id, "cancel")
+        return cancelled
+
+    def access_log(self, *, case_id: int | None = None, user: str | None = None, limit: int = 1000) -> list[AccessEntry]:
+        """Who read or changed which case: administrators only."""
+        if not self.principal.is_admin:
+            raise self._denied("only administrators read the access log")
+        if case_id is not None:
+            self._kapula.get_case(case_id)
+        return self._access_log.entries(case_id=case_id, user=user, limit=limit)
+
+    def erase_personal_data(self, case_id: int, *, fields: list[str] | None = None) -> ErasureResult:
+        """Erase a case's personal fields on request: administrators only (the erasure is logged)."""
+        if not self.principal.is_admin:
+            raise self._denied("only administrators erase personal data")
+        return self._kapula.erase_personal_data(case_id, fields=fields, by=self.principal.username, origin=self._origin)
 
     # -- tasks --------------------------------------------------------------------------------
 
@@ -122,7 +149,7 @@ class GuardedKapula:
                     process_key: str | None = None) -> list[TaskView]:
         """The ready tasks of the user's lanes (owners: of their processes; customers: of their own cases)."""
         if case_id is not None:
-            self.get_case(case_id)
+            self._case(case_id)
         tasks = self._kapula.ready_tasks(lane=lane, case_id=case_id, process_key=process_key)
         return [t for t in tasks if self._may_see_task(t)]
 
@@ -139,14 +166,18 @@ class GuardedKapula:
 
     def claim_task(self, task_id: str) -> TaskView:
         self._check_works(self.get_task(task_id))
-        return self._kapula.claim_task(task_id, user=self.principal.username)
+        task = self._kapula.claim_task(task_id, user=self.principal.username)
+        self._logged(task.case_id, "claim", task_id=task_id)
+        return task
 
     def unclaim_task(self, task_id: str) -> TaskView:
         task = self.get_task(task_id)
         self._check_works(task)
         if task.claimed_by not in (None, self.principal.username) and not self.principal.is_admin:
             raise self._denied(f"task {task_id} is claimed by {task.claimed_by}; only they give it back")
-        return self._kapula.unclaim_task(task_id, user=self.principal.username)
+        unclaimed = self._kapula.unclaim_task(task_id, user=self.principal.username)
+        self._logged(task.case_id, "unclaim", task_id=task_id)
+        return unclaimed
 
     def complete_task(self, task_id: str, data: dict[str, Any] | None = None) -> CaseView:
         """Complete a task of the user's lane; 409 if someone else has claimed it."""
@@ -154,9 +185,19 @@ class GuardedKapula:
         self._check_works(task)
         if task.claimed_by not in (None, self.principal.username):
             raise ConflictError(f"task {task_id} is claimed by {task.claimed_by}", case_id=task.case_id, task_id=task_id)
-        return self._kapula.complete_task(task_id, data, user=self.principal.username)
+        case = self._kapula.complete_task(task_id, data, user=self.principal.username)
+        self._logged(task.case_id, "complete", task_id=task_id)
+        return case
 
     # -- rules --------------------------------------------------------------------------------
+
+    def _case(self, case_id: int) -> CaseView:
+        case = self._kapula.get_case(case_id)
+        self._check_case(case)
+        return case
+
+    def _logged(self, case_id: int, action: str, *, task_id: str | None = None) -> None:
+        self._access_log.record(self.principal.username, [case_id], action, task_id=task_id, origin=self._origin)
 
     def _denied(self, message: str) -> AccessDeniedError:
         return AccessDeniedError(f"{self.principal.username}: {message}", user=self.principal.username)

@@ -230,3 +230,18 @@ class SettingRecord(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class AccessLogRecord(Base):
+    """Who read or changed which case, how and when: append-only like the event log. No foreign
+    key to the case, so the trail outlives anything done to the case's rows."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    user_name: Mapped[str] = mapped_column(String(255), index=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    origin: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -1,0 +1,43 @@
+"""`kapula access-log` and `kapula erase`: data protection (the console is the administrator's)."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from api.cli import Context, json_option, pass_ctx, run
+from engine.access.access_log import AccessEntry, AccessLog
+from engine.erasure import ErasureResult
+
+
+def _show(entries: list[AccessEntry]) -> None:
+    for e in entries:
+        task = f" task {e.task_id}" if e.task_id else ""
+        click.echo(f"{e.at.isoformat()}  {e.user:20} case {e.case_id:<6} {e.action:12}{task}  {e.origin or '-'}")
+
+
+@click.command("access-log")
+@click.option("--case", "case_id", type=int, help="Only this case.")
+@click.option("--user", help="Only this user.")
+@click.option("--limit", type=click.IntRange(1), default=1000, show_default=True, help="The latest this many entries.")
+@json_option
+@pass_ctx
+def access_log(ctx: Context, case_id: int | None, user: str | None, limit: int, as_json: bool) -> None:
+    """Who read or changed which case, how and when, oldest first."""
+    run(as_json, lambda: AccessLog(ctx.kapula.sessions, ctx.kapula.clock).entries(case_id=case_id, user=user, limit=limit), _show)
+
+
+def _show_erasure(r: ErasureResult) -> None:
+    click.echo(f"case {r.case_id}: erased {', '.join(r.fields)} ({r.rows_changed} rows changed)")
+
+
+@click.command("erase")
+@click.argument("case_id", type=int)
+@click.option("--field", "fields", multiple=True, help="A field to erase (default: the fields the forms declare personal). Repeatable.")
+@click.option("--by", default=getpass.getuser, show_default="the console user", help="Who erases, for the access log.")
+@json_option
+@pass_ctx
+def erase(ctx: Context, case_id: int, fields: tuple[str, ...], by: str, as_json: bool) -> None:
+    """Erase the personal data of case CASE_ID; its events' times, lanes and steps stay for the metrics."""
+    run(as_json, lambda: ctx.kapula.erase_personal_data(case_id, fields=list(fields) or None, by=by, origin="kapula erase"), _show_erasure)
