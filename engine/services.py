@@ -355,6 +355,11 @@ class Kapula:
             latest_version_record(session, key)
             return lead_time_histogram(session.connection(), scope, bins=bins)
 
+    def case_ids(self, process_key: str) -> list[int]:
+        """The ids of every case of `process_key`, oldest first."""
+        with self._reads() as session:
+            return list(session.scalars(select(CaseRecord.id).where(CaseRecord.process_key == process_key).order_by(CaseRecord.id)))
+
     def export_log(
         self,
         key: str,

@@ -40,3 +40,16 @@ def test_unknown_process_and_signed_out(kapula, tokens):
     with app_client(kapula) as client:
         assert client.get("/api/processes/nope/metrics", headers=tokens["admin"]).status_code == 404
         assert client.get(f"/api/processes/{KEY}/metrics").status_code == 401
+
+
+def test_an_export_is_for_who_sees_the_metrics_and_lands_in_the_access_log(kapula, clock, tokens):
+    build_log(kapula, clock)
+    with app_client(kapula) as client:
+        refused = client.get(f"/api/processes/{KEY}/export?format=csv", headers=tokens["asiakas"])
+        assert refused.status_code == 403
+        assert client.get(f"/api/processes/{KEY}/export?format=csv", headers=tokens["admin"]).status_code == 200
+        case_ids = kapula.case_ids(KEY)
+        logged = {entry["case_id"] for case_id in case_ids
+                  for entry in client.get(f"/api/cases/{case_id}/access-log", headers=tokens["admin"]).json()
+                  if entry["action"] == "export" and entry["user"] == "admin"}
+    assert case_ids and logged == set(case_ids)
