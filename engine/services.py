@@ -431,19 +431,8 @@ class Kapula:
         for task in ready:
             element_id = task.task_spec.bpmn_id or ""
             info = deployed.elements.get(element_id)
-            tasks.append(
-                TaskView(
-                    id=str(task.id),
-                    case_id=ctx.case.id,
-                    process_key=deployed.key,
-                    version=deployed.version,
-                    element_id=element_id,
-                    name=(info.name if info and info.name else element_id) or "",
-                    lane=info.actor if info else None,
-                    state=TaskState.get_name(TaskState.READY),
-                    form=info.form if info else None,
-                )
-            )
+            lane = info.actor if info else None
+            tasks.append(_task_view_of(deployed, ctx.case.id, str(task.id), element_id, lane, TaskState.READY))
         return CaseView(
             id=ctx.case.id,
             process_key=deployed.key,
@@ -464,18 +453,23 @@ class Kapula:
 
     def _task_view(self, session: Session, row: CaseTaskRecord, case: CaseRecord) -> TaskView:
         deployed = self._versions.get(session, case.process_version_id)
-        info = deployed.elements.get(row.element_id or "")
-        return TaskView(
-            id=row.task_id,
-            case_id=case.id,
-            process_key=case.process_key,
-            version=deployed.version,
-            element_id=row.element_id or "",
-            name=(info.name if info and info.name else row.element_id) or "",
-            lane=row.lane,
-            state=TaskState.get_name(row.state),
-            form=info.form if info else None,
-        )
+        return _task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state)
+
+
+def _task_view_of(deployed: Any, case_id: int, task_id: str, element_id: str, lane: str | None, state: int) -> TaskView:
+    """A user task as advisors see it: named and given its form by the version's element info."""
+    info = deployed.elements.get(element_id)
+    return TaskView(
+        id=task_id,
+        case_id=case_id,
+        process_key=deployed.key,
+        version=deployed.version,
+        element_id=element_id,
+        name=(info.name if info and info.name else element_id) or "",
+        lane=lane,
+        state=TaskState.get_name(state),
+        form=info.form if info else None,
+    )
 
 
 def _missing(what: str) -> Any:
