@@ -157,12 +157,20 @@ class Directory:
     def session_secret(self) -> str:
         """The key that signs session cookies: generated on first use and kept in the database, so
         every worker and every restart shares it."""
-        with self._sessions.begin() as session:
-            row = session.get(SettingRecord, "session_secret")
-            if row is None:
-                row = SettingRecord(name="session_secret", value=secrets.token_urlsafe(48))
-                session.add(row)
-            return row.value
+        try:
+            with self._sessions.begin() as session:
+                row = session.get(SettingRecord, "session_secret")
+                if row is None:
+                    row = SettingRecord(name="session_secret", value=secrets.token_urlsafe(48))
+                    session.add(row)
+                value = row.value
+        except IntegrityError:
+            # several server processes started at once and another one stored its secret first
+            with self._sessions() as session:
+                stored = session.get(SettingRecord, "session_secret")
+                assert stored is not None
+                value = stored.value
+        return value
 
     # -- helpers ------------------------------------------------------------------------------
 
