@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = 0x4B4150554C41  # "KAPULA": the advisory lock key of schema upgrades
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -23,6 +24,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply the migrations the database has not seen yet."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # server processes starting at once would each create the tables: take turns; whoever
+            # comes second finds the database at head and has nothing to do (SQLite's BEGIN
+            # IMMEDIATE already serialises writers)
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
