@@ -87,7 +87,7 @@ def _typed(raw: str, prop: dict[str, Any]) -> tuple[Any, str | None]:
         if kind == "number":
             return float(raw.replace(",", ".")), None
     except ValueError:
-        return raw, "kokonaisluku" if kind == "integer" else "luku"
+        return raw, "Anna kokonaisluku, esimerkiksi 3." if kind == "integer" else "Anna luku, esimerkiksi 2,5."
     return raw, None
 
 

@@ -12,7 +12,7 @@ from starlette.routing import NoMatchFound
 
 from api.http.deps import SESSION_USER
 from api.http.schemas import KEY_PATTERN
-from api.web import forms
+from api.web import forms, messages
 from api.web.render import page
 from api.web.session import PageServiceDep
 from engine.access.policy import Role, sees_metrics
@@ -104,6 +104,15 @@ def _route_url(request: Request, name: str, **params: str) -> str | None:
         return None
 
 
+@router.get("/processes/{key}/start")
+def start_form_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
+    """The start form on its own address, so a reload or a shared link shows it again."""
+    schema = service.start_form(key)
+    if not (schema and schema.get("properties")):
+        return _see_other(f"/processes/{key}")
+    return page(request, "start.html", service.principal, key=key, schema=schema, form_fields=forms.fields(schema))
+
+
 @router.post("/processes/{key}/start")
 async def start_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
     async with request.form() as form:
@@ -111,15 +120,17 @@ async def start_page(request: Request, service: PageServiceDep, key: KeyPath) ->
     schema = await run_in_threadpool(service.start_form, key)
     has_fields = bool(schema and schema.get("properties"))
     if has_fields and form.get("_submitted") is None:
-        return page(request, "start.html", service.principal, key=key, schema=schema, form_fields=forms.fields(schema or {}))
+        return _see_other(f"/processes/{key}/start")
     data, problems = forms.parse(schema, form) if has_fields else ({}, {})
     try:
         if problems:
             raise InvalidDataError("tarkista kentät", field_errors=problems)
         case = await run_in_threadpool(service.start_case, key, data)
     except InvalidDataError as exc:
-        return page(request, "start.html", service.principal, status_code=422, key=key, schema=schema, error=exc.message,
-                    form_fields=forms.fields(schema or {}, data, exc.field_errors))
+        error = "Tarkista merkityt kentät." if exc.field_errors else exc.message
+        return page(request, "start.html", service.principal, status_code=422, url=f"/processes/{key}/start", key=key,
+                    schema=schema, error=error,
+                    form_fields=forms.fields(schema or {}, data, messages.field_errors(exc.field_errors)))
     request.session["flash"] = f"Tapaus #{case.id} aloitettu."
     return _see_other(f"/cases/{case.id}")
 

@@ -67,7 +67,13 @@ templates.env.filters["when"] = when
 templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, LIFECYCLE_NAMES=LIFECYCLE_NAMES, STATUS_NAMES=STATUS_NAMES)
 
 
-def page(request: Request, name: str, user: Principal | None, status_code: int = 200, **context: Any) -> Response:
+def page(request: Request, name: str, user: Principal | None, status_code: int = 200, *, url: str | None = None,
+         **context: Any) -> Response:
+    """A page. A refused POST answers with the page to fix it on; `url` is that page's own address,
+    which htmx puts in the address bar instead of the POST's (so a reload or Back shows the page)."""
     if "flash" not in context and "session" in request.scope:
         context["flash"] = request.session.pop("flash", None)
-    return templates.TemplateResponse(request, name, {"user": user, **context}, status_code=status_code)
+    response = templates.TemplateResponse(request, name, {"user": user, **context}, status_code=status_code)
+    if request.method != "GET" and status_code >= 400:
+        response.headers["HX-Push-Url"] = url or "false"
+    return response

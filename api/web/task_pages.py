@@ -9,11 +9,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from api.http.schemas import TASK_ID_PATTERN
-from api.web import forms
+from api.web import forms, messages
 from api.web.render import page
 from api.web.session import PageServiceDep
 from engine.access.guarded import GuardedKapula
-from engine.errors import InvalidDataError
+from engine.errors import ConflictError, InvalidDataError
 from engine.model import TaskView
 
 router = APIRouter(include_in_schema=False)
@@ -46,15 +46,24 @@ def _task(request: Request, service: GuardedKapula, task: TaskView, *, status_co
     schema = service.task_form(task.id)
     errors = errors or {}
     case = service.get_case(task.case_id)
-    return page(request, "task.html", service.principal, status_code=status_code, task=task, schema=schema,
+    return page(request, "task.html", service.principal, status_code=status_code, url=f"/tasks/{task.id}", task=task, schema=schema,
                 form_fields=forms.fields(schema, values, errors) if schema else [], error=error,
                 raw_value=raw, raw_error=errors.get(forms.RAW_FIELD), case_data=case.data)
 
 
 @router.post("/tasks/{task_id}/claim")
-def claim(service: PageServiceDep, task_id: TaskIdPath) -> Response:
-    service.claim_task(task_id)
+def claim(request: Request, service: PageServiceDep, task_id: TaskIdPath) -> Response:
+    try:
+        service.claim_task(task_id)
+    except ConflictError as exc:
+        return _refused(request, service, task_id, exc)
     return _see_other(f"/tasks/{task_id}")
+
+
+def _refused(request: Request, service: GuardedKapula, task_id: str, exc: ConflictError) -> Response:
+    """Someone else claimed or completed the task first: its page as it is now, saying who holds it."""
+    task = service.get_task(task_id)
+    return _task(request, service, task, status_code=409, error=messages.conflict(exc, task))
 
 
 @router.post("/tasks/{task_id}/unclaim")
@@ -76,8 +85,11 @@ async def complete(request: Request, service: PageServiceDep, task_id: TaskIdPat
             raise InvalidDataError("Tarkista merkityt kentät.", field_errors=problems)
         case = await run_in_threadpool(service.complete_task, task_id, data)
     except InvalidDataError as exc:
+        error = "Tarkista merkityt kentät." if exc.field_errors else exc.message
         return await run_in_threadpool(lambda: _task(request, service, task, status_code=422, values=data,
-                                                     errors=exc.field_errors, error=exc.message, raw=raw))
+                                                     errors=messages.field_errors(exc.field_errors), error=error, raw=raw))
+    except ConflictError as exc:
+        return await run_in_threadpool(_refused, request, service, task_id, exc)
     moved_to = ", ".join(sorted({t.lane or "–" for t in case.ready_tasks})) or None
     request.session["flash"] = f"{task.name}: valmis." + (f" Tapaus #{case.id} siirtyi: {moved_to}." if moved_to else "")
     return _see_other("/tasks")

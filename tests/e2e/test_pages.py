@@ -74,7 +74,7 @@ def test_customer_starts_a_case_and_fills_the_form_with_field_errors(client, tok
     form = client.get(f"/tasks/{task_id}").text
     # labels, required mark, enum choices with their labels, a checkbox for the boolean
     assert "Tarve" in form and 'title="pakollinen"' in form and "Kasvu ja kansainvälistyminen" in form
-    assert 'type="checkbox" name="urgent"' in form
+    assert 'type="checkbox" id="f-urgent" name="urgent"' in form
     r = client.post(f"/tasks/{task_id}/complete", data={"need": "kasvu", "count": "nolla"})
     assert r.status_code == 422 and 'id="error-count"' in r.text and "kokonaisluku" in r.text
     r = client.post(f"/tasks/{task_id}/complete", data={"need": "kasvu", "count": "0"})
@@ -94,7 +94,7 @@ def test_inbox_list_shows_the_task_handed_to_the_lane(client, tokens, deployed):
     assert "Valmistele käynti" in listed and 'hx-trigger="every 5s"' in listed
     task_id = listed.split('id="task-')[1].split('"')[0]
     r = client.post(f"/tasks/{task_id}/claim")
-    assert "työn alla: <strong>sek.neuvoja</strong>" in r.text
+    assert 'työn alla: <strong id="claimed-by">sek.neuvoja</strong>' in r.text
     # no form for this task: a JSON box; invalid JSON is shown next to it
     r = client.post(f"/tasks/{task_id}/complete", data={"_json": "{nope"})
     assert r.status_code == 422 and "ei kelvollista JSONia" in r.text

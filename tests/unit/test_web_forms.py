@@ -41,7 +41,16 @@ def test_posted_values_are_typed_and_unreadable_ones_reported():
     assert data == {"segmentti": "aloittava", "tarpeet": ["rahoitus", "rekrytointi"], "arvosana": 3, "osuus": 0.5, "sovittu": False}
     assert problems == {}
     _data, problems = forms.parse(SCHEMA, FormData([("osuus", "puolet")]))
-    assert problems == {"osuus": "luku"}
+    assert problems == {"osuus": "Anna luku, esimerkiksi 2,5."}
+
+
+def test_the_engines_field_errors_are_shown_in_the_pages_words():
+    from api.web import messages
+
+    assert messages.field_errors({"a": "is required", "b": "must be at least 1", "c": "must be at most 2.5",
+                                  "d": "must be a whole number", "e": "something new"}) == {
+        "a": "Pakollinen tieto puuttuu.", "b": "Pienin sallittu arvo on 1.", "c": "Suurin sallittu arvo on 2,5.",
+        "d": "Anna kokonaisluku, esimerkiksi 3.", "e": "something new"}
 
 
 def test_without_a_schema_the_json_box_is_read():
