@@ -1,0 +1,27 @@
+"""The service layer: one method per use case, each in one transaction, grouped by area.
+
+Each step (start, complete, cancel, fire timers) loads the case (from the in-memory cache when its
+row version still matches), runs SpiffWorkflow until the case waits, then writes the changed task
+rows, the new event rows and the case row in one transaction. The case row's update checks the
+row version it read, so of two concurrent steps on one case one commits and the other gets a
+ConflictError and changes nothing.
+
+Areas: definitions (deploy, versions), cases (start, cancel, timers, erasure), tasks (complete,
+claim), reading (cases, tasks, history), measures (metrics, exports, drawings); shared holds the
+database, clock and caches they all use.
+"""
+
+from __future__ import annotations
+
+from engine.services.cases import CaseUseCases
+from engine.services.definitions import DefinitionUseCases
+from engine.services.measures import MeasureUseCases
+from engine.services.reading import ReadingUseCases
+from engine.services.tasks import TaskUseCases
+
+
+class Kapula(DefinitionUseCases, CaseUseCases, TaskUseCases, ReadingUseCases, MeasureUseCases):
+    """Kapula's use cases over one database. Thread-safe; share one per process."""
+
+
+__all__ = ["Kapula"]

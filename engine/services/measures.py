@@ -1,0 +1,94 @@
+"""Measures of a process: metrics, lead-time distribution, event-log export, drawings and cards."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TextIO
+
+
+from engine.definitions import latest_version_record
+from engine.process_card import card_in_source
+from engine.export.rows import Pseudonyms
+from engine.export.run import export_log
+from engine.metrics.distribution import LeadTimeHistogram, lead_time_histogram
+from engine.metrics.report import process_metrics
+from engine.render.card import CardPage, build_card
+from engine.render.sources import overlay_from, swimlanes_of_version
+from engine.render.swimlane import build_swimlane
+from engine.render.swimlane import render as render_drawing
+from engine.metrics.types import MetricsFilter, ProcessMetrics
+from engine.services.shared import ServiceBase
+
+
+class MeasureUseCases(ServiceBase):
+    """Measures of a process: metrics, lead-time distribution, event-log export, drawings and cards."""
+
+    def metrics(
+        self,
+        key: str,
+        *,
+        version: int | None = None,
+        lane: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        segment: str | None = None,
+        stuck_after: timedelta | None = None,
+    ) -> ProcessMetrics:
+        """Metrics of `key`'s cases (started in [since, until)) from the event log, against the
+        targets of its process card. Raises NotFoundError for an unknown key."""
+        card = self.card(key)
+        scope = MetricsFilter(key, version=version, lane=lane, since=since, until=until, segment=segment)
+        # a read session: on SQLite it takes no write lock, so steps go on while a large log is measured
+        with self._reads() as session:
+            metrics = card.metrics if card else ()
+            return process_metrics(session.connection(), scope, now=self._clock.now(), card_metrics=metrics, stuck_after=stuck_after)
+
+    def lead_time_distribution(
+        self, key: str, *, version: int | None = None, since: datetime | None = None,
+        until: datetime | None = None, segment: str | None = None, bins: int = 12,
+    ) -> LeadTimeHistogram:
+        """How many of `key`'s completed cases took how long, in at most `bins` bins of a round
+        width. Raises NotFoundError for an unknown key."""
+        scope = MetricsFilter(key, version=version, since=since, until=until, segment=segment)
+        with self._reads() as session:
+            latest_version_record(session, key)
+            return lead_time_histogram(session.connection(), scope, bins=bins)
+
+    def export_log(
+        self,
+        key: str,
+        fmt: str,
+        out: TextIO,
+        *,
+        real_names: bool = False,
+        pseudonym_key: bytes | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write `key`'s event log as `fmt` (xes, ocel or csv) to `out`, users pseudonymised unless
+        `real_names`; returns the number of events. Raises NotFoundError or InvalidDataError."""
+        with self._reads() as session:
+            name = latest_version_record(session, key).name
+            names = Pseudonyms(pseudonym_key, real_names=real_names)
+            return export_log(session.connection(), MetricsFilter(key), fmt, out, process_name=name, names=names, progress=progress)
+
+    def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True) -> bytes:
+        """The latest version of `key` drawn by the TEM swimlane rules as SVG, PNG or PDF, with
+        measured medians, open tasks and handoff counts unless `measured` is False.
+        Raises NotFoundError or InvalidDataError (unknown format)."""
+        with self._sessions() as session:
+            source = json.loads(latest_version_record(session, key).source_json)
+        card = card_in_source(source, key)
+        overlay = overlay_from(self.metrics(key)) if measured else None
+        return render_drawing(build_swimlane(swimlanes_of_version(source, key, card), overlay), fmt)
+
+    def card_page(self, key: str, *, svg_name: str | None = None) -> CardPage:
+        """The TEM process card of `key`'s latest version as Markdown and HTML, with measured
+        values; the diagram is referenced as `svg_name` (see swimlane()). Raises NotFoundError."""
+        with self._sessions() as session:
+            record = latest_version_record(session, key)
+            source, version = json.loads(record.source_json), record.version
+        card = card_in_source(source, key)
+        drawn = swimlanes_of_version(source, key, card)
+        return build_card(drawn, card, self.metrics(key), svg_name=svg_name or f"{key}.svg", version=version)

@@ -1,0 +1,151 @@
+"""What every area of the service layer shares: the database, the clock, the caches and the task views."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine import claims
+from engine.case_store import CaseStore, SavedStep, StepContext
+from engine.clock import Clock
+from engine.definitions import VersionCache
+from engine.errors import CaseStepError, InvalidDataError, NotFoundError
+from engine.model import CaseStatus, CaseView, TaskView
+from engine.persistence.cache import LruMap
+from engine.persistence.tables import CaseRecord, CaseTaskRecord
+
+
+class ServiceBase:
+    """The state every area of use cases works on: sessions, clock, the version and case caches."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, script_engine: Any) -> None:
+        self._sessions = sessions
+        # reads need no write lock: on SQLite they begin a deferred transaction (see persistence.database)
+        self._reads = sessionmaker(sessions.kw["bind"].execution_options(kapula_readonly=True), expire_on_commit=False)
+        self._clock = clock
+        self._versions = VersionCache()
+        self._store = CaseStore(self._versions, script_engine)
+        self._task_cases: LruMap[str, int] = LruMap(capacity=10_000)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """Sessions on Kapula's database, for services that share it (engine.access)."""
+        return self._sessions
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._store.cache.clear()
+        self._sessions.kw["bind"].dispose()
+
+    def _case_of_task(self, session: Session, task_id: str) -> int:
+        # a task never moves to another case, so what was found once holds for good
+        case_id = self._task_cases.get(task_id)
+        if case_id is None:
+            case_id = session.scalars(select(CaseTaskRecord.case_id).where(CaseTaskRecord.task_id == task_id)).first()
+            if case_id is None:
+                raise NotFoundError("task", task_id)
+            self._task_cases.put(task_id, case_id)
+        return case_id
+
+    def _task_views(self, session: Session, cases: list[tuple[CaseRecord, Any]], *, state: int) -> list[TaskView]:
+        views = []
+        for record, _deployed in cases:
+            rows = session.scalars(
+                select(CaseTaskRecord)
+                .where(CaseTaskRecord.case_id == record.id, CaseTaskRecord.state == state, CaseTaskRecord.manual.is_(True))
+                .order_by(CaseTaskRecord.ordinal)
+            )
+            views.extend(self._task_view(session, t, record) for t in rows)
+        return views
+
+    def _view_after_step(self, session: Session, ctx: StepContext, saved: SavedStep) -> CaseView:
+        """The case as a step left it, from the live workflow, inside the step's own transaction:
+        the same CaseView that get_case would read back, without a second round trip."""
+        deployed, live = ctx.deployed, ctx.live
+        ready = []
+        if saved.status is CaseStatus.RUNNING:
+            ready = sorted(live.workflow.get_tasks(state=TaskState.READY, manual=True), key=lambda t: live.ordinals[t.id])
+        tasks = []
+        for task in ready:
+            element_id = task.task_spec.bpmn_id or ""
+            info = deployed.elements.get(element_id)
+            lane = info.actor if info else None
+            tasks.append(task_view_of(deployed, ctx.case.id, str(task.id), element_id, lane, TaskState.READY))
+        return CaseView(
+            id=ctx.case.id,
+            process_key=deployed.key,
+            version=deployed.version,
+            status=saved.status,
+            started_at=ctx.case.started_at,
+            ended_at=saved.ended_at,
+            data=saved.data,
+            ready_tasks=tuple(self._claimed(session, tasks, fresh=live.created_in_last_step)),
+            next_timer_due=saved.next_timer_due,
+        )
+
+    def _claimed(self, session: Session, tasks: list[TaskView], *, fresh: set[UUID]) -> list[TaskView]:
+        # a task created in this very step has no claims yet: skip the look-up when all are new
+        if all(UUID(t.id) in fresh for t in tasks):
+            return tasks
+        return claims.with_claims(session, tasks)
+
+    def _task_view(self, session: Session, row: CaseTaskRecord, case: CaseRecord) -> TaskView:
+        deployed = self._versions.get(session, case.process_version_id)
+        return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state)
+
+
+def task_view_of(deployed: Any, case_id: int, task_id: str, element_id: str, lane: str | None, state: int) -> TaskView:
+    """A user task as advisors see it: named and given its form by the version's element info."""
+    info = deployed.elements.get(element_id)
+    return TaskView(
+        id=task_id,
+        case_id=case_id,
+        process_key=deployed.key,
+        version=deployed.version,
+        element_id=element_id,
+        name=(info.name if info and info.name else element_id) or "",
+        lane=lane,
+        state=TaskState.get_name(state),
+        form=info.form if info else None,
+    )
+
+
+def missing(what: str) -> Any:
+    raise NotFoundError("process version", what)
+
+
+def check_data(data: dict[str, Any] | None) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidDataError("case data must be a JSON object of field names and values")
+    bad = [k for k in data if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
+    if bad:
+        raise InvalidDataError(
+            f"field names must be plain identifiers not starting with '_': {', '.join(map(str, bad))}",
+            field_errors={str(k): "not a usable field name" for k in bad},
+        )
+    try:
+        json.dumps(data)
+    except (TypeError, ValueError) as exc:
+        raise InvalidDataError(f"case data must be plain JSON values: {exc}") from exc
+    return data
+
+
+def step_error(exc: SpiffWorkflowException, case_id: int | None) -> CaseStepError:
+    task = getattr(exc, "task", None)
+    element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task is not None else None
+    name = getattr(getattr(task, "task_spec", None), "bpmn_name", None) if task is not None else None
+    where = f" in '{name or element_id}'" if (name or element_id) else ""
+    detail = str(exc).strip() or exc.__class__.__name__
+    return CaseStepError(f"the case's diagram failed{where}: {detail}", case_id=case_id, element_id=element_id)
