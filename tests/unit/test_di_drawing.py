@@ -1,0 +1,132 @@
+"""The DI drawing is faithful: for every BPMNShape of every MIWG reference model's diagrams the SVG
+has a shape of the same kind at the same bounds (±1 px), and every BPMNEdge its waypoints."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from engine.bpmn_xml.secure import parse_xml
+from engine.render.di_model import read_diagrams
+from engine.render.di_svg import build_di_svg, svg_bytes
+from engine.render.model import Overlay
+
+MIWG = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "miwg").glob("*.bpmn"))
+SVG = "{http://www.w3.org/2000/svg}"
+NS = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC",
+      "di": "http://www.omg.org/spec/DD/20100524/DI"}
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def outline_box(element: etree._Element) -> tuple[float, float, float, float]:
+    """x, y, width, height of a drawn outline, from its own geometry."""
+    tag = element.tag.removeprefix(SVG)
+    f = lambda name: float(element.get(name))  # noqa: E731
+    if tag == "rect":
+        return f("x"), f("y"), f("width"), f("height")
+    if tag == "ellipse":
+        return f("cx") - f("rx"), f("cy") - f("ry"), 2 * f("rx"), 2 * f("ry")
+    numbers = [float(n) for n in NUMBER.findall(element.get("points") or element.get("d") or "")]
+    xs, ys = numbers[0::2], numbers[1::2]
+    return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+
+
+def reference(path: Path) -> list[tuple[list[tuple[str, str, tuple[float, ...]]], list[tuple[str, list[tuple[float, float]]]]]]:
+    """Per BPMNDiagram: (element id, semantic tag, bounds) of each shape, (element id, waypoints) of each edge,
+    read straight from the file, independently of the renderer."""
+    root = etree.parse(str(path)).getroot()
+    tags = {e.get("id"): etree.QName(e).localname for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    out = []
+    for diagram in root.iterfind(".//bpmndi:BPMNDiagram", NS):
+        shapes = []
+        for shape in diagram.iterfind(".//bpmndi:BPMNShape", NS):
+            b = shape.find("dc:Bounds", NS)
+            ref = shape.get("bpmnElement")
+            shapes.append((ref, tags[ref], tuple(float(b.get(a)) for a in ("x", "y", "width", "height"))))
+        edges = [(e.get("bpmnElement") or e.get("id"), [(float(w.get("x")), float(w.get("y"))) for w in e.iterfind("di:waypoint", NS)])
+                 for e in diagram.iterfind(".//bpmndi:BPMNEdge", NS)]
+        out.append((shapes, edges))
+    return out
+
+
+def draw(path: Path, overlay: Overlay | None = None) -> list[etree._Element]:
+    root = parse_xml(path.read_bytes(), filename=path.name).getroot()
+    return [etree.fromstring(svg_bytes(build_di_svg(d, overlay))) for d in read_diagrams(root)]
+
+
+def test_all_21_reference_models_are_here():
+    assert len(MIWG) == 21
+
+
+@pytest.mark.parametrize("path", MIWG, ids=[p.stem for p in MIWG])
+def test_every_di_shape_and_edge_is_drawn_where_the_file_puts_it(path: Path):
+    drawings = draw(path)
+    expected = reference(path)
+    assert len(drawings) == len(expected) >= 1
+    for svg, (shapes, edges) in zip(drawings, expected, strict=True):
+        drawn = {g.get("data-element-id"): g for g in svg.iter(f"{SVG}g") if g.get("class", "").startswith("shape ")}
+        for element_id, tag, bounds in shapes:
+            g = drawn.get(element_id)
+            assert g is not None, f"{path.name}: no shape drawn for {tag} {element_id}"
+            assert g.get("data-kind") == tag
+            box = outline_box(g[0])
+            assert g[0].get("class") == "outline"
+            assert all(abs(a - b) <= 1 for a, b in zip(box, bounds, strict=True)), f"{path.name}: {tag} {element_id} at {box}, DI says {bounds}"
+        assert len(drawn) == len(shapes)
+        lines = {g.get("data-element-id"): g for g in svg.iter(f"{SVG}g") if g.get("class") == "edge"}
+        for element_id, waypoints in edges:
+            line = lines[element_id][0]
+            points = [tuple(map(float, p.split(","))) for p in line.get("points").split()]
+            assert len(points) == len(waypoints)
+            assert all(abs(a - c) <= 1 and abs(b - d) <= 1 for (a, b), (c, d) in zip(points, waypoints, strict=True)), element_id
+        assert len(lines) == len(edges)
+
+
+def _kind(svg: etree._Element, element_id: str) -> etree._Element:
+    return next(g for g in svg.iter(f"{SVG}g") if g.get("data-element-id") == element_id and g.get("class", "").startswith("shape "))
+
+
+def test_markers_of_b_1_0_match_the_standard():
+    """B.1.0 (descriptive conformance): the markers that tell the kinds apart are drawn."""
+    (svg,) = draw(next(p for p in MIWG if p.name == "B.1.0.bpmn"))
+    kinds = [g.get("data-kind") for g in svg.iter(f"{SVG}g") if g.get("class", "").startswith("shape ")]
+    for kind in ("participant", "lane", "userTask", "serviceTask", "callActivity", "subProcess", "exclusiveGateway",
+                 "parallelGateway", "dataObjectReference", "dataStoreReference", "textAnnotation", "group", "endEvent"):
+        assert kind in kinds, kind
+    collapsed = [g for g in svg.iter(f"{SVG}g") if g.get("class") == "marker marker-collapsed"]
+    assert len(collapsed) == 2  # "Call Activity Collapsed" and "Collapsed Sub-Process"
+    texts = " ".join(t for t in svg.itertext())
+    for name in ("Start Event Timer", "Text Annotation", "Group", "Data Store Reference", "Message Flow 1"):
+        assert all(word in texts for word in name.split()), name
+
+
+def test_boundary_events_sit_on_their_host():
+    (svg,) = draw(next(p for p in MIWG if p.name == "A.3.0.bpmn"))
+    root = parse_xml(next(p for p in MIWG if p.name == "A.3.0.bpmn").read_bytes(), filename="A.3.0.bpmn").getroot()
+    (d,) = read_diagrams(root)
+    shapes = {s.element_id: s for s in d.shapes}
+    boundary = [s for s in d.shapes if s.kind == "boundaryEvent"]
+    assert boundary
+    for s in boundary:
+        host = shapes[s.host].bounds
+        assert host.x - s.bounds.w <= s.bounds.cx <= host.x + host.w + s.bounds.w and host.y - s.bounds.h <= s.bounds.cy <= host.y + host.h + s.bounds.h
+        assert _kind(svg, s.element_id).getparent().get("class") == "layer-boundary"  # drawn over its host
+
+
+def test_overlays_sit_on_the_di_shapes_with_a_legend():
+    path = next(p for p in MIWG if p.name == "A.4.0.bpmn")
+    root = parse_xml(path.read_bytes(), filename=path.name).getroot()
+    (d,) = read_diagrams(root)
+    tasks = [s for s in d.shapes if s.kind == "task"]
+    overlay = Overlay(median_seconds={tasks[0].element_id: 7200.0, tasks[1].element_id: 3600.0}, waiting_now={tasks[1].element_id: 3})
+    (svg,) = draw(path, overlay)
+    median = next(g for g in svg.iter(f"{SVG}g") if g.get("class") == "overlay overlay-median" and g.get("data-element-id") == tasks[0].element_id)
+    assert "mediaani 2.0 h" in "".join(median.itertext())
+    assert float(median[0].get("x")) == tasks[0].bounds.x  # on the shape's own corner
+    assert _kind(svg, tasks[0].element_id)[0].get("fill") == "#de2d26"  # the slowest is the reddest
+    waiting = next(g for g in svg.iter(f"{SVG}g") if g.get("class") == "overlay overlay-waiting")
+    assert "".join(waiting.itertext()) == "3"
+    assert any(g.get("class") == "legend" for g in svg.iter(f"{SVG}g"))
