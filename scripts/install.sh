@@ -11,6 +11,14 @@ if ! command -v dot >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq graphviz >/dev/null
 fi
 
+# cairosvg (PNG and PDF of the diagram-interchange drawings) needs the cairo library; graphviz brings it
+if ! ldconfig -p 2>/dev/null | grep -q "libcairo.so.2"; then
+    echo "installing Debian's libcairo2 (for PNG and PDF drawings)…"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libcairo2 >/dev/null
+fi
+
 # the browser tests drive Debian's Chromium headless (Playwright never downloads its own browsers here)
 if [ ! -x /usr/bin/chromium ]; then
     echo "installing Debian's chromium (for the browser tests)…"

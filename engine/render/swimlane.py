@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import graphviz
+from graphviz import escape
 
 from engine.errors import InvalidDataError
+from engine.render.di_model import clean
 from engine.render.layout import HEADER_W, Layout, lay_out
 from engine.render.model import Flow, Node, Overlay, Swimlanes
 
@@ -16,25 +18,34 @@ TASK_FILL = "#ffffff"
 HEAT = ((255, 245, 240), (222, 45, 38))  # light to the slowest stage's red
 
 
+def text(value: str, limit: int = 300) -> str:
+    """A name as a graphviz label that is always plain text: never an HTML label (`<…>`), no
+    escape sequences (`\\N`, `\\l`), no control characters, at most `limit` characters."""
+    return escape(clean(value, limit))  # type: ignore[no-any-return]
+
+
 def build_swimlane(d: Swimlanes, overlay: Overlay | None = None) -> graphviz.Digraph:
-    """The drawing of `d`, with measured values from `overlay` when given. Pure: no I/O."""
+    """The drawing of `d`, with measured values from `overlay` when given. Pure: no I/O.
+    Every name from the diagram goes through text(); graphviz node names are internal (n0, n1…)."""
     layout = lay_out(d)
     overlay = overlay or Overlay()
-    g = graphviz.Digraph(d.key, engine="neato")
-    g.attr("graph", splines="true", outputorder="nodesfirst", bgcolor="white", pad="0.2", label=d.name, labelloc="t", fontname="Helvetica", fontsize="16")
+    names = {n.id: f"n{i}" for i, n in enumerate(d.nodes)}
+    g = graphviz.Digraph("swimlanes", engine="neato")
+    g.attr("graph", splines="true", outputorder="nodesfirst", bgcolor="white", pad="0.2", label=text(d.name), labelloc="t", fontname="Helvetica", fontsize="16")
     g.attr("node", fontname="Helvetica", fontsize="10", margin="0.05,0.03")
     g.attr("edge", fontname="Helvetica", fontsize="9", color="#444444", arrowsize="0.7")
     _bands(g, layout)
     heat = _heat(overlay.median_seconds)
     for n in d.nodes:
-        _node(g, n, _pos(layout, *layout.positions[n.id]), overlay, heat.get(n.id))
+        _node(g, names[n.id], n, _pos(layout, *layout.positions[n.id]), overlay, heat.get(n.id))
     for index, x, y in layout.tool_positions:
         group = d.tools[index]
-        g.node(f"tool_{index}", "\n".join(group.tools), id=f"tool-{index}", shape="note", style="filled", fillcolor="#fffbe6", color="#b8a040",
-               pos=_pos(layout, x, y), width="1.9", height="0.7", fontsize="9", tooltip=group.stage)
+        g.node(f"tool_{index}", text("\n".join(group.tools)), id=f"tool-{index}", shape="note", style="filled", fillcolor="#fffbe6", color="#b8a040",
+               pos=_pos(layout, x, y), width="1.9", height="0.7", fontsize="9")
     shown: set[tuple[str, str]] = set()
     for f in d.flows:
-        _edge(g, f, layout, overlay, shown)
+        if f.source in names and f.target in names:
+            _edge(g, names[f.source], names[f.target], f, layout, overlay, shown)
     return g
 
 
@@ -53,15 +64,16 @@ def _bands(g: graphviz.Digraph, layout: Layout) -> None:
         g.node(f"{ident}-band", "", id=f"{ident}-band", shape="box", style="filled", fillcolor="#fbf8ee" if is_tools else ("#f4f6f9" if i % 2 else "#ffffff"),
                color="#9aa4b1", width=f"{width_body / 72:.3f}", height=f"{band.height / 72:.3f}", fixedsize="true",
                pos=_pos(layout, HEADER_W + width_body / 2, y))
-        label = "Työkalut\n(Tools)" if is_tools else (band.name or "")
+        label = "Työkalut\n(Tools)" if is_tools else text(band.name or "")
         g.node(f"{ident}-header", label, id=f"{ident}-header", shape="box", style="filled", fillcolor="#e3e8ef" if not is_tools else "#f1e9c9",
                color="#9aa4b1", width=f"{HEADER_W / 72:.3f}", height=f"{band.height / 72:.3f}", fixedsize="true", fontsize="12",
                pos=_pos(layout, HEADER_W / 2, y))
 
 
-def _node(g: graphviz.Digraph, n: Node, pos: str, overlay: Overlay, heat: str | None) -> None:
-    label = n.name or n.id
-    attrs: dict[str, str] = {"id": f"el-{n.id}", "pos": pos, "tooltip": f"{n.id} ({n.type})"}
+def _node(g: graphviz.Digraph, name: str, n: Node, pos: str, overlay: Overlay, heat: str | None) -> None:
+    label = text(n.name or n.id)
+    # no tooltip: graphviz would wrap the node in an <a> with the text in an attribute
+    attrs: dict[str, str] = {"id": text(f"el-{n.id}"), "pos": pos}
     if n.type.endswith("Gateway"):
         attrs.update(shape="diamond", width="0.55", height="0.55", fixedsize="true", xlabel=label, label=GATEWAY_MARKS.get(n.type, ""))
     elif n.type.endswith("Event"):
@@ -72,21 +84,21 @@ def _node(g: graphviz.Digraph, n: Node, pos: str, overlay: Overlay, heat: str | 
         attrs.update(shape="box", style="dashed", width="1.6", height="0.5", label=label)
     else:
         medians = overlay.median_seconds.get(n.id)
-        lines = [label] + ([f"mediaani {_short(medians)}"] if medians is not None else [])
+        lines = [clean(n.name or n.id, 300)] + ([f"mediaani {_short(medians)}"] if medians is not None else [])
         waiting = overlay.waiting_now.get(n.id)
         if waiting:
             lines.append(f"{waiting} odottaa nyt")
         sub = n.type in ("subProcess", "callActivity", "transaction")
         attrs.update(shape="box", style="rounded,filled" + (",bold" if sub else ""), fillcolor=heat or TASK_FILL, width="1.7", height="0.75",
-                     fixedsize="true", label="\n".join(_wrap(x) for x in lines))
-    g.node(n.id, **attrs)
+                     fixedsize="true", label=text("\n".join(_wrap(x) for x in lines), 400))
+    g.node(name, **attrs)
 
 
-def _edge(g: graphviz.Digraph, f: Flow, layout: Layout, overlay: Overlay, shown: set[tuple[str, str]]) -> None:
+def _edge(g: graphviz.Digraph, source: str, target: str, f: Flow, layout: Layout, overlay: Overlay, shown: set[tuple[str, str]]) -> None:
     attrs: dict[str, str] = {}
     if f.kind == "message":
         attrs.update(style="dashed", arrowhead="empty", arrowtail="odot", dir="both", color="#5a6b8c")
-    label = f.name
+    label = clean(f.name, 200)
     lanes = (layout.lane_of.get(f.source), layout.lane_of.get(f.target))
     if f.kind == "sequence" and lanes[0] != lanes[1] and None not in lanes:
         count = overlay.handoffs.get((lanes[0] or "", lanes[1] or ""))
@@ -94,7 +106,7 @@ def _edge(g: graphviz.Digraph, f: Flow, layout: Layout, overlay: Overlay, shown:
             shown.add((lanes[0] or "", lanes[1] or ""))
             label = (label + "\n" if label else "") + f"{count}× siirto"
             attrs.update(penwidth="2", color="#1f5fa8", fontcolor="#1f5fa8")
-    g.edge(f.source, f.target, label=label, **attrs)
+    g.edge(source, target, label=escape(label), **attrs)
 
 
 def _heat(medians: dict[str, float]) -> dict[str, str]:
