@@ -89,10 +89,15 @@ async def upload_page(request: Request, service: PageServiceDep) -> Response:
 @router.get("/processes/{key}")
 def process_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
     versions = service.versions(key)
-    return page(request, "process.html", service.principal, latest=versions[-1], versions=versions,
-                card=service.card(key), diagram_url=_route_url(request, "process_swimlane_svg", key=key),
+    latest = versions[-1]
+    view = service.diagram_view(key)
+    diagram_url = _route_url(request, "process_swimlane_svg", key=key)
+    return page(request, "process.html", service.principal, latest=latest, versions=versions,
+                card=service.card(key), diagram_url=diagram_url, overlays=view.overlays,
+                xml_url=f"/api/processes/{key}/versions/{latest.version}/xml" if view.has_di else None,
+                tem_url=f"{diagram_url}?view=tem" if diagram_url and view.has_di else None,
                 card_url=_route_url(request, "process_card_page", key=key),
-                metrics_url=_route_url(request, "process_metrics_page", key=key) if sees_metrics(service.principal, versions[-1]) else None)
+                metrics_url=_route_url(request, "process_metrics_page", key=key) if sees_metrics(service.principal, latest) else None)
 
 
 def _route_url(request: Request, name: str, **params: str) -> str | None:

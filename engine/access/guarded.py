@@ -18,6 +18,7 @@ from engine.metrics.types import ProcessMetrics
 from engine.model import CaseStatus, CaseView, DeployResult, Event, Lifecycle, ProcessVersion, TaskView
 from engine.runtime.parser import load_files
 from engine.render.card import CardPage
+from engine.render.viewer import DiagramView, diagram_view
 from engine.services import Kapula
 
 
@@ -75,6 +76,14 @@ class GuardedKapula:
         """The process's swimlane drawing, for whoever sees the process."""
         self.versions(key)
         return self._kapula.swimlane(key, fmt, measured=measured)
+
+    def diagram_view(self, key: str) -> DiagramView:
+        """The latest version's data for the page's diagram viewer; measured values only for
+        those who see the process's metrics (sees_metrics), none for anyone else."""
+        latest = self.versions(key)[-1]
+        source = self._kapula.version_source(key, latest.version)
+        metrics = self._kapula.metrics(key) if sees_metrics(self.principal, latest) else None
+        return diagram_view(source, key, metrics)
 
     def card_page(self, key: str, *, svg_name: str | None = None) -> CardPage:
         """The full process card with measured values, for whoever sees the process."""

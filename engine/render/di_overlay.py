@@ -45,21 +45,22 @@ def draw_overlays(root: etree._Element, d: DiDiagram, overlay: Overlay, *, lane_
             g = sub(layer, "g", {"class": "overlay overlay-waiting", "data-element-id": s.element_id})
             sub(g, "circle", {"cx": b.x + b.w, "cy": b.y, "r": 10, "fill": WAITING})
             text_block(g, str(waiting), Box(b.x + b.w - 10, b.y - 8, 20, 16), size=10, max_lines=1, css="overlay-text", fill="#ffffff")
-    for edge, count in handoff_edges(d, overlay, lane_of).items():
+    for edge, (_, _, count) in handoff_edges(d, overlay, lane_of).items():
         _handoff(layer, edge, count)
     _legend(root, overlay, *legend_at)
 
 
-def handoff_edges(d: DiDiagram, overlay: Overlay, lane_of: dict[str, str | None]) -> dict[DiEdge, int]:
+def handoff_edges(d: DiDiagram, overlay: Overlay, lane_of: dict[str, str | None]) -> dict[DiEdge, tuple[str, str, int]]:
     """The flow that carries each measured lane pair's handoffs: the first (in document order)
     sequence flow into an activity whose nearest preceding activity or start event is in the
-    pair's first lane. Pairs no drawn flow carries are only in the legend."""
+    pair's first lane, with (from lane, to lane, count). Pairs no drawn flow carries are only in
+    the legend."""
     kinds = {s.element_id: s.kind for s in d.shapes}
     incoming: dict[str, list[DiEdge]] = {}
     for e in d.edges:
         if e.kind == "sequenceFlow":
             incoming.setdefault(e.target, []).append(e)
-    out: dict[DiEdge, int] = {}
+    out: dict[DiEdge, tuple[str, str, int]] = {}
     shown: set[tuple[str, str]] = set()
     for e in d.edges:
         to_lane = lane_of.get(e.target)
@@ -70,7 +71,7 @@ def handoff_edges(d: DiDiagram, overlay: Overlay, lane_of: dict[str, str | None]
             count = overlay.handoffs.get(pair)
             if from_lane != to_lane and count and pair not in shown:
                 shown.add(pair)
-                out[e] = count
+                out[e] = (from_lane, to_lane, count)
                 break
     return out
 

@@ -3,6 +3,8 @@ overlay from its measured metrics."""
 
 from __future__ import annotations
 
+import json
+
 from engine.metrics.types import ProcessMetrics
 from engine.process_card import ProcessCard
 from engine.render.model import Overlay, Swimlanes, swimlanes_from_bpmn
@@ -12,12 +14,28 @@ BPMN_SUFFIXES = (".bpmn", ".xml")
 
 def swimlanes_of_version(source: dict[str, str], key: str, card: ProcessCard | None) -> Swimlanes:
     """The drawing model of `key` from the files a version was deployed from."""
+    titles = form_titles(source)
     for name in sorted(source):
         if name.lower().endswith(BPMN_SUFFIXES) and f'id="{key}"' in source[name]:
-            drawn = swimlanes_from_bpmn(source[name].encode("utf-8"), key, filename=name, card=card)
+            drawn = swimlanes_from_bpmn(source[name].encode("utf-8"), key, filename=name, card=card, form_titles=titles)
             if drawn.nodes:
                 return drawn
     return Swimlanes(key, key, (), (), ())
+
+
+def form_titles(source: dict[str, str]) -> dict[str, str]:
+    """The `title` of each JSON form among a version's files (file name -> title)."""
+    titles = {}
+    for name, text in source.items():
+        if not name.lower().endswith(".json") or name.lower().endswith(".card.json"):
+            continue
+        try:
+            schema = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(schema, dict) and isinstance(schema.get("title"), str) and schema["title"].strip():
+            titles[name] = schema["title"].strip()
+    return titles
 
 
 def overlay_from(metrics: ProcessMetrics) -> Overlay:

@@ -1,0 +1,61 @@
+"""In Chromium: the process page shows the diagram in bpmn-js (bpmn.io's viewer, served from the
+app's own static files) with the measured overlays, pans and zooms, and a click on a task opens its
+stage statistics; without JavaScript the server's SVG is shown. The screenshot is kept in
+docs/screenshots/ (or $KAPULA_SCREENSHOTS)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_browser import browser, server  # noqa: F401  (fixtures)
+from tests.e2e.test_browser_metrics import open_as
+from tests.e2e.test_metrics_pages import logged  # noqa: F401  (fixture)
+from tests.integration.metrics_log import KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_process_page_shows_bpmn_js_with_the_overlays(server, browser, logged):  # noqa: F811
+    page = open_as(browser, server, "omistaja", f"/processes/{KEY}", 1400)
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server) and not r.url.startswith("data:") else None)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.reload()
+    expect(page.locator("#diagram.viewer-ready")).to_be_attached(timeout=15_000)
+    expect(page.locator("#bpmn-viewer .djs-container svg")).to_be_visible()
+    expect(page.locator("#diagram .fallback")).to_be_hidden()
+    assert page.evaluate("typeof window.BpmnJS") == "function"
+    # the overlays: medians on the measured tasks, tasks waiting now, handoff counts on flows
+    expect(page.locator(".kapula-median").first).to_be_visible()
+    assert page.locator(".kapula-median").count() >= 4
+    expect(page.locator(".kapula-waiting")).to_have_text("1")
+    assert page.locator(".kapula-handoff-count").count() >= 1
+    expect(page.locator("#diagram .legend")).to_contain_text("→")
+    # pan and zoom: the navigated viewer has them
+    before = page.evaluate("window.kapulaViewer.get('canvas').viewbox().scale")
+    page.evaluate("window.kapulaViewer.get('canvas').zoom(1.5)")
+    assert page.evaluate("window.kapulaViewer.get('canvas').viewbox().scale") != before
+    page.evaluate("window.kapulaViewer.get('canvas').zoom('fit-viewport')")
+    assert page.evaluate("!!window.kapulaViewer.get('zoomScroll') && !!window.kapulaViewer.get('moveCanvas')")
+    # a click on a task opens its stage statistics
+    page.locator('#bpmn-viewer [data-element-id="Task_describe"]').click()
+    panel = page.locator("#stage-panel")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("Kuvaa tarve")
+    expect(panel).to_contain_text("mediaani")
+    assert outside == [], "everything comes from the app's own origin (no CDN)"
+    assert errors == []
+    shots = Path(os.environ.get("KAPULA_SCREENSHOTS", ROOT / "docs" / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "process-page-bpmn-js.png"), full_page=True)
+
+
+def test_without_javascript_the_svg_is_shown(server, browser, logged):  # noqa: F811
+    page = open_as(browser, server, "omistaja", f"/processes/{KEY}", 1280, javascript=False)
+    expect(page.locator("#diagram .fallback img")).to_be_visible()
+    expect(page.locator("#bpmn-viewer")).to_be_hidden()
+    page.wait_for_function("() => document.querySelector('#diagram img').naturalWidth > 0")
