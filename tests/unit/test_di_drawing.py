@@ -130,3 +130,18 @@ def test_overlays_sit_on_the_di_shapes_with_a_legend():
     waiting = next(g for g in svg.iter(f"{SVG}g") if g.get("class") == "overlay overlay-waiting")
     assert "".join(waiting.itertext()) == "3"
     assert any(g.get("class") == "legend" for g in svg.iter(f"{SVG}g"))
+
+
+def test_the_benchmark_diagram_is_drawn_faithfully_too(tmp_path: Path):
+    """bench/drawing_bench.py's generated diagram (here 40 elements in 6 lanes) passes the same check."""
+    from bench.drawing_bench import big_diagram
+
+    path = tmp_path / "big.bpmn"
+    path.write_bytes(big_diagram(40, 6))
+    (svg,) = draw(path)
+    ((shapes, edges),) = reference(path)
+    drawn = {g.get("data-element-id"): g for g in svg.iter(f"{SVG}g") if g.get("class", "").startswith("shape ")}
+    assert len(shapes) == 1 + 6 + 40 and len(edges) == 39
+    for element_id, tag, bounds in shapes:
+        assert drawn[element_id].get("data-kind") == tag
+        assert all(abs(a - b) <= 1 for a, b in zip(outline_box(drawn[element_id][0]), bounds, strict=True))
