@@ -85,10 +85,11 @@ def validate_dmn(
         code, parent = (text_node.text or "").strip(), text_node.getparent()
         kind = local_name(parent) if parent is not None else ""
         if kind == "inputEntry" and code not in ("", "-"):
-            # Spiff runs an entry as is, with '?' standing for the input, or as a unary test ("> 5")
-            # completed by the input on its left: refuse only what neither reading accepts.
-            reasons = [check(code.replace("?", "value")), check(f"value {code}")]
-            reason = reasons[0] if all(reasons) else None
+            # read as FEEL unary tests, else as SpiffWorkflow's Python test (engine.runtime.dmn_cells)
+            problem = _dmn_cell_problem(code)
+            if problem:
+                issues.append(_issue(f"the input entry {code!r} {problem}", text_node, filename))
+            continue
         elif kind in ("inputExpression", "outputEntry") and code:
             reason = check(code)
         else:
@@ -96,6 +97,12 @@ def validate_dmn(
         if reason:
             issues.append(_issue(f"the expression {code!r} is refused: {reason}", text_node, filename))
     return issues
+
+
+def _dmn_cell_problem(code: str) -> str | None:
+    from engine.runtime.dmn_cells import cell_matcher  # late, as in _sandbox
+
+    return cell_matcher(code)[1]
 
 
 def _sandbox(name: str) -> Check:

@@ -23,6 +23,7 @@ from engine.bpmn_xml.inspect import (
 )
 from engine.bpmn_xml.secure import parse_xml
 from engine.bpmn_xml.validate import validate, validate_dmn
+from engine.runtime.dmn import RULE_TASK_CONVERTERS, DecisionsMixin, decision_issues
 from engine.runtime.sidecars import is_sidecar, sidecar_issues
 from engine.errors import DiagramError
 from engine.model import ValidationIssue
@@ -62,12 +63,20 @@ class _File:
         return found
 
 
+class _CamundaParser(DecisionsMixin, CamundaParser):
+    """Camunda's parser with Kapula's decision tables (engine.runtime.dmn)."""
+
+
+class _SpiffParser(DecisionsMixin, SpiffBpmnParser):
+    """SpiffWorkflow's parser with Kapula's decision tables (engine.runtime.dmn)."""
+
+
 def parser_for(dialect: str) -> BpmnDmnParser:
     """A fresh SpiffWorkflow parser for `dialect`; parsers keep state, so never share one."""
     if dialect == "camunda":
-        return CamundaParser()
+        return _CamundaParser()
     if dialect == "spiff":
-        return SpiffBpmnParser()
+        return _SpiffParser()
     raise ValueError(f"unknown BPMN dialect {dialect!r}; expected one of {DIALECTS}")
 
 
@@ -77,7 +86,8 @@ def serializer_for(dialect: str) -> BpmnWorkflowSerializer:
     configs = {"spiff": SPIFF_CONFIG, "camunda": CAMUNDA_CONFIG}
     if dialect not in configs:
         raise ValueError(f"unknown BPMN dialect {dialect!r}; expected one of {DIALECTS}")
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(configs[dialect]))
+    config = {**configs[dialect], **RULE_TASK_CONVERTERS[dialect]}
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
 def load_files(files: list[tuple[str, bytes]]) -> list[LoadedProcess]:
@@ -257,6 +267,11 @@ def _compile(parsed: list[_File], dialect: str) -> tuple[dict[str, tuple[Any, di
             decision_parser.parse()  # Spiff parses tables lazily; surface their errors at upload time
         except Exception as exc:  # noqa: BLE001 - see above
             issues.append(_spiff_issue(exc, parsed, decision_parser.filename))
+    if not issues:
+        issues += [
+            ValidationIssue(f"the decision table cannot run: {problem}", ident, _line_of(ident, parsed, name), name)
+            for name, ident, problem in decision_issues(parser)
+        ]
     return specs, issues
 
 
