@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -15,9 +14,8 @@ Check = Callable[[str], "str | None"]
 _GATEWAYS_WITH_CONDITIONS = frozenset({"exclusiveGateway", "inclusiveGateway"})
 # Spiff lets only gateways and start events split the path; any other node with two outgoing flows fails.
 _MAY_SPLIT = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "startEvent"})
-# A timer body is a Python expression in SpiffWorkflow, so a bare ISO 8601 value is a bug, not a value.
-_BARE_ISO_TIME = re.compile(r"^(R\d*/)?(P\d|PT\d|\d{4}-\d{2}-\d{2})")
 _TIMER_PARTS = ("timeDuration", "timeDate", "timeCycle")
+_TIMER_WORDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "repeating interval"}
 # Code-bearing elements sometimes carry ids of their own; an issue should name the task or flow instead.
 _CODE_TAGS = frozenset({
     *_TIMER_PARTS, "timerEventDefinition", "conditionExpression", "script", "loopCondition", "loopCardinality",
@@ -259,16 +257,23 @@ def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[s
 
 
 def _timer_problems(node: etree._Element, lower: str, checks: _Checks) -> Iterator[tuple[str, etree._Element]]:
+    from engine.runtime import timer_values  # late, as in _sandbox; pure Python, no SpiffWorkflow
+
+    named = " ".join(node.get("name", "").split())
+    name = f"{lower.split(' ')[0]} '{named}' ({node.get('id')})" if named else lower
     for timer in node.findall("bpmn:timerEventDefinition", NS):
         parts = [p for p in timer if local_name(p) in _TIMER_PARTS]
         if not parts:
-            yield f"The timer of {lower} has no duration, date or cycle", node
+            yield f"The timer of {name} has no duration, date or cycle", node
         for part in parts:
             text = (part.text or "").strip()
-            if _BARE_ISO_TIME.match(text):
-                yield f'The timer of {lower} must be a quoted expression: write "{text}", not {text}', part
-            else:
-                yield from _code(part, f"The timer of {lower}", checks.expression)
+            literal = timer_values.literal_of(text) if text else None
+            if literal is None:  # empty, or an expression whose value is checked when the timer starts
+                yield from _code(part, f"The timer of {name}", checks.expression)
+                continue
+            problem = timer_values.timer_problem(local_name(part), literal)
+            if problem:
+                yield f"The timer of {name} is not a valid ISO 8601 {_TIMER_WORDS[local_name(part)]}: {problem}", part
 
 
 def _code(element: etree._Element, what: str, check: Check) -> Iterator[tuple[str, etree._Element]]:

@@ -16,6 +16,8 @@ from datetime import datetime, tzinfo
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 from engine.clock import Clock
+from engine.runtime import timer_hooks  # noqa: F401 - installs Kapula's reading of timer texts
+from engine.runtime.timer_values import TimerValueError, parse_date
 
 _current_clock: ContextVar[Clock | None] = ContextVar("kapula_clock", default=None)
 
@@ -49,7 +51,7 @@ def parse_due(value: object) -> datetime | None:
         value = value.get("next")
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
-        except ValueError:
+            return parse_date(value)  # a date stored without an offset is in the network's time zone
+        except TimerValueError:
             return None
     return None

@@ -350,18 +350,25 @@ def test_diagram_with_only_black_box_pools_has_no_executable_process() -> None:
     assert [i.message for i in refusal([("empty.bpmn", content)])] == ["the diagram has no executable process"]
 
 
-def test_unquoted_timer_expression_is_refused() -> None:
+def test_a_bare_iso_timer_is_read_as_the_literal_it_is() -> None:
+    # Camunda writes timers unquoted; SpiffWorkflow would have read P2D as an undefined name
     content = read("three_lanes.bpmn").replace(b'>"P2D"<', b">P2D<")
+    assert load_files([("three_lanes.bpmn", content)])
+
+
+@pytest.mark.parametrize("text", [b"P2X", b'"P2X"', b'"tomorrow"', b'"PT"', b"PT1H30"])
+def test_a_timer_that_is_not_iso_8601_is_refused_naming_the_event(text: bytes) -> None:
+    content = read("three_lanes.bpmn").replace(b'>"P2D"<', b">" + text + b"<")
     [issue] = refusal([("three_lanes.bpmn", content)])
     assert (issue.element_id, issue.line) == ("Timer_wait", 49)
-    assert 'write "P2D"' in issue.message
+    assert issue.message.startswith("The timer of event 'Odota 2 päivää' (Timer_wait) is not a valid ISO 8601 duration")
 
 
 def test_refused_timer_expression_names_the_event() -> None:
     content = read("three_lanes.bpmn").replace(b'>"P2D"<', b">__import__('os')<")
     [issue] = refusal([("three_lanes.bpmn", content)])
     assert issue.element_id == "Timer_wait"
-    assert issue.message.startswith("The timer of event 'Timer_wait' is refused: ")
+    assert issue.message.startswith("The timer of event 'Odota 2 päivää' (Timer_wait) is refused: ")
 
 
 def test_task_with_two_outgoing_flows_is_refused() -> None:
