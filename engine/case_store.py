@@ -21,10 +21,12 @@ from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
 from engine.runtime.case_state import (
     LiveCase,
     Transition,
+    all_tasks,
     begin_step,
     collect_changes,
     new_live_case,
     restore_live_case,
+    task_row,
 )
 from engine.runtime.timers import parse_due
 from engine.spans.store import write_step_spans
@@ -217,6 +219,37 @@ class CaseStore:
             connection.execute(_EVENTS.insert(), events)
             write_step_spans(connection, ctx.case.id, ctx.deployed.key, ctx.deployed.id, events)
         return saved
+
+    def save_migrated(self, session: Session, ctx: StepContext, target: DeployedVersion, *, now: datetime,
+                      user: str | None, details: dict[str, Any]) -> None:
+        """Write a case whose live workflow was moved onto `target` (engine.runtime.migration): the
+        case row (behind the version check) points at the new version, every task row is written
+        anew (task specs may have changed), and one `case_migrated` event records `details`.
+        Raises ConflictError when the case changed since it was read; nothing is written then."""
+        ctx.deployed = target
+        changes = collect_changes(ctx.live, ctx.since)
+        seq = ctx.case.last_event_seq + 1
+        event = _event(Lifecycle.CASE_MIGRATED, now=now, user=user, changed=details)
+        event.update(seq=seq, case_id=ctx.case.id)
+        ctx.new_version = ctx.read_version + 1
+        connection = session.connection()
+        result = connection.execute(
+            _CASES.update()
+            .where(_CASES.c.id == ctx.case.id, _CASES.c.row_version == ctx.read_version)
+            .values(process_version_id=target.id, row_version=ctx.new_version, header_json=changes.header,
+                    last_event_seq=seq, next_ordinal=changes.next_ordinal, next_timer_due=_next_due(ctx.live.workflow))
+        )
+        if result.rowcount != 1:
+            self._cache.discard(ctx.case.id)
+            raise ConflictError(f"case {ctx.case.id} was changed by someone else meanwhile; it was not moved", case_id=ctx.case.id)
+        connection.execute(_TASKS.delete().where(_TASKS.c.case_id == ctx.case.id))
+        rows = [
+            task_row(wf_id, task, ctx.live.ordinals[task.id], ctx.live.bundle.serializer.registry, True)
+            for wf_id, task in all_tasks(ctx.live.workflow)
+            if task.id in ctx.live.ordinals
+        ]
+        self._write_tasks(connection, ctx, rows, [])
+        connection.execute(_EVENTS.insert(), [event])
 
     def release(self, ctx: StepContext) -> None:
         """A loaded case that took no step: back into the cache as it was."""

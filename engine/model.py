@@ -41,6 +41,8 @@ class Lifecycle(str, enum.Enum):
     # a person takes a ready user task to work on, or gives it back; the case does not move
     TASK_CLAIMED = "task_claimed"
     TASK_UNCLAIMED = "task_unclaimed"
+    # the case moved to another version of its process (docs/migration.md); changed: from, to, plan
+    CASE_MIGRATED = "case_migrated"
 
 
 class CaseStatus(str, enum.Enum):

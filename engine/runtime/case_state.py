@@ -145,7 +145,7 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
             live.ordinals[task.id] = live.next_ordinal
             live.next_ordinal += 1
             live.created_in_last_step.add(task.id)
-        upserts.append(_row(wf_id, task, live.ordinals[task.id], registry, is_new))
+        upserts.append(task_row(wf_id, task, live.ordinals[task.id], registry, is_new))
     for task_id in removed:
         live.ordinals.pop(task_id, None)
     transitions.sort(key=lambda tr: tr.task.last_state_change)
@@ -158,7 +158,7 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
     )
 
 
-def _row(wf_id: str, task: Task, ordinal: int, registry: Any, is_new: bool) -> TaskRow:
+def task_row(wf_id: str, task: Task, ordinal: int, registry: Any, is_new: bool) -> TaskRow:
     return TaskRow(
         task_id=str(task.id),
         workflow_id=wf_id,

@@ -68,12 +68,12 @@ def ready_ids(live) -> list[str]:
 
 def roundtrip(live, b: SpecBundle):
     """Save every task row as the store would and restore the case on B: what a reload sees."""
-    from engine.runtime.case_state import all_tasks, _row, _header  # the store's own row format
+    from engine.runtime.case_state import all_tasks, task_row, _header  # the store's own row format
 
     registry = b.serializer.registry
     import json
 
-    rows = [(str(t.id), wf, i, _row(wf, t, i, registry, True).body) for i, (wf, t) in enumerate(all_tasks(live.workflow))]
+    rows = [(str(t.id), wf, i, task_row(wf, t, i, registry, True).body) for i, (wf, t) in enumerate(all_tasks(live.workflow))]
     return restore_live_case(b, json.dumps(_header(live.workflow, registry)), rows, SafeScriptEngine())
 
 
