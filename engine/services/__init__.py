@@ -7,7 +7,8 @@ row version it read, so of two concurrent steps on one case one commits and the 
 ConflictError and changes nothing.
 
 Areas: definitions (deploy, versions), cases (start, cancel, timers, erasure), tasks (complete,
-claim), reading (cases, tasks, history), measures (metrics, exports, drawings); shared holds the
+claim), reading (cases, tasks, history), measures (metrics, exports, drawings), migration (moving running
+cases to another version); shared holds the
 database, clock and caches they all use.
 """
 
@@ -16,11 +17,12 @@ from __future__ import annotations
 from engine.services.cases import CaseUseCases
 from engine.services.definitions import DefinitionUseCases
 from engine.services.measures import MeasureUseCases
+from engine.services.migration import MigrationUseCases
 from engine.services.reading import ReadingUseCases
 from engine.services.tasks import TaskUseCases
 
 
-class Kapula(DefinitionUseCases, CaseUseCases, TaskUseCases, ReadingUseCases, MeasureUseCases):
+class Kapula(DefinitionUseCases, CaseUseCases, TaskUseCases, ReadingUseCases, MeasureUseCases, MigrationUseCases):
     """Kapula's use cases over one database. Thread-safe; share one per process."""
 
 

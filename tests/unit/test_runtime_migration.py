@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,31 +13,12 @@ from engine.runtime.parser import load_files, serializer_for
 from engine.runtime.script_engine import SafeScriptEngine
 from engine.runtime.timers import clock_context
 from engine.clock import FakeClock
+from tests.migration_models import version_b
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "bpmn" / "suupohja_yrityskaynti.bpmn"
 KEY = "suupohja_yrityskaynti"
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
-
-
-def version_b(text: str, *, timer: str | None = None) -> str:
-    """Version B of the company visit: a new SEK stage "Kirjaa käynti" between "Sovi
-    jatkotoimenpiteet" and the two-week timer (optionally another timer duration)."""
-    text = text.replace(
-        '<bpmn:sequenceFlow id="Flow_sovi_seuranta" sourceRef="Task_sovi" targetRef="Timer_seuranta" />',
-        '<bpmn:sequenceFlow id="Flow_sovi_kirjaa" sourceRef="Task_sovi" targetRef="Task_kirjaa" />\n'
-        '    <bpmn:sequenceFlow id="Flow_kirjaa_seuranta" sourceRef="Task_kirjaa" targetRef="Timer_seuranta" />\n'
-        '    <bpmn:userTask id="Task_kirjaa" name="Kirjaa käynti">'
-        '<bpmn:incoming>Flow_sovi_kirjaa</bpmn:incoming><bpmn:outgoing>Flow_kirjaa_seuranta</bpmn:outgoing></bpmn:userTask>',
-    )
-    text = text.replace("<bpmn:outgoing>Flow_sovi_seuranta</bpmn:outgoing>", "<bpmn:outgoing>Flow_sovi_kirjaa</bpmn:outgoing>")
-    text = text.replace("<bpmn:incoming>Flow_sovi_seuranta</bpmn:incoming>", "<bpmn:incoming>Flow_kirjaa_seuranta</bpmn:incoming>")
-    text = text.replace("<bpmn:flowNodeRef>Task_sovi</bpmn:flowNodeRef>",
-                        "<bpmn:flowNodeRef>Task_sovi</bpmn:flowNodeRef>\n        <bpmn:flowNodeRef>Task_kirjaa</bpmn:flowNodeRef>")
-    text = re.sub(r'<bpmndi:BPMNEdge id="Flow_sovi_seuranta_di".*?</bpmndi:BPMNEdge>', "", text, flags=re.S)
-    if timer is not None:
-        text = text.replace('"P14D"', f'"{timer}"')
-    return text
 
 
 def bundle(text: str) -> SpecBundle:

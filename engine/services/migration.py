@@ -1,0 +1,178 @@
+"""Moving running cases of a process from one version to another: plan, dry run, execute, revert."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from engine.access.policy import Principal, Role
+from engine.definitions import DeployedVersion
+from engine.errors import AccessDeniedError, ConflictError, InvalidDataError, NotFoundError
+from engine.model import CaseStatus, Lifecycle
+from engine.persistence.tables import AccessLogRecord, CaseRecord, EventRecord, ProcessVersionRecord
+from engine.runtime.migration import MigrationPlan, case_blockers, migrate_live_case, plan_migration
+from engine.services.shared import ServiceBase
+
+
+@dataclass(frozen=True)
+class CaseMove:
+    """What a migration did (or, in a dry run, would do) with one running case."""
+
+    case_id: int
+    moves: bool
+    reasons: tuple[str, ...] = ()
+    moved: bool = False
+    skipped: str | None = None  # changed by someone else meanwhile: left as it was
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    """The outcome for every running case of the `from_version`, in case id order."""
+
+    key: str
+    from_version: int
+    to_version: int
+    dry_run: bool
+    suggested: Mapping[str, str]
+    cases: tuple[CaseMove, ...]
+
+    @property
+    def moved(self) -> int:
+        return sum(c.moved for c in self.cases)
+
+    @property
+    def blocked(self) -> int:
+        return sum(not c.moves for c in self.cases)
+
+    @property
+    def skipped(self) -> int:
+        return sum(c.skipped is not None for c in self.cases)
+
+
+class MigrationUseCases(ServiceBase):
+    """Moving running cases between versions of one process (docs/migration.md)."""
+
+    def migrate_cases(
+        self,
+        key: str,
+        *,
+        from_version: int,
+        to_version: int,
+        mapping: Mapping[str, str] | None = None,
+        case_ids: Sequence[int] | None = None,
+        dry_run: bool = False,
+        revert: bool = False,
+        principal: Principal | None = None,
+        user: str | None = None,
+        origin: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> MigrationReport:
+        """Move the running cases of `key` v`from_version` (those of `case_ids` only, if given) to
+        v`to_version`, each case in its own
+        transaction behind its row-version check (a case changed meanwhile is skipped, never half
+        moved). With `dry_run` nothing changes. With `revert` only cases whose last move was from
+        v`to_version` to v`from_version`, and which have not moved on since, go back.
+        `principal` must own the process (or be an administrator); None is the command line's
+        operator. `progress(done, total)` is called after each case.
+        Raises NotFoundError, AccessDeniedError, or InvalidDataError for an impossible plan."""
+        acting = principal.username if principal is not None else (user or "kapula")
+        if principal is not None and not _may_migrate(principal, key):
+            raise AccessDeniedError(f"{acting}: only the owner of {key!r} or an administrator moves its cases", user=acting)
+        if from_version == to_version:
+            raise InvalidDataError("the cases are on that version already: give two different versions")
+        with self._reads() as session:
+            source, target = (self._versions.get(session, _version_id(session, key, v)) for v in (from_version, to_version))
+            query = (
+                select(CaseRecord.id)
+                .where(CaseRecord.process_version_id == source.id, CaseRecord.status == CaseStatus.RUNNING.value)
+                .order_by(CaseRecord.id)
+            )
+            if case_ids is not None:
+                query = query.where(CaseRecord.id.in_(list(case_ids)))
+            running = list(session.scalars(query))
+        plan = plan_migration(source.bundle, target.bundle, mapping)
+        if plan.problems:
+            raise InvalidDataError("the migration plan cannot be applied: " + "; ".join(plan.problems),
+                                   field_errors={"plan": "; ".join(plan.problems)})
+        moves = []
+        for done, case_id in enumerate(running, start=1):
+            moves.append(self._move_case(case_id, source, target, plan, dry_run=dry_run, revert=revert,
+                                         user=acting, origin=origin))
+            if progress is not None:
+                progress(done, len(running))
+        return MigrationReport(key, from_version, to_version, dry_run, dict(plan.suggested), tuple(moves))
+
+    def _move_case(self, case_id: int, source: DeployedVersion, target: DeployedVersion, plan: MigrationPlan, *,
+                   dry_run: bool, revert: bool, user: str, origin: str | None) -> CaseMove:
+        now = self._clock.now()
+        try:
+            with self._sessions.begin() as session:
+                ctx = self._store.load(session, case_id)
+                if ctx.case.process_version_id != source.id:
+                    self._store.release(ctx)
+                    return CaseMove(case_id, False, skipped="it moved to another version meanwhile")
+                reasons = case_blockers(ctx.live, target.bundle, plan) + _missing_start_data(ctx.case.data_json, target)
+                if revert:
+                    reasons += _revert_blockers(session, case_id, source.version, target.version)
+                if reasons or dry_run:
+                    self._store.release(ctx)
+                    return CaseMove(case_id, not reasons, tuple(reasons))
+                migrate_live_case(ctx.live, target.bundle, plan, now=now)
+                details = {"from": source.version, "to": target.version, "plan": dict(plan.explicit), "revert": revert}
+                self._store.save_migrated(session, ctx, target, now=now, user=user, details=details)
+                session.execute(insert(AccessLogRecord), [{
+                    "at": now, "user_name": user, "case_id": case_id, "action": "migrate", "task_id": None,
+                    "origin": origin[:500] if origin else None,
+                }])
+            self._store.remember(ctx)
+            return CaseMove(case_id, True, moved=True)
+        except ConflictError as exc:  # stepped, completed or cancelled by someone else meanwhile
+            self._store.cache.discard(case_id)
+            return CaseMove(case_id, False, skipped=str(exc))
+        except BaseException:
+            self._store.cache.discard(case_id)  # the live workflow may be half moved: never reuse it
+            raise
+
+
+def _may_migrate(principal: Principal, key: str) -> bool:
+    return principal.role is Role.ADMINISTRATOR or (
+        principal.role is Role.PROCESS_OWNER and key in principal.owned_processes
+    )
+
+
+def _version_id(session: Any, key: str, version: int) -> int:
+    found = session.scalars(
+        select(ProcessVersionRecord.id).where(ProcessVersionRecord.key == key, ProcessVersionRecord.version == version)
+    ).first()
+    if found is None:
+        raise NotFoundError("process version", f"{key} v{version}")
+    return int(found)
+
+
+def _missing_start_data(data_json: str, target: DeployedVersion) -> list[str]:
+    """B's start form may require fields that cases started on A never had."""
+    schema = target.start_form_schema() or {}
+    data = json.loads(data_json or "{}")
+    missing = [f for f in schema.get("required", []) if f not in data]
+    return [f"the new version's start form requires {', '.join(map(repr, missing))}, which this case has no value for"] if missing else []
+
+
+def _revert_blockers(session: Any, case_id: int, current: int, back_to: int) -> list[str]:
+    """A case goes back only while nothing but claims happened since it was moved here from `back_to`."""
+    rows = session.execute(
+        select(EventRecord.lifecycle, EventRecord.changed_json).where(EventRecord.case_id == case_id).order_by(EventRecord.seq.desc())
+    ).all()
+    claims = (Lifecycle.TASK_CLAIMED.value, Lifecycle.TASK_UNCLAIMED.value)
+    for lifecycle, changed in rows:
+        if lifecycle in claims:
+            continue
+        if lifecycle == Lifecycle.CASE_MIGRATED.value:
+            moved = json.loads(changed or "{}")
+            if moved.get("from") == back_to and moved.get("to") == current:
+                return []
+        break
+    return [f"it was not moved here from version {back_to}, or it has moved on in version {current} since"]

@@ -1,0 +1,145 @@
+"""Moving running cases to a new version (docs/migration.md): 100 company-visit cases in every state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from engine.access.policy import Principal, Role
+from engine.bundles import model_bundle
+from engine.consistency import check_cases
+from engine.errors import AccessDeniedError, InvalidDataError
+from engine.model import CaseStatus, Lifecycle
+from tests.integration.test_reference_models import VISIT, VISIT_ANSWERS, VISIT_START
+from tests.migration_models import version_b
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL = REPO / "bpmn" / "suupohja_yrityskaynti.bpmn"
+ORDER = ["Task_valmistele", "Task_kartoita", "Task_esittele", "Task_sovi", "Timer_seuranta", "Task_jalkihoito", "Task_liidi_ely"]
+ANSWERS = {**VISIT_ANSWERS, "Task_jalkihoito": {"seurantasuunnitelma": "soitto", "suunnitelma_toteutunut": True,
+                                                 "organisaatiot": ["ELY", "TE-toimisto"]}, "Task_kirjaa": {}}
+
+
+def deploy_b(kapula, **kwargs) -> None:
+    files = [(n, version_b(c.decode(), **kwargs).encode() if n == MODEL.name else c) for n, c in model_bundle(MODEL)]
+    assert kapula.deploy(files).versions[0].version == 2
+
+
+def step(kapula, clock, case_id: int) -> bool:
+    """One step of a case, as its advisors would: complete the first ready task, or let its timer fire."""
+    case = kapula.get_case(case_id)
+    clock.advance(hours=5)
+    if case.ready_tasks:
+        task = case.ready_tasks[0]
+        kapula.complete_task(task.id, ANSWERS.get(task.element_id, {}), user="sek")
+        return True
+    if case.next_timer_due is not None:
+        clock.set(max(clock.now(), case.next_timer_due + timedelta(minutes=1)))
+        kapula.fire_due_timers()
+        return True
+    return False
+
+
+def at(kapula, case_id: int) -> str:
+    case = kapula.get_case(case_id)
+    return case.ready_tasks[0].element_id if case.ready_tasks else "Timer_seuranta"
+
+
+def test_a_hundred_visits_move_to_a_version_with_a_new_stage_and_finish_on_it(kapula, clock) -> None:
+    kapula.deploy(model_bundle(MODEL))
+    pairs = []  # (moved case, unmigrated control), driven in lockstep
+    for i in range(100):
+        moved = kapula.start_case(VISIT, VISIT_START, user="sek").id
+        clock.advance(hours=5)  # the control runs 5 h behind, step for step
+        control = kapula.start_case(VISIT, VISIT_START, user="sek").id
+        target = ORDER[i % len(ORDER)]
+        while at(kapula, moved) != target:
+            step(kapula, clock, moved)
+            step(kapula, clock, control)
+        if i % 3 == 0 and kapula.get_case(moved).ready_tasks:
+            for case_id in (moved, control):
+                kapula.claim_task(kapula.get_case(case_id).ready_tasks[0].id, user="sek")
+        pairs.append((moved, control))
+    deploy_b(kapula)
+    ids = [m for m, _ in pairs]
+
+    dry = kapula.migrate_cases(VISIT, from_version=1, to_version=2, case_ids=ids, dry_run=True)
+    assert [c.case_id for c in dry.cases] == ids and all(c.moves for c in dry.cases) and dry.moved == 0
+    assert all(kapula.get_case(m).version == 1 for m in ids)
+
+    done = []
+    report = kapula.migrate_cases(VISIT, from_version=1, to_version=2, case_ids=ids, user="omistaja",
+                                  progress=lambda n, total: done.append((n, total)))
+    assert report.moved == 100 and done[-1] == (100, 100)
+    for (moved, control), i in zip(pairs, range(100)):
+        case = kapula.get_case(moved)
+        assert case.version == 2
+        if case.ready_tasks:  # the claim came along
+            assert case.ready_tasks[0].claimed_by == (kapula.get_case(control).ready_tasks[0].claimed_by)
+        events = kapula.history(moved)
+        assert [e.lifecycle for e in events].count(Lifecycle.CASE_MIGRATED) == 1
+        for _ in range(30):  # both finish in lockstep, the moved one on B
+            if not (step(kapula, clock, moved) | step(kapula, clock, control)):
+                break
+        assert kapula.get_case(moved).status is CaseStatus.COMPLETED
+        passed = {e.element_id for e in kapula.history(moved) if e.lifecycle is Lifecycle.TASK_COMPLETED}
+        assert ("Task_kirjaa" in passed) == (i % len(ORDER) <= ORDER.index("Task_sovi"))
+        # the stages up to the one under way at the move; timers left out (they fire when a tick comes)
+        compared = [e for e in ORDER[: i % len(ORDER) + 1] if e != "Timer_seuranta"]
+        durations = {s.element_id: s.duration for s in kapula.stage_durations(control)}
+        for stage in kapula.stage_durations(moved):
+            if stage.element_id in compared:
+                assert stage.duration == durations[stage.element_id], (moved, stage.element_id)
+
+
+def test_cases_at_an_element_b_lacks_cannot_move_and_a_plan_maps_them(kapula, clock) -> None:
+    kapula.deploy(model_bundle(MODEL))
+    early, late = (kapula.start_case(VISIT, VISIT_START, user="sek").id for _ in range(2))
+    step(kapula, clock, late)  # valmistele done: at Task_kartoita
+    renamed = {MODEL.name: lambda t: version_b(t).replace("Task_kartoita", "Task_tarpeet"),
+               "suupohja_yrityskaynti.card.json": lambda t: t.replace("Task_kartoita", "Task_tarpeet")}
+    files = [(n, renamed[n](c.decode()).encode() if n in renamed else c) for n, c in model_bundle(MODEL)]
+    kapula.deploy(files)
+    dry = kapula.migrate_cases(VISIT, from_version=1, to_version=2, dry_run=True)
+    by_id = {c.case_id: c for c in dry.cases}
+    assert by_id[early].moves and not by_id[late].moves
+    assert "Task_kartoita" in by_id[late].reasons[0]
+    assert dry.suggested == {"Task_kartoita": "Task_tarpeet"}
+    with pytest.raises(InvalidDataError, match="different kinds"):
+        kapula.migrate_cases(VISIT, from_version=1, to_version=2, mapping={"Task_kartoita": "Timer_seuranta"})
+    report = kapula.migrate_cases(VISIT, from_version=1, to_version=2, mapping=dict(dry.suggested))
+    assert report.moved == 2
+    assert kapula.get_case(late).ready_tasks[0].element_id == "Task_tarpeet"
+    assert check_case_consistent(kapula, late)
+
+
+def check_case_consistent(kapula, case_id: int) -> bool:
+    with kapula.sessions() as session:
+        return check_cases(session.connection(), [case_id]) == []
+
+
+def test_revert_goes_back_until_the_case_moves_on(kapula, clock) -> None:
+    kapula.deploy(model_bundle(MODEL))
+    stays, moves_on = (kapula.start_case(VISIT, VISIT_START, user="sek").id for _ in range(2))
+    deploy_b(kapula)
+    assert kapula.migrate_cases(VISIT, from_version=1, to_version=2).moved == 2
+    step(kapula, clock, moves_on)
+    back = kapula.migrate_cases(VISIT, from_version=2, to_version=1, revert=True)
+    by_id = {c.case_id: c for c in back.cases}
+    assert by_id[stays].moved and not by_id[moves_on].moves
+    assert "moved on" in by_id[moves_on].reasons[0]
+    assert kapula.get_case(stays).version == 1 and kapula.get_case(moves_on).version == 2
+
+
+def test_only_the_owner_or_an_administrator_migrates(kapula, clock) -> None:
+    kapula.deploy(model_bundle(MODEL))
+    case_id = kapula.start_case(VISIT, VISIT_START, user="sek").id
+    deploy_b(kapula)
+    stranger = Principal("muu", "Muu omistaja", Role.PROCESS_OWNER, organisation="Muu", owned_processes=frozenset({"x"}))
+    with pytest.raises(AccessDeniedError):
+        kapula.migrate_cases(VISIT, from_version=1, to_version=2, principal=stranger)
+    owner = Principal("omistaja", "Omistaja", Role.PROCESS_OWNER, organisation="SEK", owned_processes=frozenset({VISIT}))
+    assert kapula.migrate_cases(VISIT, from_version=1, to_version=2, principal=owner, origin="test").moved == 1
+    assert kapula.get_case(case_id).version == 2
