@@ -336,6 +336,7 @@ from api.cli_serve import serve  # noqa: E402  (they build on this module's help
 from api.cli_users import org, show_demo_people, user  # noqa: E402
 from api.cli_db import db  # noqa: E402
 from api.cli_audit import access_log, erase  # noqa: E402
+from api.cli_migrate import migrate  # noqa: E402
 
 main.add_command(org)
 main.add_command(user)
@@ -343,3 +344,4 @@ main.add_command(serve)
 main.add_command(db)
 main.add_command(access_log)
 main.add_command(erase)
+main.add_command(migrate)

@@ -1,0 +1,51 @@
+"""POST /api/processes/{key}/migrations: the owner moves running cases; others are refused."""
+
+from __future__ import annotations
+
+from tests.conftest import BPMN
+from tests.e2e.conftest import upload
+
+THREE_LANES = (BPMN / "three_lanes.bpmn").read_text()
+
+
+def upload_v2(client, headers):
+    """Version 2 of Handoff_demo: the same diagram under another name (a new content hash)."""
+    text = THREE_LANES.replace('name="', 'name="v2 ', 1)
+    return client.post("/api/processes", headers=headers,
+                       files=[("files", ("three_lanes.bpmn", text.encode(), "application/xml"))])
+
+
+def test_the_owner_dry_runs_then_moves_and_others_are_refused(client, tokens, kapula):
+    assert upload(client, tokens["omistaja"]).status_code == 201
+    started = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
+    assert upload_v2(client, tokens["omistaja"]).status_code == 201
+    body = {"from_version": 1, "to_version": 2, "dry_run": True}
+
+    for who in ("novago.omistaja", "sek.neuvoja", "asiakas"):
+        r = client.post("/api/processes/Handoff_demo/migrations", headers=tokens[who], json=body)
+        assert r.status_code == 403 and r.json()["code"], who
+    assert client.post("/api/processes/Handoff_demo/migrations", json=body).status_code == 401
+
+    dry = client.post("/api/processes/Handoff_demo/migrations", headers=tokens["omistaja"], json=body)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["cases"] == [{"case_id": started["id"], "moves": True, "reasons": [], "moved": False, "skipped": None}]
+    assert kapula.get_case(started["id"]).version == 1
+
+    done = client.post("/api/processes/Handoff_demo/migrations", headers=tokens["omistaja"], json={**body, "dry_run": False})
+    assert done.status_code == 200 and done.json()["moved"] == 1
+    assert kapula.get_case(started["id"]).version == 2
+    log = client.get(f"/api/cases/{started['id']}/access-log", headers=tokens["admin"]).json()
+    assert [e["action"] for e in log if e["action"] == "migrate"] == ["migrate"]
+
+
+def test_bad_plans_and_versions_are_clear_errors(client, tokens):
+    assert upload(client, tokens["omistaja"]).status_code == 201
+    assert upload_v2(client, tokens["omistaja"]).status_code == 201
+    url = "/api/processes/Handoff_demo/migrations"
+    r = client.post(url, headers=tokens["admin"], json={"from_version": 1, "to_version": 9})
+    assert r.status_code == 404 and "v9" in r.json()["message"]
+    r = client.post(url, headers=tokens["admin"], json={"from_version": 1, "to_version": 2, "mapping": {"nope": "Task_prepare"}})
+    assert r.status_code == 422 and "'nope' is not an element" in r.json()["message"]
+    r = client.post(url, headers=tokens["admin"], json={"from_version": 1, "to_version": 1})
+    assert r.status_code == 422
+    assert client.post(url, headers=tokens["admin"], json={"from_version": "x"}).status_code == 422
