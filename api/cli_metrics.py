@@ -74,7 +74,8 @@ def export_command(ctx: Context, key: str, fmt: str, output: Path, real_names: b
 @json_option
 @pass_ctx
 def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, as_json: bool) -> None:
-    """Write the process card (Markdown and HTML) and swimlane SVG of each KEY (default: every process)."""
+    """Write the process card (Markdown and HTML) and drawings of each KEY (default: every process):
+    KEY.svg as the diagram lays it out (its BPMN DI; else the TEM swimlanes), KEY.tem.svg the TEM swimlanes."""
 
     def action() -> list[dict[str, str]]:
         kapula = ctx.kapula
@@ -83,7 +84,8 @@ def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, as_json: bool) 
         written = []
         for key in chosen:
             page = kapula.card_page(key, svg_name=f"{key}.svg")
-            (out / f"{key}.svg").write_bytes(kapula.swimlane(key, "svg"))
+            (out / f"{key}.svg").write_bytes(kapula.swimlane(key, "svg"))  # as laid out in the file, when it has DI
+            (out / f"{key}.tem.svg").write_bytes(kapula.swimlane(key, "svg", view="tem"))
             (out / f"{key}.md").write_text(page.markdown, encoding="utf-8")
             (out / f"{key}.html").write_text(page.html, encoding="utf-8")
             written.append({"key": key, "markdown": str(out / f"{key}.md"), "html": str(out / f"{key}.html"), "svg": str(out / f"{key}.svg")})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from starlette.responses import HTMLResponse, Response
@@ -19,9 +19,10 @@ KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
 
 
 @router.get("/processes/{key}/swimlanes.svg", name="process_swimlane_svg")
-def swimlane_svg(service: PageServiceDep, key: KeyPath) -> Response:
-    """The latest version drawn by the TEM swimlane rules, with measured medians and handoffs."""
-    return Response(service.swimlane(key, "svg"), media_type="image/svg+xml")
+def swimlane_svg(service: PageServiceDep, key: KeyPath, view: Literal["auto", "di", "tem"] = "auto") -> Response:
+    """The latest version as laid out in its file (BPMN DI) or, with view=tem or without DI, by
+    the TEM swimlane rules; with measured medians and handoffs."""
+    return Response(service.swimlane(key, "svg", view=view), media_type="image/svg+xml")
 
 
 @router.get("/processes/{key}/card", name="process_card_page")

@@ -72,10 +72,10 @@ class GuardedKapula:
         self.versions(key)
         return self._kapula.start_form(key)
 
-    def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True) -> bytes:
-        """The process's swimlane drawing, for whoever sees the process."""
+    def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True, view: str = "auto") -> bytes:
+        """The process's drawing (view "auto", "di" or "tem"), for whoever sees the process."""
         self.versions(key)
-        return self._kapula.swimlane(key, fmt, measured=measured)
+        return self._kapula.swimlane(key, fmt, measured=measured, view=view)
 
     def diagram_view(self, key: str) -> DiagramView:
         """The latest version's data for the page's diagram viewer; measured values only for

@@ -21,9 +21,11 @@ class CardPage:
     html: str
 
 
-def build_card(d: Swimlanes, card: ProcessCard | None, metrics: ProcessMetrics | None, *, svg_name: str, version: int) -> CardPage:
-    """The card's Markdown and HTML. Pure: the caller writes the files."""
-    blocks = _blocks(d, card, metrics, svg_name=svg_name, version=version)
+def build_card(d: Swimlanes, card: ProcessCard | None, metrics: ProcessMetrics | None, *, svg_name: str, version: int,
+               as_laid_out: bool = False) -> CardPage:
+    """The card's Markdown and HTML; `as_laid_out` when the drawing `svg_name` is the diagram as
+    its author laid it out (BPMN DI) rather than the TEM swimlanes. Pure: the caller writes the files."""
+    blocks = _blocks(d, card, metrics, svg_name=svg_name, version=version, as_laid_out=as_laid_out)
     return CardPage(d.key, "\n".join(_markdown(b) for b in blocks), _html(d.name, blocks))
 
 
@@ -31,7 +33,8 @@ def build_card(d: Swimlanes, card: ProcessCard | None, metrics: ProcessMetrics |
 Block = tuple[str, object]
 
 
-def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, *, svg_name: str, version: int) -> list[Block]:
+def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, *, svg_name: str, version: int,
+            as_laid_out: bool = False) -> list[Block]:
     out: list[Block] = [("h1", f"{card.name if card else d.name} ({d.key} v{version})")]
     if card is not None:
         out.append(("p", f"Prosessityyppi: {card.type}. Omistaja: {card.owner}."))
@@ -43,8 +46,9 @@ def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, *,
                 ("p", f"Alkaa: {card.start}"), ("p", f"Päättyy: {card.end}")]
     out += [("h2", "2. Vastuut")] + _responsibilities(d, card)
     out += [("h2", "3. Prosessikaavio"), ("img", (svg_name, f"{d.name}: uimaratakaavio")),
-            ("p", "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä. "
-                  "Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä.")]
+            ("p", ("Kaavio sellaisena kuin mallintaja sen piirsi. " if as_laid_out else
+                   "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä. ")
+                  + "Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä.")]
     out += [("h2", "4. Vaiheet ja sisältö")] + _stages(card, m)
     out += [("h2", "5. Mittarit ja tavoitteet")] + _metrics(card, m)
     out += [("h2", "6. Jatkuva parantaminen")]

@@ -15,9 +15,8 @@ from engine.export.run import export_log
 from engine.metrics.distribution import LeadTimeHistogram, lead_time_histogram
 from engine.metrics.report import process_metrics
 from engine.render.card import CardPage, build_card
+from engine.render.drawing import di_of_version, draw_version, overlay_digest
 from engine.render.sources import overlay_from, swimlanes_of_version
-from engine.render.swimlane import build_swimlane
-from engine.render.swimlane import render as render_drawing
 from engine.metrics.types import MetricsFilter, ProcessMetrics
 from engine.services.shared import ServiceBase
 
@@ -73,15 +72,22 @@ class MeasureUseCases(ServiceBase):
             names = Pseudonyms(pseudonym_key, real_names=real_names)
             return export_log(session.connection(), MetricsFilter(key), fmt, out, process_name=name, names=names, progress=progress)
 
-    def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True) -> bytes:
-        """The latest version of `key` drawn by the TEM swimlane rules as SVG, PNG or PDF, with
-        measured medians, open tasks and handoff counts unless `measured` is False.
-        Raises NotFoundError or InvalidDataError (unknown format)."""
-        with self._sessions() as session:
-            source = json.loads(latest_version_record(session, key).source_json)
-        card = card_in_source(source, key)
+    def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True, view: str = "auto") -> bytes:
+        """The latest version of `key` drawn as SVG, PNG or PDF, with measured medians, open tasks
+        and handoff counts unless `measured` is False. `view`: "auto" (as laid out in the file's
+        BPMN DI when it has one, else the TEM swimlanes), "di" or "tem". Cached per version,
+        view, format and measured values, so an unchanged drawing is never drawn twice.
+        Raises NotFoundError, or InvalidDataError (unknown format or view; "di" without DI)."""
+        with self._reads() as session:
+            record = latest_version_record(session, key)
+            version, source_json = record.version, record.source_json
         overlay = overlay_from(self.metrics(key)) if measured else None
-        return render_drawing(build_swimlane(swimlanes_of_version(source, key, card), overlay), fmt)
+
+        def draw() -> bytes:
+            source = json.loads(source_json)
+            return draw_version(source, key, card_in_source(source, key), overlay, fmt=fmt, view=view)
+
+        return self._drawings.get((key, str(version), view, fmt, overlay_digest(overlay)), draw)
 
     def card_page(self, key: str, *, svg_name: str | None = None) -> CardPage:
         """The TEM process card of `key`'s latest version as Markdown and HTML, with measured
@@ -91,4 +97,5 @@ class MeasureUseCases(ServiceBase):
             source, version = json.loads(record.source_json), record.version
         card = card_in_source(source, key)
         drawn = swimlanes_of_version(source, key, card)
-        return build_card(drawn, card, self.metrics(key), svg_name=svg_name or f"{key}.svg", version=version)
+        as_laid_out = di_of_version(source, key) is not None
+        return build_card(drawn, card, self.metrics(key), svg_name=svg_name or f"{key}.svg", version=version, as_laid_out=as_laid_out)

@@ -18,6 +18,7 @@ from engine.definitions import VersionCache
 from engine.errors import CaseStepError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, TaskView
 from engine.persistence.cache import LruMap
+from engine.render.drawing import DrawingCache
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 
 
@@ -30,6 +31,7 @@ class ServiceBase:
         self._reads = sessionmaker(sessions.kw["bind"].execution_options(kapula_readonly=True), expire_on_commit=False)
         self._clock = clock
         self._versions = VersionCache()
+        self._drawings = DrawingCache()  # per (key, version, view, format, measured values)
         self._store = CaseStore(self._versions, script_engine)
         self._task_cases: LruMap[str, int] = LruMap(capacity=10_000)
 

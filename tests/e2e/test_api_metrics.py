@@ -31,7 +31,7 @@ def test_metrics_export_and_drawing(kapula, clock, tokens):
         rows = list(csv.DictReader(io.StringIO(exported.text)))
         assert rows and not any("advisor" in r["resource"] for r in rows)
         assert client.get(f"/api/processes/{KEY}/export?format=xes", headers=admin).text.startswith("<?xml")
-        svg = client.get(f"/api/processes/{KEY}/swimlane.svg", headers=admin)
+        svg = client.get(f"/api/processes/{KEY}/swimlane.svg?view=tem", headers=admin)
         assert svg.headers["content-type"] == "image/svg+xml"
         assert "lane-0-band" in {g.get("id") for g in etree.fromstring(svg.content).iter("{http://www.w3.org/2000/svg}g")}
 

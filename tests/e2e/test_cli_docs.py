@@ -32,6 +32,8 @@ def test_docs_for_every_reference_model(kapula, database_url, tmp_path):
         assert f"]({key}.svg)" in page and "| mittari | tavoite | tiedon lähde | missä käsitellään | mitattu arvo |" in page
         assert "<h2>5. Mittarit ja tavoitteet</h2>" in (tmp_path / f"{key}.html").read_text(encoding="utf-8")
         assert (tmp_path / f"{key}.svg").read_bytes().lstrip().startswith(b"<?xml")
+        assert b'class="kapula-diagram"' in (tmp_path / f"{key}.svg").read_bytes()  # the models in bpmn/ all have DI
+        assert b"tools&#45;band" in (tmp_path / f"{key}.tem.svg").read_bytes()  # the TEM view beside it (graphviz writes - as &#45;)
 
 
 def test_a_card_without_sidecar_still_has_six_parts_and_measurements(kapula, clock):

@@ -126,10 +126,13 @@ def test_metrics_filters_narrow_the_numbers_like_the_engine(client, kapula, logg
 
 def test_swimlane_route_draws_the_lanes_in_order_and_the_card_page_embeds_it(client, logged):
     sign_in(client, "sek.neuvoja")
-    r = client.get(f"/processes/{KEY}/swimlanes.svg")
+    r = client.get(f"/processes/{KEY}/swimlanes.svg?view=tem")
     assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"
     assert lane_headers(r.content) == ["Asiakas", "SEK", "ELY"]  # top to bottom, customer first
     assert re.search(r"\d× siirto", r.text) and "mediaani 2.0 h" in r.text  # with measured overlays
+    laid_out = client.get(f"/processes/{KEY}/swimlanes.svg")  # by default as the file lays it out (BPMN DI)
+    assert laid_out.status_code == 200 and 'class="kapula-diagram"' in laid_out.text
+    assert re.search(r"\d× siirto", laid_out.text) and "mediaani 2.0 h" in laid_out.text
     card = client.get(f"/processes/{KEY}/card")
     assert card.status_code == 200 and card.headers["content-type"].startswith("text/html")
     assert 'src="swimlanes.svg"' in card.text and "Aloitetut tapaukset" in card.text

@@ -69,7 +69,7 @@ def assert_inside_lanes(d: Swimlanes, svg: bytes) -> None:
 
 def test_the_deployed_model_with_measurements(kapula, clock):
     build_log(kapula, clock)
-    svg = kapula.swimlane(KEY)
+    svg = kapula.swimlane(KEY, view="tem")
     assert lane_headers(svg) == ["Asiakas", "SEK", "ELY"]  # the model lists the customer's lane last
     shapes = boxes(svg)
     tools, lanes = shapes["tools-band"], [shapes[f"lane-{i}-band"] for i in range(3)]
@@ -152,6 +152,8 @@ def test_the_reference_models_render(kapula):
         pytest.skip("no reference models in bpmn/")
     deployed = kapula.deploy(files).versions
     for version in deployed:
-        svg = kapula.swimlane(version.key, measured=False)
+        svg = kapula.swimlane(version.key, measured=False, view="tem")
         assert lane_headers(svg)[0] == "Asiakas", version.key
         assert "tools-band" in boxes(svg)
+        laid_out = etree.fromstring(kapula.swimlane(version.key, measured=False))  # the default: as drawn in the file
+        assert laid_out.get("class") == "kapula-diagram" and any(g.get("data-kind") == "lane" for g in laid_out.iter(f"{SVG}g")), version.key

@@ -49,7 +49,7 @@ def hostile_bpmn(names: list[str], *, with_di: bool = True) -> bytes:
         lane = etree.SubElement(lanes, f"{b}lane", id=f"lane{lane_index}", name=names[lane_index + 2] if lane_index else "Asiakas")
         for i in ids[lane_index::2]:
             etree.SubElement(lane, f"{b}flowNodeRef").text = i
-    kinds = ["startEvent", "userTask", "exclusiveGateway", "task", "intermediateCatchEvent", "serviceTask"]
+    kinds = ["startEvent", "userTask", "exclusiveGateway", "task", "intermediateThrowEvent", "manualTask"]
     for i, name in enumerate(names):
         kind = kinds[i % len(kinds)] if i < len(names) - 1 else "endEvent"
         etree.SubElement(process, f"{b}{kind}", id=ids[i], name=name)

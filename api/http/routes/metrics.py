@@ -55,7 +55,9 @@ def export(request: Request, service: ServiceDep, key: KeyPath, format: Literal[
 
 
 @router.get("/{key}/swimlane.{fmt}", response_class=Response, responses={200: {"content": {t: {} for t in DRAWING_TYPES.values()}}, **NOT_FOUND})
-def swimlane(request: Request, service: ServiceDep, key: KeyPath, fmt: Literal["svg", "png", "pdf"], measured: bool = True) -> Response:
-    """The process drawn by the TEM swimlane rules, with measured values unless measured=false."""
+def swimlane(request: Request, service: ServiceDep, key: KeyPath, fmt: Literal["svg", "png", "pdf"], measured: bool = True,
+             view: Literal["auto", "di", "tem"] = "auto") -> Response:
+    """The process drawn as its author laid it out (view=di; BPMN DI) or by the TEM swimlane rules
+    (view=tem); auto: as laid out when the file has DI. Measured values unless measured=false."""
     service.versions(key)
-    return Response(get_kapula(request).swimlane(key, fmt, measured=measured), media_type=DRAWING_TYPES[fmt])
+    return Response(get_kapula(request).swimlane(key, fmt, measured=measured, view=view), media_type=DRAWING_TYPES[fmt])
