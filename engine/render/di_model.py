@@ -51,7 +51,7 @@ class DiShape:
 
     `flags` holds markers read from the model: throw, non_interrupting, loop, parallel_mi,
     sequential_mi, compensation, collection, event_subprocess, instantiate, parallel,
-    black_box, input, output, message_visible, initiating."""
+    black_box, input, output, message_visible, initiating, global_task."""
 
     element_id: str
     kind: str
@@ -221,6 +221,8 @@ def _shape_flags(element: etree._Element, kind: str, di: etree._Element) -> froz
         flags.add("instantiate")
     if element.get("eventGatewayType") == "Parallel":
         flags.add("parallel")
+    if kind == "callActivity" and _calls_global_task(element):
+        flags.add("global_task")
     if kind == "participant" and not element.get("processRef"):
         flags.add("black_box")
     if kind in ("dataInput", "dataOutput"):
@@ -230,6 +232,15 @@ def _shape_flags(element: etree._Element, kind: str, di: etree._Element) -> froz
     if di.get("participantBandKind", "").endswith("_initiating"):
         flags.add("initiating")
     return frozenset(flags)
+
+
+def _calls_global_task(element: etree._Element) -> bool:
+    """A call activity calling a global task is drawn as a task, without the [+] (BPMN 2.0, 10.3.6)."""
+    called = element.get("calledElement")
+    if not called:
+        return False
+    target = next((e for e in element.getroottree().iter() if isinstance(e.tag, str) and e.get("id") == called), None)
+    return target is not None and etree.QName(target).localname.startswith("global")
 
 
 def _referenced_collection(element: etree._Element) -> bool:

@@ -182,7 +182,7 @@ def _activity(g: etree._Element, s: DiShape, colour: str | None) -> None:
         text_block(g, s.name, Box(b.x + 3, b.y + icon * 0.6, b.w - 6, b.h - icon * 0.6 - 12), max_lines=None)
     if s.kind in TASKS:
         _task_icon(_frame(g, b, 20, at=(b.x + 5, b.y + 5), scale=1.0), s, stroke)
-    _markers(g, s, b, stroke, collapsed=not expanded and s.kind != "callActivity" or (s.kind == "callActivity" and s.expanded is False))
+    _markers(g, s, b, stroke, collapsed=not expanded and "global_task" not in s.flags)
 
 
 def _task_icon(f: etree._Element, s: DiShape, stroke: str) -> None:
