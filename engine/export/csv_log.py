@@ -8,7 +8,7 @@ from typing import TextIO
 
 from engine.export.rows import LogRow, iso
 
-COLUMNS = ("case_id", "seq", "timestamp", "activity", "transition", "lane", "resource", "element_id", "element_type", "task_id")
+COLUMNS = ("case_id", "seq", "timestamp", "activity", "transition", "lane", "resource", "element_id", "element_type", "task_id", "version")
 
 
 def write_csv(out: TextIO, rows: Iterable[LogRow]) -> int:
@@ -16,6 +16,6 @@ def write_csv(out: TextIO, rows: Iterable[LogRow]) -> int:
     writer.writerow(COLUMNS)
     count = 0
     for r in rows:
-        writer.writerow((r.case_id, r.seq, iso(r.at), r.activity, r.transition, r.lane or "", r.resource or "", r.element_id, r.element_type or "", r.task_id))
+        writer.writerow((r.case_id, r.seq, iso(r.at), r.activity, r.transition, r.lane or "", r.resource or "", r.element_id, r.element_type or "", r.task_id, r.version))
         count += 1
     return count

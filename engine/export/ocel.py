@@ -14,7 +14,8 @@ OBJECT_TYPES = [
     {"name": "task", "attributes": [{"name": "element", "type": "string"}]},
     {"name": "organisation", "attributes": []},
 ]
-EVENT_ATTRIBUTES = [{"name": "lifecycle", "type": "string"}, {"name": "resource", "type": "string"}]
+EVENT_ATTRIBUTES = [{"name": "lifecycle", "type": "string"}, {"name": "resource", "type": "string"},
+                    {"name": "version", "type": "integer"}]
 
 
 def write_ocel(out: TextIO, rows: Iterable[LogRow], cases: Iterable[Any], lanes: Iterable[str], tasks: Iterable[Any], activities: Iterable[str]) -> int:
@@ -44,7 +45,8 @@ def write_ocel(out: TextIO, rows: Iterable[LogRow], cases: Iterable[Any], lanes:
         if r.lane is not None:
             related.append({"objectId": f"org:{r.lane}", "qualifier": "lane"})
         event = {"id": f"e{r.case_id}-{r.seq}", "type": r.activity, "time": iso(r.at),
-                 "attributes": [{"name": "lifecycle", "value": r.transition}, *([{"name": "resource", "value": r.resource}] if r.resource else [])],
+                 "attributes": [{"name": "lifecycle", "value": r.transition}, {"name": "version", "value": r.version},
+                                *([{"name": "resource", "value": r.resource}] if r.resource else [])],
                  "relationships": related}
         out.write(("  " if count == 0 else ", ") + dump(event, ensure_ascii=False) + "\n")
         count += 1

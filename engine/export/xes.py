@@ -46,6 +46,7 @@ def _event(row: LogRow) -> str:
         _attr("string", "lifecycle:transition", row.transition),
         _attr("string", "kapula:element", row.element_id),
         _attr("string", "kapula:task", row.task_id),
+        _attr("int", "kapula:version", str(row.version)),
     ]
     if row.lane is not None:
         parts.append(_attr("string", "org:group", row.lane))

@@ -143,3 +143,55 @@ def test_only_the_owner_or_an_administrator_migrates(kapula, clock) -> None:
     owner = Principal("omistaja", "Omistaja", Role.PROCESS_OWNER, organisation="SEK", owned_processes=frozenset({VISIT}))
     assert kapula.migrate_cases(VISIT, from_version=1, to_version=2, principal=owner, origin="test").moved == 1
     assert kapula.get_case(case_id).version == 2
+
+
+def test_exports_carry_the_version_each_event_happened_on(kapula, clock) -> None:
+    import csv
+    import io
+    import json as json_
+
+    kapula.deploy(model_bundle(MODEL))
+    case_id = kapula.start_case(VISIT, VISIT_START, user="sek").id
+    step(kapula, clock, case_id)  # Task_valmistele completed on v1
+    deploy_b(kapula)
+    assert kapula.migrate_cases(VISIT, from_version=1, to_version=2).moved == 1
+    step(kapula, clock, case_id)  # Task_kartoita (ready on v1) completed on v2
+    out = io.StringIO()
+    kapula.export_log(VISIT, "csv", out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    version = {(r["element_id"], r["transition"]): r["version"] for r in rows}
+    assert version[("Task_valmistele", "complete")] == "1" and version[("Task_kartoita", "assign")] == "1"
+    assert version[("Task_kartoita", "complete")] == "2" and version[("Task_esittele", "assign")] == "2"
+    out = io.StringIO()
+    kapula.export_log(VISIT, "ocel", out)
+    events = json_.loads(out.getvalue())["events"]
+    assert {a["value"] for e in events for a in e["attributes"] if a["name"] == "version"} == {1, 2}
+    out = io.StringIO()
+    kapula.export_log(VISIT, "xes", out)
+    assert '<int key="kapula:version" value="2"/>' in out.getvalue()
+
+
+def test_two_processes_migrating_the_same_cases_at_once_move_each_case_once(open_engine, clock) -> None:
+    import threading
+
+    first, second = open_engine(), open_engine()  # two server processes' engines on one database
+    first.deploy(model_bundle(MODEL))
+    ids = [first.start_case(VISIT, VISIT_START, user="sek").id for _ in range(20)]
+    deploy_b(first)
+    reports = []
+    barrier = threading.Barrier(2)
+
+    def run(kapula) -> None:
+        barrier.wait()
+        reports.append(kapula.migrate_cases(VISIT, from_version=1, to_version=2))
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r.moved for r in reports) == 20
+    for case_id in ids:
+        events = first.history(case_id)
+        assert [e.lifecycle for e in events].count(Lifecycle.CASE_MIGRATED) == 1
+        assert first.get_case(case_id).version == 2
