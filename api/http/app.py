@@ -11,7 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from api.http import errors
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from api.http.routes import audit, auth, cases, metrics, migrations, processes, tasks
-from api.web import metrics_pages, pages, task_pages
+from api.web import metrics_pages, migration_pages, pages, task_pages
 from api.web.render import WEB
 from api.web.session import html_error
 from engine.access.directory import Directory
@@ -34,7 +34,7 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     app.state.html_error = html_error
     app.state.poll_seconds = poll_seconds
     errors.install(app)
-    for module in (auth, processes, migrations, cases, audit, tasks, metrics, pages, task_pages, metrics_pages):
+    for module in (auth, processes, migrations, cases, audit, tasks, metrics, pages, task_pages, metrics_pages, migration_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()

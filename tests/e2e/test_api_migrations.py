@@ -49,3 +49,25 @@ def test_bad_plans_and_versions_are_clear_errors(client, tokens):
     r = client.post(url, headers=tokens["admin"], json={"from_version": 1, "to_version": 1})
     assert r.status_code == 422
     assert client.post(url, headers=tokens["admin"], json={"from_version": "x"}).status_code == 422
+
+
+def test_the_process_page_offers_the_owner_a_dry_run_and_a_move(client, tokens, kapula):
+    from tests.e2e.test_pages import sign_in
+
+    assert upload(client, tokens["omistaja"]).status_code == 201
+    started = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
+    assert upload_v2(client, tokens["omistaja"]).status_code == 201
+    sign_in(client, "omistaja")
+    assert "/processes/Handoff_demo/migrate" in client.get("/processes/Handoff_demo").text
+    form = client.get("/processes/Handoff_demo/migrate")
+    assert form.status_code == 200 and 'name="plan"' in form.text
+    dry = client.post("/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "", "dry_run": "1"})
+    assert dry.status_code == 200 and "siirtyy" in dry.text and kapula.get_case(started["id"]).version == 1
+    bad = client.post("/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "{oops"})
+    assert bad.status_code == 422 and "not JSON" in bad.text and 'role="alert"' in bad.text
+    moved = client.post("/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "", "execute": "1"})
+    assert moved.status_code == 200 and "siirretty" in moved.text and kapula.get_case(started["id"]).version == 2
+    sign_in(client, "sek.neuvoja")
+    assert "/migrate" not in client.get("/processes/Handoff_demo").text
+    refused = client.post("/processes/Handoff_demo/migrate", data={"from_version": "2", "to_version": "1", "execute": "1"})
+    assert refused.status_code == 403

@@ -1,0 +1,62 @@
+"""The process owner's page for moving running cases to another version (docs/migration.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.http.deps import origin_of
+from api.http.schemas import KEY_PATTERN
+from api.web.render import page
+from api.web.session import PageServiceDep
+from engine.errors import AccessDeniedError, InvalidDataError, KapulaError, NotFoundError
+
+router = APIRouter(include_in_schema=False)
+KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
+
+
+def _plan(text: str) -> dict[str, str]:
+    if not text.strip():
+        return {}
+    try:
+        plan = json.loads(text)
+    except ValueError as exc:
+        raise InvalidDataError(f"the plan is not JSON: {exc}", field_errors={"plan": "not JSON"}) from exc
+    if not isinstance(plan, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in plan.items()):
+        raise InvalidDataError('the plan maps element ids to element ids: {"Task_old": "Task_new"}',
+                               field_errors={"plan": "expected an object of element id → element id"})
+    return plan
+
+
+@router.get("/processes/{key}/migrate")
+def migrate_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
+    versions = service.versions(key)
+    return page(request, "migrate.html", service.principal, key=key, versions=versions, latest=versions[-1],
+                form={"from_version": versions[0].version, "to_version": versions[-1].version, "plan": ""})
+
+
+@router.post("/processes/{key}/migrate")
+async def migrate_submit(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
+    async with request.form() as form:
+        pass
+    versions = await run_in_threadpool(service.versions, key)
+    values = {name: str(form.get(name, "")) for name in ("from_version", "to_version", "plan")}
+    dry_run = form.get("execute") is None
+    try:
+        if not (values["from_version"].isdigit() and values["to_version"].isdigit()):
+            raise InvalidDataError("choose the two versions")
+        kapula = request.app.state.kapula
+        report = await run_in_threadpool(
+            lambda: kapula.migrate_cases(key, from_version=int(values["from_version"]), to_version=int(values["to_version"]),
+                                         mapping=_plan(values["plan"]), dry_run=dry_run, principal=service.principal,
+                                         origin=origin_of(request)))
+    except KapulaError as exc:
+        status = 403 if isinstance(exc, AccessDeniedError) else 404 if isinstance(exc, NotFoundError) else 422
+        return page(request, "migrate.html", service.principal, status_code=status, url=f"/processes/{key}/migrate",
+                    key=key, versions=versions, latest=versions[-1], form=values, error=exc.message)
+    return page(request, "migrate.html", service.principal, key=key, versions=versions, latest=versions[-1], form=values,
+                report=report)
