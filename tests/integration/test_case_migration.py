@@ -195,3 +195,19 @@ def test_two_processes_migrating_the_same_cases_at_once_move_each_case_once(open
         events = first.history(case_id)
         assert [e.lifecycle for e in events].count(Lifecycle.CASE_MIGRATED) == 1
         assert first.get_case(case_id).version == 2
+
+
+def test_metrics_count_a_moved_case_for_its_version_and_each_stage_for_the_version_it_was_ready_in(kapula, clock) -> None:
+    kapula.deploy(model_bundle(MODEL))
+    case_id = kapula.start_case(VISIT, VISIT_START, user="sek").id
+    step(kapula, clock, case_id)  # Task_valmistele done on v1, Task_kartoita ready on v1
+    deploy_b(kapula)
+    kapula.migrate_cases(VISIT, from_version=1, to_version=2)
+    step(kapula, clock, case_id)  # Task_kartoita done on v2; Task_esittele ready on v2
+    step(kapula, clock, case_id)
+    v1, v2, whole = (kapula.metrics(VISIT, version=v) for v in (1, 2, None))
+    assert (v1.cases.started, v2.cases.started, whole.cases.started) == (0, 1, 1)
+    done = {m: {s.element_id: s.duration.count for s in metrics.stages} for m, metrics in (("v1", v1), ("v2", v2), ("all", whole))}
+    assert done["v1"].get("Task_valmistele") == 1 and done["v1"].get("Task_kartoita") == 1
+    assert done["v2"].get("Task_esittele") == 1 and not done["v2"].get("Task_kartoita")
+    assert done["all"].get("Task_kartoita") == 1
