@@ -21,7 +21,7 @@ ROLE_NAMES = {"administrator": "ylläpitäjä", "process_owner": "prosessin omis
 LIFECYCLE_NAMES = {
     "case_started": "tapaus alkoi", "task_ready": "odottaa", "task_claimed": "otettu työn alle",
     "task_unclaimed": "vapautettu", "task_completed": "valmis", "task_cancelled": "peruttu",
-    "case_completed": "tapaus valmis", "case_cancelled": "tapaus peruttu",
+    "case_completed": "tapaus valmis", "case_cancelled": "tapaus peruttu", "case_migrated": "siirretty uuteen versioon",
 }
 STATUS_NAMES = {"running": "käynnissä", "completed": "valmis", "cancelled": "peruttu"}
 

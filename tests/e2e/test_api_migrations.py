@@ -71,3 +71,16 @@ def test_the_process_page_offers_the_owner_a_dry_run_and_a_move(client, tokens, 
     assert "/migrate" not in client.get("/processes/Handoff_demo").text
     refused = client.post("/processes/Handoff_demo/migrate", data={"from_version": "2", "to_version": "1", "execute": "1"})
     assert refused.status_code == 403
+
+
+def test_a_moved_case_says_so_on_its_page(client, tokens):
+    from tests.e2e.test_pages import sign_in
+
+    assert upload(client, tokens["omistaja"]).status_code == 201
+    started = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
+    assert upload_v2(client, tokens["omistaja"]).status_code == 201
+    body = {"from_version": 1, "to_version": 2}
+    assert client.post("/api/processes/Handoff_demo/migrations", headers=tokens["omistaja"], json=body).json()["moved"] == 1
+    sign_in(client, "omistaja")
+    page = client.get(f"/cases/{started['id']}")
+    assert page.status_code == 200 and "siirretty uuteen versioon" in page.text and "v1 → v2" in page.text
