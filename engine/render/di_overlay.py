@@ -39,12 +39,14 @@ def draw_overlays(root: etree._Element, d: DiDiagram, overlay: Overlay, *, lane_
         b = s.bounds
         if median is not None:
             g = sub(layer, "g", {"class": "overlay overlay-median", "data-element-id": s.element_id})
-            sub(g, "rect", {"x": b.x, "y": b.y - 9, "width": 86, "height": 15, "rx": 7, "fill": "#ffffff", "stroke": "#8a1f1a"})
-            text_block(g, f"mediaani {short_duration(median)}", Box(b.x, b.y - 10, 86, 16), size=10, max_lines=1, css="overlay-text")
+            x = b.x if b.w >= 60 else b.cx - 43  # over a small event or gateway, centred
+            sub(g, "rect", {"x": x, "y": b.y - 9, "width": 86, "height": 15, "rx": 7, "fill": "#ffffff", "stroke": "#8a1f1a"})
+            text_block(g, f"mediaani {short_duration(median)}", Box(x, b.y - 10, 86, 16), size=10, max_lines=1, css="overlay-text")
         if waiting:
             g = sub(layer, "g", {"class": "overlay overlay-waiting", "data-element-id": s.element_id})
-            sub(g, "circle", {"cx": b.x + b.w, "cy": b.y, "r": 10, "fill": WAITING})
-            text_block(g, str(waiting), Box(b.x + b.w - 10, b.y - 8, 20, 16), size=10, max_lines=1, css="overlay-text", fill="#ffffff")
+            cx, cy = (b.x + b.w, b.y) if b.w >= 60 else (b.cx + 53, b.y - 2)  # beside the median badge of a small shape
+            sub(g, "circle", {"cx": cx, "cy": cy, "r": 10, "fill": WAITING})
+            text_block(g, str(waiting), Box(cx - 10, cy - 8, 20, 16), size=10, max_lines=1, css="overlay-text", fill="#ffffff")
     for edge, (_, _, count) in handoff_edges(d, overlay, lane_of).items():
         _handoff(layer, edge, count)
     _legend(root, overlay, *legend_at)

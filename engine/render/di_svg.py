@@ -14,7 +14,7 @@ from engine.render.di_model import Box, DiDiagram, DiEdge, DiShape
 from engine.render.di_overlay import draw_overlays, legend_height
 from engine.render.di_shapes import DATA, EVENTS, GATEWAYS, STROKE, draw_shape
 from engine.render.model import Overlay
-from engine.render.svg_text import CHAR_W, num, sub, svg_root, text_block
+from engine.render.svg_text import num, sub, svg_root, text_block, text_width
 
 MARGIN = 20.0
 EXTERNAL_LABELS = (*EVENTS, *GATEWAYS, *DATA, "dataStoreReference", "dataStore")
@@ -114,7 +114,7 @@ def _edge_label(parent: etree._Element, e: DiEdge) -> None:
 
 def _widened(box: Box, text: str) -> Box:
     """`box` a little wider, and at least as wide as the longest word (up to 200 px), same centre."""
-    longest = max((len(w) for w in text.split()), default=0) * 11 * CHAR_W + 6
+    longest = max((text_width(w, 11) for w in text.split()), default=0) + 6
     width = max(box.w + 8, min(longest, 200.0), 90.0)
     return Box(box.cx - width / 2, box.y, width, box.h)
 

@@ -9,7 +9,6 @@ from engine.render.di_model import Box, clean
 
 SVG_NS = "http://www.w3.org/2000/svg"
 FONT = "Arial, Helvetica, sans-serif"
-CHAR_W = 0.52  # average glyph width of Arial as a share of the font size (estimate for wrapping)
 LINE_H = 1.2
 
 
@@ -41,27 +40,47 @@ def sub(parent: etree._Element, tag: str, attrs: dict[str, object] | None = None
     return element
 
 
+# Arial's advance widths as shares of the font size, by kind of glyph (close enough to wrap by)
+_NARROW, _WIDE = set("fijlrtI.,;:'|!()[] "), set("mwMW@%")
+
+
+def text_width(text: str, size: float) -> float:
+    """The estimated width (px) of `text` in Arial at font size `size`."""
+    width = 0.0
+    for ch in text:
+        if ch in _NARROW:
+            width += 0.28
+        elif ch in _WIDE:
+            width += 0.85
+        elif ch.isupper() or ch.isdigit():
+            width += 0.64
+        else:
+            width += 0.52
+    return width * size
+
+
 def wrap(text: str, width: float, size: float) -> list[str]:
     """`text` broken into lines that fit `width` px at font size `size` (estimated widths);
-    words longer than a line are cut."""
-    per_line = max(1, int(width / (size * CHAR_W)))
+    a word wider than a line is cut only when it is over a third wider still."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
         for word in paragraph.split(" "):
-            while len(word) > per_line:
+            while text_width(word, size) > width * 1.35 and len(word) > 1:
                 if line:
                     lines.append(line)
                     line = ""
-                lines.append(word[:per_line])
-                word = word[per_line:]
-            if line and len(line) + 1 + len(word) > per_line:
+                cut = max(1, int(len(word) * width / text_width(word, size)))
+                lines.append(word[:cut])
+                word = word[cut:]
+            candidate = f"{line} {word}" if line else word
+            if line and text_width(candidate, size) > width:
                 lines.append(line)
                 line = word
             else:
-                line = f"{line} {word}" if line else word
+                line = candidate
         lines.append(line)
-    return [line for line in lines if line.strip()] or []
+    return [line for line in lines if line.strip()]
 
 
 def text_block(parent: etree._Element, text: str, box: Box, *, size: float = 11, align: str = "middle", valign: str = "middle",
