@@ -145,3 +145,26 @@ def test_the_benchmark_diagram_is_drawn_faithfully_too(tmp_path: Path):
     for element_id, tag, bounds in shapes:
         assert drawn[element_id].get("data-kind") == tag
         assert all(abs(a - b) <= 1 for a, b in zip(outline_box(drawn[element_id][0]), bounds, strict=True))
+
+
+@pytest.mark.parametrize("path", MIWG, ids=[p.stem for p in MIWG])
+def test_every_process_of_a_stored_version_is_drawn_as_laid_out(path: Path):
+    """From a version's stored source files (name -> text), each process of the model is drawn
+    from the diagram that shows it, with measured values on its first task when there is one."""
+    from engine.render.drawing import draw_version
+
+    text = path.read_bytes().decode("utf-8")
+    root = etree.fromstring(path.read_bytes())
+    bpmn = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+    for process in root.iter(f"{bpmn}process"):
+        ids = {e.get("id") for e in process.iter() if e.get("id")}
+        tasks = [e.get("id") for e in process.iter(f"{bpmn}task", f"{bpmn}userTask", f"{bpmn}serviceTask")]
+        overlay = Overlay(median_seconds={tasks[0]: 5400.0}, waiting_now={tasks[0]: 1}) if tasks else None
+        svg = etree.fromstring(draw_version({path.name: text}, process.get("id"), None, overlay))
+        drawn = {g.get("data-element-id") for g in svg.iter(f"{SVG}g")}
+        if not ids & {s for s, _, _ in [x for shapes, _ in reference(path) for x in shapes]}:
+            continue  # a process no diagram of the file shows (drawn by the TEM rules instead)
+        assert svg.get("class") == "kapula-diagram", process.get("id")
+        assert ids & drawn
+        if tasks and tasks[0] in drawn:
+            assert any(g.get("class") == "overlay overlay-median" for g in svg.iter(f"{SVG}g"))
