@@ -72,17 +72,20 @@ def overlay_digest(overlay: Overlay | None) -> str:
 
 
 class DrawingCache:
-    """The last `size` drawings by (key, version, view, format, overlay digest); thread-safe.
-    Drawing happens outside the lock, so two first views of one drawing may both draw it."""
+    """The most recent drawings by (key, version, view, format, overlay digest), at most `size`
+    of them and `max_bytes` together (a large PNG is megabytes); thread-safe. Drawing happens
+    outside the lock, so two first views of one drawing may both draw it."""
 
-    def __init__(self, size: int = 128) -> None:
+    def __init__(self, size: int = 128, max_bytes: int = 64 * 1024 * 1024) -> None:
         self._size = size
+        self._max_bytes = max_bytes
         self._items: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.misses = 0
 
     def get(self, key: tuple[str, ...], draw: Callable[[], bytes]) -> bytes:
-        """The drawing cached under `key`, or draw() stored there."""
+        """The drawing cached under `key`, or draw() stored there (unless it alone is over the budget)."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -90,7 +93,10 @@ class DrawingCache:
         drawn = draw()
         with self._lock:
             self.misses += 1
-            self._items[key] = drawn
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            if len(drawn) <= self._max_bytes and key not in self._items:
+                self._items[key] = drawn
+                self._bytes += len(drawn)
+            while len(self._items) > self._size or self._bytes > self._max_bytes:
+                _, evicted = self._items.popitem(last=False)
+                self._bytes -= len(evicted)
         return drawn

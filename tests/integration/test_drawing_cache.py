@@ -63,3 +63,19 @@ def test_unknown_views_and_formats_are_refused_and_not_cached(kapula, runs):
             kapula.swimlane(KEY, fmt, view=view)
     assert runs == {"graphviz": 0, "di": 0}
 
+
+
+def test_the_cache_keeps_to_its_count_and_byte_budget():
+    cache = drawing.DrawingCache(size=3, max_bytes=100)
+    for i in range(5):
+        cache.get(("k", str(i)), lambda i=i: bytes(30))
+    assert cache.misses == 5
+    cache.get(("k", "4"), lambda: b"never drawn")
+    assert cache.misses == 5  # the newest is kept
+    cache.get(("k", "0"), lambda: bytes(30))
+    assert cache.misses == 6  # the oldest went first
+    cache.get(("huge",), lambda: bytes(500))
+    cache.get(("huge",), lambda: bytes(500))
+    assert cache.misses == 8  # a drawing over the whole budget is not kept
+    cache.get(("k", "0"), lambda: b"x")
+    assert cache.misses == 8  # and pushed nothing out
