@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.http import errors
+from api.http.headers import SecurityHeadersMiddleware
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from api.http.routes import audit, auth, cases, metrics, migrations, processes, tasks
 from api.web import metrics_pages, migration_pages, pages, task_pages
@@ -27,7 +28,9 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     Session cookies are signed with `secret_key`, else the KAPULA_SECRET_KEY setting, else a key
     generated on first start and kept in the database (so all workers and restarts share it)."""
     directory = Directory(kapula.sessions, kapula.clock)
-    app = FastAPI(title="Kapula", version="0.1.0",
+    # no /docs or /redoc: their pages run inline scripts from a CDN, which the CSP forbids
+    # (docs/security.md); the schema itself stays at /openapi.json
+    app = FastAPI(title="Kapula", version="0.1.0", docs_url=None, redoc_url=None,
                   description="BPMN swimlane processes run as live cases; every handoff between organisations in the event log.")
     app.state.kapula = kapula
     app.state.directory = directory
@@ -41,4 +44,5 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="kapula_session",
                        max_age=SESSION_DAYS * 24 * 3600, same_site="lax", https_only=https_only)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every response, errors included
     return app

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from starlette.responses import HTMLResponse, Response
 
+from api.http.headers import page_policy_with_styles
 from api.http.schemas import KEY_PATTERN
 from api.web import metrics_view
 from api.web.render import TIME_ZONE, page
@@ -28,7 +30,10 @@ def swimlane_svg(service: PageServiceDep, key: KeyPath, view: Literal["auto", "d
 @router.get("/processes/{key}/card", name="process_card_page")
 def card_page(service: PageServiceDep, key: KeyPath) -> Response:
     # the card names its drawing relative to itself: /processes/{key}/swimlanes.svg
-    return HTMLResponse(service.card_page(key, svg_name="swimlanes.svg").html)
+    html = service.card_page(key, svg_name="swimlanes.svg").html
+    # the generated card carries its own small style sheet: allow exactly that one, no scripts
+    styles = re.findall(r"<style>(.*?)</style>", html, flags=re.DOTALL)
+    return HTMLResponse(html, headers={"Content-Security-Policy": page_policy_with_styles(*styles)})
 
 
 @router.get("/processes/{key}/metrics", name="process_metrics_page")

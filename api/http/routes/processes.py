@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Path, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import ServiceDep
+from api.http.headers import FILE_POLICY
 from api.http.schemas import KEY_PATTERN, DeployPublic, ErrorPublic, ProcessVersionPublic
-from engine.errors import InvalidDataError
+from engine.errors import InvalidDataError, NotFoundError
 
 router = APIRouter(prefix="/api/processes", tags=["processes"])
 KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
@@ -40,15 +42,37 @@ def list_versions(service: ServiceDep, key: KeyPath) -> list[ProcessVersionPubli
     return [ProcessVersionPublic.of(p) for p in service.versions(key)]
 
 
+VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+_FILE_TYPES = {".bpmn": "application/xml", ".dmn": "application/xml", ".json": "application/json"}
+
+
 @router.get("/{key}/versions/{version}/xml", response_class=Response,
             responses={200: {"content": {"application/xml": {}}}, 404: {"model": ErrorPublic}})
-def version_xml(service: ServiceDep, key: KeyPath, version: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
-    """The BPMN file the version was deployed from (the first .bpmn of its upload)."""
+def version_xml(service: ServiceDep, key: KeyPath, version: VersionPath) -> Response:
+    """The BPMN file the version was deployed from (the first .bpmn of its upload), as a download."""
     source = service.version_source(key, version)
     name = next((n for n in source if n.lower().endswith(".bpmn")), next(iter(source)))
-    return Response(source[name], media_type="application/xml",
-                    headers={"Content-Disposition": f'inline; filename="{_safe(name)}"'})
+    return _download(name, source[name])
 
 
-def _safe(name: str) -> str:
-    return "".join(c for c in name if c.isalnum() or c in "._-") or "process.bpmn"
+@router.get("/{key}/versions/{version}/files/{name}", response_class=Response,
+            responses={200: {"content": {t: {} for t in set(_FILE_TYPES.values())}}, 404: {"model": ErrorPublic}})
+def version_file(service: ServiceDep, key: KeyPath, version: VersionPath, name: str) -> Response:
+    """One file of the version's upload (its BPMN, decision tables, forms, card), as a download."""
+    source = service.version_source(key, version)
+    if name not in source:
+        raise NotFoundError("file", f"{key} v{version}: {name}")
+    return _download(name, source[name])
+
+
+def _download(name: str, content: str) -> Response:
+    """An uploaded file as an attachment that no browser renders or runs: a BPMN file may carry
+    XHTML <script> in its documentation, so it must never be shown inline in Kapula's origin."""
+    suffix = name[name.rfind("."):].lower() if "." in name else ""
+    return Response(content, media_type=_FILE_TYPES.get(suffix, "application/octet-stream"), headers={
+        "Content-Disposition": f"attachment; filename=\"{_ascii(name)}\"; filename*=UTF-8''{quote(name, safe='')}",
+        "Content-Security-Policy": FILE_POLICY, "X-Content-Type-Options": "nosniff"})
+
+
+def _ascii(name: str) -> str:
+    return "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._-")) or "process.bpmn"
