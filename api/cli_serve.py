@@ -8,7 +8,7 @@ import click
 import uvicorn
 
 from api.cli import Context, pass_ctx
-from api.http.server import TICK_SETTING
+from api.http.server import SERVER_SETTINGS, TICK_SETTING
 
 
 @click.command()
@@ -19,13 +19,13 @@ from api.http.server import TICK_SETTING
               help="Fire due timers every SECONDS (0: never; then run `kapula tick --every`).")
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, workers: int, tick_seconds: float) -> None:
-    """Serve the web pages and the HTTP API (OpenAPI at /openapi.json, its page at /docs)."""
+    """Serve the web pages and the HTTP API (its OpenAPI description at /openapi.json)."""
     # the workers build their own app from the settings: pass ours on through the environment
     if ctx.database:
         os.environ["KAPULA_DATABASE_URL"] = ctx.database
     os.environ[TICK_SETTING] = str(tick_seconds)
     ctx.close()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    click.echo(f"Kapula is at http://{shown}:{port}/  (API page: http://{shown}:{port}/docs; stop with Ctrl+C)")
+    click.echo(f"Kapula is at http://{shown}:{port}/  (API: http://{shown}:{port}/openapi.json; stop with Ctrl+C)")
     uvicorn.run("api.http.server:app_from_settings", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                log_level="warning", **SERVER_SETTINGS)

@@ -12,6 +12,7 @@ from api.http import errors
 from api.http.headers import SecurityHeadersMiddleware
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from api.http.routes import audit, auth, cases, metrics, migrations, processes, tasks
+from api.http.timeouts import BODY_DEADLINE, BODY_TIMEOUT, BodyTimeoutMiddleware
 from api.web import metrics_pages, migration_pages, pages, task_pages
 from api.web.render import WEB
 from api.web.session import html_error
@@ -22,8 +23,11 @@ SESSION_DAYS = 14
 
 
 def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret_key: str | None = None,
-               https_only: bool = False, poll_seconds: float = 5) -> FastAPI:
+               https_only: bool = False, poll_seconds: float = 5, body_timeout: float = BODY_TIMEOUT,
+               body_deadline: float = BODY_DEADLINE) -> FastAPI:
     """The HTTP API and pages over one Kapula; an open inbox polls for new tasks every `poll_seconds`.
+    A request body that pauses longer than `body_timeout` seconds, or takes longer than
+    `body_deadline`, is answered 408 (api/http/timeouts.py).
 
     Session cookies are signed with `secret_key`, else the KAPULA_SECRET_KEY setting, else a key
     generated on first start and kept in the database (so all workers and restarts share it)."""
@@ -44,5 +48,6 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="kapula_session",
                        max_age=SESSION_DAYS * 24 * 3600, same_site="lax", https_only=https_only)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(BodyTimeoutMiddleware, pause_seconds=body_timeout, total_seconds=body_deadline)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every response, errors included
     return app

@@ -43,7 +43,7 @@ STATUSES: dict[type[KapulaError], tuple[int, str]] = {
 }
 
 _HTTP_CODES = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               413: "too_large", 415: "unsupported_media_type"}
+               408: "timeout", 413: "too_large", 415: "unsupported_media_type"}
 
 
 def status_of(exc: KapulaError) -> tuple[int, str]:

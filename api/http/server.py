@@ -18,6 +18,10 @@ from engine.services import Kapula
 
 log = logging.getLogger("kapula.timers")
 TICK_SETTING = "KAPULA_TICK_SECONDS"
+# uvicorn's settings for every `kapula serve`: h11 with a time limit on request headers (uvicorn has
+# none: api/http/timeouts.py), idle kept-alive connections closed after 5 s; the body's limits are
+# the app's (create_app)
+SERVER_SETTINGS = {"http": "api.http.timeouts:TimedH11Protocol", "timeout_keep_alive": 5}
 
 
 async def fire_timers_every(kapula: Kapula, seconds: float, *,

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
@@ -37,7 +38,7 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> bytes:
             time.sleep(0.1)
 
 
-def test_serve_answers_with_openapi_and_docs(database_url):
+def test_serve_answers_with_openapi(database_url):
     port = free_port()
     env = {**os.environ, "KAPULA_DATABASE_URL": database_url}
     server = subprocess.Popen([str(Path(sys.executable).parent / "kapula"), "serve", "--port", str(port), "--tick", "0"], env=env,
@@ -45,7 +46,9 @@ def test_serve_answers_with_openapi_and_docs(database_url):
     try:
         spec = wait_for(f"http://127.0.0.1:{port}/openapi.json", server)
         assert b'"/api/tasks/{task_id}/claim"' in spec
-        assert b"swagger" in wait_for(f"http://127.0.0.1:{port}/docs", server).lower()
+        # no /docs page: Swagger UI runs inline scripts from a CDN, which the CSP forbids
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            wait_for(f"http://127.0.0.1:{port}/docs", server)
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)
