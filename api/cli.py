@@ -64,6 +64,8 @@ def _parse_data(text: str | None) -> dict[str, Any] | None:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not valid JSON: {exc.msg} at column {exc.colno}", param_hint="--data") from exc
+    except RecursionError as exc:  # deeper than the parser goes; the data limits refuse far less
+        raise click.BadParameter("nested too deep", param_hint="--data") from exc
     if not isinstance(data, dict):
         raise click.BadParameter('must be a JSON object, e.g. {"segment": "founder"}', param_hint="--data")
     return data

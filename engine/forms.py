@@ -4,17 +4,28 @@ A user task (or the process's start event) names its form with `kapula:form="fil
 camunda:formKey / spiffworkflow formJsonSchemaFilename). When a file of that name is part of the
 upload, the version keeps it and every submission is validated against it before the step runs;
 a reference to a file that was not uploaded is left to the adapters (no validation).
+
+Validation takes time bounded by the data's size, so it can never hold up the server: the data
+limits (engine/data_limits.py) come first, `pattern`, `patternProperties` and the
+`additionalProperties` that depends on them run on RE2 (linear time, no backtracking: a pattern
+like `^([0-9]+-?)+[0-9]$` on 27 digits and an `x` froze Python's `re` for 25 s), a form whose
+pattern RE2 cannot compile (look-arounds, back-references) is refused at upload, and
+`uniqueItems` compares items by hashing (linear) instead of jsonschema's pairwise comparison.
+All of it is FormValidator, the one validator class forms use.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import re2
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
+from engine.data_limits import check_case_data, parse_json
 from engine.errors import InvalidDataError
 
 MAX_FORM_BYTES = 256 * 1024
@@ -31,15 +42,23 @@ def form_file_problems(filename: str, content: bytes) -> list[str]:
     if len(content) > MAX_FORM_BYTES:
         return [f"the form is {len(content)} bytes; the limit is {MAX_FORM_BYTES}"]
     try:
-        schema = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return [f"the form is not valid JSON: {exc}"]
+        schema = parse_json(content, where="the form")
+    except InvalidDataError as exc:
+        return [exc.message]
     if not isinstance(schema, dict) or schema.get("type") != "object":
         return ["a form must be a JSON Schema of an object (\"type\": \"object\")"]
     try:
-        Draft202012Validator.check_schema(schema)
+        # the meta-schema marks every `pattern` and `patternProperties` name as format "regex":
+        # checked by RE2 here, so a pattern that validation could not run is refused now
+        FormValidator.check_schema(schema, format_checker=_SCHEMA_FORMATS)
     except SchemaError as exc:
-        return [f"the form is not a valid JSON Schema (draft 2020-12): {exc.message}"]
+        where = "/".join(map(str, exc.path))
+        return [f"the form is not a valid JSON Schema (draft 2020-12){f' at {where}' if where else ''}: {exc.message}"]
+    except RecursionError:
+        return ["the form is nested too deep"]
+    if _uses(schema, "unevaluatedProperties") and _uses(schema, "patternProperties"):
+        # jsonschema evaluates that pair with Python's re, outside FormValidator's keywords
+        return ["a form may not combine unevaluatedProperties with patternProperties"]
     return []
 
 
@@ -49,10 +68,12 @@ def forms_in(source: Mapping[str, str], names: set[str]) -> dict[str, dict[str, 
 
 
 def check_submission(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
-    """Raise InvalidDataError with a message per field when `data` does not fill in the form."""
+    """Raise InvalidDataError with a message per field when `data` does not fill in the form, or
+    breaks the data limits (engine/data_limits.py, checked first). Time: linear in the data's size."""
+    check_case_data(data)
     if schema is None:
         return
-    errors = sorted(Draft202012Validator(schema).iter_errors(data), key=lambda e: (list(e.path), e.validator))
+    errors = sorted(FormValidator(schema).iter_errors(data), key=lambda e: (list(e.path), e.validator))
     if not errors:
         return
     field_errors: dict[str, str] = {}
@@ -113,3 +134,100 @@ def _field_message(error: ValidationError) -> tuple[str, str]:
         "additionalProperties": "is not a field of this form",
     }
     return path, messages.get(str(kind), error.message)
+
+
+# -- the validator: RE2 for patterns, hashing for uniqueItems -----------------------------------
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is reported to its uploader, not to stderr
+
+
+@functools.lru_cache(maxsize=1024)
+def _regex(pattern: str) -> Any:
+    """The pattern compiled by RE2 (raises re2.error for what RE2 cannot run)."""
+    return re2.compile(pattern, options=_RE2_OPTIONS)
+
+
+_SCHEMA_FORMATS = FormatChecker()
+
+
+@_SCHEMA_FORMATS.checks("regex", raises=re2.error)
+def _is_re2(instance: object) -> bool:
+    if isinstance(instance, str):
+        _regex(instance)
+    return True
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for name, value in instance.items():
+            if _regex(pattern).search(name):
+                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
+
+
+def _additional_properties(validator: Any, additional: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    declared, patterns = schema.get("properties", {}), [_regex(p) for p in schema.get("patternProperties", {})]
+    extras = sorted(n for n in instance if n not in declared and not any(r.search(n) for r in patterns))
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif not additional:  # one error per field, on that field, so the form names it
+        for extra in extras:
+            yield ValidationError(f"Additional properties are not allowed ({extra!r} was unexpected)", path=(extra,))
+
+
+def _unique_items(validator: Any, unique: bool, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if unique and validator.is_type(instance, "array"):
+        seen = set()
+        for item in instance:
+            key = _canonical(item)
+            if key in seen:
+                yield ValidationError(f"{instance!r:.200} has non-unique elements")
+                return
+            seen.add(key)
+
+
+def _canonical(value: Any) -> Any:
+    """A hashable key equal for exactly the JSON values JSON Schema calls equal: 1 and 1.0 alike,
+    true and 1 not, objects regardless of member order."""
+    if value is None or isinstance(value, bool):
+        return ("literal", value)
+    if isinstance(value, int | float):
+        return ("number", value)
+    if isinstance(value, str):
+        return ("text", value)
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_canonical(v) for v in value))
+    if isinstance(value, Mapping):
+        return ("object", frozenset((k, _canonical(v)) for k, v in value.items()))
+    return ("other", repr(value))
+
+
+def _uses(schema: Any, keyword: str) -> bool:
+    """Whether `keyword` is a member name anywhere in the schema (over-approximates: a property
+    of that name counts too)."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if keyword in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+FormValidator = validators.extend(Draft202012Validator, {
+    "pattern": _pattern, "patternProperties": _pattern_properties,
+    "additionalProperties": _additional_properties, "uniqueItems": _unique_items,
+})
