@@ -1,0 +1,34 @@
+"""The shared case security/form-pattern: a form field with pattern `^([0-9]+-?)+[0-9]$` and 27
+digits plus `x` as input is refused at once (RE2), never holding the write lock for long."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.errors import DiagramError, InvalidDataError
+
+SECURITY = Path(__file__).resolve().parents[1] / "fixtures" / "security"
+
+
+def test_the_redos_input_is_refused_in_milliseconds_and_a_right_one_accepted(kapula):
+    kapula.deploy([(n, (SECURITY / n).read_bytes()) for n in ("rt_redos.bpmn", "ytunnus.json")])
+    case = kapula.start_case("rt_redos")
+    (task,) = case.ready_tasks
+    started = time.perf_counter()
+    with pytest.raises(InvalidDataError) as caught:
+        kapula.complete_task(task.id, {"ytunnus": "1" * 27 + "x"})
+    assert time.perf_counter() - started < 1  # Python's re: about 25 s
+    assert list(caught.value.field_errors) == ["ytunnus"]
+    assert kapula.complete_task(task.id, {"ytunnus": "1234567-8"}).status.value == "completed"
+
+
+def test_a_form_whose_pattern_re2_cannot_run_is_refused_at_upload(kapula):
+    bpmn = (SECURITY / "rt_redos.bpmn").read_bytes()
+    form = b'{"type": "object", "properties": {"ytunnus": {"type": "string", "pattern": "^(\\\\d)\\\\1$"}}}'
+    with pytest.raises(DiagramError) as caught:
+        kapula.deploy([("rt_redos.bpmn", bpmn), ("ytunnus.json", form)])
+    assert any("regex" in issue.message and issue.file == "ytunnus.json" for issue in caught.value.issues), caught.value.issues
+    assert kapula.processes() == []
