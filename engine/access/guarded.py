@@ -73,9 +73,9 @@ class GuardedKapula:
         return self._kapula.start_form(key)
 
     def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True, view: str = "auto") -> bytes:
-        """The process's drawing (view "auto", "di" or "tem"), for whoever sees the process."""
-        self.versions(key)
-        return self._kapula.swimlane(key, fmt, measured=measured, view=view)
+        """The process's drawing (view "auto", "di" or "tem"), for whoever sees the process; with
+        measured values only for those who see its metrics (sees_metrics), as the metrics themselves."""
+        return self._kapula.swimlane(key, fmt, measured=measured and self._sees_metrics(key), view=view)
 
     def diagram_view(self, key: str) -> DiagramView:
         """The latest version's data for the page's diagram viewer; measured values only for
@@ -86,9 +86,9 @@ class GuardedKapula:
         return diagram_view(source, key, metrics)
 
     def card_page(self, key: str, *, svg_name: str | None = None) -> CardPage:
-        """The full process card with measured values, for whoever sees the process."""
-        self.versions(key)
-        return self._kapula.card_page(key, svg_name=svg_name)
+        """The full process card, for whoever sees the process; with measured values only for those
+        who see its metrics (sees_metrics)."""
+        return self._kapula.card_page(key, svg_name=svg_name, measured=self._sees_metrics(key))
 
     def metrics(self, key: str, *, version: int | None = None, lane: str | None = None, since: datetime | None = None,
                 until: datetime | None = None, segment: str | None = None) -> ProcessMetrics:
@@ -222,6 +222,11 @@ class GuardedKapula:
     def _check_process(self, version: ProcessVersion) -> None:
         if not sees_process(self.principal, version):
             raise self._denied(f"process {version.key!r} has no lane of yours")
+
+    def _sees_metrics(self, key: str) -> bool:
+        """Whether the principal sees the measurements of `key`; raises like versions() when the
+        process is not theirs to see at all."""
+        return sees_metrics(self.principal, self.versions(key)[-1])
 
     def _check_metrics(self, key: str) -> None:
         latest = self._kapula.versions(key)[-1]

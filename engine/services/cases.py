@@ -21,13 +21,19 @@ class CaseUseCases(ServiceBase):
     """Steps on whole cases: start, cancel, fire due timers, erase personal data."""
 
     def start_case(self, key: str, data: dict[str, Any] | None = None, *, user: str | None = None) -> CaseView:
-        """Start a case of the latest version of `key` and run it until it waits."""
+        """Start a case of the latest version of `key` and run it until it waits. Raises
+        NotFoundError, InvalidDataError (the data limits, the start form) or CaseStepError."""
         data = check_data(data)
+        # the form is checked before the write transaction, so no validation holds the write lock
+        with self._sessions() as session:
+            checked = self._versions.get(session, latest_version_record(session, key).id)
+        check_submission(checked.start_form_schema(), data)
         now = self._clock.now()
         with self._sessions.begin() as session:
             record = latest_version_record(session, key)
             deployed = self._versions.get(session, record.id)
-            check_submission(deployed.start_form_schema(), data)
+            if deployed.start_form_schema() != checked.start_form_schema():  # a new version came between
+                check_submission(deployed.start_form_schema(), data)
             ctx = self._store.create(session, deployed, now=now)
             try:
                 with clock_context(self._clock):

@@ -89,13 +89,15 @@ class MeasureUseCases(ServiceBase):
 
         return self._drawings.get((key, str(version), view, fmt, overlay_digest(overlay)), draw)
 
-    def card_page(self, key: str, *, svg_name: str | None = None) -> CardPage:
+    def card_page(self, key: str, *, svg_name: str | None = None, measured: bool = True) -> CardPage:
         """The TEM process card of `key`'s latest version as Markdown and HTML, with measured
-        values; the diagram is referenced as `svg_name` (see swimlane()). Raises NotFoundError."""
+        values unless `measured` is False; the diagram is referenced as `svg_name` (see
+        swimlane()). Raises NotFoundError."""
         with self._sessions() as session:
             record = latest_version_record(session, key)
             source, version = json.loads(record.source_json), record.version
         card = card_in_source(source, key)
         drawn = swimlanes_of_version(source, key, card)
         as_laid_out = di_of_version(source, key) is not None
-        return build_card(drawn, card, self.metrics(key), svg_name=svg_name or f"{key}.svg", version=version, as_laid_out=as_laid_out)
+        return build_card(drawn, card, self.metrics(key) if measured else None, svg_name=svg_name or f"{key}.svg",
+                          version=version, as_laid_out=as_laid_out)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +14,7 @@ from engine import claims
 from engine.case_store import CaseStore, SavedStep, StepContext
 from engine.clock import Clock
 from engine.definitions import VersionCache
+from engine.data_limits import check_case_data
 from engine.errors import CaseStepError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, TaskView
 from engine.persistence.cache import LruMap
@@ -127,6 +127,7 @@ def missing(what: str) -> Any:
 
 
 def check_data(data: dict[str, Any] | None) -> dict[str, Any]:
+    """`data` (None: empty) when it is case data Kapula may store; else InvalidDataError naming the field."""
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -137,10 +138,7 @@ def check_data(data: dict[str, Any] | None) -> dict[str, Any]:
             f"field names must be plain identifiers not starting with '_': {', '.join(map(str, bad))}",
             field_errors={str(k): "not a usable field name" for k in bad},
         )
-    try:
-        json.dumps(data)
-    except (TypeError, ValueError) as exc:
-        raise InvalidDataError(f"case data must be plain JSON values: {exc}") from exc
+    check_case_data(data)  # depth, size, lengths, RFC 8259 values: before anything else looks at it
     return data
 
 

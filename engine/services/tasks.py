@@ -24,13 +24,18 @@ class TaskUseCases(ServiceBase):
         Raises NotFoundError, ConflictError (not ready any more, or someone else changed the case
         first), InvalidDataError or CaseStepError; in each case nothing is changed."""
         data = check_data(data)
+        # the form is checked before the write transaction, so no validation holds the write lock
+        checked = self.task_form(task_id)
+        check_submission(checked, data)
         now = self._clock.now()
         with self._sessions.begin() as session:
             case_id = self._case_of_task(session, task_id)
             ctx = self._store.load(session, case_id)
             try:
                 task = ctx.find_ready_user_task(task_id)
-                check_submission(ctx.deployed.form_schema(task.task_spec.bpmn_id), data)
+                schema = ctx.deployed.form_schema(task.task_spec.bpmn_id)
+                if schema != checked:  # the case moved to another version meanwhile
+                    check_submission(schema, data)
                 with clock_context(self._clock):
                     task.data.update(data)
                     ctx.acting = (task.id, user)

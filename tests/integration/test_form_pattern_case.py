@@ -4,6 +4,7 @@ digits plus `x` as input is refused at once (RE2), never holding the write lock 
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ def test_the_redos_input_is_refused_in_milliseconds_and_a_right_one_accepted(kap
     started = time.perf_counter()
     with pytest.raises(InvalidDataError) as caught:
         kapula.complete_task(task.id, {"ytunnus": "1" * 27 + "x"})
-    assert time.perf_counter() - started < 1  # Python's re: about 25 s
+    assert time.perf_counter() - started < 5  # Python's re: about 25 s (the bound is loose for a loaded machine)
     assert list(caught.value.field_errors) == ["ytunnus"]
     assert kapula.complete_task(task.id, {"ytunnus": "1234567-8"}).status.value == "completed"
 
@@ -32,3 +33,41 @@ def test_a_form_whose_pattern_re2_cannot_run_is_refused_at_upload(kapula):
         kapula.deploy([("rt_redos.bpmn", bpmn), ("ytunnus.json", form)])
     assert any("regex" in issue.message and issue.file == "ytunnus.json" for issue in caught.value.issues), caught.value.issues
     assert kapula.processes() == []
+
+
+def test_forms_are_checked_before_the_write_transaction(kapula, monkeypatch):
+    """A validation, however quick, never runs while the step holds the write lock."""
+    import engine.services.cases as cases
+    import engine.services.tasks as tasks
+
+    kapula.deploy([(n, (SECURITY / n).read_bytes()) for n in ("rt_redos.bpmn", "ytunnus.json")])
+    writing: list[bool] = []
+    real = kapula._sessions
+
+    class WatchedSessions:
+        kw = real.kw
+
+        def __call__(self, *args, **kwargs):
+            return real(*args, **kwargs)
+
+        @contextmanager
+        def begin(self):
+            writing.append(True)
+            try:
+                with real.begin() as session:
+                    yield session
+            finally:
+                writing.pop()
+
+    checked_while_writing: list[bool] = []
+    for module in (cases, tasks):
+        def watched(schema, data, _check=module.check_submission):
+            checked_while_writing.append(bool(writing))
+            return _check(schema, data)
+        monkeypatch.setattr(module, "check_submission", watched)
+    monkeypatch.setattr(kapula, "_sessions", WatchedSessions())
+    case = kapula.start_case("rt_redos")
+    with pytest.raises(InvalidDataError):
+        kapula.complete_task(case.ready_tasks[0].id, {"ytunnus": "x"})
+    kapula.complete_task(case.ready_tasks[0].id, {"ytunnus": "1234567-8"})
+    assert checked_while_writing == [False, False, False]

@@ -27,7 +27,7 @@ def test_the_backtracking_pattern_runs_in_linear_time():
         check_submission(YTUNNUS, {"ytunnus": "1" * 27 + "x"})
     with pytest.raises(InvalidDataError):
         check_submission(YTUNNUS, {"ytunnus": "1" * 90_000 + "x"})
-    assert time.perf_counter() - started < 0.5  # Python's re: 25 s for the first alone
+    assert time.perf_counter() - started < 2  # Python's re: 25 s for the first alone
     assert list(caught.value.field_errors) == ["ytunnus"]
     check_submission(YTUNNUS, {"ytunnus": "1234567-8"})
 
@@ -52,7 +52,7 @@ def test_pattern_properties_and_additional_properties_use_re2():
     started = time.perf_counter()
     with pytest.raises(InvalidDataError) as caught:
         check_submission(form, {"1" * 27 + "x": 1})
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 2
     assert caught.value.field_errors == {"1" * 27 + "x": "is not a field of this form"}
     check_submission(form, {"12-3": 4})
     with pytest.raises(InvalidDataError):
@@ -72,7 +72,7 @@ def test_unique_items_on_a_large_mixed_list_is_quick_and_right():
     check_submission(form, {"valinnat": mixed})
     with pytest.raises(InvalidDataError):
         check_submission(form, {"valinnat": [*mixed, {"n": 3}]})
-    assert time.perf_counter() - started < 1  # jsonschema's pairwise comparison: minutes
+    assert time.perf_counter() - started < 3  # jsonschema's pairwise comparison: minutes
     for same in ([1, 1.0], [{"a": 1, "b": [2]}, {"b": [2.0], "a": 1}], [[1, "x"], [1, "x"]]):
         with pytest.raises(InvalidDataError):
             check_submission(form, {"valinnat": same})
