@@ -19,6 +19,9 @@ from api.http.server import SERVER_SETTINGS
 from api.http.timeouts import TimedH11Protocol, protocol_with
 
 HEADERS_S, PAUSE_S, TOTAL_S = 1.0, 1.0, 3.0
+# the upper bounds are loose: a loaded test machine is slow, and without the limits the
+# connection would stay open for good (the socket's own timeout, 30 s, ends the test then)
+SLACK = 12
 
 
 @pytest.fixture
@@ -41,12 +44,12 @@ def port(kapula) -> Iterator[int]:
 
 
 def _connect(port: int) -> socket.socket:
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
     return s
 
 
 def _read_to_close(s: socket.socket) -> bytes:
-    """Everything the server sends until it closes the connection (fails after the socket's 10 s)."""
+    """Everything the server sends until it closes the connection (fails after the socket's 30 s)."""
     out = b""
     while chunk := s.recv(65536):
         out += chunk
@@ -69,11 +72,11 @@ def test_a_client_that_connects_and_sends_nothing_is_closed(port):
     with _connect(port) as idle:
         _bystander_is_served(port)
         answer = _read_to_close(idle)
-    assert answer.startswith(b"HTTP/1.1 408") and HEADERS_S <= time.monotonic() - start < HEADERS_S + 3
+    assert answer.startswith(b"HTTP/1.1 408") and HEADERS_S <= time.monotonic() - start < HEADERS_S + SLACK
 
 
 def test_headers_trickled_a_byte_at_a_time_are_cut_off(port):
-    request = b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 100
+    request = b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 400
     start = time.monotonic()
     with _connect(port) as slow:
         for byte in request:  # steady traffic, but the headers never end in time
@@ -84,7 +87,7 @@ def test_headers_trickled_a_byte_at_a_time_are_cut_off(port):
         stopped = time.monotonic()
         answer = _read_to_close(slow)
     assert answer.startswith(b"HTTP/1.1 408"), answer
-    assert HEADERS_S <= stopped - start < HEADERS_S + 2
+    assert HEADERS_S <= stopped - start < HEADERS_S + SLACK
 
 
 def test_a_body_that_stalls_is_answered_408_and_closed(port):
@@ -98,7 +101,7 @@ def test_a_body_that_stalls_is_answered_408_and_closed(port):
     head, _, payload = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408") and b"connection: close" in head.lower(), answer
     assert json.loads(payload)["code"] == "timeout"
-    assert PAUSE_S <= time.monotonic() - start < PAUSE_S + 3
+    assert PAUSE_S <= time.monotonic() - start < PAUSE_S + SLACK
 
 
 def test_a_body_that_trickles_past_its_deadline_is_answered_408(port):
@@ -112,13 +115,13 @@ def test_a_body_that_trickles_past_its_deadline_is_answered_408(port):
                 slow.sendall(body[i:i + 1])
             except OSError:
                 break
-            if time.monotonic() - start > TOTAL_S + 3:
+            if time.monotonic() - start > TOTAL_S + SLACK:
                 break
             time.sleep(0.2)
-        slow.settimeout(10)
+        slow.settimeout(30)
         answer = _read_to_close(slow)
     assert answer.startswith(b"HTTP/1.1 408"), answer
-    assert time.monotonic() - start < TOTAL_S + 3
+    assert time.monotonic() - start < TOTAL_S + SLACK
 
 
 def test_a_prompt_client_on_a_kept_alive_connection_is_served_twice(port):
