@@ -93,7 +93,7 @@ def process_page(request: Request, service: PageServiceDep, key: KeyPath) -> Res
     view = service.diagram_view(key)
     diagram_url = _route_url(request, "process_swimlane_svg", key=key)
     return page(request, "process.html", service.principal, latest=latest, versions=versions,
-                card=service.card(key), diagram_url=diagram_url, overlays=view.overlays,
+                card=service.card(key), diagram_url=diagram_url, overlays=view.overlays, diagram_id=view.diagram_id,
                 xml_url=f"/api/processes/{key}/versions/{latest.version}/xml" if view.has_di else None,
                 tem_url=f"{diagram_url}?view=tem" if diagram_url and view.has_di else None,
                 card_url=_route_url(request, "process_card_page", key=key),

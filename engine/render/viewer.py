@@ -19,12 +19,14 @@ class DiagramView:
     interchange (bpmn-js can only show a file that has one) and the overlays (viewer_overlay)."""
 
     has_di: bool
+    diagram_id: str | None = None  # the BPMNDiagram that shows the process (a file may hold several)
     overlays: dict[str, Any] = field(default_factory=lambda: {"elements": {}, "handoffs": [], "pairs": [], "max_median": None})
 
 
 def diagram_view(source: dict[str, str], key: str, metrics: ProcessMetrics | None) -> DiagramView:
     """The viewer's data for `key` in a version's `source` files; `metrics` None shows no values."""
-    return DiagramView(di_of_version(source, key) is not None, viewer_overlay(source, key, metrics))
+    di = di_of_version(source, key)
+    return DiagramView(di is not None, di[0].id if di is not None else None, viewer_overlay(source, key, metrics))
 
 
 def viewer_overlay(source: dict[str, str], key: str, metrics: ProcessMetrics | None) -> dict[str, Any]:

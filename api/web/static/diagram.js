@@ -97,7 +97,7 @@
     var viewer = new window.BpmnJS({ container: holder });
     fetch(holder.getAttribute('data-xml-url'), { credentials: 'same-origin' })
       .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.text(); })
-      .then(function (xml) { return viewer.importXML(xml); })
+      .then(function (xml) { return viewer.importXML(xml, holder.getAttribute('data-diagram-id') || undefined); })
       .then(function () {
         viewer.get('canvas').zoom('fit-viewport');
         addOverlays(viewer, data, panel, holder.getAttribute('data-metrics-url'));
