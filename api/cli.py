@@ -16,10 +16,14 @@ import click
 
 from api.cli_test import run_scenarios
 from engine.bootstrap import open_kapula
+from engine.bundles import upload_bundles
 from engine.demo import demo_clock, run_demo
-from engine.errors import CaseStepError, ConflictError, DiagramError, InvalidDataError, KapulaError, NotFoundError, UnavailableError
+from engine.errors import (
+    CaseStepError, ConflictError, DiagramError, InvalidDataError, KapulaError, NotFoundError, UnavailableError,
+    documentation_only,
+)
 from engine.history import handoffs, lead_time, stage_durations
-from engine.model import CaseStatus
+from engine.model import CaseStatus, DeployResult
 from engine.services import Kapula
 
 # One table from Kapula errors to exit codes (usage errors are click's 2)
@@ -134,18 +138,30 @@ def main(ctx: click.Context, database: str | None) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @json_option
 @pass_ctx
 def load(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
-    """Deploy BPMN (and DMN) FILES as new versions of their processes."""
+    """Deploy BPMN FILES (or every .bpmn of a folder) as new versions of their processes.
+
+    Each model goes with its process card, the decision tables next to it that it uses and the
+    forms it names (from the forms/ folder beside its folder, or next to it); DMN, form and card
+    files named here join the models that use them."""
 
     def show(result: Any) -> None:
         for version, created in zip(result.versions, result.created, strict=True):
             what = "new version" if created else "unchanged"
             click.echo(f"{version.key} v{version.version} ({what}): {version.name} — lanes: {', '.join(version.actors)}")
+            if version.issues:
+                click.echo(f"  {documentation_only(version.issues)}:")
+                for issue in version.issues:
+                    click.echo(f"    - {issue}")
 
-    run(as_json, lambda: ctx.kapula.deploy([(f.name, f.read_bytes()) for f in files]), show)
+    def action() -> DeployResult:
+        results = [ctx.kapula.deploy(bundle) for bundle in upload_bundles(list(files))]
+        return DeployResult(tuple(v for r in results for v in r.versions), tuple(c for r in results for c in r.created))
+
+    run(as_json, action, show)
 
 
 @main.command()
@@ -158,7 +174,8 @@ def processes(ctx: Context, as_json: bool) -> None:
         if not result:
             click.echo("no processes deployed; use `kapula load FILE.bpmn`")
         for p in result:
-            click.echo(f"{p.key:30} v{p.version:<3} {p.name}  [{', '.join(p.actors)}]")
+            note = f"  ({documentation_only(p.issues)})" if p.issues else ""
+            click.echo(f"{p.key:30} v{p.version:<3} {p.name}  [{', '.join(p.actors)}]{note}")
 
     run(as_json, ctx.kapula.processes, show)
 

@@ -37,6 +37,7 @@ from bench.servers import Servers  # noqa: E402
 from engine.access.directory import Directory  # noqa: E402
 from engine.access.policy import Role  # noqa: E402
 from engine.bootstrap import open_kapula  # noqa: E402
+from engine.bundles import model_bundle  # noqa: E402
 from engine.clock import FakeClock, SystemClock  # noqa: E402
 
 MODEL = ROOT / "tests" / "fixtures" / "bpmn" / "three_lanes.bpmn"
@@ -111,7 +112,7 @@ def prepare(database_url: str, cfg: LoadConfig) -> Seed:
     timer is already due (on a clock three days back)."""
     kapula = open_kapula(database_url)
     try:
-        kapula.deploy([(MODEL.name, MODEL.read_bytes())])
+        kapula.deploy(model_bundle(MODEL))
         directory = Directory(kapula.sessions, kapula.clock)
         directory.add_organisation("SEK")
         directory.add_organisation("ELY")

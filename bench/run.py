@@ -30,6 +30,7 @@ from SpiffWorkflow.task import Task  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from engine.bootstrap import open_kapula  # noqa: E402
+from engine.bundles import model_bundle  # noqa: E402
 from engine.runtime.script_engine import SafeScriptEngine  # noqa: E402
 from engine.runtime.workflow import KapulaWorkflow  # noqa: E402
 from engine.services import Kapula  # noqa: E402
@@ -200,7 +201,7 @@ def kapula_on_sqlite(*models: tuple[str, str]) -> Iterator[Kapula]:
         kapula = open_kapula(f"sqlite:///{Path(tmp) / 'bench.db'}")
         try:
             for filename, _key in models:
-                kapula.deploy([(filename, (BPMN_DIR / filename).read_bytes())])
+                kapula.deploy(model_bundle(BPMN_DIR / filename))
             yield kapula
         finally:
             kapula.close()

@@ -1,42 +1,175 @@
-"""A model's upload bundle: the .bpmn, its process card, the decision tables and forms it refers to."""
+"""Uploads from folders: each model with its process card, the decision tables and forms it names, and
+the models its call activities call, so that `kapula load DIR` or `kapula load bpmn/*.bpmn` needs no
+list of side files."""
 
 from __future__ import annotations
 
-import re
+import functools
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.bpmn_xml.inspect import BPMN_NS, CAMUNDA_NS, NS, flow_nodes, form_of
+from engine.bpmn_xml.secure import parse_xml
+from engine.errors import DiagramError
 from engine.process_card import CARD_SUFFIX
 
-_FORM = re.compile(rb'kapula:form="([^"]+)"')
-_DECISION_REF = re.compile(rb"<spiffworkflow:calledDecisionId>\s*([^<\s]+)\s*<")
-_DECISION_ID = re.compile(rb'<(?:\w+:)?decision\b[^>]*\bid="([^"]+)"')
+Files = list[tuple[str, bytes]]
 
 
-def model_bundle(model: Path, forms: Path | None = None) -> list[tuple[str, bytes]]:
-    """(filename, content) of everything `model` needs to be a self-contained version.
+@dataclass
+class _Refs:
+    """What one model names outside itself."""
 
-    Forms are looked up in `forms` (default: the `forms/` folder next to the model's folder),
-    decision tables and the `<stem>.card.json` card next to the model. A missing form or table is
-    left out; loading reports what the diagram then lacks.
+    processes: set[str] = field(default_factory=set)  # process ids it defines
+    calls: set[str] = field(default_factory=set)  # process ids its call activities call
+    decisions: set[str] = field(default_factory=set)  # decision ids its business rule tasks use
+    forms: set[str] = field(default_factory=set)  # form file names of its tasks and start event
+
+
+def model_bundle(model: Path, forms: Path | None = None) -> Files:
+    """(filename, content) of everything `model` needs to be a self-contained version: the
+    `<stem>.card.json` next to it, the decision tables next to it that define a decision it uses,
+    and the forms it names, looked up in `forms` (default: the `forms/` folder next to the model's
+    folder) and then next to the model. A missing table or form is left out; loading reports what
+    the diagram then lacks.
     """
-    content = model.read_bytes()
-    forms = forms if forms is not None else model.parent.parent / "forms"
-    files = [(model.name, content)]
-    card = model.with_name(model.stem + CARD_SUFFIX)
-    if card.exists():
-        files.append((card.name, card.read_bytes()))
-    wanted = set(_DECISION_REF.findall(content))
-    for table in sorted(model.parent.glob("*.dmn")):
-        table_content = table.read_bytes()
-        if wanted & set(_DECISION_ID.findall(table_content)):
-            files.append((table.name, table_content))
-    for name in sorted({m.decode() for m in _FORM.findall(content)}):
-        path = forms / name
-        if path.is_file():
-            files.append((name, path.read_bytes()))
-    return files
+    return _bundle([model], [], forms)
 
 
-def folder_bundles(folder: Path, forms: Path | None = None) -> list[list[tuple[str, bytes]]]:
-    """One bundle per .bpmn file of `folder`, in name order."""
-    return [model_bundle(p, forms) for p in sorted(folder.glob("*.bpmn"))]
+def folder_bundles(folder: Path, forms: Path | None = None) -> list[Files]:
+    """One bundle per .bpmn file of `folder` in name order; models joined by call activities share one."""
+    return upload_bundles([folder], forms=forms)
+
+
+def upload_bundles(paths: list[Path], *, forms: Path | None = None) -> list[Files]:
+    """The uploads for the files and folders a person named: every .bpmn (a folder stands for its
+    .bpmn files) in its own upload, except that models calling each other go together; decision
+    tables, forms and cards named explicitly join the uploads whose models use them (each upload
+    when no model names them), the rest are found next to the models as in `model_bundle`.
+    """
+    models: list[Path] = []
+    extras: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            models += sorted(p for p in path.glob("*.bpmn") if p.is_file())
+        elif path.suffix == ".bpmn":
+            models.append(path)
+        else:
+            extras.append(path)
+    if not models:
+        return [[(p.name, p.read_bytes()) for p in extras]] if extras else []
+    groups = _groups(list(dict.fromkeys(models)))
+    users = {extra: [g for g in groups if _uses(g, extra)] for extra in extras}
+    return [_bundle(g, [e for e in extras if g in users[e] or not users[e]], forms) for g in groups]
+
+
+def _uses(group: list[Path], extra: Path) -> bool:
+    if extra.suffix == ".dmn":
+        return any(_decision_ids(extra) & _refs(m).decisions for m in group)
+    if extra.name.endswith(CARD_SUFFIX):
+        return any(extra.name == m.stem + CARD_SUFFIX for m in group)
+    return any(extra.name in _refs(m).forms for m in group)
+
+
+def _groups(models: list[Path]) -> list[list[Path]]:
+    """Models in upload groups: a model and (transitively) the models of its folder that it calls."""
+    by_folder: dict[Path, dict[Path, _Refs]] = {}
+    for model in models:
+        folder = by_folder.setdefault(model.parent, {})
+        for sibling in sorted(model.parent.glob("*.bpmn")):
+            folder.setdefault(sibling, _refs(sibling))
+    groups: list[list[Path]] = []
+    placed: set[Path] = set()
+    for model in models:
+        if model in placed:
+            continue
+        refs = by_folder[model.parent]
+        group = _closure(model, refs)
+        groups.append([p for p in group if p not in placed])
+        placed.update(group)
+    return [g for g in groups if g]
+
+
+def _closure(model: Path, refs: dict[Path, _Refs]) -> list[Path]:
+    # Only a process that exactly one file of the folder defines is looked for (the MIWG suite, for
+    # one, defines the same process ids in many files).
+    definers: dict[str, list[Path]] = {}
+    for path, r in refs.items():
+        for key in r.processes:
+            definers.setdefault(key, []).append(path)
+    group, todo = [model], [model]
+    while todo:
+        current = todo.pop()
+        for key in sorted(refs[current].calls - refs[current].processes):
+            called = definers[key][0] if len(definers.get(key, [])) == 1 else None
+            if called is not None and called not in group:
+                group.append(called)
+                todo.append(called)
+    return group
+
+
+def _bundle(models: list[Path], extras: list[Path], forms: Path | None) -> Files:
+    files: dict[str, bytes] = {}
+    wanted = _Refs()
+    for model in models:
+        files.setdefault(model.name, model.read_bytes())
+        card = model.with_name(model.stem + CARD_SUFFIX)
+        if card.is_file():
+            files.setdefault(card.name, card.read_bytes())
+        refs = _refs(model)
+        wanted.decisions |= refs.decisions
+        wanted.forms |= refs.forms
+    for extra in extras:
+        files.setdefault(extra.name, extra.read_bytes())
+    for table in sorted({t for m in models for t in m.parent.glob("*.dmn")}):
+        if table.name not in files and wanted.decisions & _decision_ids(table):
+            files[table.name] = table.read_bytes()
+    for name in sorted(wanted.forms - set(files)):
+        found = _find_form(name, models[0], forms)
+        if found is not None:
+            files[name] = found.read_bytes()
+    return list(files.items())
+
+
+def _find_form(name: str, model: Path, forms: Path | None) -> Path | None:
+    if Path(name).name != name:
+        return None  # a form is a file name, never a path
+    for folder in (forms if forms is not None else model.parent.parent / "forms", model.parent):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _refs(model: Path) -> _Refs:
+    try:
+        return _refs_of(model.resolve(), model.stat().st_mtime_ns)
+    except OSError:
+        return _Refs()
+
+
+@functools.lru_cache(maxsize=256)
+def _refs_of(model: Path, _mtime_ns: int) -> _Refs:
+    try:
+        root = parse_xml(model.read_bytes(), filename=model.name).getroot()
+    except (DiagramError, OSError):
+        return _Refs()  # loading the model reports what is wrong with it
+    refs = _Refs()
+    for process in root.findall("bpmn:process", NS):
+        refs.processes.add(process.get("id", ""))
+        for node in flow_nodes(process):
+            form = form_of(node)
+            if form:
+                refs.forms.add(form)
+    refs.calls = {c.get("calledElement", "") for c in root.iter(f"{{{BPMN_NS}}}callActivity")} - {""}
+    refs.decisions = {t.strip() for t in root.xpath("//spiffworkflow:calledDecisionId/text()", namespaces=NS)}
+    refs.decisions |= {e.get(f"{{{CAMUNDA_NS}}}decisionRef", "") for e in root.iter(f"{{{BPMN_NS}}}businessRuleTask")}
+    refs.decisions.discard("")
+    return refs
+
+
+def _decision_ids(table: Path) -> set[str]:
+    try:
+        root = parse_xml(table.read_bytes(), filename=table.name).getroot()
+    except (DiagramError, OSError):
+        return set()
+    return {d.get("id", "") for d in root.iter("{*}decision") if d.get("id")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -13,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFoundError
-from engine.forms import forms_in
-from engine.model import ProcessVersion
+from engine.errors import DiagramError, NotFoundError
+from engine.forms import forms_in, is_form_file
+from engine.model import ProcessVersion, ValidationIssue
 from engine.persistence.tables import ProcessVersionRecord
 from engine.runtime.case_state import SpecBundle, spec_from_json, spec_to_json
 from engine.runtime.parser import LoadedProcess, serializer_for
@@ -41,8 +42,22 @@ class DeployedVersion:
     name: str
     actors: tuple[str, ...]
     elements: dict[str, ElementInfo]
-    bundle: SpecBundle
+    spec_bundle: SpecBundle | None  # None for a documentation-only version
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)  # form file name -> JSON Schema
+    issues: tuple[ValidationIssue, ...] = ()
+
+    @property
+    def runnable(self) -> bool:
+        return self.spec_bundle is not None and not self.issues
+
+    @property
+    def bundle(self) -> SpecBundle:
+        """The spec cases run on. Raises DiagramError listing what to fix when the version is
+        documentation only, so nothing can start or step a case on it."""
+        if self.spec_bundle is None or self.issues:
+            where = f"process '{self.key}' version {self.version}"
+            raise DiagramError(list(self.issues), filename=None, documentation=where)
+        return self.spec_bundle
 
     def form_schema(self, element_id: str) -> dict[str, Any] | None:
         """The JSON Schema of the element's form, when the form was uploaded with the version."""
@@ -69,7 +84,13 @@ def to_public(record: ProcessVersionRecord) -> ProcessVersion:
         actors=tuple(json.loads(record.actors_json)),
         created_at=record.created_at,
         filename=record.filename,
+        issues=issues_of(record),
     )
+
+
+def issues_of(record: ProcessVersionRecord) -> tuple[ValidationIssue, ...]:
+    """Why the version cannot run yet; empty when it runs."""
+    return tuple(ValidationIssue(**raw) for raw in json.loads(record.issues_json or "[]"))
 
 
 def store_version(
@@ -84,6 +105,8 @@ def store_version(
     ).first()
     if latest is not None and latest.content_hash == digest:
         return latest, False
+    source = {name: content.decode("utf-8") for name, content in loaded.source.items()}
+    issues = [*loaded.issues, *_missing_forms(loaded, source, latest)]
     elements = {
         element_id: {
             "name": getattr(info, "name", None),
@@ -93,23 +116,51 @@ def store_version(
         }
         for element_id, info in loaded.elements.items()
     }
-    serializer = serializer_for(loaded.dialect)
     record = ProcessVersionRecord(
         key=loaded.key,
         version=(latest.version + 1) if latest is not None else 1,
         name=loaded.name or loaded.key,
         content_hash=digest,
         dialect=loaded.dialect,
-        spec_json=spec_to_json(serializer, loaded.spec, loaded.subprocess_specs),
+        spec_json=_spec_json(loaded) if not issues else "",
         actors_json=json.dumps(list(loaded.actors)),
         elements_json=json.dumps(elements),
-        source_json=json.dumps({name: content.decode("utf-8") for name, content in loaded.source.items()}),
+        source_json=json.dumps(source),
         filename=filename,
         created_at=now,
+        issues_json=json.dumps([dataclasses.asdict(i) for i in issues]),
     )
     session.add(record)
     session.flush()
     return record, True
+
+
+def _spec_json(loaded: LoadedProcess) -> str:
+    if loaded.spec_json is not None:
+        return loaded.spec_json
+    return spec_to_json(serializer_for(loaded.dialect), loaded.spec, loaded.subprocess_specs)
+
+
+def _missing_forms(
+    loaded: LoadedProcess, source: dict[str, str], latest: ProcessVersionRecord | None
+) -> list[ValidationIssue]:
+    """Form files the diagram names that are neither in the upload nor in the key's latest version.
+    Forms found in the latest version are copied into `source`, so the new version carries them."""
+    earlier: dict[str, str] = json.loads(latest.source_json) if latest is not None else {}
+    issues = []
+    for element_id, info in loaded.elements.items():
+        form = getattr(info, "form", None)
+        if not form or not is_form_file(form) or form in source:
+            continue
+        if form in earlier:
+            source[form] = earlier[form]
+            continue
+        issues.append(ValidationIssue(
+            f"the form '{form}' of {info.type} '{info.name or element_id}' is neither in this upload nor in an "
+            "earlier version; upload it with the diagram",
+            element_id, info.line, loaded.file, info.name,
+        ))
+    return issues
 
 
 def latest_version_record(session: Session, key: str) -> ProcessVersionRecord:
@@ -173,6 +224,7 @@ def _restore(record: ProcessVersionRecord) -> DeployedVersion:
         name=record.name,
         actors=tuple(json.loads(record.actors_json)),
         elements={k: ElementInfo(v.get("name"), v.get("type"), v.get("actor"), v.get("form")) for k, v in elements_raw.items()},
-        bundle=spec_from_json(record.dialect, serializer_for(record.dialect), record.spec_json),
+        spec_bundle=spec_from_json(record.dialect, serializer_for(record.dialect), record.spec_json) if record.spec_json else None,
         forms=forms_in(json.loads(record.source_json), referenced) if referenced else {},
+        issues=issues_of(record),
     )

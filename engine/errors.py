@@ -1,7 +1,8 @@
 """Kapula's errors: every failure below `api/` is one of these.
 
     KapulaError                       root; `message` is plain language for a person
-     ├── DiagramError                 an uploaded BPMN/DMN file cannot run; `issues` lists why
+     ├── DiagramError                 an upload that cannot be loaded, or a start on a version that is
+     │                                documentation only; `issues` lists why
      ├── NotFoundError                a process key, version, case or task that does not exist
      ├── ConflictError                a stale write or a task that is no longer ready
      ├── InvalidDataError             data that a step cannot accept (bad JSON, wrong shape)
@@ -28,14 +29,28 @@ class KapulaError(Exception):
 
 
 class DiagramError(KapulaError):
-    """A diagram that cannot run. Nothing was stored."""
+    """An upload that cannot be loaded (nothing was stored), or, with `documentation` naming the
+    version, a case started on a documentation-only version (nothing was started)."""
 
-    def __init__(self, issues: list[ValidationIssue], *, filename: str | None = None) -> None:
+    def __init__(
+        self, issues: list[ValidationIssue], *, filename: str | None = None, documentation: str | None = None
+    ) -> None:
         self.issues = list(issues)
         self.filename = filename
-        where = f"{filename}: " if filename else ""
+        self.documentation = documentation
         lines = "\n".join(f"  - {issue}" for issue in self.issues)
-        super().__init__(f"{where}the diagram cannot run ({len(self.issues)} problem(s)):\n{lines}")
+        if documentation is not None:
+            super().__init__(f"{documentation} is {documentation_only(self.issues)}:\n{lines}")
+            return
+        where = f"{filename}: " if filename else ""
+        super().__init__(f"{where}the diagram cannot be loaded ({len(self.issues)} problem(s)):\n{lines}")
+
+
+def documentation_only(issues: list[ValidationIssue] | tuple[ValidationIssue, ...]) -> str:
+    """'documentation only — 3 things to fix before cases can start' (one wording everywhere)."""
+    count = len(issues)
+    things = "1 thing" if count == 1 else f"{count} things"
+    return f"documentation only — {things} to fix before cases can start"
 
 
 class NotFoundError(KapulaError):

@@ -3,7 +3,8 @@
 A user task (or the process's start event) names its form with `kapula:form="file.json"` (or
 camunda:formKey / spiffworkflow formJsonSchemaFilename). When a file of that name is part of the
 upload, the version keeps it and every submission is validated against it before the step runs;
-a reference to a file that was not uploaded is left to the adapters (no validation).
+a reference to a file that is neither uploaded nor in the key's latest version makes the new
+version documentation only (engine.definitions), so no case gets stuck at a form nobody has.
 
 Validation takes time bounded by the data's size, so it can never hold up the server: the data
 limits (engine/data_limits.py) come first, `pattern`, `patternProperties` and the

@@ -16,6 +16,7 @@ class ValidationIssue:
     element_id: str | None = None
     line: int | None = None
     file: str | None = None
+    element_name: str | None = None  # the element's name as the author sees it, line breaks made spaces
 
     def __str__(self) -> str:
         where = []
@@ -23,7 +24,9 @@ class ValidationIssue:
             where.append(self.file)
         if self.line:
             where.append(f"line {self.line}")
-        if self.element_id:
+        if self.element_id and self.element_name:
+            where.append(f"element '{self.element_name}' ({self.element_id})")
+        elif self.element_id:
             where.append(f"element '{self.element_id}'")
         prefix = f"[{', '.join(where)}] " if where else ""
         return f"{prefix}{self.message}"
@@ -62,6 +65,12 @@ class ProcessVersion:
     actors: tuple[str, ...]
     created_at: datetime
     filename: str | None = None
+    # why cases cannot start yet; empty when the version runs ("documentation only" otherwise)
+    issues: tuple[ValidationIssue, ...] = ()
+
+    @property
+    def runnable(self) -> bool:
+        return not self.issues
 
 
 @dataclass(frozen=True)

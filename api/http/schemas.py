@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,16 @@ class ErrorPublic(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+class IssuePublic(BaseModel):
+    """One thing to fix before cases can start, where the author finds it."""
+
+    message: str
+    element_id: str | None = None
+    element_name: str | None = None
+    line: int | None = None
+    file: str | None = None
+
+
 class ProcessVersionPublic(BaseModel):
     key: str
     version: int
@@ -32,11 +43,14 @@ class ProcessVersionPublic(BaseModel):
     lanes: list[str]
     created_at: datetime
     filename: str | None = None
+    runnable: bool = Field(True, description="false: documentation only, cases cannot start until `issues` are fixed")
+    issues: list[IssuePublic] = Field(default_factory=list, description="what to fix before cases can start")
 
     @classmethod
     def of(cls, v: ProcessVersion) -> ProcessVersionPublic:
         return cls(key=v.key, version=v.version, name=v.name, content_hash=v.content_hash, lanes=list(v.actors),
-                   created_at=v.created_at, filename=v.filename)
+                   created_at=v.created_at, filename=v.filename, runnable=v.runnable,
+                   issues=[IssuePublic(**dataclasses.asdict(i)) for i in v.issues])
 
 
 class DeployedVersionPublic(ProcessVersionPublic):

@@ -7,13 +7,18 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from engine.bpmn_xml.inspect import BPMN_NS, NS, SCOPE_TYPES, executable_processes, flow_nodes, local_name
+from engine.bpmn_xml.expressions import ExpressionRefused, language_of, to_python
+from engine.bpmn_xml.inspect import (
+    BPMN_NS, CAMUNDA_NS, NS, SCOPE_TYPES, executable_processes, flow_nodes, local_name,
+)
+from engine.bpmn_xml.tolerance import normalise_label
 from engine.model import ValidationIssue
 
 Check = Callable[[str], "str | None"]
 _GATEWAYS_WITH_CONDITIONS = frozenset({"exclusiveGateway", "inclusiveGateway"})
-# Spiff lets only gateways and start events split the path; any other node with two outgoing flows fails.
-_MAY_SPLIT = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "startEvent"})
+# Camunda 7 hands these to Java classes, expressions or external workers, which Kapula does not have.
+_CAMUNDA_IMPLEMENTATIONS = ("class", "expression", "delegateExpression", "type", "topic")
+_CAMUNDA_WORK = frozenset({"serviceTask", "sendTask", "businessRuleTask", "intermediateThrowEvent", "endEvent"})
 _TIMER_PARTS = ("timeDuration", "timeDate", "timeCycle")
 _TIMER_WORDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "repeating interval"}
 # Code-bearing elements sometimes carry ids of their own; an issue should name the task or flow instead.
@@ -40,6 +45,18 @@ class _Checks:
     script: Check
 
 
+def refusals(tree: etree._ElementTree, filename: str) -> list[ValidationIssue]:
+    """Why the file cannot even be kept as documentation: not BPMN, ids used twice, no process."""
+    root = tree.getroot()
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        message = f"the file is not a BPMN 2.0 diagram (its root element is '{local_name(root)}')"
+        return [_issue(message, root, filename)]
+    issues = [_issue(m, e, filename) for m, e in _duplicate_ids(root)]
+    if not executable_processes(root):
+        issues.append(_issue("the diagram has no executable process", root, filename))
+    return issues
+
+
 def validate(
     tree: etree._ElementTree,
     filename: str,
@@ -47,26 +64,25 @@ def validate(
     check_expression: Check | None = None,
     check_script: Check | None = None,
 ) -> list[ValidationIssue]:
-    """Every structural problem found in one BPMN file; an empty list means none.
+    """What keeps one BPMN file (that `refusals` accepts) from running; an empty list means nothing.
 
     `check_expression`/`check_script` default to the sandbox's own checks in
     `engine.runtime.script_engine`, so nothing is accepted here that would be refused at run time.
+    Conditions written in JUEL or FEEL are rewritten in place into the sandbox's Python
+    (engine.bpmn_xml.expressions); ones that cannot be are reported with their language.
     """
     root = tree.getroot()
     if root.tag != f"{{{BPMN_NS}}}definitions":
-        message = f"the file is not a BPMN 2.0 diagram (its root element is '{local_name(root)}')"
-        return [_issue(message, root, filename)]
+        return []
     checks = _Checks(check_expression or _sandbox("check_expression"), check_script or _sandbox("check_script"))
-    processes = executable_processes(root)
     all_ids = {e.get("id") for e in root.iter() if isinstance(e.tag, str)}
-    issues = [_issue(m, e, filename) for m, e in _duplicate_ids(root)]
-    if not processes:
-        issues.append(_issue("the diagram has no executable process", root, filename))
-    for process in processes:
+    issues: list[ValidationIssue] = []
+    for process in executable_processes(root):
         issues += [_issue(m, e, filename) for m, e in _reserved_ids(process)]
         for scope in [process, *_subscopes(process)]:
             issues += [_issue(m, e, filename) for m, e in _scope_problems(scope, all_ids)]
         issues += [_issue(m, e, filename) for m, e in _code_problems(process, checks)]
+        issues += [_issue(m, e, filename) for m, e in _foreign_implementations(process)]
     return issues
 
 
@@ -116,15 +132,24 @@ def _issue(message: str, element: etree._Element, filename: str) -> ValidationIs
     owner: etree._Element | None = element
     while owner is not None and (not owner.get("id") or local_name(owner) in _CODE_TAGS):
         owner = owner.getparent()
-    element_id = owner.get("id") if owner is not None and local_name(owner) != "definitions" else None
-    return ValidationIssue(message, element_id=element_id, line=element.sourceline, file=filename)
+    named = owner is not None and local_name(owner) != "definitions"
+    element_id = owner.get("id") if named and owner is not None else None
+    name = normalise_label(owner.get("name")) if named and owner is not None else None
+    return ValidationIssue(message, element_id=element_id, line=element.sourceline, file=filename,
+                           element_name=name or None)
+
+
+def _called(element: etree._Element) -> str:
+    """How the author knows the element: 'Check the application' (Task_1), or its id alone when unnamed."""
+    name, element_id = normalise_label(element.get("name")), element.get("id")
+    return f"'{name}' ({element_id})" if name else f"'{element_id}'"
 
 
 def _label(node: etree._Element, *, capital: bool = True) -> str:
     kind = local_name(node)
     word = "gateway" if kind.endswith("Gateway") else "event" if kind.endswith("Event") else "task"
-    word = "subprocess" if kind in SCOPE_TYPES else word
-    return f"{word.capitalize() if capital else word} '{node.get('id')}'"
+    word = "subprocess" if kind in SCOPE_TYPES else "call activity" if kind == "callActivity" else word
+    return f"{word.capitalize() if capital else word} {_called(node)}"
 
 
 def _duplicate_ids(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:
@@ -156,7 +181,7 @@ def _scope_problems(scope: etree._Element, all_ids: set[str | None]) -> Iterator
     if kind == "adHocSubProcess":
         return  # ad hoc subprocesses have no start and need no sequence flows
     if scope.find("bpmn:startEvent", NS) is None:
-        yield f"{'Process' if kind == 'process' else 'Subprocess'} '{scope.get('id')}' has no start event", scope
+        yield f"{'Process' if kind == 'process' else 'Subprocess'} {_called(scope)} has no start event", scope
     incoming: dict[str, int] = {}
     outgoing: dict[str, list[etree._Element]] = {}
     for flow in scope.findall("bpmn:sequenceFlow", NS):
@@ -174,12 +199,12 @@ def _broken_flow(flow: etree._Element, nodes: dict[str, etree._Element], all_ids
     for attribute, verb in (("sourceRef", "starts from"), ("targetRef", "points to")):
         ref = flow.get(attribute)
         if not ref:
-            return f"Sequence flow '{flow.get('id')}' has no {attribute}"
+            return f"Sequence flow {_called(flow)} has no {attribute}"
         if ref not in nodes:
             where = "an element that does not exist"
             if ref in all_ids:
                 where = "an element outside its process or subprocess"
-            return f"Sequence flow '{flow.get('id')}' {verb} '{ref}', {where}"
+            return f"Sequence flow {_called(flow)} {verb} '{ref}', {where}"
     return None
 
 
@@ -189,10 +214,10 @@ def _node_problems(
     kind, label = local_name(node), _label(node)
     if n_in == 0 and not _may_lack_incoming(node):
         yield f"{label} has no incoming sequence flow, so a case can never reach it", node
-    if not out and not _may_lack_outgoing(node):
+    # BPMN 2.0 section 10.5.3: without an end event, a flow node with no outgoing flow ends its path
+    # (the implicit end). Only a gateway, which exists to route, needs somewhere to go.
+    if not out and kind.endswith("Gateway"):
         yield f"{label} has no outgoing sequence flow, so a case would stop there", node
-    if len(out) > 1 and kind not in _MAY_SPLIT:
-        yield f"{label} has {len(out)} outgoing flows; split the path with a gateway", node
     if kind == "boundaryEvent" and node.get("attachedToRef", "") not in siblings:
         yield f"{label} is attached to '{node.get('attachedToRef')}', which is not in the same process", node
     if kind in _GATEWAYS_WITH_CONDITIONS:
@@ -209,36 +234,23 @@ def _may_lack_incoming(node: etree._Element) -> bool:
     )
 
 
-def _may_lack_outgoing(node: etree._Element) -> bool:
-    kind = local_name(node)
-    return (
-        kind == "endEvent"
-        or node.get("triggeredByEvent") == "true"
-        or node.get("isForCompensation") == "true"
-        or (kind == "boundaryEvent" and node.find("bpmn:compensateEventDefinition", NS) is not None)
-        or (kind == "intermediateThrowEvent" and node.find("bpmn:linkEventDefinition", NS) is not None)
-    )
-
-
 def _gateway_problems(gateway: etree._Element, out: list[etree._Element]) -> Iterator[tuple[str, etree._Element]]:
     default = gateway.get("default")
-    gid = gateway.get("id")
+    label = _label(gateway)
     if default and default not in {f.get("id") for f in out}:
-        yield f"Gateway '{gid}' names '{default}' as its default, but that is not one of its outgoing flows", gateway
+        yield f"{label} names '{default}' as its default, but that is not one of its outgoing flows", gateway
     if len(out) < 2:
         return
     for flow in out:
         if flow.get("id") != default and flow.find("bpmn:conditionExpression", NS) is None:
-            yield f"Gateway '{gid}' has an outgoing flow with no condition and no default (flow '{flow.get('id')}')", (
-                gateway
-            )
+            yield f"{label} has an outgoing flow with no condition and no default (flow {_called(flow)})", gateway
 
 
 def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[str, etree._Element]]:
     for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         condition = flow.find("bpmn:conditionExpression", NS)
         if condition is not None:
-            yield from _code(condition, f"The condition on flow '{flow.get('id')}'", checks.expression)
+            yield from _expression(condition, f"The condition on flow {_called(flow)}", checks.expression)
     for node in flow_nodes(process):
         label, lower = _label(node), _label(node, capital=False)
         if local_name(node) == "scriptTask":
@@ -249,7 +261,7 @@ def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[s
                 yield from _code(script, f"The script of {lower}", checks.script)
         for path, what in _EXPRESSION_PATHS:
             for element in node.findall(path, NS):
-                yield from _code(element, f"The {what} of {lower}", checks.expression)
+                yield from _expression(element, f"The {what} of {lower}", checks.expression)
         for path, what in _SCRIPT_PATHS:
             for element in node.findall(path, NS):
                 yield from _code(element, f"The {what} of {lower}", checks.script)
@@ -259,21 +271,53 @@ def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[s
 def _timer_problems(node: etree._Element, lower: str, checks: _Checks) -> Iterator[tuple[str, etree._Element]]:
     from engine.runtime import timer_values  # late, as in _sandbox; pure Python, no SpiffWorkflow
 
-    named = " ".join(node.get("name", "").split())
-    name = f"{lower.split(' ')[0]} '{named}' ({node.get('id')})" if named else lower
     for timer in node.findall("bpmn:timerEventDefinition", NS):
         parts = [p for p in timer if local_name(p) in _TIMER_PARTS]
         if not parts:
-            yield f"The timer of {name} has no duration, date or cycle", node
+            yield f"The timer of {lower} has no duration, date or cycle", node
         for part in parts:
             text = (part.text or "").strip()
             literal = timer_values.literal_of(text) if text else None
             if literal is None:  # empty, or an expression whose value is checked when the timer starts
-                yield from _code(part, f"The timer of {name}", checks.expression)
+                yield from _code(part, f"The timer of {lower}", checks.expression)
                 continue
             problem = timer_values.timer_problem(local_name(part), literal)
             if problem:
-                yield f"The timer of {name} is not a valid ISO 8601 {_TIMER_WORDS[local_name(part)]}: {problem}", part
+                yield f"The timer of {lower} is not a valid ISO 8601 {_TIMER_WORDS[local_name(part)]}: {problem}", part
+
+
+def _expression(element: etree._Element, what: str, check: Check) -> Iterator[tuple[str, etree._Element]]:
+    """Check an expression, first translating JUEL or FEEL into Python in place."""
+    text = (element.text or "").strip()
+    try:
+        python = to_python(text, declared=element.get("language"))
+    except ExpressionRefused as refused:
+        yield f"{what} is written in {refused.language}, which Kapula does not evaluate: {refused.reason}; " \
+              f"the text is {text}", element
+        return
+    if python != text:
+        element.text = python
+    diagram_language = language_of("", element.getroottree().getroot().get("expressionLanguage"))
+    if python == text and text and diagram_language not in ("Python", "") and check(text):
+        # Signavio and others declare XPath for the whole diagram; Kapula-authored Python still runs.
+        yield f"{what} is written in {diagram_language} (the diagram's expressionLanguage), which Kapula does " \
+              f"not evaluate: the text is {text}", element
+        return
+    yield from _code(element, what, check)
+
+
+def _foreign_implementations(process: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+    """Work that Camunda 7 hands to Java code or external workers: kept as documentation, never run."""
+    for node in flow_nodes(process):
+        if local_name(node) not in _CAMUNDA_WORK and node.find(".//bpmn:messageEventDefinition", NS) is None:
+            continue
+        found = [f'camunda:{a}="{node.get(f"{{{CAMUNDA_NS}}}{a}")}"' for a in _CAMUNDA_IMPLEMENTATIONS
+                 if node.get(f"{{{CAMUNDA_NS}}}{a}") is not None]
+        if node.find("bpmn:extensionElements/camunda:connector", NS) is not None:
+            found.append("a camunda:connector")
+        if found:
+            yield (f"{_label(node)} is implemented by {', '.join(found)}, which only Camunda can run; "
+                   "Kapula has no service connectors: make it a user task or a script task"), node
 
 
 def _code(element: etree._Element, what: str, check: Check) -> Iterator[tuple[str, etree._Element]]:

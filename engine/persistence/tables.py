@@ -59,12 +59,14 @@ class ProcessVersionRecord(Base):
     name: Mapped[str] = mapped_column(String(500))
     content_hash: Mapped[str] = mapped_column(String(64))
     dialect: Mapped[str] = mapped_column(String(20))
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text)  # empty for a documentation-only version
     actors_json: Mapped[str] = mapped_column(Text)
     elements_json: Mapped[str] = mapped_column(Text)
     source_json: Mapped[str] = mapped_column(Text)
     filename: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # why cases cannot start on this version yet (ValidationIssue fields); "[]" when it runs
+    issues_json: Mapped[str] = mapped_column(Text, server_default="[]")
 
 
 class CaseRecord(Base):

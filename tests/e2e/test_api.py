@@ -45,13 +45,28 @@ def test_version_xml_is_the_uploaded_file(client):
     assert client.get("/api/processes/Handoff_demo/versions/2/xml").json()["code"] == "not_found"
 
 
-def test_a_diagram_that_cannot_run_is_422_with_its_issues(client):
-    r = _upload(client, "missing_target.bpmn")
+def test_a_file_that_cannot_be_loaded_is_422_with_its_issues(client):
+    r = _upload(client, "not_xml.bpmn")
     assert r.status_code == 422
     body = r.json()
     assert body["code"] == "diagram_invalid" and body["details"]["issues"]
     assert all("message" in i for i in body["details"]["issues"])
     assert client.get("/api/processes").json() == []
+
+
+def test_a_diagram_that_cannot_run_is_kept_as_documentation_and_says_what_to_fix(client):
+    r = _upload(client, "missing_target.bpmn")
+    assert r.status_code == 201, r.text
+    [version] = r.json()["versions"]
+    assert version["runnable"] is False
+    [issue] = [i for i in version["issues"] if i["element_id"] == "Flow_2"]
+    assert issue["line"] == 13 and issue["file"] == "missing_target.bpmn" and "points to 'Task_missing'" in issue["message"]
+    [listed] = client.get("/api/processes").json()
+    assert listed["runnable"] is False and listed["issues"] == version["issues"]
+    refused = client.post("/api/cases", json={"process_key": version["key"]})
+    assert refused.status_code == 422 and refused.json()["code"] == "diagram_invalid"
+    assert "documentation only" in refused.json()["message"]
+    assert client.get("/api/cases").json() == []
 
 
 def test_oversized_upload_is_413_before_the_body_is_read(client):

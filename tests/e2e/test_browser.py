@@ -60,7 +60,7 @@ def sign_in(browser, base: str, username: str, *, width: int = 1100) -> Page:
 
 
 def test_a_task_completed_by_sek_appears_in_elys_open_inbox(kapula, server, browser, tmp_path: Path):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo", {"customer": "Kauhajoen Konepaja Oy"}, user="asiakas")
     kapula.complete_task(case.ready_tasks[0].id, {"need": "kasvu"}, user="asiakas")
 

@@ -52,10 +52,16 @@ def test_a_case_from_load_to_history(cli):
 
 
 def test_errors_are_readable_with_exit_codes(cli):
-    bad = cli("load", str(BPMN / "gateway_no_default.bpmn"))
-    assert bad.exit_code == 3
-    assert "no condition and no default" in bad.output
+    bad = cli("load", str(BPMN / "not_xml.bpmn"))
+    assert bad.exit_code == 3 and "not well-formed XML" in bad.output
     assert cli("processes").output.strip().startswith("no processes deployed")
+    documented = cli("load", str(BPMN / "gateway_no_default.bpmn"))
+    assert documented.exit_code == 0
+    assert "documentation only — 1 thing to fix before cases can start" in documented.output
+    assert "line 11, element 'Kunnossa?' (Gateway_1)" in documented.output and "no condition and no default" in documented.output
+    key = documented.output.split()[0]
+    refused = cli("start", key)
+    assert refused.exit_code == 3 and "documentation only" in refused.output
 
     missing = cli("complete", "00000000-0000-0000-0000-000000000000")
     assert missing.exit_code == 4 and "error: task" in missing.output

@@ -45,7 +45,7 @@ def _seed(database_url: str, *, cases: int = 0) -> tuple[str, list[int]]:
     """The model, an administrator's token, and `cases` new cases."""
     kapula = open_kapula(database_url)
     try:
-        kapula.deploy([read("three_lanes.bpmn")])
+        kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
         directory = Directory(kapula.sessions, kapula.clock)
         directory.add_user("admin", "salasana-123", role=Role.ADMINISTRATOR)
         token = directory.issue_token("admin")

@@ -76,7 +76,7 @@ def _snapshot(client: TestClient, case_id: int) -> Any:
 
 def test_hostile_form_data_is_a_4xx_or_accepted_never_a_5xx(kapula, tokens):
     kapula.deploy(model_bundle(LU_MODEL))
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     with TestClient(create_app(kapula, max_body_bytes=200_000, secret_key="fuzz"), raise_server_exceptions=False) as client:
         client.headers.update(tokens["admin"])
         bystander = _post(client, "/api/cases", {"process_key": LU, "data": {"asiakas": "Oy Sivullinen Ab", "kanava": "kaynti"}}).json()

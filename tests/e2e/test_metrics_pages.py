@@ -34,7 +34,7 @@ CARD = {
 def logged(kapula, clock, directory, tokens):
     """The four cases of tests/integration/metrics_log.py, then a version with a card; SEK owns the process."""
     ids = build_log(kapula, clock)
-    kapula.deploy([read("three_lanes.bpmn"), (f"{KEY}.card.json", json.dumps(CARD).encode())])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json"), (f"{KEY}.card.json", json.dumps(CARD).encode())])
     directory.claim_ownership([KEY], "SEK")
     return ids
 

@@ -55,9 +55,14 @@ def test_pages_send_strangers_to_sign_in_and_wrong_password_says_so(client, toke
 
 def test_upload_shows_the_engines_errors_next_to_the_file(client, tokens):
     sign_in(client, "omistaja")
-    r = client.post("/processes/upload", files=_files("missing_target.bpmn", form=False))
+    r = client.post("/processes/upload", files=_files("not_xml.bpmn", form=False))
     assert r.status_code == 422
-    assert "missing_target.bpmn" in r.text and 'id="upload-errors"' in r.text
+    assert "not_xml.bpmn" in r.text and 'id="upload-errors"' in r.text
+    r = client.post("/processes/upload", files=_files("missing_target.bpmn", form=False))
+    assert r.status_code == 200 and "vain dokumentaatio: 2 korjattavaa" in r.text
+    page = client.get("/processes/Broken_target")
+    assert 'id="to-fix"' in page.text and "Flow_2" in page.text and "rivi 13" in page.text
+    assert "Aloita tapaus" not in page.text
     r = client.post("/processes/upload", files=_files("three_lanes.bpmn"))
     assert r.status_code == 200 and 'id="upload-result"' in r.text and "Handoff_demo" in r.text
     page = client.get("/processes/Handoff_demo")

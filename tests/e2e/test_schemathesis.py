@@ -16,7 +16,7 @@ EXAMPLES = settings(max_examples=20, deadline=None, database=None, derandomize=T
 def test_no_request_makes_a_server_error(kapula, tokens):
     # schemathesis.pytest.from_fixture reads a private attribute pytest 9 no longer has, so the
     # operations are walked here, one Hypothesis run each
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     kapula.start_case("Handoff_demo", {"customer": "Oy"}, user="asiakas")
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(kapula, secret_key="schemathesis"))
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -56,7 +56,7 @@ def test_serve_answers_with_openapi(database_url):
 
 
 def test_the_timer_loop_fires_due_timers_each_round(kapula, clock):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo")
     for data in ({}, {"needs_funding": True}, {}):
         case = kapula.complete_task(case.ready_tasks[0].id, data)

@@ -30,7 +30,7 @@ def _do(kapula: Kapula, clock: FakeClock, case_id: int, hours: float, data: dict
 
 def build_log(kapula: Kapula, clock: FakeClock) -> list[int]:
     """The four cases above; the clock ends at NOW. Returns the case ids."""
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     one = kapula.start_case(KEY, {"segment": "founder"}).id
     _do(kapula, clock, one, 1, {"new_customer": True, "needs_funding": False})
     _do(kapula, clock, one, 2)

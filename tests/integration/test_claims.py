@@ -17,7 +17,7 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 def _waiting_at_sek(kapula, clock):
     clock.set(T0)
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo", {"customer": "Oy"}, user="asiakas")
     clock.advance(hours=1)
     kapula.complete_task(case.ready_tasks[0].id, {"need": "kasvu"}, user="asiakas")

@@ -24,7 +24,7 @@ def _problems(kapula, case_ids=None):
 @pytest.fixture
 def case(kapula):
     """A three-lane case with a claim, a completion by the claimer and a case waiting in SEK."""
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo")
     case = kapula.complete_task(case.ready_tasks[0].id, {})
     kapula.claim_task(case.ready_tasks[0].id, user="sek")

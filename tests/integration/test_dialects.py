@@ -29,7 +29,7 @@ def test_a_camunda_modeler_diagram_runs_and_survives_a_reload(open_engine, segme
 
 
 def test_a_spiffworkflow_diagram_with_a_script_task(kapula):
-    kapula.deploy([read("spiff_props.bpmn")])
+    kapula.deploy([read("spiff_props.bpmn"), read("needs-schema.json")])
     case = kapula.start_case("Needs_spiff")
     task = _only(kapula, case.id)
     assert task.form == "needs-schema.json"

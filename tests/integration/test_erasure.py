@@ -83,7 +83,7 @@ def test_the_case_goes_on_without_the_old_data_coming_back_from_the_cache(kapula
 
 
 def test_without_declared_fields_the_caller_names_them(kapula):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo", {"yhteyshenkilo": "Maija Meikäläinen", "need": "kasvu",
                                                  "muistio": "soitettu: Maija Meikäläinen"})
     assert any("Meikäläinen" in t for t in _case_texts(kapula, case.id))

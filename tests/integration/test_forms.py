@@ -69,11 +69,19 @@ def test_the_form_of_a_task_and_of_the_start_are_exposed(visit):
     assert schema["title"] == "Valmistele yrityskäynti" and case.ready_tasks[0].form == "suupohja_valmistelu.json"
 
 
-def test_a_task_whose_form_was_not_uploaded_is_not_validated(kapula):
-    kapula.deploy([("suupohja_yrityskaynti.bpmn", VISIT.read_bytes())])
-    case = kapula.start_case("suupohja_yrityskaynti", {})
-    assert kapula.task_form(case.ready_tasks[0].id) is None
-    assert kapula.complete_task(case.ready_tasks[0].id, {"anything": 1}).status.value == "running"
+def test_a_form_that_was_not_uploaded_is_reported_and_one_of_an_earlier_version_is_kept(kapula):
+    [alone] = kapula.deploy([("suupohja_yrityskaynti.bpmn", VISIT.read_bytes())]).versions
+    assert not alone.runnable
+    assert all("neither in this upload nor in an earlier version" in i.message for i in alone.issues)
+    assert {i.element_id for i in alone.issues} >= {"Task_valmistele", "StartEvent_kaynti_sovittu"}
+    with pytest.raises(DiagramError, match="documentation only"):
+        kapula.start_case("suupohja_yrityskaynti", {})
+    kapula.deploy(model_bundle(VISIT))
+    renamed = VISIT.read_bytes().replace("Valmistele yrityskäynti".encode(), "Valmistele käynti".encode())
+    [again] = kapula.deploy([("suupohja_yrityskaynti.bpmn", renamed)]).versions  # forms from the version before
+    assert (again.version, again.runnable) == (3, True)
+    case = kapula.start_case("suupohja_yrityskaynti", {"asiakas": "Teuvan Puu Oy"})
+    assert kapula.task_form(case.ready_tasks[0].id)["title"] == "Valmistele yrityskäynti"
 
 
 def test_the_card_is_stored_with_the_version(visit, kapula):

@@ -65,14 +65,16 @@ def _condition_diagram(condition: str, key: str = "HostileGateway") -> tuple[str
         "x = getattr(1, 'real')",
     ],
 )
-def test_hostile_scripts_are_refused_at_upload_and_nothing_is_stored(kapula, tmp_path: Path, script: str):
+def test_hostile_scripts_are_refused_at_upload_and_never_run(kapula, tmp_path: Path, script: str):
+    # The diagram is kept as documentation (its drawing is harmless); its script can never run.
     marker = tmp_path / "pwned"
-    with pytest.raises(DiagramError) as refused:
-        kapula.deploy([_script_diagram(script.format(marker=marker))])
-    issue_ids = {i.element_id for i in refused.value.issues}
-    assert "Script_1" in issue_ids, refused.value.message
-    assert all(i.line for i in refused.value.issues if i.element_id == "Script_1")
-    assert kapula.processes() == []
+    [version] = kapula.deploy([_script_diagram(script.format(marker=marker))]).versions
+    assert not version.runnable
+    assert "Script_1" in {i.element_id for i in version.issues}, version.issues
+    assert all(i.line for i in version.issues if i.element_id == "Script_1")
+    with pytest.raises(DiagramError, match="documentation only"):
+        kapula.start_case(version.key)
+    assert kapula.cases() == []
     assert not marker.exists()
 
 
@@ -86,10 +88,11 @@ def test_hostile_scripts_are_refused_at_upload_and_nothing_is_stored(kapula, tmp
 )
 def test_hostile_gateway_conditions_are_refused_at_upload(kapula, tmp_path: Path, condition: str):
     marker = tmp_path / "pwned"
-    with pytest.raises(DiagramError) as refused:
-        kapula.deploy([_condition_diagram(condition.format(marker=marker))])
-    assert "Flow_3" in {i.element_id for i in refused.value.issues}, refused.value.message
-    assert kapula.processes() == [] and not marker.exists()
+    [version] = kapula.deploy([_condition_diagram(condition.format(marker=marker))]).versions
+    assert "Flow_3" in {i.element_id for i in version.issues}, version.issues
+    with pytest.raises(DiagramError, match="documentation only"):
+        kapula.start_case(version.key)
+    assert kapula.cases() == [] and not marker.exists()
 
 
 @pytest.mark.parametrize(
@@ -100,7 +103,7 @@ def test_hostile_gateway_conditions_are_refused_at_upload(kapula, tmp_path: Path
     ],
 )
 def test_a_script_that_would_exhaust_the_machine_fails_its_own_step_and_changes_nothing(kapula, data, expected):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     bystander = kapula.start_case("Handoff_demo")
     kapula.deploy([_script_diagram("result = base * exponent if base == 'ab' else base ** exponent")])
 
@@ -148,7 +151,7 @@ def _automatic_loop() -> tuple[str, bytes]:
 
 
 def test_a_diagram_that_loops_through_automatic_steps_forever_is_stopped(kapula):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     bystander = kapula.start_case("Handoff_demo")
     kapula.deploy([_automatic_loop()])
 

@@ -36,7 +36,7 @@ def _assert_rows_restore_the_live_case(kapula, case_id):
 
 def test_a_fresh_engine_on_the_same_database_finishes_the_case_with_nothing_lost_or_duplicated(open_engine, clock):
     first = open_engine()
-    first.deploy([read("three_lanes.bpmn")])
+    first.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = first.start_case("Handoff_demo", {"customer": "Oy A"})
     first.complete_task(_task(first, case.id).id, {"need": "rahoitus"}, user="asiakas")
     events_before = first.history(case.id)
@@ -60,7 +60,7 @@ def test_a_fresh_engine_on_the_same_database_finishes_the_case_with_nothing_lost
 
 def test_the_stored_rows_restore_exactly_the_workflow_kept_in_memory(kapula):
     """After every step the task rows alone rebuild the same SpiffWorkflow state."""
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo", {"n": 1})
     store = kapula._store
     for data in ({"need": "x"}, {"needs_funding": False}, {"note": "ok"}):
@@ -71,7 +71,7 @@ def test_the_stored_rows_restore_exactly_the_workflow_kept_in_memory(kapula):
 
 def test_completing_a_task_twice_gives_one_success_and_one_conflict(open_engine):
     a, b = open_engine(), open_engine()  # two server processes
-    a.deploy([read("three_lanes.bpmn")])
+    a.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = a.start_case("Handoff_demo")
     task = _task(a, case.id)
     b.get_case(case.id)
@@ -85,7 +85,7 @@ def test_completing_a_task_twice_gives_one_success_and_one_conflict(open_engine)
 
 def test_a_step_computed_on_a_stale_read_is_refused_and_changes_nothing(open_engine):
     a, b = open_engine(), open_engine()
-    a.deploy([read("three_lanes.bpmn")])
+    a.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = a.start_case("Handoff_demo")
     task = _task(a, case.id)
 
@@ -105,7 +105,7 @@ def test_a_step_computed_on_a_stale_read_is_refused_and_changes_nothing(open_eng
 
 def test_concurrent_completions_from_two_threads(open_engine):
     engines = [open_engine(), open_engine()]
-    engines[0].deploy([read("three_lanes.bpmn")])
+    engines[0].deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = engines[0].start_case("Handoff_demo")
     task = _task(engines[0], case.id)
     outcomes: list[str] = []
@@ -146,7 +146,7 @@ def test_a_loop_step_writes_only_the_tasks_it_touched(kapula):
 
 
 def test_completed_cases_take_no_more_steps_and_unknown_ids_are_named(kapula):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo")
     kapula.cancel_case(case.id, user="sek")
     assert kapula.get_case(case.id).status is CaseStatus.CANCELLED
@@ -161,7 +161,7 @@ def test_completed_cases_take_no_more_steps_and_unknown_ids_are_named(kapula):
 
 
 def test_event_rows_are_only_ever_appended(kapula):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo")
     with kapula._sessions() as session:
         first = [(r.id, r.seq, r.lifecycle, r.at) for r in session.scalars(select(EventRecord).order_by(EventRecord.id))]

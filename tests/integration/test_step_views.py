@@ -50,7 +50,7 @@ def test_every_step_of_the_demo_returns_what_a_read_gives(kapula):
 
 
 def test_claims_and_cancellation_show_in_the_views_steps_return(kapula):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     checked = CheckedKapula(kapula)
     case = checked.start_case("Handoff_demo")
     kapula.claim_task(case.ready_tasks[0].id, user="maija")

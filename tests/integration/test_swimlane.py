@@ -89,7 +89,7 @@ def test_the_deployed_model_with_measurements(kapula, clock):
 
 
 def test_png_pdf_and_unknown_formats(kapula):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     assert kapula.swimlane(KEY, "png", measured=False).startswith(b"\x89PNG")
     assert kapula.swimlane(KEY, "pdf", measured=False).startswith(b"%PDF")
     with pytest.raises(InvalidDataError):

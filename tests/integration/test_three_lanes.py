@@ -20,7 +20,7 @@ def _only_task(kapula, case_id):
 
 def test_three_lane_case_runs_to_its_end_with_exact_lanes_handoffs_and_durations(kapula, clock):
     clock.set(T0)
-    result = kapula.deploy([read("three_lanes.bpmn")])
+    result = kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     assert [v.key for v in result.versions] == ["Handoff_demo"]
     assert result.versions[0].actors == ("Asiakas", "SEK", "ELY")
 
@@ -104,7 +104,7 @@ def test_three_lane_case_runs_to_its_end_with_exact_lanes_handoffs_and_durations
 
 
 def test_default_flow_skips_the_other_organisation(kapula, clock):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo")
     kapula.complete_task(_only_task(kapula, case.id).id, {})
     kapula.complete_task(_only_task(kapula, case.id).id, {"needs_funding": False})

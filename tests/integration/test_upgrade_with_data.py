@@ -28,7 +28,7 @@ def _cases_of_the_old_release(scratch_url: str, clock) -> tuple[dict[str, list[d
     engine = make_engine(scratch_url)
     upgrade(engine)
     kapula = Kapula(make_session_factory(engine), clock, SafeScriptEngine())
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     done = kapula.start_case("Handoff_demo", {"customer": "Valmis Oy"})
     for data in ({}, {"needs_funding": False}, {}, {}):
         done = kapula.complete_task(done.ready_tasks[0].id, data, user="sek")
