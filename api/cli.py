@@ -23,7 +23,7 @@ from engine.errors import (
     documentation_only,
 )
 from engine.history import handoffs, lead_time, stage_durations
-from engine.model import CaseStatus, DeployResult
+from engine.model import CaseStatus
 from engine.services import Kapula
 
 # One table from Kapula errors to exit codes (usage errors are click's 2)
@@ -157,11 +157,7 @@ def load(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
                 for issue in version.issues:
                     click.echo(f"    - {issue}")
 
-    def action() -> DeployResult:
-        results = [ctx.kapula.deploy(bundle) for bundle in upload_bundles(list(files))]
-        return DeployResult(tuple(v for r in results for v in r.versions), tuple(c for r in results for c in r.created))
-
-    run(as_json, action, show)
+    run(as_json, lambda: ctx.kapula.deploy_bundles(upload_bundles(list(files))), show)
 
 
 @main.command()

@@ -54,10 +54,15 @@ class DeployedVersion:
     def bundle(self) -> SpecBundle:
         """The spec cases run on. Raises DiagramError listing what to fix when the version is
         documentation only, so nothing can start or step a case on it."""
+        self.check_runnable()
+        assert self.spec_bundle is not None  # check_runnable raised otherwise
+        return self.spec_bundle
+
+    def check_runnable(self) -> None:
+        """Raises DiagramError ("documentation only — N things to fix …") unless cases can start."""
         if self.spec_bundle is None or self.issues:
             where = f"process '{self.key}' version {self.version}"
             raise DiagramError(list(self.issues), filename=None, documentation=where)
-        return self.spec_bundle
 
     def form_schema(self, element_id: str) -> dict[str, Any] | None:
         """The JSON Schema of the element's form, when the form was uploaded with the version."""

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from engine.clock import FakeClock
+from engine.errors import DiagramError
 from engine.persistence.database import make_engine, make_session_factory
 from engine.persistence.migrate import upgrade
 from engine.runtime.script_engine import SafeScriptEngine
@@ -74,6 +75,20 @@ def open_engine(database_url: str, clock: FakeClock) -> Iterator:
 @pytest.fixture
 def kapula(open_engine) -> Kapula:
     return open_engine()
+
+
+def cannot_run(kapula: Kapula, files: list[tuple[str, bytes]]) -> DiagramError:
+    """Why an upload cannot run: its refusal, or the issues of its documentation-only versions
+    (checked to refuse a start), as one DiagramError."""
+    try:
+        result = kapula.deploy(files)
+    except DiagramError as refused:
+        return refused
+    assert result.versions and not any(v.runnable for v in result.versions), result
+    for version in result.versions:
+        with pytest.raises(DiagramError, match="documentation only"):
+            kapula.start_case(version.key)
+    return DiagramError([i for v in result.versions for i in v.issues])
 
 
 def read(name: str) -> tuple[str, bytes]:

@@ -31,29 +31,35 @@ def normalise_labels(tree: etree._ElementTree) -> None:
             element.set("name", normalise_label(element.get("name")) or "")
 
 
-def make_splits_explicit(tree: etree._ElementTree) -> None:
-    """Insert a gateway after every non-gateway flow node with several outgoing sequence flows.
+def make_splits_explicit(tree: etree._ElementTree) -> list[tuple[str, str, str]]:
+    """Insert a gateway after every non-gateway flow node with several outgoing sequence flows;
+    returns (gateway id, gateway kind, the node's id) of each.
 
     BPMN 2.0 (section 13.2.1, "Sequence Flow considerations") runs every unconditioned outgoing
     flow of an activity or event in parallel, and each conditional one whose condition holds,
     the activity's `default` flow only when none does. That is a parallel gateway when no flow
     has a condition and an inclusive gateway otherwise (its unconditioned flows get the condition
-    True). SpiffWorkflow refuses several outgoing flows on anything but a gateway.
+    True). SpiffWorkflow refuses several outgoing flows on anything but a gateway. The gateway takes
+    the node's name, so a condition that fails names what the author drew.
     """
+    inserted: list[tuple[str, str, str]] = []
     for scope in tree.getroot().iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess",
                                      f"{{{BPMN_NS}}}transaction", f"{{{BPMN_NS}}}adHocSubProcess"):
         flows = scope.findall("bpmn:sequenceFlow", NS)
         for node in flow_nodes(scope, deep=False):
             out = [f for f in flows if f.get("sourceRef") == node.get("id")]
             if len(out) > 1 and local_name(node) not in _SPLITTERS:
-                _insert_split(scope, node, out)
+                inserted.append(_insert_split(scope, node, out))
+    return inserted
 
 
-def _insert_split(scope: etree._Element, node: etree._Element, out: list[etree._Element]) -> None:
+def _insert_split(scope: etree._Element, node: etree._Element, out: list[etree._Element]) -> tuple[str, str, str]:
     conditional = any(f.find("bpmn:conditionExpression", NS) is not None for f in out)
     gateway_id = f"{node.get('id')}{SPLIT_SUFFIX}"
-    gateway = etree.SubElement(scope, f"{{{BPMN_NS}}}{'inclusiveGateway' if conditional else 'parallelGateway'}")
+    kind = "inclusiveGateway" if conditional else "parallelGateway"
+    gateway = etree.SubElement(scope, f"{{{BPMN_NS}}}{kind}")
     gateway.set("id", gateway_id)
+    gateway.set("name", node.get("name") or node.get("id", ""))
     default = node.attrib.pop("default", None)
     if default and conditional:
         gateway.set("default", default)
@@ -67,3 +73,4 @@ def _insert_split(scope: etree._Element, node: etree._Element, out: list[etree._
     link.set("targetRef", gateway_id)
     for child in node.findall("bpmn:outgoing", NS):
         node.remove(child)
+    return gateway_id, kind, node.get("id", "")

@@ -8,17 +8,21 @@ from dataclasses import dataclass
 from lxml import etree
 
 from engine.bpmn_xml.expressions import ExpressionRefused, language_of, to_python
+from engine.bpmn_xml.implementations import dangling_refs, foreign_implementations
 from engine.bpmn_xml.inspect import (
-    BPMN_NS, CAMUNDA_NS, NS, SCOPE_TYPES, executable_processes, flow_nodes, local_name,
+    BPMN_NS,
+    NS,
+    SCOPE_TYPES,
+    executable_processes,
+    flow_nodes,
+    local_name,
 )
+from engine.bpmn_xml.labels import called, label
 from engine.bpmn_xml.tolerance import normalise_label
 from engine.model import ValidationIssue
 
 Check = Callable[[str], "str | None"]
 _GATEWAYS_WITH_CONDITIONS = frozenset({"exclusiveGateway", "inclusiveGateway"})
-# Camunda 7 hands these to Java classes, expressions or external workers, which Kapula does not have.
-_CAMUNDA_IMPLEMENTATIONS = ("class", "expression", "delegateExpression", "type", "topic")
-_CAMUNDA_WORK = frozenset({"serviceTask", "sendTask", "businessRuleTask", "intermediateThrowEvent", "endEvent"})
 _TIMER_PARTS = ("timeDuration", "timeDate", "timeCycle")
 _TIMER_WORDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "repeating interval"}
 # Code-bearing elements sometimes carry ids of their own; an issue should name the task or flow instead.
@@ -82,7 +86,8 @@ def validate(
         for scope in [process, *_subscopes(process)]:
             issues += [_issue(m, e, filename) for m, e in _scope_problems(scope, all_ids)]
         issues += [_issue(m, e, filename) for m, e in _code_problems(process, checks)]
-        issues += [_issue(m, e, filename) for m, e in _foreign_implementations(process)]
+        issues += [_issue(m, e, filename) for m, e in foreign_implementations(process)]
+        issues += [_issue(m, e, filename) for m, e in dangling_refs(process, all_ids)]
     return issues
 
 
@@ -139,19 +144,6 @@ def _issue(message: str, element: etree._Element, filename: str) -> ValidationIs
                            element_name=name or None)
 
 
-def _called(element: etree._Element) -> str:
-    """How the author knows the element: 'Check the application' (Task_1), or its id alone when unnamed."""
-    name, element_id = normalise_label(element.get("name")), element.get("id")
-    return f"'{name}' ({element_id})" if name else f"'{element_id}'"
-
-
-def _label(node: etree._Element, *, capital: bool = True) -> str:
-    kind = local_name(node)
-    word = "gateway" if kind.endswith("Gateway") else "event" if kind.endswith("Event") else "task"
-    word = "subprocess" if kind in SCOPE_TYPES else "call activity" if kind == "callActivity" else word
-    return f"{word.capitalize() if capital else word} {_called(node)}"
-
-
 def _duplicate_ids(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:
     seen: set[str] = set()
     for element in root.iter(f"{{{BPMN_NS}}}*"):
@@ -181,7 +173,7 @@ def _scope_problems(scope: etree._Element, all_ids: set[str | None]) -> Iterator
     if kind == "adHocSubProcess":
         return  # ad hoc subprocesses have no start and need no sequence flows
     if scope.find("bpmn:startEvent", NS) is None:
-        yield f"{'Process' if kind == 'process' else 'Subprocess'} {_called(scope)} has no start event", scope
+        yield f"{'Process' if kind == 'process' else 'Subprocess'} {called(scope)} has no start event", scope
     incoming: dict[str, int] = {}
     outgoing: dict[str, list[etree._Element]] = {}
     for flow in scope.findall("bpmn:sequenceFlow", NS):
@@ -199,27 +191,27 @@ def _broken_flow(flow: etree._Element, nodes: dict[str, etree._Element], all_ids
     for attribute, verb in (("sourceRef", "starts from"), ("targetRef", "points to")):
         ref = flow.get(attribute)
         if not ref:
-            return f"Sequence flow {_called(flow)} has no {attribute}"
+            return f"Sequence flow {called(flow)} has no {attribute}"
         if ref not in nodes:
             where = "an element that does not exist"
             if ref in all_ids:
                 where = "an element outside its process or subprocess"
-            return f"Sequence flow {_called(flow)} {verb} '{ref}', {where}"
+            return f"Sequence flow {called(flow)} {verb} '{ref}', {where}"
     return None
 
 
 def _node_problems(
     node: etree._Element, n_in: int, out: list[etree._Element], siblings: dict[str, etree._Element]
 ) -> Iterator[tuple[str, etree._Element]]:
-    kind, label = local_name(node), _label(node)
+    kind, named = local_name(node), label(node)
     if n_in == 0 and not _may_lack_incoming(node):
-        yield f"{label} has no incoming sequence flow, so a case can never reach it", node
+        yield f"{named} has no incoming sequence flow, so a case can never reach it", node
     # BPMN 2.0 section 10.5.3: without an end event, a flow node with no outgoing flow ends its path
     # (the implicit end). Only a gateway, which exists to route, needs somewhere to go.
     if not out and kind.endswith("Gateway"):
-        yield f"{label} has no outgoing sequence flow, so a case would stop there", node
+        yield f"{named} has no outgoing sequence flow, so a case would stop there", node
     if kind == "boundaryEvent" and node.get("attachedToRef", "") not in siblings:
-        yield f"{label} is attached to '{node.get('attachedToRef')}', which is not in the same process", node
+        yield f"{named} is attached to '{node.get('attachedToRef')}', which is not in the same process", node
     if kind in _GATEWAYS_WITH_CONDITIONS:
         yield from _gateway_problems(node, out)
 
@@ -236,27 +228,27 @@ def _may_lack_incoming(node: etree._Element) -> bool:
 
 def _gateway_problems(gateway: etree._Element, out: list[etree._Element]) -> Iterator[tuple[str, etree._Element]]:
     default = gateway.get("default")
-    label = _label(gateway)
+    named = label(gateway)
     if default and default not in {f.get("id") for f in out}:
-        yield f"{label} names '{default}' as its default, but that is not one of its outgoing flows", gateway
+        yield f"{named} names '{default}' as its default, but that is not one of its outgoing flows", gateway
     if len(out) < 2:
         return
     for flow in out:
         if flow.get("id") != default and flow.find("bpmn:conditionExpression", NS) is None:
-            yield f"{label} has an outgoing flow with no condition and no default (flow {_called(flow)})", gateway
+            yield f"{named} has an outgoing flow with no condition and no default (flow {called(flow)})", gateway
 
 
 def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[str, etree._Element]]:
     for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         condition = flow.find("bpmn:conditionExpression", NS)
         if condition is not None:
-            yield from _expression(condition, f"The condition on flow {_called(flow)}", checks.expression)
+            yield from _expression(condition, f"The condition on flow {called(flow)}", checks.expression)
     for node in flow_nodes(process):
-        label, lower = _label(node), _label(node, capital=False)
+        named, lower = label(node), label(node, capital=False)
         if local_name(node) == "scriptTask":
             script = node.find("bpmn:script", NS)
             if script is None or not (script.text or "").strip():
-                yield f"{label} has no script", node
+                yield f"{named} has no script", node
             else:
                 yield from _code(script, f"The script of {lower}", checks.script)
         for path, what in _EXPRESSION_PATHS:
@@ -269,7 +261,9 @@ def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[s
 
 
 def _timer_problems(node: etree._Element, lower: str, checks: _Checks) -> Iterator[tuple[str, etree._Element]]:
-    from engine.runtime import timer_values  # late, as in _sandbox; pure Python, no SpiffWorkflow
+    from engine.runtime import (
+        timer_values,  # late, as in _sandbox; pure Python, no SpiffWorkflow
+    )
 
     for timer in node.findall("bpmn:timerEventDefinition", NS):
         parts = [p for p in timer if local_name(p) in _TIMER_PARTS]
@@ -292,32 +286,18 @@ def _expression(element: etree._Element, what: str, check: Check) -> Iterator[tu
     try:
         python = to_python(text, declared=element.get("language"))
     except ExpressionRefused as refused:
-        yield f"{what} is written in {refused.language}, which Kapula does not evaluate: {refused.reason}; " \
-              f"the text is {text}", element
+        reason = f"{what} is written in {refused.language}, which Kapula does not evaluate: {refused.reason}"
+        yield f"{reason}; the text is {text}", element
         return
     if python != text:
         element.text = python
     diagram_language = language_of("", element.getroottree().getroot().get("expressionLanguage"))
     if python == text and text and diagram_language not in ("Python", "") and check(text):
         # Signavio and others declare XPath for the whole diagram; Kapula-authored Python still runs.
-        yield f"{what} is written in {diagram_language} (the diagram's expressionLanguage), which Kapula does " \
-              f"not evaluate: the text is {text}", element
+        written = f"{what} is written in {diagram_language} (the diagram's expressionLanguage)"
+        yield f"{written}, which Kapula does not evaluate: the text is {text}", element
         return
     yield from _code(element, what, check)
-
-
-def _foreign_implementations(process: etree._Element) -> Iterator[tuple[str, etree._Element]]:
-    """Work that Camunda 7 hands to Java code or external workers: kept as documentation, never run."""
-    for node in flow_nodes(process):
-        if local_name(node) not in _CAMUNDA_WORK and node.find(".//bpmn:messageEventDefinition", NS) is None:
-            continue
-        found = [f'camunda:{a}="{node.get(f"{{{CAMUNDA_NS}}}{a}")}"' for a in _CAMUNDA_IMPLEMENTATIONS
-                 if node.get(f"{{{CAMUNDA_NS}}}{a}") is not None]
-        if node.find("bpmn:extensionElements/camunda:connector", NS) is not None:
-            found.append("a camunda:connector")
-        if found:
-            yield (f"{_label(node)} is implemented by {', '.join(found)}, which only Camunda can run; "
-                   "Kapula has no service connectors: make it a user task or a script task"), node
 
 
 def _code(element: etree._Element, what: str, check: Check) -> Iterator[tuple[str, etree._Element]]:

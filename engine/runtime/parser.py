@@ -23,7 +23,15 @@ from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from engine.bpmn_xml.inspect import BPMN_NS, CAMUNDA_NS, NS, SPIFF_NS, DiagramInfo, ElementInfo, describe, uses_namespace
+from engine.bpmn_xml.inspect import (
+    BPMN_NS,
+    CAMUNDA_NS,
+    NS,
+    SPIFF_NS,
+    ElementInfo,
+    describe,
+    uses_namespace,
+)
 from engine.bpmn_xml.secure import parse_xml
 from engine.bpmn_xml.tolerance import make_splits_explicit, normalise_labels
 from engine.bpmn_xml.validate import refusals, validate, validate_dmn
@@ -33,7 +41,12 @@ from engine.runtime.case_state import spec_to_json
 from engine.runtime.dmn import RULE_TASK_CONVERTERS, DecisionsMixin, decision_issues
 from engine.runtime.schema_check import schema_issues
 from engine.runtime.sidecars import is_sidecar, sidecar_issues
-from engine.runtime.upload_links import Upload, called_unrunnable, dmn_targets
+from engine.runtime.upload_links import (
+    Upload,
+    UploadFile,
+    called_unrunnable,
+    dmn_targets,
+)
 
 DIALECTS = ("spiff", "camunda")
 MAX_FILES = 20
@@ -118,13 +131,31 @@ def load_files(files: list[tuple[str, bytes]]) -> list[LoadedProcess]:
         LoadedProcess(
             key=p.id, name=p.name, dialect=dialect, spec=compiled[p.id][0] if p.id in compiled else None,
             subprocess_specs=compiled[p.id][1] if p.id in compiled else {}, actors=p.actors,
-            element_actor=dict(p.element_actor), elements=dict(p.elements), source=source,
+            element_actor=_with_splits(p.element_actor, f), elements=_elements(p.elements, f), source=source,
             issues=tuple(_capped(upload.named(issues[p.id]))), spec_json=compiled.get(p.id, (None, None, None))[2],
             file=f.name,
         )
         for f in bpmn
         for p in f.processes
     ]
+
+
+def _elements(elements: dict[str, ElementInfo], file: UploadFile) -> dict[str, ElementInfo]:
+    """The process's elements and the gateways the loader inserted into it (routing, in the node's lane)."""
+    out = dict(elements)
+    for gateway_id, kind, source in file.splits:
+        node = elements.get(source)
+        if node is not None:
+            out[gateway_id] = ElementInfo(gateway_id, node.name, kind, node.line)
+    return out
+
+
+def _with_splits(element_actor: dict[str, str | None], file: UploadFile) -> dict[str, str | None]:
+    out = dict(element_actor)
+    for gateway_id, _kind, source in file.splits:
+        if source in element_actor:
+            out[gateway_id] = element_actor[source]
+    return out
 
 
 def _read_all(files: list[tuple[str, bytes]]) -> tuple[Upload, list[ValidationIssue]]:
@@ -204,7 +235,7 @@ def _compile(
             if file.info is None:
                 parser.add_dmn_xml(file.tree.getroot(), filename=file.name)
             else:
-                make_splits_explicit(file.tree)
+                file.splits = make_splits_explicit(file.tree)
                 _mark_executable(file.tree, {p.id for p in file.processes})
                 parser.add_bpmn_xml(file.tree, filename=file.name)
         except Exception as exc:  # noqa: BLE001 - untrusted input: any parser crash is the diagram's problem

@@ -21,6 +21,7 @@ class UploadFile:
     tree: etree._ElementTree
     info: DiagramInfo | None
     issues: list[ValidationIssue] = field(default_factory=list)
+    splits: list[tuple[str, str, str]] = field(default_factory=list)  # gateways the loader inserted
 
     @property
     def processes(self) -> tuple[ProcessInfo, ...]:

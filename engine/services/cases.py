@@ -21,17 +21,20 @@ class CaseUseCases(ServiceBase):
     """Steps on whole cases: start, cancel, fire due timers, erase personal data."""
 
     def start_case(self, key: str, data: dict[str, Any] | None = None, *, user: str | None = None) -> CaseView:
-        """Start a case of the latest version of `key` and run it until it waits. Raises
-        NotFoundError, InvalidDataError (the data limits, the start form) or CaseStepError."""
+        """Start a case of the latest version of `key` and run it until it waits. Raises NotFoundError,
+        DiagramError (the latest version is documentation only), InvalidDataError (the data limits,
+        the start form) or CaseStepError."""
         data = check_data(data)
         # the form is checked before the write transaction, so no validation holds the write lock
         with self._sessions() as session:
             checked = self._versions.get(session, latest_version_record(session, key).id)
+        checked.check_runnable()  # cases start only on runnable versions, never on documentation
         check_submission(checked.start_form_schema(), data)
         now = self._clock.now()
         with self._sessions.begin() as session:
             record = latest_version_record(session, key)
             deployed = self._versions.get(session, record.id)
+            deployed.check_runnable()  # cases start only on runnable versions, never on documentation
             if deployed.start_form_schema() != checked.start_form_schema():  # a new version came between
                 check_submission(deployed.start_form_schema(), data)
             ctx = self._store.create(session, deployed, now=now)

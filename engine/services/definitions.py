@@ -20,13 +20,23 @@ class DefinitionUseCases(ServiceBase):
     """Deploying BPMN uploads and reading the deployed versions."""
 
     def deploy(self, files: list[tuple[str, bytes]]) -> DeployResult:
-        """Load an upload (BPMN and DMN files) and store a new version of each executable process
-        whose content changed. Raises DiagramError, with nothing stored, if any file cannot run."""
-        loaded = load_files(files)
-        digest = content_hash(files)
-        filename = ", ".join(name for name, _ in files)
+        """Load an upload (BPMN and DMN files, cards, forms) and store a new version of each of its
+        processes whose content changed; a process that cannot run yet is stored as documentation
+        only, with its issues. Raises DiagramError, with nothing stored, if a file cannot be loaded
+        at all (engine.runtime.parser)."""
+        return self.deploy_bundles([files])
+
+    def deploy_bundles(self, bundles: list[list[tuple[str, bytes]]]) -> DeployResult:
+        """Deploy several uploads (e.g. every model of a folder, engine.bundles) in one transaction:
+        all are loaded first, and if any cannot be, DiagramError lists why and nothing is stored."""
+        loaded = [(load_files(files), files) for files in bundles]
         with self._sessions.begin() as session:
-            results = [store_version(session, p, digest=digest, now=self._clock.now(), filename=filename) for p in loaded]
+            results = [
+                store_version(session, p, digest=content_hash(files), now=self._clock.now(),
+                              filename=", ".join(name for name, _ in files))
+                for processes, files in loaded
+                for p in processes
+            ]
             return DeployResult(tuple(to_public(r) for r, _ in results), tuple(created for _, created in results))
 
     def processes(self) -> list[ProcessVersion]:

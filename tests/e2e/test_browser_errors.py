@@ -81,7 +81,7 @@ def test_letters_in_a_number_field_are_refused_with_the_value_kept(kapula, serve
 
 
 def test_a_task_someone_else_claimed_is_read_only_and_says_who_holds_it(kapula, server, browser):  # noqa: F811
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo", {}, user="asiakas")
     kapula.complete_task(case.ready_tasks[0].id, {"need": "kasvu"}, user="asiakas")
     task_id = kapula.ready_tasks(case_id=case.id)[0].id

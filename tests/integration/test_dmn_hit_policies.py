@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
 
 from engine.errors import CaseStepError, DiagramError
 from engine.model import CaseStatus
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, cannot_run
 
 DMN = FIXTURES / "dmn"
 VIP_1500 = {"customer": "VIP", "amount": 1500}
@@ -226,21 +228,17 @@ def test_a_name_in_a_cell_that_is_not_in_the_data_is_a_failed_step(kapula):
      "an aggregation (SUM) needs exactly one output column"),
 ])
 def test_tables_that_cannot_run_are_refused_at_upload(kapula, dmn, words):
-    with pytest.raises(DiagramError) as info:
-        kapula.deploy([rule_task_diagram("bad"), dmn])
-    assert any(words in issue.message for issue in info.value.issues), info.value.message
-    assert any(issue.file == "bad.dmn" and issue.line for issue in info.value.issues)
-    assert kapula.processes() == []
+    info = cannot_run(kapula, [rule_task_diagram("bad"), dmn])
+    assert any(words in issue.message for issue in info.issues), info.message
+    assert any(issue.file == "bad.dmn" and issue.line for issue in info.issues)
 
 
 def test_a_call_to_a_decision_that_is_not_uploaded_names_it(kapula):
-    with pytest.raises(DiagramError, match="calls the decision 'nowhere', which is not in this upload"):
-        kapula.deploy([rule_task_diagram("nowhere"), _read(DMN / "d_unique.dmn")])
+    assert re.search("calls the decision 'nowhere', which is not in this upload", cannot_run(kapula, [rule_task_diagram("nowhere"), _read(DMN / "d_unique.dmn")]).message)
 
 
 def test_two_files_with_the_same_decision_id_are_refused(kapula):
-    with pytest.raises(DiagramError, match="two decisions have the id 'd_unique'"):
-        kapula.deploy([rule_task_diagram("d_unique"), _read(DMN / "d_unique.dmn"), ("copy.dmn", (DMN / "d_unique.dmn").read_bytes())])
+    assert re.search("two decisions have the id 'd_unique'", cannot_run(kapula, [rule_task_diagram("d_unique"), _read(DMN / "d_unique.dmn"), ("copy.dmn", (DMN / "d_unique.dmn").read_bytes())]).message)
 
 
 def test_a_decision_survives_a_restart_with_its_hit_policy(open_engine):
@@ -265,5 +263,4 @@ def test_a_camunda_modeler_drd_with_several_decisions_runs(open_engine, employee
 
 def test_calling_a_decision_without_a_table_is_refused_at_upload(kapula):
     diagram = (DMN / "camunda_rules.bpmn").read_bytes().replace(b'"Decision_size"', b'"Decision_note"')
-    with pytest.raises(DiagramError, match=r"calls the decision 'Note for the file' \(Decision_note\), which has no decision table"):
-        kapula.deploy([("camunda_rules.bpmn", diagram), _read(DMN / "camunda_drd.dmn")])
+    assert re.search(r"calls the decision 'Note for the file' \(Decision_note\), which has no decision table", cannot_run(kapula, [("camunda_rules.bpmn", diagram), _read(DMN / "camunda_drd.dmn")]).message)

@@ -3,6 +3,8 @@ bounded cycles (../shared/cases/engine/timer-values)."""
 
 from __future__ import annotations
 
+import re
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from engine.errors import CaseStepError, DiagramError
 from engine.model import CaseStatus, Lifecycle
 from engine.runtime.timer_values import MAX_CYCLE_FIRINGS
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, cannot_run
 
 TIMERS = FIXTURES / "timers"
 T0 = datetime(2027, 6, 1, 8, 0, tzinfo=UTC)
@@ -69,13 +71,11 @@ def test_more_dates(kapula, clock, monkeypatch, zone, text, due):
 
 
 def test_a_cycle_without_r_is_refused_at_upload_with_a_hint(kapula):
-    with pytest.raises(DiagramError) as info:
-        kapula.deploy([_read("cycle_no_r.bpmn")])
-    [issue] = info.value.issues
+    info = cannot_run(kapula, [_read("cycle_no_r.bpmn")])
+    [issue] = info.issues
     assert (issue.element_id, issue.line, issue.file) == ("Timer_remind", 8, "cycle_no_r.bpmn")
     assert issue.message.startswith("The timer of event 'Remind' (Timer_remind) is not a valid ISO 8601 repeating interval")
     assert "write R/PT1H to repeat it" in issue.message
-    assert kapula.processes() == []
 
 
 @pytest.mark.parametrize(("kind_text", "words"), [
@@ -86,9 +86,8 @@ def test_a_cycle_without_r_is_refused_at_upload_with_a_hint(kapula):
     ((b'"PT1H"', b'"R/3027-01-01T00:00:00Z/PT1H"'), "starts more than 100 years ahead"),
 ])
 def test_cycles_out_of_bounds_are_refused_at_upload(kapula, kind_text, words):
-    with pytest.raises(DiagramError) as info:
-        kapula.deploy([_read("cycle_no_r.bpmn", kind_text)])
-    assert words in info.value.issues[0].message
+    info = cannot_run(kapula, [_read("cycle_no_r.bpmn", kind_text)])
+    assert words in info.issues[0].message
 
 
 @pytest.mark.parametrize(("text", "words"), [
@@ -98,10 +97,9 @@ def test_cycles_out_of_bounds_are_refused_at_upload(kapula, kind_text, words):
     (b"2027-07-01 at nine", "is not an ISO 8601 date and time"),
 ])
 def test_dates_that_cannot_run_are_refused_at_upload(kapula, text, words):
-    with pytest.raises(DiagramError) as info:
-        kapula.deploy([date_timer(text)])
-    assert words in info.value.issues[0].message
-    assert info.value.issues[0].element_id == "Timer_day"
+    info = cannot_run(kapula, [date_timer(text)])
+    assert words in info.issues[0].message
+    assert info.issues[0].element_id == "Timer_day"
 
 
 def test_a_bare_duration_and_a_bare_date_run_as_literals(kapula, clock):

@@ -1,0 +1,45 @@
+"""What keeps a well-formed diagram from running on Kapula although another engine might run it:
+service implementations and references to messages, signals or errors the file does not define."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml import etree
+
+from engine.bpmn_xml.inspect import CAMUNDA_NS, NS, flow_nodes, local_name
+from engine.bpmn_xml.labels import label
+
+# Camunda 7 hands these to Java classes, expressions or external workers, which Kapula does not have.
+_CAMUNDA_IMPLEMENTATIONS = ("class", "expression", "delegateExpression", "type", "topic")
+_CAMUNDA_WORK = frozenset({"serviceTask", "sendTask", "businessRuleTask", "intermediateThrowEvent", "endEvent"})
+
+_REFS = {"messageRef": "message", "signalRef": "signal", "errorRef": "error", "escalationRef": "escalation"}
+
+
+def dangling_refs(process: etree._Element, all_ids: set[str | None]) -> Iterator[tuple[str, etree._Element]]:
+    """An event naming a message, signal, error or escalation the file does not define."""
+    for node in flow_nodes(process):
+        for definition in node:
+            for attribute, what in _REFS.items():
+                ref = definition.get(attribute) if isinstance(definition.tag, str) else None
+                if ref and ref not in all_ids:
+                    yield f"{label(node)} refers to the {what} '{ref}', which the diagram does not define", node
+
+
+def foreign_implementations(process: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+    """Service tasks, and work that Camunda 7 hands to Java code or external workers: kept as
+    documentation, never run (the sandbox refuses every service call, engine.runtime.script_engine)."""
+    for node in flow_nodes(process):
+        if local_name(node) not in _CAMUNDA_WORK and node.find(".//bpmn:messageEventDefinition", NS) is None:
+            continue
+        found = [f'camunda:{a}="{node.get(f"{{{CAMUNDA_NS}}}{a}")}"' for a in _CAMUNDA_IMPLEMENTATIONS
+                 if node.get(f"{{{CAMUNDA_NS}}}{a}") is not None]
+        if node.find("bpmn:extensionElements/camunda:connector", NS) is not None:
+            found.append("a camunda:connector")
+        if found:
+            yield (f"{label(node)} is implemented by {', '.join(found)}, which only Camunda can run; "
+                   "Kapula has no service connectors: make it a user task or a script task"), node
+        elif local_name(node) == "serviceTask":
+            yield (f"{label(node)} is a service task; Kapula has no service connectors (service calls are "
+                   "not available to uploaded diagrams): make it a user task or a script task"), node
