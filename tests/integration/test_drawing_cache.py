@@ -30,7 +30,7 @@ def runs(monkeypatch) -> dict[str, int]:
 
 
 def test_an_unchanged_drawing_is_drawn_once(kapula, runs):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     first = kapula.swimlane(KEY, view="tem")
     assert kapula.swimlane(KEY, view="tem") == first and runs["graphviz"] == 1
     laid_out = kapula.swimlane(KEY)
@@ -40,7 +40,7 @@ def test_an_unchanged_drawing_is_drawn_once(kapula, runs):
 
 
 def test_a_new_measurement_or_version_draws_anew(kapula, runs):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     kapula.swimlane(KEY, view="tem")
     case = kapula.start_case(KEY, {})
     kapula.swimlane(KEY, view="tem")
@@ -57,7 +57,7 @@ def test_a_new_measurement_or_version_draws_anew(kapula, runs):
 
 
 def test_unknown_views_and_formats_are_refused_and_not_cached(kapula, runs):
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     for fmt, view in (("gif", "tem"), ("svg", "sideways")):
         with pytest.raises(InvalidDataError):
             kapula.swimlane(KEY, fmt, view=view)
