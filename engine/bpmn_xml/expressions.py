@@ -83,8 +83,14 @@ def _translate(body: str, language: str, words: dict[str, str], ops: dict[str, s
     if not body.strip():
         raise ExpressionRefused(language, "the expression is empty")
     out: list[str] = []
+    after_name = False
     for match in _TOKEN.finditer(body):
         kind, token = match.lastgroup, match.group(match.lastgroup or 0)
+        is_name = kind == "name" and token not in words and token not in _LITERALS and token not in _RESERVED
+        if is_name and after_name:
+            raise ExpressionRefused(language, f"a name with spaces ('{out[-1]} {token}') is outside the subset "
+                                              "Kapula translates; use names without spaces")
+        after_name = is_name
         if kind == "string":
             out.append(token if language == "JUEL" or token.startswith('"') else _refuse(language, token))
         elif kind == "number":

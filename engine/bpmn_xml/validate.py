@@ -290,6 +290,11 @@ def _expression(element: etree._Element, what: str, check: Check) -> Iterator[tu
         yield f"{reason}; the text is {text}", element
         return
     if python != text:
+        reason = check(python)
+        if reason:  # a translation the sandbox refuses: say so in the author's language
+            language = language_of(text, element.get("language"))
+            yield f"{what} is written in {language}, and Kapula cannot evaluate it: {reason}; the text is {text}", element
+            return
         element.text = python
     diagram_language = language_of("", element.getroottree().getroot().get("expressionLanguage"))
     if python == text and text and diagram_language not in ("Python", "") and check(text):

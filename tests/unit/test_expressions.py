@@ -67,3 +67,8 @@ def test_the_declared_language_is_read_from_the_uri(declared: str | None, langua
 )
 def test_a_translation_means_what_the_original_did(text: str, data: dict[str, object], expected: bool) -> None:
     assert SafeEnvironment().evaluate(to_python(text), dict(data)) is expected
+
+
+def test_a_feel_name_with_spaces_is_refused_with_a_hint() -> None:
+    with pytest.raises(ExpressionRefused, match="a name with spaces"):
+        to_python('Vacation Approval = "Approved"', declared="https://www.omg.org/spec/DMN/20191111/FEEL/")
