@@ -31,7 +31,7 @@ def _signed_in(browser: Browser, base: str, username: str, violations: list[str]
 
 
 def test_no_page_violates_the_content_security_policy(kapula, server, browser):  # noqa: F811
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo", {"customer": "Kauhajoen Konepaja Oy"}, user="asiakas")
     task = case.ready_tasks[0].id
     violations: list[str] = []

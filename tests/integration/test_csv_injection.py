@@ -34,7 +34,7 @@ def test_the_exported_log_neutralises_hostile_names_and_users(kapula):
     for plain, hostile in HOSTILE.items():
         attribute = html.escape(hostile, quote=True).replace("\t", "&#9;")
         content = content.replace(f'name="{plain}"'.encode(), f'name="{attribute}"'.encode())
-    kapula.deploy([(name, content)])
+    kapula.deploy([(name, content), read("tarve.json")])
     case = kapula.start_case("Handoff_demo", {"customer": "Oy"}, user="=cmd|' /C calc'!A0")
     kapula.complete_task(case.ready_tasks[0].id, {"need": "kasvu"}, user="@kayttaja")
     out = io.StringIO()
