@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.metrics.types import ProcessMetrics, Stats
+from engine.render.di_model import DiDiagram
 from engine.render.di_overlay import handoff_edges, short_duration
 from engine.render.di_svg import heat_colour
 from engine.render.drawing import di_of_version
@@ -26,10 +27,11 @@ class DiagramView:
 def diagram_view(source: dict[str, str], key: str, metrics: ProcessMetrics | None) -> DiagramView:
     """The viewer's data for `key` in a version's `source` files; `metrics` None shows no values."""
     di = di_of_version(source, key)
-    return DiagramView(di is not None, di[0].id if di is not None else None, viewer_overlay(source, key, metrics))
+    return DiagramView(di is not None, di[0].id if di is not None else None, viewer_overlay(source, key, metrics, di=di))
 
 
-def viewer_overlay(source: dict[str, str], key: str, metrics: ProcessMetrics | None) -> dict[str, Any]:
+def viewer_overlay(source: dict[str, str], key: str, metrics: ProcessMetrics | None, *,
+                   di: tuple[DiDiagram, dict[str, str | None]] | None = None) -> dict[str, Any]:
     """For each measured element: median (text), heat colour, tasks waiting now and its stage
     statistics; for each lane pair's handoffs, the flow that carries the count. JSON-ready:
     {"elements": {id: {...}}, "handoffs": [{"flow", "from", "to", "count"}], "max_median": text}."""
@@ -50,7 +52,7 @@ def viewer_overlay(source: dict[str, str], key: str, metrics: ProcessMetrics | N
                       "waiting": _stats(stage.waiting), "working": _stats(stage.working), "unclaimed": stage.unclaimed},
         }
     handoffs = []
-    di = di_of_version(source, key)
+    di = di if di is not None else di_of_version(source, key)
     if di is not None:
         diagram, lanes = di
         carried = handoff_edges(diagram, overlay, lanes)
