@@ -84,3 +84,22 @@ def test_the_viewer_works_under_a_strict_content_security_policy(server, browser
     # htmx injects its indicator <style> unless htmx.config.includeIndicatorStyles is false: not the viewer's
     ours = [v for v in violations if "htmx.min.js" not in v]
     assert ours == [], ours
+
+
+def test_the_viewer_opens_the_diagram_of_the_process_in_a_file_of_several(server, browser, kapula, directory):  # noqa: F811
+    """MIWG C.4.0 holds four BPMNDiagrams; each process page opens the one that shows its process."""
+    from lxml import etree
+
+    model = ROOT / "tests" / "fixtures" / "miwg" / "C.4.0.bpmn"
+    kapula.deploy([(model.name, model.read_bytes())])
+    di = "{http://www.omg.org/spec/BPMN/20100524/DI}"
+    planes = {d.get("id"): d.find(f"{di}BPMNPlane").get("bpmnElement") for d in etree.parse(str(model)).iter(f"{di}BPMNDiagram")}
+    seen = set()
+    for process in etree.parse(str(model)).iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
+        page = open_as(browser, server, "admin", f"/processes/{process.get('id')}", 1280)
+        expect(page.locator("#diagram.viewer-ready")).to_be_attached(timeout=15_000)
+        diagram = page.locator("#bpmn-viewer").get_attribute("data-diagram-id")
+        assert page.evaluate("window.kapulaViewer.get('canvas').getRootElement().id") == planes[diagram]
+        seen.add(diagram)
+        page.context.close()
+    assert len(seen) > 1
