@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.http.headers import headers_for
 from engine.errors import (
     AccessDeniedError,
     AuthenticationError,
@@ -109,6 +110,13 @@ def install(app: FastAPI) -> None:
             return await _page(request, KapulaError("the address or the form is not what this page expects"), 422)
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
         return error_response(422, "invalid_request", "the request does not match the API's schema", {"errors": errors})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # a bug: Starlette logs the traceback (re-raised after this answer); the client gets the
+        # error shape and, since this layer is outside every middleware, the security headers too
+        return error_response(500, "internal", "something went wrong on Kapula's side; it has been logged",
+                              headers=headers_for("application/json"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -29,6 +29,12 @@ _ALWAYS = [
 ]
 
 
+def headers_for(content_type: str) -> dict[str, str]:
+    """Every header above for a response of `content_type`, for a response written outside the
+    middleware (an unexpected error's 500 is written by Starlette's outermost layer)."""
+    return {**{k.decode(): v.decode() for k, v in _ALWAYS}, "content-security-policy": policy_for(content_type.encode()).decode()}
+
+
 def page_policy_with_styles(*styles: str) -> str:
     """PAGE_POLICY that also allows these exact inline <style> blocks (by their SHA-256, CSP Level 2),
     for a generated page such as the process card that carries its own small style sheet."""

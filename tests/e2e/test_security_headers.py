@@ -116,3 +116,20 @@ def test_pages_carry_no_inline_script_or_event_handler(client, tokens):
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), template.name
         assert not re.search(r"\son[a-z]+\s*=", text), template.name
         assert "javascript:" not in text and "hx-on" not in text, template.name
+
+
+def test_an_unexpected_error_is_the_json_error_shape_with_the_security_headers(kapula):
+    from fastapi.testclient import TestClient
+
+    from api.http.app import create_app
+
+    app = create_app(kapula, secret_key="boom")
+
+    @app.get("/api/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug with a secret in its message")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/api/boom")
+    assert r.status_code == 500 and r.json()["code"] == "internal" and "secret" not in r.text
+    assert "script-src 'self'" in r.headers["content-security-policy"] and r.headers["x-content-type-options"] == "nosniff"
