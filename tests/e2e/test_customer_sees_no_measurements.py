@@ -30,6 +30,8 @@ def test_the_customer_gets_the_drawing_and_card_without_measured_values(client, 
     assert page_svg.status_code == 200 and page_svg.text == unmeasured
     card = client.get(f"/processes/{KEY}/card")
     assert card.status_code == 200 and "Aloitetut tapaukset" in card.text and _measured(card.text, IN_CARD) == []
+    page = client.get(f"/processes/{KEY}").text  # nor does the process page speak of any
+    assert "mitattu mediaanikesto" not in page and "mittareineen" not in page and "Prosessikortti" in page
     for fmt in ("png", "pdf"):  # the other formats are drawn by the same rule
         assert client.get(f"/api/processes/{KEY}/swimlane.{fmt}", headers=tokens["asiakas"]).status_code == 200
 
@@ -43,3 +45,4 @@ def test_those_who_see_the_metrics_still_see_them_in_the_drawing_and_card(client
         sign_in(client, user)
         assert "mediaani" in client.get(f"/processes/{KEY}/swimlanes.svg").text
         assert "Mitattu" in client.get(f"/processes/{KEY}/card").text
+        assert "mittareineen" in client.get(f"/processes/{KEY}").text
