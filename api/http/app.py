@@ -13,7 +13,7 @@ from api.http.headers import SecurityHeadersMiddleware
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from api.http.routes import audit, auth, cases, metrics, migrations, processes, tasks
 from api.http.timeouts import BODY_DEADLINE, BODY_TIMEOUT, BodyTimeoutMiddleware
-from api.web import metrics_pages, migration_pages, pages, task_pages
+from api.web import case_actions, metrics_pages, migration_pages, pages, task_pages
 from api.web.render import WEB
 from api.web.session import html_error
 from engine.access.directory import Directory
@@ -41,7 +41,8 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     app.state.html_error = html_error
     app.state.poll_seconds = poll_seconds
     errors.install(app)
-    for module in (auth, processes, migrations, cases, audit, tasks, metrics, pages, task_pages, metrics_pages, migration_pages):
+    for module in (auth, processes, migrations, cases, audit, tasks, metrics, pages, task_pages, case_actions, metrics_pages,
+                   migration_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()

@@ -153,11 +153,5 @@ def case_page(request: Request, service: PageServiceDep, case_id: CaseIdPath) ->
     workable = {t.id for t in service.ready_tasks(case_id=case_id)} if case.ready_tasks else set()
     return page(request, "case.html", service.principal, case=case, events=events, stages=stage_durations(events),
                 handoffs=handoffs(events), lead_time=lead_time(events), names=names, workable=workable,
-                may_cancel=service.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER))
-
-
-@router.post("/cases/{case_id}/cancel")
-def cancel_page(request: Request, service: PageServiceDep, case_id: CaseIdPath) -> Response:
-    service.cancel_case(case_id)
-    request.session["flash"] = f"Tapaus #{case_id} peruttu."
-    return _see_other(f"/cases/{case_id}")
+                may_cancel=service.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER),
+                may_erase=service.principal.role is Role.ADMINISTRATOR)

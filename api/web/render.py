@@ -74,6 +74,8 @@ def page(request: Request, name: str, user: Principal | None, status_code: int =
     if "flash" not in context and "session" in request.scope:
         context["flash"] = request.session.pop("flash", None)
     response = templates.TemplateResponse(request, name, {"user": user, **context}, status_code=status_code)
+    # pages show personal data: no browser or proxy keeps a copy, so Back after sign-out shows nothing
+    response.headers["Cache-Control"] = "no-store"
     if request.method != "GET" and status_code >= 400:
         response.headers["HX-Push-Url"] = url or "false"
     return response

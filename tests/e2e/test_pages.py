@@ -50,6 +50,7 @@ def test_pages_send_strangers_to_sign_in_and_wrong_password_says_so(client, toke
     assert r.headers["location"] == "/"
     assert client.get("/", follow_redirects=False).headers["location"] == "/tasks"
     assert "htmx.min.js" in client.get("/tasks").text
+    assert client.get("/tasks").headers["cache-control"] == "no-store"  # personal data: no copies kept
     assert client.get("/static/htmx.min.js").status_code == 200
 
 

@@ -8,6 +8,12 @@
 (function () {
   "use strict";
   if (typeof htmx === "undefined") { return; }
+  /* pages hold personal data: htmx keeps no copy of them in the browser's storage, and Back asks
+   * the server again (which, after sign-out, answers with the sign-in page) */
+  htmx.config.historyCacheSize = 0;
+  htmx.config.refreshOnHistoryMiss = true;
+  try { sessionStorage.removeItem("htmx-history-cache"); localStorage.removeItem("htmx-history-cache"); } catch (e) { /* storage off */ }
+
   htmx.config.responseHandling = [
     { code: "204", swap: false },
     { code: "[23]..", swap: true },

@@ -1,0 +1,80 @@
+"""Cancelling a case and erasing its personal data from the pages: each asks first, with a reason."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from starlette.responses import RedirectResponse, Response
+
+from api.web.render import page
+from api.web.session import PageServiceDep
+from engine.access.policy import Role
+from engine.errors import AccessDeniedError, InvalidDataError
+
+router = APIRouter(include_in_schema=False)
+CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MAX_REASON = 500
+
+# action → (who may, heading, what happens, button)
+ACTIONS = {
+    "cancel": ((Role.ADMINISTRATOR, Role.PROCESS_OWNER), "Peru tapaus",
+               "Tapaus pysähtyy: sen avoimet tehtävät poistuvat kaikkien tehtävälistoilta, eikä sitä voi jatkaa.",
+               "Peru tapaus"),
+    "erase": ((Role.ADMINISTRATOR,), "Poista henkilötiedot",
+              "Tapauksen henkilötiedoiksi merkityt kentät korvataan tapauksen tiedoissa, tehtävissä ja lokissa. "
+              "Mittarit säilyvät. Poistoa ei voi perua.",
+              "Poista henkilötiedot"),
+}
+
+
+def _confirm(request: Request, service: PageServiceDep, case_id: int, action: str, *, status_code: int = 200,
+             reason: str = "", error: str | None = None) -> Response:
+    roles, title, consequence, button = ACTIONS[action]
+    case = service.get_case(case_id)
+    if service.principal.role not in roles:
+        raise AccessDeniedError(f"{service.principal.username}: not yours to {action}")
+    return page(request, "confirm.html", service.principal, status_code=status_code, url=f"/cases/{case_id}/{action}",
+                case=case, action=action, title=title, consequence=consequence, button=button, reason=reason, error=error)
+
+
+@router.get("/cases/{case_id}/cancel")
+def cancel_confirm(request: Request, service: PageServiceDep, case_id: CaseIdPath) -> Response:
+    return _confirm(request, service, case_id, "cancel")
+
+
+@router.get("/cases/{case_id}/erase")
+def erase_confirm(request: Request, service: PageServiceDep, case_id: CaseIdPath) -> Response:
+    return _confirm(request, service, case_id, "erase")
+
+
+def _reason_problem(reason: str) -> str | None:
+    if not reason.strip():
+        return "Kirjoita syy: se jää tapauksen lokiin."
+    if len(reason) > MAX_REASON:
+        return f"Enintään {MAX_REASON} merkkiä."
+    return None
+
+
+@router.post("/cases/{case_id}/cancel")
+def cancel(request: Request, service: PageServiceDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = "") -> Response:
+    problem = _reason_problem(reason)
+    if problem:
+        return _confirm(request, service, case_id, "cancel", status_code=422, reason=reason, error=problem)
+    service.cancel_case(case_id)
+    request.session["flash"] = f"Tapaus #{case_id} peruttu."
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/erase")
+def erase(request: Request, service: PageServiceDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = "") -> Response:
+    problem = _reason_problem(reason)
+    if problem:
+        return _confirm(request, service, case_id, "erase", status_code=422, reason=reason, error=problem)
+    try:
+        result = service.erase_personal_data(case_id)
+    except InvalidDataError:
+        return _confirm(request, service, case_id, "erase", status_code=422, reason=reason,
+                        error="Prosessin lomakkeissa ei ole henkilötiedoiksi merkittyjä kenttiä; mitään ei poistettu.")
+    request.session["flash"] = f"Tapauksen #{case_id} henkilötiedot poistettu: {', '.join(result.fields)}."
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
