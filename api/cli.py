@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from api.cli_test import run_scenarios
+from engine import display
 from engine.bootstrap import open_kapula
 from engine.bundles import upload_bundles
 from engine.demo import demo_clock, run_demo
@@ -25,6 +26,9 @@ from engine.errors import (
 from engine.history import handoffs, lead_time, stage_durations
 from engine.model import CaseStatus
 from engine.services import Kapula
+
+# the command line speaks English; durations, numbers and times are written as on the pages (engine/display)
+CLI_LOCALE = "en"
 
 # One table from Kapula errors to exit codes (usage errors are click's 2)
 EXIT_CODES: dict[type[KapulaError], int] = {
@@ -316,27 +320,32 @@ def _show_case(case: Any) -> None:
     for t in case.ready_tasks:
         click.echo(f"  waits for {t.lane or '-'}: {t.name}  (task {t.id})")
     if case.next_timer_due:
-        click.echo(f"  next timer due {case.next_timer_due.isoformat()}")
+        click.echo(f"  next timer due {display.stamp(case.next_timer_due)} ({display.time_zone().key})")
 
 
 def _show_history(result: dict[str, Any]) -> None:
+    click.echo(f"times in {display.time_zone().key} (KAPULA_TIME_ZONE)")
     for e in result["events"]:
         what = e.lifecycle.value.replace("_", " ")
         element = f" {e.element_name or e.element_id}" if e.element_id else ""
         lane = f" [{e.lane}]" if e.lane else ""
         by = f" by {e.user}" if e.user else ""
-        click.echo(f"{e.seq:>4} {e.at:%Y-%m-%d %H:%M}  {what}{element}{lane}{by}")
+        click.echo(f"{e.seq:>4} {display.stamp(e.at)}  {what}{element}{lane}{by}")
     if result["handoffs"]:
         click.echo("handoffs:")
         for h in result["handoffs"]:
-            picked = f", picked up after {h.pickup_time}" if h.pickup_time is not None else ", not picked up yet"
-            click.echo(f"  {h.at:%Y-%m-%d %H:%M}  {h.from_lane} -> {h.to_lane} ({h.element_id}{picked})")
+            picked = f", picked up after {_span(h.pickup_time)}" if h.pickup_time is not None else ", not picked up yet"
+            click.echo(f"  {display.stamp(h.at)}  {h.from_lane} -> {h.to_lane} ({h.element_id}{picked})")
     if result["stages"]:
         click.echo("stages:")
         for s in result["stages"]:
-            click.echo(f"  {s.name or s.element_id:30} [{s.lane or '-'}] {s.duration}")
+            click.echo(f"  {s.name or s.element_id:30} [{s.lane or '-'}] {_span(s.duration)}")
     if result["lead_time"] is not None:
-        click.echo(f"lead time: {result['lead_time']}")
+        click.echo(f"lead time: {_span(result['lead_time'])}")
+
+
+def _span(value: timedelta | float | None) -> str:
+    return display.duration(value, CLI_LOCALE)
 
 
 main.add_command(run_scenarios)

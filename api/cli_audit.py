@@ -7,14 +7,17 @@ import getpass
 import click
 
 from api.cli import Context, json_option, pass_ctx, run
+from engine import display
 from engine.access.access_log import AccessEntry, AccessLog
 from engine.erasure import ErasureResult
 
 
 def _show(entries: list[AccessEntry]) -> None:
+    if entries:
+        click.echo(f"times in {display.time_zone().key} (KAPULA_TIME_ZONE)")
     for e in entries:
         task = f" task {e.task_id}" if e.task_id else ""
-        click.echo(f"{e.at.isoformat()}  {e.user:20} case {e.case_id:<6} {e.action:12}{task}  {e.origin or '-'}")
+        click.echo(f"{display.stamp(e.at)}  {e.user:20} case {e.case_id:<6} {e.action:12}{task}  {e.origin or '-'}")
 
 
 @click.command("access-log")

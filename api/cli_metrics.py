@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
-from api.cli import Context, json_option, pass_ctx, run
+from api.cli import CLI_LOCALE, Context, json_option, pass_ctx, run
+from engine import display
 
 
 def _when(text: str | None) -> datetime | None:
@@ -18,15 +19,15 @@ def _when(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise click.BadParameter(f"not a date: {text!r}; use YYYY-MM-DD or an ISO timestamp") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=display.time_zone())
 
 
 @click.command("metrics")
 @click.argument("key")
 @click.option("--version", type=int, help="Only cases of this version.")
 @click.option("--lane", help="Only this lane's stages and handoffs.")
-@click.option("--since", help="Only cases started on or after this date (UTC).")
-@click.option("--until", help="Only cases started before this date (UTC).")
+@click.option("--since", help="Only cases started on or after this date (in KAPULA_TIME_ZONE, default Europe/Helsinki).")
+@click.option("--until", help="Only cases started before this date (in KAPULA_TIME_ZONE).")
 @click.option("--segment", help="Only cases whose data field `segment` is this customer segment.")
 @click.option("--stuck-after", type=click.FloatRange(min=0), help="Call a case stuck after its task waited this many hours (default: the stage's 90th percentile).")
 @json_option
@@ -95,16 +96,8 @@ def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, as_json: bool) 
 
 
 def duration(seconds: float | None) -> str:
-    """Seconds as a short human duration: 45 s, 12 min, 3.5 h, 2.1 d."""
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 86400 * 2:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
+    """Seconds as the pages and the card write them, in English: "45 sec", "1 hr 30 min", "3 days"."""
+    return display.duration(seconds, CLI_LOCALE)
 
 
 def _stats(s: Any, fmt: Any = duration) -> str:
@@ -115,7 +108,7 @@ def _stats(s: Any, fmt: Any = duration) -> str:
 
 def _show(m: Any) -> None:
     c = m.cases
-    click.echo(f"process {m.filter.key}, measured {m.measured_at:%Y-%m-%d %H:%M} UTC")
+    click.echo(f"process {m.filter.key}, measured {display.stamp(m.measured_at)} ({display.time_zone().key})")
     click.echo(f"cases: {c.started} started, {c.completed} completed, {c.cancelled} cancelled, {c.in_progress} in progress")
     click.echo(f"lead time: {_stats(m.lead_time)}")
     if m.throughput:
@@ -150,7 +143,7 @@ def _show_stages(stages: Any) -> None:
 def _show_handoffs(m: Any) -> None:
     if not m.handoffs:
         return
-    click.echo(f"\nhandoffs per case: {_stats(m.handoffs_per_case, lambda v: f'{v:.1f}')}")
+    click.echo(f"\nhandoffs per case: {_stats(m.handoffs_per_case, lambda v: display.number(v, CLI_LOCALE, digits=1))}")
     click.echo(f"{'from':16} {'to':16} {'count':>6}  median pickup")
     for h in m.handoffs:
         click.echo(f"{h.from_lane[:16]:16} {h.to_lane[:16]:16} {h.count:>6}  {duration(h.pickup.median)}")

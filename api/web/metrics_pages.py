@@ -12,7 +12,8 @@ from starlette.responses import HTMLResponse, Response
 from api.http.headers import page_policy_with_styles
 from api.http.schemas import KEY_PATTERN
 from api.web import metrics_view
-from api.web.render import TIME_ZONE, page
+from api.web.render import page
+from engine import display
 from api.web.session import PageServiceDep
 from engine.errors import InvalidDataError
 
@@ -70,4 +71,4 @@ def _day_start(raw: str | None, name: str, *, next_day: bool = False) -> datetim
         day = date.fromisoformat(raw) + timedelta(days=1 if next_day else 0)
     except (ValueError, OverflowError) as exc:
         raise InvalidDataError("päivämäärä muodossa VVVV-KK-PP", field_errors={name: "päivämäärä muodossa VVVV-KK-PP"}) from exc
-    return datetime.combine(day, time(), tzinfo=TIME_ZONE)
+    return datetime.combine(day, time(), tzinfo=display.time_zone())

@@ -12,7 +12,7 @@ from starlette.routing import NoMatchFound
 
 from api.http.deps import SESSION_USER
 from api.http.schemas import KEY_PATTERN
-from api.web import forms, messages
+from api.web import forms, messages, values
 from api.web.render import page
 from api.web.session import PageServiceDep
 from engine.access.policy import Role, sees_metrics
@@ -140,9 +140,14 @@ async def start_page(request: Request, service: PageServiceDep, key: KeyPath) ->
     return _see_other(f"/cases/{case.id}")
 
 
+def _process_name(service: PageServiceDep, key: str) -> str:
+    return values.process_names(service.processes()).get(key, key)
+
+
 @router.get("/cases")
 def cases_page(request: Request, service: PageServiceDep) -> Response:
-    return page(request, "cases.html", service.principal, cases=service.cases())
+    return page(request, "cases.html", service.principal, cases=service.cases(),
+                process_names=values.process_names(service.processes()))
 
 
 @router.get("/cases/{case_id}")
@@ -151,7 +156,9 @@ def case_page(request: Request, service: PageServiceDep, case_id: CaseIdPath) ->
     events = service.history(case_id)
     names = {e.element_id: e.element_name or e.element_id for e in events if e.element_id}
     workable = {t.id for t in service.ready_tasks(case_id=case_id)} if case.ready_tasks else set()
+    fields = values.case_fields(request.app.state.kapula, case.process_key, case.version)
     return page(request, "case.html", service.principal, case=case, events=events, stages=stage_durations(events),
+                facts=values.facts(case.data, fields), fields=fields, process_name=_process_name(service, case.process_key),
                 handoffs=handoffs(events), lead_time=lead_time(events), names=names, workable=workable,
                 may_cancel=service.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER),
                 may_erase=service.principal.role is Role.ADMINISTRATOR)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from api.web import values
+from engine import display
 from engine.access.policy import Principal
 
 WEB = Path(__file__).parent
@@ -27,39 +27,25 @@ STATUS_NAMES = {"running": "käynnissä", "completed": "valmis", "cancelled": "p
 
 
 def duration(value: timedelta | float | None) -> str:
-    """A duration as a person says it: 2 pv 3 h, 3 h 5 min, 40 min, 12 s."""
-    if value is None:
-        return "–"
-    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} pv {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min" if minutes else f"{secs} s"
+    """A duration as a person says it (engine/display.py, Babel): "1 pv 19 t", "3 t 5 min"."""
+    return display.duration(value, display.DEFAULT_LOCALE)
 
 
-# times are stored in UTC; pages show them in the network's own time zone
-TIME_ZONE = ZoneInfo(os.environ.get("KAPULA_TIME_ZONE", "Europe/Helsinki"))
-
-
+# times are stored in UTC; pages show them in the network's own time zone (KAPULA_TIME_ZONE)
 def when(value: datetime | None) -> str:
-    return "–" if value is None else value.astimezone(TIME_ZONE).strftime("%d.%m.%Y %H:%M")
+    return display.moment(value, display.DEFAULT_LOCALE)
 
 
-def number(value: float | None) -> str:
-    """A measured value as Finnish writes it: 4, 3,5, 199,1."""
-    if value is None:
-        return "–"
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0").replace(".", ",")
+def number(value: float | None, unit: str | None = None) -> str:
+    """A measured value as the locale writes it: 4, 3,5, 199,1 (fi); with its unit when given."""
+    return display.number(value, display.DEFAULT_LOCALE, unit=unit)
 
 
 def percent(share: float | None) -> str:
-    return "–" if share is None else f"{share * 100:.0f} %"
+    return display.percent(share, display.DEFAULT_LOCALE)
 
 
+templates.env.globals.update(field_label=values.label, field_text=values.text)
 templates.env.filters["duration"] = duration
 templates.env.filters["number"] = number
 templates.env.filters["percent"] = percent

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.http.schemas import TASK_ID_PATTERN
 from api.web import forms, messages
+from api.web import values as readable
 from api.web.render import page
 from api.web.session import PageServiceDep
 from engine.access.guarded import GuardedKapula
@@ -26,14 +27,15 @@ def _see_other(url: str) -> RedirectResponse:
 
 @router.get("/tasks")
 def inbox(request: Request, service: PageServiceDep) -> Response:
-    return page(request, "inbox.html", service.principal, tasks=service.ready_tasks(), poll_seconds=request.app.state.poll_seconds)
+    return page(request, "inbox.html", service.principal, tasks=service.ready_tasks(), poll_seconds=request.app.state.poll_seconds,
+                process_names=readable.process_names(service.processes()))
 
 
 @router.get("/tasks/inbox")
 def inbox_list(request: Request, service: PageServiceDep) -> Response:
     """The inbox's list alone: htmx polls it, so a task handed to this lane appears without a reload."""
     return page(request, "_inbox_list.html", service.principal, tasks=service.ready_tasks(),
-                poll_seconds=request.app.state.poll_seconds)
+                poll_seconds=request.app.state.poll_seconds, process_names=readable.process_names(service.processes()))
 
 
 @router.get("/tasks/{task_id}")
@@ -46,9 +48,11 @@ def _task(request: Request, service: GuardedKapula, task: TaskView, *, status_co
     schema = service.task_form(task.id)
     errors = errors or {}
     case = service.get_case(task.case_id)
+    fields = readable.case_fields(request.app.state.kapula, case.process_key, case.version)
     return page(request, "task.html", service.principal, status_code=status_code, url=f"/tasks/{task.id}", task=task, schema=schema,
                 form_fields=forms.fields(schema, values, errors) if schema else [], error=error,
-                raw_value=raw, raw_error=errors.get(forms.RAW_FIELD), case_data=case.data)
+                raw_value=raw, raw_error=errors.get(forms.RAW_FIELD), case_facts=readable.facts(case.data, fields),
+                process_name=readable.process_names(service.processes()).get(task.process_key, task.process_key))
 
 
 @router.post("/tasks/{task_id}/claim")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from engine import display
 from engine.metrics.types import ProcessMetrics, TargetProgress
 from engine.process_card import ProcessCard
 from engine.render.model import Swimlanes
@@ -49,7 +50,7 @@ def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, *,
             ("p", ("Kaavio sellaisena kuin mallintaja sen piirsi. " if as_laid_out else
                    "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä. ")
                   + "Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä.")]
-    out += [("h2", "4. Vaiheet ja sisältö")] + _stages(card, m)
+    out += [("h2", "4. Vaiheet ja sisältö")] + _stages(card, m, {n.id: n.name or n.id for n in d.nodes})
     out += [("h2", "5. Mittarit ja tavoitteet")] + _metrics(card, m)
     out += [("h2", "6. Jatkuva parantaminen")]
     if card is None:
@@ -74,7 +75,7 @@ def _responsibilities(d: Swimlanes, card: ProcessCard | None) -> list[Block]:
     return out
 
 
-def _stages(card: ProcessCard | None, m: ProcessMetrics | None) -> list[Block]:
+def _stages(card: ProcessCard | None, m: ProcessMetrics | None, names: dict[str, str]) -> list[Block]:
     if card is None or not card.stages:
         return [("p", MISSING)]
     medians = {s.element_id: s.duration.median for s in (m.stages if m else ()) if s.duration.median is not None}
@@ -82,7 +83,7 @@ def _stages(card: ProcessCard | None, m: ProcessMetrics | None) -> list[Block]:
     for stage in card.stages:
         out += [("h3", stage.name), ("p", stage.content or "-")]
         facts = [f"Kaistat: {', '.join(stage.lanes) or '-'}", f"Työkalut: {', '.join(stage.tools) or '-'}"]
-        measured = [f"{e} {_duration(medians[e])}" for e in stage.elements if e in medians]
+        measured = [f"{names.get(e, e)} {_duration(medians[e])}" for e in stage.elements if e in medians]
         if measured:
             facts.append(f"Mitattu mediaanikesto: {', '.join(measured)}")
         out.append(("ul", facts + [f"Kriittinen menestystekijä: {f}" for f in stage.success_factors]))
@@ -92,15 +93,15 @@ def _stages(card: ProcessCard | None, m: ProcessMetrics | None) -> list[Block]:
 def _metrics(card: ProcessCard | None, m: ProcessMetrics | None) -> list[Block]:
     header = ["mittari", "tavoite", "tiedon lähde", "missä käsitellään", "mitattu arvo"]
     measured = {t.id: t for t in (m.targets if m else ())}
-    rows = [[x.name, _target(x.target, x.comparison, x.unit, x.period), x.data_source, x.processed_in, _value(measured.get(x.id))]
+    rows = [[x.name, _target(x.target, x.comparison, x.unit, x.period), x.data_source, x.processed_in, _value(measured.get(x.id), x.unit)]
             for x in (card.metrics if card else ())]
     if m is not None:
         rows += [
             ["Läpimenoaika (mediaani)", "-", "tapahtumaloki", "-", _duration(m.lead_time.median) + f" (n={m.lead_time.count})"],
-            ["Kapulanvaihdot / tapaus (ka.)", "-", "tapahtumaloki", "-", "-" if m.handoffs_per_case.mean is None else f"{m.handoffs_per_case.mean:.1f}"],
+            ["Kapulanvaihdot / tapaus (ka.)", "-", "tapahtumaloki", "-", "-" if m.handoffs_per_case.mean is None else display.number(m.handoffs_per_case.mean, digits=1)],
             ["Tapaukset", "-", "tapahtumaloki", "-", f"{m.cases.started} aloitettu, {m.cases.completed} valmis, {m.cases.in_progress} kesken"],
         ]
-    note: list[Block] = [("p", f"Mitattu {m.measured_at:%Y-%m-%d %H:%M} UTC; kuluvan jakson arvo ja ennuste jakson loppuun.")] if m else []
+    note: list[Block] = [("p", f"Mitattu {display.moment(m.measured_at)} ({display.time_zone().key}); kuluvan jakson arvo ja ennuste jakson loppuun.")] if m else []
     return [("table", (header, rows))] + note
 
 
@@ -108,25 +109,23 @@ def _target(target: float | None, comparison: str, unit: str, period: str) -> st
     if target is None:
         return "-"
     per = {"year": "/ vuosi", "half_year": "/ puolivuosi", "quarter": "/ neljännes", "month": "/ kk", "case": "/ tapaus"}[period]
-    return f"{comparison} {target:g} {unit} {per}".replace("  ", " ")
+    return f"{comparison} {display.number(target, unit=unit or None)} {per}".replace("  ", " ")
 
 
-def _value(t: TargetProgress | None) -> str:
+def _value(t: TargetProgress | None, unit: str = "") -> str:
     if t is None or t.kind == "manual":
         return "raportoidaan käsin"
     if t.value is None:
         return "ei vielä tietoa"
-    text = f"{t.value:g}"
+    text = display.number(t.value, unit=unit or None)
     if t.share_of_target is not None:
-        text += f" ({t.share_of_target:.0%} tavoitteesta"
-        text += f", ennuste {t.projection:g})" if t.projection is not None else ")"
+        text += f" ({display.percent(t.share_of_target)} tavoitteesta"
+        text += f", ennuste {display.number(t.projection, unit=unit or None)})" if t.projection is not None else ")"
     return text
 
 
 def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    return f"{seconds / 3600:.1f} h" if seconds < 2 * 86400 else f"{seconds / 86400:.1f} d"
+    return display.duration(seconds)
 
 
 def _markdown(block: Block) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from engine import display
+
 from engine.render.di_model import Box, DiDiagram, DiEdge
 from engine.render.di_shapes import ACTIVITIES
 from engine.render.model import Overlay
@@ -123,9 +125,5 @@ def _legend(root: etree._Element, overlay: Overlay, x: float, y: float) -> None:
 
 
 def short_duration(seconds: float) -> str:
-    """A duration for a badge: minutes under an hour, hours under two days, else days."""
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
+    """A duration for a badge, written as everywhere else (engine/display.py): "2 t", "1 pv 19 t"."""
+    return display.duration(seconds)

@@ -7,6 +7,7 @@ from pathlib import Path
 import graphviz
 from graphviz import escape
 
+from engine import display
 from engine.errors import InvalidDataError
 from engine.render.di_model import clean
 from engine.render.layout import HEADER_W, Layout, lay_out
@@ -123,11 +124,7 @@ def _heat(medians: dict[str, float]) -> dict[str, str]:
 
 
 def _short(seconds: float) -> str:
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
+    return display.duration(seconds)
 
 
 def _wrap(text: str, width: int = 24) -> str:

@@ -78,3 +78,12 @@ class DefinitionUseCases(ServiceBase):
         """The JSON Schema of the start form of `key`'s latest version, if it has one."""
         with self._sessions() as session:
             return self._versions.get(session, latest_version_record(session, key).id).start_form_schema()
+
+    def forms(self, key: str, version: int) -> dict[str, dict[str, Any]]:
+        """The forms uploaded with `key` v`version`: JSON Schema by file name (empty when none). The
+        pages read field titles and choice labels from them. Raises NotFoundError."""
+        with self._sessions() as session:
+            record = session.scalars(
+                select(ProcessVersionRecord).where(ProcessVersionRecord.key == key, ProcessVersionRecord.version == version)
+            ).first() or missing(f"{key} v{version}")
+            return dict(self._versions.get(session, record.id).forms)

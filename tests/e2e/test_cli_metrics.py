@@ -17,7 +17,7 @@ def test_metrics_table_and_json(kapula, clock, database_url):
     shown = runner.invoke(main, ["--database", database_url, "metrics", KEY], catch_exceptions=False)
     assert shown.exit_code == 0, shown.output
     assert "cases: 4 started, 2 completed, 1 cancelled, 1 in progress" in shown.output
-    assert "lead time: n=2 mean 33.0 h  median 33.0 h  p90 2.2 d  max 2.5 d" in shown.output
+    assert "lead time: n=2 mean 1 day 9 hr  median 1 day 9 hr  p90 2 days 5 hr  max 2 days 11 hr" in shown.output
     assert "1 never claimed: waiting unknown" in shown.output
     assert any(line.split()[:3] == ["Asiakas", "SEK", "3"] for line in shown.output.splitlines())
     as_json = json.loads(runner.invoke(main, ["--database", database_url, "metrics", KEY, "--segment", "founder", "--json"]).output)
@@ -31,7 +31,7 @@ def test_unknown_process_exits_with_not_found(database_url):
 
 
 def test_durations_read_as_people_say_them():
-    assert [duration(s) for s in (None, 30, 600, 5400, 3 * 86400)] == ["-", "30 s", "10 min", "1.5 h", "3.0 d"]
+    assert [duration(s) for s in (None, 30, 600, 5400, 3 * 86400)] == ["–", "30 sec", "10 min", "1 hr 30 min", "3 days"]
 
 
 def test_export_writes_the_file_and_counts_events(kapula, clock, database_url, tmp_path):

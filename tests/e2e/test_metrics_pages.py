@@ -56,15 +56,15 @@ def test_metrics_page_shows_the_engines_numbers(client, kapula, logged):
     shown = {dd.get("data-metric"): int(dd.text) for dd in doc.xpath('//dl[@id="case-counts"]//dd')}
     assert shown == {"started": 4, "completed": 2, "cancelled": 1, "in_progress": 1} == vars(m.cases)
     lead = " ".join(doc.get_element_by_id("lead-time").text_content().split())
-    assert m.lead_time.median == 33 * 3600 and duration(m.lead_time.median) == "1 pv 9 h"
-    assert "Valmistuneita 2: mediaani 1 pv 9 h" in lead and "pisin 2 pv 11 h" in lead and "kohden mediaani 1,5" in lead
+    assert m.lead_time.median == 33 * 3600 and duration(m.lead_time.median) == "1 pv 9 t"
+    assert "Valmistuneita 2: mediaani 1 pv 9 t" in lead and "pisin 2 pv 11 t" in lead and "kohden mediaani 1,5" in lead
 
     stages = _cells(doc, "stages")
     assert [(row[0], row[1], int(row[2])) for row in stages] == [(s.name, s.lane, s.duration.count) for s in m.stages]
     prepare = next(row for row in stages if row[0] == "Valmistele käynti")
     stats = next(s for s in m.stages if s.element_id == "Task_prepare")
     # waiting (ready → claimed) and working (claimed → completed) apart: case 2 waited 1 h and worked 3 h
-    assert prepare[6:8] == [duration(stats.waiting.median), duration(stats.working.median)] == ["1 h 0 min", "3 h 0 min"]
+    assert prepare[6:8] == [duration(stats.waiting.median), duration(stats.working.median)] == ["1 t", "3 t"]
 
     # the matrix's lanes follow the process's lanes top to bottom, customer first
     header = [" ".join(th.text_content().split()) for th in doc.xpath('//table[@id="handoffs"]/thead/tr/th')][1:]
@@ -129,10 +129,10 @@ def test_swimlane_route_draws_the_lanes_in_order_and_the_card_page_embeds_it(cli
     r = client.get(f"/processes/{KEY}/swimlanes.svg?view=tem")
     assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"
     assert lane_headers(r.content) == ["Asiakas", "SEK", "ELY"]  # top to bottom, customer first
-    assert re.search(r"\d× siirto", r.text) and "mediaani 2.0 h" in r.text  # with measured overlays
+    assert re.search(r"\d× siirto", r.text) and "mediaani 2 t" in r.text  # with measured overlays
     laid_out = client.get(f"/processes/{KEY}/swimlanes.svg")  # by default as the file lays it out (BPMN DI)
     assert laid_out.status_code == 200 and 'class="kapula-diagram"' in laid_out.text
-    assert re.search(r"\d× siirto", laid_out.text) and "mediaani 2.0 h" in laid_out.text
+    assert re.search(r"\d× siirto", laid_out.text) and "mediaani 2 t" in laid_out.text
     card = client.get(f"/processes/{KEY}/card")
     assert card.status_code == 200 and card.headers["content-type"].startswith("text/html")
     assert 'src="swimlanes.svg"' in card.text and "Aloitetut tapaukset" in card.text

@@ -89,6 +89,11 @@ def test_customer_starts_a_case_and_fills_the_form_with_field_errors(client, tok
     assert r.status_code == 200 and "Kuvaa tarve: valmis" in r.text and "SEK" in r.text
     case = client.get("/cases/1").text
     assert "Kapulan vaihdot" in case and "Asiakas → <strong>SEK</strong>" in case and "asiakas" in case
+    # values as people read them: the process's name, field titles, the choice's label, yes/no in words
+    assert "Yrityskäynti ja kapulan vaihto" in case and "Handoff_demo v1" not in case
+    facts = case.split('id="case-data"')[1].split("</dl>")[0]
+    assert "<dt>Tarve</dt><dd>Kasvu ja kansainvälistyminen</dd>" in facts and "<dt>Kiireellinen</dt><dd>kyllä</dd>" in facts
+    assert "<dt>Henkilöitä</dt><dd>2</dd>" in facts and "kasvu<" not in facts and "True" not in case
 
 
 def test_inbox_list_shows_the_task_handed_to_the_lane(client, tokens, deployed):

@@ -78,7 +78,7 @@ def test_the_deployed_model_with_measurements(kapula, clock):
     assert tools[1] <= note[1] and note[3] <= tools[3]
     text = svg.decode()
     assert "Lomake: Kuvaa tarve" in text and "tarve.json" not in text  # Task_describe's form by name, not file, in the Tools row
-    assert "mediaani 3.0 h" in text and "1 odottaa nyt" in text and "3× siirto" in text
+    assert "mediaani 3 t" in text and "1 odottaa nyt" in text and "3× siirto" in text
     # the form sits in Task_describe's column
     describe = shapes["el-Task_describe"]
     assert describe[0] <= (note[0] + note[2]) / 2 <= describe[2]

@@ -1,0 +1,120 @@
+"""Values as people read them, one format everywhere (pages, process card, CLI): durations, numbers,
+dates and lists written by Babel in the reader's locale, times in the network's time zone.
+
+Locales are Babel's (CLDR) names: "fi" (the default), "sv", "en". The time zone is the setting
+KAPULA_TIME_ZONE (an IANA name, default Europe/Helsinki); times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, format_datetime, get_timezone_name
+from babel.lists import format_list
+from babel.numbers import format_decimal, format_percent
+from babel.units import format_unit
+
+from engine.errors import InvalidDataError
+
+DEFAULT_LOCALE = "fi"
+DEFAULT_TIME_ZONE = "Europe/Helsinki"
+NOTHING = "–"
+_YES_NO = {"fi": ("kyllä", "ei"), "sv": ("ja", "nej"), "en": ("yes", "no")}
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidDataError(f"KAPULA_TIME_ZONE {name!r} is not a time zone name such as Europe/Helsinki") from exc
+
+
+def time_zone() -> ZoneInfo:
+    """The network's time zone (KAPULA_TIME_ZONE). Raises InvalidDataError for an unknown name."""
+    return _zone(os.environ.get("KAPULA_TIME_ZONE") or DEFAULT_TIME_ZONE)
+
+
+def time_zone_label(locale: str = DEFAULT_LOCALE) -> str:
+    """The zone as a reader names it, with its IANA name: "Itä-Euroopan aika (Europe/Helsinki)"."""
+    zone = time_zone()
+    return f"{get_timezone_name(zone, locale=locale)} ({zone.key})"
+
+
+def duration(value: timedelta | float | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A length of time in at most two units, rounded down to the smaller: "1 pv 19 t", "3 t 5 min",
+    "12 min", "24 s" (fi); None is a dash. `value` is a timedelta or seconds."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NOTHING
+    seconds = int(round(value.total_seconds() if isinstance(value, timedelta) else float(value)))
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        parts = [(days, "day"), (hours, "hour")]
+    elif hours:
+        parts = [(hours, "hour"), (minutes, "minute")]
+    else:
+        parts = [(minutes, "minute")] if minutes else [(secs, "second")]
+    shown = [format_unit(n, f"duration-{unit}", length="short", locale=locale) for i, (n, unit) in enumerate(parts)
+             if n or i == 0]
+    return sign + " ".join(shown)
+
+
+def number(value: float | None, locale: str = DEFAULT_LOCALE, *, unit: str | None = None, digits: int = 2) -> str:
+    """A measured value in the locale's digits, at most `digits` decimals, with its unit: "27,34 %",
+    "1 234,5 h", "4" (fi); None is a dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NOTHING
+    text = format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0", locale=locale)
+    return f"{text} {unit}" if unit else text
+
+
+def percent(share: float | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A share (0.42) as a percentage ("42 %" in fi, "42%" in en)."""
+    return NOTHING if share is None else format_percent(share, locale=locale)
+
+
+def local(value: datetime) -> datetime:
+    """A stored (UTC) time in the network's time zone."""
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(time_zone())
+
+
+def stamp(value: datetime | None) -> str:
+    """A time for the command line and logs: ISO-like, in the network's time zone, "2026-11-30 14:05"."""
+    return NOTHING if value is None else f"{local(value):%Y-%m-%d %H:%M}"
+
+
+def moment(value: datetime | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A point in time in the network's time zone, as the locale writes it: "30.11.2026 14.05" (fi)."""
+    if value is None:
+        return NOTHING
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)  # stored times are UTC
+    return format_datetime(value, format="short", tzinfo=time_zone(), locale=locale)
+
+
+def day(value: date | datetime | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A date (a datetime is taken in the network's time zone): "30.11.2026" (fi)."""
+    if value is None:
+        return NOTHING
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(time_zone()).date()
+    return format_date(value, format="short" if locale != "fi" else "d.M.yyyy", locale=locale)
+
+
+def listing(items: Iterable[object], locale: str = DEFAULT_LOCALE) -> str:
+    """Items in words: "SEK, ELY ja TE" (fi); nothing is a dash."""
+    words = [str(i) for i in items]
+    return format_list(words, locale=locale) if words else NOTHING
+
+
+def yes_no(value: bool, locale: str = DEFAULT_LOCALE) -> str:
+    yes, no = _YES_NO.get(locale[:2], _YES_NO["en"])
+    return yes if value else no
