@@ -50,7 +50,7 @@ def erase_confirm(request: Request, service: PageServiceDep, case_id: CaseIdPath
 
 def _reason_problem(reason: str) -> str | None:
     if not reason.strip():
-        return "Kirjoita syy: se jää tapauksen lokiin."
+        return "Kirjoita syy."
     if len(reason) > MAX_REASON:
         return f"Enintään {MAX_REASON} merkkiä."
     return None
