@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from api.http import errors
+from api.http import api_docs, errors
 from api.http.headers import SecurityHeadersMiddleware
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from api.http.routes import audit, auth, cases, metrics, migrations, processes, tasks
@@ -32,8 +32,8 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     Session cookies are signed with `secret_key`, else the KAPULA_SECRET_KEY setting, else a key
     generated on first start and kept in the database (so all workers and restarts share it)."""
     directory = Directory(kapula.sessions, kapula.clock)
-    # no /docs or /redoc: their pages run inline scripts from a CDN, which the CSP forbids
-    # (docs/security.md); the schema itself stays at /openapi.json
+    # /docs is our own page (api_docs.py): Swagger UI served from here, started by a static script;
+    # FastAPI's pages load inline scripts from a CDN, which the CSP forbids. No /redoc.
     app = FastAPI(title="Kapula", version="0.1.0", docs_url=None, redoc_url=None,
                   description="BPMN swimlane processes run as live cases; every handoff between organisations in the event log.")
     app.state.kapula = kapula
@@ -41,6 +41,7 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     app.state.html_error = html_error
     app.state.poll_seconds = poll_seconds
     errors.install(app)
+    api_docs.install(app)
     for module in (auth, processes, migrations, cases, audit, tasks, metrics, pages, task_pages, case_actions, metrics_pages,
                    migration_pages):
         app.include_router(module.router)
