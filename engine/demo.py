@@ -2,7 +2,8 @@
 
 The cases of `demo_cases.json` run interleaved on one timeline that starts months ago and ends
 today: each case starts on its `day`, each task takes some days (its `days`, or a repeatable
-pseudo-random 0.5–4), timers fire when the clock passes them. Whatever would happen after today
+pseudo-random 0.5–4): about a third waiting in the lane's inbox, then an advisor claims it and works
+on it, so the metrics show waiting and working apart; timers fire when the clock passes them. Whatever would happen after today
 is left undone, so recent cases wait in different stages while older ones are completed.
 """
 
@@ -23,6 +24,7 @@ from engine.model import CaseStatus, CaseView, ProcessVersion
 from engine.services import Kapula
 
 DEMO_DAYS = 240  # the demo's timeline: about eight months up to today
+WAITING_SHARE = 0.35  # of a task's time, the part it waits in an inbox before an advisor claims it
 
 
 @dataclass
@@ -104,9 +106,13 @@ def _act(kapula: Kapula, plan: _Plan, action: str) -> CaseView:
         plan.case_id = case.id
         return case
     case = kapula.get_case(plan.case_id)
-    if action == "complete" and case.status == CaseStatus.RUNNING and case.ready_tasks:
+    if action in ("claim", "complete") and case.status == CaseStatus.RUNNING and case.ready_tasks:
         task = case.ready_tasks[0]
-        case = kapula.complete_task(task.id, plan.answer(task.element_id), user=f"demo.{task.lane or 'user'}")
+        user = f"demo.{task.lane or 'user'}"
+        if action == "claim":  # an advisor takes the task before working on it, as the pages ask
+            kapula.claim_task(task.id, user=user)
+            return kapula.get_case(plan.case_id)
+        case = kapula.complete_task(task.id, plan.answer(task.element_id), user=user)
         plan.done += 1
     return case
 
@@ -115,7 +121,11 @@ def _next(plan: _Plan, case: CaseView, now: datetime) -> tuple[datetime, str] | 
     if case.status != CaseStatus.RUNNING or plan.done >= plan.plan.get("stop_after", 1000):
         return None
     if case.ready_tasks:
-        return now + timedelta(minutes=round(plan.days(case.ready_tasks[0].element_id) * 24 * 60)), "complete"
+        task = case.ready_tasks[0]
+        minutes = plan.days(task.element_id) * 24 * 60
+        if task.claimed_by is None:  # it waits in the inbox for about a third of its time, then is worked on
+            return now + timedelta(minutes=round(minutes * WAITING_SHARE)), "claim"
+        return now + timedelta(minutes=round(minutes * (1 - WAITING_SHARE))), "complete"
     if case.next_timer_due is not None:
         return case.next_timer_due + timedelta(minutes=1), "timer"
     return None
