@@ -46,9 +46,11 @@ def test_serve_answers_with_openapi(database_url):
     try:
         spec = wait_for(f"http://127.0.0.1:{port}/openapi.json", server)
         assert b'"/api/tasks/{task_id}/claim"' in spec
-        # no /docs page: Swagger UI runs inline scripts from a CDN, which the CSP forbids
+        # the /docs page and its Swagger UI come from this server, not a CDN (api/http/api_docs.py)
+        docs = wait_for(f"http://127.0.0.1:{port}/docs", server)
+        assert b"/static/swagger/swagger-ui-bundle.js" in docs and b"https://" not in docs
         with pytest.raises(urllib.error.HTTPError, match="404"):
-            wait_for(f"http://127.0.0.1:{port}/docs", server)
+            wait_for(f"http://127.0.0.1:{port}/redoc", server)
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)
