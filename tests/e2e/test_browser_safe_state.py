@@ -17,7 +17,7 @@ CUSTOMER = "Kauhajoen Konepaja Oy"
 
 
 def _case_at_sek(kapula) -> int:
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo", {"customer": CUSTOMER}, user="asiakas")
     kapula.complete_task(case.ready_tasks[0].id, {"need": "kasvu"}, user="asiakas")
     return case.id
