@@ -31,7 +31,8 @@ def text(value: Any, prop: dict[str, Any] | None = None, locale: str = display.D
     if isinstance(value, bool):
         return display.yes_no(value, locale)
     if isinstance(value, (list, tuple)):
-        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        items = dict(prop.get("items")) if isinstance(prop.get("items"), dict) else {}
+        items.setdefault("x-labels", prop.get("x-labels") or {})  # a multi-choice's labels sit on the list (forms.py)
         return display.listing([text(v, items, locale) for v in value], locale)
     if isinstance(value, (int, float)):
         return display.number(value, locale, unit=prop.get("x-unit"))

@@ -66,6 +66,7 @@ def test_upload_shows_the_engines_errors_next_to_the_file(client, tokens):
     assert "Aloita tapaus" not in page.text
     r = client.post("/processes/upload", files=_files("three_lanes.bpmn"))
     assert r.status_code == 200 and 'id="upload-result"' in r.text and "Handoff_demo" in r.text
+    assert '<a href="/processes/Handoff_demo">' in r.text.split('id="upload-result"')[1]  # the upload links to its process
     page = client.get("/processes/Handoff_demo")
     assert "v1" in page.text and "/api/processes/Handoff_demo/versions/1/xml" in page.text
 

@@ -63,3 +63,15 @@ def test_pages_show_times_in_finnish_time_and_durations_as_people_say_them():
     assert when(datetime(2026, 7, 5, 8, 0, tzinfo=UTC)) == "5.7.2026 11.00"  # summer time
     assert [duration(timedelta(days=2, hours=3)), duration(3 * 3600 + 300), duration(125), duration(12), duration(None)] == [
         "2 pv 3 t", "3 t 5 min", "2 min", "12 s", "–"]
+
+
+def test_case_values_read_as_words_with_the_forms_titles_and_labels():
+    from api.web import values
+
+    props = values.properties([{"properties": {
+        "tarpeet": {"type": "array", "title": "Tarpeet", "items": {"enum": ["rahoitus", "muu"]},
+                    "x-labels": {"rahoitus": "Kehittämisrahoitus", "muu": "Muu"}},
+        "sovittu": {"type": "boolean", "title": "Sovittu"}, "osuus": {"type": "number", "title": "Osuus", "x-unit": "%"}}}])
+    data = {"osuus": 27.338, "sovittu": False, "tarpeet": ["rahoitus", "muu"], "vapaa": "teksti"}
+    assert values.facts(data, props) == [("Tarpeet", "Kehittämisrahoitus ja Muu"), ("Sovittu", "ei"),
+                                         ("Osuus", "27,34 %"), ("vapaa", "teksti")]
