@@ -32,6 +32,8 @@ def swimlane_svg(service: PageServiceDep, key: KeyPath, view: Literal["auto", "d
 def card_page(service: PageServiceDep, key: KeyPath) -> Response:
     # the card names its drawing relative to itself: /processes/{key}/swimlanes.svg
     html = service.card_page(key, svg_name="swimlanes.svg").html
+    # a way back into the app (the card files `kapula docs` writes stand alone and have none)
+    html = html.replace("<body>", f'<body>\n<p><a class="back" href="/processes/{key}">← Prosessin sivulle</a></p>', 1)
     # the generated card carries its own small style sheet: allow exactly that one, no scripts
     styles = re.findall(r"<style>(.*?)</style>", html, flags=re.DOTALL)
     return HTMLResponse(html, headers={"Content-Security-Policy": page_policy_with_styles(*styles)})

@@ -150,7 +150,10 @@ def _html(title: str, blocks: list[Block]) -> str:
     e = html.escape
     parts = [f"<!doctype html>\n<html lang=\"fi\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>",
              "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left}img{max-width:100%}</style></head><body>"]
+             "td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left}img{max-width:100%}"
+             # printed, the card fills A4 landscape: the drawing and table rows are not cut between pages
+             "@page{size:A4 landscape;margin:12mm}@media print{body{max-width:none;margin:0;font-size:10pt}"
+             "a.back{display:none}img,tr,h2,h3{break-inside:avoid}h2,h3{break-after:avoid}}</style></head><body>"]
     for kind, payload in blocks:
         if kind in ("h1", "h2", "h3", "p"):
             parts.append(f"<{kind}>{e(str(payload))}</{kind}>")

@@ -131,7 +131,9 @@ def test_process_page_embeds_the_drawing_and_links_the_card(client, tokens, depl
     assert 'src="/processes/Handoff_demo/swimlanes.svg"' in text and 'href="/processes/Handoff_demo/card"' in text
     drawing = client.get("/processes/Handoff_demo/swimlanes.svg")
     assert drawing.status_code == 200 and drawing.headers["content-type"] == "image/svg+xml"
-    assert client.get("/processes/Handoff_demo/card").status_code == 200
+    card = client.get("/processes/Handoff_demo/card")
+    assert card.status_code == 200 and '<a class="back" href="/processes/Handoff_demo">' in card.text
+    assert "@page{size:A4 landscape" in card.text  # prints on A4 landscape
 
 
 def test_oversized_upload_and_unknown_pages_answer_with_pages(client, tokens):
