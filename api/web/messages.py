@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from engine.errors import ConflictError
+from engine.errors import CaseStepError, ConflictError, KapulaError, NotFoundError
 from engine.model import TaskView
 
 # engine/forms.py's field messages: (pattern, Finnish) — the pattern's groups fill the Finnish text
@@ -58,3 +58,29 @@ def conflict(exc: ConflictError, task: TaskView | None) -> str:
     if "changed by someone else" in exc.message:
         return "Joku muutti tapausta samaan aikaan. Mitään ei tallennettu; lataa sivu ja yritä uudelleen."
     return "Joku ehti ensin. Mitään ei tallennettu; lataa sivu ja yritä uudelleen."
+
+
+_NOT_FOUND = {"process": "Prosessia", "version": "Prosessin versiota", "case": "Tapausta", "task": "Tehtävää",
+              "user": "Käyttäjää", "organisation": "Organisaatiota"}
+_STATUS_WORDS = {
+    403: "Tämä ei ole sinun nähtäväsi tai tehtäväsi: se kuuluu toisen organisaation kaistalle tai toisen asiakkaan asiaan.",
+    409: "Joku ehti ensin. Mitään ei tallennettu; lataa sivu ja yritä uudelleen.",
+    413: "Lähetys on liian suuri. Mitään ei tallennettu.",
+}
+
+
+def page_error(exc: KapulaError, status: int) -> tuple[str, str | None]:
+    """A refusal in the page's words, and the engine's own message as a technical detail (or None
+    when the words say it all)."""
+    if isinstance(exc, NotFoundError):
+        what = _NOT_FOUND.get(exc.kind, "Hakemaasi")
+        return f"{what} {exc.ident} ei löydy.", None
+    if status == 404:
+        return "Sivua ei löydy.", None
+    if isinstance(exc, CaseStepError):
+        return "Prosessikaavio ei pystynyt käsittelemään näitä tietoja. Mitään ei tallennettu.", exc.message
+    if status in _STATUS_WORDS:
+        return _STATUS_WORDS[status], exc.message
+    if status == 422:
+        return "Osoite tai lomake ei ole sitä, mitä sivu odottaa.", exc.message
+    return "Jokin meni vikaan. Mitään ei tallennettu.", exc.message

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from api.http.deps import SESSION_USER, origin_of
+from api.web import messages
 from api.web.render import page
 from engine.access.guarded import GuardedKapula
 from engine.errors import AuthenticationError, KapulaError
@@ -40,4 +41,6 @@ def html_error(request: Request, exc: KapulaError, status: int) -> Response:
             user = request.app.state.directory.principal(str(request.session[SESSION_USER]))
         except AuthenticationError:
             user = None
-    return page(request, "error.html", user, status_code=status, title=_TITLES.get(status, "Virhe"), message=exc.message)
+    message, detail = messages.page_error(exc, status)  # the engine's English, in the page's words
+    return page(request, "error.html", user, status_code=status, title=_TITLES.get(status, "Virhe"), message=message,
+                detail=detail)

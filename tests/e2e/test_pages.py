@@ -119,7 +119,9 @@ def test_refusals_are_pages_with_status(client, tokens, deployed):
     sign_in(client, "te.neuvoja")
     r = client.get(f"/cases/{case['id']}")
     assert r.status_code == 403 and "Ei oikeutta" in r.text
-    assert client.get("/cases/999").status_code == 404
+    assert "Tämä ei ole sinun nähtäväsi" in r.text and 'lang="en"' in r.text  # the engine's words only as a detail
+    missing = client.get("/cases/999")
+    assert missing.status_code == 404 and "Tapausta 999 ei löydy." in missing.text and "was not found" not in missing.text
     sign_in(client, "toinen.asiakas")
     assert client.get(f"/cases/{case['id']}").status_code == 403
     assert client.post(f"/tasks/{case['ready_tasks'][0]['id']}/claim").status_code == 403
