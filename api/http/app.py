@@ -16,21 +16,29 @@ from api.http.timeouts import BODY_DEADLINE, BODY_TIMEOUT, BodyTimeoutMiddleware
 from api.web import case_actions, metrics_pages, migration_pages, pages, task_pages
 from api.web.render import WEB
 from api.web.session import html_error
+from engine.access.credentials import SESSION_LIFETIME
 from engine.access.directory import Directory
 from engine.services import Kapula
 
-SESSION_DAYS = 14
+SECURE_COOKIES_SETTING = "KAPULA_SECURE_COOKIES"
+
+
+def secure_cookies_from_settings() -> bool:
+    """KAPULA_SECURE_COOKIES=1 (or true/yes/on): cookies only over HTTPS. On in production."""
+    return os.environ.get(SECURE_COOKIES_SETTING, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret_key: str | None = None,
-               https_only: bool = False, poll_seconds: float = 5, body_timeout: float = BODY_TIMEOUT,
+               https_only: bool | None = None, poll_seconds: float = 5, body_timeout: float = BODY_TIMEOUT,
                body_deadline: float = BODY_DEADLINE) -> FastAPI:
     """The HTTP API and pages over one Kapula; an open inbox polls for new tasks every `poll_seconds`.
     A request body that pauses longer than `body_timeout` seconds, or takes longer than
     `body_deadline`, is answered 408 (api/http/timeouts.py).
 
     Session cookies are signed with `secret_key`, else the KAPULA_SECRET_KEY setting, else a key
-    generated on first start and kept in the database (so all workers and restarts share it)."""
+    generated on first start and kept in the database (so all workers and restarts share it). The
+    cookie names a server-side session (engine.access.credentials); it is `Secure` when
+    `https_only`, else when the KAPULA_SECURE_COOKIES setting says so."""
     directory = Directory(kapula.sessions, kapula.clock)
     # /docs is our own page (api_docs.py): Swagger UI served from here, started by a static script;
     # FastAPI's pages load inline scripts from a CDN, which the CSP forbids. No /redoc.
@@ -47,8 +55,9 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()
+    secure = secure_cookies_from_settings() if https_only is None else https_only
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="kapula_session",
-                       max_age=SESSION_DAYS * 24 * 3600, same_site="lax", https_only=https_only)
+                       max_age=int(SESSION_LIFETIME.total_seconds()), same_site="lax", https_only=secure)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(BodyTimeoutMiddleware, pause_seconds=body_timeout, total_seconds=body_deadline)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every response, errors included

@@ -13,7 +13,8 @@ from engine.access.policy import Principal
 from engine.errors import AuthenticationError
 from engine.services import Kapula
 
-SESSION_USER = "user"
+# the key in the signed session cookie that holds the server-side session's id
+SESSION_ID = "sid"
 _bearer = HTTPBearer(auto_error=False, description="an API token from `kapula user token NAME` or POST /api/tokens")
 
 
@@ -30,16 +31,25 @@ def get_directory(request: Request) -> Directory:
 DirectoryDep = Annotated[Directory, Depends(get_directory)]
 
 
+def session_principal(request: Request) -> Principal | None:
+    """The user of the browser session the cookie names, None without one. Raises AuthenticationError
+    when the session has ended (signed out, expired, user disabled)."""
+    sid = request.session.get(SESSION_ID) if "session" in request.scope else None
+    if not sid:
+        return None
+    return get_directory(request).principal_for_session(str(sid))
+
+
 def get_principal(
     request: Request, directory: DirectoryDep, bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     """The user of a bearer token, else of the session cookie. Raises AuthenticationError (401)."""
     if bearer is not None:
         return directory.principal_for_token(bearer.credentials)
-    username = request.session.get(SESSION_USER) if "session" in request.scope else None
-    if not username:
+    principal = session_principal(request)
+    if principal is None:
         raise AuthenticationError("sign in first (the /signin page), or send Authorization: Bearer <token>")
-    return directory.principal(str(username))
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -10,11 +10,10 @@ from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
-from api.http.deps import SESSION_USER
 from api.http.schemas import KEY_PATTERN
 from api.web import forms, messages, values
 from api.web.render import page
-from api.web.session import PageServiceDep
+from api.web.session import PageServiceDep, end_session, signed_in, start_session
 from engine.access.policy import Role, sees_metrics
 from engine.errors import AuthenticationError, DiagramError, InvalidDataError
 from engine.history import handoffs, lead_time, stage_durations
@@ -30,9 +29,10 @@ def _see_other(url: str) -> RedirectResponse:
 
 @router.get("/")
 def home(request: Request) -> Response:
-    if not request.session.get(SESSION_USER):
+    user = signed_in(request)
+    if user is None:
         return _see_other("/signin")
-    role = request.app.state.directory.principal(str(request.session[SESSION_USER])).role
+    role = user.role
     return _see_other("/processes" if role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER) else "/tasks")
 
 
@@ -49,15 +49,14 @@ async def signin(request: Request, username: Annotated[str, Form()], password: A
     except AuthenticationError:
         return page(request, "signin.html", None, status_code=401, error="Väärä käyttäjätunnus tai salasana.",
                     username=username, next=next)
-    request.session.clear()
-    request.session[SESSION_USER] = principal.username
+    await start_session(request, principal)
     # only our own paths: an open redirect would let a link send a fresh sign-in elsewhere
     return _see_other(next if next.startswith("/") and not next.startswith("//") else "/")
 
 
 @router.post("/signout")
-def signout(request: Request) -> Response:
-    request.session.clear()
+async def signout(request: Request) -> Response:
+    await end_session(request)
     return _see_other("/signin")
 
 

@@ -1,4 +1,5 @@
-"""Who is signed in to the pages (the session cookie), and how refusals look in a browser."""
+"""Who is signed in to the pages (a server-side session named by the cookie), and how refusals look
+in a browser."""
 
 from __future__ import annotations
 
@@ -6,41 +7,61 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from api.http.deps import SESSION_USER, origin_of
+from api.http.deps import SESSION_ID, origin_of, session_principal
 from api.web import messages
 from api.web.render import page
 from engine.access.guarded import GuardedKapula
+from engine.access.policy import Principal
 from engine.errors import AuthenticationError, KapulaError
 
-_TITLES = {403: "Ei oikeutta", 404: "Ei löydy", 409: "Joku ehti ensin", 413: "Liian suuri tiedosto", 422: "Ei kelpaa"}
+_TITLES = {403: "Ei oikeutta", 404: "Ei löydy", 409: "Joku ehti ensin", 413: "Liian suuri tiedosto", 422: "Ei kelpaa",
+           429: "Liian monta yritystä"}
 
 
 def page_service(request: Request) -> GuardedKapula:
     """The signed-in user's use cases. Raises AuthenticationError, which sends the browser to sign in."""
-    username = request.session.get(SESSION_USER)
-    if not username:
+    principal = session_principal(request)
+    if principal is None:
         raise AuthenticationError("sign in first")
-    directory = request.app.state.directory
-    principal = directory.principal(str(username))
-    return GuardedKapula(request.app.state.kapula, directory, principal, origin=origin_of(request))
+    return GuardedKapula(request.app.state.kapula, request.app.state.directory, principal, origin=origin_of(request))
 
 
 PageServiceDep = Annotated[GuardedKapula, Depends(page_service)]
 
 
+def signed_in(request: Request) -> Principal | None:
+    """The user of the request's live session, or None (never signed in, signed out, expired)."""
+    try:
+        return session_principal(request)
+    except AuthenticationError:
+        return None
+
+
+async def start_session(request: Request, principal: Principal) -> None:
+    """After a successful sign-in: a new server-side session and a new cookie content (no value of
+    the anonymous session, the CSRF token included, carries over: session fixation)."""
+    sid = await run_in_threadpool(request.app.state.directory.open_session, principal.username)
+    request.session.clear()
+    request.session[SESSION_ID] = sid
+
+
+async def end_session(request: Request) -> None:
+    """Sign out: the server forgets the session, so a copy of the cookie stops working too."""
+    sid = request.session.get(SESSION_ID)
+    if sid:
+        await run_in_threadpool(request.app.state.directory.end_session, str(sid))
+    request.session.clear()
+
+
 def html_error(request: Request, exc: KapulaError, status: int) -> Response:
     """A refusal as a page: not signed in goes to the sign-in page, the rest says what happened."""
     if status == 401:
-        request.session.pop(SESSION_USER, None)
+        request.session.pop(SESSION_ID, None)
         return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
-    user = None
-    if request.session.get(SESSION_USER):
-        try:
-            user = request.app.state.directory.principal(str(request.session[SESSION_USER]))
-        except AuthenticationError:
-            user = None
+    user = signed_in(request)
     message, detail = messages.page_error(exc, status)  # the engine's English, in the page's words
     return page(request, "error.html", user, status_code=status, title=_TITLES.get(status, "Virhe"), message=message,
                 detail=detail)

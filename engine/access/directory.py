@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.access import credentials
+from engine.access.credentials import TokenInfo
 from engine.access.passwords import hash_password, verify_password
 from engine.access.policy import Principal, Role
 from engine.clock import Clock
 from engine.errors import AuthenticationError, ConflictError, InvalidDataError, NotFoundError
 from engine.persistence.tables import (
-    ApiTokenRecord,
     LaneMappingRecord,
     OrganisationRecord,
     ProcessOwnerRecord,
@@ -25,11 +26,6 @@ from engine.persistence.tables import (
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,149}$")
 MIN_PASSWORD = 8
-_TOKEN_PREFIX = "kap_"
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Directory:
@@ -84,11 +80,12 @@ class Directory:
         if problems:
             raise InvalidDataError("the user cannot be created: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
                                    field_errors=problems)
+        password_hash = hash_password(password)  # slow on purpose: not inside the write transaction
         try:
             with self._sessions.begin() as session:
                 org_id = self._org(session, organisation).id if organisation else None
                 session.add(UserRecord(username=username, display_name=display_name or username, role=role.value,
-                                       organisation_id=org_id, password_hash=hash_password(password),
+                                       organisation_id=org_id, password_hash=password_hash,
                                        created_at=self._clock.now()))
         except IntegrityError as exc:
             raise ConflictError(f"user {username!r} exists already") from exc
@@ -99,6 +96,12 @@ class Directory:
             names = session.scalars(select(UserRecord.username).order_by(UserRecord.username)).all()
         return [self.principal(n) for n in names]
 
+    def disabled_users(self) -> dict[str, datetime]:
+        """User name → when an administrator disabled them."""
+        with self._reads() as session:
+            rows = session.execute(select(UserRecord.username, UserRecord.disabled_at).where(UserRecord.disabled_at.is_not(None)))
+            return {name: at for name, at in rows.all()}
+
     def principal(self, username: str) -> Principal:
         """The user as the access rules see them. Raises AuthenticationError if there is no such user."""
         with self._reads() as session:
@@ -108,34 +111,86 @@ class Directory:
             return self._principal(session, user)
 
     def authenticate(self, username: str, password: str) -> Principal:
-        """Raises AuthenticationError for an unknown name or a wrong password (one message for both)."""
+        """Raises AuthenticationError for an unknown name, a wrong password or a disabled user (one
+        message for all three). Slow on purpose (argon2): call it off the request thread pool."""
         with self._reads() as session:
             user = session.scalars(select(UserRecord).where(UserRecord.username == username)).first()
-            if not verify_password(user.password_hash if user else None, password) or user is None:
+            if not verify_password(user.password_hash if user else None, password) or user is None or user.disabled_at:
                 raise AuthenticationError("wrong user name or password")
             return self._principal(session, user)
 
+    def set_disabled(self, username: str, disabled: bool) -> None:
+        """Disable a user (their sessions end at once, their tokens stop working) or enable them again.
+        Raises NotFoundError."""
+        with self._sessions.begin() as session:
+            user = self._user(session, username)
+            if disabled:
+                user.disabled_at = user.disabled_at or self._clock.now()
+                credentials.end_sessions_of(session, user.id)
+            else:
+                user.disabled_at = None
+
+    def set_password(self, username: str, password: str) -> None:
+        """A new password for the user; their browser sessions end. Raises InvalidDataError (too short)
+        or NotFoundError."""
+        if len(password) < MIN_PASSWORD:
+            raise InvalidDataError(f"a password has at least {MIN_PASSWORD} characters",
+                                   field_errors={"password": f"at least {MIN_PASSWORD} characters"})
+        password_hash = hash_password(password)
+        with self._sessions.begin() as session:
+            user = self._user(session, username)
+            user.password_hash = password_hash
+            credentials.end_sessions_of(session, user.id)
+
+    # -- browser sessions ---------------------------------------------------------------------
+
+    def open_session(self, username: str) -> str:
+        """A new browser session for the user (after `authenticate`); returns the id for the cookie."""
+        with self._sessions.begin() as session:
+            return credentials.open_session(session, self._user(session, username), self._clock.now())
+
+    def principal_for_session(self, sid: str) -> Principal:
+        """The user of a live session. Raises AuthenticationError when it ended, expired or the user
+        was disabled."""
+        with self._reads() as session:
+            user = credentials.session_user(session, sid, self._clock.now())
+            if user is None:
+                raise AuthenticationError("the session has ended; sign in again")
+            return self._principal(session, user)
+
+    def end_session(self, sid: str) -> None:
+        """Sign out: the session's cookie stops working at once, wherever it was copied to."""
+        with self._sessions.begin() as session:
+            credentials.end_session(session, sid)
+
     # -- API tokens ---------------------------------------------------------------------------
 
-    def issue_token(self, username: str, *, name: str = "api") -> str:
-        """A new API token for the user; shown once, only its hash is stored."""
-        token = _TOKEN_PREFIX + secrets.token_urlsafe(32)
+    def issue_token(self, username: str, *, name: str = "api", expires_at: datetime | None = None) -> str:
+        """A new API token for the user, valid until `expires_at` (default 90 days, at most 366);
+        shown once, only its hash is stored. Raises NotFoundError or InvalidDataError."""
+        now = self._clock.now()
+        expiry = credentials.token_expiry(now, expires_at)
         with self._sessions.begin() as session:
-            user = session.scalars(select(UserRecord).where(UserRecord.username == username)).first()
-            if user is None:
-                raise NotFoundError("user", username)
-            session.add(ApiTokenRecord(user_id=user.id, token_hash=_token_hash(token), name=name, created_at=self._clock.now()))
-        return token
+            return credentials.new_token(session, self._user(session, username), name=name, now=now, expires_at=expiry)
 
     def principal_for_token(self, token: str) -> Principal:
+        """Raises AuthenticationError for an unknown, expired or revoked token or a disabled user."""
         with self._reads() as session:
-            user = session.scalars(
-                select(UserRecord).join(ApiTokenRecord, ApiTokenRecord.user_id == UserRecord.id)
-                .where(ApiTokenRecord.token_hash == _token_hash(token))
-            ).first()
+            user = credentials.token_user(session, token, self._clock.now())
             if user is None:
-                raise AuthenticationError("unknown API token")
+                raise AuthenticationError("unknown, expired or revoked API token")
             return self._principal(session, user)
+
+    def tokens(self, username: str | None = None) -> list[TokenInfo]:
+        """The tokens of `username` (everyone's when None). Raises NotFoundError."""
+        with self._reads() as session:
+            return credentials.tokens(session, self._user(session, username).id if username else None)
+
+    def revoke_token(self, token_id: int, *, owner: str | None = None) -> TokenInfo:
+        """The token stops working at once. With `owner`, only a token of that user is revoked.
+        Raises NotFoundError (also for another user's token, so ids reveal nothing)."""
+        with self._sessions.begin() as session:
+            return credentials.revoke(session, token_id, self._clock.now(), owner=owner)
 
     # -- process ownership and settings -------------------------------------------------------
 
@@ -179,6 +234,12 @@ class Directory:
         if org is None:
             raise NotFoundError("organisation", name)
         return org
+
+    def _user(self, session: Session, username: str) -> UserRecord:
+        user = session.scalars(select(UserRecord).where(UserRecord.username == username)).first()
+        if user is None:
+            raise NotFoundError("user", username)
+        return user
 
     def _mappings(self, session: Session, org_id: int) -> list[tuple[str | None, str]]:
         rows = session.execute(

@@ -1,0 +1,72 @@
+"""Browser sessions live on the server: signing out ends a copied cookie at once, they expire, and
+the cookie is `Secure` when the deployment says so."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from api.http.app import create_app
+from engine.access.credentials import SESSION_LIFETIME
+from engine.persistence.database import make_engine
+from engine.persistence.migrate import upgrade
+from tests.e2e.conftest import PASSWORD
+from tests.e2e.test_pages import sign_in
+
+
+def _stolen_copy(client: TestClient) -> TestClient:
+    thief = TestClient(client.app, headers=dict(client.headers))
+    thief.cookies.set("kapula_session", client.cookies["kapula_session"])
+    return thief
+
+
+def test_a_copied_cookie_stops_working_when_its_owner_signs_out(client, tokens):
+    sign_in(client, "admin")
+    thief = _stolen_copy(client)
+    assert thief.get("/api/me").json()["username"] == "admin"
+    assert client.post("/signout", follow_redirects=False).status_code == 303
+    r = thief.get("/api/me")
+    assert r.status_code == 401 and r.json()["code"] == "not_signed_in"
+    r = thief.get("/cases", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/signin")
+
+
+def test_a_session_ends_after_its_lifetime(client, tokens, clock):
+    sign_in(client, "sek.neuvoja")
+    clock.advance(SESSION_LIFETIME - timedelta(minutes=1))
+    assert client.get("/api/me").status_code == 200
+    clock.advance(timedelta(minutes=2))
+    assert client.get("/api/me").status_code == 401
+
+
+def test_signing_in_again_gives_a_new_session_and_the_old_one_keeps_its_own_end(client, tokens):
+    sign_in(client, "sek.neuvoja")
+    first = client.cookies["kapula_session"]
+    sign_in(client, "sek.neuvoja")
+    assert client.cookies["kapula_session"] != first
+
+
+def test_the_cookie_is_secure_when_the_setting_says_so(kapula, tokens, monkeypatch):
+    for setting, secure in (("1", True), ("", False)):
+        monkeypatch.setenv("KAPULA_SECURE_COOKIES", setting)
+        with TestClient(create_app(kapula, secret_key="s"), base_url="https://testserver") as client:
+            r = client.post("/signin", data={"username": "admin", "password": PASSWORD}, follow_redirects=False)
+            cookie = r.headers["set-cookie"].lower()
+            assert ("secure" in cookie.split("; ")) is secure, cookie
+
+
+def test_tokens_made_before_expiry_existed_get_one_when_the_database_is_upgraded(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine, "0005")
+    now = datetime.now(UTC)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO app_user (id, username, display_name, role, created_at) "
+                       "VALUES (1, 'jarjestelma', 'J', 'administrator', :t)"), {"t": now})
+        c.execute(text("INSERT INTO api_token (user_id, token_hash, name, created_at) VALUES (1, 'h', 'old', :t)"), {"t": now})
+    upgrade(engine)
+    with engine.connect() as c:
+        (expires,) = c.execute(text("SELECT expires_at FROM api_token")).one()
+    engine.dispose()
+    assert expires is not None
