@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.http import api_docs, errors
+from api.http.csrf import CsrfMiddleware
 from api.http.headers import SecurityHeadersMiddleware
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from api.http.routes import audit, auth, cases, metrics, migrations, processes, tasks
@@ -21,6 +22,7 @@ from engine.access.directory import Directory
 from engine.services import Kapula
 
 SECURE_COOKIES_SETTING = "KAPULA_SECURE_COOKIES"
+ALLOWED_ORIGINS_SETTING = "KAPULA_ALLOWED_ORIGINS"
 
 
 def secure_cookies_from_settings() -> bool:
@@ -56,6 +58,8 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()
     secure = secure_cookies_from_settings() if https_only is None else https_only
+    # inside the session middleware (it reads the session's token), inside the body limit (it reads forms)
+    app.add_middleware(CsrfMiddleware, allowed_origins=os.environ.get(ALLOWED_ORIGINS_SETTING, "").split(","))
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="kapula_session",
                        max_age=int(SESSION_LIFETIME.total_seconds()), same_site="lax", https_only=secure)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)

@@ -7,18 +7,37 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from api.http.csrf import TOKEN_FIELD, csrf_token
 from api.http.deps import SESSION_ID, origin_of, session_principal
 from api.web import messages
-from api.web.render import page
+from api.web.render import page, templates
 from engine.access.guarded import GuardedKapula
 from engine.access.policy import Principal
 from engine.errors import AuthenticationError, KapulaError
 
 _TITLES = {403: "Ei oikeutta", 404: "Ei löydy", 409: "Joku ehti ensin", 413: "Liian suuri tiedosto", 422: "Ei kelpaa",
            429: "Liian monta yritystä"}
+
+
+@pass_context
+def _csrf_token(context: Context) -> str:
+    """The session's CSRF token: base.html hands it to htmx (`hx-headers`) for every request it sends."""
+    return csrf_token(context["request"].session)
+
+
+@pass_context
+def _csrf_input(context: Context) -> Markup:
+    """The hidden field every form sends, so forms work without JavaScript too."""
+    return Markup(f'<input type="hidden" name="{TOKEN_FIELD}" value="{escape(_csrf_token(context))}">')
+
+
+templates.env.globals.update(csrf_token=_csrf_token, csrf_input=_csrf_input)
 
 
 def page_service(request: Request) -> GuardedKapula:

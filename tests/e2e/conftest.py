@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -56,10 +58,26 @@ def tokens(directory) -> dict[str, dict[str, str]]:
     return out
 
 
+# a browser sends its page's origin with every POST; Kapula refuses state changes without it (CSRF)
+ORIGIN = {"Origin": "http://testserver"}
+
+
 @pytest.fixture
 def client(kapula):
-    with TestClient(create_app(kapula, max_body_bytes=200_000, secret_key="test-secret")) as c:
+    with TestClient(create_app(kapula, max_body_bytes=200_000, secret_key="test-secret"), headers=ORIGIN) as c:
         yield c
+
+
+def csrf_token(client) -> str:
+    """The CSRF token of the client's session, read from a page's hidden field as a browser has it."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text)
+    assert match, "the sign-in page carries no CSRF token"
+    return match.group(1)
+
+
+def signin_form(client, username: str, password: str = PASSWORD, next: str = "/") -> dict[str, str]:
+    """The sign-in form's fields as the page sends them, the session's CSRF token included."""
+    return {"username": username, "password": password, "next": next, "csrf_token": csrf_token(client)}
 
 
 def upload(client, headers, name="three_lanes.bpmn"):

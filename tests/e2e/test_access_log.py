@@ -8,7 +8,7 @@ import json
 from click.testing import CliRunner
 
 from api.cli import main
-from tests.e2e.conftest import PASSWORD, upload
+from tests.e2e.conftest import signin_form, upload
 
 
 def _log(client, admin, case_id):
@@ -57,7 +57,7 @@ def test_pages_are_logged_and_the_cli_lists_by_case_and_user(client, tokens, dat
     assert upload(client, tokens["omistaja"]).status_code == 201
     cid = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()["id"]
     other = client.post("/api/cases", headers=tokens["toinen.asiakas"], json={"process_key": "Handoff_demo"}).json()["id"]
-    r = client.post("/signin", data={"username": "asiakas", "password": PASSWORD, "next": "/"}, follow_redirects=False)
+    r = client.post("/signin", data=signin_form(client, "asiakas"), follow_redirects=False)
     assert r.status_code == 303
     assert client.get(f"/cases/{cid}").status_code == 200
     assert ("asiakas", "read", None, f"GET /cases/{cid} from testclient") in _log(client, tokens["admin"], cid)

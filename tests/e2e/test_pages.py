@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import BPMN
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, csrf_token, signin_form
 
 FORM = {
     "title": "Kuvaa tarve",
@@ -29,9 +29,12 @@ def _files(*names, form=True):
 
 
 def sign_in(client, username):
+    """Sign in through the page; afterwards the client sends the new session's CSRF token as htmx does."""
     client.cookies.clear()
-    r = client.post("/signin", data={"username": username, "password": PASSWORD, "next": "/"}, follow_redirects=False)
+    client.headers.pop("X-CSRF-Token", None)
+    r = client.post("/signin", data=signin_form(client, username), follow_redirects=False)
     assert r.status_code == 303, r.text
+    client.headers["X-CSRF-Token"] = csrf_token(client)
     return client
 
 
@@ -44,9 +47,9 @@ def deployed(client, tokens):
 def test_pages_send_strangers_to_sign_in_and_wrong_password_says_so(client, tokens):
     r = client.get("/tasks", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/signin?next=/tasks"
-    r = client.post("/signin", data={"username": "sek.neuvoja", "password": "väärin"})
+    r = client.post("/signin", data=signin_form(client, "sek.neuvoja", "väärin"))
     assert r.status_code == 401 and "Väärä käyttäjätunnus tai salasana" in r.text
-    r = client.post("/signin", data={"username": "sek.neuvoja", "password": PASSWORD, "next": "//evil.example"}, follow_redirects=False)
+    r = client.post("/signin", data=signin_form(client, "sek.neuvoja", next="//evil.example"), follow_redirects=False)
     assert r.headers["location"] == "/"
     assert client.get("/", follow_redirects=False).headers["location"] == "/tasks"
     assert "htmx.min.js" in client.get("/tasks").text

@@ -16,7 +16,7 @@ import uvicorn
 
 from api.http.app import create_app
 from engine.access.policy import Role
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, signin_form
 
 LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "kapula", "api", "engine", "fastapi", "starlette")
 
@@ -67,9 +67,9 @@ def served(kapula, directory) -> Iterator[str]:
 def test_sign_in_token_and_bearer_calls_leave_no_secret_in_the_logs(served, directory, log_output):
     directory.add_user("sek.neuvoja", PASSWORD, role=Role.ADVISOR, organisation="SEK")
     wrong = "väärä-salasana-9876"
-    with httpx.Client(base_url=served) as client:
-        assert client.post("/signin", data={"username": "sek.neuvoja", "password": wrong, "next": "/"}).status_code == 401
-        signed_in = client.post("/signin", data={"username": "sek.neuvoja", "password": PASSWORD, "next": "/"})
+    with httpx.Client(base_url=served, headers={"Origin": served}) as client:
+        assert client.post("/signin", data=signin_form(client, "sek.neuvoja", wrong)).status_code == 401
+        signed_in = client.post("/signin", data=signin_form(client, "sek.neuvoja"))
         assert signed_in.status_code in (200, 303)
         cookie = client.cookies["kapula_session"]
         assert client.get("/api/me").status_code == 200

@@ -12,7 +12,7 @@ from api.http.app import create_app
 from engine.access.credentials import SESSION_LIFETIME
 from engine.persistence.database import make_engine
 from engine.persistence.migrate import upgrade
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import signin_form
 from tests.e2e.test_pages import sign_in
 
 
@@ -51,8 +51,10 @@ def test_signing_in_again_gives_a_new_session_and_the_old_one_keeps_its_own_end(
 def test_the_cookie_is_secure_when_the_setting_says_so(kapula, tokens, monkeypatch):
     for setting, secure in (("1", True), ("", False)):
         monkeypatch.setenv("KAPULA_SECURE_COOKIES", setting)
-        with TestClient(create_app(kapula, secret_key="s"), base_url="https://testserver") as client:
-            r = client.post("/signin", data={"username": "admin", "password": PASSWORD}, follow_redirects=False)
+        with TestClient(create_app(kapula, secret_key="s"), base_url="https://testserver",
+                        headers={"Origin": "https://testserver"}) as client:
+            r = client.post("/signin", data=signin_form(client, "admin"), follow_redirects=False)
+            assert r.status_code == 303
             cookie = r.headers["set-cookie"].lower()
             assert ("secure" in cookie.split("; ")) is secure, cookie
 
