@@ -9,6 +9,7 @@
      ├── CaseStepError                the case's own diagram failed while running a step
      │                                (a script or condition raised, was refused, or ran too long)
      ├── AuthenticationError          no valid sign-in: unknown user, wrong password, bad token
+     ├── TooManyAttemptsError         sign-ins refused for a while (too many failures, or busy)
      ├── AccessDeniedError            signed in, but this is not theirs to see or do
      └── UnavailableError             the database cannot be reached now; try again later
 
@@ -90,6 +91,15 @@ class CaseStepError(KapulaError):
 
 class AuthenticationError(KapulaError):
     """No valid sign-in (unknown user, wrong password, unknown or revoked token)."""
+
+
+class TooManyAttemptsError(KapulaError):
+    """Sign-in refused without checking the password: too many failed attempts for this account or
+    from this address, or too many sign-ins waiting. Try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(message)
 
 
 class AccessDeniedError(KapulaError):

@@ -13,6 +13,7 @@ from api.http.csrf import CsrfMiddleware
 from api.http.headers import SecurityHeadersMiddleware
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from api.http.routes import audit, auth, cases, metrics, migrations, processes, tasks
+from api.http.signin import SignInGuard
 from api.http.timeouts import BODY_DEADLINE, BODY_TIMEOUT, BodyTimeoutMiddleware
 from api.web import case_actions, metrics_pages, migration_pages, pages, task_pages
 from api.web.render import WEB
@@ -48,6 +49,7 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
                   description="BPMN swimlane processes run as live cases; every handoff between organisations in the event log.")
     app.state.kapula = kapula
     app.state.directory = directory
+    app.state.signin_guard = SignInGuard()
     app.state.html_error = html_error
     app.state.poll_seconds = poll_seconds
     errors.install(app)

@@ -28,6 +28,7 @@ from engine.errors import (
     InvalidDataError,
     KapulaError,
     NotFoundError,
+    TooManyAttemptsError,
     UnavailableError,
 )
 
@@ -39,6 +40,7 @@ STATUSES: dict[type[KapulaError], tuple[int, str]] = {
     NotFoundError: (404, "not_found"),
     ConflictError: (409, "conflict"),
     AuthenticationError: (401, "not_signed_in"),
+    TooManyAttemptsError: (429, "too_many_attempts"),
     AccessDeniedError: (403, "forbidden"),
     UnavailableError: (503, "unavailable"),
 }
@@ -61,7 +63,7 @@ def details_of(exc: KapulaError) -> dict[str, Any]:
         return {"field_errors": exc.field_errors}
     if isinstance(exc, NotFoundError):
         return {"kind": exc.kind, "id": str(exc.ident)}
-    if isinstance(exc, UnavailableError):
+    if isinstance(exc, (UnavailableError, TooManyAttemptsError)):
         return {"retry_after": exc.retry_after}
     if isinstance(exc, (ConflictError, CaseStepError)):
         return {k: v for k, v in vars(exc).items() if k in ("case_id", "task_id", "element_id") and v is not None}
@@ -87,7 +89,7 @@ async def _page(request: Request, exc: KapulaError, status: int) -> Response:
 
 
 def _headers_of(exc: KapulaError, status: int) -> dict[str, str] | None:
-    if isinstance(exc, UnavailableError):
+    if isinstance(exc, (UnavailableError, TooManyAttemptsError)):
         return {"Retry-After": str(exc.retry_after)}
     return {"WWW-Authenticate": "Bearer"} if status == 401 else None
 

@@ -11,11 +11,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
 from api.http.schemas import KEY_PATTERN
+from api.http.signin import signin_guard
 from api.web import forms, messages, values
 from api.web.render import page
 from api.web.session import PageServiceDep, end_session, signed_in, start_session
 from engine.access.policy import Role, sees_metrics
-from engine.errors import AuthenticationError, DiagramError, InvalidDataError
+from engine.errors import AuthenticationError, DiagramError, InvalidDataError, TooManyAttemptsError
 from engine.history import handoffs, lead_time, stage_durations
 
 router = APIRouter(include_in_schema=False)
@@ -45,10 +46,15 @@ def signin_page(request: Request, next: str = "/") -> Response:
 async def signin(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
                  next: Annotated[str, Form()] = "/") -> Response:
     try:
-        principal = await run_in_threadpool(request.app.state.directory.authenticate, username, password)
+        principal = await signin_guard(request).authenticate(request, username, password)
     except AuthenticationError:
         return page(request, "signin.html", None, status_code=401, error="Väärä käyttäjätunnus tai salasana.",
                     username=username, next=next)
+    except TooManyAttemptsError as exc:
+        response = page(request, "signin.html", None, status_code=429, username=username, next=next,
+                        error=f"Liian monta yritystä. Yritä uudelleen {-(-exc.retry_after // 60)} minuutin kuluttua.")
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     await start_session(request, principal)
     # only our own paths: an open redirect would let a link send a fresh sign-in elsewhere
     return _see_other(next if next.startswith("/") and not next.startswith("//") else "/")

@@ -7,8 +7,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-# Verified against when the user does not exist, so a wrong name takes as long as a wrong password
-_DUMMY_HASH = _hasher.hash("kapula-not-a-password")
+# verified against when the user does not exist, so a wrong name takes as long as a wrong password;
+# made with the hasher in use (per hasher, so it always costs what a real hash costs)
+_dummy_hashes: dict[int, str] = {}
 
 
 def hash_password(password: str) -> str:
@@ -17,6 +18,13 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _dummy_hash() -> str:
+    key = id(_hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = _hasher.hash("kapula-not-a-password")
+    return _dummy_hashes[key]

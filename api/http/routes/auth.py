@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import DirectoryDep, PrincipalDep
 from api.http.schemas import ErrorPublic
+from api.http.signin import signin_guard
 from engine.access.policy import Principal
 
 
@@ -39,11 +40,12 @@ class MePublic(BaseModel):
                    owned_processes=sorted(p.owned_processes))
 
 
-@router.post("/tokens", status_code=201, response_model=TokenPublic, responses={401: {"model": ErrorPublic}})
-async def create_token(directory: DirectoryDep, body: TokenCreate) -> TokenPublic:
-    """Sign in with a user name and password and get an API token for a system."""
-    principal = await run_in_threadpool(directory.authenticate, body.username, body.password)
-    token = directory.issue_token(principal.username, name=body.name)
+@router.post("/tokens", status_code=201, response_model=TokenPublic, responses={401: {"model": ErrorPublic}, 429: {"model": ErrorPublic}})
+async def create_token(request: Request, directory: DirectoryDep, body: TokenCreate) -> TokenPublic:
+    """Sign in with a user name and password and get an API token for a system. The same attempt
+    limits as the sign-in page apply (429 with Retry-After)."""
+    principal = await signin_guard(request).authenticate(request, body.username, body.password)
+    token = await run_in_threadpool(directory.issue_token, principal.username, name=body.name)
     return TokenPublic(token=token, username=principal.username, role=principal.role.value)
 
 

@@ -1,0 +1,117 @@
+"""Signing in over HTTP (the sign-in page and POST /api/tokens): attempt limits per account and per
+address, and argon2 in a small pool of its own, so that a burst of sign-ins cannot take the threads
+and cores that every other request needs.
+
+Limits (moving windows, the `limits` library, kept in each server process's memory):
+- per address, every attempt: 30 a minute;
+- per address, failures: 20 in 15 minutes, then that address is refused until the window moves;
+- per account name, failures: 5 in 15 minutes, then the account is locked for the rest of the
+  window, even for the right password. Unknown names count the same, so a lockout does not tell
+  whether an account exists. A successful sign-in clears the account's failures.
+With N server processes an attacker spreading over all of them gets at most N times these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from engine.access.policy import Principal
+from engine.errors import AuthenticationError, TooManyAttemptsError
+
+HASH_THREADS_SETTING = "KAPULA_HASH_THREADS"
+
+
+def _hash_threads() -> int:
+    """KAPULA_HASH_THREADS, else half the cores (at least one): sign-ins never take every core."""
+    value = os.environ.get(HASH_THREADS_SETTING, "")
+    return int(value) if value.isdigit() and int(value) > 0 else max(1, (os.cpu_count() or 2) // 2)
+
+
+class HashingPool:
+    """The threads that hash and verify passwords, apart from the pool that serves requests (a
+    plain executor, not an event loop's limiter, so every loop of the process shares it)."""
+
+    def __init__(self, threads: int, *, max_waiting: int) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kapula-argon2")
+        self._max_waiting = max_waiting
+        self._queued = 0
+        self._lock = threading.Lock()
+
+    async def run(self, function: Any, *args: Any) -> Any:
+        """`function(*args)` in the pool. Raises TooManyAttemptsError when `max_waiting` calls are
+        already queued or running (a flood is answered at once instead of queueing without end)."""
+        with self._lock:
+            if self._queued >= self._max_waiting:
+                raise TooManyAttemptsError("too many sign-ins at once; try again in a moment", retry_after=2)
+            self._queued += 1
+        try:
+            return await asyncio.wrap_future(self._executor.submit(function, *args))
+        finally:
+            with self._lock:
+                self._queued -= 1
+
+
+_process_pool: HashingPool | None = None
+_process_pool_lock = threading.Lock()
+
+
+def hashing_pool() -> HashingPool:
+    """This process's hashing pool, made on first use."""
+    global _process_pool
+    with _process_pool_lock:
+        if _process_pool is None:
+            _process_pool = HashingPool(_hash_threads(), max_waiting=64)
+        return _process_pool
+
+
+@dataclass
+class SignInGuard:
+    """The sign-in limits and the password-hashing pool of one server process."""
+
+    attempts_per_address: RateLimitItem = field(default_factory=lambda: parse("30/minute"))
+    failures_per_address: RateLimitItem = field(default_factory=lambda: parse("20 per 15 minutes"))
+    failures_per_account: RateLimitItem = field(default_factory=lambda: parse("5 per 15 minutes"))
+    limiter: MovingWindowRateLimiter = field(default_factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
+
+    async def authenticate(self, request: Request, username: str, password: str) -> Principal:
+        """The user, if the name and password match and no limit is reached. Raises
+        TooManyAttemptsError (429, nothing checked) or AuthenticationError (401)."""
+        address = request.client.host if request.client else "-"
+        account = username.strip().casefold()[:150]
+        if not self.limiter.hit(self.attempts_per_address, "address", address):
+            self._refuse(self.attempts_per_address, ("address", address), "too many sign-ins from this address")
+        for item, key, why in ((self.failures_per_address, ("address-failed", address), "from this address"),
+                               (self.failures_per_account, ("account-failed", account), "for this account")):
+            if not self.limiter.test(item, *key):
+                self._refuse(item, key, f"too many failed sign-ins {why}")
+        try:
+            principal: Principal = await hashing_pool().run(request.app.state.directory.authenticate, username, password)
+        except AuthenticationError:
+            self.limiter.hit(self.failures_per_address, "address-failed", address)
+            self.limiter.hit(self.failures_per_account, "account-failed", account)
+            raise
+        self.limiter.clear(self.failures_per_account, "account-failed", account)
+        return principal
+
+    def _refuse(self, item: RateLimitItem, key: tuple[str, str], why: str) -> None:
+        reset = self.limiter.get_window_stats(item, *key).reset_time
+        wait = min(item.get_expiry(), max(1, math.ceil(reset - time.time())))
+        raise TooManyAttemptsError(f"{why}; try again in {math.ceil(wait / 60)} min", retry_after=wait)
+
+
+def signin_guard(request: Request) -> SignInGuard:
+    """The app's guard (create_app makes one per app, so each test app starts with clean counts)."""
+    guard: SignInGuard = request.app.state.signin_guard
+    return guard

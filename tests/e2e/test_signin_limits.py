@@ -1,0 +1,142 @@
+"""Sign-in limits: a temporary lockout per account and per address (the page and POST /api/tokens
+alike), and argon2 in a pool of its own so a burst of sign-ins does not starve other requests."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from types import SimpleNamespace
+
+import httpx
+import limits.storage.memory
+import pytest
+import uvicorn
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from limits import parse
+
+import api.http.signin
+from api.http.signin import SignInGuard
+from engine.access import passwords
+from engine.access.policy import Role
+from tests.e2e.conftest import ORIGIN, PASSWORD, signin_form
+
+
+@pytest.fixture(autouse=True)
+def limits_follow_the_fake_clock(monkeypatch, clock):
+    """The limits library reads time.time(); here it reads the test's clock, which only the test moves."""
+    fake = SimpleNamespace(time=lambda: clock.now().timestamp())
+    monkeypatch.setattr(limits.storage.memory, "time", fake)
+    monkeypatch.setattr(api.http.signin, "time", fake)
+
+
+def _from(client, address: str) -> TestClient:
+    return TestClient(client.app, headers=ORIGIN, client=(address, 40000))
+
+
+def _sign_in(client, username, password=PASSWORD):
+    return client.post("/signin", data=signin_form(client, username, password), follow_redirects=False)
+
+
+def test_five_failures_lock_the_account_for_a_while_even_for_the_right_password(client, tokens, clock):
+    for _ in range(5):
+        assert _sign_in(client, "sek.neuvoja", "väärin-123").status_code == 401
+    r = _sign_in(client, "sek.neuvoja")
+    assert r.status_code == 429 and "Liian monta yritystä" in r.text and int(r.headers["Retry-After"]) > 0
+    assert client.get("/api/me").status_code == 401
+    # the API's sign-in is the same account, the same lock
+    r = client.post("/api/tokens", json={"username": "sek.neuvoja", "password": PASSWORD})
+    assert r.status_code == 429 and r.json()["code"] == "too_many_attempts" and r.headers["Retry-After"]
+    # another account from another address is not affected
+    assert _sign_in(_from(client, "10.0.0.2"), "ely.neuvoja").status_code == 303
+    clock.advance(timedelta(minutes=16))
+    assert _sign_in(client, "sek.neuvoja").status_code == 303
+
+
+def test_an_unknown_name_is_locked_the_same_way(client, tokens):
+    for _ in range(5):
+        assert _sign_in(client, "ei.ole", "väärin-123").status_code == 401
+    assert _sign_in(client, "ei.ole", "väärin-123").status_code == 429
+
+
+def test_one_address_guessing_across_accounts_is_locked_out(client, tokens, clock):
+    names = [n for n in ("admin", "omistaja", "sek.neuvoja", "sek.toinen", "ely.neuvoja", "te.neuvoja", "asiakas")]
+    for i in range(20):
+        assert _sign_in(client, names[i % len(names)], f"arvaus-{i}").status_code == 401
+    assert _sign_in(client, "toinen.asiakas").status_code == 429  # right password, wrong neighbourhood
+    assert _sign_in(_from(client, "10.0.0.3"), "toinen.asiakas").status_code == 303
+    clock.advance(timedelta(minutes=16))
+    assert _sign_in(client, "toinen.asiakas").status_code == 303
+
+
+def test_a_success_clears_the_accounts_failures(client, tokens):
+    for _ in range(4):
+        assert _sign_in(client, "asiakas", "väärin-123").status_code == 401
+    assert _sign_in(client, "asiakas").status_code == 303
+    for _ in range(4):
+        assert _sign_in(client, "asiakas", "väärin-123").status_code == 401
+    assert _sign_in(client, "asiakas").status_code == 303
+
+
+@contextlib.contextmanager
+def _served(app) -> Iterator[str]:
+    """The app under a real uvicorn: one event loop and one request thread pool, as in production."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:  # a real server starts in real time
+        assert thread.is_alive() and time.monotonic() < deadline
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_burst_of_sign_ins_does_not_starve_other_requests(client, tokens, monkeypatch):
+    """60 sign-ins at once with argon2 at its production cost: a bystander's request is still
+    answered promptly. Before, argon2 ran in the request thread pool (40 threads) and the bystander
+    queued behind the sign-ins (36 s in the issue's measurement)."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher())  # the production cost, not the tests' cheap one
+    client.app.state.directory.add_user("ruuhka", PASSWORD, role=Role.CUSTOMER)
+    client.app.state.signin_guard = SignInGuard(attempts_per_address=parse("1000/minute"))  # all from 127.0.0.1
+    with _served(client.app) as url:
+        browsers = [httpx.Client(base_url=url, headers={"Origin": url}, timeout=300) for _ in range(60)]
+        forms = [signin_form(b, "ruuhka") for b in browsers]
+        started = threading.Barrier(61)
+        statuses: list[int] = []
+
+        def sign_in(browser, form):
+            started.wait()
+            statuses.append(browser.post("/signin", data=form).status_code)
+
+        threads = [threading.Thread(target=sign_in, args=pair) for pair in zip(browsers, forms, strict=True)]
+        for t in threads:
+            t.start()
+        started.wait()
+        time.sleep(0.3)  # not a timer: lets the sign-ins reach the server before the bystander asks
+        latencies = []
+        with httpx.Client(base_url=url, headers=tokens["admin"]) as bystander:
+            for _ in range(5):
+                t0 = time.perf_counter()
+                assert bystander.get("/api/me").status_code == 200
+                latencies.append(time.perf_counter() - t0)
+        busy = sum(t.is_alive() for t in threads)
+        for t in threads:
+            t.join(timeout=300)
+        for b in browsers:
+            b.close()
+    assert busy > 0, "the sign-ins finished before the bystander asked: the test measured nothing"
+    assert sorted(statuses) == [303] * 60  # signed in, sent on to the home page
+    assert max(latencies) < 1.0, latencies
+    print(f"bystander: {[round(x, 3) for x in latencies]} s while {busy} of 60 sign-ins were running")
