@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import click
@@ -10,6 +12,7 @@ from api.cli import Context, json_option, pass_ctx, run
 from engine.access.directory import Directory
 from engine.access.policy import Role
 from engine.demo_people import DEMO_PASSWORD, add_demo_people
+from engine.errors import InvalidDataError
 from engine.services import Kapula
 
 
@@ -95,14 +98,100 @@ def user_list(ctx: Context, as_json: bool) -> None:
     run(as_json, lambda: _directory(ctx).users(), show)
 
 
+def _expiry(text: str | None, now: datetime) -> datetime | None:
+    """`--expires`: days (`30d`, ISO 8601 `P30D`), a date (`2027-01-31`, the end of that day UTC)
+    or a time with zone (`2027-01-31T12:00:00+02:00`). Raises InvalidDataError."""
+    if text is None:
+        return None
+    days = re.fullmatch(r"(?:P(\d{1,4})D|(\d{1,4})d)", text.strip())
+    if days:
+        return now + timedelta(days=int(days.group(1) or days.group(2)))
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            return datetime.combine(date.fromisoformat(text.strip()), time.max, tzinfo=UTC)
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    raise InvalidDataError(f"--expires {text!r}: give days (90d or P90D), a date (2027-01-31) or a time with its zone",
+                           field_errors={"expires": "not a duration, date or time"})
+
+
 @user.command("token")
 @click.argument("username")
 @click.option("--name", default="api", show_default=True, help="What the token is for.")
+@click.option("--expires", help="When it stops working: 90d / P90D, a date 2027-01-31, or a time with zone. Default 90 days, at most 366.")
 @json_option
 @pass_ctx
-def user_token(ctx: Context, username: str, name: str, as_json: bool) -> None:
+def user_token(ctx: Context, username: str, name: str, expires: str | None, as_json: bool) -> None:
     """Create an API token for USERNAME; it is shown once (only its hash is kept)."""
-    run(as_json, lambda: {"token": _directory(ctx).issue_token(username, name=name)}, lambda r: click.echo(r["token"]))
+
+    def action() -> dict[str, Any]:
+        directory = _directory(ctx)
+        token, info = directory.new_token(username, name=name, expires_at=_expiry(expires, directory.now()))
+        return {"token": token, "id": info.id, "expires_at": info.expires_at.isoformat()}
+
+    run(as_json, action, lambda r: click.echo(r["token"]))
+
+
+@user.command("tokens")
+@click.argument("username", required=False)
+@json_option
+@pass_ctx
+def user_tokens(ctx: Context, username: str | None, as_json: bool) -> None:
+    """List the API tokens of USERNAME (everyone's without it): id, user, name, expiry, status."""
+
+    def action() -> list[dict[str, Any]]:
+        directory = _directory(ctx)
+        now = directory.now()
+        return [{"id": t.id, "username": t.username, "name": t.name, "created_at": t.created_at.isoformat(),
+                 "expires_at": t.expires_at.isoformat(), "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                 "status": t.status(now)} for t in directory.tokens(username)]
+
+    def show(rows: list[dict[str, Any]]) -> None:
+        for t in rows:
+            click.echo(f"{t['id']:>6}  {t['username']:24} {t['name']:16} expires {t['expires_at'][:16]}  {t['status']}")
+
+    run(as_json, action, show)
+
+
+@user.command("revoke")
+@click.argument("token_id", type=click.IntRange(min=1))
+@json_option
+@pass_ctx
+def user_revoke(ctx: Context, token_id: int, as_json: bool) -> None:
+    """Revoke the API token TOKEN_ID (from `kapula user tokens`): it stops working at once."""
+
+    def action() -> dict[str, Any]:
+        t = _directory(ctx).revoke_token(token_id)
+        return {"id": t.id, "username": t.username, "name": t.name, "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
+
+    run(as_json, action, lambda r: click.echo(f"token {r['id']} ({r['name']}) of {r['username']} revoked"))
+
+
+@user.command("disable")
+@click.argument("username")
+@json_option
+@pass_ctx
+def user_disable(ctx: Context, username: str, as_json: bool) -> None:
+    """Disable USERNAME: sessions end at once, API tokens stop working, sign-in is refused."""
+    _set_disabled(ctx, username, True, as_json)
+
+
+@user.command("enable")
+@click.argument("username")
+@json_option
+@pass_ctx
+def user_enable(ctx: Context, username: str, as_json: bool) -> None:
+    """Enable a disabled USERNAME again."""
+    _set_disabled(ctx, username, False, as_json)
+
+
+def _set_disabled(ctx: Context, username: str, disabled: bool, as_json: bool) -> None:
+    def action() -> dict[str, Any]:
+        _directory(ctx).set_disabled(username, disabled)
+        return {"username": username, "disabled": disabled}
+
+    run(as_json, action, lambda r: click.echo(f"user {username} {'disabled' if disabled else 'enabled'}"))
 
 
 def show_demo_people(kapula: Kapula, *, quiet: bool) -> None:

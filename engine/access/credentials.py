@@ -92,11 +92,13 @@ def token_expiry(now: datetime, expires_at: datetime | None) -> datetime:
     return expires_at
 
 
-def new_token(session: Session, user: UserRecord, *, name: str, now: datetime, expires_at: datetime) -> str:
+def new_token(session: Session, user: UserRecord, *, name: str, now: datetime, expires_at: datetime) -> tuple[str, TokenInfo]:
+    """A new token (the secret, shown once) and its listing entry."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiTokenRecord(user_id=user.id, token_hash=secret_hash(token), name=name, created_at=now,
-                               expires_at=expires_at))
-    return token
+    record = ApiTokenRecord(user_id=user.id, token_hash=secret_hash(token), name=name, created_at=now, expires_at=expires_at)
+    session.add(record)
+    session.flush()  # assigns the id
+    return token, _info(record, user.username)
 
 
 def token_user(session: Session, token: str, now: datetime) -> UserRecord | None:

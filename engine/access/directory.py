@@ -37,6 +37,10 @@ class Directory:
         self._reads = sessionmaker(sessions.kw["bind"].execution_options(kapula_readonly=True), expire_on_commit=False)
         self._clock = clock
 
+    def now(self) -> datetime:
+        """The directory's clock (expiry and lockout times are read against it)."""
+        return self._clock.now()
+
     # -- organisations ------------------------------------------------------------------------
 
     def add_organisation(self, name: str, *, lanes: list[tuple[str | None, str]] | None = None) -> None:
@@ -110,6 +114,11 @@ class Directory:
                 raise AuthenticationError("no such user; sign in again")
             return self._principal(session, user)
 
+    def principal_or_not_found(self, username: str) -> Principal:
+        """The user as the access rules see them. Raises NotFoundError if there is no such user."""
+        with self._reads() as session:
+            return self._principal(session, self._user(session, username))
+
     def authenticate(self, username: str, password: str) -> Principal:
         """Raises AuthenticationError for an unknown name, a wrong password or a disabled user (one
         message for all three). Slow on purpose (argon2): call it off the request thread pool."""
@@ -166,8 +175,13 @@ class Directory:
     # -- API tokens ---------------------------------------------------------------------------
 
     def issue_token(self, username: str, *, name: str = "api", expires_at: datetime | None = None) -> str:
-        """A new API token for the user, valid until `expires_at` (default 90 days, at most 366);
-        shown once, only its hash is stored. Raises NotFoundError or InvalidDataError."""
+        """A new API token for the user (see `new_token`); only the token."""
+        return self.new_token(username, name=name, expires_at=expires_at)[0]
+
+    def new_token(self, username: str, *, name: str = "api", expires_at: datetime | None = None) -> tuple[str, TokenInfo]:
+        """A new API token for the user, valid until `expires_at` (default 90 days, at most 366), and
+        its listing entry; the token is shown once, only its hash is stored. Raises NotFoundError or
+        InvalidDataError."""
         now = self._clock.now()
         expiry = credentials.token_expiry(now, expires_at)
         with self._sessions.begin() as session:
