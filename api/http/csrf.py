@@ -11,7 +11,7 @@ must come from Kapula's own origin and carry the session's token.
 The token is a synchronizer token kept in the signed session cookie and renewed at sign-in, not a
 double-submit cookie: a page on the same site (another port of the same host) can set cookies for
 Kapula's host, so a token that only has to equal a cookie would not stop it. OWASP's CSRF
-Prevention Cheat Sheet; ADR 0002 says why this is not a third-party middleware.
+Prevention Cheat Sheet; ADR 0003 says why this is not a third-party middleware.
 """
 
 from __future__ import annotations
