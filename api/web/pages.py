@@ -56,8 +56,9 @@ async def signin(request: Request, username: Annotated[str, Form()], password: A
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     await start_session(request, principal)
-    # only our own paths: an open redirect would let a link send a fresh sign-in elsewhere
-    return _see_other(next if next.startswith("/") and not next.startswith("//") else "/")
+    # only our own paths: an open redirect would let a link send a fresh sign-in elsewhere (browsers
+    # read "/\\host" as "//host", so a backslash second is refused too)
+    return _see_other(next if next.startswith("/") and next[1:2] not in ("/", "\\") else "/")
 
 
 @router.post("/signout")

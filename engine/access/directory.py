@@ -122,6 +122,9 @@ class Directory:
     def authenticate(self, username: str, password: str) -> Principal:
         """Raises AuthenticationError for an unknown name, a wrong password or a disabled user (one
         message for all three). Slow on purpose (argon2): call it off the request thread pool."""
+        if not USERNAME.match(username):  # never a user's name (and PostgreSQL refuses NUL in a query)
+            verify_password(None, password)  # as slow as any other refusal
+            raise AuthenticationError("wrong user name or password")
         with self._reads() as session:
             user = session.scalars(select(UserRecord).where(UserRecord.username == username)).first()
             if not verify_password(user.password_hash if user else None, password) or user is None or user.disabled_at:

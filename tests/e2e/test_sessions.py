@@ -72,3 +72,9 @@ def test_tokens_made_before_expiry_existed_get_one_when_the_database_is_upgraded
         (expires,) = c.execute(text("SELECT expires_at FROM api_token")).one()
     engine.dispose()
     assert expires is not None
+
+
+def test_sign_in_sends_the_browser_only_to_kapulas_own_pages(client, tokens):
+    for target in ("//evil.example", "/\\evil.example", "https://evil.example/"):
+        r = client.post("/signin", data=signin_form(client, "sek.neuvoja", next=target), follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/", target

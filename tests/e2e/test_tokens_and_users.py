@@ -141,3 +141,13 @@ def test_user_administration_and_tokens_are_in_the_openapi_document(client):
     assert {"get", "post"} <= set(paths["/api/users"]) and "put" in paths["/api/users/{username}/password"]
     assert "post" in paths["/api/users/{username}/disable"] and "delete" in paths["/api/tokens/{token_id}"]
     assert paths["/api/users"]["post"]["summary"] and "403" in paths["/api/users"]["post"]["responses"]
+
+
+def test_control_characters_in_names_are_refused_not_a_server_error(client, tokens):
+    # PostgreSQL refuses NUL in text: such input must be answered before it reaches a query
+    assert client.post("/api/tokens", json={"username": "ad\x00min", "password": PASSWORD}).status_code == 401
+    assert client.post("/api/tokens", json={"username": "admin", "password": PASSWORD, "name": "a\x00b"}).status_code == 422
+    assert client.get("/api/tokens", headers=tokens["admin"], params={"username": "a\x00b"}).status_code == 422
+    new = {"username": "uusi", "password": "uusi-salasana-1", "role": "customer"}
+    for field in ("display_name", "organisation"):
+        assert client.post("/api/users", headers=tokens["admin"], json={**new, field: "x\x00y"}).status_code == 422

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import DirectoryDep, PrincipalDep
-from api.http.schemas import ErrorPublic
+from api.http.schemas import TEXT_PATTERN, ErrorPublic
 from api.http.signin import signin_guard
 from engine.access.accounts import Accounts
 from engine.access.credentials import MAX_TOKEN_LIFETIME, TokenInfo
@@ -31,7 +31,7 @@ AccountsDep = Annotated[Accounts, Depends(get_accounts)]
 class TokenCreate(BaseModel):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=1024)
-    name: str = Field(default="api", min_length=1, max_length=255)
+    name: str = Field(default="api", min_length=1, max_length=255, pattern=TEXT_PATTERN)
     expires_at: datetime | None = Field(
         default=None, description=f"when the token stops working, with a time zone; default 90 days, at most {MAX_TOKEN_LIFETIME.days}")
 
@@ -86,7 +86,7 @@ async def create_token(request: Request, directory: DirectoryDep, body: TokenCre
 
 @router.get("/tokens", response_model=list[TokenInfoPublic], responses=_ERRORS)
 def list_tokens(accounts: AccountsDep, directory: DirectoryDep,
-                username: Annotated[str | None, Query(max_length=150)] = None) -> list[TokenInfoPublic]:
+                username: Annotated[str | None, Query(max_length=150, pattern=TEXT_PATTERN)] = None) -> list[TokenInfoPublic]:
     """Your tokens; an administrator sees everyone's, or one user's with `?username=`."""
     now = directory.now()
     return [TokenInfoPublic.of(t, now) for t in accounts.tokens(username)]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from api.http.routes.auth import AccountsDep
-from api.http.schemas import ErrorPublic
+from api.http.schemas import TEXT_PATTERN, ErrorPublic
 from api.http.signin import hashing_pool
 from engine.access.accounts import Account
 from engine.access.directory import MIN_PASSWORD
@@ -26,8 +26,9 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=MIN_PASSWORD, max_length=1024)
     role: Role
-    organisation: str | None = Field(default=None, max_length=255, description="required for advisors and process owners")
-    display_name: str | None = Field(default=None, max_length=255)
+    organisation: str | None = Field(default=None, max_length=255, pattern=TEXT_PATTERN,
+                                     description="required for advisors and process owners")
+    display_name: str | None = Field(default=None, max_length=255, pattern=TEXT_PATTERN)
 
 
 class PasswordReset(BaseModel):
