@@ -61,7 +61,7 @@ def test_the_cookie_is_secure_when_the_setting_says_so(kapula, tokens, monkeypat
 
 def test_tokens_made_before_expiry_existed_get_one_when_the_database_is_upgraded(database_url):
     engine = make_engine(database_url)
-    upgrade(engine, "0005")
+    upgrade(engine, "0006")
     now = datetime.now(UTC)
     with engine.begin() as c:
         c.execute(text("INSERT INTO app_user (id, username, display_name, role, created_at) "
