@@ -56,7 +56,7 @@ def attacker(server) -> Iterator[callable]:  # noqa: F811
 
 
 def test_a_same_site_page_on_another_port_cannot_cancel_or_erase(kapula, server, browser, attacker):  # noqa: F811
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo", {"customer": "Kauhajoen Konepaja Oy"}, user="asiakas")
     page = browser.new_context().new_page()
     page.goto(f"{server}/signin")
