@@ -17,7 +17,7 @@ from tests.e2e.conftest import PASSWORD
 from tests.e2e.test_browser import browser, server  # noqa: F401 - fixtures
 
 ATTACK = """<!doctype html><html><body>
-<form id="f" method="post" action="{kapula}/cases/{case}/cancel"></form>
+<form id="f" method="post" action="{kapula}/cases/{case}/cancel"><input name="reason" value="forged"></form>
 <script>
 fetch("{kapula}/api/cases/{case}/erase", {{method: "POST", credentials: "include", mode: "no-cors",
        headers: {{"Content-Type": "text/plain"}}, body: '{{"fields": ["customer"]}}'}})
@@ -72,7 +72,8 @@ def test_a_same_site_page_on_another_port_cannot_cancel_or_erase(kapula, server,
     expect(page.get_by_role("heading", name="Ei oikeutta")).to_be_visible()  # refused, and the page says so
 
     # the administrator's own button (htmx, with the session's token) still works
-    page.goto(f"{server}/cases/{case.id}")
+    page.goto(f"{server}/cases/{case.id}/cancel")
+    page.get_by_label("Syy").fill("asiakas perui")
     page.get_by_role("button", name="Peru tapaus").click()
     expect(page.locator(".flash")).to_contain_text("peruttu")
     assert kapula.get_case(case.id).status is CaseStatus.CANCELLED

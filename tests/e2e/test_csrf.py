@@ -30,9 +30,10 @@ def test_a_page_on_another_port_cannot_cancel_a_case_or_erase_data_in_the_admins
     sign_in(client, "admin")
     token = client.headers.pop("X-CSRF-Token")  # the forging page cannot read it; below it is tried anyway
     forged = [
-        ("/cases/{id}/cancel", {"data": {}}),                                     # the page's own form, no token
-        ("/cases/{id}/cancel", {"data": {"csrf_token": "guess"}}),
-        ("/cases/{id}/cancel", {"data": {"csrf_token": token}}),                  # even the right token: wrong origin
+        ("/cases/{id}/cancel", {"data": {"reason": "x"}}),                        # the page's own form, no token
+        ("/cases/{id}/cancel", {"data": {"reason": "x", "csrf_token": "guess"}}),
+        ("/cases/{id}/cancel", {"data": {"reason": "x", "csrf_token": token}}),  # even the right token: wrong origin
+        ("/cases/{id}/erase", {"data": {"reason": "x"}}),
         ("/api/cases/{id}/cancel", {}),                                           # fetch(…, {credentials: "include"})
         ("/api/cases/{id}/erase", {}),
         ("/api/cases/{id}/erase", {"content": b'{"fields": ["customer"]}', "headers": {"Content-Type": "text/plain"}}),
@@ -46,14 +47,16 @@ def test_a_page_on_another_port_cannot_cancel_a_case_or_erase_data_in_the_admins
     # the API answers in its JSON error shape, the pages with a page
     r = client.post(f"/api/cases/{case_id}/cancel", headers=SAME_SITE_OTHER_PORT)
     assert r.json()["code"] == "csrf_failed" and r.headers["content-type"].startswith("application/json")
-    assert "text/html" in client.post(f"/cases/{case_id}/cancel", headers=SAME_SITE_OTHER_PORT).headers["content-type"]
+    r = client.post(f"/cases/{case_id}/cancel", data={"reason": "x"}, headers=SAME_SITE_OTHER_PORT)
+    assert "text/html" in r.headers["content-type"] and "Ei oikeutta" in r.text
 
 
 def test_without_origin_or_referer_a_cookie_authenticated_change_is_refused(client, tokens, case_id):
     sign_in(client, "admin")
     del client.headers["Origin"]
-    assert client.post(f"/cases/{case_id}/cancel", follow_redirects=False).status_code == 403
-    r = client.post(f"/cases/{case_id}/cancel", headers={"Referer": f"http://testserver/cases/{case_id}"}, follow_redirects=False)
+    assert client.post(f"/cases/{case_id}/cancel", data={"reason": "x"}, follow_redirects=False).status_code == 403
+    r = client.post(f"/cases/{case_id}/cancel", data={"reason": "x"}, headers={"Referer": f"http://testserver/cases/{case_id}"},
+                    follow_redirects=False)
     assert r.status_code == 303  # a browser that sends only the Referer still works
     assert _status(client, tokens, case_id)[0] == "cancelled"
 
@@ -61,10 +64,10 @@ def test_without_origin_or_referer_a_cookie_authenticated_change_is_refused(clie
 def test_the_pages_own_forms_and_htmx_work(client, tokens, case_id):
     sign_in(client, "admin")
     token = client.headers.pop("X-CSRF-Token")
-    page = client.get(f"/cases/{case_id}").text
+    page = client.get(f"/cases/{case_id}/cancel").text  # the page that asks for a reason
     assert f'hx-headers=\'{{"X-CSRF-Token": "{token}"}}\'' in page  # htmx sends it with every request
     assert f'name="csrf_token" value="{token}"' in page            # and every form, for browsers without script
-    r = client.post(f"/cases/{case_id}/cancel", data={"csrf_token": token}, follow_redirects=False)
+    r = client.post(f"/cases/{case_id}/cancel", data={"csrf_token": token, "reason": "asiakas perui"}, follow_redirects=False)
     assert r.status_code == 303 and _status(client, tokens, case_id)[0] == "cancelled"
 
 
