@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import getpass
 import json
 import sys
 import time
@@ -19,13 +20,23 @@ from engine import display
 from engine.bootstrap import open_kapula
 from engine.bundles import upload_bundles
 from engine.demo import demo_clock, run_demo
+from engine.access.directory import Directory
 from engine.errors import (
-    CaseStepError, ConflictError, DiagramError, InvalidDataError, KapulaError, NotFoundError, UnavailableError,
+    AccessDeniedError,
+    AuthenticationError,
+    CaseStepError,
+    ConflictError,
+    DiagramError,
+    InvalidDataError,
+    KapulaError,
+    NotFoundError,
+    UnavailableError,
     documentation_only,
 )
 from engine.history import handoffs, lead_time, stage_durations
 from engine.model import CaseStatus
 from engine.services import Kapula
+from engine.services.gate import Caller, operator
 
 # the command line speaks English; durations, numbers and times are written as on the pages (engine/display)
 CLI_LOCALE = "en"
@@ -38,6 +49,7 @@ EXIT_CODES: dict[type[KapulaError], int] = {
     InvalidDataError: 6,
     CaseStepError: 7,
     UnavailableError: 8,
+    AccessDeniedError: 9,
 }
 
 
@@ -96,6 +108,19 @@ class Context:
         self._kapula = open_kapula(self.database, **kwargs)
         return self._kapula
 
+    def caller(self, user: str | None = None) -> Caller:
+        """Who acts: `--user NAME` (an existing user, held to the access rules), else the console's
+        operator, an administrator named for the access log after the operating-system account.
+        Raises NotFoundError for an unknown user."""
+        origin = "kapula " + click.get_current_context().command_path.partition(" ")[2]
+        if user is None:
+            return Caller(operator(getpass.getuser()), origin=origin)
+        try:
+            principal = Directory(self.kapula.sessions, self.kapula.clock).principal(user)
+        except AuthenticationError:
+            raise NotFoundError("user", user) from None
+        return Caller(principal, origin=origin)
+
     def close(self) -> None:
         if self._kapula is not None:
             self._kapula.close()
@@ -143,9 +168,10 @@ def main(ctx: click.Context, database: str | None) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--owner", help="The organisation that owns new process keys (required when there are several).")
 @json_option
 @pass_ctx
-def load(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
+def load(ctx: Context, files: tuple[Path, ...], owner: str | None, as_json: bool) -> None:
     """Deploy BPMN FILES (or every .bpmn of a folder) as new versions of their processes.
 
     Each model goes with its process card, the decision tables next to it that it uses and the
@@ -161,7 +187,7 @@ def load(ctx: Context, files: tuple[Path, ...], as_json: bool) -> None:
                 for issue in version.issues:
                     click.echo(f"    - {issue}")
 
-    run(as_json, lambda: ctx.kapula.deploy_bundles(upload_bundles(list(files))), show)
+    run(as_json, lambda: ctx.kapula.deploy_bundles(upload_bundles(list(files)), caller=ctx.caller(), owner=owner), show)
 
 
 @main.command()
@@ -177,28 +203,30 @@ def processes(ctx: Context, as_json: bool) -> None:
             note = f"  ({documentation_only(p.issues)})" if p.issues else ""
             click.echo(f"{p.key:30} v{p.version:<3} {p.name}  [{', '.join(p.actors)}]{note}")
 
-    run(as_json, ctx.kapula.processes, show)
+    run(as_json, lambda: ctx.kapula.processes(caller=ctx.caller()), show)
 
 
 @main.command()
 @click.argument("key")
 @click.option("--data", help="Initial case data as a JSON object.")
-@click.option("--user", help="Who starts the case.")
+@click.option("--user", help="Who starts the case: an existing user (default: the operator, as an administrator).")
 @json_option
 @pass_ctx
 def start(ctx: Context, key: str, data: str | None, user: str | None, as_json: bool) -> None:
     """Start a case of process KEY (its latest version)."""
     parsed = _parse_data(data)
-    run(as_json, lambda: ctx.kapula.start_case(key, parsed, user=user), _show_case)
+    run(as_json, lambda: ctx.kapula.start_case(key, parsed, caller=ctx.caller(user)), _show_case)
 
 
 @main.command()
 @click.option("--lane", help="Only tasks of this lane.")
 @click.option("--case", "case_id", type=int, help="Only tasks of this case.")
 @click.option("--process", "process_key", help="Only tasks of this process key.")
+@click.option("--user", help="Only the tasks this existing user sees (default: the operator sees all).")
 @json_option
 @pass_ctx
-def tasks(ctx: Context, lane: str | None, case_id: int | None, process_key: str | None, as_json: bool) -> None:
+def tasks(ctx: Context, lane: str | None, case_id: int | None, process_key: str | None, user: str | None,
+          as_json: bool) -> None:
     """List ready user tasks."""
 
     def show(result: Any) -> None:
@@ -207,29 +235,29 @@ def tasks(ctx: Context, lane: str | None, case_id: int | None, process_key: str 
         for t in result:
             click.echo(f"{t.id}  case {t.case_id:<5} {t.lane or '-':20} {t.name}  ({t.process_key} v{t.version})")
 
-    run(as_json, lambda: ctx.kapula.ready_tasks(lane=lane, case_id=case_id, process_key=process_key), show)
+    run(as_json, lambda: ctx.kapula.ready_tasks(lane=lane, case_id=case_id, process_key=process_key, caller=ctx.caller(user)), show)
 
 
 @main.command()
 @click.argument("task_id")
 @click.option("--data", help="The task's form data as a JSON object.")
-@click.option("--user", help="Who completes the task.")
+@click.option("--user", help="Who completes the task: an existing user (default: the operator, as an administrator).")
 @json_option
 @pass_ctx
 def complete(ctx: Context, task_id: str, data: str | None, user: str | None, as_json: bool) -> None:
     """Complete the ready user task TASK_ID; the case runs on until it waits."""
     parsed = _parse_data(data)
-    run(as_json, lambda: ctx.kapula.complete_task(task_id, parsed, user=user), _show_case)
+    run(as_json, lambda: ctx.kapula.complete_task(task_id, parsed, caller=ctx.caller(user)), _show_case)
 
 
 @main.command()
 @click.argument("case_id", type=int)
-@click.option("--user", help="Who cancels the case.")
+@click.option("--user", help="Who cancels the case: an existing user (default: the operator, as an administrator).")
 @json_option
 @pass_ctx
 def cancel(ctx: Context, case_id: int, user: str | None, as_json: bool) -> None:
     """Cancel the running case CASE_ID."""
-    run(as_json, lambda: ctx.kapula.cancel_case(case_id, user=user), _show_case)
+    run(as_json, lambda: ctx.kapula.cancel_case(case_id, caller=ctx.caller(user)), _show_case)
 
 
 @main.command()
@@ -240,7 +268,7 @@ def history(ctx: Context, case_id: int, as_json: bool) -> None:
     """Show a case's timeline: each step with its lane, stage durations and handoffs."""
 
     def action() -> dict[str, Any]:
-        events = ctx.kapula.history(case_id)
+        events = ctx.kapula.history(case_id, caller=ctx.caller())
         return {
             "events": events,
             "stages": stage_durations(events),
@@ -312,7 +340,8 @@ def cases(ctx: Context, process_key: str | None, status: str | None, as_json: bo
             waiting = ", ".join(f"{t.name} [{t.lane}]" for t in case.ready_tasks) or "-"
             click.echo(f"case {case.id:<5} {case.process_key} v{case.version} {case.status.value:10} waits for: {waiting}")
 
-    run(as_json, lambda: ctx.kapula.cases(process_key=process_key, status=CaseStatus(status) if status else None), show)
+    run(as_json, lambda: ctx.kapula.cases(process_key=process_key, status=CaseStatus(status) if status else None,
+                                          caller=ctx.caller()), show)
 
 
 def _show_case(case: Any) -> None:

@@ -8,7 +8,8 @@ import click
 
 from api.cli import Context, json_option, pass_ctx, run
 from engine import display
-from engine.access.access_log import AccessEntry, AccessLog
+from engine.access.access_log import AccessEntry
+from engine.services.gate import Caller, operator
 from engine.erasure import ErasureResult
 
 
@@ -17,7 +18,9 @@ def _show(entries: list[AccessEntry]) -> None:
         click.echo(f"times in {display.time_zone().key} (KAPULA_TIME_ZONE)")
     for e in entries:
         task = f" task {e.task_id}" if e.task_id else ""
-        click.echo(f"{display.stamp(e.at)}  {e.user:20} case {e.case_id:<6} {e.action:12}{task}  {e.origin or '-'}")
+        what = f"case {e.case_id:<6}" if e.case_id is not None else f"process {e.process_key or '-'}"
+        refused = f"  REFUSED: {e.refused}" if e.refused else ""
+        click.echo(f"{display.stamp(e.at)}  {e.user:20} {what} {e.action:12}{task}  {e.origin or '-'}{refused}")
 
 
 @click.command("access-log")
@@ -28,7 +31,7 @@ def _show(entries: list[AccessEntry]) -> None:
 @pass_ctx
 def access_log(ctx: Context, case_id: int | None, user: str | None, limit: int, as_json: bool) -> None:
     """Who read or changed which case, how and when, oldest first."""
-    run(as_json, lambda: AccessLog(ctx.kapula.sessions, ctx.kapula.clock).entries(case_id=case_id, user=user, limit=limit), _show)
+    run(as_json, lambda: ctx.kapula.access_log(case_id=case_id, user=user, limit=limit, caller=ctx.caller()), _show)
 
 
 def _show_erasure(r: ErasureResult) -> None:
@@ -43,4 +46,5 @@ def _show_erasure(r: ErasureResult) -> None:
 @pass_ctx
 def erase(ctx: Context, case_id: int, fields: tuple[str, ...], by: str, as_json: bool) -> None:
     """Erase the personal data of case CASE_ID; its events' times, lanes and steps stay for the metrics."""
-    run(as_json, lambda: ctx.kapula.erase_personal_data(case_id, fields=list(fields) or None, by=by, origin="kapula erase"), _show_erasure)
+    run(as_json, lambda: ctx.kapula.erase_personal_data(case_id, fields=list(fields) or None,
+                                                        caller=Caller(operator(by), origin="kapula erase")), _show_erasure)

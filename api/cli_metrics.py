@@ -40,7 +40,8 @@ def metrics_command(
     after = timedelta(hours=stuck_after) if stuck_after is not None else None
     run(
         as_json,
-        lambda: ctx.kapula.metrics(key, version=version, lane=lane, since=_when(since), until=_when(until), segment=segment, stuck_after=after),
+        lambda: ctx.kapula.metrics(key, version=version, lane=lane, since=_when(since), until=_when(until), segment=segment,
+                                   stuck_after=after, caller=ctx.caller()),
         _show,
     )
 
@@ -63,7 +64,8 @@ def export_command(ctx: Context, key: str, fmt: str, output: Path, real_names: b
     def action() -> dict[str, Any]:
         key_bytes = pseudonym_key.encode() if pseudonym_key else None
         with output.open("w", encoding="utf-8", newline="") as out:
-            count = ctx.kapula.export_log(key, fmt, out, real_names=real_names, pseudonym_key=key_bytes, progress=progress)
+            count = ctx.kapula.export_log(key, fmt, out, real_names=real_names, pseudonym_key=key_bytes, progress=progress,
+                                          caller=ctx.caller())
         return {"events": count, "format": fmt, "file": str(output)}
 
     run(as_json, action, lambda r: click.echo(f"\nwrote {r['events']} events of {key} as {r['format']} to {r['file']}", err=False))

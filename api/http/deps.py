@@ -1,4 +1,4 @@
-"""Dependencies of the routes: who is signed in (bearer token or session cookie) and their use cases."""
+"""Dependencies of the routes: who is signed in (bearer token or session cookie), as the caller of the use cases."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from engine.access.directory import Directory
-from engine.access.guarded import GuardedKapula
 from engine.access.policy import Principal
 from engine.errors import AuthenticationError
 from engine.services import Kapula
+from engine.services.gate import Caller
 
 # the key in the signed session cookie that holds the server-side session's id
 SESSION_ID = "sid"
@@ -61,8 +61,10 @@ def origin_of(request: Request) -> str:
     return f"{request.method} {request.url.path} from {client}"
 
 
-def get_service(request: Request, principal: PrincipalDep) -> GuardedKapula:
-    return GuardedKapula(get_kapula(request), get_directory(request), principal, origin=origin_of(request))
+def get_caller(request: Request, principal: PrincipalDep) -> Caller:
+    """The signed-in user and the request, as the use cases take them."""
+    return Caller(principal, origin=origin_of(request))
 
 
-ServiceDep = Annotated[GuardedKapula, Depends(get_service)]
+KapulaDep = Annotated[Kapula, Depends(get_kapula)]
+CallerDep = Annotated[Caller, Depends(get_caller)]

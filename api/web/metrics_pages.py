@@ -9,12 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request
 from starlette.responses import HTMLResponse, Response
 
+from api.http.deps import KapulaDep
 from api.http.headers import page_policy_with_styles
 from api.http.schemas import KEY_PATTERN
 from api.web import metrics_view
 from api.web.render import page
 from engine import display
-from api.web.session import PageServiceDep
+from api.web.session import PageCallerDep
 from engine.errors import InvalidDataError
 
 router = APIRouter(include_in_schema=False)
@@ -22,16 +23,16 @@ KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
 
 
 @router.get("/processes/{key}/swimlanes.svg", name="process_swimlane_svg")
-def swimlane_svg(service: PageServiceDep, key: KeyPath, view: Literal["auto", "di", "tem"] = "auto") -> Response:
+def swimlane_svg(kapula: KapulaDep, caller: PageCallerDep, key: KeyPath, view: Literal["auto", "di", "tem"] = "auto") -> Response:
     """The latest version as laid out in its file (BPMN DI) or, with view=tem or without DI, by
     the TEM swimlane rules; with measured medians and handoffs."""
-    return Response(service.swimlane(key, "svg", view=view), media_type="image/svg+xml")
+    return Response(kapula.swimlane(key, "svg", view=view, caller=caller), media_type="image/svg+xml")
 
 
 @router.get("/processes/{key}/card", name="process_card_page")
-def card_page(service: PageServiceDep, key: KeyPath) -> Response:
+def card_page(kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
     # the card names its drawing relative to itself: /processes/{key}/swimlanes.svg
-    html = service.card_page(key, svg_name="swimlanes.svg").html
+    html = kapula.card_page(key, svg_name="swimlanes.svg", caller=caller).html
     # a way back into the app (the card files `kapula docs` writes stand alone and have none)
     html = html.replace("<body>", f'<body>\n<p><a class="back" href="/processes/{key}">← Prosessin sivulle</a></p>', 1)
     # the generated card carries its own small style sheet: allow exactly that one, no scripts
@@ -40,19 +41,19 @@ def card_page(service: PageServiceDep, key: KeyPath) -> Response:
 
 
 @router.get("/processes/{key}/metrics", name="process_metrics_page")
-def metrics_page(request: Request, service: PageServiceDep, key: KeyPath, version: str | None = None,
+def metrics_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath, version: str | None = None,
                  lane: str | None = None, segment: str | None = None, since: str | None = None,
                  until: str | None = None) -> Response:
     """Cases, lead times, throughput, stages, handoffs, targets and stuck cases; an empty form
     field means no filter, and `until` is the last day counted."""
-    versions = service.versions(key)
+    versions = kapula.versions(key, caller=caller)
     chosen = {"version": _version(version), "lane": lane or None, "segment": segment or None,
               "since": _day_start(since, "since"), "until": _day_start(until, "until", next_day=True)}
-    measured = service.metrics(key, **chosen)
+    measured = kapula.metrics(key, **chosen, caller=caller)
     del chosen["lane"]  # lead times are of whole cases: a lane does not narrow them
-    histogram = service.lead_time_distribution(key, **chosen)
+    histogram = kapula.lead_time_distribution(key, **chosen, caller=caller)
     form = {"version": version or "", "lane": lane or "", "segment": segment or "", "since": since or "", "until": until or ""}
-    return page(request, "metrics.html", service.principal, latest=versions[-1], versions=versions, form=form,
+    return page(request, "metrics.html", caller.principal, latest=versions[-1], versions=versions, form=form,
                 view=metrics_view.build(measured, histogram, versions[-1].actors))
 
 

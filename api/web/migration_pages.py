@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.http.deps import origin_of
+from api.http.deps import KapulaDep
 from api.http.schemas import KEY_PATTERN
 from api.web.render import page
-from api.web.session import PageServiceDep
+from api.web.session import PageCallerDep
 from engine.errors import AccessDeniedError, InvalidDataError, KapulaError, NotFoundError
 
 router = APIRouter(include_in_schema=False)
@@ -33,30 +33,29 @@ def _plan(text: str) -> dict[str, str]:
 
 
 @router.get("/processes/{key}/migrate")
-def migrate_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
-    versions = service.versions(key)
-    return page(request, "migrate.html", service.principal, key=key, versions=versions, latest=versions[-1],
+def migrate_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
+    versions = kapula.versions(key, caller=caller)
+    return page(request, "migrate.html", caller.principal, key=key, versions=versions, latest=versions[-1],
                 form={"from_version": versions[0].version, "to_version": versions[-1].version, "plan": ""})
 
 
 @router.post("/processes/{key}/migrate")
-async def migrate_submit(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
+async def migrate_submit(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
     async with request.form() as form:
         pass
-    versions = await run_in_threadpool(service.versions, key)
+    versions = await run_in_threadpool(lambda: kapula.versions(key, caller=caller))
     values = {name: str(form.get(name, "")) for name in ("from_version", "to_version", "plan")}
     dry_run = form.get("execute") is None
     try:
         if not (values["from_version"].isdigit() and values["to_version"].isdigit()):
             raise InvalidDataError("choose the two versions")
-        kapula = request.app.state.kapula
         report = await run_in_threadpool(
             lambda: kapula.migrate_cases(key, from_version=int(values["from_version"]), to_version=int(values["to_version"]),
-                                         mapping=_plan(values["plan"]), dry_run=dry_run, principal=service.principal,
-                                         origin=origin_of(request)))
+                                         mapping=_plan(values["plan"]), dry_run=dry_run, principal=caller.principal,
+                                         origin=caller.origin))
     except KapulaError as exc:
         status = 403 if isinstance(exc, AccessDeniedError) else 404 if isinstance(exc, NotFoundError) else 422
-        return page(request, "migrate.html", service.principal, status_code=status, url=f"/processes/{key}/migrate",
+        return page(request, "migrate.html", caller.principal, status_code=status, url=f"/processes/{key}/migrate",
                     key=key, versions=versions, latest=versions[-1], form=values, error=exc.message)
-    return page(request, "migrate.html", service.principal, key=key, versions=versions, latest=versions[-1], form=values,
+    return page(request, "migrate.html", caller.principal, key=key, versions=versions, latest=versions[-1], form=values,
                 report=report)

@@ -10,14 +10,16 @@ from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
+from api.http.deps import KapulaDep
 from api.http.schemas import KEY_PATTERN
 from api.http.signin import signin_guard
 from api.web import forms, messages, values
 from api.web.render import page
-from api.web.session import PageServiceDep, end_session, signed_in, start_session
+from api.web.session import PageCallerDep, end_session, signed_in, start_session
 from engine.access.policy import Role, sees_metrics
 from engine.errors import AuthenticationError, DiagramError, InvalidDataError, TooManyAttemptsError
-from engine.history import handoffs, lead_time, stage_durations
+from engine.services import Kapula
+from engine.services.gate import Caller
 
 router = APIRouter(include_in_schema=False)
 KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
@@ -68,42 +70,42 @@ async def signout(request: Request) -> Response:
 
 
 @router.get("/processes")
-def processes_page(request: Request, service: PageServiceDep) -> Response:
-    return _processes(request, service)
+def processes_page(request: Request, kapula: KapulaDep, caller: PageCallerDep) -> Response:
+    return _processes(request, kapula, caller)
 
 
-def _processes(request: Request, service: PageServiceDep, status_code: int = 200, **extra: object) -> Response:
-    may_upload = service.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER)
-    return page(request, "processes.html", service.principal, status_code=status_code, processes=service.processes(),
+def _processes(request: Request, kapula: Kapula, caller: Caller, status_code: int = 200, **extra: object) -> Response:
+    may_upload = caller.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER)
+    return page(request, "processes.html", caller.principal, status_code=status_code, processes=kapula.processes(caller=caller),
                 may_upload=may_upload, **extra)
 
 
 @router.post("/processes/upload")
-async def upload_page(request: Request, service: PageServiceDep) -> Response:
+async def upload_page(request: Request, kapula: KapulaDep, caller: PageCallerDep) -> Response:
     async with request.form() as form:
         files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         contents = [(f.filename or "", await f.read()) for f in files]
     names = ", ".join(name for name, _ in contents) or "(ei tiedostoa)"
     try:
-        result = await run_in_threadpool(service.deploy, contents)
+        result = await run_in_threadpool(lambda: kapula.deploy(contents, caller=caller))
     except DiagramError as exc:
-        return await run_in_threadpool(_processes, request, service, 422, upload_file=names, upload_errors=exc.issues)
+        return await run_in_threadpool(_processes, request, kapula, caller, 422, upload_file=names, upload_errors=exc.issues)
     uploaded = list(zip(result.versions, result.created, strict=True))
-    return await run_in_threadpool(_processes, request, service, 200, upload_file=names, uploaded=uploaded)
+    return await run_in_threadpool(_processes, request, kapula, caller, 200, upload_file=names, uploaded=uploaded)
 
 
 @router.get("/processes/{key}")
-def process_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
-    versions = service.versions(key)
+def process_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
+    versions = kapula.versions(key, caller=caller)
     latest = versions[-1]
-    view = service.diagram_view(key)
+    view = kapula.diagram_view(key, caller=caller)
     diagram_url = _route_url(request, "process_swimlane_svg", key=key)
-    return page(request, "process.html", service.principal, latest=latest, versions=versions,
-                card=service.card(key), diagram_url=diagram_url, overlays=view.overlays, diagram_id=view.diagram_id,
+    return page(request, "process.html", caller.principal, latest=latest, versions=versions,
+                card=kapula.card(key, caller=caller), diagram_url=diagram_url, overlays=view.overlays, diagram_id=view.diagram_id,
                 xml_url=f"/api/processes/{key}/versions/{latest.version}/xml" if view.has_di else None,
                 tem_url=f"{diagram_url}?view=tem" if diagram_url and view.has_di else None,
                 card_url=_route_url(request, "process_card_page", key=key),
-                metrics_url=_route_url(request, "process_metrics_page", key=key) if sees_metrics(service.principal, latest) else None)
+                metrics_url=_route_url(request, "process_metrics_page", key=key) if sees_metrics(caller.principal, latest) else None)
 
 
 def _route_url(request: Request, name: str, **params: str) -> str | None:
@@ -116,19 +118,19 @@ def _route_url(request: Request, name: str, **params: str) -> str | None:
 
 
 @router.get("/processes/{key}/start")
-def start_form_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
+def start_form_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
     """The start form on its own address, so a reload or a shared link shows it again."""
-    schema = service.start_form(key)
+    schema = kapula.start_form(key, caller=caller)
     if not (schema and schema.get("properties")):
         return _see_other(f"/processes/{key}")
-    return page(request, "start.html", service.principal, key=key, schema=schema, form_fields=forms.fields(schema))
+    return page(request, "start.html", caller.principal, key=key, schema=schema, form_fields=forms.fields(schema))
 
 
 @router.post("/processes/{key}/start")
-async def start_page(request: Request, service: PageServiceDep, key: KeyPath) -> Response:
+async def start_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
     async with request.form() as form:
         pass  # a start form has no files; the parsed values stay readable after closing
-    schema = await run_in_threadpool(service.start_form, key)
+    schema = await run_in_threadpool(lambda: kapula.start_form(key, caller=caller))
     has_fields = bool(schema and schema.get("properties"))
     if has_fields and form.get("_submitted") is None:
         return _see_other(f"/processes/{key}/start")
@@ -136,35 +138,35 @@ async def start_page(request: Request, service: PageServiceDep, key: KeyPath) ->
     try:
         if problems:
             raise InvalidDataError("tarkista kentät", field_errors=problems)
-        case = await run_in_threadpool(service.start_case, key, data)
+        case = await run_in_threadpool(lambda: kapula.start_case(key, data, caller=caller))
     except InvalidDataError as exc:
         error = "Tarkista merkityt kentät." if exc.field_errors else exc.message
-        return page(request, "start.html", service.principal, status_code=422, url=f"/processes/{key}/start", key=key,
+        return page(request, "start.html", caller.principal, status_code=422, url=f"/processes/{key}/start", key=key,
                     schema=schema, error=error,
                     form_fields=forms.fields(schema or {}, data, messages.field_errors(exc.field_errors)))
     request.session["flash"] = f"Tapaus #{case.id} aloitettu."
     return _see_other(f"/cases/{case.id}")
 
 
-def _process_name(service: PageServiceDep, key: str) -> str:
-    return values.process_names(service.processes()).get(key, key)
+def _process_name(kapula: Kapula, caller: Caller, key: str) -> str:
+    return values.process_names(kapula.processes(caller=caller)).get(key, key)
 
 
 @router.get("/cases")
-def cases_page(request: Request, service: PageServiceDep) -> Response:
-    return page(request, "cases.html", service.principal, cases=service.cases(),
-                process_names=values.process_names(service.processes()))
+def cases_page(request: Request, kapula: KapulaDep, caller: PageCallerDep) -> Response:
+    return page(request, "cases.html", caller.principal, cases=kapula.cases(caller=caller),
+                process_names=values.process_names(kapula.processes(caller=caller)))
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, service: PageServiceDep, case_id: CaseIdPath) -> Response:
-    case = service.get_case(case_id)
-    events = service.history(case_id)
+def case_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath) -> Response:
+    timeline = kapula.timeline(case_id, caller=caller)
+    case, events = timeline.case, timeline.events
     names = {e.element_id: e.element_name or e.element_id for e in events if e.element_id}
-    workable = {t.id for t in service.ready_tasks(case_id=case_id)} if case.ready_tasks else set()
+    workable = {t.id for t in kapula.ready_tasks(case_id=case_id, caller=caller)} if case.ready_tasks else set()
     fields = values.case_fields(request.app.state.kapula, case.process_key, case.version)
-    return page(request, "case.html", service.principal, case=case, events=events, stages=stage_durations(events),
-                facts=values.facts(case.data, fields), fields=fields, process_name=_process_name(service, case.process_key),
-                handoffs=handoffs(events), lead_time=lead_time(events), names=names, workable=workable,
-                may_cancel=service.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER),
-                may_erase=service.principal.role is Role.ADMINISTRATOR)
+    return page(request, "case.html", caller.principal, case=case, events=events, stages=timeline.stages,
+                facts=values.facts(case.data, fields), fields=fields, process_name=_process_name(kapula, caller, case.process_key),
+                handoffs=timeline.handoffs, lead_time=timeline.lead_time, names=names, workable=workable,
+                may_cancel=caller.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER),
+                may_erase=caller.principal.role is Role.ADMINISTRATOR)

@@ -17,8 +17,8 @@ from api.http.csrf import TOKEN_FIELD, csrf_token
 from api.http.deps import SESSION_ID, origin_of, session_principal
 from api.web import messages
 from api.web.render import page, templates
-from engine.access.guarded import GuardedKapula
 from engine.access.policy import Principal
+from engine.services.gate import Caller
 from engine.errors import AuthenticationError, KapulaError
 
 _TITLES = {403: "Ei oikeutta", 404: "Ei löydy", 409: "Joku ehti ensin", 413: "Liian suuri tiedosto", 422: "Ei kelpaa",
@@ -40,15 +40,16 @@ def _csrf_input(context: Context) -> Markup:
 templates.env.globals.update(csrf_token=_csrf_token, csrf_input=_csrf_input)
 
 
-def page_service(request: Request) -> GuardedKapula:
-    """The signed-in user's use cases. Raises AuthenticationError, which sends the browser to sign in."""
+def page_caller(request: Request) -> Caller:
+    """The signed-in user, as the use cases take them. Raises AuthenticationError, which sends the
+    browser to sign in."""
     principal = session_principal(request)
     if principal is None:
         raise AuthenticationError("sign in first")
-    return GuardedKapula(request.app.state.kapula, request.app.state.directory, principal, origin=origin_of(request))
+    return Caller(principal, origin=origin_of(request))
 
 
-PageServiceDep = Annotated[GuardedKapula, Depends(page_service)]
+PageCallerDep = Annotated[Caller, Depends(page_caller)]
 
 
 def signed_in(request: Request) -> Principal | None:

@@ -8,14 +8,16 @@ from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from api.http.deps import KapulaDep
 from api.http.schemas import TASK_ID_PATTERN
 from api.web import forms, messages
 from api.web import values as readable
 from api.web.render import page
-from api.web.session import PageServiceDep
-from engine.access.guarded import GuardedKapula
+from api.web.session import PageCallerDep
 from engine.errors import ConflictError, InvalidDataError
 from engine.model import TaskView
+from engine.services import Kapula
+from engine.services.gate import Caller
 
 router = APIRouter(include_in_schema=False)
 TaskIdPath = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
@@ -26,74 +28,74 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 @router.get("/tasks")
-def inbox(request: Request, service: PageServiceDep) -> Response:
-    return page(request, "inbox.html", service.principal, tasks=service.ready_tasks(), poll_seconds=request.app.state.poll_seconds,
-                process_names=readable.process_names(service.processes()))
+def inbox(request: Request, kapula: KapulaDep, caller: PageCallerDep) -> Response:
+    return page(request, "inbox.html", caller.principal, tasks=kapula.ready_tasks(caller=caller), poll_seconds=request.app.state.poll_seconds,
+                process_names=readable.process_names(kapula.processes(caller=caller)))
 
 
 @router.get("/tasks/inbox")
-def inbox_list(request: Request, service: PageServiceDep) -> Response:
+def inbox_list(request: Request, kapula: KapulaDep, caller: PageCallerDep) -> Response:
     """The inbox's list alone: htmx polls it, so a task handed to this lane appears without a reload."""
-    return page(request, "_inbox_list.html", service.principal, tasks=service.ready_tasks(),
-                poll_seconds=request.app.state.poll_seconds, process_names=readable.process_names(service.processes()))
+    return page(request, "_inbox_list.html", caller.principal, tasks=kapula.ready_tasks(caller=caller),
+                poll_seconds=request.app.state.poll_seconds, process_names=readable.process_names(kapula.processes(caller=caller)))
 
 
 @router.get("/tasks/{task_id}")
-def task_page(request: Request, service: PageServiceDep, task_id: TaskIdPath) -> Response:
-    return _task(request, service, service.get_task(task_id))
+def task_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, task_id: TaskIdPath) -> Response:
+    return _task(request, kapula, caller, kapula.get_task(task_id, caller=caller))
 
 
-def _task(request: Request, service: GuardedKapula, task: TaskView, *, status_code: int = 200, values: dict[str, Any] | None = None,
+def _task(request: Request, kapula: Kapula, caller: Caller, task: TaskView, *, status_code: int = 200, values: dict[str, Any] | None = None,
           errors: dict[str, str] | None = None, error: str | None = None, raw: str | None = None) -> Response:
-    schema = service.task_form(task.id)
+    schema = kapula.task_form(task.id, caller=caller)
     errors = errors or {}
-    case = service.get_case(task.case_id)
+    case = kapula.get_case(task.case_id, caller=caller)
     fields = readable.case_fields(request.app.state.kapula, case.process_key, case.version)
-    return page(request, "task.html", service.principal, status_code=status_code, url=f"/tasks/{task.id}", task=task, schema=schema,
+    return page(request, "task.html", caller.principal, status_code=status_code, url=f"/tasks/{task.id}", task=task, schema=schema,
                 form_fields=forms.fields(schema, values, errors) if schema else [], error=error,
                 raw_value=raw, raw_error=errors.get(forms.RAW_FIELD), case_facts=readable.facts(case.data, fields),
-                process_name=readable.process_names(service.processes()).get(task.process_key, task.process_key))
+                process_name=readable.process_names(kapula.processes(caller=caller)).get(task.process_key, task.process_key))
 
 
 @router.post("/tasks/{task_id}/claim")
-def claim(request: Request, service: PageServiceDep, task_id: TaskIdPath) -> Response:
+def claim(request: Request, kapula: KapulaDep, caller: PageCallerDep, task_id: TaskIdPath) -> Response:
     try:
-        service.claim_task(task_id)
+        kapula.claim_task(task_id, caller=caller)
     except ConflictError as exc:
-        return _refused(request, service, task_id, exc)
+        return _refused(request, kapula, caller, task_id, exc)
     return _see_other(f"/tasks/{task_id}")
 
 
-def _refused(request: Request, service: GuardedKapula, task_id: str, exc: ConflictError) -> Response:
+def _refused(request: Request, kapula: Kapula, caller: Caller, task_id: str, exc: ConflictError) -> Response:
     """Someone else claimed or completed the task first: its page as it is now, saying who holds it."""
-    task = service.get_task(task_id)
-    return _task(request, service, task, status_code=409, error=messages.conflict(exc, task))
+    task = kapula.get_task(task_id, caller=caller)
+    return _task(request, kapula, caller, task, status_code=409, error=messages.conflict(exc, task))
 
 
 @router.post("/tasks/{task_id}/unclaim")
-def unclaim(service: PageServiceDep, task_id: TaskIdPath) -> Response:
-    service.unclaim_task(task_id)
+def unclaim(kapula: KapulaDep, caller: PageCallerDep, task_id: TaskIdPath) -> Response:
+    kapula.unclaim_task(task_id, caller=caller)
     return _see_other("/tasks")
 
 
 @router.post("/tasks/{task_id}/complete")
-async def complete(request: Request, service: PageServiceDep, task_id: TaskIdPath) -> Response:
+async def complete(request: Request, kapula: KapulaDep, caller: PageCallerDep, task_id: TaskIdPath) -> Response:
     async with request.form() as form:
         pass  # a task form has no files; the parsed values stay readable after closing
-    task = await run_in_threadpool(service.get_task, task_id)
-    schema = await run_in_threadpool(service.task_form, task_id)
+    task = await run_in_threadpool(lambda: kapula.get_task(task_id, caller=caller))
+    schema = await run_in_threadpool(lambda: kapula.task_form(task_id, caller=caller))
     data, problems = forms.parse(schema, form)
     raw = str(form.get(forms.RAW_FIELD) or "") or None
     try:
         if problems:
             raise InvalidDataError("Tarkista merkityt kentät.", field_errors=problems)
-        case = await run_in_threadpool(service.complete_task, task_id, data)
+        case = await run_in_threadpool(lambda: kapula.complete_task(task_id, data, caller=caller))
     except InvalidDataError as exc:
         error = "Tarkista merkityt kentät." if exc.field_errors else exc.message
-        return await run_in_threadpool(lambda: _task(request, service, task, status_code=422, values=data,
+        return await run_in_threadpool(lambda: _task(request, kapula, caller, task, status_code=422, values=data,
                                                      errors=messages.field_errors(exc.field_errors), error=error, raw=raw))
     except ConflictError as exc:
-        return await run_in_threadpool(_refused, request, service, task_id, exc)
+        return await run_in_threadpool(_refused, request, kapula, caller, task_id, exc)
     moved_to = ", ".join(sorted({t.lane or "–" for t in case.ready_tasks})) or None
     request.session["flash"] = f"{task.name}: valmis." + (f" Tapaus #{case.id} siirtyi: {moved_to}." if moved_to else "")
     return _see_other("/tasks")

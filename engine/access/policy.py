@@ -81,3 +81,116 @@ def takes_part(principal: Principal, process_key: str, events: list[Event]) -> b
     if principal.role is Role.CUSTOMER:
         return started_by == principal.username
     return started_by == principal.username or any(owns_lane(principal, process_key, e.lane) for e in events)
+
+
+# -- the rules of each use case, as refusals: None allows, a sentence says why not ----------------
+# Pure functions of what the service read in the use case's own transaction; the service raises
+# and logs the refusal. A refusal never names a lane to someone who cannot see the case.
+
+UPLOADERS = (Role.ADMINISTRATOR, Role.PROCESS_OWNER)
+
+
+def upload_refusal(principal: Principal, owners: dict[str, str | None], deployed: set[str] | frozenset[str]) -> str | None:
+    """Administrators upload anything; process owners new keys and new versions of their
+    organisation's keys. `owners`: each uploaded key's owning organisation (None: nobody's);
+    `deployed`: the keys that have versions. A deployed key that nobody owns (deployed before there
+    were organisations) is given an owner by an administrator, never taken by the first uploader."""
+    if principal.role not in UPLOADERS:
+        return "only process owners and administrators upload diagrams"
+    if principal.role is Role.PROCESS_OWNER:
+        for key, owner in owners.items():
+            if owner is not None and owner != principal.organisation:
+                return f"process {key!r} belongs to {owner}; only its owner uploads new versions"
+            if owner is None and key in deployed:
+                return f"process {key!r} has no owning organisation yet; an administrator assigns one"
+    return None
+
+
+def process_refusal(principal: Principal, process: ProcessVersion) -> str | None:
+    if sees_process(principal, process):
+        return None
+    return f"process {process.key!r} has no lane of yours"
+
+
+def metrics_refusal(principal: Principal, process: ProcessVersion) -> str | None:
+    if sees_metrics(principal, process):
+        return None
+    return f"the metrics of {process.key!r} are for its owners and the advisors of its lanes"
+
+
+def case_refusal(principal: Principal, case_id: int, process_key: str, events: list[Event]) -> str | None:
+    if takes_part(principal, process_key, events):
+        return None
+    return f"case {case_id} is not one you take part in"
+
+
+def cancel_refusal(principal: Principal, process_key: str) -> str | None:
+    """Administrators and the process's owners cancel (the owner's case rule is checked first)."""
+    if principal.role in UPLOADERS:
+        return None
+    return f"only the process owner cancels cases of {process_key}"
+
+
+def admin_refusal(principal: Principal, what: str) -> str | None:
+    return None if principal.is_admin else f"only administrators {what}"
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """What the task rules look at, read in the use case's transaction: the task's process, case
+    and lane, the case's events, whether a customer user started it, and who holds the task."""
+
+    task_id: str
+    case_id: int
+    process_key: str
+    lane: str | None
+    events: list[Event]
+    started_by_customer: bool
+    claimed_by: str | None = None
+
+
+def works_task(principal: Principal, facts: TaskFacts) -> bool:
+    """Whether the principal acts on the task: its lane's advisors, the customer of their own case,
+    administrators; and in a case whose customer is no user here (an advisor or a system started
+    it), the advisors taking part act in the customer's lane on the customer's behalf."""
+    if principal.is_admin:
+        return True
+    if owns_lane(principal, facts.process_key, facts.lane):
+        return principal.role is not Role.CUSTOMER or takes_part(principal, facts.process_key, facts.events)
+    if principal.role is Role.ADVISOR and is_customer_lane(facts.lane):
+        return takes_part(principal, facts.process_key, facts.events) and not facts.started_by_customer
+    return False
+
+
+def sees_task(principal: Principal, facts: TaskFacts) -> bool:
+    """Owners see their processes' tasks; everyone else the tasks they work."""
+    owner = principal.role is Role.PROCESS_OWNER and facts.process_key in principal.owned_processes
+    return owner or works_task(principal, facts)
+
+
+def task_refusal(principal: Principal, facts: TaskFacts) -> str | None:
+    """Seeing a task. Whoever does not take part in its case learns nothing of it (no lane)."""
+    if sees_task(principal, facts):
+        return None
+    if not takes_part(principal, facts.process_key, facts.events):
+        return f"task {facts.task_id} is not in a case you take part in"
+    return f"task {facts.task_id} is in lane {facts.lane!r}, which is not yours"
+
+
+def work_refusal(principal: Principal, facts: TaskFacts) -> str | None:
+    """Claiming, giving back or completing a task (after task_refusal allowed seeing it)."""
+    return None if works_task(principal, facts) else f"you do not work lane {facts.lane!r}"
+
+
+def claim_refusal(principal: Principal, facts: TaskFacts) -> str | None:
+    """The claim rule: nobody completes a task someone else holds."""
+    if facts.claimed_by in (None, principal.username):
+        return None
+    return f"task {facts.task_id} is claimed by {facts.claimed_by}"
+
+
+def unclaim_refusal(principal: Principal, facts: TaskFacts) -> str | None:
+    """A claimed task is given back by its holder or an administrator."""
+    if facts.claimed_by in (None, principal.username) or principal.is_admin:
+        return None
+    return f"task {facts.task_id} is claimed by {facts.claimed_by}; only they give it back"

@@ -252,15 +252,20 @@ class SettingRecord(Base):
 
 
 class AccessLogRecord(Base):
-    """Who read or changed which case, how and when: append-only like the event log. No foreign
-    key to the case, so the trail outlives anything done to the case's rows."""
+    """Who read or changed which case (or process), how and when, and who was refused what and why:
+    append-only like the event log. No foreign key to the case, so the trail outlives anything done
+    to the case's rows."""
 
     __tablename__ = "access_log"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     user_name: Mapped[str] = mapped_column(String(255), index=True)
-    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    # no case for process-level actions (an upload) and for refusals before a case was found
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
     action: Mapped[str] = mapped_column(String(30))
     task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     origin: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    process_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # why the attempt was refused; None for what was done
+    refused: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.definitions import latest_version_record
+from engine.access import policy
+from engine.access.access_log import write_entries
+from engine.definitions import latest_version_record, to_public
 from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
-from engine.errors import ConflictError
+from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseStatus, CaseView, Lifecycle
 from engine.persistence.tables import CaseRecord
 from engine.runtime.timers import clock_context
+from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.shared import ServiceBase, check_data, step_error
 
 
 class CaseUseCases(ServiceBase):
     """Steps on whole cases: start, cancel, fire due timers, erase personal data."""
 
-    def start_case(self, key: str, data: dict[str, Any] | None = None, *, user: str | None = None) -> CaseView:
-        """Start a case of the latest version of `key` and run it until it waits. Raises NotFoundError,
+    def start_case(self, key: str, data: dict[str, Any] | None = None, *, user: str | None = None,
+                   caller: Caller | None = None) -> CaseView:
+        """Start a case of the latest version of `key` and run it until it waits, as `caller` (who
+        must see the process; else as `user`, unchecked). Raises NotFoundError, AccessDeniedError,
         DiagramError (the latest version is documentation only), InvalidDataError (the data limits,
         the start form) or CaseStepError."""
         data = check_data(data)
@@ -31,8 +38,11 @@ class CaseUseCases(ServiceBase):
         checked.check_runnable()  # cases start only on runnable versions, never on documentation
         check_submission(checked.start_form_schema(), data)
         now = self._clock.now()
-        with self._sessions.begin() as session:
+        user = caller.username if caller is not None else user
+        with self._transaction() as session:
             record = latest_version_record(session, key)
+            if caller is not None:
+                check(caller, policy.process_refusal(caller.principal, to_public(record)), "start", now, process_key=key)
             deployed = self._versions.get(session, record.id)
             deployed.check_runnable()  # cases start only on runnable versions, never on documentation
             if deployed.start_form_schema() != checked.start_form_schema():  # a new version came between
@@ -45,28 +55,53 @@ class CaseUseCases(ServiceBase):
                 raise step_error(exc, None) from exc
             saved = self._store.save(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED, start_data=data)
             view = self._view_after_step(session, ctx, saved)
+            if caller is not None:
+                write_entries(session, [entry(caller, "start", now, case_id=ctx.case.id, process_key=key)])
         self._store.remember(ctx)
         return view
 
-    def cancel_case(self, case_id: int, *, user: str | None = None) -> CaseView:
+    def cancel_case(self, case_id: int, *, user: str | None = None, caller: Caller | None = None) -> CaseView:
+        """Cancel a running case, as `caller` (an administrator or the process's owner; else as
+        `user`, unchecked). Raises NotFoundError, AccessDeniedError or ConflictError."""
         now = self._clock.now()
-        with self._sessions.begin() as session:
+        user = caller.username if caller is not None else user
+        with self._transaction() as session:
+            if caller is not None:
+                self._cancel_rules(session, caller, case_id, now)
             ctx = self._store.load(session, case_id)
             ctx.live.workflow.cancel()
             saved = self._store.save(session, ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
             view = self._view_after_step(session, ctx, saved)
+            if caller is not None:
+                write_entries(session, [entry(caller, "cancel", now, case_id=case_id)])
         self._store.remember(ctx)
         return view
 
-    def erase_personal_data(self, case_id: int, *, fields: list[str] | None = None, by: str,
-                            origin: str | None = None) -> ErasureResult:
+    def erase_personal_data(self, case_id: int, *, fields: list[str] | None = None, by: str | None = None,
+                            origin: str | None = None, caller: Caller | None = None) -> ErasureResult:
         """Replace the case's personal fields (declared `x-personal` in its forms, else `fields`) in
-        its data, task rows and events; the events' metrics stay. Logged as `erase` by `by`.
-        Raises NotFoundError or InvalidDataError."""
-        with self._sessions.begin() as session:
-            result = erase_case(session, case_id, fields, by=by, at=self._clock.now(), origin=origin)
+        its data, task rows and events; the events' metrics stay. Administrators only (`caller`;
+        else `by`, unchecked). Logged as `erase` in the same transaction.
+        Raises NotFoundError, AccessDeniedError or InvalidDataError."""
+        now = self._clock.now()
+        if caller is not None:
+            by, origin = caller.username, caller.origin
+        if by is None:
+            raise TypeError("an erasure needs the caller or `by`")
+        with self._transaction() as session:
+            if caller is not None:
+                check(caller, policy.admin_refusal(caller.principal, "erase personal data"), "erase", now, case_id=case_id)
+            result = erase_case(session, case_id, fields, by=by, at=now, origin=origin)
         self._store.cache.discard(case_id)
         return result
+
+    def _cancel_rules(self, session: Session, caller: Caller, case_id: int, now: datetime) -> None:
+        record = session.get(CaseRecord, case_id)
+        if record is None:
+            raise NotFoundError("case", case_id)
+        events = CaseFacts(session).events(case_id)
+        check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "cancel", now, case_id=case_id)
+        check(caller, policy.cancel_refusal(caller.principal, record.process_key), "cancel", now, case_id=case_id)
 
     def fire_due_timers(self, *, limit: int = 500) -> int:
         """Fire the timers that are due by the clock; returns how many cases moved."""

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TextIO
 
-
-from engine.definitions import latest_version_record
+from engine.access import policy
+from engine.definitions import latest_version_record, to_public
 from engine.process_card import card_in_source
 from engine.export.rows import Pseudonyms
 from engine.export.run import export_log
@@ -17,7 +17,9 @@ from engine.metrics.report import process_metrics
 from engine.render.card import CardPage, build_card
 from engine.render.drawing import di_of_version, draw_version, overlay_digest
 from engine.render.sources import overlay_from, swimlanes_of_version
+from engine.render.viewer import DiagramView, diagram_view
 from engine.metrics.types import MetricsFilter, ProcessMetrics
+from engine.services.gate import Caller, check, entry
 from engine.services.shared import ServiceBase
 
 
@@ -34,9 +36,12 @@ class MeasureUseCases(ServiceBase):
         until: datetime | None = None,
         segment: str | None = None,
         stuck_after: timedelta | None = None,
+        caller: Caller | None = None,
     ) -> ProcessMetrics:
         """Metrics of `key`'s cases (started in [since, until)) from the event log, against the
-        targets of its process card. Raises NotFoundError for an unknown key."""
+        targets of its process card; for administrators, its owners and the advisors who see it.
+        Raises NotFoundError for an unknown key, AccessDeniedError."""
+        self._check_process(caller, key, metrics=True)
         card = self.card(key)
         scope = MetricsFilter(key, version=version, lane=lane, since=since, until=until, segment=segment)
         # a read session: on SQLite it takes no write lock, so steps go on while a large log is measured
@@ -46,10 +51,11 @@ class MeasureUseCases(ServiceBase):
 
     def lead_time_distribution(
         self, key: str, *, version: int | None = None, since: datetime | None = None,
-        until: datetime | None = None, segment: str | None = None, bins: int = 12,
+        until: datetime | None = None, segment: str | None = None, bins: int = 12, caller: Caller | None = None,
     ) -> LeadTimeHistogram:
         """How many of `key`'s completed cases took how long, in at most `bins` bins of a round
-        width. Raises NotFoundError for an unknown key."""
+        width. Raises NotFoundError for an unknown key, AccessDeniedError."""
+        self._check_process(caller, key, metrics=True)
         scope = MetricsFilter(key, version=version, since=since, until=until, segment=segment)
         with self._reads() as session:
             latest_version_record(session, key)
@@ -64,20 +70,33 @@ class MeasureUseCases(ServiceBase):
         real_names: bool = False,
         pseudonym_key: bytes | None = None,
         progress: Callable[[int], None] | None = None,
+        caller: Caller | None = None,
     ) -> int:
         """Write `key`'s event log as `fmt` (xes, ocel or csv) to `out`, users pseudonymised unless
-        `real_names`; returns the number of events. Raises NotFoundError or InvalidDataError."""
+        `real_names`; returns the number of events. For whoever sees the process's metrics; each
+        exported case is entered in the access log. Raises NotFoundError, AccessDeniedError or
+        InvalidDataError."""
+        self._check_process(caller, key, metrics=True)
         with self._reads() as session:
             name = latest_version_record(session, key).name
             names = Pseudonyms(pseudonym_key, real_names=real_names)
-            return export_log(session.connection(), MetricsFilter(key), fmt, out, process_name=name, names=names, progress=progress)
+            written = export_log(session.connection(), MetricsFilter(key), fmt, out, process_name=name, names=names,
+                                 progress=progress)
+        if caller is not None:
+            now = self._clock.now()
+            self._audit([entry(caller, "export", now, case_id=i, process_key=key) for i in self.case_ids(key)])
+        return written
 
-    def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True, view: str = "auto") -> bytes:
+    def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True, view: str = "auto",
+                 caller: Caller | None = None) -> bytes:
         """The latest version of `key` drawn as SVG, PNG or PDF, with measured medians, open tasks
-        and handoff counts unless `measured` is False. `view`: "auto" (as laid out in the file's
-        BPMN DI when it has one, else the TEM swimlanes), "di" or "tem". Cached per version,
-        view, format and measured values, so an unchanged drawing is never drawn twice.
-        Raises NotFoundError, or InvalidDataError (unknown format or view; "di" without DI)."""
+        and handoff counts unless `measured` is False; for whoever sees the process. `view`: "auto"
+        (as laid out in the file's BPMN DI when it has one, else the TEM swimlanes), "di" or "tem".
+        Cached per version, view, format and measured values, so an unchanged drawing is never
+        drawn twice. A caller who does not see the metrics (a customer) gets no measured values.
+        Raises NotFoundError, AccessDeniedError, or InvalidDataError (unknown format or view; "di"
+        without DI)."""
+        measured = self._check_process(caller, key, metrics=False) and measured
         with self._reads() as session:
             record = latest_version_record(session, key)
             version, source_json = record.version, record.source_json
@@ -89,10 +108,13 @@ class MeasureUseCases(ServiceBase):
 
         return self._drawings.get((key, str(version), view, fmt, overlay_digest(overlay)), draw)
 
-    def card_page(self, key: str, *, svg_name: str | None = None, measured: bool = True) -> CardPage:
+    def card_page(self, key: str, *, svg_name: str | None = None, measured: bool = True,
+                  caller: Caller | None = None) -> CardPage:
         """The TEM process card of `key`'s latest version as Markdown and HTML, with measured
-        values unless `measured` is False; the diagram is referenced as `svg_name` (see
-        swimlane()). Raises NotFoundError."""
+        values unless `measured` is False or the caller does not see the metrics (a customer); the
+        diagram is referenced as `svg_name` (see swimlane()); for whoever sees the process.
+        Raises NotFoundError, AccessDeniedError."""
+        measured = self._check_process(caller, key, metrics=False) and measured
         with self._sessions() as session:
             record = latest_version_record(session, key)
             source, version = json.loads(record.source_json), record.version
@@ -101,3 +123,24 @@ class MeasureUseCases(ServiceBase):
         as_laid_out = di_of_version(source, key) is not None
         return build_card(drawn, card, self.metrics(key) if measured else None, svg_name=svg_name or f"{key}.svg",
                           version=version, as_laid_out=as_laid_out)
+
+    def diagram_view(self, key: str, *, caller: Caller | None = None) -> DiagramView:
+        """The latest version's data for the page's diagram viewer, for whoever sees the process;
+        measured values only for those who see its metrics (policy.sees_metrics), none for anyone
+        else. Raises NotFoundError, AccessDeniedError."""
+        measured = self._check_process(caller, key, metrics=False)
+        latest = self.versions(key)[-1]
+        source = self.version_source(key, latest.version)
+        return diagram_view(source, key, self.metrics(key) if measured else None)
+
+    def _check_process(self, caller: Caller | None, key: str, *, metrics: bool) -> bool:
+        """Whether the caller sees the process (and its measurements, with `metrics`): raises the
+        refusal if not. Returns whether the caller sees its measured values (policy.sees_metrics):
+        no customer sees them, in drawings and cards as in the metrics."""
+        if caller is None:
+            return True
+        with self._transaction(read=True) as session:
+            latest = to_public(latest_version_record(session, key))
+            reason = (policy.metrics_refusal if metrics else policy.process_refusal)(caller.principal, latest)
+            check(caller, reason, "read_metrics" if metrics else "read_process", self._clock.now(), process_key=key)
+            return policy.sees_metrics(caller.principal, latest)

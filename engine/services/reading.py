@@ -1,57 +1,85 @@
-"""Reading cases, tasks and a case's event log."""
+"""Reading cases, tasks and a case's event log.
+
+Called with a `Caller`, each read checks the access rules in its read transaction and enters every
+case it returns in the access log (in a short write transaction of its own, before the answer is
+returned: readers take no write lock, see `ServiceBase._audit`). Lists are narrowed to what the
+caller may see; a single item the caller may not see is refused (AccessDeniedError, logged).
+"""
 
 from __future__ import annotations
 
-import json
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from engine import claims, history
+from engine.access import policy
+from engine.access.access_log import AccessEntry, AccessLog
 from engine.errors import NotFoundError
 from engine.model import CaseStatus, CaseView, Event, Handoff, StageDuration, TaskView
-from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
+from engine.persistence.tables import CaseRecord, CaseTaskRecord
+from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.shared import ServiceBase
 
 
 class ReadingUseCases(ServiceBase):
     """Reading cases, tasks and a case's event log."""
 
-    def get_case(self, case_id: int) -> CaseView:
-        with self._reads() as session:
-            record = session.get(CaseRecord, case_id)
-            if record is None:
-                raise NotFoundError("case", case_id)
-            deployed = self._versions.get(session, record.process_version_id)
-            tasks = claims.with_claims(session, self._task_views(session, [(record, deployed)], state=TaskState.READY))
-            return CaseView(
-                id=record.id,
-                process_key=record.process_key,
-                version=deployed.version,
-                status=CaseStatus(record.status),
-                started_at=record.started_at,
-                ended_at=record.ended_at,
-                data=json.loads(record.data_json),
-                ready_tasks=tuple(tasks),
-                next_timer_due=record.next_timer_due,
-            )
+    def get_case(self, case_id: int, *, caller: Caller | None = None) -> CaseView:
+        """The case with its ready tasks. Raises NotFoundError, AccessDeniedError."""
+        with self._transaction(read=True) as session:
+            case = self._case_view(session, case_id)
+            if caller is not None:
+                self._check_case(session, caller, case_id, case.process_key, "read", CaseFacts(session))
+        if caller is not None:
+            self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
+        return case
 
-    def cases(self, *, process_key: str | None = None, status: CaseStatus | None = None) -> list[CaseView]:
-        """Cases, newest first, filtered by process key and status."""
-        with self._reads() as session:
+    def cases(self, *, process_key: str | None = None, status: CaseStatus | None = None,
+              caller: Caller | None = None) -> list[CaseView]:
+        """Cases, newest first, filtered by process key and status (and to the caller's)."""
+        with self._transaction(read=True) as session:
             stmt = select(CaseRecord.id).order_by(CaseRecord.id.desc())
             if process_key is not None:
                 stmt = stmt.where(CaseRecord.process_key == process_key)
             if status is not None:
                 stmt = stmt.where(CaseRecord.status == status.value)
-            ids = list(session.scalars(stmt))
-        return [self.get_case(i) for i in ids]
+            found = [self._case_view(session, i) for i in session.scalars(stmt).all()]
+            if caller is not None and not caller.principal.is_admin:
+                facts = CaseFacts(session)
+                found = [c for c in found if policy.takes_part(caller.principal, c.process_key, facts.events(c.id))]
+        if caller is not None:
+            # the list carries each case's data, so each listed case was read
+            now = self._clock.now()
+            self._audit([entry(caller, "list", now, case_id=c.id) for c in found])
+        return found
 
-    def ready_tasks(
-        self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None
-    ) -> list[TaskView]:
-        """Ready user tasks, oldest case first, filtered by lane, case or process."""
-        with self._reads() as session:
+    def history(self, case_id: int, *, caller: Caller | None = None) -> list[Event]:
+        """The case's event log, oldest first. Raises NotFoundError, AccessDeniedError."""
+        with self._transaction(read=True) as session:
+            record = session.get(CaseRecord, case_id)
+            if record is None:
+                raise NotFoundError("case", case_id)
+            facts = CaseFacts(session)
+            if caller is not None:
+                self._check_case(session, caller, case_id, record.process_key, "read_history", facts)
+            events = facts.events(case_id)
+        if caller is not None:
+            self._audit([entry(caller, "read_history", self._clock.now(), case_id=case_id)])
+        return events
+
+    def ready_tasks(self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None,
+                    caller: Caller | None = None) -> list[TaskView]:
+        """Ready user tasks, oldest case first, filtered by lane, case or process, and to those the
+        caller sees (their lanes; owners: their processes; customers: their own cases)."""
+        with self._transaction(read=True) as session:
+            facts = CaseFacts(session)
+            if caller is not None and case_id is not None:
+                record = session.get(CaseRecord, case_id)
+                if record is None:
+                    raise NotFoundError("case", case_id)
+                self._check_case(session, caller, case_id, record.process_key, "list_tasks", facts)
             stmt = (
                 select(CaseTaskRecord, CaseRecord)
                 .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
@@ -64,26 +92,32 @@ class ReadingUseCases(ServiceBase):
                 stmt = stmt.where(CaseTaskRecord.case_id == case_id)
             if process_key is not None:
                 stmt = stmt.where(CaseRecord.process_key == process_key)
-            return claims.with_claims(session, [self._task_view(session, t, c) for t, c in session.execute(stmt).all()])
+            tasks = claims.with_claims(session, [self._task_view(session, t, c) for t, c in session.execute(stmt).all()])
+            if caller is not None:
+                tasks = [t for t in tasks if policy.sees_task(caller.principal, facts.task(t))]
+            return tasks
 
-    def get_task(self, task_id: str) -> TaskView:
-        """One user task (ready or not) with who has claimed it. Raises NotFoundError."""
-        with self._reads() as session:
-            row = session.execute(
-                select(CaseTaskRecord, CaseRecord)
-                .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
-                .where(CaseTaskRecord.task_id == task_id, CaseTaskRecord.manual.is_(True))
-            ).first()
-            if row is None:
-                raise NotFoundError("task", task_id)
-            return claims.with_claims(session, [self._task_view(session, row[0], row[1])])[0]
+    def get_task(self, task_id: str, *, caller: Caller | None = None) -> TaskView:
+        """One user task (ready or not) with who has claimed it. Raises NotFoundError, AccessDeniedError."""
+        with self._transaction(read=True) as session:
+            task = self._task_in(session, task_id)
+            if caller is not None:
+                check(caller, policy.task_refusal(caller.principal, CaseFacts(session).task(task)), "read_task",
+                      self._clock.now(), case_id=task.case_id, task_id=task_id)
+            return task
 
-    def history(self, case_id: int) -> list[Event]:
-        with self._reads() as session:
-            if session.get(CaseRecord, case_id) is None:
-                raise NotFoundError("case", case_id)
-            rows = session.scalars(select(EventRecord).where(EventRecord.case_id == case_id).order_by(EventRecord.seq))
-            return [history.to_event(r) for r in rows]
+    def access_log(self, *, case_id: int | None = None, user: str | None = None, refused: bool | None = None,
+                   limit: int = 1000, caller: Caller | None = None) -> list[AccessEntry]:
+        """Who read or changed which case, and who was refused what: administrators only.
+        Raises NotFoundError (an unknown case), AccessDeniedError."""
+        if caller is not None:
+            self._check_now(caller, policy.admin_refusal(caller.principal, "read the access log"), "read_access_log",
+                            case_id=case_id)
+        if case_id is not None:
+            with self._reads() as session:
+                if session.get(CaseRecord, case_id) is None:
+                    raise NotFoundError("case", case_id)
+        return AccessLog(self._sessions, self._clock).entries(case_id=case_id, user=user, refused=refused, limit=limit)
 
     def stage_durations(self, case_id: int) -> list[StageDuration]:
         return history.stage_durations(self.history(case_id))
@@ -95,3 +129,10 @@ class ReadingUseCases(ServiceBase):
         """The ids of every case of `process_key`, oldest first."""
         with self._reads() as session:
             return list(session.scalars(select(CaseRecord.id).where(CaseRecord.process_key == process_key).order_by(CaseRecord.id)))
+
+    # -- in a use case's session ----------------------------------------------------------------
+
+    def _check_case(self, session: Session, caller: Caller, case_id: int, process_key: str, action: str,
+                    facts: CaseFacts) -> None:
+        reason = policy.case_refusal(caller.principal, case_id, process_key, facts.events(case_id))
+        check(caller, reason, action, self._clock.now(), case_id=case_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -11,15 +14,17 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import claims
+from engine.access.access_log import AccessEntry, write_entries
 from engine.case_store import CaseStore, SavedStep, StepContext
 from engine.clock import Clock
 from engine.definitions import VersionCache
 from engine.data_limits import check_case_data
-from engine.errors import CaseStepError, InvalidDataError, NotFoundError
+from engine.errors import CaseStepError, InvalidDataError, KapulaError, NotFoundError
 from engine.model import CaseStatus, CaseView, TaskView
 from engine.persistence.cache import LruMap
 from engine.render.drawing import DrawingCache
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
+from engine.services.gate import Caller, check, refusal_of
 
 
 class ServiceBase:
@@ -48,6 +53,69 @@ class ServiceBase:
         """Release the database connections."""
         self._store.cache.clear()
         self._sessions.kw["bind"].dispose()
+
+    @contextmanager
+    def _transaction(self, *, read: bool = False) -> Iterator[Session]:
+        """One use case's transaction (a read-only one with `read`). A refusal raised in it rolls
+        it back, and its access-log entry is then written on its own, so refused attempts are kept."""
+        try:
+            if read:
+                with self._reads() as session:
+                    yield session
+            else:
+                with self._sessions.begin() as session:
+                    yield session
+        except KapulaError as exc:
+            refused = refusal_of(exc)
+            if refused is not None:
+                self._audit([refused])
+            raise
+
+    def _check_now(self, caller: Caller, reason: str | None, action: str, **target: Any) -> None:
+        """A rule checked before any transaction (e.g. the role, before an upload is parsed); a
+        refusal is logged like one raised in a transaction."""
+        try:
+            check(caller, reason, action, self._clock.now(), **target)
+        except KapulaError as exc:
+            refused = refusal_of(exc)
+            if refused is not None:
+                self._audit([refused])
+            raise
+
+    def _audit(self, entries: list[AccessEntry]) -> None:
+        """Access-log entries in a transaction of their own: for reads, which take no write lock
+        (on SQLite a write transaction queues behind every step), and for refusals."""
+        if entries:
+            with self._sessions.begin() as session:
+                write_entries(session, entries)
+
+    def _case_view(self, session: Session, case_id: int) -> CaseView:
+        record = session.get(CaseRecord, case_id)
+        if record is None:
+            raise NotFoundError("case", case_id)
+        deployed = self._versions.get(session, record.process_version_id)
+        tasks = claims.with_claims(session, self._task_views(session, [(record, deployed)], state=TaskState.READY))
+        return CaseView(
+            id=record.id,
+            process_key=record.process_key,
+            version=deployed.version,
+            status=CaseStatus(record.status),
+            started_at=record.started_at,
+            ended_at=record.ended_at,
+            data=json.loads(record.data_json),
+            ready_tasks=tuple(tasks),
+            next_timer_due=record.next_timer_due,
+        )
+
+    def _task_in(self, session: Session, task_id: str) -> TaskView:
+        row = session.execute(
+            select(CaseTaskRecord, CaseRecord)
+            .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
+            .where(CaseTaskRecord.task_id == task_id, CaseTaskRecord.manual.is_(True))
+        ).first()
+        if row is None:
+            raise NotFoundError("task", task_id)
+        return claims.with_claims(session, [self._task_view(session, row[0], row[1])])[0]
 
     def _case_of_task(self, session: Session, task_id: str) -> int:
         # a task never moves to another case, so what was found once holds for good

@@ -1,36 +1,59 @@
-"""Steps on user tasks: complete, claim and give back, and the task's form."""
+"""Steps on user tasks: complete, claim and give back, and the task's form.
+
+Called with a `Caller`, a step checks the task rules (`engine.access.policy`) and writes its
+access-log entry inside its own transaction. The claim rule (nobody completes a task someone else
+holds) is read after the case row's version: a claim that commits later fails the step's version
+check, so no completion ever lands on a task claimed by someone else.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine import claims
+from engine.access import policy
+from engine.access.access_log import write_entries
+from engine.access.policy import TaskFacts
+from engine.errors import KapulaError, NotFoundError
 from engine.forms import check_submission
-from engine.errors import NotFoundError
 from engine.model import CaseView, TaskView
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.runtime.timers import clock_context
+from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.shared import ServiceBase, check_data, step_error
 
 
 class TaskUseCases(ServiceBase):
     """Steps on user tasks: complete, claim and give back, and the task's form."""
 
-    def complete_task(self, task_id: str, data: dict[str, Any] | None = None, *, user: str | None = None) -> CaseView:
-        """Complete a ready user task with `data` and run the case until it waits again.
-        Raises NotFoundError, ConflictError (not ready any more, or someone else changed the case
+    def complete_task(self, task_id: str, data: dict[str, Any] | None = None, *, user: str | None = None,
+                      caller: Caller | None = None) -> CaseView:
+        """Complete a ready user task with `data` and run the case until it waits again, as `caller`
+        (else as `user`, unchecked: in-process callers). Raises NotFoundError, AccessDeniedError,
+        ConflictError (claimed by someone else, not ready any more, or someone else changed the case
         first), InvalidDataError or CaseStepError; in each case nothing is changed."""
         data = check_data(data)
         # the form is checked before the write transaction, so no validation holds the write lock
         checked = self.task_form(task_id)
         check_submission(checked, data)
         now = self._clock.now()
-        with self._sessions.begin() as session:
+        user = caller.username if caller is not None else user
+        with self._transaction() as session:
             case_id = self._case_of_task(session, task_id)
+            facts = self._task_rules(session, caller, task_id, "complete", now) if caller is not None else None
             ctx = self._store.load(session, case_id)
+            if caller is not None and facts is not None:
+                try:
+                    self._claim_rule(session, caller, facts, now)
+                except KapulaError:
+                    self._store.release(ctx)  # untouched: the cached copy stays good
+                    raise
             try:
                 task = ctx.find_ready_user_task(task_id)
                 schema = ctx.deployed.form_schema(task.task_spec.bpmn_id)
@@ -45,29 +68,66 @@ class TaskUseCases(ServiceBase):
                 raise step_error(exc, case_id) from exc
             saved = self._store.save(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)
+            if caller is not None:
+                write_entries(session, [entry(caller, "complete", now, case_id=case_id, task_id=task_id)])
         self._store.remember(ctx)
         return view
 
-    def claim_task(self, task_id: str, *, user: str) -> TaskView:
-        """`user` takes the ready task to work on. Raises NotFoundError or ConflictError (not ready,
-        claimed already, or the case changed meanwhile)."""
-        return self._change_claim(task_id, user=user, claim=True)
+    def claim_task(self, task_id: str, *, user: str | None = None, caller: Caller | None = None) -> TaskView:
+        """`caller` (else `user`) takes the ready task to work on. Raises NotFoundError,
+        AccessDeniedError or ConflictError (not ready, claimed already, or the case changed meanwhile)."""
+        return self._change_claim(task_id, user=user, caller=caller, claim=True)
 
-    def unclaim_task(self, task_id: str, *, user: str) -> TaskView:
-        """Give a claimed task back to its lane. Raises NotFoundError or ConflictError."""
-        return self._change_claim(task_id, user=user, claim=False)
+    def unclaim_task(self, task_id: str, *, user: str | None = None, caller: Caller | None = None) -> TaskView:
+        """Give a claimed task back to its lane (its holder or an administrator). Raises
+        NotFoundError, AccessDeniedError or ConflictError."""
+        return self._change_claim(task_id, user=user, caller=caller, claim=False)
 
-    def _change_claim(self, task_id: str, *, user: str, claim: bool) -> TaskView:
-        with self._sessions.begin() as session:
-            case_id, read_version = claims.change_claim(session, task_id, user=user, claim=claim, now=self._clock.now())
-        claims.retag_cached(self._store.cache, case_id, read_version)
-        return self.get_task(task_id)
-
-    def task_form(self, task_id: str) -> dict[str, Any] | None:
-        """The JSON Schema of a user task's form when it was uploaded with the version. Raises NotFoundError."""
-        with self._sessions() as session:
+    def task_form(self, task_id: str, *, caller: Caller | None = None) -> dict[str, Any] | None:
+        """The JSON Schema of a user task's form when it was uploaded with the version.
+        Raises NotFoundError, AccessDeniedError."""
+        with self._transaction(read=True) as session:
+            if caller is not None:
+                self._task_rules(session, caller, task_id, "read_task", self._clock.now(), work=False)
             row = session.scalars(select(CaseTaskRecord).where(CaseTaskRecord.task_id == task_id)).first()
             case = session.get(CaseRecord, row.case_id) if row is not None else None
             if row is None or case is None:
                 raise NotFoundError("task", task_id)
             return self._versions.get(session, case.process_version_id).form_schema(row.element_id or "")
+
+    def _change_claim(self, task_id: str, *, user: str | None, caller: Caller | None, claim: bool) -> TaskView:
+        now = self._clock.now()
+        action = "claim" if claim else "unclaim"
+        if caller is not None:
+            user = caller.username
+        if user is None:
+            raise TypeError("a claim needs the caller or the user")
+        with self._transaction() as session:
+            if caller is not None:
+                facts = self._task_rules(session, caller, task_id, action, now)
+                if not claim:
+                    check(caller, policy.unclaim_refusal(caller.principal, facts), action, now,
+                          case_id=facts.case_id, task_id=task_id)
+            case_id, read_version = claims.change_claim(session, task_id, user=user, claim=claim, now=now)
+            if caller is not None:
+                write_entries(session, [entry(caller, action, now, case_id=case_id, task_id=task_id)])
+            view = self._task_in(session, task_id)
+        claims.retag_cached(self._store.cache, case_id, read_version)
+        return view
+
+    def _task_rules(self, session: Session, caller: Caller, task_id: str, action: str, now: datetime, *,
+                    work: bool = True) -> TaskFacts:
+        """Whether the caller sees the task (and works it, with `work`); its facts for further rules."""
+        facts = CaseFacts(session).task(self._task_in(session, task_id))
+        check(caller, policy.task_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
+        if work:
+            check(caller, policy.work_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
+        return facts
+
+    def _claim_rule(self, session: Session, caller: Caller, facts: TaskFacts, now: datetime) -> None:
+        # read after the step loaded the case row: a claim committed from here on bumps the row
+        # version, and this step's version-checked UPDATE then fails (ConflictError)
+        holder = claims.claim_holders(session, [facts.task_id]).get(facts.task_id)
+        current = dataclasses.replace(facts, claimed_by=holder)
+        check(caller, policy.claim_refusal(caller.principal, current), "complete", now,
+              case_id=facts.case_id, task_id=facts.task_id, conflict=True)

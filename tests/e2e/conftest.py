@@ -80,8 +80,8 @@ def signin_form(client, username: str, password: str = PASSWORD, next: str = "/"
     return {"username": username, "password": password, "next": next, "csrf_token": csrf_token(client)}
 
 
-def upload(client, headers, name="three_lanes.bpmn"):
+def upload(client, headers, name="three_lanes.bpmn", *, owner=None):
     files = [("files", (name, (BPMN / name).read_bytes(), "application/xml"))]
     if name == "three_lanes.bpmn":  # its first task names this form
         files.append(("files", ("tarve.json", (BPMN / "tarve.json").read_bytes(), "application/json")))
-    return client.post("/api/processes", headers=headers, files=files)
+    return client.post("/api/processes", headers=headers, params={"owner": owner} if owner else None, files=files)

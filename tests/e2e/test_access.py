@@ -109,7 +109,9 @@ def test_administrator_may_do_everything(client, tokens, case):
     assert _status(client, admin, "get", f"/api/cases/{case['id']}") == 200
     assert _status(client, admin, "post", f"/api/tasks/{case['sek_task']}/claim") == 200
     assert _status(client, admin, "post", f"/api/tasks/{case['sek_task']}/complete", json={"data": {"needs_funding": False}}) == 200
-    assert upload(client, admin, "collaboration.bpmn").status_code == 201
+    # several organisations: an administrator names the owner of a new key
+    assert upload(client, admin, "collaboration.bpmn").status_code == 422
+    assert upload(client, admin, "collaboration.bpmn", owner="Novago").status_code == 201
 
 
 def test_passwords_are_stored_as_argon2_hashes_and_rules_are_checked(directory):

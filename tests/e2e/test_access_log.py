@@ -26,7 +26,7 @@ def test_api_reads_and_changes_are_logged_with_who_what_and_request(client, toke
     assert client.post(f"/api/tasks/{sek_task}/claim", headers=sek).status_code == 200
     assert client.get(f"/api/cases/{cid}", headers=sek).status_code == 200
     assert client.get("/api/cases", headers=sek).status_code == 200
-    # refused: nothing read, nothing logged
+    # refused: nothing read, the refused attempt logged (tests/e2e/test_refusals.py)
     assert client.get(f"/api/cases/{cid}", headers=tokens["te.neuvoja"]).status_code == 403
     assert client.post(f"/api/cases/{cid}/cancel", headers=tokens["omistaja"]).status_code == 200
 
@@ -37,11 +37,14 @@ def test_api_reads_and_changes_are_logged_with_who_what_and_request(client, toke
         ("sek.neuvoja", "read", None, f"GET /api/cases/{cid} from testclient"),
         ("sek.neuvoja", "read_history", None, f"GET /api/cases/{cid} from testclient"),
         ("sek.neuvoja", "list", None, "GET /api/cases from testclient"),
+        ("te.neuvoja", "read", None, f"GET /api/cases/{cid} from testclient"),
         ("omistaja", "cancel", None, f"POST /api/cases/{cid}/cancel from testclient"),
     ]
+    refused = [e["refused"] for e in client.get(f"/api/cases/{cid}/access-log", headers=admin).json()]
+    assert [r is not None for r in refused] == [False] * 6 + [True, False]
     assert all(e["at"] for e in client.get(f"/api/cases/{cid}/access-log", headers=admin).json())
     # listing the log is no access to the case itself
-    assert len(_log(client, admin, cid)) == 7
+    assert len(_log(client, admin, cid)) == 8
 
 
 def test_only_administrators_list_it(client, tokens):

@@ -17,7 +17,7 @@ def client(client: TestClient, tokens) -> TestClient:
 
 
 def _upload(client, name="three_lanes.bpmn"):
-    return upload(client, {}, name)
+    return upload(client, {}, name, owner="SEK")
 
 
 def _started(client):

@@ -37,7 +37,7 @@ def _start(client, headers, data_json: str):
 ])
 def test_bad_case_data_over_http_is_a_422_naming_the_field_and_stores_nothing(kapula, tokens, data_json, problem):
     client = TestClient(create_app(kapula, secret_key="limits"))  # the 5 MB body limit: the data's own limits first
-    upload(client, tokens["admin"])
+    upload(client, tokens["admin"], owner="SEK")
     r = _start(client, tokens["admin"], data_json)
     assert r.status_code == 422, r.text[:300]
     error = r.json()
@@ -47,7 +47,7 @@ def test_bad_case_data_over_http_is_a_422_naming_the_field_and_stores_nothing(ka
 
 
 def test_a_completion_with_deep_data_is_refused_and_the_case_is_unchanged(client, tokens):
-    upload(client, tokens["admin"])
+    upload(client, tokens["admin"], owner="SEK")
     case = _start(client, tokens["admin"], "1").json()
     task = case["ready_tasks"][0]["id"]
     body = '{"data": {"need": ' + _deep(300) + "}}"
@@ -60,14 +60,14 @@ def test_a_completion_with_deep_data_is_refused_and_the_case_is_unchanged(client
 
 
 def test_data_as_deep_as_the_limit_is_stored_and_listed(client, tokens):
-    upload(client, tokens["admin"])
+    upload(client, tokens["admin"], owner="SEK")
     r = _start(client, tokens["admin"], _deep(30))  # the data object and "tiedot"'s 30 lists: 31 deep
     assert r.status_code == 201, r.text[:300]
     assert client.get("/api/cases", headers=tokens["admin"]).status_code == 200
 
 
 def test_a_body_nested_deeper_than_the_json_parser_goes_is_a_4xx(client, tokens):
-    upload(client, tokens["admin"])
+    upload(client, tokens["admin"], owner="SEK")
     r = _start(client, tokens["admin"], _deep(100_000))
     assert 400 <= r.status_code < 500 and isinstance(r.json()["message"], str)
     assert client.get("/api/cases", headers=tokens["admin"]).json() == []

@@ -16,7 +16,7 @@ SECURITY = Path(__file__).resolve().parents[1] / "fixtures" / "security"
 
 
 def _upload_xss(client, headers):
-    r = client.post("/api/processes", headers=headers,
+    r = client.post("/api/processes", headers=headers, params={"owner": "SEK"},
                     files=[("files", ("rt_xss2.bpmn", (SECURITY / "rt_xss2.bpmn").read_bytes(), "application/xml"))])
     assert r.status_code == 201, r.text
 
@@ -39,7 +39,7 @@ def test_a_stored_bpmn_file_with_a_script_in_its_documentation_is_a_download_tha
 
 def test_every_file_of_an_upload_is_a_download(client, tokens):
     form = b'{"type": "object", "properties": {"x": {"type": "string"}}}'
-    r = client.post("/api/processes", headers=tokens["admin"], files=[
+    r = client.post("/api/processes", headers=tokens["admin"], params={"owner": "SEK"}, files=[
         ("files", ("three_lanes.bpmn", (SECURITY.parent / "bpmn" / "three_lanes.bpmn").read_bytes(), "application/xml")),
         ("files", ("tarve.json", form, "application/json"))])
     assert r.status_code == 201, r.text
@@ -55,7 +55,7 @@ def test_every_file_of_an_upload_is_a_download(client, tokens):
 
 def test_a_file_name_outside_latin_1_is_a_download_not_a_500(client, tokens):
     content = (SECURITY.parent / "bpmn" / "three_lanes.bpmn").read_bytes()
-    r = client.post("/api/processes", headers=tokens["admin"],
+    r = client.post("/api/processes", headers=tokens["admin"], params={"owner": "SEK"},
                     files=[("files", ("名前 €.bpmn", content, "application/xml"))])
     assert r.status_code == 201, r.text
     r = client.get("/api/processes/Handoff_demo/versions/1/xml", headers=tokens["admin"])
@@ -93,7 +93,7 @@ def test_the_api_documentation_pages_that_need_inline_scripts_are_not_served(cli
 
 
 def test_drawings_are_served_with_a_policy_that_forbids_scripts(client, tokens):
-    upload(client, tokens["admin"])
+    upload(client, tokens["admin"], owner="SEK")
     for r in (client.get("/api/processes/Handoff_demo/swimlane.svg", headers=tokens["admin"]),
               sign_in(client, "admin").get("/processes/Handoff_demo/swimlanes.svg")):
         assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
@@ -103,7 +103,7 @@ def test_drawings_are_served_with_a_policy_that_forbids_scripts(client, tokens):
 
 
 def test_the_card_page_allows_its_own_style_sheet_and_no_script(client, tokens):
-    upload(client, tokens["admin"])
+    upload(client, tokens["admin"], owner="SEK")
     r = sign_in(client, "admin").get("/processes/Handoff_demo/card")
     assert r.status_code == 200
     policy = _directives(r)
@@ -112,7 +112,7 @@ def test_the_card_page_allows_its_own_style_sheet_and_no_script(client, tokens):
 
 
 def test_pages_carry_no_inline_script_or_event_handler(client, tokens):
-    upload(client, tokens["admin"])
+    upload(client, tokens["admin"], owner="SEK")
     templates = Path(__file__).resolve().parents[2] / "api" / "web" / "templates"
     for template in templates.glob("*.html"):
         text = template.read_text()

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from api.http.deps import ServiceDep
+from api.http.deps import CallerDep, KapulaDep
 from api.http.schemas import ErrorPublic
 from engine.access.access_log import AccessEntry
 from engine.erasure import ErasureResult
@@ -21,20 +21,24 @@ _ERRORS = {403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"mode
 class AccessEntryPublic(BaseModel):
     at: datetime
     user: str
-    case_id: int
+    case_id: int | None
     action: str
     task_id: str | None
     origin: str | None
+    process_key: str | None = None
+    refused: str | None = Field(default=None, description="why the attempt was refused; null: it was done")
 
     @classmethod
     def of(cls, e: AccessEntry) -> AccessEntryPublic:
-        return cls(at=e.at, user=e.user, case_id=e.case_id, action=e.action, task_id=e.task_id, origin=e.origin)
+        return cls(at=e.at, user=e.user, case_id=e.case_id, action=e.action, task_id=e.task_id, origin=e.origin,
+                   process_key=e.process_key, refused=e.refused)
 
 
 @router.get("/{case_id}/access-log", response_model=list[AccessEntryPublic], responses=_ERRORS)
-def access_log(service: ServiceDep, case_id: CaseIdPath) -> list[AccessEntryPublic]:
-    """Who read or changed the case, how and when, oldest first: administrators only."""
-    return [AccessEntryPublic.of(e) for e in service.access_log(case_id=case_id)]
+def access_log(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath) -> list[AccessEntryPublic]:
+    """Who read or changed the case, and who was refused what and why, how and when, oldest first:
+    administrators only."""
+    return [AccessEntryPublic.of(e) for e in kapula.access_log(case_id=case_id, caller=caller)]
 
 
 class ErasureCreate(BaseModel):
@@ -54,6 +58,6 @@ class ErasurePublic(BaseModel):
 
 
 @router.post("/{case_id}/erase", response_model=ErasurePublic, responses=_ERRORS)
-def erase(service: ServiceDep, case_id: CaseIdPath, body: ErasureCreate | None = None) -> ErasurePublic:
+def erase(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath, body: ErasureCreate | None = None) -> ErasurePublic:
     """Replace the case's personal data with a marker; its events' times, lanes and steps stay."""
-    return ErasurePublic.of(service.erase_personal_data(case_id, fields=(body.fields if body else None)))
+    return ErasurePublic.of(kapula.erase_personal_data(case_id, fields=(body.fields if body else None), caller=caller))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.http.deps import ServiceDep
+from api.http.deps import CallerDep, KapulaDep
 from api.http.schemas import KEY_PATTERN, CaseCreate, CaseDetailPublic, CasePublic, ErrorPublic
 from engine.model import CaseStatus
 
@@ -16,27 +16,28 @@ _ERRORS = {404: {"model": ErrorPublic}, 409: {"model": ErrorPublic}, 422: {"mode
 
 
 @router.post("", status_code=201, response_model=CasePublic, responses=_ERRORS)
-def start_case(service: ServiceDep, body: CaseCreate) -> CasePublic:
+def start_case(kapula: KapulaDep, caller: CallerDep, body: CaseCreate) -> CasePublic:
     """Start a case of the latest version of a process; it runs until it waits for a person or timer."""
-    return CasePublic.of(service.start_case(body.process_key, body.data))
+    return CasePublic.of(kapula.start_case(body.process_key, body.data, caller=caller))
 
 
 @router.get("", response_model=list[CasePublic])
 def list_cases(
-    service: ServiceDep,
+    kapula: KapulaDep,
+    caller: CallerDep,
     process_key: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None,
     status: CaseStatus | None = None,
 ) -> list[CasePublic]:
     """Cases, newest first."""
-    return [CasePublic.of(c) for c in service.cases(process_key=process_key, status=status)]
+    return [CasePublic.of(c) for c in kapula.cases(process_key=process_key, status=status, caller=caller)]
 
 
 @router.get("/{case_id}", response_model=CaseDetailPublic, responses=_ERRORS)
-def get_case(service: ServiceDep, case_id: CaseIdPath) -> CaseDetailPublic:
+def get_case(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath) -> CaseDetailPublic:
     """A case with its ready tasks, data and timeline (events, stage durations, handoffs, lead time)."""
-    return CaseDetailPublic.build(service.get_case(case_id), service.history(case_id))
+    return CaseDetailPublic.build(kapula.get_case(case_id, caller=caller), kapula.history(case_id, caller=caller))
 
 
 @router.post("/{case_id}/cancel", response_model=CasePublic, responses=_ERRORS)
-def cancel_case(service: ServiceDep, case_id: CaseIdPath) -> CasePublic:
-    return CasePublic.of(service.cancel_case(case_id))
+def cancel_case(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath) -> CasePublic:
+    return CasePublic.of(kapula.cancel_case(case_id, caller=caller))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.http.deps import ServiceDep
+from api.http.deps import CallerDep, KapulaDep
 from api.http.schemas import KEY_PATTERN, TASK_ID_PATTERN, TEXT_PATTERN, CasePublic, ErrorPublic, TaskComplete, TaskPublic
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
@@ -23,14 +23,15 @@ class TaskFilter(str, enum.Enum):
 
 @router.get("", response_model=list[TaskPublic])
 def list_tasks(
-    service: ServiceDep,
+    kapula: KapulaDep,
+    caller: CallerDep,
     lane: Annotated[str | None, Query(pattern=TEXT_PATTERN)] = None,
     process_key: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None,
     case_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     state: TaskFilter = TaskFilter.READY,
 ) -> list[TaskPublic]:
     """Ready user tasks; `state` narrows them to claimed or unclaimed ones."""
-    tasks = service.ready_tasks(lane=lane, process_key=process_key, case_id=case_id)
+    tasks = kapula.ready_tasks(lane=lane, process_key=process_key, case_id=case_id, caller=caller)
     if state is TaskFilter.CLAIMED:
         tasks = [t for t in tasks if t.claimed_by]
     elif state is TaskFilter.UNCLAIMED:
@@ -39,22 +40,22 @@ def list_tasks(
 
 
 @router.get("/{task_id}", response_model=TaskPublic, responses=_ERRORS)
-def get_task(service: ServiceDep, task_id: TaskIdPath) -> TaskPublic:
-    return TaskPublic.of(service.get_task(task_id))
+def get_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath) -> TaskPublic:
+    return TaskPublic.of(kapula.get_task(task_id, caller=caller))
 
 
 @router.post("/{task_id}/claim", response_model=TaskPublic, responses=_ERRORS)
-def claim_task(service: ServiceDep, task_id: TaskIdPath) -> TaskPublic:
+def claim_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath) -> TaskPublic:
     """Take the task to work on; 409 if someone else holds it or the case moved meanwhile."""
-    return TaskPublic.of(service.claim_task(task_id))
+    return TaskPublic.of(kapula.claim_task(task_id, caller=caller))
 
 
 @router.post("/{task_id}/unclaim", response_model=TaskPublic, responses=_ERRORS)
-def unclaim_task(service: ServiceDep, task_id: TaskIdPath) -> TaskPublic:
-    return TaskPublic.of(service.unclaim_task(task_id))
+def unclaim_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath) -> TaskPublic:
+    return TaskPublic.of(kapula.unclaim_task(task_id, caller=caller))
 
 
 @router.post("/{task_id}/complete", response_model=CasePublic, responses=_ERRORS)
-def complete_task(service: ServiceDep, task_id: TaskIdPath, body: TaskComplete) -> CasePublic:
+def complete_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath, body: TaskComplete) -> CasePublic:
     """Complete the task with its form data; 422 with details.field_errors when the data is invalid."""
-    return CasePublic.of(service.complete_task(task_id, body.data))
+    return CasePublic.of(kapula.complete_task(task_id, body.data, caller=caller))
