@@ -119,6 +119,7 @@ class Completer:
         return False
 
 
+@pytest.mark.slow
 def test_kill_9_in_the_middle_of_completions_loses_nothing_committed(database_url, db):
     token, case_ids = _seed(database_url, cases=24)
     with Servers(database_url, 1) as servers:
@@ -158,6 +159,7 @@ def _due_cases(database_url: str, count: int) -> list[int]:
         kapula.close()
 
 
+@pytest.mark.slow
 def test_kill_9_while_firing_timers_fires_each_timer_once(database_url, db):
     _seed(database_url)
     fired = select(func.count()).select_from(CaseRecord).where(CaseRecord.next_timer_due.is_(None))
@@ -232,6 +234,7 @@ def test_the_database_going_away_is_503_and_the_server_recovers_by_itself(databa
     assert back == [200, 200, 200]
 
 
+@pytest.mark.slow
 def test_terminated_database_connections_never_give_500(database_url, backend):
     _postgres_only(backend)
     token, case_ids = _seed(database_url, cases=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
@@ -13,6 +14,7 @@ from tests.conftest import read
 EXAMPLES = settings(max_examples=20, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
+@pytest.mark.slow
 def test_no_request_makes_a_server_error(kapula, tokens):
     # schemathesis.pytest.from_fixture reads a private attribute pytest 9 no longer has, so the
     # operations are walked here, one Hypothesis run each
