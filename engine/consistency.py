@@ -11,11 +11,12 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.model import CaseStatus, Lifecycle
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
+from engine.vocabulary import USER_TASK_TYPES
 
 _ENDS = {Lifecycle.TASK_COMPLETED.value: TaskState.COMPLETED, Lifecycle.TASK_CANCELLED.value: TaskState.CANCELLED}
 _CASE_ENDS = {Lifecycle.CASE_COMPLETED.value: CaseStatus.COMPLETED, Lifecycle.CASE_CANCELLED.value: CaseStatus.CANCELLED}
 _LOGGED_STATES = (TaskState.READY, TaskState.COMPLETED, TaskState.CANCELLED)
-_USER_TASK_TYPES = ("userTask", "manualTask")
+_USER_TASK_TYPES = USER_TASK_TYPES
 _CHUNK = 500
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+# defined with the other words in engine.vocabulary; importable from here too
+from engine.vocabulary import Lifecycle as Lifecycle
+
 
 @dataclass(frozen=True)
 class ValidationIssue:
@@ -30,22 +33,6 @@ class ValidationIssue:
             where.append(f"element '{self.element_id}'")
         prefix = f"[{', '.join(where)}] " if where else ""
         return f"{prefix}{self.message}"
-
-
-class Lifecycle(str, enum.Enum):
-    """What an event-log row records."""
-
-    CASE_STARTED = "case_started"
-    TASK_READY = "task_ready"
-    TASK_COMPLETED = "task_completed"
-    TASK_CANCELLED = "task_cancelled"
-    CASE_COMPLETED = "case_completed"
-    CASE_CANCELLED = "case_cancelled"
-    # a person takes a ready user task to work on, or gives it back; the case does not move
-    TASK_CLAIMED = "task_claimed"
-    TASK_UNCLAIMED = "task_unclaimed"
-    # the case moved to another version of its process (docs/migration.md); changed: from, to, plan
-    CASE_MIGRATED = "case_migrated"
 
 
 class CaseStatus(str, enum.Enum):

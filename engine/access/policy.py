@@ -6,9 +6,9 @@ import enum
 from dataclasses import dataclass, field
 
 from engine.model import Event, ProcessVersion
-
-# The customer's lane, by the process description model: always the topmost, named for the customer
-CUSTOMER_LANES = frozenset({"asiakas", "customer"})
+# the customer's lane is a word of engine.vocabulary; importable from here too
+from engine.vocabulary import Lifecycle
+from engine.vocabulary import is_customer_lane as is_customer_lane
 
 
 class Role(str, enum.Enum):
@@ -33,10 +33,6 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMINISTRATOR
-
-
-def is_customer_lane(lane: str | None) -> bool:
-    return lane is not None and lane.strip().casefold() in CUSTOMER_LANES
 
 
 def owns_lane(principal: Principal, process_key: str, lane: str | None) -> bool:
@@ -77,7 +73,7 @@ def takes_part(principal: Principal, process_key: str, events: list[Event]) -> b
         return True
     if principal.role is Role.PROCESS_OWNER:
         return process_key in principal.owned_processes
-    started_by = next((e.user for e in events if e.lifecycle.value == "case_started"), None)
+    started_by = next((e.user for e in events if e.lifecycle is Lifecycle.CASE_STARTED), None)
     if principal.role is Role.CUSTOMER:
         return started_by == principal.username
     return started_by == principal.username or any(owns_lane(principal, process_key, e.lane) for e in events)

@@ -9,17 +9,15 @@ from sqlalchemy import Select, Subquery, and_, select
 from engine.metrics.dialect import Dialect
 from engine.metrics.types import MetricsFilter
 from engine.persistence.tables import CaseRecord, EventRecord, ProcessVersionRecord
+from engine.vocabulary import INSTANT_TYPES, ROUTING_TYPES, SPAN_LIFECYCLES, USER_TASK_TYPES
 
 CASE = CaseRecord.__table__
 EVENT = EventRecord.__table__
 VERSION = ProcessVersionRecord.__table__
 
 # Gateways only route, and start and end events are instants: neither is a stage of work
-ROUTING_TYPES = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway")
-INSTANT_TYPES = ("startEvent", "endEvent")
-USER_TYPES = ("userTask", "manualTask")
-
-READY, CLAIMED, COMPLETED, CANCELLED = "task_ready", "task_claimed", "task_completed", "task_cancelled"
+USER_TYPES = USER_TASK_TYPES
+READY, CLAIMED, COMPLETED, CANCELLED = SPAN_LIFECYCLES
 
 
 def scoped_cases(f: MetricsFilter, d: Dialect, *, running_only: bool = False) -> Select[Any]:

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from engine.bpmn_xml.inspect import NS, ProcessInfo, describe
 from engine.bpmn_xml.secure import parse_xml
 from engine.process_card import ProcessCard
+from engine.vocabulary import is_customer_lane
 
-# Lane names that mean the customer (TEM: the customer is always the topmost lane)
-CUSTOMER_WORDS = ("asiakas", "customer", "kund")
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,8 @@ class Overlay:
 
 
 def is_customer(lane: str) -> bool:
-    return any(word in lane.lower() for word in CUSTOMER_WORDS)
+    """The customer's lane, drawn on top (TEM): the same words as the access rules (engine.vocabulary)."""
+    return is_customer_lane(lane)
 
 
 def customer_first(lanes: list[str]) -> tuple[str, ...]:

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from engine.spans.rule import ROUTING_TYPES, hands_off, receives_handoff
+from engine.vocabulary import SPAN_LIFECYCLES
 
-READY, CLAIMED, COMPLETED, CANCELLED = "task_ready", "task_claimed", "task_completed", "task_cancelled"
+READY, CLAIMED, COMPLETED, CANCELLED = SPAN_LIFECYCLES
 
 
 @dataclass

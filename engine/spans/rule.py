@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-# Gateways only route: the lane they are drawn in does not hold the work
-ROUTING_TYPES = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway")
+from engine.vocabulary import ACTIVITY_TYPES, ROUTING_TYPES, START_EVENT
+
 # Activities are the work a lane does; events are instants and gateways route, so neither can
 # receive a handoff (an end event drawn in the customer lane is not work passed to the customer)
-ACTIVITY_TYPES = (
-    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
-    "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
-)
+__all__ = ["ACTIVITY_TYPES", "ROUTING_TYPES", "SOURCE_TYPES", "hands_off", "receives_handoff"]
 # The lane work comes from: the last completed activity, or the start event whose lane began the case
-SOURCE_TYPES = (*ACTIVITY_TYPES, "startEvent")
+SOURCE_TYPES = (*ACTIVITY_TYPES, START_EVENT)
 
 
 def receives_handoff(element_type: str | None) -> bool:

@@ -13,11 +13,12 @@ from engine.metrics.dialect import Dialect
 from engine.persistence.tables import CaseRecord, EventRecord, TaskSpanRecord, UTCDateTime
 from engine.spans.derive import SpanChanges, SpanDeriver
 from engine.spans.rule import SOURCE_TYPES
+from engine.vocabulary import SPAN_LIFECYCLES
 
 SPAN = TaskSpanRecord.__table__
 _CASES = CaseRecord.__table__
 _EVENTS = EventRecord.__table__
-_SPAN_EVENTS = ("task_ready", "task_claimed", "task_completed", "task_cancelled")
+_SPAN_EVENTS = SPAN_LIFECYCLES
 _BATCH = 5000
 
 
