@@ -33,7 +33,6 @@ from engine.errors import (
     UnavailableError,
     documentation_only,
 )
-from engine.history import handoffs, lead_time, stage_durations
 from engine.model import CaseStatus
 from engine.services import Kapula
 from engine.services.gate import Caller, operator
@@ -268,13 +267,8 @@ def history(ctx: Context, case_id: int, as_json: bool) -> None:
     """Show a case's timeline: each step with its lane, stage durations and handoffs."""
 
     def action() -> dict[str, Any]:
-        events = ctx.kapula.history(case_id, caller=ctx.caller())
-        return {
-            "events": events,
-            "stages": stage_durations(events),
-            "handoffs": handoffs(events),
-            "lead_time": lead_time(events),
-        }
+        t = ctx.kapula.timeline(case_id, caller=ctx.caller())
+        return {"events": t.events, "stages": t.stages, "handoffs": t.handoffs, "lead_time": t.lead_time}
 
     run(as_json, action, _show_history)
 
@@ -317,8 +311,8 @@ def demo(ctx: Context, models: Path, as_json: bool) -> None:
             click.echo(f"case {case.id}: {case.status.value}; waits for: {waiting}")
         if report.cases:
             click.echo(f"\ntimeline of case {report.cases[0].id}:")
-            events = kapula.history(report.cases[0].id)
-            _show_history({"events": events, "stages": stage_durations(events), "handoffs": handoffs(events), "lead_time": lead_time(events)})
+            t = kapula.timeline(report.cases[0].id)
+            _show_history({"events": t.events, "stages": t.stages, "handoffs": t.handoffs, "lead_time": t.lead_time})
         click.echo("\nnext: `kapula tasks`, `kapula complete TASK_ID --data '{...}'`, `kapula history CASE_ID`, `kapula --help`")
 
     run(as_json, lambda: run_demo(kapula, clock, models, progress=progress), show)

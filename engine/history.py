@@ -6,7 +6,7 @@ import dataclasses
 import json
 from datetime import timedelta
 
-from engine.model import Event, Handoff, Lifecycle, StageDuration
+from engine.model import CaseTimeline, CaseView, Event, Handoff, Lifecycle, StageDuration
 from engine.persistence.tables import EventRecord
 from engine.spans.rule import ROUTING_TYPES, hands_off, receives_handoff
 
@@ -89,3 +89,8 @@ def handoffs(events: list[Event]) -> list[Handoff]:
                 if hands_off(event.element_type):
                     last_lane = event.lane
     return out
+
+
+def timeline(case: CaseView, events: list[Event]) -> CaseTimeline:
+    """The case's timeline from its event log (the one read model of a case's history)."""
+    return CaseTimeline(case, tuple(events), tuple(stage_durations(events)), tuple(handoffs(events)), lead_time(events))

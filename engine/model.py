@@ -148,3 +148,16 @@ class Handoff:
     @property
     def pickup_time(self) -> timedelta | None:
         return None if self.picked_up_at is None else self.picked_up_at - self.at
+
+
+@dataclass(frozen=True)
+class CaseTimeline:
+    """A case as its page, the API and `kapula history` show it: the case, its events oldest first,
+    each stage's duration, the handoffs between lanes and the lead time (None while it runs).
+    Built once in engine.history.timeline; the adapters only render it."""
+
+    case: CaseView
+    events: tuple[Event, ...]
+    stages: tuple[StageDuration, ...]
+    handoffs: tuple[Handoff, ...]
+    lead_time: timedelta | None

@@ -8,8 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from engine.history import handoffs, lead_time, stage_durations
-from engine.model import CaseView, DeployResult, Event, ProcessVersion, TaskView
+from engine.model import CaseTimeline, CaseView, DeployResult, ProcessVersion, TaskView
 
 # Keys and lanes travel in paths and queries: printable text only (PostgreSQL refuses NUL bytes)
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,254}$"
@@ -155,19 +154,19 @@ class CaseDetailPublic(CasePublic):
     lead_time_seconds: float | None
 
     @classmethod
-    def build(cls, case: CaseView, events: list[Event]) -> CaseDetailPublic:
-        lead = lead_time(events)
+    def of_timeline(cls, t: CaseTimeline) -> CaseDetailPublic:
+        lead, events = t.lead_time, t.events
         return cls(
-            **CasePublic.of(case).model_dump(),
+            **CasePublic.of(t.case).model_dump(),
             timeline=[EventPublic(seq=e.seq, at=e.at, lifecycle=e.lifecycle.value, element_id=e.element_id,
                                   element_name=e.element_name, lane=e.lane, user=e.user, task_id=e.task_id,
                                   changed=e.changed) for e in events],
             stages=[StagePublic(element_id=s.element_id, name=s.name, lane=s.lane, ready_at=s.ready_at, ended_at=s.ended_at,
                                 outcome=s.outcome.value, duration_seconds=s.duration.total_seconds())
-                    for s in stage_durations(events)],
+                    for s in t.stages],
             handoffs=[HandoffPublic(from_lane=h.from_lane, to_lane=h.to_lane, at=h.at, element_id=h.element_id,
                                     picked_up_at=h.picked_up_at,
                                     pickup_seconds=None if h.pickup_time is None else h.pickup_time.total_seconds())
-                      for h in handoffs(events)],
+                      for h in t.handoffs],
             lead_time_seconds=None if lead is None else lead.total_seconds(),
         )

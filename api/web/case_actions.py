@@ -7,10 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
+from api.http.deps import KapulaDep
 from api.web.render import page
-from api.web.session import PageServiceDep
+from api.web.session import PageCallerDep
 from engine.access.policy import Role
 from engine.errors import AccessDeniedError, InvalidDataError
+from engine.services import Kapula
+from engine.services.gate import Caller
 
 router = APIRouter(include_in_schema=False)
 CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -28,24 +31,24 @@ ACTIONS = {
 }
 
 
-def _confirm(request: Request, service: PageServiceDep, case_id: int, action: str, *, status_code: int = 200,
+def _confirm(request: Request, kapula: Kapula, caller: Caller, case_id: int, action: str, *, status_code: int = 200,
              reason: str = "", error: str | None = None) -> Response:
     roles, title, consequence, button = ACTIONS[action]
-    case = service.get_case(case_id)
-    if service.principal.role not in roles:
-        raise AccessDeniedError(f"{service.principal.username}: not yours to {action}")
-    return page(request, "confirm.html", service.principal, status_code=status_code, url=f"/cases/{case_id}/{action}",
+    case = kapula.get_case(case_id, caller=caller)
+    if caller.principal.role not in roles:
+        raise AccessDeniedError(f"{caller.principal.username}: not yours to {action}")
+    return page(request, "confirm.html", caller.principal, status_code=status_code, url=f"/cases/{case_id}/{action}",
                 case=case, action=action, title=title, consequence=consequence, button=button, reason=reason, error=error)
 
 
 @router.get("/cases/{case_id}/cancel")
-def cancel_confirm(request: Request, service: PageServiceDep, case_id: CaseIdPath) -> Response:
-    return _confirm(request, service, case_id, "cancel")
+def cancel_confirm(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath) -> Response:
+    return _confirm(request, kapula, caller, case_id, "cancel")
 
 
 @router.get("/cases/{case_id}/erase")
-def erase_confirm(request: Request, service: PageServiceDep, case_id: CaseIdPath) -> Response:
-    return _confirm(request, service, case_id, "erase")
+def erase_confirm(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath) -> Response:
+    return _confirm(request, kapula, caller, case_id, "erase")
 
 
 def _reason_problem(reason: str) -> str | None:
@@ -57,24 +60,24 @@ def _reason_problem(reason: str) -> str | None:
 
 
 @router.post("/cases/{case_id}/cancel")
-def cancel(request: Request, service: PageServiceDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = "") -> Response:
+def cancel(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = "") -> Response:
     problem = _reason_problem(reason)
     if problem:
-        return _confirm(request, service, case_id, "cancel", status_code=422, reason=reason, error=problem)
-    service.cancel_case(case_id)
+        return _confirm(request, kapula, caller, case_id, "cancel", status_code=422, reason=reason, error=problem)
+    kapula.cancel_case(case_id, caller=caller)
     request.session["flash"] = f"Tapaus #{case_id} peruttu."
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
 @router.post("/cases/{case_id}/erase")
-def erase(request: Request, service: PageServiceDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = "") -> Response:
+def erase(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = "") -> Response:
     problem = _reason_problem(reason)
     if problem:
-        return _confirm(request, service, case_id, "erase", status_code=422, reason=reason, error=problem)
+        return _confirm(request, kapula, caller, case_id, "erase", status_code=422, reason=reason, error=problem)
     try:
-        result = service.erase_personal_data(case_id)
+        result = kapula.erase_personal_data(case_id, caller=caller)
     except InvalidDataError:
-        return _confirm(request, service, case_id, "erase", status_code=422, reason=reason,
+        return _confirm(request, kapula, caller, case_id, "erase", status_code=422, reason=reason,
                         error="Prosessin lomakkeissa ei ole henkilötiedoiksi merkittyjä kenttiä; mitään ei poistettu.")
     request.session["flash"] = f"Tapauksen #{case_id} henkilötiedot poistettu: {', '.join(result.fields)}."
     return RedirectResponse(f"/cases/{case_id}", status_code=303)

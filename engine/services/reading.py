@@ -17,7 +17,7 @@ from engine import claims, history
 from engine.access import policy
 from engine.access.access_log import AccessEntry, AccessLog
 from engine.errors import NotFoundError
-from engine.model import CaseStatus, CaseView, Event, Handoff, StageDuration, TaskView
+from engine.model import CaseStatus, CaseTimeline, CaseView, Event, Handoff, StageDuration, TaskView
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.shared import ServiceBase
@@ -68,6 +68,19 @@ class ReadingUseCases(ServiceBase):
         if caller is not None:
             self._audit([entry(caller, "read_history", self._clock.now(), case_id=case_id)])
         return events
+
+    def timeline(self, case_id: int, *, caller: Caller | None = None) -> CaseTimeline:
+        """The case with its events, stage durations, handoffs and lead time, in one read: what its
+        page, the API and `kapula history` show. Raises NotFoundError, AccessDeniedError."""
+        with self._transaction(read=True) as session:
+            case = self._case_view(session, case_id)
+            facts = CaseFacts(session)
+            if caller is not None:
+                self._check_case(session, caller, case_id, case.process_key, "read", facts)
+            events = facts.events(case_id)
+        if caller is not None:
+            self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
+        return history.timeline(case, events)
 
     def ready_tasks(self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None,
                     caller: Caller | None = None) -> list[TaskView]:

@@ -61,3 +61,14 @@ def test_an_upload_is_one_transaction_after_the_principal(client, kapula, tokens
     with counted_transactions(kapula) as begun:
         assert upload(client, tokens["omistaja"]).status_code == 201
     assert len(begun) <= 2
+
+
+def test_a_case_with_its_timeline_is_one_read_and_its_access_log_entry(client, kapula, tokens):
+    """GET /api/cases/{id}: the principal, one read of the case and its timeline (engine.history.timeline,
+    the one read model the pages and the CLI render too), and the entry of that read."""
+    assert upload(client, tokens["omistaja"]).status_code == 201
+    case = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
+    with counted_transactions(kapula) as begun:
+        r = client.get(f"/api/cases/{case['id']}", headers=tokens["asiakas"])
+    assert r.status_code == 200 and [e["lifecycle"] for e in r.json()["timeline"]][:2] == ["case_started", "task_ready"]
+    assert len(begun) <= 3

@@ -35,7 +35,7 @@ def list_cases(
 @router.get("/{case_id}", response_model=CaseDetailPublic, responses=_ERRORS)
 def get_case(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath) -> CaseDetailPublic:
     """A case with its ready tasks, data and timeline (events, stage durations, handoffs, lead time)."""
-    return CaseDetailPublic.build(kapula.get_case(case_id, caller=caller), kapula.history(case_id, caller=caller))
+    return CaseDetailPublic.of_timeline(kapula.timeline(case_id, caller=caller))
 
 
 @router.post("/{case_id}/cancel", response_model=CasePublic, responses=_ERRORS)
