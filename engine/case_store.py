@@ -10,8 +10,6 @@ from uuid import UUID
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions import DeployedVersion, VersionCache
 from engine.errors import ConflictError, NotFoundError
@@ -28,6 +26,7 @@ from engine.runtime.case_state import (
     restore_live_case,
     task_row,
 )
+from engine.runtime.states import READY, RuntimeTask, state_name
 from engine.runtime.timers import parse_due
 from engine.spans.store import write_step_spans
 
@@ -84,22 +83,22 @@ class StepContext:
     new_version: int = field(default=0)
 
     def workflow_start(self, data: dict[str, Any]) -> None:
-        start = self.live.workflow.get_next_task(state=TaskState.READY, spec_name="Start")
+        start = self.live.workflow.get_next_task(state=READY, spec_name="Start")
         if start is not None:
             start.data.update(data)
         self.live.workflow.run_engine()
 
-    def find_ready_user_task(self, task_id: str) -> Task:
+    def find_ready_user_task(self, task_id: str) -> RuntimeTask:
         try:
             task = self.live.workflow.get_task_from_id(UUID(task_id))
         except Exception:  # SpiffWorkflow raises TaskNotFoundException or KeyError by version
             task = None
         if task is None:
             raise NotFoundError("task", task_id)
-        if not (task.task_spec.manual and task.has_state(TaskState.READY)):
+        if not (task.task_spec.manual and task.has_state(READY)):
             raise ConflictError(
                 f"task {task_id} ('{task.task_spec.bpmn_name or task.task_spec.bpmn_id}') is not ready "
-                f"(it is {TaskState.get_name(task.state)}); it was probably completed by someone else",
+                f"(it is {state_name(task.state)}); it was probably completed by someone else",
                 case_id=self.case.id,
                 task_id=task_id,
             )

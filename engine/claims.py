@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
-from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseStatus, Lifecycle, TaskView
 from engine.persistence.cache import VersionedCache
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
+from engine.runtime.states import READY
 from engine.spans.store import write_step_spans
 
 _CLAIM_EVENTS = (Lifecycle.TASK_CLAIMED.value, Lifecycle.TASK_UNCLAIMED.value)
@@ -58,7 +58,7 @@ def change_claim(session: Session, task_id: str, *, user: str, claim: bool, now:
     if row is None:
         raise NotFoundError("task", task_id)
     task, case = row
-    if case.status != CaseStatus.RUNNING.value or task.state != TaskState.READY or not task.manual:
+    if case.status != CaseStatus.RUNNING.value or task.state != READY or not task.manual:
         raise ConflictError(f"task {task_id} is not ready; it was probably completed by someone else", case_id=case.id, task_id=task_id)
     holder = claim_holders(session, [task_id]).get(task_id)
     if claim and holder is not None:

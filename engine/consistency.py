@@ -7,15 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
-from SpiffWorkflow.util.task import TaskState
 
 from engine.model import CaseStatus, Lifecycle
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
+from engine.runtime.states import CANCELLED, COMPLETED, READY, state_name
 from engine.vocabulary import USER_TASK_TYPES
 
-_ENDS = {Lifecycle.TASK_COMPLETED.value: TaskState.COMPLETED, Lifecycle.TASK_CANCELLED.value: TaskState.CANCELLED}
+_ENDS = {Lifecycle.TASK_COMPLETED.value: COMPLETED, Lifecycle.TASK_CANCELLED.value: CANCELLED}
 _CASE_ENDS = {Lifecycle.CASE_COMPLETED.value: CaseStatus.COMPLETED, Lifecycle.CASE_CANCELLED.value: CaseStatus.CANCELLED}
-_LOGGED_STATES = (TaskState.READY, TaskState.COMPLETED, TaskState.CANCELLED)
+_LOGGED_STATES = (READY, COMPLETED, CANCELLED)
 _USER_TASK_TYPES = USER_TASK_TYPES
 _CHUNK = 500
 
@@ -58,7 +58,7 @@ def check_case(facts: CaseFacts) -> list[str]:
     problems += _check_case_events(facts)
     opened, ended = _task_lives(facts, problems)
     for task_id, state in facts.user_tasks.items():
-        expected = ended.get(task_id, TaskState.READY if task_id in opened else None)
+        expected = ended.get(task_id, READY if task_id in opened else None)
         if (expected is not None or state in _LOGGED_STATES) and state != expected:
             problems.append(f"task {task_id} is {_name(state)} in its row but its events say {_name(expected)}")
     for task_id in facts.user_task_events - facts.user_tasks.keys():
@@ -144,4 +144,4 @@ def _gaps(seqs: list[int]) -> str:
 
 
 def _name(state: int | None) -> str:
-    return "nothing" if state is None else TaskState.get_name(state)
+    return "nothing" if state is None else state_name(state)

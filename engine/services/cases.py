@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.access import policy
 from engine.access.access_log import write_entries
@@ -17,6 +16,7 @@ from engine.forms import check_submission
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseStatus, CaseView, Lifecycle
 from engine.persistence.tables import CaseRecord
+from engine.runtime.states import StepFailure
 from engine.runtime.timers import clock_context
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.shared import ServiceBase, check_data, step_error
@@ -51,7 +51,7 @@ class CaseUseCases(ServiceBase):
             try:
                 with clock_context(self._clock):
                     ctx.workflow_start(data)
-            except SpiffWorkflowException as exc:
+            except StepFailure as exc:
                 raise step_error(exc, None) from exc
             saved = self._store.save(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED, start_data=data)
             view = self._view_after_step(session, ctx, saved)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.util.task import TaskState
 
 from engine import claims, history
 from engine.access import policy
@@ -19,6 +18,7 @@ from engine.access.access_log import AccessEntry, AccessLog
 from engine.errors import NotFoundError
 from engine.model import CaseStatus, CaseTimeline, CaseView, Event, Handoff, StageDuration, TaskView
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
+from engine.runtime.states import READY
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.shared import ServiceBase
 
@@ -96,7 +96,7 @@ class ReadingUseCases(ServiceBase):
             stmt = (
                 select(CaseTaskRecord, CaseRecord)
                 .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
-                .where(CaseTaskRecord.state == TaskState.READY, CaseTaskRecord.manual.is_(True))
+                .where(CaseTaskRecord.state == READY, CaseTaskRecord.manual.is_(True))
                 .order_by(CaseRecord.id, CaseTaskRecord.ordinal)
             )
             if lane is not None:

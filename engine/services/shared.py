@@ -10,8 +10,6 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.util.task import TaskState
 
 from engine import claims
 from engine.access.access_log import AccessEntry, write_entries
@@ -24,6 +22,7 @@ from engine.model import CaseStatus, CaseView, TaskView
 from engine.persistence.cache import LruMap
 from engine.render.drawing import DrawingCache
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
+from engine.runtime.states import READY, StepFailure, state_name
 from engine.services.gate import Caller, check, refusal_of
 
 
@@ -94,7 +93,7 @@ class ServiceBase:
         if record is None:
             raise NotFoundError("case", case_id)
         deployed = self._versions.get(session, record.process_version_id)
-        tasks = claims.with_claims(session, self._task_views(session, [(record, deployed)], state=TaskState.READY))
+        tasks = claims.with_claims(session, self._task_views(session, [(record, deployed)], state=READY))
         return CaseView(
             id=record.id,
             process_key=record.process_key,
@@ -144,13 +143,13 @@ class ServiceBase:
         deployed, live = ctx.deployed, ctx.live
         ready = []
         if saved.status is CaseStatus.RUNNING:
-            ready = sorted(live.workflow.get_tasks(state=TaskState.READY, manual=True), key=lambda t: live.ordinals[t.id])
+            ready = sorted(live.workflow.get_tasks(state=READY, manual=True), key=lambda t: live.ordinals[t.id])
         tasks = []
         for task in ready:
             element_id = task.task_spec.bpmn_id or ""
             info = deployed.elements.get(element_id)
             lane = info.actor if info else None
-            tasks.append(task_view_of(deployed, ctx.case.id, str(task.id), element_id, lane, TaskState.READY))
+            tasks.append(task_view_of(deployed, ctx.case.id, str(task.id), element_id, lane, READY))
         return CaseView(
             id=ctx.case.id,
             process_key=deployed.key,
@@ -185,7 +184,7 @@ def task_view_of(deployed: Any, case_id: int, task_id: str, element_id: str, lan
         element_id=element_id,
         name=(info.name if info and info.name else element_id) or "",
         lane=lane,
-        state=TaskState.get_name(state),
+        state=state_name(state),
         form=info.form if info else None,
     )
 
@@ -210,7 +209,7 @@ def check_data(data: dict[str, Any] | None) -> dict[str, Any]:
     return data
 
 
-def step_error(exc: SpiffWorkflowException, case_id: int | None) -> CaseStepError:
+def step_error(exc: StepFailure, case_id: int | None) -> CaseStepError:
     task = getattr(exc, "task", None)
     element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task is not None else None
     name = getattr(getattr(task, "task_spec", None), "bpmn_name", None) if task is not None else None

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine import claims
 from engine.access import policy
@@ -24,6 +23,7 @@ from engine.errors import KapulaError, NotFoundError
 from engine.forms import check_submission
 from engine.model import CaseView, TaskView
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
+from engine.runtime.states import StepFailure
 from engine.runtime.timers import clock_context
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.shared import ServiceBase, check_data, step_error
@@ -64,7 +64,7 @@ class TaskUseCases(ServiceBase):
                     ctx.acting = (task.id, user)
                     task.run()
                     ctx.live.workflow.run_engine()
-            except SpiffWorkflowException as exc:
+            except StepFailure as exc:
                 raise step_error(exc, case_id) from exc
             saved = self._store.save(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)
