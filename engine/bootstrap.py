@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from engine.clock import Clock, SystemClock
-from engine.persistence.database import database_url, make_engine, make_session_factory
+from engine.persistence.database import make_engine, make_session_factory
 from engine.persistence.migrate import upgrade
 from engine.runtime.script_engine import SafeScriptEngine
 from engine.services import Kapula
+from engine.settings import Settings, load_settings
 
 
-def open_kapula(url: str | None = None, *, clock: Clock | None = None, migrate: bool = True) -> Kapula:
-    """A Kapula on the database at `url` (default: KAPULA_DATABASE_URL, else ./kapula.db)."""
-    engine = make_engine(database_url(url))
+def open_kapula(url: str | None = None, *, clock: Clock | None = None, migrate: bool = True,
+                settings: Settings | None = None) -> Kapula:
+    """A Kapula on the database at `url` (default: the settings' KAPULA_DATABASE_URL, else
+    ./kapula.db). The settings are read here, once (engine.settings). Raises InvalidDataError for
+    a bad setting."""
+    settings = settings or load_settings(database_url=url)
+    engine = make_engine(url or settings.database_url, pool=settings.pool())
     if migrate:
         upgrade(engine)
     return Kapula(make_session_factory(engine), clock or SystemClock(), SafeScriptEngine())

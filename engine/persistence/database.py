@@ -25,8 +25,9 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("KAPULA_DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the settings Kapula relies on for each backend."""
+def make_engine(url: str, *, pool: dict[str, int] | None = None) -> Engine:
+    """An engine with the settings Kapula relies on for each backend; `pool` (engine.settings)
+    sizes PostgreSQL's connection pool, else the KAPULA_DB_POOL_* environment does."""
     # a pooled connection that the server closed (restart, failover, idle kill) is replaced on
     # checkout instead of failing the request that draws it
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
@@ -36,7 +37,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        kwargs.update(pool_settings())
+        kwargs.update(pool if pool is not None else pool_settings())
     engine = create_engine(url, **kwargs)
     event.listen(engine, "handle_error", _unavailable)
     if engine.dialect.name == "sqlite":

@@ -1,0 +1,41 @@
+"""Kapula's settings, read once from the environment (`KAPULA_*`) by pydantic-settings.
+
+Only engine.bootstrap reads them and hands each part to what it configures; nothing else in
+`engine/` looks at the environment for these.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from engine.errors import InvalidDataError
+
+
+class Settings(BaseSettings):
+    """The environment's KAPULA_* settings. Raises pydantic's ValidationError on a bad value (see load())."""
+
+    model_config = SettingsConfigDict(env_prefix="KAPULA_", extra="ignore", frozen=True)
+
+    database_url: str = Field("sqlite:///kapula.db", min_length=1, description="SQLAlchemy URL of the database")
+    db_pool_size: int = Field(5, ge=1, description="connections each process keeps open (PostgreSQL)")
+    db_max_overflow: int = Field(10, ge=0, description="connections more at a peak")
+    db_pool_timeout: int = Field(30, ge=1, description="seconds to wait for a free connection")
+    time_zone: str = Field("Europe/Helsinki", description="the network's time zone, for pages and day boundaries")
+    tick_seconds: float = Field(30.0, gt=0, description="how often `kapula serve` fires due timers")
+
+    def pool(self) -> dict[str, int]:
+        """The connection pool's options for SQLAlchemy's create_engine."""
+        return {"pool_size": self.db_pool_size, "max_overflow": self.db_max_overflow, "pool_timeout": self.db_pool_timeout}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings from the environment, with `overrides` (None values are ignored). Raises
+    InvalidDataError naming the setting and what it must be."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "KAPULA_" + str(first["loc"][0]).upper() if first.get("loc") else "a KAPULA_ setting"
+        raise InvalidDataError(f"setting {name}: {first['msg']}", field_errors={name: str(first["msg"])}) from exc
