@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from engine.model import CaseStatus, CaseView, TaskView
 from engine.persistence.cache import LruMap
 from engine.render.drawing import DrawingCache
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
+from engine.process_card import ProcessCard
 from engine.runtime.states import READY, StepFailure, state_name
 from engine.services.gate import Caller, check, refusal_of
 
@@ -52,6 +53,12 @@ class ServiceBase:
         """Release the database connections."""
         self._store.cache.clear()
         self._sessions.kw["bind"].dispose()
+
+    if TYPE_CHECKING:  # use cases of other areas that this area's use cases call (see engine.services.Kapula)
+
+        def card(self, key: str, version: int | None = None, *, caller: Caller | None = None) -> ProcessCard | None: ...
+
+        def case_ids(self, process_key: str) -> list[int]: ...
 
     @contextmanager
     def _transaction(self, *, read: bool = False) -> Iterator[Session]:
@@ -127,7 +134,7 @@ class ServiceBase:
         return case_id
 
     def _task_views(self, session: Session, cases: list[tuple[CaseRecord, Any]], *, state: int) -> list[TaskView]:
-        views = []
+        views: list[TaskView] = []
         for record, _deployed in cases:
             rows = session.scalars(
                 select(CaseTaskRecord)

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import Column, Engine, MetaData, Table, inspect, select, text
 
 from engine.access.directory import Directory
-from engine.access.policy import Role
 from engine.consistency import check_cases
 from engine.model import CaseStatus
 from engine.persistence.database import make_engine, make_session_factory
