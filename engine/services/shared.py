@@ -18,7 +18,7 @@ from engine.clock import Clock
 from engine.definitions import VersionCache
 from engine.data_limits import check_case_data
 from engine.errors import CaseStepError, InvalidDataError, KapulaError, NotFoundError
-from engine.model import CaseStatus, CaseView, TaskView
+from engine.model import CaseStatus, CaseView, ProcessVersion, TaskView
 from engine.persistence.cache import LruMap
 from engine.render.drawing import DrawingCache
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
@@ -59,6 +59,10 @@ class ServiceBase:
         def card(self, key: str, version: int | None = None, *, caller: Caller | None = None) -> ProcessCard | None: ...
 
         def case_ids(self, process_key: str) -> list[int]: ...
+
+        def versions(self, key: str, *, caller: Caller | None = None) -> list[ProcessVersion]: ...
+
+        def version_source(self, key: str, version: int, *, caller: Caller | None = None) -> dict[str, str]: ...
 
     @contextmanager
     def _transaction(self, *, read: bool = False) -> Iterator[Session]:
