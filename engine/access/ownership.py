@@ -1,4 +1,5 @@
-"""Which organisation owns which process key, read and claimed inside a deploy's transaction.
+"""Which organisation owns which process key: the upload rule and the claim of new keys, run on
+the unit of work of a deploy's transaction (engine.persistence.ports).
 
 The first owner of a key is decided by the database: `process_owner.process_key` is its primary
 key, so of two uploads claiming one new key at once, the second's INSERT fails (PostgreSQL makes it
@@ -7,47 +8,37 @@ wait for the first to commit, SQLite's write lock queues it behind) and its uplo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
-
-from engine.errors import InvalidDataError, NotFoundError
-from engine.persistence.tables import OrganisationRecord, ProcessOwnerRecord, ProcessVersionRecord
+from engine.access.policy import Principal, Role, upload_refusal
+from engine.errors import InvalidDataError
+from engine.persistence.ports import OwnerRepository, UnitOfWork
 
 
-def owners(session: Session, keys: Iterable[str]) -> dict[str, str | None]:
-    """Each key's owning organisation's name, None for a key nobody owns."""
-    wanted = list(dict.fromkeys(keys))
-    rows = session.execute(
-        select(ProcessOwnerRecord.process_key, OrganisationRecord.name)
-        .join(OrganisationRecord, OrganisationRecord.id == ProcessOwnerRecord.organisation_id)
-        .where(ProcessOwnerRecord.process_key.in_(wanted))
-    ).all()
-    found = {key: name for key, name in rows}
-    return {key: found.get(key) for key in wanted}
+def settle_ownership(uow: UnitOfWork, keys: list[str], *, principal: Principal | None, requested: str | None) -> str | None:
+    """Check the upload rule for `keys` and claim the keys nobody owns: for a process owner's
+    organisation, else `requested`, else the only organisation. `principal` None is an in-process
+    deploy (tests, the demo), which claims only with `requested`. Returns the refusal (nothing
+    claimed) or None. Raises InvalidDataError (several organisations and none named; `requested`
+    is not an owned key's owner), NotFoundError (no such organisation), ConflictError (another
+    upload claimed a key first)."""
+    owners_now = uow.owners.owners(keys)
+    if principal is None and requested is None:
+        return None
+    org: str | None = None
+    if principal is not None:
+        reason = upload_refusal(principal, owners_now, uow.owners.deployed(keys))
+        if reason is not None:
+            return reason
+        if principal.role is Role.PROCESS_OWNER:
+            org = principal.organisation
+    if org is None:
+        org = owner_for_upload(uow.owners, owners_now, requested=requested)
+    unowned = [key for key, owner in owners_now.items() if owner is None]
+    if org is not None and unowned:
+        uow.owners.claim(unowned, org)
+    return None
 
 
-def deployed(session: Session, keys: Iterable[str]) -> set[str]:
-    """The keys that have a version already."""
-    return set(session.scalars(select(ProcessVersionRecord.key).where(ProcessVersionRecord.key.in_(list(keys))).distinct()))
-
-
-def organisation_names(session: Session) -> list[str]:
-    return list(session.scalars(select(OrganisationRecord.name).order_by(OrganisationRecord.name)))
-
-
-def claim(session: Session, keys: list[str], organisation: str) -> None:
-    """Make `organisation` the owner of `keys` (which have none). Flushed at once, so a concurrent
-    claim of a key fails here (IntegrityError) before any version is stored. Raises NotFoundError."""
-    org_id = session.scalars(select(OrganisationRecord.id).where(OrganisationRecord.name == organisation)).first()
-    if org_id is None:
-        raise NotFoundError("organisation", organisation)
-    if keys:
-        session.execute(insert(ProcessOwnerRecord), [{"process_key": k, "organisation_id": org_id} for k in keys])
-
-
-def owner_for_upload(session: Session, owners_now: dict[str, str | None], *, requested: str | None) -> str | None:
+def owner_for_upload(owners: OwnerRepository, owners_now: dict[str, str | None], *, requested: str | None) -> str | None:
     """The organisation an administrator's (or the command line's) upload gives the keys nobody owns
     yet: `requested`, else the only organisation there is. Raises InvalidDataError when there are
     several organisations and none was named, or when `requested` is not the owner of an owned key."""
@@ -59,7 +50,7 @@ def owner_for_upload(session: Session, owners_now: dict[str, str | None], *, req
     unowned = [key for key, org in owners_now.items() if org is None]
     if requested is not None or not unowned:
         return requested
-    names = organisation_names(session)
+    names = owners.organisations()
     if len(names) > 1:
         raise InvalidDataError(
             f"there are {len(names)} organisations: name the one that owns {', '.join(unowned)} "

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from engine.access import ownership, policy
 from engine.access.access_log import write_entries
-from engine.access.policy import Role
 from engine.definitions import content_hash, latest_version_record, list_latest, store_version, to_public
 from engine.errors import ConflictError, NotFoundError
 from engine.model import DeployResult, ProcessVersion
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import ProcessVersionRecord
 from engine.process_card import ProcessCard, card_in_source
 from engine.runtime.parser import load_files
@@ -131,18 +131,8 @@ class DefinitionUseCases(ServiceBase):
         return versions
 
     def _own(self, session: Session, keys: list[str], *, caller: Caller | None, requested: str | None) -> None:
-        """Check the upload rule on the keys' owners and claim the keys nobody owns."""
-        owners_now = ownership.owners(session, keys)
-        if caller is None and requested is None:
-            return  # an in-process deploy (tests, the demo, scenarios) without an owner
-        org: str | None = None
+        """Check the upload rule on the keys' owners and claim the keys nobody owns (engine.access.ownership)."""
+        principal = caller.principal if caller is not None else None
+        reason = ownership.settle_ownership(SqlUnitOfWork(session), keys, principal=principal, requested=requested)
         if caller is not None:
-            reason = policy.upload_refusal(caller.principal, owners_now, ownership.deployed(session, keys))
             check(caller, reason, "deploy", self._clock.now(), process_key=keys[0] if len(keys) == 1 else None)
-            if caller.principal.role is Role.PROCESS_OWNER:
-                org = caller.principal.organisation
-        if org is None:
-            org = ownership.owner_for_upload(session, owners_now, requested=requested)
-        unowned = [k for k, o in owners_now.items() if o is None]
-        if org is not None and unowned:
-            ownership.claim(session, unowned, org)

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from engine.access import ownership
+from engine.persistence.sql import SqlOwnerRepository
 from engine.access.directory import Directory
 from engine.access.policy import Role
 from engine.errors import AccessDeniedError, ConflictError, InvalidDataError, NotFoundError
@@ -72,10 +72,10 @@ def test_the_first_upload_of_a_new_key_is_decided_by_the_database_constraint(kap
     """A second upload that read "nobody owns it" before the first committed (the race) loses on the
     unique key when it claims the key, and stores nothing."""
     kapula.deploy([read("three_lanes.bpmn")], caller=_as(directory, "sek.owner"))
-    real = ownership.owners
+    real = SqlOwnerRepository.owners
     # what the loser of a race read: nobody owns the key and it has no version yet
-    monkeypatch.setattr(ownership, "owners", lambda session, keys: {k: None for k in real(session, keys)})
-    monkeypatch.setattr(ownership, "deployed", lambda session, keys: set())
+    monkeypatch.setattr(SqlOwnerRepository, "owners", lambda self, keys: {k: None for k in real(self, keys)})
+    monkeypatch.setattr(SqlOwnerRepository, "deployed", lambda self, keys: set())
     with pytest.raises(ConflictError, match="at the same moment"):
         kapula.deploy([_changed()], caller=_as(directory, "novago.owner"))
     assert [v.version for v in kapula.versions("Handoff_demo")] == [1]
