@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(10, ge=0, description="connections more at a peak")
     db_pool_timeout: int = Field(30, ge=1, description="seconds to wait for a free connection")
     time_zone: str = Field("Europe/Helsinki", description="the network's time zone, for pages and day boundaries")
-    tick_seconds: float = Field(30.0, gt=0, description="how often `kapula serve` fires due timers")
+    tick_seconds: float = Field(30.0, ge=0, description="how often `kapula serve` fires due timers (0: never)")
 
     def pool(self) -> dict[str, int]:
         """The connection pool's options for SQLAlchemy's create_engine."""

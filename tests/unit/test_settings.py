@@ -18,9 +18,15 @@ def test_settings_come_from_the_environment_with_defaults(monkeypatch):
 
 
 @pytest.mark.parametrize(("name", "value"), [("KAPULA_DB_POOL_SIZE", "many"), ("KAPULA_DB_POOL_TIMEOUT", "0"),
-                                             ("KAPULA_TICK_SECONDS", "-1")])
+                                             ("KAPULA_TICK_SECONDS", "-1"), ("KAPULA_TICK_SECONDS", "often")])
 def test_a_bad_setting_names_itself(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(InvalidDataError) as caught:
         load_settings()
     assert name in caught.value.message
+
+
+def test_tick_zero_means_no_timer_loop(monkeypatch):
+    """`kapula serve --tick 0` hands KAPULA_TICK_SECONDS=0 to its workers: a valid setting."""
+    monkeypatch.setenv("KAPULA_TICK_SECONDS", "0")
+    assert load_settings().tick_seconds == 0
