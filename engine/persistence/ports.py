@@ -4,7 +4,7 @@
 `FakeUnitOfWork` (engine.persistence.fake) keeps everything in memory, for fast unit tests of the
 rules that run on them (tests/unit/test_ownership_rules.py). So far the port covers process
 ownership and the access log; versions, cases, events and claims still go through the session
-(docs/adr/0002-one-service-layer.md).
+(docs/adr/0003-one-service-layer.md).
 """
 
 from __future__ import annotations
