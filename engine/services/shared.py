@@ -39,6 +39,9 @@ class ServiceBase:
         self._drawings = DrawingCache()  # per (key, version, view, format, measured values)
         self._store = CaseStore(self._versions, script_engine)
         self._task_cases: LruMap[str, int] = LruMap(capacity=10_000)
+        # each ready task's form as the step that readied it saw it: checked before a completion's
+        # transaction without a read of its own (the step checks again if the case moved version)
+        self._task_forms: LruMap[str, tuple[dict[str, Any] | None]] = LruMap(capacity=10_000)
 
     @property
     def clock(self) -> Clock:
@@ -161,6 +164,7 @@ class ServiceBase:
             info = deployed.elements.get(element_id)
             lane = info.actor if info else None
             tasks.append(task_view_of(deployed, ctx.case.id, str(task.id), element_id, lane, READY))
+            self._task_forms.put(str(task.id), (deployed.form_schema(element_id),))
         return CaseView(
             id=ctx.case.id,
             process_key=deployed.key,

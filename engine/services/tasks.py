@@ -40,7 +40,7 @@ class TaskUseCases(ServiceBase):
         first), InvalidDataError or CaseStepError; in each case nothing is changed."""
         data = check_data(data)
         # the form is checked before the write transaction, so no validation holds the write lock
-        checked = self.task_form(task_id)
+        checked = self._form_before_step(task_id)
         check_submission(checked, data)
         now = self._clock.now()
         user = caller.username if caller is not None else user
@@ -94,6 +94,15 @@ class TaskUseCases(ServiceBase):
             if row is None or case is None:
                 raise NotFoundError("task", task_id)
             return self._versions.get(session, case.process_version_id).form_schema(row.element_id or "")
+
+    def _form_before_step(self, task_id: str) -> dict[str, Any] | None:
+        """The task's form for the check before the step: as the step that readied the task saw it
+        (no transaction), else read. The step checks again against the form it runs with."""
+        hint = self._task_forms.get(task_id)
+        if hint is None:
+            hint = (self.task_form(task_id),)
+            self._task_forms.put(task_id, hint)
+        return hint[0]
 
     def _change_claim(self, task_id: str, *, user: str | None, caller: Caller | None, claim: bool) -> TaskView:
         now = self._clock.now()

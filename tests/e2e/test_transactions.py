@@ -29,6 +29,9 @@ def counted_transactions(kapula):
 
 
 def test_an_api_completion_is_two_transactions_the_principal_and_the_step(client, kapula, tokens):
+    """The form is checked before the step's transaction (no validation under the write lock) with
+    the form the step that readied the task saw; a task readied by another server process costs one
+    read more."""
     assert upload(client, tokens["omistaja"]).status_code == 201
     case = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
     describe = case["ready_tasks"][0]["id"]
