@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import CaseStepError, DiagramError
+from engine.errors import CaseStepError
 from engine.model import CaseStatus
 from tests.conftest import FIXTURES, cannot_run
 

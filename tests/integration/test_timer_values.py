@@ -3,13 +3,12 @@ bounded cycles (../shared/cases/engine/timer-values)."""
 
 from __future__ import annotations
 
-import re
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.errors import CaseStepError, DiagramError
+from engine.errors import CaseStepError
 from engine.model import CaseStatus, Lifecycle
 from engine.runtime.timer_values import MAX_CYCLE_FIRINGS
 from tests.conftest import FIXTURES, cannot_run
