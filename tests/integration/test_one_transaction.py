@@ -29,7 +29,7 @@ def people(kapula):
 
 @pytest.fixture
 def sek_task(kapula, people) -> str:
-    kapula.deploy([read("three_lanes.bpmn")])
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
     case = kapula.start_case("Handoff_demo")
     done = kapula.complete_task(case.ready_tasks[0].id, {"need": "kasvu"})
     (task,) = done.ready_tasks

@@ -39,15 +39,15 @@ def _as(directory: Directory, name: str) -> Caller:
 def test_an_administrators_deploy_names_the_owner_when_there_are_several_organisations(kapula, directory):
     admin = _as(directory, "admin")
     with pytest.raises(InvalidDataError, match="name the one that owns Handoff_demo"):
-        kapula.deploy([read("three_lanes.bpmn")], caller=admin)
+        kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")], caller=admin)
     assert kapula.processes() == []
     with pytest.raises(NotFoundError):
-        kapula.deploy([read("three_lanes.bpmn")], caller=admin, owner="Nobody")
-    kapula.deploy([read("three_lanes.bpmn")], caller=admin, owner="SEK")
+        kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")], caller=admin, owner="Nobody")
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")], caller=admin, owner="SEK")
     assert directory.owner_of("Handoff_demo") == "SEK"
     # the hole of issue 12: another organisation's owner can no longer upload over it and take it
     with pytest.raises(AccessDeniedError, match="belongs to SEK"):
-        kapula.deploy([_changed()], caller=_as(directory, "novago.owner"))
+        kapula.deploy([_changed(), read("tarve.json")], caller=_as(directory, "novago.owner"))
     assert [v.version for v in kapula.versions("Handoff_demo")] == [1]
     assert "Handoff_demo" in directory.principal("sek.owner").owned_processes
 
@@ -55,29 +55,29 @@ def test_an_administrators_deploy_names_the_owner_when_there_are_several_organis
 def test_the_only_organisation_owns_what_the_operator_deploys(kapula, clock):
     d = Directory(kapula.sessions, clock)
     d.add_organisation("SEK")
-    kapula.deploy([read("three_lanes.bpmn")], caller=Caller(operator("ops")))
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")], caller=Caller(operator("ops")))
     assert d.owner_of("Handoff_demo") == "SEK"
 
 
 def test_a_key_deployed_before_any_organisation_is_not_taken_by_the_first_process_owner(kapula, directory):
-    kapula.deploy([read("three_lanes.bpmn")])  # in-process, no owner: e.g. deployed before organisations existed
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])  # in-process, no owner: e.g. deployed before organisations existed
     assert directory.owner_of("Handoff_demo") is None
     with pytest.raises(AccessDeniedError, match="no owning organisation yet"):
-        kapula.deploy([_changed()], caller=_as(directory, "novago.owner"))
-    kapula.deploy([_changed()], caller=_as(directory, "admin"), owner="Novago")
+        kapula.deploy([_changed(), read("tarve.json")], caller=_as(directory, "novago.owner"))
+    kapula.deploy([_changed(), read("tarve.json")], caller=_as(directory, "admin"), owner="Novago")
     assert directory.owner_of("Handoff_demo") == "Novago"
 
 
 def test_the_first_upload_of_a_new_key_is_decided_by_the_database_constraint(kapula, directory, monkeypatch):
     """A second upload that read "nobody owns it" before the first committed (the race) loses on the
     unique key when it claims the key, and stores nothing."""
-    kapula.deploy([read("three_lanes.bpmn")], caller=_as(directory, "sek.owner"))
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")], caller=_as(directory, "sek.owner"))
     real = SqlOwnerRepository.owners
     # what the loser of a race read: nobody owns the key and it has no version yet
     monkeypatch.setattr(SqlOwnerRepository, "owners", lambda self, keys: {k: None for k in real(self, keys)})
     monkeypatch.setattr(SqlOwnerRepository, "deployed", lambda self, keys: set())
     with pytest.raises(ConflictError, match="at the same moment"):
-        kapula.deploy([_changed()], caller=_as(directory, "novago.owner"))
+        kapula.deploy([_changed(), read("tarve.json")], caller=_as(directory, "novago.owner"))
     assert [v.version for v in kapula.versions("Handoff_demo")] == [1]
     monkeypatch.undo()
     assert directory.owner_of("Handoff_demo") == "SEK"
@@ -91,7 +91,7 @@ def test_two_organisations_uploading_one_new_key_at_once_one_wins(kapula, direct
     def upload(caller: Caller) -> None:
         start.wait()
         try:
-            results[caller.principal.organisation or ""] = kapula.deploy([read("three_lanes.bpmn")], caller=caller)
+            results[caller.principal.organisation or ""] = kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")], caller=caller)
         except (ConflictError, AccessDeniedError) as exc:
             results[caller.principal.organisation or ""] = exc
 
