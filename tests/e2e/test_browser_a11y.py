@@ -13,7 +13,7 @@ from tests.conftest import read
 from tests.e2e.accessibility import violations
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.test_browser import browser, server  # noqa: F401  (fixtures)
-from tests.e2e.test_browser_errors import FORM, signed_in
+from tests.e2e.test_browser_errors import FORM, signed_in  # noqa: F401  (signed_in is a fixture)
 
 
 @pytest.fixture
