@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import BPMN
-from tests.e2e.conftest import PASSWORD, csrf_token, signin_form
+from tests.e2e.conftest import csrf_token, signin_form
 
 FORM = {
     "title": "Kuvaa tarve",
