@@ -307,8 +307,7 @@ def demo(ctx: Context, models: Path, as_json: bool) -> None:
         for p in report.deployed:
             click.echo(f"process {p.key} v{p.version}: {p.name} [{', '.join(p.actors)}]")
         for case in report.cases:
-            waiting = ", ".join(f"{t.name} [{t.lane}]" for t in case.ready_tasks) or "-"
-            click.echo(f"case {case.id}: {case.status.value}; waits for: {waiting}")
+            click.echo(f"case {case.id}: {case.status.value}; waits for: {_waits_for(case)}")
         if report.cases:
             click.echo(f"\ntimeline of case {report.cases[0].id}:")
             t = kapula.timeline(report.cases[0].id)
@@ -331,8 +330,7 @@ def cases(ctx: Context, process_key: str | None, status: str | None, as_json: bo
         if not result:
             click.echo("no cases")
         for case in result:
-            waiting = ", ".join(f"{t.name} [{t.lane}]" for t in case.ready_tasks) or "-"
-            click.echo(f"case {case.id:<5} {case.process_key} v{case.version} {case.status.value:10} waits for: {waiting}")
+            click.echo(f"case {case.id:<5} {case.process_key} v{case.version} {case.status.value:10} waits for: {_waits_for(case)}")
 
     run(as_json, lambda: ctx.kapula.cases(process_key=process_key, status=CaseStatus(status) if status else None,
                                           caller=ctx.caller()), show)
@@ -342,8 +340,16 @@ def _show_case(case: Any) -> None:
     click.echo(f"case {case.id} of {case.process_key} v{case.version}: {case.status.value}")
     for t in case.ready_tasks:
         click.echo(f"  waits for {t.lane or '-'}: {t.name}  (task {t.id})")
+    for e in case.waiting_for:
+        click.echo(f"  waits for {e.describe()}")
     if case.next_timer_due:
         click.echo(f"  next timer due {display.stamp(case.next_timer_due)} ({display.time_zone().key})")
+
+
+def _waits_for(case: Any) -> str:
+    """The ready tasks with their lanes, then the events (timers with due times, messages by name)."""
+    parts = [f"{t.name} [{t.lane}]" for t in case.ready_tasks] + [e.describe() for e in case.waiting_for]
+    return ", ".join(parts) or "-"
 
 
 def _show_history(result: dict[str, Any]) -> None:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.definitions import DeployedVersion, VersionCache
 from engine.errors import ConflictError, NotFoundError
-from engine.model import CaseStatus, Lifecycle
+from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.cache import VersionedCache
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
 from engine.runtime.case_state import (
@@ -27,11 +27,9 @@ from engine.runtime.case_state import (
     task_row,
 )
 from engine.runtime.states import READY, RuntimeTask, state_name
-from engine.runtime.timers import parse_due
+from engine.runtime.waiting import pending_events
 from engine.spans.store import write_step_spans
 
-# PendingBpmnEvent.event_type of SpiffWorkflow's timer definitions (class names)
-_TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 # Core statements built once: a step is a handful of them, and building ORM statements per step
 # cost more than the SQL itself (bench/README.md)
 _CASES = CaseRecord.__table__
@@ -45,7 +43,7 @@ _UPDATE_CASE = (
             name: bindparam(name)
             for name in (
                 "row_version", "header_json", "data_json", "status", "ended_at",
-                "last_event_seq", "next_ordinal", "next_timer_due",
+                "last_event_seq", "next_ordinal", "next_timer_due", "waiting_json",
             )
         }
     )
@@ -68,6 +66,7 @@ class SavedStep:
     data: dict[str, Any]
     ended_at: datetime | None
     next_timer_due: datetime | None
+    waiting_for: tuple[WaitingEvent, ...] = ()
 
 
 @dataclass
@@ -117,7 +116,9 @@ class CaseStore:
     def cache(self) -> VersionedCache[LiveCase]:
         return self._cache
 
-    def create(self, session: Session, deployed: DeployedVersion, *, now: datetime) -> StepContext:
+    def create(
+        self, session: Session, deployed: DeployedVersion, *, now: datetime, conversation_id: str | None = None
+    ) -> StepContext:
         record = CaseRecord(
             process_version_id=deployed.id,
             process_key=deployed.key,
@@ -128,6 +129,7 @@ class CaseStore:
             next_ordinal=0,
             header_json="{}",
             data_json="{}",
+            conversation_id=conversation_id or uuid4().hex,
         )
         session.add(record)
         session.flush()
@@ -185,11 +187,13 @@ class CaseStore:
             row["case_id"] = ctx.case.id
         ctx.new_version = ctx.read_version + 1
         data_text = json.dumps(_case_data(workflow), default=str)
+        waiting = self._waiting(ctx) if status is CaseStatus.RUNNING else ()
         saved = SavedStep(
             status=status,
             data=json.loads(data_text),  # exactly what a read of the row gives
             ended_at=now if status is not CaseStatus.RUNNING else None,
-            next_timer_due=_next_due(workflow) if status is CaseStatus.RUNNING else None,
+            next_timer_due=next_due(waiting),
+            waiting_for=waiting,
         )
         connection = session.connection()
         result = connection.execute(
@@ -205,6 +209,7 @@ class CaseStore:
                 "last_event_seq": seq,
                 "next_ordinal": changes.next_ordinal,
                 "next_timer_due": saved.next_timer_due,
+                "waiting_json": waiting_to_json(waiting),
             },
         )
         if result.rowcount != 1:
@@ -231,12 +236,14 @@ class CaseStore:
         event = _event(Lifecycle.CASE_MIGRATED, now=now, user=user, changed=details)
         event.update(seq=seq, case_id=ctx.case.id)
         ctx.new_version = ctx.read_version + 1
+        waiting = self._waiting(ctx)
         connection = session.connection()
         result = connection.execute(
             _CASES.update()
             .where(_CASES.c.id == ctx.case.id, _CASES.c.row_version == ctx.read_version)
             .values(process_version_id=target.id, row_version=ctx.new_version, header_json=changes.header,
-                    last_event_seq=seq, next_ordinal=changes.next_ordinal, next_timer_due=_next_due(ctx.live.workflow))
+                    last_event_seq=seq, next_ordinal=changes.next_ordinal, next_timer_due=next_due(waiting),
+                    waiting_json=waiting_to_json(waiting))
         )
         if result.rowcount != 1:
             self._cache.discard(ctx.case.id)
@@ -291,6 +298,14 @@ class CaseStore:
         if changed:
             connection.execute(_UPDATE_TASK, changed)
 
+    def _waiting(self, ctx: StepContext) -> tuple[WaitingEvent, ...]:
+        """The events the case waits for, named as the version's elements are."""
+        out = []
+        for _task, event in pending_events(ctx.live.workflow):
+            info = ctx.deployed.elements.get(event.element_id)
+            out.append(replace(event, name=(info.name if info else None) or event.name))
+        return tuple(out)
+
     def _lane(self, ctx: StepContext, element_id: str | None) -> str | None:
         info = ctx.deployed.elements.get(element_id or "")
         return info.actor if info else None
@@ -339,7 +354,23 @@ def _case_data(workflow: Any) -> dict[str, Any]:
     return {k: v for k, v in source.items() if k != "data_objects" and not callable(v)}
 
 
-def _next_due(workflow: Any) -> datetime | None:
-    dues = [parse_due(e.value) for e in workflow.waiting_events() if e.event_type in _TIMER_EVENT_TYPES]
-    dues = [d for d in dues if d is not None]
+def next_due(waiting: tuple[WaitingEvent, ...]) -> datetime | None:
+    """The earliest due time of the timers among `waiting`, or None."""
+    dues = [e.due for e in waiting if e.due is not None]
     return min(dues) if dues else None
+
+
+def waiting_to_json(waiting: tuple[WaitingEvent, ...]) -> str | None:
+    if not waiting:
+        return None
+    return json.dumps([{**asdict(e), "due": e.due.isoformat() if e.due else None} for e in waiting])
+
+
+def waiting_from_json(text: str | None) -> tuple[WaitingEvent, ...]:
+    """The case row's `waiting_json` back as WaitingEvents (an empty tuple for none)."""
+    if not text:
+        return ()
+    return tuple(
+        WaitingEvent(**{**item, "due": datetime.fromisoformat(item["due"]) if item.get("due") else None})
+        for item in json.loads(text)
+    )

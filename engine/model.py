@@ -103,6 +103,27 @@ class Event:
 
 
 @dataclass(frozen=True)
+class WaitingEvent:
+    """An event a case waits for: a timer with its due time, a message or a signal by its name.
+    After an event-based gateway each catch event that follows it is listed; the first to occur wins."""
+
+    element_id: str
+    name: str | None
+    kind: str  # "timer" | "message" | "signal" | "error" | "escalation" | "conditional" | "event"
+    due: datetime | None = None  # timers: when it fires (UTC)
+    message: str | None = None  # messages and signals: the name they are sent by
+
+    def describe(self) -> str:
+        """One line for people: 'Follow-up call (timer, due 2026-01-05T09:00:00+00:00)'."""
+        label = self.name or self.element_id
+        if self.kind == "timer" and self.due is not None:
+            return f"{label} (timer, due {self.due.isoformat()})"
+        if self.message:
+            return f"{label} ({self.kind} '{self.message}')"
+        return f"{label} ({self.kind})"
+
+
+@dataclass(frozen=True)
 class CaseView:
     """A case with what it waits for now."""
 
@@ -115,6 +136,7 @@ class CaseView:
     data: dict[str, Any]
     ready_tasks: tuple[TaskView, ...]
     next_timer_due: datetime | None = None
+    waiting_for: tuple[WaitingEvent, ...] = ()
 
 
 @dataclass(frozen=True)

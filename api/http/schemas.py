@@ -98,6 +98,14 @@ class TaskDetailPublic(TaskPublic):
     form_schema: dict[str, Any] | None = Field(default=None, description="the task's form as JSON Schema, if it has one")
 
 
+class WaitingEventPublic(BaseModel):
+    element_id: str
+    name: str | None = None
+    kind: str = Field(description="timer, message, signal, error, escalation, conditional or event")
+    due: datetime | None = Field(default=None, description="timers: when it fires (UTC)")
+    message: str | None = Field(default=None, description="messages and signals: the name they are sent by")
+
+
 class CasePublic(BaseModel):
     id: int
     process_key: str
@@ -108,12 +116,14 @@ class CasePublic(BaseModel):
     data: dict[str, Any]
     ready_tasks: list[TaskPublic]
     next_timer_due: datetime | None = None
+    waiting_for: list[WaitingEventPublic] = Field(default_factory=list, description="events the case waits for")
 
     @classmethod
     def of(cls, c: CaseView) -> CasePublic:
         return cls(id=c.id, process_key=c.process_key, version=c.version, status=c.status.value, started_at=c.started_at,
                    ended_at=c.ended_at, data=c.data, ready_tasks=[TaskPublic.of(t) for t in c.ready_tasks],
-                   next_timer_due=c.next_timer_due)
+                   next_timer_due=c.next_timer_due,
+                   waiting_for=[WaitingEventPublic(**vars(e)) for e in c.waiting_for])
 
 
 class EventPublic(BaseModel):

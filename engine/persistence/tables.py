@@ -87,6 +87,10 @@ class CaseRecord(Base):
     next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     header_json: Mapped[str] = mapped_column(Text)
     data_json: Mapped[str] = mapped_column(Text, default="{}")
+    # the events the case waits for (engine.model.WaitingEvent as JSON), written by every step
+    waiting_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # cases that pass messages to each other share one; messages without correlation keys go by it
+    conversation_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
 
 class CaseTaskRecord(Base):
@@ -269,3 +273,34 @@ class AccessLogRecord(Base):
     process_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # why the attempt was refused; None for what was done
     refused: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class IncidentRecord(Base):
+    """A step that failed with nobody there to see it (a timer firing, a message arriving): the
+    case's status is `failed` while one is open; retrying resolves it."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(255), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    trigger: Mapped[str] = mapped_column(String(30))  # "timer" | "message"
+    element_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    element_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    message: Mapped[str] = mapped_column(Text)
+    # what arrived and failed (a message's name and payload), to hand it again on retry
+    payload_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class CaseCorrelationRecord(Base):
+    """A case's value of one correlation key of its diagram, to find the case a message is for."""
+
+    __tablename__ = "case_correlation"
+    __table_args__ = (Index("ix_case_correlation_value", "key", "value"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(String(1000))  # the key's properties as canonical JSON

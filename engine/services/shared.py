@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import claims
 from engine.access.access_log import AccessEntry, write_entries
-from engine.case_store import CaseStore, SavedStep, StepContext
+from engine.case_store import CaseStore, SavedStep, StepContext, waiting_from_json
 from engine.clock import Clock
 from engine.definitions import VersionCache
 from engine.data_limits import check_case_data
@@ -118,6 +118,7 @@ class ServiceBase:
             data=json.loads(record.data_json),
             ready_tasks=tuple(tasks),
             next_timer_due=record.next_timer_due,
+            waiting_for=waiting_from_json(record.waiting_json),
         )
 
     def _task_in(self, session: Session, task_id: str) -> TaskView:
@@ -175,6 +176,7 @@ class ServiceBase:
             data=saved.data,
             ready_tasks=tuple(self._claimed(session, tasks, fresh=live.created_in_last_step)),
             next_timer_due=saved.next_timer_due,
+            waiting_for=saved.waiting_for,
         )
 
     def _claimed(self, session: Session, tasks: list[TaskView], *, fresh: set[UUID]) -> list[TaskView]:
