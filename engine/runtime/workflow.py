@@ -21,6 +21,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from engine.runtime import joins  # noqa: F401 - installs joins whose cost does not grow with the loop
+
 # A diagram may loop through automatic steps forever; a step stops after this many of them or this long
 MAX_AUTOMATIC_TASKS_PER_STEP = 10_000
 STEP_TIME_BUDGET = 10.0

@@ -1,0 +1,49 @@
+"""A rework loop through a parallel join, through the service layer and the database, past the round
+where it used to die (RecursionError at ~160), with a restart in between (../shared/cases/engine/long-loops).
+tests/unit/test_long_loops.py runs 1,000 rounds of each join kind through the same runtime pieces."""
+
+from __future__ import annotations
+
+import time
+
+from engine.model import CaseStatus
+from tests.conftest import FIXTURES
+
+ROUNDS = 240
+
+
+def _one_round(kapula, case_id: int, number: int) -> None:
+    ready = {t.element_id: t for t in kapula.ready_tasks(case_id=case_id)}
+    assert set(ready) == {"Task_a", "Task_b"}
+    first, second = ("Task_a", "Task_b") if number % 2 else ("Task_b", "Task_a")
+    kapula.complete_task(ready[first].id, {"round": number})
+    [waiting] = kapula.ready_tasks(case_id=case_id)
+    assert waiting.element_id == second
+    kapula.complete_task(waiting.id, {})
+    [review] = kapula.ready_tasks(case_id=case_id)
+    assert review.element_id == "Task_review"
+    kapula.complete_task(review.id, {"accepted": False})
+
+
+def test_a_rework_loop_through_a_parallel_join_goes_on_past_200_rounds_and_a_restart(open_engine):
+    kapula = open_engine()
+    kapula.deploy([("rework_loop.bpmn", (FIXTURES / "loops" / "rework_loop.bpmn").read_bytes())])
+    case = kapula.start_case("Rework_loop")
+    blocks = []
+    for number in range(ROUNDS):
+        if number == ROUNDS // 2:
+            kapula.close()
+            kapula = open_engine()  # a restart: the case is rebuilt from its rows
+        if number % 40 == 0:
+            started = time.perf_counter()
+        _one_round(kapula, case.id, number)
+        if number % 40 == 39:
+            blocks.append(time.perf_counter() - started)
+    assert min(blocks[-2:]) < 3 * min(blocks[:2]) + 1.0, blocks
+    ready = {t.element_id: t for t in kapula.ready_tasks(case_id=case.id)}
+    kapula.complete_task(ready["Task_a"].id, {})
+    kapula.complete_task(ready["Task_b"].id, {})
+    [review] = kapula.ready_tasks(case_id=case.id)
+    done = kapula.complete_task(review.id, {"accepted": True})
+    assert done.status is CaseStatus.COMPLETED
+    assert done.data["round"] == ROUNDS - 1
