@@ -22,6 +22,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime import joins  # noqa: F401 - installs joins whose cost does not grow with the loop
+from engine.runtime import multi_instance  # noqa: F401 - installs ordered, bounded multi-instance tasks
 
 # A diagram may loop through automatic steps forever; a step stops after this many of them or this long
 MAX_AUTOMATIC_TASKS_PER_STEP = 10_000

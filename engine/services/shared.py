@@ -25,6 +25,7 @@ from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.process_card import ProcessCard
 from engine.runtime.states import READY, StepFailure, state_name
 from engine.services.gate import Caller, check, refusal_of
+from engine.runtime.multi_instance import instance_item, stored_instance_item, titled
 
 
 class ServiceBase:
@@ -164,7 +165,8 @@ class ServiceBase:
             element_id = task.task_spec.bpmn_id or ""
             info = deployed.elements.get(element_id)
             lane = info.actor if info else None
-            tasks.append(task_view_of(deployed, ctx.case.id, str(task.id), element_id, lane, READY))
+            tasks.append(task_view_of(deployed, ctx.case.id, str(task.id), element_id, lane, READY,
+                                      item=instance_item(task)))
             self._task_forms.put(str(task.id), (deployed.form_schema(element_id),))
         return CaseView(
             id=ctx.case.id,
@@ -187,22 +189,28 @@ class ServiceBase:
 
     def _task_view(self, session: Session, row: CaseTaskRecord, case: CaseRecord) -> TaskView:
         deployed = self._versions.get(session, case.process_version_id)
-        return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state)
+        specs = [deployed.bundle.spec, *deployed.bundle.subprocess_specs.values()]
+        item = stored_instance_item(specs, row.element_id or "", row.body)
+        return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state, item=item)
 
 
-def task_view_of(deployed: Any, case_id: int, task_id: str, element_id: str, lane: str | None, state: int) -> TaskView:
-    """A user task as advisors see it: named and given its form by the version's element info."""
+def task_view_of(deployed: Any, case_id: int, task_id: str, element_id: str, lane: str | None, state: int,
+                 *, item: tuple[str, Any] | None = None) -> TaskView:
+    """A user task as advisors see it: named and given its form by the version's element info; an
+    instance of a multi-instance task shows its input `item` (name, value) in its name and data."""
     info = deployed.elements.get(element_id)
+    name = (info.name if info and info.name else element_id) or ""
     return TaskView(
         id=task_id,
         case_id=case_id,
         process_key=deployed.key,
         version=deployed.version,
         element_id=element_id,
-        name=(info.name if info and info.name else element_id) or "",
+        name=titled(name, item[1]) if item else name,
         lane=lane,
         state=state_name(state),
         form=info.form if info else None,
+        data={item[0]: item[1]} if item else {},
     )
 
 

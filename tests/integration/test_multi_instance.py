@@ -1,0 +1,106 @@
+"""Multi-instance tasks: each instance shows its item, outputs in input order, a bounded count
+(../shared/cases/engine/multi-instance)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from engine.errors import CaseStepError
+from engine.model import CaseStatus
+from engine.runtime.multi_instance import MAX_INSTANCES
+from tests.conftest import FIXTURES
+
+OFFICES = ["Office A", "Office B", "Office C"]
+
+
+def _deploy(kapula, replace: tuple[bytes, bytes] | None = None) -> None:
+    content = (FIXTURES / "multi_instance" / "statements.bpmn").read_bytes()
+    if replace:
+        content = content.replace(*replace)
+    kapula.deploy([("statements.bpmn", content)])
+
+
+def test_each_instance_shows_which_office_it_is_for(open_engine):
+    kapula = open_engine()
+    _deploy(kapula)
+    case = kapula.start_case("Statements", {"offices": OFFICES})
+    expected = [(f"Give statement — {o}", {"office": o}, "Offices") for o in OFFICES]
+    assert [(t.name, t.data, t.lane) for t in case.ready_tasks] == expected
+    assert [(t.name, t.data, t.lane) for t in kapula.ready_tasks(case_id=case.id)] == expected
+    kapula.close()
+    again = open_engine()  # read back from the stored rows after a restart
+    assert [(t.name, t.data) for t in again.ready_tasks(lane="Offices")] == [(n, d) for n, d, _ in expected]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_outputs_are_in_input_order_whatever_the_completion_order(kapula, order):
+    _deploy(kapula)
+    case = kapula.start_case("Statements", {"offices": OFFICES})
+    tasks = {t.data["office"]: t for t in case.ready_tasks}
+    for index in order:
+        office = OFFICES[index]
+        view = kapula.complete_task(tasks[office].id, {"statement": f"{office} agrees"})
+    assert view.data["statements"] == [f"{o} agrees" for o in OFFICES]
+    [summary] = view.ready_tasks
+    assert summary.name == "Summarize statements" and summary.data == {}
+
+
+def test_a_sequential_multi_instance_shows_its_item_and_keeps_the_order(kapula):
+    _deploy(kapula, (b'isSequential="false"', b'isSequential="true"'))
+    case = kapula.start_case("Statements", {"offices": OFFICES})
+    for office in OFFICES:
+        [task] = kapula.ready_tasks(case_id=case.id)
+        assert task.name == f"Give statement — {office}"
+        view = kapula.complete_task(task.id, {"statement": office.lower()})
+    assert view.data["statements"] == ["office a", "office b", "office c"]
+
+
+def test_an_item_that_is_a_record_is_shown_as_compact_text(kapula):
+    _deploy(kapula)
+    case = kapula.start_case("Statements", {"offices": [{"name": "Office A", "city": "Vaasa"}]})
+    [task] = case.ready_tasks
+    assert task.name == 'Give statement — {"name": "Office A", "city": "Vaasa"}'
+    assert task.data == {"office": {"name": "Office A", "city": "Vaasa"}}
+
+
+def test_a_collection_over_the_limit_is_a_failed_step_before_any_task_exists(kapula):
+    _deploy(kapula)
+    with pytest.raises(CaseStepError) as info:
+        kapula.start_case("Statements", {"offices": [f"Office {n}" for n in range(20_000)]})
+    assert f"would create 20,000 instances; the limit is {MAX_INSTANCES:,}" in info.value.message
+    assert "'Give statement' (Task_statement)" in info.value.message
+    assert kapula.cases() == []
+
+
+def test_the_limit_itself_is_allowed(kapula, monkeypatch):
+    monkeypatch.setattr("engine.runtime.multi_instance.MAX_INSTANCES", 4)
+    _deploy(kapula)
+    with pytest.raises(CaseStepError, match="would create 5 instances; the limit is 4"):
+        kapula.start_case("Statements", {"offices": ["a", "b", "c", "d", "e"]})
+    assert len(kapula.start_case("Statements", {"offices": ["a", "b", "c", "d"]}).ready_tasks) == 4
+
+
+def test_a_sequential_multi_instance_is_bounded_too(kapula):
+    _deploy(kapula, (b'isSequential="false"', b'isSequential="true"'))
+    with pytest.raises(CaseStepError, match=f"would create 1,001 instances; the limit is {MAX_INSTANCES:,}"):
+        kapula.start_case("Statements", {"offices": [str(n) for n in range(MAX_INSTANCES + 1)]})
+
+
+@pytest.mark.parametrize(("cardinality", "words"), [
+    ("count", "would create 5,000 instances; the limit is 1,000"),
+    ("label", "must be a whole number of 0 or more, not 'x'"),
+])
+def test_a_cardinality_from_case_data_is_bounded(kapula, cardinality, words):
+    loop = (b"<bpmn:loopDataInputRef>offices</bpmn:loopDataInputRef>",
+            f"<bpmn:loopCardinality>{cardinality}</bpmn:loopCardinality>".encode())
+    content = (FIXTURES / "multi_instance" / "statements.bpmn").read_bytes().replace(*loop)
+    content = content.replace(b'<bpmn:inputDataItem id="office" name="office" />', b"")
+    kapula.deploy([("statements.bpmn", content)])
+    with pytest.raises(CaseStepError, match=words):
+        kapula.start_case("Statements", {"count": 5_000, "label": "x"})
+    case = kapula.start_case("Statements", {"count": 2, "label": "x"}) if cardinality == "count" else None
+    if case is not None:
+        assert [t.name for t in case.ready_tasks] == ["Give statement", "Give statement"]
+        assert case.status is CaseStatus.RUNNING
