@@ -19,6 +19,8 @@ MAX_RESULT_UNITS = 1_000_000  # a value's full size, shared parts counted each t
 MAX_TASK_DATA_UNITS = 5_000_000
 
 _WIDTH_RE = re.compile(r"\d+")
+# a printf-style conversion specifier: %[(key)][flags][width][.precision][length]type
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d*))?[hlL]?([diouxXeEfFgGcrsab%])")
 _TOO_LONG = f"the result would be too long (over {MAX_STRING_LENGTH} characters or items)"
 _PRIMITIVES = (str, bytes, int, float, bool, type(None))
 _SCALARS = frozenset({int, float, bool, type(None)})
@@ -72,16 +74,37 @@ def safe_add(left: Any, right: Any) -> Any:
 
 
 def safe_modulo(left: Any, right: Any) -> Any:
-    """Modulo that also guards '%' string formatting against huge widths and values."""
+    """Modulo that also guards '%' string formatting against huge widths and values, before formatting."""
     if isinstance(left, (str, bytes)):
-        check_format_spec(str(left))
+        check_percent_format(left.decode("latin-1") if isinstance(left, bytes) else left, right)
         check_text_size(right)
     return left % right
 
 
+def check_percent_format(template: str, args: Any) -> None:
+    """Refuse a '%' format whose widths or precisions exceed MAX_FORMAT_WIDTH, including those a `*`
+    takes from the arguments (`"%0*d" % (width, n)`), before anything is built.
+    Only conversion specifiers are read (printf-style, Python's library reference), not the text
+    around them, so "Order 123456: %s" is fine."""
+    values = list(args) if isinstance(args, tuple) else [args]
+    position = 0
+    for match in _PERCENT_SPEC.finditer(template):
+        width, precision, kind = match.groups()
+        for part in (width, precision):
+            if part == "*":
+                value = values[position] if position < len(values) else None
+                position += 1
+                if isinstance(value, int) and abs(value) > MAX_FORMAT_WIDTH:
+                    raise ScriptRefusedError(f"format width larger than {MAX_FORMAT_WIDTH}")
+            elif part and (len(part) > 6 or int(part) > MAX_FORMAT_WIDTH):
+                raise ScriptRefusedError(f"format width larger than {MAX_FORMAT_WIDTH}")
+        if kind != "%":
+            position += 1
+
+
 def check_format_spec(spec: str) -> None:
     """Refuse format widths or precisions that would build huge strings."""
-    if any(int(digits) > MAX_FORMAT_WIDTH for digits in _WIDTH_RE.findall(spec)):
+    if any(len(digits) > 6 or int(digits) > MAX_FORMAT_WIDTH for digits in _WIDTH_RE.findall(spec)):
         raise ScriptRefusedError(f"format width larger than {MAX_FORMAT_WIDTH}")
 
 
@@ -137,6 +160,12 @@ class _DataSizer:
             return self.known[key]
         if key in self.open:
             raise ScriptRefusedError(f"{self.what} contains itself")
+        if not isinstance(item, dict) and set(map(type, item)) <= _SCALARS:
+            # a flat list of numbers: counted in C, since bombs build many of them
+            if len(item) + 1 > self.limit:
+                raise ScriptRefusedError(f"{self.what} is too large")
+            self.known[key] = len(item) + 1
+            return len(item) + 1
         self.open.add(key)
         total = 1
         for child in itertools.chain(item.keys(), item.values()) if isinstance(item, dict) else item:
@@ -152,6 +181,14 @@ def safe_str(value: Any = "") -> str:
     """str() that refuses to render containers into overly long text."""
     check_text_size(value)
     return str(value)
+
+
+def safe_round(number: Any, ndigits: Any = None) -> Any:
+    """round() that refuses a digit count from the data that would make it compute 10**ndigits
+    (round(12345, -10**9) runs for minutes in one C call, past any time budget)."""
+    if isinstance(ndigits, int) and abs(ndigits) > MAX_FORMAT_WIDTH:
+        raise ScriptRefusedError(f"round() to more than {MAX_FORMAT_WIDTH} digits")
+    return round(number) if ndigits is None else round(number, ndigits)
 
 
 def safe_sum(values: Iterable[Any], start: Any = 0) -> Any:

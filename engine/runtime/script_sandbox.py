@@ -29,6 +29,7 @@ from engine.runtime.script_limits import (
     safe_multiply,
     safe_power,
     safe_range,
+    safe_round,
     safe_str,
     safe_sum,
 )
@@ -69,7 +70,7 @@ OPERATORS: dict[type, Callable[..., Any]] = {
     ast.Mod: safe_modulo,
 }
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "len": len, "min": min, "max": max, "sum": safe_sum, "abs": abs, "round": round,
+    "len": len, "min": min, "max": max, "sum": safe_sum, "abs": abs, "round": safe_round,
     "int": int, "float": float, "str": safe_str, "bool": bool, "sorted": sorted,
     "any": any, "all": all, "list": list, "dict": dict, "set": set, "tuple": tuple,
     "range": safe_range, "rand": simpleeval.random, "randint": simpleeval.random_int,

@@ -70,6 +70,10 @@ def refused(call: Any) -> tuple[WorkflowTaskException, ScriptRefusedError]:
     ("tuple(needs)[0] + str(amount)", "recruitment150"),
     ("f'{amount:>6.1f}|{segment}'", " 150.0|founder"),
     ("'%05d' % amount", "00150"),
+    ("'%0*d' % (8, amount)", "00000150"),
+    ("'%*.*f|%%|%s' % (7, 2, 1.5, segment)", "   1.50|%|founder"),
+    ("'Order 123456: %s' % segment", "Order 123456: founder"),  # digits in the text are not a width
+    ("round(amount / 7, 2)", 21.43),
     ("2 ** 10 + 7 // 2 + 7 % 4", 1030),
 ])
 def test_ordinary_expressions_evaluate_over_task_data(expression: str, expected: Any) -> None:
@@ -158,6 +162,11 @@ def test_hostile_expressions_are_refused_at_upload_and_at_run_time(expression: s
     ("[[1] * 10000 for i in range(10000)]", "builds more than"),
     ("'%999999999d' % amount", "format width"),
     ("f'{amount:>999999999}'", "format width"),
+    ("'%0*d' % (10**9, amount)", "format width"),  # the width from the data (../shared/cases/security/format-width)
+    ("'%.*f' % (10**9, 1.5)", "format width"),
+    ("'%-*s|%*d' % (5, 'a', -10**9, amount)", "format width"),
+    ("b'%0*d' % (10**9, amount)", "format width"),
+    ("round(amount, -10**9)", "round() to more than 1000 digits"),
     ("segment.center(10**9)", "'.center'"),
     ("amount.to_bytes(10**9, 'big')", "'.to_bytes'"),
     ("needs.extend(needs)", "'.extend'"),
@@ -177,6 +186,21 @@ def test_resource_bombs_over_data_are_refused_when_they_run(expression: str, rea
     _, refusal = refused(lambda: SafeScriptEngine().evaluate(make_task(), expression))
     assert reason in refusal.reason
     assert time.monotonic() - started < 3  # generous: a shared CI machine; an unguarded bomb runs for many seconds
+
+
+def test_a_format_width_from_the_data_is_refused_before_anything_is_allocated() -> None:
+    import tracemalloc
+
+    task = make_task({"leveys": 10**9, "numero": 5})
+    tracemalloc.start()
+    try:
+        _, refusal = refused(lambda: SafeScriptEngine().execute(task, 'tunnus = "%0*d" % (leveys, numero)'))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "format width larger than 1000" in refusal.reason
+    assert peak < 5_000_000  # an unguarded format allocates ~1 GB
+    assert "tunnus" not in task.data
 
 
 HOSTILE_SCRIPTS = [
