@@ -26,6 +26,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime.case_state import LiveCase, SpecBundle
+from engine.runtime.timer_hooks import timer_text
 
 # open = the case is at this element now: a person's task, a waiting event or join, a running subprocess
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -154,9 +155,9 @@ def _reschedule(task: Task, old_spec: Any, now: datetime) -> None:
         return
     try:
         due = TimerEventDefinition.get_datetime(value)
-        engine = task.workflow.script_engine
-        old_len = TimerEventDefinition.parse_iso_duration(engine.evaluate(task, old_def.expression))
-        new_len = TimerEventDefinition.parse_iso_duration(engine.evaluate(task, new_def.expression))
+        # timer_text reads a bare literal (P7D) as itself, as the running timer does (engine.runtime.timer_hooks)
+        old_len = TimerEventDefinition.parse_iso_duration(timer_text(old_def, task))
+        new_len = TimerEventDefinition.parse_iso_duration(timer_text(new_def, task))
         start = due - TimerEventDefinition.get_timedelta_from_end(old_len, due)
     except Exception:  # noqa: BLE001 - an unreadable old value: the new definition counts from now
         start, new_len = now.astimezone(timezone.utc), None

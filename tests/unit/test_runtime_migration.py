@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime.case_state import SpecBundle, collect_changes, begin_step, new_live_case, restore_live_case
@@ -105,9 +107,14 @@ def test_a_case_at_an_element_b_lacks_cannot_move_unless_mapped() -> None:
     assert ready_ids(live) == ["Task_kartoita2"]
 
 
-def test_a_waiting_timer_is_rescheduled_from_its_start_by_the_new_duration() -> None:
+@pytest.mark.parametrize("new_timer", ["P7D", "BARE"])
+def test_a_waiting_timer_is_rescheduled_from_its_start_by_the_new_duration(new_timer: str) -> None:
     clock = FakeClock(NOW)
-    a, b = bundle(MODEL.read_text()), bundle(version_b(MODEL.read_text(), timer="P7D"))
+    b_text = version_b(MODEL.read_text(), timer="P7D")
+    if new_timer == "BARE":  # a bare ISO literal, as Camunda writes it (docs/bpmn-support.md)
+        b_text = b_text.replace('>"P7D"<', ">P7D<")
+        assert ">P7D<" in b_text
+    a, b = bundle(MODEL.read_text()), bundle(b_text)
     live = started(a, clock)
     for element in ("Task_valmistele", "Task_kartoita", "Task_esittele", "Task_sovi"):
         complete(live, element, clock)
