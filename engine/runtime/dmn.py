@@ -31,7 +31,7 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask as SpiffRuleTask
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from engine.runtime.dmn_cells import cell_matcher, output_value
-from engine.runtime.feel import parse_literal_list
+from engine.runtime.feel import FeelNameError, Value, feel_path, parse_literal_list
 
 SINGLE_HIT = ("UNIQUE", "ANY", "FIRST", "PRIORITY")
 MULTIPLE_HIT = ("RULE ORDER", "OUTPUT ORDER", "COLLECT")
@@ -186,7 +186,15 @@ class _Inputs:
             if not column.expression:
                 raise WorkflowTaskException(f"input column '{column.label or column.id}' has no expression",
                                             task=self.task)
-            self.values[index] = self.task.workflow.script_engine.evaluate(self.task, column.expression)
+            path = column.expression.strip()
+            if "." in path and feel_path(path):
+                # a FEEL path into the case data (customer.type), which Python would read as an attribute
+                try:
+                    self.values[index] = Value(name=path).resolve(self.task.data)
+                except FeelNameError as exc:
+                    raise WorkflowTaskException(str(exc), task=self.task) from exc
+            else:
+                self.values[index] = self.task.workflow.script_engine.evaluate(self.task, column.expression)
         return self.values[index]
 
 

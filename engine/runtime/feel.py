@@ -145,6 +145,11 @@ def parse_literal(text: str) -> tuple[bool, Any]:
     return True, value.literal
 
 
+def feel_path(text: str) -> bool:
+    """Whether `text` is a plain name or a dotted path of names (`customer.type`)."""
+    return bool(_NAME.fullmatch(text)) and not any(p.startswith("_") for p in text.split("."))
+
+
 def split_top_level(text: str) -> list[str] | None:
     """`text` split at commas outside strings and brackets; None if quotes or brackets do not balance."""
     parts, depth, start, i = [], 0, 0, 0

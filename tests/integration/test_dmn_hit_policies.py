@@ -264,3 +264,10 @@ def test_a_camunda_modeler_drd_with_several_decisions_runs(open_engine, employee
 def test_calling_a_decision_without_a_table_is_refused_at_upload(kapula):
     diagram = (DMN / "camunda_rules.bpmn").read_bytes().replace(b'"Decision_size"', b'"Decision_note"')
     assert re.search(r"calls the decision 'Note for the file' \(Decision_note\), which has no decision table", cannot_run(kapula, [("camunda_rules.bpmn", diagram), _read(DMN / "camunda_drd.dmn")]).message)
+
+
+def test_an_input_expression_may_be_a_feel_path_into_the_data(kapula):
+    dmn = table("path", "FIRST", ["customer.type"], [(['"VIP"'], ['"phone"']), (["-"], ['"web"'])])
+    assert run(kapula, "path", dmn, {"customer": {"type": "VIP"}}).data["result"] == "phone"
+    with pytest.raises(CaseStepError, match="name 'customer.type' is not defined"):
+        run(kapula, "path", dmn, {"customer": {}})
