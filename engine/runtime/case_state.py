@@ -92,8 +92,26 @@ class LiveCase:
     bundle: SpecBundle
     ordinals: dict[UUID, int]
     next_ordinal: int
-    sub_ids: set[UUID] = field(default_factory=set)  # tasks of subprocesses as last written
-    created_in_last_step: set[UUID] = field(default_factory=set)  # nobody can have claimed these yet
+    sub_ids: set[UUID] = field(default_factory=set)  # tasks of running subprocesses as last written
+    # subprocesses written as completed, with their header fields: nothing in them changes again, so a
+    # step neither looks at their tasks nor converts them anew (a loop around a subprocess makes many)
+    done_subs: dict[UUID, str] = field(default_factory=dict)  # subprocess id -> '"id": {its header fields}'
+    done_json: str = ""  # the values of done_subs joined, as they go into every header
+    running_subs: list[UUID] = field(default_factory=list)  # the other subprocesses, oldest first
+
+
+def running_subprocesses(live: LiveCase) -> list[tuple[UUID, Any]]:
+    """The case's subprocesses not yet written as completed, without looking at the completed ones:
+    a new subprocess is added at the end of `workflow.subprocesses`, so a scan from the end stops at
+    the first one already known."""
+    subprocesses = live.workflow.subprocesses
+    fresh = []
+    for sp_id in reversed(subprocesses):
+        if sp_id in live.done_subs or sp_id in live.running_subs:
+            break
+        fresh.append(sp_id)
+    live.running_subs = [i for i in live.running_subs if i in subprocesses] + fresh[::-1]
+    return [(sp_id, subprocesses[sp_id]) for sp_id in live.running_subs]
 
 
 def new_live_case(bundle: SpecBundle, script_engine: Any) -> LiveCase:
@@ -109,11 +127,12 @@ def all_tasks(workflow: KapulaWorkflow) -> list[tuple[str, Task]]:
     return pairs
 
 
-def _candidate_tasks(workflow: KapulaWorkflow) -> list[tuple[str, Task]]:
-    """Tasks that may have changed in the step (see KapulaWorkflow.touched_since_saved), plus subprocesses' tasks."""
-    pairs = [(TOP, task) for task in workflow.touched_since_saved()]
-    for sp_id, sp in workflow.subprocesses.items():
-        # subprocesses are small and short-lived; look at all their tasks
+def _candidate_tasks(live: LiveCase) -> list[tuple[str, Task]]:
+    """Tasks that may have changed in the step (see KapulaWorkflow.touched_since_saved), plus the tasks of
+    the subprocesses not yet written as completed."""
+    pairs = [(TOP, task) for task in live.workflow.touched_since_saved()]
+    for sp_id, sp in running_subprocesses(live):
+        # running subprocesses are small and short-lived; look at all their tasks
         pairs.extend((str(sp_id), t) for t in sp.tasks.values())
     return pairs
 
@@ -127,12 +146,11 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
     """Everything a step changed: task rows to write, rows to delete, lifecycle transitions."""
     workflow = live.workflow
     registry = live.bundle.serializer.registry
-    candidates = _candidate_tasks(workflow)
+    candidates = _candidate_tasks(live)
     sub_ids = {t.id for wf_id, t in candidates if wf_id != TOP}
     _fresh, removed_top = workflow.mark_saved()
     removed = [i for i in removed_top if i in live.ordinals]
     removed += [i for i in live.sub_ids - sub_ids if i in live.ordinals]
-    live.sub_ids = sub_ids
     upserts: list[TaskRow] = []
     transitions: list[Transition] = []
     live.created_in_last_step = set()
@@ -148,9 +166,18 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
         upserts.append(task_row(wf_id, task, live.ordinals[task.id], registry, is_new))
     for task_id in removed:
         live.ordinals.pop(task_id, None)
+    for sp_id, sp in running_subprocesses(live):
+        if sp.completed:  # written now for the last time
+            sp.data = {}  # as _done_sub_fields stores it: it went to the subprocess's task in the parent
+            piece = f"{json.dumps(str(sp_id))}: {json.dumps(_done_sub_fields(sp, registry))}"
+            live.done_subs[sp_id] = piece
+            live.done_json = f"{live.done_json}, {piece}" if live.done_json else piece
+            sub_ids.difference_update(sp.tasks)
+    live.running_subs = [i for i in live.running_subs if i not in live.done_subs]
+    live.sub_ids = sub_ids
     transitions.sort(key=lambda tr: tr.task.last_state_change)
     return StepChanges(
-        header=json.dumps(_header(workflow, registry)),
+        header=_header_text(workflow, registry, live),
         upserts=upserts,
         deleted=[str(i) for i in removed],
         transitions=transitions,
@@ -209,18 +236,40 @@ def _workflow_fields(workflow: Any, registry: Any) -> dict[str, Any]:
     }
 
 
+def _sub_fields(sp: Any, registry: Any) -> dict[str, Any]:
+    fields = _workflow_fields(sp, registry)
+    fields["parent_task_id"] = str(sp.parent_task_id)
+    fields["spec"] = sp.spec.name
+    fields["typename"] = registry.typenames[type(sp)]  # restore() picks the converter by it
+    return fields
+
+
+def _done_sub_fields(sp: Any, registry: Any) -> dict[str, Any]:
+    # a completed subprocess has handed its data to its task in the parent; keeping a copy of the
+    # case data per finished round would make every header grow with the loop
+    return dict(_sub_fields(sp, registry), data={})
+
+
 def _header(workflow: KapulaWorkflow, registry: Any) -> dict[str, Any]:
     header = _workflow_fields(workflow, registry)
     header["bpmn_events"] = registry.convert(workflow.bpmn_events)
-    header["subprocesses"] = {}
-    for sp_id, sp in workflow.subprocesses.items():
-        fields = _workflow_fields(sp, registry)
-        fields["parent_task_id"] = str(sp.parent_task_id)
-        fields["spec"] = sp.spec.name
-        fields["typename"] = registry.typenames[type(sp)]  # restore() picks the converter by it
-        header["subprocesses"][str(sp_id)] = fields
+    header["subprocesses"] = {str(sp_id): _sub_fields(sp, registry) for sp_id, sp in workflow.subprocesses.items()}
     header["serializer_version"] = live_serializer_version()
     return header
+
+
+def _header_text(workflow: KapulaWorkflow, registry: Any, live: LiveCase) -> str:
+    """_header as JSON, with the completed subprocesses' fields spliced in as written before."""
+    top = _workflow_fields(workflow, registry)
+    top["bpmn_events"] = registry.convert(workflow.bpmn_events)
+    top["serializer_version"] = live_serializer_version()
+    running_subs = running_subprocesses(live)
+    if len(workflow.subprocesses) != len(live.done_subs) + len(running_subs):  # SpiffWorkflow dropped one (a reset)
+        live.done_subs = {k: v for k, v in live.done_subs.items() if k in workflow.subprocesses}
+        live.done_json = ", ".join(live.done_subs.values())
+    running = [f"{json.dumps(str(sp_id))}: {json.dumps(_sub_fields(sp, registry))}" for sp_id, sp in running_subs]
+    subs = ", ".join([live.done_json, *running] if live.done_json else running)
+    return json.dumps(top)[:-1] + ', "subprocesses": {' + subs + "}}"
 
 
 def live_serializer_version() -> str:
@@ -246,8 +295,12 @@ def restore_live_case(bundle: SpecBundle, header_text: str, rows: list[tuple[str
     workflow.script_engine = script_engine  # the serializer keeps no script engine; never fall back to exec/eval
     workflow.sync_open_tasks()
     next_ordinal = max(ordinals.values(), default=-1) + 1
-    sub_ids = {UUID(task_id) for task_id, wf_id, _o, _b in rows if wf_id != TOP}
-    return LiveCase(workflow, bundle, ordinals, next_ordinal, sub_ids)
+    done = {UUID(sp_id): f"{json.dumps(sp_id)}: {json.dumps(dict(fields, data={}))}"
+            for sp_id, fields in header["subprocesses"].items() if fields.get("completed")}
+    running = [sp_id for sp_id in header["subprocesses"] if UUID(sp_id) not in done]
+    sub_ids = {UUID(task_id) for task_id, wf_id, _o, _b in rows if wf_id in set(running)}
+    return LiveCase(workflow, bundle, ordinals, next_ordinal, sub_ids, done_subs=done, done_json=", ".join(done.values()),
+                    running_subs=[UUID(i) for i in running])
 
 
 def _from_dict(bundle: SpecBundle, dct: dict[str, Any]) -> KapulaWorkflow:

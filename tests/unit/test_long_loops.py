@@ -162,3 +162,21 @@ def test_the_join_does_not_fire_early_right_after_a_reload(fixture: str) -> None
     assert case.ready() == ["Task_b"]
     case.complete("Task_b", {})
     assert case.ready() == ["Task_review"]
+
+
+def test_a_loop_around_an_embedded_subprocess_runs_1000_rounds() -> None:
+    # every round makes a subprocess; the finished ones are written once and never looked at again
+    def one_round(case: StoredCase, number: int) -> None:
+        assert case.ready() == ["Task_a", "Task_b"]
+        case.complete("Task_a", {"round": number})
+        case.complete("Task_b", {})
+        assert case.ready() == ["Task_review"]
+        case.complete("Task_review", {"accepted": False})
+
+    case = StoredCase(LOOPS / "subprocess_loop.bpmn", {})
+    assert_flat(run_rounds(case, one_round))
+    case.reload()
+    case.complete("Task_a", {"round": ROUNDS})
+    case.complete("Task_b", {})
+    [review] = case.live.workflow.get_tasks(state=TaskState.READY, manual=True)
+    assert review.data["round"] == ROUNDS
