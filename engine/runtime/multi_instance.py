@@ -86,8 +86,10 @@ def _label(spec: Any) -> str:
 
 def _instance_count(spec: Any, my_task: Any) -> int:
     if spec.data_input is not None:
-        if not spec.data_input.exists(my_task):
-            return 0  # SpiffWorkflow reports the missing collection itself
+        if not spec.data_input.exists(my_task):  # SpiffWorkflow would fail with a TypeError
+            raise WorkflowTaskException(
+                f"the multi-instance task {_label(spec)} runs over '{spec.data_input.bpmn_id}', which is not in the "
+                "case data", task=my_task)
         collection = spec.data_input.get(my_task)
         if not isinstance(collection, Sized):
             raise WorkflowTaskException(

@@ -105,3 +105,13 @@ def test_a_cardinality_from_case_data_is_bounded(kapula, cardinality, words):
     if case is not None:
         assert [t.name for t in case.ready_tasks] == ["Give statement", "Give statement"]
         assert case.status is CaseStatus.RUNNING
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    ({}, "runs over 'offices', which is not in the case data"),
+    ({"offices": 5}, "needs a list or a map of items, not int"),
+])
+def test_a_missing_or_wrong_collection_is_a_failed_step(kapula, data, words):
+    _deploy(kapula)
+    with pytest.raises(CaseStepError, match=words):
+        kapula.start_case("Statements", data)
