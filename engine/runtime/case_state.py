@@ -98,6 +98,7 @@ class LiveCase:
     done_subs: dict[UUID, str] = field(default_factory=dict)  # subprocess id -> '"id": {its header fields}'
     done_json: str = ""  # the values of done_subs joined, as they go into every header
     running_subs: list[UUID] = field(default_factory=list)  # the other subprocesses, oldest first
+    created_in_last_step: set[UUID] = field(default_factory=set)  # nobody can have claimed these yet
 
 
 def running_subprocesses(live: LiveCase) -> list[tuple[UUID, Any]]:

@@ -19,7 +19,7 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime.case_state import (
-    LiveCase, SpecBundle, begin_step, collect_changes, new_live_case, restore_live_case, spec_from_json, spec_to_json,
+    LiveCase, begin_step, collect_changes, new_live_case, restore_live_case, spec_from_json, spec_to_json,
 )
 from engine.runtime.parser import load_files, serializer_for
 from engine.runtime.script_engine import SafeScriptEngine
