@@ -67,7 +67,7 @@ def test_a_case_waiting_on_a_timer_says_until_when(kapula, server, browser, cloc
     page = signed_in(browser, server, "ely.neuvoja", f"/cases/{case_id}")
     local = due.astimezone(ZoneInfo("Europe/Helsinki"))
     shown = f"{local.day}.{local.month}.{local.year} {local:%H.%M}"  # Finnish as Babel writes it, Helsinki time
-    expect(page.locator("#waiting")).to_contain_text(f"ajastinta: jatkuu itsestään {shown}")
+    expect(page.locator("#waiting")).to_contain_text(f"ajastin, erääntyy {shown}")  # the event it waits for, with its due time
     page.goto(f"{server}/cases")
     expect(page.locator("table.list")).to_contain_text(f"ajastinta {shown} asti")
     expect(page.locator("table.list")).not_to_contain_text("–")
