@@ -7,13 +7,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from engine.access.access_log import AccessEntry, write_entries
 from engine.access.policy import Principal, Role
 from engine.definitions import DeployedVersion
 from engine.errors import AccessDeniedError, ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, Lifecycle
-from engine.persistence.tables import AccessLogRecord, CaseRecord, EventRecord, ProcessVersionRecord
+from engine.persistence.tables import CaseRecord, EventRecord, ProcessVersionRecord
 from engine.runtime.migration import MigrationPlan, case_blockers, migrate_live_case, plan_migration
 from engine.services.shared import ServiceBase
 
@@ -124,10 +125,7 @@ class MigrationUseCases(ServiceBase):
                 migrate_live_case(ctx.live, target.bundle, plan, now=now)
                 details = {"from": source.version, "to": target.version, "plan": dict(plan.explicit), "revert": revert}
                 self._store.save_migrated(session, ctx, target, now=now, user=user, details=details)
-                session.execute(insert(AccessLogRecord), [{
-                    "at": now, "user_name": user, "case_id": case_id, "action": "migrate", "task_id": None,
-                    "origin": origin[:500] if origin else None,
-                }])
+                write_entries(session, [AccessEntry(now, user, case_id, "migrate", origin=origin, process_key=target.key)])
             self._store.remember(ctx)
             return CaseMove(case_id, True, moved=True)
         except ConflictError as exc:  # stepped, completed or cancelled by someone else meanwhile
