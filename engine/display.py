@@ -8,36 +8,26 @@ KAPULA_TIME_ZONE (an IANA name, default Europe/Helsinki); times are stored in UT
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, get_timezone_name
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from babel.units import format_unit
 
-from engine.errors import InvalidDataError
+from engine.settings import network_time_zone
 
 DEFAULT_LOCALE = "fi"
-DEFAULT_TIME_ZONE = "Europe/Helsinki"
 NOTHING = "–"
 _YES_NO = {"fi": ("kyllä", "ei"), "sv": ("ja", "nej"), "en": ("yes", "no")}
 
 
-@lru_cache(maxsize=8)
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidDataError(f"KAPULA_TIME_ZONE {name!r} is not a time zone name such as Europe/Helsinki") from exc
-
-
 def time_zone() -> ZoneInfo:
-    """The network's time zone (KAPULA_TIME_ZONE). Raises InvalidDataError for an unknown name."""
-    return _zone(os.environ.get("KAPULA_TIME_ZONE") or DEFAULT_TIME_ZONE)
+    """The network's time zone (KAPULA_TIME_ZONE, read in engine.settings). Raises InvalidDataError
+    for an unknown name."""
+    return network_time_zone()
 
 
 def time_zone_label(locale: str = DEFAULT_LOCALE) -> str:

@@ -6,10 +6,17 @@ Only engine.bootstrap reads them and hands each part to what it configures; noth
 
 from __future__ import annotations
 
+import functools
+import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.errors import InvalidDataError
+
+
+DEFAULT_TIME_ZONE = "Europe/Helsinki"
 
 
 class Settings(BaseSettings):
@@ -21,7 +28,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(5, ge=1, description="connections each process keeps open (PostgreSQL)")
     db_max_overflow: int = Field(10, ge=0, description="connections more at a peak")
     db_pool_timeout: int = Field(30, ge=1, description="seconds to wait for a free connection")
-    time_zone: str = Field("Europe/Helsinki", description="the network's time zone, for pages and day boundaries")
+    time_zone: str = Field(DEFAULT_TIME_ZONE, description="the network's time zone, for pages and day boundaries")
     tick_seconds: float = Field(30.0, ge=0, description="how often `kapula serve` fires due timers (0: never)")
 
     def pool(self) -> dict[str, int]:
@@ -39,3 +46,20 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = "KAPULA_" + str(first["loc"][0]).upper() if first.get("loc") else "a KAPULA_ setting"
         raise InvalidDataError(f"setting {name}: {first['msg']}", field_errors={name: str(first["msg"])}) from exc
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        message = f"setting KAPULA_TIME_ZONE: {name!r} is not a time zone name such as Europe/Helsinki"
+        raise InvalidDataError(message, field_errors={"KAPULA_TIME_ZONE": message}) from exc
+
+
+def network_time_zone() -> ZoneInfo:
+    """The network's time zone: the IANA name in KAPULA_TIME_ZONE (default Europe/Helsinki), in
+    which pages, the CLI, process cards and timer dates without an offset are read. The one place
+    that reads it; looked up on each call (cheap: the zone is cached by name) so a test or an
+    operator can change it without a restart. Raises InvalidDataError naming the setting."""
+    return _zone(os.environ.get("KAPULA_TIME_ZONE") or DEFAULT_TIME_ZONE)

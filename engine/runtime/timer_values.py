@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import ast
 import calendar
-import functools
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from engine.errors import InvalidDataError
+from engine.settings import network_time_zone
 
 MIN_CYCLE_INTERVAL = timedelta(minutes=1)
 MAX_CYCLE_FIRINGS = 100
 HORIZON = timedelta(days=100 * 365)
-DEFAULT_TIME_ZONE = "Europe/Helsinki"
 TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
 
 _DURATION = re.compile(
@@ -71,17 +71,12 @@ class Cycle:
     interval: timedelta
 
 
-@functools.cache
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"KAPULA_TIME_ZONE={name!r} is not a time zone name (such as Europe/Helsinki)") from exc
-
-
 def network_zone() -> ZoneInfo:
-    """The network's time zone: KAPULA_TIME_ZONE, default Europe/Helsinki. Raises ValueError if unknown."""
-    return _zone(os.environ.get("KAPULA_TIME_ZONE") or DEFAULT_TIME_ZONE)
+    """The network's time zone (KAPULA_TIME_ZONE, read in engine.settings). Raises ValueError if unknown."""
+    try:
+        return network_time_zone()
+    except InvalidDataError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def literal_of(expression: str) -> str | None:
