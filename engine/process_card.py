@@ -1,6 +1,6 @@
 """Process cards (TEM process description model): the sidecar `<model>.card.json` format and its loader.
 
-A card holds what a BPMN diagram does not: purpose, scope, owner, each stage's content, success
+A card holds what a BPMN diagram does not: purpose, scope, owner, each phase's content, success
 factors and tools, the metrics with their targets, and continuous improvement. It lives next to
 the model (`bpmn/<model>.card.json`) so that bpmn.io never sees, and never drops, it; it is
 uploaded with the model and stored in the version's source files. Format: docs/process-card-format.md.
@@ -66,8 +66,9 @@ class Metric:
 
 
 @dataclass(frozen=True)
-class Stage:
-    """One stage of the process description: its elements in the diagram and what the card says of it."""
+class Phase:
+    """One phase of the process description (the TEM card's *vaihe*): its elements in the diagram and
+    what the card says of it. Not a metrics *stage* (docs/glossary.md)."""
 
     id: str
     name: str
@@ -103,15 +104,16 @@ class ProcessCard:
     scope: str
     start: str
     end: str
-    stages: tuple[Stage, ...]
+    phases: tuple[Phase, ...]
     tools: tuple[str, ...]
     metrics: tuple[Metric, ...]
     improvement: Improvement
     source: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def stage_of(self, element_id: str) -> Stage | None:
-        return next((s for s in self.stages if element_id in s.elements), None)
+    def phase_of(self, element_id: str) -> Phase | None:
+        """The phase whose elements include `element_id`, else None."""
+        return next((s for s in self.phases if element_id in s.elements), None)
 
 
 def is_card_file(filename: str) -> bool:
@@ -130,8 +132,8 @@ def load_card(content: bytes | str, *, filename: str = "card.json") -> ProcessCa
 def check_elements(card: ProcessCard, element_ids: set[str], *, filename: str = "card.json") -> list[str]:
     """Element ids that the card names but the diagram lacks, as readable problems."""
     problems = []
-    for stage in card.stages:
-        problems += [f"{filename}: stages.{stage.id}.elements: no element '{e}' in the diagram" for e in stage.elements if e not in element_ids]
+    for phase in card.phases:
+        problems += [f"{filename}: phases.{phase.id}.elements: no element '{e}' in the diagram" for e in phase.elements if e not in element_ids]
     for metric in card.metrics:
         problems += [f"{filename}: metrics.{metric.id}.measure.elements: no element '{e}' in the diagram" for e in metric.measure.elements if e not in element_ids]
     return problems
@@ -170,19 +172,20 @@ class _Reader:
         kind = raw.get("type", "ydinprosessi")
         if kind not in PROCESS_TYPES:
             raise self.fail("type", f"must be one of {', '.join(PROCESS_TYPES)}")
-        stages = [self.stage(s, f"stages[{i}]") for i, s in enumerate(self.list(raw, "stages"))]
+        key = "phases" if "phases" in raw or "stages" not in raw else "stages"  # "stages": the format's first name
+        phases = [self.phase(s, f"{key}[{i}]") for i, s in enumerate(self.list(raw, key))]
         metrics = [self.metric(m, f"metrics[{i}]") for i, m in enumerate(self.list(raw, "metrics"))]
-        self.unique([s.id for s in stages], "stages")
+        self.unique([s.id for s in phases], key)
         self.unique([m.id for m in metrics], "metrics")
         known = {"format", "process", "name", "type", "owner", "owner_tasks", "participants", "participant_tasks",
-                 "purpose", "goals", "scope", "start", "end", "stages", "tools", "metrics", "improvement"}
+                 "purpose", "goals", "scope", "start", "end", "phases", "stages", "tools", "metrics", "improvement"}
         return ProcessCard(
             process=self.text(raw, "process", ""), name=self.text(raw, "name", ""), type=kind,
             owner=self.text(raw, "owner", ""), owner_tasks=self.texts(raw, "owner_tasks", ""),
             participants=self.texts(raw, "participants", ""), participant_tasks=self.texts(raw, "participant_tasks", ""),
             purpose=self.text(raw, "purpose", ""), goals=self.texts(raw, "goals", ""),
             scope=self.text(raw, "scope", "", required=False), start=self.text(raw, "start", ""),
-            end=self.text(raw, "end", ""), stages=tuple(stages), tools=self.texts(raw, "tools", ""),
+            end=self.text(raw, "end", ""), phases=tuple(phases), tools=self.texts(raw, "tools", ""),
             metrics=tuple(metrics), improvement=self.improvement(raw.get("improvement", {})),
             source=self.filename, extra={k: v for k, v in raw.items() if k not in known},
         )
@@ -200,10 +203,10 @@ class _Reader:
                 raise self.fail(f"{path}.{ident}", "the id is used twice")
             seen.add(ident)
 
-    def stage(self, raw: Any, path: str) -> Stage:
+    def phase(self, raw: Any, path: str) -> Phase:
         raw = self.obj(raw, path)
         p = f"{path}."
-        return Stage(
+        return Phase(
             id=self.text(raw, "id", p), name=self.text(raw, "name", p), elements=self.texts(raw, "elements", p),
             lanes=self.texts(raw, "lanes", p), content=self.text(raw, "content", p, required=False),
             success_factors=self.texts(raw, "success_factors", p), tools=self.texts(raw, "tools", p),

@@ -1,6 +1,6 @@
 """The TEM process card of a process as Markdown and HTML, with the measured values filled in.
 The six parts of the process description model (seed 003, ch. 5): purpose and goals,
-responsibilities, diagram, stages, metrics and targets, continuous improvement."""
+responsibilities, diagram, phases, metrics and targets, continuous improvement."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, *,
             ("p", ("Kaavio sellaisena kuin mallintaja sen piirsi. " if as_laid_out else
                    "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä. ")
                   + "Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä.")]
-    out += [("h2", "4. Vaiheet ja sisältö")] + _stages(card, m, {n.id: n.name or n.id for n in d.nodes})
+    out += [("h2", "4. Vaiheet ja sisältö")] + _phases(card, m, {n.id: n.name or n.id for n in d.nodes})
     out += [("h2", "5. Mittarit ja tavoitteet")] + _metrics(card, m)
     out += [("h2", "6. Jatkuva parantaminen")]
     if card is None:
@@ -75,18 +75,18 @@ def _responsibilities(d: Swimlanes, card: ProcessCard | None) -> list[Block]:
     return out
 
 
-def _stages(card: ProcessCard | None, m: ProcessMetrics | None, names: dict[str, str]) -> list[Block]:
-    if card is None or not card.stages:
+def _phases(card: ProcessCard | None, m: ProcessMetrics | None, names: dict[str, str]) -> list[Block]:
+    if card is None or not card.phases:
         return [("p", MISSING)]
     medians = {s.element_id: s.duration.median for s in (m.stages if m else ()) if s.duration.median is not None}
     out: list[Block] = []
-    for stage in card.stages:
-        out += [("h3", stage.name), ("p", stage.content or "-")]
-        facts = [f"Kaistat: {', '.join(stage.lanes) or '-'}", f"Työkalut: {', '.join(stage.tools) or '-'}"]
-        measured = [f"{names.get(e, e)} {_duration(medians[e])}" for e in stage.elements if e in medians]
+    for phase in card.phases:
+        out += [("h3", phase.name), ("p", phase.content or "-")]
+        facts = [f"Kaistat: {', '.join(phase.lanes) or '-'}", f"Työkalut: {', '.join(phase.tools) or '-'}"]
+        measured = [f"{names.get(e, e)} {_duration(medians[e])}" for e in phase.elements if e in medians]
         if measured:
             facts.append(f"Mitattu mediaanikesto: {', '.join(measured)}")
-        out.append(("ul", facts + [f"Kriittinen menestystekijä: {f}" for f in stage.success_factors]))
+        out.append(("ul", facts + [f"Kriittinen menestystekijä: {f}" for f in phase.success_factors]))
     return out
 
 

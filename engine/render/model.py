@@ -112,7 +112,7 @@ def _message_flows(root: object, known: set[str], nodes: list[Node]) -> tuple[li
 def _tools(card: ProcessCard | None, process: ProcessInfo, form_titles: dict[str, str]) -> tuple[ToolGroup, ...]:
     """The card's tools per stage, and each user task's form (by its title, not its file name)
     under that task unless the card lists it already."""
-    groups = [ToolGroup(s.name, s.elements, s.tools) for s in card.stages if s.tools] if card is not None else []
+    groups = [ToolGroup(s.name, s.elements, s.tools) for s in card.phases if s.tools] if card is not None else []
     listed = {t for g in groups for t in g.tools}
     for element in process.elements.values():
         tool = tool_name(element.form, form_titles) if element.form else None

@@ -113,7 +113,7 @@ def test_a_card_must_describe_a_process_of_the_upload_by_its_element_ids(kapula)
     other = json.dumps({**card, "process": "muu"}).encode()
     with pytest.raises(DiagramError, match="describes process 'muu', which is not in this upload"):
         kapula.deploy([("suupohja_yrityskaynti.bpmn", VISIT.read_bytes()), ("c.card.json", other)])
-    card["stages"][0]["elements"].append("Task_puuttuu")
+    card["phases"][0]["elements"].append("Task_puuttuu")
     with pytest.raises(DiagramError, match="no element 'Task_puuttuu' in the diagram"):
         kapula.deploy([("suupohja_yrityskaynti.bpmn", VISIT.read_bytes()), ("c.card.json", json.dumps(card).encode())])
     with pytest.raises(DiagramError, match="only process cards or forms"):
