@@ -2,158 +2,29 @@
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-import getpass
-import json
-import sys
 import time
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
+from api.cli_audit import access_log, erase
+from api.cli_common import CLI_LOCALE, Context, json_option, parse_data, pass_ctx, run
+from api.cli_db import db
+from api.cli_metrics import docs_command, export_command, metrics_command
+from api.cli_migrate import migrate
+from api.cli_serve import serve
 from api.cli_test import run_scenarios
+from api.cli_users import org, show_demo_people, user
 from engine import display
-from engine.bootstrap import open_kapula
 from engine.bundles import upload_bundles
 from engine.demo import demo_clock, run_demo
-from engine.access.directory import Directory
 from engine.errors import (
-    AccessDeniedError,
-    AuthenticationError,
-    CaseStepError,
-    ConflictError,
-    DiagramError,
-    InvalidDataError,
-    KapulaError,
-    NotFoundError,
-    UnavailableError,
     documentation_only,
 )
 from engine.model import CaseStatus
-from engine.services import Kapula
-from engine.services.gate import Caller, operator
 
-# the command line speaks English; durations, numbers and times are written as on the pages (engine/display)
-CLI_LOCALE = "en"
-
-# One table from Kapula errors to exit codes (usage errors are click's 2)
-EXIT_CODES: dict[type[KapulaError], int] = {
-    DiagramError: 3,
-    NotFoundError: 4,
-    ConflictError: 5,
-    InvalidDataError: 6,
-    CaseStepError: 7,
-    UnavailableError: 8,
-    AccessDeniedError: 9,
-}
-
-
-def _exit_code(exc: KapulaError) -> int:
-    for kind, code in EXIT_CODES.items():
-        if isinstance(exc, kind):
-            return code
-    return 1
-
-
-def _plain(value: Any) -> Any:
-    """Dataclasses, enums and datetimes as JSON values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _parse_data(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not valid JSON: {exc.msg} at column {exc.colno}", param_hint="--data") from exc
-    except RecursionError as exc:  # deeper than the parser goes; the data limits refuse far less
-        raise click.BadParameter("nested too deep", param_hint="--data") from exc
-    if not isinstance(data, dict):
-        raise click.BadParameter('must be a JSON object, e.g. {"segment": "founder"}', param_hint="--data")
-    return data
-
-
-class Context:
-    def __init__(self, database: str | None) -> None:
-        self.database = database
-        self._kapula: Kapula | None = None
-
-    @property
-    def kapula(self) -> Kapula:
-        if self._kapula is None:
-            self._kapula = open_kapula(self.database)
-        return self._kapula
-
-    def open(self, **kwargs: Any) -> Kapula:
-        """A Kapula with other wiring (e.g. a simulated clock), closed with the command."""
-        self.close()
-        self._kapula = open_kapula(self.database, **kwargs)
-        return self._kapula
-
-    def caller(self, user: str | None = None) -> Caller:
-        """Who acts: `--user NAME` (an existing user, held to the access rules), else the console's
-        operator, an administrator named for the access log after the operating-system account.
-        Raises NotFoundError for an unknown user."""
-        origin = "kapula " + click.get_current_context().command_path.partition(" ")[2]
-        if user is None:
-            return Caller(operator(getpass.getuser()), origin=origin)
-        try:
-            principal = Directory(self.kapula.sessions, self.kapula.clock).principal(user)
-        except AuthenticationError:
-            raise NotFoundError("user", user) from None
-        return Caller(principal, origin=origin)
-
-    def close(self) -> None:
-        if self._kapula is not None:
-            self._kapula.close()
-            self._kapula = None
-
-
-pass_ctx = click.make_pass_decorator(Context)
-
-
-def run(as_json: bool, action: Callable[[], Any], show: Callable[[Any], None]) -> None:
-    """Run one command: errors become a readable message and an exit code; output is text or JSON."""
-    try:
-        result = action()
-    except KapulaError as exc:
-        if as_json:
-            click.echo(json.dumps({"error": type(exc).__name__, "message": exc.message, **_error_details(exc)}))
-        else:
-            click.echo(f"error: {exc.message}", err=True)
-        sys.exit(_exit_code(exc))
-    if as_json:
-        click.echo(json.dumps(_plain(result), ensure_ascii=False, indent=2))
-    else:
-        show(result)
-
-
-def _error_details(exc: KapulaError) -> dict[str, Any]:
-    if isinstance(exc, DiagramError):
-        return {"issues": _plain(exc.issues)}
-    if isinstance(exc, InvalidDataError):
-        return {"field_errors": exc.field_errors}
-    return {}
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -213,7 +84,7 @@ def processes(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def start(ctx: Context, key: str, data: str | None, user: str | None, as_json: bool) -> None:
     """Start a case of process KEY (its latest version)."""
-    parsed = _parse_data(data)
+    parsed = parse_data(data)
     run(as_json, lambda: ctx.kapula.start_case(key, parsed, caller=ctx.caller(user)), _show_case)
 
 
@@ -245,7 +116,7 @@ def tasks(ctx: Context, lane: str | None, case_id: int | None, process_key: str 
 @pass_ctx
 def complete(ctx: Context, task_id: str, data: str | None, user: str | None, as_json: bool) -> None:
     """Complete the ready user task TASK_ID; the case runs on until it waits."""
-    parsed = _parse_data(data)
+    parsed = parse_data(data)
     run(as_json, lambda: ctx.kapula.complete_task(task_id, parsed, caller=ctx.caller(user)), _show_case)
 
 
@@ -377,24 +248,8 @@ def _span(value: timedelta | float | None) -> str:
     return display.duration(value, CLI_LOCALE)
 
 
-main.add_command(run_scenarios)
+for command in (run_scenarios, metrics_command, export_command, docs_command, org, user, serve, db, access_log, erase, migrate):
+    main.add_command(command)
 
-from api.cli_metrics import docs_command, export_command, metrics_command  # noqa: E402  (it builds on this module's helpers)
-
-main.add_command(metrics_command)
-main.add_command(export_command)
-main.add_command(docs_command)
-
-from api.cli_serve import serve  # noqa: E402  (they build on this module's helpers)
-from api.cli_users import org, show_demo_people, user  # noqa: E402
-from api.cli_db import db  # noqa: E402
-from api.cli_audit import access_log, erase  # noqa: E402
-from api.cli_migrate import migrate  # noqa: E402
-
-main.add_command(org)
-main.add_command(user)
-main.add_command(serve)
-main.add_command(db)
-main.add_command(access_log)
-main.add_command(erase)
-main.add_command(migrate)
+if __name__ == "__main__":  # python -m api.cli
+    main()

@@ -6,7 +6,7 @@ import getpass
 
 import click
 
-from api.cli import Context, json_option, pass_ctx, run
+from api.cli_common import Context, json_option, pass_ctx, run
 from engine import display
 from engine.access.access_log import AccessEntry
 from engine.services.gate import Caller, operator

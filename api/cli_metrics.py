@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from api.cli import CLI_LOCALE, Context, json_option, pass_ctx, run
+from api.cli_common import CLI_LOCALE, Context, json_option, pass_ctx, run
 from engine import display
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import Context, json_option, pass_ctx, run
+from api.cli_common import Context, json_option, pass_ctx, run
 from engine.errors import InvalidDataError
 from engine.services.migration import MigrationReport
 

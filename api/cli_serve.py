@@ -7,7 +7,7 @@ import os
 import click
 import uvicorn
 
-from api.cli import Context, pass_ctx
+from api.cli_common import Context, pass_ctx
 from api.http.server import SERVER_SETTINGS, TICK_SETTING
 
 

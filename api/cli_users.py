@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from api.cli import Context, json_option, pass_ctx, run
+from api.cli_common import Context, json_option, pass_ctx, run
 from engine.access.directory import Directory
 from engine.access.policy import Role
 from engine.demo_people import DEMO_PASSWORD, add_demo_people

@@ -81,6 +81,33 @@ def test_every_command_has_help(cli, command):
     assert result.exit_code == 0 and "Usage:" in result.output and "--json" in result.output
 
 
+def _all_commands(group, path=()):
+    import click
+
+    for name, command in group.commands.items():
+        yield (*path, name)
+        if isinstance(command, click.Group):
+            yield from _all_commands(command, (*path, name))
+
+
+def test_every_command_and_subcommand_has_help(cli):
+    commands = list(_all_commands(main))
+    assert len(commands) > 20
+    for command in commands:
+        result = cli(*command, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output, (command, result.output)
+
+
+def test_the_cli_runs_as_a_module_with_no_import_cycle():
+    """`python -m api.cli` imported the command modules, which imported api.cli back (ImportError)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "api.cli", "--help"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Commands:" in done.stdout and "migrate" in done.stdout
+
+
 def test_the_demo_runs_the_models_in_bpmn(cli):
     result = cli("demo", "--models", str(REPO / "bpmn"))
     assert result.exit_code == 0, result.output

@@ -1,0 +1,151 @@
+"""What every `kapula` command shares: the context that opens Kapula and names the caller, the one
+table from Kapula errors to exit codes, and `run`, which turns a use case's result into text or JSON
+and its error into one readable line. The command modules import this; nothing here imports them."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import click
+
+from engine.access.directory import Directory
+from engine.bootstrap import open_kapula
+from engine.errors import (
+    AccessDeniedError,
+    AuthenticationError,
+    CaseStepError,
+    ConflictError,
+    DiagramError,
+    InvalidDataError,
+    KapulaError,
+    NotFoundError,
+    UnavailableError,
+)
+from engine.services import Kapula
+from engine.services.gate import Caller, operator
+
+# the command line speaks English; durations, numbers and times are written as on the pages (engine/display)
+CLI_LOCALE = "en"
+
+# One table from Kapula errors to exit codes (usage errors are click's 2)
+EXIT_CODES: dict[type[KapulaError], int] = {
+    DiagramError: 3,
+    NotFoundError: 4,
+    ConflictError: 5,
+    InvalidDataError: 6,
+    CaseStepError: 7,
+    UnavailableError: 8,
+    AccessDeniedError: 9,
+}
+
+
+def _exit_code(exc: KapulaError) -> int:
+    for kind, code in EXIT_CODES.items():
+        if isinstance(exc, kind):
+            return code
+    return 1
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, enums and datetimes as JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def parse_data(text: str | None) -> dict[str, Any] | None:
+    """`--data` as a JSON object, or None when not given. Raises click.BadParameter (exit code 2)."""
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc.msg} at column {exc.colno}", param_hint="--data") from exc
+    except RecursionError as exc:  # deeper than the parser goes; the data limits refuse far less
+        raise click.BadParameter("nested too deep", param_hint="--data") from exc
+    if not isinstance(data, dict):
+        raise click.BadParameter('must be a JSON object, e.g. {"segment": "founder"}', param_hint="--data")
+    return data
+
+
+class Context:
+    def __init__(self, database: str | None) -> None:
+        self.database = database
+        self._kapula: Kapula | None = None
+
+    @property
+    def kapula(self) -> Kapula:
+        if self._kapula is None:
+            self._kapula = open_kapula(self.database)
+        return self._kapula
+
+    def open(self, **kwargs: Any) -> Kapula:
+        """A Kapula with other wiring (e.g. a simulated clock), closed with the command."""
+        self.close()
+        self._kapula = open_kapula(self.database, **kwargs)
+        return self._kapula
+
+    def caller(self, user: str | None = None) -> Caller:
+        """Who acts: `--user NAME` (an existing user, held to the access rules), else the console's
+        operator, an administrator named for the access log after the operating-system account.
+        Raises NotFoundError for an unknown user."""
+        origin = "kapula " + click.get_current_context().command_path.partition(" ")[2]
+        if user is None:
+            return Caller(operator(getpass.getuser()), origin=origin)
+        try:
+            principal = Directory(self.kapula.sessions, self.kapula.clock).principal(user)
+        except AuthenticationError:
+            raise NotFoundError("user", user) from None
+        return Caller(principal, origin=origin)
+
+    def close(self) -> None:
+        if self._kapula is not None:
+            self._kapula.close()
+            self._kapula = None
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def run(as_json: bool, action: Callable[[], Any], show: Callable[[Any], None]) -> None:
+    """Run one command: errors become a readable message and an exit code; output is text or JSON."""
+    try:
+        result = action()
+    except KapulaError as exc:
+        if as_json:
+            click.echo(json.dumps({"error": type(exc).__name__, "message": exc.message, **_error_details(exc)}))
+        else:
+            click.echo(f"error: {exc.message}", err=True)
+        sys.exit(_exit_code(exc))
+    if as_json:
+        click.echo(json.dumps(plain(result), ensure_ascii=False, indent=2))
+    else:
+        show(result)
+
+
+def _error_details(exc: KapulaError) -> dict[str, Any]:
+    if isinstance(exc, DiagramError):
+        return {"issues": plain(exc.issues)}
+    if isinstance(exc, InvalidDataError):
+        return {"field_errors": exc.field_errors}
+    return {}
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
