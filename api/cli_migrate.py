@@ -65,5 +65,5 @@ def migrate(ctx: Context, key: str, from_version: int, to_version: int, plan_fil
 
     run(as_json, lambda: ctx.kapula.migrate_cases(
         key, from_version=from_version, to_version=to_version, mapping=_read_plan(plan_file),
-        case_ids=list(case_ids) or None, dry_run=dry_run, revert=revert, user="kapula migrate",
-        origin="kapula migrate", progress=progress), _show)
+        case_ids=list(case_ids) or None, dry_run=dry_run, revert=revert, caller=ctx.caller(),
+        progress=progress), _show)

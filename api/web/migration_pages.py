@@ -51,8 +51,7 @@ async def migrate_submit(request: Request, kapula: KapulaDep, caller: PageCaller
             raise InvalidDataError("choose the two versions")
         report = await run_in_threadpool(
             lambda: kapula.migrate_cases(key, from_version=int(values["from_version"]), to_version=int(values["to_version"]),
-                                         mapping=_plan(values["plan"]), dry_run=dry_run, principal=caller.principal,
-                                         origin=caller.origin))
+                                         mapping=_plan(values["plan"]), dry_run=dry_run, caller=caller))
     except KapulaError as exc:
         status = 403 if isinstance(exc, AccessDeniedError) else 404 if isinstance(exc, NotFoundError) else 422
         return page(request, "migrate.html", caller.principal, status_code=status, url=f"/processes/{key}/migrate",

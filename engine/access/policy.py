@@ -127,6 +127,13 @@ def cancel_refusal(principal: Principal, process_key: str) -> str | None:
     return f"only the process owner cancels cases of {process_key}"
 
 
+def migrate_refusal(principal: Principal, process_key: str) -> str | None:
+    """Administrators and the owners of `process_key` move its running cases between versions."""
+    if principal.is_admin or (principal.role is Role.PROCESS_OWNER and process_key in principal.owned_processes):
+        return None
+    return f"only the owner of {process_key!r} or an administrator moves its cases"
+
+
 def admin_refusal(principal: Principal, what: str) -> str | None:
     return None if principal.is_admin else f"only administrators {what}"
 

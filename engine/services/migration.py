@@ -9,13 +9,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.access.access_log import AccessEntry, write_entries
-from engine.access.policy import Principal, Role
+from engine.access import policy
+from engine.access.access_log import write_entries
 from engine.definitions import DeployedVersion
-from engine.errors import AccessDeniedError, ConflictError, InvalidDataError, NotFoundError
+from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, Lifecycle
 from engine.persistence.tables import CaseRecord, EventRecord, ProcessVersionRecord
 from engine.runtime.migration import MigrationPlan, case_blockers, migrate_live_case, plan_migration
+from engine.services.gate import Caller, entry, operator
 from engine.services.shared import ServiceBase
 
 
@@ -67,9 +68,7 @@ class MigrationUseCases(ServiceBase):
         case_ids: Sequence[int] | None = None,
         dry_run: bool = False,
         revert: bool = False,
-        principal: Principal | None = None,
-        user: str | None = None,
-        origin: str | None = None,
+        caller: Caller | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> MigrationReport:
         """Move the running cases of `key` v`from_version` (those of `case_ids` only, if given) to
@@ -77,12 +76,13 @@ class MigrationUseCases(ServiceBase):
         transaction behind its row-version check (a case changed meanwhile is skipped, never half
         moved). With `dry_run` nothing changes. With `revert` only cases whose last move was from
         v`to_version` to v`from_version`, and which have not moved on since, go back.
-        `principal` must own the process (or be an administrator); None is the command line's
-        operator. `progress(done, total)` is called after each case.
-        Raises NotFoundError, AccessDeniedError, or InvalidDataError for an impossible plan."""
-        acting = principal.username if principal is not None else (user or "kapula")
-        if principal is not None and not _may_migrate(principal, key):
-            raise AccessDeniedError(f"{acting}: only the owner of {key!r} or an administrator moves its cases", user=acting)
+        `caller` must own the process or be an administrator (policy.migrate_refusal; a refusal is
+        in the access log); None is the command line's operator. Each moved case's event and
+        access-log entry are written in that case's transaction. `progress(done, total)` is called
+        after each case. Raises NotFoundError, AccessDeniedError, or InvalidDataError for an
+        impossible plan."""
+        caller = caller if caller is not None else Caller(operator())
+        self._check_now(caller, policy.migrate_refusal(caller.principal, key), "migrate", process_key=key)
         if from_version == to_version:
             raise InvalidDataError("the cases are on that version already: give two different versions")
         with self._reads() as session:
@@ -101,14 +101,13 @@ class MigrationUseCases(ServiceBase):
                                    field_errors={"plan": "; ".join(plan.problems)})
         moves = []
         for done, case_id in enumerate(running, start=1):
-            moves.append(self._move_case(case_id, source, target, plan, dry_run=dry_run, revert=revert,
-                                         user=acting, origin=origin))
+            moves.append(self._move_case(case_id, source, target, plan, dry_run=dry_run, revert=revert, caller=caller))
             if progress is not None:
                 progress(done, len(running))
         return MigrationReport(key, from_version, to_version, dry_run, dict(plan.suggested), tuple(moves))
 
     def _move_case(self, case_id: int, source: DeployedVersion, target: DeployedVersion, plan: MigrationPlan, *,
-                   dry_run: bool, revert: bool, user: str, origin: str | None) -> CaseMove:
+                   dry_run: bool, revert: bool, caller: Caller) -> CaseMove:
         now = self._clock.now()
         try:
             with self._sessions.begin() as session:
@@ -124,8 +123,8 @@ class MigrationUseCases(ServiceBase):
                     return CaseMove(case_id, not reasons, tuple(reasons))
                 migrate_live_case(ctx.live, target.bundle, plan, now=now)
                 details = {"from": source.version, "to": target.version, "plan": dict(plan.explicit), "revert": revert}
-                self._store.save_migrated(session, ctx, target, now=now, user=user, details=details)
-                write_entries(session, [AccessEntry(now, user, case_id, "migrate", origin=origin, process_key=target.key)])
+                self._store.save_migrated(session, ctx, target, now=now, user=caller.username, details=details)
+                write_entries(session, [entry(caller, "migrate", now, case_id=case_id, process_key=target.key)])
             self._store.remember(ctx)
             return CaseMove(case_id, True, moved=True)
         except ConflictError as exc:  # stepped, completed or cancelled by someone else meanwhile
@@ -134,12 +133,6 @@ class MigrationUseCases(ServiceBase):
         except BaseException:
             self._store.cache.discard(case_id)  # the live workflow may be half moved: never reuse it
             raise
-
-
-def _may_migrate(principal: Principal, key: str) -> bool:
-    return principal.role is Role.ADMINISTRATOR or (
-        principal.role is Role.PROCESS_OWNER and key in principal.owned_processes
-    )
 
 
 def _version_id(session: Any, key: str, version: int) -> int:

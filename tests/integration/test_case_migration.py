@@ -12,8 +12,11 @@ from engine.bundles import model_bundle
 from engine.consistency import check_cases
 from engine.errors import AccessDeniedError, InvalidDataError
 from engine.model import CaseStatus, Lifecycle
+from engine.services.gate import Caller
 from tests.integration.test_reference_models import VISIT, VISIT_ANSWERS, VISIT_START
 from tests.migration_models import version_b
+
+OWNER = Principal("omistaja", "Omistaja", Role.PROCESS_OWNER, organisation="SEK", owned_processes=frozenset({VISIT}))
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "bpmn" / "suupohja_yrityskaynti.bpmn"
@@ -70,7 +73,7 @@ def test_a_hundred_visits_move_to_a_version_with_a_new_stage_and_finish_on_it(ka
     assert all(kapula.get_case(m).version == 1 for m in ids)
 
     done = []
-    report = kapula.migrate_cases(VISIT, from_version=1, to_version=2, case_ids=ids, user="omistaja",
+    report = kapula.migrate_cases(VISIT, from_version=1, to_version=2, case_ids=ids, caller=Caller(OWNER),
                                   progress=lambda n, total: done.append((n, total)))
     assert report.moved == 100 and done[-1] == (100, 100)
     for (moved, control), i in zip(pairs, range(100)):
@@ -133,16 +136,20 @@ def test_revert_goes_back_until_the_case_moves_on(kapula, clock) -> None:
     assert kapula.get_case(stays).version == 1 and kapula.get_case(moves_on).version == 2
 
 
-def test_only_the_owner_or_an_administrator_migrates(kapula, clock) -> None:
+def test_only_the_owner_or_an_administrator_migrates_and_refusals_are_logged(kapula, clock) -> None:
     kapula.deploy(model_bundle(MODEL))
     case_id = kapula.start_case(VISIT, VISIT_START, user="sek").id
     deploy_b(kapula)
     stranger = Principal("muu", "Muu omistaja", Role.PROCESS_OWNER, organisation="Muu", owned_processes=frozenset({"x"}))
     with pytest.raises(AccessDeniedError):
-        kapula.migrate_cases(VISIT, from_version=1, to_version=2, principal=stranger)
-    owner = Principal("omistaja", "Omistaja", Role.PROCESS_OWNER, organisation="SEK", owned_processes=frozenset({VISIT}))
-    assert kapula.migrate_cases(VISIT, from_version=1, to_version=2, principal=owner, origin="test").moved == 1
+        kapula.migrate_cases(VISIT, from_version=1, to_version=2, caller=Caller(stranger, origin="test"))
+    refused = kapula.access_log(refused=True)
+    assert [(e.user, e.action, e.process_key) for e in refused] == [("muu", "migrate", VISIT)]
+    assert kapula.get_case(case_id).version == 1
+    assert kapula.migrate_cases(VISIT, from_version=1, to_version=2, caller=Caller(OWNER, origin="test")).moved == 1
     assert kapula.get_case(case_id).version == 2
+    moved = [e for e in kapula.access_log(case_id=case_id) if e.action == "migrate"]
+    assert [(e.user, e.origin, e.refused) for e in moved] == [("omistaja", "test", None)]
 
 
 def test_exports_carry_the_version_each_event_happened_on(kapula, clock) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from api.http.deps import PrincipalDep, get_kapula, origin_of
+from api.http.deps import CallerDep, KapulaDep
 from api.http.schemas import ErrorPublic
 from engine.services.migration import MigrationReport
 
@@ -56,11 +56,11 @@ class MigrationPublic(BaseModel):
 
 
 @router.post("/{key}/migrations", response_model=MigrationPublic, responses=_ERRORS)
-def migrate_cases(request: Request, principal: PrincipalDep, key: KeyPath, body: MigrationCreate) -> MigrationPublic:
+def migrate_cases(kapula: KapulaDep, caller: CallerDep, key: KeyPath, body: MigrationCreate) -> MigrationPublic:
     """Move the running cases of a process to another version (the process's owner or an administrator).
     Each case moves in its own transaction; one changed meanwhile is skipped and reported. With
     `dry_run` nothing changes: each case says whether it would move and, if not, why."""
-    report = get_kapula(request).migrate_cases(
+    report = kapula.migrate_cases(
         key, from_version=body.from_version, to_version=body.to_version, mapping=body.mapping,
-        case_ids=body.case_ids, dry_run=body.dry_run, revert=body.revert, principal=principal, origin=origin_of(request))
+        case_ids=body.case_ids, dry_run=body.dry_run, revert=body.revert, caller=caller)
     return MigrationPublic.of(report)
