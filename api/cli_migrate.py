@@ -52,10 +52,11 @@ def _show(report: MigrationReport) -> None:
 @click.option("--case", "case_ids", type=int, multiple=True, help="Only this case (repeatable); default: every running case.")
 @click.option("--dry-run", is_flag=True, help="Only say, per case, whether it moves and why not; change nothing.")
 @click.option("--revert", is_flag=True, help="Move cases back to the version they came from, if they have not moved on.")
+@click.option("--user", help="Who migrates: an existing process owner or administrator (default: the operator, as an administrator).")
 @json_option
 @pass_ctx
 def migrate(ctx: Context, key: str, from_version: int, to_version: int, plan_file: Path | None,
-            case_ids: tuple[int, ...], dry_run: bool, revert: bool, as_json: bool) -> None:
+            case_ids: tuple[int, ...], dry_run: bool, revert: bool, user: str | None, as_json: bool) -> None:
     """Move the running cases of process KEY from one version to another, each case in its own
     transaction; claims, ready times and data are kept and each move is logged (docs/migration.md)."""
 
@@ -65,5 +66,5 @@ def migrate(ctx: Context, key: str, from_version: int, to_version: int, plan_fil
 
     run(as_json, lambda: ctx.kapula.migrate_cases(
         key, from_version=from_version, to_version=to_version, mapping=_read_plan(plan_file),
-        case_ids=list(case_ids) or None, dry_run=dry_run, revert=revert, caller=ctx.caller(),
+        case_ids=list(case_ids) or None, dry_run=dry_run, revert=revert, caller=ctx.caller(user),
         progress=progress), _show)

@@ -74,3 +74,12 @@ def test_the_operator_acts_as_an_administrator_and_is_logged(cli):
     assert cli("cancel", str(started["id"])).exit_code == 0
     log = json.loads(cli("access-log", "--case", str(started["id"]), "--json").output)
     assert [(e["user"], e["action"]) for e in log] == [(getpass.getuser(), a) for a in ("start", "read", "cancel")]
+
+
+def test_migrate_as_a_user_is_held_to_the_owner_rule_and_the_refusal_is_logged(cli):
+    _people(cli)
+    assert cli("load", str(BPMN / "three_lanes.bpmn"), "--owner", "SEK").exit_code == 0
+    refused = cli("migrate", "Handoff_demo", "--from", "1", "--to", "2", "--user", "sek.neuvoja")
+    assert refused.exit_code == 9 and "only the owner of 'Handoff_demo'" in refused.output
+    log = json.loads(cli("access-log", "--user", "sek.neuvoja", "--json").output)
+    assert [(e["action"], e["origin"], bool(e["refused"])) for e in log] == [("migrate", "kapula migrate", True)]
