@@ -122,12 +122,13 @@ def complete(ctx: Context, task_id: str, data: str | None, user: str | None, as_
 
 @main.command()
 @click.argument("case_id", type=int)
+@click.option("--reason", required=True, help="Why the case is cancelled (kept in the access log, shown in the case's timeline).")
 @click.option("--user", help="Who cancels the case: an existing user (default: the operator, as an administrator).")
 @json_option
 @pass_ctx
-def cancel(ctx: Context, case_id: int, user: str | None, as_json: bool) -> None:
-    """Cancel the running case CASE_ID."""
-    run(as_json, lambda: ctx.kapula.cancel_case(case_id, caller=ctx.caller(user)), _show_case)
+def cancel(ctx: Context, case_id: int, reason: str, user: str | None, as_json: bool) -> None:
+    """Cancel the running case CASE_ID, saying why."""
+    run(as_json, lambda: ctx.kapula.cancel_case(case_id, reason=reason, caller=ctx.caller(user)), _show_case)
 
 
 @main.command()
@@ -139,7 +140,7 @@ def history(ctx: Context, case_id: int, as_json: bool) -> None:
 
     def action() -> dict[str, Any]:
         t = ctx.kapula.timeline(case_id, caller=ctx.caller())
-        return {"events": t.events, "stages": t.stages, "handoffs": t.handoffs, "lead_time": t.lead_time}
+        return {"events": t.events, "stages": t.stages, "handoffs": t.handoffs, "lead_time": t.lead_time, "notes": t.notes}
 
     run(as_json, action, _show_history)
 
@@ -242,6 +243,8 @@ def _show_history(result: dict[str, Any]) -> None:
             click.echo(f"  {s.name or s.element_id:30} [{s.lane or '-'}] {_span(s.duration)}")
     if result["lead_time"] is not None:
         click.echo(f"lead time: {_span(result['lead_time'])}")
+    for n in result.get("notes", ()):
+        click.echo(f"{n.action} by {n.user} at {display.stamp(n.at)}: {n.reason}")
 
 
 def _span(value: timedelta | float | None) -> str:

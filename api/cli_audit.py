@@ -20,7 +20,8 @@ def _show(entries: list[AccessEntry]) -> None:
         task = f" task {e.task_id}" if e.task_id else ""
         what = f"case {e.case_id:<6}" if e.case_id is not None else f"process {e.process_key or '-'}"
         refused = f"  REFUSED: {e.refused}" if e.refused else ""
-        click.echo(f"{display.stamp(e.at)}  {e.user:20} {what} {e.action:12}{task}  {e.origin or '-'}{refused}")
+        reason = f"  reason: {e.reason}" if e.reason else ""
+        click.echo(f"{display.stamp(e.at)}  {e.user:20} {what} {e.action:12}{task}  {e.origin or '-'}{refused}{reason}")
 
 
 @click.command("access-log")
@@ -41,10 +42,11 @@ def _show_erasure(r: ErasureResult) -> None:
 @click.command("erase")
 @click.argument("case_id", type=int)
 @click.option("--field", "fields", multiple=True, help="A field to erase (default: the fields the forms declare personal). Repeatable.")
+@click.option("--reason", required=True, help="Why the data is erased (kept in the access log, shown in the case's timeline).")
 @click.option("--by", default=getpass.getuser, show_default="the console user", help="Who erases, for the access log.")
 @json_option
 @pass_ctx
-def erase(ctx: Context, case_id: int, fields: tuple[str, ...], by: str, as_json: bool) -> None:
-    """Erase the personal data of case CASE_ID; its events' times, lanes and steps stay for the metrics."""
-    run(as_json, lambda: ctx.kapula.erase_personal_data(case_id, fields=list(fields) or None,
+def erase(ctx: Context, case_id: int, fields: tuple[str, ...], reason: str, by: str, as_json: bool) -> None:
+    """Erase the personal data of case CASE_ID, saying why; its events' times, lanes and steps stay for the metrics."""
+    run(as_json, lambda: ctx.kapula.erase_personal_data(case_id, fields=list(fields) or None, reason=reason,
                                                         caller=Caller(operator(by), origin="kapula erase")), _show_erasure)

@@ -50,9 +50,10 @@ def personal_fields(source: dict[str, str]) -> set[str]:
 
 
 def erase_case(session: Session, case_id: int, fields: Iterable[str] | None, *, by: str, at: Any,
-               origin: str | None = None) -> ErasureResult:
-    """Replace the personal fields' values in the case, its task rows and its events. Raises
-    NotFoundError, or InvalidDataError when no field is named and the forms declare none."""
+               origin: str | None = None, reason: str | None = None) -> ErasureResult:
+    """Replace the personal fields' values in the case, its task rows and its events, and log the
+    erasure with its `reason` in the access log. Raises NotFoundError, or InvalidDataError when no
+    field is named and the forms declare none."""
     case = session.get(CaseRecord, case_id, with_for_update=True)
     if case is None:
         raise NotFoundError("case", case_id)
@@ -88,7 +89,8 @@ def erase_case(session: Session, case_id: int, fields: Iterable[str] | None, *, 
         if new != text:
             session.execute(update(EventRecord).where(EventRecord.id == event_id).values(changed_json=new))
             changed += 1
-    session.add(AccessLogRecord(at=at, user_name=by, case_id=case_id, action="erase", origin=origin))
+    session.add(AccessLogRecord(at=at, user_name=by, case_id=case_id, action="erase", origin=origin,
+                                reason=reason))
     return ErasureResult(case_id, tuple(sorted(chosen)), changed)
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from datetime import timedelta
 
-from engine.model import CaseTimeline, CaseView, Event, Handoff, Lifecycle, StageDuration
+from engine.model import CaseNote, CaseTimeline, CaseView, Event, Handoff, Lifecycle, StageDuration
 from engine.persistence.tables import EventRecord
 from engine.spans.rule import ROUTING_TYPES, hands_off, receives_handoff
 
@@ -91,6 +91,8 @@ def handoffs(events: list[Event]) -> list[Handoff]:
     return out
 
 
-def timeline(case: CaseView, events: list[Event]) -> CaseTimeline:
-    """The case's timeline from its event log (the one read model of a case's history)."""
-    return CaseTimeline(case, tuple(events), tuple(stage_durations(events)), tuple(handoffs(events)), lead_time(events))
+def timeline(case: CaseView, events: list[Event], notes: tuple[CaseNote, ...] = ()) -> CaseTimeline:
+    """The case's timeline from its event log (the one read model of a case's history), with the
+    reasons given for cancelling or erasing it (`notes`, from the access log)."""
+    return CaseTimeline(case, tuple(events), tuple(stage_durations(events)), tuple(handoffs(events)), lead_time(events),
+                        notes)

@@ -173,6 +173,17 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class CaseNote:
+    """Why someone cancelled a case or erased its personal data: the reason they gave, from the
+    access log's `cancel` / `erase` entry (shown in the case's timeline)."""
+
+    at: datetime
+    user: str
+    action: str  # "cancel" | "erase"
+    reason: str
+
+
+@dataclass(frozen=True)
 class CaseTimeline:
     """A case as its page, the API and `kapula history` show it: the case, its events oldest first,
     each stage's duration, the handoffs between lanes and the lead time (None while it runs).
@@ -183,3 +194,4 @@ class CaseTimeline:
     stages: tuple[StageDuration, ...]
     handoffs: tuple[Handoff, ...]
     lead_time: timedelta | None
+    notes: tuple[CaseNote, ...] = ()  # the reasons given for cancelling and erasing, oldest first

@@ -157,11 +157,27 @@ class HandoffPublic(BaseModel):
     pickup_seconds: float | None
 
 
+class CaseCancel(BaseModel):
+    """Why the case is cancelled: required, kept in the access log and shown in the case's timeline."""
+
+    reason: str | None = Field(default=None, max_length=2000, description="why (1–500 characters)")
+
+
+class CaseNotePublic(BaseModel):
+    """A reason given for cancelling the case or erasing its personal data."""
+
+    at: datetime
+    user: str
+    action: str
+    reason: str
+
+
 class CaseDetailPublic(CasePublic):
     timeline: list[EventPublic]
     stages: list[StagePublic]
     handoffs: list[HandoffPublic]
     lead_time_seconds: float | None
+    notes: list[CaseNotePublic] = []
 
     @classmethod
     def of_timeline(cls, t: CaseTimeline) -> CaseDetailPublic:
@@ -179,4 +195,5 @@ class CaseDetailPublic(CasePublic):
                                     pickup_seconds=None if h.pickup_time is None else h.pickup_time.total_seconds())
                       for h in t.handoffs],
             lead_time_seconds=None if lead is None else lead.total_seconds(),
+            notes=[CaseNotePublic(at=n.at, user=n.user, action=n.action, reason=n.reason) for n in t.notes],
         )

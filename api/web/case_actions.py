@@ -64,7 +64,7 @@ def cancel(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: 
     problem = _reason_problem(reason)
     if problem:
         return _confirm(request, kapula, caller, case_id, "cancel", status_code=422, reason=reason, error=problem)
-    kapula.cancel_case(case_id, caller=caller)
+    kapula.cancel_case(case_id, reason=reason, caller=caller)
     request.session["flash"] = f"Tapaus #{case_id} peruttu."
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
@@ -75,7 +75,7 @@ def erase(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: C
     if problem:
         return _confirm(request, kapula, caller, case_id, "erase", status_code=422, reason=reason, error=problem)
     try:
-        result = kapula.erase_personal_data(case_id, caller=caller)
+        result = kapula.erase_personal_data(case_id, reason=reason, caller=caller)
     except InvalidDataError:
         return _confirm(request, kapula, caller, case_id, "erase", status_code=422, reason=reason,
                         error="Prosessin lomakkeissa ei ole henkilötiedoiksi merkittyjä kenttiä; mitään ei poistettu.")

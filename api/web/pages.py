@@ -17,6 +17,7 @@ from api.web import forms, messages, values
 from api.web.render import page
 from api.web.session import PageCallerDep, end_session, signed_in, start_session
 from engine.access.policy import Role, sees_metrics
+from engine.model import CaseNote, Event
 from engine.errors import AuthenticationError, DiagramError, InvalidDataError, TooManyAttemptsError
 from engine.services import Kapula
 from engine.services.gate import Caller
@@ -165,8 +166,20 @@ def case_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_i
     names = {e.element_id: e.element_name or e.element_id for e in events if e.element_id}
     workable = {t.id for t in kapula.ready_tasks(case_id=case_id, caller=caller)} if case.ready_tasks else set()
     fields = values.case_fields(request.app.state.kapula, case.process_key, case.version)
-    return page(request, "case.html", caller.principal, case=case, events=events, stages=timeline.stages,
+    return page(request, "case.html", caller.principal, case=case, events=_with_notes(events, timeline.notes), stages=timeline.stages,
                 facts=values.facts(case.data, fields), fields=fields, process_name=_process_name(kapula, caller, case.process_key),
                 handoffs=timeline.handoffs, lead_time=timeline.lead_time, names=names, workable=workable,
                 may_cancel=caller.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER),
                 may_erase=caller.principal.role is Role.ADMINISTRATOR)
+
+
+def _with_notes(events: tuple[Event, ...], notes: tuple[CaseNote, ...]) -> list[Event | CaseNote]:
+    """The timeline's rows: the events, and each reason given for cancelling or erasing after the
+    events up to its time (a cancellation's reason right after its `case_cancelled` event)."""
+    rows: list[Event | CaseNote] = []
+    pending = list(notes)
+    for event in events:
+        while pending and pending[0].at < event.at:
+            rows.append(pending.pop(0))
+        rows.append(event)
+    return rows + pending

@@ -23,6 +23,8 @@ LIFECYCLE_NAMES = {
     "task_unclaimed": "vapautettu", "task_completed": "valmis", "task_cancelled": "peruttu",
     "case_completed": "tapaus valmis", "case_cancelled": "tapaus peruttu", "case_migrated": "siirretty uuteen versioon",
 }
+# the reasons kept with a cancellation or an erasure (engine.model.CaseNote.action)
+NOTE_NAMES = {"cancel": "syy perumiseen", "erase": "syy henkilötietojen poistoon"}
 STATUS_NAMES = {"running": "käynnissä", "completed": "valmis", "cancelled": "peruttu"}
 
 
@@ -50,7 +52,8 @@ templates.env.filters["duration"] = duration
 templates.env.filters["number"] = number
 templates.env.filters["percent"] = percent
 templates.env.filters["when"] = when
-templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, LIFECYCLE_NAMES=LIFECYCLE_NAMES, STATUS_NAMES=STATUS_NAMES)
+templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, LIFECYCLE_NAMES=LIFECYCLE_NAMES, STATUS_NAMES=STATUS_NAMES,
+                             NOTE_NAMES=NOTE_NAMES)
 
 
 def page(request: Request, name: str, user: Principal | None, status_code: int = 200, *, url: str | None = None,

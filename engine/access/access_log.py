@@ -33,6 +33,7 @@ class AccessEntry:
     origin: str | None = None
     process_key: str | None = None
     refused: str | None = None
+    reason: str | None = None  # why the user did it, where the action asks (cancel, erase)
 
 
 def write_entries(session: Session, entries: Iterable[AccessEntry]) -> None:
@@ -45,6 +46,7 @@ def write_entries(session: Session, entries: Iterable[AccessEntry]) -> None:
             "origin": e.origin[:_ORIGIN_MAX] if e.origin else None,
             "process_key": e.process_key[:_KEY_MAX] if e.process_key else None,
             "refused": e.refused[:_REASON_MAX] if e.refused else None,
+            "reason": e.reason[:_REASON_MAX] if e.reason else None,
         }
         for e in entries
     ]
@@ -81,5 +83,6 @@ class AccessLog:
             query = query.where(AccessLogRecord.refused.is_not(None) if refused else AccessLogRecord.refused.is_(None))
         with self._sessions() as session:
             records = session.scalars(query).all()
-        return [AccessEntry(r.at, r.user_name, r.case_id, r.action, r.task_id, r.origin, r.process_key, r.refused)
+        return [AccessEntry(r.at, r.user_name, r.case_id, r.action, r.task_id, r.origin, r.process_key, r.refused,
+                            r.reason)
                 for r in reversed(records)]

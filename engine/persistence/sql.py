@@ -67,7 +67,8 @@ class SqlAccessLog:
         if refused is not None:
             query = query.where(AccessLogRecord.refused.is_not(None) if refused else AccessLogRecord.refused.is_(None))
         records = self._session.scalars(query).all()
-        return [AccessEntry(r.at, r.user_name, r.case_id, r.action, r.task_id, r.origin, r.process_key, r.refused)
+        return [AccessEntry(r.at, r.user_name, r.case_id, r.action, r.task_id, r.origin, r.process_key, r.refused,
+                            r.reason)
                 for r in reversed(records)]
 
 

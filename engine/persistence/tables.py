@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -67,6 +68,8 @@ class ProcessVersionRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # why cases cannot start on this version yet (ValidationIssue fields); "[]" when it runs
     issues_json: Mapped[str] = mapped_column(Text, server_default="[]")
+    # the process card offers the process to customers (`customer_can_start`): the portal's catalogue
+    customer_can_start: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
 
 class CaseRecord(Base):
@@ -273,6 +276,8 @@ class AccessLogRecord(Base):
     process_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # why the attempt was refused; None for what was done
     refused: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # why the caller did it, where the action asks for a reason (cancel, erase)
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class IncidentRecord(Base):

@@ -13,7 +13,7 @@ from engine.access.access_log import write_entries
 from engine.definitions import latest_version_record, to_public
 from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
-from engine.errors import ConflictError, NotFoundError
+from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, Lifecycle
 from engine.persistence.tables import CaseRecord
 from engine.runtime.states import StepFailure
@@ -60,29 +60,36 @@ class CaseUseCases(ServiceBase):
         self._store.remember(ctx)
         return view
 
-    def cancel_case(self, case_id: int, *, user: str | None = None, caller: Caller | None = None) -> CaseView:
+    def cancel_case(self, case_id: int, *, reason: str | None = None, user: str | None = None,
+                    caller: Caller | None = None) -> CaseView:
         """Cancel a running case, as `caller` (an administrator or the process's owner; else as
-        `user`, unchecked). Raises NotFoundError, AccessDeniedError or ConflictError."""
+        `user`, unchecked), who says why: `reason` (1–500 characters, required with a caller) is
+        kept in the access log's `cancel` entry, written in the step's transaction, and shown in
+        the case's timeline. Raises NotFoundError, AccessDeniedError, InvalidDataError (no reason,
+        field `reason`) or ConflictError."""
         now = self._clock.now()
         user = caller.username if caller is not None else user
         with self._transaction() as session:
             if caller is not None:
                 self._cancel_rules(session, caller, case_id, now)
+                reason = checked_reason(reason)  # after the rules: a refusal is a refusal, with or without one
             ctx = self._store.load(session, case_id)
             ctx.live.workflow.cancel()
             saved = self._store.save(session, ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                write_entries(session, [entry(caller, "cancel", now, case_id=case_id)])
+                write_entries(session, [entry(caller, "cancel", now, case_id=case_id, reason=reason)])
         self._store.remember(ctx)
         return view
 
-    def erase_personal_data(self, case_id: int, *, fields: list[str] | None = None, by: str | None = None,
-                            origin: str | None = None, caller: Caller | None = None) -> ErasureResult:
+    def erase_personal_data(self, case_id: int, *, fields: list[str] | None = None, reason: str | None = None,
+                            by: str | None = None, origin: str | None = None,
+                            caller: Caller | None = None) -> ErasureResult:
         """Replace the case's personal fields (declared `x-personal` in its forms, else `fields`) in
         its data, task rows and events; the events' metrics stay. Administrators only (`caller`;
-        else `by`, unchecked). Logged as `erase` in the same transaction.
-        Raises NotFoundError, AccessDeniedError or InvalidDataError."""
+        else `by`, unchecked). Logged as `erase` with its `reason` (1–500 characters, required with
+        a caller; shown in the case's timeline) in the same transaction.
+        Raises NotFoundError, AccessDeniedError or InvalidDataError (no reason: field `reason`)."""
         now = self._clock.now()
         if caller is not None:
             by, origin = caller.username, caller.origin
@@ -91,7 +98,10 @@ class CaseUseCases(ServiceBase):
         with self._transaction() as session:
             if caller is not None:
                 check(caller, policy.admin_refusal(caller.principal, "erase personal data"), "erase", now, case_id=case_id)
-            result = erase_case(session, case_id, fields, by=by, at=now, origin=origin)
+                reason = checked_reason(reason)
+            elif reason is not None:
+                reason = checked_reason(reason)
+            result = erase_case(session, case_id, fields, by=by, at=now, origin=origin, reason=reason)
         self._store.cache.discard(case_id)
         return result
 
@@ -130,3 +140,19 @@ class CaseUseCases(ServiceBase):
             except ConflictError:
                 continue  # another process stepped this case first; it will see the timer itself
         return moved
+
+
+MAX_REASON = 500
+
+
+def checked_reason(reason: str | None) -> str:
+    """The reason a person gives for cancelling or erasing, trimmed: 1–500 characters. Raises
+    InvalidDataError naming the field `reason` (the pages, the API and `--reason` all require one:
+    issue 15, "a reason kept in the log")."""
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidDataError("a reason is required: say why", field_errors={"reason": "required"})
+    if len(text) > MAX_REASON:
+        raise InvalidDataError(f"the reason is longer than {MAX_REASON} characters",
+                               field_errors={"reason": f"at most {MAX_REASON} characters"})
+    return text

@@ -43,8 +43,8 @@ def operator(name: str = "kapula") -> Principal:
 
 
 def entry(caller: Caller, action: str, at: datetime, *, case_id: int | None = None, task_id: str | None = None,
-          process_key: str | None = None, refused: str | None = None) -> AccessEntry:
-    return AccessEntry(at, caller.username, case_id, action, task_id, caller.origin, process_key, refused)
+          process_key: str | None = None, refused: str | None = None, reason: str | None = None) -> AccessEntry:
+    return AccessEntry(at, caller.username, case_id, action, task_id, caller.origin, process_key, refused, reason)
 
 
 def check(caller: Caller, reason: str | None, action: str, at: datetime, *, case_id: int | None = None,

@@ -16,8 +16,8 @@ from engine import claims, history
 from engine.access import policy
 from engine.access.access_log import AccessEntry, AccessLog
 from engine.errors import NotFoundError
-from engine.model import CaseStatus, CaseTimeline, CaseView, Event, Handoff, StageDuration, TaskView
-from engine.persistence.tables import CaseRecord, CaseTaskRecord
+from engine.model import CaseNote, CaseStatus, CaseTimeline, CaseView, Event, Handoff, StageDuration, TaskView
+from engine.persistence.tables import AccessLogRecord, CaseRecord, CaseTaskRecord
 from engine.runtime.states import READY
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.shared import ServiceBase
@@ -78,9 +78,10 @@ class ReadingUseCases(ServiceBase):
             if caller is not None:
                 self._check_case(session, caller, case_id, case.process_key, "read", facts)
             events = facts.events(case_id)
+            notes = case_notes(session, case_id)
         if caller is not None:
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
-        return history.timeline(case, events)
+        return history.timeline(case, events, notes)
 
     def ready_tasks(self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None,
                     caller: Caller | None = None) -> list[TaskView]:
@@ -149,3 +150,15 @@ class ReadingUseCases(ServiceBase):
                     facts: CaseFacts) -> None:
         reason = policy.case_refusal(caller.principal, case_id, process_key, facts.events(case_id))
         check(caller, reason, action, self._clock.now(), case_id=case_id)
+
+
+def case_notes(session: Session, case_id: int) -> tuple[CaseNote, ...]:
+    """The reasons given for cancelling the case or erasing its personal data, oldest first: the
+    access log's done (not refused) `cancel` and `erase` entries that carry one."""
+    rows = session.scalars(
+        select(AccessLogRecord)
+        .where(AccessLogRecord.case_id == case_id, AccessLogRecord.action.in_(("cancel", "erase")),
+               AccessLogRecord.refused.is_(None), AccessLogRecord.reason.is_not(None))
+        .order_by(AccessLogRecord.id)
+    )
+    return tuple(CaseNote(r.at, r.user_name, r.action, r.reason or "") for r in rows)

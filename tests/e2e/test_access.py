@@ -101,7 +101,7 @@ def test_process_owner_owns_uploads_and_does_not_work_tasks(client, tokens, case
     assert upload(client, other_owner).status_code == 403
     assert _status(client, other_owner, "get", f"/api/cases/{case['id']}") == 403
     assert client.get("/api/processes", headers=other_owner).json() == []
-    assert _status(client, owner, "post", f"/api/cases/{case['id']}/cancel") == 200
+    assert _status(client, owner, "post", f"/api/cases/{case['id']}/cancel", json={"reason": "tuplakirjaus"}) == 200
 
 
 def test_administrator_may_do_everything(client, tokens, case):

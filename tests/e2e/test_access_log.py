@@ -28,7 +28,7 @@ def test_api_reads_and_changes_are_logged_with_who_what_and_request(client, toke
     assert client.get("/api/cases", headers=sek).status_code == 200
     # refused: nothing read, the refused attempt logged (tests/e2e/test_refusals.py)
     assert client.get(f"/api/cases/{cid}", headers=tokens["te.neuvoja"]).status_code == 403
-    assert client.post(f"/api/cases/{cid}/cancel", headers=tokens["omistaja"]).status_code == 200
+    assert client.post(f"/api/cases/{cid}/cancel", headers=tokens["omistaja"], json={"reason": "tuplakirjaus"}).status_code == 200
 
     assert _log(client, admin, cid) == [
         ("asiakas", "start", None, "POST /api/cases from testclient"),
@@ -80,10 +80,14 @@ def test_administrators_erase_over_the_api_and_the_erasure_is_logged(client, tok
                       json={"process_key": "Handoff_demo", "data": {"yhteyshenkilo": "Maija Meikäläinen"}}).json()["id"]
     for name in ("omistaja", "sek.neuvoja", "asiakas"):
         assert client.post(f"/api/cases/{cid}/erase", headers=tokens[name], json={"fields": ["yhteyshenkilo"]}).status_code == 403
-    # the three_lanes forms declare no personal field: the caller must name them
-    r = client.post(f"/api/cases/{cid}/erase", headers=tokens["admin"])
-    assert r.status_code == 422 and r.json()["code"]
+    # without a reason nothing is erased, and the error names the field
     r = client.post(f"/api/cases/{cid}/erase", headers=tokens["admin"], json={"fields": ["yhteyshenkilo"]})
+    assert r.status_code == 422 and "reason" in r.text
+    # the three_lanes forms declare no personal field: the caller must name them
+    r = client.post(f"/api/cases/{cid}/erase", headers=tokens["admin"], json={"reason": "asiakkaan pyyntö"})
+    assert r.status_code == 422 and r.json()["code"]
+    r = client.post(f"/api/cases/{cid}/erase", headers=tokens["admin"],
+                    json={"fields": ["yhteyshenkilo"], "reason": "asiakkaan pyyntö"})
     assert r.status_code == 200 and r.json()["fields"] == ["yhteyshenkilo"]
     case = client.get(f"/api/cases/{cid}", headers=tokens["admin"]).json()
     assert "Meikäläinen" not in str(case)
@@ -94,9 +98,12 @@ def test_cli_erase(client, tokens, database_url):
     assert upload(client, tokens["omistaja"]).status_code == 201
     cid = client.post("/api/cases", headers=tokens["asiakas"],
                       json={"process_key": "Handoff_demo", "data": {"email": "maija@example.fi"}}).json()["id"]
-    out = CliRunner().invoke(main, ["--database", database_url, "erase", str(cid), "--field", "email", "--by", "dpo"])
+    no_reason = CliRunner().invoke(main, ["--database", database_url, "erase", str(cid), "--field", "email", "--by", "dpo"])
+    assert no_reason.exit_code == 2 and "--reason" in no_reason.output
+    out = CliRunner().invoke(main, ["--database", database_url, "erase", str(cid), "--field", "email", "--by", "dpo",
+                                    "--reason", "asiakkaan pyyntö"])
     assert out.exit_code == 0 and f"case {cid}: erased email" in out.output
     assert "maija@example.fi" not in str(client.get(f"/api/cases/{cid}", headers=tokens["admin"]).json())
     assert ("dpo", "erase", None, "kapula erase") in _log(client, tokens["admin"], cid)
-    refused = CliRunner().invoke(main, ["--database", database_url, "erase", str(cid)])
+    refused = CliRunner().invoke(main, ["--database", database_url, "erase", str(cid), "--reason", "pyyntö"])
     assert refused.exit_code != 0 and "name the fields" in refused.output

@@ -123,9 +123,9 @@ def test_completing_twice_is_409_and_bad_data_is_422_with_field_errors(client):
 
 def test_cancel_then_cancel_again_is_409(client):
     case = _started(client)
-    r = client.post(f"/api/cases/{case['id']}/cancel")
+    r = client.post(f"/api/cases/{case['id']}/cancel", json={"reason": "tuplakirjaus"})
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
-    assert client.post(f"/api/cases/{case['id']}/cancel").status_code == 409
+    assert client.post(f"/api/cases/{case['id']}/cancel", json={"reason": "uudestaan"}).status_code == 409
     assert client.get("/api/cases", params={"status": "cancelled"}).json()[0]["id"] == case["id"]
 
 

@@ -71,7 +71,7 @@ def test_the_operator_acts_as_an_administrator_and_is_logged(cli):
     cli("load", str(BPMN / "three_lanes.bpmn"))
     started = json.loads(cli("start", "Handoff_demo", "--json").output)
     assert cli("history", str(started["id"])).exit_code == 0
-    assert cli("cancel", str(started["id"])).exit_code == 0
+    assert cli("cancel", str(started["id"]), "--reason", "kokeilu").exit_code == 0
     log = json.loads(cli("access-log", "--case", str(started["id"]), "--json").output)
     assert [(e["user"], e["action"]) for e in log] == [(getpass.getuser(), a) for a in ("start", "read", "cancel")]
 

@@ -75,10 +75,10 @@ def test_signed_in_api_calls_need_json_and_bearer_calls_are_unaffected(client, t
     sign_in(client, "admin")
     del client.headers["X-CSRF-Token"]
     assert client.post(f"/api/cases/{case_id}/erase").status_code == 403            # no body: no JSON
-    r = client.post(f"/api/cases/{case_id}/erase", json={"fields": ["customer"]})    # same origin, JSON
+    r = client.post(f"/api/cases/{case_id}/erase", json={"fields": ["customer"], "reason": "pyyntö"})  # same origin, JSON
     assert r.status_code == 200, r.text
     bearer = TestClient(client.app, headers=tokens["admin"])                         # a system: no Origin at all
-    assert bearer.post(f"/api/cases/{case_id}/cancel").status_code == 200
+    assert bearer.post(f"/api/cases/{case_id}/cancel", json={"reason": "pyyntö"}).status_code == 200
 
 
 def test_login_csrf_is_refused(client, tokens):

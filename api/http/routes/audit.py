@@ -27,11 +27,12 @@ class AccessEntryPublic(BaseModel):
     origin: str | None
     process_key: str | None = None
     refused: str | None = Field(default=None, description="why the attempt was refused; null: it was done")
+    reason: str | None = Field(default=None, description="why the user did it (cancel, erase)")
 
     @classmethod
     def of(cls, e: AccessEntry) -> AccessEntryPublic:
         return cls(at=e.at, user=e.user, case_id=e.case_id, action=e.action, task_id=e.task_id, origin=e.origin,
-                   process_key=e.process_key, refused=e.refused)
+                   process_key=e.process_key, refused=e.refused, reason=e.reason)
 
 
 @router.get("/{case_id}/access-log", response_model=list[AccessEntryPublic], responses=_ERRORS)
@@ -42,8 +43,10 @@ def access_log(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath) -> lis
 
 
 class ErasureCreate(BaseModel):
-    """The fields to erase; none: those the process's forms declare personal."""
+    """Why (required: kept in the access log and shown in the case's timeline), and the fields to
+    erase; none: those the process's forms declare personal."""
 
+    reason: str | None = Field(default=None, max_length=2000, description="why the data is erased (1–500 characters)")
     fields: list[Annotated[str, Field(min_length=1, max_length=255)]] | None = Field(default=None, max_length=200)
 
 
@@ -59,5 +62,7 @@ class ErasurePublic(BaseModel):
 
 @router.post("/{case_id}/erase", response_model=ErasurePublic, responses=_ERRORS)
 def erase(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath, body: ErasureCreate | None = None) -> ErasurePublic:
-    """Replace the case's personal data with a marker; its events' times, lanes and steps stay."""
-    return ErasurePublic.of(kapula.erase_personal_data(case_id, fields=(body.fields if body else None), caller=caller))
+    """Replace the case's personal data with a marker; its events' times, lanes and steps stay.
+    The body's `reason` is required (422 naming `reason` without one)."""
+    return ErasurePublic.of(kapula.erase_personal_data(case_id, fields=(body.fields if body else None),
+                                                       reason=body.reason if body else None, caller=caller))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.http.deps import CallerDep, KapulaDep
-from api.http.schemas import KEY_PATTERN, CaseCreate, CaseDetailPublic, CasePublic, ErrorPublic
+from api.http.schemas import KEY_PATTERN, CaseCancel, CaseCreate, CaseDetailPublic, CasePublic, ErrorPublic
 from engine.model import CaseStatus
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -39,5 +39,8 @@ def get_case(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath) -> CaseD
 
 
 @router.post("/{case_id}/cancel", response_model=CasePublic, responses=_ERRORS)
-def cancel_case(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath) -> CasePublic:
-    return CasePublic.of(kapula.cancel_case(case_id, caller=caller))
+def cancel_case(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath, body: CaseCancel | None = None) -> CasePublic:
+    """Cancel a running case: administrators and the process's owners. The body's `reason` is
+    required (422 naming `reason` without one); it is kept in the access log and shown in the
+    case's timeline."""
+    return CasePublic.of(kapula.cancel_case(case_id, reason=body.reason if body else None, caller=caller))
