@@ -118,10 +118,10 @@ def _field_message(error: ValidationError) -> tuple[str, str]:
     path = str(error.path[0]) if error.path else ""  # forms are flat: report on the top-level field
     kind, rule = error.validator, error.validator_value
     if kind == "required":
-        missing = next((name for name in rule if name not in (error.instance or {})), "?")
+        missing = next((str(name) for name in rule if name not in (error.instance or {})), "?")
         return path or missing, "is required"
     if kind == "type":
-        words = " or ".join(_TYPE_WORDS.get(t, t) for t in (rule if isinstance(rule, list) else [rule]))
+        words = " or ".join(str(_TYPE_WORDS.get(t, t)) for t in (rule if isinstance(rule, list) else [rule]))
         return path, f"must be {words}"
     if kind == "enum":
         return path, "must be one of: " + ", ".join(map(str, rule))
@@ -152,11 +152,13 @@ def _regex(pattern: str) -> Any:
 _SCHEMA_FORMATS = FormatChecker()
 
 
-@_SCHEMA_FORMATS.checks("regex", raises=re2.error)
 def _is_re2(instance: object) -> bool:
     if isinstance(instance, str):
         _regex(instance)
     return True
+
+
+_SCHEMA_FORMATS.checks("regex", raises=re2.error)(_is_re2)
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:

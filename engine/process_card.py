@@ -9,6 +9,7 @@ Stdlib only: the loader must run without SpiffWorkflow or a database.
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,13 +191,13 @@ class _Reader:
             source=self.filename, extra={k: v for k, v in raw.items() if k not in known},
         )
 
-    def list(self, raw: dict[str, Any], key: str) -> list[Any]:
+    def list(self, raw: dict[str, Any], key: str) -> builtins.list[Any]:
         value = raw.get(key, [])
         if not isinstance(value, list):
             raise self.fail(key, "must be a list")
         return value
 
-    def unique(self, ids: list[str], path: str) -> None:
+    def unique(self, ids: builtins.list[str], path: str) -> None:
         seen: set[str] = set()
         for ident in ids:
             if ident in seen:

@@ -104,7 +104,7 @@ class Directory:
         """User name → when an administrator disabled them."""
         with self._reads() as session:
             rows = session.execute(select(UserRecord.username, UserRecord.disabled_at).where(UserRecord.disabled_at.is_not(None)))
-            return {name: at for name, at in rows.all()}
+            return {name: at for name, at in rows.all() if at is not None}
 
     def principal(self, username: str) -> Principal:
         """The user as the access rules see them. Raises AuthenticationError if there is no such user."""

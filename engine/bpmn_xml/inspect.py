@@ -97,7 +97,8 @@ def flow_nodes(scope: etree._Element, *, deep: bool = True) -> list[etree._Eleme
 
 
 def participants(root: etree._Element) -> list[etree._Element]:
-    return root.findall("bpmn:collaboration/bpmn:participant", NS)
+    found: list[etree._Element] = root.findall("bpmn:collaboration/bpmn:participant", NS)
+    return found
 
 
 def is_executable(process: etree._Element, pooled: bool) -> bool:

@@ -286,8 +286,8 @@ def _expression(element: etree._Element, what: str, check: Check) -> Iterator[tu
     try:
         python = to_python(text, declared=element.get("language"))
     except ExpressionRefused as refused:
-        reason = f"{what} is written in {refused.language}, which Kapula does not evaluate: {refused.reason}"
-        yield f"{reason}; the text is {text}", element
+        said = f"{what} is written in {refused.language}, which Kapula does not evaluate: {refused.reason}"
+        yield f"{said}; the text is {text}", element
         return
     if python != text:
         reason = check(python)

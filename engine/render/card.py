@@ -5,6 +5,7 @@ responsibilities, diagram, phases, metrics and targets, continuous improvement."
 from __future__ import annotations
 
 import html
+from typing import cast
 from dataclasses import dataclass
 
 from engine import display
@@ -135,12 +136,15 @@ def _markdown(block: Block) -> str:
     if kind == "p":
         return f"{payload}\n"
     if kind == "ul":
-        return "".join(f"- {item}\n" for item in payload) + ("" if payload else "-\n")  # type: ignore[attr-defined]
+        items = cast(list[object], payload)
+        return "".join(f"- {item}\n" for item in items) + ("" if items else "-\n")
     if kind == "img":
-        src, alt = payload  # type: ignore[misc]
+        src, alt = cast(tuple[str, str], payload)
         return f"![{alt}]({src})\n"
-    header, rows = payload  # type: ignore[misc]
-    cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    header, rows = cast(tuple[list[str], list[list[object]]], payload)
+    def cell(v: object) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
@@ -158,12 +162,12 @@ def _html(title: str, blocks: list[Block]) -> str:
         if kind in ("h1", "h2", "h3", "p"):
             parts.append(f"<{kind}>{e(str(payload))}</{kind}>")
         elif kind == "ul":
-            parts.append("<ul>" + "".join(f"<li>{e(str(i))}</li>" for i in payload) + "</ul>")  # type: ignore[attr-defined]
+            parts.append("<ul>" + "".join(f"<li>{e(str(i))}</li>" for i in cast(list[object], payload)) + "</ul>")
         elif kind == "img":
-            src, alt = payload  # type: ignore[misc]
+            src, alt = cast(tuple[str, str], payload)
             parts.append(f'<p><img src="{e(src)}" alt="{e(alt)}"></p>')
         else:
-            header, rows = payload  # type: ignore[misc]
+            header, rows = cast(tuple[list[str], list[list[object]]], payload)
             parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>"
                          + "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in rows) + "</table>")
     parts.append("</body></html>\n")

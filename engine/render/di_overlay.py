@@ -82,7 +82,8 @@ def handoff_edges(d: DiDiagram, overlay: Overlay, lane_of: dict[str, str | None]
 
 def _previous_lanes(start: str, kinds: dict[str, str], incoming: dict[str, list[DiEdge]], lane_of: dict[str, str | None]) -> list[str]:
     """Lanes of the nearest activities or start events at or before `start`, against the flow."""
-    seen, todo, lanes = set(), [start], []
+    seen: set[str] = set()
+    todo, lanes = [start], []
     while todo and len(seen) < 10_000:
         node = todo.pop()
         if node in seen:

@@ -213,7 +213,7 @@ def _task_icon(f: etree._Element, s: DiShape, stroke: str) -> None:
 def _markers(g: etree._Element, s: DiShape, b: Box, stroke: str, *, collapsed: bool) -> None:
     """Bottom-centre markers, left to right as BPMN orders them: loop/multi-instance, ad hoc,
     compensation, collapsed sub-process."""
-    marks = [m for m in ("loop", "parallel_mi", "sequential_mi") if m in s.flags]
+    marks: list[str] = [m for m in ("loop", "parallel_mi", "sequential_mi") if m in s.flags]
     if s.kind == "adHocSubProcess":
         marks.append("adhoc")
     if "compensation" in s.flags:

@@ -54,7 +54,8 @@ def build_di_svg(d: DiDiagram, overlay: Overlay | None = None, *, lane_of: dict[
 
 def svg_bytes(root: etree._Element) -> bytes:
     """The SVG document as UTF-8 bytes with an XML declaration."""
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return data
 
 
 def _layer(s: DiShape) -> str:

@@ -142,7 +142,8 @@ def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
     """The drawing as SVG, PNG or PDF bytes (runs Graphviz's neato with the pinned positions)."""
     if fmt not in FORMATS:
         raise InvalidDataError(f"unknown drawing format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return graph.pipe(format=fmt, neato_no_op=2, quiet=True)
+    drawn: bytes = graph.pipe(format=fmt, neato_no_op=2, quiet=True)
+    return drawn
 
 
 def write_swimlane(graph: graphviz.Digraph, path: Path, fmt: str | None = None) -> Path:

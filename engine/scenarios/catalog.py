@@ -45,7 +45,7 @@ class ModelCatalog:
     def find(self, key_or_name: str) -> CatalogEntry:
         """The process whose key, name or pool name is `key_or_name` (exact first, then ignoring case).
         Raises NotFoundError."""
-        for same in (lambda a, b: a == b, lambda a, b: a.casefold() == b.casefold()):
+        for same in (names_equal, names_equal_ignoring_case):
             for entry in self.entries:
                 if any(v is not None and same(v, key_or_name) for v in (entry.key, entry.name, entry.pool)):
                     return entry
@@ -86,3 +86,11 @@ def _read_diagram(path: Path) -> _Diagram:
     entries = [CatalogEntry(p.id, p.name, p.pool, path) for p in info.processes]
     calls = {c.get("calledElement", "") for c in root.iter(f"{{{BPMN_NS}}}callActivity")}
     return _Diagram(path, entries, calls - {""})
+
+
+def names_equal(a: str, b: str) -> bool:
+    return a == b
+
+
+def names_equal_ignoring_case(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold()

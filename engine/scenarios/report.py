@@ -89,8 +89,7 @@ def render(report: TestReport) -> list[str]:
             lines += [f"        {part}" for part in (failed.message or "").splitlines()]
     lines += ["", *(f"cannot read {p}" for p in report.problems)] if report.problems else []
     passed = sum(s.passed for s in report.scenarios)
-    failed = len(report.scenarios) - passed
-    lines += ["", f"{len(report.scenarios)} scenario(s): {passed} passed, {failed} failed"]
+    lines += ["", f"{len(report.scenarios)} scenario(s): {passed} passed, {len(report.scenarios) - passed} failed"]
     if not report.scenarios:
         lines.append("no scenarios found")
     lines += render_coverage(report)

@@ -73,7 +73,7 @@ def run_features(paths: list[Path], *, models: Path, forms: Path | None = None) 
 
 def _compile(path: Path) -> list[tuple[dict[str, Any], dict[str, tuple[str, int]]]]:
     """The feature's scenarios (outlines expanded, backgrounds included) with each AST step's keyword and line."""
-    document = Parser().parse(path.read_text(encoding="utf-8"))
+    document: dict[str, Any] = dict(Parser().parse(path.read_text(encoding="utf-8")))
     document["uri"] = str(path)
     steps: dict[str, tuple[str, int]] = {}
     rows: dict[str, str] = {}
@@ -84,7 +84,7 @@ def _compile(path: Path) -> list[tuple[dict[str, Any], dict[str, tuple[str, int]
             header = [c["value"] for c in (examples.get("tableHeader") or {}).get("cells", [])]
             for row in examples.get("tableBody", []):
                 rows[row["id"]] = ", ".join(f"{h}={c['value']}" for h, c in zip(header, row["cells"], strict=False))
-    pickles = Compiler().compile(document)
+    pickles: list[dict[str, Any]] = Compiler().compile(document)  # type: ignore[arg-type,assignment]  # gherkin's TypedDicts: the dict is the document with its uri
     for pickle in pickles:
         row = next((rows[i] for i in pickle["astNodeIds"][1:] if i in rows), None)
         if row is not None:

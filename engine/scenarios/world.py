@@ -8,7 +8,7 @@ from typing import Any
 from engine.clock import FakeClock
 from engine.errors import CaseStepError, ConflictError, InvalidDataError, KapulaError
 from engine.model import CaseStatus, CaseView, Event, Lifecycle, ProcessVersion, TaskView
-from engine.scenarios.catalog import ModelCatalog
+from engine.scenarios.catalog import ModelCatalog, names_equal, names_equal_ignoring_case
 from engine.scenarios.errors import StepFailed
 from engine.scenarios.graph import ModelGraph
 from engine.services import Kapula
@@ -167,7 +167,7 @@ class ScenarioWorld:
 
     def _deployed(self, process: str) -> ProcessVersion | None:
         versions = self.kapula.processes()
-        for same in (lambda a, b: a == b, lambda a, b: a.casefold() == b.casefold()):
+        for same in (names_equal, names_equal_ignoring_case):
             for v in versions:
                 if same(v.key, process) or same(v.name, process):
                     return v
