@@ -15,7 +15,7 @@ from engine.definitions import DeployedVersion, VersionCache
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.cache import VersionedCache
-from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
+from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord
 from engine.runtime.case_state import (
     LiveCase,
     Transition,
@@ -26,6 +26,7 @@ from engine.runtime.case_state import (
     restore_live_case,
     task_row,
 )
+from engine.runtime.messages import caught_message
 from engine.runtime.states import READY, RuntimeTask, state_name
 from engine.runtime.waiting import pending_events
 from engine.spans.store import write_step_spans
@@ -35,6 +36,7 @@ from engine.spans.store import write_step_spans
 _CASES = CaseRecord.__table__
 _TASKS = CaseTaskRecord.__table__
 _EVENTS = EventRecord.__table__
+_CORRELATIONS = CaseCorrelationRecord.__table__
 _UPDATE_CASE = (
     _CASES.update()
     .where(_CASES.c.id == bindparam("b_id"), _CASES.c.row_version == bindparam("b_read"))
@@ -80,6 +82,9 @@ class StepContext:
     read_version: int
     acting: tuple[UUID, str | None] | None = None
     new_version: int = field(default=0)
+    # messages of this step, logged next to the element that threw or caught them (engine.services.messages)
+    sent: list[tuple[UUID | None, str | None, dict[str, Any]]] = field(default_factory=list)  # (task, element, changed)
+    received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (message name, changed)
 
     def workflow_start(self, data: dict[str, Any]) -> None:
         start = self.live.workflow.get_next_task(state=READY, spec_name="Start")
@@ -174,6 +179,8 @@ class CaseStore:
             CaseStatus.COMPLETED if completed else CaseStatus.RUNNING
         )
         events = self._events(ctx, changes.transitions, now=now, user=user)
+        if ctx.sent or ctx.received:
+            events = _with_messages(ctx, changes.transitions, events, now=now, user=user)
         if first_event is not None:
             events.insert(0, _event(first_event, now=now, user=user, changed=start_data or {}))
         if status is CaseStatus.COMPLETED:
@@ -222,6 +229,8 @@ class CaseStore:
         if events:
             connection.execute(_EVENTS.insert(), events)
             write_step_spans(connection, ctx.case.id, ctx.deployed.key, ctx.deployed.id, events)
+        if workflow.correlations:
+            write_correlations(connection, ctx.case.id, workflow.correlations)
         return saved
 
     def save_migrated(self, session: Session, ctx: StepContext, target: DeployedVersion, *, now: datetime,
@@ -332,6 +341,45 @@ class CaseStore:
         return rows
 
 
+def _with_messages(ctx: StepContext, transitions: list[Transition], rows: list[dict[str, Any]], *, now: datetime,
+                   user: str | None) -> list[dict[str, Any]]:
+    """The step's event rows with a message_sent row after the completion of each element that threw
+    a message, and a message_received row after the completion of the element that caught it (at
+    the end when no such completion is in the step)."""
+    after: dict[int, list[dict[str, Any]]] = {}
+    tail: list[dict[str, Any]] = []
+    completed = [i for i, tr in enumerate(transitions) if tr.kind == "completed"]
+    for task_id, element_id, changed in ctx.sent:
+        at = next((i for i in completed if transitions[i].task.id == task_id), None)
+        row = _message_row(ctx, Lifecycle.MESSAGE_SENT, element_id, changed, now=now, user=user)
+        (after.setdefault(at, []) if at is not None else tail).append(row)
+    used: set[int] = set()
+    for name, changed in ctx.received:
+        at = next((i for i in completed if i not in used and caught_message(transitions[i].task, [name])), None)
+        element_id = transitions[at].task.task_spec.bpmn_id if at is not None else None
+        row = _message_row(ctx, Lifecycle.MESSAGE_RECEIVED, element_id, changed, now=now, user=user)
+        if at is None:
+            tail.append(row)
+        else:
+            used.add(at)
+            after.setdefault(at, []).append(row)
+    out: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):  # one row per transition, in the same order
+        out.append(row)
+        out.extend(after.get(index, []))
+    return out + tail
+
+
+def _message_row(ctx: StepContext, lifecycle: Lifecycle, element_id: str | None, changed: dict[str, Any], *,
+                 now: datetime, user: str | None) -> dict[str, Any]:
+    row = _event(lifecycle, now=now, user=user, changed=changed)
+    info = ctx.deployed.elements.get(element_id or "")
+    if element_id is not None:
+        row.update(element_id=element_id, element_name=info.name if info else None,
+                   element_type=info.type if info else None, lane=info.actor if info else None)
+    return row
+
+
 def _event(lifecycle: Lifecycle, *, now: datetime, user: str | None, changed: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "at": now,
@@ -352,6 +400,24 @@ def _case_data(workflow: Any) -> dict[str, Any]:
     if workflow.completed and workflow.data:
         source = {**source, **workflow.data}
     return {k: v for k, v in source.items() if k != "data_objects" and not callable(v)}
+
+
+def correlation_value(value: Any) -> str:
+    """A correlation key's properties as stored in case_correlation.value: canonical JSON."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def write_correlations(connection: Connection, case_id: int, correlations: dict[str, Any]) -> None:
+    """The case's values of its diagram's correlation keys (SpiffWorkflow's `workflow.correlations`),
+    so that a message for it is found by them; only keys whose value changed are written."""
+    wanted = {str(key): correlation_value(value) for key, value in correlations.items()}
+    have = dict(connection.execute(select(_CORRELATIONS.c.key, _CORRELATIONS.c.value)
+                                   .where(_CORRELATIONS.c.case_id == case_id)).all())
+    changed = [key for key, value in wanted.items() if have.get(key) != value]
+    if not changed:
+        return
+    connection.execute(_CORRELATIONS.delete().where(_CORRELATIONS.c.case_id == case_id, _CORRELATIONS.c.key.in_(changed)))
+    connection.execute(_CORRELATIONS.insert(), [{"case_id": case_id, "key": key, "value": wanted[key]} for key in changed])
 
 
 def next_due(waiting: tuple[WaitingEvent, ...]) -> datetime | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import threading
@@ -14,11 +15,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.bpmn_xml.collaboration import Partners, partners_of
+from engine.bpmn_xml.secure import parse_xml
 from engine.errors import DiagramError, NotFoundError
 from engine.forms import forms_in, is_form_file
 from engine.model import ProcessVersion, ValidationIssue
 from engine.persistence.tables import ProcessVersionRecord
 from engine.runtime.case_state import SpecBundle, spec_from_json, spec_to_json
+from engine.runtime.messages import Catcher, catchers
 from engine.runtime.parser import LoadedProcess, serializer_for
 
 
@@ -45,10 +49,18 @@ class DeployedVersion:
     spec_bundle: SpecBundle | None  # None for a documentation-only version
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)  # form file name -> JSON Schema
     issues: tuple[ValidationIssue, ...] = ()
+    # the pools it passes messages to (engine.bpmn_xml.collaboration); empty when it is in no collaboration
+    partners: Partners = field(default_factory=Partners)
 
     @property
     def runnable(self) -> bool:
         return self.spec_bundle is not None and not self.issues
+
+    @functools.cached_property
+    def catchers(self) -> dict[str, list[Catcher]]:
+        """The message names the version receives, with the elements that receive each (none when
+        it is documentation only)."""
+        return catchers(self.spec_bundle) if self.runnable and self.spec_bundle is not None else {}
 
     @property
     def bundle(self) -> SpecBundle:
@@ -219,9 +231,24 @@ class VersionCache:
         return deployed
 
 
+def _partners(key: str, source: dict[str, str]) -> Partners:
+    """The collaboration partners of process `key`, read from the file of the upload that holds it."""
+    for name, text in source.items():
+        if not name.lower().endswith(".bpmn") or "participant" not in text:
+            continue
+        try:
+            found = partners_of(parse_xml(text.encode(), filename=name), key)
+        except DiagramError:  # it was parsed when it was uploaded; a file that no longer parses has no partners
+            continue
+        if found is not None:
+            return found
+    return Partners()
+
+
 def _restore(record: ProcessVersionRecord) -> DeployedVersion:
     elements_raw: dict[str, dict[str, Any]] = json.loads(record.elements_json)
     referenced = {v["form"] for v in elements_raw.values() if v.get("form")}
+    source: dict[str, str] = json.loads(record.source_json)
     return DeployedVersion(
         id=record.id,
         key=record.key,
@@ -230,6 +257,7 @@ def _restore(record: ProcessVersionRecord) -> DeployedVersion:
         actors=tuple(json.loads(record.actors_json)),
         elements={k: ElementInfo(v.get("name"), v.get("type"), v.get("actor"), v.get("form")) for k, v in elements_raw.items()},
         spec_bundle=spec_from_json(record.dialect, serializer_for(record.dialect), record.spec_json) if record.spec_json else None,
-        forms=forms_in(json.loads(record.source_json), referenced) if referenced else {},
+        forms=forms_in(source, referenced) if referenced else {},
         issues=issues_of(record),
+        partners=_partners(record.key, source),
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from engine.model import CaseNote, CaseTimeline, CaseView, Event, Handoff, Lifecycle, StageDuration
 from engine.persistence.tables import EventRecord
-from engine.spans.rule import ROUTING_TYPES, hands_off, receives_handoff
+from engine.spans.rule import ROUTING_TYPES, hands_off, message_from_lane, receives_handoff
 
 
 def to_event(record: EventRecord) -> Event:
@@ -68,12 +68,18 @@ def handoffs(events: list[Event]) -> list[Handoff]:
     to the customer. Intermediate and end events do not move the "from" lane either, and gateways
     route without holding work. Its time is when the receiving activity became ready; it is
     picked up when someone first claims that activity, or, if nobody claimed it, when it is
-    completed. engine.spans computes the same rule into task_span.from_lane.
+    completed. A message from another case's lane counts as that lane's work: the next activity
+    in another lane than the sender's receives a handoff from it. engine.spans computes the same
+    rule into task_span.from_lane.
     """
     last_lane: str | None = None
     pending: dict[str, int] = {}
     out: list[Handoff] = []
     for event in events:
+        if event.lifecycle is Lifecycle.MESSAGE_RECEIVED:
+            sender = message_from_lane(event.changed)
+            last_lane = sender if sender is not None else last_lane
+            continue
         if event.lane is None or event.element_type in ROUTING_TYPES:
             continue
         if event.lifecycle is Lifecycle.TASK_READY:

@@ -55,6 +55,10 @@ class Lifecycle(str, enum.Enum):
     TASK_UNCLAIMED = "task_unclaimed"
     # the case moved to another version of its process (docs/migration.md); changed: from, to, plan
     CASE_MIGRATED = "case_migrated"
+    # a message left the case for another case (changed: message, to_cases, to) or came into it
+    # from one or from outside (changed: message, from_case, from_lane); element: the thrower / catcher
+    MESSAGE_SENT = "message_sent"
+    MESSAGE_RECEIVED = "message_received"
 
 
 # the lifecycles of one element instance's span (engine/spans), in the order they happen

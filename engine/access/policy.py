@@ -197,3 +197,14 @@ def unclaim_refusal(principal: Principal, facts: TaskFacts) -> str | None:
     if facts.claimed_by in (None, principal.username) or principal.is_admin:
         return None
     return f"task {facts.task_id} is claimed by {facts.claimed_by}; only they give it back"
+
+
+def message_refusal(principal: Principal, facts: TaskFacts) -> str | None:
+    """Sending a message to a case from outside: administrators, the process's owners, and whoever
+    works the lane of the element that receives it (`facts.lane`), as for a task there."""
+    owner = principal.role is Role.PROCESS_OWNER and facts.process_key in principal.owned_processes
+    if owner or works_task(principal, facts):
+        return None
+    if not takes_part(principal, facts.process_key, facts.events):
+        return f"case {facts.case_id} is not one you take part in"
+    return f"you do not work lane {facts.lane!r}, where the case receives this message"

@@ -22,6 +22,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime import joins  # noqa: F401 - installs joins whose cost does not grow with the loop
+from engine.runtime import messages  # noqa: F401 - installs what a message carries, and who threw it
 from engine.runtime import multi_instance  # noqa: F401 - installs ordered, bounded multi-instance tasks
 
 # A diagram may loop through automatic steps forever; a step stops after this many of them or this long

@@ -8,7 +8,8 @@ ConflictError and changes nothing.
 
 Areas: definitions (deploy, versions), cases (start, cancel, timers, erasure), tasks (complete,
 claim), reading (cases, tasks, history), measures (metrics, exports, drawings), migration (moving running
-cases to another version); shared holds the
+cases to another version), messages (sent to a case from outside; routing passes on those a step
+threw to the cases of other pools); shared holds the
 database, clock and caches they all use.
 """
 
@@ -17,12 +18,14 @@ from __future__ import annotations
 from engine.services.cases import CaseUseCases
 from engine.services.definitions import DefinitionUseCases
 from engine.services.measures import MeasureUseCases
+from engine.services.messages import MessageUseCases
 from engine.services.migration import MigrationUseCases
 from engine.services.reading import ReadingUseCases
 from engine.services.tasks import TaskUseCases
 
 
-class Kapula(DefinitionUseCases, CaseUseCases, TaskUseCases, ReadingUseCases, MeasureUseCases, MigrationUseCases):
+class Kapula(DefinitionUseCases, CaseUseCases, TaskUseCases, ReadingUseCases, MeasureUseCases, MigrationUseCases,
+             MessageUseCases):
     """Kapula's use cases over one database. Thread-safe; share one per process."""
 
 

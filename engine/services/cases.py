@@ -19,10 +19,11 @@ from engine.persistence.tables import CaseRecord
 from engine.runtime.states import StepFailure
 from engine.runtime.timers import clock_context
 from engine.services.gate import CaseFacts, Caller, check, entry
-from engine.services.shared import ServiceBase, check_data, step_error
+from engine.services.routing import MessageRouting
+from engine.services.shared import check_data, step_error
 
 
-class CaseUseCases(ServiceBase):
+class CaseUseCases(MessageRouting):
     """Steps on whole cases: start, cancel, fire due timers, erase personal data."""
 
     def start_case(self, key: str, data: dict[str, Any] | None = None, *, user: str | None = None,
@@ -53,11 +54,14 @@ class CaseUseCases(ServiceBase):
                     ctx.workflow_start(data)
             except StepFailure as exc:
                 raise step_error(exc, None) from exc
-            saved = self._store.save(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED, start_data=data)
+            saved, delivery = self._save_step(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED,
+                                              start_data=data)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                write_entries(session, [entry(caller, "start", now, case_id=ctx.case.id, process_key=key)])
+                write_entries(session, [entry(caller, "start", now, case_id=ctx.case.id, process_key=key),
+                                        *delivery.entries(caller, now)])
         self._store.remember(ctx)
+        self._remember_receivers(delivery)
         return view
 
     def cancel_case(self, case_id: int, *, reason: str | None = None, user: str | None = None,
@@ -134,8 +138,9 @@ class CaseUseCases(ServiceBase):
                     with clock_context(self._clock):
                         ctx.live.workflow.refresh_timers()
                         ctx.live.workflow.run_engine()
-                    self._store.save(session, ctx, now=now, user=None)
+                    _saved, delivery = self._save_step(session, ctx, now=now, user=None)
                 self._store.remember(ctx)
+                self._remember_receivers(delivery)
                 moved += 1
             except ConflictError:
                 continue  # another process stepped this case first; it will see the timer itself

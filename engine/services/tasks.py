@@ -26,10 +26,11 @@ from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.runtime.states import StepFailure
 from engine.runtime.timers import clock_context
 from engine.services.gate import CaseFacts, Caller, check, entry
-from engine.services.shared import ServiceBase, check_data, step_error
+from engine.services.routing import MessageRouting
+from engine.services.shared import check_data, step_error
 
 
-class TaskUseCases(ServiceBase):
+class TaskUseCases(MessageRouting):
     """Steps on user tasks: complete, claim and give back, and the task's form."""
 
     def complete_task(self, task_id: str, data: dict[str, Any] | None = None, *, user: str | None = None,
@@ -66,11 +67,13 @@ class TaskUseCases(ServiceBase):
                     ctx.live.workflow.run_engine()
             except StepFailure as exc:
                 raise step_error(exc, case_id) from exc
-            saved = self._store.save(session, ctx, now=now, user=user)
+            saved, delivery = self._save_step(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                write_entries(session, [entry(caller, "complete", now, case_id=case_id, task_id=task_id)])
+                write_entries(session, [entry(caller, "complete", now, case_id=case_id, task_id=task_id),
+                                        *delivery.entries(caller, now)])
         self._store.remember(ctx)
+        self._remember_receivers(delivery)
         return view
 
     def claim_task(self, task_id: str, *, user: str | None = None, caller: Caller | None = None) -> TaskView:

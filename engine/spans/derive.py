@@ -3,15 +3,17 @@ opened before. Pure; the same code serves a step, a claim and a rebuild of the w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.spans.rule import ROUTING_TYPES, hands_off, receives_handoff
-from engine.vocabulary import SPAN_LIFECYCLES
+from engine.spans.rule import ROUTING_TYPES, hands_off, message_from_lane, receives_handoff
+from engine.vocabulary import SPAN_LIFECYCLES, Lifecycle
 
 READY, CLAIMED, COMPLETED, CANCELLED = SPAN_LIFECYCLES
+RECEIVED = Lifecycle.MESSAGE_RECEIVED.value
 
 
 @dataclass
@@ -55,7 +57,11 @@ class SpanDeriver:
 
     def feed(self, events: Iterable[Mapping[str, Any]]) -> SpanChanges:
         for event in events:
-            if event["task_id"] is not None and event["element_type"] not in ROUTING_TYPES:
+            if event["lifecycle"] == RECEIVED:
+                sender = message_from_lane(json.loads(event.get("changed_json") or "{}"))
+                if sender is not None:
+                    self._lookup, self._last = None, sender  # the next work in another lane is handed over
+            elif event["task_id"] is not None and event["element_type"] not in ROUTING_TYPES:
                 self._one(event)
         return self.changes
 

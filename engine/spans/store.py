@@ -7,13 +7,13 @@ from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from engine.metrics.dialect import Dialect
 from engine.persistence.tables import CaseRecord, EventRecord, TaskSpanRecord, UTCDateTime
 from engine.spans.derive import SpanChanges, SpanDeriver
 from engine.spans.rule import SOURCE_TYPES
-from engine.vocabulary import SPAN_LIFECYCLES
+from engine.vocabulary import SPAN_LIFECYCLES, Lifecycle
 
 SPAN = TaskSpanRecord.__table__
 _CASES = CaseRecord.__table__
@@ -116,8 +116,9 @@ def _flush(connection: Connection, batch: list[dict[str, Any]]) -> int:
 
 def _events_by_case(connection: Connection, process_key: str | None) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     e = _EVENTS.c
-    stmt = select(e.case_id, e.seq, e.at, e.lifecycle, e.element_id, e.element_name, e.element_type, e.lane, e.task_id).where(
-        e.task_id.is_not(None), e.lifecycle.in_(_SPAN_EVENTS)
+    stmt = select(e.case_id, e.seq, e.at, e.lifecycle, e.element_id, e.element_name, e.element_type, e.lane, e.task_id,
+                  e.changed_json).where(
+        or_(and_(e.task_id.is_not(None), e.lifecycle.in_(_SPAN_EVENTS)), e.lifecycle == Lifecycle.MESSAGE_RECEIVED.value)
     )
     if process_key is not None:
         stmt = stmt.join(_CASES, _CASES.c.id == e.case_id).where(_CASES.c.process_key == process_key)

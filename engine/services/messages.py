@@ -1,0 +1,162 @@
+"""Sending a message to a waiting case from outside Kapula (`POST /api/messages`, `kapula message`).
+
+The message is addressed by the case's id, or by the values of the diagram's correlation keys
+(`{"key": {"property": value}}`, as the case holds them). It is caught as a message thrown by
+another pool would be (engine.runtime.messages.deliver): its data, checked by the data limits
+first, is merged into the case's data, and the case runs until it waits again; what it throws in
+turn is delivered in the same transaction (engine.services.routing).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.access import policy
+from engine.access.access_log import write_entries
+from engine.definitions import DeployedVersion
+from engine.errors import ConflictError, InvalidDataError, NotFoundError
+from engine.model import CaseStatus, CaseView
+from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
+from engine.runtime.messages import deliver, waiting_tasks
+from engine.runtime.states import StepFailure
+from engine.runtime.timers import clock_context
+from engine.services.gate import CaseFacts, Caller, check, entry, started_by_customer
+from engine.services.routing import MessageRouting, waiting_for_message, waits_for
+from engine.services.shared import check_data, step_error
+
+MAX_NAME = 255
+
+
+class MessageUseCases(MessageRouting):
+    """Messages sent to cases from outside."""
+
+    def send_message(self, name: str, *, case_id: int | None = None, correlation: dict[str, Any] | None = None,
+                     data: dict[str, Any] | None = None, user: str | None = None,
+                     caller: Caller | None = None) -> CaseView:
+        """Hand message `name` with `data` to the running case `case_id` (or the one case whose
+        correlation keys hold `correlation`) that waits for it, and run the case until it waits
+        again, as `caller` (administrators, the process's owners, the advisors of the receiving
+        element's lane; else as `user`, unchecked). Returns the case as the step left it.
+        Raises InvalidDataError (no name, no address, data over the limits, a name the case's
+        process never receives: naming the elements that do receive messages), NotFoundError (no
+        such case, no case with those correlation values), AccessDeniedError, ConflictError (the
+        case does not wait for it now, naming the element that receives it; or changed meanwhile)
+        or CaseStepError. Nothing is changed on any error."""
+        name = _checked_name(name)
+        data = check_data(data)
+        if (case_id is None) == (not correlation):
+            raise InvalidDataError("address the message to one case: give either its case id or its correlation values",
+                                   field_errors={"case_id": "give the case id or correlation, not both or neither"})
+        now = self._clock.now()
+        user = caller.username if caller is not None else user
+        with self._transaction() as session:
+            target = case_id if case_id is not None else self._correlated_case(session, name, correlation or {})
+            record = session.get(CaseRecord, target)
+            if record is None:
+                raise NotFoundError("case", target)
+            deployed = self._versions.get(session, record.process_version_id)
+            if caller is not None:
+                self._message_rules(session, caller, record, deployed, name, now)
+            receivers = _receivers(deployed, name)
+            if record.status != CaseStatus.RUNNING.value:
+                raise ConflictError(f"case {target} is {record.status}; it receives no more messages", case_id=target)
+            ctx = self._store.load(session, target)
+            if not waiting_tasks(ctx.live.workflow, name):
+                self._store.release(ctx)
+                raise ConflictError(
+                    f"case {target} ({deployed.name}) does not wait for message '{name}' now: {receivers} receives it when "
+                    f"the case gets there; the case waits for: {_waits(self._case_view(session, target))}", case_id=target)
+            try:
+                with clock_context(self._clock):
+                    deliver(ctx.live.workflow, name, data)
+                    ctx.live.workflow.run_engine()
+            except StepFailure as exc:
+                raise step_error(exc, target) from exc
+            ctx.received.append((name, {"message": name, "from_case": None, "from_lane": None, "sent_by": user}))
+            saved, delivery = self._save_step(session, ctx, now=now, user=user)
+            view = self._view_after_step(session, ctx, saved)
+            if caller is not None:
+                write_entries(session, [entry(caller, "message", now, case_id=target, process_key=deployed.key),
+                                        *delivery.entries(caller, now)])
+        self._store.remember(ctx)
+        self._remember_receivers(delivery)
+        return view
+
+    def _correlated_case(self, session: Session, name: str, correlation: dict[str, Any]) -> int:
+        if not isinstance(correlation, dict) or not all(isinstance(k, str) and k for k in correlation):
+            raise InvalidDataError("correlation must be an object of correlation key names and their values",
+                                   field_errors={"correlation": "an object of key names and values"})
+        check_data({"correlation": correlation})  # the same limits as any other input
+        found = correlated_cases(session, name, correlation)
+        if not found:
+            raise NotFoundError(f"running case waiting for message '{name}' with correlation",
+                                json.dumps(correlation, sort_keys=True))
+        if len(found) > 1:
+            raise ConflictError(f"{len(found)} cases ({', '.join(map(str, found))}) wait for message '{name}' with these "
+                                "correlation values; address the message by case id")
+        return found[0]
+
+    def _message_rules(self, session: Session, caller: Caller, record: CaseRecord, deployed: DeployedVersion,
+                       name: str, now: datetime) -> None:
+        facts = CaseFacts(session)
+        events = facts.events(record.id)
+        check(caller, policy.case_refusal(caller.principal, record.id, record.process_key, events), "message", now,
+              case_id=record.id)
+        catcher = next(iter(deployed.catchers.get(name, [])), None)
+        lane = deployed.elements[catcher.element_id].actor if catcher and catcher.element_id in deployed.elements else None
+        task = policy.TaskFacts(f"message {name}", record.id, record.process_key, lane, events,
+                                started_by_customer(session, events))
+        _receivers(deployed, name)  # an unknown name is the caller's mistake, told before the lane rule
+        check(caller, policy.message_refusal(caller.principal, task), "message", now, case_id=record.id)
+
+
+def correlated_cases(session: Session, name: str, correlation: dict[str, Any]) -> list[int]:
+    """Running cases waiting for message `name` whose correlation keys hold every value of
+    `correlation`: a key's properties as the case holds them (`{"application": {"Prop_id": "A-1"}}`),
+    or, for a key of one property, its bare value (`{"application": "A-1"}`). Oldest first."""
+    cr, c = CaseCorrelationRecord, CaseRecord
+    rows = session.execute(
+        select(cr.case_id, cr.key, cr.value, c.waiting_json).join(c, c.id == cr.case_id)
+        .where(cr.key.in_(list(correlation)), waits_for(name))
+    )
+    matched: dict[int, set[str]] = {}
+    waiting: dict[int, bool] = {}
+    for case_id, key, value, text in rows:
+        held = json.loads(value)
+        wanted = correlation[key]
+        if held == wanted or (isinstance(held, dict) and len(held) == 1 and next(iter(held.values())) == wanted):
+            matched.setdefault(case_id, set()).add(key)
+        waiting[case_id] = waiting_for_message(text, name)
+    return sorted(i for i, keys in matched.items() if len(keys) == len(correlation) and waiting[i])
+
+
+def _checked_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or not name.isprintable():
+        raise InvalidDataError(f"a message name is text of 1 to {MAX_NAME} printable characters",
+                               field_errors={"name": "not a message name"})
+    return name
+
+
+def _receivers(deployed: DeployedVersion, name: str) -> str:
+    """The elements of the version that receive `name`, as people read them; InvalidDataError when none does."""
+    found = deployed.catchers.get(name)
+    if not found:
+        known = "; ".join(
+            f"'{n}' at " + ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in items)
+            for n, items in sorted(deployed.catchers.items())
+        ) or "none"
+        raise InvalidDataError(
+            f"process '{deployed.name}' ({deployed.key}) has no element that receives message '{name}'; "
+            f"the messages it receives: {known}", field_errors={"name": f"no element receives '{name}'"})
+    return ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in found)
+
+
+def _waits(case: CaseView) -> str:
+    """What the case waits for, as people read it: its ready tasks and its events."""
+    tasks = [f"'{t.name}' ({t.element_id}, a task in lane {t.lane})" for t in case.ready_tasks]
+    return ", ".join([*tasks, *(e.describe() for e in case.waiting_for)]) or "nothing"

@@ -1,0 +1,248 @@
+"""Delivering the messages a step threw to the cases of the other pools, inside the step's transaction.
+
+A message thrown in one pool that its own case does not catch is for the other executable pools of
+the same collaboration (those its message flows point at, else those that receive its name). In
+each such process it resumes the one running case that waits for it and belongs with the sender:
+the case whose correlation keys (the diagram's `correlationKey`s) hold the message's values, or,
+when the diagram has none, the case of the same conversation (`case.conversation_id`, which a
+case started by a message inherits from its sender). When no case waits and the process starts
+on that message, it starts a new case. A message that finds no receiver fails the step with a
+clear error (nothing is changed) instead of being lost. Each delivery is one `message_sent` event
+in the sender's log and one `message_received` in the receiver's, whose `from_lane` makes the
+work that follows a handoff between the lanes (engine.history, engine.spans).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from engine.access.access_log import AccessEntry
+from engine.case_store import SavedStep, StepContext, correlation_value, waiting_from_json
+from engine.definitions import DeployedVersion, latest_version_record
+from engine.errors import CaseStepError, NotFoundError
+from engine.model import CaseStatus, Lifecycle
+from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
+from engine.runtime.messages import Thrown, deliver, take_thrown, waiting_tasks
+from engine.runtime.states import StepFailure
+from engine.runtime.timers import clock_context
+from engine.services.gate import Caller, entry
+from engine.services.shared import ServiceBase, step_error
+
+# messages passed back and forth within one use case before it is stopped as a loop between pools
+MAX_DELIVERIES = 100
+
+
+class Delivery:
+    """The cases one use case steps: the first (the caller's), and those its messages reached."""
+
+    def __init__(self, first: StepContext) -> None:
+        self.first = first
+        self.active: dict[int, StepContext] = {first.case.id: first}
+        self.receivers: list[StepContext] = []
+        self.started: set[int] = set()  # receivers that a message started
+        self.count = 0
+
+    def entries(self, caller: Caller, now: datetime) -> list[AccessEntry]:
+        """The access-log entries of the cases the caller's step changed by its messages."""
+        return [entry(caller, "message", now, case_id=c.case.id, process_key=c.deployed.key) for c in self.receivers]
+
+
+class MessageRouting(ServiceBase):
+    """What the step use cases share to pass messages on and write every case they reached."""
+
+    def _pass_messages(self, session: Session, first: StepContext, now: datetime) -> Delivery:
+        """Deliver what `first` threw, and what the receivers threw in turn. Raises CaseStepError
+        naming the throwing element when a message finds no receiver; nothing is saved here."""
+        delivery = Delivery(first)
+        queue = [first]
+        while queue:
+            sender = queue.pop(0)
+            for thrown in take_thrown(sender.live.workflow):
+                delivery.count += 1
+                if delivery.count > MAX_DELIVERIES:
+                    raise CaseStepError(
+                        f"{_element(sender, thrown)}: messages went back and forth between pools more than "
+                        f"{MAX_DELIVERIES} times in one step; the diagrams probably loop", case_id=sender.case.id,
+                        element_id=thrown.element_id)
+                to_cases, to_pools = [], []
+                for key, pool in self._targets(session, sender, thrown):
+                    to_pools.append(pool)
+                    if key is None:
+                        continue  # a pool without a process: the message leaves Kapula
+                    receiver = self._receive(session, delivery, sender, thrown, key, pool, now)
+                    to_cases.append(receiver.case.id)
+                    if receiver.case.id not in [c.case.id for c in queue]:
+                        queue.append(receiver)
+                sender.sent.append((thrown.task_id, thrown.element_id,
+                                    {"message": thrown.name, "to_cases": to_cases, "to": to_pools}))
+        return delivery
+
+    def _save_step(self, session: Session, ctx: StepContext, *, now: datetime, user: str | None,
+                   **options: Any) -> tuple[SavedStep, Delivery]:
+        """Pass on the messages the step threw, then write the case (`options` as for CaseStore.save)
+        and every case a message reached, in the caller's transaction. Raises CaseStepError or
+        ConflictError; the caller's transaction then rolls all of it back."""
+        delivery = self._pass_messages(session, ctx, now)
+        saved = self._store.save(session, ctx, now=now, user=user, **options)
+        for receiver in delivery.receivers:
+            first = Lifecycle.CASE_STARTED if receiver.case.id in delivery.started else None
+            self._store.save(session, receiver, now=now, user=None, first_event=first)
+        return saved, delivery
+
+    def _remember_receivers(self, delivery: Delivery) -> None:
+        for ctx in delivery.receivers:
+            self._store.remember(ctx)
+
+    def _targets(self, session: Session, sender: StepContext, thrown: Thrown) -> list[tuple[str | None, str]]:
+        """(process key or None, pool name) the message goes to: along the message flows drawn from
+        the throwing element, else to each partner process whose latest version receives the name."""
+        partners = sender.deployed.partners
+        flows = partners.flows.get(thrown.element_id or "")
+        if flows:
+            return [(t.process, t.pool) for t in flows]
+        out: list[tuple[str | None, str]] = []
+        for key in partners.processes:
+            try:
+                latest = self._versions.get(session, latest_version_record(session, key).id)
+            except NotFoundError:
+                continue
+            if thrown.name in latest.catchers:
+                out.append((key, partners.pools.get(key, key)))
+        return out
+
+    def _receive(self, session: Session, delivery: Delivery, sender: StepContext, thrown: Thrown, key: str, pool: str,
+                 now: datetime) -> StepContext:
+        """The case of `key` that takes the message (resumed or started), with the message caught and
+        run until it waits. Raises CaseStepError when there is none, or more than one."""
+        found = self._waiting_receivers(session, delivery, sender, thrown, key)
+        if len(found) > 1:
+            ids = ", ".join(str(c) for c in sorted(found))
+            raise CaseStepError(
+                f"{_element(sender, thrown)}: message '{thrown.name}' matches {len(found)} waiting cases of pool "
+                f"'{pool}' (cases {ids}); give the diagram a correlation key that tells them apart",
+                case_id=sender.case.id, element_id=thrown.element_id)
+        if found:
+            case_id = found[0]
+            receiver = delivery.active.get(case_id) or self._store.load(session, case_id)
+        else:
+            receiver = self._start_receiver(session, sender, thrown, key, pool, now)
+            delivery.started.add(receiver.case.id)
+        try:
+            with clock_context(self._clock):
+                caught = deliver(receiver.live.workflow, thrown.name, thrown.payload, thrown.correlations or None)
+                if not caught:
+                    raise CaseStepError(
+                        f"{_element(sender, thrown)}: case {receiver.case.id} of pool '{pool}' did not take message "
+                        f"'{thrown.name}' (its correlation keys hold other values)",
+                        case_id=sender.case.id, element_id=thrown.element_id)
+                receiver.live.workflow.run_engine()
+        except StepFailure as exc:
+            raise step_error(exc, receiver.case.id) from exc
+        lane = _lane(sender.deployed, thrown.element_id)
+        receiver.received.append((thrown.name, {"message": thrown.name, "from_case": sender.case.id,
+                                                "from_element": thrown.element_id, "from_lane": lane}))
+        if receiver.case.id not in delivery.active:
+            delivery.active[receiver.case.id] = receiver
+            delivery.receivers.append(receiver)
+        return receiver
+
+    def _start_receiver(self, session: Session, sender: StepContext, thrown: Thrown, key: str, pool: str,
+                        now: datetime) -> StepContext:
+        """A new case of `key` for a message its start event receives, in the sender's conversation."""
+        record = latest_version_record(session, key)
+        deployed = self._versions.get(session, record.id)
+        if not deployed.runnable:
+            raise CaseStepError(
+                f"{_element(sender, thrown)}: message '{thrown.name}' is for pool '{pool}', whose process '{key}' "
+                f"version {deployed.version} is documentation only and cannot start or resume a case; "
+                f"fix it and upload it again", case_id=sender.case.id, element_id=thrown.element_id)
+        catchers = deployed.catchers.get(thrown.name, [])
+        if not any(c.starts for c in catchers):
+            where = ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in catchers) or "no element"
+            raise CaseStepError(
+                f"{_element(sender, thrown)}: no case of pool '{pool}' waits for message '{thrown.name}' in this "
+                f"conversation; {where} receives it, and the process does not start on it",
+                case_id=sender.case.id, element_id=thrown.element_id)
+        ctx = self._store.create(session, deployed, now=now, conversation_id=sender.case.conversation_id)
+        try:
+            with clock_context(self._clock):
+                ctx.workflow_start({})
+        except StepFailure as exc:
+            raise step_error(exc, None) from exc
+        return ctx
+
+    def _waiting_receivers(self, session: Session, delivery: Delivery, sender: StepContext, thrown: Thrown,
+                           key: str) -> list[int]:
+        """Ids of the running cases of `key` that wait for the message and belong with the sender."""
+        found = [
+            c.case.id for c in delivery.active.values()
+            if c is not sender and c.deployed.key == key and waiting_tasks(c.live.workflow, thrown.name)
+            and _belongs(c, sender, thrown)
+        ]
+        for case_id in waiting_cases(session, key, thrown.name, conversation=sender.case.conversation_id,
+                                     correlations=thrown.correlations):
+            if case_id not in delivery.active and case_id != sender.case.id:
+                found.append(case_id)
+        return found
+
+
+def waits_for(name: str) -> Any:
+    """The SQL condition 'a running case whose stored waits name message `name`' (to be confirmed
+    with waiting_from_json: the text match is only the index)."""
+    c = CaseRecord
+    return and_(c.status == CaseStatus.RUNNING.value, c.waiting_json.contains(f'"message": {json.dumps(name)}', autoescape=True))
+
+
+def waiting_for_message(text: str | None, name: str) -> bool:
+    return any(e.kind == "message" and e.message == name for e in waiting_from_json(text))
+
+
+def waiting_cases(session: Session, key: str, name: str, *, conversation: str | None,
+                  correlations: dict[str, Any] | None = None) -> list[int]:
+    """Running cases of process `key` that wait for message `name` and match any key of
+    `correlations`, or, for a case that holds none of those keys, the `conversation`. Oldest first."""
+    c = CaseRecord
+    base = select(c.id, c.waiting_json).where(waits_for(name), c.process_key == key)
+    queries = []
+    if correlations:
+        cr = CaseCorrelationRecord
+        pairs = [and_(cr.key == k, cr.value == correlation_value(v)) for k, v in correlations.items()]
+        queries.append(base.where(c.id.in_(select(cr.case_id).where(or_(*pairs)))))
+        if conversation is not None:
+            keyed = select(cr.case_id).where(cr.key.in_(list(correlations)))
+            queries.append(base.where(c.conversation_id == conversation, c.id.not_in(keyed)))
+    elif conversation is not None:
+        queries.append(base.where(c.conversation_id == conversation))
+    ids: list[int] = []
+    for query in queries:
+        for case_id, text in session.execute(query.order_by(c.id)):
+            if case_id not in ids and waiting_for_message(text, name):
+                ids.append(case_id)
+    return sorted(ids)
+
+
+def _belongs(candidate: StepContext, sender: StepContext, thrown: Thrown) -> bool:
+    """The rule of waiting_cases, on a case this use case already holds in memory."""
+    if thrown.correlations:
+        mine = candidate.live.workflow.correlations
+        shared = [k for k in thrown.correlations if k in mine]
+        if shared:
+            return all(correlation_value(mine[k]) == correlation_value(thrown.correlations[k]) for k in shared)
+    return bool(candidate.case.conversation_id == sender.case.conversation_id)
+
+
+def _lane(deployed: DeployedVersion, element_id: str | None) -> str | None:
+    info = deployed.elements.get(element_id or "")
+    return info.actor if info else None
+
+
+def _element(ctx: StepContext, thrown: Thrown) -> str:
+    """'Send application' (Throw_app) of process 'Front_office': the throwing element as its author named it."""
+    info = ctx.deployed.elements.get(thrown.element_id or "")
+    name = info.name if info and info.name else thrown.element_id
+    return f"'{name}' ({thrown.element_id}) of process '{ctx.deployed.key}'"

@@ -1,0 +1,174 @@
+"""Messages between the executable pools of one collaboration, and messages sent to a waiting case
+from outside (../shared/cases/engine/messages-between-pools: "Front office" throws "application"
+and waits for "decision"; "Back office" starts on "application" and ends throwing "decision")."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine import history
+from engine.errors import CaseStepError, ConflictError, InvalidDataError, NotFoundError
+from engine.metrics.report import handoff_list
+from engine.metrics.types import MetricsFilter
+from engine.model import CaseStatus, Lifecycle, WaitingEvent
+from engine.persistence.database import make_engine
+from engine.persistence.tables import CaseRecord
+from engine.spans.store import rebuild_spans
+from tests.conftest import BPMN, read
+
+FRONT, BACK = "Front_office", "Back_office"
+
+
+def _applied(kapula, data=None):
+    kapula.deploy([read("two_pools.bpmn")])
+    front = kapula.start_case(FRONT)
+    front = kapula.complete_task(front.ready_tasks[0].id, data or {"applicant": "Ann"}, user="anna")
+    (back,) = kapula.cases(process_key=BACK)
+    return front, back
+
+
+def _kinds(kapula, case_id):
+    return [(e.lifecycle.value, e.element_id) for e in kapula.history(case_id)]
+
+
+def test_fill_in_application_starts_a_back_office_case_at_decide_in_the_same_conversation(kapula, database_url):
+    front, back = _applied(kapula)
+    assert front.ready_tasks == ()
+    assert front.waiting_for == (WaitingEvent("Catch_decision", "Decision received", "message", message="decision"),)
+    assert [t.name for t in back.ready_tasks] == ["Decide"]
+    assert back.data == {"applicant": "Ann"}  # a plain BPMN message carries the sender's data
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        conversations = dict(conn.execute(select(CaseRecord.id, CaseRecord.conversation_id)).all())
+    engine.dispose()
+    assert conversations[front.id] == conversations[back.id] is not None
+    sent = [e for e in kapula.history(front.id) if e.lifecycle is Lifecycle.MESSAGE_SENT]
+    assert [(e.element_id, e.element_name, e.changed) for e in sent] == [
+        ("Throw_app", "Send application", {"message": "application", "to_cases": [back.id], "to": ["Back office"]})]
+    assert _kinds(kapula, back.id) == [
+        ("case_started", None), ("task_ready", "Start_back"), ("task_completed", "Start_back"),
+        ("message_received", "Start_back"), ("task_ready", "Task_decide")]
+
+
+def test_the_back_office_end_resumes_the_front_case_at_tell_customer(kapula):
+    front, back = _applied(kapula)
+    done = kapula.complete_task(back.ready_tasks[0].id, {"approved": True}, user="bob")
+    assert done.status is CaseStatus.COMPLETED
+    front = kapula.get_case(front.id)
+    assert [t.name for t in front.ready_tasks] == ["Tell customer"]
+    assert front.data == {"applicant": "Ann", "approved": True} and front.waiting_for == ()
+    received = [e for e in kapula.history(front.id) if e.lifecycle is Lifecycle.MESSAGE_RECEIVED]
+    assert [(e.element_id, e.changed["from_case"], e.changed["from_lane"]) for e in received] == [
+        ("Catch_decision", back.id, "Back office")]
+    assert ("message_sent", "End_back") in _kinds(kapula, back.id)
+    assert _kinds(kapula, back.id)[-1] == ("case_completed", None)
+    kapula.complete_task(front.ready_tasks[0].id, {})
+    assert kapula.get_case(front.id).status is CaseStatus.COMPLETED
+
+
+def test_each_delivery_is_a_handoff_between_the_lanes_in_history_and_metrics(kapula, database_url):
+    front, back = _applied(kapula)
+    kapula.complete_task(back.ready_tasks[0].id, {"approved": True})
+    pairs = {FRONT: [("Back office", "Front office", "Task_tell")], BACK: [("Front office", "Back office", "Task_decide")]}
+    for key, case_id in ((FRONT, front.id), (BACK, back.id)):
+        assert [(h.from_lane, h.to_lane, h.element_id) for h in history.handoffs(kapula.history(case_id))] == pairs[key]
+        assert [(c.from_lane, c.to_lane, c.count) for c in kapula.metrics(key).handoffs] == [(*pairs[key][0][:2], 1)]
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        before = {k: handoff_list(conn, MetricsFilter(k)) for k in (FRONT, BACK)}
+        rebuild_spans(conn)
+        assert {k: handoff_list(conn, MetricsFilter(k)) for k in (FRONT, BACK)} == before
+    engine.dispose()
+
+
+def test_a_waiting_front_case_is_resumed_after_a_restart(open_engine):
+    first = open_engine()
+    front, back = _applied(first)
+    first.close()
+    second = open_engine()
+    second.complete_task(back.ready_tasks[0].id, {"approved": False})
+    assert [t.name for t in second.get_case(front.id).ready_tasks] == ["Tell customer"]
+
+
+def test_a_message_nobody_waits_for_fails_the_step_naming_the_element_and_changes_nothing(kapula):
+    front, back = _applied(kapula)
+    kapula.cancel_case(front.id)
+    before = kapula.history(back.id)
+    with pytest.raises(CaseStepError) as err:
+        kapula.complete_task(back.ready_tasks[0].id, {"approved": True})
+    message = str(err.value)
+    assert "'Send decision' (End_back)" in message and "'Decision received' (Catch_decision)" in message
+    assert "'Front office'" in message and "decision" in message
+    assert kapula.history(back.id) == before
+    assert [t.name for t in kapula.get_case(back.id).ready_tasks] == ["Decide"]
+
+
+def test_a_message_for_a_pool_whose_version_is_documentation_only_is_a_clear_error(kapula):
+    kapula.deploy([read("two_pools.bpmn")])
+    broken = (BPMN / "two_pools.bpmn").read_text().replace(
+        '<bpmn:userTask id="Task_decide" name="Decide">', '<bpmn:complexGateway id="Task_decide" name="Decide">'
+    ).replace('</bpmn:userTask>\n    <bpmn:endEvent id="End_back"', '</bpmn:complexGateway>\n    <bpmn:endEvent id="End_back"')
+    result = kapula.deploy([("two_pools.bpmn", broken.encode())])
+    assert {v.key: v.runnable for v in result.versions}[BACK] is False
+    front = kapula.start_case(FRONT)
+    with pytest.raises(CaseStepError, match=r"'Send application' \(Throw_app\).*'Back office'.*documentation only"):
+        kapula.complete_task(front.ready_tasks[0].id, {})
+    assert kapula.cases(process_key=BACK) == []
+    assert [t.name for t in kapula.get_case(front.id).ready_tasks] == ["Fill in application"]
+
+
+def test_correlation_keys_route_the_message_and_find_the_case_from_outside(kapula):
+    kapula.deploy([read("two_pools_correlated.bpmn")])
+    a, b = kapula.start_case(FRONT), kapula.start_case(FRONT)
+    kapula.complete_task(a.ready_tasks[0].id, {"application_id": "A-1"})
+    kapula.complete_task(b.ready_tasks[0].id, {"application_id": "B-2"})
+    back = {c.data["application_id"]: c for c in kapula.cases(process_key=BACK)}
+    kapula.complete_task(back["A-1"].ready_tasks[0].id, {"approved": True})
+    assert [t.name for t in kapula.get_case(a.id).ready_tasks] == ["Tell customer"]
+    assert kapula.get_case(b.id).ready_tasks == ()
+    resumed = kapula.send_message("decision", correlation={"application": "B-2"}, data={"approved": False})
+    assert resumed.id == b.id and [t.name for t in resumed.ready_tasks] == ["Tell customer"]
+    with pytest.raises(NotFoundError, match="C-3"):
+        kapula.send_message("decision", correlation={"application": {"Prop_application_id": "C-3"}}, data={})
+
+
+def test_a_receive_task_is_resumed_from_outside_with_the_message_data(kapula):
+    kapula.deploy([read("receive_payment.bpmn")])
+    case = kapula.start_case("Invoice_payment")
+    case = kapula.complete_task(case.ready_tasks[0].id, {"invoice": "INV-7"})
+    assert case.waiting_for == (WaitingEvent("Task_wait_payment", "Payment received", "message",
+                                             message="payment"),)
+    assert "Payment received (message 'payment')" in case.waiting_for[0].describe()
+    after = kapula.send_message("payment", case_id=case.id, data={"amount": 120}, user="bank")
+    assert [t.name for t in after.ready_tasks] == ["Book payment"]
+    assert after.data == {"invoice": "INV-7", "amount": 120}
+    (received,) = [e for e in kapula.history(case.id) if e.lifecycle is Lifecycle.MESSAGE_RECEIVED]
+    assert received.element_id == "Task_wait_payment" and received.changed["sent_by"] == "bank"
+    # a message from outside is no lane's work: Billing -> Accounts is the only handoff
+    assert [(h.from_lane, h.to_lane) for h in history.handoffs(kapula.history(case.id))] == [("Billing", "Accounts")]
+
+
+def test_a_message_to_a_case_that_does_not_wait_for_it_is_a_clear_error_and_changes_nothing(kapula):
+    kapula.deploy([read("receive_payment.bpmn")])
+    case = kapula.start_case("Invoice_payment")
+    before = kapula.history(case.id)
+    with pytest.raises(ConflictError) as err:
+        kapula.send_message("payment", case_id=case.id, data={"amount": 1})
+    assert "'Payment received' (Task_wait_payment)" in str(err.value) and "'Send invoice'" in str(err.value)
+    with pytest.raises(InvalidDataError, match=r"no element that receives message 'refund'.*'payment' at 'Payment received'"):
+        kapula.send_message("refund", case_id=case.id, data={})
+    with pytest.raises(NotFoundError):
+        kapula.send_message("payment", case_id=case.id + 100, data={})
+    with pytest.raises(InvalidDataError, match="case id or its correlation"):
+        kapula.send_message("payment", data={})
+    with pytest.raises(InvalidDataError):
+        kapula.send_message("payment", case_id=case.id, data={"x": "y" * 2_000_000})  # the data limits
+    assert kapula.history(case.id) == before
+
+
+def test_a_message_to_a_finished_case_is_a_conflict(kapula):
+    front, back = _applied(kapula)
+    kapula.complete_task(back.ready_tasks[0].id, {})
+    with pytest.raises(ConflictError, match="completed"):
+        kapula.send_message("application", case_id=back.id, data={})
