@@ -18,8 +18,8 @@ from api.cli_serve import serve
 from api.cli_test import run_scenarios
 from api.cli_users import org, show_demo_people, user
 from engine import display
-from engine.bundles import upload_bundles
-from engine.demo import demo_clock, run_demo
+from engine.services.operations import upload_bundles
+from engine.services.operations import demo_clock, run_demo
 from engine.errors import (
     documentation_only,
 )

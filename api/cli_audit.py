@@ -8,9 +8,9 @@ import click
 
 from api.cli_common import Context, json_option, pass_ctx, run
 from engine import display
-from engine.access.access_log import AccessEntry
+from engine.services.results import AccessEntry
 from engine.services.gate import Caller, operator
-from engine.erasure import ErasureResult
+from engine.services.results import ErasureResult
 
 
 def _show(entries: list[AccessEntry]) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from engine.access.directory import Directory
+from engine.services.accounts import Directory
 from engine.bootstrap import open_kapula
 from engine.errors import (
     AccessDeniedError,

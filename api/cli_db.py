@@ -7,8 +7,8 @@ from typing import Any
 import click
 
 from api.cli_common import Context, json_option, pass_ctx, run
-from engine.persistence.database import database_url, make_engine
-from engine.persistence.migrate import current_revision, head_revision, upgrade
+from engine.services.operations import database_url, make_engine
+from engine.services.operations import current_revision, head_revision, upgrade
 
 
 @click.group()

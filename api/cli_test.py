@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from engine.scenarios.report import TestReport, render
-from engine.scenarios.runner import run_features
+from engine.services.operations import render_scenario_report as render
+from engine.services.results import TestReport
+from engine.services.operations import run_features
 
 
 @click.command("test")

@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from api.cli_common import Context, json_option, pass_ctx, run
-from engine.access.directory import Directory
+from engine.services.accounts import Directory
 from engine.access.policy import Role
-from engine.demo_people import DEMO_PASSWORD, add_demo_people
+from engine.services.operations import DEMO_PASSWORD, add_demo_people
 from engine.errors import InvalidDataError
 from engine.services import Kapula
 

@@ -18,8 +18,8 @@ from api.http.timeouts import BODY_DEADLINE, BODY_TIMEOUT, BodyTimeoutMiddleware
 from api.web import case_actions, metrics_pages, migration_pages, pages, task_pages
 from api.web.render import WEB
 from api.web.session import html_error
-from engine.access.credentials import SESSION_LIFETIME
-from engine.access.directory import Directory
+from engine.services.accounts import SESSION_LIFETIME
+from engine.services.accounts import Directory
 from engine.services import Kapula
 
 SECURE_COOKIES_SETTING = "KAPULA_SECURE_COOKIES"

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from engine.access.directory import Directory
+from engine.services.accounts import Directory
 from engine.access.policy import Principal
 from engine.errors import AuthenticationError
 from engine.services import Kapula

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from api.web import charts
-from engine.metrics.distribution import LeadTimeHistogram
-from engine.metrics.types import HandoffCell, ProcessMetrics, TargetProgress
+from engine.services.results import LeadTimeHistogram
+from engine.services.results import HandoffCell, ProcessMetrics, TargetProgress
 
 SERIES = (("Aloitettu", "started"), ("Valmistunut", "completed"), ("Peruttu", "cancelled"))
 

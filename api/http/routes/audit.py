@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from api.http.deps import CallerDep, KapulaDep
 from api.http.schemas import ErrorPublic
-from engine.access.access_log import AccessEntry
-from engine.erasure import ErasureResult
+from engine.services.results import AccessEntry
+from engine.services.results import ErasureResult
 
 router = APIRouter(prefix="/api/cases", tags=["data protection"])
 CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from api.http.deps import DirectoryDep, PrincipalDep
 from api.http.schemas import TEXT_PATTERN, ErrorPublic
 from api.http.signin import signin_guard
-from engine.access.accounts import Accounts
-from engine.access.credentials import MAX_TOKEN_LIFETIME, TokenInfo
+from engine.services.accounts import Accounts
+from engine.services.accounts import MAX_TOKEN_LIFETIME, TokenInfo
 from engine.access.policy import Principal
 
 router = APIRouter(prefix="/api", tags=["sign-in"])

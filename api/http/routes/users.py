@@ -12,8 +12,8 @@ from starlette.responses import Response
 from api.http.routes.auth import AccountsDep
 from api.http.schemas import TEXT_PATTERN, ErrorPublic
 from api.http.signin import hashing_pool
-from engine.access.accounts import Account
-from engine.access.directory import MIN_PASSWORD
+from engine.services.accounts import Account
+from engine.services.accounts import MIN_PASSWORD
 from engine.access.policy import Role
 
 router = APIRouter(prefix="/api/users", tags=["users"])
