@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from engine.errors import CaseStepError
 from engine.runtime.workflow import KapulaWorkflow
 
 TOP = ""  # workflow_id of the case's own process; subprocesses use their parent task's id
@@ -273,6 +274,20 @@ def _header_text(workflow: KapulaWorkflow, registry: Any, live: LiveCase) -> str
     return json.dumps(top)[:-1] + ', "subprocesses": {' + subs + "}}"
 
 
+def stored_state_refusal(stored: str | None) -> str | None:
+    """Why a case saved with SpiffWorkflow serializer version `stored` cannot be restored by this
+    one, or None when it can. SpiffWorkflow's own migrations (SpiffWorkflow.bpmn.serializer.
+    migration.version_migration: 1.0 → … → 1.5) rewrite a whole serialization with its specs,
+    which Kapula stores apart, once per version; running them on a case's pieces could restore a
+    case subtly wrong, so an older or newer state is refused by name instead of guessed at."""
+    live = live_serializer_version()
+    if stored is None or stored == live:
+        return None
+    return (f"this case was saved by SpiffWorkflow's serializer version {stored} and this Kapula reads version "
+            f"{live}: it cannot be restored safely; run it with the Kapula release that saved it, or move the "
+            f"case to a new version with that release first (docs/migration.md)")
+
+
 def live_serializer_version() -> str:
     from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 
@@ -280,8 +295,13 @@ def live_serializer_version() -> str:
 
 
 def restore_live_case(bundle: SpecBundle, header_text: str, rows: list[tuple[str, str, int, str]], script_engine: Any) -> LiveCase:
-    """Rebuild a case from its header and its task rows (task_id, workflow_id, ordinal, body), in ordinal order."""
+    """Rebuild a case from its header and its task rows (task_id, workflow_id, ordinal, body), in ordinal order.
+    Raises CaseStepError when the state was written by another version of SpiffWorkflow's serializer
+    (stored_state_refusal)."""
     header = json.loads(header_text)
+    refusal = stored_state_refusal(header.get("serializer_version"))
+    if refusal is not None:
+        raise CaseStepError(refusal)
     by_workflow: dict[str, dict[str, Any]] = {}
     ordinals: dict[UUID, int] = {}
     for task_id, wf_id, ordinal, body in rows:

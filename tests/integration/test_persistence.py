@@ -192,3 +192,33 @@ def test_a_case_inside_a_subprocess_survives_a_restart_and_restores_exactly(open
     assert register.element_id == "Task_register"
     done = again.complete_task(register.id, {})
     assert done.status is CaseStatus.COMPLETED and done.data["seats"] == 40
+
+
+def test_a_case_saved_by_another_serializer_version_is_refused_by_name_not_restored_wrong(open_engine, clock):
+    """Issue 13: on restore, the stored serializer version is read; state of another version is
+    refused loudly (SpiffWorkflow's migrations need the whole serialization with its specs)."""
+    import json
+    import re
+
+    from sqlalchemy import update
+
+    from engine.errors import CaseStepError
+    from engine.persistence.tables import CaseRecord
+
+    first = open_engine()
+    first.deploy([read("three_lanes.bpmn"), read("tarve.json")])
+    old, fine = (first.start_case("Handoff_demo", {"customer": f"Oy {n}"}).id for n in "AB")
+    with first._sessions.begin() as session:
+        header = json.loads(session.scalar(select(CaseRecord.header_json).where(CaseRecord.id == old)))
+        header["serializer_version"] = "1.4"
+        session.execute(update(CaseRecord).where(CaseRecord.id == old).values(header_json=json.dumps(header)))
+    first.close()
+
+    second = open_engine()
+    from engine.runtime.case_state import live_serializer_version
+
+    live = live_serializer_version()
+    with pytest.raises(CaseStepError, match=rf"serializer version 1\.4 and this Kapula reads version {re.escape(live)}"):
+        second.complete_task(_task(second, old).id, {"need": "rahoitus"}, user="asiakas")
+    assert second.history(old)[-1].lifecycle is not Lifecycle.TASK_COMPLETED  # nothing changed
+    assert second.complete_task(_task(second, fine).id, {"need": "rahoitus"}, user="asiakas").status is CaseStatus.RUNNING
