@@ -1,7 +1,9 @@
 """Values as people read them, one format everywhere (pages, process card, CLI): durations, numbers,
 dates and lists written by Babel in the reader's locale, times in the network's time zone.
 
-Locales are Babel's (CLDR) names: "fi" (the default), "sv", "en". The time zone is the setting
+Locales are Babel's (CLDR) names: "fi" (the default), "sv", "en"; a page in one of the LANGUAGES
+writes its values in that language's FORMATS locale (Swedish as written in Finland, British English:
+day before month, a 24-hour clock). The time zone is the setting
 KAPULA_TIME_ZONE (an IANA name, default Europe/Helsinki); times are stored in UTC.
 """
 
@@ -20,8 +22,17 @@ from babel.units import format_unit
 from engine.settings import network_time_zone
 
 DEFAULT_LOCALE = "fi"
+# the pages' languages (their message catalogs are api/web/locale/): Finnish first, the default
+LANGUAGES = ("fi", "sv", "en")
+FORMATS = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 NOTHING = "–"
 _YES_NO = {"fi": ("kyllä", "ei"), "sv": ("ja", "nej"), "en": ("yes", "no")}
+
+
+def formats(language: str) -> str:
+    """The Babel locale a page in `language` ("fi", "sv", "en") writes dates and numbers in: "sv_FI";
+    an unknown language gets the default's."""
+    return FORMATS.get(language, FORMATS[DEFAULT_LOCALE])
 
 
 def time_zone() -> ZoneInfo:

@@ -60,6 +60,7 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()
     secure = secure_cookies_from_settings() if https_only is None else https_only
+    app.state.secure_cookies = secure
     # inside the session middleware (it reads the session's token), inside the body limit (it reads forms)
     app.add_middleware(CsrfMiddleware, allowed_origins=os.environ.get(ALLOWED_ORIGINS_SETTING, "").split(","))
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="kapula_session",

@@ -86,8 +86,8 @@ def _typed(raw: str, prop: dict[str, Any]) -> tuple[Any, str | None]:
             return int(raw), None
         if kind == "number":
             return float(raw.replace(",", ".")), None
-    except ValueError:
-        return raw, "Anna kokonaisluku, esimerkiksi 3." if kind == "integer" else "Anna luku, esimerkiksi 2,5."
+    except ValueError:  # in the engine's words (engine/forms.py): the page translates them (messages.py)
+        return raw, "must be a whole number" if kind == "integer" else "must be a number"
     return raw, None
 
 
@@ -97,7 +97,7 @@ def _parse_raw(text: str) -> tuple[dict[str, Any], dict[str, str]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return {}, {RAW_FIELD: f"ei kelvollista JSONia: {exc.msg} (sarake {exc.colno})"}
+        return {}, {RAW_FIELD: f"is not JSON: {exc.msg} (column {exc.colno})"}
     if not isinstance(data, dict):
-        return {}, {RAW_FIELD: 'anna JSON-olio, esim. {"kentta": "arvo"}'}
+        return {}, {RAW_FIELD: "must be a JSON object"}
     return data, {}

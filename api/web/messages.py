@@ -1,86 +1,109 @@
-"""The engine's refusals in the pages' words: field errors and conflicts, translated at the edge.
+"""The engine's refusals in the pages' words: field errors, conflicts and error pages, translated at
+the edge into the reader's language (api/web/i18n.py).
 
 The engine writes its messages in English for logs and the API (engine/forms.py `_field_message`,
-engine/claims.py); a person filling in a form reads them here in the page's language."""
+engine/claims.py); a person filling in a form reads them here. Names and ids of elements, fields
+and cases are kept as they are."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from engine.errors import CaseStepError, ConflictError, KapulaError, NotFoundError
+from api.web.i18n import N_, Words
+from engine import display
+from engine.errors import CaseStepError, ConflictError, InvalidDataError, KapulaError, NotFoundError
 from engine.model import TaskView
 
-# engine/forms.py's field messages: (pattern, Finnish) — the pattern's groups fill the Finnish text
-_FIELD_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"is required"), lambda m: "Pakollinen tieto puuttuu."),
-    (re.compile(r"must be a whole number"), lambda m: "Anna kokonaisluku, esimerkiksi 3."),
-    (re.compile(r"must be a number"), lambda m: "Anna luku, esimerkiksi 2,5."),
-    (re.compile(r"must be a text"), lambda m: "Anna teksti."),
-    (re.compile(r"must be true or false"), lambda m: "Valitse kyllä tai ei."),
-    (re.compile(r"must be a list"), lambda m: "Valitse yksi tai useampi."),
-    (re.compile(r"must be one of: (.*)"), lambda m: "Valitse jokin annetuista vaihtoehdoista."),
-    (re.compile(r"must be at least (\S+) characters"), lambda m: f"Vähintään {m[1]} merkkiä."),
-    (re.compile(r"must be at most (\S+) characters"), lambda m: f"Enintään {m[1]} merkkiä."),
-    (re.compile(r"must be at least (\S+)"), lambda m: f"Pienin sallittu arvo on {_num(m[1])}."),
-    (re.compile(r"must be at most (\S+)"), lambda m: f"Suurin sallittu arvo on {_num(m[1])}."),
-    (re.compile(r"must not be empty"), lambda m: "Ei voi olla tyhjä."),
-    (re.compile(r"choose at least (\S+)"), lambda m: f"Valitse vähintään {m[1]}."),
-    (re.compile(r"choose at most (\S+)"), lambda m: f"Valitse enintään {m[1]}."),
-    (re.compile(r"must not repeat a choice"), lambda m: "Sama valinta on kahdesti."),
-    (re.compile(r"is not a field of this form"), lambda m: "Ei kuulu tähän lomakkeeseen."),
+# engine/forms.py's field messages (and api/web/forms.py's): pattern → the message id it becomes;
+# a pattern's group `n` fills %(n)s, read as a number in the reader's locale
+_FIELD_MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"is required"), N_("Pakollinen tieto puuttuu.")),
+    (re.compile(r"must be a whole number"), N_("Anna kokonaisluku, esimerkiksi 3.")),
+    (re.compile(r"must be a number"), N_("Anna luku, esimerkiksi 2,5.")),
+    (re.compile(r"must be a text"), N_("Anna teksti.")),
+    (re.compile(r"must be true or false"), N_("Valitse kyllä tai ei.")),
+    (re.compile(r"must be a list"), N_("Valitse yksi tai useampi.")),
+    (re.compile(r"must be one of: (.*)"), N_("Valitse jokin annetuista vaihtoehdoista.")),
+    (re.compile(r"must be at least (?P<n>\S+) characters"), N_("Vähintään %(n)s merkkiä.")),
+    (re.compile(r"must be at most (?P<n>\S+) characters"), N_("Enintään %(n)s merkkiä.")),
+    (re.compile(r"must be at least (?P<n>\S+)"), N_("Pienin sallittu arvo on %(n)s.")),
+    (re.compile(r"must be at most (?P<n>\S+)"), N_("Suurin sallittu arvo on %(n)s.")),
+    (re.compile(r"must not be empty"), N_("Ei voi olla tyhjä.")),
+    (re.compile(r"choose at least (?P<n>\S+)"), N_("Valitse vähintään %(n)s.")),
+    (re.compile(r"choose at most (?P<n>\S+)"), N_("Valitse enintään %(n)s.")),
+    (re.compile(r"must not repeat a choice"), N_("Sama valinta on kahdesti.")),
+    (re.compile(r"is not a field of this form"), N_("Ei kuulu tähän lomakkeeseen.")),
+    (re.compile(r"is not JSON: (?P<reason>.*) \(column (?P<column>\d+)\)"), N_("Ei kelvollista JSONia: %(reason)s (sarake %(column)s).")),
+    (re.compile(r"must be a JSON object"), N_('Anna JSON-olio, esimerkiksi {"kentta": "arvo"}.')),
 ]
 
 
-def _num(text: str) -> str:
-    return text.replace(".", ",")
+def _number(text: str, language: str) -> str:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return display.number(value, display.formats(language), digits=6)
 
 
-def field_error(message: str) -> str:
-    """One field's error in Finnish; a message we do not know is shown as the engine wrote it."""
-    for pattern, finnish in _FIELD_MESSAGES:
+def field_error(message: str, _: Words) -> str:
+    """One field's error in the reader's language; a message we do not know is shown as the engine
+    wrote it."""
+    for pattern, message_id in _FIELD_MESSAGES:
         match = pattern.fullmatch(message.strip())
         if match:
-            return finnish(match)
+            found = {name: _number(value, _.language) for name, value in match.groupdict().items()}
+            return _(message_id, **found)
     return message
 
 
-def field_errors(errors: dict[str, str]) -> dict[str, str]:
-    return {name: field_error(message) for name, message in errors.items()}
+def field_errors(errors: dict[str, str], _: Words) -> dict[str, str]:
+    return {name: field_error(message, _) for name, message in errors.items()}
 
 
-def conflict(exc: ConflictError, task: TaskView | None) -> str:
+def invalid(exc: InvalidDataError, _: Words) -> str:
+    """A refused submit without field errors: the engine's message, which names the element or
+    field, after a sentence in the reader's language."""
+    return _("Tietoja ei voitu tallentaa: %(reason)s", reason=exc.message)
+
+
+def conflict(exc: ConflictError, task: TaskView | None, _: Words) -> str:
     """Why a claim or a completion was refused, from the task as it is now."""
     if task is not None and task.state != "READY":
-        return "Tehtävä ei odota enää: joku muu ehti täydentää sen ensin."
+        return _("Tehtävä ei odota enää: joku muu ehti täydentää sen ensin.")
     if task is not None and task.claimed_by:
-        return f"Joku ehti ensin: tehtävä on jo käyttäjän {task.claimed_by} työn alla."
+        return _("Joku ehti ensin: tehtävä on jo käyttäjän %(user)s työn alla.", user=task.claimed_by)
     if "changed by someone else" in exc.message:
-        return "Joku muutti tapausta samaan aikaan. Mitään ei tallennettu; lataa sivu ja yritä uudelleen."
-    return "Joku ehti ensin. Mitään ei tallennettu; lataa sivu ja yritä uudelleen."
+        return _("Joku muutti tapausta samaan aikaan. Mitään ei tallennettu; lataa sivu ja yritä uudelleen.")
+    return _("Joku ehti ensin. Mitään ei tallennettu; lataa sivu ja yritä uudelleen.")
 
 
-_NOT_FOUND = {"process": "Prosessia", "version": "Prosessin versiota", "case": "Tapausta", "task": "Tehtävää",
-              "user": "Käyttäjää", "organisation": "Organisaatiota"}
+_NOT_FOUND = {"process": N_("Prosessia %(id)s ei löydy."), "version": N_("Prosessin versiota %(id)s ei löydy."),
+              "case": N_("Tapausta %(id)s ei löydy."), "task": N_("Tehtävää %(id)s ei löydy."),
+              "user": N_("Käyttäjää %(id)s ei löydy."), "organisation": N_("Organisaatiota %(id)s ei löydy.")}
 _STATUS_WORDS = {
-    403: "Tämä ei ole sinun nähtäväsi tai tehtäväsi: se kuuluu toisen organisaation kaistalle tai toisen asiakkaan asiaan.",
-    409: "Joku ehti ensin. Mitään ei tallennettu; lataa sivu ja yritä uudelleen.",
-    413: "Lähetys on liian suuri. Mitään ei tallennettu.",
+    403: N_("Tämä ei ole sinun nähtäväsi tai tehtäväsi: se kuuluu toisen organisaation kaistalle tai toisen asiakkaan asiaan."),
+    409: N_("Joku ehti ensin. Mitään ei tallennettu; lataa sivu ja yritä uudelleen."),
+    413: N_("Lähetys on liian suuri. Mitään ei tallennettu."),
 }
+_SOMETHING = N_("Hakemaasi kohdetta %(id)s ei löydy.")
+_ERROR = N_("Virhe")
+TITLES = {403: N_("Ei oikeutta"), 404: N_("Ei löydy"), 409: N_("Joku ehti ensin"), 413: N_("Liian suuri tiedosto"),
+          422: N_("Ei kelpaa"), 429: N_("Liian monta yritystä")}
 
 
-def page_error(exc: KapulaError, status: int) -> tuple[str, str | None]:
-    """A refusal in the page's words, and the engine's own message as a technical detail (or None
-    when the words say it all)."""
+def page_error(exc: KapulaError, status: int, _: Words) -> tuple[str, str, str | None]:
+    """A refusal in the page's words: its title, its message, and the engine's own message as a
+    technical detail (or None when the words say it all)."""
+    title = _(TITLES.get(status, _ERROR))
     if isinstance(exc, NotFoundError):
-        what = _NOT_FOUND.get(exc.kind, "Hakemaasi")
-        return f"{what} {exc.ident} ei löydy.", None
+        return title, _(_NOT_FOUND.get(exc.kind, _SOMETHING), id=exc.ident), None
     if status == 404:
-        return "Sivua ei löydy.", None
+        return title, _("Sivua ei löydy."), None
     if isinstance(exc, CaseStepError):
-        return "Prosessikaavio ei pystynyt käsittelemään näitä tietoja. Mitään ei tallennettu.", exc.message
+        return title, _("Prosessikaavio ei pystynyt käsittelemään näitä tietoja. Mitään ei tallennettu."), exc.message
     if status in _STATUS_WORDS:
-        return _STATUS_WORDS[status], exc.message
+        return title, _(_STATUS_WORDS[status]), exc.message
     if status == 422:
-        return "Osoite tai lomake ei ole sitä, mitä sivu odottaa.", exc.message
-    return "Jokin meni vikaan. Mitään ei tallennettu.", exc.message
+        return title, _("Osoite tai lomake ei ole sitä, mitä sivu odottaa."), exc.message
+    return title, _("Jokin meni vikaan. Mitään ei tallennettu."), exc.message

@@ -1,4 +1,4 @@
-"""Pages: sign-in, processes (upload, versions, card, start a case), cases and their timelines."""
+"""Pages: sign-in, the language, processes (upload, versions, card, start a case), cases and their timelines."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from starlette.routing import NoMatchFound
 from api.http.deps import KapulaDep
 from api.http.schemas import KEY_PATTERN
 from api.http.signin import signin_guard
-from api.web import forms, messages, values
+from api.web import forms, i18n, messages, values
 from api.web.render import page
 from api.web.session import PageCallerDep, end_session, signed_in, start_session
+from engine.services.accounts import Accounts
 from engine.access.policy import Role, sees_metrics
+from engine.display import LANGUAGES, formats
 from engine.model import CaseNote, Event
 from engine.errors import AuthenticationError, DiagramError, InvalidDataError, TooManyAttemptsError
 from engine.services import Kapula
@@ -29,6 +31,17 @@ CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def _local(url: str) -> str:
+    """Only our own paths: an open redirect would let a link send a fresh sign-in elsewhere (browsers
+    read "/\\host" as "//host", so a backslash second is refused too)."""
+    return url if url.startswith("/") and url[1:2] not in ("/", "\\") else "/"
+
+
+def _remember_language(request: Request, response: Response, language: str) -> None:
+    response.set_cookie(i18n.COOKIE, language, max_age=i18n.COOKIE_MAX_AGE, httponly=True, samesite="lax",
+                        secure=bool(getattr(request.app.state, "secure_cookies", False)))
 
 
 @router.get("/")
@@ -51,17 +64,36 @@ async def signin(request: Request, username: Annotated[str, Form()], password: A
     try:
         principal = await signin_guard(request).authenticate(request, username, password)
     except AuthenticationError:
-        return page(request, "signin.html", None, status_code=401, error="Väärä käyttäjätunnus tai salasana.",
+        _ = i18n.words(request, None)
+        return page(request, "signin.html", None, status_code=401, error=_("Väärä käyttäjätunnus tai salasana."),
                     username=username, next=next)
     except TooManyAttemptsError as exc:
+        _ = i18n.words(request, None)
+        minutes = -(-exc.retry_after // 60)
         response = page(request, "signin.html", None, status_code=429, username=username, next=next,
-                        error=f"Liian monta yritystä. Yritä uudelleen {-(-exc.retry_after // 60)} minuutin kuluttua.")
+                        error=_.plural("Liian monta yritystä. Yritä uudelleen %(num)d minuutin kuluttua.",
+                                       "Liian monta yritystä. Yritä uudelleen %(num)d minuutin kuluttua.", minutes))
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     await start_session(request, principal)
-    # only our own paths: an open redirect would let a link send a fresh sign-in elsewhere (browsers
-    # read "/\\host" as "//host", so a backslash second is refused too)
-    return _see_other(next if next.startswith("/") and next[1:2] not in ("/", "\\") else "/")
+    response = _see_other(_local(next))
+    if principal.language:  # the user's own choice, also for the pages after they sign out
+        _remember_language(request, response, principal.language)
+    return response
+
+
+@router.post("/language")
+async def choose_language(request: Request, language: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
+    """The reader's language: kept with the user when signed in, and in a cookie on this browser."""
+    if language not in LANGUAGES:
+        raise InvalidDataError(f"language {language!r} is not one of {', '.join(LANGUAGES)}",
+                               field_errors={"language": f"one of {', '.join(LANGUAGES)}"})
+    user = signed_in(request)
+    if user is not None:
+        await run_in_threadpool(Accounts(request.app.state.directory, user).set_language, language)
+    response = _see_other(_local(next))
+    _remember_language(request, response, language)
+    return response
 
 
 @router.post("/signout")
@@ -86,7 +118,8 @@ async def upload_page(request: Request, kapula: KapulaDep, caller: PageCallerDep
     async with request.form() as form:
         files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         contents = [(f.filename or "", await f.read()) for f in files]
-    names = ", ".join(name for name, _ in contents) or "(ei tiedostoa)"
+    _ = i18n.words(request, caller.principal)
+    names = ", ".join(name for name, _content in contents) or _("(ei tiedostoa)")
     try:
         result = await run_in_threadpool(lambda: kapula.deploy(contents, caller=caller))
     except DiagramError as exc:
@@ -135,17 +168,18 @@ async def start_page(request: Request, kapula: KapulaDep, caller: PageCallerDep,
     has_fields = bool(schema and schema.get("properties"))
     if has_fields and form.get("_submitted") is None:
         return _see_other(f"/processes/{key}/start")
+    _ = i18n.words(request, caller.principal)
     data, problems = forms.parse(schema, form) if has_fields else ({}, {})
     try:
         if problems:
-            raise InvalidDataError("tarkista kentät", field_errors=problems)
+            raise InvalidDataError("check the fields", field_errors=problems)
         case = await run_in_threadpool(lambda: kapula.start_case(key, data, caller=caller))
     except InvalidDataError as exc:
-        error = "Tarkista merkityt kentät." if exc.field_errors else exc.message
+        error = _("Tarkista merkityt kentät.") if exc.field_errors else messages.invalid(exc, _)
         return page(request, "start.html", caller.principal, status_code=422, url=f"/processes/{key}/start", key=key,
                     schema=schema, error=error,
-                    form_fields=forms.fields(schema or {}, data, messages.field_errors(exc.field_errors)))
-    request.session["flash"] = f"Tapaus #{case.id} aloitettu."
+                    form_fields=forms.fields(schema or {}, data, messages.field_errors(exc.field_errors, _)))
+    request.session["flash"] = _("Tapaus #%(id)s aloitettu.", id=case.id)
     return _see_other(f"/cases/{case.id}")
 
 
@@ -167,7 +201,8 @@ def case_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_i
     workable = {t.id for t in kapula.ready_tasks(case_id=case_id, caller=caller)} if case.ready_tasks else set()
     fields = values.case_fields(request.app.state.kapula, case.process_key, case.version)
     return page(request, "case.html", caller.principal, case=case, events=_with_notes(events, timeline.notes), stages=timeline.stages,
-                facts=values.facts(case.data, fields), fields=fields, process_name=_process_name(kapula, caller, case.process_key),
+                facts=values.facts(case.data, fields, formats(i18n.choose(request, caller.principal))),
+                fields=fields, process_name=_process_name(kapula, caller, case.process_key),
                 handoffs=timeline.handoffs, lead_time=timeline.lead_time, names=names, workable=workable,
                 may_cancel=caller.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER),
                 may_erase=caller.principal.role is Role.ADMINISTRATOR)

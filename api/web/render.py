@@ -1,4 +1,4 @@
-"""Templates and the small formatting helpers the pages share."""
+"""Templates and the small formatting helpers the pages share, in the reader's language (api/web/i18n.py)."""
 
 from __future__ import annotations
 
@@ -8,63 +8,120 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import Response
 
-from api.web import values
+from api.web import i18n, values
+from api.web.i18n import N_
 from engine import display
 from engine.access.policy import Principal
 
 WEB = Path(__file__).parent
 templates = Jinja2Templates(directory=str(WEB / "templates"))
+templates.env.add_extension("jinja2.ext.i18n")
 
-ROLE_NAMES = {"administrator": "ylläpitäjä", "process_owner": "prosessin omistaja", "advisor": "neuvoja", "customer": "asiakas"}
+# the names below are Finnish message ids: templates show them with _() in the reader's language
+ROLE_NAMES = {"administrator": N_("ylläpitäjä"), "process_owner": N_("prosessin omistaja"), "advisor": N_("neuvoja"),
+              "customer": N_("asiakas")}
 LIFECYCLE_NAMES = {
-    "case_started": "tapaus alkoi", "task_ready": "odottaa", "task_claimed": "otettu työn alle",
-    "task_unclaimed": "vapautettu", "task_completed": "valmis", "task_cancelled": "peruttu",
-    "case_completed": "tapaus valmis", "case_cancelled": "tapaus peruttu", "case_migrated": "siirretty uuteen versioon",
+    "case_started": N_("tapaus alkoi"), "task_ready": N_("odottaa"), "task_claimed": N_("otettu työn alle"),
+    "task_unclaimed": N_("vapautettu"), "task_completed": N_("valmis"), "task_cancelled": N_("peruttu"),
+    "case_completed": N_("tapaus valmis"), "case_cancelled": N_("tapaus peruttu"), "case_migrated": N_("siirretty uuteen versioon"),
 }
 # the reasons kept with a cancellation or an erasure (engine.model.CaseNote.action)
-NOTE_NAMES = {"cancel": "syy perumiseen", "erase": "syy henkilötietojen poistoon"}
-STATUS_NAMES = {"running": "käynnissä", "completed": "valmis", "cancelled": "peruttu"}
+NOTE_NAMES = {"cancel": N_("syy perumiseen"), "erase": N_("syy henkilötietojen poistoon")}
+STATUS_NAMES = {"running": N_("käynnissä"), "completed": N_("valmis"), "cancelled": N_("peruttu")}
 
 
-def duration(value: timedelta | float | None) -> str:
-    """A duration as a person says it (engine/display.py, Babel): "1 pv 19 t", "3 t 5 min"."""
-    return display.duration(value, display.DEFAULT_LOCALE)
+def duration(value: timedelta | float | None, language: str = display.DEFAULT_LOCALE) -> str:
+    """A duration as a person says it (engine/display.py, Babel): "1 pv 19 t", "3 t 5 min" (fi)."""
+    return display.duration(value, display.formats(language))
 
 
 # times are stored in UTC; pages show them in the network's own time zone (KAPULA_TIME_ZONE)
-def when(value: datetime | None) -> str:
-    return display.moment(value, display.DEFAULT_LOCALE)
+def when(value: datetime | None, language: str = display.DEFAULT_LOCALE) -> str:
+    return display.moment(value, display.formats(language))
 
 
-def number(value: float | None, unit: str | None = None) -> str:
+def number(value: float | None, unit: str | None = None, language: str = display.DEFAULT_LOCALE) -> str:
     """A measured value as the locale writes it: 4, 3,5, 199,1 (fi); with its unit when given."""
-    return display.number(value, display.DEFAULT_LOCALE, unit=unit)
+    return display.number(value, display.formats(language), unit=unit)
 
 
-def percent(share: float | None) -> str:
-    return display.percent(share, display.DEFAULT_LOCALE)
+def percent(share: float | None, language: str = display.DEFAULT_LOCALE) -> str:
+    return display.percent(share, display.formats(language))
 
 
-templates.env.globals.update(field_label=values.label, field_text=values.text)
-templates.env.filters["duration"] = duration
-templates.env.filters["number"] = number
-templates.env.filters["percent"] = percent
-templates.env.filters["when"] = when
+def _language(context: Context) -> str:
+    return str(context.get("language") or display.DEFAULT_LOCALE)
+
+
+# the templates' filters write values in the page's language (page() puts it in the context)
+@pass_context
+def _duration(context: Context, value: timedelta | float | None) -> str:
+    return duration(value, _language(context))
+
+
+@pass_context
+def _when(context: Context, value: datetime | None) -> str:
+    return when(value, _language(context))
+
+
+@pass_context
+def _number(context: Context, value: float | None, unit: str | None = None) -> str:
+    return number(value, unit, _language(context))
+
+
+@pass_context
+def _percent(context: Context, share: float | None) -> str:
+    return percent(share, _language(context))
+
+
+@pass_context
+def _field_text(context: Context, value: Any, prop: dict[str, Any] | None = None) -> str:
+    return values.text(value, prop, display.formats(_language(context)))
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return i18n.translations(_language(context)).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return i18n.translations(_language(context)).ngettext(singular, plural, n)
+
+
+templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.globals.update(field_label=values.label, field_text=_field_text, LANGUAGE_NAMES=i18n.NAMES)
+templates.env.filters.update(duration=_duration, number=_number, percent=_percent, when=_when)
 templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, LIFECYCLE_NAMES=LIFECYCLE_NAMES, STATUS_NAMES=STATUS_NAMES,
                              NOTE_NAMES=NOTE_NAMES)
 
 
+def _here(request: Request, url: str | None) -> str:
+    """The page's own address, where the language switcher brings the reader back to."""
+    if url:
+        return url
+    if request.method != "GET":
+        return "/"
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
 def page(request: Request, name: str, user: Principal | None, status_code: int = 200, *, url: str | None = None,
          **context: Any) -> Response:
-    """A page. A refused POST answers with the page to fix it on; `url` is that page's own address,
-    which htmx puts in the address bar instead of the POST's (so a reload or Back shows the page)."""
+    """A page, in the reader's language (i18n.choose). A refused POST answers with the page to fix
+    it on; `url` is that page's own address, which htmx puts in the address bar instead of the
+    POST's (so a reload or Back shows the page)."""
     if "flash" not in context and "session" in request.scope:
         context["flash"] = request.session.pop("flash", None)
-    response = templates.TemplateResponse(request, name, {"user": user, **context}, status_code=status_code)
+    language = i18n.choose(request, user)
+    response = templates.TemplateResponse(request, name, {"user": user, "language": language, "here": _here(request, url),
+                                                          **context}, status_code=status_code)
     # pages show personal data: no browser or proxy keeps a copy, so Back after sign-out shows nothing
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Language"] = language
     if request.method != "GET" and status_code >= 400:
         response.headers["HX-Push-Url"] = url or "false"
     return response

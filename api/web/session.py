@@ -15,14 +15,11 @@ from starlette.responses import RedirectResponse, Response
 
 from api.http.csrf import TOKEN_FIELD, csrf_token
 from api.http.deps import SESSION_ID, origin_of, session_principal
-from api.web import messages
+from api.web import i18n, messages
 from api.web.render import page, templates
 from engine.access.policy import Principal
 from engine.services.gate import Caller
 from engine.errors import AuthenticationError, KapulaError
-
-_TITLES = {403: "Ei oikeutta", 404: "Ei löydy", 409: "Joku ehti ensin", 413: "Liian suuri tiedosto", 422: "Ei kelpaa",
-           429: "Liian monta yritystä"}
 
 
 @pass_context
@@ -82,6 +79,6 @@ def html_error(request: Request, exc: KapulaError, status: int) -> Response:
         request.session.pop(SESSION_ID, None)
         return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
     user = signed_in(request)
-    message, detail = messages.page_error(exc, status)  # the engine's English, in the page's words
-    return page(request, "error.html", user, status_code=status, title=_TITLES.get(status, "Virhe"), message=message,
-                detail=detail)
+    # the engine's English, in the reader's words
+    title, message, detail = messages.page_error(exc, status, i18n.words(request, user))
+    return page(request, "error.html", user, status_code=status, title=title, message=message, detail=detail)

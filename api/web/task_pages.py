@@ -10,10 +10,11 @@ from starlette.responses import RedirectResponse, Response
 
 from api.http.deps import KapulaDep
 from api.http.schemas import TASK_ID_PATTERN
-from api.web import forms, messages
+from api.web import forms, i18n, messages
 from api.web import values as readable
 from api.web.render import page
 from api.web.session import PageCallerDep
+from engine.display import formats
 from engine.errors import ConflictError, InvalidDataError
 from engine.model import TaskView
 from engine.services import Kapula
@@ -51,9 +52,10 @@ def _task(request: Request, kapula: Kapula, caller: Caller, task: TaskView, *, s
     errors = errors or {}
     case = kapula.get_case(task.case_id, caller=caller)
     fields = readable.case_fields(request.app.state.kapula, case.process_key, case.version)
+    language = i18n.choose(request, caller.principal)
     return page(request, "task.html", caller.principal, status_code=status_code, url=f"/tasks/{task.id}", task=task, schema=schema,
                 form_fields=forms.fields(schema, values, errors) if schema else [], error=error,
-                raw_value=raw, raw_error=errors.get(forms.RAW_FIELD), case_facts=readable.facts(case.data, fields),
+                raw_value=raw, raw_error=errors.get(forms.RAW_FIELD), case_facts=readable.facts(case.data, fields, formats(language)),
                 process_name=readable.process_names(kapula.processes(caller=caller)).get(task.process_key, task.process_key))
 
 
@@ -69,7 +71,7 @@ def claim(request: Request, kapula: KapulaDep, caller: PageCallerDep, task_id: T
 def _refused(request: Request, kapula: Kapula, caller: Caller, task_id: str, exc: ConflictError) -> Response:
     """Someone else claimed or completed the task first: its page as it is now, saying who holds it."""
     task = kapula.get_task(task_id, caller=caller)
-    return _task(request, kapula, caller, task, status_code=409, error=messages.conflict(exc, task))
+    return _task(request, kapula, caller, task, status_code=409, error=messages.conflict(exc, task, i18n.words(request, caller.principal)))
 
 
 @router.post("/tasks/{task_id}/unclaim")
@@ -86,16 +88,18 @@ async def complete(request: Request, kapula: KapulaDep, caller: PageCallerDep, t
     schema = await run_in_threadpool(lambda: kapula.task_form(task_id, caller=caller))
     data, problems = forms.parse(schema, form)
     raw = str(form.get(forms.RAW_FIELD) or "") or None
+    _ = i18n.words(request, caller.principal)
     try:
         if problems:
-            raise InvalidDataError("Tarkista merkityt kentät.", field_errors=problems)
+            raise InvalidDataError("check the fields", field_errors=problems)
         case = await run_in_threadpool(lambda: kapula.complete_task(task_id, data, caller=caller))
     except InvalidDataError as exc:
-        error = "Tarkista merkityt kentät." if exc.field_errors else exc.message
+        error = _("Tarkista merkityt kentät.") if exc.field_errors else messages.invalid(exc, _)
         return await run_in_threadpool(lambda: _task(request, kapula, caller, task, status_code=422, values=data,
-                                                     errors=messages.field_errors(exc.field_errors), error=error, raw=raw))
+                                                     errors=messages.field_errors(exc.field_errors, _), error=error, raw=raw))
     except ConflictError as exc:
         return await run_in_threadpool(_refused, request, kapula, caller, task_id, exc)
     moved_to = ", ".join(sorted({t.lane or "–" for t in case.ready_tasks})) or None
-    request.session["flash"] = f"{task.name}: valmis." + (f" Tapaus #{case.id} siirtyi: {moved_to}." if moved_to else "")
+    request.session["flash"] = (_("%(task)s: valmis. Tapaus #%(id)s siirtyi: %(lanes)s.", task=task.name, id=case.id, lanes=moved_to)
+                                if moved_to else _("%(task)s: valmis.", task=task.name))
     return _see_other("/tasks")

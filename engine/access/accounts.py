@@ -66,6 +66,11 @@ class Accounts:
         self._administrators_only()
         self._directory.set_password(username, password)
 
+    def set_language(self, language: str | None) -> None:
+        """The principal's own language for the pages (every user chooses their own); None follows
+        the browser. Raises InvalidDataError for a language Kapula has no catalog of."""
+        self._directory.set_language(self.principal.username, language)
+
     def tokens(self, username: str | None = None) -> list[TokenInfo]:
         """The principal's own tokens; an administrator's view is everyone's, or `username`'s."""
         if not self.is_administrator:

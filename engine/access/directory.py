@@ -15,6 +15,7 @@ from engine.access.credentials import TokenInfo
 from engine.access.passwords import hash_password, verify_password
 from engine.access.policy import Principal, Role
 from engine.clock import Clock
+from engine.display import LANGUAGES
 from engine.errors import AuthenticationError, ConflictError, InvalidDataError, NotFoundError
 from engine.persistence.tables import (
     LaneMappingRecord,
@@ -154,6 +155,15 @@ class Directory:
             user.password_hash = password_hash
             credentials.end_sessions_of(session, user.id)
 
+    def set_language(self, username: str, language: str | None) -> None:
+        """The language the user reads the pages in (engine.display.LANGUAGES), or None to follow
+        the browser again. Raises InvalidDataError (not one of them) or NotFoundError."""
+        if language is not None and language not in LANGUAGES:
+            raise InvalidDataError(f"language {language!r} is not one of {', '.join(LANGUAGES)}",
+                                   field_errors={"language": f"one of {', '.join(LANGUAGES)}"})
+        with self._sessions.begin() as session:
+            self._user(session, username).language = language
+
     # -- browser sessions ---------------------------------------------------------------------
 
     def open_session(self, username: str) -> str:
@@ -274,4 +284,5 @@ class Directory:
             organisation=org.name if org else None,
             mapped_lanes=tuple(self._mappings(session, org.id)) if org else (),
             owned_processes=frozenset(owned),
+            language=user.language,
         )

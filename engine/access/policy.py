@@ -29,6 +29,8 @@ class Principal:
     # (process key or None for every process, lane name)
     mapped_lanes: tuple[tuple[str | None, str], ...] = field(default_factory=tuple)
     owned_processes: frozenset[str] = field(default_factory=frozenset)
+    # the pages' language the user chose (engine.display.LANGUAGES), None until they choose one
+    language: str | None = None
 
     @property
     def is_admin(self) -> bool:

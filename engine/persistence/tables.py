@@ -212,6 +212,8 @@ class UserRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # set by an administrator: no sign-in, no session, no token works until it is cleared
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # the pages' language the user chose ("fi", "sv", "en"); None: from the browser's Accept-Language
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class ApiTokenRecord(Base):

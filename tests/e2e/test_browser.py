@@ -45,6 +45,10 @@ def server(kapula, tokens) -> Iterator[str]:
 def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # the pages follow the browser's Accept-Language: these tests read them in Finnish, the
+        # default, as a Finnish user's browser asks for them; a test of another language says so
+        new_context = b.new_context
+        b.new_context = lambda **options: new_context(**{"locale": "fi-FI", **options})  # type: ignore[method-assign]
         yield b
         b.close()
 

@@ -112,7 +112,7 @@ def test_inbox_list_shows_the_task_handed_to_the_lane(client, tokens, deployed):
     assert 'työn alla: <strong id="claimed-by">sek.neuvoja</strong>' in r.text
     # no form for this task: a JSON box; invalid JSON is shown next to it
     r = client.post(f"/tasks/{task_id}/complete", data={"_json": "{nope"})
-    assert r.status_code == 422 and "ei kelvollista JSONia" in r.text
+    assert r.status_code == 422 and "Ei kelvollista JSONia" in r.text
     r = client.post(f"/tasks/{task_id}/complete", data={"_json": '{"needs_funding": true}'})
     assert "siirtyi: ELY" in r.text
 

@@ -41,21 +41,29 @@ def test_posted_values_are_typed_and_unreadable_ones_reported():
     assert data == {"segmentti": "aloittava", "tarpeet": ["rahoitus", "rekrytointi"], "arvosana": 3, "osuus": 0.5, "sovittu": False}
     assert problems == {}
     _data, problems = forms.parse(SCHEMA, FormData([("osuus", "puolet")]))
-    assert problems == {"osuus": "Anna luku, esimerkiksi 2,5."}
+    assert problems == {"osuus": "must be a number"}  # in the engine's words: the page translates them
 
 
 def test_the_engines_field_errors_are_shown_in_the_pages_words():
     from api.web import messages
+    from api.web.i18n import Words
 
-    assert messages.field_errors({"a": "is required", "b": "must be at least 1", "c": "must be at most 2.5",
-                                  "d": "must be a whole number", "e": "something new"}) == {
+    engine = {"a": "is required", "b": "must be at least 1", "c": "must be at most 2.5", "d": "must be a whole number",
+              "e": "something new"}
+    assert messages.field_errors(engine, Words("fi")) == {
         "a": "Pakollinen tieto puuttuu.", "b": "Pienin sallittu arvo on 1.", "c": "Suurin sallittu arvo on 2,5.",
         "d": "Anna kokonaisluku, esimerkiksi 3.", "e": "something new"}
+    assert messages.field_errors(engine, Words("sv")) == {
+        "a": "En obligatorisk uppgift saknas.", "b": "Det minsta tillåtna värdet är 1.", "c": "Det största tillåtna värdet är 2,5.",
+        "d": "Ange ett heltal, till exempel 3.", "e": "something new"}
+    assert messages.field_errors(engine, Words("en")) == {
+        "a": "This is required.", "b": "The smallest value allowed is 1.", "c": "The largest value allowed is 2.5.",
+        "d": "Enter a whole number, for example 3.", "e": "something new"}
 
 
 def test_without_a_schema_the_json_box_is_read():
     assert forms.parse(None, FormData([("_json", '{"a": 1}')])) == ({"a": 1}, {})
-    assert forms.parse(None, FormData([("_json", "[1]")]))[1] == {"_json": 'anna JSON-olio, esim. {"kentta": "arvo"}'}
+    assert forms.parse(None, FormData([("_json", "[1]")]))[1] == {"_json": "must be a JSON object"}
 
 
 def test_pages_show_times_in_finnish_time_and_durations_as_people_say_them():
