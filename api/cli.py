@@ -121,6 +121,29 @@ def complete(ctx: Context, task_id: str, data: str | None, user: str | None, as_
 
 
 @main.command()
+@click.argument("name")
+@click.option("--case", "case_id", type=click.IntRange(1, 2**31 - 1), help="The case the message is for.")
+@click.option("--correlation", help='Instead of --case: the values of the diagram\'s correlation keys as a JSON '
+              'object, e.g. {"application": "A-1"}.')
+@click.option("--data", help="The message's data as a JSON object; it is merged into the case's data.")
+@click.option("--user", help="Who sends it: an existing user (default: the operator, as an administrator).")
+@json_option
+@pass_ctx
+def message(ctx: Context, name: str, case_id: int | None, correlation: str | None, data: str | None, user: str | None,
+            as_json: bool) -> None:
+    """Send message NAME to a case that waits for it (a message catch event, receive task, boundary
+    event or event-based gateway); the case runs on until it waits.
+
+    Errors name the element: a case that does not wait for NAME now (exit code 5), a NAME its
+    process never receives or data over the limits (exit code 6), no such case (exit code 4),
+    not yours to send (exit code 9)."""
+    parsed = parse_data(data)
+    keys = parse_data(correlation, param_hint="--correlation") if correlation is not None else None
+    run(as_json, lambda: ctx.kapula.send_message(name, case_id=case_id, correlation=keys, data=parsed,
+                                                 caller=ctx.caller(user)), _show_case)
+
+
+@main.command()
 @click.argument("case_id", type=int)
 @click.option("--reason", required=True, help="Why the case is cancelled (kept in the access log, shown in the case's timeline).")
 @click.option("--user", help="Who cancels the case: an existing user (default: the operator, as an administrator).")

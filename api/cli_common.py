@@ -70,18 +70,19 @@ def plain(value: Any) -> Any:
     return value
 
 
-def parse_data(text: str | None) -> dict[str, Any] | None:
-    """`--data` as a JSON object, or None when not given. Raises click.BadParameter (exit code 2)."""
+def parse_data(text: str | None, *, param_hint: str = "--data") -> dict[str, Any] | None:
+    """`--data` (or the option `param_hint` names) as a JSON object, or None when not given.
+    Raises click.BadParameter (exit code 2)."""
     if text is None:
         return None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not valid JSON: {exc.msg} at column {exc.colno}", param_hint="--data") from exc
+        raise click.BadParameter(f"not valid JSON: {exc.msg} at column {exc.colno}", param_hint=param_hint) from exc
     except RecursionError as exc:  # deeper than the parser goes; the data limits refuse far less
-        raise click.BadParameter("nested too deep", param_hint="--data") from exc
+        raise click.BadParameter("nested too deep", param_hint=param_hint) from exc
     if not isinstance(data, dict):
-        raise click.BadParameter('must be a JSON object, e.g. {"segment": "founder"}', param_hint="--data")
+        raise click.BadParameter('must be a JSON object, e.g. {"segment": "founder"}', param_hint=param_hint)
     return data
 
 

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from engine.errors import InvalidDataError, NotFoundError
 from engine.forms import is_form_file
-from engine.persistence.tables import AccessLogRecord, CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord
+from engine.persistence.tables import (
+    AccessLogRecord,
+    CaseCorrelationRecord,
+    CaseRecord,
+    CaseTaskRecord,
+    EventRecord,
+    ProcessVersionRecord,
+)
 
 ERASED = "[poistettu]"
 PERSONAL_KEYWORD = "x-personal"
@@ -88,6 +95,13 @@ def erase_case(session: Session, case_id: int, fields: Iterable[str] | None, *, 
         new = scrubber.scrub_text(text)
         if new != text:
             session.execute(update(EventRecord).where(EventRecord.id == event_id).values(changed_json=new))
+            changed += 1
+    # the values of its correlation keys are copies of case data (a message finds the case by them)
+    cr = CaseCorrelationRecord
+    for key, value in session.execute(select(cr.key, cr.value).where(cr.case_id == case_id)).all():
+        new = scrubber.scrub_text(value)
+        if new != value:
+            session.execute(update(cr).where(cr.case_id == case_id, cr.key == key).values(value=new))
             changed += 1
     session.add(AccessLogRecord(at=at, user_name=by, case_id=case_id, action="erase", origin=origin,
                                 reason=reason))

@@ -12,7 +12,7 @@ from api.http import api_docs, errors
 from api.http.csrf import CsrfMiddleware
 from api.http.headers import SecurityHeadersMiddleware
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
-from api.http.routes import audit, auth, cases, metrics, migrations, processes, tasks, users
+from api.http.routes import audit, auth, cases, messages, metrics, migrations, processes, tasks, users
 from api.http.signin import SignInGuard
 from api.http.timeouts import BODY_DEADLINE, BODY_TIMEOUT, BodyTimeoutMiddleware
 from api.web import case_actions, metrics_pages, migration_pages, pages, task_pages
@@ -54,8 +54,8 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     app.state.poll_seconds = poll_seconds
     errors.install(app)
     api_docs.install(app)
-    for module in (auth, users, processes, migrations, cases, audit, tasks, metrics, pages, task_pages, case_actions, metrics_pages,
-                   migration_pages):
+    for module in (auth, users, processes, migrations, cases, messages, audit, tasks, metrics, pages, task_pages, case_actions,
+                   metrics_pages, migration_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()

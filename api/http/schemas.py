@@ -76,6 +76,18 @@ class TaskComplete(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class MessageCreate(BaseModel):
+    """A message to a case that waits for it: addressed by `case_id`, or by `correlation` (the values
+    of the diagram's correlation keys, e.g. `{"application": "A-1"}`), not both."""
+
+    name: str = Field(min_length=1, max_length=255, description="the message's name, as the diagram's `bpmn:message` names it")
+    case_id: int | None = Field(None, ge=1, le=2**31 - 1, description="the case the message is for")
+    correlation: dict[str, Any] | None = Field(
+        None, description="instead of case_id: correlation key names and their values (a key's properties, or "
+                          "the bare value of a key with one property)")
+    data: dict[str, Any] = Field(default_factory=dict, description="merged into the case's data; the data limits apply")
+
+
 class TaskPublic(BaseModel):
     id: str
     case_id: int

@@ -28,6 +28,7 @@ LIFECYCLE_NAMES = {
     "case_started": N_("tapaus alkoi"), "task_ready": N_("odottaa"), "task_claimed": N_("otettu työn alle"),
     "task_unclaimed": N_("vapautettu"), "task_completed": N_("valmis"), "task_cancelled": N_("peruttu"),
     "case_completed": N_("tapaus valmis"), "case_cancelled": N_("tapaus peruttu"), "case_migrated": N_("siirretty uuteen versioon"),
+    "message_sent": N_("viesti lähetetty"), "message_received": N_("viesti saapui"),
 }
 # the reasons kept with a cancellation or an erasure (engine.model.CaseNote.action)
 NOTE_NAMES = {"cancel": N_("syy perumiseen"), "erase": N_("syy henkilötietojen poistoon")}

@@ -13,7 +13,7 @@ from engine.metrics.report import handoff_list
 from engine.metrics.types import MetricsFilter
 from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.database import make_engine
-from engine.persistence.tables import CaseRecord
+from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
 from engine.spans.store import rebuild_spans
 from tests.conftest import BPMN, read
 
@@ -172,3 +172,16 @@ def test_a_message_to_a_finished_case_is_a_conflict(kapula):
     kapula.complete_task(back.ready_tasks[0].id, {})
     with pytest.raises(ConflictError, match="completed"):
         kapula.send_message("application", case_id=back.id, data={})
+
+
+def test_erasing_personal_data_erases_the_case_s_correlation_values_too(kapula, database_url):
+    kapula.deploy([read("two_pools_correlated.bpmn")])
+    front = kapula.start_case(FRONT)
+    kapula.complete_task(front.ready_tasks[0].id, {"application_id": "Ann-1970"})
+    kapula.erase_personal_data(front.id, fields=["application_id"], by="admin")
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        values = dict(conn.execute(select(CaseCorrelationRecord.case_id, CaseCorrelationRecord.value)).all())
+    engine.dispose()
+    assert "Ann-1970" not in values[front.id]
+    assert "Ann-1970" in values[front.id + 1]  # the back office case is another case, erased on its own request

@@ -1,0 +1,112 @@
+"""Messages over HTTP and on the command line: the shared two-pool case through the API,
+`POST /api/messages` and `kapula message` with their errors, access rule and access log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from api.cli import main
+from tests.conftest import BPMN
+from tests.e2e.conftest import upload
+from tests.e2e.test_pages import sign_in
+
+
+@pytest.fixture
+def admin(tokens) -> dict[str, str]:
+    return tokens["admin"]
+
+
+def _waiting_payment(client: TestClient, admin) -> dict:
+    assert upload(client, admin, "receive_payment.bpmn", owner="SEK").status_code == 201
+    case = client.post("/api/cases", json={"process_key": "Invoice_payment"}, headers=admin).json()
+    (task,) = case["ready_tasks"]
+    r = client.post(f"/api/tasks/{task['id']}/complete", json={"data": {"invoice": "INV-7"}}, headers=admin)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_two_pools_pass_application_and_decision_over_the_api(client, admin):
+    assert upload(client, admin, "two_pools.bpmn", owner="SEK").status_code == 201
+    front = client.post("/api/cases", json={"process_key": "Front_office"}, headers=admin).json()
+    r = client.post(f"/api/tasks/{front['ready_tasks'][0]['id']}/complete", json={"data": {"applicant": "Ann"}}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["waiting_for"] == [{"element_id": "Catch_decision", "name": "Decision received", "kind": "message",
+                                        "due": None, "message": "decision"}]
+    (back,) = client.get("/api/cases", params={"process_key": "Back_office"}, headers=admin).json()
+    assert [t["name"] for t in back["ready_tasks"]] == ["Decide"]
+    client.post(f"/api/tasks/{back['ready_tasks'][0]['id']}/complete", json={"data": {"approved": True}}, headers=admin)
+    detail = client.get(f"/api/cases/{front['id']}", headers=admin).json()
+    assert [t["name"] for t in detail["ready_tasks"]] == ["Tell customer"] and detail["waiting_for"] == []
+    assert [(h["from_lane"], h["to_lane"], h["element_id"]) for h in detail["handoffs"]] == [
+        ("Back office", "Front office", "Task_tell")]
+    received = [e for e in detail["timeline"] if e["lifecycle"] == "message_received"]
+    assert [(e["element_id"], e["changed"]["message"], e["changed"]["from_case"]) for e in received] == [
+        ("Catch_decision", "decision", back["id"])]
+
+
+def test_post_api_messages_resumes_a_waiting_receive_task(client, admin):
+    case = _waiting_payment(client, admin)
+    r = client.post("/api/messages", json={"name": "payment", "case_id": case["id"], "data": {"amount": 120}}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert [t["name"] for t in r.json()["ready_tasks"]] == ["Book payment"]
+    assert r.json()["data"] == {"invoice": "INV-7", "amount": 120}
+    log = client.get(f"/api/cases/{case['id']}/access-log", headers=admin).json()
+    assert ("admin", "message", "POST /api/messages") in [(e["user"], e["action"], e["origin"].split(" from")[0]) for e in log]
+    assert "/api/messages" in client.get("/openapi.json").json()["paths"]
+
+
+def test_post_api_messages_errors_are_the_json_error_shape_naming_the_element(client, admin, tokens):
+    case = _waiting_payment(client, admin)
+    again = client.post("/api/messages", json={"name": "payment", "case_id": case["id"]}, headers=admin)
+    assert again.status_code == 200
+    r = client.post("/api/messages", json={"name": "payment", "case_id": case["id"]}, headers=admin)
+    assert r.status_code == 409 and r.json()["code"] == "conflict"
+    assert "'Payment received' (Task_wait_payment)" in r.json()["message"] and "'Book payment'" in r.json()["message"]
+    r = client.post("/api/messages", json={"name": "refund", "case_id": case["id"]}, headers=admin)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_data" and "'payment' at 'Payment received'" in r.json()["message"]
+    assert client.post("/api/messages", json={"name": "payment", "case_id": 999}, headers=admin).json()["code"] == "not_found"
+    assert client.post("/api/messages", json={"name": "payment"}, headers=admin).status_code == 422
+    assert client.post("/api/messages", json={"case_id": case["id"]}, headers=admin).status_code == 422
+    refused = client.post("/api/messages", json={"name": "payment", "case_id": case["id"]}, headers=tokens["sek.neuvoja"])
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    log = client.get(f"/api/cases/{case['id']}/access-log", headers=admin).json()
+    assert any(e["user"] == "sek.neuvoja" and e["action"] == "message" and e["refused"] for e in log)
+
+
+def test_kapula_message_on_the_command_line(database_url):
+    runner = CliRunner()
+
+    def cli(*args: str):
+        return runner.invoke(main, ["--database", database_url, *args], catch_exceptions=False)
+
+    assert "--case" in cli("message", "--help").output
+    assert cli("load", str(BPMN / "receive_payment.bpmn")).exit_code == 0
+    started = json.loads(cli("start", "Invoice_payment", "--json").output)
+    early = cli("message", "payment", "--case", str(started["id"]), "--data", '{"amount": 5}')
+    assert early.exit_code == 5 and "error:" in early.output and "'Payment received' (Task_wait_payment)" in early.output
+    assert "Traceback" not in early.output
+    cli("complete", started["ready_tasks"][0]["id"], "--data", "{}")
+    assert "message 'payment'" in cli("cases").output
+    bad = cli("message", "payment", "--case", str(started["id"]), "--data", "[1]")
+    assert bad.exit_code == 2
+    unknown = cli("message", "refund", "--case", str(started["id"]))
+    assert unknown.exit_code == 6 and "no element that receives message 'refund'" in unknown.output
+    sent = cli("message", "payment", "--case", str(started["id"]), "--data", '{"amount": 5}')
+    assert sent.exit_code == 0, sent.output
+    assert "Book payment" in sent.output
+    history = cli("history", str(started["id"])).output
+    assert "message received Payment received" in history
+
+
+def test_the_case_page_names_the_message_the_case_waits_for_and_its_deliveries(client, admin):
+    assert upload(client, admin, "two_pools.bpmn", owner="SEK").status_code == 201
+    front = client.post("/api/cases", json={"process_key": "Front_office"}, headers=admin).json()
+    client.post(f"/api/tasks/{front['ready_tasks'][0]['id']}/complete", json={"data": {}}, headers=admin)
+    sign_in(client, "admin")
+    page = client.get(f"/cases/{front['id']}").text
+    assert "viesti <strong>decision</strong>" in page and "Decision received" in page
+    assert "viesti lähetetty" in page and "”application”" in page
