@@ -156,6 +156,19 @@ def cancel(ctx: Context, case_id: int, reason: str, user: str | None, as_json: b
 
 @main.command()
 @click.argument("case_id", type=int)
+@click.option("--data", help="Fixed case data as a JSON object, handed to the step before it runs again.")
+@click.option("--user", help="Who retries: an existing user (default: the operator, as an administrator).")
+@json_option
+@pass_ctx
+def retry(ctx: Context, case_id: int, data: str | None, user: str | None, as_json: bool) -> None:
+    """Run the failed step of case CASE_ID again (after fixing its data with --data, or moving it to
+    a fixed version with `kapula migrate`). If the step fails again the case stays failed (exit 7)."""
+    parsed = parse_data(data)
+    run(as_json, lambda: ctx.kapula.retry_case(case_id, parsed, caller=ctx.caller(user)), _show_case)
+
+
+@main.command()
+@click.argument("case_id", type=int)
 @json_option
 @pass_ctx
 def history(ctx: Context, case_id: int, as_json: bool) -> None:
@@ -176,8 +189,18 @@ def history(ctx: Context, case_id: int, as_json: bool) -> None:
 def tick(ctx: Context, every: float | None, rounds: int | None, as_json: bool) -> None:
     """Fire the timers that are due now (once, or every SECONDS with --every)."""
 
+    def show(r: dict[str, Any]) -> None:
+        click.echo(f"{r['cases_moved']} case(s) moved by due timers")
+        if r["cases_failed"]:
+            ids = ", ".join(map(str, r["cases_failed"]))
+            click.echo(f"{len(r['cases_failed'])} case(s) failed at their timer step: {ids} (see `kapula cases --status failed`)")
+
     def once() -> None:
-        run(as_json, lambda: {"cases_moved": ctx.kapula.fire_due_timers()}, lambda r: click.echo(f"{r['cases_moved']} case(s) moved by due timers"))
+        def action() -> dict[str, Any]:
+            done = ctx.kapula.fire_due_timers_round()
+            return {"cases_moved": done.moved, "cases_failed": list(done.failed)}
+
+        run(as_json, action, show)
 
     once()
     done = 1
@@ -225,6 +248,9 @@ def cases(ctx: Context, process_key: str | None, status: str | None, as_json: bo
         if not result:
             click.echo("no cases")
         for case in result:
+            if case.incident is not None:
+                click.echo(f"case {case.id:<5} {case.process_key} v{case.version} {case.status.value:10} {case.incident.describe()}")
+                continue
             click.echo(f"case {case.id:<5} {case.process_key} v{case.version} {case.status.value:10} waits for: {_waits_for(case)}")
 
     run(as_json, lambda: ctx.kapula.cases(process_key=process_key, status=CaseStatus(status) if status else None,
@@ -233,6 +259,9 @@ def cases(ctx: Context, process_key: str | None, status: str | None, as_json: bo
 
 def _show_case(case: Any) -> None:
     click.echo(f"case {case.id} of {case.process_key} v{case.version}: {case.status.value}")
+    if case.incident is not None:
+        click.echo(f"  {case.incident.describe()}")
+        click.echo(f"  fix the data or the version, then: kapula retry {case.id}")
     for t in case.ready_tasks:
         click.echo(f"  waits for {t.lane or '-'}: {t.name}  (task {t.id})")
     for e in case.waiting_for:

@@ -111,7 +111,8 @@ def _stats(s: Any, fmt: Any = duration) -> str:
 def _show(m: Any) -> None:
     c = m.cases
     click.echo(f"process {m.filter.key}, measured {display.stamp(m.measured_at)} ({display.time_zone().key})")
-    click.echo(f"cases: {c.started} started, {c.completed} completed, {c.cancelled} cancelled, {c.in_progress} in progress")
+    click.echo(f"cases: {c.started} started, {c.completed} completed, {c.cancelled} cancelled, {c.in_progress} in progress, "
+               f"{c.failed} failed ({c.incidents} failed unattended step(s) recorded)")
     click.echo(f"lead time: {_stats(m.lead_time)}")
     if m.throughput:
         click.echo("\nmonth     started  completed  cancelled")

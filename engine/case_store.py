@@ -142,11 +142,14 @@ class CaseStore:
         live = new_live_case(deployed.bundle, self._script_engine)
         return StepContext(record, deployed, live, since, read_version=1)
 
-    def load(self, session: Session, case_id: int) -> StepContext:
+    def load(self, session: Session, case_id: int, *, failed_too: bool = False) -> StepContext:
+        """The case for a step: running, or also failed with `failed_too` (a retry, a cancellation or
+        a migration of a case whose unattended step failed). Raises NotFoundError, ConflictError."""
         record = session.get(CaseRecord, case_id)
         if record is None:
             raise NotFoundError("case", case_id)
-        if record.status != CaseStatus.RUNNING.value:
+        takes_steps = (CaseStatus.RUNNING.value, CaseStatus.FAILED.value) if failed_too else (CaseStatus.RUNNING.value,)
+        if record.status not in takes_steps:
             raise ConflictError(f"case {case_id} is {record.status}; it takes no more steps", case_id=case_id)
         deployed = self._versions.get(session, record.process_version_id)
         live = self._cache.take(case_id, record.row_version)

@@ -39,6 +39,8 @@ class CaseStatus(str, enum.Enum):
     RUNNING = "running"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    # an unattended step (a timer firing, a message arriving) failed: the case waits for a retry
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,33 @@ class WaitingEvent:
 
 
 @dataclass(frozen=True)
+class Incident:
+    """A step that failed with nobody there to see it (`trigger`: "timer" or "message"), recorded on
+    its case: the element it failed at (name and id) and the error in plain words. Open while
+    `resolved_at` is None; the case is `failed` while it is open, and a retry resolves it."""
+
+    id: int
+    case_id: int
+    process_key: str
+    opened_at: datetime
+    trigger: str
+    element_id: str | None
+    element_name: str | None
+    message: str
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+
+    def describe(self) -> str:
+        """One line for people: "the timer step failed at 'Laske osuus' (sc): division by zero"."""
+        where = ""
+        if self.element_id:
+            where = f" at '{self.element_name}' ({self.element_id})" if self.element_name else f" at '{self.element_id}'"
+        return f"the {self.trigger} step failed{where}: {self.message}"
+
+
+@dataclass(frozen=True)
 class CaseView:
-    """A case with what it waits for now."""
+    """A case with what it waits for now (and, when it is failed, the incident that stopped it)."""
 
     id: int
     process_key: str
@@ -137,6 +164,7 @@ class CaseView:
     ready_tasks: tuple[TaskView, ...]
     next_timer_due: datetime | None = None
     waiting_for: tuple[WaitingEvent, ...] = ()
+    incident: Incident | None = None
 
 
 @dataclass(frozen=True)

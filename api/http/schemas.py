@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from engine.model import CaseTimeline, CaseView, DeployResult, ProcessVersion, TaskView
+from engine.model import CaseTimeline, CaseView, DeployResult, Incident, ProcessVersion, TaskView
 
 # Keys and lanes travel in paths and queries: printable text only (PostgreSQL refuses NUL bytes)
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,254}$"
@@ -118,6 +118,28 @@ class WaitingEventPublic(BaseModel):
     message: str | None = Field(default=None, description="messages and signals: the name they are sent by")
 
 
+class IncidentPublic(BaseModel):
+    """A step that failed with nobody there (a timer firing, a message arriving), kept on its case."""
+
+    trigger: str = Field(description="what ran the step: timer or message")
+    element_id: str | None = Field(default=None, description="the element the step failed at")
+    element_name: str | None = None
+    message: str = Field(description="the error in plain words")
+    description: str = Field(description="one line naming the element (name and id) and the error")
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+
+    @classmethod
+    def of(cls, i: Incident) -> IncidentPublic:
+        return cls(trigger=i.trigger, element_id=i.element_id, element_name=i.element_name, message=i.message,
+                   description=i.describe(), opened_at=i.opened_at, resolved_at=i.resolved_at, resolved_by=i.resolved_by)
+
+
+class CaseRetry(BaseModel):
+    data: dict[str, Any] = Field(default_factory=dict, description="fixed case data handed to the step before it runs again")
+
+
 class CasePublic(BaseModel):
     id: int
     process_key: str
@@ -129,13 +151,15 @@ class CasePublic(BaseModel):
     ready_tasks: list[TaskPublic]
     next_timer_due: datetime | None = None
     waiting_for: list[WaitingEventPublic] = Field(default_factory=list, description="events the case waits for")
+    incident: IncidentPublic | None = Field(default=None, description="a failed case: the step that failed and why")
 
     @classmethod
     def of(cls, c: CaseView) -> CasePublic:
         return cls(id=c.id, process_key=c.process_key, version=c.version, status=c.status.value, started_at=c.started_at,
                    ended_at=c.ended_at, data=c.data, ready_tasks=[TaskPublic.of(t) for t in c.ready_tasks],
                    next_timer_due=c.next_timer_due,
-                   waiting_for=[WaitingEventPublic(**vars(e)) for e in c.waiting_for])
+                   waiting_for=[WaitingEventPublic(**vars(e)) for e in c.waiting_for],
+                   incident=IncidentPublic.of(c.incident) if c.incident is not None else None)
 
 
 class EventPublic(BaseModel):

@@ -1,4 +1,5 @@
-"""Cancelling a case and erasing its personal data from the pages: each asks first, with a reason."""
+"""Cancelling a case and erasing its personal data from the pages (each asks first, with a reason),
+and retrying a failed case's step."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from api.http.deps import KapulaDep
 from api.web.render import page
 from api.web.session import PageCallerDep
 from engine.access.policy import Role
-from engine.errors import AccessDeniedError, InvalidDataError
+from engine.errors import AccessDeniedError, CaseStepError, InvalidDataError
 from engine.services import Kapula
 from engine.services.gate import Caller
 
@@ -80,4 +81,16 @@ def erase(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: C
         return _confirm(request, kapula, caller, case_id, "erase", status_code=422, reason=reason,
                         error="Prosessin lomakkeissa ei ole henkilötiedoiksi merkittyjä kenttiä; mitään ei poistettu.")
     request.session["flash"] = f"Tapauksen #{case_id} henkilötiedot poistettu: {', '.join(result.fields)}."
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/retry")
+def retry(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath) -> Response:
+    """Run the failed step again (the service checks who may); if it fails again the case page says why."""
+    try:
+        kapula.retry_case(case_id, caller=caller)
+    except CaseStepError as exc:
+        request.session["flash"] = f"Tapaus #{case_id}: uusi yritys epäonnistui. {exc.message}"
+    else:
+        request.session["flash"] = f"Tapaus #{case_id} jatkuu."
     return RedirectResponse(f"/cases/{case_id}", status_code=303)

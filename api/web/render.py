@@ -32,7 +32,8 @@ LIFECYCLE_NAMES = {
 }
 # the reasons kept with a cancellation or an erasure (engine.model.CaseNote.action)
 NOTE_NAMES = {"cancel": N_("syy perumiseen"), "erase": N_("syy henkilötietojen poistoon")}
-STATUS_NAMES = {"running": N_("käynnissä"), "completed": N_("valmis"), "cancelled": N_("peruttu")}
+STATUS_NAMES = {"running": N_("käynnissä"), "completed": N_("valmis"), "cancelled": N_("peruttu"),
+                "failed": N_("pysähtynyt virheeseen")}
 
 
 def duration(value: timedelta | float | None, language: str = display.DEFAULT_LOCALE) -> str:

@@ -136,6 +136,14 @@ def migrate_refusal(principal: Principal, process_key: str) -> str | None:
     return f"only the owner of {process_key!r} or an administrator moves its cases"
 
 
+def retry_refusal(principal: Principal, process_key: str) -> str | None:
+    """Administrators and the process's owners retry a failed step (the case rule is checked first):
+    they can fix the data or move the case to a fixed version."""
+    if principal.role in UPLOADERS:
+        return None
+    return f"only the process owner retries failed steps of {process_key}"
+
+
 def admin_refusal(principal: Principal, what: str) -> str | None:
     return None if principal.is_admin else f"only administrators {what}"
 

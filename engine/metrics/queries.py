@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engine.metrics.dialect import Dialect
 from engine.metrics.ordered import indexed_stats
-from engine.metrics.scope import CASE, INSTANT_TYPES, USER_TYPES
+from engine.metrics.scope import CASE, INCIDENT, INSTANT_TYPES, USER_TYPES
 from engine.metrics.spans import SPAN
 from engine.metrics.stats import fetch_stats
 from engine.metrics.types import CaseCounts, MonthCount, StageStats, Stats
@@ -26,9 +26,14 @@ def case_counts(conn: Connection, cases: Subquery) -> CaseCounts:
             func.sum(case((status == "completed", 1), else_=0)).label("completed"),
             func.sum(case((status == "cancelled", 1), else_=0)).label("cancelled"),
             func.sum(case((status == "running", 1), else_=0)).label("running"),
+            func.sum(case((status == "failed", 1), else_=0)).label("failed"),
         )
     ).one()
-    return CaseCounts(int(row.started), int(row.completed or 0), int(row.cancelled or 0), int(row.running or 0))
+    incidents = conn.execute(
+        select(func.count()).select_from(INCIDENT).where(INCIDENT.c.case_id.in_(select(cases.c.case_id)))
+    ).scalar_one()
+    return CaseCounts(int(row.started), int(row.completed or 0), int(row.cancelled or 0), int(row.running or 0),
+                      failed=int(row.failed or 0), incidents=int(incidents))
 
 
 def throughput(conn: Connection, cases: Subquery, d: Dialect) -> list[MonthCount]:

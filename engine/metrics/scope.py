@@ -8,11 +8,12 @@ from sqlalchemy import Select, Subquery, and_, select
 
 from engine.metrics.dialect import Dialect
 from engine.metrics.types import MetricsFilter
-from engine.persistence.tables import CaseRecord, EventRecord, ProcessVersionRecord
+from engine.persistence.tables import CaseRecord, EventRecord, IncidentRecord, ProcessVersionRecord
 from engine.vocabulary import INSTANT_TYPES as INSTANT_TYPES, ROUTING_TYPES as ROUTING_TYPES, SPAN_LIFECYCLES, USER_TASK_TYPES
 
 CASE = CaseRecord.__table__
 EVENT = EventRecord.__table__
+INCIDENT = IncidentRecord.__table__
 VERSION = ProcessVersionRecord.__table__
 
 # Gateways only route, and start and end events are instants: neither is a stage of work

@@ -33,10 +33,15 @@ class Stats:
 
 @dataclass(frozen=True)
 class CaseCounts:
+    """Cases by status; `failed`: stopped at an unattended step that failed (an open incident);
+    `incidents`: failed unattended steps recorded on these cases ever, open and resolved."""
+
     started: int
     completed: int
     cancelled: int
     in_progress: int
+    failed: int = 0
+    incidents: int = 0
 
 
 @dataclass(frozen=True)

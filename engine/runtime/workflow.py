@@ -136,6 +136,18 @@ class KapulaWorkflow(BpmnWorkflow):
                 candidates.extend(subprocess.get_tasks(state=TaskState.NOT_FINISHED_MASK, skip_subprocesses=True))
         return iter([t for t in candidates if task_filter.matches(t)])
 
+    def hand_data(self, data: dict[str, Any]) -> None:
+        """Put `data` (checked case data) into the tasks the next step starts from: the unattended
+        ones that wait or are ready (a timer, a message catch), else every open one. A retry of a
+        failed step hands the fixed data on this way, after the timers were refreshed: a waiting
+        task merges its parent's data over its own whenever it is updated (Task._inherit_data)."""
+        if not data:
+            return
+        frontier = list(self.get_tasks(state=TaskState.WAITING | TaskState.READY | TaskState.STARTED))
+        unattended = [t for t in frontier if not t.task_spec.manual]
+        for task in unattended or frontier:
+            task.data.update(data)
+
     def update_waiting_tasks(self) -> None:
         # Called after every completed task; the inherited version walks the whole tree
         for task in self.get_tasks(state=TaskState.WAITING, skip_subprocesses=True):

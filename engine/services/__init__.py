@@ -6,7 +6,8 @@ rows, the new event rows and the case row in one transaction. The case row's upd
 row version it read, so of two concurrent steps on one case one commits and the other gets a
 ConflictError and changes nothing.
 
-Areas: definitions (deploy, versions), cases (start, cancel, timers, erasure), tasks (complete,
+Areas: definitions (deploy, versions), cases (start, cancel, erasure), incidents (firing due timers
+case by case, retrying failed unattended steps), tasks (complete,
 claim), reading (cases, tasks, history), measures (metrics, exports, drawings), migration (moving running
 cases to another version), messages (sent to a case from outside; routing passes on those a step
 threw to the cases of other pools); shared holds the
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from engine.services.cases import CaseUseCases
 from engine.services.definitions import DefinitionUseCases
+from engine.services.incidents import IncidentUseCases
 from engine.services.measures import MeasureUseCases
 from engine.services.messages import MessageUseCases
 from engine.services.migration import MigrationUseCases
@@ -24,7 +26,7 @@ from engine.services.reading import ReadingUseCases
 from engine.services.tasks import TaskUseCases
 
 
-class Kapula(DefinitionUseCases, CaseUseCases, TaskUseCases, ReadingUseCases, MeasureUseCases, MigrationUseCases,
+class Kapula(DefinitionUseCases, CaseUseCases, IncidentUseCases, TaskUseCases, ReadingUseCases, MeasureUseCases, MigrationUseCases,
              MessageUseCases):
     """Kapula's use cases over one database. Thread-safe; share one per process."""
 

@@ -1,19 +1,19 @@
-"""Steps on whole cases: start, cancel, fire due timers, erase personal data."""
+"""Steps on whole cases: start, cancel, erase personal data (timers: engine.services.incidents)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import incidents
 from engine.access import policy
 from engine.access.access_log import write_entries
 from engine.definitions import latest_version_record, to_public
 from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
-from engine.errors import ConflictError, InvalidDataError, NotFoundError
+from engine.errors import InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, Lifecycle
 from engine.persistence.tables import CaseRecord
 from engine.runtime.states import StepFailure
@@ -24,7 +24,7 @@ from engine.services.shared import check_data, step_error
 
 
 class CaseUseCases(MessageRouting):
-    """Steps on whole cases: start, cancel, fire due timers, erase personal data."""
+    """Steps on whole cases: start, cancel, erase personal data (timers: engine.services.incidents)."""
 
     def start_case(self, key: str, data: dict[str, Any] | None = None, *, user: str | None = None,
                    caller: Caller | None = None) -> CaseView:
@@ -66,7 +66,7 @@ class CaseUseCases(MessageRouting):
 
     def cancel_case(self, case_id: int, *, reason: str | None = None, user: str | None = None,
                     caller: Caller | None = None) -> CaseView:
-        """Cancel a running case, as `caller` (an administrator or the process's owner; else as
+        """Cancel a running or failed case (a failed case's open incident is closed with it), as `caller` (an administrator or the process's owner; else as
         `user`, unchecked), who says why: `reason` (1–500 characters, required with a caller) is
         kept in the access log's `cancel` entry, written in the step's transaction, and shown in
         the case's timeline. Raises NotFoundError, AccessDeniedError, InvalidDataError (no reason,
@@ -77,8 +77,10 @@ class CaseUseCases(MessageRouting):
             if caller is not None:
                 self._cancel_rules(session, caller, case_id, now)
                 reason = checked_reason(reason)  # after the rules: a refusal is a refusal, with or without one
-            ctx = self._store.load(session, case_id)
+            ctx = self._store.load(session, case_id, failed_too=True)
             ctx.live.workflow.cancel()
+            if ctx.case.status == CaseStatus.FAILED.value:
+                incidents.resolve(session, case_id, now=now, by=user or "kapula")
             saved = self._store.save(session, ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
@@ -116,35 +118,6 @@ class CaseUseCases(MessageRouting):
         events = CaseFacts(session).events(case_id)
         check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "cancel", now, case_id=case_id)
         check(caller, policy.cancel_refusal(caller.principal, record.process_key), "cancel", now, case_id=case_id)
-
-    def fire_due_timers(self, *, limit: int = 500) -> int:
-        """Fire the timers that are due by the clock; returns how many cases moved."""
-        now = self._clock.now()
-        with self._reads() as session:
-            due = session.scalars(
-                select(CaseRecord.id)
-                .where(CaseRecord.status == CaseStatus.RUNNING.value, CaseRecord.next_timer_due <= now)
-                .order_by(CaseRecord.next_timer_due)
-                .limit(limit)
-            ).all()
-        moved = 0
-        for case_id in due:
-            try:
-                with self._sessions.begin() as session:
-                    ctx = self._store.load(session, case_id)
-                    if ctx.case.next_timer_due is None or ctx.case.next_timer_due > now:
-                        self._store.release(ctx)  # another process fired it since we looked
-                        continue
-                    with clock_context(self._clock):
-                        ctx.live.workflow.refresh_timers()
-                        ctx.live.workflow.run_engine()
-                    _saved, delivery = self._save_step(session, ctx, now=now, user=None)
-                self._store.remember(ctx)
-                self._remember_receivers(delivery)
-                moved += 1
-            except ConflictError:
-                continue  # another process stepped this case first; it will see the timer itself
-        return moved
 
 
 MAX_REASON = 500

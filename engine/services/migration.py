@@ -1,4 +1,6 @@
-"""Moving running cases of a process from one version to another: plan, dry run, execute, revert."""
+"""Moving running (and failed) cases of a process from one version to another: plan, dry run,
+execute, revert. A failed case keeps its status and incident when moved; a retry then runs its
+failed step on the new version."""
 
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ from engine.persistence.tables import CaseRecord, EventRecord, ProcessVersionRec
 from engine.runtime.migration import MigrationPlan, case_blockers, migrate_live_case, plan_migration
 from engine.services.gate import Caller, entry, operator
 from engine.services.shared import ServiceBase
+
+# a failed case moves too: moving it to a fixed version and retrying its step is one way to mend it
+_MOVABLE = (CaseStatus.RUNNING.value, CaseStatus.FAILED.value)
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ class MigrationUseCases(ServiceBase):
             source, target = (self._versions.get(session, _version_id(session, key, v)) for v in (from_version, to_version))
             query = (
                 select(CaseRecord.id)
-                .where(CaseRecord.process_version_id == source.id, CaseRecord.status == CaseStatus.RUNNING.value)
+                .where(CaseRecord.process_version_id == source.id, CaseRecord.status.in_(_MOVABLE))
                 .order_by(CaseRecord.id)
             )
             if case_ids is not None:
@@ -111,7 +116,7 @@ class MigrationUseCases(ServiceBase):
         now = self._clock.now()
         try:
             with self._sessions.begin() as session:
-                ctx = self._store.load(session, case_id)
+                ctx = self._store.load(session, case_id, failed_too=True)
                 if ctx.case.process_version_id != source.id:
                     self._store.release(ctx)
                     return CaseMove(case_id, False, skipped="it moved to another version meanwhile")

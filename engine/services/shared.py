@@ -11,14 +11,14 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import claims
+from engine import claims, incidents
 from engine.access.access_log import AccessEntry, write_entries
 from engine.case_store import CaseStore, SavedStep, StepContext, waiting_from_json
 from engine.clock import Clock
 from engine.definitions import VersionCache
 from engine.data_limits import check_case_data
 from engine.errors import CaseStepError, InvalidDataError, KapulaError, NotFoundError
-from engine.model import CaseStatus, CaseView, ProcessVersion, TaskView
+from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskView
 from engine.persistence.cache import LruMap
 from engine.render.drawing import DrawingCache
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
@@ -120,7 +120,14 @@ class ServiceBase:
             ready_tasks=tuple(tasks),
             next_timer_due=record.next_timer_due,
             waiting_for=waiting_from_json(record.waiting_json),
+            incident=self._open_incident(session, record),
         )
+
+    def _open_incident(self, session: Session, record: CaseRecord) -> Incident | None:
+        if record.status != CaseStatus.FAILED.value:
+            return None  # only a failed case has an open incident: no look-up for the others
+        found = incidents.open_incident(session, record.id)
+        return incidents.to_incident(found) if found is not None else None
 
     def _task_in(self, session: Session, task_id: str) -> TaskView:
         row = session.execute(

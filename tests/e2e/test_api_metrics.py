@@ -23,7 +23,7 @@ def test_metrics_export_and_drawing(kapula, clock, tokens):
         m = client.get(f"/api/processes/{KEY}/metrics", headers=admin)
         assert m.status_code == 200, m.text
         body = m.json()
-        assert body["cases"] == {"started": 4, "completed": 2, "cancelled": 1, "in_progress": 1}
+        assert body["cases"] == {"started": 4, "completed": 2, "cancelled": 1, "in_progress": 1, "failed": 0, "incidents": 0}
         assert body["lead_time"]["median"] == 33 * 3600
         assert client.get(f"/api/processes/{KEY}/metrics?segment=founder", headers=admin).json()["cases"]["started"] == 2
         exported = client.get(f"/api/processes/{KEY}/export?format=csv", headers=admin)

@@ -54,7 +54,7 @@ def test_metrics_page_shows_the_engines_numbers(client, kapula, logged):
     doc = _page(client, f"/processes/{KEY}/metrics")
     m = kapula.metrics(KEY)
     shown = {dd.get("data-metric"): int(dd.text) for dd in doc.xpath('//dl[@id="case-counts"]//dd')}
-    assert shown == {"started": 4, "completed": 2, "cancelled": 1, "in_progress": 1} == vars(m.cases)
+    assert shown == {"started": 4, "completed": 2, "cancelled": 1, "in_progress": 1, "failed": 0, "incidents": 0} == vars(m.cases)
     lead = " ".join(doc.get_element_by_id("lead-time").text_content().split())
     assert m.lead_time.median == 33 * 3600 and duration(m.lead_time.median) == "1 pv 9 t"
     assert "Valmistuneita 2: mediaani 1 pv 9 t" in lead and "pisin 2 pv 11 t" in lead and "kohden mediaani 1,5" in lead

@@ -1,4 +1,4 @@
-"""Cases: start, list, read with timeline, cancel."""
+"""Cases: start, list, read with timeline, cancel, retry a failed step."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.http.deps import CallerDep, KapulaDep
-from api.http.schemas import KEY_PATTERN, CaseCancel, CaseCreate, CaseDetailPublic, CasePublic, ErrorPublic
+from api.http.schemas import (
+    KEY_PATTERN, CaseCancel, CaseCreate, CaseDetailPublic, CasePublic, CaseRetry, ErrorPublic, IncidentPublic,
+)
 from engine.model import CaseStatus
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -44,3 +46,17 @@ def cancel_case(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath, body:
     required (422 naming `reason` without one); it is kept in the access log and shown in the
     case's timeline."""
     return CasePublic.of(kapula.cancel_case(case_id, reason=body.reason if body else None, caller=caller))
+
+
+@router.post("/{case_id}/retry", response_model=CasePublic, responses={**_ERRORS, 403: {"model": ErrorPublic}})
+def retry_case(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath, body: CaseRetry | None = None) -> CasePublic:
+    """Run a failed case's failed step again (the process's owner or an administrator), with fixed
+    data if given, or after the case moved to a fixed version. 409 when the case is not failed;
+    422 (case_step_failed) when the step fails again: the case stays failed with its one incident."""
+    return CasePublic.of(kapula.retry_case(case_id, body.data if body is not None else None, caller=caller))
+
+
+@router.get("/{case_id}/incidents", response_model=list[IncidentPublic], responses=_ERRORS)
+def case_incidents(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath) -> list[IncidentPublic]:
+    """The case's failed unattended steps, open and resolved, oldest first."""
+    return [IncidentPublic.of(i) for i in kapula.incidents(case_id, caller=caller)]

@@ -1,0 +1,117 @@
+"""Incidents: unattended steps that failed, recorded on their case until a retry resolves them.
+
+A timer firing (or a message arriving) runs a step that nobody waits for. When that step fails,
+the failure cannot be answered to anyone, so it is kept on the case instead: the case becomes
+`failed` (the timer round no longer picks it up, so it neither blocks nor sorts first) and one open
+incident names the element (name and id) and the error in plain words. A retry that fails again
+updates the same open incident; one that succeeds resolves it. The case row's change goes behind
+its row-version check, like every step's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import KapulaError
+from engine.model import CaseStatus, Incident
+from engine.persistence.tables import CaseRecord, IncidentRecord
+from engine.runtime.states import StepFailure as SpiffStepFailure
+
+MAX_MESSAGE = 2_000  # characters of an incident's message kept (an error can quote a long value)
+_SCRIPT_LABEL = re.compile(r"^(Script|Expression) of task '[^']*'(?: \([^)]*\))? ")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an unattended step failed: the element it failed at (if known) and the error in plain words."""
+
+    trigger: str  # "timer" | "message"
+    element_id: str | None
+    element_name: str | None
+    message: str
+
+
+def plain_message(text: str) -> str:
+    """The error without the element label the sandbox puts first (the incident names the element
+    itself), on one line and cut to MAX_MESSAGE characters."""
+    text = " ".join(str(text).split())
+    text = _SCRIPT_LABEL.sub(lambda m: f"{m.group(1).lower()} ", text, count=1)
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 1] + "…"
+    return text or "the step failed"
+
+
+def failure_of(exc: BaseException, trigger: str, names: dict[str, str | None] | None = None) -> Failure:
+    """The Failure of an unattended step that raised `exc`: the element from the failed task, if the
+    error names one (SpiffWorkflow's task errors carry it), named as `names` (element id → name)
+    gives it; a Kapula error's message as it is; any other error by its kind and text (it is a
+    fault of Kapula's, logged with its traceback by the caller)."""
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None)
+    # SpiffWorkflow's task errors carry the task; Kapula's CaseStepError its element id
+    element_id = getattr(spec, "bpmn_id", None) or getattr(exc, "element_id", None)
+    element_name = (names or {}).get(element_id or "") or getattr(spec, "bpmn_name", None)
+    if isinstance(exc, KapulaError):
+        text = exc.message
+    elif isinstance(exc, SpiffStepFailure) or task is not None:
+        text = str(exc).strip() or type(exc).__name__
+    else:
+        text = f"Kapula could not run the step ({type(exc).__name__}: {exc})"
+    return Failure(trigger, element_id, element_name, plain_message(text))
+
+
+def open_incident(session: Session, case_id: int) -> IncidentRecord | None:
+    """The case's open incident, if it has one."""
+    return session.scalars(
+        select(IncidentRecord)
+        .where(IncidentRecord.case_id == case_id, IncidentRecord.resolved_at.is_(None))
+        .order_by(IncidentRecord.id.desc())
+    ).first()
+
+
+def record_failure(session: Session, case: CaseRecord, read_version: int, failure: Failure, *, now: datetime) -> bool:
+    """Mark the case failed (behind its row-version check: `read_version` is the version the failed
+    step read) and open an incident for `failure`, or update the open one (a retry that failed
+    again keeps one incident). Returns False, writing nothing, when the case changed meanwhile."""
+    changed = session.execute(
+        update(CaseRecord)
+        .where(CaseRecord.id == case.id, CaseRecord.row_version == read_version)
+        .values(status=CaseStatus.FAILED.value, row_version=read_version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        return False
+    current = open_incident(session, case.id)
+    if current is None:
+        session.add(IncidentRecord(case_id=case.id, process_key=case.process_key, opened_at=now,
+                                   trigger=failure.trigger, element_id=failure.element_id,
+                                   element_name=failure.element_name, message=failure.message))
+    else:
+        current.trigger = failure.trigger
+        current.element_id = failure.element_id
+        current.element_name = failure.element_name
+        current.message = failure.message
+    session.flush()
+    return True
+
+
+def resolve(session: Session, case_id: int, *, now: datetime, by: str) -> None:
+    """Close the case's open incident: its step ran (a retry succeeded)."""
+    session.execute(
+        update(IncidentRecord)
+        .where(IncidentRecord.case_id == case_id, IncidentRecord.resolved_at.is_(None))
+        .values(resolved_at=now, resolved_by=by[:255])
+        .execution_options(synchronize_session=False)
+    )
+
+
+def to_incident(record: IncidentRecord) -> Incident:
+    return Incident(id=record.id, case_id=record.case_id, process_key=record.process_key,
+                    opened_at=record.opened_at, trigger=record.trigger, element_id=record.element_id,
+                    element_name=record.element_name, message=record.message,
+                    resolved_at=record.resolved_at, resolved_by=record.resolved_by)

@@ -1,0 +1,207 @@
+"""Unattended steps: firing due timers case by case, and retrying a case whose such step failed.
+
+Each due case fires in its own transaction, its step in a savepoint: when the step fails, the
+savepoint rolls back and the same transaction records the failure on the case (engine.incidents),
+so one case's failure never stops the round, and a failed case leaves the round's query (it is no
+longer `running`) instead of sorting first every time. A retry runs the failed step again from the
+case as it was stored, with fixed data if given, or after the case moved to a fixed version.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.access import policy
+from engine.access.access_log import write_entries
+from engine.case_store import SavedStep, StepContext
+from engine.errors import CaseStepError, ConflictError, KapulaError, NotFoundError, UnavailableError
+from engine.incidents import Failure, failure_of, open_incident, record_failure, resolve, to_incident
+from engine.model import CaseStatus, CaseView, Incident
+from engine.persistence.tables import CaseRecord, IncidentRecord
+from engine.runtime.timers import clock_context
+from engine.services.gate import CaseFacts, Caller, check, entry
+from engine.services.routing import Delivery, MessageRouting
+from engine.services.shared import check_data
+
+log = logging.getLogger("kapula.timers")
+
+
+@dataclass(frozen=True)
+class TimerRound:
+    """What one round of due timers did: cases moved on, and cases whose step failed (each now
+    `failed` with an incident)."""
+
+    moved: int
+    failed: tuple[int, ...] = ()
+
+
+class IncidentUseCases(MessageRouting):
+    """Firing due timers, each case on its own; retrying failed steps; reading incidents."""
+
+    def fire_due_timers(self, *, limit: int = 500) -> int:
+        """Fire the timers that are due by the clock; returns how many cases moved. A case whose
+        step fails is recorded as failed with an incident, and the round goes on with the others.
+        Raises UnavailableError when the database is away (the next round tries again)."""
+        return self.fire_due_timers_round(limit=limit).moved
+
+    def fire_due_timers_round(self, *, limit: int = 500) -> TimerRound:
+        """One round of due timers, earliest due first (at most `limit` cases): see fire_due_timers."""
+        now = self._clock.now()
+        with self._reads() as session:
+            due = session.scalars(
+                select(CaseRecord.id)
+                .where(CaseRecord.status == CaseStatus.RUNNING.value, CaseRecord.next_timer_due <= now)
+                .order_by(CaseRecord.next_timer_due, CaseRecord.id)
+                .limit(limit)
+            ).all()
+        moved, failed = 0, []
+        for case_id in due:
+            try:
+                outcome = self._fire_case(case_id, now)
+            except ConflictError:
+                continue  # another process stepped this case first; it will see the timer itself
+            except UnavailableError:
+                raise
+            except Exception:  # a fault in recording the failure: this case waits for the next round
+                self._store.cache.discard(case_id)
+                log.exception("case %s: its due timer could not be fired or recorded as failed", case_id)
+                continue
+            if outcome is True:
+                moved += 1
+            elif outcome is False:
+                failed.append(case_id)
+        return TimerRound(moved, tuple(failed))
+
+    def _fire_case(self, case_id: int, now: datetime) -> bool | None:
+        """Fire one case's due timers: True when it moved, False when its step failed (recorded),
+        None when it was not due any more."""
+        with self._sessions.begin() as session:
+            ctx = self._load_for_step(session, case_id, now, trigger="timer")
+            if ctx is None:
+                return False
+            if ctx.case.next_timer_due is None or ctx.case.next_timer_due > now:
+                self._store.release(ctx)  # another process fired it since we looked
+                return None
+            done = self._step_or_record(session, ctx, now, trigger="timer", user=None)
+            if done is None:
+                return False
+        self._store.remember(ctx)
+        self._remember_receivers(done[1])
+        return True
+
+    def retry_case(self, case_id: int, data: dict[str, Any] | None = None, *, user: str | None = None,
+                   caller: Caller | None = None) -> CaseView:
+        """Run the failed step of case `case_id` again, from the case as it was stored, with `data`
+        (checked case data) handed to the step first: after the data or the case's version (a
+        migration) was fixed. As `caller`: an administrator or the process's owner who takes part
+        in the case (else as `user`, unchecked). When the step succeeds the incident is resolved and
+        the case runs on; when it fails again the same incident is updated (never a second one),
+        the case stays failed, and CaseStepError says why.
+        Raises NotFoundError, AccessDeniedError, ConflictError (the case is not failed, or changed
+        meanwhile), InvalidDataError (the data limits) or CaseStepError."""
+        data = check_data(data)
+        now = self._clock.now()
+        acting = caller.username if caller is not None else (user or "kapula")
+        with self._transaction() as session:
+            incident = self._retry_rules(session, caller, case_id, now)
+            ctx = self._store.load(session, case_id, failed_too=True)
+            done = self._step_or_record(session, ctx, now, trigger=incident.trigger, user=acting, data=data)
+            if done is not None:
+                resolve(session, case_id, now=now, by=acting)
+                view = self._view_after_step(session, ctx, done[0])
+            else:
+                again = open_incident(session, case_id)
+                shown = to_incident(again) if again is not None else incident
+            if caller is not None:
+                write_entries(session, [entry(caller, "retry", now, case_id=case_id, process_key=ctx.case.process_key),
+                                        *(done[1].entries(caller, now) if done is not None else [])])
+        if done is None:
+            raise CaseStepError(f"case {case_id}: the retry failed again; {shown.describe()}",
+                                case_id=case_id, element_id=shown.element_id)
+        self._store.remember(ctx)
+        self._remember_receivers(done[1])
+        return view
+
+    def incidents(self, case_id: int, *, caller: Caller | None = None) -> list[Incident]:
+        """The case's incidents, open and resolved, oldest first. Raises NotFoundError, AccessDeniedError."""
+        with self._transaction(read=True) as session:
+            record = session.get(CaseRecord, case_id)
+            if record is None:
+                raise NotFoundError("case", case_id)
+            if caller is not None:
+                events = CaseFacts(session).events(case_id)
+                check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "read",
+                      self._clock.now(), case_id=case_id)
+            rows = session.scalars(select(IncidentRecord).where(IncidentRecord.case_id == case_id).order_by(IncidentRecord.id))
+            found = [to_incident(r) for r in rows]
+        if caller is not None:
+            self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
+        return found
+
+    def _retry_rules(self, session: Session, caller: Caller | None, case_id: int, now: datetime) -> Incident:
+        """The case's open incident, when the caller may retry it; else the refusal."""
+        record = session.get(CaseRecord, case_id)
+        if record is None:
+            raise NotFoundError("case", case_id)
+        if caller is not None:
+            events = CaseFacts(session).events(case_id)
+            check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "retry", now,
+                  case_id=case_id)
+            check(caller, policy.retry_refusal(caller.principal, record.process_key), "retry", now, case_id=case_id)
+        current = open_incident(session, case_id) if record.status == CaseStatus.FAILED.value else None
+        if current is None:
+            raise ConflictError(f"case {case_id} is {record.status}, not failed: there is no failed step to retry",
+                                case_id=case_id)
+        return to_incident(current)
+
+    def _load_for_step(self, session: Session, case_id: int, now: datetime, *, trigger: str) -> StepContext | None:
+        """The case for an unattended step; a case that cannot even be loaded (its stored state is
+        broken) is recorded as failed, and None returned."""
+        try:
+            return self._store.load(session, case_id)
+        except (ConflictError, NotFoundError, UnavailableError):
+            raise
+        except Exception as exc:
+            record = session.get(CaseRecord, case_id)
+            if record is None:
+                raise
+            log.exception("case %s could not be loaded for its %s step", case_id, trigger)
+            failure = Failure(trigger, None, None, f"the stored case could not be loaded: {failure_of(exc, trigger).message}")
+            if not record_failure(session, record, record.row_version, failure, now=now):
+                raise ConflictError(f"case {case_id} changed meanwhile", case_id=case_id) from exc
+            return None
+
+    def _step_or_record(self, session: Session, ctx: StepContext, now: datetime, *, trigger: str, user: str | None,
+                        data: dict[str, Any] | None = None) -> tuple[SavedStep, Delivery] | None:
+        """Run the case until it waits and write the step with the cases its messages reached, in a
+        savepoint; the step as written. When the step fails (its own diagram, or a message it threw
+        that no case takes), the savepoint is rolled back and the failure recorded on the case
+        instead (None). A conflict (someone else stepped a case) and a lost database are raised."""
+        try:
+            with session.begin_nested():
+                with clock_context(self._clock):
+                    ctx.live.workflow.refresh_timers()
+                    # after the refresh: a waiting task takes its parent's data again when updated
+                    ctx.live.workflow.hand_data(data or {})
+                    ctx.live.workflow.run_engine()
+                return self._save_step(session, ctx, now=now, user=user)
+        except (ConflictError, UnavailableError):
+            self._store.cache.discard(ctx.case.id)
+            raise
+        except Exception as exc:
+            self._store.cache.discard(ctx.case.id)  # the live workflow is half stepped: never reuse it
+            names = {element_id: info.name for element_id, info in ctx.deployed.elements.items()}
+            failure = failure_of(exc, trigger, names)
+            if not isinstance(exc, KapulaError) and getattr(exc, "task", None) is None:
+                log.exception("case %s: its %s step failed in Kapula itself", ctx.case.id, trigger)
+            else:
+                log.warning("case %s: its %s step failed: %s", ctx.case.id, trigger, failure.message)
+            if not record_failure(session, ctx.case, ctx.read_version, failure, now=now):
+                raise ConflictError(f"case {ctx.case.id} changed meanwhile", case_id=ctx.case.id) from exc
+            return None
