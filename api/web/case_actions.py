@@ -9,6 +9,8 @@ from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from api.http.deps import KapulaDep
+from api.web import i18n
+from api.web.i18n import N_, Words
 from api.web.render import page
 from api.web.session import PageCallerDep
 from engine.access.policy import Role
@@ -20,15 +22,15 @@ router = APIRouter(include_in_schema=False)
 CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_REASON = 500
 
-# action → (who may, heading, what happens, button)
+# action → (who may, heading, what happens, button); the texts are message ids (api/web/i18n.py)
 ACTIONS = {
-    "cancel": ((Role.ADMINISTRATOR, Role.PROCESS_OWNER), "Peru tapaus",
-               "Tapaus pysähtyy: sen avoimet tehtävät poistuvat kaikkien tehtävälistoilta, eikä sitä voi jatkaa.",
-               "Peru tapaus"),
-    "erase": ((Role.ADMINISTRATOR,), "Poista henkilötiedot",
-              "Tapauksen henkilötiedoiksi merkityt kentät korvataan tapauksen tiedoissa, tehtävissä ja lokissa. "
-              "Mittarit säilyvät. Poistoa ei voi perua.",
-              "Poista henkilötiedot"),
+    "cancel": ((Role.ADMINISTRATOR, Role.PROCESS_OWNER), N_("Peru tapaus"),
+               N_("Tapaus pysähtyy: sen avoimet tehtävät poistuvat kaikkien tehtävälistoilta, eikä sitä voi jatkaa."),
+               N_("Peru tapaus")),
+    "erase": ((Role.ADMINISTRATOR,), N_("Poista henkilötiedot"),
+              N_("Tapauksen henkilötiedoiksi merkityt kentät korvataan tapauksen tiedoissa, tehtävissä ja lokissa. "
+                 "Mittarit säilyvät. Poistoa ei voi perua."),
+              N_("Poista henkilötiedot")),
 }
 
 
@@ -38,8 +40,10 @@ def _confirm(request: Request, kapula: Kapula, caller: Caller, case_id: int, act
     case = kapula.get_case(case_id, caller=caller)
     if caller.principal.role not in roles:
         raise AccessDeniedError(f"{caller.principal.username}: not yours to {action}")
+    _ = i18n.words(request, caller.principal)
     return page(request, "confirm.html", caller.principal, status_code=status_code, url=f"/cases/{case_id}/{action}",
-                case=case, action=action, title=title, consequence=consequence, button=button, reason=reason, error=error)
+                case=case, action=action, title=_(title), consequence=_(consequence), button=_(button), reason=reason,
+                error=error)
 
 
 @router.get("/cases/{case_id}/cancel")
@@ -52,35 +56,37 @@ def erase_confirm(request: Request, kapula: KapulaDep, caller: PageCallerDep, ca
     return _confirm(request, kapula, caller, case_id, "erase")
 
 
-def _reason_problem(reason: str) -> str | None:
+def _reason_problem(reason: str, _: Words) -> str | None:
     if not reason.strip():
-        return "Kirjoita syy."
+        return _("Kirjoita syy.")
     if len(reason) > MAX_REASON:
-        return f"Enintään {MAX_REASON} merkkiä."
+        return _("Enintään %(n)s merkkiä.", n=MAX_REASON)
     return None
 
 
 @router.post("/cases/{case_id}/cancel")
 def cancel(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = "") -> Response:
-    problem = _reason_problem(reason)
+    _ = i18n.words(request, caller.principal)
+    problem = _reason_problem(reason, _)
     if problem:
         return _confirm(request, kapula, caller, case_id, "cancel", status_code=422, reason=reason, error=problem)
     kapula.cancel_case(case_id, reason=reason, caller=caller)
-    request.session["flash"] = f"Tapaus #{case_id} peruttu."
+    request.session["flash"] = _("Tapaus #%(id)s peruttu.", id=case_id)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
 @router.post("/cases/{case_id}/erase")
 def erase(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = "") -> Response:
-    problem = _reason_problem(reason)
+    _ = i18n.words(request, caller.principal)
+    problem = _reason_problem(reason, _)
     if problem:
         return _confirm(request, kapula, caller, case_id, "erase", status_code=422, reason=reason, error=problem)
     try:
         result = kapula.erase_personal_data(case_id, reason=reason, caller=caller)
     except InvalidDataError:
         return _confirm(request, kapula, caller, case_id, "erase", status_code=422, reason=reason,
-                        error="Prosessin lomakkeissa ei ole henkilötiedoiksi merkittyjä kenttiä; mitään ei poistettu.")
-    request.session["flash"] = f"Tapauksen #{case_id} henkilötiedot poistettu: {', '.join(result.fields)}."
+                        error=_("Prosessin lomakkeissa ei ole henkilötiedoiksi merkittyjä kenttiä; mitään ei poistettu."))
+    request.session["flash"] = _("Tapauksen #%(id)s henkilötiedot poistettu: %(fields)s.", id=case_id, fields=", ".join(result.fields))
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
