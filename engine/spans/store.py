@@ -3,6 +3,7 @@ rebuilding them from the event log (the migration's backfill, and `rebuild_spans
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, 
 from engine.metrics.dialect import Dialect
 from engine.persistence.tables import CaseRecord, EventRecord, TaskSpanRecord, UTCDateTime
 from engine.spans.derive import SpanChanges, SpanDeriver
-from engine.spans.rule import SOURCE_TYPES
+from engine.spans.rule import SOURCE_TYPES, message_from_lane
 from engine.vocabulary import SPAN_LIFECYCLES, Lifecycle
 
 SPAN = TaskSpanRecord.__table__
@@ -41,9 +42,17 @@ class _Statements:
         )
         self.cancel = update(SPAN).where(mine).values(cancelled_at=at, outcome="cancelled")
         self.last_lane = (
-            select(s.lane)
+            select(s.lane, s.completed_seq)
             .where(s.case_id == bindparam("b_case"), s.completed_seq.is_not(None), s.lane.is_not(None), s.element_type.in_(SOURCE_TYPES))
             .order_by(s.completed_seq.desc())
+            .limit(1)
+        )
+        e = _EVENTS.c
+        self.last_message = (
+            select(e.seq, e.changed_json)
+            .where(e.case_id == bindparam("b_case"), e.lifecycle == Lifecycle.MESSAGE_RECEIVED.value,
+                   e.seq < bindparam("b_before"))
+            .order_by(e.seq.desc())
             .limit(1)
         )
         # the same seconds as the live statements compute, for rows a rebuild inserted
@@ -65,7 +74,14 @@ def write_step_spans(connection: Connection, case_id: int, key: str, version_id:
     st = statements(connection.dialect.name)
 
     def last_lane() -> str | None:
-        return connection.execute(st.last_lane, {"b_case": case_id}).scalar()
+        # the lane of the work completed last, or of the sender of a message received since
+        work = connection.execute(st.last_lane, {"b_case": case_id}).first()
+        before = min((int(e["seq"]) for e in events), default=2**31 - 1)  # this batch's own are fed in order
+        message = connection.execute(st.last_message, {"b_case": case_id, "b_before": before}).first()
+        sender = message_from_lane(json.loads(message.changed_json or "{}")) if message is not None else None
+        if sender is not None and (work is None or message.seq > work.completed_seq):
+            return sender
+        return work.lane if work is not None else None
 
     write_changes(connection, SpanDeriver(key, version_id, last_lane).feed(events))
 

@@ -185,3 +185,64 @@ def test_erasing_personal_data_erases_the_case_s_correlation_values_too(kapula, 
     engine.dispose()
     assert "Ann-1970" not in values[front.id]
     assert "Ann-1970" in values[front.id + 1]  # the back office case is another case, erased on its own request
+
+
+def test_a_message_from_outside_wins_an_event_based_gateway_and_withdraws_the_timer(kapula, clock):
+    kapula.deploy([read("quote_answer.bpmn")])
+    case = kapula.start_case("Quote_answer")
+    case = kapula.complete_task(case.ready_tasks[0].id, {})
+    assert [(e.element_id, e.kind, e.message) for e in case.waiting_for] == [
+        ("Catch_answer", "message", "answer"), ("Timer_silence", "timer", None)]
+    after = kapula.send_message("answer", case_id=case.id, data={"accepted": True})
+    assert [t.name for t in after.ready_tasks] == ["Handle answer"]
+    assert after.waiting_for == () and after.next_timer_due is None and after.data["accepted"] is True
+    clock.advance(hours=2)
+    assert kapula.fire_due_timers() == 0
+
+
+def test_a_boundary_message_interrupts_the_task_it_is_attached_to(kapula):
+    kapula.deploy([read("quote_answer.bpmn")])
+    case = kapula.start_case("Quote_answer")
+    assert [(e.element_id, e.message) for e in case.waiting_for] == [("Boundary_withdraw", "withdraw")]
+    after = kapula.send_message("withdraw", case_id=case.id, data={})
+    assert [t.name for t in after.ready_tasks] == ["Close withdrawn"]
+    (received,) = [e for e in kapula.history(case.id) if e.lifecycle is Lifecycle.MESSAGE_RECEIVED]
+    assert received.element_id == "Boundary_withdraw"
+    assert ("task_cancelled", "Task_quote") in _kinds(kapula, case.id)
+
+
+def test_a_message_flow_into_a_pool_without_a_process_leaves_kapula(kapula):
+    text = (BPMN / "two_pools.bpmn").read_text()
+    text = text.replace('<bpmn:participant id="P_back"', '<bpmn:participant id="P_customer" name="Customer" />\n'
+                        '    <bpmn:participant id="P_back"')
+    text = text.replace('sourceRef="Throw_app" targetRef="Start_back"', 'sourceRef="Throw_app" targetRef="P_customer"')
+    kapula.deploy([("two_pools_customer.bpmn", text.encode())])
+    front = kapula.start_case(FRONT)
+    front = kapula.complete_task(front.ready_tasks[0].id, {})
+    assert kapula.cases(process_key=BACK) == []
+    (sent,) = [e for e in kapula.history(front.id) if e.lifecycle is Lifecycle.MESSAGE_SENT]
+    assert sent.changed == {"message": "application", "to_cases": [], "to": ["Customer"]}
+
+
+def test_work_that_follows_a_message_in_a_later_step_is_still_the_sender_s_handoff(kapula, clock):
+    text = (BPMN / "two_pools.bpmn").read_text().replace(
+        '<bpmn:sequenceFlow id="A4" sourceRef="Catch_decision" targetRef="Task_tell" />',
+        '<bpmn:sequenceFlow id="A4" sourceRef="Catch_decision" targetRef="Timer_wait" />'
+        '<bpmn:intermediateCatchEvent id="Timer_wait" name="Wait a day"><bpmn:incoming>A4</bpmn:incoming>'
+        '<bpmn:outgoing>A6</bpmn:outgoing><bpmn:timerEventDefinition id="TED_wait"><bpmn:timeDuration>P1D</bpmn:timeDuration>'
+        '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+        '<bpmn:sequenceFlow id="A6" sourceRef="Timer_wait" targetRef="Task_tell" />',
+    ).replace('<bpmn:incoming>A4</bpmn:incoming><bpmn:outgoing>A5</bpmn:outgoing></bpmn:userTask>',
+              '<bpmn:incoming>A6</bpmn:incoming><bpmn:outgoing>A5</bpmn:outgoing></bpmn:userTask>')
+    kapula.deploy([("two_pools_timer.bpmn", text.encode())])
+    front = kapula.start_case(FRONT)
+    kapula.complete_task(front.ready_tasks[0].id, {})
+    (back,) = kapula.cases(process_key=BACK)
+    kapula.complete_task(back.ready_tasks[0].id, {})
+    assert kapula.get_case(front.id).ready_tasks == ()
+    clock.advance(days=2)
+    assert kapula.fire_due_timers() == 1
+    assert [t.name for t in kapula.get_case(front.id).ready_tasks] == ["Tell customer"]
+    expected = [("Back office", "Front office", "Task_tell")]
+    assert [(h.from_lane, h.to_lane, h.element_id) for h in history.handoffs(kapula.history(front.id))] == expected
+    assert [(c.from_lane, c.to_lane, c.count) for c in kapula.metrics(FRONT).handoffs] == [("Back office", "Front office", 1)]
