@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn_xml.collaboration import Partners, partners_of
 from engine.bpmn_xml.secure import parse_xml
-from engine.errors import DiagramError, NotFoundError
+from engine.errors import DiagramError, InvalidDataError, NotFoundError
 from engine.forms import forms_in, is_form_file
 from engine.model import ProcessVersion, ValidationIssue
+from engine.process_card import card_in_source
 from engine.persistence.tables import ProcessVersionRecord
 from engine.runtime.case_state import SpecBundle, spec_from_json, spec_to_json
 from engine.runtime.messages import Catcher, catchers
@@ -102,6 +103,7 @@ def to_public(record: ProcessVersionRecord) -> ProcessVersion:
         created_at=record.created_at,
         filename=record.filename,
         issues=issues_of(record),
+        customer_can_start=bool(record.customer_can_start),
     )
 
 
@@ -146,6 +148,7 @@ def store_version(
         filename=filename,
         created_at=now,
         issues_json=json.dumps([dataclasses.asdict(i) for i in issues]),
+        customer_can_start=_offered_to_customers(source, loaded.key),
     )
     session.add(record)
     session.flush()
@@ -261,3 +264,13 @@ def _restore(record: ProcessVersionRecord) -> DeployedVersion:
         issues=issues_of(record),
         partners=_partners(record.key, source),
     )
+
+
+def _offered_to_customers(source: dict[str, str], key: str) -> bool:
+    """Whether the version's own process card offers it to customers (`customer_can_start: true`,
+    docs/process-card-format.md). The upload has checked the card; one it cannot read offers nothing."""
+    try:
+        card = card_in_source(source, key)
+    except InvalidDataError:
+        return False
+    return card is not None and card.customer_can_start

@@ -5,10 +5,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 # defined with the other words in engine.vocabulary; importable from here too
 from engine.vocabulary import Lifecycle as Lifecycle
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class ProcessVersion:
     filename: str | None = None
     # why cases cannot start yet; empty when the version runs ("documentation only" otherwise)
     issues: tuple[ValidationIssue, ...] = ()
+    # its process card offers it to customers (`customer_can_start`): customers see and start only these
+    customer_can_start: bool = False
 
     @property
     def runnable(self) -> bool:
@@ -223,3 +227,94 @@ class CaseTimeline:
     handoffs: tuple[Handoff, ...]
     lead_time: timedelta | None
     notes: tuple[CaseNote, ...] = ()  # the reasons given for cancelling and erasing, oldest first
+
+
+# -- the inbox and case lists: one page of a filtered, sorted list (engine.services.listing) --------
+
+CASE_SORTS = ("waiting", "due", "newest", "oldest", "process")
+TASK_SORTS = ("waiting", "due", "newest", "process")
+CLAIM_FILTERS = ("free", "mine", "others")
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """Which cases a list shows, in which order, which page. `lane`: cases with a ready task in that
+    lane; `text`: in the case's data, its process's name or its number; `sort`: one of CASE_SORTS
+    (waiting: the longest waiting first; due: the soonest timer first; newest/oldest by start;
+    process by name). Pages count from 1 and hold 1–MAX_PAGE_SIZE rows."""
+
+    process_key: str | None = None
+    status: CaseStatus | None = None
+    lane: str | None = None
+    text: str | None = None
+    sort: str = "waiting"
+    page: int = 1
+    page_size: int = 25
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """Which ready user tasks an inbox shows: by process, lane, claim (one of CLAIM_FILTERS: nobody
+    holds it, the caller does, someone else does), text (in the case's data, its process's name,
+    the case number); `sort` one of TASK_SORTS (waiting: the longest waiting first; due: the case's
+    soonest timer first; newest; process). Pages as in CaseQuery."""
+
+    process_key: str | None = None
+    lane: str | None = None
+    claimed: str | None = None
+    text: str | None = None
+    sort: str = "waiting"
+    page: int = 1
+    page_size: int = 25
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case as a list shows it: its process by name, the customer, where it is now (its ready
+    tasks with their lanes and who holds them), since when it has waited there (the oldest open
+    step's start), and its next timer's due time."""
+
+    id: int
+    process_key: str
+    process_name: str
+    version: int
+    status: CaseStatus
+    started_at: datetime
+    ended_at: datetime | None
+    customer: str | None
+    waiting_since: datetime | None
+    due: datetime | None
+    tasks: tuple[TaskView, ...] = ()
+    waiting_for: tuple[WaitingEvent, ...] = ()
+
+    @property
+    def lanes(self) -> tuple[str, ...]:
+        """The lanes (organisations, or the customer) the case waits in now, in task order."""
+        return tuple(dict.fromkeys(t.lane for t in self.tasks if t.lane))
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A ready user task as the inbox shows it: the task, its process by name, the customer, since
+    when it has waited (it became ready) and its case's next timer's due time."""
+
+    task: TaskView
+    process_name: str
+    customer: str | None
+    waiting_since: datetime | None
+    due: datetime | None
+
+
+@dataclass(frozen=True)
+class ListPage(Generic[T]):
+    """One page of a list: its rows, how many rows match in all, which page of how many rows."""
+
+    rows: tuple[T, ...]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))

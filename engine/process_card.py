@@ -110,6 +110,8 @@ class ProcessCard:
     metrics: tuple[Metric, ...]
     improvement: Improvement
     source: str = ""
+    # a service customers may start themselves from the portal; without it the process is internal
+    customer_can_start: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def phase_of(self, element_id: str) -> Phase | None:
@@ -179,7 +181,11 @@ class _Reader:
         self.unique([s.id for s in phases], key)
         self.unique([m.id for m in metrics], "metrics")
         known = {"format", "process", "name", "type", "owner", "owner_tasks", "participants", "participant_tasks",
-                 "purpose", "goals", "scope", "start", "end", "phases", "stages", "tools", "metrics", "improvement"}
+                 "purpose", "goals", "scope", "start", "end", "phases", "stages", "tools", "metrics", "improvement",
+                 "customer_can_start"}
+        offered = raw.get("customer_can_start", False)
+        if not isinstance(offered, bool):
+            raise self.fail("customer_can_start", "must be true or false")
         return ProcessCard(
             process=self.text(raw, "process", ""), name=self.text(raw, "name", ""), type=kind,
             owner=self.text(raw, "owner", ""), owner_tasks=self.texts(raw, "owner_tasks", ""),
@@ -188,7 +194,7 @@ class _Reader:
             scope=self.text(raw, "scope", "", required=False), start=self.text(raw, "start", ""),
             end=self.text(raw, "end", ""), phases=tuple(phases), tools=self.texts(raw, "tools", ""),
             metrics=tuple(metrics), improvement=self.improvement(raw.get("improvement", {})),
-            source=self.filename, extra={k: v for k, v in raw.items() if k not in known},
+            source=self.filename, extra={k: v for k, v in raw.items() if k not in known}, customer_can_start=offered,
         )
 
     def list(self, raw: dict[str, Any], key: str) -> builtins.list[Any]:

@@ -33,6 +33,11 @@ ACTIVITY_TYPES = (
 CUSTOMER_LANE_WORDS = frozenset({"asiakas", "customer", "kund", "kunden", "kunde"})
 
 
+# the case-data fields that name the customer (the company), in the diagrams' languages: the lists
+# show them as the case's customer (the demo's forms call it "asiakas", the test fixtures "customer")
+CUSTOMER_FIELDS = ("asiakas", "customer", "kund")
+
+
 def is_customer_lane(lane: str | None) -> bool:
     """Whether `lane` is the customer's lane: its name, trimmed and case-folded, is a customer word."""
     return lane is not None and lane.strip().casefold() in CUSTOMER_LANE_WORDS

@@ -54,11 +54,15 @@ def owns_lane(principal: Principal, process_key: str, lane: str | None) -> bool:
 
 
 def sees_process(principal: Principal, process: ProcessVersion) -> bool:
-    """Administrators every process, owners their own, advisors and customers those with their lanes."""
+    """Administrators every process, owners their own, advisors those with their lanes; customers
+    the services offered to them: a customer lane and the card's `customer_can_start` (issue 15:
+    internal processes are hidden from customers)."""
     if principal.is_admin:
         return True
     if principal.role is Role.PROCESS_OWNER:
         return process.key in principal.owned_processes
+    if principal.role is Role.CUSTOMER and not process.customer_can_start:
+        return False
     return any(owns_lane(principal, process.key, lane) for lane in process.actors)
 
 
@@ -107,6 +111,8 @@ def upload_refusal(principal: Principal, owners: dict[str, str | None], deployed
 def process_refusal(principal: Principal, process: ProcessVersion) -> str | None:
     if sees_process(principal, process):
         return None
+    if principal.role is Role.CUSTOMER and not process.customer_can_start:
+        return f"process {process.key!r} is not a service customers start themselves"
     return f"process {process.key!r} has no lane of yours"
 
 

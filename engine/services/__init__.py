@@ -8,7 +8,8 @@ ConflictError and changes nothing.
 
 Areas: definitions (deploy, versions), cases (start, cancel, erasure), incidents (firing due timers
 case by case, retrying failed unattended steps), tasks (complete,
-claim), reading (cases, tasks, history), measures (metrics, exports, drawings), migration (moving running
+claim), reading (cases, tasks, history), listing (the inbox
+and case lists, paged in SQL), measures (metrics, exports, drawings), migration (moving running
 cases to another version), messages (sent to a case from outside; routing passes on those a step
 threw to the cases of other pools); shared holds the
 database, clock and caches they all use.
@@ -19,6 +20,7 @@ from __future__ import annotations
 from engine.services.cases import CaseUseCases
 from engine.services.definitions import DefinitionUseCases
 from engine.services.incidents import IncidentUseCases
+from engine.services.listing import ListingUseCases
 from engine.services.measures import MeasureUseCases
 from engine.services.messages import MessageUseCases
 from engine.services.migration import MigrationUseCases
@@ -26,7 +28,8 @@ from engine.services.reading import ReadingUseCases
 from engine.services.tasks import TaskUseCases
 
 
-class Kapula(DefinitionUseCases, CaseUseCases, IncidentUseCases, TaskUseCases, ReadingUseCases, MeasureUseCases, MigrationUseCases,
+class Kapula(DefinitionUseCases, CaseUseCases, IncidentUseCases, TaskUseCases, ReadingUseCases, ListingUseCases, MeasureUseCases,
+             MigrationUseCases,
              MessageUseCases):
     """Kapula's use cases over one database. Thread-safe; share one per process."""
 

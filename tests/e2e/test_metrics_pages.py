@@ -19,6 +19,7 @@ CARD = {
     "format": 1, "process": KEY, "name": "Siirtodemo", "owner": "SEK", "purpose": "Asiakas saa rahoituksen.",
     "start": "Asiakas kuvaa tarpeen.", "end": "Asiakas antaa palautteen.",
     "improvement": {"responsible": "SEK", "how": "palaute", "review": "vuosittain"},
+    "customer_can_start": True,  # a service customers start: they see its drawing and card, without measurements
     "metrics": [
         {"id": "aloitetut", "name": "Aloitetut tapaukset", "target": 20, "unit": "kpl", "period": "year",
          "data_source": "tapahtumaloki", "processed_in": "ohjausryhmä", "measure": {"kind": "cases_started"}},

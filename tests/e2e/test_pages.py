@@ -23,6 +23,8 @@ FORM = {
 
 def _files(*names, form=True):
     files = [("files", (n, (BPMN / n).read_bytes(), "application/xml")) for n in names]
+    files += [("files", (c.name, c.read_bytes(), "application/json")) for n in names
+              if (c := BPMN / n.replace(".bpmn", ".card.json")).exists()]  # a card offers the process to customers
     if form:
         files.append(("files", ("tarve.json", json.dumps(FORM).encode(), "application/json")))
     return files
