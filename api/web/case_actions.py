@@ -93,10 +93,11 @@ def erase(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: C
 @router.post("/cases/{case_id}/retry")
 def retry(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath) -> Response:
     """Run the failed step again (the service checks who may); if it fails again the case page says why."""
+    _ = i18n.words(request, caller.principal)
     try:
         kapula.retry_case(case_id, caller=caller)
-    except CaseStepError as exc:
-        request.session["flash"] = f"Tapaus #{case_id}: uusi yritys epäonnistui. {exc.message}"
+    except CaseStepError as exc:  # the engine's message names the element: kept as it is
+        request.session["flash"] = _("Tapaus #%(id)s: uusi yritys epäonnistui. %(reason)s", id=case_id, reason=exc.message)
     else:
-        request.session["flash"] = f"Tapaus #{case_id} jatkuu."
+        request.session["flash"] = _("Tapaus #%(id)s jatkuu.", id=case_id)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
