@@ -17,7 +17,9 @@ from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.cache import VersionedCache
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord
 from engine.runtime.case_state import (
+    TOP,
     LiveCase,
+    TaskRow,
     Transition,
     all_tasks,
     begin_step,
@@ -294,14 +296,14 @@ class CaseStore:
                 "state": r.state,
                 "manual": r.manual,
                 "element_id": r.element_id,
-                "lane": self._lane(ctx, r.element_id),
+                "lane": self._lane(ctx, r),
                 "body": r.body,
             }
             for r in upserts
             if r.is_new
         ]
         changed = [
-            {"b_case": case_id, "b_task": r.task_id, "state": r.state, "body": r.body, "lane": self._lane(ctx, r.element_id)}
+            {"b_case": case_id, "b_task": r.task_id, "state": r.state, "body": r.body, "lane": self._lane(ctx, r)}
             for r in upserts
             if not r.is_new
         ]
@@ -313,20 +315,24 @@ class CaseStore:
     def _waiting(self, ctx: StepContext) -> tuple[WaitingEvent, ...]:
         """The events the case waits for, named as the version's elements are."""
         out = []
-        for _task, event in pending_events(ctx.live.workflow):
-            info = ctx.deployed.elements.get(event.element_id)
+        for task, event in pending_events(ctx.live.workflow):
+            info = ctx.deployed.element(event.element_id, ctx.deployed.resolve(task)[2])
             out.append(replace(event, name=(info.name if info else None) or event.name))
         return tuple(out)
 
-    def _lane(self, ctx: StepContext, element_id: str | None) -> str | None:
-        info = ctx.deployed.elements.get(element_id or "")
-        return info.actor if info else None
+    def _lane(self, ctx: StepContext, row: TaskRow) -> str | None:
+        if row.workflow_id == TOP:
+            info = ctx.deployed.elements.get(row.element_id or "")
+            return info.actor if info else None
+        sub = ctx.live.workflow.subprocesses.get(UUID(row.workflow_id))
+        task = sub.tasks.get(UUID(row.task_id)) if sub is not None else None
+        return ctx.deployed.resolve(task)[1] if task is not None else None
 
     def _events(self, ctx: StepContext, transitions: list[Transition], *, now: datetime, user: str | None) -> list[dict[str, Any]]:
         rows = []
         for tr in transitions:
             spec = tr.task.task_spec
-            info = ctx.deployed.elements.get(spec.bpmn_id)
+            info, lane, _scope = ctx.deployed.resolve(tr.task)
             acted = ctx.acting is not None and ctx.acting[0] == tr.task.id
             rows.append(
                 {
@@ -335,7 +341,7 @@ class CaseStore:
                     "element_id": spec.bpmn_id,
                     "element_name": (info.name if info else None) or spec.bpmn_name,
                     "element_type": (info.type if info else None) or type(spec).__name__,
-                    "lane": info.actor if info else None,
+                    "lane": lane,
                     "user_name": user if acted else None,
                     "task_id": str(tr.task.id),
                     "changed_json": json.dumps(tr.changed, default=str),

@@ -25,6 +25,13 @@ from engine.persistence.tables import ProcessVersionRecord
 from engine.runtime.case_state import SpecBundle, spec_from_json, spec_to_json
 from engine.runtime.messages import Catcher, catchers
 from engine.runtime.parser import LoadedProcess, serializer_for
+from engine.runtime.scopes import enclosing
+
+_MAX_NESTING = 100  # call activities within called processes: far more than any diagram draws
+
+
+SCOPE_SEP = ":"
+SCOPE_TYPES = frozenset({"subProcess", "transaction", "adHocSubProcess"})  # their spec is named by their id
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,41 @@ class DeployedVersion:
     issues: tuple[ValidationIssue, ...] = ()
     # the pools it passes messages to (engine.bpmn_xml.collaboration); empty when it is in no collaboration
     partners: Partners = field(default_factory=Partners)
+    # the processes its call activities run: process id -> element id -> info (actor None without own lanes)
+    called: dict[str, dict[str, ElementInfo]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def _owners(self) -> dict[str, str]:
+        """Subprocess spec name -> the process that holds it: SpiffWorkflow names an embedded
+        subprocess's spec by the subprocess's id, a called process's by the process id."""
+        owners = {k: k for k in self.called}
+        for scope, elements in [(self.key, self.elements), *self.called.items()]:
+            for element_id, info in elements.items():
+                if info.type in SCOPE_TYPES:
+                    owners.setdefault(element_id, scope)
+        owners[self.key] = self.key
+        return owners
+
+    def scope_of(self, spec_name: str | None) -> str:
+        """The process (this version's key or a called process's id) whose drawing holds the
+        elements of a (sub)workflow named `spec_name` (None: the case's own process)."""
+        if spec_name is None:
+            return self.key
+        return self._owners.get(spec_name, spec_name)
+
+    def element(self, element_id: str | None, scope: str | None = None) -> ElementInfo | None:
+        """The info of `element_id` in process `scope` (default: this version's own process)."""
+        if scope is None or scope == self.key:
+            return self.elements.get(element_id or "")
+        return self.called.get(scope, {}).get(element_id or "")
+
+    def has_own_lanes(self, scope: str) -> bool:
+        """Whether the elements of process `scope` have lanes of their own (else they take the lane of
+        the call activity that runs them; a version stored before called processes were recorded
+        knows no lanes of theirs)."""
+        if scope == self.key:
+            return True
+        return any(info.actor for info in self.called.get(scope, {}).values())
 
     @property
     def runnable(self) -> bool:
@@ -77,9 +119,26 @@ class DeployedVersion:
             where = f"process '{self.key}' version {self.version}"
             raise DiagramError(list(self.issues), filename=None, documentation=where)
 
-    def form_schema(self, element_id: str) -> dict[str, Any] | None:
+    def resolve(self, task: Any) -> tuple[ElementInfo | None, str | None, str]:
+        """(element info, lane, scope) of a live task. A task of a called process without lanes of its
+        own takes the lane of the call activity that runs it (and so on up a nested call); the
+        tasks of the case's own process and of embedded subprocesses keep the lanes drawn."""
+        spec_name, parent = enclosing(task)
+        own = scope = self.scope_of(spec_name)
+        info = self.element(getattr(task.task_spec, "bpmn_id", None), scope)
+        lane = info.actor if info is not None else None
+        for _ in range(_MAX_NESTING):
+            if parent is None or self.has_own_lanes(scope):
+                break
+            spec_name, next_parent = enclosing(parent)
+            scope = self.scope_of(spec_name)
+            parent_info = self.element(getattr(parent.task_spec, "bpmn_id", None), scope)
+            lane, parent = (parent_info.actor if parent_info is not None else None), next_parent
+        return info, lane, own
+
+    def form_schema(self, element_id: str, scope: str | None = None) -> dict[str, Any] | None:
         """The JSON Schema of the element's form, when the form was uploaded with the version."""
-        info = self.elements.get(element_id)
+        info = self.element(element_id, scope)
         return self.forms.get(info.form) if info is not None and info.form else None
 
     def start_form_schema(self) -> dict[str, Any] | None:
@@ -135,6 +194,16 @@ def store_version(
         }
         for element_id, info in loaded.elements.items()
     }
+    # the elements of called processes, keyed 'process:element' (':' is in no XML id, so never a clash)
+    for called in loaded.called:
+        for element_id, info in called.elements.items():
+            elements[f"{called.key}{SCOPE_SEP}{element_id}"] = {
+                "name": info.name, "type": info.type, "actor": called.element_actor.get(element_id), "form": info.form,
+            }
+    actors = list(loaded.actors)
+    for called in loaded.called:  # a called process's own lanes do its work in this process too
+        used = set(called.element_actor.values())
+        actors += [a for a in called.actors if a in used and a not in actors]
     record = ProcessVersionRecord(
         key=loaded.key,
         version=(latest.version + 1) if latest is not None else 1,
@@ -142,7 +211,7 @@ def store_version(
         content_hash=digest,
         dialect=loaded.dialect,
         spec_json=_spec_json(loaded) if not issues else "",
-        actors_json=json.dumps(list(loaded.actors)),
+        actors_json=json.dumps(actors),
         elements_json=json.dumps(elements),
         source_json=json.dumps(source),
         filename=filename,
@@ -252,13 +321,23 @@ def _restore(record: ProcessVersionRecord) -> DeployedVersion:
     elements_raw: dict[str, dict[str, Any]] = json.loads(record.elements_json)
     referenced = {v["form"] for v in elements_raw.values() if v.get("form")}
     source: dict[str, str] = json.loads(record.source_json)
+    elements: dict[str, ElementInfo] = {}
+    called: dict[str, dict[str, ElementInfo]] = {}
+    for k, v in elements_raw.items():
+        info = ElementInfo(v.get("name"), v.get("type"), v.get("actor"), v.get("form"))
+        scope, sep, element_id = k.partition(SCOPE_SEP)
+        if sep:
+            called.setdefault(scope, {})[element_id] = info
+        else:
+            elements[k] = info
     return DeployedVersion(
         id=record.id,
         key=record.key,
         version=record.version,
         name=record.name,
         actors=tuple(json.loads(record.actors_json)),
-        elements={k: ElementInfo(v.get("name"), v.get("type"), v.get("actor"), v.get("form")) for k, v in elements_raw.items()},
+        elements=elements,
+        called=called,
         spec_bundle=spec_from_json(record.dialect, serializer_for(record.dialect), record.spec_json) if record.spec_json else None,
         forms=forms_in(source, referenced) if referenced else {},
         issues=issues_of(record),

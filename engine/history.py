@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from engine.model import CaseNote, CaseTimeline, CaseView, Event, Handoff, Lifecycle, StageDuration
 from engine.persistence.tables import EventRecord
-from engine.spans.rule import ROUTING_TYPES, hands_off, message_from_lane, receives_handoff
+from engine.spans.rule import ROUTING_TYPES, begins_case, hands_off, message_from_lane, moves_lane_when_ready, receives_handoff
 
 
 def to_event(record: EventRecord) -> Event:
@@ -63,7 +63,10 @@ def handoffs(events: list[Event]) -> list[Handoff]:
     """Work passing from one lane to another.
 
     A handoff happens when an activity (a task, subprocess or call activity) becomes ready in a
-    lane other than the lane of the activity or start event completed last in the case. Events
+    lane other than the lane work comes from: that of the task completed last, or of the subprocess
+    or call activity begun since (its inner tasks start from its lane: a called process with lanes
+    of its own takes the work over from the caller's lane, and hands it on from its last task's),
+    else of the start event that began the case (a subprocess's start event begins nothing). Events
     and gateways never receive one: an end event drawn in the customer's lane is not work handed
     to the customer. Intermediate and end events do not move the "from" lane either, and gateways
     route without holding work. Its time is when the receiving activity became ready; it is
@@ -86,13 +89,15 @@ def handoffs(events: list[Event]) -> list[Handoff]:
             if receives_handoff(event.element_type) and last_lane is not None and event.lane != last_lane:
                 pending[event.task_id or ""] = len(out)
                 out.append(Handoff(event.case_id, last_lane, event.lane, event.at, event.element_id or "", None))
+            if moves_lane_when_ready(event.element_type):
+                last_lane = event.lane
         elif event.lifecycle in (Lifecycle.TASK_CLAIMED, Lifecycle.TASK_COMPLETED):
             index = pending.get(event.task_id or "")
             if index is not None and out[index].picked_up_at is None:
                 out[index] = dataclasses.replace(out[index], picked_up_at=event.at)
             if event.lifecycle is Lifecycle.TASK_COMPLETED:
                 pending.pop(event.task_id or "", None)
-                if hands_off(event.element_type):
+                if hands_off(event.element_type) or (begins_case(event.element_type) and last_lane is None):
                     last_lane = event.lane
     return out
 

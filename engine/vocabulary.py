@@ -24,6 +24,8 @@ ACTIVITY_TYPES = (
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
     "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
 )
+# activities that hold other elements: an embedded subprocess or a called process
+CONTAINER_TYPES = ("callActivity", "subProcess", "transaction", "adHocSubProcess")
 
 # -- the customer's lane ---------------------------------------------------------------------------
 

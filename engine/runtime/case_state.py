@@ -20,6 +20,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import CaseStepError
+from engine.runtime.event_subprocesses import wire_event_subprocesses
 from engine.runtime.workflow import KapulaWorkflow
 
 TOP = ""  # workflow_id of the case's own process; subprocesses use their parent task's id
@@ -50,7 +51,9 @@ def spec_from_json(dialect: str, serializer: BpmnWorkflowSerializer, text: str) 
     dct = json.loads(text)
     registry = serializer.registry
     subprocess_specs = {name: registry.restore(s) for name, s in dct["subprocess_specs"].items()}
-    return SpecBundle(dialect, registry.restore(dct["spec"]), subprocess_specs, serializer)
+    spec = registry.restore(dct["spec"])
+    wire_event_subprocesses(spec, subprocess_specs)
+    return SpecBundle(dialect, spec, subprocess_specs, serializer)
 
 
 @dataclass
@@ -356,3 +359,8 @@ def open_user_tasks(workflow: KapulaWorkflow) -> list[Task]:
 
 def subprocess_of(workflow: KapulaWorkflow, task: Task) -> BpmnSubWorkflow | None:
     return workflow.subprocesses.get(task.id)
+
+
+def subprocess_spec_names(header_text: str) -> dict[str, str]:
+    """workflow_id -> the spec name of each subprocess a stored case header lists."""
+    return {sp_id: fields.get("spec", "") for sp_id, fields in json.loads(header_text).get("subprocesses", {}).items()}

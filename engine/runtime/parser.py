@@ -38,12 +38,14 @@ from engine.bpmn_xml.validate import refusals, validate, validate_dmn
 from engine.errors import DiagramError
 from engine.model import ValidationIssue
 from engine.runtime.case_state import spec_to_json
+from engine.runtime.event_subprocesses import wire_event_subprocesses
 from engine.runtime.dmn import RULE_TASK_CONVERTERS, DecisionsMixin, decision_issues
 from engine.runtime.schema_check import schema_issues
 from engine.runtime.sidecars import is_sidecar, sidecar_issues
 from engine.runtime.upload_links import (
     Upload,
     UploadFile,
+    called_processes,
     called_unrunnable,
     dmn_targets,
 )
@@ -51,6 +53,17 @@ from engine.runtime.upload_links import (
 DIALECTS = ("spiff", "camunda")
 MAX_FILES = 20
 MAX_ISSUES = 200  # a hostile file can yield tens of thousands; the first ones say enough
+
+
+@dataclass(frozen=True)
+class CalledProcess:
+    """A process that a call activity of the version runs (loaded from the same upload): its elements
+    as drawn, and each element's own lane, or None everywhere when it has no lanes or pool of its own."""
+
+    key: str
+    elements: dict[str, ElementInfo]
+    element_actor: dict[str, str | None]
+    actors: tuple[str, ...]
 
 
 @dataclass
@@ -70,6 +83,7 @@ class LoadedProcess:
     issues: tuple[ValidationIssue, ...] = ()
     spec_json: str | None = field(default=None, repr=False)  # the spec serialised, when runnable
     file: str | None = None  # the .bpmn file that holds the process
+    called: tuple[CalledProcess, ...] = ()  # what its call activities run, nested calls included
 
     @property
     def runnable(self) -> bool:
@@ -133,11 +147,18 @@ def load_files(files: list[tuple[str, bytes]]) -> list[LoadedProcess]:
             subprocess_specs=compiled[p.id][1] if p.id in compiled else {}, actors=p.actors,
             element_actor=_with_splits(p.element_actor, f), elements=_elements(p.elements, f), source=source,
             issues=tuple(_capped(upload.named(issues[p.id]))), spec_json=compiled.get(p.id, (None, None, None))[2],
-            file=f.name,
+            file=f.name, called=_called(upload, p.id),
         )
         for f in bpmn
         for p in f.processes
     ]
+
+
+def _called(upload: Upload, key: str) -> tuple[CalledProcess, ...]:
+    return tuple(
+        CalledProcess(p.id, _elements(p.elements, f), _with_splits(p.element_actor, f), p.actors)
+        for f, p in called_processes(upload, key)
+    )
 
 
 def _elements(elements: dict[str, ElementInfo], file: UploadFile) -> dict[str, ElementInfo]:
@@ -270,6 +291,7 @@ def _specs(
                 continue
             try:
                 spec, subprocess_specs = parser.get_spec(process.id), parser.get_subprocess_specs(process.id)
+                wire_event_subprocesses(spec, subprocess_specs)
                 text = spec_to_json(serializer_for(dialect), spec, subprocess_specs)
                 specs[process.id] = (spec, subprocess_specs, text)
             except Exception as exc:  # noqa: BLE001 - see _compile

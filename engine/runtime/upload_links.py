@@ -173,3 +173,21 @@ def called_unrunnable(upload: Upload, issues: dict[str, list[ValidationIssue]]) 
 def _called(element: etree._Element) -> str:
     name, element_id = " ".join((element.get("name") or "").split()), element.get("id")
     return f"'{name}' ({element_id})" if name else f"'{element_id}'"
+
+
+def called_processes(upload: Upload, key: str) -> list[tuple[UploadFile, ProcessInfo]]:
+    """The processes of the upload that `key` calls, directly or through the processes it calls, in
+    the order first reached (each once; a process calling itself or its caller adds nothing new)."""
+    where = {p.id: (f, p) for f in upload.bpmn for p in f.processes}
+    out: list[tuple[UploadFile, ProcessInfo]] = []
+    seen, todo = {key}, [key]
+    while todo:
+        current = todo.pop(0)
+        file = where[current][0] if current in where else None
+        for call in file.calls.get(current, []) if file is not None else []:
+            called = call.get("calledElement", "")
+            if called in where and called not in seen:
+                seen.add(called)
+                out.append(where[called])
+                todo.append(called)
+    return out

@@ -25,6 +25,7 @@ from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.process_card import ProcessCard
 from engine.runtime.states import READY, StepFailure, state_name
 from engine.services.gate import Caller, check, refusal_of
+from engine.runtime.case_state import TOP, subprocess_spec_names
 from engine.runtime.multi_instance import instance_item, stored_instance_item, titled
 
 
@@ -43,6 +44,7 @@ class ServiceBase:
         # each ready task's form as the step that readied it saw it: checked before a completion's
         # transaction without a read of its own (the step checks again if the case moved version)
         self._task_forms: LruMap[str, tuple[dict[str, Any] | None]] = LruMap(capacity=10_000)
+        self._sub_specs: LruMap[tuple[int, str], str] = LruMap(capacity=10_000)  # (case, workflow id) -> spec
 
     @property
     def clock(self) -> Clock:
@@ -170,11 +172,10 @@ class ServiceBase:
         tasks = []
         for task in ready:
             element_id = task.task_spec.bpmn_id or ""
-            info = deployed.elements.get(element_id)
-            lane = info.actor if info else None
+            _info, lane, scope = deployed.resolve(task)
             tasks.append(task_view_of(deployed, ctx.case.id, str(task.id), element_id, lane, READY,
-                                      item=instance_item(task)))
-            self._task_forms.put(str(task.id), (deployed.form_schema(element_id),))
+                                      item=instance_item(task), scope=scope))
+            self._task_forms.put(str(task.id), (deployed.form_schema(element_id, scope),))
         return CaseView(
             id=ctx.case.id,
             process_key=deployed.key,
@@ -198,14 +199,28 @@ class ServiceBase:
         deployed = self._versions.get(session, case.process_version_id)
         specs = [deployed.bundle.spec, *deployed.bundle.subprocess_specs.values()]
         item = stored_instance_item(specs, row.element_id or "", row.body)
-        return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state, item=item)
+        return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state, item=item,
+                            scope=self.row_scope(deployed, row, case))
+
+    def row_scope(self, deployed: Any, row: CaseTaskRecord, case: CaseRecord) -> str | None:
+        """The process whose drawing holds a stored task's element: the version's own (None), or
+        the called process its subworkflow runs (read from the case header once per subworkflow)."""
+        if row.workflow_id == TOP or not deployed.called:
+            return None
+        key = (case.id, row.workflow_id)
+        spec = self._sub_specs.get(key)
+        if spec is None:
+            spec = subprocess_spec_names(case.header_json).get(row.workflow_id, "")
+            self._sub_specs.put(key, spec)
+        return str(deployed.scope_of(spec or None))
 
 
 def task_view_of(deployed: Any, case_id: int, task_id: str, element_id: str, lane: str | None, state: int,
-                 *, item: tuple[str, Any] | None = None) -> TaskView:
-    """A user task as advisors see it: named and given its form by the version's element info; an
-    instance of a multi-instance task shows its input `item` (name, value) in its name and data."""
-    info = deployed.elements.get(element_id)
+                 *, item: tuple[str, Any] | None = None, scope: str | None = None) -> TaskView:
+    """A user task as advisors see it: named and given its form by the version's element info (of
+    the process `scope` that holds it, default the version's own); an instance of a multi-instance
+    task shows its input `item` (name, value) in its name and data."""
+    info = deployed.element(element_id, scope)
     name = (info.name if info and info.name else element_id) or ""
     return TaskView(
         id=task_id,

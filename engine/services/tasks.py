@@ -57,7 +57,7 @@ class TaskUseCases(MessageRouting):
                     raise
             try:
                 task = ctx.find_ready_user_task(task_id)
-                schema = ctx.deployed.form_schema(task.task_spec.bpmn_id)
+                schema = ctx.deployed.form_schema(task.task_spec.bpmn_id, ctx.deployed.resolve(task)[2])
                 if schema != checked:  # the case moved to another version meanwhile
                     check_submission(schema, data)
                 with clock_context(self._clock):
@@ -96,7 +96,8 @@ class TaskUseCases(MessageRouting):
             case = session.get(CaseRecord, row.case_id) if row is not None else None
             if row is None or case is None:
                 raise NotFoundError("task", task_id)
-            return self._versions.get(session, case.process_version_id).form_schema(row.element_id or "")
+            deployed = self._versions.get(session, case.process_version_id)
+            return deployed.form_schema(row.element_id or "", self.row_scope(deployed, row, case))
 
     def _form_before_step(self, task_id: str) -> dict[str, Any] | None:
         """The task's form for the check before the step: as the step that readied the task saw it

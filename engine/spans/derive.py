@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.spans.rule import ROUTING_TYPES, hands_off, message_from_lane, receives_handoff
+from engine.spans.rule import ROUTING_TYPES, begins_case, hands_off, message_from_lane, moves_lane_when_ready, receives_handoff
 from engine.vocabulary import SPAN_LIFECYCLES, Lifecycle
 
 READY, CLAIMED, COMPLETED, CANCELLED = SPAN_LIFECYCLES
@@ -71,6 +71,8 @@ class SpanDeriver:
         if kind == READY:
             if span is None:
                 self.changes.opened[task_id] = _open(event, self.key, self.version_id, self._handoff_from(event))
+            if event["lane"] is not None and moves_lane_when_ready(event["element_type"]):
+                self._lookup, self._last = None, event["lane"]
         elif kind == CLAIMED:
             if span is None:
                 self.changes.claimed.append({"b_case": event["case_id"], "b_task": task_id, "at": at})
@@ -79,6 +81,8 @@ class SpanDeriver:
         elif kind == COMPLETED:
             if event["lane"] is not None and hands_off(event["element_type"]):
                 self._lookup, self._last = None, event["lane"]  # replaces the earlier lane: no look-up
+            elif event["lane"] is not None and begins_case(event["element_type"]) and self.last_lane() is None:
+                self._last = event["lane"]
             if span is None:
                 self.changes.completed.append({"b_case": event["case_id"], "b_task": task_id, "at": at, "seq": event["seq"]})
             else:

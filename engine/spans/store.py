@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, 
 from engine.metrics.dialect import Dialect
 from engine.persistence.tables import CaseRecord, EventRecord, TaskSpanRecord, UTCDateTime
 from engine.spans.derive import SpanChanges, SpanDeriver
-from engine.spans.rule import SOURCE_TYPES, message_from_lane
+from engine.spans.rule import CONTAINER_TYPES, START_EVENT, WORK_TYPES, message_from_lane
 from engine.vocabulary import SPAN_LIFECYCLES, Lifecycle
 
 SPAN = TaskSpanRecord.__table__
@@ -41,10 +41,17 @@ class _Statements:
             pickup_s=func.coalesce(s.pickup_s, d.seconds_between(s.ready_at, at)),
         )
         self.cancel = update(SPAN).where(mine).values(cancelled_at=at, outcome="cancelled")
+        # the lane work comes from (engine.spans.rule): the latest of a completed task and a begun
+        # subprocess or call activity; a start event only when there is neither
+        begun = s.element_type.in_(CONTAINER_TYPES)
+        position = case((begun, s.ready_seq), (s.element_type == START_EVENT, 0), else_=s.completed_seq)
         self.last_lane = (
-            select(s.lane, s.completed_seq)
-            .where(s.case_id == bindparam("b_case"), s.completed_seq.is_not(None), s.lane.is_not(None), s.element_type.in_(SOURCE_TYPES))
-            .order_by(s.completed_seq.desc())
+            select(s.lane, position.label("seq"))
+            .where(
+                s.case_id == bindparam("b_case"), s.lane.is_not(None),
+                begun | (s.completed_seq.is_not(None) & (s.element_type.in_(WORK_TYPES) | (s.element_type == START_EVENT))),
+            )
+            .order_by(position.desc(), s.ready_seq)
             .limit(1)
         )
         e = _EVENTS.c
@@ -74,12 +81,12 @@ def write_step_spans(connection: Connection, case_id: int, key: str, version_id:
     st = statements(connection.dialect.name)
 
     def last_lane() -> str | None:
-        # the lane of the work completed last, or of the sender of a message received since
+        # the lane work comes from (engine.spans.rule), or of the sender of a message received since
         work = connection.execute(st.last_lane, {"b_case": case_id}).first()
         before = min((int(e["seq"]) for e in events), default=2**31 - 1)  # this batch's own are fed in order
         message = connection.execute(st.last_message, {"b_case": case_id, "b_before": before}).first()
         sender = message_from_lane(json.loads(message.changed_json or "{}")) if message is not None else None
-        if sender is not None and (work is None or message.seq > work.completed_seq):
+        if sender is not None and (work is None or message.seq > work.seq):
             return sender
         return work.lane if work is not None else None
 
