@@ -17,25 +17,28 @@
     try { return JSON.parse(holder.getAttribute(name) || '{}'); } catch (e) { return {}; }
   }
 
+  // the page's words, in its language (process.html's data-labels, from the message catalogs)
+  var words = {};
+
   function statsPanel(panel, id, data, metricsUrl) {
     panel.textContent = '';
     panel.hidden = false;
     panel.appendChild(el('h3', null, data.name || id));
     var s = data.stats || {};
     var rows = [
-      ['Kaista', data.lane || '–'],
-      ['Valmistuneita', s.count],
-      ['Peruttuja', s.cancelled],
-      ['Odottaa nyt', data.waiting || 0],
-      ['Kesto: mediaani / p90 / max', [s.duration && s.duration.median, s.duration && s.duration.p90, s.duration && s.duration.max].map(function (v) { return v || '–'; }).join(' / ')],
-      ['Odotus työn alle: mediaani', (s.waiting && s.waiting.median) || '–'],
-      ['Työ: mediaani', (s.working && s.working.median) || '–']
+      [words.lane, data.lane || '–'],
+      [words.completed, s.count],
+      [words.cancelled, s.cancelled],
+      [words.waiting, data.waiting || 0],
+      [words.duration, [s.duration && s.duration.median, s.duration && s.duration.p90, s.duration && s.duration.max].map(function (v) { return v || '–'; }).join(' / ')],
+      [words.pickup, (s.waiting && s.waiting.median) || '–'],
+      [words.working, (s.working && s.working.median) || '–']
     ];
     var dl = el('dl', 'facts');
     rows.forEach(function (row) { dl.appendChild(el('dt', null, row[0])); dl.appendChild(el('dd', null, row[1])); });
     panel.appendChild(dl);
     if (metricsUrl) {
-      var link = el('a', null, 'Kaikki vaiheet mittarisivulla');
+      var link = el('a', null, words.all_stages);
       link.href = metricsUrl + '#stages';
       panel.appendChild(link);
     }
@@ -56,7 +59,7 @@
         if (visual) { visual.style.fill = d.heat; }
       }
       if (d.median) {
-        overlays.add(id, 'kapula-median', { position: { top: -10, left: 0 }, html: el('span', 'kapula-badge kapula-median', 'mediaani ' + d.median) });
+        overlays.add(id, 'kapula-median', { position: { top: -10, left: 0 }, html: el('span', 'kapula-badge kapula-median', words.median + ' ' + d.median) });
       }
       if (d.waiting) {
         overlays.add(id, 'kapula-waiting', { position: { top: -10, right: 10 }, html: el('span', 'kapula-badge kapula-waiting', d.waiting) });
@@ -73,7 +76,7 @@
       canvas.addMarker(h.flow, 'kapula-handoff');
       overlays.add(h.flow, 'kapula-handoff', {
         position: { left: (a.x + b.x) / 2 - minX - 34, top: (a.y + b.y) / 2 - minY - 18 },
-        html: el('span', 'kapula-badge kapula-handoff-count', h.count + '× siirto')
+        html: el('span', 'kapula-badge kapula-handoff-count', h.count + '× ' + words.handoffs)
       });
     });
     viewer.on('element.click', function (event) {
@@ -93,6 +96,7 @@
     var figure = holder.closest('figure');
     var panel = document.getElementById('stage-panel');
     var data = readJson(holder, 'data-overlays');
+    words = readJson(holder, 'data-labels');
     holder.hidden = false;
     var viewer = new window.BpmnJS({ container: holder });
     fetch(holder.getAttribute('data-xml-url'), { credentials: 'same-origin' })
