@@ -11,6 +11,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine.data_limits import check_case_data
+from engine.errors import InvalidDataError
 from engine.runtime.script_checks import (
     SAFE_FUNCTION_NAMES,
     analyse_expression,
@@ -87,6 +89,7 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
                 except Exception as err:
                     raise ScriptLineError(statement.lineno, err) from err
         check_plain_data(work, "the task data", limit=MAX_TASK_DATA_UNITS)
+        _check_data_limits(work)
         context.clear()
         context.update(work)
         return True
@@ -163,6 +166,17 @@ def refusal_of(error: BaseException) -> ScriptRefusedError | None:
         seen.add(id(current))
         pending.extend([current.__cause__, current.__context__])
     return None
+
+
+def _check_data_limits(work: dict) -> None:
+    """What a script leaves in the task data is case data: the same limits as data from a form or the
+    API (engine.data_limits: depth, size, text and list lengths, RFC 8259 numbers) apply before the
+    step can store it, so a script cannot store what a person could not send."""
+    try:
+        check_case_data(work)
+    except InvalidDataError as err:
+        problem = err.message.removeprefix("case data: ")
+        raise ScriptRefusedError(f"the data it would store breaks the data limits: {problem}") from None
 
 
 def _run_statement(evaluator: SandboxEvaluator, node: ast.stmt, data: dict) -> None:
