@@ -11,7 +11,9 @@ What a message carries. A message with a payload expression (SpiffWorkflow's `me
 Camunda's expression) carries its value, as those dialects define. A plain BPMN message carries
 the sending task's data and the catching element merges it into its case's data, which is the
 BPMN default of SpiffWorkflow's base `MessageEventDefinition`; its SpiffWorkflow and Camunda
-subclasses sent nothing, or crashed, without an expression. Installed once, on import.
+subclasses sent nothing, or crashed, without an expression. A payload that is not a record (an
+expression's value such as a text) is kept under the message's name instead of failing the step.
+Installed once, on import.
 """
 
 from __future__ import annotations
@@ -140,7 +142,6 @@ def caught_message(task: Any, names: Iterable[str]) -> str | None:
 # -- what a message carries (see the module docstring) -------------------------------------------
 
 _base_throw = MessageEventDefinition.throw
-_base_task_data = MessageEventDefinition.update_task_data
 _base_internal = MessageEventDefinition.update_internal_data
 _spiff_throw = SpiffMessage.throw
 _spiff_task_data = SpiffMessage.update_task_data
@@ -179,12 +180,24 @@ def _tagged(throw: Any) -> Any:
     return tagged_throw
 
 
+def _merged(self: Any, my_task: Any) -> None:
+    # SpiffWorkflow merges the payload with set_data(**payload), a TypeError for a payload expression
+    # whose value is not a record: such a value is kept under the message's name
+    payload = my_task.internal_data.get(self.name)
+    if payload is None:
+        return
+    if isinstance(payload, dict) and all(isinstance(k, str) for k in payload):
+        my_task.set_data(**payload)
+    else:
+        my_task.set_data(**{self.name if str(self.name).isidentifier() else "message": payload})
+
+
 def _spiff_plain_throw(self: Any, my_task: Any) -> None:
     (_spiff_throw if self.expression is not None else _base_throw)(self, my_task)
 
 
 def _spiff_plain_task_data(self: Any, my_task: Any) -> None:
-    (_spiff_task_data if self.message_var is not None else _base_task_data)(self, my_task)
+    (_spiff_task_data if self.message_var is not None else _merged)(self, my_task)
 
 
 def _camunda_plain_throw(self: Any, my_task: Any) -> None:
@@ -197,11 +210,12 @@ def _camunda_plain_internal(self: Any, my_task: Any, event: Any) -> None:
 
 def _camunda_plain_task_data(self: Any, my_task: Any) -> None:
     stored = my_task.internal_data.get(self.name)
-    (_camunda_task_data if _camunda_shaped(stored) else _base_task_data)(self, my_task)
+    (_camunda_task_data if _camunda_shaped(stored) else _merged)(self, my_task)
 
 
 MessageEventDefinition.throw = _tagged(_base_throw)  # type: ignore[method-assign]
 MessageEventDefinition.calculate_correlations = _correlations  # type: ignore[method-assign]
+MessageEventDefinition.update_task_data = _merged  # type: ignore[method-assign]
 SpiffMessage.throw = _tagged(_spiff_plain_throw)  # type: ignore[method-assign]
 SpiffMessage.update_task_data = _spiff_plain_task_data  # type: ignore[method-assign]
 CamundaMessage.throw = _tagged(_camunda_plain_throw)  # type: ignore[method-assign]

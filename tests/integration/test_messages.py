@@ -246,3 +246,58 @@ def test_work_that_follows_a_message_in_a_later_step_is_still_the_sender_s_hando
     expected = [("Back office", "Front office", "Task_tell")]
     assert [(h.from_lane, h.to_lane, h.element_id) for h in history.handoffs(kapula.history(front.id))] == expected
     assert [(c.from_lane, c.to_lane, c.count) for c in kapula.metrics(FRONT).handoffs] == [("Back office", "Front office", 1)]
+
+
+def _send_task(text: str) -> str:
+    return text.replace(
+        '<bpmn:intermediateThrowEvent id="Throw_app" name="Send application"><bpmn:incoming>A2</bpmn:incoming>'
+        '<bpmn:outgoing>A3</bpmn:outgoing><bpmn:messageEventDefinition id="MED1" messageRef="Msg_application" />'
+        '</bpmn:intermediateThrowEvent>',
+        '<bpmn:sendTask id="Throw_app" name="Send application" messageRef="Msg_application"><bpmn:incoming>A2</bpmn:incoming>'
+        '<bpmn:outgoing>A3</bpmn:outgoing></bpmn:sendTask>')
+
+
+def _camunda(text: str) -> str:
+    return text.replace(
+        'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"',
+        'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+    ).replace('<bpmn:process id="Front_office" name="Front office" isExecutable="true">',
+              '<bpmn:process id="Front_office" name="Front office" isExecutable="true" camunda:versionTag="1">')
+
+
+@pytest.mark.parametrize("variant", [_send_task, _camunda], ids=["send task", "Camunda dialect"])
+def test_a_send_task_and_a_camunda_diagram_pass_the_same_messages(kapula, variant):
+    text = variant((BPMN / "two_pools.bpmn").read_text())
+    assert text != (BPMN / "two_pools.bpmn").read_text()
+    kapula.deploy([("variant.bpmn", text.encode())])
+    front = kapula.start_case(FRONT)
+    kapula.complete_task(front.ready_tasks[0].id, {"applicant": "Ann"})
+    (back,) = kapula.cases(process_key=BACK)
+    assert back.data == {"applicant": "Ann"} and [t.name for t in back.ready_tasks] == ["Decide"]
+    kapula.complete_task(back.ready_tasks[0].id, {"approved": True})
+    front = kapula.get_case(front.id)
+    assert front.data == {"applicant": "Ann", "approved": True} and [t.name for t in front.ready_tasks] == ["Tell customer"]
+
+
+def test_a_payload_expression_sends_its_value_and_a_value_that_is_no_record_keeps_the_message_s_name(kapula):
+    spiff = 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"'
+    text = (BPMN / "two_pools.bpmn").read_text().replace(
+        'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"', f'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" {spiff}'
+    ).replace(
+        '<bpmn:messageEventDefinition id="MED1" messageRef="Msg_application" />',
+        '<bpmn:messageEventDefinition id="MED1" messageRef="Msg_application"><bpmn:extensionElements>'
+        '<spiffworkflow:messagePayload>applicant</spiffworkflow:messagePayload></bpmn:extensionElements>'
+        '</bpmn:messageEventDefinition>',
+    ).replace(
+        '<bpmn:messageEventDefinition id="MED4" messageRef="Msg_decision" />',
+        '<bpmn:messageEventDefinition id="MED4" messageRef="Msg_decision"><bpmn:extensionElements>'
+        '<spiffworkflow:messagePayload>{"approved": approved}</spiffworkflow:messagePayload></bpmn:extensionElements>'
+        '</bpmn:messageEventDefinition>',
+    )
+    kapula.deploy([("two_pools_payload.bpmn", text.encode())])
+    front = kapula.start_case(FRONT)
+    kapula.complete_task(front.ready_tasks[0].id, {"applicant": "Ann", "secret": "x"})
+    (back,) = kapula.cases(process_key=BACK)
+    assert back.data == {"application": "Ann"}  # only the payload, under the message's name
+    kapula.complete_task(back.ready_tasks[0].id, {"approved": True, "internal": "y"})
+    assert kapula.get_case(front.id).data == {"applicant": "Ann", "secret": "x", "approved": True}
