@@ -6,6 +6,8 @@ import itertools
 from collections.abc import Sequence
 from html import escape
 
+from engine.display import percent
+
 WIDTH = 400  # viewBox units; a page shows a chart at about 1:1 on a laptop and 0.85:1 on a phone
 FONT = 15
 COLOURS = ("#0b5cad", "#1e6b35", "#b3261e", "#8a5a00")
@@ -104,18 +106,22 @@ def _legend(names: Sequence[str], left: float, colours: Sequence[str] = COLOURS)
 
 
 def progress_chart(title: str, rows: Sequence[tuple[str, float, float | None]], *, desc: str = "",
-                   cap: float = 2.0, empty: str = "Ei tavoitteita.") -> str:
+                   cap: float = 2.0, empty: str = "Ei tavoitteita.",
+                   words: tuple[str, str, str] = ("saavutettu", "ennuste", "tavoite (100 %)"), locale: str = "fi_FI") -> str:
     """One horizontal bar per (label, share reached, projected share): the share of the target reached
     as a solid bar, the projection to the period's end as a pale bar behind it, the target as a line.
-    Shares past `cap` (e.g. 200 %) are drawn to the cap and marked with an arrow."""
+    Shares past `cap` (e.g. 200 %) are drawn to the cap and marked with an arrow. `words` name the
+    reached share, the projection and the target in the reader's language; `locale` writes the
+    percentages (Babel)."""
     if not rows:
         return _svg(title, desc or empty, WIDTH, 60, [_text(WIDTH / 2, 35, empty, fill="#5b6875")])
+    reached, projected, target = words
     left, right, row_h, bar_h = 8, 8, 76, 18
     track = WIDTH - left - right
     target_x = left + track / cap
-    body = _legend(["saavutettu", "ennuste"], left, (COLOURS[0], PALE))
-    legend_x = left + 2 * 34 + len("saavutettuennuste") * FONT * 0.6
-    body += [_target_mark(legend_x + 7, 6, 18), _text(legend_x + 16, 20, "tavoite (100 %)", anchor="start")]
+    body = _legend([reached, projected], left, (COLOURS[0], PALE))
+    legend_x = left + 2 * 34 + len(reached + projected) * FONT * 0.6
+    body += [_target_mark(legend_x + 7, 6, 18), _text(legend_x + 16, 20, target, anchor="start")]
     y = 36
     for label, share, projection in rows:
         # the name on its own line (cut to the width, whole in the tooltip), the figures under the bar
@@ -123,11 +129,11 @@ def progress_chart(title: str, rows: Sequence[tuple[str, float, float | None]], 
         bar_y = y + 22
         body.append(f'<rect x="{left}" y="{bar_y}" width="{track}" height="{bar_h}" fill="#eef1f4"/>')
         if projection is not None:
-            body.append(_bar(left, bar_y, track, bar_h, projection, cap, PALE, f"{label}: ennuste {_percent(projection)}"))
-        body.append(_bar(left, bar_y, track, bar_h, share, cap, COLOURS[0], f"{label}: saavutettu {_percent(share)}"))
+            body.append(_bar(left, bar_y, track, bar_h, projection, cap, PALE, f"{label}: {projected} {percent(projection, locale)}"))
+        body.append(_bar(left, bar_y, track, bar_h, share, cap, COLOURS[0], f"{label}: {reached} {percent(share, locale)}"))
         body.append(_target_mark(target_x, bar_y - 4, bar_h + 8))
-        words = f"saavutettu {_percent(share)}" + (f" · ennuste {_percent(projection)}" if projection is not None else "")
-        body.append(_text(left, bar_y + bar_h + 18, words, anchor="start", fill="#5b6875"))
+        figures = f"{reached} {percent(share, locale)}" + (f" · {projected} {percent(projection, locale)}" if projection is not None else "")
+        body.append(_text(left, bar_y + bar_h + 18, figures, anchor="start", fill="#5b6875"))
         y += row_h
     return _svg(title, desc, WIDTH, y, body)
 
@@ -148,7 +154,3 @@ def _bar(x: float, y: float, track: float, h: float, share: float, cap: float, f
         tip_x = x + w
         arrow = f'<path d="M{tip_x - 8:.1f},{y} L{tip_x:.1f},{y + h / 2} L{tip_x - 8:.1f},{y + h} Z" fill="#1d2733"/>'
     return f'<rect x="{x}" y="{y}" width="{w:.1f}" height="{h}" fill="{fill}"><title>{escape(tip)}</title></rect>{arrow}'
-
-
-def _percent(share: float) -> str:
-    return f"{share * 100:.0f} %"

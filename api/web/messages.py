@@ -33,6 +33,8 @@ _FIELD_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"choose at most (?P<n>\S+)"), N_("Valitse enintään %(n)s.")),
     (re.compile(r"must not repeat a choice"), N_("Sama valinta on kahdesti.")),
     (re.compile(r"is not a field of this form"), N_("Ei kuulu tähän lomakkeeseen.")),
+    (re.compile(r"a date written YYYY-MM-DD"), N_("Anna päivämäärä muodossa VVVV-KK-PP.")),
+    (re.compile(r"a positive whole number"), N_("Anna positiivinen kokonaisluku.")),
     (re.compile(r"is not JSON: (?P<reason>.*) \(column (?P<column>\d+)\)"), N_("Ei kelvollista JSONia: %(reason)s (sarake %(column)s).")),
     (re.compile(r"must be a JSON object"), N_('Anna JSON-olio, esimerkiksi {"kentta": "arvo"}.')),
 ]
@@ -104,6 +106,9 @@ def page_error(exc: KapulaError, status: int, _: Words) -> tuple[str, str, str |
         return title, _("Prosessikaavio ei pystynyt käsittelemään näitä tietoja. Mitään ei tallennettu."), exc.message
     if status in _STATUS_WORDS:
         return title, _(_STATUS_WORDS[status]), exc.message
+    if status == 422 and isinstance(exc, InvalidDataError) and exc.field_errors:  # field names as they are
+        fields = "; ".join(f"{name}: {field_error(text, _)}" for name, text in exc.field_errors.items())
+        return title, _("Osoite tai lomake ei ole sitä, mitä sivu odottaa: %(fields)s", fields=fields), exc.message
     if status == 422:
         return title, _("Osoite tai lomake ei ole sitä, mitä sivu odottaa."), exc.message
     return title, _("Jokin meni vikaan. Mitään ei tallennettu."), exc.message

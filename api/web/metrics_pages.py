@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
@@ -12,7 +13,7 @@ from starlette.responses import HTMLResponse, Response
 from api.http.deps import KapulaDep
 from api.http.headers import page_policy_with_styles
 from api.http.schemas import KEY_PATTERN
-from api.web import metrics_view
+from api.web import i18n, metrics_view
 from api.web.render import page
 from engine import display
 from api.web.session import PageCallerDep
@@ -30,11 +31,12 @@ def swimlane_svg(kapula: KapulaDep, caller: PageCallerDep, key: KeyPath, view: L
 
 
 @router.get("/processes/{key}/card", name="process_card_page")
-def card_page(kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
+def card_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
     # the card names its drawing relative to itself: /processes/{key}/swimlanes.svg
     html = kapula.card_page(key, svg_name="swimlanes.svg", caller=caller).html
     # a way back into the app (the card files `kapula docs` writes stand alone and have none)
-    html = html.replace("<body>", f'<body>\n<p><a class="back" href="/processes/{key}">← Prosessin sivulle</a></p>', 1)
+    back = escape(i18n.words(request, caller.principal)("Prosessin sivulle"))
+    html = html.replace("<body>", f'<body>\n<p><a class="back" href="/processes/{key}">← {back}</a></p>', 1)
     # the generated card carries its own small style sheet: allow exactly that one, no scripts
     styles = re.findall(r"<style>(.*?)</style>", html, flags=re.DOTALL)
     return HTMLResponse(html, headers={"Content-Security-Policy": page_policy_with_styles(*styles)})
@@ -54,14 +56,14 @@ def metrics_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key
     histogram = kapula.lead_time_distribution(key, **chosen, caller=caller)
     form = {"version": version or "", "lane": lane or "", "segment": segment or "", "since": since or "", "until": until or ""}
     return page(request, "metrics.html", caller.principal, latest=versions[-1], versions=versions, form=form,
-                view=metrics_view.build(measured, histogram, versions[-1].actors))
+                view=metrics_view.build(measured, histogram, versions[-1].actors, i18n.words(request, caller.principal)))
 
 
 def _version(raw: str | None) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
-        raise InvalidDataError("versio on positiivinen kokonaisluku", field_errors={"version": "positiivinen kokonaisluku"})
+        raise InvalidDataError("version is a positive whole number", field_errors={"version": "a positive whole number"})
     return int(raw)
 
 
@@ -73,5 +75,5 @@ def _day_start(raw: str | None, name: str, *, next_day: bool = False) -> datetim
     try:
         day = date.fromisoformat(raw) + timedelta(days=1 if next_day else 0)
     except (ValueError, OverflowError) as exc:
-        raise InvalidDataError("päivämäärä muodossa VVVV-KK-PP", field_errors={name: "päivämäärä muodossa VVVV-KK-PP"}) from exc
+        raise InvalidDataError(f"{name} is a date written YYYY-MM-DD", field_errors={name: "a date written YYYY-MM-DD"}) from exc
     return datetime.combine(day, time(), tzinfo=display.time_zone())

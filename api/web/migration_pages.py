@@ -11,12 +11,19 @@ from starlette.responses import Response
 
 from api.http.deps import KapulaDep
 from api.http.schemas import KEY_PATTERN
+from api.web import i18n, messages
+from api.web.i18n import N_
 from api.web.render import page
 from api.web.session import PageCallerDep
 from engine.errors import AccessDeniedError, InvalidDataError, KapulaError, NotFoundError
 
 router = APIRouter(include_in_schema=False)
 KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
+# this page's own checks (field_errors["plan"] / ["versions"]) in the reader's words
+_FORM_WORDS = {"not JSON": N_("Vastaavuudet eivät ole JSONia."),
+               "expected an object of element id → element id":
+                   N_('Vastaavuudet ovat JSON-olio elementin tunnisteesta toiseen: {"Task_vanha": "Task_uusi"}.'),
+               "choose both": N_("Valitse molemmat versiot.")}
 
 
 def _plan(text: str) -> dict[str, str]:
@@ -48,13 +55,21 @@ async def migrate_submit(request: Request, kapula: KapulaDep, caller: PageCaller
     dry_run = form.get("execute") is None
     try:
         if not (values["from_version"].isdigit() and values["to_version"].isdigit()):
-            raise InvalidDataError("choose the two versions")
+            raise InvalidDataError("choose the two versions", field_errors={"versions": "choose both"})
         report = await run_in_threadpool(
             lambda: kapula.migrate_cases(key, from_version=int(values["from_version"]), to_version=int(values["to_version"]),
                                          mapping=_plan(values["plan"]), dry_run=dry_run, caller=caller))
     except KapulaError as exc:
         status = 403 if isinstance(exc, AccessDeniedError) else 404 if isinstance(exc, NotFoundError) else 422
+        _ = i18n.words(request, caller.principal)
+        own = next((_(_FORM_WORDS[m]) for m in getattr(exc, "field_errors", {}).values() if m in _FORM_WORDS), None)
+        if own is not None:
+            error, detail = own, None
+        elif status != 422:
+            _title, error, detail = messages.page_error(exc, status, _)
+        else:  # the engine's refusal names the elements and versions: shown as it wrote it
+            error, detail = _("Tapauksia ei siirretty."), exc.message
         return page(request, "migrate.html", caller.principal, status_code=status, url=f"/processes/{key}/migrate",
-                    key=key, versions=versions, latest=versions[-1], form=values, error=exc.message)
+                    key=key, versions=versions, latest=versions[-1], form=values, error=error, detail=detail)
     return page(request, "migrate.html", caller.principal, key=key, versions=versions, latest=versions[-1], form=values,
                 report=report)

@@ -64,7 +64,7 @@ def test_the_process_page_offers_the_owner_a_dry_run_and_a_move(client, tokens, 
     dry = client.post("/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "", "dry_run": "1"})
     assert dry.status_code == 200 and "siirtyy" in dry.text and kapula.get_case(started["id"]).version == 1
     bad = client.post("/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "{oops"})
-    assert bad.status_code == 422 and "not JSON" in bad.text and 'role="alert"' in bad.text
+    assert bad.status_code == 422 and "Vastaavuudet eivät ole JSONia." in bad.text and 'role="alert"' in bad.text
     moved = client.post("/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "", "execute": "1"})
     assert moved.status_code == 200 and "siirretty" in moved.text and kapula.get_case(started["id"]).version == 2
     sign_in(client, "sek.neuvoja")
