@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from engine.bpmn_xml import parse_xml
+from engine.bundles import upload_bundles
 from engine.errors import DiagramError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,3 +53,9 @@ def case_data(names: list[str]) -> st.SearchStrategy[dict[str, object]]:
     every = st.fixed_dictionaries({n: VALUE for n in names[:30]})
     some = st.dictionaries(st.one_of(st.sampled_from(names), identifier), VALUE, max_size=6)
     return st.one_of(every, every, some, odd)
+
+
+def bundle_of(path: Path) -> list[tuple[str, bytes]]:
+    """The upload of one diagram as `kapula load` makes it: with its card, tables, forms and the models
+    of its folder that its call activities call (so called processes are walked too)."""
+    return upload_bundles([path])[0]

@@ -14,9 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.http.app import create_app
-from engine.bundles import model_bundle
 from tests.e2e.conftest import PASSWORD
-from tests.walk import DIAGRAMS, MAX_STEPS, case_data, label, names_in
+from tests.walk import DIAGRAMS, MAX_STEPS, bundle_of, case_data, label, names_in
 
 WALKS = settings(max_examples=2, deadline=None, database=None, derandomize=True,
                  suppress_health_check=list(HealthCheck))
@@ -34,7 +33,7 @@ def answered(r: httpx.Response) -> httpx.Response:
 def test_every_diagram_over_http_answers_without_a_500(kapula, tokens, diagram: Path):
     app = create_app(kapula, max_body_bytes=6_000_000, secret_key="walk")
     with TestClient(app, raise_server_exceptions=False) as client:
-        files = [("files", (name, content, "application/octet-stream")) for name, content in model_bundle(diagram)]
+        files = [("files", (name, content, "application/octet-stream")) for name, content in bundle_of(diagram)]
         uploaded = answered(client.post("/api/processes", files=files, headers=tokens["admin"], params={"owner": "SEK"}))
         if uploaded.status_code != 201:
             return

@@ -47,3 +47,29 @@ def test_a_rework_loop_through_a_parallel_join_goes_on_past_200_rounds_and_a_res
     done = kapula.complete_task(review.id, {"accepted": True})
     assert done.status is CaseStatus.COMPLETED
     assert done.data["round"] == ROUNDS - 1
+
+
+def test_a_loop_around_a_call_activity_keeps_its_names_lanes_and_flat_cost_past_a_restart(open_engine):
+    kapula = open_engine()
+    kapula.deploy([(n, (FIXTURES / "loops" / n).read_bytes()) for n in ("call_loop.bpmn", "call_loop_check.bpmn")])
+    case = kapula.start_case("Call_loop")
+    blocks = []
+    for number in range(ROUNDS):
+        if number == ROUNDS // 2:
+            kapula.close()
+            kapula = open_engine()
+        if number % 40 == 0:
+            started = time.perf_counter()
+        [fix] = kapula.ready_tasks(case_id=case.id)
+        kapula.complete_task(fix.id, {"round": number})
+        [check] = kapula.ready_tasks(case_id=case.id)
+        assert (check.name, check.lane) == ("Check it", "Office B")  # the call activity's lane
+        kapula.complete_task(check.id, {})
+        [review] = kapula.ready_tasks(case_id=case.id)
+        kapula.complete_task(review.id, {"accepted": number == ROUNDS - 1})
+        if number % 40 == 39:
+            blocks.append(time.perf_counter() - started)
+    assert min(blocks[-2:]) < 3 * min(blocks[:2]) + 1.0, blocks
+    assert kapula.get_case(case.id).status is CaseStatus.COMPLETED
+    # each round hands the work to Office B at the call and back to Office A at the review
+    assert len(kapula.timeline(case.id).handoffs) == 2 * ROUNDS

@@ -13,10 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.bundles import model_bundle
 from engine.errors import DiagramError, KapulaError
 from engine.model import CaseStatus
-from tests.walk import DIAGRAMS, MAX_STEPS, case_data, label, names_in
+from tests.walk import DIAGRAMS, MAX_STEPS, bundle_of, case_data, label, names_in
 
 T = TypeVar("T")
 WALKS = settings(max_examples=3, deadline=None, database=None, derandomize=True,
@@ -33,7 +32,7 @@ def outcome(action: Callable[[], T]) -> T | None:
 
 @pytest.mark.parametrize("diagram", DIAGRAMS, ids=label)
 def test_every_diagram_loads_and_its_cases_walk_or_say_why(kapula, clock, diagram: Path):
-    deployed = outcome(lambda: kapula.deploy(model_bundle(diagram)))
+    deployed = outcome(lambda: kapula.deploy(bundle_of(diagram)))
     if deployed is None:
         return
     for version in deployed.versions:

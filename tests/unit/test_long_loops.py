@@ -34,8 +34,9 @@ Answer = Callable[[int, str], dict[str, Any]]  # (round, element id) -> the data
 class StoredCase:
     """A case kept the way the database keeps it: a header and one row per task, written after each step."""
 
-    def __init__(self, path: Path, data: dict[str, Any]) -> None:
-        [process] = load_files([(path.name, path.read_bytes())])
+    def __init__(self, path: Path, data: dict[str, Any], *, called: tuple[Path, ...] = ()) -> None:
+        loaded = load_files([(p.name, p.read_bytes()) for p in (path, *called)])
+        process = next(p for p in loaded if p.file == path.name)
         serializer = serializer_for(process.dialect)
         # the version's spec as the database returns it
         self.bundle = spec_from_json(process.dialect, serializer,
@@ -180,3 +181,21 @@ def test_a_loop_around_an_embedded_subprocess_runs_1000_rounds() -> None:
     case.complete("Task_b", {})
     [review] = case.live.workflow.get_tasks(state=TaskState.READY, manual=True)
     assert review.data["round"] == ROUNDS
+
+
+def test_a_loop_around_a_call_activity_runs_1000_rounds() -> None:
+    # every round runs the called process again, as a subprocess of its own
+    def one_round(case: StoredCase, number: int) -> None:
+        case.complete("Task_fix", {"round": number})
+        assert case.ready() == ["Task_check"]
+        case.complete("Task_check", {})
+        case.complete("Task_review", {"accepted": False})
+
+    case = StoredCase(LOOPS / "call_loop.bpmn", {}, called=(LOOPS / "call_loop_check.bpmn",))
+    assert_flat(run_rounds(case, one_round))
+    case.reload()
+    one_round(case, ROUNDS)
+    case.complete("Task_fix", {})
+    case.complete("Task_check", {})
+    case.complete("Task_review", {"accepted": True})
+    assert case.live.workflow.is_completed()
