@@ -31,6 +31,7 @@ class Partners:
     processes: tuple[str, ...] = ()
     pools: dict[str, str] = field(default_factory=dict)  # process id -> pool name
     flows: dict[str, tuple[Target, ...]] = field(default_factory=dict)
+    outside: tuple[str, ...] = ()  # the names of the pools without a process of their own (black boxes)
 
 
 def partners_of(tree: etree._ElementTree, process_id: str) -> Partners | None:
@@ -44,6 +45,7 @@ def partners_of(tree: etree._ElementTree, process_id: str) -> Partners | None:
     owner_of_node = {n.get("id"): p.get("id") for p in root.findall("bpmn:process", NS) for n in flow_nodes(p)}
     pools: dict[str, str] = {}
     others: list[str] = []
+    outside: list[str] = []
     flows: dict[str, list[Target]] = {}
     for collaboration in root.findall("bpmn:collaboration", NS):
         members = collaboration.findall("bpmn:participant", NS)
@@ -56,6 +58,8 @@ def partners_of(tree: etree._ElementTree, process_id: str) -> Partners | None:
                 others.append(ref)
             if ref:
                 pools[ref] = _name(member)
+            if ref not in runnable and _name(member) not in outside:
+                outside.append(_name(member))
         for flow in collaboration.findall("bpmn:messageFlow", NS):
             source, target = flow.get("sourceRef", ""), flow.get("targetRef", "")
             if owner_of_node.get(source) != process_id and by_id.get(source, etree.Element("x")).get("processRef") != process_id:
@@ -63,7 +67,7 @@ def partners_of(tree: etree._ElementTree, process_id: str) -> Partners | None:
             found = _target(target, by_id, owner_of_node, runnable, pools)
             if found is not None:
                 flows.setdefault(source, []).append(found)
-    return Partners(tuple(others), pools, {k: tuple(v) for k, v in flows.items()})
+    return Partners(tuple(others), pools, {k: tuple(v) for k, v in flows.items()}, tuple(outside))
 
 
 def _target(ref: str, by_id: dict[str | None, etree._Element], owner_of_node: dict[str | None, str | None],

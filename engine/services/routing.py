@@ -113,6 +113,13 @@ class MessageRouting(ServiceBase):
                 continue
             if thrown.name in latest.catchers:
                 out.append((key, partners.pools.get(key, key)))
+        if not out and partners.processes and not partners.outside:
+            # every pool of the collaboration runs here and none receives it: the author's mistake
+            # (a name spelt two ways), told now rather than a message lost
+            raise CaseStepError(
+                f"{_element(sender, thrown)}: no other pool of the collaboration receives message '{thrown.name}' "
+                f"(pools: {', '.join(repr(partners.pools.get(k, k)) for k in partners.processes)}); draw a message flow "
+                "or give the receiving element the same message", case_id=sender.case.id, element_id=thrown.element_id)
         return out
 
     def _receive(self, session: Session, delivery: Delivery, sender: StepContext, thrown: Thrown, key: str, pool: str,

@@ -301,3 +301,28 @@ def test_a_payload_expression_sends_its_value_and_a_value_that_is_no_record_keep
     assert back.data == {"application": "Ann"}  # only the payload, under the message's name
     kapula.complete_task(back.ready_tasks[0].id, {"approved": True, "internal": "y"})
     assert kapula.get_case(front.id).data == {"applicant": "Ann", "secret": "x", "approved": True}
+
+
+def test_a_message_name_with_finnish_letters_finds_its_waiting_case(kapula):
+    text = (BPMN / "two_pools.bpmn").read_text().replace('name="decision"', 'name="päätös 100%_x"')
+    kapula.deploy([("two_pools_fi.bpmn", text.encode())])
+    front = kapula.start_case(FRONT)
+    front = kapula.complete_task(front.ready_tasks[0].id, {})
+    assert [e.message for e in front.waiting_for] == ["päätös 100%_x"]
+    (back,) = kapula.cases(process_key=BACK)
+    kapula.complete_task(back.ready_tasks[0].id, {})
+    assert [t.name for t in kapula.get_case(front.id).ready_tasks] == ["Tell customer"]
+
+
+def test_a_message_no_pool_of_the_collaboration_receives_is_a_clear_error(kapula):
+    text = (BPMN / "two_pools.bpmn").read_text().replace(
+        '<bpmn:messageFlow id="MF1" sourceRef="Throw_app" targetRef="Start_back" />', ""
+    ).replace('<bpmn:message id="Msg_application" name="application" />',
+              '<bpmn:message id="Msg_application" name="application" /><bpmn:message id="Msg_typo" name="aplication" />'
+    ).replace('<bpmn:messageEventDefinition id="MED1" messageRef="Msg_application" />',
+              '<bpmn:messageEventDefinition id="MED1" messageRef="Msg_typo" />')
+    kapula.deploy([("two_pools_typo.bpmn", text.encode())])
+    front = kapula.start_case(FRONT)
+    with pytest.raises(CaseStepError, match=r"'Send application' \(Throw_app\).*no other pool.*'aplication'.*'Back office'"):
+        kapula.complete_task(front.ready_tasks[0].id, {})
+    assert kapula.cases(process_key=BACK) == []
