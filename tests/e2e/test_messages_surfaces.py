@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from api.cli import main
 from tests.conftest import BPMN
-from tests.e2e.conftest import upload
+from engine.access.policy import Role
+from tests.e2e.conftest import PASSWORD, upload
 from tests.e2e.test_pages import sign_in
 
 
@@ -110,3 +111,13 @@ def test_the_case_page_names_the_message_the_case_waits_for_and_its_deliveries(c
     page = client.get(f"/cases/{front['id']}").text
     assert "viesti <strong>decision</strong>" in page and "Decision received" in page
     assert "viesti lähetetty" in page and "”application”" in page
+
+
+def test_an_advisor_of_the_receiving_lane_sends_the_message(client, admin, directory):
+    directory.add_organisation("Billing")
+    directory.add_user("billing.advisor", PASSWORD, role=Role.ADVISOR, organisation="Billing")
+    advisor = {"Authorization": f"Bearer {directory.issue_token('billing.advisor')}"}
+    case = _waiting_payment(client, admin)
+    r = client.post("/api/messages", json={"name": "payment", "case_id": case["id"], "data": {"amount": 3}}, headers=advisor)
+    assert r.status_code == 200, r.text
+    assert [t["name"] for t in r.json()["ready_tasks"]] == ["Book payment"]
