@@ -83,3 +83,14 @@ def test_case_values_read_as_words_with_the_forms_titles_and_labels():
     data = {"osuus": 27.338, "sovittu": False, "tarpeet": ["rahoitus", "muu"], "vapaa": "teksti"}
     assert values.facts(data, props) == [("Tarpeet", "Kehittämisrahoitus ja Muu"), ("Sovittu", "ei"),
                                          ("Osuus", "27,34 %"), ("vapaa", "teksti")]
+
+
+def test_pages_in_swedish_and_english_write_times_durations_and_numbers_in_their_locale():
+    from api.web.render import number, percent
+
+    moment, length = datetime(2026, 1, 5, 8, 0, tzinfo=UTC), timedelta(days=2, hours=3)
+    # Swedish as written in Finland (sv_FI), British English (en_GB): Babel, Helsinki time
+    assert [when(moment, "sv"), duration(length, "sv"), number(1234.5, "h", "sv"), percent(0.42, "sv")] == [
+        "5.1.2026 10.00", "2 d 3 tim", "1\xa0234,5 h", "42\xa0%"]
+    assert [when(moment, "en"), duration(length, "en"), number(1234.5, "h", "en"), percent(0.42, "en")] == [
+        "05/01/2026, 10:00", "2 days 3 hrs", "1,234.5 h", "42%"]
