@@ -287,6 +287,7 @@ class CaseRow:
     due: datetime | None
     tasks: tuple[TaskView, ...] = ()
     waiting_for: tuple[WaitingEvent, ...] = ()
+    incident: Incident | None = None  # what stopped a failed case
 
     @property
     def lanes(self) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from api.http.routes import audit, auth, cases, messages, metrics, migrations, processes, tasks, users
 from api.http.signin import SignInGuard
 from api.http.timeouts import BODY_DEADLINE, BODY_TIMEOUT, BodyTimeoutMiddleware
-from api.web import case_actions, metrics_pages, migration_pages, pages, task_pages
+from api.web import case_actions, lists, metrics_pages, migration_pages, pages, task_pages
 from api.web.render import WEB
 from api.web.session import html_error
 from engine.services.accounts import SESSION_LIFETIME
@@ -55,7 +55,7 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     errors.install(app)
     api_docs.install(app)
     for module in (auth, users, processes, migrations, cases, messages, audit, tasks, metrics, pages, task_pages, case_actions,
-                   metrics_pages, migration_pages):
+                   metrics_pages, migration_pages, lists):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()

@@ -13,7 +13,7 @@ from starlette.routing import NoMatchFound
 from api.http.deps import KapulaDep
 from api.http.schemas import KEY_PATTERN
 from api.http.signin import signin_guard
-from api.web import forms, i18n, messages, values
+from api.web import forms, lists, i18n, messages, values
 from api.web.render import page
 from api.web.session import PageCallerDep, end_session, signed_in, start_session
 from engine.services.accounts import Accounts
@@ -50,6 +50,8 @@ def home(request: Request) -> Response:
     if user is None:
         return _see_other("/signin")
     role = user.role
+    if role is Role.CUSTOMER:
+        return _see_other("/portal")  # the customer's services, tasks and cases (api/web/lists.py)
     return _see_other("/processes" if role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER) else "/tasks")
 
 
@@ -189,8 +191,8 @@ def _process_name(kapula: Kapula, caller: Caller, key: str) -> str:
 
 @router.get("/cases")
 def cases_page(request: Request, kapula: KapulaDep, caller: PageCallerDep) -> Response:
-    return page(request, "cases.html", caller.principal, cases=kapula.cases(caller=caller),
-                process_names=values.process_names(kapula.processes(caller=caller)))
+    """The case list: filters, sort and page in the address (api/web/lists.py)."""
+    return lists.case_list_page(request, kapula, caller)
 
 
 @router.get("/cases/{case_id}")

@@ -32,6 +32,10 @@ LIFECYCLE_NAMES = {
 }
 # the reasons kept with a cancellation or an erasure (engine.model.CaseNote.action)
 NOTE_NAMES = {"cancel": N_("syy perumiseen"), "erase": N_("syy henkilötietojen poistoon")}
+# the lists' orders and claim filters (engine.model CASE_SORTS, TASK_SORTS, CLAIM_FILTERS)
+SORT_NAMES = {"waiting": N_("pisimpään odottanut ensin"), "due": N_("lähin määräaika ensin"), "newest": N_("uusin ensin"),
+              "oldest": N_("vanhin ensin"), "process": N_("prosessin mukaan")}
+CLAIM_NAMES = {"free": N_("ei kenelläkään"), "mine": N_("minulla"), "others": N_("muilla")}
 STATUS_NAMES = {"running": N_("käynnissä"), "completed": N_("valmis"), "cancelled": N_("peruttu"),
                 "failed": N_("pysähtynyt virheeseen")}
 
@@ -99,7 +103,7 @@ templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # t
 templates.env.globals.update(field_label=values.label, field_text=_field_text, LANGUAGE_NAMES=i18n.NAMES)
 templates.env.filters.update(duration=_duration, number=_number, percent=_percent, when=_when)
 templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, LIFECYCLE_NAMES=LIFECYCLE_NAMES, STATUS_NAMES=STATUS_NAMES,
-                             NOTE_NAMES=NOTE_NAMES)
+                             NOTE_NAMES=NOTE_NAMES, SORT_NAMES=SORT_NAMES, CLAIM_NAMES=CLAIM_NAMES)
 
 
 def _here(request: Request, url: str | None) -> str:

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.http.deps import KapulaDep
 from api.http.schemas import TASK_ID_PATTERN
-from api.web import forms, i18n, messages
+from api.web import forms, i18n, lists, messages
 from api.web import values as readable
 from api.web.render import page
 from api.web.session import PageCallerDep
@@ -30,15 +30,15 @@ def _see_other(url: str) -> RedirectResponse:
 
 @router.get("/tasks")
 def inbox(request: Request, kapula: KapulaDep, caller: PageCallerDep) -> Response:
-    return page(request, "inbox.html", caller.principal, tasks=kapula.ready_tasks(caller=caller), poll_seconds=request.app.state.poll_seconds,
-                process_names=readable.process_names(kapula.processes(caller=caller)))
+    """The inbox: filters, sort and page in the address (api/web/lists.py)."""
+    return lists.inbox_page(request, kapula, caller)
 
 
 @router.get("/tasks/inbox")
 def inbox_list(request: Request, kapula: KapulaDep, caller: PageCallerDep) -> Response:
-    """The inbox's list alone: htmx polls it, so a task handed to this lane appears without a reload."""
-    return page(request, "_inbox_list.html", caller.principal, tasks=kapula.ready_tasks(caller=caller),
-                poll_seconds=request.app.state.poll_seconds, process_names=readable.process_names(kapula.processes(caller=caller)))
+    """The inbox's list alone, with the same query: htmx polls it, so a task handed to this lane
+    appears without a reload."""
+    return lists.inbox_page(request, kapula, caller, "_inbox_list.html")
 
 
 @router.get("/tasks/{task_id}")

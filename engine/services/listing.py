@@ -103,7 +103,7 @@ class ListingUseCases(ServiceBase):
                 status=CaseStatus(record.status), started_at=record.started_at, ended_at=record.ended_at,
                 customer=_customer(record.data_json) or starters.get(record.id), waiting_since=since,
                 due=record.next_timer_due, tasks=tuple(ready.get(record.id, ())),
-                waiting_for=waiting_from_json(record.waiting_json),
+                waiting_for=waiting_from_json(record.waiting_json), incident=self._open_incident(session, record),
             ))
         return out
 

@@ -69,5 +69,7 @@ def test_a_case_waiting_on_a_timer_says_until_when(kapula, server, browser, cloc
     shown = f"{local.day}.{local.month}.{local.year} {local:%H.%M}"  # Finnish as Babel writes it, Helsinki time
     expect(page.locator("#waiting")).to_contain_text(f"ajastin, erääntyy {shown}")  # the event it waits for, with its due time
     page.goto(f"{server}/cases")
-    expect(page.locator("table.list")).to_contain_text(f"ajastinta {shown} asti")
+    # the list names the timer where the case is now, and its due time as the case's deadline
+    expect(page.locator(f"#case-{case_id}")).to_contain_text("Odota 2 päivää (ajastin)")
+    expect(page.locator(f"#case-{case_id} .due")).to_contain_text(shown)
     expect(page.locator("table.list")).not_to_contain_text("–")

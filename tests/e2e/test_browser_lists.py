@@ -1,0 +1,177 @@
+"""In Chromium, at laptop and phone size: the advisor's inbox and the case list with their filters,
+sort and pages (by keyboard), the customer's portal (their landing page: services to start, their
+tasks, their cases and where each is now), and a cancellation's reason in the timeline. axe-core
+finds no serious or critical violation in any of these states; the screenshots are the guides'
+(docs/guide/) (issue 15, items 5–7)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import read
+from tests.e2e.accessibility import violations
+from tests.e2e.conftest import PASSWORD
+from tests.e2e.test_browser import browser, server  # noqa: F401  (fixtures)
+from tests.e2e.test_browser_errors import SCREENSHOTS
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def network(kapula, clock, directory):
+    """The handoff process offered to customers; cases at the customer, at SEK (one taken), at ELY,
+    waiting on a timer, and enough more for a second page of the case list."""
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json"), read("three_lanes.card.json")])
+    directory.claim_ownership(["Handoff_demo"], "SEK")
+    ids = {"konepaja": kapula.start_case("Handoff_demo", {"customer": "Kauhajoen Konepaja Oy"}, user="asiakas").id}
+    for name, starter in [("Teuvan Taimi Oy", "asiakas"), ("Närpiön Ääni Ab", "toinen.asiakas"), ("Isojoen Iso Oy", "demo")]:
+        clock.advance(hours=5)
+        c = kapula.start_case("Handoff_demo", {"customer": name}, user=starter)
+        ids[name] = kapula.complete_task(c.ready_tasks[0].id, {}, user=starter).id
+    c = kapula.complete_task(kapula.get_case(ids["Närpiön Ääni Ab"]).ready_tasks[0].id, {"needs_funding": True}, user="sek.neuvoja")
+    ids["ely"] = c.id
+    clock.advance(hours=3)
+    c = kapula.start_case("Handoff_demo", {"customer": "Kurikan Kone Oy"}, user="demo")
+    c = kapula.complete_task(c.ready_tasks[0].id, {}, user="demo")
+    c = kapula.complete_task(c.ready_tasks[0].id, {"needs_funding": True}, user="sek.neuvoja")
+    ids["timer"] = kapula.complete_task(c.ready_tasks[0].id, {}, user="ely.neuvoja").id
+    clock.advance(timedelta(days=1, hours=20))  # the timer is due within hours: marked "soon"
+    kapula.claim_task(kapula.get_case(ids["Isojoen Iso Oy"]).ready_tasks[0].id, user="sek.toinen")
+    for i in range(24):
+        kapula.start_case("Handoff_demo", {"customer": f"Jonon Yritys {i:02d} Oy"}, user="demo")
+    return ids
+
+
+def _as(browser: Browser, base: str, username: str, path: str = "/", viewport=LAPTOP) -> Page:  # noqa: F811
+    # axe is injected as a script of its own: the pages' content security policy does not allow that
+    page = browser.new_context(viewport=viewport, bypass_csp=True).new_page()
+    page.goto(f"{base}/signin?next={path}")
+    page.get_by_label("Käyttäjätunnus").fill(username)
+    page.get_by_label("Salasana").fill(PASSWORD)
+    page.get_by_role("button", name="Kirjaudu").click()
+    page.wait_for_load_state()
+    return page
+
+
+def _clean(page: Page, what: str) -> None:
+    page.wait_for_load_state()
+    assert violations(page) == [], what
+
+
+def _fits(page: Page) -> None:
+    """Nothing wider than the screen: a phone reads the list without scrolling sideways."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_the_advisor_filters_the_inbox_by_keyboard(server, browser, network):  # noqa: F811
+    page = _as(browser, server, "sek.neuvoja", "/tasks")
+    rows = page.locator("#inbox tbody tr.task")
+    expect(rows).to_have_count(2)  # SEK's two tasks; the customers' own tasks are theirs
+    _clean(page, "inbox")
+    page.get_by_label("Haku").focus()
+    page.keyboard.type("taimi")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{server}/tasks?q=taimi")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Teuvan Taimi Oy")
+    page.get_by_label("Haku").fill("")
+    page.get_by_label("Työn alla").select_option("others")
+    page.get_by_label("Järjestys").select_option("newest")
+    page.get_by_role("button", name="Näytä").press("Enter")
+    expect(page).to_have_url(f"{server}/tasks?sort=newest&claimed=others")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("sek.toinen")
+    _clean(page, "inbox filtered")
+    page.goto(f"{server}/tasks")
+    page.screenshot(path=str(SCREENSHOTS / "inbox-filters.png"), full_page=True)
+    # the list polls with its query: a filtered inbox stays filtered
+    page.goto(f"{server}/tasks?claimed=free")
+    expect(page.locator("#inbox")).to_have_attribute("hx-get", "/tasks/inbox?claimed=free")
+    page.wait_for_timeout(1500)
+    expect(rows).to_have_count(1)
+
+
+def test_the_inbox_and_case_list_on_a_phone(server, browser, network):  # noqa: F811
+    page = _as(browser, server, "sek.neuvoja", "/tasks", viewport=PHONE)
+    expect(page.locator("#inbox tbody tr.task")).to_have_count(2)
+    _fits(page)
+    _clean(page, "inbox on a phone")
+    page.screenshot(path=str(SCREENSHOTS / "inbox-phone.png"), full_page=True)
+    page.goto(f"{server}/cases?lane=SEK")
+    expect(page.locator("#cases tbody tr[id]")).to_have_count(2)
+    _fits(page)
+    _clean(page, "case list on a phone")
+
+
+def test_the_case_list_filters_marks_due_times_and_pages(server, browser, network):  # noqa: F811
+    page = _as(browser, server, "admin", "/cases")
+    rows = page.locator("#cases tbody tr[id]")
+    expect(rows).to_have_count(25)
+    expect(page.locator("nav.pager")).to_contain_text("Sivu 1/2 · 29 riviä")
+    _clean(page, "case list")
+    page.get_by_role("link", name="Seuraava").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{server}/cases?page=2")
+    expect(rows).to_have_count(4)
+    page.goto(f"{server}/cases?sort=due")
+    first = rows.first
+    expect(first).to_have_id(f"case-{network['timer']}")
+    expect(first.locator(".tag-soon")).to_have_text("pian")
+    page.get_by_label("Missä nyt").select_option("SEK")
+    page.get_by_role("button", name="Näytä").click()
+    expect(page).to_have_url(f"{server}/cases?lane=SEK&sort=due")
+    expect(rows).to_have_count(2)
+    _clean(page, "case list filtered")
+    page.screenshot(path=str(SCREENSHOTS / "cases-filters.png"), full_page=True)
+
+
+def test_the_customer_lands_on_the_portal_and_starts_a_service(kapula, server, browser, network):  # noqa: F811
+    page = _as(browser, server, "asiakas")
+    expect(page).to_have_url(f"{server}/portal")
+    expect(page.get_by_role("heading", name="Oma asiointi")).to_be_visible()
+    expect(page.locator("ul.services li")).to_have_count(1)
+    expect(page.locator("ul.portal-tasks li")).to_have_count(1)  # their own case waiting for them
+    own = page.locator("#own-cases tbody tr[id]")
+    expect(own).to_have_count(2)
+    expect(page.locator(f"#case-{network['Teuvan Taimi Oy']}")).to_contain_text("SEK")
+    expect(page.locator(f"#case-{network['konepaja']}")).to_contain_text("sinulla")
+    expect(page.locator("main")).not_to_contain_text("Närpiön")  # another customer's case
+    _clean(page, "portal")
+    page.screenshot(path=str(SCREENSHOTS / "portal.png"), full_page=True)
+    page.get_by_role("button", name="Aloita").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_contain_text("aloitettu")
+    page.goto(f"{server}/portal")
+    expect(own).to_have_count(3)
+    expect(page.locator("ul.portal-tasks li")).to_have_count(2)
+    phone = _as(browser, server, "asiakas", viewport=PHONE)
+    expect(phone).to_have_url(f"{server}/portal")
+    _fits(phone)
+    _clean(phone, "portal on a phone")
+    phone.screenshot(path=str(SCREENSHOTS / "portal-phone.png"), full_page=True)
+
+
+@pytest.mark.parametrize("language, heading", [("sv", "Min e-tjänst"), ("en", "My services")])
+def test_the_portal_in_swedish_and_english(server, browser, network, language, heading):  # noqa: F811
+    page = _as(browser, server, "asiakas")
+    page.get_by_role("button", name={"sv": "Svenska", "en": "English"}[language]).click()
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    _clean(page, f"portal ({language})")
+    page.goto(f"{server}/cases")
+    _clean(page, f"own cases ({language})")
+
+
+def test_a_cancellations_reason_is_in_the_timeline(server, browser, network):  # noqa: F811
+    page = _as(browser, server, "omistaja", f"/cases/{network['konepaja']}")
+    page.get_by_role("link", name="Peru tapaus…").click()
+    page.get_by_label("Syy").fill("Asiakas perui käynnin puhelimessa.")
+    page.get_by_role("button", name="Peru tapaus").click()
+    expect(page.locator(".note-cancel")).to_contain_text("Asiakas perui käynnin puhelimessa.")
+    expect(page.locator(".note-cancel")).to_contain_text("omistaja")
+    _clean(page, "timeline with a reason")
+    page.locator(".note-cancel").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "cancel-reason-in-timeline.png"), full_page=True)
