@@ -48,7 +48,9 @@ def add_demo_people(kapula: Kapula) -> list[DemoPerson]:
                                                       organisation=person.organisation))
         created_customer = created_customer or (created and person.role is Role.CUSTOMER)
     directory.claim_ownership([p.key for p in processes], DEMO_OWNER_ORGANISATION)
-    first = next((p for p in processes if p.actors and is_customer_lane(p.actors[0])), None)
+    # a service the customer could have started themselves (their portal's catalogue), else any with their lane
+    offered = [p for p in processes if p.customer_can_start] + processes
+    first = next((p for p in offered if p.actors and is_customer_lane(p.actors[0])), None)
     if created_customer and first is not None:
         try:
             kapula.start_case(first.key, {}, user="asiakas")  # so the customer's own view has a case
