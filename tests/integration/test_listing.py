@@ -167,3 +167,40 @@ def test_each_listed_case_is_in_the_access_log(kapula, callers, cases):
 
 def test_the_card_fixture_offers_the_process(kapula):
     assert json.loads((BPMN / "three_lanes.card.json").read_text())["customer_can_start"] is True
+
+
+def _statements(kapula, action) -> int:
+    from sqlalchemy import event
+
+    engine = kapula.sessions.kw["bind"]
+    count = 0
+
+    def seen(*_args) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return count
+
+
+@pytest.mark.parametrize("name", ["admin", "sek.neuvoja", "asiakas"])
+def test_a_page_costs_the_same_whatever_the_number_of_cases(kapula, callers, cases, name):
+    """The database filters, counts and pages: the statements a page runs do not grow with the
+    cases behind it (a filter in Python over every row would read each one)."""
+    caller = callers[name]
+
+    def pages():
+        kapula.case_list(CaseQuery(page_size=3), caller=caller)
+        kapula.task_list(TaskQuery(page_size=3), caller=caller)
+
+    def more(n):
+        for i in range(n):
+            kapula.start_case("Handoff_demo", {"customer": f"Lisä {i} Oy"}, user="asiakas" if i % 2 else "demo")
+    more(8)  # full pages of each list for every role
+    before = _statements(kapula, pages)
+    more(40)
+    assert _statements(kapula, pages) == before
