@@ -156,13 +156,20 @@ def test_the_customer_lands_on_the_portal_and_starts_a_service(kapula, server, b
 
 
 @pytest.mark.parametrize("language, heading", [("sv", "Min e-tjänst"), ("en", "My services")])
-def test_the_portal_in_swedish_and_english(server, browser, network, language, heading):  # noqa: F811
+def test_the_portal_and_the_lists_in_swedish_and_english(server, browser, network, language, heading):  # noqa: F811
     page = _as(browser, server, "asiakas")
     page.get_by_role("button", name={"sv": "Svenska", "en": "English"}[language]).click()
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     _clean(page, f"portal ({language})")
     page.goto(f"{server}/cases")
     _clean(page, f"own cases ({language})")
+    advisor = _as(browser, server, "sek.neuvoja", "/tasks")
+    advisor.get_by_role("button", name={"sv": "Svenska", "en": "English"}[language]).click()
+    expect(advisor.get_by_role("button", name={"sv": "Visa", "en": "Show"}[language])).to_be_visible()
+    _clean(advisor, f"inbox ({language})")
+    advisor.goto(f"{server}/cases?sort=due")
+    expect(advisor.locator(".tag-soon")).to_have_text({"sv": "snart", "en": "soon"}[language])
+    _clean(advisor, f"case list ({language})")
 
 
 def test_a_cancellations_reason_is_in_the_timeline(server, browser, network):  # noqa: F811
