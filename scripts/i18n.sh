@@ -10,8 +10,10 @@ POT=api/web/locale/messages.pot
     --project=Kapula --copyright-holder=Kapula -o "$POT" api/web
 for lang in fi sv en; do
     if [ -f "api/web/locale/$lang/LC_MESSAGES/messages.po" ]; then
-        .venv/bin/pybabel -q update --no-fuzzy-matching --ignore-obsolete --omit-header -i "$POT" -d api/web/locale -l "$lang"
+        .venv/bin/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i "$POT" -d api/web/locale -l "$lang"
     else
         .venv/bin/pybabel -q init -i "$POT" -d api/web/locale -l "$lang"
     fi
 done
+# no creation dates: they change on every run and made every parallel branch's catalogs conflict
+sed -i '/^"POT-Creation-Date: /d; /^"PO-Revision-Date: /d' "$POT" api/web/locale/*/LC_MESSAGES/messages.po
