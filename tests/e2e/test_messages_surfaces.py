@@ -39,6 +39,9 @@ def test_the_two_pools_pass_application_and_decision_over_the_api(client, admin)
                                         "due": None, "message": "decision"}]
     (back,) = client.get("/api/cases", params={"process_key": "Back_office"}, headers=admin).json()
     assert [t["name"] for t in back["ready_tasks"]] == ["Decide"]
+    # the case the message started was changed by the caller's step: in its access log
+    back_log = client.get(f"/api/cases/{back['id']}/access-log", headers=admin).json()
+    assert ("admin", "message") in [(e["user"], e["action"]) for e in back_log]
     client.post(f"/api/tasks/{back['ready_tasks'][0]['id']}/complete", json={"data": {"approved": True}}, headers=admin)
     detail = client.get(f"/api/cases/{front['id']}", headers=admin).json()
     assert [t["name"] for t in detail["ready_tasks"]] == ["Tell customer"] and detail["waiting_for"] == []

@@ -326,3 +326,12 @@ def test_a_message_no_pool_of_the_collaboration_receives_is_a_clear_error(kapula
     with pytest.raises(CaseStepError, match=r"'Send application' \(Throw_app\).*no other pool.*'aplication'.*'Back office'"):
         kapula.complete_task(front.ready_tasks[0].id, {})
     assert kapula.cases(process_key=BACK) == []
+
+
+def test_messages_bouncing_between_pools_forever_stop_with_a_clear_error(kapula):
+    kapula.deploy([read("ping_pong.bpmn")])
+    case = kapula.start_case("Ping")
+    with pytest.raises(CaseStepError, match=r"back and forth between pools more than 100 times"):
+        kapula.complete_task(case.ready_tasks[0].id, {})
+    assert kapula.cases(process_key="Pong") == []
+    assert [t.name for t in kapula.get_case(case.id).ready_tasks] == ["Begin"]
