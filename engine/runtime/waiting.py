@@ -1,4 +1,5 @@
-"""What a case waits for besides people: its timers (with due times), messages and signals.
+"""What a case waits for besides people: its timers (with due times), messages and signals, and
+the signals that would start one of its event subprocesses.
 
 SpiffWorkflow's `waiting_events()` describes an event-based gateway as one `MultipleEventDefinition`
 without a due time, so a case waiting there looked as if it waited for nothing. Here each catch
@@ -54,6 +55,21 @@ def pending_events(workflow: Any) -> list[tuple[Any, WaitingEvent]]:
             found.extend((task, _event(spec, d, task.internal_data)) for d in definition.event_definitions)
         elif not isinstance(definition, NoneEventDefinition):
             found.append((task, _event(spec, definition, task.internal_data)))
+    return found + _event_subprocess_signals(workflow)
+
+
+def _event_subprocess_signals(workflow: Any) -> list[tuple[Any, WaitingEvent]]:
+    """The signals that start an event subprocess of the case's own process. SpiffWorkflow keeps
+    no waiting task for them (it starts the subprocess when the signal comes), so they are read
+    from the spec. Message starts are left to the message routing (engine.runtime.messages)."""
+    if workflow.completed:  # (is_completed() walks the whole task tree: a long loop's cost)
+        return []
+    found = []
+    for name in getattr(workflow.spec.start, "trigger_specs", None) or []:
+        sub_spec = workflow.subprocess_specs.get(name)
+        for start in getattr(sub_spec, "bpmn_start_events", None) or []:
+            if isinstance(start.event_definition, SignalEventDefinition):
+                found.append((workflow.task_tree, _event(start, start.event_definition, {})))
     return found
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 
+from engine.model import WaitingEvent
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.runtime.case_state import restore_live_case
 from engine.runtime.script_engine import SafeScriptEngine
@@ -80,3 +81,19 @@ def test_an_event_subprocess_that_ran_in_one_case_does_not_start_in_the_next(kap
     second = kapula.start_case(f"Alarm_{kind}")
     assert "Sub_alarm" not in {e.element_id for e in kapula.history(second.id)}
     assert [t.name for t in second.ready_tasks] == ["Do the work", "Raise the alarm"]
+
+
+def test_a_case_names_the_signal_that_starts_its_event_subprocess(open_engine):
+    first = open_engine()
+    case = _deployed(first, "signal")
+    expected = (WaitingEvent("Start_alarm", "alarm", "signal", message="alarm"),)
+    assert case.waiting_for == expected
+    first.close()
+    second = open_engine()
+    assert second.get_case(case.id).waiting_for == expected  # as stored
+    raise_it = next(t for t in second.ready_tasks(case_id=case.id) if t.name == "Raise the alarm")
+    assert second.complete_task(raise_it.id, {}).waiting_for == expected  # non-interrupting: it can come again
+    for _ in range(2):
+        task = second.ready_tasks(case_id=case.id)[0]
+        after = second.complete_task(task.id, {})
+    assert after.status.value == "completed" and after.waiting_for == ()
