@@ -19,6 +19,7 @@ from engine.errors import NotFoundError
 from engine.model import CaseNote, CaseStatus, CaseTimeline, CaseView, Event, Handoff, StageDuration, TaskView
 from engine.persistence.tables import AccessLogRecord, CaseRecord, CaseTaskRecord
 from engine.runtime.states import READY
+from engine.services import visible
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.shared import ServiceBase
 
@@ -38,17 +39,18 @@ class ReadingUseCases(ServiceBase):
 
     def cases(self, *, process_key: str | None = None, status: CaseStatus | None = None,
               caller: Caller | None = None) -> list[CaseView]:
-        """Cases, newest first, filtered by process key and status (and to the caller's)."""
+        """Cases, newest first, filtered by process key and status (and to the caller's: the rule
+        policy.takes_part as an SQL condition, engine.services.visible). One page of them, sorted and
+        filtered further: `case_list`."""
         with self._transaction(read=True) as session:
             stmt = select(CaseRecord.id).order_by(CaseRecord.id.desc())
             if process_key is not None:
                 stmt = stmt.where(CaseRecord.process_key == process_key)
             if status is not None:
                 stmt = stmt.where(CaseRecord.status == status.value)
+            if caller is not None:
+                stmt = stmt.where(visible.cases_seen(session, caller.principal))
             found = [self._case_view(session, i) for i in session.scalars(stmt).all()]
-            if caller is not None and not caller.principal.is_admin:
-                facts = CaseFacts(session)
-                found = [c for c in found if policy.takes_part(caller.principal, c.process_key, facts.events(c.id))]
         if caller is not None:
             # the list carries each case's data, so each listed case was read
             now = self._clock.now()
@@ -86,7 +88,8 @@ class ReadingUseCases(ServiceBase):
     def ready_tasks(self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None,
                     caller: Caller | None = None) -> list[TaskView]:
         """Ready user tasks, oldest case first, filtered by lane, case or process, and to those the
-        caller sees (their lanes; owners: their processes; customers: their own cases)."""
+        caller sees (their lanes; owners: their processes; customers: their own cases: the rule
+        policy.sees_task as an SQL condition, engine.services.visible). One page: `task_list`."""
         with self._transaction(read=True) as session:
             facts = CaseFacts(session)
             if caller is not None and case_id is not None:
@@ -106,10 +109,9 @@ class ReadingUseCases(ServiceBase):
                 stmt = stmt.where(CaseTaskRecord.case_id == case_id)
             if process_key is not None:
                 stmt = stmt.where(CaseRecord.process_key == process_key)
-            tasks = claims.with_claims(session, [self._task_view(session, t, c) for t, c in session.execute(stmt).all()])
             if caller is not None:
-                tasks = [t for t in tasks if policy.sees_task(caller.principal, facts.task(t))]
-            return tasks
+                stmt = stmt.where(visible.tasks_seen(session, caller.principal))
+            return claims.with_claims(session, [self._task_view(session, t, c) for t, c in session.execute(stmt).all()])
 
     def get_task(self, task_id: str, *, caller: Caller | None = None) -> TaskView:
         """One user task (ready or not) with who has claimed it. Raises NotFoundError, AccessDeniedError."""
