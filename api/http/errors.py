@@ -9,6 +9,7 @@ same request may succeed shortly (the pool reconnects by itself).
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -73,7 +74,12 @@ def details_of(exc: KapulaError) -> dict[str, Any]:
 def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"code": code, "message": message, "details": jsonable_encoder(details or {})}
-    return JSONResponse(body, status_code=status, headers=headers)
+    try:
+        return JSONResponse(body, status_code=status, headers=headers)
+    except UnicodeEncodeError:
+        # an error quoting what the client sent, lone surrogates included: escaped, so still JSON
+        return Response(json.dumps(body, ensure_ascii=True), status_code=status, headers=headers,
+                        media_type="application/json")
 
 
 def _for_browser(request: Request) -> bool:

@@ -246,14 +246,22 @@ def check_data(data: dict[str, Any] | None) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise InvalidDataError("case data must be a JSON object of field names and values")
-    bad = [k for k in data if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
+    bad = [_shown_name(k) for k in data if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
     if bad:
         raise InvalidDataError(
-            f"field names must be plain identifiers not starting with '_': {', '.join(map(str, bad))}",
-            field_errors={str(k): "not a usable field name" for k in bad},
+            f"field names must be plain identifiers not starting with '_': {', '.join(bad)}",
+            field_errors={k: "not a usable field name" for k in bad},
         )
     check_case_data(data)  # depth, size, lengths, RFC 8259 values: before anything else looks at it
     return data
+
+
+def _shown_name(name: object) -> str:
+    """A field name as text any answer can carry: a lone surrogate (no UTF-8 form, so no JSON
+    answer could hold it) as its escape, control characters escaped, and cut to 200 characters."""
+    text = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 def step_error(exc: StepFailure, case_id: int | None) -> CaseStepError:
