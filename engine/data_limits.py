@@ -121,8 +121,16 @@ def _text_size(text: str, limit: int, field: str, path: str, what: str) -> int:
     return 0  # not reached
 
 
+def _text(name: str) -> str:
+    """`name` with each unpaired surrogate replaced by U+FFFD."""
+    return name.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _refuse(field: str, path: str, problem: str) -> None:
-    """Raise the InvalidDataError: `field` is the top-level field (empty: the data as a whole)."""
+    """Raise the InvalidDataError: `field` is the top-level field (empty: the data as a whole).
+    Names are quoted as Unicode text: an unpaired surrogate in a field name shows as U+FFFD, so the
+    message itself can be written as UTF-8 (in a JSON error or a page) — it made them a 500."""
+    path, field = _text(path), _text(field)
     shown = path if len(path) <= 120 else f"{path[:60]}…{path[-40:]}"
     field = field if len(field) <= 200 else field[:200] + "…"
     where = f"field {field!r}" + (f" (at {shown})" if path != field else "") if field else "the data"

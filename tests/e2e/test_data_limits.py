@@ -24,6 +24,18 @@ def _start(client, headers, data_json: str):
     return client.post("/api/cases", headers={**headers, "content-type": "application/json"}, content=body.encode())
 
 
+def test_an_unpaired_surrogate_in_a_field_name_is_a_readable_422_not_a_500(kapula, tokens):
+    """The refusal quotes the field's name; with a lone surrogate in it the JSON error could not be
+    written as UTF-8 and the client got a 500 (found by the form fuzz test)."""
+    client = TestClient(create_app(kapula, secret_key="limits"))
+    upload(client, tokens["admin"], owner="SEK")
+    for data_json in ('{"\\ud800x": "\\ud800"}', '{"a": {"\\udfff": 1}}'):
+        r = _start(client, tokens["admin"], data_json)
+        assert r.status_code == 422, r.text[:300]
+        assert r.json()["code"] == "invalid_data" and "unpaired surrogate" in r.json()["message"]
+    assert client.get("/api/cases", headers=tokens["admin"]).json() == []
+
+
 @pytest.mark.parametrize("data_json, problem", [
     (_deep(300), "nested more than 32 levels deep"),
     ("NaN", "not a JSON number"),
