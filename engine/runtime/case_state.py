@@ -102,7 +102,9 @@ class LiveCase:
     done_subs: dict[UUID, str] = field(default_factory=dict)  # subprocess id -> '"id": {its header fields}'
     done_json: str = ""  # the values of done_subs joined, as they go into every header
     running_subs: list[UUID] = field(default_factory=list)  # the other subprocesses, oldest first
-    created_in_last_step: set[UUID] = field(default_factory=set)  # nobody can have claimed these yet
+    # tasks created or readied in the last step written: nobody can have claimed these yet (a claim
+    # needs a ready task, and SpiffWorkflow creates the next user task ahead, before it is ready)
+    readied_in_last_step: set[UUID] = field(default_factory=set)
 
 
 def running_subprocesses(live: LiveCase) -> list[tuple[UUID, Any]]:
@@ -158,16 +160,19 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
     removed += [i for i in live.sub_ids - sub_ids if i in live.ordinals]
     upserts: list[TaskRow] = []
     transitions: list[Transition] = []
-    live.created_in_last_step = set()
+    live.readied_in_last_step = readied = set()
     for wf_id, task in candidates:
         is_new = task.id not in live.ordinals
         if not is_new and task.last_state_change < since and not task.has_state(TaskState.DEFINITE_MASK):
             continue
-        transitions.extend(_transitions(task, registry))
+        found = _transitions(task, registry)
+        transitions.extend(found)
         if is_new:
             live.ordinals[task.id] = live.next_ordinal
             live.next_ordinal += 1
-            live.created_in_last_step.add(task.id)
+            readied.add(task.id)
+        elif any(tr.kind == "ready" for tr in found):
+            readied.add(task.id)
         upserts.append(task_row(wf_id, task, live.ordinals[task.id], registry, is_new))
     for task_id in removed:
         live.ordinals.pop(task_id, None)

@@ -176,6 +176,7 @@ class ServiceBase:
             tasks.append(task_view_of(deployed, ctx.case.id, str(task.id), element_id, lane, READY,
                                       item=instance_item(task), scope=scope))
             self._task_forms.put(str(task.id), (deployed.form_schema(element_id, scope),))
+            self._task_cases.put(str(task.id), ctx.case.id)
         return CaseView(
             id=ctx.case.id,
             process_key=deployed.key,
@@ -184,13 +185,13 @@ class ServiceBase:
             started_at=ctx.case.started_at,
             ended_at=saved.ended_at,
             data=saved.data,
-            ready_tasks=tuple(self._claimed(session, tasks, fresh=live.created_in_last_step)),
+            ready_tasks=tuple(self._claimed(session, tasks, fresh=live.readied_in_last_step)),
             next_timer_due=saved.next_timer_due,
             waiting_for=saved.waiting_for,
         )
 
     def _claimed(self, session: Session, tasks: list[TaskView], *, fresh: set[UUID]) -> list[TaskView]:
-        # a task created in this very step has no claims yet: skip the look-up when all are new
+        # a task readied in this very step has no claims yet: skip the look-up when all are
         if all(UUID(t.id) in fresh for t in tasks):
             return tasks
         return claims.with_claims(session, tasks)
@@ -199,6 +200,7 @@ class ServiceBase:
         deployed = self._versions.get(session, case.process_version_id)
         specs = [deployed.bundle.spec, *deployed.bundle.subprocess_specs.values()]
         item = stored_instance_item(specs, row.element_id or "", row.body)
+        self._task_cases.put(row.task_id, case.id)  # a task list is mostly followed by a step on one of them
         return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state, item=item,
                             scope=self.row_scope(deployed, row, case))
 
