@@ -15,6 +15,7 @@ from engine.definitions import DeployedVersion, VersionCache
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.cache import VersionedCache
+from engine.persistence.direct import DirectStatement
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord
 from engine.runtime.case_state import (
     TOP,
@@ -39,7 +40,7 @@ _CASES = CaseRecord.__table__
 _TASKS = CaseTaskRecord.__table__
 _EVENTS = EventRecord.__table__
 _CORRELATIONS = CaseCorrelationRecord.__table__
-_UPDATE_CASE = (
+_UPDATE_CASE = DirectStatement(
     _CASES.update()
     .where(_CASES.c.id == bindparam("b_id"), _CASES.c.row_version == bindparam("b_read"))
     .values(
@@ -52,12 +53,21 @@ _UPDATE_CASE = (
         }
     )
 )
-_UPDATE_TASK = (
+_UPDATE_TASK = DirectStatement(
     _TASKS.update()
     .where(_TASKS.c.case_id == bindparam("b_case"), _TASKS.c.task_id == bindparam("b_task"))
     .values(state=bindparam("state"), body=bindparam("body"), lane=bindparam("lane"))
 )
-_DELETE_TASK = _TASKS.delete().where(_TASKS.c.case_id == bindparam("b_case"), _TASKS.c.task_id == bindparam("b_task"))
+_DELETE_TASK = DirectStatement(
+    _TASKS.delete().where(_TASKS.c.case_id == bindparam("b_case"), _TASKS.c.task_id == bindparam("b_task"))
+)
+_INSERT_TASKS = DirectStatement(_TASKS.insert())
+_INSERT_EVENTS = DirectStatement(_EVENTS.insert())
+# the case row as a step needs it, read without the ORM (no identity map, no instance state)
+_READ_CASE = select(
+    _CASES.c.id, _CASES.c.process_version_id, _CASES.c.process_key, _CASES.c.status, _CASES.c.started_at,
+    _CASES.c.row_version, _CASES.c.last_event_seq, _CASES.c.header_json, _CASES.c.data_json, _CASES.c.next_timer_due,
+).where(_CASES.c.id == bindparam("b_id"))
 
 _LIFECYCLE = {"ready": Lifecycle.TASK_READY, "completed": Lifecycle.TASK_COMPLETED, "cancelled": Lifecycle.TASK_CANCELLED}
 
@@ -77,7 +87,7 @@ class SavedStep:
 class StepContext:
     """One step's working set: the case row as read, its live workflow and its version."""
 
-    case: CaseRecord
+    case: Any  # the CaseRecord of a new case, else the row _READ_CASE reads (the same attribute names)
     deployed: DeployedVersion
     live: LiveCase
     since: float
@@ -147,7 +157,8 @@ class CaseStore:
     def load(self, session: Session, case_id: int, *, failed_too: bool = False) -> StepContext:
         """The case for a step: running, or also failed with `failed_too` (a retry, a cancellation or
         a migration of a case whose unattended step failed). Raises NotFoundError, ConflictError."""
-        record = session.get(CaseRecord, case_id)
+        connection = session.connection()
+        record = connection.execute(_READ_CASE, {"b_id": case_id}).first()
         if record is None:
             raise NotFoundError("case", case_id)
         takes_steps = (CaseStatus.RUNNING.value, CaseStatus.FAILED.value) if failed_too else (CaseStatus.RUNNING.value,)
@@ -156,10 +167,10 @@ class CaseStore:
         deployed = self._versions.get(session, record.process_version_id)
         live = self._cache.take(case_id, record.row_version)
         if live is None:
-            rows = session.execute(
-                select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
-                .where(CaseTaskRecord.case_id == case_id)
-                .order_by(CaseTaskRecord.ordinal)
+            rows = connection.execute(
+                select(_TASKS.c.task_id, _TASKS.c.workflow_id, _TASKS.c.ordinal, _TASKS.c.body)
+                .where(_TASKS.c.case_id == case_id)
+                .order_by(_TASKS.c.ordinal)
             ).all()
             live = restore_live_case(deployed.bundle, record.header_json, [tuple(r) for r in rows], self._script_engine)
         return StepContext(record, deployed, live, begin_step(), read_version=record.row_version)
@@ -208,8 +219,8 @@ class CaseStore:
             waiting_for=waiting,
         )
         connection = session.connection()
-        result = connection.execute(
-            _UPDATE_CASE,
+        written = _UPDATE_CASE.execute(
+            connection,
             {
                 "b_id": ctx.case.id,
                 "b_read": ctx.read_version,
@@ -224,7 +235,7 @@ class CaseStore:
                 "waiting_json": waiting_to_json(waiting),
             },
         )
-        if result.rowcount != 1:
+        if written != 1:
             self._cache.discard(ctx.case.id)
             raise ConflictError(
                 f"case {ctx.case.id} was changed by someone else while this step ran; nothing was saved, reload and try again",
@@ -232,7 +243,7 @@ class CaseStore:
             )
         self._write_tasks(connection, ctx, changes.upserts, changes.deleted)
         if events:
-            connection.execute(_EVENTS.insert(), events)
+            _INSERT_EVENTS.execute(connection, events)
             write_step_spans(connection, ctx.case.id, ctx.deployed.key, ctx.deployed.id, events)
         if workflow.correlations:
             write_correlations(connection, ctx.case.id, workflow.correlations)
@@ -286,7 +297,7 @@ class CaseStore:
         """New rows in one multi-row INSERT, changed rows in one executemany UPDATE."""
         case_id = ctx.case.id
         if deleted:
-            connection.execute(_DELETE_TASK, [{"b_case": case_id, "b_task": task_id} for task_id in deleted])
+            _DELETE_TASK.execute(connection, [{"b_case": case_id, "b_task": task_id} for task_id in deleted])
         fresh = [
             {
                 "case_id": case_id,
@@ -308,9 +319,9 @@ class CaseStore:
             if not r.is_new
         ]
         if fresh:
-            connection.execute(_TASKS.insert(), fresh)
+            _INSERT_TASKS.execute(connection, fresh)
         if changed:
-            connection.execute(_UPDATE_TASK, changed)
+            _UPDATE_TASK.execute(connection, changed)
 
     def _waiting(self, ctx: StepContext) -> tuple[WaitingEvent, ...]:
         """The events the case waits for, named as the version's elements are."""

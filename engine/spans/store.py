@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from engine.metrics.dialect import Dialect
+from engine.persistence.direct import DirectStatement
 from engine.persistence.tables import CaseRecord, EventRecord, TaskSpanRecord, UTCDateTime
 from engine.spans.derive import SpanChanges, SpanDeriver
 from engine.spans.rule import CONTAINER_TYPES, START_EVENT, WORK_TYPES, message_from_lane
@@ -62,6 +63,8 @@ class _Statements:
             .order_by(e.seq.desc())
             .limit(1)
         )
+        self.direct_insert, self.direct_claim = DirectStatement(self.insert), DirectStatement(self.claim)
+        self.direct_complete, self.direct_cancel = DirectStatement(self.complete), DirectStatement(self.cancel)
         # the same seconds as the live statements compute, for rows a rebuild inserted
         self.seconds = update(SPAN).values(
             duration_s=d.seconds_between(s.ready_at, s.completed_at),
@@ -94,15 +97,12 @@ def write_step_spans(connection: Connection, case_id: int, key: str, version_id:
 
 
 def write_changes(connection: Connection, changes: SpanChanges) -> None:
+    """The span changes on the DB-API cursor (engine.persistence.direct): a step's fixed statements."""
     st = statements(connection.dialect.name)
-    if changes.completed:
-        connection.execute(st.complete, changes.completed)
-    if changes.cancelled:
-        connection.execute(st.cancel, changes.cancelled)
-    if changes.claimed:
-        connection.execute(st.claim, changes.claimed)
-    if changes.opened:
-        connection.execute(st.insert, list(changes.opened.values()))
+    st.direct_complete.execute(connection, changes.completed)
+    st.direct_cancel.execute(connection, changes.cancelled)
+    st.direct_claim.execute(connection, changes.claimed)
+    st.direct_insert.execute(connection, list(changes.opened.values()))
 
 
 def rebuild_spans(connection: Connection, *, process_key: str | None = None) -> int:

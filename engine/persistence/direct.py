@@ -1,0 +1,92 @@
+"""A step's fixed statements run straight on the DB-API cursor of the step's own connection.
+
+A step is a handful of statements whose SQL never changes (the case row's version-checked UPDATE,
+the task rows, the events, the spans). Executing a prebuilt Core statement still costs SQLAlchemy's
+Python per call (cache key, execution context, parameter processing, result) — more than SQLite
+needs for the statement itself (bench/README.md, issue 14). `DirectStatement` compiles a Core
+statement once per dialect and set of parameter names, applies the same bind processors SQLAlchemy
+would (e.g. `UTCDateTime`'s), and runs it on the cursor inside the transaction SQLAlchemy began, so
+it commits or rolls back with the rest of the use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import Executable
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    names: tuple[str, ...]  # bind names in placeholder order (positional paramstyles), else all of them
+    positional: bool
+    defaults: dict[str, Any]  # binds with a value in the statement itself (literal values)
+    processors: dict[str, Callable[[Any], Any]]
+
+    def args(self, row: Mapping[str, Any]) -> Any:
+        values = {**self.defaults, **row} if self.defaults else row
+        if self.processors:
+            values = {k: (self.processors[k](v) if k in self.processors else v) for k, v in values.items()}
+        if self.positional:
+            return tuple(values[name] for name in self.names)
+        return values
+
+
+class DirectStatement:
+    """A Core INSERT, UPDATE or DELETE run on the connection's DB-API cursor.
+
+    `execute(connection, rows)` takes one parameter dict or a list of them (an executemany; an
+    empty list runs nothing) and returns the driver's rowcount. Every dict of one call must have the
+    same keys. A driver error goes through SQLAlchemy's own handling (its exception classes and
+    Kapula's `handle_error` hook in engine.persistence.database, so a lost connection is still an
+    UnavailableError)."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._plans: dict[tuple[str, frozenset[str]], _Plan] = {}
+
+    def execute(self, connection: Connection, rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> int:
+        batch = [rows] if isinstance(rows, Mapping) else rows
+        if not batch:
+            return 0
+        dialect = connection.dialect
+        key = (dialect.name, frozenset(batch[0]))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._compile(dialect, batch[0])
+        args = [plan.args(row) for row in batch]
+        dbapi_connection = connection.connection  # the pooled DB-API connection, inside SQLAlchemy's transaction
+        cursor = dbapi_connection.cursor()
+        try:
+            if len(args) == 1:
+                cursor.execute(plan.sql, args[0])
+            else:
+                cursor.executemany(plan.sql, args)
+            return int(cursor.rowcount)
+        except dialect.loaded_dbapi.Error as exc:
+            connection._handle_dbapi_exception(exc, plan.sql, args, cursor, None)  # noqa: SLF001 - raises
+        finally:
+            cursor.close()
+
+    def _compile(self, dialect: Dialect, sample: Mapping[str, Any]) -> _Plan:
+        statement = self.statement
+        if isinstance(statement, Insert):
+            # no RETURNING of the new key (nobody reads it); the columns are those of the parameters
+            compiled = statement.inline().compile(dialect=dialect, column_keys=list(sample))
+        else:
+            compiled = statement.compile(dialect=dialect)
+        # the values the statement carries itself (literals), under the names in the SQL
+        defaults = {k: v for k, v in compiled.construct_params(dict(sample)).items() if k not in sample}
+        processors = {}
+        for bind, name in compiled.bind_names.items():
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                processors[name] = process
+        positional = bool(compiled.positional)
+        names = tuple(compiled.positiontup or ()) if positional else ()
+        return _Plan(compiled.string, names, positional, defaults, processors)
