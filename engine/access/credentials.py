@@ -58,13 +58,14 @@ def open_session(session: Session, user: UserRecord, now: datetime) -> str:
     return sid
 
 
-def session_user(session: Session, sid: str, now: datetime) -> UserRecord | None:
-    """The enabled user of a live session, else None."""
-    return session.scalars(
-        select(UserRecord).join(WebSessionRecord, WebSessionRecord.user_id == UserRecord.id)
+def session_user_until(session: Session, sid: str, now: datetime) -> tuple[UserRecord, datetime] | None:
+    """The enabled user of a live session and when the session expires, else None."""
+    row = session.execute(
+        select(UserRecord, WebSessionRecord.expires_at).join(WebSessionRecord, WebSessionRecord.user_id == UserRecord.id)
         .where(WebSessionRecord.id_hash == secret_hash(sid), WebSessionRecord.expires_at > now,
                UserRecord.disabled_at.is_(None))
     ).first()
+    return (row[0], row[1]) if row else None
 
 
 def end_session(session: Session, sid: str) -> None:
@@ -101,13 +102,14 @@ def new_token(session: Session, user: UserRecord, *, name: str, now: datetime, e
     return token, _info(record, user.username)
 
 
-def token_user(session: Session, token: str, now: datetime) -> UserRecord | None:
-    """The enabled user of an unexpired, unrevoked token, else None."""
-    return session.scalars(
-        select(UserRecord).join(ApiTokenRecord, ApiTokenRecord.user_id == UserRecord.id)
+def token_user_until(session: Session, token: str, now: datetime) -> tuple[UserRecord, datetime] | None:
+    """The enabled user of an unexpired, unrevoked token and when the token expires, else None."""
+    row = session.execute(
+        select(UserRecord, ApiTokenRecord.expires_at).join(ApiTokenRecord, ApiTokenRecord.user_id == UserRecord.id)
         .where(ApiTokenRecord.token_hash == secret_hash(token), ApiTokenRecord.expires_at > now,
                ApiTokenRecord.revoked_at.is_(None), UserRecord.disabled_at.is_(None))
     ).first()
+    return (row[0], row[1]) if row else None
 
 
 def tokens(session: Session, user_id: int | None) -> list[TokenInfo]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.access import credentials
 from engine.access.credentials import TokenInfo
 from engine.access.passwords import hash_password, verify_password
+from engine.access.principal_cache import PrincipalCache, forget_all
 from engine.access.policy import Principal, Role
 from engine.clock import Clock
 from engine.display import LANGUAGES
@@ -37,6 +38,7 @@ class Directory:
         # reads take no SQLite write lock (see persistence.database)
         self._reads = sessionmaker(sessions.kw["bind"].execution_options(kapula_readonly=True), expire_on_commit=False)
         self._clock = clock
+        self._principals = PrincipalCache()  # by token or session: a request needs no read of its caller
 
     def now(self) -> datetime:
         """The directory's clock (expiry and lockout times are read against it)."""
@@ -58,11 +60,13 @@ class Directory:
                     session.add(LaneMappingRecord(organisation_id=org.id, process_key=key, lane=lane))
         except IntegrityError as exc:
             raise ConflictError(f"organisation {name!r} exists already") from exc
+        forget_all()
 
     def map_lane(self, organisation: str, lane: str, *, process_key: str | None = None) -> None:
         with self._sessions.begin() as session:
             org = self._org(session, organisation)
             session.add(LaneMappingRecord(organisation_id=org.id, process_key=process_key, lane=lane))
+        forget_all()  # principals carry their lane mappings
 
     def organisations(self) -> list[tuple[str, list[tuple[str | None, str]]]]:
         with self._reads() as session:
@@ -142,6 +146,7 @@ class Directory:
                 credentials.end_sessions_of(session, user.id)
             else:
                 user.disabled_at = None
+        forget_all()  # a disabled user's tokens and sessions stop working at once
 
     def set_password(self, username: str, password: str) -> None:
         """A new password for the user; their browser sessions end. Raises InvalidDataError (too short)
@@ -154,6 +159,7 @@ class Directory:
             user = self._user(session, username)
             user.password_hash = password_hash
             credentials.end_sessions_of(session, user.id)
+        forget_all()
 
     def set_language(self, username: str, language: str | None) -> None:
         """The language the user reads the pages in (engine.display.LANGUAGES), or None to follow
@@ -174,16 +180,24 @@ class Directory:
     def principal_for_session(self, sid: str) -> Principal:
         """The user of a live session. Raises AuthenticationError when it ended, expired or the user
         was disabled."""
+        now = self._clock.now()
+        key = credentials.secret_hash(sid)
+        principal = self._principals.get("session", key, now)
+        if principal is not None:
+            return principal
         with self._reads() as session:
-            user = credentials.session_user(session, sid, self._clock.now())
-            if user is None:
+            found = credentials.session_user_until(session, sid, now)
+            if found is None:
                 raise AuthenticationError("the session has ended; sign in again")
-            return self._principal(session, user)
+            principal = self._principal(session, found[0])
+        self._principals.put("session", key, principal, found[1])
+        return principal
 
     def end_session(self, sid: str) -> None:
         """Sign out: the session's cookie stops working at once, wherever it was copied to."""
         with self._sessions.begin() as session:
             credentials.end_session(session, sid)
+        forget_all()
 
     # -- API tokens ---------------------------------------------------------------------------
 
@@ -202,11 +216,18 @@ class Directory:
 
     def principal_for_token(self, token: str) -> Principal:
         """Raises AuthenticationError for an unknown, expired or revoked token or a disabled user."""
+        now = self._clock.now()
+        key = credentials.secret_hash(token)
+        principal = self._principals.get("token", key, now)
+        if principal is not None:
+            return principal
         with self._reads() as session:
-            user = credentials.token_user(session, token, self._clock.now())
-            if user is None:
+            found = credentials.token_user_until(session, token, now)
+            if found is None:
                 raise AuthenticationError("unknown, expired or revoked API token")
-            return self._principal(session, user)
+            principal = self._principal(session, found[0])
+        self._principals.put("token", key, principal, found[1])
+        return principal
 
     def tokens(self, username: str | None = None) -> list[TokenInfo]:
         """The tokens of `username` (everyone's when None). Raises NotFoundError."""
@@ -217,7 +238,9 @@ class Directory:
         """The token stops working at once. With `owner`, only a token of that user is revoked.
         Raises NotFoundError (also for another user's token, so ids reveal nothing)."""
         with self._sessions.begin() as session:
-            return credentials.revoke(session, token_id, self._clock.now(), owner=owner)
+            info = credentials.revoke(session, token_id, self._clock.now(), owner=owner)
+        forget_all()
+        return info
 
     # -- process ownership and settings -------------------------------------------------------
 
@@ -235,6 +258,7 @@ class Directory:
             for key in process_keys:
                 if session.get(ProcessOwnerRecord, key) is None:
                     session.add(ProcessOwnerRecord(process_key=key, organisation_id=org.id))
+        forget_all()  # principals carry their owned processes
 
     def session_secret(self) -> str:
         """The key that signs session cookies: generated on first use and kept in the database, so

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.access.access_log import AccessEntry, write_entries
+from engine.access.principal_cache import forget_all
 from engine.errors import ConflictError, NotFoundError
 from engine.persistence.tables import AccessLogRecord, OrganisationRecord, ProcessOwnerRecord, ProcessVersionRecord
 
@@ -45,9 +46,15 @@ class SqlOwnerRepository:
             # a savepoint, so the failed INSERT leaves the use case's transaction usable for its refusal
             with self._session.begin_nested():
                 self._session.execute(insert(ProcessOwnerRecord), [{"process_key": k, "organisation_id": org_id} for k in keys])
+            # the owners' principals carry their processes: forget the kept ones once this commits
+            event.listen(self._session, "after_commit", _forget_principals, once=True)
         except IntegrityError as exc:
             raise ConflictError(f"another upload of {', '.join(keys)} was stored at the same moment; "
                                 "nothing of this upload was stored") from exc
+
+
+def _forget_principals(_session: Session) -> None:
+    forget_all()
 
 
 class SqlAccessLog:
