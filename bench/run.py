@@ -495,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small counts; finishes in seconds")
     parser.add_argument("--profile", action="store_true", help="profile Kapula's complete_task instead")
     parser.add_argument("--wall", action="store_true", help="time steps by elapsed time instead of this process's CPU time")
+    parser.add_argument("--part", choices=("all", "three-lanes", "loop"), default="all", help="run only one of the two models")
     args = parser.parse_args(argv)
     global clock
     clock = time.perf_counter if args.wall else time.process_time
@@ -505,9 +506,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     print(machine())
     print(f"clock: {'elapsed (perf_counter)' if args.wall else 'CPU time of this process (process_time)'}")
-    print("\n".join(report_three_lanes(three_lane_results(cfg))))
-    print()
-    print("\n".join(report_loop(loop_results(cfg), cfg)))
+    if args.part in ("all", "three-lanes"):
+        print("\n".join(report_three_lanes(three_lane_results(cfg))))
+        print()
+    if args.part in ("all", "loop"):
+        print("\n".join(report_loop(loop_results(cfg), cfg)))
     print(f"\n(total {time.perf_counter() - started:.0f} s{', --quick' if args.quick else ''})")
     return 0
 
