@@ -64,10 +64,10 @@ _DELETE_TASK = DirectStatement(
 _INSERT_TASKS = DirectStatement(_TASKS.insert())
 _INSERT_EVENTS = DirectStatement(_EVENTS.insert())
 # the case row as a step needs it, read without the ORM (no identity map, no instance state)
-_READ_CASE = select(
+_READ_CASE = DirectStatement(select(
     _CASES.c.id, _CASES.c.process_version_id, _CASES.c.process_key, _CASES.c.status, _CASES.c.started_at,
     _CASES.c.row_version, _CASES.c.last_event_seq, _CASES.c.header_json, _CASES.c.data_json, _CASES.c.next_timer_due,
-).where(_CASES.c.id == bindparam("b_id"))
+).where(_CASES.c.id == bindparam("b_id")))
 
 _LIFECYCLE = {"ready": Lifecycle.TASK_READY, "completed": Lifecycle.TASK_COMPLETED, "cancelled": Lifecycle.TASK_CANCELLED}
 
@@ -158,7 +158,7 @@ class CaseStore:
         """The case for a step: running, or also failed with `failed_too` (a retry, a cancellation or
         a migration of a case whose unattended step failed). Raises NotFoundError, ConflictError."""
         connection = session.connection()
-        record = connection.execute(_READ_CASE, {"b_id": case_id}).first()
+        record = _READ_CASE.first(connection, {"b_id": case_id})
         if record is None:
             raise NotFoundError("case", case_id)
         takes_steps = (CaseStatus.RUNNING.value, CaseStatus.FAILED.value) if failed_too else (CaseStatus.RUNNING.value,)

@@ -84,10 +84,16 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue instead of one failing with
         # SQLITE_BUSY when it upgrades its read lock; read-only sessions say so and take none
-        if conn.get_execution_options().get("kapula_readonly"):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        sql = "BEGIN" if conn.get_execution_options().get("kapula_readonly") else "BEGIN IMMEDIATE"
+        # on the DB-API cursor: every transaction begins here, and SQLAlchemy's execution path cost
+        # more than the statement; a failure still takes SQLAlchemy's handling (UnavailableError)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            conn._handle_dbapi_exception(exc, sql, (), cursor, None)  # noqa: SLF001 - raises
+        finally:
+            cursor.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

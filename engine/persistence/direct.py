@@ -11,11 +11,12 @@ it commits or rolls back with the rest of the use case.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Insert
+from sqlalchemy import Connection, Insert, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import Executable
 
@@ -23,22 +24,29 @@ from sqlalchemy.sql.expression import Executable
 @dataclass(frozen=True)
 class _Plan:
     sql: str
-    names: tuple[str, ...]  # bind names in placeholder order (positional paramstyles), else all of them
     positional: bool
+    # positional paramstyles: (bind name, bind processor or None) in placeholder order
+    slots: tuple[tuple[str, Callable[[Any], Any] | None], ...]
     defaults: dict[str, Any]  # binds with a value in the statement itself (literal values)
-    processors: dict[str, Callable[[Any], Any]]
+    processors: dict[str, Callable[[Any], Any]]  # named paramstyles
+    row_type: Any = None  # SELECT: a named tuple of the selected columns
+    results: tuple[Callable[[Any], Any] | None, ...] = ()  # SELECT: each column's result processor
 
     def args(self, row: Mapping[str, Any]) -> Any:
         values = {**self.defaults, **row} if self.defaults else row
-        if self.processors:
-            values = {k: (self.processors[k](v) if k in self.processors else v) for k, v in values.items()}
         if self.positional:
-            return tuple(values[name] for name in self.names)
+            return tuple(values[name] if process is None else process(values[name]) for name, process in self.slots)
+        if self.processors:
+            return {k: (self.processors[k](v) if k in self.processors else v) for k, v in values.items()}
         return values
+
+    def row(self, raw: Sequence[Any]) -> Any:
+        return self.row_type(*(v if process is None else process(v) for v, process in zip(raw, self.results, strict=True)))
 
 
 class DirectStatement:
-    """A Core INSERT, UPDATE or DELETE run on the connection's DB-API cursor.
+    """A Core INSERT, UPDATE or DELETE (`execute`), or a SELECT of one row (`first`), run on the
+    connection's DB-API cursor.
 
     `execute(connection, rows)` takes one parameter dict or a list of them (an executemany; an
     empty list runs nothing) and returns the driver's rowcount. Every dict of one call must have the
@@ -73,6 +81,24 @@ class DirectStatement:
         finally:
             cursor.close()
 
+    def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        """A SELECT's first row as a named tuple of its columns (values as SQLAlchemy would give
+        them: the columns' result processors applied), or None."""
+        dialect = connection.dialect
+        key = (dialect.name, frozenset(params))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._compile(dialect, params)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(plan.sql, plan.args(params))
+            raw = cursor.fetchone()
+        except dialect.loaded_dbapi.Error as exc:
+            connection._handle_dbapi_exception(exc, plan.sql, params, cursor, None)  # noqa: SLF001 - raises
+        finally:
+            cursor.close()
+        return None if raw is None else plan.row(raw)
+
     def _compile(self, dialect: Dialect, sample: Mapping[str, Any]) -> _Plan:
         statement = self.statement
         if isinstance(statement, Insert):
@@ -88,5 +114,10 @@ class DirectStatement:
             if process is not None:
                 processors[name] = process
         positional = bool(compiled.positional)
-        names = tuple(compiled.positiontup or ()) if positional else ()
-        return _Plan(compiled.string, names, positional, defaults, processors)
+        slots = tuple((name, processors.get(name)) for name in compiled.positiontup or ()) if positional else ()
+        row_type, results = None, ()
+        if isinstance(statement, Select):
+            columns = list(statement.selected_columns)
+            row_type = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]  # noqa: PYI024
+            results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+        return _Plan(compiled.string, positional, slots, defaults, processors, row_type, results)
