@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Select
@@ -29,13 +30,24 @@ class _Plan:
     slots: tuple[tuple[str, Callable[[Any], Any] | None], ...]
     defaults: dict[str, Any]  # binds with a value in the statement itself (literal values)
     processors: dict[str, Callable[[Any], Any]]  # named paramstyles
+    pick: Callable[[Mapping[str, Any]], Any] = tuple  # positional: the values in placeholder order
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...] = ()  # positional: the places to process
     row_type: Any = None  # SELECT: a named tuple of the selected columns
     results: tuple[Callable[[Any], Any] | None, ...] = ()  # SELECT: each column's result processor
 
     def args(self, row: Mapping[str, Any]) -> Any:
         values = {**self.defaults, **row} if self.defaults else row
         if self.positional:
-            return tuple(values[name] if process is None else process(values[name]) for name, process in self.slots)
+            if len(self.slots) == 1:
+                name, process = self.slots[0]
+                return (values[name] if process is None else process(values[name]),)
+            picked = self.pick(values)  # itemgetter: one C call for all the values
+            if not self.processed:
+                return picked
+            out = list(picked)
+            for i, process in self.processed:
+                out[i] = process(out[i])
+            return tuple(out)
         if self.processors:
             return {k: (self.processors[k](v) if k in self.processors else v) for k, v in values.items()}
         return values
@@ -120,4 +132,6 @@ class DirectStatement:
             columns = list(statement.selected_columns)
             row_type = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]  # noqa: PYI024
             results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-        return _Plan(compiled.string, positional, slots, defaults, processors, row_type, results)
+        pick = itemgetter(*(name for name, _p in slots)) if len(slots) > 1 else tuple
+        processed = tuple((i, process) for i, (_name, process) in enumerate(slots) if process is not None)
+        return _Plan(compiled.string, positional, slots, defaults, processors, pick, processed, row_type, results)
