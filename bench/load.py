@@ -8,6 +8,7 @@ process: exactly one wins and every other gets 409. Cases whose timer was due be
 fired by the servers' timer loops meanwhile. At the end every case's records are checked.
 
     python bench/load.py --processes 2 --cases 400 --workers 16     # KAPULA_DATABASE_URL picks the database
+    python bench/load.py --processes 1 --cases 200 --workers 16 --bare 1   # and a bare FastAPI app's CPU per request
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import secrets
+import subprocess
 import sys
 import threading
 import time
@@ -33,7 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # so `python bench/load.py` finds the engine package
 
 from bench.load_check import Journey, verify  # noqa: E402
-from bench.servers import Servers  # noqa: E402
+from bench.servers import Servers, free_port  # noqa: E402
 from engine.access.directory import Directory  # noqa: E402
 from engine.access.policy import Role  # noqa: E402
 from engine.bootstrap import open_kapula  # noqa: E402
@@ -56,6 +59,7 @@ class LoadConfig:
     tick: float = 0.5
     time_limit: float = 120.0
     pool_size: int = 4
+    bare: int = 0  # 1: also send as many requests to a bare FastAPI app (bench/bare_app.py), for its CPU per request
 
 
 @dataclass
@@ -78,6 +82,8 @@ class LoadReport:
     losing_racers: int
     completions: int
     problems: list[str]
+    server_cpu_s: float = 0.0  # CPU time (user + system) of the server processes during the journeys
+    bare: BareRun | None = None  # the same number of requests to a bare FastAPI app, in the same run
 
     @property
     def conflicts(self) -> int:
@@ -98,7 +104,77 @@ class LoadReport:
             "complete_p50_ms": round(self.latency_ms(0.50, "complete"), 1),
             "complete_p99_ms": round(self.latency_ms(0.99, "complete"), 1),
             "conflicts_409": self.conflicts, "losing_racers": self.losing_racers, "problems": len(self.problems),
+            "server_cpu_ms_per_request": round(1000 * self.server_cpu_s / max(1, len(self.calls)), 3),
+            **({"bare_fastapi_cpu_ms_per_request": round(1000 * self.bare.cpu_s / max(1, self.bare.requests), 3),
+                "bare_fastapi_p50_ms": round(self.bare.latency_ms(0.50), 1),
+                "bare_fastapi_p95_ms": round(self.bare.latency_ms(0.95), 1),
+                "bare_fastapi_p99_ms": round(self.bare.latency_ms(0.99), 1),
+                "cpu_per_request_vs_bare": round((self.server_cpu_s / max(1, len(self.calls)))
+                                                 / max(1e-9, self.bare.cpu_s / max(1, self.bare.requests)), 2)}
+               if self.bare is not None else {}),
         }
+
+
+@dataclass
+class BareRun:
+    """Requests to the bare FastAPI app (bench/bare_app.py): how many, their latencies, the server's CPU."""
+
+    requests: int
+    cpu_s: float
+    latencies: list[float]
+
+    def latency_ms(self, q: float) -> float:
+        times = sorted(self.latencies)
+        return 1000 * times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), children not included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def run_bare(requests: int, workers: int) -> BareRun:
+    """`requests` completions' worth of POSTs from `workers` keep-alive clients to a bare FastAPI
+    app under uvicorn with kapula serve's settings; the server's CPU time over them."""
+    port = free_port()
+    args = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "warning", "--timeout-keep-alive", "5", "--http", "api.http.timeouts:TimedH11Protocol"]
+    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(url + "/openapi.json", timeout=5)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        latencies: list[float] = []
+        lock = threading.Lock()
+        counter = itertools.count()
+
+        def worker() -> None:
+            with httpx.Client(timeout=30) as client:
+                while next(counter) < requests:
+                    began = time.perf_counter()
+                    r = client.post(url + "/api/tasks/t-1/complete", json={"data": {"need": "kasvu"}},
+                                    headers={"Authorization": "Bearer x"})
+                    r.raise_for_status()
+                    with lock:
+                        latencies.append(time.perf_counter() - began)
+
+        cpu_before = process_cpu_seconds(process.pid)
+        with ThreadPoolExecutor(workers) as pool:
+            for future in [pool.submit(worker) for _ in range(workers)]:
+                future.result()
+        return BareRun(len(latencies), process_cpu_seconds(process.pid) - cpu_before, latencies)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 @dataclass(frozen=True)
@@ -250,16 +326,21 @@ def run_load(database_url: str, cfg: LoadConfig, *, servers: Callable[..., Serve
     env = {"KAPULA_DB_POOL_SIZE": str(cfg.pool_size), "KAPULA_DB_MAX_OVERFLOW": str(cfg.pool_size)}
     with servers(database_url, cfg.processes, tick=cfg.tick, env=env) as running:
         began = time.monotonic()
+        pids = [p.pid for p in running.processes if p is not None]
+        cpu_before = sum(process_cpu_seconds(pid) for pid in pids)
         driver = Driver(running.urls, seed, cfg, began + cfg.time_limit)
         try:
             journeys, failures = _run_journeys(driver, cfg)
         finally:
             driver.close()
         seconds = time.monotonic() - began
+        server_cpu = sum(process_cpu_seconds(pid) for pid in pids) - cpu_before
         problems = failures + verify(database_url, journeys, seed.timer_cases, driver.calls.rows,
                                      wait_until=began + cfg.time_limit)
     completions = sum(1 for op, status, _ in driver.calls.rows if op == "complete" and status == 200)
-    return LoadReport(cfg, seconds, driver.calls.rows, sum(j.losing_racers for j in journeys), completions, problems)
+    bare = run_bare(len(driver.calls.rows), cfg.workers) if cfg.bare else None
+    return LoadReport(cfg, seconds, driver.calls.rows, sum(j.losing_racers for j in journeys), completions, problems,
+                      server_cpu, bare)
 
 
 def _run_journeys(driver: Driver, cfg: LoadConfig) -> tuple[list[Journey], list[str]]:
