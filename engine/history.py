@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Row
 
 from engine.model import CaseNote, CaseTimeline, CaseView, Event, Handoff, Lifecycle, StageDuration
 from engine.persistence.tables import EventRecord
 from engine.spans.rule import ROUTING_TYPES, begins_case, hands_off, message_from_lane, moves_lane_when_ready, receives_handoff
 
 
-def to_event(record: EventRecord) -> Event:
+def to_event(record: EventRecord | Row[Any]) -> Event:
+    """An event row (an EventRecord or a Core row of the event table's columns) as an Event."""
     return Event(
         case_id=record.case_id,
         seq=record.seq,

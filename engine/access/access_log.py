@@ -11,12 +11,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock
+from engine.persistence.direct import DirectStatement
 from engine.persistence.tables import AccessLogRecord
 
 _ORIGIN_MAX = 500
 _REASON_MAX = 500
 _TASK_ID_MAX = 36
 _KEY_MAX = 255
+_INSERT = DirectStatement(insert(AccessLogRecord))  # on the cursor: every checked step writes one
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def write_entries(session: Session, entries: Iterable[AccessEntry]) -> None:
         for e in entries
     ]
     if rows:
-        session.execute(insert(AccessLogRecord), rows)
+        _INSERT.execute(session.connection(), rows)
 
 
 class AccessLog:

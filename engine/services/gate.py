@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import history
@@ -69,8 +69,14 @@ def refusal_of(exc: BaseException) -> AccessEntry | None:
     return found if isinstance(found, AccessEntry) else None
 
 
+_EVENTS = EventRecord.__table__
+# built once, read with Core (rows, not ORM objects): every checked step reads the case's log
+_CASE_EVENTS = select(*_EVENTS.c).where(_EVENTS.c.case_id == bindparam("case_id")).order_by(_EVENTS.c.seq)
+_ROLE = select(UserRecord.role).where(UserRecord.username == bindparam("username"))
+
+
 def case_events(session: Session, case_id: int) -> list[Event]:
-    rows = session.scalars(select(EventRecord).where(EventRecord.case_id == case_id).order_by(EventRecord.seq))
+    rows = session.connection().execute(_CASE_EVENTS, {"case_id": case_id})
     return [history.to_event(r) for r in rows]
 
 
@@ -79,7 +85,7 @@ def started_by_customer(session: Session, events: list[Event]) -> bool:
     starter = next((e.user for e in events if e.lifecycle is Lifecycle.CASE_STARTED), None)
     if starter is None:
         return False
-    role = session.scalars(select(UserRecord.role).where(UserRecord.username == starter)).first()
+    role = session.connection().execute(_ROLE, {"username": starter}).scalar()
     return role == Role.CUSTOMER.value
 
 

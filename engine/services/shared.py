@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import claims, incidents
@@ -27,6 +27,16 @@ from engine.runtime.states import READY, StepFailure, state_name
 from engine.services.gate import Caller, check, refusal_of
 from engine.runtime.case_state import TOP, subprocess_spec_names
 from engine.runtime.multi_instance import instance_item, stored_instance_item, titled
+
+
+_T, _C = CaseTaskRecord.__table__.c, CaseRecord.__table__.c
+# built once, read with Core: the columns a task's view needs (every checked step reads it)
+_TASK_IN = (
+    select(_T.task_id, _T.workflow_id, _T.element_id, _T.lane, _T.state, _T.body,
+           _C.id, _C.process_version_id, _C.header_json)
+    .join_from(CaseTaskRecord.__table__, CaseRecord.__table__, _C.id == _T.case_id)
+    .where(_T.task_id == bindparam("task_id"), _T.manual.is_(True))
+)
 
 
 class ServiceBase:
@@ -131,15 +141,14 @@ class ServiceBase:
         found = incidents.open_incident(session, record.id)
         return incidents.to_incident(found) if found is not None else None
 
-    def _task_in(self, session: Session, task_id: str) -> TaskView:
-        row = session.execute(
-            select(CaseTaskRecord, CaseRecord)
-            .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
-            .where(CaseTaskRecord.task_id == task_id, CaseTaskRecord.manual.is_(True))
-        ).first()
+    def _task_in(self, session: Session, task_id: str, *, with_claim: bool = True) -> TaskView:
+        """The user task's view; without `with_claim` its `claimed_by` is not read (None), for
+        callers that read the holder again later in the same transaction anyway."""
+        row = session.connection().execute(_TASK_IN, {"task_id": task_id}).first()
         if row is None:
             raise NotFoundError("task", task_id)
-        return claims.with_claims(session, [self._task_view(session, row[0], row[1])])[0]
+        view = self._task_view(session, row, row)  # the row has the task's and its case's columns
+        return claims.with_claims(session, [view])[0] if with_claim else view
 
     def _case_of_task(self, session: Session, task_id: str) -> int:
         # a task never moves to another case, so what was found once holds for good
@@ -196,7 +205,9 @@ class ServiceBase:
             return tasks
         return claims.with_claims(session, tasks)
 
-    def _task_view(self, session: Session, row: CaseTaskRecord, case: CaseRecord) -> TaskView:
+    def _task_view(self, session: Session, row: Any, case: Any) -> TaskView:
+        """`row`: a task row (a CaseTaskRecord, or a Core row with its task_id, workflow_id,
+        element_id, lane, state and body); `case`: its case's id, process_version_id and header_json."""
         deployed = self._versions.get(session, case.process_version_id)
         specs = [deployed.bundle.spec, *deployed.bundle.subprocess_specs.values()]
         item = stored_instance_item(specs, row.element_id or "", row.body)
@@ -204,7 +215,7 @@ class ServiceBase:
         return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state, item=item,
                             scope=self.row_scope(deployed, row, case))
 
-    def row_scope(self, deployed: Any, row: CaseTaskRecord, case: CaseRecord) -> str | None:
+    def row_scope(self, deployed: Any, row: Any, case: Any) -> str | None:
         """The process whose drawing holds a stored task's element: the version's own (None), or
         the called process its subworkflow runs (read from the case header once per subworkflow)."""
         if row.workflow_id == TOP or not deployed.called:

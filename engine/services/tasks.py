@@ -131,7 +131,8 @@ class TaskUseCases(MessageRouting):
     def _task_rules(self, session: Session, caller: Caller, task_id: str, action: str, now: datetime, *,
                     work: bool = True) -> TaskFacts:
         """Whether the caller sees the task (and works it, with `work`); its facts for further rules."""
-        facts = CaseFacts(session).task(self._task_in(session, task_id))
+        # the holder matters only to giving a task back here; a completion and a claim read it again later
+        facts = CaseFacts(session).task(self._task_in(session, task_id, with_claim=action == "unclaim"))
         check(caller, policy.task_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
         if work:
             check(caller, policy.work_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
