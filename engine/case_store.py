@@ -63,11 +63,9 @@ _DELETE_TASK = DirectStatement(
 )
 _INSERT_TASKS = DirectStatement(_TASKS.insert())
 _INSERT_EVENTS = DirectStatement(_EVENTS.insert())
-# the case row as a step needs it, read without the ORM (no identity map, no instance state)
-_READ_CASE = DirectStatement(select(
-    _CASES.c.id, _CASES.c.process_version_id, _CASES.c.process_key, _CASES.c.status, _CASES.c.started_at,
-    _CASES.c.row_version, _CASES.c.last_event_seq, _CASES.c.header_json, _CASES.c.data_json, _CASES.c.next_timer_due,
-).where(_CASES.c.id == bindparam("b_id")))
+# the case row, every column under its attribute name, read without the ORM (no identity map, no
+# instance state)
+_READ_CASE = DirectStatement(select(*_CASES.c).where(_CASES.c.id == bindparam("b_id")))
 
 _LIFECYCLE = {"ready": Lifecycle.TASK_READY, "completed": Lifecycle.TASK_COMPLETED, "cancelled": Lifecycle.TASK_CANCELLED}
 
