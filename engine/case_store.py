@@ -341,13 +341,13 @@ class CaseStore:
         rows = []
         for tr in transitions:
             spec = tr.task.task_spec
-            info, lane, _scope = ctx.deployed.resolve(tr.task)
+            info, lane, scope = ctx.deployed.resolve(tr.task)
             acted = ctx.acting is not None and ctx.acting[0] == tr.task.id
             rows.append(
                 {
                     "at": now,
                     "lifecycle": _LIFECYCLE[tr.kind].value,
-                    "element_id": spec.bpmn_id,
+                    "element_id": ctx.deployed.element_key(spec.bpmn_id, scope),
                     "element_name": (info.name if info else None) or spec.bpmn_name,
                     "element_type": (info.type if info else None) or type(spec).__name__,
                     "lane": lane,

@@ -87,6 +87,14 @@ class DeployedVersion:
             return self.elements.get(element_id or "")
         return self.called.get(scope, {}).get(element_id or "")
 
+    def element_key(self, element_id: str, scope: str | None = None) -> str:
+        """How the event log, the task views and the metrics name an element: by its id in the
+        version's own process, as 'process:element' in a called process (ids repeat across files:
+        bpmn.io starts every diagram at StartEvent_1 and Task_1 is common)."""
+        if scope is None or scope == self.key or not element_id:
+            return element_id
+        return f"{scope}{SCOPE_SEP}{element_id}"
+
     def has_own_lanes(self, scope: str) -> bool:
         """Whether the elements of process `scope` have lanes of their own (else they take the lane of
         the call activity that runs them; a version stored before called processes were recorded

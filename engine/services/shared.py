@@ -240,7 +240,7 @@ def task_view_of(deployed: Any, case_id: int, task_id: str, element_id: str, lan
         case_id=case_id,
         process_key=deployed.key,
         version=deployed.version,
-        element_id=element_id,
+        element_id=deployed.element_key(element_id, scope),
         name=titled(name, item[1]) if item else name,
         lane=lane,
         state=state_name(state),

@@ -56,7 +56,7 @@ def test_the_api_and_the_case_page_name_the_called_task(client, tokens):
     assert (task["name"], task["lane"]) == ("Look up register", "Office A")
     detail = client.get(f"/api/cases/{case['id']}", headers=admin).json()
     assert [(t["name"], t["lane"]) for t in detail["ready_tasks"]] == [("Look up register", "Office A")]
-    ready = [e for e in detail["timeline"] if e["element_id"] == "Task_lookup"]
+    ready = [e for e in detail["timeline"] if e["element_id"] == "Register_check:Task_lookup"]
     assert ready and all((e["element_name"], e["lane"]) == ("Look up register", "Office A") for e in ready)
     page = sign_in(client, "admin").get(f"/cases/{case['id']}")
     assert page.status_code == 200 and "Look up register" in page.text and ">Task_lookup<" not in page.text

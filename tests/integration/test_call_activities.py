@@ -70,7 +70,7 @@ def test_the_called_task_is_listed_by_its_name_in_the_call_activitys_lane(kapula
     case = kapula.complete_task(shared_case.ready_tasks[0].id, {})
     case = kapula.complete_task(case.ready_tasks[0].id, {})
     (lookup,) = case.ready_tasks  # as the step that readied it shows it
-    assert (lookup.element_id, lookup.name, lookup.lane) == ("Task_lookup", "Look up register", A)
+    assert (lookup.element_id, lookup.name, lookup.lane) == ("Register_check:Task_lookup", "Look up register", A)
     # as read back from the stored rows: the task list by lane, the task, the case
     assert [(t.name, t.lane) for t in kapula.ready_tasks(lane=A)] == [("Look up register", A)]
     assert kapula.ready_tasks(lane=None, case_id=case.id)[0].name == "Look up register"
@@ -94,9 +94,9 @@ def test_a_fresh_engine_names_and_lanes_the_called_task_from_the_database(open_e
 def test_the_called_process_logs_its_elements_as_the_main_ones(kapula, shared_case, database_url):
     work_through(kapula, shared_case.id)
     events = {e.element_id: e for e in kapula.history(shared_case.id) if e.lifecycle.value == "task_completed"}
-    assert (events["Task_lookup"].element_name, events["Task_lookup"].element_type, events["Task_lookup"].lane) == (
-        "Look up register", "userTask", A)
-    assert (events["R_start"].element_type, events["R_start"].lane) == ("startEvent", A)
+    lookup = events["Register_check:Task_lookup"]  # an element of the called process, by its process
+    assert (lookup.element_name, lookup.element_type, lookup.lane) == ("Look up register", "userTask", A)
+    assert (events["Register_check:R_start"].element_type, events["Register_check:R_start"].lane) == ("startEvent", A)
     expected = [(A, B, "Sub_plan"), (B, A, "Call_check")]
     assert pairs(history.handoffs(kapula.history(shared_case.id))) == expected
     assert sql_handoffs(database_url, "Main_case") == expected
@@ -105,8 +105,8 @@ def test_the_called_process_logs_its_elements_as_the_main_ones(kapula, shared_ca
 # -- a called process with lanes of its own (and the caller's element ids) -------------------------
 
 @pytest.mark.parametrize(("legal", "expected"), [
-    (True, [("Front desk", "Expert", "Task_1"), ("Expert", "Legal", "Task_2"), ("Legal", "Front desk", "Task_2")]),
-    (False, [("Front desk", "Expert", "Task_1"), ("Expert", "Front desk", "Task_2")]),
+    (True, [("Front desk", "Expert", "Review:Task_1"), ("Expert", "Legal", "Review:Task_2"), ("Legal", "Front desk", "Task_2")]),
+    (False, [("Front desk", "Expert", "Review:Task_1"), ("Expert", "Front desk", "Task_2")]),
 ])
 def test_a_called_process_with_its_own_lanes_does_its_work_in_them(kapula, database_url, legal, expected):
     result = kapula.deploy(files("own_lanes_main.bpmn", "own_lanes_review.bpmn"))
@@ -125,11 +125,11 @@ def test_the_called_processs_gateways_stay_out_of_exports_and_spans(kapula, data
     kapula.deploy(files("own_lanes_main.bpmn", "own_lanes_review.bpmn"))
     case = kapula.start_case("Permit")
     work_through(kapula, case.id, {"legal": True})
-    assert any(e.element_id == "Gateway_ok" for e in kapula.history(case.id))  # it ran, and is logged
+    assert any(e.element_id == "Review:Gateway_ok" for e in kapula.history(case.id))  # it ran, and is logged
     out = io.StringIO()
     kapula.export_log("Permit", "csv", out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    assert rows and "Gateway_ok" not in {r["element_id"] for r in rows}
+    assert rows and not {r["element_id"] for r in rows} & {"Gateway_ok", "Review:Gateway_ok"}
     assert {r["activity"] for r in rows} >= {"Assess plans", "Check legality"}
     assert {r["element_type"] for r in rows if r["activity"] == "Assess plans"} == {"userTask"}
     out = io.StringIO()
@@ -143,7 +143,13 @@ def test_the_called_processs_gateways_stay_out_of_exports_and_spans(kapula, data
     with engine.connect() as conn:
         spans = {r.element_id: r for r in conn.execute(select(SPAN).where(SPAN.c.case_id == case.id))}
     engine.dispose()
-    assert "Gateway_ok" not in spans and spans["Task_2"].lane in ("Legal", "Front desk")
+    assert "Review:Gateway_ok" not in spans
+    # the caller's Task_1 and Task_2 and the called process's are measured apart
+    assert (spans["Task_1"].element_name, spans["Review:Task_1"].element_name) == ("Receive application", "Assess plans")
+    assert (spans["Task_2"].lane, spans["Review:Task_2"].lane) == ("Front desk", "Legal")
+    # the drawing's overlay names the caller's Task_1 by its own name, not the called Task_1's
+    overlay = kapula.diagram_view("Permit").overlays["elements"]
+    assert (overlay["Task_1"]["name"], overlay["Review:Task_1"]["name"]) == ("Receive application", "Assess plans")
     stages = {s.name: s for s in kapula.metrics("Permit").stages}
     assert "Legal check needed?" not in stages and {"Assess plans", "Check legality"} <= set(stages)
 
@@ -169,14 +175,14 @@ def test_nested_calls_take_the_lane_of_the_outermost_call_activity(kapula, datab
     seen = work_through(kapula, case.id)
     assert seen == [
         ("Task_apply", "Apply", "Customer"),
-        ("Task_assess", "Assess the budget", "Case office"),
-        ("Task_score", "Give a score", "Case office"),
+        ("Assess:Task_assess", "Assess the budget", "Case office"),
+        ("Score:Task_score", "Give a score", "Case office"),
     ]
     expected = [("Customer", "Case office", "Call_assess")]
     assert pairs(history.handoffs(kapula.history(case.id))) == expected
     assert sql_handoffs(database_url, "Grant") == expected
     lanes = {e.element_id: e.lane for e in kapula.history(case.id)}
-    assert lanes["Sub_score"] == lanes["Call_score"] == lanes["Start_x"] == "Case office"
+    assert lanes["Assess:Sub_score"] == lanes["Assess:Call_score"] == lanes["Score:Start_x"] == "Case office"
 
 
 # -- an embedded subprocess across lanes ---------------------------------------------------------
