@@ -46,16 +46,22 @@ def plain_message(text: str) -> str:
     return text or "the step failed"
 
 
-def failure_of(exc: BaseException, trigger: str, names: dict[str, str | None] | None = None) -> Failure:
+def failure_of(exc: BaseException, trigger: str, names: dict[str, str | None] | None = None, *,
+               case_id: int | None = None) -> Failure:
     """The Failure of an unattended step that raised `exc`: the element from the failed task, if the
     error names one (SpiffWorkflow's task errors carry it), named as `names` (element id → name)
     gives it; a Kapula error's message as it is; any other error by its kind and text (it is a
-    fault of Kapula's, logged with its traceback by the caller)."""
+    fault of Kapula's, logged with its traceback by the caller). An error of another case than
+    `case_id` (a receiver of the step's message) names no element of this case."""
     task = getattr(exc, "task", None)
     spec = getattr(task, "task_spec", None)
     # SpiffWorkflow's task errors carry the task; Kapula's CaseStepError its element id
     element_id = getattr(spec, "bpmn_id", None) or getattr(exc, "element_id", None)
     element_name = (names or {}).get(element_id or "") or getattr(spec, "bpmn_name", None)
+    other = getattr(exc, "case_id", None)
+    if case_id is not None and other is not None and other != case_id:
+        # a case that this step's message reached failed: its element is not one of this case's
+        return Failure(trigger, None, None, plain_message(f"a case its message went to failed: {getattr(exc, 'message', exc)}"))
     if isinstance(exc, KapulaError):
         text = exc.message
     elif isinstance(exc, SpiffStepFailure) or task is not None:

@@ -197,7 +197,7 @@ class IncidentUseCases(MessageRouting):
         except Exception as exc:
             self._store.cache.discard(ctx.case.id)  # the live workflow is half stepped: never reuse it
             names = {element_id: info.name for element_id, info in ctx.deployed.elements.items()}
-            failure = failure_of(exc, trigger, names)
+            failure = failure_of(exc, trigger, names, case_id=ctx.case.id)
             if not isinstance(exc, KapulaError) and getattr(exc, "task", None) is None:
                 log.exception("case %s: its %s step failed in Kapula itself", ctx.case.id, trigger)
             else:

@@ -210,3 +210,23 @@ def test_only_the_owner_or_an_administrator_retries_and_refusals_are_logged(kapu
     assert moved.status is CaseStatus.RUNNING
     done = [e for e in AccessLog(kapula.sessions, kapula.clock).entries() if e.action == "retry" and not e.refused]
     assert [(e.user, e.case_id) for e in done] == [("sek.owner", a.id)]
+
+
+def test_a_timer_step_whose_message_fails_in_the_receiving_case_is_the_senders_incident_and_retries(kapula, clock):
+    """Front office waits an hour, then sends 'application'; Back office, started by it, divides by summa.
+    The failure of the whole step (nothing of it is stored, no Back office case) is recorded on the
+    sender, naming no element of the sender's; a retry with fixed data starts the receiver."""
+    clock.set(T0)
+    kapula.deploy([_file("timer_message_pools.bpmn")])
+    front = kapula.start_case("Front_office", {"summa": 0})
+    clock.advance(hours=2)
+    assert kapula.fire_due_timers_round().failed == (front.id,)
+    incident = kapula.get_case(front.id).incident
+    assert incident.element_id is None
+    assert incident.message.startswith("a case its message went to failed: ")
+    assert "'Compute share' (Script_share)" in incident.message and "division by zero" in incident.message
+    assert [c.process_key for c in kapula.cases()] == ["Front_office"]
+    moved = kapula.retry_case(front.id, {"summa": 4})
+    assert [e.element_id for e in moved.waiting_for] == ["Catch_decision"]
+    (back,) = kapula.cases(process_key="Back_office")
+    assert back.data["osuus"] == 25.0 and [t.element_id for t in back.ready_tasks] == ["Task_decide"]
