@@ -74,6 +74,11 @@ class DeployedVersion:
         owners[self.key] = self.key
         return owners
 
+    @functools.cached_property
+    def has_calls(self) -> bool:
+        """Whether the process has a call activity (else every subworkflow is an embedded subprocess)."""
+        return bool(self.called) or any(info.type == "callActivity" for info in self.elements.values())
+
     def scope_of(self, spec_name: str | None) -> str:
         """The process (this version's key or a called process's id) whose drawing holds the
         elements of a (sub)workflow named `spec_name` (None: the case's own process)."""
@@ -85,7 +90,13 @@ class DeployedVersion:
         """The info of `element_id` in process `scope` (default: this version's own process)."""
         if scope is None or scope == self.key:
             return self.elements.get(element_id or "")
-        return self.called.get(scope, {}).get(element_id or "")
+        if scope in self.called:
+            return self.called[scope].get(element_id or "")
+        # a version stored before called processes were recorded: the name from the spec, no lane
+        spec = self.spec_bundle.subprocess_specs.get(scope) if self.spec_bundle is not None else None
+        task_spec = spec.task_specs.get(element_id or "") if spec is not None else None
+        name = getattr(task_spec, "bpmn_name", None)
+        return ElementInfo(name, None, None, None) if name else None
 
     def element_key(self, element_id: str, scope: str | None = None) -> str:
         """How the event log, the task views and the metrics name an element: by its id in the

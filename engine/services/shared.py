@@ -218,7 +218,7 @@ class ServiceBase:
     def row_scope(self, deployed: Any, row: Any, case: Any) -> str | None:
         """The process whose drawing holds a stored task's element: the version's own (None), or
         the called process its subworkflow runs (read from the case header once per subworkflow)."""
-        if row.workflow_id == TOP or not deployed.called:
+        if row.workflow_id == TOP or not deployed.has_calls:
             return None
         key = (case.id, row.workflow_id)
         spec = self._sub_specs.get(key)

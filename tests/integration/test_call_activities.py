@@ -13,13 +13,14 @@ import json
 
 import pytest
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import history
 from engine.errors import InvalidDataError
 from engine.metrics.report import handoff_list
 from engine.metrics.types import MetricsFilter
 from engine.persistence.database import make_engine
+from engine.persistence.tables import ProcessVersionRecord
 from engine.spans.store import SPAN, rebuild_spans
 from tests.conftest import FIXTURES
 
@@ -216,3 +217,21 @@ def test_a_called_user_tasks_form_is_checked(kapula):
         kapula.complete_task(lookup.id, {})
     assert kapula.complete_task(lookup.id, {"register_ok": True}).status.value == "completed"
 
+
+
+def test_a_version_stored_before_called_processes_were_recorded_still_names_and_lanes_them(open_engine, database_url):
+    first = open_engine()
+    first.deploy(files("case_main.bpmn", "case_register_check.bpmn"))
+    case = first.start_case("Main_case")
+    first.close()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:  # as the version was stored before: its own elements only
+        for version_id, text in conn.execute(select(ProcessVersionRecord.id, ProcessVersionRecord.elements_json)).all():
+            own = {k: v for k, v in json.loads(text).items() if ":" not in k}
+            conn.execute(update(ProcessVersionRecord).where(ProcessVersionRecord.id == version_id).values(elements_json=json.dumps(own)))
+    engine.dispose()
+    kapula = open_engine()
+    for _ in range(2):
+        kapula.complete_task(kapula.ready_tasks(case_id=case.id)[0].id, {})
+    (lookup,) = kapula.ready_tasks(case_id=case.id)
+    assert (lookup.name, lookup.lane) == ("Look up register", A)
