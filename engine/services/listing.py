@@ -69,7 +69,8 @@ class ListingUseCases(ServiceBase):
             stmt = (select(T, C, V.name, S.ready_at)
                     .join(C, C.id == T.case_id).join(V, V.id == C.process_version_id)
                     .outerjoin(S, and_(S.case_id == T.case_id, S.task_id == T.task_id))
-                    .where(T.state == READY, T.manual.is_(True), visible.tasks_seen(session, caller.principal)))
+                    .where(T.state == READY, T.manual.is_(True), C.status == CaseStatus.RUNNING.value,
+                           visible.tasks_seen(session, caller.principal)))
             if query.process_key is not None:
                 stmt = stmt.where(C.process_key == query.process_key)
             if query.lane:

@@ -100,7 +100,9 @@ class ReadingUseCases(ServiceBase):
             stmt = (
                 select(CaseTaskRecord, CaseRecord)
                 .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
-                .where(CaseTaskRecord.state == READY, CaseTaskRecord.manual.is_(True))
+                # a failed case takes no steps until it is retried: its tasks wait off the lists
+                .where(CaseTaskRecord.state == READY, CaseTaskRecord.manual.is_(True),
+                       CaseRecord.status == CaseStatus.RUNNING.value)
                 .order_by(CaseRecord.id, CaseTaskRecord.ordinal)
             )
             if lane is not None:

@@ -15,9 +15,9 @@ from engine.access.directory import Directory
 from engine.access.policy import Role
 from engine.consistency import check_cases
 from engine.errors import AccessDeniedError, CaseStepError, ConflictError, InvalidDataError
-from engine.model import CaseStatus, Lifecycle
+from engine.model import CaseStatus, Lifecycle, TaskQuery
 from engine.persistence.tables import CaseRecord, IncidentRecord
-from engine.services.gate import Caller
+from engine.services.gate import Caller, operator
 from tests.conftest import FIXTURES
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -230,3 +230,21 @@ def test_a_timer_step_whose_message_fails_in_the_receiving_case_is_the_senders_i
     assert [e.element_id for e in moved.waiting_for] == ["Catch_decision"]
     (back,) = kapula.cases(process_key="Back_office")
     assert back.data["osuus"] == 25.0 and [t.element_id for t in back.ready_tasks] == ["Task_decide"]
+
+
+def test_the_tasks_of_a_failed_case_wait_off_the_lists_until_it_is_retried(kapula, clock):
+    """A user task beside the failing timer branch: it can be neither claimed nor completed while the
+    case is failed, so no list offers it; after the retry it is there again and the case goes on."""
+    clock.set(T0)
+    kapula.deploy([_file("timer_beside_task.bpmn")])
+    case = kapula.start_case("timer_beside_task", {"summa": 0})
+    (task,) = kapula.ready_tasks(case_id=case.id)
+    clock.advance(seconds=5)
+    assert kapula.fire_due_timers_round().failed == (case.id,)
+    assert kapula.ready_tasks() == [] and kapula.ready_tasks(case_id=case.id) == []
+    assert kapula.task_list(TaskQuery(), caller=Caller(operator("ops"))).total == 0
+    with pytest.raises(ConflictError, match="failed"):
+        kapula.complete_task(task.id, {})
+    kapula.retry_case(case.id, {"summa": 5})
+    assert [t.id for t in kapula.ready_tasks()] == [task.id]
+    assert kapula.complete_task(task.id, {}).status is CaseStatus.COMPLETED
