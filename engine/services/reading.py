@@ -21,7 +21,7 @@ from engine.persistence.tables import AccessLogRecord, CaseRecord, CaseTaskRecor
 from engine.runtime.states import READY
 from engine.services import visible
 from engine.services.gate import CaseFacts, Caller, check, entry
-from engine.services.shared import ServiceBase
+from engine.services.shared import TASK_VIEW_COLUMNS, ServiceBase
 
 
 class ReadingUseCases(ServiceBase):
@@ -97,9 +97,9 @@ class ReadingUseCases(ServiceBase):
                 if record is None:
                     raise NotFoundError("case", case_id)
                 self._check_case(session, caller, case_id, record.process_key, "list_tasks", facts)
-            stmt = (
-                select(CaseTaskRecord, CaseRecord)
-                .join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
+            stmt = (  # only the columns a task's view needs (TASK_VIEW_COLUMNS), not whole rows
+                select(*TASK_VIEW_COLUMNS)
+                .join_from(CaseTaskRecord, CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
                 # a failed case takes no steps until it is retried: its tasks wait off the lists
                 .where(CaseTaskRecord.state == READY, CaseTaskRecord.manual.is_(True),
                        CaseRecord.status == CaseStatus.RUNNING.value)
@@ -113,7 +113,7 @@ class ReadingUseCases(ServiceBase):
                 stmt = stmt.where(CaseRecord.process_key == process_key)
             if caller is not None:
                 stmt = stmt.where(visible.tasks_seen(session, caller.principal))
-            return claims.with_claims(session, [self._task_view(session, t, c) for t, c in session.execute(stmt).all()])
+            return claims.with_claims(session, [self._task_view(session, r, r) for r in session.execute(stmt).all()])
 
     def get_task(self, task_id: str, *, caller: Caller | None = None) -> TaskView:
         """One user task (ready or not) with who has claimed it. Raises NotFoundError, AccessDeniedError."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import claims, incidents
@@ -31,9 +32,14 @@ from engine.runtime.multi_instance import instance_item, stored_instance_item, t
 
 _T, _C = CaseTaskRecord.__table__.c, CaseRecord.__table__.c
 # built once, read with Core: the columns a task's view needs (every checked step reads it)
+# what a task's view needs of its row and its case: the case header only for a task of a
+# subworkflow (row_scope reads the called process's name from it), never the case's data
+TASK_VIEW_COLUMNS = (
+    _T.task_id, _T.workflow_id, _T.element_id, _T.lane, _T.state, _T.body, _C.id, _C.process_version_id,
+    sql_case((_T.workflow_id != TOP, _C.header_json), else_=None).label("header_json"),
+)
 _TASK_IN = (
-    select(_T.task_id, _T.workflow_id, _T.element_id, _T.lane, _T.state, _T.body,
-           _C.id, _C.process_version_id, _C.header_json)
+    select(*TASK_VIEW_COLUMNS)
     .join_from(CaseTaskRecord.__table__, CaseRecord.__table__, _C.id == _T.case_id)
     .where(_T.task_id == bindparam("task_id"), _T.manual.is_(True))
 )
