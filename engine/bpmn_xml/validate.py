@@ -43,6 +43,17 @@ _SCRIPT_PATHS = (
 )
 
 
+# Bounds on what one diagram may hold (issue 12, item 7), within the columns that store them
+# (engine/persistence/tables.py: ids and lanes 255 characters, element names 500; a called
+# element's id is `process:element`) and far beyond any real swimlane diagram: the largest MIWG
+# model has a few hundred flow elements and the reference models eight lanes.
+MAX_ID_LENGTH = 120
+MAX_NAME_LENGTH = 500
+MAX_LANE_NAME_LENGTH = 200
+MAX_LANES = 200
+MAX_FLOW_NODES = 2_000
+
+
 @dataclass(frozen=True)
 class _Checks:
     expression: Check
@@ -56,6 +67,7 @@ def refusals(tree: etree._ElementTree, filename: str) -> list[ValidationIssue]:
         message = f"the file is not a BPMN 2.0 diagram (its root element is '{local_name(root)}')"
         return [_issue(message, root, filename)]
     issues = [_issue(m, e, filename) for m, e in _duplicate_ids(root)]
+    issues += [_issue(m, e, filename) for m, e in _over_bounds(root)]
     if not executable_processes(root):
         issues.append(_issue("the diagram has no executable process", root, filename))
     return issues
@@ -138,10 +150,45 @@ def _issue(message: str, element: etree._Element, filename: str) -> ValidationIs
     while owner is not None and (not owner.get("id") or local_name(owner) in _CODE_TAGS):
         owner = owner.getparent()
     named = owner is not None and local_name(owner) != "definitions"
-    element_id = owner.get("id") if named and owner is not None else None
-    name = normalise_label(owner.get("name")) if named and owner is not None else None
+    element_id = _cut(owner.get("id")) if named and owner is not None else None
+    name = _cut(normalise_label(owner.get("name"))) if named and owner is not None else None
     return ValidationIssue(message, element_id=element_id, line=element.sourceline, file=filename,
                            element_name=name or None)
+
+
+def _cut(text: str | None, limit: int = 80) -> str | None:
+    """A name or id as an issue quotes it: past `limit` characters, its start and an ellipsis."""
+    return text if text is None or len(text) <= limit else text[:limit] + "…"
+
+
+def _over_bounds(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+    """Ids, names, lanes and flow elements past Kapula's bounds, each named once (a file of
+    thousands of long names gives the first few, then a count)."""
+    found = 0
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions
+        ident, name = element.get("id") or "", element.get("name") or ""
+        kind = local_name(element)
+        limit = MAX_LANE_NAME_LENGTH if kind in ("lane", "participant") else MAX_NAME_LENGTH
+        problem = None
+        if len(ident) > MAX_ID_LENGTH:
+            problem = f"the id of this {kind} is {len(ident)} characters long; the limit is {MAX_ID_LENGTH}"
+        elif len(name) > limit:
+            problem = f"the name of this {kind} is {len(name)} characters long; the limit is {limit}"
+        if problem is not None:
+            found += 1
+            if found <= 5:
+                yield problem, element
+    if found > 5:
+        yield f"{found - 5} more ids or names are over their length limits", root
+    lanes = root.findall(".//bpmn:lane", NS)
+    if len(lanes) > MAX_LANES:
+        yield f"the diagram has {len(lanes)} lanes; the limit is {MAX_LANES}", root
+    for process in root.findall("bpmn:process", NS):
+        count = sum(1 for _ in flow_nodes(process, deep=True))
+        if count > MAX_FLOW_NODES:
+            yield f"the process has {count} flow elements; the limit is {MAX_FLOW_NODES}", process
 
 
 def _duplicate_ids(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:
