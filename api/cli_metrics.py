@@ -74,11 +74,14 @@ def export_command(ctx: Context, key: str, fmt: str, output: Path, real_names: b
 @click.command("docs")
 @click.argument("keys", nargs=-1)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("docs/processes"), show_default=True, help="Folder to write into.")
+@click.option("--lang", "language", type=click.Choice(display.LANGUAGES), default=display.DEFAULT_LOCALE, show_default=True,
+              help="Language of the cards' and drawings' headings, overlays and values.")
 @json_option
 @pass_ctx
-def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, as_json: bool) -> None:
+def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, language: str, as_json: bool) -> None:
     """Write the process card (Markdown and HTML) and drawings of each KEY (default: every process):
-    KEY.svg as the diagram lays it out (its BPMN DI; else the TEM swimlanes), KEY.tem.svg the TEM swimlanes."""
+    KEY.svg as the diagram lays it out (its BPMN DI; else the TEM swimlanes), KEY.tem.svg the TEM swimlanes.
+    In Finnish unless --lang sv or en."""
 
     def action() -> list[dict[str, str]]:
         kapula = ctx.kapula
@@ -86,9 +89,9 @@ def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, as_json: bool) 
         out.mkdir(parents=True, exist_ok=True)
         written = []
         for key in chosen:
-            page = kapula.card_page(key, svg_name=f"{key}.svg")
-            (out / f"{key}.svg").write_bytes(kapula.swimlane(key, "svg"))  # as laid out in the file, when it has DI
-            (out / f"{key}.tem.svg").write_bytes(kapula.swimlane(key, "svg", view="tem"))
+            page = kapula.card_page(key, svg_name=f"{key}.svg", locale=language)
+            (out / f"{key}.svg").write_bytes(kapula.swimlane(key, "svg", locale=language))  # as laid out in the file, when it has DI
+            (out / f"{key}.tem.svg").write_bytes(kapula.swimlane(key, "svg", view="tem", locale=language))
             (out / f"{key}.md").write_text(page.markdown, encoding="utf-8")
             (out / f"{key}.html").write_text(page.html, encoding="utf-8")
             written.append({"key": key, "markdown": str(out / f"{key}.md"), "html": str(out / f"{key}.html"), "svg": str(out / f"{key}.svg")})

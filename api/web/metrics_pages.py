@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request
 from starlette.responses import HTMLResponse, Response
 
+from api.http.csrf import TOKEN_FIELD, csrf_token
 from api.http.deps import KapulaDep
 from api.http.headers import page_policy_with_styles
 from api.http.schemas import KEY_PATTERN
@@ -24,22 +25,49 @@ KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
 
 
 @router.get("/processes/{key}/swimlanes.svg", name="process_swimlane_svg")
-def swimlane_svg(kapula: KapulaDep, caller: PageCallerDep, key: KeyPath, view: Literal["auto", "di", "tem"] = "auto") -> Response:
+def swimlane_svg(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath, view: Literal["auto", "di", "tem"] = "auto") -> Response:
     """The latest version as laid out in its file (BPMN DI) or, with view=tem or without DI, by
-    the TEM swimlane rules; with measured medians and handoffs."""
-    return Response(kapula.swimlane(key, "svg", view=view, caller=caller), media_type="image/svg+xml")
+    the TEM swimlane rules; with measured medians and handoffs, its words in the reader's language."""
+    language = i18n.choose(request, caller.principal)
+    return Response(kapula.swimlane(key, "svg", view=view, locale=language, caller=caller), media_type="image/svg+xml",
+                    headers={"Content-Language": language})
 
 
 @router.get("/processes/{key}/card", name="process_card_page")
 def card_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
+    """The process card in the reader's language (api/web/i18n.py), with a way back into the app
+    and the pages' language switcher."""
+    language = i18n.choose(request, caller.principal)
     # the card names its drawing relative to itself: /processes/{key}/swimlanes.svg
-    html = kapula.card_page(key, svg_name="swimlanes.svg", caller=caller).html
-    # a way back into the app (the card files `kapula docs` writes stand alone and have none)
-    back = escape(i18n.words(request, caller.principal)("Prosessin sivulle"))
-    html = html.replace("<body>", f'<body>\n<p><a class="back" href="/processes/{key}">← {back}</a></p>', 1)
+    html = kapula.card_page(key, svg_name="swimlanes.svg", locale=language, caller=caller).html
+    # a way back into the app and the language switcher (the card files `kapula docs` writes stand alone and have neither)
+    html = html.replace("<body>", "<body>\n" + _card_header(request, key, language), 1).replace("</style>", CARD_HEADER_STYLE + "</style>", 1)
     # the generated card carries its own small style sheet: allow exactly that one, no scripts
     styles = re.findall(r"<style>(.*?)</style>", html, flags=re.DOTALL)
     return HTMLResponse(html, headers={"Content-Security-Policy": page_policy_with_styles(*styles)})
+
+
+def _card_header(request: Request, key: str, language: str) -> str:
+    """The back link and the language switcher of base.html (a form posting to /language that
+    comes back here), as markup for the card page, which is not a template (styles: CARD_HEADER_STYLE)."""
+    _ = i18n.Words(language)
+    back, label = escape(_("Prosessin sivulle")), escape(_("Kieli"))
+    here = escape(str(request.url.path))
+    choices = "".join(
+        f'<span class="current" lang="{code}" aria-current="true">{escape(name)}</span>' if code == language else
+        f'<button class="link" name="language" value="{code}" lang="{code}">{escape(name)}</button>'
+        for code, name in i18n.NAMES.items())
+    return (f'<nav class="top"><a class="back" href="/processes/{escape(key)}">← {back}</a>'
+            f'<form class="languages" method="post" action="/language" aria-label="{label}">'
+            f'<input type="hidden" name="{TOKEN_FIELD}" value="{escape(csrf_token(request.session))}">'
+            f'<input type="hidden" name="next" value="{here}">{choices}</form></nav>')
+
+
+# the header's rules, added to the card's one style sheet (its Content-Security-Policy allows that one)
+CARD_HEADER_STYLE = ("nav.top{display:flex;justify-content:space-between;gap:1em;align-items:baseline}"
+                     "nav.top form{display:flex;gap:.8em}button.link{background:none;border:0;padding:0;font:inherit;"
+                     "color:#0b4f9c;text-decoration:underline;cursor:pointer}span.current{font-weight:bold}"
+                     "@media print{nav.top{display:none}}")
 
 
 @router.get("/processes/{key}/metrics", name="process_metrics_page")

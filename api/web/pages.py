@@ -134,7 +134,7 @@ async def upload_page(request: Request, kapula: KapulaDep, caller: PageCallerDep
 def process_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
     versions = kapula.versions(key, caller=caller)
     latest = versions[-1]
-    view = kapula.diagram_view(key, caller=caller)
+    view = kapula.diagram_view(key, locale=i18n.choose(request, caller.principal), caller=caller)
     diagram_url = _route_url(request, "process_swimlane_svg", key=key)
     return page(request, "process.html", caller.principal, latest=latest, versions=versions,
                 card=kapula.card(key, caller=caller), diagram_url=diagram_url, overlays=view.overlays, diagram_id=view.diagram_id,

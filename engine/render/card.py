@@ -5,6 +5,7 @@ responsibilities, diagram, phases, metrics and targets, continuous improvement."
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import cast
 from dataclasses import dataclass
 
@@ -12,8 +13,9 @@ from engine import display
 from engine.metrics.types import ProcessMetrics, TargetProgress
 from engine.process_card import ProcessCard
 from engine.render.model import Swimlanes
+from engine.render.words import language, words
 
-MISSING = "*(ei kuvattu prosessikortissa — not described in the process card)*"
+MISSING = "*(ei kuvattu prosessikortissa)*"
 
 
 @dataclass(frozen=True)
@@ -24,109 +26,134 @@ class CardPage:
 
 
 def build_card(d: Swimlanes, card: ProcessCard | None, metrics: ProcessMetrics | None, *, svg_name: str, version: int,
-               as_laid_out: bool = False) -> CardPage:
+               as_laid_out: bool = False, locale: str = display.DEFAULT_LOCALE) -> CardPage:
     """The card's Markdown and HTML; `as_laid_out` when the drawing `svg_name` is the diagram as
-    its author laid it out (BPMN DI) rather than the TEM swimlanes. Pure: the caller writes the files."""
-    blocks = _blocks(d, card, metrics, svg_name=svg_name, version=version, as_laid_out=as_laid_out)
-    return CardPage(d.key, "\n".join(_markdown(b) for b in blocks), _html(d.name, blocks))
+    its author laid it out (BPMN DI) rather than the TEM swimlanes. The interface words in `locale`
+    ("fi" default, "sv", "en"; engine/render/words.py), values written by engine/display.py in that
+    language's locale; what the card's author wrote stays as written. Pure: the caller writes the files."""
+    lang = language(locale)
+    t = _Text(words(lang), display.formats(lang))
+    blocks = _blocks(d, card, metrics, t, svg_name=svg_name, version=version, as_laid_out=as_laid_out)
+    return CardPage(d.key, "\n".join(_markdown(b) for b in blocks), _html(d.name, blocks, lang))
+
+
+@dataclass(frozen=True)
+class _Text:
+    """The card's translator (`_`) and the Babel locale its values are written in (`fmt`)."""
+    _: Callable[..., str]
+    fmt: str
 
 
 # A block is (kind, payload): ("h1"|"h2"|"h3"|"p", text), ("ul", [items]), ("table", (header, rows)), ("img", (src, alt))
 Block = tuple[str, object]
 
 
-def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, *, svg_name: str, version: int,
+def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, t: _Text, *, svg_name: str, version: int,
             as_laid_out: bool = False) -> list[Block]:
+    _ = t._
+    missing = _(MISSING)
     out: list[Block] = [("h1", f"{card.name if card else d.name} ({d.key} v{version})")]
     if card is not None:
-        out.append(("p", f"Prosessityyppi: {card.type}. Omistaja: {card.owner}."))
-    out += [("h2", "1. Tarkoitus ja tavoitteet")]
+        out.append(("p", _("Prosessityyppi: %(type)s. Omistaja: %(owner)s.", type=card.type, owner=card.owner)))
+    out += [("h2", _("1. Tarkoitus ja tavoitteet"))]
     if card is None:
-        out.append(("p", MISSING))
+        out.append(("p", missing))
     else:
-        out += [("p", card.purpose), ("ul", list(card.goals)), ("p", f"Rajaus: {card.scope or '-'}"),
-                ("p", f"Alkaa: {card.start}"), ("p", f"Päättyy: {card.end}")]
-    out += [("h2", "2. Vastuut")] + _responsibilities(d, card)
-    out += [("h2", "3. Prosessikaavio"), ("img", (svg_name, f"{d.name}: uimaratakaavio")),
-            ("p", ("Kaavio sellaisena kuin mallintaja sen piirsi. " if as_laid_out else
-                   "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä. ")
-                  + "Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä.")]
-    out += [("h2", "4. Vaiheet ja sisältö")] + _phases(card, m, {n.id: n.name or n.id for n in d.nodes})
-    out += [("h2", "5. Mittarit ja tavoitteet")] + _metrics(card, m)
-    out += [("h2", "6. Jatkuva parantaminen")]
+        out += [("p", card.purpose), ("ul", list(card.goals)), ("p", _("Rajaus: %(scope)s", scope=card.scope or "-")),
+                ("p", _("Alkaa: %(start)s", start=card.start)), ("p", _("Päättyy: %(end)s", end=card.end))]
+    out += [("h2", _("2. Vastuut"))] + _responsibilities(d, card, t)
+    out += [("h2", _("3. Prosessikaavio")), ("img", (svg_name, _("%(name)s: uimaratakaavio", name=d.name))),
+            ("p", (_("Kaavio sellaisena kuin mallintaja sen piirsi.") if as_laid_out else
+                   _("Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä."))
+                  + " " + _("Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä."))]
+    out += [("h2", _("4. Vaiheet ja sisältö"))] + _phases(card, m, {n.id: n.name or n.id for n in d.nodes}, t)
+    out += [("h2", _("5. Mittarit ja tavoitteet"))] + _metrics(card, m, t)
+    out += [("h2", _("6. Jatkuva parantaminen"))]
     if card is None:
-        out.append(("p", MISSING))
+        out.append(("p", missing))
     else:
         imp = card.improvement
-        out.append(("ul", [f"Vastuu: {imp.responsible}", f"Miten: {imp.how}", f"Kuvauksen katselmointi: {imp.review}"]))
+        out.append(("ul", [_("Vastuu: %(who)s", who=imp.responsible), _("Miten: %(how)s", how=imp.how),
+                           _("Kuvauksen katselmointi: %(review)s", review=imp.review)]))
     return out
 
 
-def _responsibilities(d: Swimlanes, card: ProcessCard | None) -> list[Block]:
+def _responsibilities(d: Swimlanes, card: ProcessCard | None, t: _Text) -> list[Block]:
+    _ = t._
     out: list[Block] = []
     if card is not None:
-        out += [("p", f"Prosessin omistaja: {card.owner}"), ("ul", list(card.owner_tasks)),
-                ("p", f"Osallistuvat organisaatiot: {', '.join(card.participants) or '-'}"), ("ul", list(card.participant_tasks))]
-    out.append(("h3", "Organisaatioiden tehtävät kaaviossa"))
+        out += [("p", _("Prosessin omistaja: %(owner)s", owner=card.owner)), ("ul", list(card.owner_tasks)),
+                ("p", _("Osallistuvat organisaatiot: %(names)s", names=", ".join(card.participants) or "-")),
+                ("ul", list(card.participant_tasks))]
+    out.append(("h3", _("Organisaatioiden tehtävät kaaviossa")))
     rows = []
     for lane in d.lanes:
         tasks = [n.name or n.id for n in d.nodes if n.lane == lane and (n.type.endswith("Task") or n.type in ("subProcess", "callActivity"))]
         rows.append([lane, ", ".join(tasks) or "-"])
-    out.append(("table", (["kaista", "tehtävät"], rows)))
+    out.append(("table", ([_("kaista"), _("tehtävät")], rows)))
     return out
 
 
-def _phases(card: ProcessCard | None, m: ProcessMetrics | None, names: dict[str, str]) -> list[Block]:
+def _phases(card: ProcessCard | None, m: ProcessMetrics | None, names: dict[str, str], t: _Text) -> list[Block]:
+    _ = t._
     if card is None or not card.phases:
-        return [("p", MISSING)]
+        return [("p", _(MISSING))]
     medians = {s.element_id: s.duration.median for s in (m.stages if m else ()) if s.duration.median is not None}
     out: list[Block] = []
     for phase in card.phases:
         out += [("h3", phase.name), ("p", phase.content or "-")]
-        facts = [f"Kaistat: {', '.join(phase.lanes) or '-'}", f"Työkalut: {', '.join(phase.tools) or '-'}"]
-        measured = [f"{names.get(e, e)} {_duration(medians[e])}" for e in phase.elements if e in medians]
+        facts = [_("Kaistat: %(lanes)s", lanes=", ".join(phase.lanes) or "-"), _("Työkalut: %(tools)s", tools=", ".join(phase.tools) or "-")]
+        measured = [f"{names.get(e, e)} {display.duration(medians[e], t.fmt)}" for e in phase.elements if e in medians]
         if measured:
-            facts.append(f"Mitattu mediaanikesto: {', '.join(measured)}")
-        out.append(("ul", facts + [f"Kriittinen menestystekijä: {f}" for f in phase.success_factors]))
+            facts.append(_("Mitattu mediaanikesto: %(measured)s", measured=", ".join(measured)))
+        out.append(("ul", facts + [_("Kriittinen menestystekijä: %(factor)s", factor=f) for f in phase.success_factors]))
     return out
 
 
-def _metrics(card: ProcessCard | None, m: ProcessMetrics | None) -> list[Block]:
-    header = ["mittari", "tavoite", "tiedon lähde", "missä käsitellään", "mitattu arvo"]
-    measured = {t.id: t for t in (m.targets if m else ())}
-    rows = [[x.name, _target(x.target, x.comparison, x.unit, x.period), x.data_source, x.processed_in, _value(measured.get(x.id), x.unit)]
+def _metrics(card: ProcessCard | None, m: ProcessMetrics | None, t: _Text) -> list[Block]:
+    _, fmt = t._, t.fmt
+    header = [_("mittari"), _("tavoite"), _("tiedon lähde"), _("missä käsitellään"), _("mitattu arvo")]
+    measured = {x.id: x for x in (m.targets if m else ())}
+    rows = [[x.name, _target(x.target, x.comparison, x.unit, x.period, t), x.data_source, x.processed_in, _value(measured.get(x.id), x.unit, t)]
             for x in (card.metrics if card else ())]
     if m is not None:
+        log = _("tapahtumaloki")
         rows += [
-            ["Läpimenoaika (mediaani)", "-", "tapahtumaloki", "-", _duration(m.lead_time.median) + f" (n={m.lead_time.count})"],
-            ["Kapulanvaihdot / tapaus (ka.)", "-", "tapahtumaloki", "-", "-" if m.handoffs_per_case.mean is None else display.number(m.handoffs_per_case.mean, digits=1)],
-            ["Tapaukset", "-", "tapahtumaloki", "-", f"{m.cases.started} aloitettu, {m.cases.completed} valmis, {m.cases.in_progress} kesken"],
+            [_("Läpimenoaika (mediaani)"), "-", log, "-", display.duration(m.lead_time.median, fmt) + f" (n={m.lead_time.count})"],
+            [_("Kapulanvaihdot / tapaus (ka.)"), "-", log, "-",
+             "-" if m.handoffs_per_case.mean is None else display.number(m.handoffs_per_case.mean, fmt, digits=1)],
+            [_("Tapaukset"), "-", log, "-", _("%(started)s aloitettu, %(completed)s valmis, %(open)s kesken",
+                                            started=display.number(m.cases.started, fmt), completed=display.number(m.cases.completed, fmt),
+                                            open=display.number(m.cases.in_progress, fmt))],
         ]
-    note: list[Block] = [("p", f"Mitattu {display.moment(m.measured_at)} ({display.time_zone().key}); kuluvan jakson arvo ja ennuste jakson loppuun.")] if m else []
+    note: list[Block] = [("p", _("Mitattu %(when)s (%(zone)s); kuluvan jakson arvo ja ennuste jakson loppuun.",
+                                 when=display.moment(m.measured_at, fmt), zone=display.time_zone().key))] if m else []
     return [("table", (header, rows))] + note
 
 
-def _target(target: float | None, comparison: str, unit: str, period: str) -> str:
+PERIODS = {"year": "/ vuosi", "half_year": "/ puolivuosi", "quarter": "/ neljännes", "month": "/ kk", "case": "/ tapaus"}
+
+
+def _target(target: float | None, comparison: str, unit: str, period: str, t: _Text) -> str:
     if target is None:
         return "-"
-    per = {"year": "/ vuosi", "half_year": "/ puolivuosi", "quarter": "/ neljännes", "month": "/ kk", "case": "/ tapaus"}[period]
-    return f"{comparison} {display.number(target, unit=unit or None)} {per}".replace("  ", " ")
+    return f"{comparison} {display.number(target, t.fmt, unit=unit or None)} {t._(PERIODS[period])}".replace("  ", " ")
 
 
-def _value(t: TargetProgress | None, unit: str = "") -> str:
-    if t is None or t.kind == "manual":
-        return "raportoidaan käsin"
-    if t.value is None:
-        return "ei vielä tietoa"
-    text = display.number(t.value, unit=unit or None)
-    if t.share_of_target is not None:
-        text += f" ({display.percent(t.share_of_target)} tavoitteesta"
-        text += f", ennuste {display.number(t.projection, unit=unit or None)})" if t.projection is not None else ")"
-    return text
-
-
-def _duration(seconds: float | None) -> str:
-    return display.duration(seconds)
+def _value(p: TargetProgress | None, unit: str, t: _Text) -> str:
+    _, fmt = t._, t.fmt
+    if p is None or p.kind == "manual":
+        return _("raportoidaan käsin")
+    if p.value is None:
+        return _("ei vielä tietoa")
+    text = display.number(p.value, fmt, unit=unit or None)
+    if p.share_of_target is None:
+        return text
+    share = display.percent(p.share_of_target, fmt)
+    if p.projection is None:
+        return _("%(value)s (%(share)s tavoitteesta)", value=text, share=share)
+    return _("%(value)s (%(share)s tavoitteesta, ennuste %(projection)s)", value=text, share=share,
+             projection=display.number(p.projection, fmt, unit=unit or None))
 
 
 def _markdown(block: Block) -> str:
@@ -150,9 +177,9 @@ def _markdown(block: Block) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _html(title: str, blocks: list[Block]) -> str:
+def _html(title: str, blocks: list[Block], lang: str = display.DEFAULT_LOCALE) -> str:
     e = html.escape
-    parts = [f"<!doctype html>\n<html lang=\"fi\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>",
+    parts = [f"<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>",
              "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
              "td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left}img{max-width:100%}"
              # printed, the card fills A4 landscape: the drawing and table rows are not cut between pages

@@ -9,6 +9,8 @@ nearest activity or start event is in lane A; never on a flow into an end event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lxml import etree
 
 from engine import display
@@ -16,7 +18,8 @@ from engine import display
 from engine.render.di_model import Box, DiDiagram, DiEdge
 from engine.render.di_shapes import ACTIVITIES
 from engine.render.model import Overlay
-from engine.render.svg_text import sub, text_block
+from engine.render.svg_text import sub, text_block, text_width
+from engine.render.words import language, words
 
 HANDOFF = "#1f5fa8"
 WAITING = "#c0392b"
@@ -30,28 +33,34 @@ def legend_height(overlay: Overlay) -> float:
 
 
 def draw_overlays(root: etree._Element, d: DiDiagram, overlay: Overlay, *, lane_of: dict[str, str | None],
-                  heat: dict[str, str], legend_at: tuple[float, float]) -> None:
-    """Badges on the DI shapes, counts on handoff flows, and the legend at `legend_at`."""
+                  heat: dict[str, str], legend_at: tuple[float, float], locale: str = display.DEFAULT_LOCALE) -> None:
+    """Badges on the DI shapes, counts on handoff flows, and the legend at `legend_at`, their words
+    in `locale` ("fi" default, "sv", "en"; engine/render/words.py)."""
     if legend_height(overlay) == 0:
         return
+    lang = language(locale)
+    _, fmt = words(lang), display.formats(lang)
     layer = sub(root, "g", {"class": "layer-overlays"})
     for s in d.shapes:
         median = overlay.median_seconds.get(s.element_id)
         waiting = overlay.waiting_now.get(s.element_id)
         b = s.bounds
+        badge = 86.0
         if median is not None:
             g = sub(layer, "g", {"class": "overlay overlay-median", "data-element-id": s.element_id})
-            x = b.x if b.w >= 60 else b.cx - 43  # over a small event or gateway, centred
-            sub(g, "rect", {"x": x, "y": b.y - 9, "width": 86, "height": 15, "rx": 7, "fill": "#ffffff", "stroke": "#8a1f1a"})
-            text_block(g, f"mediaani {short_duration(median)}", Box(x, b.y - 10, 86, 16), size=10, max_lines=1, css="overlay-text")
+            label = _("mediaani %(duration)s", duration=short_duration(median, fmt))
+            badge = _badge_width(label, 86.0)  # wider for a language's longer words, never cut
+            x = b.x if b.w >= 60 else b.cx - badge / 2  # over a small event or gateway, centred
+            sub(g, "rect", {"x": x, "y": b.y - 9, "width": badge, "height": 15, "rx": 7, "fill": "#ffffff", "stroke": "#8a1f1a"})
+            text_block(g, label, Box(x, b.y - 10, badge, 16), size=10, max_lines=1, css="overlay-text")
         if waiting:
             g = sub(layer, "g", {"class": "overlay overlay-waiting", "data-element-id": s.element_id})
-            cx, cy = (b.x + b.w, b.y) if b.w >= 60 else (b.cx + 53, b.y - 2)  # beside the median badge of a small shape
+            cx, cy = (b.x + b.w, b.y) if b.w >= 60 else (b.cx + badge / 2 + 10, b.y - 2)  # beside the median badge of a small shape
             sub(g, "circle", {"cx": cx, "cy": cy, "r": 10, "fill": WAITING})
             text_block(g, str(waiting), Box(cx - 10, cy - 8, 20, 16), size=10, max_lines=1, css="overlay-text", fill="#ffffff")
-    for edge, (_, _, count) in handoff_edges(d, overlay, lane_of).items():
-        _handoff(layer, edge, count)
-    _legend(root, overlay, *legend_at)
+    for edge, (_from, _to, count) in handoff_edges(d, overlay, lane_of).items():
+        _handoff(layer, edge, count, _)
+    _legend(root, overlay, *legend_at, _=_, fmt=fmt)
 
 
 def handoff_edges(d: DiDiagram, overlay: Overlay, lane_of: dict[str, str | None]) -> dict[DiEdge, tuple[str, str, int]]:
@@ -98,33 +107,41 @@ def _previous_lanes(start: str, kinds: dict[str, str], incoming: dict[str, list[
     return lanes
 
 
-def _handoff(layer: etree._Element, e: DiEdge, count: int) -> None:
+def _handoff(layer: etree._Element, e: DiEdge, count: int, _: Callable[..., str]) -> None:
     g = sub(layer, "g", {"class": "overlay overlay-handoff", "data-element-id": e.element_id})
     sub(g, "polyline", {"points": " ".join(f"{x:.1f},{y:.1f}" for x, y in e.points), "fill": "none", "stroke": HANDOFF, "stroke-width": 3, "opacity": 0.6})
     (x0, y0), (x1, y1) = e.points[-2], e.points[-1]
     x, y = (x0 + x1) / 2, (y0 + y1) / 2
-    sub(g, "rect", {"x": x - 34, "y": y - 17, "width": 68, "height": 15, "rx": 7, "fill": HANDOFF})
-    text_block(g, f"{count}× siirto", Box(x - 34, y - 18, 68, 16), size=10, max_lines=1, css="overlay-text", fill="#ffffff")
+    label = _("%(count)s× siirto", count=count)
+    w = _badge_width(label, 68.0)
+    sub(g, "rect", {"x": x - w / 2, "y": y - 17, "width": w, "height": 15, "rx": 7, "fill": HANDOFF})
+    text_block(g, label, Box(x - w / 2, y - 18, w, 16), size=10, max_lines=1, css="overlay-text", fill="#ffffff")
 
 
-def _legend(root: etree._Element, overlay: Overlay, x: float, y: float) -> None:
+def _badge_width(label: str, least: float) -> float:
+    """A badge's width (px) for `label` at font size 10: at least `least`, wide enough for one line."""
+    return max(least, round(text_width(label, 10) + 12))
+
+
+def _legend(root: etree._Element, overlay: Overlay, x: float, y: float, *, _: Callable[..., str], fmt: str) -> None:
     g = sub(root, "g", {"class": "legend"})
-    sub(g, "text", {"x": x, "y": y + 12, "font-size": 12, "font-weight": "bold"}, "Mitattu (measured)")
+    sub(g, "text", {"x": x, "y": y + 12, "font-size": 12, "font-weight": "bold"}, _("Mitattu"))
     defs = sub(g, "defs")
     grad = sub(defs, "linearGradient", {"id": "kapula-heat"})
     sub(grad, "stop", {"offset": "0", "stop-color": "#fff5f0"})
     sub(grad, "stop", {"offset": "1", "stop-color": "#de2d26"})
     sub(g, "rect", {"x": x, "y": y + 20, "width": 120, "height": 12, "fill": "url(#kapula-heat)", "stroke": "#999999"})
     top = max(overlay.median_seconds.values(), default=0.0)
-    text_block(g, f"mediaanikesto 0 – {short_duration(top)}", Box(x + 124, y + 18, 220, 16), size=10, align="start", max_lines=1)
+    text_block(g, _("mediaanikesto 0 – %(duration)s", duration=short_duration(top, fmt)), Box(x + 124, y + 18, 220, 16), size=10, align="start", max_lines=1)
     sub(g, "circle", {"cx": x + 6, "cy": y + 46, "r": 6, "fill": WAITING})
-    text_block(g, "tehtäviä odottaa nyt", Box(x + 14, y + 38, 220, 16), size=10, align="start", max_lines=1)
+    text_block(g, _("tehtäviä odottaa nyt"), Box(x + 14, y + 38, 220, 16), size=10, align="start", max_lines=1)
     sub(g, "rect", {"x": x, "y": y + 58, "width": 14, "height": 10, "rx": 4, "fill": HANDOFF})
-    text_block(g, "kapulanvaihdot (siirrot kaistalta toiselle)", Box(x + 18, y + 55, 300, 16), size=10, align="start", max_lines=1)
+    text_block(g, _("kapulanvaihdot (siirrot kaistalta toiselle)"), Box(x + 18, y + 55, 300, 16), size=10, align="start", max_lines=1)
     for i, ((a, b), count) in enumerate(sorted(overlay.handoffs.items(), key=lambda kv: -kv[1])):
         text_block(g, f"{a} → {b}: {count}", Box(x + 18, y + 72 + 16 * i, 600, 16), size=10, align="start", max_lines=1, css="legend-handoff")
 
 
-def short_duration(seconds: float) -> str:
-    """A duration for a badge, written as everywhere else (engine/display.py): "2 t", "1 pv 19 t"."""
-    return display.duration(seconds)
+def short_duration(seconds: float, locale: str = display.DEFAULT_LOCALE) -> str:
+    """A duration for a badge, written as everywhere else (engine/display.py) in `locale`'s
+    Babel locale: "2 t", "1 pv 19 t" (fi)."""
+    return display.duration(seconds, display.formats(language(locale)))

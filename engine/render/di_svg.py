@@ -22,10 +22,11 @@ CONTAINERS = ("subProcess", "transaction", "adHocSubProcess", "callActivity")
 
 
 def build_di_svg(d: DiDiagram, overlay: Overlay | None = None, *, lane_of: dict[str, str | None] | None = None,
-                 title: str | None = None) -> etree._Element:
+                 title: str | None = None, locale: str = "fi") -> etree._Element:
     """The SVG of `d` at one unit per DI pixel, shifted so everything (and the legend, when
     `overlay` has values) is in view. `lane_of` names each element's lane for the handoff
-    counts (default: the diagram's innermost lanes). Pure."""
+    counts (default: the diagram's innermost lanes); the overlays' words in `locale` ("fi",
+    "sv", "en"). Pure."""
     overlay = overlay or Overlay()
     box = _extent(d)
     legend_h = legend_height(overlay)
@@ -48,7 +49,7 @@ def build_di_svg(d: DiDiagram, overlay: Overlay | None = None, *, lane_of: dict[
         if e.name:
             _edge_label(layers["labels"], e)
     draw_overlays(root, d, overlay, lane_of=lane_of if lane_of is not None else dict(d.lane_of), heat=heat,
-                  legend_at=(box.x, box.y + box.h + MARGIN))
+                  legend_at=(box.x, box.y + box.h + MARGIN), locale=locale)
     return root
 
 

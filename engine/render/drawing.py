@@ -2,7 +2,7 @@
 TEM swimlane rules (graphviz), as SVG, PNG or PDF, cached per version and measurement.
 
 A page view draws nothing anew while the version and its measured values are unchanged: the
-cache key is (process key, version, view, format, a digest of the overlay).
+cache key is (process key, version, view, format, a digest of the overlay, the language).
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ def di_of_version(source: dict[str, str], key: str) -> tuple[DiDiagram, dict[str
 
 
 def draw_version(source: dict[str, str], key: str, card: ProcessCard | None, overlay: Overlay | None, *,
-                 fmt: str = "svg", view: str = "auto") -> bytes:
-    """`key` drawn from a version's `source` files. `view`: "di" (as laid out in the file; an
+                 fmt: str = "svg", view: str = "auto", locale: str = "fi") -> bytes:
+    """`key` drawn from a version's `source` files, its interface words (the Tools row, the
+    measured overlays and legend) in `locale` ("fi" default, "sv", "en"; engine/render/words.py). `view`: "di" (as laid out in the file; an
     InvalidDataError when it has no DI), "tem" (the TEM swimlanes), or "auto" (DI when there is
     one). Raises InvalidDataError for an unknown format or view."""
     if fmt not in FORMATS or view not in VIEWS:
@@ -59,8 +60,8 @@ def draw_version(source: dict[str, str], key: str, card: ProcessCard | None, ove
         raise InvalidDataError(f"process {key!r} has no diagram interchange (BPMN DI) to draw from; use view=tem")
     if di is not None:
         diagram, lanes = di
-        return svg_to(svg_bytes(build_di_svg(diagram, overlay, lane_of=lanes)), fmt)
-    return render(build_swimlane(swimlanes_of_version(source, key, card), overlay), fmt)
+        return svg_to(svg_bytes(build_di_svg(diagram, overlay, lane_of=lanes, locale=locale)), fmt)
+    return render(build_swimlane(swimlanes_of_version(source, key, card, locale=locale), overlay, locale=locale), fmt)
 
 
 def overlay_digest(overlay: Overlay | None) -> str:
@@ -72,7 +73,7 @@ def overlay_digest(overlay: Overlay | None) -> str:
 
 
 class DrawingCache:
-    """The most recent drawings by (key, version, view, format, overlay digest), at most `size`
+    """The most recent drawings by (key, version, view, format, overlay digest, language), at most `size`
     of them and `max_bytes` together (a large PNG is megabytes); thread-safe. Drawing happens
     outside the lock, so two first views of one drawing may both draw it."""
 

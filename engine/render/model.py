@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from engine.bpmn_xml.inspect import NS, ProcessInfo, describe
 from engine.bpmn_xml.secure import parse_xml
 from engine.process_card import ProcessCard
+from engine.render.words import words
 from engine.vocabulary import is_customer_lane
 
 
@@ -67,9 +68,9 @@ def customer_first(lanes: list[str]) -> tuple[str, ...]:
 
 
 def swimlanes_from_bpmn(source: bytes, key: str, *, filename: str = "model.bpmn", card: ProcessCard | None = None,
-                        form_titles: dict[str, str] | None = None) -> Swimlanes:
+                        form_titles: dict[str, str] | None = None, locale: str = "fi") -> Swimlanes:
     """The drawing model of process `key` in a BPMN file; a user task's form is shown in the Tools
-    row by its title from `form_titles` (file name -> title). Raises DiagramError if it is not XML."""
+    row by its title from `form_titles` (file name -> title), as a form in `locale` ("fi", "sv", "en"). Raises DiagramError if it is not XML."""
     tree = parse_xml(source, filename=filename)
     info = describe(tree)
     process = next((p for p in info.processes if p.id == key), None)
@@ -87,7 +88,7 @@ def swimlanes_from_bpmn(source: bytes, key: str, *, filename: str = "model.bpmn"
     nodes, message_flows = _message_flows(root, known, nodes)
     lanes = list(process.actors)
     lanes += [lane for lane in dict.fromkeys(n.lane for n in nodes if n.lane) if lane not in lanes]
-    return Swimlanes(key, process.name, customer_first(lanes), tuple(nodes), tuple(flows + message_flows), _tools(card, process, form_titles or {}))
+    return Swimlanes(key, process.name, customer_first(lanes), tuple(nodes), tuple(flows + message_flows), _tools(card, process, form_titles or {}, locale))
 
 
 def _message_flows(root: object, known: set[str], nodes: list[Node]) -> tuple[list[Node], list[Flow]]:
@@ -109,22 +110,22 @@ def _message_flows(root: object, known: set[str], nodes: list[Node]) -> tuple[li
     return nodes + [n for n in extra.values() if n.id in used], out
 
 
-def _tools(card: ProcessCard | None, process: ProcessInfo, form_titles: dict[str, str]) -> tuple[ToolGroup, ...]:
+def _tools(card: ProcessCard | None, process: ProcessInfo, form_titles: dict[str, str], locale: str = "fi") -> tuple[ToolGroup, ...]:
     """The card's tools per stage, and each user task's form (by its title, not its file name)
     under that task unless the card lists it already."""
     groups = [ToolGroup(s.name, s.elements, s.tools) for s in card.phases if s.tools] if card is not None else []
     listed = {t for g in groups for t in g.tools}
     for element in process.elements.values():
-        tool = tool_name(element.form, form_titles) if element.form else None
+        tool = tool_name(element.form, form_titles, locale) if element.form else None
         if tool and tool not in listed and element.form not in listed:
             groups.append(ToolGroup(element.name or element.id, (element.id,), (tool,)))
     return tuple(groups)
 
 
-def tool_name(form: str, form_titles: dict[str, str]) -> str:
-    """A form as a tool: "Lomake: <its title>", else its file name without folder and suffix."""
+def tool_name(form: str, form_titles: dict[str, str], locale: str = "fi") -> str:
+    """A form as a tool: "Lomake: <its title>" (in `locale`: "Blankett: …", "Form: …"), else its
+    file name without folder and suffix."""
     title = form_titles.get(form) or form_titles.get(form.rsplit("/", 1)[-1])
-    if title:
-        return f"Lomake: {title}"
-    stem = form.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return f"Lomake: {stem.replace('_', ' ')}"
+    if not title:
+        title = form.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("_", " ")
+    return words(locale)("Lomake: %(title)s", title=title)

@@ -12,12 +12,13 @@ from engine.render.model import Overlay, Swimlanes, swimlanes_from_bpmn
 BPMN_SUFFIXES = (".bpmn", ".xml")
 
 
-def swimlanes_of_version(source: dict[str, str], key: str, card: ProcessCard | None) -> Swimlanes:
-    """The drawing model of `key` from the files a version was deployed from."""
+def swimlanes_of_version(source: dict[str, str], key: str, card: ProcessCard | None, *, locale: str = "fi") -> Swimlanes:
+    """The drawing model of `key` from the files a version was deployed from; forms named as
+    tools in `locale` ("Lomake: …" in fi)."""
     titles = form_titles(source)
     for name in sorted(source):
         if name.lower().endswith(BPMN_SUFFIXES) and f'id="{key}"' in source[name]:
-            drawn = swimlanes_from_bpmn(source[name].encode("utf-8"), key, filename=name, card=card, form_titles=titles)
+            drawn = swimlanes_from_bpmn(source[name].encode("utf-8"), key, filename=name, card=card, form_titles=titles, locale=locale)
             if drawn.nodes:
                 return drawn
     return Swimlanes(key, key, (), (), ())

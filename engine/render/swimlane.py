@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import graphviz
@@ -12,6 +13,7 @@ from engine.errors import InvalidDataError
 from engine.render.di_model import clean
 from engine.render.layout import HEADER_W, Layout, lay_out
 from engine.render.model import Flow, Node, Overlay, Swimlanes
+from engine.render.words import language, words
 
 FORMATS = ("svg", "png", "pdf")
 GATEWAY_MARKS = {"exclusiveGateway": "×", "parallelGateway": "+", "inclusiveGateway": "○", "eventBasedGateway": "⬠", "complexGateway": "✳"}
@@ -25,9 +27,12 @@ def text(value: str, limit: int = 300) -> str:
     return escape(clean(value, limit))  # type: ignore[no-any-return]
 
 
-def build_swimlane(d: Swimlanes, overlay: Overlay | None = None) -> graphviz.Digraph:
-    """The drawing of `d`, with measured values from `overlay` when given. Pure: no I/O.
+def build_swimlane(d: Swimlanes, overlay: Overlay | None = None, *, locale: str = display.DEFAULT_LOCALE) -> graphviz.Digraph:
+    """The drawing of `d`, with measured values from `overlay` when given, its interface words in
+    `locale` ("fi" default, "sv", "en"; engine/render/words.py). Pure: no I/O.
     Every name from the diagram goes through text(); graphviz node names are internal (n0, n1…)."""
+    lang = language(locale)
+    _, fmt = words(lang), display.formats(lang)
     layout = lay_out(d)
     overlay = overlay or Overlay()
     names = {n.id: f"n{i}" for i, n in enumerate(d.nodes)}
@@ -35,10 +40,10 @@ def build_swimlane(d: Swimlanes, overlay: Overlay | None = None) -> graphviz.Dig
     g.attr("graph", splines="true", outputorder="nodesfirst", bgcolor="white", pad="0.2", label=text(d.name), labelloc="t", fontname="Helvetica", fontsize="16")
     g.attr("node", fontname="Helvetica", fontsize="10", margin="0.05,0.03")
     g.attr("edge", fontname="Helvetica", fontsize="9", color="#444444", arrowsize="0.7")
-    _bands(g, layout)
+    _bands(g, layout, _("Työkalut"))
     heat = _heat(overlay.median_seconds)
     for n in d.nodes:
-        _node(g, names[n.id], n, _pos(layout, *layout.positions[n.id]), overlay, heat.get(n.id))
+        _node(g, names[n.id], n, _pos(layout, *layout.positions[n.id]), overlay, heat.get(n.id), _, fmt)
     for index, x, y in layout.tool_positions:
         group = d.tools[index]
         g.node(f"tool_{index}", text("\n".join(group.tools)), id=f"tool-{index}", shape="note", style="filled", fillcolor="#fffbe6", color="#b8a040",
@@ -46,7 +51,7 @@ def build_swimlane(d: Swimlanes, overlay: Overlay | None = None) -> graphviz.Dig
     shown: set[tuple[str, str]] = set()
     for f in d.flows:
         if f.source in names and f.target in names:
-            _edge(g, names[f.source], names[f.target], f, layout, overlay, shown)
+            _edge(g, names[f.source], names[f.target], f, layout, overlay, shown, _)
     return g
 
 
@@ -54,7 +59,7 @@ def _pos(layout: Layout, x: float, y: float) -> str:
     return f"{x:.1f},{layout.height - y:.1f}!"  # graphviz's y grows upwards
 
 
-def _bands(g: graphviz.Digraph, layout: Layout) -> None:
+def _bands(g: graphviz.Digraph, layout: Layout, tools: str) -> None:
     """Lane bands and their name headers first, so the elements are drawn over them."""
     width_body = layout.width - HEADER_W
     bands = [*layout.lanes, layout.tools]
@@ -65,13 +70,13 @@ def _bands(g: graphviz.Digraph, layout: Layout) -> None:
         g.node(f"{ident}-band", "", id=f"{ident}-band", shape="box", style="filled", fillcolor="#fbf8ee" if is_tools else ("#f4f6f9" if i % 2 else "#ffffff"),
                color="#9aa4b1", width=f"{width_body / 72:.3f}", height=f"{band.height / 72:.3f}", fixedsize="true",
                pos=_pos(layout, HEADER_W + width_body / 2, y))
-        label = "Työkalut\n(Tools)" if is_tools else text(band.name or "")
+        label = tools if is_tools else text(band.name or "")
         g.node(f"{ident}-header", label, id=f"{ident}-header", shape="box", style="filled", fillcolor="#e3e8ef" if not is_tools else "#f1e9c9",
                color="#9aa4b1", width=f"{HEADER_W / 72:.3f}", height=f"{band.height / 72:.3f}", fixedsize="true", fontsize="12",
                pos=_pos(layout, HEADER_W / 2, y))
 
 
-def _node(g: graphviz.Digraph, name: str, n: Node, pos: str, overlay: Overlay, heat: str | None) -> None:
+def _node(g: graphviz.Digraph, name: str, n: Node, pos: str, overlay: Overlay, heat: str | None, _: Callable[..., str], fmt: str) -> None:
     label = text(n.name or n.id)
     # no tooltip: graphviz would wrap the node in an <a> with the text in an attribute
     attrs: dict[str, str] = {"id": text(f"el-{n.id}"), "pos": pos}
@@ -85,17 +90,18 @@ def _node(g: graphviz.Digraph, name: str, n: Node, pos: str, overlay: Overlay, h
         attrs.update(shape="box", style="dashed", width="1.6", height="0.5", label=label)
     else:
         medians = overlay.median_seconds.get(n.id)
-        lines = [clean(n.name or n.id, 300)] + ([f"mediaani {_short(medians)}"] if medians is not None else [])
+        lines = [clean(n.name or n.id, 300)] + ([_("mediaani %(duration)s", duration=display.duration(medians, fmt))] if medians is not None else [])
         waiting = overlay.waiting_now.get(n.id)
         if waiting:
-            lines.append(f"{waiting} odottaa nyt")
+            lines.append(_("%(count)s odottaa nyt", count=waiting))
         sub = n.type in ("subProcess", "callActivity", "transaction")
         attrs.update(shape="box", style="rounded,filled" + (",bold" if sub else ""), fillcolor=heat or TASK_FILL, width="1.7", height="0.75",
                      fixedsize="true", label=text("\n".join(_wrap(x) for x in lines), 400))
     g.node(name, **attrs)
 
 
-def _edge(g: graphviz.Digraph, source: str, target: str, f: Flow, layout: Layout, overlay: Overlay, shown: set[tuple[str, str]]) -> None:
+def _edge(g: graphviz.Digraph, source: str, target: str, f: Flow, layout: Layout, overlay: Overlay, shown: set[tuple[str, str]],
+          _: Callable[..., str]) -> None:
     attrs: dict[str, str] = {}
     if f.kind == "message":
         attrs.update(style="dashed", arrowhead="empty", arrowtail="odot", dir="both", color="#5a6b8c")
@@ -105,7 +111,7 @@ def _edge(g: graphviz.Digraph, source: str, target: str, f: Flow, layout: Layout
         count = overlay.handoffs.get((lanes[0] or "", lanes[1] or ""))
         if count and lanes not in shown:  # one label per lane pair: the count is the pair's total
             shown.add((lanes[0] or "", lanes[1] or ""))
-            label = (label + "\n" if label else "") + f"{count}× siirto"
+            label = (label + "\n" if label else "") + _("%(count)s× siirto", count=count)
             attrs.update(penwidth="2", color="#1f5fa8", fontcolor="#1f5fa8")
     g.edge(source, target, label=escape(label), **attrs)
 
@@ -121,10 +127,6 @@ def _heat(medians: dict[str, float]) -> dict[str, str]:
         t = value / top
         out[element] = f"#{round(r0 + (r1 - r0) * t):02x}{round(g0 + (g1 - g0) * t):02x}{round(b0 + (b1 - b0) * t):02x}"
     return out
-
-
-def _short(seconds: float) -> str:
-    return display.duration(seconds)
 
 
 def _wrap(text: str, width: int = 24) -> str:

@@ -18,6 +18,8 @@ from engine.render.card import CardPage, build_card
 from engine.render.drawing import di_of_version, draw_version, overlay_digest
 from engine.render.sources import overlay_from, swimlanes_of_version
 from engine.render.viewer import DiagramView, diagram_view
+from engine.render.words import language
+from engine.display import DEFAULT_LOCALE
 from engine.metrics.types import MetricsFilter, ProcessMetrics
 from engine.services.gate import Caller, check, entry
 from engine.services.shared import ServiceBase
@@ -88,15 +90,18 @@ class MeasureUseCases(ServiceBase):
         return written
 
     def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True, view: str = "auto",
-                 caller: Caller | None = None) -> bytes:
+                 locale: str = DEFAULT_LOCALE, caller: Caller | None = None) -> bytes:
         """The latest version of `key` drawn as SVG, PNG or PDF, with measured medians, open tasks
         and handoff counts unless `measured` is False; for whoever sees the process. `view`: "auto"
         (as laid out in the file's BPMN DI when it has one, else the TEM swimlanes), "di" or "tem".
-        Cached per version, view, format and measured values, so an unchanged drawing is never
+        Its interface words (Tools row, overlays, legend) and values in `locale`: "fi" (default),
+        "sv" or "en" (engine/render/words.py); what the diagram's author wrote stays as written.
+        Cached per version, view, format, measured values and language, so an unchanged drawing is never
         drawn twice. A caller who does not see the metrics (a customer) gets no measured values.
         Raises NotFoundError, AccessDeniedError, or InvalidDataError (unknown format or view; "di"
         without DI)."""
         measured = self._check_process(caller, key, metrics=False) and measured
+        lang = language(locale)
         with self._reads() as session:
             record = latest_version_record(session, key)
             version, source_json = record.version, record.source_json
@@ -104,16 +109,17 @@ class MeasureUseCases(ServiceBase):
 
         def draw() -> bytes:
             source = json.loads(source_json)
-            return draw_version(source, key, card_in_source(source, key), overlay, fmt=fmt, view=view)
+            return draw_version(source, key, card_in_source(source, key), overlay, fmt=fmt, view=view, locale=lang)
 
-        return self._drawings.get((key, str(version), view, fmt, overlay_digest(overlay)), draw)
+        return self._drawings.get((key, str(version), view, fmt, overlay_digest(overlay), lang), draw)
 
     def card_page(self, key: str, *, svg_name: str | None = None, measured: bool = True,
-                  caller: Caller | None = None) -> CardPage:
+                  locale: str = DEFAULT_LOCALE, caller: Caller | None = None) -> CardPage:
         """The TEM process card of `key`'s latest version as Markdown and HTML, with measured
         values unless `measured` is False or the caller does not see the metrics (a customer); the
-        diagram is referenced as `svg_name` (see swimlane()); for whoever sees the process.
-        Raises NotFoundError, AccessDeniedError."""
+        diagram is referenced as `svg_name` (see swimlane()); for whoever sees the process. Its
+        headings, table headers and values in `locale` ("fi" default, "sv", "en"); what the
+        process owner wrote in the card stays as written. Raises NotFoundError, AccessDeniedError."""
         measured = self._check_process(caller, key, metrics=False) and measured
         with self._sessions() as session:
             record = latest_version_record(session, key)
@@ -122,16 +128,16 @@ class MeasureUseCases(ServiceBase):
         drawn = swimlanes_of_version(source, key, card)
         as_laid_out = di_of_version(source, key) is not None
         return build_card(drawn, card, self.metrics(key) if measured else None, svg_name=svg_name or f"{key}.svg",
-                          version=version, as_laid_out=as_laid_out)
+                          version=version, as_laid_out=as_laid_out, locale=locale)
 
-    def diagram_view(self, key: str, *, caller: Caller | None = None) -> DiagramView:
+    def diagram_view(self, key: str, *, locale: str = DEFAULT_LOCALE, caller: Caller | None = None) -> DiagramView:
         """The latest version's data for the page's diagram viewer, for whoever sees the process;
         measured values only for those who see its metrics (policy.sees_metrics), none for anyone
-        else. Raises NotFoundError, AccessDeniedError."""
+        else; durations in `locale`. Raises NotFoundError, AccessDeniedError."""
         measured = self._check_process(caller, key, metrics=False)
         latest = self.versions(key)[-1]
         source = self.version_source(key, latest.version)
-        return diagram_view(source, key, self.metrics(key) if measured else None)
+        return diagram_view(source, key, self.metrics(key) if measured else None, locale=locale)
 
     def _check_process(self, caller: Caller | None, key: str, *, metrics: bool) -> bool:
         """Whether the caller sees the process (and its measurements, with `metrics`): raises the
