@@ -93,6 +93,8 @@ def test_the_main_pages_in_swedish_and_english_have_no_serious_violation(kapula,
     _check(admin, language, "process page", found)
     admin.goto(f"{server}/processes/Handoff_demo/metrics")
     _check(admin, language, "metrics", found)
+    admin.goto(f"{server}/processes/Handoff_demo/card")  # the card, rendered by the engine in the reader's language
+    _check(admin, language, "process card", found)
     admin.goto(f"{server}/cases/{journey['sek_case']}/cancel")
     _check(admin, language, "cancel confirmation", found)
     admin.get_by_role("button", name=words["cancel"]).click()
