@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from engine.model import Event, ProcessVersion
+from engine.model import Event, Incident, ProcessVersion
 # the customer's lane is a word of engine.vocabulary; importable from here too
 from engine.vocabulary import Lifecycle
 from engine.vocabulary import is_customer_lane as is_customer_lane
@@ -224,3 +224,14 @@ def message_refusal(principal: Principal, facts: TaskFacts) -> str | None:
     if not takes_part(principal, facts.process_key, facts.events):
         return f"case {facts.case_id} is not one you take part in"
     return f"you do not work lane {facts.lane!r}, where the case receives this message"
+
+
+CUSTOMER_INCIDENT_MESSAGE = "the handling of the case has stopped; the organisations see the error and go on once it is fixed"
+
+
+def incident_as_seen(principal: Principal, incident: Incident) -> Incident:
+    """What `principal` is told of a failed step: customers learn that their case stopped, not the
+    error, which may quote the diagram's code, other organisations' data or their element names."""
+    if principal.role is not Role.CUSTOMER:
+        return incident
+    return replace(incident, message=CUSTOMER_INCIDENT_MESSAGE, element_id=None, element_name=None)

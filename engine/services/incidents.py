@@ -142,6 +142,7 @@ class IncidentUseCases(MessageRouting):
             found = [to_incident(r) for r in rows]
         if caller is not None:
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
+            return [policy.incident_as_seen(caller.principal, i) for i in found]
         return found
 
     def _retry_rules(self, session: Session, caller: Caller | None, case_id: int, now: datetime) -> Incident:

@@ -35,7 +35,7 @@ class ReadingUseCases(ServiceBase):
                 self._check_case(session, caller, case_id, case.process_key, "read", CaseFacts(session))
         if caller is not None:
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
-        return case
+        return self._as_seen(caller, case)
 
     def cases(self, *, process_key: str | None = None, status: CaseStatus | None = None,
               caller: Caller | None = None) -> list[CaseView]:
@@ -55,7 +55,7 @@ class ReadingUseCases(ServiceBase):
             # the list carries each case's data, so each listed case was read
             now = self._clock.now()
             self._audit([entry(caller, "list", now, case_id=c.id) for c in found])
-        return found
+        return [self._as_seen(caller, c) for c in found]
 
     def history(self, case_id: int, *, caller: Caller | None = None) -> list[Event]:
         """The case's event log, oldest first. Raises NotFoundError, AccessDeniedError."""
@@ -83,7 +83,7 @@ class ReadingUseCases(ServiceBase):
             notes = case_notes(session, case_id)
         if caller is not None:
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
-        return history.timeline(case, events, notes)
+        return history.timeline(self._as_seen(caller, case), events, notes)
 
     def ready_tasks(self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None,
                     caller: Caller | None = None) -> list[TaskView]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +15,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import claims, incidents
+from engine.access import policy
 from engine.access.access_log import AccessEntry, write_entries
 from engine.case_store import CaseStore, SavedStep, StepContext, waiting_from_json
 from engine.clock import Clock
@@ -120,6 +123,14 @@ class ServiceBase:
         if entries:
             with self._sessions.begin() as session:
                 write_entries(session, entries)
+
+    @staticmethod
+    def _as_seen(caller: Caller | None, case: CaseView) -> CaseView:
+        """The case as `caller` may see it: a customer is told that it stopped, not the error
+        (policy.incident_as_seen)."""
+        if caller is None or case.incident is None:
+            return case
+        return dataclasses.replace(case, incident=policy.incident_as_seen(caller.principal, case.incident))
 
     def _case_view(self, session: Session, case_id: int) -> CaseView:
         record = session.get(CaseRecord, case_id)

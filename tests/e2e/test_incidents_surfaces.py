@@ -135,3 +135,29 @@ def test_kapula_tick_names_the_cases_that_failed_and_moves_the_others(kapula, da
     assert out.exit_code == 0
     assert out.output.splitlines() == ["1 case(s) moved by due timers",
                                        f"1 case(s) failed at their timer step: {a} (see `kapula cases --status failed`)"]
+
+
+def test_a_customer_is_told_their_case_stopped_not_the_error(kapula, client, tokens, clock):
+    """The error may quote the diagram's code or other organisations' data: a customer's API view
+    of their own failed case carries a plain notice; the owner's carries the element and error."""
+    clock.set(T0)
+    card = {"format": 1, "process": "rt_timerpoison", "name": "Osuus", "type": "ydinprosessi", "owner": "SEK",
+            "participants": [], "purpose": "testi", "start": "alku", "end": "loppu", "customer_can_start": True,
+            "improvement": {"responsible": "SEK", "how": "testi", "review": "ei"}}
+    files = [("files", ("rt_timerpoison.bpmn", (CASES / "rt_timerpoison.bpmn").read_bytes(), "application/xml")),
+             ("files", ("rt_timerpoison.card.json", json.dumps(card).encode(), "application/json"))]
+    assert client.post("/api/processes", headers=tokens["omistaja"], files=files).status_code == 201
+    started = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "rt_timerpoison", "data": {"summa": 0}})
+    assert started.status_code == 201, started.text
+    clock.advance(timedelta(seconds=5))
+    kapula.fire_due_timers()
+
+    mine = client.get(f"/api/cases/{started.json()['id']}", headers=tokens["asiakas"]).json()
+    assert mine["status"] == "failed"
+    assert mine["incident"]["element_id"] is None and "division" not in json.dumps(mine)
+    listed = client.get("/api/cases", headers=tokens["asiakas"]).json()
+    assert "division" not in json.dumps(listed) and listed[0]["incident"]["message"].startswith("the handling of the case has stopped")
+    theirs = client.get(f"/api/cases/{started.json()['id']}/incidents", headers=tokens["asiakas"]).json()
+    assert "division" not in json.dumps(theirs)
+    owner = client.get(f"/api/cases/{started.json()['id']}", headers=tokens["omistaja"]).json()
+    assert owner["incident"]["element_id"] == "sc" and "division by zero" in owner["incident"]["message"]

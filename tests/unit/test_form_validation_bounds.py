@@ -22,12 +22,12 @@ def _form(**properties) -> dict:
 
 def test_the_backtracking_pattern_runs_in_linear_time():
     assert form_file_problems("ytunnus.json", (SECURITY / "ytunnus.json").read_bytes()) == []
-    started = time.perf_counter()
+    started = time.thread_time()
     with pytest.raises(InvalidDataError) as caught:
         check_submission(YTUNNUS, {"ytunnus": "1" * 27 + "x"})
     with pytest.raises(InvalidDataError):
         check_submission(YTUNNUS, {"ytunnus": "1" * 90_000 + "x"})
-    assert time.perf_counter() - started < 2  # Python's re: 25 s for the first alone
+    assert time.thread_time() - started < 2  # Python's re: 25 s for the first alone
     assert list(caught.value.field_errors) == ["ytunnus"]
     check_submission(YTUNNUS, {"ytunnus": "1234567-8"})
 
@@ -49,10 +49,10 @@ def test_a_property_called_pattern_is_not_a_pattern():
 
 def test_pattern_properties_and_additional_properties_use_re2():
     form = {"type": "object", "patternProperties": {"^([0-9]+-?)+[0-9]$": {"type": "integer"}}, "additionalProperties": False}
-    started = time.perf_counter()
+    started = time.thread_time()
     with pytest.raises(InvalidDataError) as caught:
         check_submission(form, {"1" * 27 + "x": 1})
-    assert time.perf_counter() - started < 2
+    assert time.thread_time() - started < 2
     assert caught.value.field_errors == {"1" * 27 + "x": "is not a field of this form"}
     check_submission(form, {"12-3": 4})
     with pytest.raises(InvalidDataError):
@@ -68,11 +68,11 @@ def test_unevaluated_properties_with_pattern_properties_is_refused_at_upload():
 def test_unique_items_on_a_large_mixed_list_is_quick_and_right():
     form = _form(valinnat={"type": "array", "uniqueItems": True})
     mixed = [i if i % 3 else {"n": i} if i % 2 else [i, str(i)] for i in range(9_000)]
-    started = time.perf_counter()
+    started = time.thread_time()
     check_submission(form, {"valinnat": mixed})
     with pytest.raises(InvalidDataError):
         check_submission(form, {"valinnat": [*mixed, {"n": 3}]})
-    assert time.perf_counter() - started < 3  # jsonschema's pairwise comparison: minutes
+    assert time.thread_time() - started < 3  # jsonschema's pairwise comparison: minutes
     for same in ([1, 1.0], [{"a": 1, "b": [2]}, {"b": [2.0], "a": 1}], [[1, "x"], [1, "x"]]):
         with pytest.raises(InvalidDataError):
             check_submission(form, {"valinnat": same})

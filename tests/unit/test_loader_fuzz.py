@@ -18,12 +18,12 @@ FUZZ = settings(max_examples=150, deadline=None, derandomize=True, suppress_heal
 
 
 def _load_or_refuse(content: bytes) -> None:
-    started = time.perf_counter()
+    started = time.thread_time()
     try:
         load_files([("fuzz.bpmn", content)])
     except DiagramError as refused:
         assert refused.issues and all(issue.message for issue in refused.issues)
-    assert time.perf_counter() - started < 10
+    assert time.thread_time() - started < 10
 
 
 @FUZZ
