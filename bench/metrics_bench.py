@@ -73,30 +73,27 @@ def database(kind: str, pg_url: str) -> Iterator[Engine]:
         admin.dispose()
 
 
-def metrics_on(engine: Engine) -> Any:
+def metrics_on(engine: Engine, *, full: bool = False) -> Any:
     with engine.connect() as conn, conn.begin():
-        return process_metrics(conn, MetricsFilter(KEY), now=NOW)
+        return process_metrics(conn, MetricsFilter(KEY), now=NOW, full=full)
 
 
-def bench_backend(kind: str, events: int, repeat: int, pg_url: str, csv_path: Path | None) -> dict[str, Any]:
-    with database(kind, pg_url) as engine:
-        started = time.perf_counter()
-        written = generate(engine, events)
-        if kind == "postgresql":
-            # what autovacuum does to a live database: statistics, and the visibility map that lets
-            # the percentile reads scan the task_span indexes alone (after a bulk COPY they are unset)
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
-        generated = time.perf_counter() - started
-        seconds, m = timed(lambda: metrics_on(engine), repeat)
-        if csv_path is not None:
-            with engine.connect() as conn, csv_path.open("w", encoding="utf-8", newline="") as out:
-                export_log(conn, MetricsFilter(KEY), "csv", out, process_name=KEY, names=Pseudonyms(b"bench"))
-    return {"backend": kind, "events": written, "generate_s": generated, "metrics_s": seconds, "metrics": m}
+def filled(kind: str, events: int, pg_url: str, stack: contextlib.ExitStack) -> tuple[Engine, int, float]:
+    """A database of `kind` holding the generated log; the seconds the generation took (the rollup
+    triggers fire for every bulk-inserted case and span row)."""
+    engine = stack.enter_context(database(kind, pg_url))
+    started = time.perf_counter()
+    written = generate(engine, events)
+    if kind == "postgresql":
+        # what autovacuum does to a live database: statistics, and the visibility map that lets
+        # the percentile reads scan the task_span indexes alone (after a bulk COPY they are unset)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    return engine, written, time.perf_counter() - started
 
 
-def bench_pm4py(csv_path: Path, repeat: int) -> dict[str, float]:
-    """PM4Py on the same log (read from Kapula's CSV export): load, case durations, handover network."""
+def load_pm4py(csv_path: Path) -> tuple[Any, float]:
+    """PM4Py's DataFrame of the log (Kapula's CSV export, the `complete` events), and the seconds it took."""
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pandas as pd
@@ -106,10 +103,31 @@ def bench_pm4py(csv_path: Path, repeat: int) -> dict[str, float]:
         df = pd.read_csv(csv_path)
         df = df[df["transition"] == "complete"]
         df = pm4py.format_dataframe(df, case_id="case_id", activity_key="activity", timestamp_key="timestamp")
-        loaded = time.perf_counter() - started
-        durations, _ = timed(lambda: pm4py.get_all_case_durations(df), repeat)
-        handover, _ = timed(lambda: pm4py.discover_handover_of_work_network(df, resource_key="lane"), repeat)
-    return {"load_s": loaded, "durations_s": durations, "handover_s": handover, "events": float(len(df))}
+    return df, time.perf_counter() - started
+
+
+def pm4py_figures(df: Any) -> None:
+    """Case durations and the handover-of-work network between lanes: PM4Py's side of the comparison."""
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pm4py
+
+        pm4py.get_all_case_durations(df)
+        pm4py.discover_handover_of_work_network(df, resource_key="lane")
+
+
+def interleaved(actions: dict[str, Callable[[], Any]], repeat: int) -> dict[str, dict[str, float]]:
+    """Each action once per round, round after round, so load from other work hits them alike:
+    median wall and process-CPU seconds per action (the CPU of a PostgreSQL server is not in it)."""
+    wall: dict[str, list[float]] = {name: [] for name in actions}
+    cpu: dict[str, list[float]] = {name: [] for name in actions}
+    for _ in range(repeat):
+        for name, action in actions.items():
+            w, c = time.perf_counter(), time.process_time()
+            action()
+            wall[name].append(time.perf_counter() - w)
+            cpu[name].append(time.process_time() - c)
+    return {name: {"wall": statistics.median(wall[name]), "cpu": statistics.median(cpu[name])} for name in actions}
 
 
 def bench_render(repeat: int) -> dict[str, float]:
@@ -125,26 +143,41 @@ def bench_render(repeat: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgres", default=os.environ.get("KAPULA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-pm4py", action="store_true")
+    parser.add_argument("--no-render", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        csv_path = None if args.no_pm4py else Path(folder) / "log.csv"
-        runs = [bench_backend("sqlite", args.events, args.repeat, args.postgres, csv_path)]
-        if not args.no_postgres:
-            runs.append(bench_backend("postgresql", args.events, args.repeat, args.postgres, None))
-        for r in runs:
-            m = r["metrics"]
-            print(f"{r['backend']:10} {r['events']:>9} events  generated in {r['generate_s']:.1f} s  full metrics {r['metrics_s']:.2f} s"
-                  f"  ({m.cases.started} cases, {len(m.stages)} stages, {len(m.handoffs)} lane pairs)")
-        if csv_path is not None:
-            p = bench_pm4py(csv_path, args.repeat)
-            print(f"pm4py      {int(p['events']):>9} complete events  read+format {p['load_s']:.2f} s  case durations {p['durations_s']:.2f} s"
-                  f"  handover network {p['handover_s']:.2f} s")
-    r = bench_render(args.repeat)
-    print(f"render     300 elements / 20 lanes  build {r['build_s'] * 1000:.0f} ms  svg {r['svg_s']:.2f} s  png {r['png_s']:.2f} s")
+    kinds = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        engines: dict[str, Engine] = {}
+        for kind in kinds:
+            engines[kind], written, generated = filled(kind, args.events, args.postgres, stack)
+            print(f"{kind:10} {written:>9} events  generated in {generated:.1f} s")
+        actions: dict[str, Callable[[], Any]] = {}
+        for kind, engine in engines.items():
+            fast, full = metrics_on(engine), metrics_on(engine, full=True)
+            same = "identical" if fast == full else "DIFFERENT"
+            print(f"{kind:10} rollups vs full recomputation: {same}  ({fast.cases.started} cases, {len(fast.stages)} stages,"
+                  f" {len(fast.handoffs)} lane pairs, {sum(h.count for h in fast.handoffs)} handoffs)")
+            actions[f"{kind} rollups"] = lambda e=engine: metrics_on(e)
+            actions[f"{kind} full"] = lambda e=engine: metrics_on(e, full=True)
+        if not args.no_pm4py:
+            csv_path = Path(folder) / "log.csv"
+            with engines["sqlite"].connect() as conn, csv_path.open("w", encoding="utf-8", newline="") as out:
+                export_log(conn, MetricsFilter(KEY), "csv", out, process_name=KEY, names=Pseudonyms(b"bench"))
+            df, loaded = load_pm4py(csv_path)
+            print(f"pm4py      {len(df):>9} complete events  read+format {loaded:.2f} s (once)")
+            actions["pm4py durations + handover"] = lambda: pm4py_figures(df)
+        times = interleaved(actions, args.repeat)
+        pm4py_wall = times.get("pm4py durations + handover", {}).get("wall")
+        for name, t in times.items():
+            ratio = f"  PM4Py / this {pm4py_wall / t['wall']:6.1f}x" if pm4py_wall and not name.startswith("pm4py") else ""
+            print(f"{name:28} median wall {t['wall'] * 1000:8.1f} ms  CPU {t['cpu'] * 1000:8.1f} ms{ratio}")
+    if not args.no_render:
+        r = bench_render(args.repeat)
+        print(f"render     300 elements / 20 lanes  build {r['build_s'] * 1000:.0f} ms  svg {r['svg_s']:.2f} s  png {r['png_s']:.2f} s")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from engine.metrics import rollup
 from engine.metrics.dialect import Dialect
 from engine.metrics.handoffs import handoff_matrix, handoff_rows, handoffs_per_case
 from engine.metrics.queries import case_counts, lead_time, open_stages, seconds_since, stage_stats, throughput
@@ -26,14 +27,20 @@ def process_metrics(
     now: datetime,
     card_metrics: tuple[Metric, ...] = (),
     stuck_after: timedelta | None = None,
+    full: bool = False,
 ) -> ProcessMetrics:
     """The metrics of the cases `f` selects, measured at `now`.
 
+    A whole process (no version, lane, period or segment chosen) is measured from the rollups
+    (engine.metrics.rollup) unless `full` asks for the computation over the whole log, which gives
+    the same figures (tests/integration/test_rollups.py) and measures every filtered choice.
     A running case is stuck when its open task has waited longer than `stuck_after`, or, without
     it, longer than the 90th percentile of that element's completed stages."""
     d = Dialect(conn.dialect.name)
-    cases = scoped_cases(f, d).subquery("scope")
     spans = span_scope(f, d)
+    if not full and f == MetricsFilter(f.key, segment_field=f.segment_field):
+        return _from_rollups(conn, f, d, spans, now=now, card_metrics=card_metrics, stuck_after=stuck_after)
+    cases = scoped_cases(f, d).subquery("scope")
     stages = stage_stats(conn, spans, lane=f.lane)
     stuck = _stuck(open_stages(conn, spans), stages, now=now, stuck_after=stuck_after)
     return ProcessMetrics(
@@ -47,6 +54,25 @@ def process_metrics(
         handoffs_per_case=handoffs_per_case(conn, cases, spans, lane=f.lane),
         targets=tuple(measure_targets(conn, f, d, card_metrics, now)),
         stuck=tuple(stuck),
+    )
+
+
+def _from_rollups(conn: Connection, f: MetricsFilter, d: Dialect, spans: list[Any], *, now: datetime,
+                  card_metrics: tuple[Metric, ...], stuck_after: timedelta | None) -> ProcessMetrics:
+    buckets = rollup.bucket_counts(conn, f.key)
+    counts, months, lead, started = rollup.case_figures(conn, f.key, buckets)
+    stages = rollup.stage_stats(conn, f.key, buckets)
+    return ProcessMetrics(
+        filter=f,
+        measured_at=now,
+        cases=counts,
+        throughput=tuple(months),
+        lead_time=lead,
+        stages=tuple(stages),
+        handoffs=tuple(rollup.handoff_matrix(conn, f.key, buckets)),
+        handoffs_per_case=rollup.handoffs_per_case(conn, f.key, started, rollup.total_handoffs(conn, f.key)),
+        targets=tuple(measure_targets(conn, f, d, card_metrics, now)),
+        stuck=tuple(_stuck(open_stages(conn, spans), stages, now=now, stuck_after=stuck_after)),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -151,6 +152,9 @@ class TaskSpanRecord(Base):
         Index("ix_task_span_waiting", "process_key", "element_id", "lane", "waiting_s"),
         Index("ix_task_span_working", "process_key", "element_id", "lane", "working_s"),
         Index("ix_task_span_pickup", "process_key", "from_lane", "lane", "pickup_s"),
+        # the stages open now (stuck cases): only open spans are in it, so a step adds and drops one entry
+        Index("ix_task_span_open", "process_key", "ready_at", sqlite_where=text("completed_at IS NULL AND cancelled_at IS NULL"),
+              postgresql_where=text("completed_at IS NULL AND cancelled_at IS NULL")),
     )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
@@ -174,6 +178,102 @@ class TaskSpanRecord(Base):
     waiting_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # ready → first claimed
     working_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # first claimed → completed
     pickup_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # ready → claimed, else completed
+
+
+
+class RollupStageRecord(Base):
+    """Per process version, month (UTC, of `ready_at`), element and lane: the additive parts of the
+    stage metrics over task_span (engine.rollups keeps them in each writing transaction). A missing
+    element or lane is ''; `first_ready`, `name` and `element_type` cover the work spans only."""
+
+    __tablename__ = "rollup_stage"
+
+    process_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    element_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    lane: Mapped[str] = mapped_column(String(255), primary_key=True)
+    spans: Mapped[int] = mapped_column(BigInteger, default=0)
+    instants: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancelled: Mapped[int] = mapped_column(BigInteger, default=0)
+    unclaimed: Mapped[int] = mapped_column(BigInteger, default=0)
+    open_now: Mapped[int] = mapped_column(BigInteger, default=0)
+    dur_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    dur_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    wait_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    wait_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    work_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    work_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    first_ready: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    element_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class RollupHandoffRecord(Base):
+    """Per process version, month (of the receiving span's `ready_at`) and lane pair: handoffs and
+    the sum of their pickup seconds."""
+
+    __tablename__ = "rollup_handoff"
+
+    process_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    from_lane: Mapped[str] = mapped_column(String(255), primary_key=True)
+    to_lane: Mapped[str] = mapped_column(String(255), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+    pickup_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    pickup_sum: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RollupCaseMonthRecord(Base):
+    """Per process version (the case's current one) and month (UTC): cases started in it (and of
+    those, still running), and cases completed or cancelled in it with their lead-time sum."""
+
+    __tablename__ = "rollup_case_month"
+
+    process_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    started: Mapped[int] = mapped_column(BigInteger, default=0)
+    running: Mapped[int] = mapped_column(BigInteger, default=0)
+    completed: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancelled: Mapped[int] = mapped_column(BigInteger, default=0)
+    lead_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    lead_sum: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RollupBucketRecord(Base):
+    """How many values of a measure fall in each bucket (engine.rollups.spec.bucket_sql: 16 a
+    power of two), per process and group: the rank of a percentile is found here, and the value is read
+    along the measure's index from the bucket's lower bound, so the read skips the values below it.
+    `measure` is dur, wait or work (group: element and lane), pickup (from lane and lane) or lead
+    (one group per process: '' and '')."""
+
+    __tablename__ = "rollup_bucket"
+
+    process_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    group_a: Mapped[str] = mapped_column(String(255), primary_key=True)
+    group_b: Mapped[str] = mapped_column(String(255), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CaseFactRecord(Base):
+    """One row per case for the per-case statistics read along an index: lead time in seconds
+    (completed cases only) and the number of handoffs."""
+
+    __tablename__ = "case_fact"
+    __table_args__ = (
+        Index("ix_case_fact_lead", "process_key", "lead_s"),
+        Index("ix_case_fact_handoffs", "process_key", "handoffs"),
+    )
+
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    process_key: Mapped[str] = mapped_column(String(255))
+    process_version_id: Mapped[int] = mapped_column(Integer)
+    lead_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    handoffs: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OrganisationRecord(Base):

@@ -1,0 +1,42 @@
+"""Installing the rollup triggers and rebuilding the rollups from task_span and case (the
+migration's backfill, and after engine.spans.store.rebuild_spans)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import Connection, text
+
+from engine.rollups.ddl import RollupSql
+
+ROLLUP_TABLES = ("rollup_stage", "rollup_handoff", "rollup_case_month", "rollup_bucket", "case_fact")
+
+
+@cache
+def rollup_sql(dialect: str) -> RollupSql:
+    return RollupSql(dialect)
+
+
+def install_triggers(connection: Connection) -> None:
+    """(Re)create the triggers that keep the rollups in every transaction that writes spans or cases."""
+    sql = rollup_sql(connection.dialect.name)
+    for statement in [*sql.drop(), *sql.install()]:
+        connection.exec_driver_sql(statement)
+
+
+def drop_triggers(connection: Connection) -> None:
+    for statement in rollup_sql(connection.dialect.name).drop():
+        connection.exec_driver_sql(statement)
+
+
+def rebuild_rollups(connection: Connection, *, process_key: str | None = None) -> None:
+    """Recompute the rollups of every process (or of one) from task_span and case, replacing them."""
+    sql = rollup_sql(connection.dialect.name)
+    one = process_key is not None
+    params = {"key": process_key} if one else {}
+    for table in ROLLUP_TABLES:
+        connection.execute(text(f"DELETE FROM {table}" + (" WHERE process_key = :key" if one else "")), params)
+    for rollups, source in (((sql.stage,), "task_span"), ((sql.handoff,), "task_span"), ((sql.case_started, sql.case_ended), '"case"'),
+                            (sql.buckets, "task_span"), ((sql.lead_bucket,), '"case"')):
+        connection.execute(text(sql.rebuild(rollups, source, one_key=one)), params)
+    connection.execute(text(sql.rebuild_facts(one_key=one)), params)
