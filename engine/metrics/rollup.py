@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, or_, select
 
 from engine.metrics.ordered import ranked_stats
-from engine.metrics.scope import INSTANT_TYPES
+from engine.metrics.scope import CASE, INCIDENT, INSTANT_TYPES
 from engine.metrics.spans import SPAN
 from engine.metrics.types import CaseCounts, HandoffCell, MonthCount, StageStats, Stats
 from engine.persistence.tables import CaseFactRecord, RollupBucketRecord, RollupCaseMonthRecord, RollupHandoffRecord, RollupStageRecord
@@ -49,18 +49,25 @@ def case_figures(conn: Connection, key: str, buckets: dict[str, Buckets]) -> tup
     """Case counts, monthly throughput, lead time, and the handoff total (for the mean per case)."""
     m = CASE_MONTH.c
     rows = conn.execute(
-        select(m.month, func.sum(m.started).label("started"), func.sum(m.running).label("running"),
+        select(m.month, func.sum(m.started).label("started"), func.sum(m.running).label("running"), func.sum(m.failed).label("failed"),
                func.sum(m.completed).label("completed"), func.sum(m.cancelled).label("cancelled"),
                func.sum(m.lead_n).label("lead_n"), func.sum(m.lead_sum).label("lead_sum"))
         .where(m.process_key == key).group_by(m.month).order_by(m.month)
     ).all()
     months = [MonthCount(r.month, int(r.started), int(r.completed), int(r.cancelled)) for r in rows if r.started or r.completed or r.cancelled]
-    started, running = sum(int(r.started) for r in rows), sum(int(r.running) for r in rows)
+    started, running, failed = (sum(int(getattr(r, c)) for r in rows) for c in ("started", "running", "failed"))
     completed, cancelled = sum(int(r.completed) for r in rows), sum(int(r.cancelled) for r in rows)
     lead_n, lead_sum = sum(int(r.lead_n) for r in rows), sum(float(r.lead_sum) for r in rows)
     f = FACT.c
     lead = ranked_stats(conn, f.lead_s, [f.process_key == key], [], {(): (lead_n, lead_sum)}, buckets.get("lead", {}))
-    return CaseCounts(started, completed, cancelled, running), months, lead.get((), Stats(0)), started
+    counts = CaseCounts(started, completed, cancelled, running, failed=failed, incidents=_incidents(conn, key))
+    return counts, months, lead.get((), Stats(0)), started
+
+
+def _incidents(conn: Connection, key: str) -> int:
+    """Failed unattended steps of the process's cases, open and resolved (few: from each incident to its case)."""
+    c = CASE.c
+    return int(conn.execute(select(func.count()).select_from(INCIDENT.join(CASE, c.id == INCIDENT.c.case_id)).where(c.process_key == key)).scalar_one())
 
 
 def handoffs_per_case(conn: Connection, key: str, cases: int, handoffs: int) -> Stats:

@@ -227,7 +227,7 @@ class RollupHandoffRecord(Base):
 
 class RollupCaseMonthRecord(Base):
     """Per process version (the case's current one) and month (UTC): cases started in it (and of
-    those, still running), and cases completed or cancelled in it with their lead-time sum."""
+    those, still running or failed), and cases completed or cancelled in it with their lead-time sum."""
 
     __tablename__ = "rollup_case_month"
 
@@ -236,6 +236,7 @@ class RollupCaseMonthRecord(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     started: Mapped[int] = mapped_column(BigInteger, default=0)
     running: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed: Mapped[int] = mapped_column(BigInteger, default=0)
     completed: Mapped[int] = mapped_column(BigInteger, default=0)
     cancelled: Mapped[int] = mapped_column(BigInteger, default=0)
     lead_n: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -111,11 +111,12 @@ def handoff(month: str) -> Rollup:
 
 
 def case_started(month: str) -> Rollup:
-    """case → rollup_case_month, in the month the case started."""
+    """case → rollup_case_month, in the month the case started (and its status now if still open)."""
     return Rollup(
         table="rollup_case_month",
         keys=(("process_key", "{r}.process_key"), ("process_version_id", "{r}.process_version_id"), ("month", month.replace("{x}", "{r}.started_at"))),
-        sums=(("started", "1"), ("running", _when("{r}.status = 'running'")), ("completed", "0"), ("cancelled", "0"), ("lead_n", "0"), ("lead_sum", "0.0")),
+        sums=(("started", "1"), ("running", _when("{r}.status = 'running'")), ("failed", _when("{r}.status = 'failed'")), ("completed", "0"),
+              ("cancelled", "0"), ("lead_n", "0"), ("lead_sum", "0.0")),
     )
 
 
@@ -126,7 +127,7 @@ def case_ended(month: str, lead: str) -> Rollup:
     return Rollup(
         table="rollup_case_month",
         keys=(("process_key", "{r}.process_key"), ("process_version_id", "{r}.process_version_id"), ("month", month.replace("{x}", "{r}.ended_at"))),
-        sums=(("started", "0"), ("running", "0"), ("completed", _when(completed)), ("cancelled", _when("{r}.status = 'cancelled'")),
+        sums=(("started", "0"), ("running", "0"), ("failed", "0"), ("completed", _when(completed)), ("cancelled", _when("{r}.status = 'cancelled'")),
               ("lead_n", _when(completed)), ("lead_sum", _when(completed, lead, "0.0"))),
         only="{r}.ended_at IS NOT NULL",
     )

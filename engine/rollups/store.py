@@ -3,6 +3,8 @@ migration's backfill, and after engine.spans.store.rebuild_spans)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from sqlalchemy import Connection, text
@@ -27,6 +29,18 @@ def install_triggers(connection: Connection) -> None:
 def drop_triggers(connection: Connection) -> None:
     for statement in rollup_sql(connection.dialect.name).drop():
         connection.exec_driver_sql(statement)
+
+
+@contextmanager
+def bulk_writes(connection: Connection, *, process_key: str | None = None) -> Iterator[None]:
+    """Around a bulk rewrite of spans or cases in one transaction: the triggers are off, and the
+    rollups are rebuilt at the end. Row by row they would update the same rollup rows thousands of
+    times in one transaction, which PostgreSQL makes quadratic (every update a new row version).
+    The DDL is part of the transaction: other writers wait for its end, nobody sees a gap."""
+    drop_triggers(connection)
+    yield
+    install_triggers(connection)
+    rebuild_rollups(connection, process_key=process_key)
 
 
 def rebuild_rollups(connection: Connection, *, process_key: str | None = None) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, 
 from engine.metrics.dialect import Dialect
 from engine.persistence.direct import DirectStatement
 from engine.persistence.tables import CaseRecord, EventRecord, TaskSpanRecord, UTCDateTime
-from engine.rollups.store import rebuild_rollups
+from engine.rollups.store import bulk_writes
 from engine.spans.derive import SpanChanges, SpanDeriver
 from engine.spans.rule import CONTAINER_TYPES, START_EVENT, WORK_TYPES, message_from_lane
 from engine.vocabulary import SPAN_LIFECYCLES, Lifecycle
@@ -108,7 +108,10 @@ def write_changes(connection: Connection, changes: SpanChanges) -> None:
 
 def rebuild_spans(connection: Connection, *, process_key: str | None = None, rollups: bool = True) -> int:
     """Recompute the spans of every case (or of one process) from the event log, and then the
-    rollups summed from them (engine.rollups; not before migration 0010 made them); returns how many spans."""
+    rollups summed from them (engine.rollups; not before migration 0012 made them); returns how many spans."""
+    if rollups:
+        with bulk_writes(connection, process_key=process_key):
+            return rebuild_spans(connection, process_key=process_key, rollups=False)
     cases = select(_CASES.c.id, _CASES.c.process_key, _CASES.c.process_version_id)
     target = delete(SPAN)
     if process_key is not None:
@@ -128,8 +131,6 @@ def rebuild_spans(connection: Connection, *, process_key: str | None = None, rol
     written += _flush(connection, batch)
     seconds = statements(connection.dialect.name).seconds
     connection.execute(seconds if process_key is None else seconds.where(SPAN.c.process_key == process_key))
-    if rollups:
-        rebuild_rollups(connection, process_key=process_key)
     return written
 
 

@@ -54,7 +54,7 @@ def upgrade() -> None:
     # index after the backfill: building them once is cheaper than maintaining them row by row
     from engine.spans.store import rebuild_spans
 
-    rebuild_spans(op.get_bind(), rollups=False)  # the rollups come with 0010
+    rebuild_spans(op.get_bind(), rollups=False)  # the rollups come with 0012
     for name, columns in _INDEXES.items():
         op.create_index(name, "task_span", columns)
 

@@ -2,8 +2,8 @@
 per case, value buckets for exact percentiles, kept by triggers in every transaction that writes task_span or case; backfilled from
 task_span and case. An index of the open spans for the stuck cases.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from engine.persistence.tables import UTCDateTime
 
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -58,7 +58,7 @@ def upgrade() -> None:
     op.create_table(
         "rollup_case_month",
         *_key(),
-        *_counts("started", "running", "completed", "cancelled", "lead_n"), *_sums("lead_sum"),
+        *_counts("started", "running", "failed", "completed", "cancelled", "lead_n"), *_sums("lead_sum"),
         sa.PrimaryKeyConstraint("process_key", "process_version_id", "month"),
     )
     op.create_table(
