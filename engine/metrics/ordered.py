@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, select, union_all
+from sqlalchemy import Connection, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.metrics.stats import PERCENTILES
-from engine.rollups.spec import bucket_start
 from engine.metrics.types import Stats
 
 
@@ -50,63 +49,3 @@ def indexed_stats(
         out[key] = Stats(count=n, mean=round(float(row.mean), 3), median=round(pct[50], 3), p90=round(pct[90], 3), max=round(float(row.top), 3))
     return out
 
-
-def ranked_stats(
-    conn: Connection,
-    value: Any,
-    where: Sequence[Any],
-    groups: Sequence[Any],
-    parts: dict[tuple[Any, ...], tuple[int, float]],
-    buckets: dict[tuple[Any, ...], list[tuple[int, int]]],
-) -> dict[tuple[Any, ...], Stats]:
-    """Stats of `value` per group when the count and the sum of each group are known (`parts`, from
-    the rollups) and how many values lie in each bucket (`buckets`: (bucket, count) in bucket order,
-    engine.rollups.spec.bucket_start): the mean is sum / count, the maximum is the last entry of the
-    index, and a percentile's value is read from the start of the bucket holding its rank. All the
-    reads go in one statement (UNION ALL of index reads), so the cost is the database's, not per statement."""
-    present = [*where, value.is_not(None)]
-    reads: list[Any] = []
-    plans: dict[tuple[Any, ...], dict[int, int]] = {}
-    for key, (n, _total) in parts.items():
-        if n <= 0:
-            continue
-        mine = [*present, *(_equal(g, k) for g, k in zip(groups, key, strict=True))]
-        tag = len(plans)
-        plans[key] = {}
-        reads.append(_read(tag * 10, select(value.label("v")).where(*mine).order_by(value.desc()).limit(1)))
-        for q in PERCENTILES:
-            rank, frac = (n - 1) * q // 100, (n - 1) * q % 100
-            bound, offset = _bucket_start(buckets.get(key, []), rank)
-            start = [value >= bound] if bound is not None else []
-            plans[key][q] = frac
-            reads.append(_read(tag * 10 + q // 10, select(value.label("v")).where(*mine, *start).order_by(value).offset(offset).limit(2 if frac else 1)))
-    if not reads:
-        return {}
-    found: dict[int, list[float]] = {}
-    for tag, v in conn.execute(union_all(*reads)):
-        found.setdefault(int(tag), []).append(float(v))
-    out: dict[tuple[Any, ...], Stats] = {}
-    for i, (key, fracs) in enumerate(plans.items()):
-        n, total = parts[key]
-
-        def pct(q: int) -> float:
-            picked = sorted(found[i * 10 + q // 10])  # the one or two values at the rank, low first
-            return picked[0] + (picked[-1] - picked[0]) * fracs[q] / 100.0
-
-        out[key] = Stats(count=n, mean=round(total / n, 3), median=round(pct(50), 3), p90=round(pct(90), 3), max=round(found[i * 10][0], 3))
-    return out
-
-
-def _read(tag: int, stmt: Any) -> Any:
-    inner = stmt.subquery()
-    return select(literal(tag).label("tag"), inner.c.v)
-
-
-def _bucket_start(counts: list[tuple[int, int]], rank: int) -> tuple[float | None, int]:
-    """The lower bound of the bucket holding `rank` (None: read from the first value), and the rank within it."""
-    below = 0
-    for bucket, count in counts:
-        if rank < below + count:
-            return (bucket_start(bucket) if bucket > 0 else None), rank - below
-        below += count
-    return None, rank  # counts short of the rank (none kept): read from the first value

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from engine.metrics import rollup
 from engine.metrics.dialect import Dialect
 from engine.metrics.handoffs import handoff_matrix, handoff_rows, handoffs_per_case
+from engine.metrics.ranks import percentile_starts
 from engine.metrics.queries import case_counts, lead_time, open_stages, seconds_since, stage_stats, throughput
 from engine.metrics.scope import scoped_cases
 from engine.metrics.spans import span_scope
@@ -59,9 +60,9 @@ def process_metrics(
 
 def _from_rollups(conn: Connection, f: MetricsFilter, d: Dialect, spans: list[Any], *, now: datetime,
                   card_metrics: tuple[Metric, ...], stuck_after: timedelta | None) -> ProcessMetrics:
-    buckets = rollup.bucket_counts(conn, f.key)
-    counts, months, lead, started = rollup.case_figures(conn, f.key, buckets)
-    stages = rollup.stage_stats(conn, f.key, buckets)
+    starts = percentile_starts(conn, f.key)
+    counts, months, lead, started = rollup.case_figures(conn, f.key, starts)
+    stages = rollup.stage_stats(conn, f.key, starts)
     return ProcessMetrics(
         filter=f,
         measured_at=now,
@@ -69,7 +70,7 @@ def _from_rollups(conn: Connection, f: MetricsFilter, d: Dialect, spans: list[An
         throughput=tuple(months),
         lead_time=lead,
         stages=tuple(stages),
-        handoffs=tuple(rollup.handoff_matrix(conn, f.key, buckets)),
+        handoffs=tuple(rollup.handoff_matrix(conn, f.key, starts)),
         handoffs_per_case=rollup.handoffs_per_case(conn, f.key, started, rollup.total_handoffs(conn, f.key)),
         targets=tuple(measure_targets(conn, f, d, card_metrics, now)),
         stuck=tuple(_stuck(open_stages(conn, spans), stages, now=now, stuck_after=stuck_after)),

@@ -8,44 +8,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, or_, select
+from sqlalchemy import Connection, Table, func, select
 
-from engine.metrics.ordered import ranked_stats
-from engine.metrics.scope import CASE, INCIDENT, INSTANT_TYPES
-from engine.metrics.spans import SPAN
+from engine.metrics.ranks import Measure, Starts, ranked_stats
+from engine.metrics.scope import CASE, INCIDENT
 from engine.metrics.types import CaseCounts, HandoffCell, MonthCount, StageStats, Stats
-from engine.persistence.tables import CaseFactRecord, RollupBucketRecord, RollupCaseMonthRecord, RollupHandoffRecord, RollupStageRecord
+from engine.persistence.tables import RollupCaseMonthRecord, RollupHandoffRecord, RollupStageRecord
+from engine.rollups.spec import WORK
 
 STAGE: Table = RollupStageRecord.__table__  # type: ignore[assignment]
 HANDOFF: Table = RollupHandoffRecord.__table__  # type: ignore[assignment]
 CASE_MONTH: Table = RollupCaseMonthRecord.__table__  # type: ignore[assignment]
-FACT: Table = CaseFactRecord.__table__  # type: ignore[assignment]
-BUCKET: Table = RollupBucketRecord.__table__  # type: ignore[assignment]
 
 
 def _none(value: str) -> str | None:
     return value if value != "" else None  # the rollups key a missing element or lane as ''
 
 
-Buckets = dict[tuple[Any, ...], list[tuple[int, int]]]
-
-
-def bucket_counts(conn: Connection, key: str) -> dict[str, Buckets]:
-    """Per measure and group, (bucket, count) in bucket order (engine.rollups.spec.buckets); the
-    process-wide lead time is the group ()."""
-    b = BUCKET.c
-    rows = conn.execute(
-        select(b.measure, b.group_a, b.group_b, b.bucket, b.n).where(b.process_key == key, b.n > 0)
-        .order_by(b.measure, b.group_a, b.group_b, b.bucket)
-    ).all()
-    out: dict[str, Buckets] = {}
-    for r in rows:
-        group = () if r.measure == "lead" else (_none(r.group_a), _none(r.group_b))
-        out.setdefault(r.measure, {}).setdefault(group, []).append((int(r.bucket), int(r.n)))
-    return out
-
-
-def case_figures(conn: Connection, key: str, buckets: dict[str, Buckets]) -> tuple[CaseCounts, list[MonthCount], Stats, int]:
+def case_figures(conn: Connection, key: str, starts: dict[str, Starts]) -> tuple[CaseCounts, list[MonthCount], Stats, int]:
     """Case counts, monthly throughput, lead time, and the handoff total (for the mean per case)."""
     m = CASE_MONTH.c
     rows = conn.execute(
@@ -58,8 +38,7 @@ def case_figures(conn: Connection, key: str, buckets: dict[str, Buckets]) -> tup
     started, running, failed = (sum(int(getattr(r, c)) for r in rows) for c in ("started", "running", "failed"))
     completed, cancelled = sum(int(r.completed) for r in rows), sum(int(r.cancelled) for r in rows)
     lead_n, lead_sum = sum(int(r.lead_n) for r in rows), sum(float(r.lead_sum) for r in rows)
-    f = FACT.c
-    lead = ranked_stats(conn, f.lead_s, [f.process_key == key], [], {(): (lead_n, lead_sum)}, buckets.get("lead", {}))
+    lead = ranked_stats(conn, key, Measure("case_fact", "lead_s"), {(): (lead_n, lead_sum)}, starts.get("lead", {}))
     counts = CaseCounts(started, completed, cancelled, running, failed=failed, incidents=_incidents(conn, key))
     return counts, months, lead.get((), Stats(0)), started
 
@@ -72,27 +51,26 @@ def _incidents(conn: Connection, key: str) -> int:
 
 def handoffs_per_case(conn: Connection, key: str, cases: int, handoffs: int) -> Stats:
     """Handoffs per case over every case of the process (a case without handoffs counts as 0)."""
-    f = FACT.c
     # whole numbers in a narrow range: the index walk from the first case is short enough
-    found = ranked_stats(conn, f.handoffs, [f.process_key == key], [], {(): (cases, float(handoffs))}, {})
+    found = ranked_stats(conn, key, Measure("case_fact", "handoffs"), {(): (cases, float(handoffs))}, {})
     return found.get((), Stats(0))
 
 
-def handoff_matrix(conn: Connection, key: str, buckets: dict[str, Buckets]) -> list[HandoffCell]:
-    h, s = HANDOFF.c, SPAN.c
+def handoff_matrix(conn: Connection, key: str, starts: dict[str, Starts]) -> list[HandoffCell]:
+    h = HANDOFF.c
     rows = conn.execute(
         select(h.from_lane, h.to_lane, func.sum(h.n).label("n"), func.sum(h.pickup_n).label("pn"), func.sum(h.pickup_sum).label("ps"))
         .where(h.process_key == key).group_by(h.from_lane, h.to_lane).having(func.sum(h.n) > 0).order_by(h.from_lane, h.to_lane)
     ).all()
     parts = {(r.from_lane, _none(r.to_lane)): (int(r.pn), float(r.ps)) for r in rows}
-    pickup = ranked_stats(conn, s.pickup_s, [s.process_key == key, s.from_lane.is_not(None)], [s.from_lane, s.lane], parts,
-                          buckets.get("pickup", {}))
+    pickup = ranked_stats(conn, key, Measure("task_span", "pickup_s", ("from_lane", "lane"), "from_lane IS NOT NULL"), parts,
+                          starts.get("pickup", {}))
     return [HandoffCell(r.from_lane, r.to_lane, int(r.n), pickup.get((r.from_lane, _none(r.to_lane)), Stats(0))) for r in rows]
 
 
-def stage_stats(conn: Connection, key: str, buckets: dict[str, Buckets]) -> list[StageStats]:
+def stage_stats(conn: Connection, key: str, starts: dict[str, Starts]) -> list[StageStats]:
     """Per element and lane, in the order the elements first became ready (as queries.stage_stats)."""
-    t, s = STAGE.c, SPAN.c
+    t = STAGE.c
     sums = {c: func.sum(t[c]).label(c) for c in ("spans", "instants", "cancelled", "unclaimed", "open_now",
                                                   "dur_n", "dur_sum", "wait_n", "wait_sum", "work_n", "work_sum")}
     first_ready = func.min(t.first_ready)
@@ -102,20 +80,18 @@ def stage_stats(conn: Connection, key: str, buckets: dict[str, Buckets]) -> list
         .having(func.sum(t.spans) - func.sum(t.instants) > 0).order_by(first_ready, t.element_id)
     ).all()
     groups = {(_none(r.element_id), _none(r.lane)): r for r in rows}
-    work = [s.element_type.is_(None), s.element_type.not_in(INSTANT_TYPES)]
-    base = [s.process_key == key]
 
-    def measured(value: Any, measure: str) -> dict[tuple[Any, ...], Stats]:
+    def measured(column: str, measure: str) -> dict[tuple[Any, ...], Stats]:
         n, total = f"{measure}_n", f"{measure}_sum"
         pure = {k: (int(getattr(r, n)), float(getattr(r, total))) for k, r in groups.items() if not r.instants}
         mixed = {k: (int(getattr(r, n)), float(getattr(r, total))) for k, r in groups.items() if r.instants}
-        counts = buckets.get(measure, {})
-        found = ranked_stats(conn, value, base, [s.element_id, s.lane], pure, counts)
+        counts = starts.get(measure, {})
+        found = ranked_stats(conn, key, Measure("task_span", column, ("element_id", "lane")), pure, counts)
         if mixed:  # an element id whose type changed between versions: the instants checked row by row
-            found.update(ranked_stats(conn, value, [*base, or_(*work)], [s.element_id, s.lane], mixed, counts))
+            found.update(ranked_stats(conn, key, Measure("task_span", column, ("element_id", "lane"), WORK.format(r="task_span")), mixed, counts))
         return found
 
-    durations, waiting, working = measured(s.duration_s, "dur"), measured(s.waiting_s, "wait"), measured(s.working_s, "work")
+    durations, waiting, working = measured("duration_s", "dur"), measured("waiting_s", "wait"), measured("working_s", "work")
     return [
         StageStats(
             element_id=k[0], name=r.name, lane=k[1], element_type=r.element_type,
@@ -131,4 +107,4 @@ def total_handoffs(conn: Connection, key: str) -> int:
     return int(conn.execute(select(func.coalesce(func.sum(h.n), 0)).where(h.process_key == key)).scalar_one())
 
 
-__all__: Sequence[str] = ("bucket_counts", "case_figures", "handoff_matrix", "handoffs_per_case", "stage_stats", "total_handoffs")
+__all__: Sequence[str] = ("case_figures", "handoff_matrix", "handoffs_per_case", "stage_stats", "total_handoffs")

@@ -7,6 +7,8 @@ bulk load all keep the rollups right in their own transaction, and a step sends 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from engine.rollups.spec import Rollup, bucket_sql, buckets, case_ended, case_started, handoff, lead_bucket, stage
 
 _MONTH = {"sqlite": "strftime('%Y-%m', {x})", "postgresql": "to_char(timezone('UTC', {x}), 'YYYY-MM')"}
@@ -16,6 +18,9 @@ _LEAD = {
     "postgresql": "CAST(EXTRACT(epoch FROM {r}.ended_at - {r}.started_at) AS FLOAT)",
 }
 # what changes a case's share: a step rewrites status and ended_at every time, mostly unchanged
+# an UPDATE of a span that keeps its rollup rows (a claim, a completion, a cancellation) adds the
+# difference in one statement per rollup instead of taking the old share back and adding the new
+_SPAN_KEPT = " AND ".join(f"OLD.{c} {{eq}} NEW.{c}" for c in ("process_key", "process_version_id", "ready_at", "element_id", "lane", "from_lane", "case_id"))
 _CASE_CHANGED = " OR ".join(f"OLD.{c} {{ne}} NEW.{c}" for c in ("process_key", "process_version_id", "status", "started_at", "ended_at"))
 _PG_BUCKET = "rollup_bucket_of(CAST({v} AS FLOAT))"
 _PG_BUCKET_FUNCTION = (
@@ -24,7 +29,7 @@ _PG_BUCKET_FUNCTION = (
 )
 
 
-SQLITE_TRIGGERS = ("rollup_span_insert", "rollup_span_update", "rollup_span_delete", "rollup_case_insert", "rollup_case_update", "rollup_case_delete")
+SQLITE_TRIGGERS = ("rollup_span_insert", "rollup_span_update", "rollup_span_update_kept", "rollup_span_delete", "rollup_case_insert", "rollup_case_update", "rollup_case_delete")
 
 
 class RollupSql:
@@ -65,6 +70,15 @@ class RollupSql:
         match = " AND ".join(f"{c} = {e.format(r=r)}" for c, e in rollup.keys)
         return f"UPDATE {rollup.table} SET {sets} WHERE {match} AND {rollup.only.format(r=r)}"
 
+    def delta(self, rollup: Rollup) -> str:
+        """Add NEW's share minus OLD's to the row both belong to (the keys unchanged)."""
+        def share(e: str, r: str) -> str:
+            return f"CASE WHEN {rollup.only.format(r=r)} THEN {e.format(r=r)} ELSE 0 END"
+
+        sets = ", ".join(f"{c} = {c} + ({share(e, 'NEW')}) - ({share(e, 'OLD')})" for c, e in rollup.sums)
+        match = " AND ".join(f"{c} = {e.format(r='NEW')}" for c, e in rollup.keys)
+        return f"UPDATE {rollup.table} SET {sets} WHERE {match}"
+
     def fact(self, r: str) -> str:
         """Insert or refresh the case's case_fact row (its handoff count stays)."""
         lead = f"CASE WHEN {r}.status = 'completed' THEN {self.lead(r)} END"
@@ -95,11 +109,17 @@ class RollupSql:
 
         spans_new = [*(self.add(u, "NEW") for u in self.span_rollups), self.handoffs("NEW", "+")]
         spans_old = [*(self.sub(u, "OLD") for u in self.span_rollups), self.handoffs("OLD", "-")]
+        kept = [self.delta(self.stage), self.delta(self.handoff)]
+        for u in self.buckets:  # only a measure the UPDATE set moves between buckets
+            moved = replace(u, only=f"{u.only} AND OLD.{u.value} IS NOT NEW.{u.value}")
+            kept += [self.sub(moved, "OLD"), self.add(moved, "NEW")]
+        same = _SPAN_KEPT.format(eq="IS")
         cases_new = [*(self.add(u, "NEW") for u in self.case_rollups), self.fact("NEW")]
         cases_old = [self.sub(u, "OLD") for u in self.case_rollups]
         return [
             trigger("rollup_span_insert", "INSERT ON task_span", spans_new),
-            trigger("rollup_span_update", "UPDATE ON task_span", [*spans_old, *spans_new]),
+            trigger("rollup_span_update", f"UPDATE ON task_span FOR EACH ROW WHEN NOT ({same})", [*spans_old, *spans_new]),
+            trigger("rollup_span_update_kept", f"UPDATE ON task_span FOR EACH ROW WHEN {same}", kept),
             trigger("rollup_span_delete", "DELETE ON task_span", spans_old),
             trigger("rollup_case_insert", 'INSERT ON "case"', cases_new),
             trigger("rollup_case_update", 'UPDATE ON "case" FOR EACH ROW WHEN ' + _CASE_CHANGED.format(ne="IS NOT"), [*cases_old, *cases_new]),
@@ -122,7 +142,12 @@ class RollupSql:
             # PL/pgSQL pays per statement: skip those whose row does not count (a span without a duration yet, …)
             return f"IF {u.only.format(r=r)} THEN {self.add(u, r) if sign == '+' else self.sub(u, r)}; END IF;"
 
+        kept = [f"IF TG_OP = 'UPDATE' AND {_SPAN_KEPT.format(eq='IS NOT DISTINCT FROM')} THEN", f"{self.delta(self.stage)};",
+                f"IF NEW.from_lane IS NOT NULL THEN {self.delta(self.handoff)}; END IF;"]
+        for u in self.buckets:
+            kept += [f"IF OLD.{u.value} IS DISTINCT FROM NEW.{u.value} THEN", guarded(u, "OLD", "-"), guarded(u, "NEW", "+"), "END IF;"]
         span = function("rollup_span", [
+            *kept, "RETURN NULL; END IF;",
             "IF TG_OP <> 'INSERT' THEN", *(guarded(u, "OLD", "-") for u in self.span_rollups),
             f"IF OLD.from_lane IS NOT NULL THEN {self.handoffs('OLD', '-')}; END IF; END IF;",
             "IF TG_OP <> 'DELETE' THEN", *(guarded(u, "NEW", "+") for u in self.span_rollups),

@@ -61,6 +61,8 @@ class Rollup:
     mins: tuple[tuple[str, str], ...] = ()
     maxes: tuple[tuple[str, str], ...] = ()
     only: str = "1 = 1"
+    # a bucket rollup: the column whose value picks the bucket (an UPDATE that keeps it changes nothing)
+    value: str = ""
 
 
 def stage(month: str) -> Rollup:
@@ -144,6 +146,7 @@ def buckets(bucket: str) -> tuple[Rollup, ...]:
                   ("bucket", bucket.replace("{v}", value))),
             sums=(("n", "1"),),
             only=f"{only} AND {value} IS NOT NULL",
+            value=column,
         )
 
     element, lane = "COALESCE({r}.element_id, '')", "COALESCE({r}.lane, '')"
