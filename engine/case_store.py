@@ -18,6 +18,7 @@ from engine.persistence.cache import VersionedCache
 from engine.persistence.direct import DirectStatement
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord
 from engine.runtime.case_state import (
+    OPEN_PART_KEY,
     TOP,
     LiveCase,
     TaskRow,
@@ -126,6 +127,8 @@ class CaseStore:
         self._versions = versions
         self._script_engine = script_engine
         self._cache: VersionedCache[LiveCase] = VersionedCache()
+        # False: every restore reads every task row (the reference the open-part restore is tested against)
+        self.restore_open_part = True
 
     @property
     def cache(self) -> VersionedCache[LiveCase]:
@@ -165,13 +168,24 @@ class CaseStore:
         deployed = self._versions.get(session, record.process_version_id)
         live = self._cache.take(case_id, record.row_version)
         if live is None:
-            rows = connection.execute(
-                select(_TASKS.c.task_id, _TASKS.c.workflow_id, _TASKS.c.ordinal, _TASKS.c.body)
-                .where(_TASKS.c.case_id == case_id)
-                .order_by(_TASKS.c.ordinal)
-            ).all()
-            live = restore_live_case(deployed.bundle, record.header_json, [tuple(r) for r in rows], self._script_engine)
+            live = self._restore(connection, deployed, record)
         return StepContext(record, deployed, live, begin_step(), read_version=record.row_version)
+
+    def _restore(self, connection: Connection, deployed: Any, record: Any) -> LiveCase:
+        """The case's workflow from its rows: only the open part the header lists when it lists one
+        (case_state.open_part), else every task row (cases written before it, or with subprocesses)."""
+        query = select(_TASKS.c.task_id, _TASKS.c.workflow_id, _TASKS.c.ordinal, _TASKS.c.body).where(
+            _TASKS.c.case_id == record.id
+        )
+        part = json.loads(record.header_json).get(OPEN_PART_KEY)
+        keep = part["ids"] if part and self.restore_open_part else None
+        if keep:
+            rows = connection.execute(query.where(_TASKS.c.task_id.in_(keep)).order_by(_TASKS.c.ordinal)).all()
+            if len(rows) == len(keep):
+                return restore_live_case(deployed.bundle, record.header_json, [tuple(r) for r in rows],
+                                         self._script_engine, next_ordinal=record.next_ordinal)
+        rows = connection.execute(query.order_by(_TASKS.c.ordinal)).all()
+        return restore_live_case(deployed.bundle, record.header_json, [tuple(r) for r in rows], self._script_engine)
 
     def save(
         self,

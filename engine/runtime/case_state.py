@@ -105,6 +105,12 @@ class LiveCase:
     # tasks created or readied in the last step written: nobody can have claimed these yet (a claim
     # needs a ready task, and SpiffWorkflow creates the next user task ahead, before it is ready)
     readied_in_last_step: set[UUID] = field(default_factory=set)
+    # the open part (see open_part): the task every kept task descends from, as last written
+    anchor: UUID | None = None
+    # the root's id when the tree was restored from its open part only (task_tree is then the anchor)
+    root_id: str | None = None
+    # an anchor whose subtree was too big to list: the subtree only grows, so it is not walked again
+    too_big: UUID | None = None
 
 
 def running_subprocesses(live: LiveCase) -> list[tuple[UUID, Any]]:
@@ -271,6 +277,9 @@ def _header(workflow: KapulaWorkflow, registry: Any) -> dict[str, Any]:
 def _header_text(workflow: KapulaWorkflow, registry: Any, live: LiveCase) -> str:
     """_header as JSON, with the completed subprocesses' fields spliced in as written before."""
     top = _workflow_fields(workflow, registry)
+    if live.root_id is not None:
+        top["root"] = live.root_id
+    top[OPEN_PART_KEY] = _open_part_field(live, registry)
     top["bpmn_events"] = registry.convert(workflow.bpmn_events)
     top["serializer_version"] = live_serializer_version()
     running_subs = running_subprocesses(live)
@@ -302,11 +311,105 @@ def live_serializer_version() -> str:
     return VERSION
 
 
-def restore_live_case(bundle: SpecBundle, header_text: str, rows: list[tuple[str, str, int, str]], script_engine: Any) -> LiveCase:
-    """Rebuild a case from its header and its task rows (task_id, workflow_id, ordinal, body), in ordinal order.
+OPEN_PART_KEY = "kapula_open_part"  # header field: the task ids a restore needs (open_part), or None
+_OPEN_PART_MAX = 2000  # above this many tasks the open part is not worth a list; restores read every row
+
+
+def _open_part_field(live: LiveCase, registry: Any) -> dict[str, Any] | None:
+    """The header's open-part field: the kept ids, and the anchor's whole data (its row stores only
+    its changes against its parent, SpiffWorkflow's TaskConverter delta, and the parent is not kept)."""
+    kept = open_part(live)
+    if kept is None or live.anchor is None:
+        return None
+    anchor = live.workflow.tasks[live.anchor]
+    return {"ids": kept, "anchor_data": registry.convert(registry.clean(anchor.data))}
+
+
+def open_part(live: LiveCase) -> list[str] | None:
+    """The ids of the tasks a restore needs, or None when every row is needed.
+
+    SpiffWorkflow's task tree grows by one chain per loop iteration; a restore needs only the part
+    that can still change or be looked at: the unfinished tasks, their parents (data inheritance,
+    a join's inputs), the last task, the tasks a waiting join carries (joins._ARRIVED) and their
+    parents, and everything below the nearest task all of those descend from (the anchor), so every
+    kept task's children are kept too. The walk up to the anchor stops at the previous anchor, so
+    its cost is the open part's depth, not the history's; an anchor with more than _OPEN_PART_MAX
+    tasks below it (a task open since the start, say) gives None without a second walk. Cases with subprocesses (their tasks hang
+    off parent tasks anywhere in the tree) and finished cases always restore every row.
+    """
+    workflow = live.workflow
+    if workflow.subprocesses or workflow.completed:
+        live.anchor = None
+        return None
+    from engine.runtime.joins import _ARRIVED  # noqa: PLC0415 - joins imports this module's neighbours
+
+    tasks = workflow.tasks
+    seeds: list[Task] = []
+    for task in workflow.open_tasks():
+        seeds.append(task)
+        for ident in task.internal_data.get(_ARRIVED, []):
+            other = tasks.get(UUID(ident))
+            if other is not None:
+                seeds.append(other)
+    seeds += [t.parent for t in seeds if t.parent is not None]
+    if workflow.last_task is not None and workflow.last_task.id in tasks:
+        seeds.append(workflow.last_task)
+    if not seeds:
+        live.anchor = None
+        return None
+    anchor = _common_ancestor(seeds, live.anchor)
+    if anchor is None:
+        live.anchor = None
+        return None
+    if anchor.id == live.too_big:
+        live.anchor = anchor.id
+        return None
+    kept: list[str] = []
+    stack = [anchor]
+    while stack:
+        current = stack.pop()
+        kept.append(str(current.id))
+        if len(kept) > _OPEN_PART_MAX:
+            live.anchor = live.too_big = anchor.id
+            return None
+        for ident in current._children:
+            child = tasks.get(ident)
+            if child is None:
+                live.anchor = None
+                return None
+            stack.append(child)
+    live.anchor = anchor.id
+    return kept
+
+
+def _common_ancestor(seeds: list[Task], stop: UUID | None) -> Task | None:
+    """The nearest task all `seeds` descend from (or are), walking each up to `stop` at most; when
+    `stop` is not above all of them, walked again to the root."""
+    paths = []
+    for seed in seeds:
+        path = []
+        node: Task | None = seed
+        while node is not None:
+            path.append(node)
+            if node.id == stop:
+                break
+            node = node.parent
+        else:
+            if stop is not None:
+                return _common_ancestor(seeds, None)
+        paths.append(path)
+    common = set.intersection(*({t.id for t in p} for p in paths))
+    return next((t for t in paths[0] if t.id in common), None)
+
+
+def restore_live_case(bundle: SpecBundle, header_text: str, rows: list[tuple[str, str, int, str]], script_engine: Any,
+                      *, next_ordinal: int | None = None) -> LiveCase:
+    """Rebuild a case from its header and its task rows (task_id, workflow_id, ordinal, body), in ordinal order:
+    every row, or only the open part the header lists (open_part; then `next_ordinal`, the case row's, is needed).
     Raises CaseStepError when the state was written by another version of SpiffWorkflow's serializer
     (stored_state_refusal)."""
     header = json.loads(header_text)
+    part = header.pop(OPEN_PART_KEY, None)
     refusal = stored_state_refusal(header.get("serializer_version"))
     if refusal is not None:
         raise CaseStepError(refusal)
@@ -315,21 +418,45 @@ def restore_live_case(bundle: SpecBundle, header_text: str, rows: list[tuple[str
     for task_id, wf_id, ordinal, body in rows:
         by_workflow.setdefault(wf_id, {})[task_id] = json.loads(body)
         ordinals[UUID(task_id)] = ordinal
+    if next_ordinal is not None:  # the open part only: its anchor's row gets its whole data instead of its changes
+        if part is None:
+            raise CaseStepError("this case's header lists no open part to restore from")
+        top_tasks = by_workflow.get(TOP, {})
+        anchors = [d for d in top_tasks.values() if d["parent"] not in top_tasks]
+        if len(anchors) != 1:
+            raise CaseStepError(f"the stored open part of this case has {len(anchors)} top tasks instead of one")
+        anchors[0]["data"], anchors[0]["delta"] = part["anchor_data"], {}
     dct = dict(header)
     dct["tasks"] = by_workflow.get(TOP, {})
     dct["subprocesses"] = {
         sp_id: dict(fields, tasks=by_workflow.get(sp_id, {})) for sp_id, fields in header["subprocesses"].items()
     }
     workflow = _from_dict(bundle, dct)
+    root_id = None
+    if workflow.task_tree is None and next_ordinal is not None:  # the open part only: walks start at its anchor
+        root_id = header["root"]
+        workflow.task_tree = _anchor_of(workflow)
     workflow.script_engine = script_engine  # the serializer keeps no script engine; never fall back to exec/eval
     workflow.sync_open_tasks()
-    next_ordinal = max(ordinals.values(), default=-1) + 1
+    if next_ordinal is None:
+        next_ordinal = max(ordinals.values(), default=-1) + 1
     done = {UUID(sp_id): f"{json.dumps(sp_id)}: {json.dumps(dict(fields, data={}))}"
             for sp_id, fields in header["subprocesses"].items() if fields.get("completed")}
     running = [sp_id for sp_id in header["subprocesses"] if UUID(sp_id) not in done]
     sub_ids = {UUID(task_id) for task_id, wf_id, _o, _b in rows if wf_id in set(running)}
-    return LiveCase(workflow, bundle, ordinals, next_ordinal, sub_ids, done_subs=done, done_json=", ".join(done.values()),
-                    running_subs=[UUID(i) for i in running])
+    live = LiveCase(workflow, bundle, ordinals, next_ordinal, sub_ids, done_subs=done, done_json=", ".join(done.values()),
+                    running_subs=[UUID(i) for i in running], root_id=root_id)
+    if root_id is not None and workflow.task_tree is not None:
+        live.anchor = workflow.task_tree.id
+    return live
+
+
+def _anchor_of(workflow: KapulaWorkflow) -> Task | None:
+    """The one restored task whose parent was not restored (the open part's anchor)."""
+    tops = [t for t in workflow.tasks.values() if t._parent not in workflow.tasks]
+    if len(tops) != 1:
+        raise CaseStepError(f"the stored open part of this case has {len(tops)} top tasks instead of one")
+    return tops[0]
 
 
 def _from_dict(bundle: SpecBundle, dct: dict[str, Any]) -> KapulaWorkflow:
