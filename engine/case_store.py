@@ -168,7 +168,11 @@ class CaseStore:
         deployed = self._versions.get(session, record.process_version_id)
         live = self._cache.take(case_id, record.row_version)
         if live is None:
-            live = self._restore(connection, deployed, record)
+            try:
+                live = self._restore(connection, deployed, record)
+            except Exception:
+                self._refuse_if_changed(connection, case_id, record.row_version)
+                raise
         return StepContext(record, deployed, live, begin_step(), read_version=record.row_version)
 
     def _restore(self, connection: Connection, deployed: Any, record: Any) -> LiveCase:
@@ -186,6 +190,17 @@ class CaseStore:
                                          self._script_engine, next_ordinal=record.next_ordinal)
         rows = connection.execute(query.order_by(_TASKS.c.ordinal)).all()
         return restore_live_case(deployed.bundle, record.header_json, [tuple(r) for r in rows], self._script_engine)
+
+    @staticmethod
+    def _refuse_if_changed(connection: Any, case_id: int, read_version: int) -> None:
+        """Raise ConflictError when the case row moved on since it was read. On PostgreSQL (READ
+        COMMITTED) the case row and its task rows are two statements: another process's step or
+        migration committing between them gives rows of another version that cannot be restored
+        (SpiffWorkflow then fails on a task spec it cannot find) — that is a concurrent change,
+        to try again, not a broken case."""
+        current = connection.execute(select(_CASES.c.row_version).where(_CASES.c.id == case_id)).scalar()
+        if current != read_version:
+            raise ConflictError(f"case {case_id} changed while it was read; try again", case_id=case_id) from None
 
     def save(
         self,
