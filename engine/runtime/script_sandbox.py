@@ -62,23 +62,30 @@ _BUILDING_NODES = (
 )
 _idle = threading.local()
 WALL_CLOCK_FACTOR = 20  # a run waiting for the CPU stops after this many budgets of wall-clock time
-_collector = threading.local()  # per thread: CPU seconds spent in Python's garbage collector
+_collector = threading.local()  # per thread: CPU and wall-clock seconds spent in the garbage collector
 
 
 def _count_collections(phase: str, info: dict[str, int]) -> None:
-    """gc.callbacks hook: add each collection's CPU time to the thread that ran it. A collection
-    runs in whichever thread allocated last, and on a large heap takes far longer than any
-    expression; charged to the script's budget it failed a plain `customer` under a full test run."""
-    now = time.thread_time()
+    """gc.callbacks hook: add each collection's CPU and wall-clock time to the thread that ran it.
+    A collection runs in whichever thread allocated last, and on a large heap takes far longer than
+    any expression; charged to the script's budget it failed a plain `customer` under a full test run."""
+    cpu, wall = time.thread_time(), time.monotonic()
     if phase == "start":
-        _collector.started = now
+        _collector.started = (cpu, wall)
     else:
-        _collector.spent = getattr(_collector, "spent", 0.0) + now - getattr(_collector, "started", now)
+        began_cpu, began_wall = getattr(_collector, "started", (cpu, wall))
+        _collector.cpu = getattr(_collector, "cpu", 0.0) + cpu - began_cpu
+        _collector.wall = getattr(_collector, "wall", 0.0) + wall - began_wall
 
 
 def _script_cpu() -> float:
     """This thread's CPU seconds, less those the garbage collector took."""
-    return time.thread_time() - getattr(_collector, "spent", 0.0)
+    return time.thread_time() - getattr(_collector, "cpu", 0.0)
+
+
+def _script_wall() -> float:
+    """The monotonic clock, less the seconds this thread spent in the garbage collector."""
+    return time.monotonic() - getattr(_collector, "wall", 0.0)
 
 
 gc.callbacks.append(_count_collections)
@@ -131,7 +138,7 @@ class SandboxEvaluator(EvalWithCompoundTypes):
         self.names = names
         self.expr = source
         self.time_budget = time_budget
-        self._deadline = time.monotonic() + time_budget
+        self._deadline = _script_wall() + time_budget
         self._cpu_deadline = _script_cpu() + time_budget
         self._hard_deadline = self._deadline + WALL_CLOCK_FACTOR * time_budget
         self._created = 0
@@ -154,8 +161,8 @@ class SandboxEvaluator(EvalWithCompoundTypes):
         # waiting, or a collection of the whole heap, must not fail a plain `accepted == True` (both
         # seen under load); the cheap wall clock is looked at first, and a hard wall-clock limit
         # still stops a run that is starved for too long.
-        if time.monotonic() > self._deadline and (
-            _script_cpu() > self._cpu_deadline or time.monotonic() > self._hard_deadline
+        if _script_wall() > self._deadline and (
+            _script_cpu() > self._cpu_deadline or _script_wall() > self._hard_deadline
         ):
             raise ScriptTimeoutError(f"it ran longer than the {self.time_budget:g} s time budget")
         result = super()._eval(node)

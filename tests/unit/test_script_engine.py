@@ -325,10 +325,10 @@ def test_a_garbage_collection_during_an_expression_is_not_charged_to_its_budget(
     from engine.runtime.script_sandbox import sandbox
 
     heap = [[i] for i in range(3_000_000)]  # a collection of this takes longer than the budget below
-    with sandbox({"customer": "Oy A"}, 0.1, "customer") as evaluator:
+    with sandbox({"customer": "Oy A"}, 0.01, "customer") as evaluator:
         before = time.thread_time()
-        gc.collect()
-        assert time.thread_time() - before > 0.1
+        gc.collect()  # on a loaded machine also past the hard wall-clock limit (21 budgets), which leaves it out too
+        assert time.thread_time() - before > 0.01
         assert evaluator.run(ast.parse("customer", mode="eval").body) == "Oy A"
     del heap
 
