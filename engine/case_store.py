@@ -109,7 +109,10 @@ class StepContext:
         except Exception:  # SpiffWorkflow raises TaskNotFoundException or KeyError by version
             task = None
         if task is None:
-            raise NotFoundError("task", task_id)
+            # the task's row named this case (the caller found the case by it), but a case restored
+            # from its open part holds no finished tasks: it was completed or withdrawn meanwhile
+            raise ConflictError(f"task {task_id} is not ready any more; it was probably completed by someone else",
+                                case_id=self.case.id, task_id=task_id)
         if not (task.task_spec.manual and task.has_state(READY)):
             raise ConflictError(
                 f"task {task_id} ('{task.task_spec.bpmn_name or task.task_spec.bpmn_id}') is not ready "

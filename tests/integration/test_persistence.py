@@ -222,3 +222,18 @@ def test_a_case_saved_by_another_serializer_version_is_refused_by_name_not_resto
         second.complete_task(_task(second, old).id, {"need": "rahoitus"}, user="asiakas")
     assert second.history(old)[-1].lifecycle is not Lifecycle.TASK_COMPLETED  # nothing changed
     assert second.complete_task(_task(second, fine).id, {"need": "rahoitus"}, user="asiakas").status is CaseStatus.RUNNING
+
+
+def test_completing_a_task_another_process_completed_is_a_conflict_not_not_found(open_engine, clock):
+    """A case restored from its open part holds no finished tasks; the loser of a race on another
+    server process got 404 'task not found' instead of 409 (tests/e2e/test_load.py's races)."""
+    first, second = open_engine(), open_engine()
+    first.deploy([read("three_lanes.bpmn"), read("tarve.json")])
+    case = first.start_case("Handoff_demo", {"customer": "Oy A"})
+    first.complete_task(_task(first, case.id).id, {"need": "rahoitus"}, user="asiakas")
+    task = _task(second, case.id)  # the second process sees the task ready
+    first.complete_task(task.id, {"needs_funding": False}, user="sek")
+    with pytest.raises(ConflictError, match="not ready any more"):
+        second.complete_task(task.id, {"needs_funding": False}, user="sek2")
+    with pytest.raises(NotFoundError):
+        second.complete_task("00000000-0000-0000-0000-000000000000", {}, user="sek2")
