@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from api.cli_audit import access_log, erase
-from api.cli_common import CLI_LOCALE, Context, json_option, parse_data, pass_ctx, run
+from api.cli_common import CLI_LOCALE, EXIT_CODES, Context, json_option, parse_data, pass_ctx, run
 from api.cli_db import db
 from api.cli_metrics import docs_command, export_command, metrics_command
 from api.cli_migrate import migrate
@@ -20,10 +20,9 @@ from api.cli_users import org, show_demo_people, user
 from engine import display
 from engine.services.operations import upload_bundles
 from engine.services.operations import demo_clock, run_demo
-from engine.errors import (
-    documentation_only,
-)
+from engine.errors import InvalidDataError, KapulaError, documentation_only
 from engine.model import CaseStatus
+from engine.settings import network_time_zone
 
 
 
@@ -32,6 +31,11 @@ from engine.model import CaseStatus
 @click.pass_context
 def main(ctx: click.Context, database: str | None) -> None:
     """Kapula: run swimlane BPMN processes as live cases and see every handoff."""
+    try:
+        network_time_zone()  # a bad setting is one readable line before any command, not a traceback in one
+    except KapulaError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        ctx.exit(EXIT_CODES[InvalidDataError])
     ctx.obj = Context(database)
     ctx.call_on_close(ctx.obj.close)
 

@@ -54,7 +54,8 @@ def failure_of(exc: BaseException, trigger: str, names: dict[str, str | None] | 
     fault of Kapula's, logged with its traceback by the caller). An error of another case than
     `case_id` (a receiver of the step's message) names no element of this case."""
     task = getattr(exc, "task", None)
-    spec = getattr(task, "task_spec", None)
+    # SpiffWorkflow's WorkflowException (e.g. "No conditions satisfied for Gw") carries the spec only
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
     # SpiffWorkflow's task errors carry the task; Kapula's CaseStepError its element id
     element_id = getattr(spec, "bpmn_id", None) or getattr(exc, "element_id", None)
     element_name = (names or {}).get(element_id or "") or getattr(spec, "bpmn_name", None)

@@ -24,6 +24,7 @@ from engine.errors import CaseStepError, ConflictError, KapulaError, NotFoundErr
 from engine.incidents import Failure, failure_of, open_incident, record_failure, resolve, to_incident
 from engine.model import CaseStatus, CaseView, Incident
 from engine.persistence.tables import CaseRecord, IncidentRecord
+from engine.runtime.states import StepFailure
 from engine.runtime.timers import clock_context
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.routing import Delivery, MessageRouting
@@ -199,7 +200,7 @@ class IncidentUseCases(MessageRouting):
             self._store.cache.discard(ctx.case.id)  # the live workflow is half stepped: never reuse it
             names = {element_id: info.name for element_id, info in ctx.deployed.elements.items()}
             failure = failure_of(exc, trigger, names, case_id=ctx.case.id)
-            if not isinstance(exc, KapulaError) and getattr(exc, "task", None) is None:
+            if not isinstance(exc, (KapulaError, StepFailure)) and getattr(exc, "task", None) is None:
                 log.exception("case %s: its %s step failed in Kapula itself", ctx.case.id, trigger)
             else:
                 log.warning("case %s: its %s step failed: %s", ctx.case.id, trigger, failure.message)

@@ -295,9 +295,12 @@ def _shown_name(name: object) -> str:
 
 
 def step_error(exc: StepFailure, case_id: int | None) -> CaseStepError:
-    task = getattr(exc, "task", None)
-    element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task is not None else None
-    name = getattr(getattr(task, "task_spec", None), "bpmn_name", None) if task is not None else None
-    where = f" in '{name or element_id}'" if (name or element_id) else ""
+    """The step's failure as the author reads it: the element's name and id (issue 10, item 9). A
+    SpiffWorkflow task error carries the task; a WorkflowException (e.g. "No conditions satisfied
+    for Gw") only the spec."""
+    spec = getattr(getattr(exc, "task", None), "task_spec", None) or getattr(exc, "task_spec", None)
+    element_id = getattr(spec, "bpmn_id", None)
+    name = getattr(spec, "bpmn_name", None)
+    where = f" in '{name}' ({element_id})" if name and element_id else f" in '{name or element_id}'" if (name or element_id) else ""
     detail = str(exc).strip() or exc.__class__.__name__
     return CaseStepError(f"the case's diagram failed{where}: {detail}", case_id=case_id, element_id=element_id)

@@ -124,3 +124,10 @@ def test_tick_can_keep_running_for_a_scheduler(cli):
     result = cli("tick", "--every", "0.1", "--rounds", "3")
     assert result.exit_code == 0
     assert result.output.count("0 case(s) moved by due timers") == 3
+
+
+def test_a_bad_time_zone_setting_is_one_readable_line_not_a_traceback(database_url, monkeypatch):
+    monkeypatch.setenv("KAPULA_TIME_ZONE", "Mars/Base")
+    result = CliRunner().invoke(main, ["--database", database_url, "processes"])
+    assert result.exit_code == 6, result.output
+    assert "KAPULA_TIME_ZONE" in result.output and "Mars/Base" in result.output and "Traceback" not in result.output

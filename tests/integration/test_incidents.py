@@ -248,3 +248,43 @@ def test_the_tasks_of_a_failed_case_wait_off_the_lists_until_it_is_retried(kapul
     kapula.retry_case(case.id, {"summa": 5})
     assert [t.id for t in kapula.ready_tasks()] == [task.id]
     assert kapula.complete_task(task.id, {}).status is CaseStatus.COMPLETED
+
+
+def _route_after(first: str) -> tuple[str, bytes]:
+    """start → `first` (a PT1S timer or a user task) → gateway 'Route?' (Gw) with route == "A" / "B" → ends."""
+    step = ('<bpmn:intermediateCatchEvent id="Wait" name="Odota"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S'
+            '</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>' if first == "timer"
+            else '<bpmn:userTask id="Wait" name="Käsittele"/>')
+    xml = f"""<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="x">
+  <bpmn:process id="Route_{first}" isExecutable="true">
+    <bpmn:startEvent id="S"/>{step}
+    <bpmn:exclusiveGateway id="Gw" name="Route?"/>
+    <bpmn:endEvent id="EA"/><bpmn:endEvent id="EB"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Wait"/><bpmn:sequenceFlow id="f2" sourceRef="Wait" targetRef="Gw"/>
+    <bpmn:sequenceFlow id="fa" sourceRef="Gw" targetRef="EA"><bpmn:conditionExpression>route == "A"</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="fb" sourceRef="Gw" targetRef="EB"><bpmn:conditionExpression>route == "B"</bpmn:conditionExpression></bpmn:sequenceFlow>
+  </bpmn:process>
+</bpmn:definitions>"""
+    return (f"route_{first}.bpmn", xml.encode())
+
+
+def test_a_gateway_no_condition_matches_after_a_timer_is_an_incident_naming_it_with_no_traceback(kapula, clock, caplog):
+    """Found by a tester: SpiffWorkflow's WorkflowException carries the gateway's spec, not a task,
+    so the failure was taken for Kapula's own (a logged traceback on `kapula tick`) and named nothing."""
+    kapula.deploy([_route_after("timer")])
+    case = kapula.start_case("Route_timer", {"route": "C"})
+    clock.advance(timedelta(seconds=5))
+    kapula.fire_due_timers()
+    failed = kapula.get_case(case.id)
+    assert failed.status is CaseStatus.FAILED
+    assert (failed.incident.element_id, failed.incident.element_name) == ("Gw", "Route?")
+    assert "No conditions satisfied" in failed.incident.message
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
+
+
+def test_a_gateway_no_condition_matches_on_completion_names_the_gateway_and_its_id(kapula):
+    kapula.deploy([_route_after("task")])
+    case = kapula.start_case("Route_task", {"route": "C"})
+    with pytest.raises(CaseStepError, match=r"failed in 'Route\?' \(Gw\): No conditions satisfied"):
+        kapula.complete_task(case.ready_tasks[0].id, {})
+    assert kapula.get_case(case.id).status is CaseStatus.RUNNING
