@@ -14,6 +14,7 @@ from engine.bpmn_xml.inspect import BPMN_NS, NS, flow_nodes, local_name
 _SPLITTERS = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
                         "complexGateway", "startEvent"})
 SPLIT_SUFFIX = "__implicit_split"
+END_SUFFIX = "__implicit_end"
 
 
 def normalise_label(text: str | None) -> str | None:
@@ -74,3 +75,39 @@ def _insert_split(scope: etree._Element, node: etree._Element, out: list[etree._
     for child in node.findall("bpmn:outgoing", NS):
         node.remove(child)
     return gateway_id, kind, node.get("id", "")
+
+
+def make_ends_explicit(tree: etree._ElementTree) -> list[tuple[str, str, str]]:
+    """Give every flow node that has no outgoing sequence flow an end event after it; returns
+    (end event id, "endEvent", the node's id) of each.
+
+    BPMN 2.0 (section 13.2.1; 10.5.3 on implicit end) ends the token of a flow node without an
+    outgoing sequence flow there, as an end event would. SpiffWorkflow reaches its process's end
+    only through end events, so such a case stayed "running" with nothing to wait for, and an
+    embedded subprocess without an end event was refused. Left alone: end events, start events,
+    event subprocesses and compensation handlers (no flows by design), link throw events, and the
+    insides of ad hoc subprocesses (no flows by design)."""
+    inserted: list[tuple[str, str, str]] = []
+    for scope in tree.getroot().iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess", f"{{{BPMN_NS}}}transaction"):
+        sources = {f.get("sourceRef") for f in scope.findall("bpmn:sequenceFlow", NS)}
+        for node in flow_nodes(scope, deep=False):
+            if node.get("id") in sources or not _may_end_implicitly(node):
+                continue
+            end_id = f"{node.get('id')}{END_SUFFIX}"
+            end = etree.SubElement(scope, f"{{{BPMN_NS}}}endEvent")
+            end.set("id", end_id)
+            flow = etree.SubElement(scope, f"{{{BPMN_NS}}}sequenceFlow")
+            flow.set("id", f"{end_id}_in")
+            flow.set("sourceRef", node.get("id", ""))
+            flow.set("targetRef", end_id)
+            inserted.append((end_id, "endEvent", node.get("id", "")))
+    return inserted
+
+
+def _may_end_implicitly(node: etree._Element) -> bool:
+    kind = local_name(node)
+    if kind in ("endEvent", "startEvent") or node.get("isForCompensation") == "true":
+        return False
+    if kind == "subProcess" and node.get("triggeredByEvent") == "true":
+        return False
+    return not (kind == "intermediateThrowEvent" and node.find("bpmn:linkEventDefinition", NS) is not None)

@@ -33,7 +33,7 @@ from engine.bpmn_xml.inspect import (
     uses_namespace,
 )
 from engine.bpmn_xml.secure import parse_xml
-from engine.bpmn_xml.tolerance import make_splits_explicit, normalise_labels
+from engine.bpmn_xml.tolerance import make_ends_explicit, make_splits_explicit, normalise_labels
 from engine.bpmn_xml.validate import refusals, validate, validate_dmn
 from engine.errors import DiagramError
 from engine.model import ValidationIssue
@@ -162,12 +162,13 @@ def _called(upload: Upload, key: str) -> tuple[CalledProcess, ...]:
 
 
 def _elements(elements: dict[str, ElementInfo], file: UploadFile) -> dict[str, ElementInfo]:
-    """The process's elements and the gateways the loader inserted into it (routing, in the node's lane)."""
+    """The process's elements and the gateways and implicit end events the loader inserted into it
+    (in the node's lane; a gateway takes the node's name, an end event none)."""
     out = dict(elements)
     for gateway_id, kind, source in file.splits:
         node = elements.get(source)
         if node is not None:
-            out[gateway_id] = ElementInfo(gateway_id, node.name, kind, node.line)
+            out[gateway_id] = ElementInfo(gateway_id, node.name if kind != "endEvent" else None, kind, node.line)
     return out
 
 
@@ -256,7 +257,7 @@ def _compile(
             if file.info is None:
                 parser.add_dmn_xml(file.tree.getroot(), filename=file.name)
             else:
-                file.splits = make_splits_explicit(file.tree)
+                file.splits = make_splits_explicit(file.tree) + make_ends_explicit(file.tree)
                 _mark_executable(file.tree, {p.id for p in file.processes})
                 parser.add_bpmn_xml(file.tree, filename=file.name)
         except Exception as exc:  # noqa: BLE001 - untrusted input: any parser crash is the diagram's problem
