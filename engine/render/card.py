@@ -157,24 +157,33 @@ def _value(p: TargetProgress | None, unit: str, t: _Text) -> str:
 
 
 def _markdown(block: Block) -> str:
+    """One block as Markdown. Names from the diagram and the card are text: `<`, `>` and `&` as
+    HTML entities (Markdown passes raw HTML on), and `[`, `]` escaped in an image's alt text."""
     kind, payload = block
     if kind in ("h1", "h2", "h3"):
-        return "#" * int(kind[1]) + f" {payload}\n"
+        return "#" * int(kind[1]) + f" {_md(payload)}\n"
     if kind == "p":
-        return f"{payload}\n"
+        return f"{_md(payload)}\n"
     if kind == "ul":
         items = cast(list[object], payload)
-        return "".join(f"- {item}\n" for item in items) + ("" if items else "-\n")
+        return "".join(f"- {_md(item)}\n" for item in items) + ("" if items else "-\n")
     if kind == "img":
         src, alt = cast(tuple[str, str], payload)
-        return f"![{alt}]({src})\n"
+        shown = _md(alt).replace("[", "\\[").replace("]", "\\]")
+        target = src.replace(" ", "%20").replace(")", "%29")
+        return f"![{shown}]({target})\n"
     header, rows = cast(tuple[list[str], list[list[object]]], payload)
-    def cell(v: object) -> str:
-        return str(v).replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    def cell(v: object) -> str:
+        return _md(v).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def _md(value: object) -> str:
+    return html.escape(str(value), quote=False).replace("\r", " ").replace("\n", " ")
 
 
 def _html(title: str, blocks: list[Block], lang: str = display.DEFAULT_LOCALE) -> str:

@@ -44,3 +44,17 @@ def test_a_card_without_sidecar_still_has_six_parts_and_measurements(kapula, clo
     assert "| SEK | Valmistele käynti, Jälkihoito |" in page.markdown
     assert "| Läpimenoaika (mediaani) | - | tapahtumaloki | - | 1 pv 9 t (n=2) |" in page.markdown
     assert read("three_lanes.bpmn")  # the model the log ran on
+
+
+def test_the_markdown_card_writes_names_as_text_not_html_or_links(kapula):
+    """Found by a tester: Markdown passes raw HTML on, so a lane named like an HTML label, or a
+    process name closing the image's alt text, reached whoever renders the card."""
+    from tests.unit.test_hostile_names_drawing import hostile_bpmn
+
+    names = ['<<IMG SRC="/etc/passwd"/>>', '"]; x [URL="javascript:alert(2)" label="', "Tehtävä & työ", "<b>Lane</b>",
+             "[link](javascript:alert(1))", "x", "y", "z"]
+    kapula.deploy([("odd.bpmn", hostile_bpmn(names))])
+    page = kapula.card_page("p", svg_name="odd names.svg")
+    assert "<" not in page.markdown and "| &lt;b&gt;Lane&lt;/b&gt; |" in page.markdown
+    image = next(line for line in page.markdown.splitlines() if line.startswith("!["))
+    assert image.endswith("](odd%20names.svg)") and "](javascript" not in image and image.count("](") == 1
