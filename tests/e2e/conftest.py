@@ -6,10 +6,12 @@ import re
 
 import pytest
 from argon2 import PasswordHasher
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from engine.access import passwords
 
+from api.cli import main
 from api.http.app import create_app
 from engine.access.directory import Directory
 from engine.access.policy import Role
@@ -60,6 +62,17 @@ def tokens(directory) -> dict[str, dict[str, str]]:
 
 # a browser sends its page's origin with every POST; Kapula refuses state changes without it (CSRF)
 ORIGIN = {"Origin": "http://testserver"}
+
+
+@pytest.fixture
+def cli(database_url):
+    """`kapula` on the test's database: cli("load", path) gives click's Result (exceptions not caught)."""
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, ["--database", database_url, *args], catch_exceptions=False)
+
+    return invoke
 
 
 @pytest.fixture

@@ -14,16 +14,6 @@ from tests.conftest import BPMN
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def cli(database_url):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, ["--database", database_url, *args], catch_exceptions=False)
-
-    return invoke
-
-
 def test_a_case_from_load_to_history(cli):
     loaded = cli("load", str(BPMN / "three_lanes.bpmn"))
     assert loaded.exit_code == 0, loaded.output

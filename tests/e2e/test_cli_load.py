@@ -7,24 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 
-from api.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = sorted((REPO / "bpmn").glob("*.bpmn"))
 FIXTURES = REPO / "tests" / "fixtures"
-
-
-@pytest.fixture
-def cli(database_url):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, ["--database", database_url, *args], catch_exceptions=False)
-
-    return invoke
 
 
 def _loaded(result) -> dict[str, dict]:

@@ -6,21 +6,8 @@ from __future__ import annotations
 import getpass
 import json
 
-import pytest
-from click.testing import CliRunner
 
-from api.cli import main
 from tests.conftest import BPMN
-
-
-@pytest.fixture
-def cli(database_url):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, ["--database", database_url, *args], catch_exceptions=False)
-
-    return invoke
 
 
 def _people(cli):

@@ -5,25 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import pytest
-from click.testing import CliRunner
 
-from api.cli import main
 from tests.conftest import BPMN
 from tests.e2e.conftest import upload
 from tests.e2e.test_pages import sign_in
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def cli(database_url):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, ["--database", database_url, *args], catch_exceptions=False)
-
-    return invoke
 
 
 def test_kapula_cases_names_the_timers_after_an_event_gateway_and_their_due_times(cli):

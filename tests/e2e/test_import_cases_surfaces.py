@@ -6,23 +6,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from click.testing import CliRunner
 
-from api.cli import main
 from tests.conftest import FIXTURES
 
 IMPORT = FIXTURES / "import"
-
-
-@pytest.fixture
-def cli(database_url):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, ["--database", database_url, *args], catch_exceptions=False)
-
-    return invoke
 
 
 def test_kapula_load_keeps_a_camunda_service_task_as_documentation_with_a_note(cli):
