@@ -16,7 +16,7 @@ from engine.metrics.stats import PERCENTILES
 from engine.metrics.types import Stats
 
 
-def _equal(column: Any, value: Any) -> ColumnElement[bool]:
+def _equal(column: ColumnElement[Any], value: object) -> ColumnElement[bool]:
     # `=` and `IS NULL`, not IS NOT DISTINCT FROM: PostgreSQL can use an index only for these
     return column.is_(None) if value is None else column == value
 
@@ -29,7 +29,7 @@ def _rank_value(conn: Connection, value: Any, where: Sequence[Any], rank: int, f
 
 
 def indexed_stats(
-    conn: Connection, value: Any, where: Sequence[Any], groups: Sequence[Any], *, only: set[tuple[Any, ...]] | None = None
+    conn: Connection, value: ColumnElement[Any], where: Sequence[ColumnElement[bool]], groups: Sequence[ColumnElement[Any]], *, only: set[tuple[Any, ...]] | None = None
 ) -> dict[tuple[Any, ...], Stats]:
     """Stats of `value` (non-null) per `groups` under the conditions `where`; `only` keeps some groups."""
     present = [*where, value.is_not(None)]

@@ -92,13 +92,13 @@ def ranked_stats(conn: Connection, key: str, m: Measure, parts: dict[Key, tuple[
         found.setdefault(int(tag), []).append(float(v))
     out: dict[Key, Stats] = {}
     for i, (key_values, fracs) in enumerate(plans):
-        n, total = parts[key_values]
+        n, value_sum = parts[key_values]
 
         def pct(q: int) -> float:
             picked = sorted(found[i * 10 + q // 10])  # the one or two values at the rank, low first
             return picked[0] + (picked[-1] - picked[0]) * fracs[q] / 100.0
 
-        out[key_values] = Stats(count=n, mean=round(total / n, 3), median=round(pct(50), 3), p90=round(pct(90), 3),
+        out[key_values] = Stats(count=n, mean=round(value_sum / n, 3), median=round(pct(50), 3), p90=round(pct(90), 3),
                                 max=round(found[i * 10][0], 3))
     return out
 

@@ -92,9 +92,11 @@ def stage_stats(conn: Connection, key: str, starts: dict[str, Starts]) -> list[S
         return found
 
     durations, waiting, working = measured("duration_s", "dur"), measured("waiting_s", "wait"), measured("working_s", "work")
+    # the stored key, not k[0]: never '' (spans open only on BPMN elements' tasks, which have ids:
+    # engine.runtime.case_state._transitions), and StageStats names its element by a str
     return [
         StageStats(
-            element_id=k[0], name=r.name, lane=k[1], element_type=r.element_type,
+            element_id=r.element_id, name=r.name, lane=k[1], element_type=r.element_type,
             duration=durations.get(k, Stats(0)), cancelled=int(r.cancelled), waiting=waiting.get(k, Stats(0)),
             working=working.get(k, Stats(0)), unclaimed=int(r.unclaimed), open_now=int(r.open_now),
         )
