@@ -8,17 +8,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, func, select
 
 from engine.metrics.ranks import Measure, Starts, ranked_stats
 from engine.metrics.scope import CASE, INCIDENT
 from engine.metrics.types import CaseCounts, HandoffCell, MonthCount, StageStats, Stats
-from engine.persistence.tables import RollupCaseMonthRecord, RollupHandoffRecord, RollupStageRecord
+from engine.persistence.tables import RollupCaseMonthRecord, RollupHandoffRecord, RollupStageRecord, table_of
 from engine.rollups.spec import WORK
 
-STAGE: Table = RollupStageRecord.__table__  # type: ignore[assignment]
-HANDOFF: Table = RollupHandoffRecord.__table__  # type: ignore[assignment]
-CASE_MONTH: Table = RollupCaseMonthRecord.__table__  # type: ignore[assignment]
+STAGE = table_of(RollupStageRecord)
+HANDOFF = table_of(RollupHandoffRecord)
+CASE_MONTH = table_of(RollupCaseMonthRecord)
 
 
 def _none(value: str) -> str | None:

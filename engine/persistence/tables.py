@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -48,6 +49,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(record: type[Base]) -> Table:
+    """The Core table a record class maps, as a `Table` (the same object as `record.__table__`,
+    which SQLAlchemy types as a FromClause because a class may map a join; ours map tables)."""
+    return Base.metadata.tables[record.__tablename__]
 
 
 class ProcessVersionRecord(Base):

@@ -12,15 +12,15 @@ from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, 
 
 from engine.metrics.dialect import Dialect
 from engine.persistence.direct import DirectStatement
-from engine.persistence.tables import CaseRecord, EventRecord, TaskSpanRecord, UTCDateTime
+from engine.persistence.tables import CaseRecord, EventRecord, TaskSpanRecord, UTCDateTime, table_of
 from engine.rollups.store import bulk_writes
 from engine.spans.derive import SpanChanges, SpanDeriver
 from engine.spans.rule import CONTAINER_TYPES, START_EVENT, WORK_TYPES, message_from_lane
 from engine.vocabulary import SPAN_LIFECYCLES, Lifecycle
 
-SPAN = TaskSpanRecord.__table__
-_CASES = CaseRecord.__table__
-_EVENTS = EventRecord.__table__
+SPAN = table_of(TaskSpanRecord)
+_CASES = table_of(CaseRecord)
+_EVENTS = table_of(EventRecord)
 _SPAN_EVENTS = SPAN_LIFECYCLES
 _BATCH = 5000
 
@@ -89,9 +89,10 @@ def write_step_spans(connection: Connection, case_id: int, key: str, version_id:
         work = connection.execute(st.last_lane, {"b_case": case_id}).first()
         before = min((int(e["seq"]) for e in events), default=2**31 - 1)  # this batch's own are fed in order
         message = connection.execute(st.last_message, {"b_case": case_id, "b_before": before}).first()
-        sender = message_from_lane(json.loads(message.changed_json or "{}")) if message is not None else None
-        if sender is not None and (work is None or message.seq > work.seq):
-            return sender
+        if message is not None:
+            sender = message_from_lane(json.loads(message.changed_json or "{}"))
+            if sender is not None and (work is None or message.seq > work.seq):
+                return sender
         return work.lane if work is not None else None
 
     write_changes(connection, SpanDeriver(key, version_id, last_lane).feed(events))
