@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseStatus, Lifecycle, TaskView
@@ -32,6 +35,8 @@ def claim_holders(session: Session, task_ids: list[str]) -> dict[str, str]:
     rows = session.connection().execute(_HOLDERS, {"task_ids": list(task_ids)}).all()
     holders: dict[str, str] = {}
     for task_id, lifecycle, user in rows:
+        if task_id is None:  # never: the query asks for these ids (the column is nullable for other events)
+            continue
         if lifecycle == Lifecycle.TASK_CLAIMED.value and user is not None:
             holders[task_id] = user
         else:
@@ -68,12 +73,13 @@ def change_claim(session: Session, task_id: str, *, user: str, claim: bool, now:
     if not claim and holder is None:
         raise ConflictError(f"task {task_id} is not claimed by anyone", case_id=case.id, task_id=task_id)
     seq = case.last_event_seq + 1
-    result = session.execute(
+    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which has rowcount
+    result = cast("CursorResult[Any]", session.execute(
         update(CaseRecord)
         .where(CaseRecord.id == case.id, CaseRecord.row_version == case.row_version)
         .values(row_version=case.row_version + 1, last_event_seq=seq)
         .execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         raise ConflictError(f"case {case.id} was changed by someone else; nothing was saved, reload and try again", case_id=case.id)
     ready = session.execute(
