@@ -18,6 +18,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
+from engine.runtime.script_limits import ScriptRefusedError
 from engine.runtime.timer_values import (
     MAX_CYCLE_FIRINGS,
     TimerValueError,
@@ -40,16 +41,30 @@ def _label(my_task: Any) -> str:
     return f"'{name}' ({bpmn_id})" if name and name != bpmn_id else f"'{bpmn_id}'"
 
 
-def _failure(my_task: Any, problem: str) -> WorkflowTaskException:
-    return WorkflowTaskException(f"the timer of {_label(my_task)} cannot run: {problem}", task=my_task)
+def _failure(my_task: Any, problem: str, cause: BaseException | None = None) -> WorkflowTaskException:
+    return WorkflowTaskException(f"the timer of {_label(my_task)} cannot run: {problem}", task=my_task,
+                                 exception=cause)
 
 
 def timer_text(definition: Any, my_task: Any) -> str:
-    """The ISO text of the timer: its literal, else the value of its expression (which must be text)."""
+    """The ISO text of the timer: its literal, else the value of its expression (which must be text).
+    Raises WorkflowTaskException naming the timer's element (name and id) and the expression when
+    the expression cannot be evaluated on the case data or gives no text."""
     literal = literal_of(definition.expression)
     if literal is not None:
         return literal
-    value = my_task.workflow.script_engine.evaluate(my_task, definition.expression)
+    try:
+        value = my_task.workflow.script_engine.evaluate(my_task, definition.expression)
+    except WorkflowTaskException as exc:
+        # the script engine's message ("Expression 'x' could not be evaluated: …") names no element;
+        # its cause (a NameError, a sandbox refusal) stays chained for refusal_of and the logs
+        cause = exc.__cause__
+        if isinstance(cause, ScriptRefusedError):
+            detail = f"it was refused: {cause.reason}"
+        else:
+            detail = f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)
+        raise _failure(my_task, f"its expression {definition.expression!r} cannot be evaluated on the case "
+                                f"data ({detail})", cause) from exc
     if not isinstance(value, str):
         raise _failure(my_task, f"its expression {definition.expression!r} gave {value!r}, not an ISO 8601 text")
     return value

@@ -169,3 +169,30 @@ def test_a_cycle_from_case_data_is_bounded_too(kapula, clock):
         kapula.start_case("Cycle_no_r", {"every": "R/PT0S"})
     case = kapula.start_case("Cycle_no_r", {"every": "R3/PT2H"})
     assert case.next_timer_due == T0 + timedelta(hours=2)
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    ({}, "its expression 'wait_for' cannot be evaluated on the case data (NameError: name 'wait_for' is not defined)"),
+    ({"wait_for": {"days": 2}}, "its expression 'wait_for' gave {'days': 2}, not an ISO 8601 text"),
+])
+def test_a_timer_from_case_data_that_cannot_be_evaluated_names_the_timer_and_its_expression(kapula, clock, data, words):
+    # the message itself names the timer (a log line or an incident's text is read without its fields)
+    clock.set(T0)
+    kapula.deploy([_read("timer_from_data.bpmn")])
+    case = kapula.start_case("Timer_then_data", data)
+    clock.set(T0 + timedelta(hours=2))
+    assert kapula.fire_due_timers() == 0
+    [incident] = kapula.incidents(case.id)
+    assert incident.message == f"the timer of 'Wait more' (Timer_b) cannot run: {words}."
+    assert (incident.element_id, incident.element_name) == ("Timer_b", "Wait more")
+
+
+def test_a_timer_expression_that_fails_at_start_names_the_timer(kapula, clock):
+    clock.set(T0)
+    kapula.deploy([date_timer(b"seminar_day + 1")])
+    with pytest.raises(CaseStepError) as info:
+        kapula.start_case("Timer_date_naive", {"seminar_day": "x"})
+    assert "the timer of 'Seminar morning 9:00 Finnish time' (Timer_day) cannot run: its expression " \
+           "'seminar_day + 1' cannot be evaluated on the case data (TypeError: " in info.value.message
+    assert info.value.element_id == "Timer_day"
+    assert kapula.cases() == []
