@@ -294,8 +294,13 @@ def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[s
         named, lower = label(node), label(node, capital=False)
         if local_name(node) == "scriptTask":
             script = node.find("bpmn:script", NS)
+            language = node.get("scriptFormat", "").strip()
             if script is None or not (script.text or "").strip():
                 yield f"{named} has no script", node
+            elif not _is_python(language):
+                # a script in another language would only be refused as a Python syntax error
+                yield (f"{named} is written in {language!r} (its scriptFormat), a script language Kapula does "
+                       "not support: Kapula runs Python scripts only (scriptFormat 'python', or none)"), node
             else:
                 yield from _code(script, f"The script of {lower}", checks.script)
         for path, what in _EXPRESSION_PATHS:
@@ -305,6 +310,12 @@ def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[s
             for element in node.findall(path, NS):
                 yield from _code(element, f"The {what} of {lower}", checks.script)
         yield from _timer_problems(node, lower, checks)
+
+
+def _is_python(script_format: str) -> bool:
+    """True for no scriptFormat and for the names Python goes by (python, python3, text/x-python, py)."""
+    lowered = script_format.lower()
+    return not lowered or "python" in lowered or lowered in ("py", "text/x-py")
 
 
 def _timer_problems(node: etree._Element, lower: str, checks: _Checks) -> Iterator[tuple[str, etree._Element]]:

@@ -176,3 +176,30 @@ def test_the_safe_script_engine_is_attached_again_after_a_restart(open_engine):
         restarted.complete_task(case.ready_tasks[0].id, {"x": 10, "y": 10**8})
     assert time.perf_counter() - started < 5
     assert restarted.complete_task(case.ready_tasks[0].id, {"x": 2, "y": 3}).status is CaseStatus.COMPLETED
+
+
+@pytest.mark.parametrize(("script_format", "script"), [
+    ("javascript", "var total = amount * 2;"),
+    ("groovy", "total = amount * 2"),  # valid Python too: the declared language is what is refused
+    ("text/javascript", "total = amount * 2"),
+])
+def test_a_script_in_another_language_is_refused_as_unsupported_naming_the_task(kapula, script_format, script):
+    name, content = _script_diagram(script)
+    content = content.replace(b'scriptFormat="python"', f'scriptFormat="{script_format}"'.encode())
+    [version] = kapula.deploy([(name, content)]).versions
+    assert not version.runnable
+    [issue] = version.issues
+    assert (issue.element_id, issue.line) == ("Script_1", 5)
+    assert issue.message == (
+        f"Task 'Laske' (Script_1) is written in '{script_format}' (its scriptFormat), a script language Kapula does "
+        "not support: Kapula runs Python scripts only (scriptFormat 'python', or none)")
+    assert "syntax" not in issue.message
+
+
+@pytest.mark.parametrize("script_format", ["python", "Python", "text/x-python", "python3", ""])
+def test_python_under_any_of_its_names_runs(kapula, script_format):
+    name, content = _script_diagram("total = amount * 2")
+    content = content.replace(b'scriptFormat="python"', f'scriptFormat="{script_format}"'.encode())
+    [version] = kapula.deploy([(name, content)]).versions
+    assert version.runnable, version.issues
+    assert kapula.start_case(version.key, {"amount": 2}).data["total"] == 4
