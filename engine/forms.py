@@ -28,6 +28,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from engine.data_limits import check_case_data, parse_json
 from engine.errors import InvalidDataError
+from engine.form_patterns import pattern_place, pattern_problem
 
 MAX_FORM_BYTES = 256 * 1024
 _TYPE_WORDS = {"string": "a text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
@@ -53,6 +54,8 @@ def form_file_problems(filename: str, content: bytes) -> list[str]:
         # checked by RE2 here, so a pattern that validation could not run is refused now
         FormValidator.check_schema(schema, format_checker=_SCHEMA_FORMATS)
     except SchemaError as exc:
+        if exc.validator == "format" and exc.validator_value == "regex" and isinstance(exc.cause, re2.error):
+            return [f"{pattern_place(exc.path)}: {pattern_problem(str(exc.instance), _re2_message(exc.cause))}"]
         where = "/".join(map(str, exc.path))
         return [f"the form is not a valid JSON Schema (draft 2020-12){f' at {where}' if where else ''}: {exc.message}"]
     except RecursionError:
@@ -150,6 +153,11 @@ def _regex(pattern: str) -> Any:
 
 
 _SCHEMA_FORMATS = FormatChecker()
+
+
+def _re2_message(error: re2.error) -> str:
+    reason = error.args[0] if error.args else error
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
 
 
 def _is_re2(instance: object) -> bool:
