@@ -1,13 +1,18 @@
-"""An in-memory unit of work, shipped beside the real one (like httpx's MockTransport): the rules
-that run on the port are tested on it without a database."""
+"""An in-memory unit of work, shipped beside the real one (like httpx's MockTransport): the use
+cases that run on the port are tested on it without a database (tests/unit)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from engine.access.access_log import AccessEntry
+from engine.access.policy import Role
 from engine.errors import ConflictError, NotFoundError
+from engine.model import CaseNote, Event, Lifecycle
+from engine.persistence.ports import UserTaskRow
 
 
 @dataclass
@@ -49,8 +54,83 @@ class FakeAccessLog:
                  and (refused is None or (e.refused is not None) == refused)]
         return found[-limit:]
 
+    def notes(self, case_id: int) -> tuple[CaseNote, ...]:
+        return tuple(CaseNote(e.at, e.user, e.action, e.reason) for e in self.rows
+                     if e.case_id == case_id and e.action in ("cancel", "erase") and e.refused is None and e.reason)
+
+
+@dataclass
+class FakeEventRepository:
+    """Every case's events in one list, in the order they were appended."""
+
+    rows: list[Event] = field(default_factory=list)
+
+    def of_case(self, case_id: int) -> list[Event]:
+        return sorted((e for e in self.rows if e.case_id == case_id), key=lambda e: e.seq)
+
+    def for_access(self, case_id: int) -> list[Event]:
+        lanes: set[str] = set()
+        found = []
+        for e in self.of_case(case_id):
+            first_of_lane = e.lane is not None and e.lane not in lanes
+            if first_of_lane or e.lifecycle is Lifecycle.CASE_STARTED:
+                found.append(e)
+            if e.lane is not None:
+                lanes.add(e.lane)
+        return found
+
+
+@dataclass
+class FakeClaimRepository:
+    """User tasks by id; their claim events go into `events` (the unit's event log)."""
+
+    events: FakeEventRepository = field(default_factory=FakeEventRepository)
+    tasks: dict[str, UserTaskRow] = field(default_factory=dict)
+
+    def user_task(self, task_id: str) -> UserTaskRow | None:
+        return self.tasks.get(task_id)
+
+    def holders(self, task_ids: Sequence[str]) -> dict[str, str]:
+        wanted = set(task_ids)
+        holders: dict[str, str] = {}
+        for e in sorted(self.events.rows, key=lambda e: (e.case_id, e.seq)):
+            if e.task_id not in wanted:
+                continue
+            if e.lifecycle is Lifecycle.TASK_CLAIMED and e.user is not None:
+                holders[e.task_id] = e.user
+            elif e.lifecycle is Lifecycle.TASK_UNCLAIMED:
+                holders.pop(e.task_id, None)
+        return holders
+
+    def record(self, task: UserTaskRow, *, user: str, claim: bool, at: datetime) -> None:
+        current = self.tasks.get(task.task_id)
+        if current is None or current.row_version != task.row_version:  # the case row's version check
+            raise ConflictError(f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again",
+                                case_id=task.case_id)
+        seq = task.last_event_seq + 1
+        self.events.rows.append(Event(task.case_id, seq, at, Lifecycle.TASK_CLAIMED if claim else Lifecycle.TASK_UNCLAIMED,
+                                      element_id=task.element_id, lane=task.lane, user=user, task_id=task.task_id))
+        # every task of the case sees the case row's new version and sequence number
+        for task_id, row in self.tasks.items():
+            if row.case_id == task.case_id:
+                self.tasks[task_id] = dataclasses.replace(row, row_version=row.row_version + 1, last_event_seq=seq)
+
+
+@dataclass
+class FakeDirectoryRepository:
+    roles: dict[str, Role] = field(default_factory=dict)
+
+    def role(self, username: str) -> Role | None:
+        return self.roles.get(username)
+
 
 @dataclass
 class FakeUnitOfWork:
     owners: FakeOwnerRepository = field(default_factory=FakeOwnerRepository)
     access_log: FakeAccessLog = field(default_factory=FakeAccessLog)
+    events: FakeEventRepository = field(default_factory=FakeEventRepository)
+    claims: FakeClaimRepository = field(init=False)
+    directory: FakeDirectoryRepository = field(default_factory=FakeDirectoryRepository)
+
+    def __post_init__(self) -> None:
+        self.claims = FakeClaimRepository(events=self.events)

@@ -1,18 +1,33 @@
 """The unit of work on SQLAlchemy: the repositories of engine.persistence.ports over the use case's
-session (its transaction is the use case's own)."""
+session (its transaction is the use case's own). All their SQL is here."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import bindparam, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.access.access_log import AccessEntry, write_entries
+from engine import history
+from engine.access.access_log import AccessEntry
+from engine.access.policy import Role
 from engine.access.principal_cache import forget_all
 from engine.errors import ConflictError, NotFoundError
-from engine.persistence.tables import AccessLogRecord, OrganisationRecord, ProcessOwnerRecord, ProcessVersionRecord
+from engine.model import CaseNote, CaseStatus, Event, Lifecycle
+from engine.persistence.direct import DirectStatement
+from engine.persistence.ports import UserTaskRow
+from engine.persistence.tables import (
+    AccessLogRecord, CaseRecord, CaseTaskRecord, EventRecord, OrganisationRecord, ProcessOwnerRecord,
+    ProcessVersionRecord, UserRecord,
+)
+from engine.runtime.states import READY
+from engine.spans.store import write_step_spans
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 
 class SqlOwnerRepository:
@@ -57,12 +72,31 @@ def _forget_principals(_session: Session) -> None:
     forget_all()
 
 
+_ORIGIN_MAX = 500
+_REASON_MAX = 500
+_TASK_ID_MAX = 36
+_KEY_MAX = 255
+_LOG_INSERT = DirectStatement(insert(AccessLogRecord))  # on the cursor: every checked step writes one
+
+
 class SqlAccessLog:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def add(self, entries: Sequence[AccessEntry]) -> None:
-        write_entries(self._session, entries)
+        rows = [
+            {
+                "at": e.at, "user_name": e.user[:_KEY_MAX], "case_id": e.case_id, "action": e.action,
+                "task_id": e.task_id[:_TASK_ID_MAX] if e.task_id else None,
+                "origin": e.origin[:_ORIGIN_MAX] if e.origin else None,
+                "process_key": e.process_key[:_KEY_MAX] if e.process_key else None,
+                "refused": e.refused[:_REASON_MAX] if e.refused else None,
+                "reason": e.reason[:_REASON_MAX] if e.reason else None,
+            }
+            for e in entries
+        ]
+        if rows:
+            _LOG_INSERT.execute(self._session.connection(), rows)
 
     def entries(self, *, case_id: int | None = None, user: str | None = None, refused: bool | None = None,
                 limit: int = 1000) -> list[AccessEntry]:
@@ -78,6 +112,136 @@ class SqlAccessLog:
                             r.reason)
                 for r in reversed(records)]
 
+    def notes(self, case_id: int) -> tuple[CaseNote, ...]:
+        rows = self._session.scalars(
+            select(AccessLogRecord)
+            .where(AccessLogRecord.case_id == case_id, AccessLogRecord.action.in_(("cancel", "erase")),
+                   AccessLogRecord.refused.is_(None), AccessLogRecord.reason.is_not(None))
+            .order_by(AccessLogRecord.id)
+        )
+        return tuple(CaseNote(r.at, r.user_name, r.action, r.reason or "") for r in rows)
+
+
+_T, _C, _E = CaseTaskRecord.__table__.c, CaseRecord.__table__.c, EventRecord.__table__.c
+# built once, read with Core: every checked step reads a user task's row (building the statement
+# per call cost more than running it, issue 14)
+_USER_TASK = (
+    select(_T.task_id, _T.element_id, _T.lane, _T.state, _C.id, _C.process_key, _C.process_version_id, _C.status,
+           _C.row_version, _C.last_event_seq)
+    .join_from(CaseTaskRecord.__table__, CaseRecord.__table__, _C.id == _T.case_id)
+    .where(_T.task_id == bindparam("task_id"), _T.manual.is_(True))
+)
+_CLAIM_EVENTS = (Lifecycle.TASK_CLAIMED.value, Lifecycle.TASK_UNCLAIMED.value)
+_HOLDERS = (
+    select(_E.task_id, _E.lifecycle, _E.user_name)
+    .where(_E.task_id.in_(bindparam("task_ids", expanding=True)), _E.lifecycle.in_(_CLAIM_EVENTS))
+    .order_by(_E.case_id, _E.seq)
+)
+_READIED = select(_E.element_name, _E.element_type).where(
+    _E.task_id == bindparam("task_id"), _E.lifecycle == Lifecycle.TASK_READY.value)
+
+
+class SqlClaimRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def user_task(self, task_id: str) -> UserTaskRow | None:
+        row = self._session.connection().execute(_USER_TASK, {"task_id": task_id}).first()
+        if row is None:
+            return None
+        ready = row.status == CaseStatus.RUNNING.value and row.state == READY
+        return UserTaskRow(row.task_id, row.id, row.process_key, row.process_version_id, row.element_id, row.lane,
+                           ready, row.row_version, row.last_event_seq)
+
+    def holders(self, task_ids: Sequence[str]) -> dict[str, str]:
+        if not task_ids:
+            return {}
+        rows = self._session.connection().execute(_HOLDERS, {"task_ids": list(task_ids)}).all()
+        holders: dict[str, str] = {}
+        for task_id, lifecycle, user in rows:
+            if task_id is None:  # never: the query asks for these ids (the column is nullable for other events)
+                continue
+            if lifecycle == Lifecycle.TASK_CLAIMED.value and user is not None:
+                holders[task_id] = user
+            else:
+                holders.pop(task_id, None)
+        return holders
+
+    def record(self, task: UserTaskRow, *, user: str, claim: bool, at: datetime) -> None:
+        seq = task.last_event_seq + 1
+        # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which has rowcount
+        result = cast("CursorResult[Any]", self._session.execute(
+            update(CaseRecord)
+            .where(CaseRecord.id == task.case_id, CaseRecord.row_version == task.row_version)
+            .values(row_version=task.row_version + 1, last_event_seq=seq)
+            .execution_options(synchronize_session=False)
+        ))
+        if result.rowcount != 1:
+            raise ConflictError(f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again",
+                                case_id=task.case_id)
+        readied = self._session.connection().execute(_READIED, {"task_id": task.task_id}).first()
+        row = {
+            "case_id": task.case_id,
+            "seq": seq,
+            "at": at,
+            "lifecycle": (Lifecycle.TASK_CLAIMED if claim else Lifecycle.TASK_UNCLAIMED).value,
+            "element_id": task.element_id,
+            "element_name": readied[0] if readied else None,
+            "element_type": readied[1] if readied else None,
+            "lane": task.lane,
+            "user_name": user,
+            "task_id": task.task_id,
+            "changed_json": "{}",
+        }
+        self._session.execute(insert(EventRecord), [row])
+        if claim:
+            write_step_spans(self._session.connection(), task.case_id, task.process_key, task.process_version_id, [row])
+
+
+# what the access rules read of a case's log (policy.takes_part): who started it and which lanes it
+# reached — the start event and the first event of each lane, not the whole log, whose length grows
+# with every round of a loop (a step at round 600 spent 90% of its time reading it)
+_CASE_EVENTS = select(*_E).where(_E.case_id == bindparam("case_id")).order_by(_E.seq)
+_FIRST_OF_EACH_LANE = (
+    select(func.min(_E.seq))
+    .where(_E.case_id == bindparam("case_id"), _E.lane.is_not(None))
+    .group_by(_E.lane)
+)
+_ACCESS_EVENTS = (
+    select(*_E)
+    .where(_E.case_id == bindparam("case_id"),
+           or_(_E.lifecycle == Lifecycle.CASE_STARTED.value, _E.seq.in_(_FIRST_OF_EACH_LANE.scalar_subquery())))
+    .order_by(_E.seq)
+)
+
+
+class SqlEventRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def of_case(self, case_id: int) -> list[Event]:
+        rows = self._session.connection().execute(_CASE_EVENTS, {"case_id": case_id})
+        return [history.to_event(r) for r in rows]
+
+    def for_access(self, case_id: int) -> list[Event]:
+        rows = self._session.connection().execute(_ACCESS_EVENTS, {"case_id": case_id})
+        return [history.to_event(r) for r in rows]
+
+
+_ROLE = select(UserRecord.role).where(UserRecord.username == bindparam("username"))
+
+
+class SqlDirectoryRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def role(self, username: str) -> Role | None:
+        found = self._session.connection().execute(_ROLE, {"username": username}).scalar()
+        return Role(found) if found in _ROLES else None
+
+
+_ROLES = {r.value for r in Role}
+
 
 class SqlUnitOfWork:
     """The repositories over one session; the session's transaction is the unit."""
@@ -85,3 +249,6 @@ class SqlUnitOfWork:
     def __init__(self, session: Session) -> None:
         self.owners = SqlOwnerRepository(session)
         self.access_log = SqlAccessLog(session)
+        self.claims = SqlClaimRepository(session)
+        self.events = SqlEventRepository(session)
+        self.directory = SqlDirectoryRepository(session)

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from engine import incidents
 from engine.access import policy
-from engine.access.access_log import write_entries
 from engine.definitions import latest_version_record, to_public
 from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
 from engine.errors import InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, Lifecycle
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord
 from engine.runtime.states import StepFailure
 from engine.runtime.timers import clock_context
@@ -58,7 +58,7 @@ class CaseUseCases(MessageRouting):
                                               start_data=data)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                write_entries(session, [entry(caller, "start", now, case_id=ctx.case.id, process_key=key),
+                SqlUnitOfWork(session).access_log.add([entry(caller, "start", now, case_id=ctx.case.id, process_key=key),
                                         *delivery.entries(caller, now)])
         self._store.remember(ctx)
         self._remember_receivers(delivery)
@@ -84,7 +84,7 @@ class CaseUseCases(MessageRouting):
             saved = self._store.save(session, ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                write_entries(session, [entry(caller, "cancel", now, case_id=case_id, reason=reason)])
+                SqlUnitOfWork(session).access_log.add([entry(caller, "cancel", now, case_id=case_id, reason=reason)])
         self._store.remember(ctx)
         return view
 
@@ -115,7 +115,7 @@ class CaseUseCases(MessageRouting):
         record = session.get(CaseRecord, case_id)
         if record is None:
             raise NotFoundError("case", case_id)
-        events = CaseFacts(session).events(case_id)
+        events = CaseFacts(SqlUnitOfWork(session)).events(case_id)
         check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "cancel", now, case_id=case_id)
         check(caller, policy.cancel_refusal(caller.principal, record.process_key), "cancel", now, case_id=case_id)
 

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.access import ownership, policy
-from engine.access.access_log import write_entries
 from engine.definitions import content_hash, latest_version_record, list_latest, store_version, to_public
 from engine.errors import ConflictError, NotFoundError
 from engine.model import DeployResult, ProcessVersion
@@ -61,7 +60,7 @@ class DefinitionUseCases(ServiceBase):
                     for p in processes
                 ]
                 if caller is not None:
-                    write_entries(session, [entry(caller, "deploy", now, process_key=k) for k in keys])
+                    SqlUnitOfWork(session).access_log.add([entry(caller, "deploy", now, process_key=k) for k in keys])
                 return DeployResult(tuple(to_public(r) for r, _ in results), tuple(created for _, created in results))
         except IntegrityError as exc:
             raise ConflictError(f"another upload of {', '.join(keys)} was stored at the same moment; "

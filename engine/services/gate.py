@@ -11,15 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import Session
-
-from engine import history
 from engine.access.access_log import AccessEntry
 from engine.access.policy import Principal, Role, TaskFacts
 from engine.errors import AccessDeniedError, ConflictError, KapulaError
 from engine.model import Event, Lifecycle, TaskView
-from engine.persistence.tables import EventRecord, UserRecord
+from engine.persistence.ports import UnitOfWork, UserTaskRow
 
 _REFUSAL = "_kapula_refusal"
 
@@ -69,52 +65,24 @@ def refusal_of(exc: BaseException) -> AccessEntry | None:
     return found if isinstance(found, AccessEntry) else None
 
 
-_EVENTS = EventRecord.__table__
-# built once, read with Core (rows, not ORM objects): every checked step reads the case's log
-_CASE_EVENTS = select(*_EVENTS.c).where(_EVENTS.c.case_id == bindparam("case_id")).order_by(_EVENTS.c.seq)
-_ROLE = select(UserRecord.role).where(UserRecord.username == bindparam("username"))
-# what the access rules read of a case's log (policy.takes_part): who started it and which lanes it
-# reached — the start event and the first event of each lane, not the whole log, whose length grows
-# with every round of a loop (a step at round 600 spent 90% of its time reading it)
-_FIRST_OF_EACH_LANE = (
-    select(func.min(_EVENTS.c.seq))
-    .where(_EVENTS.c.case_id == bindparam("case_id"), _EVENTS.c.lane.is_not(None))
-    .group_by(_EVENTS.c.lane)
-)
-_ACCESS_EVENTS = (
-    select(*_EVENTS.c)
-    .where(_EVENTS.c.case_id == bindparam("case_id"),
-           or_(_EVENTS.c.lifecycle == Lifecycle.CASE_STARTED.value, _EVENTS.c.seq.in_(_FIRST_OF_EACH_LANE.scalar_subquery())))
-    .order_by(_EVENTS.c.seq)
-)
-
-
-def case_events(session: Session, case_id: int) -> list[Event]:
-    rows = session.connection().execute(_CASE_EVENTS, {"case_id": case_id})
-    return [history.to_event(r) for r in rows]
-
-
-def started_by_customer(session: Session, events: list[Event]) -> bool:
+def started_by_customer(uow: UnitOfWork, events: list[Event]) -> bool:
     """Whether the case's starter is a customer user here (a name that is no user, e.g. "demo", is not)."""
     starter = next((e.user for e in events if e.lifecycle is Lifecycle.CASE_STARTED), None)
-    if starter is None:
-        return False
-    role = session.connection().execute(_ROLE, {"username": starter}).scalar()
-    return role == Role.CUSTOMER.value
+    return starter is not None and uow.directory.role(starter) is Role.CUSTOMER
 
 
 class CaseFacts:
     """The events and starter of the cases one use case looks at, each read once per transaction."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
         self._events: dict[int, list[Event]] = {}
         self._access: dict[int, list[Event]] = {}
         self._by_customer: dict[int, bool] = {}
 
     def events(self, case_id: int) -> list[Event]:
         if case_id not in self._events:
-            self._events[case_id] = case_events(self._session, case_id)
+            self._events[case_id] = self._uow.events.of_case(case_id)
         return self._events[case_id]
 
     def access_events(self, case_id: int) -> list[Event]:
@@ -124,13 +92,17 @@ class CaseFacts:
         if case_id in self._events:
             return self._events[case_id]
         if case_id not in self._access:
-            rows = self._session.connection().execute(_ACCESS_EVENTS, {"case_id": case_id})
-            self._access[case_id] = [history.to_event(r) for r in rows]
+            self._access[case_id] = self._uow.events.for_access(case_id)
         return self._access[case_id]
 
-    def task(self, task: TaskView) -> TaskFacts:
+    def task(self, task: TaskView | UserTaskRow, claimed_by: str | None = None) -> TaskFacts:
+        """The facts of a task view (with its `claimed_by`) or of a stored user task's row (with
+        the holder given, if it was read)."""
         events = self.access_events(task.case_id)
         if task.case_id not in self._by_customer:
-            self._by_customer[task.case_id] = started_by_customer(self._session, events)
-        return TaskFacts(task.id, task.case_id, task.process_key, task.lane, events,
-                         self._by_customer[task.case_id], task.claimed_by)
+            self._by_customer[task.case_id] = started_by_customer(self._uow, events)
+        if isinstance(task, TaskView):
+            return TaskFacts(task.id, task.case_id, task.process_key, task.lane, events,
+                             self._by_customer[task.case_id], task.claimed_by)
+        return TaskFacts(task.task_id, task.case_id, task.process_key, task.lane, events,
+                         self._by_customer[task.case_id], claimed_by)

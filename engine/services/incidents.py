@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access import policy
-from engine.access.access_log import write_entries
 from engine.case_store import SavedStep, StepContext
 from engine.errors import CaseStepError, ConflictError, KapulaError, NotFoundError, UnavailableError
 from engine.incidents import Failure, failure_of, open_incident, record_failure, resolve, to_incident
 from engine.model import CaseStatus, CaseView, Incident
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, IncidentRecord
 from engine.runtime.states import StepFailure
 from engine.runtime.timers import clock_context
@@ -120,7 +120,7 @@ class IncidentUseCases(MessageRouting):
                 again = open_incident(session, case_id)
                 shown = to_incident(again) if again is not None else incident
             if caller is not None:
-                write_entries(session, [entry(caller, "retry", now, case_id=case_id, process_key=ctx.case.process_key),
+                SqlUnitOfWork(session).access_log.add([entry(caller, "retry", now, case_id=case_id, process_key=ctx.case.process_key),
                                         *(done[1].entries(caller, now) if done is not None else [])])
         if done is None:
             raise CaseStepError(f"case {case_id}: the retry failed again; {shown.describe()}",
@@ -136,7 +136,7 @@ class IncidentUseCases(MessageRouting):
             if record is None:
                 raise NotFoundError("case", case_id)
             if caller is not None:
-                events = CaseFacts(session).events(case_id)
+                events = CaseFacts(SqlUnitOfWork(session)).events(case_id)
                 check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "read",
                       self._clock.now(), case_id=case_id)
             rows = session.scalars(select(IncidentRecord).where(IncidentRecord.case_id == case_id).order_by(IncidentRecord.id))
@@ -152,7 +152,7 @@ class IncidentUseCases(MessageRouting):
         if record is None:
             raise NotFoundError("case", case_id)
         if caller is not None:
-            events = CaseFacts(session).events(case_id)
+            events = CaseFacts(SqlUnitOfWork(session)).events(case_id)
             check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "retry", now,
                   case_id=case_id)
             check(caller, policy.retry_refusal(caller.principal, record.process_key), "retry", now, case_id=case_id)

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access import policy
-from engine.access.access_log import write_entries
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
 from engine.runtime.messages import deliver, waiting_tasks
 from engine.runtime.states import StepFailure
@@ -81,8 +81,8 @@ class MessageUseCases(MessageRouting):
             saved, delivery = self._save_step(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                write_entries(session, [entry(caller, "message", now, case_id=target, process_key=deployed.key),
-                                        *delivery.entries(caller, now)])
+                SqlUnitOfWork(session).access_log.add([entry(caller, "message", now, case_id=target, process_key=deployed.key),
+                                                       *delivery.entries(caller, now)])
         self._store.remember(ctx)
         self._remember_receivers(delivery)
         return view
@@ -103,14 +103,14 @@ class MessageUseCases(MessageRouting):
 
     def _message_rules(self, session: Session, caller: Caller, record: CaseRecord, deployed: DeployedVersion,
                        name: str, now: datetime) -> None:
-        facts = CaseFacts(session)
-        events = facts.events(record.id)
+        uow = SqlUnitOfWork(session)
+        events = CaseFacts(uow).events(record.id)
         check(caller, policy.case_refusal(caller.principal, record.id, record.process_key, events), "message", now,
               case_id=record.id)
         catcher = next(iter(deployed.catchers.get(name, [])), None)
         lane = deployed.elements[catcher.element_id].actor if catcher and catcher.element_id in deployed.elements else None
         task = policy.TaskFacts(f"message {name}", record.id, record.process_key, lane, events,
-                                started_by_customer(session, events))
+                                started_by_customer(uow, events))
         _receivers(deployed, name)  # an unknown name is the caller's mistake, told before the lane rule
         check(caller, policy.message_refusal(caller.principal, task), "message", now, case_id=record.id)
 

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.access import policy
-from engine.access.access_log import write_entries
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, Lifecycle
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, EventRecord, ProcessVersionRecord
 from engine.runtime.migration import MigrationPlan, case_blockers, migrate_live_case, plan_migration
 from engine.services.gate import Caller, entry, operator
@@ -129,7 +129,7 @@ class MigrationUseCases(ServiceBase):
                 migrate_live_case(ctx.live, target.bundle, plan, now=now)
                 details = {"from": source.version, "to": target.version, "plan": dict(plan.explicit), "revert": revert}
                 self._store.save_migrated(session, ctx, target, now=now, user=caller.username, details=details)
-                write_entries(session, [entry(caller, "migrate", now, case_id=case_id, process_key=target.key)])
+                SqlUnitOfWork(session).access_log.add([entry(caller, "migrate", now, case_id=case_id, process_key=target.key)])
             self._store.remember(ctx)
             return CaseMove(case_id, True, moved=True)
         except ConflictError as exc:  # stepped, completed or cancelled by someone else meanwhile

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from engine import claims, history
 from engine.access import policy
-from engine.access.access_log import AccessEntry, AccessLog
+from engine.access.access_log import AccessEntry
 from engine.errors import NotFoundError
-from engine.model import CaseNote, CaseStatus, CaseTimeline, CaseView, Event, Handoff, StageDuration, TaskView
-from engine.persistence.tables import AccessLogRecord, CaseRecord, CaseTaskRecord
+from engine.model import CaseStatus, CaseTimeline, CaseView, Event, Handoff, StageDuration, TaskView
+from engine.persistence.sql import SqlUnitOfWork
+from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.runtime.states import READY
 from engine.services import visible
 from engine.services.gate import CaseFacts, Caller, check, entry
@@ -32,7 +33,7 @@ class ReadingUseCases(ServiceBase):
         with self._transaction(read=True) as session:
             case = self._case_view(session, case_id)
             if caller is not None:
-                self._check_case(session, caller, case_id, case.process_key, "read", CaseFacts(session))
+                self._check_case(session, caller, case_id, case.process_key, "read", CaseFacts(SqlUnitOfWork(session)))
         if caller is not None:
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
         return self._as_seen(caller, case)
@@ -63,7 +64,7 @@ class ReadingUseCases(ServiceBase):
             record = session.get(CaseRecord, case_id)
             if record is None:
                 raise NotFoundError("case", case_id)
-            facts = CaseFacts(session)
+            facts = CaseFacts(SqlUnitOfWork(session))
             if caller is not None:
                 self._check_case(session, caller, case_id, record.process_key, "read_history", facts)
             events = facts.events(case_id)
@@ -76,11 +77,12 @@ class ReadingUseCases(ServiceBase):
         page, the API and `kapula history` show. Raises NotFoundError, AccessDeniedError."""
         with self._transaction(read=True) as session:
             case = self._case_view(session, case_id)
-            facts = CaseFacts(session)
+            uow = SqlUnitOfWork(session)
+            facts = CaseFacts(uow)
             if caller is not None:
                 self._check_case(session, caller, case_id, case.process_key, "read", facts)
             events = facts.events(case_id)
-            notes = case_notes(session, case_id)
+            notes = uow.access_log.notes(case_id)
         if caller is not None:
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
         return history.timeline(self._as_seen(caller, case), events, notes)
@@ -91,7 +93,7 @@ class ReadingUseCases(ServiceBase):
         caller sees (their lanes; owners: their processes; customers: their own cases: the rule
         policy.sees_task as an SQL condition, engine.services.visible). One page: `task_list`."""
         with self._transaction(read=True) as session:
-            facts = CaseFacts(session)
+            facts = CaseFacts(SqlUnitOfWork(session))
             if caller is not None and case_id is not None:
                 record = session.get(CaseRecord, case_id)
                 if record is None:
@@ -113,14 +115,14 @@ class ReadingUseCases(ServiceBase):
                 stmt = stmt.where(CaseRecord.process_key == process_key)
             if caller is not None:
                 stmt = stmt.where(visible.tasks_seen(session, caller.principal))
-            return claims.with_claims(session, [self._task_view(session, r, r) for r in session.execute(stmt).all()])
+            return claims.with_claims(SqlUnitOfWork(session).claims, [self._task_view(session, r, r) for r in session.execute(stmt).all()])
 
     def get_task(self, task_id: str, *, caller: Caller | None = None) -> TaskView:
         """One user task (ready or not) with who has claimed it. Raises NotFoundError, AccessDeniedError."""
         with self._transaction(read=True) as session:
             task = self._task_in(session, task_id)
             if caller is not None:
-                check(caller, policy.task_refusal(caller.principal, CaseFacts(session).task(task)), "read_task",
+                check(caller, policy.task_refusal(caller.principal, CaseFacts(SqlUnitOfWork(session)).task(task)), "read_task",
                       self._clock.now(), case_id=task.case_id, task_id=task_id)
             return task
 
@@ -131,11 +133,10 @@ class ReadingUseCases(ServiceBase):
         if caller is not None:
             self._check_now(caller, policy.admin_refusal(caller.principal, "read the access log"), "read_access_log",
                             case_id=case_id)
-        if case_id is not None:
-            with self._reads() as session:
-                if session.get(CaseRecord, case_id) is None:
-                    raise NotFoundError("case", case_id)
-        return AccessLog(self._sessions, self._clock).entries(case_id=case_id, user=user, refused=refused, limit=limit)
+        with self._reads() as session:
+            if case_id is not None and session.get(CaseRecord, case_id) is None:
+                raise NotFoundError("case", case_id)
+            return SqlUnitOfWork(session).access_log.entries(case_id=case_id, user=user, refused=refused, limit=limit)
 
     def stage_durations(self, case_id: int) -> list[StageDuration]:
         return history.stage_durations(self.history(case_id))
@@ -155,14 +156,3 @@ class ReadingUseCases(ServiceBase):
         reason = policy.case_refusal(caller.principal, case_id, process_key, facts.events(case_id))
         check(caller, reason, action, self._clock.now(), case_id=case_id)
 
-
-def case_notes(session: Session, case_id: int) -> tuple[CaseNote, ...]:
-    """The reasons given for cancelling the case or erasing its personal data, oldest first: the
-    access log's done (not refused) `cancel` and `erase` entries that carry one."""
-    rows = session.scalars(
-        select(AccessLogRecord)
-        .where(AccessLogRecord.case_id == case_id, AccessLogRecord.action.in_(("cancel", "erase")),
-               AccessLogRecord.refused.is_(None), AccessLogRecord.reason.is_not(None))
-        .order_by(AccessLogRecord.id)
-    )
-    return tuple(CaseNote(r.at, r.user_name, r.action, r.reason or "") for r in rows)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import claims, incidents
 from engine.access import policy
-from engine.access.access_log import AccessEntry, write_entries
+from engine.access.access_log import AccessEntry
 from engine.case_store import CaseStore, SavedStep, StepContext, waiting_from_json
 from engine.clock import Clock
 from engine.definitions import VersionCache
@@ -25,6 +25,7 @@ from engine.errors import CaseStepError, InvalidDataError, KapulaError, NotFound
 from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskView
 from engine.persistence.cache import LruMap
 from engine.render.drawing import DrawingCache
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.process_card import ProcessCard
 from engine.runtime.states import READY, StepFailure, state_name
@@ -122,7 +123,7 @@ class ServiceBase:
         (on SQLite a write transaction queues behind every step), and for refusals."""
         if entries:
             with self._sessions.begin() as session:
-                write_entries(session, entries)
+                SqlUnitOfWork(session).access_log.add(entries)
 
     @staticmethod
     def _as_seen(caller: Caller | None, case: CaseView) -> CaseView:
@@ -137,7 +138,7 @@ class ServiceBase:
         if record is None:
             raise NotFoundError("case", case_id)
         deployed = self._versions.get(session, record.process_version_id)
-        tasks = claims.with_claims(session, self._task_views(session, [(record, deployed)], state=READY))
+        tasks = claims.with_claims(SqlUnitOfWork(session).claims, self._task_views(session, [(record, deployed)], state=READY))
         return CaseView(
             id=record.id,
             process_key=record.process_key,
@@ -165,7 +166,7 @@ class ServiceBase:
         if row is None:
             raise NotFoundError("task", task_id)
         view = self._task_view(session, row, row)  # the row has the task's and its case's columns
-        return claims.with_claims(session, [view])[0] if with_claim else view
+        return claims.with_claims(SqlUnitOfWork(session).claims, [view])[0] if with_claim else view
 
     def _case_of_task(self, session: Session, task_id: str) -> int:
         # a task never moves to another case, so what was found once holds for good
@@ -220,7 +221,7 @@ class ServiceBase:
         # a task readied in this very step has no claims yet: skip the look-up when all are
         if all(UUID(t.id) in fresh for t in tasks):
             return tasks
-        return claims.with_claims(session, tasks)
+        return claims.with_claims(SqlUnitOfWork(session).claims, tasks)
 
     def _task_view(self, session: Session, row: Any, case: Any) -> TaskView:
         """`row`: a task row (a CaseTaskRecord, or a Core row with its task_id, workflow_id,

@@ -13,15 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engine import claims
 from engine.access import policy
-from engine.access.access_log import write_entries
 from engine.access.policy import TaskFacts
 from engine.errors import KapulaError, NotFoundError
 from engine.forms import check_submission
 from engine.model import CaseView, TaskView
+from engine.persistence.ports import UnitOfWork, UserTaskRow
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.runtime.states import StepFailure
 from engine.runtime.timers import clock_context
@@ -46,12 +46,15 @@ class TaskUseCases(MessageRouting):
         now = self._clock.now()
         user = caller.username if caller is not None else user
         with self._transaction() as session:
+            uow = SqlUnitOfWork(session)
             case_id = self._case_of_task(session, task_id)
-            facts = self._task_rules(session, caller, task_id, "complete", now) if caller is not None else None
+            facts = task_rules(uow, caller, task_id, "complete", now)[1] if caller is not None else None
             ctx = self._store.load(session, case_id)
             if caller is not None and facts is not None:
                 try:
-                    self._claim_rule(session, caller, facts, now)
+                    # read after the step loaded the case row: a claim committed from here on bumps
+                    # the row version, and this step's version-checked UPDATE then fails (ConflictError)
+                    claim_rule(uow, caller, facts, now)
                 except KapulaError:
                     self._store.release(ctx)  # untouched: the cached copy stays good
                     raise
@@ -70,8 +73,8 @@ class TaskUseCases(MessageRouting):
             saved, delivery = self._save_step(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                write_entries(session, [entry(caller, "complete", now, case_id=case_id, task_id=task_id),
-                                        *delivery.entries(caller, now)])
+                uow.access_log.add([entry(caller, "complete", now, case_id=case_id, task_id=task_id),
+                                    *delivery.entries(caller, now)])
         self._store.remember(ctx)
         self._remember_receivers(delivery)
         return view
@@ -91,7 +94,7 @@ class TaskUseCases(MessageRouting):
         Raises NotFoundError, AccessDeniedError."""
         with self._transaction(read=True) as session:
             if caller is not None:
-                self._task_rules(session, caller, task_id, "read_task", self._clock.now(), work=False)
+                task_rules(SqlUnitOfWork(session), caller, task_id, "read_task", self._clock.now(), work=False)
             row = session.scalars(select(CaseTaskRecord).where(CaseTaskRecord.task_id == task_id)).first()
             case = session.get(CaseRecord, row.case_id) if row is not None else None
             if row is None or case is None:
@@ -110,38 +113,55 @@ class TaskUseCases(MessageRouting):
 
     def _change_claim(self, task_id: str, *, user: str | None, caller: Caller | None, claim: bool) -> TaskView:
         now = self._clock.now()
-        action = "claim" if claim else "unclaim"
         if caller is not None:
             user = caller.username
         if user is None:
             raise TypeError("a claim needs the caller or the user")
         with self._transaction() as session:
-            if caller is not None:
-                facts = self._task_rules(session, caller, task_id, action, now)
-                if not claim:
-                    check(caller, policy.unclaim_refusal(caller.principal, facts), action, now,
-                          case_id=facts.case_id, task_id=task_id)
-            case_id, read_version = claims.change_claim(session, task_id, user=user, claim=claim, now=now)
-            if caller is not None:
-                write_entries(session, [entry(caller, action, now, case_id=case_id, task_id=task_id)])
+            task = change_claim(SqlUnitOfWork(session), task_id, user=user, caller=caller, claim=claim, now=now)
             view = self._task_in(session, task_id)
-        claims.retag_cached(self._store.cache, case_id, read_version)
+        claims.retag_cached(self._store.cache, task.case_id, task.row_version)
         return view
 
-    def _task_rules(self, session: Session, caller: Caller, task_id: str, action: str, now: datetime, *,
-                    work: bool = True) -> TaskFacts:
-        """Whether the caller sees the task (and works it, with `work`); its facts for further rules."""
-        # the holder matters only to giving a task back here; a completion and a claim read it again later
-        facts = CaseFacts(session).task(self._task_in(session, task_id, with_claim=action == "unclaim"))
-        check(caller, policy.task_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
-        if work:
-            check(caller, policy.work_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
-        return facts
 
-    def _claim_rule(self, session: Session, caller: Caller, facts: TaskFacts, now: datetime) -> None:
-        # read after the step loaded the case row: a claim committed from here on bumps the row
-        # version, and this step's version-checked UPDATE then fails (ConflictError)
-        holder = claims.claim_holders(session, [facts.task_id]).get(facts.task_id)
-        current = dataclasses.replace(facts, claimed_by=holder)
-        check(caller, policy.claim_refusal(caller.principal, current), "complete", now,
-              case_id=facts.case_id, task_id=facts.task_id, conflict=True)
+def task_rules(uow: UnitOfWork, caller: Caller, task_id: str, action: str, now: datetime, *,
+               work: bool = True) -> tuple[UserTaskRow, TaskFacts]:
+    """Whether the caller sees the user task (and works it, with `work`): its row and its facts for
+    further rules. Raises NotFoundError, or AccessDeniedError carrying the refusal's entry."""
+    task = claims.user_task(uow.claims, task_id)
+    # the holder matters only to giving a task back here; a completion and a claim read it again later
+    holder = uow.claims.holders([task_id]).get(task_id) if action == "unclaim" else None
+    facts = CaseFacts(uow).task(task, holder)
+    check(caller, policy.task_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
+    if work:
+        check(caller, policy.work_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
+    return task, facts
+
+
+def claim_rule(uow: UnitOfWork, caller: Caller, facts: TaskFacts, now: datetime) -> None:
+    """Nobody completes a task someone else holds (policy.claim_refusal): ConflictError, carrying
+    the refusal's entry, when the task's holder, read now, is someone other than the caller."""
+    holder = uow.claims.holders([facts.task_id]).get(facts.task_id)
+    current = dataclasses.replace(facts, claimed_by=holder)
+    check(caller, policy.claim_refusal(caller.principal, current), "complete", now,
+          case_id=facts.case_id, task_id=facts.task_id, conflict=True)
+
+
+def change_claim(uow: UnitOfWork, task_id: str, *, user: str, caller: Caller | None, claim: bool,
+                 now: datetime) -> UserTaskRow:
+    """The claim (or, without `claim`, the release) of a ready user task by `user`, as `caller`
+    (checked: seeing and working the task, and giving back only one's own unless an administrator)
+    with its access-log entry; None for in-process callers. Returns the task's row as read (the
+    case's row version before the claim). Raises NotFoundError, AccessDeniedError or ConflictError
+    (engine.claims.change_claim)."""
+    action = "claim" if claim else "unclaim"
+    task: UserTaskRow | None = None
+    if caller is not None:
+        task, facts = task_rules(uow, caller, task_id, action, now)
+        if not claim:
+            check(caller, policy.unclaim_refusal(caller.principal, facts), action, now,
+                  case_id=facts.case_id, task_id=task_id)
+    task = claims.change_claim(uow.claims, task_id, user=user, claim=claim, now=now, task=task)
+    if caller is not None:
+        uow.access_log.add([entry(caller, action, now, case_id=task.case_id, task_id=task_id)])
+    return task

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from api.cli import main
-from engine.access.access_log import AccessLog
 from tests.conftest import FIXTURES
 from tests.e2e.test_pages import sign_in
 
@@ -54,7 +53,7 @@ def test_the_api_shows_the_incident_and_retries_through_the_access_rules(kapula,
     assert refused.status_code == 403
     refused = client.post(f"/api/cases/{a}/retry", headers=tokens["sek.neuvoja"], json={"data": {"summa": 4}})
     assert refused.status_code in (403, 404)
-    log = AccessLog(kapula.sessions, kapula.clock).entries(refused=True)
+    log = kapula.access_log(refused=True)
     assert {(e.user, e.action) for e in log} >= {("novago.omistaja", "retry"), ("sek.neuvoja", "retry")}
 
     again = client.post(f"/api/cases/{a}/retry", headers=owner, json={})

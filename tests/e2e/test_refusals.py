@@ -61,17 +61,15 @@ def test_refused_uploads_and_process_reads_are_logged_without_a_case(client, tok
     assert upload(client, tokens["sek.neuvoja"]).status_code == 403
     assert client.get("/api/processes/Handoff_demo/metrics", headers=tokens["asiakas"]).status_code == 403
     log = client.get("/api/cases/1/access-log", headers=tokens["admin"])
-    assert log.status_code == 404  # no case yet: process-level entries are listed by the CLI and AccessLog
-
-    from engine.access.access_log import AccessLog
+    assert log.status_code == 404  # no case yet: process-level entries are listed by the CLI and Kapula.access_log
 
     kapula = client.app.state.kapula
-    entries = AccessLog(kapula.sessions, kapula.clock).entries(refused=True)
+    entries = kapula.access_log(refused=True)
     assert [(e.user, e.action, e.process_key, e.case_id) for e in entries] == [
         ("novago.omistaja", "deploy", "Handoff_demo", None),
         ("sek.neuvoja", "deploy", None, None),
         ("asiakas", "read_metrics", "Handoff_demo", None),
     ]
     assert "belongs to SEK" in entries[0].refused and "only process owners" in entries[1].refused
-    done = AccessLog(kapula.sessions, kapula.clock).entries(refused=False)
+    done = kapula.access_log(refused=False)
     assert [(e.user, e.action, e.process_key) for e in done] == [("omistaja", "deploy", "Handoff_demo")]

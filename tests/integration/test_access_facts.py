@@ -8,6 +8,7 @@ from pathlib import Path
 
 from engine.access import policy
 from engine.access.policy import Principal, Role
+from engine.persistence.sql import SqlUnitOfWork
 from engine.services.gate import CaseFacts, Caller, operator
 
 LOOP = Path(__file__).resolve().parents[1] / "fixtures" / "loops" / "rework_loop.bpmn"  # the shared long-loops case
@@ -24,8 +25,8 @@ def test_the_access_facts_of_a_long_case_are_its_start_and_one_event_per_lane(ka
     for _ in range(60):
         case = kapula.complete_task(case.ready_tasks[0].id, {"accepted": False}, caller=caller)
     with kapula._reads() as session:
-        full = CaseFacts(session).events(case.id)
-        compact = CaseFacts(session).access_events(case.id)
+        full = CaseFacts(SqlUnitOfWork(session)).events(case.id)
+        compact = CaseFacts(SqlUnitOfWork(session)).access_events(case.id)
     lanes = {e.lane for e in full if e.lane is not None}
     assert len(full) > 200 and len(compact) == len(lanes) + 1
     assert {e.lane for e in compact if e.lane is not None} == lanes

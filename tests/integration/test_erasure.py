@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.access.access_log import AccessLog
 from engine.bundles import model_bundle
 from engine.erasure import ERASED
 from engine.errors import InvalidDataError, NotFoundError
@@ -65,7 +64,7 @@ def test_declared_fields_are_erased_everywhere_and_the_metrics_stay(kapula, cloc
     assert kapula.get_case(lu_case.id).data["asiakas"] == ERASED
     assert _measured(kapula, lu_case.id) == before
     assert _case_texts(kapula, other.id) == other_before
-    erased = [e for e in AccessLog(kapula.sessions, kapula.clock).entries(case_id=lu_case.id) if e.action == "erase"]
+    erased = [e for e in kapula.access_log(case_id=lu_case.id) if e.action == "erase"]
     assert [(e.user, e.case_id) for e in erased] == [("tietosuoja", lu_case.id)]
 
 

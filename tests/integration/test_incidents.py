@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from engine.access.access_log import AccessLog
 from engine.access.directory import Directory
 from engine.access.policy import Role
 from engine.consistency import check_cases
@@ -203,12 +202,12 @@ def test_only_the_owner_or_an_administrator_retries_and_refusals_are_logged(kapu
         with pytest.raises(AccessDeniedError):
             kapula.retry_case(a.id, {"summa": 1}, caller=people[name])
     assert kapula.get_case(a.id).status is CaseStatus.FAILED
-    refused = AccessLog(kapula.sessions, kapula.clock).entries(refused=True)
+    refused = kapula.access_log(refused=True)
     assert sorted((e.user, e.action, e.case_id) for e in refused) == [("novago.owner", "retry", a.id),
                                                                         ("sek.advisor", "retry", a.id)]
     moved = kapula.retry_case(a.id, {"summa": 1}, caller=people["sek.owner"])
     assert moved.status is CaseStatus.RUNNING
-    done = [e for e in AccessLog(kapula.sessions, kapula.clock).entries() if e.action == "retry" and not e.refused]
+    done = [e for e in kapula.access_log() if e.action == "retry" and not e.refused]
     assert [(e.user, e.case_id) for e in done] == [("sek.owner", a.id)]
 
 

@@ -8,12 +8,11 @@ import threading
 import pytest
 from sqlalchemy import event
 
-from engine.access import access_log
-from engine.access.access_log import AccessLog
 from engine.access.directory import Directory
 from engine.access.policy import Role
 from engine.errors import ConflictError, UnavailableError
 from engine.model import Lifecycle
+from engine.persistence.sql import SqlAccessLog
 from engine.services.gate import Caller
 from tests.conftest import read
 
@@ -85,25 +84,24 @@ def test_a_completion_of_a_task_claimed_by_someone_else_is_refused_and_logged(ka
     with pytest.raises(ConflictError, match="claimed by sek.b"):
         kapula.complete_task(sek_task, {"needs_funding": False}, caller=people["sek.a"])
     assert kapula.get_task(sek_task).state == "READY"
-    (refusal,) = AccessLog(kapula.sessions, kapula.clock).entries(refused=True)
+    (refusal,) = kapula.access_log(refused=True)
     assert (refusal.user, refusal.action, refusal.task_id) == ("sek.a", "complete", sek_task)
 
 
 def test_when_the_access_log_insert_fails_the_step_rolls_back(kapula, people, sek_task, monkeypatch):
-    def broken(session, entries):
+    def broken(self, entries):
         raise UnavailableError("the access log cannot be written")
 
-    from engine.services import tasks
-
-    monkeypatch.setattr(tasks, "write_entries", broken)
+    working = SqlAccessLog.add
+    monkeypatch.setattr(SqlAccessLog, "add", broken)
     case_id = kapula.get_task(sek_task).case_id
     before = kapula.history(case_id)
     with pytest.raises(UnavailableError):
         kapula.complete_task(sek_task, {"needs_funding": False}, caller=people["sek.a"])
     assert kapula.history(case_id) == before
     assert kapula.get_task(sek_task).state == "READY"
-    assert AccessLog(kapula.sessions, kapula.clock).entries() == []
+    assert kapula.access_log() == []
     # with the log writable again the same step goes through, and is logged in its transaction
-    monkeypatch.setattr(tasks, "write_entries", access_log.write_entries)
+    monkeypatch.setattr(SqlAccessLog, "add", working)
     kapula.complete_task(sek_task, {"needs_funding": False}, caller=people["sek.a"])
-    assert [(e.user, e.action) for e in AccessLog(kapula.sessions, kapula.clock).entries()] == [("sek.a", "complete")]
+    assert [(e.user, e.action) for e in kapula.access_log()] == [("sek.a", "complete")]
