@@ -231,6 +231,8 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
 class _DecisionParser(DMNParser):
     """Spiff's DMN parser for one decision of a file, which may hold several (as a DRD does)."""
 
+    decision: Any  # SpiffWorkflow's parsed decision (untyped), None until parse()
+
     def __init__(self, parser: Any, node: Any, nsmap: dict[str, str], decision: Any, filename: str | None) -> None:
         super().__init__(parser, node, nsmap, filename=filename)
         self.decision_node = _with_ids(decision)
@@ -353,6 +355,7 @@ class _TableConverterMixin:
     """Stores Kapula's extra table fields; restores every table (old ones too) into a KapulaDMNEngine."""
 
     def decision_table_to_dict(self, table: Any) -> dict[str, Any]:
+        # the ignores in this mixin: the SpiffWorkflow converter it is mixed into defines these
         dct: dict[str, Any] = super().decision_table_to_dict(table)  # type: ignore[misc]
         dct["aggregation"] = getattr(table, "aggregation", None)
         dct["decision_id"] = getattr(table, "decision_id", "")

@@ -95,5 +95,5 @@ def _gateway_run_hook(self: EventBasedGateway, my_task: Any) -> bool:
     return True
 
 
-MultipleEventDefinition.has_fired = _gateway_has_fired  # type: ignore[method-assign]
-EventBasedGateway._run_hook = _gateway_run_hook  # type: ignore[method-assign]
+MultipleEventDefinition.has_fired = _gateway_has_fired
+EventBasedGateway._run_hook = _gateway_run_hook

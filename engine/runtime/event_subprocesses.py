@@ -21,6 +21,8 @@ def wire_event_subprocesses(spec: Any, subprocess_specs: dict[str, Any]) -> None
     doing it again changes nothing)."""
     for workflow_spec in [spec, *subprocess_specs.values()]:
         start = getattr(workflow_spec, "start", None)
+        if start is None:
+            continue
         for name in getattr(start, "trigger_specs", None) or []:
             triggered = workflow_spec.task_specs.get(name)
             if triggered is None:

@@ -188,8 +188,8 @@ def _inclusive_run_hook(self: Any, my_task: Any) -> bool:
     return True
 
 
-UnstructuredJoin._update_hook = _update_hook  # type: ignore[method-assign]
-UnstructuredJoin._run_hook = _run_hook  # type: ignore[method-assign]
-ParallelGateway._check_threshold_unstructured = _parallel_threshold  # type: ignore[method-assign]
-InclusiveGateway._check_threshold_unstructured = _inclusive_threshold  # type: ignore[method-assign]
-InclusiveGateway._run_hook = _inclusive_run_hook  # type: ignore[method-assign]
+UnstructuredJoin._update_hook = _update_hook
+UnstructuredJoin._run_hook = _run_hook
+ParallelGateway._check_threshold_unstructured = _parallel_threshold
+InclusiveGateway._check_threshold_unstructured = _inclusive_threshold
+InclusiveGateway._run_hook = _inclusive_run_hook

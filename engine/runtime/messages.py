@@ -213,11 +213,11 @@ def _camunda_plain_task_data(self: Any, my_task: Any) -> None:
     (_camunda_task_data if _camunda_shaped(stored) else _merged)(self, my_task)
 
 
-MessageEventDefinition.throw = _tagged(_base_throw)  # type: ignore[method-assign]
-MessageEventDefinition.calculate_correlations = _correlations  # type: ignore[method-assign]
-MessageEventDefinition.update_task_data = _merged  # type: ignore[method-assign]
-SpiffMessage.throw = _tagged(_spiff_plain_throw)  # type: ignore[method-assign]
-SpiffMessage.update_task_data = _spiff_plain_task_data  # type: ignore[method-assign]
-CamundaMessage.throw = _tagged(_camunda_plain_throw)  # type: ignore[method-assign]
-CamundaMessage.update_internal_data = _camunda_plain_internal  # type: ignore[method-assign]
-CamundaMessage.update_task_data = _camunda_plain_task_data  # type: ignore[method-assign]
+MessageEventDefinition.throw = _tagged(_base_throw)
+MessageEventDefinition.calculate_correlations = _correlations
+MessageEventDefinition.update_task_data = _merged
+SpiffMessage.throw = _tagged(_spiff_plain_throw)
+SpiffMessage.update_task_data = _spiff_plain_task_data
+CamundaMessage.throw = _tagged(_camunda_plain_throw)
+CamundaMessage.update_internal_data = _camunda_plain_internal
+CamundaMessage.update_task_data = _camunda_plain_task_data

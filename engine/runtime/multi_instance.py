@@ -142,11 +142,13 @@ def _merge_child_in_input_order(self: Any, workflow: Any, child: Any) -> None:
     my_task = child.parent
     position = child.internal_data.get("key_or_index")
     if self.data_output is None or self.output_item is None or not isinstance(position, int):
-        return _spiff_merge_child(self, workflow, child)
+        _spiff_merge_child(self, workflow, child)
+        return None
     data_output = self.data_output.get(my_task)
     data_input = self.data_input.get(my_task) if self.data_input is not None else None
     if not isinstance(data_output, list) or data_input is data_output:
-        return _spiff_merge_child(self, workflow, child)
+        _spiff_merge_child(self, workflow, child)
+        return None
     if not self.output_item.exists(child):
         self.raise_data_exception("Expected an output item", child)
     order = my_task.internal_data.setdefault(_ORDER, [])
@@ -157,6 +159,6 @@ def _merge_child_in_input_order(self: Any, workflow: Any, child: Any) -> None:
     return None
 
 
-ParallelMultiInstanceTask.create_children = _bounded_children(ParallelMultiInstanceTask.create_children)  # type: ignore[method-assign]
-SequentialMultiInstanceTask.add_next_child = _bounded_next_child(SequentialMultiInstanceTask.add_next_child)  # type: ignore[method-assign]
-MultiInstanceTask.merge_child = _merge_child_in_input_order  # type: ignore[method-assign]
+ParallelMultiInstanceTask.create_children = _bounded_children(ParallelMultiInstanceTask.create_children)
+SequentialMultiInstanceTask.add_next_child = _bounded_next_child(SequentialMultiInstanceTask.add_next_child)
+MultiInstanceTask.merge_child = _merge_child_in_input_order

@@ -8,7 +8,7 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import simpleeval
 from simpleeval import DEFAULT_OPERATORS, DISALLOW_METHODS
@@ -53,14 +53,18 @@ if hasattr(ast, "TryStar"):
     _CONSTRUCT_NAMES[ast.TryStar] = "a 'try' block"
 
 
+# what a text parses to: an expression (mode "eval") or a script (mode "exec")
+TreeT = TypeVar("TreeT", ast.Expression, ast.Module)
+
+
 @dataclass(frozen=True)
-class Analysis:
+class Analysis(Generic[TreeT]):
     """The outcome of checking one source text; `tree` is set only when it is acceptable."""
 
-    tree: ast.AST | None = None
+    tree: TreeT | None = None
     reason: str | None = None
     line_number: int | None = None
-    syntax_error: tuple | None = None  # SyntaxError args, so callers can raise a fresh one
+    syntax_error: tuple[Any, ...] | None = None  # SyntaxError args, so callers can raise a fresh one
 
 
 def check_expression(text: str) -> str | None:
@@ -73,21 +77,21 @@ def check_script(text: str) -> str | None:
     return analyse_script(text).reason
 
 
-def analyse_expression(text: str) -> Analysis:
+def analyse_expression(text: str) -> Analysis[ast.Expression]:
     """Parse and check an expression; cached because diagrams evaluate the same text often."""
     if isinstance(text, str) and len(text) <= _CACHED_EXPRESSION_LENGTH:
         return _cached_expression(text)
     return _analyse_expression(text)
 
 
-def analyse_script(text: str) -> Analysis:
+def analyse_script(text: str) -> Analysis[ast.Module]:
     """Parse and check a script; every statement must be an assignment or an expression."""
     if isinstance(text, str) and len(text) <= _CACHED_SCRIPT_LENGTH:
         return _cached_script(text)
     return _analyse_script(text)
 
 
-def _analyse_expression(text: str) -> Analysis:
+def _analyse_expression(text: str) -> Analysis[ast.Expression]:
     if not isinstance(text, str):
         return Analysis(reason="it is not text")
     if len(text) > MAX_EXPRESSION_LENGTH:
@@ -102,7 +106,7 @@ def _analyse_expression(text: str) -> Analysis:
     return Analysis(reason=reason) if reason else Analysis(tree=tree)
 
 
-def _analyse_script(text: str) -> Analysis:
+def _analyse_script(text: str) -> Analysis[ast.Module]:
     if not isinstance(text, str):
         return Analysis(reason="it is not text")
     if len(text) > MAX_SCRIPT_LENGTH:
@@ -124,7 +128,7 @@ _cached_expression = functools.lru_cache(maxsize=2048)(_analyse_expression)
 _cached_script = functools.lru_cache(maxsize=512)(_analyse_script)
 
 
-def _syntax_failure(err: SyntaxError, reason: str | None = None) -> Analysis:
+def _syntax_failure(err: SyntaxError, reason: str | None = None) -> Analysis[TreeT]:
     line = err.lineno or 1
     reason = reason or f"syntax error at line {line}: {err.msg}"
     return Analysis(reason=reason, line_number=line, syntax_error=err.args)
@@ -224,7 +228,7 @@ def _fold(node: ast.AST, values: dict[int, Any]) -> Any:
     return _UNKNOWN
 
 
-def _check_comprehension(node: ast.AST, values: dict[int, Any]) -> None:
+def _check_comprehension(node: ast.ListComp | ast.DictComp | ast.GeneratorExp, values: dict[int, Any]) -> None:
     lengths = [len(r) for g in node.generators if isinstance(r := values.get(id(g.iter)), range)]
     if math.prod(lengths) > simpleeval.MAX_COMPREHENSION_LENGTH:
         raise ScriptRefusedError(

@@ -61,16 +61,17 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
             raise ValueError("time_budget must be positive")
         self.time_budget = time_budget
 
-    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         analysis = analyse_expression(expression)
         if analysis.reason:
             raise ScriptRefusedError(analysis.reason)
+        assert analysis.tree is not None  # an analysis without a reason has its tree
         with sandbox(ChainMap(context, external_context or {}), self.time_budget, expression) as evaluator:
             result = evaluator.run(analysis.tree.body)
         check_plain_data(result)
         return result
 
-    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         """Run an assignment-only script; `context` (the task data) receives the results.
 
         The script works on a copy that replaces the task data only if every line succeeds,
@@ -79,6 +80,7 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         analysis = analyse_script(script)
         if analysis.reason:
             raise ScriptRefusedError(analysis.reason, analysis.line_number)
+        assert analysis.tree is not None  # an analysis without a reason has its tree
         work = copy.deepcopy(context)
         with sandbox(ChainMap(work, external_context or {}), self.time_budget, script) as evaluator:
             for statement in analysis.tree.body:
@@ -94,12 +96,14 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         context.update(work)
         return True
 
-    def call_service(self, context: dict, **kwargs: Any) -> Any:
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise ScriptRefusedError("service calls are not available to uploaded diagrams")
 
 
 class SafeScriptEngine(PythonScriptEngine):
     """Script engine for untrusted diagrams: stateless, so one instance can serve every workflow and thread."""
+
+    environment: SafeEnvironment  # set by PythonScriptEngine.__init__ from the argument below
 
     def __init__(self, time_budget: float = DEFAULT_TIME_BUDGET) -> None:
         super().__init__(environment=SafeEnvironment(time_budget))
@@ -117,7 +121,7 @@ class SafeScriptEngine(PythonScriptEngine):
             message = f"Expression '{_shorten(expression)}' was refused: {analysis.reason}"
             raise ScriptRefusedError(analysis.reason, message=message)
 
-    def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
         shown = _shorten(expression)
         try:
             return self.environment.evaluate(expression, task.data, external_context)
@@ -129,7 +133,7 @@ class SafeScriptEngine(PythonScriptEngine):
                 f"Expression '{shown}' could not be evaluated: {type(err).__name__}: {err}",
                 task=task, exception=err) from err
 
-    def execute(self, task: Any, script: str, external_context: dict | None = None) -> bool:
+    def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> bool:
         label = _task_label(task)
         try:
             return self.environment.execute(script, task.data, external_context)
@@ -168,7 +172,7 @@ def refusal_of(error: BaseException) -> ScriptRefusedError | None:
     return None
 
 
-def _check_data_limits(work: dict) -> None:
+def _check_data_limits(work: dict[str, Any]) -> None:
     """What a script leaves in the task data is case data: the same limits as data from a form or the
     API (engine.data_limits: depth, size, text and list lengths, RFC 8259 numbers) apply before the
     step can store it, so a script cannot store what a person could not send."""
@@ -179,7 +183,7 @@ def _check_data_limits(work: dict) -> None:
         raise ScriptRefusedError(f"the data it would store breaks the data limits: {problem}") from None
 
 
-def _run_statement(evaluator: SandboxEvaluator, node: ast.stmt, data: dict) -> None:
+def _run_statement(evaluator: SandboxEvaluator, node: ast.stmt, data: dict[str, Any]) -> None:
     if isinstance(node, ast.Assign):
         value = evaluator.run(node.value)
         for target in node.targets:
@@ -190,6 +194,8 @@ def _run_statement(evaluator: SandboxEvaluator, node: ast.stmt, data: dict) -> N
         evaluator.run(node.value)
     elif isinstance(node, ast.Delete):
         for target in node.targets:
+            if not isinstance(target, ast.Name):  # the static check refused it already
+                raise ScriptRefusedError("'del' of anything but a plain name is not allowed")
             if target.id not in data:
                 raise NameError(f"name '{target.id}' is not defined")
             del data[target.id]
@@ -197,7 +203,7 @@ def _run_statement(evaluator: SandboxEvaluator, node: ast.stmt, data: dict) -> N
         raise ScriptRefusedError(f"'{type(node).__name__}' is not allowed")
 
 
-def _assign(evaluator: SandboxEvaluator, target: ast.AST, value: Any, data: dict) -> None:
+def _assign(evaluator: SandboxEvaluator, target: ast.AST, value: Any, data: dict[str, Any]) -> None:
     if isinstance(target, ast.Name):
         _check_not_function(value)
         data[target.id] = value
@@ -216,17 +222,19 @@ def _assign(evaluator: SandboxEvaluator, target: ast.AST, value: Any, data: dict
         raise ScriptRefusedError(f"assigning to '{type(target).__name__}' is not allowed")
 
 
-def _augmented_assign(evaluator: SandboxEvaluator, node: ast.AugAssign, data: dict) -> None:
+def _augmented_assign(evaluator: SandboxEvaluator, node: ast.AugAssign, data: dict[str, Any]) -> None:
     operation = OPERATORS[type(node.op)]
     if isinstance(node.target, ast.Name):
         current = evaluator.run(ast.Name(id=node.target.id, ctx=ast.Load()))
         value = evaluator.apply(operation, current, evaluator.run(node.value))
         _assign(evaluator, node.target, value, data)
-    else:
+    elif isinstance(node.target, ast.Subscript):
         container, key = _item_target(evaluator, node.target)
         value = evaluator.apply(operation, container[key], evaluator.run(node.value))
         _check_not_function(value)
         container[key] = value
+    else:  # the static check lets only names and items through
+        raise ScriptRefusedError(f"assigning to '{type(node.target).__name__}' is not allowed")
 
 
 def _item_target(evaluator: SandboxEvaluator, target: ast.Subscript) -> tuple[Any, Any]:

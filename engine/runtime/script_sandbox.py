@@ -43,7 +43,7 @@ _STR_METHODS = frozenset(BASIC_ALLOWED_ATTRS[str]) - {
 # Only methods that leave their object unchanged: expressions must not have side effects, and a
 # script changes data only by assignment, so it cannot build cycles or grow data out of sight.
 _DICT_METHODS = {"copy", "get", "items", "keys", "values"}
-_ALLOWED_ATTRS: dict[type | None, set] = {
+_ALLOWED_ATTRS: dict[type | None, set[str]] = {
     str: set(_STR_METHODS),
     int: {"bit_length", "conjugate", "denominator", "imag", "numerator", "real"},
     bool: {"conjugate", "imag", "real"},

@@ -31,7 +31,8 @@ from engine.runtime.timer_values import (
 
 def _now() -> datetime:
     # the module's datetime is swapped for the clock-reading one by engine.runtime.timers
-    return _spiff_timer.datetime.now(UTC)  # type: ignore[attr-defined,no-any-return]
+    now: datetime = _spiff_timer.datetime.now(UTC)
+    return now
 
 
 def _label(my_task: Any) -> str:
@@ -124,6 +125,6 @@ def _cycle_complete(self: Any, my_task: Any) -> bool:
     return ready
 
 
-_spiff_timer.TimeDateEventDefinition.has_fired = _date_has_fired  # type: ignore[method-assign]
-_spiff_timer.DurationTimerEventDefinition.has_fired = _duration_has_fired  # type: ignore[method-assign]
-_spiff_timer.CycleTimerEventDefinition.cycle_complete = _cycle_complete  # type: ignore[method-assign]
+_spiff_timer.TimeDateEventDefinition.has_fired = _date_has_fired
+_spiff_timer.DurationTimerEventDefinition.has_fired = _duration_has_fired
+_spiff_timer.CycleTimerEventDefinition.cycle_complete = _cycle_complete

@@ -24,7 +24,7 @@ _current_clock: ContextVar[Clock | None] = ContextVar("kapula_clock", default=No
 
 class _ClockedDatetime(datetime):
     @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]  # the clock's datetime, not Self
         clock = _current_clock.get()
         if clock is None:
             return datetime.now(tz)
@@ -32,7 +32,7 @@ class _ClockedDatetime(datetime):
         return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
 
 
-_spiff_timer.datetime = _ClockedDatetime  # type: ignore[attr-defined,misc]
+_spiff_timer.datetime = _ClockedDatetime
 
 
 @contextmanager

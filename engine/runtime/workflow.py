@@ -123,7 +123,8 @@ class KapulaWorkflow(BpmnWorkflow):
     def get_tasks_iterator(self, first_task: Task | None = None, **kwargs: Any) -> Iterator[Task]:
         state = kwargs.get("state", TaskState.ANY_MASK)
         if first_task is not None or kwargs.get("task_filter") is not None or state & TaskState.FINISHED_MASK:
-            return super().get_tasks_iterator(first_task, **kwargs)
+            walked: Iterator[Task] = super().get_tasks_iterator(first_task, **kwargs)
+            return walked
         skip_subprocesses = kwargs.pop("skip_subprocesses", False)
         for name in _WALK_ONLY:
             kwargs.pop(name, None)
@@ -155,7 +156,8 @@ class KapulaWorkflow(BpmnWorkflow):
 
     def cancel(self, workflow: Any = None) -> list[Task]:
         if workflow is not None:
-            return super().cancel(workflow)
+            cancelled: list[Task] = super().cancel(workflow)
+            return cancelled
         # Workflow.cancel walks the tree with the depth-limited iterator; cancel what is open instead
         self.success = False
         self.completed = True
