@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,16 +23,20 @@ from engine.runtime.case_state import (
     LiveCase,
     TaskRow,
     Transition,
-    all_tasks,
     begin_step,
     collect_changes,
     new_live_case,
     restore_live_case,
-    task_row,
 )
 from engine.runtime.messages import caught_message
-from engine.runtime.states import READY, RuntimeTask, state_name
-from engine.runtime.waiting import pending_events
+from engine.runtime.stepping import (
+    all_task_rows,
+    case_data,
+    correlations,
+    is_completed,
+    subprocess_task_lane,
+    waiting_events,
+)
 from engine.spans.store import write_step_spans
 
 # Core statements built once: a step is a handful of them, and building ORM statements per step
@@ -96,31 +100,6 @@ class StepContext:
     # messages of this step, logged next to the element that threw or caught them (engine.services.messages)
     sent: list[tuple[UUID | None, str | None, dict[str, Any]]] = field(default_factory=list)  # (task, element, changed)
     received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (message name, changed)
-
-    def workflow_start(self, data: dict[str, Any]) -> None:
-        start = self.live.workflow.get_next_task(state=READY, spec_name="Start")
-        if start is not None:
-            start.data.update(data)
-        self.live.workflow.run_engine()
-
-    def find_ready_user_task(self, task_id: str) -> RuntimeTask:
-        try:
-            task = self.live.workflow.get_task_from_id(UUID(task_id))
-        except Exception:  # SpiffWorkflow raises TaskNotFoundException or KeyError by version
-            task = None
-        if task is None:
-            # the task's row named this case (the caller found the case by it), but a case restored
-            # from its open part holds no finished tasks: it was completed or withdrawn meanwhile
-            raise ConflictError(f"task {task_id} is not ready any more; it was probably completed by someone else",
-                                case_id=self.case.id, task_id=task_id)
-        if not (task.task_spec.manual and task.has_state(READY)):
-            raise ConflictError(
-                f"task {task_id} ('{task.task_spec.bpmn_name or task.task_spec.bpmn_id}') is not ready "
-                f"(it is {state_name(task.state)}); it was probably completed by someone else",
-                case_id=self.case.id,
-                task_id=task_id,
-            )
-        return task
 
 
 class CaseStore:
@@ -218,9 +197,8 @@ class CaseStore:
     ) -> SavedStep:
         """Write the step: case row first (the version check takes the row's lock), then tasks and events.
         Returns the case's new state as written, so the caller can answer without reading it back."""
-        workflow = ctx.live.workflow
         changes = collect_changes(ctx.live, ctx.since)
-        completed = workflow.completed and last_event is None
+        completed = is_completed(ctx.live) and last_event is None
         status = CaseStatus.CANCELLED if last_event == Lifecycle.CASE_CANCELLED else (
             CaseStatus.COMPLETED if completed else CaseStatus.RUNNING
         )
@@ -239,7 +217,7 @@ class CaseStore:
             row["seq"] = seq
             row["case_id"] = ctx.case.id
         ctx.new_version = ctx.read_version + 1
-        data_text = json.dumps(_case_data(workflow), default=str)
+        data_text = json.dumps(case_data(ctx.live), default=str)
         waiting = self._waiting(ctx) if status is CaseStatus.RUNNING else ()
         saved = SavedStep(
             status=status,
@@ -275,8 +253,9 @@ class CaseStore:
         if events:
             _INSERT_EVENTS.execute(connection, events)
             write_step_spans(connection, ctx.case.id, ctx.deployed.key, ctx.deployed.id, events)
-        if workflow.correlations:
-            write_correlations(connection, ctx.case.id, workflow.correlations)
+        held = correlations(ctx.live)
+        if held:
+            write_correlations(connection, ctx.case.id, held)
         return saved
 
     def save_migrated(self, session: Session, ctx: StepContext, target: DeployedVersion, *, now: datetime,
@@ -304,12 +283,7 @@ class CaseStore:
             self._cache.discard(ctx.case.id)
             raise ConflictError(f"case {ctx.case.id} was changed by someone else meanwhile; it was not moved", case_id=ctx.case.id)
         connection.execute(_TASKS.delete().where(_TASKS.c.case_id == ctx.case.id))
-        rows = [
-            task_row(wf_id, task, ctx.live.ordinals[task.id], ctx.live.bundle.serializer.registry, True)
-            for wf_id, task in all_tasks(ctx.live.workflow)
-            if task.id in ctx.live.ordinals
-        ]
-        self._write_tasks(connection, ctx, rows, [])
+        self._write_tasks(connection, ctx, all_task_rows(ctx.live), [])
         connection.execute(_EVENTS.insert(), [event])
 
     def release(self, ctx: StepContext) -> None:
@@ -318,7 +292,7 @@ class CaseStore:
 
     def remember(self, ctx: StepContext) -> None:
         """After a commit: keep the live workflow for the next step, tagged with the version written."""
-        if ctx.live.workflow.completed:
+        if is_completed(ctx.live):
             self._cache.discard(ctx.case.id)
         else:
             self._cache.put(ctx.case.id, ctx.new_version, ctx.live)
@@ -355,19 +329,13 @@ class CaseStore:
 
     def _waiting(self, ctx: StepContext) -> tuple[WaitingEvent, ...]:
         """The events the case waits for, named as the version's elements are."""
-        out = []
-        for task, event in pending_events(ctx.live.workflow):
-            info = ctx.deployed.element(event.element_id, ctx.deployed.resolve(task)[2])
-            out.append(replace(event, name=(info.name if info else None) or event.name))
-        return tuple(out)
+        return waiting_events(ctx.live, ctx.deployed)
 
     def _lane(self, ctx: StepContext, row: TaskRow) -> str | None:
         if row.workflow_id == TOP:
             info = ctx.deployed.elements.get(row.element_id or "")
             return info.actor if info else None
-        sub = ctx.live.workflow.subprocesses.get(UUID(row.workflow_id))
-        task = sub.tasks.get(UUID(row.task_id)) if sub is not None else None
-        return ctx.deployed.resolve(task)[1] if task is not None else None
+        return subprocess_task_lane(ctx.live, row.workflow_id, row.task_id, ctx.deployed)
 
     def _events(self, ctx: StepContext, transitions: list[Transition], *, now: datetime, user: str | None) -> list[dict[str, Any]]:
         rows = []
@@ -442,14 +410,6 @@ def _event(lifecycle: Lifecycle, *, now: datetime, user: str | None, changed: di
         "task_id": None,
         "changed_json": json.dumps(changed or {}, default=str),
     }
-
-
-def _case_data(workflow: Any) -> dict[str, Any]:
-    """The data a person sees for the case: the last completed task's data, or the final data."""
-    source = workflow.last_task.data if workflow.last_task is not None else {}
-    if workflow.completed and workflow.data:
-        source = {**source, **workflow.data}
-    return {k: v for k, v in source.items() if k != "data_objects" and not callable(v)}
 
 
 def correlation_value(value: Any) -> str:

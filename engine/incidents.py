@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from engine.errors import KapulaError
 from engine.model import CaseStatus, Incident
 from engine.persistence.tables import CaseRecord, IncidentRecord
-from engine.runtime.states import StepFailure as SpiffStepFailure
+from engine.runtime.stepping import StepFailed, failed_element
 
 MAX_MESSAGE = 2_000  # characters of an incident's message kept (an error can quote a long value)
 _SCRIPT_LABEL = re.compile(r"^(Script|Expression) of task '[^']*'(?: \([^)]*\))? ")
@@ -47,25 +47,29 @@ def plain_message(text: str) -> str:
 
 
 def failure_of(exc: BaseException, trigger: str, names: dict[str, str | None] | None = None, *,
-               case_id: int | None = None) -> Failure:
+               case_id: int | None = None, own_step: bool = False) -> Failure:
     """The Failure of an unattended step that raised `exc`: the element from the failed task, if the
-    error names one (SpiffWorkflow's task errors carry it), named as `names` (element id → name)
-    gives it; a Kapula error's message as it is; any other error by its kind and text (it is a
-    fault of Kapula's, logged with its traceback by the caller). An error of another case than
-    `case_id` (a receiver of the step's message) names no element of this case."""
-    task = getattr(exc, "task", None)
-    # SpiffWorkflow's WorkflowException (e.g. "No conditions satisfied for Gw") carries the spec only
-    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+    error names one (engine.runtime.stepping.failed_element), named as `names` (element id → name)
+    gives it; the diagram's failure in the case's own step (`own_step`: a StepFailed of the timers
+    fired) in SpiffWorkflow's words; any other Kapula error's message as it is; any other error by
+    its kind and text (it is a fault of Kapula's, logged with its traceback by the caller). An
+    error of another case than `case_id` (a receiver of the step's message) names no element of
+    this case."""
+    if own_step and isinstance(exc, StepFailed):
+        return Failure(trigger, exc.element_id, (names or {}).get(exc.element_id or "") or exc.element_name,
+                       plain_message(exc.detail))
+    found = failed_element(exc) if not isinstance(exc, StepFailed) else None
+    spec_id, spec_name = found or (None, None)
     # SpiffWorkflow's task errors carry the task; Kapula's CaseStepError its element id
-    element_id = getattr(spec, "bpmn_id", None) or getattr(exc, "element_id", None)
-    element_name = (names or {}).get(element_id or "") or getattr(spec, "bpmn_name", None)
+    element_id = spec_id or getattr(exc, "element_id", None)
+    element_name = (names or {}).get(element_id or "") or spec_name
     other = getattr(exc, "case_id", None)
     if case_id is not None and other is not None and other != case_id:
         # a case that this step's message reached failed: its element is not one of this case's
         return Failure(trigger, None, None, plain_message(f"a case its message went to failed: {getattr(exc, 'message', exc)}"))
     if isinstance(exc, KapulaError):
         text = exc.message
-    elif isinstance(exc, SpiffStepFailure) or task is not None:
+    elif found is not None:
         text = str(exc).strip() or type(exc).__name__
     else:
         text = f"Kapula could not run the step ({type(exc).__name__}: {exc})"

@@ -16,11 +16,10 @@ from engine.errors import InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, Lifecycle
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord
-from engine.runtime.states import StepFailure
-from engine.runtime.timers import clock_context
+from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.routing import MessageRouting
-from engine.services.shared import check_data, step_error
+from engine.services.shared import check_data
 
 
 class CaseUseCases(MessageRouting):
@@ -49,11 +48,7 @@ class CaseUseCases(MessageRouting):
             if deployed.start_form_schema() != checked.start_form_schema():  # a new version came between
                 check_submission(deployed.start_form_schema(), data)
             ctx = self._store.create(session, deployed, now=now)
-            try:
-                with clock_context(self._clock):
-                    ctx.workflow_start(data)
-            except StepFailure as exc:
-                raise step_error(exc, None) from exc
+            stepping.start(ctx.live, data, clock=self._clock)
             saved, delivery = self._save_step(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED,
                                               start_data=data)
             view = self._view_after_step(session, ctx, saved)
@@ -78,7 +73,7 @@ class CaseUseCases(MessageRouting):
                 self._cancel_rules(session, caller, case_id, now)
                 reason = checked_reason(reason)  # after the rules: a refusal is a refusal, with or without one
             ctx = self._store.load(session, case_id, failed_too=True)
-            ctx.live.workflow.cancel()
+            stepping.cancel(ctx.live)
             if ctx.case.status == CaseStatus.FAILED.value:
                 incidents.resolve(session, case_id, now=now, by=user or "kapula")
             saved = self._store.save(session, ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)

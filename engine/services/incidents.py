@@ -24,8 +24,7 @@ from engine.incidents import Failure, failure_of, open_incident, record_failure,
 from engine.model import CaseStatus, CaseView, Incident
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, IncidentRecord
-from engine.runtime.states import StepFailure
-from engine.runtime.timers import clock_context
+from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.routing import Delivery, MessageRouting
 from engine.services.shared import check_data
@@ -185,13 +184,11 @@ class IncidentUseCases(MessageRouting):
         savepoint; the step as written. When the step fails (its own diagram, or a message it threw
         that no case takes), the savepoint is rolled back and the failure recorded on the case
         instead (None). A conflict (someone else stepped a case) and a lost database are raised."""
+        stepped = False
         try:
             with session.begin_nested():
-                with clock_context(self._clock):
-                    ctx.live.workflow.refresh_timers()
-                    # after the refresh: a waiting task takes its parent's data again when updated
-                    ctx.live.workflow.hand_data(data or {})
-                    ctx.live.workflow.run_engine()
+                stepping.fire_timers(ctx.live, data, clock=self._clock, case_id=ctx.case.id)
+                stepped = True
                 return self._save_step(session, ctx, now=now, user=user)
         except (ConflictError, UnavailableError):
             self._store.cache.discard(ctx.case.id)
@@ -199,8 +196,8 @@ class IncidentUseCases(MessageRouting):
         except Exception as exc:
             self._store.cache.discard(ctx.case.id)  # the live workflow is half stepped: never reuse it
             names = {element_id: info.name for element_id, info in ctx.deployed.elements.items()}
-            failure = failure_of(exc, trigger, names, case_id=ctx.case.id)
-            if not isinstance(exc, (KapulaError, StepFailure)) and getattr(exc, "task", None) is None:
+            failure = failure_of(exc, trigger, names, case_id=ctx.case.id, own_step=not stepped)
+            if not isinstance(exc, KapulaError) and stepping.failed_element(exc) is None:
                 log.exception("case %s: its %s step failed in Kapula itself", ctx.case.id, trigger)
             else:
                 log.warning("case %s: its %s step failed: %s", ctx.case.id, trigger, failure.message)

@@ -2,7 +2,7 @@
 
 The message is addressed by the case's id, or by the values of the diagram's correlation keys
 (`{"key": {"property": value}}`, as the case holds them). It is caught as a message thrown by
-another pool would be (engine.runtime.messages.deliver): its data, checked by the data limits
+another pool would be (engine.runtime.stepping.deliver_message): its data, checked by the data limits
 first, is merged into the case's data, and the case runs until it waits again; what it throws in
 turn is delivered in the same transaction (engine.services.routing).
 """
@@ -22,12 +22,10 @@ from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
-from engine.runtime.messages import deliver, waiting_tasks
-from engine.runtime.states import StepFailure
-from engine.runtime.timers import clock_context
+from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry, started_by_customer
 from engine.services.routing import MessageRouting, waiting_for_message, waits_for
-from engine.services.shared import check_data, step_error
+from engine.services.shared import check_data
 
 MAX_NAME = 255
 
@@ -66,17 +64,12 @@ class MessageUseCases(MessageRouting):
             if record.status != CaseStatus.RUNNING.value:
                 raise ConflictError(f"case {target} is {record.status}; it receives no more messages", case_id=target)
             ctx = self._store.load(session, target)
-            if not waiting_tasks(ctx.live.workflow, name):
+            if not stepping.waits_for_message(ctx.live, name):
                 self._store.release(ctx)
                 raise ConflictError(
                     f"case {target} ({deployed.name}) does not wait for message '{name}' now: {receivers} receives it when "
                     f"the case gets there; the case waits for: {_waits(self._case_view(session, target))}", case_id=target)
-            try:
-                with clock_context(self._clock):
-                    deliver(ctx.live.workflow, name, data)
-                    ctx.live.workflow.run_engine()
-            except StepFailure as exc:
-                raise step_error(exc, target) from exc
+            stepping.deliver_message(ctx.live, name, data, clock=self._clock, case_id=target)
             ctx.received.append((name, {"message": name, "from_case": None, "from_lane": None, "sent_by": user}))
             saved, delivery = self._save_step(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)

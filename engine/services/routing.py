@@ -27,11 +27,10 @@ from engine.definitions import DeployedVersion, latest_version_record
 from engine.errors import CaseStepError, NotFoundError
 from engine.model import CaseStatus, Lifecycle
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
-from engine.runtime.messages import Thrown, deliver, take_thrown, waiting_tasks
-from engine.runtime.states import StepFailure
-from engine.runtime.timers import clock_context
+from engine.runtime import stepping
+from engine.runtime.stepping import Thrown
 from engine.services.gate import Caller, entry
-from engine.services.shared import ServiceBase, step_error
+from engine.services.shared import ServiceBase
 
 # messages passed back and forth within one use case before it is stopped as a loop between pools
 MAX_DELIVERIES = 100
@@ -62,7 +61,7 @@ class MessageRouting(ServiceBase):
         queue = [first]
         while queue:
             sender = queue.pop(0)
-            for thrown in take_thrown(sender.live.workflow):
+            for thrown in stepping.take_thrown(sender.live):
                 delivery.count += 1
                 if delivery.count > MAX_DELIVERIES:
                     raise CaseStepError(
@@ -139,17 +138,14 @@ class MessageRouting(ServiceBase):
         else:
             receiver = self._start_receiver(session, sender, thrown, key, pool, now)
             delivery.started.add(receiver.case.id)
-        try:
-            with clock_context(self._clock):
-                caught = deliver(receiver.live.workflow, thrown.name, thrown.payload, thrown.correlations or None)
-                if not caught:
-                    raise CaseStepError(
-                        f"{_element(sender, thrown)}: case {receiver.case.id} of pool '{pool}' did not take message "
-                        f"'{thrown.name}' (its correlation keys hold other values)",
-                        case_id=sender.case.id, element_id=thrown.element_id)
-                receiver.live.workflow.run_engine()
-        except StepFailure as exc:
-            raise step_error(exc, receiver.case.id) from exc
+        result = stepping.deliver_message(receiver.live, thrown.name, thrown.payload,
+                                          correlations=thrown.correlations or None, clock=self._clock,
+                                          case_id=receiver.case.id)
+        if not result.caught:
+            raise CaseStepError(
+                f"{_element(sender, thrown)}: case {receiver.case.id} of pool '{pool}' did not take message "
+                f"'{thrown.name}' (its correlation keys hold other values)",
+                case_id=sender.case.id, element_id=thrown.element_id)
         lane = _lane(sender.deployed, thrown.element_id)
         receiver.received.append((thrown.name, {"message": thrown.name, "from_case": sender.case.id,
                                                 "from_element": thrown.element_id, "from_lane": lane}))
@@ -176,11 +172,7 @@ class MessageRouting(ServiceBase):
                 f"conversation; {where} receives it, and the process does not start on it",
                 case_id=sender.case.id, element_id=thrown.element_id)
         ctx = self._store.create(session, deployed, now=now, conversation_id=sender.case.conversation_id)
-        try:
-            with clock_context(self._clock):
-                ctx.workflow_start({})
-        except StepFailure as exc:
-            raise step_error(exc, None) from exc
+        stepping.start(ctx.live, {}, clock=self._clock)
         return ctx
 
     def _waiting_receivers(self, session: Session, delivery: Delivery, sender: StepContext, thrown: Thrown,
@@ -188,7 +180,7 @@ class MessageRouting(ServiceBase):
         """Ids of the running cases of `key` that wait for the message and belong with the sender."""
         found = [
             c.case.id for c in delivery.active.values()
-            if c is not sender and c.deployed.key == key and waiting_tasks(c.live.workflow, thrown.name)
+            if c is not sender and c.deployed.key == key and stepping.waits_for_message(c.live, thrown.name)
             and _belongs(c, sender, thrown)
         ]
         for case_id in waiting_cases(session, key, thrown.name, conversation=sender.case.conversation_id,
@@ -236,7 +228,7 @@ def waiting_cases(session: Session, key: str, name: str, *, conversation: str | 
 def _belongs(candidate: StepContext, sender: StepContext, thrown: Thrown) -> bool:
     """The rule of waiting_cases, on a case this use case already holds in memory."""
     if thrown.correlations:
-        mine = candidate.live.workflow.correlations
+        mine = stepping.correlations(candidate.live)
         shared = [k for k in thrown.correlations if k in mine]
         if shared:
             return all(correlation_value(mine[k]) == correlation_value(thrown.correlations[k]) for k in shared)

@@ -21,17 +21,18 @@ from engine.case_store import CaseStore, SavedStep, StepContext, waiting_from_js
 from engine.clock import Clock
 from engine.definitions import VersionCache
 from engine.data_limits import check_case_data
-from engine.errors import CaseStepError, InvalidDataError, KapulaError, NotFoundError
+from engine.errors import InvalidDataError, KapulaError, NotFoundError
 from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskView
 from engine.persistence.cache import LruMap
 from engine.render.drawing import DrawingCache
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.process_card import ProcessCard
-from engine.runtime.states import READY, StepFailure, state_name
+from engine.runtime import stepping
+from engine.runtime.states import READY, state_name
 from engine.services.gate import Caller, check, refusal_of
 from engine.runtime.case_state import TOP, subprocess_spec_names
-from engine.runtime.multi_instance import instance_item, stored_instance_item, titled
+from engine.runtime.multi_instance import titled
 
 
 _T, _C = CaseTaskRecord.__table__.c, CaseRecord.__table__.c
@@ -192,18 +193,14 @@ class ServiceBase:
     def _view_after_step(self, session: Session, ctx: StepContext, saved: SavedStep) -> CaseView:
         """The case as a step left it, from the live workflow, inside the step's own transaction:
         the same CaseView that get_case would read back, without a second round trip."""
-        deployed, live = ctx.deployed, ctx.live
-        ready = []
-        if saved.status is CaseStatus.RUNNING:
-            ready = sorted(live.workflow.get_tasks(state=READY, manual=True), key=lambda t: live.ordinals[t.id])
+        deployed = ctx.deployed
+        ready = stepping.ready_tasks(ctx.live, deployed) if saved.status is CaseStatus.RUNNING else []
         tasks = []
         for task in ready:
-            element_id = task.task_spec.bpmn_id or ""
-            _info, lane, scope = deployed.resolve(task)
-            tasks.append(task_view_of(deployed, ctx.case.id, str(task.id), element_id, lane, READY,
-                                      item=instance_item(task), scope=scope))
-            self._task_forms.put(str(task.id), (deployed.form_schema(element_id, scope),))
-            self._task_cases.put(str(task.id), ctx.case.id)
+            tasks.append(task_view_of(deployed, ctx.case.id, task.id, task.element_id, task.lane, READY,
+                                      item=task.item, scope=task.scope))
+            self._task_forms.put(task.id, (deployed.form_schema(task.element_id, task.scope),))
+            self._task_cases.put(task.id, ctx.case.id)
         return CaseView(
             id=ctx.case.id,
             process_key=deployed.key,
@@ -212,7 +209,7 @@ class ServiceBase:
             started_at=ctx.case.started_at,
             ended_at=saved.ended_at,
             data=saved.data,
-            ready_tasks=tuple(self._claimed(session, tasks, fresh=live.readied_in_last_step)),
+            ready_tasks=tuple(self._claimed(session, tasks, fresh=ctx.live.readied_in_last_step)),
             next_timer_due=saved.next_timer_due,
             waiting_for=saved.waiting_for,
         )
@@ -227,8 +224,7 @@ class ServiceBase:
         """`row`: a task row (a CaseTaskRecord, or a Core row with its task_id, workflow_id,
         element_id, lane, state and body); `case`: its case's id, process_version_id and header_json."""
         deployed = self._versions.get(session, case.process_version_id)
-        specs = [deployed.bundle.spec, *deployed.bundle.subprocess_specs.values()]
-        item = stored_instance_item(specs, row.element_id or "", row.body)
+        item = stepping.stored_item(deployed.bundle, row.element_id or "", row.body)
         self._task_cases.put(row.task_id, case.id)  # a task list is mostly followed by a step on one of them
         return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state, item=item,
                             scope=self.row_scope(deployed, row, case))
@@ -293,15 +289,3 @@ def _shown_name(name: object) -> str:
     text = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
     text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
     return text if len(text) <= 200 else text[:200] + "…"
-
-
-def step_error(exc: StepFailure, case_id: int | None) -> CaseStepError:
-    """The step's failure as the author reads it: the element's name and id (issue 10, item 9). A
-    SpiffWorkflow task error carries the task; a WorkflowException (e.g. "No conditions satisfied
-    for Gw") only the spec."""
-    spec = getattr(getattr(exc, "task", None), "task_spec", None) or getattr(exc, "task_spec", None)
-    element_id = getattr(spec, "bpmn_id", None)
-    name = getattr(spec, "bpmn_name", None)
-    where = f" in '{name}' ({element_id})" if name and element_id else f" in '{name or element_id}'" if (name or element_id) else ""
-    detail = str(exc).strip() or exc.__class__.__name__
-    return CaseStepError(f"the case's diagram failed{where}: {detail}", case_id=case_id, element_id=element_id)

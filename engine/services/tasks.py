@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import select
 
@@ -23,11 +24,10 @@ from engine.model import CaseView, TaskView
 from engine.persistence.ports import UnitOfWork, UserTaskRow
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
-from engine.runtime.states import StepFailure
-from engine.runtime.timers import clock_context
+from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.routing import MessageRouting
-from engine.services.shared import check_data, step_error
+from engine.services.shared import check_data
 
 
 class TaskUseCases(MessageRouting):
@@ -58,18 +58,12 @@ class TaskUseCases(MessageRouting):
                 except KapulaError:
                     self._store.release(ctx)  # untouched: the cached copy stays good
                     raise
-            try:
-                task = ctx.find_ready_user_task(task_id)
-                schema = ctx.deployed.form_schema(task.task_spec.bpmn_id, ctx.deployed.resolve(task)[2])
-                if schema != checked:  # the case moved to another version meanwhile
-                    check_submission(schema, data)
-                with clock_context(self._clock):
-                    task.data.update(data)
-                    ctx.acting = (task.id, user)
-                    task.run()
-                    ctx.live.workflow.run_engine()
-            except StepFailure as exc:
-                raise step_error(exc, case_id) from exc
+            task = stepping.ready_user_task(ctx.live, task_id, ctx.deployed, case_id=case_id)
+            schema = ctx.deployed.form_schema(task.element_id, task.scope)
+            if schema != checked:  # the case moved to another version meanwhile
+                check_submission(schema, data)
+            ctx.acting = (UUID(task.id), user)
+            stepping.complete(ctx.live, task, data, clock=self._clock, case_id=case_id)
             saved, delivery = self._save_step(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:

@@ -20,3 +20,50 @@ def test_import_contracts_are_kept(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "0 broken" in out
+
+
+# SpiffWorkflow's workflow and task API, by attribute name: a service that uses one drives
+# SpiffWorkflow itself instead of through engine.runtime.stepping (docs/architecture.md, "A step")
+_DRIVING = frozenset({
+    "run_engine", "do_engine_steps", "run", "get_tasks", "get_task_from_id", "get_next_task", "refresh_timers",
+    "refresh_waiting_tasks", "hand_data", "catch", "cancel", "event_manager", "bpmn_events", "workflow",
+    "last_task", "task_tree", "subprocesses",
+})
+# ...and what a task or its spec is made of
+_TASK_PARTS = frozenset({"task_spec", "bpmn_id", "bpmn_name", "has_state", "internal_data"})
+
+
+def _reached(path: Path) -> set[str]:
+    """The attribute names `path` reads or calls, except those of the stepping module itself."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and node.value.id == "stepping"):
+            found.add(node.attr)
+    return found
+
+
+def test_services_reach_no_workflow_objects():
+    """The use cases hold a case's LiveCase and step it through engine.runtime.stepping; they never
+    touch SpiffWorkflow's workflow, tasks or task specs (the import contract checks the imports)."""
+    reached = {
+        path.name: sorted(_reached(path) & (_DRIVING | _TASK_PARTS))
+        for path in sorted((ROOT / "engine" / "services").glob("*.py"))
+    }
+    reached["incidents.py (engine)"] = sorted(_reached(ROOT / "engine" / "incidents.py") & (_DRIVING | _TASK_PARTS))
+    assert {name: names for name, names in reached.items() if names} == {}
+
+
+def test_case_store_drives_no_workflow():
+    """The case store loads and writes cases; every step is driven by engine.runtime.stepping. It
+    still reads the task of each lifecycle transition it writes as an event (docs/adr/0003)."""
+    reached = _reached(ROOT / "engine" / "case_store.py") & _DRIVING
+    assert reached == set()
+
+
+def test_architecture_test_sees_a_driving_call(tmp_path):
+    """The check above would catch a service that runs a task itself."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f(ctx, stepping):\n    stepping.complete(ctx.live)\n    ctx.live.workflow.run_engine()\n")
+    assert _reached(sample) & _DRIVING == {"workflow", "run_engine"}
