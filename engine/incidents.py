@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -21,6 +22,9 @@ from engine.errors import KapulaError
 from engine.model import CaseStatus, Incident
 from engine.persistence.tables import CaseRecord, IncidentRecord
 from engine.runtime.stepping import StepFailed, failed_element
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 MAX_MESSAGE = 2_000  # characters of an incident's message kept (an error can quote a long value)
 _SCRIPT_LABEL = re.compile(r"^(Script|Expression) of task '[^']*'(?: \([^)]*\))? ")
@@ -89,12 +93,13 @@ def record_failure(session: Session, case: CaseRecord, read_version: int, failur
     """Mark the case failed (behind its row-version check: `read_version` is the version the failed
     step read) and open an incident for `failure`, or update the open one (a retry that failed
     again keeps one incident). Returns False, writing nothing, when the case changed meanwhile."""
-    changed = session.execute(
+    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which has rowcount
+    changed = cast("CursorResult[Any]", session.execute(
         update(CaseRecord)
         .where(CaseRecord.id == case.id, CaseRecord.row_version == read_version)
         .values(status=CaseStatus.FAILED.value, row_version=read_version + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if changed != 1:
         return False
     current = open_incident(session, case.id)
