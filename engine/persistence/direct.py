@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Insert, Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import ColumnElement
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class _Plan:
     processors: dict[str, Callable[[Any], Any]]  # named paramstyles
     pick: Callable[[Mapping[str, Any]], Any] = tuple  # positional: the values in placeholder order
     processed: tuple[tuple[int, Callable[[Any], Any]], ...] = ()  # positional: the places to process
-    row_type: Any = None  # SELECT: a named tuple of the selected columns
+    row_type: Callable[..., tuple[Any, ...]] | None = None  # SELECT: a named tuple of the selected columns
     results: tuple[Callable[[Any], Any] | None, ...] = ()  # SELECT: each column's result processor
 
     def args(self, row: Mapping[str, Any]) -> Any:
@@ -52,7 +53,8 @@ class _Plan:
             return {k: (self.processors[k](v) if k in self.processors else v) for k, v in values.items()}
         return values
 
-    def row(self, raw: Sequence[Any]) -> Any:
+    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        assert self.row_type is not None  # only a SELECT's plan reads rows
         return self.row_type(*(v if process is None else process(v) for v, process in zip(raw, self.results, strict=True)))
 
 
@@ -66,7 +68,7 @@ class DirectStatement:
     Kapula's `handle_error` hook in engine.persistence.database, so a lost connection is still an
     UnavailableError)."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: UpdateBase | Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self._plans: dict[tuple[str, frozenset[str]], _Plan] = {}
 
@@ -120,18 +122,25 @@ class DirectStatement:
             compiled = statement.compile(dialect=dialect)
         # the values the statement carries itself (literals), under the names in the SQL
         defaults = {k: v for k, v in compiled.construct_params(dict(sample)).items() if k not in sample}
-        processors = {}
+        processors: dict[str, Callable[[Any], Any]] = {}
         for bind, name in compiled.bind_names.items():
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 processors[name] = process
         positional = bool(compiled.positional)
         slots = tuple((name, processors.get(name)) for name in compiled.positiontup or ()) if positional else ()
-        row_type, results = None, ()
+        row_type: Callable[..., tuple[Any, ...]] | None = None
+        results: tuple[Callable[[Any], Any] | None, ...] = ()
         if isinstance(statement, Select):
             columns = list(statement.selected_columns)
-            row_type = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]  # noqa: PYI024
+            row_type = _row_class(columns)
             results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
         pick = itemgetter(*(name for name, _p in slots)) if len(slots) > 1 else tuple
         processed = tuple((i, process) for i, (_name, process) in enumerate(slots) if process is not None)
         return _Plan(compiled.string, positional, slots, defaults, processors, pick, processed, row_type, results)
+
+
+def _row_class(columns: Sequence[ColumnElement[Any]]) -> Callable[..., tuple[Any, ...]]:
+    # misc: mypy types only namedtuple()s with literal field lists (and a column's key is typed
+    # str | None; a selected column has one)
+    return namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]  # noqa: PYI024

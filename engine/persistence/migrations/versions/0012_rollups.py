@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.schema import SchemaItem
 
 from engine.persistence.tables import UTCDateTime
 
@@ -21,7 +22,7 @@ depends_on = None
 _OPEN = "completed_at IS NULL AND cancelled_at IS NULL"
 
 
-def _key(*extra: sa.Column) -> list[sa.Column]:
+def _key(*extra: SchemaItem) -> list[SchemaItem]:
     return [
         sa.Column("process_key", sa.String(length=255), nullable=False),
         sa.Column("process_version_id", sa.Integer(), nullable=False),
@@ -30,11 +31,11 @@ def _key(*extra: sa.Column) -> list[sa.Column]:
     ]
 
 
-def _counts(*names: str) -> list[sa.Column]:
+def _counts(*names: str) -> list[sa.Column[int]]:
     return [sa.Column(n, sa.BigInteger(), nullable=False, server_default="0") for n in names]
 
 
-def _sums(*names: str) -> list[sa.Column]:
+def _sums(*names: str) -> list[sa.Column[float]]:
     return [sa.Column(n, sa.Float(), nullable=False, server_default="0") for n in names]
 
 
