@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn_xml.collaboration import Partners, partners_of
@@ -21,6 +20,7 @@ from engine.errors import DiagramError, InvalidDataError, NotFoundError
 from engine.forms import forms_in, is_form_file
 from engine.model import ProcessVersion, ValidationIssue
 from engine.process_card import card_in_source
+from engine.persistence.ports import NewVersion, VersionRepository
 from engine.persistence.tables import ProcessVersionRecord
 from engine.runtime.case_state import SpecBundle, spec_from_json, spec_to_json
 from engine.runtime.messages import Catcher, catchers
@@ -171,39 +171,26 @@ def content_hash(files: list[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
-def to_public(record: ProcessVersionRecord) -> ProcessVersion:
-    return ProcessVersion(
-        key=record.key,
-        version=record.version,
-        name=record.name,
-        content_hash=record.content_hash,
-        actors=tuple(json.loads(record.actors_json)),
-        created_at=record.created_at,
-        filename=record.filename,
-        issues=issues_of(record),
-        customer_can_start=bool(record.customer_can_start),
-    )
-
-
 def issues_of(record: ProcessVersionRecord) -> tuple[ValidationIssue, ...]:
     """Why the version cannot run yet; empty when it runs."""
     return tuple(ValidationIssue(**raw) for raw in json.loads(record.issues_json or "[]"))
 
 
 def store_version(
-    session: Session, loaded: LoadedProcess, *, digest: str, now: datetime, filename: str | None
-) -> tuple[ProcessVersionRecord, bool]:
-    """Store `loaded` as the key's next version, unless the latest version has the same content."""
-    latest = session.scalars(
-        select(ProcessVersionRecord)
-        .where(ProcessVersionRecord.key == loaded.key)
-        .order_by(ProcessVersionRecord.version.desc())
-        .limit(1)
-    ).first()
-    if latest is not None and latest.content_hash == digest:
-        return latest, False
+    versions: VersionRepository, loaded: LoadedProcess, *, digest: str, now: datetime, filename: str | None
+) -> tuple[ProcessVersion, bool]:
+    """Store `loaded` as the key's next version, unless the latest version has the same content
+    (`digest`, content_hash): (the version, whether it is new). Raises ConflictError when another
+    upload stored that version number at the same moment."""
+    latest = versions.find(loaded.key)
+    if latest is not None and latest.process.content_hash == digest:
+        return latest.process, False
     source = {name: content.decode("utf-8") for name, content in loaded.source.items()}
-    issues = [*loaded.issues, *_missing_forms(loaded, source, latest)]
+
+    def earlier() -> dict[str, str]:
+        return (versions.source(loaded.key, latest.process.version) or {}) if latest is not None else {}
+
+    issues = [*loaded.issues, *_missing_forms(loaded, source, earlier)]
     elements = {
         element_id: {
             "name": getattr(info, "name", None),
@@ -223,24 +210,22 @@ def store_version(
     for called in loaded.called:  # a called process's own lanes do its work in this process too
         used = set(called.element_actor.values())
         actors += [a for a in called.actors if a in used and a not in actors]
-    record = ProcessVersionRecord(
+    stored = versions.add(NewVersion(
         key=loaded.key,
-        version=(latest.version + 1) if latest is not None else 1,
+        version=(latest.process.version + 1) if latest is not None else 1,
         name=loaded.name or loaded.key,
         content_hash=digest,
         dialect=loaded.dialect,
         spec_json=_spec_json(loaded) if not issues else "",
-        actors_json=json.dumps(actors),
-        elements_json=json.dumps(elements),
-        source_json=json.dumps(source),
-        filename=filename,
         created_at=now,
-        issues_json=json.dumps([dataclasses.asdict(i) for i in issues]),
+        filename=filename,
+        actors=tuple(actors),
+        elements=elements,
+        source=source,
+        issues=tuple(issues),
         customer_can_start=_offered_to_customers(source, loaded.key),
-    )
-    session.add(record)
-    session.flush()
-    return record, True
+    ))
+    return stored, True
 
 
 def _spec_json(loaded: LoadedProcess) -> str:
@@ -250,18 +235,25 @@ def _spec_json(loaded: LoadedProcess) -> str:
 
 
 def _missing_forms(
-    loaded: LoadedProcess, source: dict[str, str], latest: ProcessVersionRecord | None
+    loaded: LoadedProcess, source: dict[str, str], latest_source: Callable[[], dict[str, str]]
 ) -> list[ValidationIssue]:
-    """Form files the diagram names that are neither in the upload nor in the key's latest version.
-    Forms found in the latest version are copied into `source`, so the new version carries them."""
-    earlier: dict[str, str] = json.loads(latest.source_json) if latest is not None else {}
+    """Form files the diagram names that are neither in the upload nor in the key's latest version
+    (its files read by `latest_source`, only when a form is not in the upload). Forms found in the
+    latest version are copied into `source`, so the new version carries them."""
+    found: list[dict[str, str]] = []
+
+    def earlier() -> dict[str, str]:
+        if not found:
+            found.append(latest_source())
+        return found[0]
+
     issues = []
     for element_id, info in loaded.elements.items():
         form = getattr(info, "form", None)
         if not form or not is_form_file(form) or form in source:
             continue
-        if form in earlier:
-            source[form] = earlier[form]
+        if form in earlier():
+            source[form] = earlier()[form]
             continue
         issues.append(ValidationIssue(
             f"the form '{form}' of {info.type} '{info.name or element_id}' is neither in this upload nor in an "
@@ -269,32 +261,6 @@ def _missing_forms(
             element_id, info.line, loaded.file, info.name,
         ))
     return issues
-
-
-def latest_version_record(session: Session, key: str) -> ProcessVersionRecord:
-    record = session.scalars(
-        select(ProcessVersionRecord)
-        .where(ProcessVersionRecord.key == key)
-        .order_by(ProcessVersionRecord.version.desc())
-        .limit(1)
-    ).first()
-    if record is None:
-        raise NotFoundError("process", key)
-    return record
-
-
-def list_latest(session: Session) -> list[ProcessVersionRecord]:
-    newest = (
-        select(ProcessVersionRecord.key, func.max(ProcessVersionRecord.version).label("v"))
-        .group_by(ProcessVersionRecord.key)
-        .subquery()
-    )
-    stmt = (
-        select(ProcessVersionRecord)
-        .join(newest, (ProcessVersionRecord.key == newest.c.key) & (ProcessVersionRecord.version == newest.c.v))
-        .order_by(ProcessVersionRecord.key)
-    )
-    return list(session.scalars(stmt))
 
 
 class VersionCache:

@@ -4,6 +4,7 @@ cases that run on the port are tested on it without a database (tests/unit)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,8 +12,8 @@ from datetime import datetime
 from engine.access.access_log import AccessEntry
 from engine.access.policy import Role
 from engine.errors import ConflictError, NotFoundError
-from engine.model import CaseNote, Event, Lifecycle
-from engine.persistence.ports import UserTaskRow
+from engine.model import CaseNote, Event, Lifecycle, ProcessVersion
+from engine.persistence.ports import NewVersion, StoredVersion, UserTaskRow
 
 
 @dataclass
@@ -125,12 +126,52 @@ class FakeDirectoryRepository:
 
 
 @dataclass
+class FakeVersionRepository:
+    """Stored versions in the order they were added (their ids count from 1); `keys` is the set of
+    deployed keys the owners' repository reads (FakeOwnerRepository.versions)."""
+
+    stored: list[tuple[StoredVersion, NewVersion]] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+
+    def _of(self, key: str) -> list[tuple[StoredVersion, NewVersion]]:
+        return sorted((v for v in self.stored if v[0].process.key == key), key=lambda v: v[0].process.version)
+
+    def find(self, key: str, version: int | None = None) -> StoredVersion | None:
+        found = [s for s, _ in self._of(key) if version is None or s.process.version == version]
+        return found[-1] if found else None
+
+    def of_key(self, key: str) -> list[ProcessVersion]:
+        return [s.process for s, _ in self._of(key)]
+
+    def latest_of_each(self) -> list[ProcessVersion]:
+        return [self._of(key)[-1][0].process for key in sorted({s.process.key for s, _ in self.stored})]
+
+    def source(self, key: str, version: int) -> dict[str, str] | None:
+        return next((dict(new.source) for s, new in self._of(key) if s.process.version == version), None)
+
+    def latest_source(self, key: str) -> tuple[int, str] | None:
+        found = self._of(key)
+        return (found[-1][0].process.version, json.dumps(found[-1][1].source)) if found else None
+
+    def add(self, new: NewVersion) -> ProcessVersion:
+        if self.find(new.key, new.version) is not None:  # the unique key (key, version)
+            raise ConflictError(f"another upload of {new.key} was stored at the same moment; nothing of this upload was stored")
+        process = ProcessVersion(new.key, new.version, new.name, new.content_hash, new.actors, new.created_at, new.filename,
+                                 new.issues, new.customer_can_start)
+        self.stored.append((StoredVersion(len(self.stored) + 1, process), new))
+        self.keys.add(new.key)
+        return process
+
+
+@dataclass
 class FakeUnitOfWork:
     owners: FakeOwnerRepository = field(default_factory=FakeOwnerRepository)
     access_log: FakeAccessLog = field(default_factory=FakeAccessLog)
     events: FakeEventRepository = field(default_factory=FakeEventRepository)
     claims: FakeClaimRepository = field(init=False)
     directory: FakeDirectoryRepository = field(default_factory=FakeDirectoryRepository)
+    versions: FakeVersionRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.claims = FakeClaimRepository(events=self.events)
+        self.versions = FakeVersionRepository(keys=self.owners.versions)

@@ -2,24 +2,25 @@
 
 `SqlUnitOfWork` (engine.persistence.sql) wraps the use case's SQLAlchemy session and holds the SQL;
 `FakeUnitOfWork` (engine.persistence.fake) keeps everything in memory, for fast unit tests of the
-use cases that run on them (tests/unit/test_ownership_rules.py, tests/unit/test_claim_rules.py).
-The port covers process ownership, the access log (entries, and the reasons a case's timeline
-shows), claims (a user task's row, who holds it, claiming and giving back), the access rules'
-reads of a case's events, and the roles of the directory. Versions, the case timeline's events
-and the cases themselves (CaseStore's load and save) still go through the session
+use cases that run on them (tests/unit/test_ownership_rules.py, test_claim_rules.py,
+test_deploy_rules.py). The port covers process ownership, the access log (entries, and the reasons
+a case's timeline shows), claims (a user task's row, who holds it, claiming and giving back), the
+access rules' reads of a case's events, the directory's roles, and the deployed versions (by key
+and number, the latest of each key, their files, storing a new one). The case timeline's reads and
+the cases themselves (CaseStore's load and save) still go through the session
 (docs/adr/0003-one-service-layer.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from engine.access.access_log import AccessEntry
 from engine.access.policy import Role
-from engine.model import CaseNote, Event
+from engine.model import CaseNote, Event, ProcessVersion, ValidationIssue
 
 
 class OwnerRepository(Protocol):
@@ -121,6 +122,66 @@ class DirectoryRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredVersion:
+    """A stored version: its row id (what cases and the cache of restored specs name it by) and
+    the version as the rest of Kapula sees it."""
+
+    id: int
+    process: ProcessVersion
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A version to store (engine.definitions.store_version builds it): `elements` by element id
+    (a called process's as 'process:element') with name, type, actor and form; `source` the
+    uploaded files' texts by file name; `spec_json` empty for a version that cannot run (`issues`)."""
+
+    key: str
+    version: int
+    name: str
+    content_hash: str
+    dialect: str
+    spec_json: str
+    created_at: datetime
+    filename: str | None
+    actors: tuple[str, ...] = ()
+    elements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)
+    issues: tuple[ValidationIssue, ...] = ()
+    customer_can_start: bool = False
+
+
+class VersionRepository(Protocol):
+    """The deployed versions of process keys. A version never changes once stored."""
+
+    def find(self, key: str, version: int | None = None) -> StoredVersion | None:
+        """Version `version` of `key` (its latest without one), None when there is none."""
+        ...
+
+    def of_key(self, key: str) -> list[ProcessVersion]:
+        """Every version of `key`, oldest first; empty for an unknown key."""
+        ...
+
+    def latest_of_each(self) -> list[ProcessVersion]:
+        """The latest version of every key, by key."""
+        ...
+
+    def source(self, key: str, version: int) -> dict[str, str] | None:
+        """The files version `version` of `key` was deployed from, by file name; None when there is no such version."""
+        ...
+
+    def latest_source(self, key: str) -> tuple[int, str] | None:
+        """The latest version's number and its files as the stored JSON object text (file name to
+        text), left unparsed for whoever needs them only on a cache miss; None for an unknown key."""
+        ...
+
+    def add(self, new: NewVersion) -> ProcessVersion:
+        """Store `new`. Raises ConflictError when that number of the key was stored meanwhile
+        (another upload of the key at the same moment; the unique key decides)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction."""
 
@@ -138,3 +199,6 @@ class UnitOfWork(Protocol):
 
     @property
     def directory(self) -> DirectoryRepository: ...
+
+    @property
+    def versions(self) -> VersionRepository: ...

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from engine import incidents
 from engine.access import policy
-from engine.definitions import latest_version_record, to_public
 from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
 from engine.errors import InvalidDataError, NotFoundError
@@ -17,6 +16,7 @@ from engine.model import CaseStatus, CaseView, Lifecycle
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord
 from engine.runtime import stepping
+from engine.services.definitions import latest
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.routing import MessageRouting
 from engine.services.shared import check_data
@@ -34,16 +34,17 @@ class CaseUseCases(MessageRouting):
         data = check_data(data)
         # the form is checked before the write transaction, so no validation holds the write lock
         with self._sessions() as session:
-            checked = self._versions.get(session, latest_version_record(session, key).id)
+            checked = self._versions.get(session, latest(SqlUnitOfWork(session), key).id)
         checked.check_runnable()  # cases start only on runnable versions, never on documentation
         check_submission(checked.start_form_schema(), data)
         now = self._clock.now()
         user = caller.username if caller is not None else user
         with self._transaction() as session:
-            record = latest_version_record(session, key)
+            uow = SqlUnitOfWork(session)
+            stored = latest(uow, key)
             if caller is not None:
-                check(caller, policy.process_refusal(caller.principal, to_public(record)), "start", now, process_key=key)
-            deployed = self._versions.get(session, record.id)
+                check(caller, policy.process_refusal(caller.principal, stored.process), "start", now, process_key=key)
+            deployed = self._versions.get(session, stored.id)
             deployed.check_runnable()  # cases start only on runnable versions, never on documentation
             if deployed.start_form_schema() != checked.start_form_schema():  # a new version came between
                 check_submission(deployed.start_form_schema(), data)
@@ -53,8 +54,8 @@ class CaseUseCases(MessageRouting):
                                               start_data=data)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                SqlUnitOfWork(session).access_log.add([entry(caller, "start", now, case_id=ctx.case.id, process_key=key),
-                                        *delivery.entries(caller, now)])
+                uow.access_log.add([entry(caller, "start", now, case_id=ctx.case.id, process_key=key),
+                                    *delivery.entries(caller, now)])
         self._store.remember(ctx)
         self._remember_receivers(delivery)
         return view

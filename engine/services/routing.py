@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session
 
 from engine.access.access_log import AccessEntry
 from engine.case_store import SavedStep, StepContext, correlation_value, waiting_from_json
-from engine.definitions import DeployedVersion, latest_version_record
+from engine.definitions import DeployedVersion
 from engine.errors import CaseStepError, NotFoundError
 from engine.model import CaseStatus, Lifecycle
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
 from engine.runtime import stepping
 from engine.runtime.stepping import Thrown
+from engine.services.definitions import latest
 from engine.services.gate import Caller, entry
 from engine.services.shared import ServiceBase
 
@@ -107,10 +109,10 @@ class MessageRouting(ServiceBase):
         out: list[tuple[str | None, str]] = []
         for key in partners.processes:
             try:
-                latest = self._versions.get(session, latest_version_record(session, key).id)
+                newest = self._versions.get(session, latest(SqlUnitOfWork(session), key).id)
             except NotFoundError:
                 continue
-            if thrown.name in latest.catchers:
+            if thrown.name in newest.catchers:
                 out.append((key, partners.pools.get(key, key)))
         if not out and partners.processes and not partners.outside:
             # every pool of the collaboration runs here and none receives it: the author's mistake
@@ -157,8 +159,7 @@ class MessageRouting(ServiceBase):
     def _start_receiver(self, session: Session, sender: StepContext, thrown: Thrown, key: str, pool: str,
                         now: datetime) -> StepContext:
         """A new case of `key` for a message its start event receives, in the sender's conversation."""
-        record = latest_version_record(session, key)
-        deployed = self._versions.get(session, record.id)
+        deployed = self._versions.get(session, latest(SqlUnitOfWork(session), key).id)
         if not deployed.runnable:
             raise CaseStepError(
                 f"{_element(sender, thrown)}: message '{thrown.name}' is for pool '{pool}', whose process '{key}' "
