@@ -16,7 +16,7 @@ from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.cache import VersionedCache
 from engine.persistence.direct import DirectStatement
-from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord
+from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord, table_of
 from engine.runtime.case_state import (
     OPEN_PART_KEY,
     TOP,
@@ -41,10 +41,10 @@ from engine.spans.store import write_step_spans
 
 # Core statements built once: a step is a handful of them, and building ORM statements per step
 # cost more than the SQL itself (bench/README.md)
-_CASES = CaseRecord.__table__
-_TASKS = CaseTaskRecord.__table__
-_EVENTS = EventRecord.__table__
-_CORRELATIONS = CaseCorrelationRecord.__table__
+_CASES = table_of(CaseRecord)
+_TASKS = table_of(CaseTaskRecord)
+_EVENTS = table_of(EventRecord)
+_CORRELATIONS = table_of(CaseCorrelationRecord)
 _UPDATE_CASE = DirectStatement(
     _CASES.update()
     .where(_CASES.c.id == bindparam("b_id"), _CASES.c.row_version == bindparam("b_read"))

@@ -308,7 +308,8 @@ def stored_state_refusal(stored: str | None) -> str | None:
 def live_serializer_version() -> str:
     from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 
-    return VERSION
+    version: str = VERSION
+    return version
 
 
 OPEN_PART_KEY = "kapula_open_part"  # header field: the task ids a restore needs (open_part), or None
