@@ -16,7 +16,9 @@ import weakref
 from collections.abc import Sized
 from typing import Any
 
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from collections.abc import Callable, MutableMapping
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowDataException, WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
     MultiInstanceTask,
     ParallelMultiInstanceTask,
@@ -159,6 +161,70 @@ def _merge_child_in_input_order(self: Any, workflow: Any, child: Any) -> None:
     return None
 
 
+def _field(ref: Any) -> str:
+    return f"'{ref.bpmn_id}'" if ref is not None else "(none)"
+
+
+def _collected(spec: Any, my_task: Any) -> str:
+    value = spec.data_output.get(my_task) if spec.data_output is not None and spec.data_output.exists(my_task) else None
+    if isinstance(value, list | dict):
+        return f"{len(value)} item(s)"
+    return {str: "a text", bool: "true or false", int: "a number", float: "a number"}.get(type(value), "a value")
+
+
+# SpiffWorkflow's data errors of multi-instance tasks name no element and no field: Kapula's words
+_DATA_ERRORS: dict[str, Callable[[Any, Any], str]] = {
+    "Expected an output item": lambda spec, task: (
+        f"an instance ended without its output item {_field(spec.output_item)} in its data (the field each "
+        f"instance fills in, collected into {_field(spec.data_output)})"),
+    "Only a mutable map (dict) or sequence (list) can be used for output": lambda spec, task: (
+        f"it collects its outputs into {_field(spec.data_output)}, which the case data already has as "
+        f"{_collected(spec, task)}: it must be a list or a map, or not be in the case data"),
+    "If the input is not being updated in place, the output must be empty or it must be a map (dict)": lambda spec, task: (
+        f"it collects its outputs into {_field(spec.data_output)}, which the case data already has with "
+        f"{_collected(spec, task)}: it must be empty, a map, or the same field as its input {_field(spec.data_input)}"),
+    "Missing data input for multiinstance task": lambda spec, task: (
+        f"it runs over {_field(spec.data_input)}, which is not in the case data"),
+    "If loop cardinality is specificied, the output must be a map (dict) or empty sequence (list)": lambda spec, task: (
+        f"it collects its outputs into {_field(spec.data_output)}, which the case data already has with "
+        f"{_collected(spec, task)}: with a cardinality it must be empty or a map"),
+}
+
+
+def _raise_data_exception(self: Any, message: str, my_task: Any) -> None:
+    """SpiffWorkflow's data error, naming the multi-instance task (name and id) and its fields."""
+    words = _DATA_ERRORS.get(message)
+    plain = words(self, my_task) if words else message
+    raise WorkflowDataException(f"the multi-instance task {_label(self)}: {plain}", my_task,
+                                data_input=self.data_input, data_output=self.data_output)
+
+
+def _named_create_child(original: Any) -> Any:
+    def create_child(self: Any, my_task: Any, item: Any, key_or_index: Any = None) -> Any:
+        for kind, ref in (("input", self.input_item), ("output", self.output_item)):
+            if ref is not None and ref.exists(my_task):  # SpiffWorkflow: "Multiinstance input item x already exists."
+                raise WorkflowDataException(
+                    f"the multi-instance task {_label(self)} gives each instance its {kind} item as {_field(ref)}, "
+                    f"but the case data already has a field {_field(ref)}: rename one of them", my_task,
+                    data_input=self.data_input, data_output=self.data_output)
+        return original(self, my_task, item, key_or_index)
+
+    return create_child
+
+
+def _init_data_output_with_cardinality(self: Any, my_task: Any) -> None:
+    # SpiffWorkflow 3.2.0's version reads an undefined `data_ouput` (a NameError, a traceback) when
+    # the output is already in the case data
+    if not self.data_output.exists(my_task):
+        self.data_output.set(my_task, [])
+    elif not isinstance(self.data_output.get(my_task), MutableMapping) and len(self.data_output.get(my_task)) > 0:
+        self.raise_data_exception(
+            "If loop cardinality is specificied, the output must be a map (dict) or empty sequence (list)", my_task)
+
+
+MultiInstanceTask.raise_data_exception = _raise_data_exception
+MultiInstanceTask.create_child = _named_create_child(MultiInstanceTask.create_child)
+MultiInstanceTask.init_data_output_with_cardinality = _init_data_output_with_cardinality
 ParallelMultiInstanceTask.create_children = _bounded_children(ParallelMultiInstanceTask.create_children)
 SequentialMultiInstanceTask.add_next_child = _bounded_next_child(SequentialMultiInstanceTask.add_next_child)
 MultiInstanceTask.merge_child = _merge_child_in_input_order

@@ -115,3 +115,48 @@ def test_a_missing_or_wrong_collection_is_a_failed_step(kapula, data, words):
     _deploy(kapula)
     with pytest.raises(CaseStepError, match=words):
         kapula.start_case("Statements", data)
+
+
+def test_an_instance_completed_without_its_output_item_names_the_task_and_the_fields(kapula):
+    _deploy(kapula)
+    case = kapula.start_case("Statements", {"offices": OFFICES})
+    with pytest.raises(CaseStepError) as info:
+        kapula.complete_task(case.ready_tasks[0].id, {"remark": "forgot the statement"})
+    assert ("the multi-instance task 'Give statement' (Task_statement): an instance ended without its output item "
+            "'statement' in its data (the field each instance fills in, collected into 'statements')") in info.value.message
+    assert info.value.element_id == "Task_statement"
+    assert len(kapula.ready_tasks(case_id=case.id)) == 3  # nothing changed
+
+
+@pytest.mark.parametrize("sequential", [b"false", b"true"])
+@pytest.mark.parametrize(("data", "words"), [
+    ({"statements": "x"}, "collects its outputs into 'statements', which the case data already has as a text: it must "
+                          "be a list or a map"),
+    ({"statements": [1]}, "collects its outputs into 'statements', which the case data already has with 1 item(s): it "
+                          "must be empty, a map, or the same field as its input 'offices'"),
+    ({"office": "a"}, "gives each instance its input item as 'office', but the case data already has a field 'office'"),
+    ({"statement": "a"}, "gives each instance its output item as 'statement', but the case data already has a field "
+                         "'statement'"),
+])
+def test_case_data_that_clashes_with_a_multi_instance_names_the_task_and_the_field(kapula, sequential, data, words):
+    _deploy(kapula, (b'isSequential="false"', b'isSequential="' + sequential + b'"'))
+    with pytest.raises(CaseStepError) as info:
+        kapula.start_case("Statements", {"offices": OFFICES, **data})
+    assert "the multi-instance task 'Give statement' (Task_statement)" in info.value.message
+    assert words in info.value.message
+    assert kapula.cases() == []
+
+
+@pytest.mark.parametrize("sequential", [b"false", b"true"])
+def test_a_cardinality_with_an_output_already_filled_is_a_failed_step_not_a_traceback(kapula, sequential):
+    # SpiffWorkflow 3.2.0 raised NameError ('data_ouput') here
+    loop = (b"<bpmn:loopDataInputRef>offices</bpmn:loopDataInputRef>", b"<bpmn:loopCardinality>2</bpmn:loopCardinality>")
+    content = (FIXTURES / "multi_instance" / "statements.bpmn").read_bytes().replace(*loop)
+    content = content.replace(b'<bpmn:inputDataItem id="office" name="office" />', b"")
+    content = content.replace(b'isSequential="false"', b'isSequential="' + sequential + b'"')
+    kapula.deploy([("statements.bpmn", content)])
+    with pytest.raises(CaseStepError) as info:
+        kapula.start_case("Statements", {"statements": [1]})
+    assert ("the multi-instance task 'Give statement' (Task_statement): it collects its outputs into 'statements', "
+            "which the case data already has with 1 item(s): with a cardinality it must be empty or a map") in info.value.message
+    assert len(kapula.start_case("Statements", {"statements": []}).ready_tasks) == (1 if sequential == b"true" else 2)
