@@ -26,6 +26,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime.case_state import LiveCase, SpecBundle
+from engine.runtime.labels import element_label
 from engine.runtime.timer_hooks import timer_text
 
 # open = the case is at this element now: a person's task, a waiting event or join, a running subprocess
@@ -63,7 +64,7 @@ def plan_migration(old: SpecBundle, new: SpecBundle, mapping: Mapping[str, str] 
             problems.append(f"{target!r} (mapped from {source!r}) is not an element of the new version")
         elif _kind(old_specs[source]) != _kind(new_specs[target]):
             problems.append(
-                f"{_label(old_specs[source])} is a {_kind(old_specs[source])} but {_label(new_specs[target])} "
+                f"{element_label(old_specs[source])} is a {_kind(old_specs[source])} but {element_label(new_specs[target])} "
                 f"is a {_kind(new_specs[target])}: a case cannot move between different kinds of element"
             )
     alignment: dict[str, str | None] = {i: (i if i in new_specs else None) for i in old_specs}
@@ -90,10 +91,10 @@ def case_blockers(live: LiveCase, new: SpecBundle, plan: MigrationPlan) -> list[
             continue
         target = plan.alignment.get(bpmn_id)
         if target is None:
-            reasons.append(f"it is at {_label(task.task_spec)}, which the new version does not have (map it to an element of the new version)")
+            reasons.append(f"it is at {element_label(task.task_spec)}, which the new version does not have (map it to an element of the new version)")
             continue
         if _is_timer(task.task_spec) and not _is_timer(new_specs[target]):
-            reasons.append(f"it waits for the timer {_label(task.task_spec)}, and {_label(new_specs[target])} in the new version is no timer")
+            reasons.append(f"it waits for the timer {element_label(task.task_spec)}, and {element_label(new_specs[target])} in the new version is no timer")
     for sp in live.workflow.subprocesses.values():
         if not sp.completed and sp.spec.name not in new.subprocess_specs and sp.spec.name != new.spec.name:
             reasons.append(f"it is inside the subprocess {sp.spec.name!r}, which the new version does not have")
@@ -190,8 +191,3 @@ def _kind(spec: Any) -> str:
 
 def _is_timer(spec: Any) -> bool:
     return isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
-
-
-def _label(spec: Any) -> str:
-    name = getattr(spec, "bpmn_name", None)
-    return f"'{name}' ({spec.bpmn_id})" if name else repr(spec.bpmn_id)

@@ -13,10 +13,8 @@ from __future__ import annotations
 import bisect
 import json
 import weakref
-from collections.abc import Sized
+from collections.abc import Callable, MutableMapping, Sized
 from typing import Any
-
-from collections.abc import Callable, MutableMapping
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowDataException, WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
@@ -24,6 +22,8 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
     ParallelMultiInstanceTask,
     SequentialMultiInstanceTask,
 )
+
+from engine.runtime.labels import element_label
 
 MAX_INSTANCES = 1_000
 _SHOWN_ITEM_LENGTH = 60
@@ -82,8 +82,7 @@ def titled(name: str, item: Any) -> str:
 def _label(spec: Any) -> str:
     # SpiffWorkflow gives the name to the instances' spec, not to the multi-instance one
     child = spec._wf_spec.task_specs.get(spec.task_spec) if hasattr(spec, "_wf_spec") else None
-    name = getattr(spec, "bpmn_name", None) or getattr(child, "bpmn_name", None)
-    return f"'{name}' ({spec.bpmn_id})" if name else f"'{spec.bpmn_id}'"
+    return element_label(spec, name=getattr(child, "bpmn_name", None) if child is not None else None)
 
 
 def _instance_count(spec: Any, my_task: Any) -> int:

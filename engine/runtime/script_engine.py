@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from engine.data_limits import check_case_data
 from engine.errors import InvalidDataError
+from engine.runtime.labels import element_label
 from engine.runtime.script_checks import (
     SAFE_FUNCTION_NAMES,
     analyse_expression,
@@ -251,10 +252,7 @@ def _check_not_function(value: Any) -> None:
 
 
 def _task_label(task: Any) -> str:
-    spec = task.task_spec
-    bpmn_id = getattr(spec, "bpmn_id", None) or spec.name
-    name = getattr(spec, "bpmn_name", None)
-    return f"'{name}' ({bpmn_id})" if name and name != bpmn_id else f"'{bpmn_id}'"
+    return element_label(task.task_spec)
 
 
 def _shorten(source: Any) -> str:

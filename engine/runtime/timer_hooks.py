@@ -18,6 +18,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
+from engine.runtime.labels import element_label
 from engine.runtime.script_limits import ScriptRefusedError
 from engine.runtime.timer_values import (
     MAX_CYCLE_FIRINGS,
@@ -35,15 +36,8 @@ def _now() -> datetime:
     return now
 
 
-def _label(my_task: Any) -> str:
-    spec = my_task.task_spec
-    bpmn_id = getattr(spec, "bpmn_id", None) or spec.name
-    name = getattr(spec, "bpmn_name", None)
-    return f"'{name}' ({bpmn_id})" if name and name != bpmn_id else f"'{bpmn_id}'"
-
-
 def _failure(my_task: Any, problem: str, cause: BaseException | None = None) -> WorkflowTaskException:
-    return WorkflowTaskException(f"the timer of {_label(my_task)} cannot run: {problem}", task=my_task,
+    return WorkflowTaskException(f"the timer of {element_label(my_task.task_spec)} cannot run: {problem}", task=my_task,
                                  exception=cause)
 
 
