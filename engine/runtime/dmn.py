@@ -25,13 +25,16 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask as CamundaRuleTask
 from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.dmn.specs.model import DecisionTable, Input, Output, Rule
 from SpiffWorkflow.spiff.serializer.task_spec import BusinessRuleTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask as SpiffRuleTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from engine.runtime.dmn_cells import cell_matcher, output_value
 from engine.runtime.feel import FeelNameError, Value, feel_path, parse_literal_list
+from engine.runtime.labels import element_label
 
 SINGLE_HIT = ("UNIQUE", "ANY", "FIRST", "PRIORITY")
 MULTIPLE_HIT = ("RULE ORDER", "OUTPUT ORDER", "COLLECT")
@@ -101,11 +104,13 @@ class KapulaDMNEngine:
         self.decision_table = decision_table
 
     def result(self, task: Any) -> dict[str, Any]:
+        """The outputs of the table for the task's data. Raises WorkflowTaskException naming the
+        decision (name and id) and where in its table (input column, rule) the evaluation failed."""
         table = self.decision_table
         inputs = _Inputs(table, task)
         matched: list[Rule] = []
         for rule in table.rules:
-            if all(_entry_matches(entry, index, inputs, task) for index, entry in enumerate(rule.inputEntries)):
+            if self._matches(rule, inputs, task):
                 matched.append(rule)
                 if table.hit_policy == "FIRST":
                     break
@@ -130,14 +135,27 @@ class KapulaDMNEngine:
             return {names[0]: self._aggregate(values, task)}
         return {name: [o[name] for o in outputs] for name in names}
 
+    def _matches(self, rule: Rule, inputs: _Inputs, task: Any) -> bool:
+        for index, entry in enumerate(rule.inputEntries):
+            try:
+                if not _entry_matches(entry, index, inputs, task):
+                    return False
+            except _DecisionError:
+                raise
+            except WorkflowTaskException as exc:
+                column = _column_name(self.decision_table.inputs[index])
+                raise _located(exc, f"{self.decision_table.label}, rule {rule.row_number} ({rule.id}), input "
+                                    f"{column}", task) from exc
+        return True
+
     def _outputs(self, rule: Rule, task: Any) -> dict[str, Any]:
         out: dict[str, Any] = OrderedDict()
         for entry in rule.outputEntries:
             try:
                 out[_output_name(entry.output)] = output_value(entry.text, task)
             except WorkflowTaskException as exc:
-                exc.add_note(f"{self.decision_table.label}, output of rule {rule.row_number} ({rule.id})")
-                raise
+                raise _located(exc, f"{self.decision_table.label}, rule {rule.row_number} ({rule.id}), output "
+                                    f"'{_output_name(entry.output)}'", task) from exc
         return out
 
     def _priority(self, rule: Rule, output: dict[str, Any], task: Any) -> tuple[int, ...]:
@@ -183,19 +201,33 @@ class _Inputs:
     def value(self, index: int) -> Any:
         if index not in self.values:
             column = self.table.inputs[index]
+            where = f"{getattr(self.table, 'label', self.table.name)}, input {_column_name(column)}"
             if not column.expression:
-                raise WorkflowTaskException(f"input column '{column.label or column.id}' has no expression",
-                                            task=self.task)
+                raise _DecisionError(f"{where} has no expression", task=self.task)
             path = column.expression.strip()
-            if "." in path and feel_path(path):
-                # a FEEL path into the case data (customer.type), which Python would read as an attribute
-                try:
+            try:
+                if "." in path and feel_path(path):
+                    # a FEEL path into the case data (customer.type), which Python would read as an attribute
                     self.values[index] = Value(name=path).resolve(self.task.data)
-                except FeelNameError as exc:
-                    raise WorkflowTaskException(str(exc), task=self.task) from exc
-            else:
-                self.values[index] = self.task.workflow.script_engine.evaluate(self.task, column.expression)
+                else:
+                    self.values[index] = self.task.workflow.script_engine.evaluate(self.task, column.expression)
+            except (FeelNameError, WorkflowTaskException) as exc:
+                raise _located(exc, where, self.task) from exc
         return self.values[index]
+
+
+class _DecisionError(WorkflowTaskException):
+    """An error inside a decision table whose message already says where in the table."""
+
+
+def _located(exc: Exception, where: str, task: Any) -> _DecisionError:
+    # SpiffWorkflow's exceptions end their text with ". " and their notes
+    detail = str(exc).strip().rstrip(".").strip()
+    return _DecisionError(f"{where}: {detail}", task=task)
+
+
+def _column_name(column: Input) -> str:
+    return f"column '{column.label or column.expression or column.id}' ({column.id})"
 
 
 def _entry_matches(entry: Any, index: int, inputs: _Inputs, task: Any) -> bool:
@@ -389,3 +421,22 @@ RULE_TASK_CONVERTERS: dict[str, dict[type, type]] = {
     "spiff": {SpiffRuleTask: _SpiffRuleTaskConverter},
     "camunda": {CamundaRuleTask: _CamundaRuleTaskConverter},
 }
+
+
+def _run_rule_task(self: Any, my_task: Any) -> bool:
+    # SpiffWorkflow 3.2.0's version notes "Business Rule Task 'name'." on every error: the name
+    # without the id (and 'None' for a task without a name)
+    try:
+        my_task.data = DeepMerge.merge(my_task.data, self.dmnEngine.result(my_task))
+        super(BusinessRuleTaskMixin, self)._run_hook(my_task)
+    except SpiffWorkflowException as exc:
+        exc.add_note(f"business rule task {element_label(self)}")
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of the table is the step's failure
+        error = WorkflowTaskException(str(exc), task=my_task, exception=exc)
+        error.add_note(f"business rule task {element_label(self)}")
+        raise error from exc
+    return True
+
+
+BusinessRuleTaskMixin._run_hook = _run_rule_task

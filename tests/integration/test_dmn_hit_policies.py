@@ -271,3 +271,20 @@ def test_an_input_expression_may_be_a_feel_path_into_the_data(kapula):
     assert run(kapula, "path", dmn, {"customer": {"type": "VIP"}}).data["result"] == "phone"
     with pytest.raises(CaseStepError, match="name 'customer.type' is not defined"):
         run(kapula, "path", dmn, {"customer": {}})
+
+
+@pytest.mark.parametrize(("dmn", "data", "where"), [
+    (table("names", "FIRST", ["x"], [(["< missing"], ['"hit"'])]), {"x": 1},
+     "decision 'Decision names' (names), rule 1 (R1), input column 'x' (I0): name 'missing' is not defined"),
+    (table("names", "FIRST", ["y"], [(["1"], ["1"])]), {"x": 1},
+     "decision 'Decision names' (names), input column 'y' (I0): Expression 'y' could not be evaluated: NameError"),
+    (table("names", "FIRST", ["x"], [(["1"], ["1/0"])]), {"x": 1},
+     "decision 'Decision names' (names), rule 1 (R1), output 'result': Expression '1/0' could not be evaluated"),
+])
+def test_an_error_inside_a_decision_names_the_task_the_decision_and_the_cell(kapula, dmn, data, where):
+    with pytest.raises(CaseStepError) as info:
+        run(kapula, "names", dmn, data)
+    assert where in info.value.message
+    assert info.value.message.endswith("business rule task 'Decide' (Rule_1)")  # SpiffWorkflow's note had no id
+    assert info.value.element_id == "Rule_1"
+    assert kapula.cases() == []
