@@ -1,4 +1,9 @@
-"""Dependencies of the routes: who is signed in (bearer token or session cookie), as the caller of the use cases."""
+"""Dependencies of the routes: who is signed in (bearer token or session cookie), as the caller of the use cases.
+
+They are coroutines: FastAPI runs each synchronous dependency in the thread pool, a hand-over to
+a thread and back that cost more than the dependency itself (issue 14). A principal read from the
+database (a credential not kept in the principal cache) is the one part that goes to a thread.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from engine.services.accounts import Directory
 from engine.access.policy import Principal
@@ -18,12 +24,12 @@ SESSION_ID = "sid"
 _bearer = HTTPBearer(auto_error=False, description="an API token from `kapula user token NAME` or POST /api/tokens")
 
 
-def get_kapula(request: Request) -> Kapula:
+async def get_kapula(request: Request) -> Kapula:
     kapula: Kapula = request.app.state.kapula
     return kapula
 
 
-def get_directory(request: Request) -> Directory:
+async def get_directory(request: Request) -> Directory:
     directory: Directory = request.app.state.directory
     return directory
 
@@ -31,25 +37,34 @@ def get_directory(request: Request) -> Directory:
 DirectoryDep = Annotated[Directory, Depends(get_directory)]
 
 
+def _session_id(request: Request) -> str | None:
+    sid = request.session.get(SESSION_ID) if "session" in request.scope else None
+    return str(sid) if sid else None
+
+
 def session_principal(request: Request) -> Principal | None:
     """The user of the browser session the cookie names, None without one. Raises AuthenticationError
-    when the session has ended (signed out, expired, user disabled)."""
-    sid = request.session.get(SESSION_ID) if "session" in request.scope else None
-    if not sid:
+    when the session has ended (signed out, expired, user disabled). Reads the database (call it
+    from a thread)."""
+    sid = _session_id(request)
+    if sid is None:
         return None
-    return get_directory(request).principal_for_session(str(sid))
+    directory: Directory = request.app.state.directory
+    return directory.principal_for_session(sid)
 
 
-def get_principal(
+async def get_principal(
     request: Request, directory: DirectoryDep, bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     """The user of a bearer token, else of the session cookie. Raises AuthenticationError (401)."""
     if bearer is not None:
-        return directory.principal_for_token(bearer.credentials)
-    principal = session_principal(request)
-    if principal is None:
+        kept = directory.kept_principal("token", bearer.credentials)
+        return kept if kept is not None else await run_in_threadpool(directory.principal_for_token, bearer.credentials)
+    sid = _session_id(request)
+    if sid is None:
         raise AuthenticationError("sign in first (the /signin page), or send Authorization: Bearer <token>")
-    return principal
+    kept = directory.kept_principal("session", sid)
+    return kept if kept is not None else await run_in_threadpool(directory.principal_for_session, sid)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -61,7 +76,7 @@ def origin_of(request: Request) -> str:
     return f"{request.method} {request.url.path} from {client}"
 
 
-def get_caller(request: Request, principal: PrincipalDep) -> Caller:
+async def get_caller(request: Request, principal: PrincipalDep) -> Caller:
     """The signed-in user and the request, as the use cases take them."""
     return Caller(principal, origin=origin_of(request))
 

@@ -177,6 +177,12 @@ class Directory:
         with self._sessions.begin() as session:
             return credentials.open_session(session, self._user(session, username), self._clock.now())
 
+    def kept_principal(self, kind: str, secret: str) -> Principal | None:
+        """The principal kept for this credential (`kind` "token" or "session") when it is fresh,
+        else None; reads nothing, so an event loop may call it (the HTTP layer's dependencies).
+        The credential's own check is `principal_for_token` / `principal_for_session`."""
+        return self._principals.get(kind, credentials.secret_hash(secret), self._clock.now())
+
     def principal_for_session(self, sid: str) -> Principal:
         """The user of a live session. Raises AuthenticationError when it ended, expired or the user
         was disabled."""

@@ -7,7 +7,6 @@ import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,13 +22,10 @@ from engine.persistence.direct import DirectStatement
 from engine.persistence.ports import NewVersion, StoredVersion, UserTaskRow
 from engine.persistence.tables import (
     AccessLogRecord, CaseRecord, CaseTaskRecord, EventRecord, OrganisationRecord, ProcessOwnerRecord,
-    ProcessVersionRecord, UserRecord,
+    ProcessVersionRecord, UserRecord, table_of,
 )
 from engine.runtime.states import READY
 from engine.spans.store import write_step_spans
-
-if TYPE_CHECKING:
-    from sqlalchemy import CursorResult
 
 
 class SqlOwnerRepository:
@@ -139,8 +135,16 @@ _HOLDERS = (
     .where(_E.task_id.in_(bindparam("task_ids", expanding=True)), _E.lifecycle.in_(_CLAIM_EVENTS))
     .order_by(_E.case_id, _E.seq)
 )
-_READIED = select(_E.element_name, _E.element_type).where(
-    _E.task_id == bindparam("task_id"), _E.lifecycle == Lifecycle.TASK_READY.value)
+# a claim's write, on the DB-API cursor (engine.persistence.direct): as ORM statements they cost a
+# claim more than a completion's whole step (issue 14)
+_READIED = DirectStatement(select(_E.element_name, _E.element_type).where(
+    _E.task_id == bindparam("task_id"), _E.lifecycle == Lifecycle.TASK_READY.value))
+_CLAIM_BUMP = DirectStatement(
+    update(table_of(CaseRecord))
+    .where(_C.id == bindparam("b_id"), _C.row_version == bindparam("b_read"))
+    .values(row_version=bindparam("b_version"), last_event_seq=bindparam("b_seq"))
+)
+_INSERT_EVENT = DirectStatement(insert(table_of(EventRecord)))
 
 
 class SqlClaimRepository:
@@ -170,34 +174,30 @@ class SqlClaimRepository:
         return holders
 
     def record(self, task: UserTaskRow, *, user: str, claim: bool, at: datetime) -> None:
+        connection = self._session.connection()
         seq = task.last_event_seq + 1
-        # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which has rowcount
-        result = cast("CursorResult[Any]", self._session.execute(
-            update(CaseRecord)
-            .where(CaseRecord.id == task.case_id, CaseRecord.row_version == task.row_version)
-            .values(row_version=task.row_version + 1, last_event_seq=seq)
-            .execution_options(synchronize_session=False)
-        ))
-        if result.rowcount != 1:
+        bumped = _CLAIM_BUMP.execute(connection, {"b_id": task.case_id, "b_read": task.row_version,
+                                                  "b_version": task.row_version + 1, "b_seq": seq})
+        if bumped != 1:
             raise ConflictError(f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again",
                                 case_id=task.case_id)
-        readied = self._session.connection().execute(_READIED, {"task_id": task.task_id}).first()
+        readied = _READIED.first(connection, {"task_id": task.task_id})
         row = {
             "case_id": task.case_id,
             "seq": seq,
             "at": at,
             "lifecycle": (Lifecycle.TASK_CLAIMED if claim else Lifecycle.TASK_UNCLAIMED).value,
             "element_id": task.element_id,
-            "element_name": readied[0] if readied else None,
-            "element_type": readied[1] if readied else None,
+            "element_name": readied.element_name if readied else None,
+            "element_type": readied.element_type if readied else None,
             "lane": task.lane,
             "user_name": user,
             "task_id": task.task_id,
             "changed_json": "{}",
         }
-        self._session.execute(insert(EventRecord), [row])
+        _INSERT_EVENT.execute(connection, row)
         if claim:
-            write_step_spans(self._session.connection(), task.case_id, task.process_key, task.process_version_id, [row])
+            write_step_spans(connection, task.case_id, task.process_key, task.process_version_id, [row])
 
 
 # what the access rules read of a case's log (policy.takes_part): who started it and which lanes it

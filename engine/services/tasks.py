@@ -113,9 +113,9 @@ class TaskUseCases(MessageRouting):
             raise TypeError("a claim needs the caller or the user")
         with self._transaction() as session:
             task = change_claim(SqlUnitOfWork(session), task_id, user=user, caller=caller, claim=claim, now=now)
-            view = self._task_in(session, task_id)
+            view = self._task_in(session, task_id, with_claim=False)  # its holder is known: no read
         claims.retag_cached(self._store.cache, task.case_id, task.row_version)
-        return view
+        return dataclasses.replace(view, claimed_by=user if claim else None)
 
 
 def task_rules(uow: UnitOfWork, caller: Caller, task_id: str, action: str, now: datetime, *,
