@@ -1,4 +1,5 @@
-"""Users, organisations, lane mappings, API tokens and process ownership, in the database."""
+"""Users, organisations, lane mappings, API tokens and process ownership: each method one transaction
+through the unit of work's directory repository (engine.persistence.sql_directory) and credentials.py."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,14 +17,11 @@ from engine.access.principal_cache import PrincipalCache, forget_all
 from engine.access.policy import Principal, Role
 from engine.clock import Clock
 from engine.display import LANGUAGES
-from engine.errors import AuthenticationError, ConflictError, InvalidDataError, NotFoundError
-from engine.persistence.tables import (
-    LaneMappingRecord,
-    OrganisationRecord,
-    ProcessOwnerRecord,
-    SettingRecord,
-    UserRecord,
-)
+from engine.errors import AuthenticationError, InvalidDataError, NotFoundError
+from engine.persistence.ports import NewUser
+from engine.persistence.sql import SqlOwnerRepository
+from engine.persistence.sql_directory import SqlDirectoryRepository
+from engine.persistence.tables import SettingRecord
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,149}$")
 MIN_PASSWORD = 8
@@ -51,27 +48,18 @@ class Directory:
         name = name.strip()
         if not name or len(name) > 255:
             raise InvalidDataError("an organisation needs a name of 1–255 characters", field_errors={"name": "required"})
-        try:
-            with self._sessions.begin() as session:
-                org = OrganisationRecord(name=name, created_at=self._clock.now())
-                session.add(org)
-                session.flush()
-                for key, lane in lanes or []:
-                    session.add(LaneMappingRecord(organisation_id=org.id, process_key=key, lane=lane))
-        except IntegrityError as exc:
-            raise ConflictError(f"organisation {name!r} exists already") from exc
+        with self._sessions.begin() as session:
+            _people(session).add_organisation(name, lanes or [], at=self._clock.now())
         forget_all()
 
     def map_lane(self, organisation: str, lane: str, *, process_key: str | None = None) -> None:
         with self._sessions.begin() as session:
-            org = self._org(session, organisation)
-            session.add(LaneMappingRecord(organisation_id=org.id, process_key=process_key, lane=lane))
+            _people(session).map_lane(organisation, lane, process_key=process_key)
         forget_all()  # principals carry their lane mappings
 
     def organisations(self) -> list[tuple[str, list[tuple[str | None, str]]]]:
         with self._reads() as session:
-            orgs = session.scalars(select(OrganisationRecord).order_by(OrganisationRecord.name)).all()
-            return [(o.name, self._mappings(session, o.id)) for o in orgs]
+            return _people(session).organisations()
 
     # -- users --------------------------------------------------------------------------------
 
@@ -79,50 +67,41 @@ class Directory:
                  display_name: str | None = None) -> Principal:
         """A user. Advisors and process owners need an organisation. Raises InvalidDataError, NotFoundError
         (organisation) or ConflictError (the name is taken)."""
-        problems = {}
-        if not USERNAME.match(username):
-            problems["username"] = "letters, digits and . _ @ - only, starting with a letter or digit"
-        if len(password) < MIN_PASSWORD:
-            problems["password"] = f"at least {MIN_PASSWORD} characters"
-        if role in (Role.ADVISOR, Role.PROCESS_OWNER) and not organisation:
-            problems["organisation"] = f"a {role.value.replace('_', ' ')} belongs to an organisation"
-        if problems:
-            raise InvalidDataError("the user cannot be created: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
-                                   field_errors=problems)
+        check_new_user(username, password, role=role, organisation=organisation)
         password_hash = hash_password(password)  # slow on purpose: not inside the write transaction
-        try:
-            with self._sessions.begin() as session:
-                org_id = self._org(session, organisation).id if organisation else None
-                session.add(UserRecord(username=username, display_name=display_name or username, role=role.value,
-                                       organisation_id=org_id, password_hash=password_hash,
-                                       created_at=self._clock.now()))
-        except IntegrityError as exc:
-            raise ConflictError(f"user {username!r} exists already") from exc
-        return self.principal(username)
+        with self._sessions.begin() as session:
+            people = _people(session)
+            people.add_user(NewUser(username, display_name or username, role, organisation, password_hash, self._clock.now()))
+            added = people.principal(username)
+        if added is None:  # never: added in this very transaction
+            raise NotFoundError("user", username)
+        return added
 
     def users(self) -> list[Principal]:
         with self._reads() as session:
-            names = session.scalars(select(UserRecord.username).order_by(UserRecord.username)).all()
-        return [self.principal(n) for n in names]
+            people = _people(session)
+            return [p for p in map(people.principal, people.usernames()) if p is not None]
 
     def disabled_users(self) -> dict[str, datetime]:
         """User name → when an administrator disabled them."""
         with self._reads() as session:
-            rows = session.execute(select(UserRecord.username, UserRecord.disabled_at).where(UserRecord.disabled_at.is_not(None)))
-            return {name: at for name, at in rows.all() if at is not None}
+            return _people(session).disabled()
 
     def principal(self, username: str) -> Principal:
         """The user as the access rules see them. Raises AuthenticationError if there is no such user."""
         with self._reads() as session:
-            user = session.scalars(select(UserRecord).where(UserRecord.username == username)).first()
-            if user is None:
-                raise AuthenticationError("no such user; sign in again")
-            return self._principal(session, user)
+            found = _people(session).principal(username)
+        if found is None:
+            raise AuthenticationError("no such user; sign in again")
+        return found
 
     def principal_or_not_found(self, username: str) -> Principal:
         """The user as the access rules see them. Raises NotFoundError if there is no such user."""
         with self._reads() as session:
-            return self._principal(session, self._user(session, username))
+            found = _people(session).principal(username)
+        if found is None:
+            raise NotFoundError("user", username)
+        return found
 
     def authenticate(self, username: str, password: str) -> Principal:
         """Raises AuthenticationError for an unknown name, a wrong password or a disabled user (one
@@ -131,16 +110,17 @@ class Directory:
             verify_password(None, password)  # as slow as any other refusal
             raise AuthenticationError("wrong user name or password")
         with self._reads() as session:
-            user = session.scalars(select(UserRecord).where(UserRecord.username == username)).first()
+            people = _people(session)
+            user = people.user_record(username)
             if not verify_password(user.password_hash if user else None, password) or user is None or user.disabled_at:
                 raise AuthenticationError("wrong user name or password")
-            return self._principal(session, user)
+            return people.principal_of(user)
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         """Disable a user (their sessions end at once, their tokens stop working) or enable them again.
         Raises NotFoundError."""
         with self._sessions.begin() as session:
-            user = self._user(session, username)
+            user = _people(session).user(username)
             if disabled:
                 user.disabled_at = user.disabled_at or self._clock.now()
                 credentials.end_sessions_of(session, user.id)
@@ -156,7 +136,7 @@ class Directory:
                                    field_errors={"password": f"at least {MIN_PASSWORD} characters"})
         password_hash = hash_password(password)
         with self._sessions.begin() as session:
-            user = self._user(session, username)
+            user = _people(session).user(username)
             user.password_hash = password_hash
             credentials.end_sessions_of(session, user.id)
         forget_all()
@@ -168,14 +148,14 @@ class Directory:
             raise InvalidDataError(f"language {language!r} is not one of {', '.join(LANGUAGES)}",
                                    field_errors={"language": f"one of {', '.join(LANGUAGES)}"})
         with self._sessions.begin() as session:
-            self._user(session, username).language = language
+            _people(session).set_language(username, language)
 
     # -- browser sessions ---------------------------------------------------------------------
 
     def open_session(self, username: str) -> str:
         """A new browser session for the user (after `authenticate`); returns the id for the cookie."""
         with self._sessions.begin() as session:
-            return credentials.open_session(session, self._user(session, username), self._clock.now())
+            return credentials.open_session(session, _people(session).user(username), self._clock.now())
 
     def kept_principal(self, kind: str, secret: str) -> Principal | None:
         """The principal kept for this credential (`kind` "token" or "session") when it is fresh,
@@ -195,7 +175,7 @@ class Directory:
             found = credentials.session_user_until(session, sid, now)
             if found is None:
                 raise AuthenticationError("the session has ended; sign in again")
-            principal = self._principal(session, found[0])
+            principal = _people(session).principal_of(found[0])
         self._principals.put("session", key, principal, found[1])
         return principal
 
@@ -218,7 +198,7 @@ class Directory:
         now = self._clock.now()
         expiry = credentials.token_expiry(now, expires_at)
         with self._sessions.begin() as session:
-            return credentials.new_token(session, self._user(session, username), name=name, now=now, expires_at=expiry)
+            return credentials.new_token(session, _people(session).user(username), name=name, now=now, expires_at=expiry)
 
     def principal_for_token(self, token: str) -> Principal:
         """Raises AuthenticationError for an unknown, expired or revoked token or a disabled user."""
@@ -231,14 +211,14 @@ class Directory:
             found = credentials.token_user_until(session, token, now)
             if found is None:
                 raise AuthenticationError("unknown, expired or revoked API token")
-            principal = self._principal(session, found[0])
+            principal = _people(session).principal_of(found[0])
         self._principals.put("token", key, principal, found[1])
         return principal
 
     def tokens(self, username: str | None = None) -> list[TokenInfo]:
         """The tokens of `username` (everyone's when None). Raises NotFoundError."""
         with self._reads() as session:
-            return credentials.tokens(session, self._user(session, username).id if username else None)
+            return credentials.tokens(session, _people(session).user(username).id if username else None)
 
     def revoke_token(self, token_id: int, *, owner: str | None = None) -> TokenInfo:
         """The token stops working at once. With `owner`, only a token of that user is revoked.
@@ -252,18 +232,13 @@ class Directory:
 
     def owner_of(self, process_key: str) -> str | None:
         with self._reads() as session:
-            return session.scalars(
-                select(OrganisationRecord.name).join(ProcessOwnerRecord, ProcessOwnerRecord.organisation_id == OrganisationRecord.id)
-                .where(ProcessOwnerRecord.process_key == process_key)
-            ).first()
+            return _people(session).owner_of(process_key)
 
     def claim_ownership(self, process_keys: list[str], organisation: str) -> None:
         """Record `organisation` as the owner of each key that has no owner yet."""
         with self._sessions.begin() as session:
-            org = self._org(session, organisation)
-            for key in process_keys:
-                if session.get(ProcessOwnerRecord, key) is None:
-                    session.add(ProcessOwnerRecord(process_key=key, organisation_id=org.id))
+            owners = SqlOwnerRepository(session)
+            owners.claim([key for key, owner in owners.owners(process_keys).items() if owner is None], organisation)
         forget_all()  # principals carry their owned processes
 
     def session_secret(self) -> str:
@@ -284,35 +259,21 @@ class Directory:
                 value = stored.value
         return value
 
-    # -- helpers ------------------------------------------------------------------------------
 
-    def _org(self, session: Session, name: str) -> OrganisationRecord:
-        org = session.scalars(select(OrganisationRecord).where(OrganisationRecord.name == name)).first()
-        if org is None:
-            raise NotFoundError("organisation", name)
-        return org
+def check_new_user(username: str, password: str, *, role: Role, organisation: str | None) -> None:
+    """Raise InvalidDataError naming each field a new user's details get wrong: the name's
+    characters, the password's length, an advisor or process owner without an organisation."""
+    problems = {}
+    if not USERNAME.match(username):
+        problems["username"] = "letters, digits and . _ @ - only, starting with a letter or digit"
+    if len(password) < MIN_PASSWORD:
+        problems["password"] = f"at least {MIN_PASSWORD} characters"
+    if role in (Role.ADVISOR, Role.PROCESS_OWNER) and not organisation:
+        problems["organisation"] = f"a {role.value.replace('_', ' ')} belongs to an organisation"
+    if problems:
+        raise InvalidDataError("the user cannot be created: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
+                               field_errors=problems)
 
-    def _user(self, session: Session, username: str) -> UserRecord:
-        user = session.scalars(select(UserRecord).where(UserRecord.username == username)).first()
-        if user is None:
-            raise NotFoundError("user", username)
-        return user
 
-    def _mappings(self, session: Session, org_id: int) -> list[tuple[str | None, str]]:
-        rows = session.execute(
-            select(LaneMappingRecord.process_key, LaneMappingRecord.lane).where(LaneMappingRecord.organisation_id == org_id)
-        ).all()
-        return [(k, lane) for k, lane in rows]
-
-    def _principal(self, session: Session, user: UserRecord) -> Principal:
-        org = session.get(OrganisationRecord, user.organisation_id) if user.organisation_id else None
-        owned = session.scalars(select(ProcessOwnerRecord.process_key).where(ProcessOwnerRecord.organisation_id == org.id)).all() if org else []
-        return Principal(
-            username=user.username,
-            display_name=user.display_name,
-            role=Role(user.role),
-            organisation=org.name if org else None,
-            mapped_lanes=tuple(self._mappings(session, org.id)) if org else (),
-            owned_processes=frozenset(owned),
-            language=user.language,
-        )
+def _people(session: Session) -> SqlDirectoryRepository:
+    return SqlDirectoryRepository(session)

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.access.access_log import AccessEntry
-from engine.access.policy import Role
+from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote, Event, Lifecycle, ProcessVersion
-from engine.persistence.ports import NewVersion, StoredVersion, UserTaskRow
+from engine.persistence.ports import NewUser, NewVersion, StoredVersion, UserTaskRow
 
 
 @dataclass
@@ -119,10 +119,63 @@ class FakeClaimRepository:
 
 @dataclass
 class FakeDirectoryRepository:
-    roles: dict[str, Role] = field(default_factory=dict)
+    """Users by name (with their organisation), organisations with their lane mappings, and the
+    owners of process keys (the unit's FakeOwnerRepository)."""
+
+    users: dict[str, NewUser] = field(default_factory=dict)
+    languages: dict[str, str | None] = field(default_factory=dict)
+    disabled_at: dict[str, datetime] = field(default_factory=dict)
+    lanes: dict[str, list[tuple[str | None, str]]] = field(default_factory=dict)
+    owners: FakeOwnerRepository = field(default_factory=FakeOwnerRepository)
+    roles: dict[str, Role] = field(default_factory=dict)  # users known only by their role
 
     def role(self, username: str) -> Role | None:
-        return self.roles.get(username)
+        user = self.users.get(username)
+        return user.role if user is not None else self.roles.get(username)
+
+    def principal(self, username: str) -> Principal | None:
+        user = self.users.get(username)
+        if user is None:
+            return None
+        org = user.organisation
+        return Principal(user.username, user.display_name, user.role, org, tuple(self.lanes.get(org, [])) if org else (),
+                         frozenset(k for k, o in self.owners.owned.items() if o == org) if org else frozenset(),
+                         self.languages.get(username))
+
+    def usernames(self) -> list[str]:
+        return sorted(self.users)
+
+    def disabled(self) -> dict[str, datetime]:
+        return dict(self.disabled_at)
+
+    def organisations(self) -> list[tuple[str, list[tuple[str | None, str]]]]:
+        return [(name, list(self.lanes.get(name, []))) for name in sorted(self.owners.organisation_names)]
+
+    def add_organisation(self, name: str, lanes: Sequence[tuple[str | None, str]], *, at: datetime) -> None:
+        if name in self.owners.organisation_names:
+            raise ConflictError(f"organisation {name!r} exists already")
+        self.owners.organisation_names.add(name)
+        self.lanes[name] = list(lanes)
+
+    def map_lane(self, organisation: str, lane: str, *, process_key: str | None) -> None:
+        if organisation not in self.owners.organisation_names:
+            raise NotFoundError("organisation", organisation)
+        self.lanes.setdefault(organisation, []).append((process_key, lane))
+
+    def add_user(self, user: NewUser) -> None:
+        if user.organisation and user.organisation not in self.owners.organisation_names:
+            raise NotFoundError("organisation", user.organisation)
+        if user.username in self.users:
+            raise ConflictError(f"user {user.username!r} exists already")
+        self.users[user.username] = user
+
+    def set_language(self, username: str, language: str | None) -> None:
+        if username not in self.users:
+            raise NotFoundError("user", username)
+        self.languages[username] = language
+
+    def owner_of(self, process_key: str) -> str | None:
+        return self.owners.owned.get(process_key)
 
 
 @dataclass
@@ -169,9 +222,10 @@ class FakeUnitOfWork:
     access_log: FakeAccessLog = field(default_factory=FakeAccessLog)
     events: FakeEventRepository = field(default_factory=FakeEventRepository)
     claims: FakeClaimRepository = field(init=False)
-    directory: FakeDirectoryRepository = field(default_factory=FakeDirectoryRepository)
+    directory: FakeDirectoryRepository = field(init=False)
     versions: FakeVersionRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.claims = FakeClaimRepository(events=self.events)
+        self.directory = FakeDirectoryRepository(owners=self.owners)
         self.versions = FakeVersionRepository(keys=self.owners.versions)

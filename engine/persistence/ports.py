@@ -3,11 +3,14 @@
 `SqlUnitOfWork` (engine.persistence.sql) wraps the use case's SQLAlchemy session and holds the SQL;
 `FakeUnitOfWork` (engine.persistence.fake) keeps everything in memory, for fast unit tests of the
 use cases that run on them (tests/unit/test_ownership_rules.py, test_claim_rules.py,
-test_deploy_rules.py). The port covers process ownership, the access log (entries, and the reasons
-a case's timeline shows), claims (a user task's row, who holds it, claiming and giving back), the
-access rules' reads of a case's events, the directory's roles, and the deployed versions (by key
-and number, the latest of each key, their files, storing a new one). The case timeline's reads and
-the cases themselves (CaseStore's load and save) still go through the session
+test_deploy_rules.py); tests/integration/test_unit_of_work_contract.py holds the two to the same
+answers. The port covers process ownership, the access log (entries, and the reasons a case's
+timeline shows), claims (a user task's row, who holds it, claiming and giving back), a case's
+events (all of them, for its history and timeline, and what the access rules read), the directory
+(users, organisations, their lane mappings, roles, principals) and the deployed versions (by key
+and number, the latest of each key, their files, storing a new one). Still through the session:
+the cases themselves (CaseStore's load and save, the case and task views, listings), sign-in
+sessions and API tokens (engine.access.credentials), and the restored specs' cache
 (docs/adr/0003-one-service-layer.md).
 """
 
@@ -19,7 +22,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine.access.access_log import AccessEntry
-from engine.access.policy import Role
+from engine.access.policy import Principal, Role
 from engine.model import CaseNote, Event, ProcessVersion, ValidationIssue
 
 
@@ -114,11 +117,60 @@ class EventRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class NewUser:
+    """A user to add: `password_hash` from engine.access.passwords; `organisation` by name."""
+
+    username: str
+    display_name: str
+    role: Role
+    organisation: str | None
+    password_hash: str
+    created_at: datetime
+
+
 class DirectoryRepository(Protocol):
-    """The users of the directory as the rules read them."""
+    """Users, organisations and their lane mappings (sign-in sessions and API tokens: engine.access.credentials)."""
 
     def role(self, username: str) -> Role | None:
         """The user's role, None for a name that is no user here (e.g. "demo")."""
+        ...
+
+    def principal(self, username: str) -> Principal | None:
+        """The user as the access rules see them (organisation, its lane mappings and owned
+        processes, language), None for no such user."""
+        ...
+
+    def usernames(self) -> list[str]:
+        """Every user's name, sorted."""
+        ...
+
+    def disabled(self) -> dict[str, datetime]:
+        """User name → when an administrator disabled them."""
+        ...
+
+    def organisations(self) -> list[tuple[str, list[tuple[str | None, str]]]]:
+        """Every organisation by name, sorted, with its lane mappings (process key or None, lane)."""
+        ...
+
+    def add_organisation(self, name: str, lanes: Sequence[tuple[str | None, str]], *, at: datetime) -> None:
+        """A new organisation mapping `lanes`. Raises ConflictError when the name is taken."""
+        ...
+
+    def map_lane(self, organisation: str, lane: str, *, process_key: str | None) -> None:
+        """The organisation works `lane` (of `process_key`, or of every process). Raises NotFoundError."""
+        ...
+
+    def add_user(self, user: NewUser) -> None:
+        """Raises NotFoundError (no such organisation) or ConflictError (the name is taken)."""
+        ...
+
+    def set_language(self, username: str, language: str | None) -> None:
+        """Raises NotFoundError."""
+        ...
+
+    def owner_of(self, process_key: str) -> str | None:
+        """The name of the organisation that owns the key, None when nobody does."""
         ...
 
 

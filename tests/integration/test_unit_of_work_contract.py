@@ -1,0 +1,118 @@
+"""The in-memory unit of work answers as the SQL one does: the same calls on FakeUnitOfWork and on
+SqlUnitOfWork over the test database (SQLite, or PostgreSQL with KAPULA_DATABASE_URL), so the unit
+tests that run on the fake test what the service does on the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from engine.access.access_log import AccessEntry
+from engine.access.policy import Role
+from engine.errors import ConflictError, NotFoundError
+from engine.model import CaseNote
+from engine.persistence.fake import FakeUnitOfWork
+from engine.persistence.ports import NewUser, NewVersion, UnitOfWork
+from engine.persistence.sql import SqlUnitOfWork
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["fake", "sql"])
+def uow(request, kapula) -> Iterator[UnitOfWork]:
+    """A unit of work of either kind; the SQL one's transaction is rolled back at the end."""
+    if request.param == "fake":
+        yield FakeUnitOfWork()
+        return
+    session = kapula.sessions()
+    session.begin()
+    try:
+        yield SqlUnitOfWork(session)
+    finally:
+        session.rollback()
+        session.close()
+
+
+def _user(name: str, role: Role = Role.ADVISOR, organisation: str | None = "SEK") -> NewUser:
+    return NewUser(name, name.upper(), role, organisation, "not-a-real-hash", NOW)
+
+
+def test_the_directory(uow):
+    uow.directory.add_organisation("SEK", [(None, "Neuvonta")], at=NOW)
+    uow.directory.add_organisation("Novago", [], at=NOW)
+    uow.directory.map_lane("SEK", "Kassa", process_key="k")
+    with pytest.raises(NotFoundError):
+        uow.directory.map_lane("Nobody", "Kassa", process_key=None)
+    uow.directory.add_user(_user("sek.a"))
+    uow.directory.add_user(_user("asiakas", Role.CUSTOMER, None))
+    with pytest.raises(NotFoundError):
+        uow.directory.add_user(_user("x", organisation="Nobody"))
+    uow.owners.claim(["k"], "SEK")
+    uow.directory.set_language("sek.a", "sv")
+    with pytest.raises(NotFoundError):
+        uow.directory.set_language("nobody", "sv")
+
+    advisor = uow.directory.principal("sek.a")
+    assert (advisor.username, advisor.display_name, advisor.role, advisor.organisation, advisor.language) == (
+        "sek.a", "SEK.A", Role.ADVISOR, "SEK", "sv")
+    assert set(advisor.mapped_lanes) == {(None, "Neuvonta"), ("k", "Kassa")}
+    assert advisor.owned_processes == frozenset({"k"})
+    customer = uow.directory.principal("asiakas")
+    assert (customer.organisation, customer.mapped_lanes, customer.owned_processes) == (None, (), frozenset())
+    assert uow.directory.principal("nobody") is None
+    assert (uow.directory.role("asiakas"), uow.directory.role("nobody")) == (Role.CUSTOMER, None)
+    assert uow.directory.usernames() == ["asiakas", "sek.a"]
+    assert uow.directory.disabled() == {}
+    assert [(name, set(lanes)) for name, lanes in uow.directory.organisations()] == [
+        ("Novago", set()), ("SEK", {(None, "Neuvonta"), ("k", "Kassa")})]
+    assert (uow.directory.owner_of("k"), uow.directory.owner_of("other")) == ("SEK", None)
+    assert uow.owners.owners(["k", "other"]) == {"k": "SEK", "other": None}
+    assert uow.owners.organisations() == ["Novago", "SEK"]
+
+
+def test_a_taken_user_name_is_a_conflict(uow):
+    uow.directory.add_organisation("SEK", [], at=NOW)
+    uow.directory.add_user(_user("sek.a"))
+    with pytest.raises(ConflictError, match="exists already"):
+        uow.directory.add_user(_user("sek.a"))
+
+
+def test_a_taken_organisation_name_is_a_conflict(uow):
+    uow.directory.add_organisation("SEK", [], at=NOW)
+    with pytest.raises(ConflictError, match="exists already"):
+        uow.directory.add_organisation("SEK", [], at=NOW)
+
+
+def test_the_versions(uow):
+    assert uow.versions.find("k") is None and uow.versions.of_key("k") == [] and uow.versions.latest_source("k") is None
+    for n in (1, 2):
+        added = uow.versions.add(NewVersion("k", n, f"K{n}", f"hash{n}", "bpmn", "", NOW, "k.bpmn", actors=("SEK",),
+                                            source={"k.bpmn": f"<v{n}/>"}))
+        assert (added.key, added.version, added.actors, added.runnable) == ("k", n, ("SEK",), True)
+    uow.versions.add(NewVersion("a", 1, "A", "h", "bpmn", "", NOW, None))
+    assert uow.versions.find("k").process.version == 2
+    assert uow.versions.find("k", 1).process.name == "K1"
+    assert uow.versions.find("k", 3) is None
+    assert [v.version for v in uow.versions.of_key("k")] == [1, 2]
+    assert [(v.key, v.version) for v in uow.versions.latest_of_each()] == [("a", 1), ("k", 2)]
+    assert uow.versions.source("k", 1) == {"k.bpmn": "<v1/>"} and uow.versions.source("k", 9) is None
+    number, text = uow.versions.latest_source("k")
+    assert number == 2 and "<v2/>" in text
+    assert uow.owners.deployed(["k", "b"]) == {"k"}
+    with pytest.raises(ConflictError):
+        uow.versions.add(NewVersion("k", 2, "again", "h", "bpmn", "", NOW, None))
+
+
+def test_the_access_log(uow):
+    uow.access_log.add([
+        AccessEntry(NOW, "admin", 7, "cancel", origin="test", reason="asked by the customer"),
+        AccessEntry(NOW, "sek.a", 7, "read"),
+        AccessEntry(NOW, "sek.b", 7, "erase", refused="only administrators erase", reason="x"),
+        AccessEntry(NOW, "admin", 8, "erase", reason="GDPR request"),
+    ])
+    assert uow.access_log.notes(7) == (CaseNote(NOW, "admin", "cancel", "asked by the customer"),)
+    assert [e.user for e in uow.access_log.entries(case_id=7)] == ["admin", "sek.a", "sek.b"]
+    assert [e.action for e in uow.access_log.entries(refused=True)] == ["erase"]
+    assert [e.case_id for e in uow.access_log.entries(user="admin", limit=1)] == [8]
