@@ -28,13 +28,14 @@ from engine.runtime.case_state import (
     new_live_case,
     restore_live_case,
 )
-from engine.runtime.messages import caught_message
 from engine.runtime.stepping import (
     all_task_rows,
     case_data,
     correlations,
     is_completed,
     subprocess_task_lane,
+    transition_caught,
+    transition_element,
     waiting_events,
 )
 from engine.spans.store import write_step_spans
@@ -340,16 +341,16 @@ class CaseStore:
     def _events(self, ctx: StepContext, transitions: list[Transition], *, now: datetime, user: str | None) -> list[dict[str, Any]]:
         rows = []
         for tr in transitions:
-            spec = tr.task.task_spec
+            element_id, spec_name, spec_kind = transition_element(tr)
             info, lane, scope = ctx.deployed.resolve(tr.task)
             acted = ctx.acting is not None and ctx.acting[0] == tr.task.id
             rows.append(
                 {
                     "at": now,
                     "lifecycle": _LIFECYCLE[tr.kind].value,
-                    "element_id": ctx.deployed.element_key(spec.bpmn_id, scope),
-                    "element_name": (info.name if info else None) or spec.bpmn_name,
-                    "element_type": (info.type if info else None) or type(spec).__name__,
+                    "element_id": ctx.deployed.element_key(element_id, scope),
+                    "element_name": (info.name if info else None) or spec_name,
+                    "element_type": (info.type if info else None) or spec_kind,
                     "lane": lane,
                     "user_name": user if acted else None,
                     "task_id": str(tr.task.id),
@@ -373,8 +374,8 @@ def _with_messages(ctx: StepContext, transitions: list[Transition], rows: list[d
         (after.setdefault(at, []) if at is not None else tail).append(row)
     used: set[int] = set()
     for name, changed in ctx.received:
-        at = next((i for i in completed if i not in used and caught_message(transitions[i].task, [name])), None)
-        element_id = transitions[at].task.task_spec.bpmn_id if at is not None else None
+        at = next((i for i in completed if i not in used and transition_caught(transitions[i], name)), None)
+        element_id = transition_element(transitions[at])[0] if at is not None else None
         row = _message_row(ctx, Lifecycle.MESSAGE_RECEIVED, element_id, changed, now=now, user=user)
         if at is None:
             tail.append(row)

@@ -25,7 +25,7 @@ from engine.persistence.tables import ProcessVersionRecord
 from engine.runtime.case_state import SpecBundle, spec_from_json, spec_to_json
 from engine.runtime.messages import Catcher, catchers
 from engine.runtime.parser import LoadedProcess, serializer_for
-from engine.runtime.scopes import enclosing
+from engine.runtime.scopes import element_of, enclosing, spec_element_name
 
 _MAX_NESTING = 100  # call activities within called processes: far more than any diagram draws
 
@@ -93,9 +93,7 @@ class DeployedVersion:
         if scope in self.called:
             return self.called[scope].get(element_id or "")
         # a version stored before called processes were recorded: the name from the spec, no lane
-        spec = self.spec_bundle.subprocess_specs.get(scope) if self.spec_bundle is not None else None
-        task_spec = spec.task_specs.get(element_id or "") if spec is not None else None
-        name = getattr(task_spec, "bpmn_name", None)
+        name = spec_element_name(self.spec_bundle, scope, element_id or "") if self.spec_bundle is not None else None
         return ElementInfo(name, None, None, None) if name else None
 
     def element_key(self, element_id: str, scope: str | None = None) -> str:
@@ -144,14 +142,14 @@ class DeployedVersion:
         tasks of the case's own process and of embedded subprocesses keep the lanes drawn."""
         spec_name, parent = enclosing(task)
         own = scope = self.scope_of(spec_name)
-        info = self.element(getattr(task.task_spec, "bpmn_id", None), scope)
+        info = self.element(element_of(task), scope)
         lane = info.actor if info is not None else None
         for _ in range(_MAX_NESTING):
             if parent is None or self.has_own_lanes(scope):
                 break
             spec_name, next_parent = enclosing(parent)
             scope = self.scope_of(spec_name)
-            parent_info = self.element(getattr(parent.task_spec, "bpmn_id", None), scope)
+            parent_info = self.element(element_of(parent), scope)
             lane, parent = (parent_info.actor if parent_info is not None else None), next_parent
         return info, lane, own
 

@@ -16,3 +16,16 @@ def enclosing(task: Any) -> tuple[str | None, Any | None]:
     if parent_id is None:
         return None, None
     return workflow.spec.name, workflow.top_workflow.get_task_from_id(parent_id)
+
+
+def element_of(task: Any) -> str | None:
+    """The BPMN id of `task`'s element (None for SpiffWorkflow's own helper tasks: Root, Start, End)."""
+    return getattr(task.task_spec, "bpmn_id", None)
+
+
+def spec_element_name(bundle: Any, spec_name: str, element_id: str) -> str | None:
+    """The name of `element_id` in the subprocess spec `spec_name` of a version's spec `bundle`
+    (a SpecBundle), or None: for versions stored before called processes' elements were recorded."""
+    spec = bundle.subprocess_specs.get(spec_name)
+    task_spec = spec.task_specs.get(element_id) if spec is not None else None
+    return getattr(task_spec, "bpmn_name", None)

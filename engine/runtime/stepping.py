@@ -24,8 +24,8 @@ from uuid import UUID
 from engine.clock import Clock
 from engine.errors import CaseStepError, ConflictError
 from engine.model import WaitingEvent
-from engine.runtime.case_state import LiveCase, SpecBundle, TaskRow, all_tasks, task_row
-from engine.runtime.messages import Thrown, deliver, take_thrown as _take_thrown, waiting_tasks
+from engine.runtime.case_state import LiveCase, SpecBundle, TaskRow, Transition, all_tasks, task_row
+from engine.runtime.messages import Thrown, caught_message, deliver, take_thrown as _take_thrown, waiting_tasks
 from engine.runtime.multi_instance import instance_item, stored_instance_item
 from engine.runtime.states import READY, StepFailure, state_name
 from engine.runtime.timers import clock_context
@@ -35,7 +35,8 @@ from engine.runtime.waiting import pending_events
 __all__ = [
     "ReadyTask", "Resolver", "StepFailed", "StepResult", "Thrown", "all_task_rows", "cancel", "case_data", "complete",
     "correlations", "deliver_message", "failed_element", "fire_timers", "is_completed", "ready_tasks", "ready_user_task",
-    "start", "step_failed", "stored_item", "subprocess_task_lane", "take_thrown", "waiting_events", "waits_for_message",
+    "start", "step_failed", "stored_item", "subprocess_task_lane", "take_thrown", "transition_caught", "transition_element",
+    "waiting_events", "waits_for_message",
 ]
 
 
@@ -223,6 +224,18 @@ def stored_item(bundle: SpecBundle, element_id: str, body: str) -> tuple[str, An
     """A stored task row's multi-instance input (name, value), read from its element id and JSON
     body (engine.runtime.multi_instance), for the version whose spec is `bundle`; else None."""
     return stored_instance_item([bundle.spec, *bundle.subprocess_specs.values()], element_id, body)
+
+
+def transition_element(transition: Transition) -> tuple[str, str | None, str]:
+    """(element id, its name as the spec gives it, SpiffWorkflow's kind of spec) of the task of a
+    lifecycle transition (case_state.collect_changes), for the step's event rows."""
+    spec = transition.task.task_spec
+    return spec.bpmn_id, spec.bpmn_name, type(spec).__name__
+
+
+def transition_caught(transition: Transition, name: str) -> bool:
+    """Whether the task of a lifecycle transition receives message `name`."""
+    return caught_message(transition.task, [name]) is not None
 
 
 def all_task_rows(live: LiveCase) -> list[TaskRow]:

@@ -55,11 +55,12 @@ def test_services_reach_no_workflow_objects():
     assert {name: names for name, names in reached.items() if names} == {}
 
 
-def test_case_store_drives_no_workflow():
-    """The case store loads and writes cases; every step is driven by engine.runtime.stepping. It
-    still reads the task of each lifecycle transition it writes as an event (docs/adr/0003)."""
-    reached = _reached(ROOT / "engine" / "case_store.py") & _DRIVING
-    assert reached == set()
+def test_case_store_and_versions_drive_no_workflow():
+    """The case store loads and writes cases, every step driven by engine.runtime.stepping; it and
+    the versions (engine.definitions) hand a transition's task to engine.runtime to be named, and
+    read nothing of it themselves."""
+    for name in ("case_store.py", "definitions.py"):
+        assert _reached(ROOT / "engine" / name) & (_DRIVING | _TASK_PARTS) == set(), name
 
 
 def test_architecture_test_sees_a_driving_call(tmp_path):
