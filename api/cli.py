@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import click
 
@@ -21,9 +21,26 @@ from engine import display
 from engine.services.operations import upload_bundles
 from engine.services.operations import demo_clock, run_demo
 from engine.errors import InvalidDataError, KapulaError, documentation_only
-from engine.model import CaseStatus
+from engine.model import CaseNote, CaseStatus, CaseView, DeployResult, Event, Handoff, ProcessVersion, StageDuration, TaskView
+from engine.services.results import DemoReport
 from engine.settings import network_time_zone
 
+
+class _History(TypedDict):
+    """A case's timeline as `kapula history` prints it and its --json writes it (the demo's has no notes)."""
+
+    events: tuple[Event, ...]
+    stages: tuple[StageDuration, ...]
+    handoffs: tuple[Handoff, ...]
+    lead_time: timedelta | None
+    notes: NotRequired[tuple[CaseNote, ...]]
+
+
+class _TimerRound(TypedDict):
+    """One round of `kapula tick` as its --json writes it: how many cases moved, the ids of those that failed."""
+
+    cases_moved: int
+    cases_failed: list[int]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,7 +69,7 @@ def load(ctx: Context, files: tuple[Path, ...], owner: str | None, as_json: bool
     forms it names (from the forms/ folder beside its folder, or next to it); DMN, form and card
     files named here join the models that use them."""
 
-    def show(result: Any) -> None:
+    def show(result: DeployResult) -> None:
         for version, created in zip(result.versions, result.created, strict=True):
             what = "new version" if created else "unchanged"
             click.echo(f"{version.key} v{version.version} ({what}): {version.name} — lanes: {', '.join(version.actors)}")
@@ -70,7 +87,7 @@ def load(ctx: Context, files: tuple[Path, ...], owner: str | None, as_json: bool
 def processes(ctx: Context, as_json: bool) -> None:
     """List the deployed processes (latest version of each)."""
 
-    def show(result: Any) -> None:
+    def show(result: list[ProcessVersion]) -> None:
         if not result:
             click.echo("no processes deployed; use `kapula load FILE.bpmn`")
         for p in result:
@@ -103,7 +120,7 @@ def tasks(ctx: Context, lane: str | None, case_id: int | None, process_key: str 
           as_json: bool) -> None:
     """List ready user tasks."""
 
-    def show(result: Any) -> None:
+    def show(result: list[TaskView]) -> None:
         if not result:
             click.echo("no ready tasks")
         for t in result:
@@ -178,7 +195,7 @@ def retry(ctx: Context, case_id: int, data: str | None, user: str | None, as_jso
 def history(ctx: Context, case_id: int, as_json: bool) -> None:
     """Show a case's timeline: each step with its lane, stage durations and handoffs."""
 
-    def action() -> dict[str, Any]:
+    def action() -> _History:
         t = ctx.kapula.timeline(case_id, caller=ctx.caller())
         return {"events": t.events, "stages": t.stages, "handoffs": t.handoffs, "lead_time": t.lead_time, "notes": t.notes}
 
@@ -193,14 +210,14 @@ def history(ctx: Context, case_id: int, as_json: bool) -> None:
 def tick(ctx: Context, every: float | None, rounds: int | None, as_json: bool) -> None:
     """Fire the timers that are due now (once, or every SECONDS with --every)."""
 
-    def show(r: dict[str, Any]) -> None:
+    def show(r: _TimerRound) -> None:
         click.echo(f"{r['cases_moved']} case(s) moved by due timers")
         if r["cases_failed"]:
             ids = ", ".join(map(str, r["cases_failed"]))
             click.echo(f"{len(r['cases_failed'])} case(s) failed at their timer step: {ids} (see `kapula cases --status failed`)")
 
     def once() -> None:
-        def action() -> dict[str, Any]:
+        def action() -> _TimerRound:
             done = ctx.kapula.fire_due_timers_round()
             return {"cases_moved": done.moved, "cases_failed": list(done.failed)}
 
@@ -224,7 +241,7 @@ def demo(ctx: Context, models: Path, as_json: bool) -> None:
     kapula = ctx.open(clock=clock)
     progress = (lambda _msg: None) if as_json else (lambda msg: click.echo(msg, err=True))
 
-    def show(report: Any) -> None:
+    def show(report: DemoReport) -> None:
         click.echo("")
         for p in report.deployed:
             click.echo(f"process {p.key} v{p.version}: {p.name} [{', '.join(p.actors)}]")
@@ -248,7 +265,7 @@ def demo(ctx: Context, models: Path, as_json: bool) -> None:
 def cases(ctx: Context, process_key: str | None, status: str | None, as_json: bool) -> None:
     """List cases, newest first."""
 
-    def show(result: Any) -> None:
+    def show(result: list[CaseView]) -> None:
         if not result:
             click.echo("no cases")
         for case in result:
@@ -261,7 +278,7 @@ def cases(ctx: Context, process_key: str | None, status: str | None, as_json: bo
                                           caller=ctx.caller()), show)
 
 
-def _show_case(case: Any) -> None:
+def _show_case(case: CaseView) -> None:
     click.echo(f"case {case.id} of {case.process_key} v{case.version}: {case.status.value}")
     if case.incident is not None:
         click.echo(f"  {case.incident.describe()}")
@@ -274,13 +291,13 @@ def _show_case(case: Any) -> None:
         click.echo(f"  next timer due {display.stamp(case.next_timer_due)} ({display.time_zone().key})")
 
 
-def _waits_for(case: Any) -> str:
+def _waits_for(case: CaseView) -> str:
     """The ready tasks with their lanes, then the events (timers with due times, messages by name)."""
     parts = [f"{t.name} [{t.lane}]" for t in case.ready_tasks] + [e.describe() for e in case.waiting_for]
     return ", ".join(parts) or "-"
 
 
-def _show_history(result: dict[str, Any]) -> None:
+def _show_history(result: _History) -> None:
     click.echo(f"times in {display.time_zone().key} (KAPULA_TIME_ZONE)")
     for e in result["events"]:
         what = e.lifecycle.value.replace("_", " ")

@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -124,8 +124,10 @@ class Context:
 
 pass_ctx = click.make_pass_decorator(Context)
 
+T = TypeVar("T")
 
-def run(as_json: bool, action: Callable[[], Any], show: Callable[[Any], None]) -> None:
+
+def run(as_json: bool, action: Callable[[], T], show: Callable[[T], None]) -> None:
     """Run one command: errors become a readable message and an exit code; output is text or JSON."""
     try:
         result = action()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 
 from api.cli_common import CLI_LOCALE, Context, json_option, pass_ctx, run
 from engine import display
+from engine.services.results import ProcessMetrics, StageStats, Stats, TargetProgress
 
 
 def _when(text: str | None) -> datetime | None:
@@ -97,7 +99,13 @@ def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, language: str, 
             written.append({"key": key, "markdown": str(out / f"{key}.md"), "html": str(out / f"{key}.html"), "svg": str(out / f"{key}.svg")})
         return written
 
-    run(as_json, action, lambda rows: [click.echo(f"{r['key']}: {r['markdown']}, {r['html']}, {r['svg']}") for r in rows] or click.echo("no processes deployed"))
+    def show(rows: list[dict[str, str]]) -> None:
+        for r in rows:
+            click.echo(f"{r['key']}: {r['markdown']}, {r['html']}, {r['svg']}")
+        if not rows:
+            click.echo("no processes deployed")
+
+    run(as_json, action, show)
 
 
 def duration(seconds: float | None) -> str:
@@ -105,13 +113,13 @@ def duration(seconds: float | None) -> str:
     return display.duration(seconds, CLI_LOCALE)
 
 
-def _stats(s: Any, fmt: Any = duration) -> str:
+def _stats(s: Stats, fmt: Callable[[float | None], str] = duration) -> str:
     if not s.count:
         return "-"
     return f"n={s.count} mean {fmt(s.mean)}  median {fmt(s.median)}  p90 {fmt(s.p90)}  max {fmt(s.max)}"
 
 
-def _show(m: Any) -> None:
+def _show(m: ProcessMetrics) -> None:
     c = m.cases
     click.echo(f"process {m.filter.key}, measured {display.stamp(m.measured_at)} ({display.time_zone().key})")
     click.echo(f"cases: {c.started} started, {c.completed} completed, {c.cancelled} cancelled, {c.in_progress} in progress, "
@@ -130,7 +138,7 @@ def _show(m: Any) -> None:
             click.echo(f"  case {s.case_id:<6} {s.name or s.element_id} [{s.lane or '-'}] waiting {duration(s.waited_seconds)} (threshold {duration(s.threshold_seconds)})")
 
 
-def _show_stages(stages: Any) -> None:
+def _show_stages(stages: tuple[StageStats, ...]) -> None:
     if not stages:
         return
     click.echo(f"\n{'stage':32} {'lane':16} {'n':>5} {'mean':>8} {'median':>8} {'p90':>8} {'max':>8}  waiting (ready→claimed) / working (claimed→completed)")
@@ -146,7 +154,7 @@ def _show_stages(stages: Any) -> None:
         click.echo(line)
 
 
-def _show_handoffs(m: Any) -> None:
+def _show_handoffs(m: ProcessMetrics) -> None:
     if not m.handoffs:
         return
     click.echo(f"\nhandoffs per case: {_stats(m.handoffs_per_case, lambda v: display.number(v, CLI_LOCALE, digits=1))}")
@@ -155,7 +163,7 @@ def _show_handoffs(m: Any) -> None:
         click.echo(f"{h.from_lane[:16]:16} {h.to_lane[:16]:16} {h.count:>6}  {duration(h.pickup.median)}")
 
 
-def _show_targets(targets: Any) -> None:
+def _show_targets(targets: tuple[TargetProgress, ...]) -> None:
     if not targets:
         return
     click.echo(f"\n{'metric':40} {'target':>10} {'value':>10} {'share':>7} {'projected':>10}  on track")

@@ -10,7 +10,7 @@ import click
 
 from api.cli_common import Context, json_option, pass_ctx, run
 from engine.services.accounts import Directory
-from engine.access.policy import Role
+from engine.access.policy import Principal, Role
 from engine.services.operations import DEMO_PASSWORD, add_demo_people
 from engine.errors import InvalidDataError
 from engine.services import Kapula
@@ -53,7 +53,7 @@ def org_add(ctx: Context, name: str, lanes: tuple[str, ...], as_json: bool) -> N
 def org_list(ctx: Context, as_json: bool) -> None:
     """List organisations and their explicitly mapped lanes."""
 
-    def show(result: Any) -> None:
+    def show(result: list[tuple[str, list[tuple[str | None, str]]]]) -> None:
         for name, mapped in result:
             extra = ", ".join(f"{k}:{lane}" if k else lane for k, lane in mapped)
             click.echo(f"{name}" + (f"  (also: {extra})" if extra else ""))
@@ -91,7 +91,7 @@ def user_add(ctx: Context, username: str, role: str, organisation: str | None, d
 def user_list(ctx: Context, as_json: bool) -> None:
     """List users with their role and organisation."""
 
-    def show(result: Any) -> None:
+    def show(result: list[Principal]) -> None:
         for p in result:
             click.echo(f"{p.username:24} {p.role.value:14} {p.organisation or '-'}")
 

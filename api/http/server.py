@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypedDict
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -18,10 +19,20 @@ from engine.services import Kapula
 
 log = logging.getLogger("kapula.timers")
 TICK_SETTING = "KAPULA_TICK_SECONDS"
+
+
+class ServerSettings(TypedDict):
+    """Keywords of uvicorn.run (and uvicorn.Config): the HTTP protocol class by import path, and
+    the seconds an idle kept-alive connection is held open."""
+
+    http: str
+    timeout_keep_alive: int
+
+
 # uvicorn's settings for every `kapula serve`: h11 with a time limit on request headers (uvicorn has
 # none: api/http/timeouts.py), idle kept-alive connections closed after 5 s; the body's limits are
 # the app's (create_app)
-SERVER_SETTINGS = {"http": "api.http.timeouts:TimedH11Protocol", "timeout_keep_alive": 5}
+SERVER_SETTINGS: ServerSettings = {"http": "api.http.timeouts:TimedH11Protocol", "timeout_keep_alive": 5}
 
 
 async def fire_timers_every(kapula: Kapula, seconds: float, *,
