@@ -4,6 +4,7 @@ address's query (so a list can be bookmarked and shared), one page read from the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -27,17 +28,17 @@ PAGE_SIZE = 25
 SOON = timedelta(days=2)
 
 
-def _text(params: Any, name: str, allowed: tuple[str, ...] | None = None, limit: int = 200) -> str | None:
+def _text(params: Mapping[str, str], name: str, allowed: tuple[str, ...] | None = None, limit: int = 200) -> str | None:
     value = str(params.get(name) or "").strip()[:limit] or None
     return value if allowed is None or value in allowed else None
 
 
-def _int(params: Any, name: str, default: int, top: int) -> int:
+def _int(params: Mapping[str, str], name: str, default: int, top: int) -> int:
     raw = str(params.get(name) or "")
     return min(max(int(raw), 1), top) if raw.isdigit() and len(raw) < 10 else default
 
 
-def case_query(params: Any) -> CaseQuery:
+def case_query(params: Mapping[str, str]) -> CaseQuery:
     """The case list's query from the address (?process=&status=&lane=&q=&sort=&page=&size=); a
     value the list does not know is left out, so an old bookmark still opens."""
     status = _text(params, "status", tuple(s.value for s in CaseStatus))
@@ -47,7 +48,7 @@ def case_query(params: Any) -> CaseQuery:
                      page_size=_int(params, "size", PAGE_SIZE, MAX_PAGE_SIZE))
 
 
-def task_query(params: Any) -> TaskQuery:
+def task_query(params: Mapping[str, str]) -> TaskQuery:
     """The inbox's query from the address (?process=&lane=&claimed=&q=&sort=&page=&size=)."""
     return TaskQuery(process_key=_text(params, "process", limit=255), lane=_text(params, "lane", limit=255),
                      claimed=_text(params, "claimed", CLAIM_FILTERS), text=_text(params, "q"),

@@ -77,11 +77,12 @@ def metrics_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key
     """Cases, lead times, throughput, stages, handoffs, targets and stuck cases; an empty form
     field means no filter, and `until` is the last day counted."""
     versions = kapula.versions(key, caller=caller)
-    chosen = {"version": _version(version), "lane": lane or None, "segment": segment or None,
-              "since": _day_start(since, "since"), "until": _day_start(until, "until", next_day=True)}
-    measured = kapula.metrics(key, **chosen, caller=caller)
-    del chosen["lane"]  # lead times are of whole cases: a lane does not narrow them
-    histogram = kapula.lead_time_distribution(key, **chosen, caller=caller)
+    number, start, end = _version(version), _day_start(since, "since"), _day_start(until, "until", next_day=True)
+    measured = kapula.metrics(key, version=number, lane=lane or None, segment=segment or None, since=start, until=end,
+                              caller=caller)
+    # lead times are of whole cases: a lane does not narrow them
+    histogram = kapula.lead_time_distribution(key, version=number, segment=segment or None, since=start, until=end,
+                                              caller=caller)
     form = {"version": version or "", "lane": lane or "", "segment": segment or "", "since": since or "", "until": until or ""}
     return page(request, "metrics.html", caller.principal, latest=versions[-1], versions=versions, form=form,
                 view=metrics_view.build(measured, histogram, versions[-1].actors, i18n.words(request, caller.principal)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from starlette.concurrency import run_in_threadpool
@@ -109,7 +109,7 @@ def processes_page(request: Request, kapula: KapulaDep, caller: PageCallerDep) -
     return _processes(request, kapula, caller)
 
 
-def _processes(request: Request, kapula: Kapula, caller: Caller, status_code: int = 200, **extra: object) -> Response:
+def _processes(request: Request, kapula: Kapula, caller: Caller, status_code: int = 200, **extra: Any) -> Response:
     may_upload = caller.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER)
     return page(request, "processes.html", caller.principal, status_code=status_code, processes=kapula.processes(caller=caller),
                 may_upload=may_upload, **extra)

@@ -99,6 +99,8 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return i18n.translations(_language(context)).ngettext(singular, plural, n)
 
 
+# the i18n extension adds install_gettext_callables to the Environment when it is loaded: Jinja's
+# Environment class does not declare it
 templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.env.globals.update(field_label=values.label, field_text=_field_text, LANGUAGE_NAMES=i18n.NAMES)
 templates.env.filters.update(duration=_duration, number=_number, percent=_percent, when=_when)

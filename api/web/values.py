@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from engine import display
+from engine.model import ProcessVersion
+from engine.services import Kapula
 
 
 def properties(schemas: Iterable[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
@@ -31,7 +33,8 @@ def text(value: Any, prop: dict[str, Any] | None = None, locale: str = display.D
     if isinstance(value, bool):
         return display.yes_no(value, locale)
     if isinstance(value, (list, tuple)):
-        items = dict(prop.get("items")) if isinstance(prop.get("items"), dict) else {}
+        declared = prop.get("items")
+        items: dict[str, Any] = dict(declared) if isinstance(declared, dict) else {}
         items.setdefault("x-labels", prop.get("x-labels") or {})  # a multi-choice's labels sit on the list (forms.py)
         return display.listing([text(v, items, locale) for v in value], locale)
     if isinstance(value, (int, float)):
@@ -49,12 +52,12 @@ def facts(data: dict[str, Any], props: dict[str, dict[str, Any]], locale: str = 
     return [(label(k, props), text(data[k], props.get(k), locale)) for k in keys]
 
 
-def case_fields(kapula: Any, process_key: str, version: int) -> dict[str, dict[str, Any]]:
+def case_fields(kapula: Kapula, process_key: str, version: int) -> dict[str, dict[str, Any]]:
     """The fields of every form of a case's version. Forms are part of the diagram, not personal data:
     the page has checked that the user sees the case before asking."""
     return properties(kapula.forms(process_key, version).values())
 
 
-def process_names(processes: Iterable[Any]) -> dict[str, str]:
+def process_names(processes: Iterable[ProcessVersion]) -> dict[str, str]:
     """Process key → its name, for lists that hold cases and tasks of several processes."""
     return {p.key: p.name for p in processes}
