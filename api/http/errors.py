@@ -72,7 +72,7 @@ def details_of(exc: KapulaError) -> dict[str, Any]:
 
 
 def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+                   headers: dict[str, str] | None = None) -> Response:
     body = {"code": code, "message": message, "details": jsonable_encoder(details or {})}
     try:
         return JSONResponse(body, status_code=status, headers=headers)

@@ -24,6 +24,10 @@ class ErrorPublic(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+# a route's `responses` as FastAPI types it: status -> the OpenAPI response's fields, e.g. {"model": ErrorPublic}
+Responses = dict[int | str, dict[str, Any]]
+
+
 class IssuePublic(BaseModel):
     """One thing to fix before cases can start, where the author finds it."""
 

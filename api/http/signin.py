@@ -18,9 +18,10 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ParamSpec, TypeVar
 
 from fastapi import Request
 from limits import RateLimitItem, parse
@@ -31,6 +32,8 @@ from engine.access.policy import Principal
 from engine.errors import AuthenticationError, TooManyAttemptsError
 
 HASH_THREADS_SETTING = "KAPULA_HASH_THREADS"
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def _hash_threads() -> int:
@@ -49,15 +52,15 @@ class HashingPool:
         self._queued = 0
         self._lock = threading.Lock()
 
-    async def run(self, function: Any, *args: Any) -> Any:
-        """`function(*args)` in the pool. Raises TooManyAttemptsError when `max_waiting` calls are
+    async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`function(*args, **kwargs)` in the pool, its result. Raises TooManyAttemptsError when `max_waiting` calls are
         already queued or running (a flood is answered at once instead of queueing without end)."""
         with self._lock:
             if self._queued >= self._max_waiting:
                 raise TooManyAttemptsError("too many sign-ins at once; try again in a moment", retry_after=2)
             self._queued += 1
         try:
-            return await asyncio.wrap_future(self._executor.submit(function, *args))
+            return await asyncio.wrap_future(self._executor.submit(function, *args, **kwargs))
         finally:
             with self._lock:
                 self._queued -= 1

@@ -35,8 +35,10 @@ class TimedH11Protocol(H11Protocol):
     header_timeout = HEADER_TIMEOUT
     _header_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
-        super().connection_made(transport)  # type: ignore[arg-type]
+    # uvicorn's own override narrows asyncio.Protocol's BaseTransport to the Transport the loop hands
+    # a stream protocol; ours takes the same (hence the same ignore as uvicorn's)
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
         self._await_headers()
 
     def data_received(self, data: bytes) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from typing import TextIO
+from typing import IO
 
 from engine.export.rows import LogRow, iso
 
@@ -22,7 +22,7 @@ def neutralise(cell: object) -> object:
     return f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
 
 
-def write_csv(out: TextIO, rows: Iterable[LogRow]) -> int:
+def write_csv(out: IO[str], rows: Iterable[LogRow]) -> int:
     """Write the header and one line per row to `out` (quoted per RFC 4180 by the csv module);
     returns the number of rows written."""
     writer = csv.writer(out, lineterminator="\n")

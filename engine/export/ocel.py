@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import IO, Any
 
 from engine.export.rows import LogRow, iso
 
@@ -18,7 +18,7 @@ EVENT_ATTRIBUTES = [{"name": "lifecycle", "type": "string"}, {"name": "resource"
                     {"name": "version", "type": "integer"}]
 
 
-def write_ocel(out: TextIO, rows: Iterable[LogRow], cases: Iterable[Any], lanes: Iterable[str], tasks: Iterable[Any], activities: Iterable[str]) -> int:
+def write_ocel(out: IO[str], rows: Iterable[LogRow], cases: Iterable[Any], lanes: Iterable[str], tasks: Iterable[Any], activities: Iterable[str]) -> int:
     """`tasks` yields (task_id, element_id, case_id); returns the number of events."""
     dump = json.dumps
     out.write('{"objectTypes": ' + dump(OBJECT_TYPES) + ",\n")

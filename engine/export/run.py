@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TextIO
+from typing import IO, Any
 
 from sqlalchemy import Connection, func, select
 
@@ -23,7 +23,7 @@ def export_log(
     conn: Connection,
     f: MetricsFilter,
     fmt: str,
-    out: TextIO,
+    out: IO[str],
     *,
     process_name: str,
     names: Pseudonyms,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from typing import IO, Any
 from xml.sax.saxutils import quoteattr
 
 from engine.export.rows import LogRow, iso
@@ -55,7 +55,7 @@ def _event(row: LogRow) -> str:
     return "    <event>" + "".join(parts) + "</event>\n"
 
 
-def write_xes(out: TextIO, rows: Iterable[LogRow], cases: Iterable[Any], *, process_key: str, process_name: str) -> int:
+def write_xes(out: IO[str], rows: Iterable[LogRow], cases: Iterable[Any], *, process_key: str, process_name: str) -> int:
     """Write the log; `rows` and `cases` both in case id order. Returns the number of events."""
     out.writelines(_header(process_key, process_name))
     case_iter = iter(cases)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import IO
 
 from engine.access import policy
 from engine.process_card import card_in_source
@@ -68,7 +68,7 @@ class MeasureUseCases(ServiceBase):
         self,
         key: str,
         fmt: str,
-        out: TextIO,
+        out: IO[str],
         *,
         real_names: bool = False,
         pseudonym_key: bytes | None = None,

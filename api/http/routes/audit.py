@@ -9,13 +9,13 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from api.http.deps import CallerDep, KapulaDep
-from api.http.schemas import ErrorPublic
+from api.http.schemas import ErrorPublic, Responses
 from engine.services.results import AccessEntry
 from engine.services.results import ErasureResult
 
 router = APIRouter(prefix="/api/cases", tags=["data protection"])
 CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
-_ERRORS = {403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
+_ERRORS: Responses = {403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
 
 
 class AccessEntryPublic(BaseModel):

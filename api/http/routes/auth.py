@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import DirectoryDep, PrincipalDep
-from api.http.schemas import TEXT_PATTERN, ErrorPublic
+from api.http.schemas import TEXT_PATTERN, ErrorPublic, Responses
 from api.http.signin import signin_guard
 from engine.services.accounts import Accounts
 from engine.services.accounts import MAX_TOKEN_LIFETIME, TokenInfo
@@ -18,7 +18,7 @@ from engine.access.policy import Principal
 
 router = APIRouter(prefix="/api", tags=["sign-in"])
 TokenIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
-_ERRORS = {401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}}
+_ERRORS: Responses = {401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}}
 
 
 def get_accounts(directory: DirectoryDep, principal: PrincipalDep) -> Accounts:

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Path, Query
 
 from api.http.deps import CallerDep, KapulaDep
 from api.http.schemas import (
-    KEY_PATTERN, CaseCancel, CaseCreate, CaseDetailPublic, CasePublic, CaseRetry, ErrorPublic, IncidentPublic,
+    KEY_PATTERN, CaseCancel, CaseCreate, CaseDetailPublic, CasePublic, CaseRetry, ErrorPublic, IncidentPublic, Responses,
 )
 from engine.model import CaseStatus
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
-_ERRORS = {404: {"model": ErrorPublic}, 409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
+_ERRORS: Responses = {404: {"model": ErrorPublic}, 409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
 
 
 @router.post("", status_code=201, response_model=CasePublic, responses=_ERRORS)

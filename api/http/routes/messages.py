@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.http.deps import CallerDep, KapulaDep
-from api.http.schemas import CasePublic, ErrorPublic, MessageCreate
+from api.http.schemas import CasePublic, ErrorPublic, Responses, MessageCreate
 
 router = APIRouter(prefix="/api/messages", tags=["messages"])
-_ERRORS = {403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 409: {"model": ErrorPublic},
+_ERRORS: Responses = {403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 409: {"model": ErrorPublic},
            422: {"model": ErrorPublic}}
 
 

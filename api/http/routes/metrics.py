@@ -14,13 +14,13 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from api.http.deps import CallerDep, KapulaDep
-from api.http.schemas import KEY_PATTERN, ErrorPublic
+from api.http.schemas import KEY_PATTERN, ErrorPublic, Responses
 
 router = APIRouter(prefix="/api/processes", tags=["metrics"])
 KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
 EXPORT_TYPES = {"xes": ("application/xml", "xes"), "ocel": ("application/json", "jsonocel"), "csv": ("text/csv", "csv")}
 DRAWING_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorPublic}, 403: {"model": ErrorPublic}}
+NOT_FOUND: Responses = {404: {"model": ErrorPublic}, 403: {"model": ErrorPublic}}
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from api.http.deps import CallerDep, KapulaDep
-from api.http.schemas import ErrorPublic
+from api.http.schemas import ErrorPublic, Responses
 from engine.services.migration import MigrationReport
 
 router = APIRouter(prefix="/api/processes", tags=["processes"])
-_ERRORS = {401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
+_ERRORS: Responses = {401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
 KeyPath = Annotated[str, Path(min_length=1, max_length=255)]
 
 

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.http.deps import CallerDep, KapulaDep
-from api.http.schemas import KEY_PATTERN, TASK_ID_PATTERN, TEXT_PATTERN, CasePublic, ErrorPublic, TaskComplete, TaskPublic
+from api.http.schemas import KEY_PATTERN, TASK_ID_PATTERN, TEXT_PATTERN, CasePublic, ErrorPublic, Responses, TaskComplete, TaskPublic
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 TaskIdPath = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
-_ERRORS = {404: {"model": ErrorPublic}, 409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
+_ERRORS: Responses = {404: {"model": ErrorPublic}, 409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
 
 
 class TaskFilter(str, enum.Enum):

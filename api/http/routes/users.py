@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from api.http.routes.auth import AccountsDep
-from api.http.schemas import TEXT_PATTERN, ErrorPublic
+from api.http.schemas import TEXT_PATTERN, ErrorPublic, Responses
 from api.http.signin import hashing_pool
 from engine.services.accounts import Account
 from engine.services.accounts import MIN_PASSWORD
@@ -18,7 +18,7 @@ from engine.access.policy import Role
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 UsernamePath = Annotated[str, Path(min_length=1, max_length=150, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")]
-_ERRORS = {401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic},
+_ERRORS: Responses = {401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic},
            422: {"model": ErrorPublic}}
 
 
