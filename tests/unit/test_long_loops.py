@@ -106,6 +106,7 @@ def parallel_round(case: StoredCase, number: int) -> None:
     case.complete("Task_review", {"accepted": False})
 
 
+@pytest.mark.slow
 def test_a_rework_loop_through_a_parallel_join_runs_1000_rounds() -> None:
     case = StoredCase(LOOPS / "rework_loop.bpmn", {})
     assert_flat(run_rounds(case, parallel_round))
@@ -115,6 +116,7 @@ def test_a_rework_loop_through_a_parallel_join_runs_1000_rounds() -> None:
     assert case.live.workflow.is_completed()
 
 
+@pytest.mark.slow
 def test_three_branches_into_a_parallel_join_in_a_loop() -> None:
     def one_round(case: StoredCase, number: int) -> None:
         order = ["Task_a", "Task_b", "Task_c"][number % 3:] + ["Task_a", "Task_b", "Task_c"][:number % 3]
@@ -127,6 +129,7 @@ def test_three_branches_into_a_parallel_join_in_a_loop() -> None:
     assert_flat(run_rounds(StoredCase(LOOPS / "three_way_loop.bpmn", {}), one_round))
 
 
+@pytest.mark.slow
 def test_a_loop_through_an_inclusive_join_runs_1000_rounds_with_one_or_both_parts() -> None:
     def one_round(case: StoredCase, number: int) -> None:
         need_a, need_b = [(True, True), (True, False), (False, True)][number % 3]
@@ -142,6 +145,7 @@ def test_a_loop_through_an_inclusive_join_runs_1000_rounds_with_one_or_both_part
     assert_flat(run_rounds(StoredCase(LOOPS / "inclusive_loop.bpmn", {}), one_round))
 
 
+@pytest.mark.slow
 def test_an_exclusive_loop_with_a_script_runs_1000_rounds() -> None:
     def one_round(case: StoredCase, number: int) -> None:
         case.complete("Task_fix", {})
@@ -165,6 +169,7 @@ def test_the_join_does_not_fire_early_right_after_a_reload(fixture: str) -> None
     assert case.ready() == ["Task_review"]
 
 
+@pytest.mark.slow
 def test_a_loop_around_an_embedded_subprocess_runs_1000_rounds() -> None:
     # every round makes a subprocess; the finished ones are written once and never looked at again
     def one_round(case: StoredCase, number: int) -> None:
@@ -183,6 +188,7 @@ def test_a_loop_around_an_embedded_subprocess_runs_1000_rounds() -> None:
     assert review.data["round"] == ROUNDS
 
 
+@pytest.mark.slow
 def test_a_loop_around_a_call_activity_runs_1000_rounds() -> None:
     # every round runs the called process again, as a subprocess of its own
     def one_round(case: StoredCase, number: int) -> None:

@@ -317,6 +317,7 @@ def test_long_evaluations_are_stopped_within_the_budget(run: Any) -> None:
     assert 0.1 <= spent < 0.8  # stopped near the budget, before the ~1 s of CPU the expression needs
 
 
+@pytest.mark.slow
 def test_a_garbage_collection_during_an_expression_is_not_charged_to_its_budget() -> None:
     """A full collection of a large heap (seen in a full test run) took longer than the 0.5 s
     budget of `customer`; the collector's time is the process's, not the script's."""
