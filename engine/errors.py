@@ -81,11 +81,16 @@ class InvalidDataError(KapulaError):
 
 
 class CaseStepError(KapulaError):
-    """The case's diagram failed while running a step (a script or condition). Nothing was changed."""
+    """The case's diagram failed while running a step (a script or condition). Nothing was changed.
+    Raised by engine.runtime.stepping for the diagram's own failure, it carries the element's
+    `element_name` too and SpiffWorkflow's words in `detail` (else both None)."""
 
-    def __init__(self, message: str, *, case_id: int | None = None, element_id: str | None = None) -> None:
+    def __init__(self, message: str, *, case_id: int | None = None, element_id: str | None = None,
+                 element_name: str | None = None, detail: str | None = None) -> None:
         self.case_id = case_id
         self.element_id = element_id
+        self.element_name = element_name
+        self.detail = detail
         super().__init__(message)
 
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine.errors import KapulaError
+from engine.errors import CaseStepError, KapulaError
 from engine.model import CaseStatus, Incident
 from engine.persistence.tables import CaseRecord, IncidentRecord
-from engine.runtime.stepping import StepFailed, failed_element
+from engine.runtime.stepping import failed_element
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -54,15 +54,15 @@ def failure_of(exc: BaseException, trigger: str, names: dict[str, str | None] | 
                case_id: int | None = None, own_step: bool = False) -> Failure:
     """The Failure of an unattended step that raised `exc`: the element from the failed task, if the
     error names one (engine.runtime.stepping.failed_element), named as `names` (element id → name)
-    gives it; the diagram's failure in the case's own step (`own_step`: a StepFailed of the timers
-    fired) in SpiffWorkflow's words; any other Kapula error's message as it is; any other error by
+    gives it; the diagram's failure in the case's own step (`own_step`: the CaseStepError of the
+    timers fired) in SpiffWorkflow's words; any other Kapula error's message as it is; any other error by
     its kind and text (it is a fault of Kapula's, logged with its traceback by the caller). An
     error of another case than `case_id` (a receiver of the step's message) names no element of
     this case."""
-    if own_step and isinstance(exc, StepFailed):
+    if own_step and isinstance(exc, CaseStepError) and exc.detail is not None:
         return Failure(trigger, exc.element_id, (names or {}).get(exc.element_id or "") or exc.element_name,
                        plain_message(exc.detail))
-    found = failed_element(exc) if not isinstance(exc, StepFailed) else None
+    found = failed_element(exc) if not isinstance(exc, KapulaError) else None
     spec_id, spec_name = found or (None, None)
     # SpiffWorkflow's task errors carry the task; Kapula's CaseStepError its element id
     element_id = spec_id or getattr(exc, "element_id", None)

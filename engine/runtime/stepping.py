@@ -2,8 +2,8 @@
 
 A step is one of start, complete a user task, cancel, fire due timers, deliver a message. Each
 runs SpiffWorkflow until the case waits again, under the injected Clock (engine.runtime.timers),
-and returns a `StepResult`; a failure of the diagram is raised as `StepFailed`, a CaseStepError
-naming the element. The queries (`ready_tasks`, `ready_user_task`, `waits_for_message`, …)
+and returns a `StepResult`; a failure of the diagram is raised as a CaseStepError naming the
+element, with SpiffWorkflow's words in its `detail`. The queries (`ready_tasks`, `ready_user_task`, `waits_for_message`, …)
 answer in Kapula's types too, so engine/services and engine/case_store hold a `LiveCase` but never
 SpiffWorkflow's tasks, workflows or states (tests/unit/test_architecture.py).
 
@@ -33,7 +33,7 @@ from engine.runtime.waiting import pending_events
 
 
 __all__ = [
-    "ReadyTask", "Resolver", "StepFailed", "StepResult", "Thrown", "all_task_rows", "cancel", "case_data", "complete",
+    "ReadyTask", "Resolver", "StepResult", "Thrown", "all_task_rows", "cancel", "case_data", "complete",
     "correlations", "deliver_message", "failed_element", "fire_timers", "is_completed", "ready_tasks", "ready_user_task",
     "start", "step_failed", "stored_item", "subprocess_task_lane", "take_thrown", "transition_caught", "transition_element",
     "waiting_events", "waits_for_message",
@@ -79,20 +79,9 @@ class StepResult:
     caught: int = 0
 
 
-class StepFailed(CaseStepError):
-    """The case's diagram failed in a step (a script, a condition, no path out of a gateway, a
-    runaway loop): the element's id and name, and SpiffWorkflow's own words in `detail`."""
-
-    def __init__(self, message: str, *, case_id: int | None, element_id: str | None, element_name: str | None,
-                 detail: str) -> None:
-        super().__init__(message, case_id=case_id, element_id=element_id)
-        self.element_name = element_name
-        self.detail = detail
-
-
 def start(live: LiveCase, data: Mapping[str, Any], *, clock: Clock, case_id: int | None = None) -> StepResult:
     """Start a new case with `data` (checked case data) on its start event and run it until it
-    waits. Raises StepFailed."""
+    waits. Raises CaseStepError."""
     with _step(clock, case_id):
         workflow = live.workflow
         first = workflow.get_next_task(state=READY, spec_name="Start")
@@ -123,7 +112,7 @@ def ready_user_task(live: LiveCase, task_id: str, resolver: Resolver, *, case_id
 def complete(live: LiveCase, task: ReadyTask, data: Mapping[str, Any], *, clock: Clock, case_id: int) -> StepResult:
     """Complete the ready user task `task` (from ready_user_task) with `data` (checked case data)
     and run the case until it waits again. Raises ConflictError when the task is not in the case
-    any more, StepFailed when the diagram fails."""
+    any more, CaseStepError when the diagram fails."""
     found = _task(live, task.id)
     if found is None:
         raise ConflictError(f"task {task.id} is not ready any more; it was probably completed by someone else",
@@ -145,7 +134,7 @@ def fire_timers(live: LiveCase, data: Mapping[str, Any] | None = None, *, clock:
     """Fire the timers that are due by `clock` and run the case until it waits again; `data`
     (checked case data, a retry's fixes) is handed first to the tasks the step starts from
     (KapulaWorkflow.hand_data). A case with nothing due just runs what is ready (a retry). Raises
-    StepFailed."""
+    CaseStepError."""
     with _step(clock, case_id):
         workflow = live.workflow
         workflow.refresh_timers()
@@ -159,7 +148,7 @@ def deliver_message(live: LiveCase, name: str, payload: Any, *, correlations: di
                     clock: Clock, case_id: int) -> StepResult:
     """Hand message `name` with `payload` to the case's tasks that wait for it, matched by
     `correlations` (None: the case's own, a message addressed to this very case), and, when one
-    caught it, run the case until it waits again. Raises StepFailed."""
+    caught it, run the case until it waits again. Raises CaseStepError."""
     with _step(clock, case_id):
         caught = deliver(live.workflow, name, payload, correlations)
         if caught:
@@ -249,8 +238,8 @@ def failed_element(exc: BaseException) -> tuple[str | None, str | None] | None:
     """(element id, name) where SpiffWorkflow's step failure `exc` happened, or None when `exc` is
     not one. Its task errors carry the task; a WorkflowException (e.g. "No conditions satisfied
     for Gw") only the spec."""
-    if isinstance(exc, StepFailed):
-        return exc.element_id, exc.element_name
+    if isinstance(exc, CaseStepError):
+        return (exc.element_id, exc.element_name) if exc.detail is not None else None
     task = getattr(exc, "task", None)
     if not isinstance(exc, StepFailure) and task is None:
         return None
@@ -258,19 +247,19 @@ def failed_element(exc: BaseException) -> tuple[str | None, str | None] | None:
     return getattr(spec, "bpmn_id", None), getattr(spec, "bpmn_name", None)
 
 
-def step_failed(exc: BaseException, case_id: int | None) -> StepFailed:
+def step_failed(exc: BaseException, case_id: int | None) -> CaseStepError:
     """SpiffWorkflow's failure `exc` as the author reads it: the element's name and id (issue 10,
     item 9), and the error."""
     element_id, name = failed_element(exc) or (None, None)
     where = f" in '{name}' ({element_id})" if name and element_id else f" in '{name or element_id}'" if (name or element_id) else ""
     detail = str(exc).strip() or exc.__class__.__name__
-    return StepFailed(f"the case's diagram failed{where}: {detail}", case_id=case_id, element_id=element_id,
+    return CaseStepError(f"the case's diagram failed{where}: {detail}", case_id=case_id, element_id=element_id,
                       element_name=name, detail=detail)
 
 
 @contextmanager
 def _step(clock: Clock, case_id: int | None) -> Iterator[None]:
-    """SpiffWorkflow's timers read `clock`; its failures leave as StepFailed."""
+    """SpiffWorkflow's timers read `clock`; its failures leave as CaseStepError."""
     try:
         with clock_context(clock):
             yield
