@@ -7,11 +7,13 @@ test_deploy_rules.py); tests/integration/test_unit_of_work_contract.py holds the
 answers. The port covers process ownership, the access log (entries, and the reasons a case's
 timeline shows), claims (a user task's row, who holds it, claiming and giving back), a case's
 events (all of them, for its history and timeline, and what the access rules read), the directory
-(users, organisations, their lane mappings, roles, principals) and the deployed versions (by key
-and number, the latest of each key, their files, storing a new one). Still through the session:
-the cases themselves (CaseStore's load and save, the case and task views, listings), sign-in
-sessions and API tokens (engine.access.credentials), and the restored specs' cache
-(docs/adr/0003-one-service-layer.md).
+(users, organisations, their lane mappings, roles, principals), the deployed versions (by key
+and number, the latest of each key, their files, storing a new one) and the cases' steps
+(CaseRepository: create, load and save, whose SQL implementation is engine.case_store.CaseStore
+over the unit's session). Not yet in the fake: the cases (a step's events and task rows are
+derived in the case store). Still through the session: the case and task views and the listings,
+incidents, erasure, sign-in sessions and API tokens (engine.access.credentials), and the restored
+specs' cache (docs/adr/0003-one-service-layer.md).
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.access.access_log import AccessEntry
 from engine.access.policy import Principal, Role
-from engine.model import CaseNote, Event, ProcessVersion, ValidationIssue
+from engine.model import CaseNote, Event, Lifecycle, ProcessVersion, ValidationIssue
+
+if TYPE_CHECKING:  # the case store's types carry the live workflow (engine.runtime); no import at run time
+    from engine.case_store import SavedStep, StepContext
+    from engine.definitions import DeployedVersion
 
 
 class OwnerRepository(Protocol):
@@ -234,6 +240,34 @@ class VersionRepository(Protocol):
         ...
 
 
+class CaseRepository(Protocol):
+    """Cases for steps: a case as read with its live workflow and version (a StepContext), and the
+    write of what a step changed. The SQL one is engine.case_store.CaseStore over the unit's
+    session (the case row's version check, the task rows, the events and spans, in the unit's
+    transaction); the live workflows it keeps between steps are the store's, not the unit's."""
+
+    def create(self, deployed: DeployedVersion, *, now: datetime, conversation_id: str | None = None) -> StepContext:
+        """A new running case of `deployed` (its row written, its workflow not yet started)."""
+        ...
+
+    def load(self, case_id: int, *, failed_too: bool = False) -> StepContext:
+        """The case for a step: running, or also failed with `failed_too`. Raises NotFoundError,
+        ConflictError (it takes no more steps, or changed while it was read)."""
+        ...
+
+    def save(self, ctx: StepContext, *, now: datetime, user: str | None, first_event: Lifecycle | None = None,
+             last_event: Lifecycle | None = None, start_data: dict[str, Any] | None = None) -> SavedStep:
+        """Write the step: the case row under its version check, the task rows, the events
+        (`first_event` before the step's, `last_event` after), the spans. Raises ConflictError when
+        another step changed the case since it was read (nothing written)."""
+        ...
+
+    def save_migrated(self, ctx: StepContext, target: DeployedVersion, *, now: datetime, user: str | None,
+                      details: dict[str, Any]) -> None:
+        """Write a case moved onto version `target`, with its case_migrated event. Raises ConflictError."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction."""
 
@@ -254,3 +288,6 @@ class UnitOfWork(Protocol):
 
     @property
     def versions(self) -> VersionRepository: ...
+
+    @property
+    def cases(self) -> CaseRepository: ...

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import bindparam, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from engine import history
 from engine.access.access_log import AccessEntry
+from engine.case_store import CaseStore
 from engine.access.principal_cache import forget_all
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote, CaseStatus, Event, Lifecycle
 from engine.persistence.direct import DirectStatement
 from engine.persistence.ports import UserTaskRow
+from engine.persistence.sql_cases import SqlCaseRepository
 from engine.persistence.sql_directory import SqlDirectoryRepository
 from engine.persistence.sql_versions import SqlVersionRepository
 from engine.persistence.tables import (
@@ -231,12 +234,40 @@ class SqlEventRepository:
 
 
 class SqlUnitOfWork:
-    """The repositories over one session; the session's transaction is the unit."""
+    """The repositories over one session; the session's transaction is the unit. Each repository
+    is made when first used (a step uses two or three of them). `store`: the case store whose
+    load and save the cases' repository runs (engine.services pass theirs)."""
 
-    def __init__(self, session: Session) -> None:
-        self.owners = SqlOwnerRepository(session)
-        self.access_log = SqlAccessLog(session)
-        self.claims = SqlClaimRepository(session)
-        self.events = SqlEventRepository(session)
-        self.directory = SqlDirectoryRepository(session)
-        self.versions = SqlVersionRepository(session)
+    def __init__(self, session: Session, *, store: CaseStore | None = None) -> None:
+        self._session = session
+        self._store = store
+
+    @cached_property
+    def owners(self) -> SqlOwnerRepository:
+        return SqlOwnerRepository(self._session)
+
+    @cached_property
+    def access_log(self) -> SqlAccessLog:
+        return SqlAccessLog(self._session)
+
+    @cached_property
+    def claims(self) -> SqlClaimRepository:
+        return SqlClaimRepository(self._session)
+
+    @cached_property
+    def events(self) -> SqlEventRepository:
+        return SqlEventRepository(self._session)
+
+    @cached_property
+    def directory(self) -> SqlDirectoryRepository:
+        return SqlDirectoryRepository(self._session)
+
+    @cached_property
+    def versions(self) -> SqlVersionRepository:
+        return SqlVersionRepository(self._session)
+
+    @cached_property
+    def cases(self) -> SqlCaseRepository:
+        if self._store is None:
+            raise TypeError("this unit of work was opened without the case store: SqlUnitOfWork(session, store=…)")
+        return SqlCaseRepository(self._session, self._store)

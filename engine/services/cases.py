@@ -13,7 +13,6 @@ from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
 from engine.errors import InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, Lifecycle
-from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord
 from engine.runtime import stepping
 from engine.services.definitions import latest
@@ -34,13 +33,13 @@ class CaseUseCases(MessageRouting):
         data = check_data(data)
         # the form is checked before the write transaction, so no validation holds the write lock
         with self._sessions() as session:
-            checked = self._versions.get(session, latest(SqlUnitOfWork(session), key).id)
+            checked = self._versions.get(session, latest(self._unit(session), key).id)
         checked.check_runnable()  # cases start only on runnable versions, never on documentation
         check_submission(checked.start_form_schema(), data)
         now = self._clock.now()
         user = caller.username if caller is not None else user
         with self._transaction() as session:
-            uow = SqlUnitOfWork(session)
+            uow = self._unit(session)
             stored = latest(uow, key)
             if caller is not None:
                 check(caller, policy.process_refusal(caller.principal, stored.process), "start", now, process_key=key)
@@ -48,7 +47,7 @@ class CaseUseCases(MessageRouting):
             deployed.check_runnable()  # cases start only on runnable versions, never on documentation
             if deployed.start_form_schema() != checked.start_form_schema():  # a new version came between
                 check_submission(deployed.start_form_schema(), data)
-            ctx = self._store.create(session, deployed, now=now)
+            ctx = uow.cases.create(deployed, now=now)
             stepping.start(ctx.live, data, clock=self._clock)
             saved, delivery = self._save_step(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED,
                                               start_data=data)
@@ -70,17 +69,18 @@ class CaseUseCases(MessageRouting):
         now = self._clock.now()
         user = caller.username if caller is not None else user
         with self._transaction() as session:
+            uow = self._unit(session)
             if caller is not None:
                 self._cancel_rules(session, caller, case_id, now)
                 reason = checked_reason(reason)  # after the rules: a refusal is a refusal, with or without one
-            ctx = self._store.load(session, case_id, failed_too=True)
+            ctx = uow.cases.load(case_id, failed_too=True)
             stepping.cancel(ctx.live)
             if ctx.case.status == CaseStatus.FAILED.value:
                 incidents.resolve(session, case_id, now=now, by=user or "kapula")
-            saved = self._store.save(session, ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
+            saved = uow.cases.save(ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                SqlUnitOfWork(session).access_log.add([entry(caller, "cancel", now, case_id=case_id, reason=reason)])
+                uow.access_log.add([entry(caller, "cancel", now, case_id=case_id, reason=reason)])
         self._store.remember(ctx)
         return view
 
@@ -111,7 +111,7 @@ class CaseUseCases(MessageRouting):
         record = session.get(CaseRecord, case_id)
         if record is None:
             raise NotFoundError("case", case_id)
-        events = CaseFacts(SqlUnitOfWork(session)).events(case_id)
+        events = CaseFacts(self._unit(session)).events(case_id)
         check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "cancel", now, case_id=case_id)
         check(caller, policy.cancel_refusal(caller.principal, record.process_key), "cancel", now, case_id=case_id)
 

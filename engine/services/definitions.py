@@ -17,7 +17,6 @@ from engine.definitions import content_hash, store_version
 from engine.errors import ConflictError, NotFoundError
 from engine.model import DeployResult, ProcessVersion
 from engine.persistence.ports import StoredVersion, UnitOfWork
-from engine.persistence.sql import SqlUnitOfWork
 from engine.process_card import ProcessCard, card_in_source
 from engine.runtime.parser import LoadedProcess, load_files
 from engine.services.gate import Caller, check, entry
@@ -49,7 +48,7 @@ class DefinitionUseCases(ServiceBase):
         loaded = [(load_files(files), files) for files in bundles]
         try:
             with self._transaction() as session:
-                return store_upload(SqlUnitOfWork(session), loaded, caller=caller, owner=owner, now=now)
+                return store_upload(self._unit(session), loaded, caller=caller, owner=owner, now=now)
         except IntegrityError as exc:
             keys = list(dict.fromkeys(p.key for processes, _ in loaded for p in processes))
             raise ConflictError(f"another upload of {', '.join(keys)} was stored at the same moment; "
@@ -58,18 +57,18 @@ class DefinitionUseCases(ServiceBase):
     def processes(self, *, caller: Caller | None = None) -> list[ProcessVersion]:
         """The latest version of every process key (that the caller sees)."""
         with self._reads() as session:
-            found = SqlUnitOfWork(session).versions.latest_of_each()
+            found = self._unit(session).versions.latest_of_each()
         return [v for v in found if caller is None or policy.sees_process(caller.principal, v)]
 
     def versions(self, key: str, *, caller: Caller | None = None) -> list[ProcessVersion]:
         """Every version of `key`, oldest first. Raises NotFoundError, AccessDeniedError."""
         with self._transaction(read=True) as session:
-            return versions_of(SqlUnitOfWork(session), key, caller, self._clock.now())
+            return versions_of(self._unit(session), key, caller, self._clock.now())
 
     def version_source(self, key: str, version: int, *, caller: Caller | None = None) -> dict[str, str]:
         """The files a version was deployed from, by file name. Raises NotFoundError, AccessDeniedError."""
         with self._transaction(read=True) as session:
-            uow = SqlUnitOfWork(session)
+            uow = self._unit(session)
             versions_of(uow, key, caller, self._clock.now())
             source = uow.versions.source(key, version)
             if source is None:
@@ -80,7 +79,7 @@ class DefinitionUseCases(ServiceBase):
         """The process card uploaded with a version of `key` (the latest by default), else None.
         Raises NotFoundError for an unknown key or version, AccessDeniedError."""
         with self._transaction(read=True) as session:
-            uow = SqlUnitOfWork(session)
+            uow = self._unit(session)
             versions = versions_of(uow, key, caller, self._clock.now())
             source = uow.versions.source(key, versions[-1].version if version is None else version)
             if source is None:
@@ -90,7 +89,7 @@ class DefinitionUseCases(ServiceBase):
     def start_form(self, key: str, *, caller: Caller | None = None) -> dict[str, Any] | None:
         """The JSON Schema of the start form of `key`'s latest version, if it has one."""
         with self._transaction(read=True) as session:
-            uow = SqlUnitOfWork(session)
+            uow = self._unit(session)
             versions_of(uow, key, caller, self._clock.now())
             return self._versions.get(session, latest(uow, key).id).start_form_schema()
 
@@ -98,7 +97,7 @@ class DefinitionUseCases(ServiceBase):
         """The forms uploaded with `key` v`version`: JSON Schema by file name (empty when none). The
         pages read field titles and choice labels from them. Raises NotFoundError."""
         with self._sessions() as session:
-            stored = SqlUnitOfWork(session).versions.find(key, version) or missing(f"{key} v{version}")
+            stored = self._unit(session).versions.find(key, version) or missing(f"{key} v{version}")
             return dict(self._versions.get(session, stored.id).forms)
 
 

@@ -22,7 +22,6 @@ from engine.case_store import SavedStep, StepContext
 from engine.errors import CaseStepError, ConflictError, KapulaError, NotFoundError, UnavailableError
 from engine.incidents import Failure, failure_of, open_incident, record_failure, resolve, to_incident
 from engine.model import CaseStatus, CaseView, Incident
-from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, IncidentRecord
 from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry
@@ -110,7 +109,7 @@ class IncidentUseCases(MessageRouting):
         acting = caller.username if caller is not None else (user or "kapula")
         with self._transaction() as session:
             incident = self._retry_rules(session, caller, case_id, now)
-            ctx = self._store.load(session, case_id, failed_too=True)
+            ctx = self._unit(session).cases.load(case_id, failed_too=True)
             done = self._step_or_record(session, ctx, now, trigger=incident.trigger, user=acting, data=data)
             if done is not None:
                 resolve(session, case_id, now=now, by=acting)
@@ -119,7 +118,7 @@ class IncidentUseCases(MessageRouting):
                 again = open_incident(session, case_id)
                 shown = to_incident(again) if again is not None else incident
             if caller is not None:
-                SqlUnitOfWork(session).access_log.add([entry(caller, "retry", now, case_id=case_id, process_key=ctx.case.process_key),
+                self._unit(session).access_log.add([entry(caller, "retry", now, case_id=case_id, process_key=ctx.case.process_key),
                                         *(done[1].entries(caller, now) if done is not None else [])])
         if done is None:
             raise CaseStepError(f"case {case_id}: the retry failed again; {shown.describe()}",
@@ -135,7 +134,7 @@ class IncidentUseCases(MessageRouting):
             if record is None:
                 raise NotFoundError("case", case_id)
             if caller is not None:
-                events = CaseFacts(SqlUnitOfWork(session)).events(case_id)
+                events = CaseFacts(self._unit(session)).events(case_id)
                 check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "read",
                       self._clock.now(), case_id=case_id)
             rows = session.scalars(select(IncidentRecord).where(IncidentRecord.case_id == case_id).order_by(IncidentRecord.id))
@@ -151,7 +150,7 @@ class IncidentUseCases(MessageRouting):
         if record is None:
             raise NotFoundError("case", case_id)
         if caller is not None:
-            events = CaseFacts(SqlUnitOfWork(session)).events(case_id)
+            events = CaseFacts(self._unit(session)).events(case_id)
             check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "retry", now,
                   case_id=case_id)
             check(caller, policy.retry_refusal(caller.principal, record.process_key), "retry", now, case_id=case_id)
@@ -165,7 +164,7 @@ class IncidentUseCases(MessageRouting):
         """The case for an unattended step; a case that cannot even be loaded (its stored state is
         broken) is recorded as failed, and None returned."""
         try:
-            return self._store.load(session, case_id)
+            return self._unit(session).cases.load(case_id)
         except (ConflictError, NotFoundError, UnavailableError):
             raise
         except Exception as exc:

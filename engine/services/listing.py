@@ -19,7 +19,6 @@ from engine.model import (
     CASE_SORTS, CLAIM_FILTERS, MAX_PAGE_SIZE, TASK_SORTS, CaseQuery, CaseRow, CaseStatus, Lifecycle, ListPage,
     TaskQuery, TaskRow, TaskView,
 )
-from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import (
     CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord, TaskSpanRecord, UserRecord,
 )
@@ -90,10 +89,10 @@ class ListingUseCases(ServiceBase):
         task_rows = session.execute(select(T, C).join(C, C.id == T.case_id)
                                     .where(T.case_id.in_(ids), T.state == READY, T.manual.is_(True))
                                     .order_by(T.case_id, T.ordinal)).all() if ids else []
-        for view in claims.with_claims(SqlUnitOfWork(session).claims, [self._task_view(session, t, c) for t, c in task_rows]):
+        for view in claims.with_claims(self._unit(session).claims, [self._task_view(session, t, c) for t, c in task_rows]):
             ready.setdefault(view.case_id, []).append(view)
         starters = _customer_starters(session, ids)
-        facts = CaseFacts(SqlUnitOfWork(session))
+        facts = CaseFacts(self._unit(session))
         out = []
         for record, name, since in rows:
             # the SQL rule is the pure rule (tests hold them equal); checked again on the page's rows
@@ -110,9 +109,9 @@ class ListingUseCases(ServiceBase):
         return out
 
     def _task_rows(self, session: Session, caller: Caller, rows: list[Any]) -> list[TaskRow]:
-        views = claims.with_claims(SqlUnitOfWork(session).claims, [self._task_view(session, t, c) for t, c, _name, _since in rows])
+        views = claims.with_claims(self._unit(session).claims, [self._task_view(session, t, c) for t, c, _name, _since in rows])
         starters = _customer_starters(session, list({c.id for _t, c, _n, _s in rows}))
-        facts = CaseFacts(SqlUnitOfWork(session))
+        facts = CaseFacts(self._unit(session))
         out = []
         for view, (_task, case, name, since) in zip(views, rows, strict=True):
             if not policy.sees_task(caller.principal, facts.task(view)):

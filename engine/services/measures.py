@@ -20,7 +20,6 @@ from engine.render.viewer import DiagramView, diagram_view
 from engine.render.words import language
 from engine.display import DEFAULT_LOCALE
 from engine.metrics.types import MetricsFilter, ProcessMetrics
-from engine.persistence.sql import SqlUnitOfWork
 from engine.services.definitions import latest, latest_source
 from engine.services.gate import Caller, check, entry
 from engine.services.shared import ServiceBase
@@ -61,7 +60,7 @@ class MeasureUseCases(ServiceBase):
         self._check_process(caller, key, metrics=True)
         scope = MetricsFilter(key, version=version, since=since, until=until, segment=segment)
         with self._reads() as session:
-            latest(SqlUnitOfWork(session), key)
+            latest(self._unit(session), key)
             return lead_time_histogram(session.connection(), scope, bins=bins)
 
     def export_log(
@@ -81,7 +80,7 @@ class MeasureUseCases(ServiceBase):
         InvalidDataError."""
         self._check_process(caller, key, metrics=True)
         with self._reads() as session:
-            name = latest(SqlUnitOfWork(session), key).process.name
+            name = latest(self._unit(session), key).process.name
             names = Pseudonyms(pseudonym_key, real_names=real_names)
             written = export_log(session.connection(), MetricsFilter(key), fmt, out, process_name=name, names=names,
                                  progress=progress)
@@ -104,7 +103,7 @@ class MeasureUseCases(ServiceBase):
         measured = self._check_process(caller, key, metrics=False) and measured
         lang = language(locale)
         with self._reads() as session:
-            version, source_json = latest_source(SqlUnitOfWork(session), key)
+            version, source_json = latest_source(self._unit(session), key)
         overlay = overlay_from(self.metrics(key)) if measured else None
 
         def draw() -> bytes:
@@ -122,7 +121,7 @@ class MeasureUseCases(ServiceBase):
         process owner wrote in the card stays as written. Raises NotFoundError, AccessDeniedError."""
         measured = self._check_process(caller, key, metrics=False) and measured
         with self._sessions() as session:
-            version, source_json = latest_source(SqlUnitOfWork(session), key)
+            version, source_json = latest_source(self._unit(session), key)
         source = json.loads(source_json)
         card = card_in_source(source, key)
         drawn = swimlanes_of_version(source, key, card)
@@ -146,7 +145,7 @@ class MeasureUseCases(ServiceBase):
         if caller is None:
             return True
         with self._transaction(read=True) as session:
-            newest = latest(SqlUnitOfWork(session), key).process
+            newest = latest(self._unit(session), key).process
             reason = (policy.metrics_refusal if metrics else policy.process_refusal)(caller.principal, newest)
             check(caller, reason, "read_metrics" if metrics else "read_process", self._clock.now(), process_key=key)
             return policy.sees_metrics(caller.principal, newest)

@@ -20,7 +20,6 @@ from engine.access import policy
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView
-from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
 from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry, started_by_customer
@@ -63,7 +62,7 @@ class MessageUseCases(MessageRouting):
             receivers = _receivers(deployed, name)
             if record.status != CaseStatus.RUNNING.value:
                 raise ConflictError(f"case {target} is {record.status}; it receives no more messages", case_id=target)
-            ctx = self._store.load(session, target)
+            ctx = self._unit(session).cases.load(target)
             if not stepping.waits_for_message(ctx.live, name):
                 self._store.release(ctx)
                 raise ConflictError(
@@ -74,7 +73,7 @@ class MessageUseCases(MessageRouting):
             saved, delivery = self._save_step(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                SqlUnitOfWork(session).access_log.add([entry(caller, "message", now, case_id=target, process_key=deployed.key),
+                self._unit(session).access_log.add([entry(caller, "message", now, case_id=target, process_key=deployed.key),
                                                        *delivery.entries(caller, now)])
         self._store.remember(ctx)
         self._remember_receivers(delivery)
@@ -96,7 +95,7 @@ class MessageUseCases(MessageRouting):
 
     def _message_rules(self, session: Session, caller: Caller, record: CaseRecord, deployed: DeployedVersion,
                        name: str, now: datetime) -> None:
-        uow = SqlUnitOfWork(session)
+        uow = self._unit(session)
         events = CaseFacts(uow).events(record.id)
         check(caller, policy.case_refusal(caller.principal, record.id, record.process_key, events), "message", now,
               case_id=record.id)

@@ -15,7 +15,6 @@ from engine.access import policy
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, Lifecycle
-from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, EventRecord, ProcessVersionRecord
 from engine.runtime.migration import MigrationPlan, case_blockers, migrate_live_case, plan_migration
 from engine.services.gate import Caller, entry, operator
@@ -116,7 +115,7 @@ class MigrationUseCases(ServiceBase):
         now = self._clock.now()
         try:
             with self._sessions.begin() as session:
-                ctx = self._store.load(session, case_id, failed_too=True)
+                ctx = self._unit(session).cases.load(case_id, failed_too=True)
                 if ctx.case.process_version_id != source.id:
                     self._store.release(ctx)
                     return CaseMove(case_id, False, skipped="it moved to another version meanwhile")
@@ -128,8 +127,8 @@ class MigrationUseCases(ServiceBase):
                     return CaseMove(case_id, not reasons, tuple(reasons))
                 migrate_live_case(ctx.live, target.bundle, plan, now=now)
                 details = {"from": source.version, "to": target.version, "plan": dict(plan.explicit), "revert": revert}
-                self._store.save_migrated(session, ctx, target, now=now, user=caller.username, details=details)
-                SqlUnitOfWork(session).access_log.add([entry(caller, "migrate", now, case_id=case_id, process_key=target.key)])
+                self._unit(session).cases.save_migrated(ctx, target, now=now, user=caller.username, details=details)
+                self._unit(session).access_log.add([entry(caller, "migrate", now, case_id=case_id, process_key=target.key)])
             self._store.remember(ctx)
             return CaseMove(case_id, True, moved=True)
         except ConflictError as exc:  # stepped, completed or cancelled by someone else meanwhile

@@ -17,7 +17,6 @@ from engine.access import policy
 from engine.access.access_log import AccessEntry
 from engine.errors import NotFoundError
 from engine.model import CaseStatus, CaseTimeline, CaseView, Event, Handoff, StageDuration, TaskView
-from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.runtime.states import READY
 from engine.services import visible
@@ -33,7 +32,7 @@ class ReadingUseCases(ServiceBase):
         with self._transaction(read=True) as session:
             case = self._case_view(session, case_id)
             if caller is not None:
-                self._check_case(session, caller, case_id, case.process_key, "read", CaseFacts(SqlUnitOfWork(session)))
+                self._check_case(session, caller, case_id, case.process_key, "read", CaseFacts(self._unit(session)))
         if caller is not None:
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
         return self._as_seen(caller, case)
@@ -64,7 +63,7 @@ class ReadingUseCases(ServiceBase):
             record = session.get(CaseRecord, case_id)
             if record is None:
                 raise NotFoundError("case", case_id)
-            facts = CaseFacts(SqlUnitOfWork(session))
+            facts = CaseFacts(self._unit(session))
             if caller is not None:
                 self._check_case(session, caller, case_id, record.process_key, "read_history", facts)
             events = facts.events(case_id)
@@ -77,7 +76,7 @@ class ReadingUseCases(ServiceBase):
         page, the API and `kapula history` show. Raises NotFoundError, AccessDeniedError."""
         with self._transaction(read=True) as session:
             case = self._case_view(session, case_id)
-            uow = SqlUnitOfWork(session)
+            uow = self._unit(session)
             facts = CaseFacts(uow)
             if caller is not None:
                 self._check_case(session, caller, case_id, case.process_key, "read", facts)
@@ -93,7 +92,7 @@ class ReadingUseCases(ServiceBase):
         caller sees (their lanes; owners: their processes; customers: their own cases: the rule
         policy.sees_task as an SQL condition, engine.services.visible). One page: `task_list`."""
         with self._transaction(read=True) as session:
-            facts = CaseFacts(SqlUnitOfWork(session))
+            facts = CaseFacts(self._unit(session))
             if caller is not None and case_id is not None:
                 record = session.get(CaseRecord, case_id)
                 if record is None:
@@ -115,14 +114,14 @@ class ReadingUseCases(ServiceBase):
                 stmt = stmt.where(CaseRecord.process_key == process_key)
             if caller is not None:
                 stmt = stmt.where(visible.tasks_seen(session, caller.principal))
-            return claims.with_claims(SqlUnitOfWork(session).claims, [self._task_view(session, r, r) for r in session.execute(stmt).all()])
+            return claims.with_claims(self._unit(session).claims, [self._task_view(session, r, r) for r in session.execute(stmt).all()])
 
     def get_task(self, task_id: str, *, caller: Caller | None = None) -> TaskView:
         """One user task (ready or not) with who has claimed it. Raises NotFoundError, AccessDeniedError."""
         with self._transaction(read=True) as session:
             task = self._task_in(session, task_id)
             if caller is not None:
-                check(caller, policy.task_refusal(caller.principal, CaseFacts(SqlUnitOfWork(session)).task(task)), "read_task",
+                check(caller, policy.task_refusal(caller.principal, CaseFacts(self._unit(session)).task(task)), "read_task",
                       self._clock.now(), case_id=task.case_id, task_id=task_id)
             return task
 
@@ -136,7 +135,7 @@ class ReadingUseCases(ServiceBase):
         with self._reads() as session:
             if case_id is not None and session.get(CaseRecord, case_id) is None:
                 raise NotFoundError("case", case_id)
-            return SqlUnitOfWork(session).access_log.entries(case_id=case_id, user=user, refused=refused, limit=limit)
+            return self._unit(session).access_log.entries(case_id=case_id, user=user, refused=refused, limit=limit)
 
     def stage_durations(self, case_id: int) -> list[StageDuration]:
         return history.stage_durations(self.history(case_id))

@@ -26,7 +26,6 @@ from engine.case_store import SavedStep, StepContext, correlation_value, waiting
 from engine.definitions import DeployedVersion
 from engine.errors import CaseStepError, NotFoundError
 from engine.model import CaseStatus, Lifecycle
-from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
 from engine.runtime import stepping
 from engine.runtime.stepping import Thrown
@@ -89,10 +88,10 @@ class MessageRouting(ServiceBase):
         and every case a message reached, in the caller's transaction. Raises CaseStepError or
         ConflictError; the caller's transaction then rolls all of it back."""
         delivery = self._pass_messages(session, ctx, now)
-        saved = self._store.save(session, ctx, now=now, user=user, **options)
+        saved = self._unit(session).cases.save(ctx, now=now, user=user, **options)
         for receiver in delivery.receivers:
             first = Lifecycle.CASE_STARTED if receiver.case.id in delivery.started else None
-            self._store.save(session, receiver, now=now, user=None, first_event=first)
+            self._unit(session).cases.save(receiver, now=now, user=None, first_event=first)
         return saved, delivery
 
     def _remember_receivers(self, delivery: Delivery) -> None:
@@ -109,7 +108,7 @@ class MessageRouting(ServiceBase):
         out: list[tuple[str | None, str]] = []
         for key in partners.processes:
             try:
-                newest = self._versions.get(session, latest(SqlUnitOfWork(session), key).id)
+                newest = self._versions.get(session, latest(self._unit(session), key).id)
             except NotFoundError:
                 continue
             if thrown.name in newest.catchers:
@@ -136,7 +135,7 @@ class MessageRouting(ServiceBase):
                 case_id=sender.case.id, element_id=thrown.element_id)
         if found:
             case_id = found[0]
-            receiver = delivery.active.get(case_id) or self._store.load(session, case_id)
+            receiver = delivery.active.get(case_id) or self._unit(session).cases.load(case_id)
         else:
             receiver = self._start_receiver(session, sender, thrown, key, pool, now)
             delivery.started.add(receiver.case.id)
@@ -159,7 +158,7 @@ class MessageRouting(ServiceBase):
     def _start_receiver(self, session: Session, sender: StepContext, thrown: Thrown, key: str, pool: str,
                         now: datetime) -> StepContext:
         """A new case of `key` for a message its start event receives, in the sender's conversation."""
-        deployed = self._versions.get(session, latest(SqlUnitOfWork(session), key).id)
+        deployed = self._versions.get(session, latest(self._unit(session), key).id)
         if not deployed.runnable:
             raise CaseStepError(
                 f"{_element(sender, thrown)}: message '{thrown.name}' is for pool '{pool}', whose process '{key}' "
@@ -172,7 +171,7 @@ class MessageRouting(ServiceBase):
                 f"{_element(sender, thrown)}: no case of pool '{pool}' waits for message '{thrown.name}' in this "
                 f"conversation; {where} receives it, and the process does not start on it",
                 case_id=sender.case.id, element_id=thrown.element_id)
-        ctx = self._store.create(session, deployed, now=now, conversation_id=sender.case.conversation_id)
+        ctx = self._unit(session).cases.create(deployed, now=now, conversation_id=sender.case.conversation_id)
         stepping.start(ctx.live, {}, clock=self._clock)
         return ctx
 

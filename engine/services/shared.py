@@ -91,6 +91,11 @@ class ServiceBase:
 
         def version_source(self, key: str, version: int, *, caller: Caller | None = None) -> dict[str, str]: ...
 
+    def _unit(self, session: Session) -> SqlUnitOfWork:
+        """The unit of work over a use case's session (its transaction is the unit), with this
+        service's case store behind its cases."""
+        return SqlUnitOfWork(session, store=self._store)
+
     @contextmanager
     def _transaction(self, *, read: bool = False) -> Iterator[Session]:
         """One use case's transaction (a read-only one with `read`). A refusal raised in it rolls
@@ -124,7 +129,7 @@ class ServiceBase:
         (on SQLite a write transaction queues behind every step), and for refusals."""
         if entries:
             with self._sessions.begin() as session:
-                SqlUnitOfWork(session).access_log.add(entries)
+                self._unit(session).access_log.add(entries)
 
     @staticmethod
     def _as_seen(caller: Caller | None, case: CaseView) -> CaseView:
@@ -139,7 +144,7 @@ class ServiceBase:
         if record is None:
             raise NotFoundError("case", case_id)
         deployed = self._versions.get(session, record.process_version_id)
-        tasks = claims.with_claims(SqlUnitOfWork(session).claims, self._task_views(session, [(record, deployed)], state=READY))
+        tasks = claims.with_claims(self._unit(session).claims, self._task_views(session, [(record, deployed)], state=READY))
         return CaseView(
             id=record.id,
             process_key=record.process_key,
@@ -167,7 +172,7 @@ class ServiceBase:
         if row is None:
             raise NotFoundError("task", task_id)
         view = self._task_view(session, row, row)  # the row has the task's and its case's columns
-        return claims.with_claims(SqlUnitOfWork(session).claims, [view])[0] if with_claim else view
+        return claims.with_claims(self._unit(session).claims, [view])[0] if with_claim else view
 
     def _case_of_task(self, session: Session, task_id: str) -> int:
         # a task never moves to another case, so what was found once holds for good
@@ -218,7 +223,7 @@ class ServiceBase:
         # a task readied in this very step has no claims yet: skip the look-up when all are
         if all(UUID(t.id) in fresh for t in tasks):
             return tasks
-        return claims.with_claims(SqlUnitOfWork(session).claims, tasks)
+        return claims.with_claims(self._unit(session).claims, tasks)
 
     def _task_view(self, session: Session, row: Any, case: Any) -> TaskView:
         """`row`: a task row (a CaseTaskRecord, or a Core row with its task_id, workflow_id,

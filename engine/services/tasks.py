@@ -22,7 +22,6 @@ from engine.errors import KapulaError, NotFoundError
 from engine.forms import check_submission
 from engine.model import CaseView, TaskView
 from engine.persistence.ports import UnitOfWork, UserTaskRow
-from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry
@@ -46,10 +45,10 @@ class TaskUseCases(MessageRouting):
         now = self._clock.now()
         user = caller.username if caller is not None else user
         with self._transaction() as session:
-            uow = SqlUnitOfWork(session)
+            uow = self._unit(session)
             case_id = self._case_of_task(session, task_id)
             facts = task_rules(uow, caller, task_id, "complete", now)[1] if caller is not None else None
-            ctx = self._store.load(session, case_id)
+            ctx = uow.cases.load(case_id)
             if caller is not None and facts is not None:
                 try:
                     # read after the step loaded the case row: a claim committed from here on bumps
@@ -88,7 +87,7 @@ class TaskUseCases(MessageRouting):
         Raises NotFoundError, AccessDeniedError."""
         with self._transaction(read=True) as session:
             if caller is not None:
-                task_rules(SqlUnitOfWork(session), caller, task_id, "read_task", self._clock.now(), work=False)
+                task_rules(self._unit(session), caller, task_id, "read_task", self._clock.now(), work=False)
             row = session.scalars(select(CaseTaskRecord).where(CaseTaskRecord.task_id == task_id)).first()
             case = session.get(CaseRecord, row.case_id) if row is not None else None
             if row is None or case is None:
@@ -112,7 +111,7 @@ class TaskUseCases(MessageRouting):
         if user is None:
             raise TypeError("a claim needs the caller or the user")
         with self._transaction() as session:
-            task = change_claim(SqlUnitOfWork(session), task_id, user=user, caller=caller, claim=claim, now=now)
+            task = change_claim(self._unit(session), task_id, user=user, caller=caller, claim=claim, now=now)
             view = self._task_in(session, task_id, with_claim=False)  # its holder is known: no read
         claims.retag_cached(self._store.cache, task.case_id, task.row_version)
         return dataclasses.replace(view, claimed_by=user if claim else None)
