@@ -3,9 +3,10 @@
 A step is one of start, complete a user task, cancel, fire due timers, deliver a message. Each
 runs SpiffWorkflow until the case waits again, under the injected Clock (engine.runtime.timers),
 and returns a `StepResult`; a failure of the diagram is raised as a CaseStepError naming the
-element, with SpiffWorkflow's words in its `detail`. The queries (`ready_tasks`, `ready_user_task`, `waits_for_message`, …)
-answer in Kapula's types too, so engine/services and engine/case_store hold a `LiveCase` but never
-SpiffWorkflow's tasks, workflows or states (tests/unit/test_architecture.py).
+element, with SpiffWorkflow's words in its `detail`. The queries (`ready_tasks`,
+`ready_user_task`, `waits_for_message`, …) answer in Kapula's types too, so engine/services and
+engine/case_store hold a `LiveCase` but never SpiffWorkflow's tasks, workflows or states
+(tests/unit/test_architecture.py).
 
 What a step leaves the case waiting for (its ready user tasks, its events) is read after the
 step is written, not put into its StepResult: the save numbers the tasks the step created (the
