@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
     ParallelMultiInstanceTask,
     SequentialMultiInstanceTask,
 )
+from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from engine.runtime.labels import element_label
 
@@ -41,6 +42,20 @@ def instance_item(task: Any) -> tuple[str, Any] | None:
 
 
 _child_items: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, str]]] = weakref.WeakKeyDictionary()
+
+
+def shown_data(task: Any) -> dict[str, Any]:
+    """The data a person sees after `task` completed: the task's own, but for an instance of a
+    multi-instance task its parent's (the outputs collected so far), without the instances' input
+    item and, when the outputs are collected, their output item: those are each instance's own."""
+    parent = task.parent
+    spec = parent.task_spec if parent is not None else None
+    if not isinstance(spec, MultiInstanceTask) or task.task_spec.name != spec.task_spec:
+        return dict(task.data)
+    hidden = {spec.input_item.bpmn_id} if spec.input_item is not None else set()
+    if spec.output_item is not None and spec.data_output is not None:
+        hidden.add(spec.output_item.bpmn_id)
+    return {name: value for name, value in parent.data.items() if name not in hidden}
 
 
 def stored_instance_item(specs: list[Any], element_id: str, body: str) -> tuple[str, Any] | None:
@@ -142,6 +157,13 @@ _spiff_merge_child = MultiInstanceTask.merge_child
 def _merge_child_in_input_order(self: Any, workflow: Any, child: Any) -> None:
     my_task = child.parent
     position = child.internal_data.get("key_or_index")
+    if (self.data_output is None or self.output_item is None) and self.input_item is not None:
+        # SpiffWorkflow merges the whole instance's data, its input item too: the case then kept the
+        # last instance's item, and a sequential one refused its next instance ("already exists")
+        mine = {k: v for k, v in child.data.items() if k != self.input_item.bpmn_id}
+        DeepMerge.merge(my_task.data, mine)
+        my_task.internal_data["merged"].append(str(child.id))
+        return None
     if self.data_output is None or self.output_item is None or not isinstance(position, int):
         _spiff_merge_child(self, workflow, child)
         return None

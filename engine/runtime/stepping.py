@@ -27,7 +27,7 @@ from engine.errors import CaseStepError, ConflictError
 from engine.model import WaitingEvent
 from engine.runtime.case_state import LiveCase, SpecBundle, TaskRow, Transition, all_tasks, task_row
 from engine.runtime.messages import Thrown, caught_message, deliver, take_thrown as _take_thrown, waiting_tasks
-from engine.runtime.multi_instance import instance_item, stored_instance_item
+from engine.runtime.multi_instance import instance_item, shown_data, stored_instance_item
 from engine.runtime.states import READY, StepFailure, state_name
 from engine.runtime.timers import clock_context
 from engine.runtime.waiting import pending_events
@@ -188,7 +188,7 @@ def ready_tasks(live: LiveCase, resolver: Resolver) -> list[ReadyTask]:
 def case_data(live: LiveCase) -> dict[str, Any]:
     """The data a person sees for the case: the last completed task's data, or the final data."""
     workflow = live.workflow
-    source = workflow.last_task.data if workflow.last_task is not None else {}
+    source = shown_data(workflow.last_task) if workflow.last_task is not None else {}
     if workflow.completed and workflow.data:
         source = {**source, **workflow.data}
     return {k: v for k, v in source.items() if k != "data_objects" and not callable(v)}

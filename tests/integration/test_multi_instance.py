@@ -160,3 +160,32 @@ def test_a_cardinality_with_an_output_already_filled_is_a_failed_step_not_a_trac
     assert ("the multi-instance task 'Give statement' (Task_statement): it collects its outputs into 'statements', "
             "which the case data already has with 1 item(s): with a cardinality it must be empty or a map") in info.value.message
     assert len(kapula.start_case("Statements", {"statements": []}).ready_tasks) == (1 if sequential == b"true" else 2)
+
+
+@pytest.mark.parametrize("sequential", [b"false", b"true"])
+def test_mid_way_the_case_data_shows_the_outputs_so_far_and_no_instances_item(kapula, sequential):
+    _deploy(kapula, (b'isSequential="false"', b'isSequential="' + sequential + b'"'))
+    case = kapula.start_case("Statements", {"offices": OFFICES})
+    for done, office in enumerate(OFFICES, start=1):
+        task = next(t for t in kapula.ready_tasks(case_id=case.id) if t.data == {"office": office})
+        view = kapula.complete_task(task.id, {"statement": f"{office} agrees", "remark": "x"})
+        # the instance's item ('office') and output item ('statement') are the instance's own
+        assert view.data == {"offices": OFFICES, "statements": [f"{o} agrees" for o in OFFICES[:done]]}
+        assert kapula.cases()[0].data == view.data
+
+
+@pytest.mark.parametrize("sequential", [b"false", b"true"])
+def test_without_collected_outputs_the_instances_item_stays_the_instances_own(kapula, sequential):
+    # SpiffWorkflow merged each instance's whole data, its item too: the case kept 'office' of the
+    # last instance, and a sequential one refused its second instance ("office already exists")
+    content = (FIXTURES / "multi_instance" / "statements.bpmn").read_bytes()
+    content = content.replace(b'isSequential="false"', b'isSequential="' + sequential + b'"')
+    content = content.replace(b"<bpmn:loopDataOutputRef>statements</bpmn:loopDataOutputRef>", b"")
+    content = content.replace(b'<bpmn:outputDataItem id="statement" name="statement" />', b"")
+    kapula.deploy([("statements.bpmn", content)])
+    case = kapula.start_case("Statements", {"offices": OFFICES})
+    for office in OFFICES:
+        task = next(t for t in kapula.ready_tasks(case_id=case.id) if t.data == {"office": office})
+        view = kapula.complete_task(task.id, {"remark": office})
+        assert view.data == {"offices": OFFICES, "remark": office}
+    assert [t.name for t in view.ready_tasks] == ["Summarize statements"]
