@@ -103,11 +103,15 @@ class TaskPublic(BaseModel):
     state: str
     claimed_by: str | None = None
     form: str | None = None
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the task's own data: for an instance of a multi-instance task the item it is for "
+                    "(`{input item name: value}`, also shown in its name), else empty; the case's data is the case's")
 
     @classmethod
     def of(cls, t: TaskView) -> TaskPublic:
         return cls(id=t.id, case_id=t.case_id, process_key=t.process_key, version=t.version, element_id=t.element_id,
-                   name=t.name, lane=t.lane, state=t.state, claimed_by=t.claimed_by, form=t.form)
+                   name=t.name, lane=t.lane, state=t.state, claimed_by=t.claimed_by, form=t.form, data=dict(t.data))
 
 
 class TaskDetailPublic(TaskPublic):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import BPMN
+from tests.conftest import BPMN, FIXTURES
 from tests.e2e.conftest import upload
 
 
@@ -151,3 +151,23 @@ def test_start_of_unknown_process_is_404_and_malformed_body_422(client):
     assert client.post("/api/cases", json={"process_key": "Nope"}).status_code == 404
     r = client.post("/api/cases", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+
+
+def test_a_task_answers_with_its_own_data_and_the_case_keeps_no_instance_item(client, kapula):
+    # an instance of a multi-instance task is for one item: the page shows it in the name, the API in `data` too
+    kapula.deploy([("statements.bpmn", (FIXTURES / "multi_instance" / "statements.bpmn").read_bytes())])
+    r = client.post("/api/cases", json={"process_key": "Statements", "data": {"offices": ["Office A", "Office B"]}})
+    assert r.status_code == 201, r.text
+    case = r.json()
+    first, second = case["ready_tasks"]
+    task = client.get(f"/api/tasks/{first['id']}").json()
+    assert (task["name"], task["data"]) == ("Give statement — Office A", {"office": "Office A"})
+    listed = client.get("/api/tasks", params={"case_id": case["id"]}).json()
+    assert [t["data"] for t in listed] == [{"office": "Office A"}, {"office": "Office B"}]
+    r = client.post(f"/api/tasks/{first['id']}/complete", json={"data": {"statement": "agreed"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"] == {"offices": ["Office A", "Office B"], "statements": ["agreed"]}
+    assert client.get(f"/api/cases/{case['id']}").json()["data"] == r.json()["data"]
+    assert client.get(f"/api/tasks/{second['id']}").json()["data"] == {"office": "Office B"}
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["TaskPublic"]["properties"]["data"]
+    assert schema["type"] == "object" and "multi-instance" in schema["description"]
