@@ -10,13 +10,14 @@ from typing import NotRequired, TypedDict
 import click
 
 from api.cli_audit import access_log, erase
-from api.cli_common import CLI_LOCALE, EXIT_CODES, Context, json_option, parse_data, pass_ctx, run
+from api.cli_common import CLI_LOCALE, Context, json_option, parse_data, pass_ctx, run
 from api.cli_db import db
 from api.cli_metrics import docs_command, export_command, metrics_command
 from api.cli_migrate import migrate
 from api.cli_serve import serve
 from api.cli_test import run_scenarios
 from api.cli_users import org, show_demo_people, user
+from api.error_table import ERRORS
 from engine import display
 from engine.services.operations import upload_bundles
 from engine.services.operations import demo_clock, run_demo
@@ -52,7 +53,7 @@ def main(ctx: click.Context, database: str | None) -> None:
         network_time_zone()  # a bad setting is one readable line before any command, not a traceback in one
     except KapulaError as exc:
         click.echo(f"error: {exc.message}", err=True)
-        ctx.exit(EXIT_CODES[InvalidDataError])
+        ctx.exit(ERRORS[InvalidDataError].exit_code)
     ctx.obj = Context(database)
     ctx.call_on_close(ctx.obj.close)
 

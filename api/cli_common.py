@@ -1,5 +1,5 @@
-"""What every `kapula` command shares: the context that opens Kapula and names the caller, the one
-table from Kapula errors to exit codes, and `run`, which turns a use case's result into text or JSON
+"""What every `kapula` command shares: the context that opens Kapula and names the caller, the exit
+code of each Kapula error (api/error_table.py), and `run`, which turns a use case's result into text or JSON
 and its error into one readable line. The command modules import this; nothing here imports them."""
 
 from __future__ import annotations
@@ -15,43 +15,21 @@ from typing import Any, TypeVar
 
 import click
 
+from api.error_table import answer_of
 from engine.services.accounts import Directory
 from engine.bootstrap import open_kapula
 from engine.errors import (
-    AccessDeniedError,
     AuthenticationError,
-    CaseStepError,
-    ConflictError,
     DiagramError,
     InvalidDataError,
     KapulaError,
     NotFoundError,
-    UnavailableError,
 )
 from engine.services import Kapula
 from engine.services.gate import Caller, operator
 
 # the command line speaks English; durations, numbers and times are written as on the pages (engine/display)
 CLI_LOCALE = "en"
-
-# One table from Kapula errors to exit codes (usage errors are click's 2)
-EXIT_CODES: dict[type[KapulaError], int] = {
-    DiagramError: 3,
-    NotFoundError: 4,
-    ConflictError: 5,
-    InvalidDataError: 6,
-    CaseStepError: 7,
-    UnavailableError: 8,
-    AccessDeniedError: 9,
-}
-
-
-def _exit_code(exc: KapulaError) -> int:
-    for kind, code in EXIT_CODES.items():
-        if isinstance(exc, kind):
-            return code
-    return 1
-
 
 def plain(value: Any) -> Any:
     """Dataclasses, enums and datetimes as JSON values."""
@@ -136,7 +114,7 @@ def run(as_json: bool, action: Callable[[], T], show: Callable[[T], None]) -> No
             click.echo(json.dumps({"error": type(exc).__name__, "message": exc.message, **_error_details(exc)}))
         else:
             click.echo(f"error: {exc.message}", err=True)
-        sys.exit(_exit_code(exc))
+        sys.exit(answer_of(exc).exit_code)
     if as_json:
         click.echo(json.dumps(plain(result), ensure_ascii=False, indent=2))
     else:

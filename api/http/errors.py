@@ -1,4 +1,4 @@
-"""The one table from Kapula errors to HTTP statuses, and the handlers that write the error body.
+"""The handlers that write the error body, with the status the adapters' one table gives (api/error_table.py).
 
 CaseStepError is 422: the case's own diagram failed on this input (a condition or script), nothing
 was changed, and sending the same request again fails the same way — it is not a race (409).
@@ -19,10 +19,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.error_table import answer_of
 from api.http.headers import headers_for
 from engine.errors import (
-    AccessDeniedError,
-    AuthenticationError,
     CaseStepError,
     ConflictError,
     DiagramError,
@@ -33,28 +32,14 @@ from engine.errors import (
     UnavailableError,
 )
 
-# (HTTP status, error code) per Kapula error; the first matching class wins
-STATUSES: dict[type[KapulaError], tuple[int, str]] = {
-    DiagramError: (422, "diagram_invalid"),
-    InvalidDataError: (422, "invalid_data"),
-    CaseStepError: (422, "case_step_failed"),
-    NotFoundError: (404, "not_found"),
-    ConflictError: (409, "conflict"),
-    AuthenticationError: (401, "not_signed_in"),
-    TooManyAttemptsError: (429, "too_many_attempts"),
-    AccessDeniedError: (403, "forbidden"),
-    UnavailableError: (503, "unavailable"),
-}
-
 _HTTP_CODES = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                408: "timeout", 413: "too_large", 415: "unsupported_media_type"}
 
 
 def status_of(exc: KapulaError) -> tuple[int, str]:
-    for kind, status in STATUSES.items():
-        if isinstance(exc, kind):
-            return status
-    return 500, "internal"
+    """(HTTP status, error code) of `exc`, from the adapters' one table (api/error_table.py)."""
+    answer = answer_of(exc)
+    return answer.status, answer.code
 
 
 def details_of(exc: KapulaError) -> dict[str, Any]:
