@@ -4,9 +4,12 @@ address (bookmarkable), due marks, the customer's landing page (issue 15, items 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from lxml import html
+
+import api.web
 
 from tests.conftest import read
 from tests.e2e.test_pages import sign_in
@@ -118,3 +121,22 @@ def test_the_portal_and_the_lists_speak_the_readers_language(client, tokens, wor
     assert "Services you can start" in portal and "Your tasks" in portal and "with you" in portal
     client.cookies.set("kapula_lang", "sv")
     assert "Filtrera ärenden" in client.get("/cases").text
+
+
+def test_the_two_lists_share_one_filter_form(client, tokens, world):
+    # the search, the sort and show/clear come from one macro (_filters.html): the lists differ only
+    # in their own choices and address
+    sign_in(client, "sek.neuvoja")
+    forms = {url: _doc(client, f"{url}?q=Oy&sort=newest").get_element_by_id("f-q").getparent().getparent()
+             for url in ("/cases", "/tasks")}
+    for url, form in forms.items():
+        assert (form.get("action"), form.get("role")) == (url, "search")
+        assert [s.get("name") for s in form.iter("select")][-1] == "sort"
+        assert form.xpath("string(.//select[@name='sort']/option[@selected]/@value)") == "newest"
+        assert form.get_element_by_id("f-q").get("value") == "Oy"
+        assert form.xpath(".//div[@class='filter-actions']/a/@href") == [url]
+    assert [s.get("name") for s in forms["/cases"].iter("select")] == ["process", "status", "lane", "sort"]
+    assert [s.get("name") for s in forms["/tasks"].iter("select")] == ["process", "lane", "claimed", "sort"]
+    templates = Path(api.web.__file__).parent / "templates"
+    assert [p.name for p in sorted(templates.glob("*.html")) if 'class="filters list-filters"' in p.read_text()] == [
+        "_filters.html"]
