@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,10 @@ from engine.errors import AuthenticationError, InvalidDataError, NotFoundError
 from engine.persistence.ports import NewUser
 from engine.persistence.sql import SqlOwnerRepository
 from engine.persistence.sql_directory import SqlDirectoryRepository
-from engine.persistence.tables import SettingRecord
+from engine.persistence.tables import SettingRecord, UserRecord
+
+# reads a credential's user and until when it holds (engine.access.credentials), or None
+UserUntil = Callable[[Session, str, datetime], "tuple[UserRecord, datetime] | None"]
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,149}$")
 MIN_PASSWORD = 8
@@ -166,18 +170,8 @@ class Directory:
     def principal_for_session(self, sid: str) -> Principal:
         """The user of a live session. Raises AuthenticationError when it ended, expired or the user
         was disabled."""
-        now = self._clock.now()
-        key = credentials.secret_hash(sid)
-        principal = self._principals.get("session", key, now)
-        if principal is not None:
-            return principal
-        with self._reads() as session:
-            found = credentials.session_user_until(session, sid, now)
-            if found is None:
-                raise AuthenticationError("the session has ended; sign in again")
-            principal = _people(session).principal_of(found[0])
-        self._principals.put("session", key, principal, found[1])
-        return principal
+        return self._principal_for("session", sid, credentials.session_user_until,
+                                   "the session has ended; sign in again")
 
     def end_session(self, sid: str) -> None:
         """Sign out: the session's cookie stops working at once, wherever it was copied to."""
@@ -202,17 +196,24 @@ class Directory:
 
     def principal_for_token(self, token: str) -> Principal:
         """Raises AuthenticationError for an unknown, expired or revoked token or a disabled user."""
+        return self._principal_for("token", token, credentials.token_user_until,
+                                   "unknown, expired or revoked API token")
+
+    def _principal_for(self, kind: str, secret: str, user_until: UserUntil, refusal: str) -> Principal:
+        """The principal of a credential of `kind` ("session" or "token"): kept, or read with
+        `user_until` (the user's id and until when the credential holds) and kept until then.
+        Raises AuthenticationError with `refusal` when the credential holds no longer."""
         now = self._clock.now()
-        key = credentials.secret_hash(token)
-        principal = self._principals.get("token", key, now)
+        key = credentials.secret_hash(secret)
+        principal = self._principals.get(kind, key, now)
         if principal is not None:
             return principal
         with self._reads() as session:
-            found = credentials.token_user_until(session, token, now)
+            found = user_until(session, secret, now)
             if found is None:
-                raise AuthenticationError("unknown, expired or revoked API token")
+                raise AuthenticationError(refusal)
             principal = _people(session).principal_of(found[0])
-        self._principals.put("token", key, principal, found[1])
+        self._principals.put(kind, key, principal, found[1])
         return principal
 
     def tokens(self, username: str | None = None) -> list[TokenInfo]:
