@@ -3,32 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import Row
 
 from engine.model import CaseNote, CaseTimeline, CaseView, Event, Handoff, Lifecycle, StageDuration
-from engine.persistence.tables import EventRecord
 from engine.spans.rule import ROUTING_TYPES, begins_case, hands_off, message_from_lane, moves_lane_when_ready, receives_handoff
-
-
-def to_event(record: EventRecord | Row[Any]) -> Event:
-    """An event row (an EventRecord or a Core row of the event table's columns) as an Event."""
-    return Event(
-        case_id=record.case_id,
-        seq=record.seq,
-        at=record.at,
-        lifecycle=Lifecycle(record.lifecycle),
-        element_id=record.element_id,
-        element_name=record.element_name,
-        element_type=record.element_type,
-        lane=record.lane,
-        user=record.user_name,
-        task_id=record.task_id,
-        changed=json.loads(record.changed_json or "{}"),
-    )
 
 
 def stage_durations(events: list[Event]) -> list[StageDuration]:

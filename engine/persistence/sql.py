@@ -4,15 +4,16 @@ sql_versions.py."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
-from sqlalchemy import bindparam, event, func, insert, or_, select, update
+from sqlalchemy import Row, bindparam, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import history
 from engine.access.access_log import AccessEntry
 from engine.case_store import CaseStore
 from engine.access.principal_cache import forget_all
@@ -220,17 +221,34 @@ _ACCESS_EVENTS = (
 )
 
 
+def to_event(record: EventRecord | Row[Any]) -> Event:
+    """An event row (an EventRecord, or a Core row of the event table's columns) as an Event."""
+    return Event(
+        case_id=record.case_id,
+        seq=record.seq,
+        at=record.at,
+        lifecycle=Lifecycle(record.lifecycle),
+        element_id=record.element_id,
+        element_name=record.element_name,
+        element_type=record.element_type,
+        lane=record.lane,
+        user=record.user_name,
+        task_id=record.task_id,
+        changed=json.loads(record.changed_json or "{}"),
+    )
+
+
 class SqlEventRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def of_case(self, case_id: int) -> list[Event]:
         rows = self._session.connection().execute(_CASE_EVENTS, {"case_id": case_id})
-        return [history.to_event(r) for r in rows]
+        return [to_event(r) for r in rows]
 
     def for_access(self, case_id: int) -> list[Event]:
         rows = self._session.connection().execute(_ACCESS_EVENTS, {"case_id": case_id})
-        return [history.to_event(r) for r in rows]
+        return [to_event(r) for r in rows]
 
 
 class SqlUnitOfWork:
