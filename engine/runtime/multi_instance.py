@@ -94,22 +94,16 @@ def titled(name: str, item: Any) -> str:
     return f"{name} — {shown}"
 
 
-def _label(spec: Any) -> str:
-    # SpiffWorkflow gives the name to the instances' spec, not to the multi-instance one
-    child = spec._wf_spec.task_specs.get(spec.task_spec) if hasattr(spec, "_wf_spec") else None
-    return element_label(spec, name=getattr(child, "bpmn_name", None) if child is not None else None)
-
-
 def _instance_count(spec: Any, my_task: Any) -> int:
     if spec.data_input is not None:
         if not spec.data_input.exists(my_task):  # SpiffWorkflow would fail with a TypeError
             raise WorkflowTaskException(
-                f"the multi-instance task {_label(spec)} runs over '{spec.data_input.bpmn_id}', which is not in the "
+                f"the multi-instance task {element_label(spec)} runs over '{spec.data_input.bpmn_id}', which is not in the "
                 "case data", task=my_task)
         collection = spec.data_input.get(my_task)
         if not isinstance(collection, Sized):
             raise WorkflowTaskException(
-                f"the multi-instance task {_label(spec)} needs a list or a map of items, not {type(collection).__name__}",
+                f"the multi-instance task {element_label(spec)} needs a list or a map of items, not {type(collection).__name__}",
                 task=my_task)
         return len(collection)
     return _checked_cardinality(spec, my_task, my_task.workflow.script_engine.evaluate(my_task, spec.cardinality))
@@ -118,7 +112,7 @@ def _instance_count(spec: Any, my_task: Any) -> int:
 def _checked_cardinality(spec: Any, my_task: Any, count: Any) -> int:
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise WorkflowTaskException(
-            f"the cardinality of the multi-instance task {_label(spec)} must be a whole number of 0 or more, "
+            f"the cardinality of the multi-instance task {element_label(spec)} must be a whole number of 0 or more, "
             f"not {count!r}", task=my_task)
     return count
 
@@ -126,7 +120,7 @@ def _checked_cardinality(spec: Any, my_task: Any, count: Any) -> int:
 def _check_count(spec: Any, my_task: Any, count: int) -> None:
     if count > MAX_INSTANCES:
         raise WorkflowTaskException(
-            f"the multi-instance task {_label(spec)} would create {count:,} instances; the limit is "
+            f"the multi-instance task {element_label(spec)} would create {count:,} instances; the limit is "
             f"{MAX_INSTANCES:,}", task=my_task)
 
 
@@ -216,7 +210,7 @@ def _raise_data_exception(self: Any, message: str, my_task: Any) -> None:
     """SpiffWorkflow's data error, naming the multi-instance task (name and id) and its fields."""
     words = _DATA_ERRORS.get(message)
     plain = words(self, my_task) if words else message
-    raise WorkflowDataException(f"the multi-instance task {_label(self)}: {plain}", my_task,
+    raise WorkflowDataException(f"the multi-instance task {element_label(self)}: {plain}", my_task,
                                 data_input=self.data_input, data_output=self.data_output)
 
 
@@ -225,7 +219,7 @@ def _named_create_child(original: Any) -> Any:
         for kind, ref in (("input", self.input_item), ("output", self.output_item)):
             if ref is not None and ref.exists(my_task):  # SpiffWorkflow: "Multiinstance input item x already exists."
                 raise WorkflowDataException(
-                    f"the multi-instance task {_label(self)} gives each instance its {kind} item as {_field(ref)}, "
+                    f"the multi-instance task {element_label(self)} gives each instance its {kind} item as {_field(ref)}, "
                     f"but the case data already has a field {_field(ref)}: rename one of them", my_task,
                     data_input=self.data_input, data_output=self.data_output)
         return original(self, my_task, item, key_or_index)

@@ -27,6 +27,7 @@ from engine.errors import CaseStepError, ConflictError
 from engine.model import WaitingEvent
 from engine.runtime.case_state import LiveCase, SpecBundle, TaskRow, Transition, all_tasks, task_row
 from engine.runtime.messages import Thrown, caught_message, deliver, take_thrown as _take_thrown, waiting_tasks
+from engine.runtime.labels import element_name
 from engine.runtime.multi_instance import instance_item, shown_data, stored_instance_item
 from engine.runtime.states import READY, StepFailure, state_name
 from engine.runtime.timers import clock_context
@@ -245,7 +246,7 @@ def failed_element(exc: BaseException) -> tuple[str | None, str | None] | None:
     if not isinstance(exc, StepFailure) and task is None:
         return None
     spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
-    return getattr(spec, "bpmn_id", None), getattr(spec, "bpmn_name", None)
+    return getattr(spec, "bpmn_id", None), element_name(spec)
 
 
 def step_failed(exc: BaseException, case_id: int | None) -> CaseStepError:
