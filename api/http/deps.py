@@ -7,7 +7,8 @@ database (a credential not kept in the principal cache) is the one part that goe
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -18,6 +19,8 @@ from engine.access.policy import Principal
 from engine.errors import AuthenticationError
 from engine.services import Kapula
 from engine.services.gate import Caller
+
+_T = TypeVar("_T")
 
 # the key in the signed session cookie that holds the server-side session's id
 SESSION_ID = "sid"
@@ -83,3 +86,12 @@ async def get_caller(request: Request, principal: PrincipalDep) -> Caller:
 
 KapulaDep = Annotated[Kapula, Depends(get_kapula)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def in_thread(call: Callable[[], _T]) -> _T:
+    """Run a use case (it blocks on the database) and build its answer in the thread pool.
+
+    The busiest routes are coroutines that hand their work to a thread once: a synchronous route
+    with a response model goes to the thread pool twice (the endpoint, then FastAPI's validation of
+    its answer), and each hand-over cost a bare app about 0.08 ms of server CPU (issue 14)."""
+    return await run_in_threadpool(call)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -57,6 +58,9 @@ def app_from_settings() -> FastAPI:
     """The app on KAPULA_DATABASE_URL, firing due timers every KAPULA_TICK_SECONDS (default 30)."""
     kapula = open_kapula()
     app = create_app(kapula)
+    # what starting made (modules, routes, pydantic schemas: ~190,000 objects) lives as long as the
+    # process: frozen, a full collection no longer walks it (60-80 ms each, ~14,000 objects after)
+    gc.freeze()
     tick = float(os.environ.get(TICK_SETTING, "30"))
     default_lifespan = app.router.lifespan_context
 

@@ -31,9 +31,11 @@ class CaseUseCases(MessageRouting):
         DiagramError (the latest version is documentation only), InvalidDataError (the data limits,
         the start form) or CaseStepError."""
         data = check_data(data)
-        # the form is checked before the write transaction, so no validation holds the write lock
+        # the form is checked before the write transaction, so no validation holds the write lock;
+        # against the latest version a start here saw (no read), which the transaction reads again
         with self._sessions() as session:
-            checked = self._versions.get(session, latest(self._unit(session), key).id)
+            seen = self._latest_seen.get(key)
+            checked = self._versions.get(session, seen if seen is not None else latest(self._unit(session), key).id)
         checked.check_runnable()  # cases start only on runnable versions, never on documentation
         check_submission(checked.start_form_schema(), data)
         now = self._clock.now()
@@ -41,6 +43,7 @@ class CaseUseCases(MessageRouting):
         with self._transaction() as session:
             uow = self._unit(session)
             stored = latest(uow, key)
+            self._latest_seen.put(key, stored.id)
             if caller is not None:
                 check(caller, policy.process_refusal(caller.principal, stored.process), "start", now, process_key=key)
             deployed = self._versions.get(session, stored.id)

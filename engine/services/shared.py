@@ -66,6 +66,9 @@ class ServiceBase:
         # transaction without a read of its own (the step checks again if the case moved version)
         self._task_forms: LruMap[str, tuple[dict[str, Any] | None]] = LruMap(capacity=10_000)
         self._sub_specs: LruMap[tuple[int, str], str] = LruMap(capacity=10_000)  # (case, workflow id) -> spec
+        # process key -> the row id of its latest version as the last start here read it: the start
+        # form's check before the step's transaction needs no read of its own (the step reads it again)
+        self._latest_seen: LruMap[str, int] = LruMap(capacity=1_000)
 
     @property
     def clock(self) -> Clock:

@@ -125,3 +125,25 @@ def test_text_values_are_coerced_by_the_form_types():
     values = {"suunnitelma_toteutunut": "kyllä", "organisaatiot": "ELY, UYK", "seurantasuunnitelma": "soitto"}
     assert coerce(schema, values) == {"suunnitelma_toteutunut": True, "organisaatiot": ["ELY", "UYK"], "seurantasuunnitelma": "soitto"}
     assert coerce({"properties": {"n": {"type": "integer"}, "b": {"type": "boolean"}}}, {"n": "4", "b": "ehkä"}) == {"n": 4, "b": "ehkä"}
+
+
+def test_a_start_is_checked_against_the_latest_version_another_process_stored(open_engine):
+    """A start checks its data before its transaction against the latest version a start in this
+    process saw (no read); the transaction reads the latest version again, so a new version with a
+    stricter start form, stored by another process meanwhile, is the one the data must fit."""
+    here, elsewhere = open_engine(), open_engine()
+    here.deploy(model_bundle(VISIT))
+    assert here.start_case("suupohja_yrityskaynti", {"asiakas": "Oy A"}).version == 1
+    stricter = []
+    for name, content in model_bundle(VISIT):
+        if name == "suupohja_kaynti_aloitus.json":
+            form = json.loads(content)
+            form["required"] = ["asiakas", "kunta"]
+            content = json.dumps(form).encode()
+        stricter.append((name, content))
+    elsewhere.deploy(stricter)
+    with pytest.raises(InvalidDataError) as caught:
+        here.start_case("suupohja_yrityskaynti", {"asiakas": "Oy B"})
+    assert caught.value.field_errors == {"kunta": "is required"}
+    assert len(here.cases()) == 1
+    assert here.start_case("suupohja_yrityskaynti", {"asiakas": "Oy B", "kunta": "Teuva"}).version == 2

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.http.deps import CallerDep, KapulaDep
+from api.http.deps import CallerDep, KapulaDep, in_thread
 from api.http.schemas import (
     KEY_PATTERN, CaseCancel, CaseCreate, CaseDetailPublic, CasePublic, CaseRetry, ErrorPublic, IncidentPublic, Responses,
 )
@@ -18,9 +18,9 @@ _ERRORS: Responses = {404: {"model": ErrorPublic}, 409: {"model": ErrorPublic}, 
 
 
 @router.post("", status_code=201, response_model=CasePublic, responses=_ERRORS)
-def start_case(kapula: KapulaDep, caller: CallerDep, body: CaseCreate) -> CasePublic:
+async def start_case(kapula: KapulaDep, caller: CallerDep, body: CaseCreate) -> CasePublic:
     """Start a case of the latest version of a process; it runs until it waits for a person or timer."""
-    return CasePublic.of(kapula.start_case(body.process_key, body.data, caller=caller))
+    return await in_thread(lambda: CasePublic.of(kapula.start_case(body.process_key, body.data, caller=caller)))
 
 
 @router.get("", response_model=list[CasePublic])

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.http.deps import CallerDep, KapulaDep
+from api.http.deps import CallerDep, KapulaDep, in_thread
 from api.http.schemas import KEY_PATTERN, TASK_ID_PATTERN, TEXT_PATTERN, CasePublic, ErrorPublic, Responses, TaskComplete, TaskPublic
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
@@ -22,7 +22,7 @@ class TaskFilter(str, enum.Enum):
 
 
 @router.get("", response_model=list[TaskPublic])
-def list_tasks(
+async def list_tasks(
     kapula: KapulaDep,
     caller: CallerDep,
     lane: Annotated[str | None, Query(pattern=TEXT_PATTERN)] = None,
@@ -31,31 +31,35 @@ def list_tasks(
     state: TaskFilter = TaskFilter.READY,
 ) -> list[TaskPublic]:
     """Ready user tasks; `state` narrows them to claimed or unclaimed ones."""
-    tasks = kapula.ready_tasks(lane=lane, process_key=process_key, case_id=case_id, caller=caller)
-    if state is TaskFilter.CLAIMED:
-        tasks = [t for t in tasks if t.claimed_by]
-    elif state is TaskFilter.UNCLAIMED:
-        tasks = [t for t in tasks if not t.claimed_by]
-    return [TaskPublic.of(t) for t in tasks]
+
+    def answer() -> list[TaskPublic]:
+        tasks = kapula.ready_tasks(lane=lane, process_key=process_key, case_id=case_id, caller=caller)
+        if state is TaskFilter.CLAIMED:
+            tasks = [t for t in tasks if t.claimed_by]
+        elif state is TaskFilter.UNCLAIMED:
+            tasks = [t for t in tasks if not t.claimed_by]
+        return [TaskPublic.of(t) for t in tasks]
+
+    return await in_thread(answer)
 
 
 @router.get("/{task_id}", response_model=TaskPublic, responses=_ERRORS)
-def get_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath) -> TaskPublic:
-    return TaskPublic.of(kapula.get_task(task_id, caller=caller))
+async def get_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath) -> TaskPublic:
+    return await in_thread(lambda: TaskPublic.of(kapula.get_task(task_id, caller=caller)))
 
 
 @router.post("/{task_id}/claim", response_model=TaskPublic, responses=_ERRORS)
-def claim_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath) -> TaskPublic:
+async def claim_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath) -> TaskPublic:
     """Take the task to work on; 409 if someone else holds it or the case moved meanwhile."""
-    return TaskPublic.of(kapula.claim_task(task_id, caller=caller))
+    return await in_thread(lambda: TaskPublic.of(kapula.claim_task(task_id, caller=caller)))
 
 
 @router.post("/{task_id}/unclaim", response_model=TaskPublic, responses=_ERRORS)
-def unclaim_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath) -> TaskPublic:
-    return TaskPublic.of(kapula.unclaim_task(task_id, caller=caller))
+async def unclaim_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath) -> TaskPublic:
+    return await in_thread(lambda: TaskPublic.of(kapula.unclaim_task(task_id, caller=caller)))
 
 
 @router.post("/{task_id}/complete", response_model=CasePublic, responses=_ERRORS)
-def complete_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath, body: TaskComplete) -> CasePublic:
+async def complete_task(kapula: KapulaDep, caller: CallerDep, task_id: TaskIdPath, body: TaskComplete) -> CasePublic:
     """Complete the task with its form data; 422 with details.field_errors when the data is invalid."""
-    return CasePublic.of(kapula.complete_task(task_id, body.data, caller=caller))
+    return await in_thread(lambda: CasePublic.of(kapula.complete_task(task_id, body.data, caller=caller)))
