@@ -1,20 +1,22 @@
 """Browser sessions and API tokens: random secrets of which only the SHA-256 is kept.
 
-Each function works inside the caller's transaction (a SQLAlchemy Session); `Directory` opens them.
+The rules (lifetimes, expiry limits, revocation) over the unit of work's credentials repository
+(engine.persistence.ports.CredentialRepository), inside the caller's transaction; `Directory` opens
+them. The rows are engine.persistence.sql_credentials' business.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from engine.errors import InvalidDataError, NotFoundError
-from engine.persistence.tables import ApiTokenRecord, UserRecord, WebSessionRecord
+
+if TYPE_CHECKING:  # the port names TokenInfo: no import back at run time
+    from engine.persistence.ports import CredentialRepository
 
 # a working day and then some: a browser session ends at the latest this long after sign-in
 SESSION_LIFETIME = timedelta(hours=12)
@@ -49,31 +51,13 @@ class TokenInfo:
 
 # -- browser sessions -------------------------------------------------------------------------
 
-def open_session(session: Session, user: UserRecord, now: datetime) -> str:
-    """A new session for the user; returns its id (the cookie's value). Expired rows of the same
-    user are removed on the way, so the table holds only live sessions and recent leftovers."""
-    session.execute(delete(WebSessionRecord).where(WebSessionRecord.user_id == user.id, WebSessionRecord.expires_at <= now))
+def open_session(credentials: CredentialRepository, username: str, now: datetime) -> str:
+    """A new session for the user; returns its id (the cookie's value), valid for SESSION_LIFETIME.
+    Expired sessions of the same user are removed on the way, so the table holds only live sessions
+    and recent leftovers. Raises NotFoundError (no such user)."""
     sid = secrets.token_urlsafe(32)
-    session.add(WebSessionRecord(id_hash=secret_hash(sid), user_id=user.id, created_at=now, expires_at=now + SESSION_LIFETIME))
+    credentials.open_session(username, secret_hash(sid), now=now, expires_at=now + SESSION_LIFETIME)
     return sid
-
-
-def session_user_until(session: Session, sid: str, now: datetime) -> tuple[UserRecord, datetime] | None:
-    """The enabled user of a live session and when the session expires, else None."""
-    row = session.execute(
-        select(UserRecord, WebSessionRecord.expires_at).join(WebSessionRecord, WebSessionRecord.user_id == UserRecord.id)
-        .where(WebSessionRecord.id_hash == secret_hash(sid), WebSessionRecord.expires_at > now,
-               UserRecord.disabled_at.is_(None))
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-def end_session(session: Session, sid: str) -> None:
-    session.execute(delete(WebSessionRecord).where(WebSessionRecord.id_hash == secret_hash(sid)))
-
-
-def end_sessions_of(session: Session, user_id: int) -> None:
-    session.execute(delete(WebSessionRecord).where(WebSessionRecord.user_id == user_id))
 
 
 # -- API tokens -------------------------------------------------------------------------------
@@ -93,47 +77,21 @@ def token_expiry(now: datetime, expires_at: datetime | None) -> datetime:
     return expires_at
 
 
-def new_token(session: Session, user: UserRecord, *, name: str, now: datetime, expires_at: datetime) -> tuple[str, TokenInfo]:
-    """A new token (the secret, shown once) and its listing entry."""
+def new_token(credentials: CredentialRepository, username: str, *, name: str, now: datetime,
+              expires_at: datetime) -> tuple[str, TokenInfo]:
+    """A new token (the secret, shown once; only its hash is stored) and its listing entry. Raises
+    NotFoundError (no such user)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    record = ApiTokenRecord(user_id=user.id, token_hash=secret_hash(token), name=name, created_at=now, expires_at=expires_at)
-    session.add(record)
-    session.flush()  # assigns the id
-    return token, _info(record, user.username)
+    return token, credentials.add_token(username, secret_hash(token), name=name, now=now, expires_at=expires_at)
 
 
-def token_user_until(session: Session, token: str, now: datetime) -> tuple[UserRecord, datetime] | None:
-    """The enabled user of an unexpired, unrevoked token and when the token expires, else None."""
-    row = session.execute(
-        select(UserRecord, ApiTokenRecord.expires_at).join(ApiTokenRecord, ApiTokenRecord.user_id == UserRecord.id)
-        .where(ApiTokenRecord.token_hash == secret_hash(token), ApiTokenRecord.expires_at > now,
-               ApiTokenRecord.revoked_at.is_(None), UserRecord.disabled_at.is_(None))
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-def tokens(session: Session, user_id: int | None) -> list[TokenInfo]:
-    """The tokens of one user (or everyone's when None), oldest first."""
-    query = (select(ApiTokenRecord, UserRecord.username).join(UserRecord, UserRecord.id == ApiTokenRecord.user_id)
-             .order_by(ApiTokenRecord.id))
-    if user_id is not None:
-        query = query.where(ApiTokenRecord.user_id == user_id)
-    return [_info(t, username) for t, username in session.execute(query).all()]
-
-
-def revoke(session: Session, token_id: int, now: datetime, *, owner: str | None = None) -> TokenInfo:
+def revoke(credentials: CredentialRepository, token_id: int, now: datetime, *, owner: str | None = None) -> TokenInfo:
     """Revoke a token (idempotent: an already revoked token keeps its first time); with `owner`, only
-    that user's. Raises NotFoundError."""
-    row = session.execute(select(ApiTokenRecord, UserRecord.username).join(UserRecord, UserRecord.id == ApiTokenRecord.user_id)
-                          .where(ApiTokenRecord.id == token_id).with_for_update()).first()
-    if row is None or (owner is not None and row[1] != owner):
+    that user's. Raises NotFoundError, also for another user's token, so ids reveal nothing."""
+    found = credentials.token(token_id)
+    if found is None or (owner is not None and found.username != owner):
         raise NotFoundError("API token", token_id)
-    record, username = row
-    if record.revoked_at is None:
-        record.revoked_at = now
-    return _info(record, username)
-
-
-def _info(record: ApiTokenRecord, username: str) -> TokenInfo:
-    return TokenInfo(id=record.id, username=username, name=record.name, created_at=record.created_at,
-                     expires_at=record.expires_at, revoked_at=record.revoked_at)
+    if found.revoked_at is not None:
+        return found
+    credentials.set_revoked(token_id, now)
+    return replace(found, revoked_at=now)

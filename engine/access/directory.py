@@ -1,5 +1,6 @@
-"""Users, organisations, lane mappings, API tokens and process ownership: each method one transaction
-through the unit of work's directory repository (engine.persistence.sql_directory) and credentials.py."""
+"""Users, organisations, lane mappings, sign-in sessions, API tokens and process ownership: each
+method one transaction through the unit of work (engine.persistence.ports: the directory's,
+credentials' and settings' repositories), with credentials.py's rules."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.access import credentials
@@ -18,14 +18,13 @@ from engine.access.principal_cache import PrincipalCache, forget_all
 from engine.access.policy import Principal, Role
 from engine.clock import Clock
 from engine.display import LANGUAGES
-from engine.errors import AuthenticationError, InvalidDataError, NotFoundError
-from engine.persistence.ports import NewUser
-from engine.persistence.sql import SqlOwnerRepository
-from engine.persistence.sql_directory import SqlDirectoryRepository
-from engine.persistence.tables import SettingRecord, UserRecord
+from engine.errors import AuthenticationError, ConflictError, InvalidDataError, NotFoundError
+from engine.persistence.ports import CredentialRepository, DirectoryRepository, NewUser
+from engine.persistence.sql import SqlUnitOfWork
 
-# reads a credential's user and until when it holds (engine.access.credentials), or None
-UserUntil = Callable[[Session, str, datetime], "tuple[UserRecord, datetime] | None"]
+# reads a credential's holder and until when it holds, by the secret's hash (a CredentialRepository's
+# session_holder or token_holder), or None
+HolderUntil = Callable[[CredentialRepository, str, datetime], "tuple[Principal, datetime] | None"]
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,149}$")
 MIN_PASSWORD = 8
@@ -115,21 +114,25 @@ class Directory:
             raise AuthenticationError("wrong user name or password")
         with self._reads() as session:
             people = _people(session)
-            user = people.user_record(username)
-            if not verify_password(user.password_hash if user else None, password) or user is None or user.disabled_at:
+            found = people.sign_in(username)
+            if not verify_password(found[0] if found else None, password) or found is None or found[1]:
                 raise AuthenticationError("wrong user name or password")
-            return people.principal_of(user)
+            principal = people.principal(username)
+        if principal is None:  # never: read in this very transaction
+            raise AuthenticationError("wrong user name or password")
+        return principal
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         """Disable a user (their sessions end at once, their tokens stop working) or enable them again.
         Raises NotFoundError."""
         with self._sessions.begin() as session:
-            user = _people(session).user(username)
+            unit = SqlUnitOfWork(session)
             if disabled:
-                user.disabled_at = user.disabled_at or self._clock.now()
-                credentials.end_sessions_of(session, user.id)
+                # the first time stays: a second "disable" is no new event
+                unit.directory.set_disabled(username, unit.directory.disabled().get(username) or self._clock.now())
+                unit.credentials.end_sessions_of(username)
             else:
-                user.disabled_at = None
+                unit.directory.set_disabled(username, None)
         forget_all()  # a disabled user's tokens and sessions stop working at once
 
     def set_password(self, username: str, password: str) -> None:
@@ -140,9 +143,9 @@ class Directory:
                                    field_errors={"password": f"at least {MIN_PASSWORD} characters"})
         password_hash = hash_password(password)
         with self._sessions.begin() as session:
-            user = _people(session).user(username)
-            user.password_hash = password_hash
-            credentials.end_sessions_of(session, user.id)
+            unit = SqlUnitOfWork(session)
+            unit.directory.set_password_hash(username, password_hash)
+            unit.credentials.end_sessions_of(username)
         forget_all()
 
     def set_language(self, username: str, language: str | None) -> None:
@@ -159,7 +162,7 @@ class Directory:
     def open_session(self, username: str) -> str:
         """A new browser session for the user (after `authenticate`); returns the id for the cookie."""
         with self._sessions.begin() as session:
-            return credentials.open_session(session, _people(session).user(username), self._clock.now())
+            return credentials.open_session(SqlUnitOfWork(session).credentials, username, self._clock.now())
 
     def kept_principal(self, kind: str, secret: str) -> Principal | None:
         """The principal kept for this credential (`kind` "token" or "session") when it is fresh,
@@ -170,13 +173,13 @@ class Directory:
     def principal_for_session(self, sid: str) -> Principal:
         """The user of a live session. Raises AuthenticationError when it ended, expired or the user
         was disabled."""
-        return self._principal_for("session", sid, credentials.session_user_until,
+        return self._principal_for("session", sid, _session_holder,
                                    "the session has ended; sign in again")
 
     def end_session(self, sid: str) -> None:
         """Sign out: the session's cookie stops working at once, wherever it was copied to."""
         with self._sessions.begin() as session:
-            credentials.end_session(session, sid)
+            SqlUnitOfWork(session).credentials.end_session(credentials.secret_hash(sid))
         forget_all()
 
     # -- API tokens ---------------------------------------------------------------------------
@@ -192,16 +195,16 @@ class Directory:
         now = self._clock.now()
         expiry = credentials.token_expiry(now, expires_at)
         with self._sessions.begin() as session:
-            return credentials.new_token(session, _people(session).user(username), name=name, now=now, expires_at=expiry)
+            return credentials.new_token(SqlUnitOfWork(session).credentials, username, name=name, now=now, expires_at=expiry)
 
     def principal_for_token(self, token: str) -> Principal:
         """Raises AuthenticationError for an unknown, expired or revoked token or a disabled user."""
-        return self._principal_for("token", token, credentials.token_user_until,
+        return self._principal_for("token", token, _token_holder,
                                    "unknown, expired or revoked API token")
 
-    def _principal_for(self, kind: str, secret: str, user_until: UserUntil, refusal: str) -> Principal:
+    def _principal_for(self, kind: str, secret: str, holder_until: HolderUntil, refusal: str) -> Principal:
         """The principal of a credential of `kind` ("session" or "token"): kept, or read with
-        `user_until` (the user's id and until when the credential holds) and kept until then.
+        `holder_until` (its holder and until when the credential holds) and kept until then.
         Raises AuthenticationError with `refusal` when the credential holds no longer."""
         now = self._clock.now()
         key = credentials.secret_hash(secret)
@@ -209,23 +212,23 @@ class Directory:
         if principal is not None:
             return principal
         with self._reads() as session:
-            found = user_until(session, secret, now)
-            if found is None:
-                raise AuthenticationError(refusal)
-            principal = _people(session).principal_of(found[0])
-        self._principals.put(kind, key, principal, found[1])
+            found = holder_until(SqlUnitOfWork(session).credentials, key, now)
+        if found is None:
+            raise AuthenticationError(refusal)
+        principal, until = found
+        self._principals.put(kind, key, principal, until)
         return principal
 
     def tokens(self, username: str | None = None) -> list[TokenInfo]:
         """The tokens of `username` (everyone's when None). Raises NotFoundError."""
         with self._reads() as session:
-            return credentials.tokens(session, _people(session).user(username).id if username else None)
+            return SqlUnitOfWork(session).credentials.tokens(username or None)
 
     def revoke_token(self, token_id: int, *, owner: str | None = None) -> TokenInfo:
         """The token stops working at once. With `owner`, only a token of that user is revoked.
         Raises NotFoundError (also for another user's token, so ids reveal nothing)."""
         with self._sessions.begin() as session:
-            info = credentials.revoke(session, token_id, self._clock.now(), owner=owner)
+            info = credentials.revoke(SqlUnitOfWork(session).credentials, token_id, self._clock.now(), owner=owner)
         forget_all()
         return info
 
@@ -238,7 +241,7 @@ class Directory:
     def claim_ownership(self, process_keys: list[str], organisation: str) -> None:
         """Record `organisation` as the owner of each key that has no owner yet."""
         with self._sessions.begin() as session:
-            owners = SqlOwnerRepository(session)
+            owners = SqlUnitOfWork(session).owners
             owners.claim([key for key, owner in owners.owners(process_keys).items() if owner is None], organisation)
         forget_all()  # principals carry their owned processes
 
@@ -247,17 +250,17 @@ class Directory:
         every worker and every restart shares it."""
         try:
             with self._sessions.begin() as session:
-                row = session.get(SettingRecord, "session_secret")
-                if row is None:
-                    row = SettingRecord(name="session_secret", value=secrets.token_urlsafe(48))
-                    session.add(row)
-                value = row.value
-        except IntegrityError:
+                settings = SqlUnitOfWork(session).settings
+                value = settings.get("session_secret")
+                if value is None:
+                    value = secrets.token_urlsafe(48)
+                    settings.add("session_secret", value)
+        except ConflictError:
             # several server processes started at once and another one stored its secret first
             with self._sessions() as session:
-                stored = session.get(SettingRecord, "session_secret")
-                assert stored is not None
-                value = stored.value
+                value = SqlUnitOfWork(session).settings.get("session_secret")
+            if value is None:  # never: the conflict was its row
+                raise
         return value
 
 
@@ -276,5 +279,13 @@ def check_new_user(username: str, password: str, *, role: Role, organisation: st
                                field_errors=problems)
 
 
-def _people(session: Session) -> SqlDirectoryRepository:
-    return SqlDirectoryRepository(session)
+def _people(session: Session) -> DirectoryRepository:
+    return SqlUnitOfWork(session).directory
+
+
+def _session_holder(found: CredentialRepository, id_hash: str, now: datetime) -> tuple[Principal, datetime] | None:
+    return found.session_holder(id_hash, now)
+
+
+def _token_holder(found: CredentialRepository, token_hash: str, now: datetime) -> tuple[Principal, datetime] | None:
+    return found.token_holder(token_hash, now)

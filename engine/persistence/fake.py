@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.access.access_log import AccessEntry
+from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote, Event, Lifecycle, ProcessVersion
@@ -177,6 +178,93 @@ class FakeDirectoryRepository:
     def owner_of(self, process_key: str) -> str | None:
         return self.owners.owned.get(process_key)
 
+    def sign_in(self, username: str) -> tuple[str | None, bool] | None:
+        user = self.users.get(username)
+        return (user.password_hash, username in self.disabled_at) if user is not None else None
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        self.user(username)
+        self.users[username] = dataclasses.replace(self.users[username], password_hash=password_hash)
+
+    def set_disabled(self, username: str, at: datetime | None) -> None:
+        self.user(username)
+        if at is None:
+            self.disabled_at.pop(username, None)
+        else:
+            self.disabled_at[username] = at
+
+    def user(self, username: str) -> NewUser:
+        """The user as added. Raises NotFoundError."""
+        user = self.users.get(username)
+        if user is None:
+            raise NotFoundError("user", username)
+        return user
+
+
+@dataclass
+class FakeCredentialRepository:
+    """Sessions (hash → user, expiry) and tokens in the order they were issued (ids count from 1),
+    over the unit's directory (who is a user, who is disabled)."""
+
+    directory: FakeDirectoryRepository = field(default_factory=FakeDirectoryRepository)
+    sessions: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    issued: list[tuple[str, TokenInfo]] = field(default_factory=list)  # (token hash, entry)
+
+    def open_session(self, username: str, id_hash: str, *, now: datetime, expires_at: datetime) -> None:
+        self.directory.user(username)
+        self.sessions = {h: s for h, s in self.sessions.items() if s[0] != username or s[1] > now}
+        self.sessions[id_hash] = (username, expires_at)
+
+    def session_holder(self, id_hash: str, now: datetime) -> tuple[Principal, datetime] | None:
+        username, expires_at = self.sessions.get(id_hash, ("", now))
+        return self._holder(username, expires_at, now)
+
+    def end_session(self, id_hash: str) -> None:
+        self.sessions.pop(id_hash, None)
+
+    def end_sessions_of(self, username: str) -> None:
+        self.sessions = {h: s for h, s in self.sessions.items() if s[0] != username}
+
+    def add_token(self, username: str, token_hash: str, *, name: str, now: datetime, expires_at: datetime) -> TokenInfo:
+        self.directory.user(username)
+        info = TokenInfo(len(self.issued) + 1, username, name, now, expires_at, None)
+        self.issued.append((token_hash, info))
+        return info
+
+    def token_holder(self, token_hash: str, now: datetime) -> tuple[Principal, datetime] | None:
+        info = next((i for h, i in self.issued if h == token_hash and i.revoked_at is None), None)
+        return self._holder(info.username, info.expires_at, now) if info is not None else None
+
+    def tokens(self, username: str | None) -> list[TokenInfo]:
+        if username is not None:
+            self.directory.user(username)
+        return [i for _, i in self.issued if username is None or i.username == username]
+
+    def token(self, token_id: int) -> TokenInfo | None:
+        return next((i for _, i in self.issued if i.id == token_id), None)
+
+    def set_revoked(self, token_id: int, at: datetime) -> None:
+        self.issued = [(h, dataclasses.replace(i, revoked_at=at) if i.id == token_id else i) for h, i in self.issued]
+
+    def _holder(self, username: str, expires_at: datetime, now: datetime) -> tuple[Principal, datetime] | None:
+        principal = self.directory.principal(username)
+        if principal is None or expires_at <= now or username in self.directory.disabled_at:
+            return None
+        return principal, expires_at
+
+
+@dataclass
+class FakeSettingRepository:
+    values: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def add(self, name: str, value: str) -> None:
+        if name in self.values:  # the primary key of setting
+            raise ConflictError(f"setting {name!r} was stored by another process at the same moment")
+        self.values[name] = value
+
 
 @dataclass
 class FakeVersionRepository:
@@ -224,8 +312,11 @@ class FakeUnitOfWork:
     claims: FakeClaimRepository = field(init=False)
     directory: FakeDirectoryRepository = field(init=False)
     versions: FakeVersionRepository = field(init=False)
+    credentials: FakeCredentialRepository = field(init=False)
+    settings: FakeSettingRepository = field(default_factory=FakeSettingRepository)
 
     def __post_init__(self) -> None:
         self.claims = FakeClaimRepository(events=self.events)
         self.directory = FakeDirectoryRepository(owners=self.owners)
+        self.credentials = FakeCredentialRepository(directory=self.directory)
         self.versions = FakeVersionRepository(keys=self.owners.versions)

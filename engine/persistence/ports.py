@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.access.access_log import AccessEntry
+from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
 from engine.model import CaseNote, Event, Lifecycle, ProcessVersion, ValidationIssue
 
@@ -179,6 +180,73 @@ class DirectoryRepository(Protocol):
         """The name of the organisation that owns the key, None when nobody does."""
         ...
 
+    def sign_in(self, username: str) -> tuple[str | None, bool] | None:
+        """The user's password hash (None: no password, never signs in) and whether an
+        administrator disabled them; None for no such user."""
+        ...
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        """Raises NotFoundError."""
+        ...
+
+    def set_disabled(self, username: str, at: datetime | None) -> None:
+        """Disabled since `at`, or enabled again with None. Raises NotFoundError."""
+        ...
+
+
+class CredentialRepository(Protocol):
+    """Browser sessions and API tokens, by the SHA-256 of their secret (engine.access.credentials
+    makes the secrets and holds the rules)."""
+
+    def open_session(self, username: str, id_hash: str, *, now: datetime, expires_at: datetime) -> None:
+        """Store a session of the user, removing the user's sessions expired at `now`. Raises NotFoundError."""
+        ...
+
+    def session_holder(self, id_hash: str, now: datetime) -> tuple[Principal, datetime] | None:
+        """The enabled user of a session live at `now`, and when it expires; else None."""
+        ...
+
+    def end_session(self, id_hash: str) -> None:
+        """Remove the session (nothing for an unknown one)."""
+        ...
+
+    def end_sessions_of(self, username: str) -> None:
+        """Remove every session of the user."""
+        ...
+
+    def add_token(self, username: str, token_hash: str, *, name: str, now: datetime, expires_at: datetime) -> TokenInfo:
+        """Store a token of the user; its listing entry (with its new id). Raises NotFoundError."""
+        ...
+
+    def token_holder(self, token_hash: str, now: datetime) -> tuple[Principal, datetime] | None:
+        """The enabled user of a token unexpired at `now` and not revoked, and when it expires; else None."""
+        ...
+
+    def tokens(self, username: str | None) -> list[TokenInfo]:
+        """The tokens of one user (everyone's with None), oldest first. Raises NotFoundError (no such user)."""
+        ...
+
+    def token(self, token_id: int) -> TokenInfo | None:
+        """The token with this id, locked until the transaction ends; None when there is none."""
+        ...
+
+    def set_revoked(self, token_id: int, at: datetime) -> None:
+        """Mark the token revoked at `at` (engine.access.credentials.revoke keeps the first time)."""
+        ...
+
+
+class SettingRepository(Protocol):
+    """Values the server generates once and keeps (the key that signs session cookies)."""
+
+    def get(self, name: str) -> str | None:
+        """The stored value, None when there is none yet."""
+        ...
+
+    def add(self, name: str, value: str) -> None:
+        """Store a first value. Raises ConflictError when one was stored meanwhile (the transaction
+        is then to be rolled back)."""
+        ...
+
 
 @dataclass(frozen=True)
 class StoredVersion:
@@ -291,3 +359,9 @@ class UnitOfWork(Protocol):
 
     @property
     def cases(self) -> CaseRepository: ...
+
+    @property
+    def credentials(self) -> CredentialRepository: ...
+
+    @property
+    def settings(self) -> SettingRepository: ...

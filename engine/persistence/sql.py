@@ -1,6 +1,6 @@
 """The unit of work on SQLAlchemy: the repositories of engine.persistence.ports over the use case's
-session (its transaction is the use case's own). All their SQL is here and in sql_directory.py and
-sql_versions.py."""
+session (its transaction is the use case's own). All their SQL is here and in sql_directory.py,
+sql_credentials.py, sql_versions.py and sql_cases.py (over engine.case_store)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from engine.model import CaseNote, CaseStatus, Event, Lifecycle
 from engine.persistence.direct import DirectStatement
 from engine.persistence.ports import UserTaskRow
 from engine.persistence.sql_cases import SqlCaseRepository
+from engine.persistence.sql_credentials import SqlCredentialRepository, SqlSettingRepository
 from engine.persistence.sql_directory import SqlDirectoryRepository
 from engine.persistence.sql_versions import SqlVersionRepository
 from engine.persistence.tables import (
@@ -283,6 +284,14 @@ class SqlUnitOfWork:
     @cached_property
     def versions(self) -> SqlVersionRepository:
         return SqlVersionRepository(self._session)
+
+    @cached_property
+    def credentials(self) -> SqlCredentialRepository:
+        return SqlCredentialRepository(self._session, self.directory)
+
+    @cached_property
+    def settings(self) -> SqlSettingRepository:
+        return SqlSettingRepository(self._session)
 
     @cached_property
     def cases(self) -> SqlCaseRepository:

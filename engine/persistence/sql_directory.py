@@ -72,7 +72,17 @@ class SqlDirectoryRepository:
             .where(ProcessOwnerRecord.process_key == process_key)
         ).first()
 
-    # -- the rows themselves, for what works on them in SQL (engine.access.credentials, passwords) --
+    def sign_in(self, username: str) -> tuple[str | None, bool] | None:
+        user = self.user_record(username)
+        return (user.password_hash, user.disabled_at is not None) if user is not None else None
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        self.user(username).password_hash = password_hash
+
+    def set_disabled(self, username: str, at: datetime | None) -> None:
+        self.user(username).disabled_at = at
+
+    # -- the rows themselves, for what works on them in SQL (engine.persistence.sql_credentials) --
 
     def user_record(self, username: str) -> UserRecord | None:
         return self._session.scalars(select(UserRecord).where(UserRecord.username == username)).first()

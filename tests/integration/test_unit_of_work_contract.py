@@ -5,11 +5,12 @@ tests that run on the fake test what the service does on the database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from engine.access.access_log import AccessEntry
+from engine.access.credentials import TokenInfo
 from engine.access.policy import Role
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote
@@ -116,3 +117,75 @@ def test_the_access_log(uow):
     assert [e.user for e in uow.access_log.entries(case_id=7)] == ["admin", "sek.a", "sek.b"]
     assert [e.action for e in uow.access_log.entries(refused=True)] == ["erase"]
     assert [e.case_id for e in uow.access_log.entries(user="admin", limit=1)] == [8]
+
+
+def _two_users(uow) -> None:
+    uow.directory.add_organisation("SEK", [], at=NOW)
+    uow.directory.add_user(_user("sek.a"))
+    uow.directory.add_user(_user("sek.b"))
+
+
+def test_sign_in_and_the_users_state(uow):
+    _two_users(uow)
+    assert uow.directory.sign_in("sek.a") == ("not-a-real-hash", False) and uow.directory.sign_in("nobody") is None
+    uow.directory.set_password_hash("sek.a", "another-hash")
+    uow.directory.set_disabled("sek.a", NOW)
+    assert uow.directory.sign_in("sek.a") == ("another-hash", True)
+    assert uow.directory.disabled() == {"sek.a": NOW}
+    uow.directory.set_disabled("sek.a", None)
+    assert uow.directory.sign_in("sek.a") == ("another-hash", False) and uow.directory.disabled() == {}
+    for change in (lambda: uow.directory.set_password_hash("nobody", "h"), lambda: uow.directory.set_disabled("nobody", NOW)):
+        with pytest.raises(NotFoundError):
+            change()
+
+
+def test_browser_sessions(uow):
+    _two_users(uow)
+    later = NOW + timedelta(hours=1)
+    uow.credentials.open_session("sek.a", "h-old", now=NOW - timedelta(days=1), expires_at=NOW - timedelta(hours=1))
+    uow.credentials.open_session("sek.a", "h-a", now=NOW, expires_at=later)
+    uow.credentials.open_session("sek.b", "h-b", now=NOW, expires_at=later)
+    with pytest.raises(NotFoundError):
+        uow.credentials.open_session("nobody", "h-x", now=NOW, expires_at=later)
+    principal, until = uow.credentials.session_holder("h-a", NOW)
+    assert (principal.username, principal.organisation, until) == ("sek.a", "SEK", later)
+    assert uow.credentials.session_holder("h-a", later) is None  # expired
+    assert uow.credentials.session_holder("h-old", NOW - timedelta(days=1)) is None  # removed by the next sign-in
+    assert uow.credentials.session_holder("unknown", NOW) is None
+    uow.directory.set_disabled("sek.b", NOW)
+    assert uow.credentials.session_holder("h-b", NOW) is None
+    uow.directory.set_disabled("sek.b", None)
+    uow.credentials.end_session("h-b")
+    uow.credentials.end_session("unknown")
+    assert uow.credentials.session_holder("h-b", NOW) is None
+    uow.credentials.end_sessions_of("sek.a")
+    assert uow.credentials.session_holder("h-a", NOW) is None
+
+
+def test_api_tokens(uow):
+    _two_users(uow)
+    until = NOW + timedelta(days=90)
+    first = uow.credentials.add_token("sek.a", "t-a", name="ci", now=NOW, expires_at=until)
+    second = uow.credentials.add_token("sek.b", "t-b", name="api", now=NOW, expires_at=until)
+    assert first == TokenInfo(first.id, "sek.a", "ci", NOW, until, None) and second.id > first.id
+    with pytest.raises(NotFoundError):
+        uow.credentials.add_token("nobody", "t-x", name="api", now=NOW, expires_at=until)
+    principal, holds = uow.credentials.token_holder("t-a", NOW)
+    assert (principal.username, holds) == ("sek.a", until)
+    assert uow.credentials.token_holder("t-a", until) is None and uow.credentials.token_holder("t-x", NOW) is None
+    assert uow.credentials.tokens(None) == [first, second] and uow.credentials.tokens("sek.b") == [second]
+    with pytest.raises(NotFoundError):
+        uow.credentials.tokens("nobody")
+    assert uow.credentials.token(first.id) == first and uow.credentials.token(first.id + 100) is None
+    uow.credentials.set_revoked(first.id, NOW)
+    assert uow.credentials.token(first.id).revoked_at == NOW and uow.credentials.token_holder("t-a", NOW) is None
+    uow.directory.set_disabled("sek.b", NOW)
+    assert uow.credentials.token_holder("t-b", NOW) is None
+
+
+def test_settings(uow):
+    assert uow.settings.get("session_secret") is None
+    uow.settings.add("session_secret", "s1")
+    assert uow.settings.get("session_secret") == "s1"
+    with pytest.raises(ConflictError):
+        uow.settings.add("session_secret", "s2")
