@@ -46,18 +46,12 @@ _CASES = table_of(CaseRecord)
 _TASKS = table_of(CaseTaskRecord)
 _EVENTS = table_of(EventRecord)
 _CORRELATIONS = table_of(CaseCorrelationRecord)
+# the columns a step sets are the parameters it passes (DirectStatement's set_from_parameters):
+# status, ended_at and next_timer_due only when they changed, since SQLite rewrites the index
+# entries of every column a SET names, changed or not (two pages more to write per commit)
 _UPDATE_CASE = DirectStatement(
-    _CASES.update()
-    .where(_CASES.c.id == bindparam("b_id"), _CASES.c.row_version == bindparam("b_read"))
-    .values(
-        {
-            name: bindparam(name)
-            for name in (
-                "row_version", "header_json", "data_json", "status", "ended_at",
-                "last_event_seq", "next_ordinal", "next_timer_due", "waiting_json",
-            )
-        }
-    )
+    _CASES.update().where(_CASES.c.id == bindparam("b_id"), _CASES.c.row_version == bindparam("b_read")),
+    set_from_parameters=True,
 )
 _UPDATE_TASK = DirectStatement(
     _TASKS.update()
@@ -227,23 +221,23 @@ class CaseStore:
             next_timer_due=next_due(waiting),
             waiting_for=waiting,
         )
+        values: dict[str, Any] = {
+            "b_id": ctx.case.id,
+            "b_read": ctx.read_version,
+            "row_version": ctx.new_version,
+            "header_json": changes.header,
+            "data_json": data_text,
+            "last_event_seq": seq,
+            "next_ordinal": changes.next_ordinal,
+            "waiting_json": waiting_to_json(waiting),
+        }
+        fresh = isinstance(ctx.case, CaseRecord)  # a new case's ORM record: every column is written
+        if fresh or status.value != ctx.case.status:
+            values.update(status=status.value, ended_at=saved.ended_at)
+        if fresh or saved.next_timer_due != ctx.case.next_timer_due:
+            values["next_timer_due"] = saved.next_timer_due
         connection = session.connection()
-        written = _UPDATE_CASE.execute(
-            connection,
-            {
-                "b_id": ctx.case.id,
-                "b_read": ctx.read_version,
-                "row_version": ctx.new_version,
-                "header_json": changes.header,
-                "data_json": data_text,
-                "status": status.value,
-                "ended_at": saved.ended_at,
-                "last_event_seq": seq,
-                "next_ordinal": changes.next_ordinal,
-                "next_timer_due": saved.next_timer_due,
-                "waiting_json": waiting_to_json(waiting),
-            },
-        )
+        written = _UPDATE_CASE.execute(connection, values)
         if written != 1:
             self._cache.discard(ctx.case.id)
             raise ConflictError(

@@ -28,15 +28,17 @@ def database_url(explicit: str | None = None) -> str:
 def make_engine(url: str, *, pool: dict[str, int] | None = None) -> Engine:
     """An engine with the settings Kapula relies on for each backend; `pool` (engine.settings)
     sizes PostgreSQL's connection pool, else the KAPULA_DB_POOL_* environment does."""
-    # a pooled connection that the server closed (restart, failover, idle kill) is replaced on
-    # checkout instead of failing the request that draws it
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {}
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we install; plain "postgresql://" would ask for psycopg2
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):
+        # no server to drop a connection, so no ping before each transaction (a statement per step)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
+        # a pooled connection that the server closed (restart, failover, idle kill) is replaced on
+        # checkout instead of failing the request that draws it
+        kwargs["pool_pre_ping"] = True
         kwargs.update(pool if pool is not None else pool_settings())
     engine = create_engine(url, **kwargs)
     event.listen(engine, "handle_error", _unavailable)

@@ -68,8 +68,11 @@ class DirectStatement:
     Kapula's `handle_error` hook in engine.persistence.database, so a lost connection is still an
     UnavailableError)."""
 
-    def __init__(self, statement: UpdateBase | Select[*tuple[Any, ...]]) -> None:
+    def __init__(self, statement: UpdateBase | Select[*tuple[Any, ...]], *, set_from_parameters: bool = False) -> None:
+        """`set_from_parameters`: an UPDATE without values of its own sets the columns named by the
+        parameters of each call (one compiled form per set of names), like an INSERT does."""
         self.statement = statement
+        self._set_from_parameters = set_from_parameters
         self._plans: dict[tuple[str, frozenset[str]], _Plan] = {}
 
     def execute(self, connection: Connection, rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> int:
@@ -118,6 +121,8 @@ class DirectStatement:
         if isinstance(statement, Insert):
             # no RETURNING of the new key (nobody reads it); the columns are those of the parameters
             compiled = statement.inline().compile(dialect=dialect, column_keys=list(sample))
+        elif self._set_from_parameters:
+            compiled = statement.compile(dialect=dialect, column_keys=list(sample))
         else:
             compiled = statement.compile(dialect=dialect)
         # the values the statement carries itself (literals), under the names in the SQL

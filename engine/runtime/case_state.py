@@ -385,22 +385,35 @@ def open_part(live: LiveCase) -> list[str] | None:
 
 def _common_ancestor(seeds: list[Task], stop: UUID | None) -> Task | None:
     """The nearest task all `seeds` descend from (or are), walking each up to `stop` at most; when
-    `stop` is not above all of them, walked again to the root."""
-    paths = []
-    for seed in seeds:
-        path = []
-        node: Task | None = seed
+    `stop` is not above all of them, walked again to the root.
+
+    The first seed's path up to `stop` is walked once; every other seed only up to where it meets
+    that path (its nearest common ancestor with the first seed). Tasks are told apart by identity,
+    not by id: a set of UUIDs costs a Python-level hash per task."""
+    unique = list({id(seed): seed for seed in seeds}.values())
+    path: list[Task] = []
+    node: Task | None = unique[0]
+    while node is not None:
+        path.append(node)
+        if node.id == stop:
+            break
+        node = node.parent
+    else:
+        if stop is not None:
+            return _common_ancestor(seeds, None)
+    place = {id(task): i for i, task in enumerate(path)}
+    deepest = 0
+    for seed in unique[1:]:
+        node = seed
         while node is not None:
-            path.append(node)
-            if node.id == stop:
+            at = place.get(id(node))
+            if at is not None:
+                deepest = max(deepest, at)
                 break
             node = node.parent
-        else:
-            if stop is not None:
-                return _common_ancestor(seeds, None)
-        paths.append(path)
-    common = set.intersection(*({t.id for t in p} for p in paths))
-    return next((t for t in paths[0] if t.id in common), None)
+        else:  # its path never meets the first seed's: not below `stop`, or another tree
+            return _common_ancestor(seeds, None) if stop is not None else None
+    return path[deepest]
 
 
 def restore_live_case(bundle: SpecBundle, header_text: str, rows: list[tuple[str, str, int, str]], script_engine: Any,

@@ -34,15 +34,30 @@ _WALK_ONLY = ("end_at_spec", "max_depth", "depth_first")
 
 
 class _OpenIndex:
-    """The unfinished tasks of a workflow as of its last refresh, and every task id known then."""
+    """The unfinished tasks of a workflow as of its last refresh, and every task id known then.
+
+    The open tasks are kept as Task objects, not ids: a step looks them up a few dozen times, and
+    each look-up by id costs a Python-level `UUID.__hash__` (7 % of a step, bench/README.md). A task
+    leaves the workflow only through `Workflow._remove_task`, which KapulaWorkflow reports here
+    (`forget`), so the list never holds a removed task."""
 
     def __init__(self) -> None:
         self.known: set[UUID] = set()
-        self.open: list[UUID] = []
+        self.open: list[Task] = []
+        self.removed: list[UUID] = []  # ids of open tasks removed since the last refresh
 
     def reset(self, tasks: dict[UUID, Task]) -> None:
         self.known = set(tasks)
-        self.open = [t.id for t in tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
+        self.open = [t for t in tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
+        self.removed = []
+
+    def forget(self, task: Task) -> None:
+        """`task` was removed from the workflow."""
+        kept = [t for t in self.open if t is not task]
+        if len(kept) != len(self.open):
+            self.open = kept
+            self.removed.append(task.id)
+        self.known.discard(task.id)
 
     def created_since(self, tasks: dict[UUID, Task]) -> list[Task]:
         """Tasks created since the last refresh, oldest first: dicts keep insertion order, so they sit at the end."""
@@ -57,16 +72,14 @@ class _OpenIndex:
     def touched(self, tasks: dict[UUID, Task]) -> list[Task]:
         """Every task that can have changed since the last refresh: those then unfinished, and the new ones.
         Finished tasks never change again, so nothing else needs a look."""
-        return [tasks[i] for i in self.open if i in tasks] + self.created_since(tasks)
+        return self.open + self.created_since(tasks)
 
     def refresh(self, tasks: dict[UUID, Task]) -> tuple[list[Task], list[UUID]]:
         """Move on to the current state; returns (tasks created since, ids removed since)."""
         fresh = self.created_since(tasks)
-        removed = [i for i in self.open if i not in tasks]
-        still_open = [t.id for t in self.touched(tasks) if not t.has_state(TaskState.FINISHED_MASK)]
-        self.known.difference_update(removed)
+        removed, self.removed = self.removed, []
+        self.open = [t for t in self.open + fresh if not t.has_state(TaskState.FINISHED_MASK)]
         self.known.update(t.id for t in fresh)
-        self.open = still_open
         return fresh, removed
 
 
@@ -107,6 +120,14 @@ class KapulaWorkflow(BpmnWorkflow):
         """Rebuild both indexes from all tasks: after creating or restoring a workflow."""
         self._query.reset(self.tasks)
         self._saved.reset(self.tasks)
+
+    def _remove_task(self, task_id: UUID) -> None:
+        # SpiffWorkflow removes a task (and, recursively, its children) only here: the indexes drop it too
+        task = self.tasks.get(task_id)
+        super()._remove_task(task_id)
+        if task is not None:
+            self._query.forget(task)
+            self._saved.forget(task)
 
     def touched_since_saved(self) -> list[Task]:
         return self._saved.touched(self.tasks)

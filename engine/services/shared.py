@@ -24,6 +24,7 @@ from engine.data_limits import check_case_data
 from engine.errors import InvalidDataError, KapulaError, NotFoundError
 from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskView
 from engine.persistence.cache import LruMap
+from engine.persistence.step_session import write_session
 from engine.render.drawing import DrawingCache
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
@@ -108,7 +109,8 @@ class ServiceBase:
                 with self._reads() as session:
                     yield session
             else:
-                with self._sessions.begin() as session:
+                # on a Core connection: most steps never use the ORM (engine.persistence.step_session)
+                with write_session(self._sessions.kw["bind"]) as session:
                     yield session
         except KapulaError as exc:
             refused = refusal_of(exc)
