@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Select
+from sqlalchemy import Connection, DateTime, Insert, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
@@ -56,6 +56,30 @@ class _Plan:
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         assert self.row_type is not None  # only a SELECT's plan reads rows
         return self.row_type(*(v if process is None else process(v) for v, process in zip(raw, self.results, strict=True)))
+
+
+def _is_datetime(type_: Any) -> bool:
+    """A DateTime column type, or a TypeDecorator over one (UTCDateTime): its values are immutable."""
+    return isinstance(type_, DateTime) or isinstance(getattr(type_, "impl", None), DateTime)
+
+
+def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process` that gives the value it last gave when it is handed the very same object again: a
+    step's rows share one `now` (every event's and span's time), and a datetime's bind processor
+    (UTCDateTime, then SQLite's text format) cost more Python than the rest of a row's parameters.
+    Bind processors are pure, and the remembered input is kept alive with its output, so the
+    identity test cannot be fooled by a reused address; one tuple per call keeps it thread-safe."""
+    last: list[tuple[Any, Any]] = [(object(), None)]
+
+    def run(value: Any) -> Any:
+        seen, out = last[0]
+        if value is seen:
+            return out
+        out = process(value)
+        last[0] = (value, out)
+        return out
+
+    return run
 
 
 class DirectStatement:
@@ -131,7 +155,7 @@ class DirectStatement:
         for bind, name in compiled.bind_names.items():
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
-                processors[name] = process
+                processors[name] = _remembering(process) if _is_datetime(bind.type) else process
         positional = bool(compiled.positional)
         slots = tuple((name, processors.get(name)) for name in compiled.positiontup or ()) if positional else ()
         row_type: Callable[..., tuple[Any, ...]] | None = None

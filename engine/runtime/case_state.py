@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import CaseStepError
@@ -209,9 +211,52 @@ def task_row(wf_id: str, task: Task, ordinal: int, registry: Any, is_new: bool) 
         state=task.state,
         manual=bool(task.task_spec.manual),
         element_id=getattr(task.task_spec, "bpmn_id", None),
-        body=json.dumps(registry.convert(task)),
+        body=json.dumps(task_dict(task, registry)),
         is_new=is_new,
     )
+
+
+def task_dict(task: Task, registry: Any) -> dict[str, Any]:
+    """`registry.convert(task)`: the dict SpiffWorkflow 3.2's TaskConverter.to_dict gives a plain
+    Task (its typename added), built here with one look-up of the parent instead of four (each is a
+    Python-level UUID hash) and without the registry's dispatch; any other task class or converter
+    goes through the registry. tests/integration/test_open_part_restore.py compares the two."""
+    if type(task) is not Task or not _plain_task_converter(registry):
+        return dict(registry.convert(task))
+    parent = task.parent
+    if parent is None:
+        data: dict[str, Any] = task.data
+        delta: dict[str, Any] = {}
+    else:
+        before, after = parent.data, task.data
+        data = {}
+        delta = {"updates": DeepMerge.get_updated_keys(before, after), "deletions": DeepMerge.get_deleted_keys(before, after)}
+    return {
+        "id": str(task.id),
+        "parent": str(task._parent) if parent is not None else None,
+        "children": [str(child) for child in task._children],
+        "last_state_change": task.last_state_change,
+        "state": task.state,
+        "task_spec": task.task_spec.name,
+        "triggered": task.triggered,
+        "internal_data": registry.convert(task.internal_data),
+        "data": data,
+        "delta": delta,
+        "typename": "Task",
+    }
+
+
+_PLAIN_CONVERTERS: dict[int, tuple[Any, bool]] = {}  # id(registry) -> (registry, whether Task has SpiffWorkflow's converter)
+
+
+def _plain_task_converter(registry: Any) -> bool:
+    known = _PLAIN_CONVERTERS.get(id(registry))
+    if known is None or known[0] is not registry:
+        to_dict = registry.convert_to_dict.get(registry.typenames.get(Task))
+        method = getattr(getattr(to_dict, "args", (None, None))[1], "__func__", None) if to_dict is not None else None
+        plain = registry.typenames.get(Task) == "Task" and method is TaskConverter.to_dict
+        known = _PLAIN_CONVERTERS[id(registry)] = (registry, plain)
+    return known[1]
 
 
 def _transitions(task: Task, registry: Any) -> list[Transition]:

@@ -10,6 +10,7 @@ so we keep the ids of the unfinished tasks and look only at those plus the tasks
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +25,21 @@ from SpiffWorkflow.util.task import TaskState
 from engine.runtime import joins  # noqa: F401 - installs joins whose cost does not grow with the loop
 from engine.runtime import messages  # noqa: F401 - installs what a message carries, and who threw it
 from engine.runtime import multi_instance  # noqa: F401 - installs ordered, bounded multi-instance tasks
+
+_TASK_LOG = logging.getLogger("spiff.task")
+_spiff_log_extras = Task.collect_log_extras
+
+
+def _log_extras(self: Task, dct: dict[str, Any] | None = None) -> dict[str, Any]:
+    """SpiffWorkflow 3.2 builds a task's log details (its names, state name and parent look-up) on
+    every state change, before the logger decides to drop the record: a few per cent of a step.
+    They are built only when the "spiff.task" logger would log its INFO records."""
+    if not _TASK_LOG.isEnabledFor(logging.INFO):
+        return dict(dct) if dct else {}
+    return _spiff_log_extras(self, dct)  # type: ignore[no-any-return]
+
+
+Task.collect_log_extras = _log_extras
 
 # A diagram may loop through automatic steps forever; a step stops after this many of them or this long
 MAX_AUTOMATIC_TASKS_PER_STEP = 10_000

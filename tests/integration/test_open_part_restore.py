@@ -24,7 +24,7 @@ from engine.errors import KapulaError
 from engine.persistence.database import make_engine, make_session_factory
 from engine.persistence.migrate import upgrade
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
-from engine.runtime.case_state import OPEN_PART_KEY, restore_live_case
+from engine.runtime.case_state import OPEN_PART_KEY, all_tasks, restore_live_case, task_dict
 from engine.runtime.script_engine import SafeScriptEngine
 from engine.services import Kapula
 from tests.conftest import _postgres_url
@@ -107,10 +107,13 @@ def _open_part_agrees_with_every_row(kapula: Any, case_id: int) -> bool:
             .where(CaseTaskRecord.case_id == case_id).order_by(CaseTaskRecord.ordinal)).all()]
         header = record.header_json
         next_ordinal = record.next_ordinal
+    full = restore_live_case(version.bundle, header, rows, None).workflow
+    registry = version.bundle.serializer.registry
+    for _wf_id, task in all_tasks(full):  # the step's fast task_dict writes what SpiffWorkflow's converter would
+        assert task_dict(task, registry) == registry.convert(task)
     part = json.loads(header).get(OPEN_PART_KEY)
     if not part:
         return False
-    full = restore_live_case(version.bundle, header, rows, None).workflow
     kept = set(part["ids"])
     fast = restore_live_case(version.bundle, header, [r for r in rows if r[0] in kept], None, next_ordinal=next_ordinal)
     opened = {t.id for t in full.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)}
