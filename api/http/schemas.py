@@ -217,17 +217,25 @@ class CaseNotePublic(BaseModel):
 
 
 class CaseDetailPublic(CasePublic):
-    timeline: list[EventPublic]
-    stages: list[StagePublic]
-    handoffs: list[HandoffPublic]
+    timeline: list[EventPublic] = Field(description="one page of the case's events, oldest first: the newest `limit` "
+                                                    "before the query's `before` (the latest ones without it)")
+    timeline_total: int = Field(description="how many events the case has in all")
+    timeline_older: int | None = Field(description="the `before` that gives the page of older events; null when "
+                                                   "this page starts at the case's first event")
+    stages: list[StagePublic] = Field(description="each stage's duration, of the whole case")
+    handoffs: list[HandoffPublic] = Field(description="the handoffs between lanes, of the whole case")
     lead_time_seconds: float | None
     notes: list[CaseNotePublic] = []
 
     @classmethod
-    def of_timeline(cls, t: CaseTimeline) -> CaseDetailPublic:
-        lead, events = t.lead_time, t.events
+    def of_timeline(cls, t: CaseTimeline, *, limit: int, before: int | None = None) -> CaseDetailPublic:
+        """The case with one page of its events (CaseTimeline.events_page)."""
+        lead = t.lead_time
+        events, older = t.events_page(limit, before)
         return cls(
             **CasePublic.of(t.case).model_dump(),
+            timeline_total=len(t.events),
+            timeline_older=older,
             timeline=[EventPublic(seq=e.seq, at=e.at, lifecycle=e.lifecycle.value, element_id=e.element_id,
                                   element_name=e.element_name, lane=e.lane, user=e.user, task_id=e.task_id,
                                   changed=e.changed) for e in events],

@@ -171,3 +171,36 @@ def test_a_task_answers_with_its_own_data_and_the_case_keeps_no_instance_item(cl
     assert client.get(f"/api/tasks/{second['id']}").json()["data"] == {"office": "Office B"}
     schema = client.get("/openapi.json").json()["components"]["schemas"]["TaskPublic"]["properties"]["data"]
     assert schema["type"] == "object" and "multi-instance" in schema["description"]
+
+
+def test_a_case_timeline_comes_in_pages_of_events_and_the_summaries_stay_whole(client, kapula):
+    from engine.model import MAX_TIMELINE_PAGE, TIMELINE_PAGE
+
+    assert upload(client, {}, "loop.bpmn", owner="SEK").status_code == 201
+    case = client.post("/api/cases", json={"process_key": "Loop_demo", "data": {}}).json()
+    while len(kapula.history(case["id"])) <= TIMELINE_PAGE + 20:
+        (task,) = kapula.get_case(case["id"]).ready_tasks
+        kapula.complete_task(task.id, {"again": True})
+    full = client.get(f"/api/cases/{case['id']}", params={"limit": MAX_TIMELINE_PAGE}).json()
+    assert full["timeline_total"] == len(full["timeline"]) > TIMELINE_PAGE and full["timeline_older"] is None
+    assert [e["seq"] for e in full["timeline"]] == sorted(e["seq"] for e in full["timeline"])
+
+    latest = client.get(f"/api/cases/{case['id']}").json()  # the default page: the latest events
+    assert latest["timeline"] == full["timeline"][-TIMELINE_PAGE:]
+    assert latest["timeline_older"] == latest["timeline"][0]["seq"]
+    assert latest["timeline_total"] == full["timeline_total"]
+    assert (latest["stages"], latest["handoffs"], latest["lead_time_seconds"]) == (
+        full["stages"], full["handoffs"], full["lead_time_seconds"])
+
+    pages, before = [], None
+    while True:  # walking back with `before` gives every event once
+        page = client.get(f"/api/cases/{case['id']}", params={"limit": 37, **({"before": before} if before else {})}).json()
+        assert 0 < len(page["timeline"]) <= 37
+        pages = page["timeline"] + pages
+        before = page["timeline_older"]
+        if before is None:
+            break
+    assert pages == full["timeline"]
+    for bad in ({"limit": 0}, {"limit": MAX_TIMELINE_PAGE + 1}, {"before": 0}):
+        r = client.get(f"/api/cases/{case['id']}", params=bad)
+        assert r.status_code == 422 and r.json()["code"] == "invalid_request", (bad, r.text)
