@@ -2,7 +2,8 @@
 
 The event log is append-only except here: `changed` data of a case's events is rewritten with a
 marker, while lifecycle, times, lanes, elements and users stay, so every measurement is unchanged.
-The erasure itself is written to the access log in the same transaction.
+The erasure itself is written to the access log in the same transaction. The rows are the unit of
+work's (engine.persistence.ports.ErasureRepository); who may erase is engine.services.cases'.
 """
 
 from __future__ import annotations
@@ -10,21 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
+from engine.access.access_log import AccessEntry
 from engine.errors import InvalidDataError, NotFoundError
 from engine.forms import is_form_file
-from engine.persistence.tables import (
-    AccessLogRecord,
-    CaseCorrelationRecord,
-    CaseRecord,
-    CaseTaskRecord,
-    EventRecord,
-    ProcessVersionRecord,
-)
+from engine.persistence.ports import CaseTexts, UnitOfWork
+
+_K = TypeVar("_K")
 
 ERASED = "[poistettu]"
 PERSONAL_KEYWORD = "x-personal"
@@ -56,56 +51,49 @@ def personal_fields(source: dict[str, str]) -> set[str]:
     return fields
 
 
-def erase_case(session: Session, case_id: int, fields: Iterable[str] | None, *, by: str, at: Any,
+def erase_case(uow: UnitOfWork, case_id: int, fields: Iterable[str] | None, *, by: str, at: datetime,
                origin: str | None = None, reason: str | None = None) -> ErasureResult:
-    """Replace the personal fields' values in the case, its task rows and its events, and log the
-    erasure with its `reason` in the access log. Raises NotFoundError, or InvalidDataError when no
-    field is named and the forms declare none."""
-    case = session.get(CaseRecord, case_id, with_for_update=True)
-    if case is None:
+    """Replace the personal fields' values (`fields`, else those the version's forms declare) in the
+    case's data and header, its task rows, its events and its correlation values, and log the
+    erasure with its `reason` in the access log, in `uow`'s transaction. `rows_changed` counts the
+    texts that changed. Raises NotFoundError, or InvalidDataError (field `fields`) when no field is
+    named and the forms declare none."""
+    found = uow.erasure.read(case_id)
+    if found is None:
         raise NotFoundError("case", case_id)
-    source = json.loads(session.scalars(select(ProcessVersionRecord.source_json)
-                                        .where(ProcessVersionRecord.id == case.process_version_id)).one())
+    source, texts = found
     chosen = set(fields) if fields else personal_fields(source)
     if not chosen:
         raise InvalidDataError("the process's forms declare no personal fields; name the fields to erase",
                                field_errors={"fields": "required"})
     scrubber = _Scrubber(chosen)
     # collect every value first, so copies of a value under other keys go too
-    texts = [case.data_json, case.header_json]
-    tasks = session.execute(select(CaseTaskRecord.task_id, CaseTaskRecord.body).where(CaseTaskRecord.case_id == case_id)).all()
-    events = session.execute(select(EventRecord.id, EventRecord.changed_json).where(EventRecord.case_id == case_id)).all()
-    for text in [*texts, *(t.body for t in tasks), *(e.changed_json for e in events)]:
-        scrubber.collect(json.loads(text))
-    changed = 0
-    for attr in ("data_json", "header_json"):
-        new = scrubber.scrub_text(getattr(case, attr))
-        if new != getattr(case, attr):
-            setattr(case, attr, new)
-            changed += 1
-    # a new row version: every process's live-case cache misses and reloads the scrubbed rows
-    case.row_version += 1
-    for task_id, body in tasks:
-        new = scrubber.scrub_text(body)
-        if new != body:
-            session.execute(update(CaseTaskRecord).where(CaseTaskRecord.case_id == case_id, CaseTaskRecord.task_id == task_id)
-                            .values(body=new))
-            changed += 1
-    for event_id, text in events:
-        new = scrubber.scrub_text(text)
-        if new != text:
-            session.execute(update(EventRecord).where(EventRecord.id == event_id).values(changed_json=new))
-            changed += 1
-    # the values of its correlation keys are copies of case data (a message finds the case by them)
-    cr = CaseCorrelationRecord
-    for key, value in session.execute(select(cr.key, cr.value).where(cr.case_id == case_id)).all():
-        new = scrubber.scrub_text(value)
-        if new != value:
-            session.execute(update(cr).where(cr.case_id == case_id, cr.key == key).values(value=new))
-            changed += 1
-    session.add(AccessLogRecord(at=at, user_name=by, case_id=case_id, action="erase", origin=origin,
-                                reason=reason))
-    return ErasureResult(case_id, tuple(sorted(chosen)), changed)
+    every = [texts.data, texts.header, *texts.tasks.values(), *texts.events.values()]
+    for text in every:
+        if text is not None:
+            scrubber.collect(json.loads(text))
+    changed = CaseTexts(
+        _changed(scrubber, texts.data), _changed(scrubber, texts.header),
+        tasks=_changed_of(scrubber, texts.tasks), events=_changed_of(scrubber, texts.events),
+        # the values of its correlation keys are copies of case data (a message finds the case by them)
+        correlations=_changed_of(scrubber, texts.correlations))
+    # written even when nothing changed: the new row version makes every live-case cache reload
+    uow.erasure.write(case_id, changed)
+    uow.access_log.add([AccessEntry(at, by, case_id, "erase", origin=origin, reason=reason)])
+    count = sum(t is not None for t in (changed.data, changed.header))
+    count += len(changed.tasks) + len(changed.events) + len(changed.correlations)
+    return ErasureResult(case_id, tuple(sorted(chosen)), count)
+
+
+def _changed(scrubber: _Scrubber, text: str | None) -> str | None:
+    if text is None:
+        return None
+    new = scrubber.scrub_text(text)
+    return new if new != text else None
+
+
+def _changed_of(scrubber: _Scrubber, texts: dict[_K, str]) -> dict[_K, str]:
+    return {key: new for key, text in texts.items() if (new := scrubber.scrub_text(text)) != text}
 
 
 class _Scrubber:

@@ -14,7 +14,7 @@ from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote, Event, Lifecycle, ProcessVersion
-from engine.persistence.ports import NewUser, NewVersion, StoredVersion, UserTaskRow
+from engine.persistence.ports import CaseTexts, NewUser, NewVersion, StoredVersion, UserTaskRow
 
 
 @dataclass
@@ -110,8 +110,12 @@ class FakeClaimRepository:
             raise ConflictError(f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again",
                                 case_id=task.case_id)
         seq = task.last_event_seq + 1
+        # the element's name and type as the task's ready event gave them (SQL reads that event too)
+        readied = next((e for e in self.events.rows if e.task_id == task.task_id and e.lifecycle is Lifecycle.TASK_READY), None)
         self.events.rows.append(Event(task.case_id, seq, at, Lifecycle.TASK_CLAIMED if claim else Lifecycle.TASK_UNCLAIMED,
-                                      element_id=task.element_id, lane=task.lane, user=user, task_id=task.task_id))
+                                      element_id=task.element_id, element_name=readied.element_name if readied else None,
+                                      element_type=readied.element_type if readied else None, lane=task.lane, user=user,
+                                      task_id=task.task_id))
         # every task of the case sees the case row's new version and sequence number
         for task_id, row in self.tasks.items():
             if row.case_id == task.case_id:
@@ -305,6 +309,34 @@ class FakeVersionRepository:
 
 
 @dataclass
+class FakeErasureRepository:
+    """Cases' texts and their version's files by case id; `row_versions` counts each case's writes."""
+
+    cases: dict[int, tuple[dict[str, str], CaseTexts]] = field(default_factory=dict)
+    row_versions: dict[int, int] = field(default_factory=dict)
+
+    def read(self, case_id: int) -> tuple[dict[str, str], CaseTexts] | None:
+        found = self.cases.get(case_id)
+        if found is None:
+            return None
+        source, texts = found
+        return dict(source), dataclasses.replace(texts, tasks=dict(texts.tasks), events=dict(texts.events),
+                                                 correlations=dict(texts.correlations))
+
+    def write(self, case_id: int, changed: CaseTexts) -> None:
+        if case_id not in self.cases:  # as an UPDATE of no row
+            return
+        source, texts = self.cases[case_id]
+        self.cases[case_id] = (source, CaseTexts(
+            changed.data if changed.data is not None else texts.data,
+            changed.header if changed.header is not None else texts.header,
+            tasks={k: changed.tasks.get(k, v) for k, v in texts.tasks.items()},
+            events={k: changed.events.get(k, v) for k, v in texts.events.items()},
+            correlations={k: changed.correlations.get(k, v) for k, v in texts.correlations.items()}))
+        self.row_versions[case_id] = self.row_versions.get(case_id, 1) + 1
+
+
+@dataclass
 class FakeUnitOfWork:
     owners: FakeOwnerRepository = field(default_factory=FakeOwnerRepository)
     access_log: FakeAccessLog = field(default_factory=FakeAccessLog)
@@ -314,6 +346,7 @@ class FakeUnitOfWork:
     versions: FakeVersionRepository = field(init=False)
     credentials: FakeCredentialRepository = field(init=False)
     settings: FakeSettingRepository = field(default_factory=FakeSettingRepository)
+    erasure: FakeErasureRepository = field(default_factory=FakeErasureRepository)
 
     def __post_init__(self) -> None:
         self.claims = FakeClaimRepository(events=self.events)

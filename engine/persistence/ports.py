@@ -235,6 +235,34 @@ class CredentialRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CaseTexts:
+    """A case's stored JSON texts that can hold its data: the case row's data and header, its task
+    rows' bodies by task id, its events' `changed` by sequence number, its correlation keys' values
+    by key. As a change (ErasureRepository.write): the texts to write, None and absent ones kept."""
+
+    data: str | None = None
+    header: str | None = None
+    tasks: dict[str, str] = field(default_factory=dict)
+    events: dict[int, str] = field(default_factory=dict)
+    correlations: dict[str, str] = field(default_factory=dict)
+
+
+class ErasureRepository(Protocol):
+    """A case's texts, read and rewritten to erase personal data (engine.erasure); the only rewrite
+    of the append-only event log."""
+
+    def read(self, case_id: int) -> tuple[dict[str, str], CaseTexts] | None:
+        """The files of the case's version by file name (its forms declare the personal fields) and
+        the case's texts, the case row locked until the transaction ends; None for no such case."""
+        ...
+
+    def write(self, case_id: int, changed: CaseTexts) -> None:
+        """Write the changed texts and a new row version of the case, so every process's cache of
+        live cases reloads the rewritten rows."""
+        ...
+
+
 class SettingRepository(Protocol):
     """Values the server generates once and keeps (the key that signs session cookies)."""
 
@@ -365,3 +393,6 @@ class UnitOfWork(Protocol):
 
     @property
     def settings(self) -> SettingRepository: ...
+
+    @property
+    def erasure(self) -> ErasureRepository: ...

@@ -13,6 +13,7 @@ from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
 from engine.errors import InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView, Lifecycle
+from engine.persistence.ports import UnitOfWork
 from engine.persistence.tables import CaseRecord
 from engine.runtime import stepping
 from engine.services.definitions import latest
@@ -96,17 +97,8 @@ class CaseUseCases(MessageRouting):
         a caller; shown in the case's timeline) in the same transaction.
         Raises NotFoundError, AccessDeniedError or InvalidDataError (no reason: field `reason`)."""
         now = self._clock.now()
-        if caller is not None:
-            by, origin = caller.username, caller.origin
-        if by is None:
-            raise TypeError("an erasure needs the caller or `by`")
         with self._transaction() as session:
-            if caller is not None:
-                check(caller, policy.admin_refusal(caller.principal, "erase personal data"), "erase", now, case_id=case_id)
-                reason = checked_reason(reason)
-            elif reason is not None:
-                reason = checked_reason(reason)
-            result = erase_case(session, case_id, fields, by=by, at=now, origin=origin, reason=reason)
+            result = erase(self._unit(session), case_id, fields, reason=reason, by=by, origin=origin, caller=caller, now=now)
         self._store.cache.discard(case_id)
         return result
 
@@ -117,6 +109,24 @@ class CaseUseCases(MessageRouting):
         events = CaseFacts(self._unit(session)).events(case_id)
         check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "cancel", now, case_id=case_id)
         check(caller, policy.cancel_refusal(caller.principal, record.process_key), "cancel", now, case_id=case_id)
+
+
+def erase(uow: UnitOfWork, case_id: int, fields: list[str] | None, *, reason: str | None, by: str | None,
+          origin: str | None, caller: Caller | None, now: datetime) -> ErasureResult:
+    """The erasure's rules and act in `uow`'s transaction: with a `caller`, only an administrator
+    erases, with a reason (checked_reason), logged as the caller from the caller's origin; an
+    in-process caller (None) names itself `by` and may omit the reason. Raises AccessDeniedError
+    (with its access-log entry), InvalidDataError or NotFoundError (engine.erasure.erase_case)."""
+    if caller is not None:
+        by, origin = caller.username, caller.origin
+    if by is None:
+        raise TypeError("an erasure needs the caller or `by`")
+    if caller is not None:
+        check(caller, policy.admin_refusal(caller.principal, "erase personal data"), "erase", now, case_id=case_id)
+        reason = checked_reason(reason)
+    elif reason is not None:
+        reason = checked_reason(reason)
+    return erase_case(uow, case_id, fields, by=by, at=now, origin=origin, reason=reason)
 
 
 MAX_REASON = 500

@@ -5,18 +5,26 @@ tests that run on the fake test what the service does on the database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
-from engine.access.policy import Role
+from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote
+from engine.bundles import model_bundle
+from engine.erasure import ERASED
 from engine.persistence.fake import FakeUnitOfWork
 from engine.persistence.ports import NewUser, NewVersion, UnitOfWork
 from engine.persistence.sql import SqlUnitOfWork
+from engine.services.cases import erase
+from engine.services.gate import Caller
+from tests.conftest import read
+
+LU_MODEL = Path(__file__).resolve().parents[2] / "bpmn" / "lansi_uusimaa_yrityspalvelu.bpmn"
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -189,3 +197,87 @@ def test_settings(uow):
     assert uow.settings.get("session_secret") == "s1"
     with pytest.raises(ConflictError):
         uow.settings.add("session_secret", "s2")
+
+
+# -- on the rows of real cases: the engine makes them on the database, the fake is given the same
+# state as the SQL repositories read it, and then both must answer every call alike
+
+
+@pytest.fixture
+def sql_unit(kapula) -> Iterator[SqlUnitOfWork]:
+    """A SQL unit of work over the test database, opened after the test's cases were made through
+    the engine; its transaction is rolled back at the end."""
+    session = kapula.sessions()
+    session.begin()
+    try:
+        yield SqlUnitOfWork(session)
+    finally:
+        session.rollback()
+        session.close()
+
+
+@pytest.fixture
+def waiting_at_sek(kapula, clock):
+    """A Handoff_demo case a customer started, waiting in SEK's task; (case id, SEK's task id, the
+    customer's completed task id)."""
+    clock.set(NOW)
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
+    case = kapula.start_case("Handoff_demo", {"customer": "Oy"}, user="asiakas")
+    first = case.ready_tasks[0].id
+    clock.advance(hours=1)
+    kapula.complete_task(first, {"need": "kasvu"}, user="asiakas")
+    (task,) = kapula.ready_tasks(case_id=case.id)
+    return case.id, task.id, first
+
+
+def test_claims_and_events_answer_alike(waiting_at_sek, sql_unit):
+    case_id, task_id, done_id = waiting_at_sek
+    fake = FakeUnitOfWork()
+    fake.events.rows += sql_unit.events.of_case(case_id)
+    for tid in (task_id, done_id):
+        fake.claims.tasks[tid] = sql_unit.claims.user_task(tid)
+    task = fake.claims.tasks[task_id]
+    assert (task.ready, task.lane, fake.claims.tasks[done_id].ready) == (True, "SEK", False)
+    later = NOW + timedelta(hours=2)
+    for uow in (sql_unit, fake):
+        assert uow.claims.user_task("no-such-task") is None
+        uow.claims.record(task, user="sek.a", claim=True, at=later)
+        with pytest.raises(ConflictError):  # read before the claim: the case row changed since
+            uow.claims.record(task, user="sek.b", claim=True, at=later)
+    for call in (lambda u: u.events.for_access(case_id), lambda u: u.events.of_case(case_id)[-1],
+                 lambda u: u.claims.holders([task_id, done_id]), lambda u: u.claims.user_task(task_id)):
+        assert call(fake) == call(sql_unit)
+    assert fake.claims.holders([task_id]) == {task_id: "sek.a"}
+    for uow in (sql_unit, fake):
+        uow.claims.record(uow.claims.user_task(task_id), user="sek.a", claim=False, at=later)
+    assert fake.events.of_case(case_id)[-2:] == sql_unit.events.of_case(case_id)[-2:]
+    assert fake.claims.holders([task_id]) == sql_unit.claims.holders([task_id]) == {}
+
+
+def test_erasure_answers_alike(kapula, clock):
+    kapula.deploy(model_bundle(LU_MODEL))
+    secret = "Oy Salainen Ab"
+    case = kapula.start_case("lansi_uusimaa_yrityspalvelu", {"asiakas": secret, "kanava": "kaynti"}, user="neuvoja")
+    kapula.complete_task(case.ready_tasks[0].id, {"aiempi_asiakas": False, "segmentti": "paikallinen",
+                                                  "tarpeet": ["rekrytointi"]}, user="neuvoja")
+    task_id = kapula.ready_tasks(case_id=case.id)[0].id
+    session = kapula.sessions()
+    session.begin()
+    try:
+        sql_unit = SqlUnitOfWork(session)
+        fake = FakeUnitOfWork()
+        fake.erasure.cases[case.id] = sql_unit.erasure.read(case.id)
+        assert sql_unit.erasure.read(case.id + 1) is None and fake.erasure.read(case.id + 1) is None
+        version_before = sql_unit.claims.user_task(task_id).row_version
+        admin = Caller(Principal("admin", "Admin", Role.ADMINISTRATOR), origin="test")
+        results = [erase(uow, case.id, None, reason="GDPR", by=None, origin=None, caller=admin, now=NOW)
+                   for uow in (sql_unit, fake)]
+        assert results[0] == results[1] and results[0].fields == ("asiakas",) and results[0].rows_changed > 2
+        after = sql_unit.erasure.read(case.id)
+        assert after == fake.erasure.read(case.id)
+        assert secret not in repr(after) and ERASED in after[1].data
+        assert sql_unit.claims.user_task(task_id).row_version == version_before + 1
+        assert sql_unit.access_log.entries(case_id=case.id) == fake.access_log.entries(case_id=case.id)
+    finally:
+        session.rollback()
+        session.close()
