@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from engine.bpmn_xml.expressions import ExpressionRefused, language_of, to_python
 from engine.bpmn_xml.implementations import dangling_refs, foreign_implementations
 from engine.bpmn_xml.inspect import (
     BPMN_NS,
@@ -19,6 +18,11 @@ from engine.bpmn_xml.inspect import (
 )
 from engine.bpmn_xml.labels import called, label
 from engine.bpmn_xml.tolerance import normalise_label
+from engine.expressions import timer_values
+from engine.expressions.checks import check_expression as sandbox_expression
+from engine.expressions.checks import check_script as sandbox_script
+from engine.expressions.dmn_cells import cell_matcher
+from engine.expressions.languages import ExpressionRefused, language_of, to_python
 from engine.model import ValidationIssue
 
 Check = Callable[[str], "str | None"]
@@ -82,15 +86,15 @@ def validate(
 ) -> list[ValidationIssue]:
     """What keeps one BPMN file (that `refusals` accepts) from running; an empty list means nothing.
 
-    `check_expression`/`check_script` default to the sandbox's own checks in
-    `engine.runtime.script_engine`, so nothing is accepted here that would be refused at run time.
+    `check_expression`/`check_script` default to the sandbox's own checks (engine.expressions.checks,
+    the same the script engine runs), so nothing is accepted here that would be refused at run time.
     Conditions written in JUEL or FEEL are rewritten in place into the sandbox's Python
-    (engine.bpmn_xml.expressions); ones that cannot be are reported with their language.
+    (engine.expressions.languages); ones that cannot be are reported with their language.
     """
     root = tree.getroot()
     if root.tag != f"{{{BPMN_NS}}}definitions":
         return []
-    checks = _Checks(check_expression or _sandbox("check_expression"), check_script or _sandbox("check_script"))
+    checks = _Checks(check_expression or sandbox_expression, check_script or sandbox_script)
     all_ids = {e.get("id") for e in root.iter() if isinstance(e.tag, str)}
     issues: list[ValidationIssue] = []
     for process in executable_processes(root):
@@ -110,14 +114,14 @@ def validate_dmn(
     root = tree.getroot()
     if local_name(root) != "definitions" or "DMN" not in (etree.QName(root).namespace or "").upper():
         return [_issue("the file is not a DMN decision table", root, filename)]
-    check = check_expression or _sandbox("check_expression")
+    check = check_expression or sandbox_expression
     issues = []
     for text_node in root.iter("{*}text"):
         code, parent = (text_node.text or "").strip(), text_node.getparent()
         kind = local_name(parent) if parent is not None else ""
         if kind == "inputEntry" and code not in ("", "-"):
-            # read as FEEL unary tests, else as SpiffWorkflow's Python test (engine.runtime.dmn_cells)
-            problem = _dmn_cell_problem(code)
+            # read as FEEL unary tests, else as SpiffWorkflow's Python test (engine.expressions.dmn_cells)
+            problem = cell_matcher(code)[1]
             if problem:
                 issues.append(_issue(f"the input entry {code!r} {problem}", text_node, filename))
             continue
@@ -128,20 +132,6 @@ def validate_dmn(
         if reason:
             issues.append(_issue(f"the expression {code!r} is refused: {reason}", text_node, filename))
     return issues
-
-
-def _dmn_cell_problem(code: str) -> str | None:
-    from engine.runtime.dmn_cells import cell_matcher  # late, as in _sandbox
-
-    return cell_matcher(code)[1]
-
-
-def _sandbox(name: str) -> Check:
-    # Imported late: the sandbox lives in engine.runtime, and this package must stay free of SpiffWorkflow.
-    from engine.runtime import script_engine
-
-    check: Check = getattr(script_engine, name)
-    return check
 
 
 def _issue(message: str, element: etree._Element, filename: str) -> ValidationIssue:
@@ -319,10 +309,6 @@ def _is_python(script_format: str) -> bool:
 
 
 def _timer_problems(node: etree._Element, lower: str, checks: _Checks) -> Iterator[tuple[str, etree._Element]]:
-    from engine.runtime import (
-        timer_values,  # late, as in _sandbox; pure Python, no SpiffWorkflow
-    )
-
     for timer in node.findall("bpmn:timerEventDefinition", NS):
         parts = [p for p in timer if local_name(p) in _TIMER_PARTS]
         if not parts:

@@ -32,8 +32,8 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask as SpiffRuleTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
-from engine.runtime.dmn_cells import cell_matcher, output_value
-from engine.runtime.feel import FeelNameError, Value, feel_path, parse_literal_list
+from engine.expressions.dmn_cells import INPUT_NAME, CellMatcher, cell_matcher
+from engine.expressions.feel import FeelNameError, Value, feel_path, parse_literal, parse_literal_list
 from engine.runtime.labels import element_label
 
 SINGLE_HIT = ("UNIQUE", "ANY", "FIRST", "PRIORITY")
@@ -152,7 +152,7 @@ class KapulaDMNEngine:
         out: dict[str, Any] = OrderedDict()
         for entry in rule.outputEntries:
             try:
-                out[_output_name(entry.output)] = output_value(entry.text, task)
+                out[_output_name(entry.output)] = _output_value(entry.text, task)
             except WorkflowTaskException as exc:
                 raise _located(exc, f"{self.decision_table.label}, rule {rule.row_number} ({rule.id}), output "
                                     f"'{_output_name(entry.output)}'", task) from exc
@@ -237,9 +237,31 @@ def _entry_matches(entry: Any, index: int, inputs: _Inputs, task: Any) -> bool:
             raise WorkflowTaskException(f"the input entry {text!r} {problem}", task=task)
         if matcher.always:
             continue
-        if not matcher.matches(inputs.value(index), task):
+        if not _cell_matches(matcher, inputs.value(index), task):
             return False
     return True
+
+
+def _cell_matches(matcher: CellMatcher, value: Any, task: Any) -> bool:
+    """FEEL tests read the case data; a Python test runs in the case's script engine with the input as `INPUT_NAME`."""
+    if matcher.feel is not None:
+        try:
+            return matcher.feel.matches(value, task.data)
+        except FeelNameError as exc:
+            raise WorkflowTaskException(str(exc), task=task) from exc
+    result = task.workflow.script_engine.evaluate(task, matcher.python, external_context={INPUT_NAME: value})
+    return bool(result)
+
+
+def _output_value(text: str | None, task: Any) -> Any:
+    """The value of an output entry: empty is null, a FEEL literal is itself, anything else a sandboxed expression."""
+    cell = (text or "").strip()
+    if not cell:
+        return None
+    is_literal, literal = parse_literal(cell)
+    if is_literal:
+        return literal
+    return task.workflow.script_engine.evaluate(task, cell)
 
 
 def _output_name(column: Output) -> str:

@@ -1,4 +1,4 @@
-"""SpiffWorkflow's timer events, read by Kapula's ISO 8601 rules (engine.runtime.timer_values).
+"""SpiffWorkflow's timer events, read by Kapula's ISO 8601 rules (engine.expressions.timer_values).
 
 SpiffWorkflow 3.2.0 (bpmn/specs/event_definitions/timer.py) evaluates every timer text as a Python
 expression (so a bare `P7D` is an undefined name), reads a date without an offset in the server's
@@ -19,8 +19,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 from engine.runtime.labels import element_label
-from engine.runtime.script_limits import ScriptRefusedError
-from engine.runtime.timer_values import (
+from engine.expressions.limits import ScriptRefusedError
+from engine.expressions.timer_values import (
     MAX_CYCLE_FIRINGS,
     TimerValueError,
     due_after,

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 from engine.clock import Clock
 from engine.runtime import timer_hooks  # noqa: F401 - installs Kapula's reading of timer texts
-from engine.runtime.timer_values import TimerValueError, parse_date
+from engine.expressions.timer_values import TimerValueError, parse_date
 
 _current_clock: ContextVar[Clock | None] = ContextVar("kapula_clock", default=None)
 

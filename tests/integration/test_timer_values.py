@@ -10,7 +10,7 @@ import pytest
 
 from engine.errors import CaseStepError
 from engine.model import CaseStatus, Lifecycle
-from engine.runtime.timer_values import MAX_CYCLE_FIRINGS
+from engine.expressions.timer_values import MAX_CYCLE_FIRINGS
 from tests.conftest import FIXTURES, cannot_run
 
 TIMERS = FIXTURES / "timers"

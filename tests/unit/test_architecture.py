@@ -68,3 +68,42 @@ def test_architecture_test_sees_a_driving_call(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def f(ctx, stepping):\n    stepping.complete(ctx.live)\n    ctx.live.workflow.run_engine()\n")
     assert _reached(sample) & _DRIVING == {"workflow", "run_engine"}
+
+
+# what engine.expressions may import of the engine: the pure leaves (pyproject.toml's contract forbids the
+# rest by name; this test holds it to an allow-list, so a new engine module is not let in unnoticed)
+_EXPRESSION_LEAVES = frozenset({"engine.errors", "engine.model", "engine.settings", "engine.data_limits",
+                                "engine.vocabulary"})
+
+
+def _engine_imports(path: Path) -> set[str]:
+    """The engine modules `path` imports, by dotted name (`from engine import x` as engine.x)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == "engine"}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "engine":
+            module = node.module or ""
+            found |= {f"{module}.{alias.name}" for alias in node.names} if module == "engine" else {module}
+    return found
+
+
+def test_the_expression_language_imports_only_pure_leaves():
+    """engine.expressions (the sandbox, FEEL, timer texts) is shared by the upload checks and the
+    script engine; of the engine it imports only itself and the pure leaves, never engine.runtime."""
+    outside = {
+        path.name: sorted(m for m in _engine_imports(path)
+                          if m not in _EXPRESSION_LEAVES and not m.startswith("engine.expressions"))
+        for path in sorted((ROOT / "engine" / "expressions").glob("*.py"))
+    }
+    assert {name: modules for name, modules in outside.items() if modules} == {}
+    assert _engine_imports(ROOT / "engine" / "expressions" / "evaluation.py") >= {"engine.data_limits"}
+
+
+def test_the_leaf_check_sees_an_engine_import(tmp_path):
+    """The check above would catch the leaf reaching back into engine.runtime."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("from engine import runtime\nfrom engine.runtime.labels import element_label\nimport engine.errors\n")
+    assert _engine_imports(sample) == {"engine.runtime", "engine.runtime.labels", "engine.errors"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.bpmn_xml.expressions import ExpressionRefused, language_of, to_python
-from engine.runtime.script_engine import SafeEnvironment
+from engine.expressions.languages import ExpressionRefused, language_of, to_python
+from engine.expressions.evaluation import evaluate_expression
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_the_declared_language_is_read_from_the_uri(declared: str | None, langua
     ],
 )
 def test_a_translation_means_what_the_original_did(text: str, data: dict[str, object], expected: bool) -> None:
-    assert SafeEnvironment().evaluate(to_python(text), dict(data)) is expected
+    assert evaluate_expression(to_python(text), dict(data)) is expected
 
 
 def test_a_feel_name_with_spaces_is_refused_with_a_hint() -> None:

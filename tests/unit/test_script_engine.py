@@ -20,15 +20,10 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.runtime.script_engine import (
-    SafeEnvironment,
-    SafeScriptEngine,
-    ScriptRefusedError,
-    ScriptTimeoutError,
-    check_expression,
-    check_script,
-    refusal_of,
-)
+from engine.expressions.checks import check_expression, check_script
+from engine.expressions.evaluation import refusal_of
+from engine.expressions.limits import ScriptRefusedError, ScriptTimeoutError
+from engine.runtime.script_engine import SafeEnvironment, SafeScriptEngine
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "scripts"
 DATA = {"amount": 150, "segment": "founder", "needs": ["recruitment", "legal"], "customer": {"name": "Ada"}}
@@ -323,7 +318,7 @@ def test_a_garbage_collection_during_an_expression_is_not_charged_to_its_budget(
     budget of `customer`; the collector's time is the process's, not the script's."""
     import gc
 
-    from engine.runtime.script_sandbox import sandbox
+    from engine.expressions.sandbox import sandbox
 
     heap = [[i] for i in range(3_000_000)]  # a collection of this takes longer than the budget below
     with sandbox({"customer": "Oy A"}, 0.01, "customer") as evaluator:

@@ -17,7 +17,7 @@ from typing import Any
 import simpleeval
 from simpleeval import BASIC_ALLOWED_ATTRS, DEFAULT_OPERATORS, EvalWithCompoundTypes
 
-from engine.runtime.script_limits import (
+from engine.expressions.limits import (
     GUARDED_STR_METHODS,
     MAX_CREATED_ITEMS,
     ScriptRefusedError,

@@ -1,9 +1,10 @@
-"""One DMN cell: an input entry read as FEEL unary tests or as a SpiffWorkflow (Python) test; an output entry's value.
+"""One DMN input cell read as FEEL unary tests or as a SpiffWorkflow-style (Python) test; no SpiffWorkflow.
 
-An input entry is first read as FEEL's common unary tests (engine.runtime.feel). What is not
+An input entry is first read as FEEL's common unary tests (engine.expressions.feel). What is not
 written in that subset keeps SpiffWorkflow's reading (dmn/engine/DMNEngine.py): a `?` stands for
 the input (`100 <= ? < 1000`), an expression is compared with the input (`"a" + "b"`), and
-anything else is completed by the input on its left (`in ("a", "b")`). Those run in the sandbox.
+anything else is completed by the input on its left (`in ("a", "b")`). Those run in the sandbox,
+through the case's script engine (engine.runtime.dmn); the same reading checks a cell at upload.
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
-
-from engine.runtime.feel import FeelNameError, UnaryTests, parse_literal, parse_unary_tests
-from engine.runtime.script_checks import analyse_expression
+from engine.expressions.checks import analyse_expression
+from engine.expressions.feel import UnaryTests, parse_unary_tests
 
 INPUT_NAME = "dmninputexpr"  # the name SpiffWorkflow's own DMN engine gives the input in a `?` test
 _QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # a '?' outside quotes (Spiff's rule)
@@ -24,7 +22,8 @@ _QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # a '?' 
 
 @dataclass(frozen=True)
 class CellMatcher:
-    """How to test an input value against one cell; `always` for `-` and empty cells."""
+    """How to test an input value against one cell: FEEL unary tests, or a Python test naming the input
+    `INPUT_NAME`; `always` for `-` and empty cells."""
 
     feel: UnaryTests | None = None
     python: str | None = None
@@ -32,15 +31,6 @@ class CellMatcher:
     @property
     def always(self) -> bool:
         return self.feel is not None and not self.feel.tests and not self.feel.negated
-
-    def matches(self, value: Any, task: Any) -> bool:
-        if self.feel is not None:
-            try:
-                return self.feel.matches(value, task.data)
-            except FeelNameError as exc:
-                raise WorkflowTaskException(str(exc), task=task) from exc
-        result = task.workflow.script_engine.evaluate(task, self.python, external_context={INPUT_NAME: value})
-        return bool(result)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -63,14 +53,3 @@ def cell_matcher(text: str | None) -> tuple[CellMatcher | None, str | None]:
                           "nor a Python test")
         return None, f"is refused: {analysis.reason}"
     return CellMatcher(python=candidates[0]), None
-
-
-def output_value(text: str | None, task: Any) -> Any:
-    """The value of an output entry: empty is null, a FEEL literal is itself, anything else a sandboxed expression."""
-    cell = (text or "").strip()
-    if not cell:
-        return None
-    is_literal, literal = parse_literal(cell)
-    if is_literal:
-        return literal
-    return task.workflow.script_engine.evaluate(task, cell)

@@ -2,7 +2,7 @@
 
 Camunda 7 writes conditions in JUEL (`${amount > 1000 && !approved}`), Camunda 8 in FEEL
 (`=amount > 1000 and approved = false`), bpmn.io leaves the text as typed and the BPMN default
-language is XPath. Kapula evaluates Python expressions over the case data (engine.runtime), so the
+language is XPath. Kapula evaluates Python expressions over the case data (engine.expressions.evaluation), so the
 common subset of the other languages is translated token by token: names, string, number and
 boolean literals, null, comparisons, and/or/not and parentheses. Anything else (property access,
 functions, FEEL ranges, XPath paths) is refused with `ExpressionRefused`, which names the language;

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 import simpleeval
 from simpleeval import DEFAULT_OPERATORS, DISALLOW_METHODS
 
-from engine.runtime.script_limits import ScriptRefusedError, safe_add, safe_multiply, safe_power, safe_range
+from engine.expressions.limits import ScriptRefusedError, safe_add, safe_multiply, safe_power, safe_range
 
 # Sources are capped so parsing a hostile upload can never take long or recurse deeply.
 MAX_EXPRESSION_LENGTH = 10_000
