@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from engine import history
 from engine.bootstrap import open_kapula
 from engine.consistency import check_cases
+from engine.persistence.sql import SqlUnitOfWork
 from engine.model import CaseStatus, Event, Lifecycle
 from engine.services import Kapula
 
@@ -36,7 +37,7 @@ def verify(database_url: str, journeys: list[Journey], timer_cases: list[int], c
     try:
         problems = _wait_for_timers(kapula, timer_cases, wait_until)
         with kapula.sessions() as session:
-            problems += [f"case {p.case_id}: {p.problem}" for p in check_cases(session.connection())]
+            problems += [f"case {p.case_id}: {p.problem}" for p in check_cases(SqlUnitOfWork(session))]
         for j in journeys:
             problems += [f"case {j.case_id}: {p}" for p in _check_journey(kapula, j)]
         for case_id in timer_cases:

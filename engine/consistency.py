@@ -1,4 +1,7 @@
-"""Whether each case's row, task rows and event log tell one story: after races, crashes and restarts."""
+"""Whether each case's row, task rows and event log tell one story: after races, crashes and restarts.
+
+The rows are read through the unit of work (engine.persistence.ports.ConsistencyReads); the checks
+are pure functions of CaseFacts."""
 
 from __future__ import annotations
 
@@ -6,10 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
-
 from engine.model import CaseStatus, Lifecycle
-from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
+from engine.persistence.ports import ConsistencyReads, UnitOfWork
 from engine.runtime.states import CANCELLED, COMPLETED, READY, state_name
 from engine.vocabulary import USER_TASK_TYPES
 
@@ -40,12 +41,14 @@ class CaseFacts:
     user_task_events: set[str] = field(default_factory=set)  # task ids of user-task events
 
 
-def check_cases(connection: Connection, case_ids: Iterable[int] | None = None) -> list[Inconsistency]:
-    """Every inconsistency of the given cases (default: all). Empty when the records agree."""
-    ids = list(case_ids) if case_ids is not None else list(connection.scalars(select(CaseRecord.id).order_by(CaseRecord.id)))
+def check_cases(uow: UnitOfWork, case_ids: Iterable[int] | None = None) -> list[Inconsistency]:
+    """Every inconsistency of the given cases (default: all), read in `uow`'s transaction (e.g.
+    SqlUnitOfWork(session)). Empty when the records agree; unknown ids are skipped."""
+    reads = uow.consistency
+    ids = list(case_ids) if case_ids is not None else reads.case_ids()
     found: list[Inconsistency] = []
     for start in range(0, len(ids), _CHUNK):
-        for facts in _read(connection, ids[start : start + _CHUNK]):
+        for facts in _read(reads, ids[start : start + _CHUNK]):
             found.extend(Inconsistency(facts.case_id, p) for p in check_case(facts))
     return found
 
@@ -119,23 +122,18 @@ def _task_lives(facts: CaseFacts, problems: list[str]) -> tuple[set[str], dict[s
     return opened, ended
 
 
-def _read(connection: Connection, ids: list[int]) -> list[CaseFacts]:
-    cases = {
-        r.id: CaseFacts(r.id, r.status, r.last_event_seq)
-        for r in connection.execute(
-            select(CaseRecord.id, CaseRecord.status, CaseRecord.last_event_seq).where(CaseRecord.id.in_(ids))
-        )
-    }
-    events = select(EventRecord.case_id, EventRecord.seq, EventRecord.lifecycle, EventRecord.task_id, EventRecord.element_type)
-    for case_id, seq, lifecycle, task_id, element_type in connection.execute(
-        events.where(EventRecord.case_id.in_(ids)).order_by(EventRecord.case_id, EventRecord.seq)
-    ):
-        cases[case_id].events.append((seq, lifecycle, task_id))
-        if task_id is not None and element_type in _USER_TASK_TYPES:
-            cases[case_id].user_task_events.add(task_id)
-    tasks = select(CaseTaskRecord.case_id, CaseTaskRecord.task_id, CaseTaskRecord.state)
-    for case_id, task_id, state in connection.execute(tasks.where(CaseTaskRecord.case_id.in_(ids), CaseTaskRecord.manual.is_(True))):
-        cases[case_id].user_tasks[task_id] = state
+def _read(reads: ConsistencyReads, ids: list[int]) -> list[CaseFacts]:
+    cases = {case_id: CaseFacts(case_id, status, last) for case_id, (status, last) in reads.case_rows(ids).items()}
+    for row in reads.event_rows(ids):
+        facts = cases.get(row.case_id)
+        if facts is None:
+            continue
+        facts.events.append((row.seq, row.lifecycle, row.task_id))
+        if row.task_id is not None and row.element_type in _USER_TASK_TYPES:
+            facts.user_task_events.add(row.task_id)
+    for case_id, states in reads.user_task_states(ids).items():
+        if case_id in cases:
+            cases[case_id].user_tasks.update(states)
     return [cases[i] for i in ids if i in cases]
 
 

@@ -14,7 +14,7 @@ from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote, Event, Lifecycle, ProcessVersion
-from engine.persistence.ports import CaseTexts, NewUser, NewVersion, StoredVersion, UserTaskRow
+from engine.persistence.ports import CaseTexts, NewUser, NewVersion, StoredEventRow, StoredVersion, UserTaskRow
 
 
 @dataclass
@@ -337,6 +337,30 @@ class FakeErasureRepository:
 
 
 @dataclass
+class FakeConsistencyReads:
+    """Case rows (status, event count) and user-task states by case id; the events are the unit's
+    event log (FakeEventRepository)."""
+
+    events: FakeEventRepository = field(default_factory=FakeEventRepository)
+    cases: dict[int, tuple[str, int]] = field(default_factory=dict)
+    task_states: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    def case_ids(self) -> list[int]:
+        return sorted(self.cases)
+
+    def case_rows(self, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+        return {i: self.cases[i] for i in ids if i in self.cases}
+
+    def event_rows(self, ids: Sequence[int]) -> list[StoredEventRow]:
+        wanted = set(ids)
+        return [StoredEventRow(e.case_id, e.seq, e.lifecycle.value, e.task_id, e.element_type)
+                for e in sorted(self.events.rows, key=lambda e: (e.case_id, e.seq)) if e.case_id in wanted]
+
+    def user_task_states(self, ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        return {i: dict(self.task_states[i]) for i in ids if self.task_states.get(i)}
+
+
+@dataclass
 class FakeUnitOfWork:
     owners: FakeOwnerRepository = field(default_factory=FakeOwnerRepository)
     access_log: FakeAccessLog = field(default_factory=FakeAccessLog)
@@ -347,9 +371,11 @@ class FakeUnitOfWork:
     credentials: FakeCredentialRepository = field(init=False)
     settings: FakeSettingRepository = field(default_factory=FakeSettingRepository)
     erasure: FakeErasureRepository = field(default_factory=FakeErasureRepository)
+    consistency: FakeConsistencyReads = field(init=False)
 
     def __post_init__(self) -> None:
         self.claims = FakeClaimRepository(events=self.events)
         self.directory = FakeDirectoryRepository(owners=self.owners)
         self.credentials = FakeCredentialRepository(directory=self.directory)
+        self.consistency = FakeConsistencyReads(events=self.events)
         self.versions = FakeVersionRepository(keys=self.owners.versions)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
@@ -263,6 +263,36 @@ class ErasureRepository(Protocol):
         ...
 
 
+class StoredEventRow(NamedTuple):
+    """An event row as the consistency checks read it."""
+
+    case_id: int
+    seq: int
+    lifecycle: str
+    task_id: str | None
+    element_type: str | None
+
+
+class ConsistencyReads(Protocol):
+    """What engine.consistency reads of the stored cases, as stored (a read model: no rules here)."""
+
+    def case_ids(self) -> list[int]:
+        """Every case's id, ascending."""
+        ...
+
+    def case_rows(self, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+        """Each of these cases' status and the event count its row keeps (last_event_seq); unknown ids left out."""
+        ...
+
+    def event_rows(self, ids: Sequence[int]) -> list[StoredEventRow]:
+        """These cases' events, by case and sequence number."""
+        ...
+
+    def user_task_states(self, ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Case id → its user tasks' rows: task id → the stored SpiffWorkflow state; cases without one left out."""
+        ...
+
+
 class SettingRepository(Protocol):
     """Values the server generates once and keeps (the key that signs session cookies)."""
 
@@ -396,3 +426,6 @@ class UnitOfWork(Protocol):
 
     @property
     def erasure(self) -> ErasureRepository: ...
+
+    @property
+    def consistency(self) -> ConsistencyReads: ...

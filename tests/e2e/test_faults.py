@@ -13,6 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from api.http.app import create_app
 from api.http.server import fire_timers_every
@@ -26,6 +27,7 @@ from engine.consistency import check_cases
 from engine.errors import UnavailableError
 from engine.model import CaseStatus, Lifecycle
 from engine.persistence.database import make_engine, make_session_factory
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, EventRecord
 from engine.runtime.script_engine import SafeScriptEngine
 from engine.services import Kapula
@@ -64,8 +66,8 @@ def db(database_url):
 
 
 def _problems(db) -> list[str]:
-    with db.connect() as connection:
-        return [f"case {p.case_id}: {p.problem}" for p in check_cases(connection)]
+    with Session(db) as session:
+        return [f"case {p.case_id}: {p.problem}" for p in check_cases(SqlUnitOfWork(session))]
 
 
 def _count(db, stmt) -> int:

@@ -10,6 +10,7 @@ import pytest
 from engine.access.policy import Principal, Role
 from engine.bundles import model_bundle
 from engine.consistency import check_cases
+from engine.persistence.sql import SqlUnitOfWork
 from engine.errors import AccessDeniedError, InvalidDataError
 from engine.model import CaseStatus, Lifecycle
 from engine.services.gate import Caller
@@ -120,7 +121,7 @@ def test_cases_at_an_element_b_lacks_cannot_move_and_a_plan_maps_them(kapula, cl
 
 def check_case_consistent(kapula, case_id: int) -> bool:
     with kapula.sessions() as session:
-        return check_cases(session.connection(), [case_id]) == []
+        return check_cases(SqlUnitOfWork(session), [case_id]) == []
 
 
 def test_revert_goes_back_until_the_case_moves_on(kapula, clock) -> None:

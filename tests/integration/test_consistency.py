@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from engine.consistency import CaseFacts, check_case, check_cases
+from engine.persistence.sql import SqlUnitOfWork
 from engine.demo import run_demo
 from engine.model import Lifecycle
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
@@ -18,7 +19,7 @@ MODELS = Path(__file__).parents[2] / "bpmn"
 
 def _problems(kapula, case_ids=None):
     with kapula.sessions() as session:
-        return [(p.case_id, p.problem) for p in check_cases(session.connection(), case_ids)]
+        return [(p.case_id, p.problem) for p in check_cases(SqlUnitOfWork(session), case_ids)]
 
 
 @pytest.fixture

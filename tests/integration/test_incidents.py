@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from engine.access.directory import Directory
 from engine.access.policy import Role
 from engine.consistency import check_cases
+from engine.persistence.sql import SqlUnitOfWork
 from engine.errors import AccessDeniedError, CaseStepError, ConflictError, InvalidDataError
 from engine.model import CaseStatus, Lifecycle, TaskQuery
 from engine.persistence.tables import CaseRecord, IncidentRecord
@@ -71,7 +72,7 @@ def test_a_failing_timer_step_is_recorded_on_its_case_and_the_later_timer_of_ano
 
 def check_cases_ok(kapula, ids: list[int]) -> bool:
     with kapula.sessions() as session:
-        assert check_cases(session.connection(), ids) == []
+        assert check_cases(SqlUnitOfWork(session), ids) == []
     return True
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select, text
 from SpiffWorkflow.util.task import TaskState
 
 from engine.consistency import check_cases
+from engine.persistence.sql import SqlUnitOfWork
 from engine.errors import KapulaError
 from engine.persistence.database import make_engine, make_session_factory
 from engine.persistence.migrate import upgrade
@@ -130,7 +131,7 @@ def _open_part_agrees_with_every_row(kapula: Any, case_id: int) -> bool:
 
 def _problems(kapula: Any) -> list[str]:
     with kapula._sessions() as session:
-        return sorted(re.sub(r"[0-9a-f-]{36}", "<task>", p.problem) for p in check_cases(session.connection()))
+        return sorted(re.sub(r"[0-9a-f-]{36}", "<task>", p.problem) for p in check_cases(SqlUnitOfWork(session)))
 
 
 @pytest.mark.parametrize("diagram", DIAGRAMS, ids=lambda p: p.name)

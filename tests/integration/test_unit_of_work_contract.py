@@ -16,6 +16,7 @@ from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote
 from engine.bundles import model_bundle
+from engine.consistency import check_cases
 from engine.erasure import ERASED
 from engine.persistence.fake import FakeUnitOfWork
 from engine.persistence.ports import NewUser, NewVersion, UnitOfWork
@@ -281,3 +282,24 @@ def test_erasure_answers_alike(kapula, clock):
     finally:
         session.rollback()
         session.close()
+
+
+def test_the_consistency_reads_answer_alike(waiting_at_sek, sql_unit):
+    case_id, task_id, done_id = waiting_at_sek
+    fake = FakeUnitOfWork()
+    fake.events.rows += sql_unit.events.of_case(case_id)
+    fake.consistency.cases.update(sql_unit.consistency.case_rows([case_id]))
+    fake.consistency.task_states.update(sql_unit.consistency.user_task_states([case_id]))
+    fake.claims.tasks[task_id] = sql_unit.claims.user_task(task_id)
+    assert set(fake.consistency.task_states[case_id]) >= {task_id, done_id}
+    for call in (lambda u: u.consistency.case_ids(), lambda u: u.consistency.event_rows([case_id, case_id + 1]),
+                 lambda u: u.consistency.case_rows([case_id + 1]), lambda u: u.consistency.user_task_states([case_id + 1]),
+                 lambda u: check_cases(u)):
+        assert call(fake) == call(sql_unit)
+    assert check_cases(fake) == [] and [e.lifecycle for e in sql_unit.consistency.event_rows([case_id])][0] == "case_started"
+    # after a claim of SEK's task both read the new event and the case row's new count alike
+    for uow in (sql_unit, fake):
+        uow.claims.record(uow.claims.user_task(task_id), user="sek.a", claim=True, at=NOW)
+    fake.consistency.cases[case_id] = sql_unit.consistency.case_rows([case_id])[case_id]
+    assert fake.consistency.event_rows([case_id]) == sql_unit.consistency.event_rows([case_id])
+    assert check_cases(fake) == check_cases(sql_unit) == []

@@ -10,6 +10,7 @@ from sqlalchemy import Column, Engine, MetaData, Table, inspect, select, text
 
 from engine.access.directory import Directory
 from engine.consistency import check_cases
+from engine.persistence.sql import SqlUnitOfWork
 from engine.model import CaseStatus
 from engine.persistence.database import make_engine, make_session_factory
 from engine.persistence.migrate import current_revision, head_revision, upgrade
@@ -79,7 +80,7 @@ def test_a_0001_database_with_cases_upgrades_to_head_and_the_cases_go_on(engine,
     ]
     assert kapula.get_case(ids["done"]).status is CaseStatus.COMPLETED
     with kapula.sessions() as session:
-        assert check_cases(session.connection()) == []
+        assert check_cases(SqlUnitOfWork(session)) == []
 
     (prepare,) = kapula.get_case(ids["waiting"]).ready_tasks
     assert (prepare.element_id, prepare.claimed_by) == ("Task_prepare", "sek")
@@ -94,7 +95,7 @@ def test_a_0001_database_with_cases_upgrades_to_head_and_the_cases_go_on(engine,
     assert fresh.id > max(ids.values())
     Directory(kapula.sessions, clock).add_organisation("SEK")  # the tables added after 0001 work too
     with kapula.sessions() as session:
-        assert check_cases(session.connection()) == []
+        assert check_cases(SqlUnitOfWork(session)) == []
 
 
 @pytest.mark.parametrize("revision", ["0001", "head"])
