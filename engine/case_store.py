@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -61,6 +61,7 @@ _UPDATE_TASK = DirectStatement(
 _DELETE_TASK = DirectStatement(
     _TASKS.delete().where(_TASKS.c.case_id == bindparam("b_case"), _TASKS.c.task_id == bindparam("b_task"))
 )
+_INSERT_CASE = _CASES.insert().returning(_CASES.c.id)
 _INSERT_TASKS = DirectStatement(_TASKS.insert())
 _INSERT_EVENTS = DirectStatement(_EVENTS.insert())
 # the case row, every column under its attribute name, read without the ORM (no identity map, no
@@ -81,11 +82,29 @@ class SavedStep:
     waiting_for: tuple[WaitingEvent, ...] = ()
 
 
+@dataclass(frozen=True)
+class NewCase:
+    """A case row as `CaseStore.create` inserted it: the columns a step reads of `StepContext.case`."""
+
+    id: int
+    process_version_id: int
+    process_key: str
+    status: str
+    started_at: datetime
+    row_version: int
+    last_event_seq: int
+    next_ordinal: int
+    next_timer_due: datetime | None
+    header_json: str
+    data_json: str
+    conversation_id: str
+
+
 @dataclass
 class StepContext:
     """One step's working set: the case row as read, its live workflow and its version."""
 
-    case: Any  # the CaseRecord of a new case, else the row _READ_CASE reads (the same attribute names)
+    case: Any  # a NewCase, else the row _READ_CASE reads (the same attribute names)
     deployed: DeployedVersion
     live: LiveCase
     since: float
@@ -114,7 +133,10 @@ class CaseStore:
     def create(
         self, session: Session, deployed: DeployedVersion, *, now: datetime, conversation_id: str | None = None
     ) -> StepContext:
-        record = CaseRecord(
+        """A new running case's row, inserted with Core (no ORM object: its flush cost a start more
+        than the rest of the row's statements), and its fresh live workflow."""
+        case = NewCase(
+            id=0,
             process_version_id=deployed.id,
             process_key=deployed.key,
             status=CaseStatus.RUNNING.value,
@@ -122,15 +144,15 @@ class CaseStore:
             row_version=1,
             last_event_seq=0,
             next_ordinal=0,
+            next_timer_due=None,
             header_json="{}",
             data_json="{}",
             conversation_id=conversation_id or uuid4().hex,
         )
-        session.add(record)
-        session.flush()
+        new_id = session.connection().execute(_INSERT_CASE, {k: v for k, v in asdict(case).items() if k != "id"}).scalar_one()
         since = begin_step()
         live = new_live_case(deployed.bundle, self._script_engine)
-        return StepContext(record, deployed, live, since, read_version=1)
+        return StepContext(replace(case, id=int(new_id)), deployed, live, since, read_version=1)
 
     def load(self, session: Session, case_id: int, *, failed_too: bool = False) -> StepContext:
         """The case for a step: running, or also failed with `failed_too` (a retry, a cancellation or
@@ -231,7 +253,7 @@ class CaseStore:
             "next_ordinal": changes.next_ordinal,
             "waiting_json": waiting_to_json(waiting),
         }
-        fresh = isinstance(ctx.case, CaseRecord)  # a new case's ORM record: every column is written
+        fresh = isinstance(ctx.case, NewCase)  # a new case: every column is written
         if fresh or status.value != ctx.case.status:
             values.update(status=status.value, ended_at=saved.ended_at)
         if fresh or saved.next_timer_due != ctx.case.next_timer_due:
@@ -247,7 +269,7 @@ class CaseStore:
         self._write_tasks(connection, ctx, changes.upserts, changes.deleted)
         if events:
             _INSERT_EVENTS.execute(connection, events)
-            write_step_spans(connection, ctx.case.id, ctx.deployed.key, ctx.deployed.id, events)
+            write_step_spans(connection, ctx.case.id, ctx.deployed.key, ctx.deployed.id, events, new_case=fresh)
         held = correlations(ctx.live)
         if held:
             write_correlations(connection, ctx.case.id, held)

@@ -80,11 +80,15 @@ def statements(dialect: str) -> _Statements:
     return _Statements(dialect)
 
 
-def write_step_spans(connection: Connection, case_id: int, key: str, version_id: int, events: Sequence[dict[str, Any]]) -> None:
-    """Open, claim, complete and cancel the spans a step's (or a claim's) events touch."""
+def write_step_spans(connection: Connection, case_id: int, key: str, version_id: int, events: Sequence[dict[str, Any]],
+                     *, new_case: bool = False) -> None:
+    """Open, claim, complete and cancel the spans a step's (or a claim's) events touch. `new_case`:
+    the case began in this step, so no work or message came before these events (no look-up)."""
     st = statements(connection.dialect.name)
 
     def last_lane() -> str | None:
+        if new_case:
+            return None
         # the lane work comes from (engine.spans.rule), or of the sender of a message received since
         work = connection.execute(st.last_lane, {"b_case": case_id}).first()
         before = min((int(e["seq"]) for e in events), default=2**31 - 1)  # this batch's own are fed in order
