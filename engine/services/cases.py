@@ -11,7 +11,7 @@ from engine import incidents
 from engine.access import policy
 from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
-from engine.errors import InvalidDataError, NotFoundError
+from engine.errors import InvalidDataError, KapulaError, NotFoundError
 from engine.model import CaseStatus, CaseView, Lifecycle
 from engine.persistence.ports import UnitOfWork
 from engine.persistence.tables import CaseRecord
@@ -37,8 +37,16 @@ class CaseUseCases(MessageRouting):
         with self._sessions() as session:
             seen = self._latest_seen.get(key)
             checked = self._versions.get(session, seen if seen is not None else latest(self._unit(session), key).id)
-        checked.check_runnable()  # cases start only on runnable versions, never on documentation
-        check_submission(checked.start_form_schema(), data)
+        try:
+            checked.check_runnable()  # cases start only on runnable versions, never on documentation
+            check_submission(checked.start_form_schema(), data)
+        except KapulaError:
+            if caller is not None:  # a refusal comes first: a start form's fields are for those who may start
+                with self._transaction(read=True) as session:
+                    stored = latest(self._unit(session), key)
+                    check(caller, policy.process_refusal(caller.principal, stored.process), "start",
+                          self._clock.now(), process_key=key)
+            raise
         now = self._clock.now()
         user = caller.username if caller is not None else user
         with self._transaction() as session:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from engine import claims
 from engine.access import policy
 from engine.access.policy import TaskFacts
-from engine.errors import KapulaError, NotFoundError
+from engine.errors import InvalidDataError, KapulaError, NotFoundError
 from engine.forms import check_submission
 from engine.model import CaseView, TaskView
 from engine.persistence.ports import UnitOfWork, UserTaskRow
@@ -37,11 +37,18 @@ class TaskUseCases(MessageRouting):
         """Complete a ready user task with `data` and run the case until it waits again, as `caller`
         (else as `user`, unchecked: in-process callers). Raises NotFoundError, AccessDeniedError,
         ConflictError (claimed by someone else, not ready any more, or someone else changed the case
-        first), InvalidDataError or CaseStepError; in each case nothing is changed."""
+        first), InvalidDataError (only to a caller who may work the task) or CaseStepError; in each
+        case nothing is changed."""
         data = check_data(data)
         # the form is checked before the write transaction, so no validation holds the write lock
         checked = self._form_before_step(task_id)
-        check_submission(checked, data)
+        try:
+            check_submission(checked, data)
+        except InvalidDataError:
+            if caller is not None:  # a refusal comes first: a form's fields are for those who may work the task
+                with self._transaction(read=True) as session:
+                    task_rules(self._unit(session), caller, task_id, "complete", self._clock.now())
+            raise
         now = self._clock.now()
         user = caller.username if caller is not None else user
         with self._transaction() as session:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from engine.access import passwords
 from engine.access.policy import Role
 from engine.errors import AuthenticationError, ConflictError, InvalidDataError
+from tests.conftest import BPMN
 from tests.e2e.conftest import PASSWORD, upload
 
 
@@ -141,3 +144,39 @@ def test_advisors_act_in_the_customer_lane_only_when_no_customer_user_owns_the_c
     assert describe["id"] in [t["id"] for t in client.get("/api/tasks", headers=sek).json()]
     assert _status(client, te, "post", f"/api/tasks/{describe['id']}/complete", json={"data": {}}) == 403
     assert _status(client, sek, "post", f"/api/tasks/{describe['id']}/complete", json={"data": {"need": "x"}}) == 200
+
+
+def _strict_handoff(client, owner, *, start_form: bool, customer_can_start: bool) -> None:
+    """Handoff_demo whose form (on Kuvaa tarve, or on the start event) requires `need`."""
+    xml = (BPMN / "three_lanes.bpmn").read_text(encoding="utf-8")
+    if start_form:
+        xml = xml.replace('name="Asiakastarve">', 'name="Asiakastarve" kapula:form="tarve.json">', 1)
+    form = {"title": "Kuvaa tarve", "type": "object", "properties": {"need": {"type": "string"}}, "required": ["need"]}
+    card = json.loads((BPMN / "three_lanes.card.json").read_text(encoding="utf-8")) | {"customer_can_start": customer_can_start}
+    files = [("files", ("three_lanes.bpmn", xml.encode(), "application/xml")),
+             ("files", ("tarve.json", json.dumps(form).encode(), "application/json")),
+             ("files", ("three_lanes.card.json", json.dumps(card).encode(), "application/json"))]
+    assert client.post("/api/processes", headers=owner, files=files).status_code == 201
+
+
+def test_who_may_not_complete_a_task_is_refused_before_its_form_is_checked(client, tokens):
+    # the refusal came after the form's check: another lane's advisor, or the owner, sending {} to a
+    # task id read "'Kuvaa tarve' is not filled in correctly: need: is required" (422), not 403
+    _strict_handoff(client, tokens["omistaja"], start_form=False, customer_can_start=True)
+    case = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
+    describe = case["ready_tasks"][0]["id"]
+    for who in ("sek.neuvoja", "te.neuvoja", "omistaja"):
+        r = client.post(f"/api/tasks/{describe}/complete", headers=tokens[who], json={"data": {}})
+        assert (r.status_code, r.json()["code"]) == (403, "forbidden"), (who, r.text)
+        assert "need" not in r.text and "Kuvaa tarve" not in r.text
+    r = client.post(f"/api/tasks/{describe}/complete", headers=tokens["asiakas"], json={"data": {}})
+    assert r.status_code == 422 and list(r.json()["details"]["field_errors"]) == ["need"]
+
+
+def test_who_may_not_start_a_process_is_refused_before_its_start_form_is_checked(client, tokens):
+    _strict_handoff(client, tokens["omistaja"], start_form=True, customer_can_start=False)
+    r = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo", "data": {}})
+    assert (r.status_code, r.json()["code"]) == (403, "forbidden"), r.text
+    assert "need" not in r.text
+    r = client.post("/api/cases", headers=tokens["sek.neuvoja"], json={"process_key": "Handoff_demo", "data": {}})
+    assert r.status_code == 422 and list(r.json()["details"]["field_errors"]) == ["need"]
