@@ -10,7 +10,7 @@ from typing import NotRequired, TypedDict
 import click
 
 from api.cli_audit import access_log, erase
-from api.cli_common import CLI_LOCALE, Context, json_option, parse_data, pass_ctx, run
+from api.cli_common import CLI_LOCALE, ROW_ID, Context, json_option, parse_data, pass_ctx, run
 from api.cli_db import db
 from api.cli_metrics import docs_command, export_command, metrics_command
 from api.cli_migrate import migrate
@@ -112,7 +112,7 @@ def start(ctx: Context, key: str, data: str | None, user: str | None, as_json: b
 
 @main.command()
 @click.option("--lane", help="Only tasks of this lane.")
-@click.option("--case", "case_id", type=int, help="Only tasks of this case.")
+@click.option("--case", "case_id", type=ROW_ID, help="Only tasks of this case.")
 @click.option("--process", "process_key", help="Only tasks of this process key.")
 @click.option("--user", help="Only the tasks this existing user sees (default: the operator sees all).")
 @json_option
@@ -166,7 +166,7 @@ def message(ctx: Context, name: str, case_id: int | None, correlation: str | Non
 
 
 @main.command()
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=ROW_ID)
 @click.option("--reason", required=True, help="Why the case is cancelled (kept in the access log, shown in the case's timeline).")
 @click.option("--user", help="Who cancels the case: an existing user (default: the operator, as an administrator).")
 @json_option
@@ -177,7 +177,7 @@ def cancel(ctx: Context, case_id: int, reason: str, user: str | None, as_json: b
 
 
 @main.command()
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=ROW_ID)
 @click.option("--data", help="Fixed case data as a JSON object, handed to the step before it runs again.")
 @click.option("--user", help="Who retries: an existing user (default: the operator, as an administrator).")
 @json_option
@@ -190,7 +190,7 @@ def retry(ctx: Context, case_id: int, data: str | None, user: str | None, as_jso
 
 
 @main.command()
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=ROW_ID)
 @json_option
 @pass_ctx
 def history(ctx: Context, case_id: int, as_json: bool) -> None:

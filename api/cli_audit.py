@@ -6,7 +6,7 @@ import getpass
 
 import click
 
-from api.cli_common import Context, json_option, pass_ctx, run
+from api.cli_common import ROW_ID, Context, json_option, pass_ctx, run
 from engine import display
 from engine.services.results import AccessEntry
 from engine.services.gate import Caller, operator
@@ -25,7 +25,7 @@ def _show(entries: list[AccessEntry]) -> None:
 
 
 @click.command("access-log")
-@click.option("--case", "case_id", type=int, help="Only this case.")
+@click.option("--case", "case_id", type=ROW_ID, help="Only this case.")
 @click.option("--user", help="Only this user.")
 @click.option("--limit", type=click.IntRange(1), default=1000, show_default=True, help="The latest this many entries.")
 @json_option
@@ -40,7 +40,7 @@ def _show_erasure(r: ErasureResult) -> None:
 
 
 @click.command("erase")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=ROW_ID)
 @click.option("--field", "fields", multiple=True, help="A field to erase (default: the fields the forms declare personal). Repeatable.")
 @click.option("--reason", required=True, help="Why the data is erased (kept in the access log, shown in the case's timeline).")
 @click.option("--by", default=getpass.getuser, show_default="the console user", help="Who erases, for the access log.")

@@ -115,6 +115,11 @@ def run(as_json: bool, action: Callable[[], T], show: Callable[[T], None]) -> No
         else:
             click.echo(f"error: {exc.message}", err=True)
         sys.exit(answer_of(exc).exit_code)
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # a file the command was told to write or read (export -o, docs --out): one line, not a traceback
+        raise click.FileError(str(exc.filename), hint=exc.strerror or str(exc)) from exc
     if as_json:
         click.echo(json.dumps(plain(result), ensure_ascii=False, indent=2))
     else:
@@ -128,5 +133,9 @@ def _error_details(exc: KapulaError) -> dict[str, Any]:
         return {"field_errors": exc.field_errors}
     return {}
 
+
+# ids are stored as 32-bit integers; a larger one is a usage error, not an OverflowError from the driver
+ROW_ID = click.IntRange(1, 2**31 - 1)
+VERSION = click.IntRange(1, 2**31 - 1)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")

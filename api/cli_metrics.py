@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from api.cli_common import CLI_LOCALE, Context, json_option, pass_ctx, run
+from api.cli_common import CLI_LOCALE, VERSION, Context, json_option, pass_ctx, run
 from engine import display
 from engine.services.results import ProcessMetrics, StageStats, Stats, TargetProgress
 
@@ -26,7 +26,7 @@ def _when(text: str | None) -> datetime | None:
 
 @click.command("metrics")
 @click.argument("key")
-@click.option("--version", type=int, help="Only cases of this version.")
+@click.option("--version", type=VERSION, help="Only cases of this version.")
 @click.option("--lane", help="Only this lane's stages and handoffs.")
 @click.option("--since", help="Only cases started on or after this date (in KAPULA_TIME_ZONE, default Europe/Helsinki).")
 @click.option("--until", help="Only cases started before this date (in KAPULA_TIME_ZONE).")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from api.cli_common import Context, json_option, pass_ctx, run
+from api.cli_common import ROW_ID, VERSION, Context, json_option, pass_ctx, run
 from engine.errors import InvalidDataError
 from engine.services.migration import MigrationReport
 
@@ -45,11 +45,11 @@ def _show(report: MigrationReport) -> None:
 
 @click.command("migrate")
 @click.argument("key")
-@click.option("--from", "from_version", type=int, required=True, help="The version the cases are on.")
-@click.option("--to", "to_version", type=int, required=True, help="The version to move them to.")
+@click.option("--from", "from_version", type=VERSION, required=True, help="The version the cases are on.")
+@click.option("--to", "to_version", type=VERSION, required=True, help="The version to move them to.")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
               help='A JSON file of explicit mappings for renamed or split elements: {"Task_old": "Task_new"}.')
-@click.option("--case", "case_ids", type=int, multiple=True, help="Only this case (repeatable); default: every running case.")
+@click.option("--case", "case_ids", type=ROW_ID, multiple=True, help="Only this case (repeatable); default: every running case.")
 @click.option("--dry-run", is_flag=True, help="Only say, per case, whether it moves and why not; change nothing.")
 @click.option("--revert", is_flag=True, help="Move cases back to the version they came from, if they have not moved on.")
 @click.option("--user", help="Who migrates: an existing process owner or administrator (default: the operator, as an administrator).")

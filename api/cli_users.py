@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from api.cli_common import Context, json_option, pass_ctx, run
+from api.cli_common import ROW_ID, Context, json_option, pass_ctx, run
 from engine.services.accounts import Directory
 from engine.access.policy import Principal, Role
 from engine.services.operations import DEMO_PASSWORD, add_demo_people
@@ -155,7 +155,7 @@ def user_tokens(ctx: Context, username: str | None, as_json: bool) -> None:
 
 
 @user.command("revoke")
-@click.argument("token_id", type=click.IntRange(min=1))
+@click.argument("token_id", type=ROW_ID)
 @json_option
 @pass_ctx
 def user_revoke(ctx: Context, token_id: int, as_json: bool) -> None:

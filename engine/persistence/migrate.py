@@ -8,7 +8,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine
+
+from engine.errors import InvalidDataError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x4B4150554C41  # "KAPULA": the advisory lock key of schema upgrades
@@ -21,8 +24,13 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply the migrations the database has not seen yet."""
+    """Apply the migrations the database has not seen yet, up to `revision`. Raises
+    InvalidDataError when `revision` is not a revision this code knows or not ahead of the database."""
     config = alembic_config(engine)
+    try:
+        ScriptDirectory.from_config(config).get_revision(revision)
+    except CommandError as exc:  # alembic's message, e.g. "Can't locate revision identified by 'x'"
+        raise InvalidDataError(f"--revision {revision!r}: {exc}") from exc
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # server processes starting at once would each create the tables: take turns; whoever
@@ -30,7 +38,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # IMMEDIATE already serialises writers)
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        try:
+            command.upgrade(config, revision)
+        except CommandError as exc:  # e.g. a revision behind the database's: an upgrade never goes back
+            raise InvalidDataError(f"--revision {revision!r}: {exc}") from exc
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -121,3 +121,33 @@ def test_a_bad_time_zone_setting_is_one_readable_line_not_a_traceback(database_u
     result = CliRunner().invoke(main, ["--database", database_url, "processes"])
     assert result.exit_code == 6, result.output
     assert "KAPULA_TIME_ZONE" in result.output and "Mars/Base" in result.output and "Traceback" not in result.output
+
+
+HUGE = str(2**66)  # beyond a 64-bit integer: the driver raised OverflowError, printed as a traceback
+
+
+@pytest.mark.parametrize("args", [
+    ("history", HUGE), ("cancel", HUGE, "--reason", "x"), ("retry", HUGE), ("tasks", "--case", HUGE),
+    ("access-log", "--case", HUGE), ("erase", HUGE, "--reason", "x", "--by", "x"), ("user", "revoke", HUGE),
+    ("migrate", "Handoff_demo", "--from", HUGE, "--to", "1", "--dry-run"), ("metrics", "Handoff_demo", "--version", HUGE),
+])
+def test_an_id_too_large_for_the_database_is_a_usage_error(cli, args):
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert "is not in the range 1<=x<=2147483647" in result.output
+
+
+def test_a_file_that_cannot_be_written_is_one_line(cli, tmp_path):
+    assert cli("load", str(BPMN / "three_lanes.bpmn")).exit_code == 0
+    missing = tmp_path / "no-such-folder" / "log.xes"
+    result = cli("export", "Handoff_demo", "--format", "xes", "-o", str(missing))
+    assert result.exit_code == 1 and f"Could not open file '{missing}': No such file or directory" in result.output
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = cli("docs", "Handoff_demo", "--out", str(blocker / "docs"))
+    assert result.exit_code == 1 and str(blocker / "docs") in result.output and "Not a directory" in result.output
+
+
+def test_an_unknown_migration_revision_is_one_line(cli):
+    result = cli("db", "upgrade", "--revision", "nope")
+    assert result.exit_code == 6 and "--revision 'nope': Can't locate revision identified by 'nope'" in result.output
