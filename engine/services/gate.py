@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine.access import policy
 from engine.access.access_log import AccessEntry
 from engine.access.policy import Principal, Role, TaskFacts
 from engine.errors import AccessDeniedError, ConflictError, KapulaError
@@ -95,14 +96,19 @@ class CaseFacts:
             self._access[case_id] = self._uow.events.for_access(case_id)
         return self._access[case_id]
 
-    def task(self, task: TaskView | UserTaskRow, claimed_by: str | None = None) -> TaskFacts:
+    def task(self, task: TaskView | UserTaskRow, claimed_by: str | None = None, *,
+             principal: Principal | None = None) -> TaskFacts:
         """The facts of a task view (with its `claimed_by`) or of a stored user task's row (with
-        the holder given, if it was read)."""
-        events = self.access_events(task.case_id)
-        if task.case_id not in self._by_customer:
-            self._by_customer[task.case_id] = started_by_customer(self._uow, events)
+        the holder given, if it was read). With the `principal` the task rules are for, the case's
+        log and starter are read only when those rules may look at them (policy.reads_case_log);
+        else the facts carry none (no events, not started by a customer)."""
+        events: list[Event] = []
+        by_customer = False
+        if principal is None or policy.reads_case_log(principal, task.process_key, task.lane):
+            events = self.access_events(task.case_id)
+            if task.case_id not in self._by_customer:
+                self._by_customer[task.case_id] = started_by_customer(self._uow, events)
+            by_customer = self._by_customer[task.case_id]
         if isinstance(task, TaskView):
-            return TaskFacts(task.id, task.case_id, task.process_key, task.lane, events,
-                             self._by_customer[task.case_id], task.claimed_by)
-        return TaskFacts(task.task_id, task.case_id, task.process_key, task.lane, events,
-                         self._by_customer[task.case_id], claimed_by)
+            return TaskFacts(task.id, task.case_id, task.process_key, task.lane, events, by_customer, task.claimed_by)
+        return TaskFacts(task.task_id, task.case_id, task.process_key, task.lane, events, by_customer, claimed_by)

@@ -114,7 +114,7 @@ class ListingUseCases(ServiceBase):
         facts = CaseFacts(self._unit(session))
         out = []
         for view, (_task, case, name, since) in zip(views, rows, strict=True):
-            if not policy.sees_task(caller.principal, facts.task(view)):
+            if not policy.sees_task(caller.principal, facts.task(view, principal=caller.principal)):
                 continue
             out.append(TaskRow(view, name, _customer(case.data_json) or starters.get(case.id), since, case.next_timer_due))
         return out

@@ -131,7 +131,7 @@ def task_rules(uow: UnitOfWork, caller: Caller, task_id: str, action: str, now: 
     task = claims.user_task(uow.claims, task_id)
     # the holder matters only to giving a task back here; a completion and a claim read it again later
     holder = uow.claims.holders([task_id]).get(task_id) if action == "unclaim" else None
-    facts = CaseFacts(uow).task(task, holder)
+    facts = CaseFacts(uow).task(task, holder, principal=caller.principal)
     check(caller, policy.task_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
     if work:
         check(caller, policy.work_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
