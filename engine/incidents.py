@@ -5,26 +5,17 @@ the failure cannot be answered to anyone, so it is kept on the case instead: the
 `failed` (the timer round no longer picks it up, so it neither blocks nor sorts first) and one open
 incident names the element (name and id) and the error in plain words. A retry that fails again
 updates the same open incident; one that succeeds resolves it. The case row's change goes behind
-its row-version check, like every step's.
+its row-version check, like every step's. The rows are the unit of work's
+(engine.persistence.ports.IncidentRepository); here are the failure's words.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
-
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from engine.errors import CaseStepError, KapulaError
-from engine.model import CaseStatus, Incident
-from engine.persistence.tables import CaseRecord, IncidentRecord
 from engine.runtime.stepping import failed_element
-
-if TYPE_CHECKING:
-    from sqlalchemy import CursorResult
 
 MAX_MESSAGE = 2_000  # characters of an incident's message kept (an error can quote a long value)
 _SCRIPT_LABEL = re.compile(r"^(Script|Expression) of task '[^']*'(?: \([^)]*\))? ")
@@ -78,56 +69,3 @@ def failure_of(exc: BaseException, trigger: str, names: dict[str, str | None] | 
     else:
         text = f"Kapula could not run the step ({type(exc).__name__}: {exc})"
     return Failure(trigger, element_id, element_name, plain_message(text))
-
-
-def open_incident(session: Session, case_id: int) -> IncidentRecord | None:
-    """The case's open incident, if it has one."""
-    return session.scalars(
-        select(IncidentRecord)
-        .where(IncidentRecord.case_id == case_id, IncidentRecord.resolved_at.is_(None))
-        .order_by(IncidentRecord.id.desc())
-    ).first()
-
-
-def record_failure(session: Session, case: CaseRecord, read_version: int, failure: Failure, *, now: datetime) -> bool:
-    """Mark the case failed (behind its row-version check: `read_version` is the version the failed
-    step read) and open an incident for `failure`, or update the open one (a retry that failed
-    again keeps one incident). Returns False, writing nothing, when the case changed meanwhile."""
-    # Session.execute is typed as returning a Result; an UPDATE's is a CursorResult, which has rowcount
-    changed = cast("CursorResult[Any]", session.execute(
-        update(CaseRecord)
-        .where(CaseRecord.id == case.id, CaseRecord.row_version == read_version)
-        .values(status=CaseStatus.FAILED.value, row_version=read_version + 1)
-        .execution_options(synchronize_session=False)
-    )).rowcount
-    if changed != 1:
-        return False
-    current = open_incident(session, case.id)
-    if current is None:
-        session.add(IncidentRecord(case_id=case.id, process_key=case.process_key, opened_at=now,
-                                   trigger=failure.trigger, element_id=failure.element_id,
-                                   element_name=failure.element_name, message=failure.message))
-    else:
-        current.trigger = failure.trigger
-        current.element_id = failure.element_id
-        current.element_name = failure.element_name
-        current.message = failure.message
-    session.flush()
-    return True
-
-
-def resolve(session: Session, case_id: int, *, now: datetime, by: str) -> None:
-    """Close the case's open incident: its step ran (a retry succeeded)."""
-    session.execute(
-        update(IncidentRecord)
-        .where(IncidentRecord.case_id == case_id, IncidentRecord.resolved_at.is_(None))
-        .values(resolved_at=now, resolved_by=by[:255])
-        .execution_options(synchronize_session=False)
-    )
-
-
-def to_incident(record: IncidentRecord) -> Incident:
-    return Incident(id=record.id, case_id=record.case_id, process_key=record.process_key,
-                    opened_at=record.opened_at, trigger=record.trigger, element_id=record.element_id,
-                    element_name=record.element_name, message=record.message,
-                    resolved_at=record.resolved_at, resolved_by=record.resolved_by)

@@ -8,13 +8,18 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
-from engine.model import CaseNote, Event, Lifecycle, ProcessVersion
-from engine.persistence.ports import CaseTexts, NewUser, NewVersion, StoredEventRow, StoredVersion, UserTaskRow
+from engine.model import CaseNote, CaseStatus, Event, Incident, Lifecycle, ProcessVersion
+if TYPE_CHECKING:
+    from engine.incidents import Failure
+from engine.persistence.ports import (
+    CaseRow, CaseTexts, NewUser, NewVersion, StoredEventRow, StoredVersion, TaskRow, UserTaskRow,
+)
 
 
 @dataclass
@@ -361,6 +366,71 @@ class FakeConsistencyReads:
 
 
 @dataclass
+class FakeCaseReads:
+    """Case rows by id; task rows by task id in the order they were added, each with whether it is
+    a user task."""
+
+    cases: dict[int, CaseRow] = field(default_factory=dict)
+    tasks: dict[str, tuple[TaskRow, bool]] = field(default_factory=dict)
+
+    def row(self, case_id: int) -> CaseRow | None:
+        return self.cases.get(case_id)
+
+    def ids_of(self, process_key: str) -> list[int]:
+        return sorted(c.id for c in self.cases.values() if c.process_key == process_key)
+
+    def timers_due(self, now: datetime, *, limit: int) -> list[int]:
+        due = [c for c in self.cases.values()
+               if c.status == CaseStatus.RUNNING.value and c.next_timer_due is not None and c.next_timer_due <= now]
+        return [c.id for c in sorted(due, key=lambda c: (c.next_timer_due or now, c.id))][:limit]
+
+    def user_tasks(self, case_id: int, state: int) -> list[TaskRow]:
+        return [t for t, user in self.tasks.values() if user and t.case_id == case_id and t.state == state]
+
+    def task(self, task_id: str) -> TaskRow | None:
+        found = self.tasks.get(task_id)
+        return found[0] if found is not None else None
+
+    def case_of_task(self, task_id: str) -> int | None:
+        found = self.tasks.get(task_id)
+        return found[0].case_id if found is not None else None
+
+
+@dataclass
+class FakeIncidentRepository:
+    """Incidents in the order they were opened (ids count from 1), over the unit's case rows (the
+    row-version check and the failed status are theirs)."""
+
+    case_reads: FakeCaseReads = field(default_factory=FakeCaseReads)
+    rows: list[Incident] = field(default_factory=list)
+
+    def open_of(self, case_id: int) -> Incident | None:
+        return next((i for i in reversed(self.rows) if i.case_id == case_id and i.resolved_at is None), None)
+
+    def of_case(self, case_id: int) -> list[Incident]:
+        return [i for i in self.rows if i.case_id == case_id]
+
+    def record_failure(self, case_id: int, process_key: str, read_version: int, failure: Failure, *, now: datetime) -> bool:
+        case = self.case_reads.cases.get(case_id)
+        if case is None or case.row_version != read_version:
+            return False
+        self.case_reads.cases[case_id] = dataclasses.replace(case, status=CaseStatus.FAILED.value, row_version=read_version + 1)
+        current = self.open_of(case_id)
+        opened = Incident(len(self.rows) + 1, case_id, process_key, now, failure.trigger, failure.element_id,
+                          failure.element_name, failure.message)
+        if current is None:
+            self.rows.append(opened)
+        else:  # a retry that failed again keeps its one incident, with the new failure's words
+            self.rows = [dataclasses.replace(opened, id=i.id, process_key=i.process_key, opened_at=i.opened_at)
+                         if i is current else i for i in self.rows]
+        return True
+
+    def resolve(self, case_id: int, *, now: datetime, by: str) -> None:
+        self.rows = [dataclasses.replace(i, resolved_at=now, resolved_by=by[:255])
+                     if i.case_id == case_id and i.resolved_at is None else i for i in self.rows]
+
+
+@dataclass
 class FakeUnitOfWork:
     owners: FakeOwnerRepository = field(default_factory=FakeOwnerRepository)
     access_log: FakeAccessLog = field(default_factory=FakeAccessLog)
@@ -372,10 +442,13 @@ class FakeUnitOfWork:
     settings: FakeSettingRepository = field(default_factory=FakeSettingRepository)
     erasure: FakeErasureRepository = field(default_factory=FakeErasureRepository)
     consistency: FakeConsistencyReads = field(init=False)
+    case_reads: FakeCaseReads = field(default_factory=FakeCaseReads)
+    incidents: FakeIncidentRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.claims = FakeClaimRepository(events=self.events)
         self.directory = FakeDirectoryRepository(owners=self.owners)
         self.credentials = FakeCredentialRepository(directory=self.directory)
         self.consistency = FakeConsistencyReads(events=self.events)
+        self.incidents = FakeIncidentRepository(case_reads=self.case_reads)
         self.versions = FakeVersionRepository(keys=self.owners.versions)

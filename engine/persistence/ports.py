@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
-from engine.model import CaseNote, Event, Lifecycle, ProcessVersion, ValidationIssue
+from engine.model import CaseNote, Event, Incident, Lifecycle, ProcessVersion, ValidationIssue
 
 if TYPE_CHECKING:  # the case store's types carry the live workflow (engine.runtime); no import at run time
     from engine.case_store import SavedStep, StepContext
     from engine.definitions import DeployedVersion
+    from engine.incidents import Failure
 
 
 class OwnerRepository(Protocol):
@@ -394,6 +395,89 @@ class CaseRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CaseRow:
+    """A case's stored row as the rules and the views read it (the JSON texts unparsed; `status`
+    a CaseStatus value; `row_version` the version a step checks)."""
+
+    id: int
+    process_key: str
+    process_version_id: int
+    status: str
+    row_version: int
+    started_at: datetime
+    ended_at: datetime | None
+    next_timer_due: datetime | None
+    data_json: str
+    header_json: str
+    waiting_json: str | None
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A stored task row: `workflow_id` "" for the case's own process, else the task running the
+    subprocess; `state` SpiffWorkflow's; `body` the serialized task (JSON text)."""
+
+    task_id: str
+    case_id: int
+    workflow_id: str
+    element_id: str | None
+    lane: str | None
+    state: int
+    body: str
+
+
+class CaseReads(Protocol):
+    """The stored case and task rows as the rules and the case and task views read them (a read
+    model: the steps' reads and writes are CaseRepository's)."""
+
+    def row(self, case_id: int) -> CaseRow | None:
+        """The case's row, None for no such case."""
+        ...
+
+    def ids_of(self, process_key: str) -> list[int]:
+        """The ids of every case of `process_key`, oldest first."""
+        ...
+
+    def timers_due(self, now: datetime, *, limit: int) -> list[int]:
+        """The running cases whose next timer is due at `now`, earliest due first (then by id), at most `limit`."""
+        ...
+
+    def user_tasks(self, case_id: int, state: int) -> list[TaskRow]:
+        """The case's user tasks in SpiffWorkflow state `state`, in the order the case made them."""
+        ...
+
+    def task(self, task_id: str) -> TaskRow | None:
+        """The task's row (a user task or not), None for no such task."""
+        ...
+
+    def case_of_task(self, task_id: str) -> int | None:
+        """The id of the task's case, None for no such task."""
+        ...
+
+
+class IncidentRepository(Protocol):
+    """Failed unattended steps recorded on their case (engine.incidents)."""
+
+    def open_of(self, case_id: int) -> Incident | None:
+        """The case's open incident (the latest), None when it has none."""
+        ...
+
+    def of_case(self, case_id: int) -> list[Incident]:
+        """The case's incidents, open and resolved, oldest first."""
+        ...
+
+    def record_failure(self, case_id: int, process_key: str, read_version: int, failure: Failure, *, now: datetime) -> bool:
+        """Mark the case failed behind its row-version check (`read_version`: the version the failed
+        step read) and open an incident for `failure`, or update the open one. False, writing
+        nothing, when the case changed meanwhile."""
+        ...
+
+    def resolve(self, case_id: int, *, now: datetime, by: str) -> None:
+        """Close the case's open incident (by `by`, cut to 255 characters)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction."""
 
@@ -429,3 +513,9 @@ class UnitOfWork(Protocol):
 
     @property
     def consistency(self) -> ConsistencyReads: ...
+
+    @property
+    def case_reads(self) -> CaseReads: ...
+
+    @property
+    def incidents(self) -> IncidentRepository: ...

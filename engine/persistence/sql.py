@@ -1,6 +1,6 @@
 """The unit of work on SQLAlchemy: the repositories of engine.persistence.ports over the use case's
 session (its transaction is the use case's own). All their SQL is here and in sql_directory.py,
-sql_credentials.py, sql_erasure.py, sql_reads.py (read models), sql_versions.py and sql_cases.py (over engine.case_store)."""
+sql_credentials.py, sql_erasure.py, sql_incidents.py, sql_reads.py (read models), sql_versions.py and sql_cases.py (over engine.case_store)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from engine.persistence.sql_cases import SqlCaseRepository
 from engine.persistence.sql_credentials import SqlCredentialRepository, SqlSettingRepository
 from engine.persistence.sql_directory import SqlDirectoryRepository
 from engine.persistence.sql_erasure import SqlErasureRepository
-from engine.persistence.sql_reads import SqlConsistencyReads
+from engine.persistence.sql_incidents import SqlIncidentRepository
+from engine.persistence.sql_reads import SqlCaseReads, SqlConsistencyReads
 from engine.persistence.sql_versions import SqlVersionRepository
 from engine.persistence.tables import (
     AccessLogRecord, CaseRecord, CaseTaskRecord, EventRecord, OrganisationRecord, ProcessOwnerRecord,
@@ -302,6 +303,14 @@ class SqlUnitOfWork:
     @cached_property
     def consistency(self) -> SqlConsistencyReads:
         return SqlConsistencyReads(self._session)
+
+    @cached_property
+    def case_reads(self) -> SqlCaseReads:
+        return SqlCaseReads(self._session)
+
+    @cached_property
+    def incidents(self) -> SqlIncidentRepository:
+        return SqlIncidentRepository(self._session)
 
     @cached_property
     def cases(self) -> SqlCaseRepository:

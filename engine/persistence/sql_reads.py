@@ -1,15 +1,59 @@
-"""Read models on SQLAlchemy ("views" in cosmicpython's words): what the consistency checks read of
-the stored cases (engine.persistence.ports.ConsistencyReads), over the use case's session."""
+"""Read models on SQLAlchemy ("views" in cosmicpython's words), over the use case's session: the
+stored case and task rows the rules and views read (engine.persistence.ports.CaseReads), and what
+the consistency checks read of the stored cases (ConsistencyReads)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from engine.persistence.ports import StoredEventRow
-from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
+from engine.model import CaseStatus
+from engine.persistence.ports import CaseRow, StoredEventRow, TaskRow
+from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord, table_of
+
+_CASES, _TASKS = table_of(CaseRecord), table_of(CaseTaskRecord)
+_CASE_ROW = select(*(_CASES.c[f.name] for f in fields(CaseRow))).where(_CASES.c.id == bindparam("case_id"))
+_TASK_COLUMNS = tuple(_TASKS.c[f.name] for f in fields(TaskRow))
+
+
+class SqlCaseReads:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def row(self, case_id: int) -> CaseRow | None:
+        found = self._session.connection().execute(_CASE_ROW, {"case_id": case_id}).first()
+        return CaseRow(*found) if found is not None else None
+
+    def ids_of(self, process_key: str) -> list[int]:
+        return list(self._session.connection().scalars(
+            select(_CASES.c.id).where(_CASES.c.process_key == process_key).order_by(_CASES.c.id)))
+
+    def timers_due(self, now: datetime, *, limit: int) -> list[int]:
+        return list(self._session.connection().scalars(
+            select(_CASES.c.id)
+            .where(_CASES.c.status == CaseStatus.RUNNING.value, _CASES.c.next_timer_due <= now)
+            .order_by(_CASES.c.next_timer_due, _CASES.c.id)
+            .limit(limit)))
+
+    def user_tasks(self, case_id: int, state: int) -> list[TaskRow]:
+        rows = self._session.connection().execute(
+            select(*_TASK_COLUMNS)
+            .where(_TASKS.c.case_id == case_id, _TASKS.c.state == state, _TASKS.c.manual.is_(True))
+            .order_by(_TASKS.c.ordinal))
+        return [TaskRow(*r) for r in rows]
+
+    def task(self, task_id: str) -> TaskRow | None:
+        found = self._session.connection().execute(select(*_TASK_COLUMNS).where(_TASKS.c.task_id == task_id)).first()
+        return TaskRow(*found) if found is not None else None
+
+    def case_of_task(self, task_id: str) -> int | None:
+        found: Any = self._session.connection().scalar(select(_TASKS.c.case_id).where(_TASKS.c.task_id == task_id).limit(1))
+        return int(found) if found is not None else None
 
 
 class SqlConsistencyReads:

@@ -7,14 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import incidents
 from engine.access import policy
 from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
 from engine.errors import InvalidDataError, KapulaError, NotFoundError
 from engine.model import CaseStatus, CaseView, Lifecycle
 from engine.persistence.ports import UnitOfWork
-from engine.persistence.tables import CaseRecord
 from engine.runtime import stepping
 from engine.services.definitions import latest
 from engine.services.gate import CaseFacts, Caller, check, entry
@@ -88,7 +86,7 @@ class CaseUseCases(MessageRouting):
             ctx = uow.cases.load(case_id, failed_too=True)
             stepping.cancel(ctx.live)
             if ctx.case.status == CaseStatus.FAILED.value:
-                incidents.resolve(session, case_id, now=now, by=user or "kapula")
+                uow.incidents.resolve(case_id, now=now, by=user or "kapula")
             saved = uow.cases.save(ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
@@ -111,10 +109,11 @@ class CaseUseCases(MessageRouting):
         return result
 
     def _cancel_rules(self, session: Session, caller: Caller, case_id: int, now: datetime) -> None:
-        record = session.get(CaseRecord, case_id)
+        uow = self._unit(session)
+        record = uow.case_reads.row(case_id)
         if record is None:
             raise NotFoundError("case", case_id)
-        events = CaseFacts(self._unit(session)).events(case_id)
+        events = CaseFacts(uow).events(case_id)
         check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "cancel", now, case_id=case_id)
         check(caller, policy.cancel_refusal(caller.principal, record.process_key), "cancel", now, case_id=case_id)
 

@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access import policy
 from engine.case_store import SavedStep, StepContext
 from engine.errors import CaseStepError, ConflictError, KapulaError, NotFoundError, UnavailableError
-from engine.incidents import Failure, failure_of, open_incident, record_failure, resolve, to_incident
+from engine.incidents import Failure, failure_of
 from engine.model import CaseStatus, CaseView, Incident
-from engine.persistence.tables import CaseRecord, IncidentRecord
 from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.routing import Delivery, MessageRouting
@@ -53,12 +51,7 @@ class IncidentUseCases(MessageRouting):
         """One round of due timers, earliest due first (at most `limit` cases): see fire_due_timers."""
         now = self._clock.now()
         with self._reads() as session:
-            due = session.scalars(
-                select(CaseRecord.id)
-                .where(CaseRecord.status == CaseStatus.RUNNING.value, CaseRecord.next_timer_due <= now)
-                .order_by(CaseRecord.next_timer_due, CaseRecord.id)
-                .limit(limit)
-            ).all()
+            due = self._unit(session).case_reads.timers_due(now, limit=limit)
         moved, failed = 0, []
         for case_id in due:
             try:
@@ -112,11 +105,10 @@ class IncidentUseCases(MessageRouting):
             ctx = self._unit(session).cases.load(case_id, failed_too=True)
             done = self._step_or_record(session, ctx, now, trigger=incident.trigger, user=acting, data=data)
             if done is not None:
-                resolve(session, case_id, now=now, by=acting)
+                self._unit(session).incidents.resolve(case_id, now=now, by=acting)
                 view = self._view_after_step(session, ctx, done[0])
             else:
-                again = open_incident(session, case_id)
-                shown = to_incident(again) if again is not None else incident
+                shown = self._unit(session).incidents.open_of(case_id) or incident
             if caller is not None:
                 self._unit(session).access_log.add([entry(caller, "retry", now, case_id=case_id, process_key=ctx.case.process_key),
                                         *(done[1].entries(caller, now) if done is not None else [])])
@@ -130,15 +122,15 @@ class IncidentUseCases(MessageRouting):
     def incidents(self, case_id: int, *, caller: Caller | None = None) -> list[Incident]:
         """The case's incidents, open and resolved, oldest first. Raises NotFoundError, AccessDeniedError."""
         with self._transaction(read=True) as session:
-            record = session.get(CaseRecord, case_id)
+            uow = self._unit(session)
+            record = uow.case_reads.row(case_id)
             if record is None:
                 raise NotFoundError("case", case_id)
             if caller is not None:
-                events = CaseFacts(self._unit(session)).events(case_id)
+                events = CaseFacts(uow).events(case_id)
                 check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "read",
                       self._clock.now(), case_id=case_id)
-            rows = session.scalars(select(IncidentRecord).where(IncidentRecord.case_id == case_id).order_by(IncidentRecord.id))
-            found = [to_incident(r) for r in rows]
+            found = uow.incidents.of_case(case_id)
         if caller is not None:
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
             return [policy.incident_as_seen(caller.principal, i) for i in found]
@@ -146,19 +138,20 @@ class IncidentUseCases(MessageRouting):
 
     def _retry_rules(self, session: Session, caller: Caller | None, case_id: int, now: datetime) -> Incident:
         """The case's open incident, when the caller may retry it; else the refusal."""
-        record = session.get(CaseRecord, case_id)
+        uow = self._unit(session)
+        record = uow.case_reads.row(case_id)
         if record is None:
             raise NotFoundError("case", case_id)
         if caller is not None:
-            events = CaseFacts(self._unit(session)).events(case_id)
+            events = CaseFacts(uow).events(case_id)
             check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "retry", now,
                   case_id=case_id)
             check(caller, policy.retry_refusal(caller.principal, record.process_key), "retry", now, case_id=case_id)
-        current = open_incident(session, case_id) if record.status == CaseStatus.FAILED.value else None
+        current = uow.incidents.open_of(case_id) if record.status == CaseStatus.FAILED.value else None
         if current is None:
             raise ConflictError(f"case {case_id} is {record.status}, not failed: there is no failed step to retry",
                                 case_id=case_id)
-        return to_incident(current)
+        return current
 
     def _load_for_step(self, session: Session, case_id: int, now: datetime, *, trigger: str) -> StepContext | None:
         """The case for an unattended step; a case that cannot even be loaded (its stored state is
@@ -168,12 +161,13 @@ class IncidentUseCases(MessageRouting):
         except (ConflictError, NotFoundError, UnavailableError):
             raise
         except Exception as exc:
-            record = session.get(CaseRecord, case_id)
+            uow = self._unit(session)
+            record = uow.case_reads.row(case_id)
             if record is None:
                 raise
             log.exception("case %s could not be loaded for its %s step", case_id, trigger)
             failure = Failure(trigger, None, None, f"the stored case could not be loaded: {failure_of(exc, trigger).message}")
-            if not record_failure(session, record, record.row_version, failure, now=now):
+            if not uow.incidents.record_failure(case_id, record.process_key, record.row_version, failure, now=now):
                 raise ConflictError(f"case {case_id} changed meanwhile", case_id=case_id) from exc
             return None
 
@@ -200,6 +194,7 @@ class IncidentUseCases(MessageRouting):
                 log.exception("case %s: its %s step failed in Kapula itself", ctx.case.id, trigger)
             else:
                 log.warning("case %s: its %s step failed: %s", ctx.case.id, trigger, failure.message)
-            if not record_failure(session, ctx.case, ctx.read_version, failure, now=now):
+            if not self._unit(session).incidents.record_failure(ctx.case.id, ctx.case.process_key, ctx.read_version, failure,
+                                                                now=now):
                 raise ConflictError(f"case {ctx.case.id} changed meanwhile", case_id=ctx.case.id) from exc
             return None

@@ -20,6 +20,7 @@ from engine.access import policy
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView
+from engine.persistence.ports import CaseRow
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
 from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry, started_by_customer
@@ -53,7 +54,7 @@ class MessageUseCases(MessageRouting):
         user = caller.username if caller is not None else user
         with self._transaction() as session:
             target = case_id if case_id is not None else self._correlated_case(session, name, correlation or {})
-            record = session.get(CaseRecord, target)
+            record = self._unit(session).case_reads.row(target)
             if record is None:
                 raise NotFoundError("case", target)
             deployed = self._versions.get(session, record.process_version_id)
@@ -93,7 +94,7 @@ class MessageUseCases(MessageRouting):
                                 "correlation values; address the message by case id")
         return found[0]
 
-    def _message_rules(self, session: Session, caller: Caller, record: CaseRecord, deployed: DeployedVersion,
+    def _message_rules(self, session: Session, caller: Caller, record: CaseRow, deployed: DeployedVersion,
                        name: str, now: datetime) -> None:
         uow = self._unit(session)
         events = CaseFacts(uow).events(record.id)

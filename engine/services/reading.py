@@ -60,7 +60,7 @@ class ReadingUseCases(ServiceBase):
     def history(self, case_id: int, *, caller: Caller | None = None) -> list[Event]:
         """The case's event log, oldest first. Raises NotFoundError, AccessDeniedError."""
         with self._transaction(read=True) as session:
-            record = session.get(CaseRecord, case_id)
+            record = self._unit(session).case_reads.row(case_id)
             if record is None:
                 raise NotFoundError("case", case_id)
             facts = CaseFacts(self._unit(session))
@@ -94,7 +94,7 @@ class ReadingUseCases(ServiceBase):
         with self._transaction(read=True) as session:
             facts = CaseFacts(self._unit(session))
             if caller is not None and case_id is not None:
-                record = session.get(CaseRecord, case_id)
+                record = self._unit(session).case_reads.row(case_id)
                 if record is None:
                     raise NotFoundError("case", case_id)
                 self._check_case(session, caller, case_id, record.process_key, "list_tasks", facts)
@@ -133,7 +133,7 @@ class ReadingUseCases(ServiceBase):
             self._check_now(caller, policy.admin_refusal(caller.principal, "read the access log"), "read_access_log",
                             case_id=case_id)
         with self._reads() as session:
-            if case_id is not None and session.get(CaseRecord, case_id) is None:
+            if case_id is not None and self._unit(session).case_reads.row(case_id) is None:
                 raise NotFoundError("case", case_id)
             return self._unit(session).access_log.entries(case_id=case_id, user=user, refused=refused, limit=limit)
 
@@ -146,7 +146,7 @@ class ReadingUseCases(ServiceBase):
     def case_ids(self, process_key: str) -> list[int]:
         """The ids of every case of `process_key`, oldest first."""
         with self._reads() as session:
-            return list(session.scalars(select(CaseRecord.id).where(CaseRecord.process_key == process_key).order_by(CaseRecord.id)))
+            return self._unit(session).case_reads.ids_of(process_key)
 
     # -- in a use case's session ----------------------------------------------------------------
 

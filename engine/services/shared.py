@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import claims, incidents
+from engine import claims
 from engine.access import policy
 from engine.access.access_log import AccessEntry
 from engine.case_store import CaseStore, SavedStep, StepContext, waiting_from_json
@@ -26,6 +26,7 @@ from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskVie
 from engine.persistence.cache import LruMap
 from engine.persistence.step_session import write_session
 from engine.render.drawing import DrawingCache
+from engine.persistence.ports import CaseRow
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.process_card import ProcessCard
@@ -145,11 +146,11 @@ class ServiceBase:
         return dataclasses.replace(case, incident=policy.incident_as_seen(caller.principal, case.incident))
 
     def _case_view(self, session: Session, case_id: int) -> CaseView:
-        record = session.get(CaseRecord, case_id)
+        record = self._unit(session).case_reads.row(case_id)
         if record is None:
             raise NotFoundError("case", case_id)
         deployed = self._versions.get(session, record.process_version_id)
-        tasks = claims.with_claims(self._unit(session).claims, self._task_views(session, [(record, deployed)], state=READY))
+        tasks = claims.with_claims(self._unit(session).claims, self._task_views(session, record, state=READY))
         return CaseView(
             id=record.id,
             process_key=record.process_key,
@@ -164,11 +165,10 @@ class ServiceBase:
             incident=self._open_incident(session, record),
         )
 
-    def _open_incident(self, session: Session, record: CaseRecord) -> Incident | None:
+    def _open_incident(self, session: Session, record: CaseRow | CaseRecord) -> Incident | None:
         if record.status != CaseStatus.FAILED.value:
             return None  # only a failed case has an open incident: no look-up for the others
-        found = incidents.open_incident(session, record.id)
-        return incidents.to_incident(found) if found is not None else None
+        return self._unit(session).incidents.open_of(record.id)
 
     def _task_in(self, session: Session, task_id: str, *, with_claim: bool = True) -> TaskView:
         """The user task's view; without `with_claim` its `claimed_by` is not read (None), for
@@ -183,22 +183,15 @@ class ServiceBase:
         # a task never moves to another case, so what was found once holds for good
         case_id = self._task_cases.get(task_id)
         if case_id is None:
-            case_id = session.scalars(select(CaseTaskRecord.case_id).where(CaseTaskRecord.task_id == task_id)).first()
+            case_id = self._unit(session).case_reads.case_of_task(task_id)
             if case_id is None:
                 raise NotFoundError("task", task_id)
             self._task_cases.put(task_id, case_id)
         return case_id
 
-    def _task_views(self, session: Session, cases: list[tuple[CaseRecord, Any]], *, state: int) -> list[TaskView]:
-        views: list[TaskView] = []
-        for record, _deployed in cases:
-            rows = session.scalars(
-                select(CaseTaskRecord)
-                .where(CaseTaskRecord.case_id == record.id, CaseTaskRecord.state == state, CaseTaskRecord.manual.is_(True))
-                .order_by(CaseTaskRecord.ordinal)
-            )
-            views.extend(self._task_view(session, t, record) for t in rows)
-        return views
+    def _task_views(self, session: Session, record: CaseRow, *, state: int) -> list[TaskView]:
+        """The views of the case's user tasks in SpiffWorkflow state `state`, in the order the case made them."""
+        return [self._task_view(session, t, record) for t in self._unit(session).case_reads.user_tasks(record.id, state)]
 
     def _view_after_step(self, session: Session, ctx: StepContext, saved: SavedStep) -> CaseView:
         """The case as a step left it, from the live workflow, inside the step's own transaction:

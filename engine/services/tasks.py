@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
 
 from engine import claims
 from engine.access import policy
@@ -22,7 +21,6 @@ from engine.errors import InvalidDataError, KapulaError, NotFoundError
 from engine.forms import check_submission
 from engine.model import CaseView, TaskView
 from engine.persistence.ports import UnitOfWork, UserTaskRow
-from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry
 from engine.services.routing import MessageRouting
@@ -95,8 +93,9 @@ class TaskUseCases(MessageRouting):
         with self._transaction(read=True) as session:
             if caller is not None:
                 task_rules(self._unit(session), caller, task_id, "read_task", self._clock.now(), work=False)
-            row = session.scalars(select(CaseTaskRecord).where(CaseTaskRecord.task_id == task_id)).first()
-            case = session.get(CaseRecord, row.case_id) if row is not None else None
+            reads = self._unit(session).case_reads
+            row = reads.task(task_id)
+            case = reads.row(row.case_id) if row is not None else None
             if row is None or case is None:
                 raise NotFoundError("task", task_id)
             deployed = self._versions.get(session, case.process_version_id)

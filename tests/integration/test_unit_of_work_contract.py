@@ -15,9 +15,11 @@ from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote
+from engine.runtime.states import READY
 from engine.bundles import model_bundle
 from engine.consistency import check_cases
 from engine.erasure import ERASED
+from engine.incidents import Failure
 from engine.persistence.fake import FakeUnitOfWork
 from engine.persistence.ports import NewUser, NewVersion, UnitOfWork
 from engine.persistence.sql import SqlUnitOfWork
@@ -303,3 +305,35 @@ def test_the_consistency_reads_answer_alike(waiting_at_sek, sql_unit):
     fake.consistency.cases[case_id] = sql_unit.consistency.case_rows([case_id])[case_id]
     assert fake.consistency.event_rows([case_id]) == sql_unit.consistency.event_rows([case_id])
     assert check_cases(fake) == check_cases(sql_unit) == []
+
+
+def test_case_reads_and_incidents_answer_alike(waiting_at_sek, sql_unit):
+    case_id, task_id, done_id = waiting_at_sek
+    fake = FakeUnitOfWork()
+    row = sql_unit.case_reads.row(case_id)
+    fake.case_reads.cases[case_id] = row
+    for tid in (done_id, task_id):
+        fake.case_reads.tasks[tid] = (sql_unit.case_reads.task(tid), True)
+    assert (row.status, row.process_key) == ("running", "Handoff_demo")
+    for call in (lambda u: u.case_reads.row(case_id + 1), lambda u: u.case_reads.user_tasks(case_id, READY),
+                 lambda u: u.case_reads.task("no-such-task"), lambda u: u.case_reads.case_of_task(task_id),
+                 lambda u: u.case_reads.case_of_task("no-such-task"), lambda u: u.case_reads.ids_of("Handoff_demo"),
+                 lambda u: u.case_reads.ids_of("other"), lambda u: u.case_reads.timers_due(NOW + timedelta(days=999), limit=10),
+                 lambda u: u.incidents.open_of(case_id), lambda u: u.incidents.of_case(case_id)):
+        assert call(fake) == call(sql_unit)
+    assert [t.task_id for t in fake.case_reads.user_tasks(case_id, READY)] == [task_id]
+    first = Failure("timer", "Task_prepare", "Valmistele käynti", "the script failed")
+    again = Failure("timer", "Task_prepare", "Valmistele käynti", "it failed again")
+    for uow in (sql_unit, fake):
+        assert uow.incidents.record_failure(case_id, "Handoff_demo", row.row_version - 1, first, now=NOW) is False
+        assert uow.incidents.record_failure(case_id, "Handoff_demo", row.row_version, first, now=NOW) is True
+        assert uow.incidents.record_failure(case_id, "Handoff_demo", row.row_version + 1, again, now=NOW) is True
+    for call in (lambda u: u.case_reads.row(case_id), lambda u: u.incidents.open_of(case_id),
+                 lambda u: u.incidents.of_case(case_id)):
+        assert call(fake) == call(sql_unit)
+    assert [(i.message, i.resolved_at) for i in fake.incidents.of_case(case_id)] == [("it failed again", None)]
+    assert fake.case_reads.row(case_id).status == "failed"
+    for uow in (sql_unit, fake):
+        uow.incidents.resolve(case_id, now=NOW, by="admin")
+    assert fake.incidents.of_case(case_id) == sql_unit.incidents.of_case(case_id)
+    assert fake.incidents.open_of(case_id) is None and sql_unit.incidents.open_of(case_id) is None
