@@ -30,6 +30,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.http.deps import SESSION_ID
 from engine.errors import AccessDeniedError
 
+
+class FormRefusedError(AccessDeniedError):
+    """A state-changing page request without Kapula's origin or the session's form token: a stale
+    page or another site. The page says so, not that the data belongs to someone else."""
+
 TOKEN_FIELD = "csrf_token"
 TOKEN_HEADER = "x-csrf-token"
 SESSION_KEY = "csrf"
@@ -112,7 +117,7 @@ class CsrfMiddleware:
             html_error = getattr(scope["app"].state, "html_error", None)
             if html_error is not None:
                 request = Request(scope, receive)
-                response = await run_in_threadpool(html_error, request, AccessDeniedError(message), 403)
+                response = await run_in_threadpool(html_error, request, FormRefusedError(message), 403)
                 await response(scope, receive, send)
                 return
         body = json.dumps({"code": "csrf_failed", "message": message, "details": {}}).encode()

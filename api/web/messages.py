@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from api.http.csrf import FormRefusedError
 from api.web.i18n import N_, Words
 from engine import display
 from engine.errors import CaseStepError, ConflictError, InvalidDataError, KapulaError, NotFoundError
@@ -104,6 +105,9 @@ def page_error(exc: KapulaError, status: int, _: Words) -> tuple[str, str, str |
         return title, _("Sivua ei löydy."), None
     if isinstance(exc, CaseStepError):
         return title, _("Prosessikaavio ei pystynyt käsittelemään näitä tietoja. Mitään ei tallennettu."), exc.message
+    if isinstance(exc, FormRefusedError):  # CSRF: a page from before a sign-in, or another site's form
+        return title, _("Lomake on vanhentunut tai tuli toiselta sivustolta. Mitään ei tallennettu; "
+                        "lataa sivu ja lähetä lomake uudelleen."), exc.message
     if status in _STATUS_WORDS:
         return title, _(_STATUS_WORDS[status]), exc.message
     if status == 422 and isinstance(exc, InvalidDataError) and exc.field_errors:  # field names as they are

@@ -117,3 +117,17 @@ def test_allowed_origins_setting_admits_the_public_address_behind_a_proxy(kapula
     with TestClient(create_app(kapula, secret_key="s"), headers={"Origin": "https://kapula.example.fi"}) as c:
         r = c.post("/signin", data=signin_form(c, "admin"), follow_redirects=False)
         assert r.status_code == 303
+
+
+def test_a_refused_form_says_it_is_stale_not_that_it_is_someone_elses(client, tokens):
+    # the page said "this belongs to another organisation's lane or another customer's case" (the
+    # 403 of the access rules) to a form sent from a page older than the sign-in, in every language
+    sign_in(client, "omistaja")
+    stale = {"csrf_token": "from-before-the-sign-in", "language": "en", "next": "/"}
+    del client.headers["X-CSRF-Token"]
+    r = client.post("/language", data=stale, headers={"Accept-Language": "en"})
+    assert r.status_code == 403
+    assert "The form is out of date or came from another site. Nothing was saved" in r.text
+    assert "another organisation" not in r.text
+    r = client.post("/language", data=stale, headers=SAME_SITE_OTHER_PORT | {"Accept-Language": "fi"})
+    assert r.status_code == 403 and "Lomake on vanhentunut tai tuli toiselta sivustolta" in r.text
