@@ -431,6 +431,35 @@ class FakeIncidentRepository:
 
 
 @dataclass
+class FakeMessageReads:
+    """Cases as messages find them: id → (process key, status, stored waits, conversation), and
+    their correlation values by (case id, key) as canonical JSON."""
+
+    cases: dict[int, tuple[str, str, str | None, str | None]] = field(default_factory=dict)
+    correlations: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    def _waits(self, case_id: int, name: str) -> bool:
+        _key, status, waits, _conversation = self.cases[case_id]
+        return status == CaseStatus.RUNNING.value and f'"message": {json.dumps(name)}' in (waits or "")
+
+    def correlated(self, name: str, keys: Sequence[str]) -> list[tuple[int, str, str, str | None]]:
+        return [(case_id, key, value, self.cases[case_id][2]) for (case_id, key), value in sorted(self.correlations.items())
+                if key in keys and case_id in self.cases and self._waits(case_id, name)]
+
+    def waiting(self, key: str, name: str, *, values: dict[str, str], conversation: str | None) -> dict[int, str | None]:
+        found: dict[int, str | None] = {}
+        for case_id in sorted(self.cases):
+            if self.cases[case_id][0] != key or not self._waits(case_id, name):
+                continue
+            held = {k: v for (i, k), v in self.correlations.items() if i == case_id and k in values}
+            matches = any(values[k] == v for k, v in held.items())
+            in_conversation = conversation is not None and self.cases[case_id][3] == conversation and (not values or not held)
+            if matches or in_conversation:
+                found[case_id] = self.cases[case_id][2]
+        return found
+
+
+@dataclass
 class FakeUnitOfWork:
     owners: FakeOwnerRepository = field(default_factory=FakeOwnerRepository)
     access_log: FakeAccessLog = field(default_factory=FakeAccessLog)
@@ -444,6 +473,7 @@ class FakeUnitOfWork:
     consistency: FakeConsistencyReads = field(init=False)
     case_reads: FakeCaseReads = field(default_factory=FakeCaseReads)
     incidents: FakeIncidentRepository = field(init=False)
+    messages: FakeMessageReads = field(default_factory=FakeMessageReads)
 
     def __post_init__(self) -> None:
         self.claims = FakeClaimRepository(events=self.events)

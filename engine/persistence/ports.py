@@ -456,6 +456,22 @@ class CaseReads(Protocol):
         ...
 
 
+class MessageReads(Protocol):
+    """Which stored cases a message may be for (a read model). The stored waits are matched as text
+    here, an index only: whoever asks confirms each case's waits (engine.services.routing)."""
+
+    def correlated(self, name: str, keys: Sequence[str]) -> list[tuple[int, str, str, str | None]]:
+        """(case id, correlation key, its stored value as canonical JSON, the case's stored waits) of
+        each of `keys` held by a running case whose stored waits name message `name`."""
+        ...
+
+    def waiting(self, key: str, name: str, *, values: dict[str, str], conversation: str | None) -> dict[int, str | None]:
+        """Case id → stored waits, of running cases of process `key` whose stored waits name message
+        `name` and that hold any of `values` (correlation key → canonical JSON value), or, when a
+        `conversation` is given, that are in it and hold none of those keys."""
+        ...
+
+
 class IncidentRepository(Protocol):
     """Failed unattended steps recorded on their case (engine.incidents)."""
 
@@ -519,3 +535,6 @@ class UnitOfWork(Protocol):
 
     @property
     def incidents(self) -> IncidentRepository: ...
+
+    @property
+    def messages(self) -> MessageReads: ...

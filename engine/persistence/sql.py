@@ -26,7 +26,7 @@ from engine.persistence.sql_credentials import SqlCredentialRepository, SqlSetti
 from engine.persistence.sql_directory import SqlDirectoryRepository
 from engine.persistence.sql_erasure import SqlErasureRepository
 from engine.persistence.sql_incidents import SqlIncidentRepository
-from engine.persistence.sql_reads import SqlCaseReads, SqlConsistencyReads
+from engine.persistence.sql_reads import SqlCaseReads, SqlConsistencyReads, SqlMessageReads
 from engine.persistence.sql_versions import SqlVersionRepository
 from engine.persistence.tables import (
     AccessLogRecord, CaseRecord, CaseTaskRecord, EventRecord, OrganisationRecord, ProcessOwnerRecord,
@@ -311,6 +311,10 @@ class SqlUnitOfWork:
     @cached_property
     def incidents(self) -> SqlIncidentRepository:
         return SqlIncidentRepository(self._session)
+
+    @cached_property
+    def messages(self) -> SqlMessageReads:
+        return SqlMessageReads(self._session)
 
     @cached_property
     def cases(self) -> SqlCaseRepository:

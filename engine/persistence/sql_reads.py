@@ -1,20 +1,21 @@
 """Read models on SQLAlchemy ("views" in cosmicpython's words), over the use case's session: the
-stored case and task rows the rules and views read (engine.persistence.ports.CaseReads), and what
-the consistency checks read of the stored cases (ConsistencyReads)."""
+stored case and task rows the rules and views read (engine.persistence.ports.CaseReads), the cases
+a message may be for (MessageReads), and what the consistency checks read (ConsistencyReads)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from engine.model import CaseStatus
 from engine.persistence.ports import CaseRow, StoredEventRow, TaskRow
-from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord, table_of
+from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord, table_of
 
 _CASES, _TASKS = table_of(CaseRecord), table_of(CaseTaskRecord)
 _CASE_ROW = select(*(_CASES.c[f.name] for f in fields(CaseRow))).where(_CASES.c.id == bindparam("case_id"))
@@ -54,6 +55,42 @@ class SqlCaseReads:
     def case_of_task(self, task_id: str) -> int | None:
         found: Any = self._session.connection().scalar(select(_TASKS.c.case_id).where(_TASKS.c.task_id == task_id).limit(1))
         return int(found) if found is not None else None
+
+
+def _waits_for(name: str) -> ColumnElement[bool]:
+    """A running case whose stored waits name message `name`, as text (the index; confirmed by the caller)."""
+    c = CaseRecord
+    return and_(c.status == CaseStatus.RUNNING.value, c.waiting_json.contains(f'"message": {json.dumps(name)}', autoescape=True))
+
+
+class SqlMessageReads:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def correlated(self, name: str, keys: Sequence[str]) -> list[tuple[int, str, str, str | None]]:
+        cr, c = CaseCorrelationRecord, CaseRecord
+        rows = self._session.connection().execute(
+            select(cr.case_id, cr.key, cr.value, c.waiting_json).join(c, c.id == cr.case_id)
+            .where(cr.key.in_(list(keys)), _waits_for(name)).order_by(cr.case_id, cr.key))
+        return [(case_id, key, value, waits) for case_id, key, value, waits in rows]
+
+    def waiting(self, key: str, name: str, *, values: dict[str, str], conversation: str | None) -> dict[int, str | None]:
+        c, cr = CaseRecord, CaseCorrelationRecord
+        base = select(c.id, c.waiting_json).where(_waits_for(name), c.process_key == key)
+        queries = []
+        if values:
+            pairs = [and_(cr.key == k, cr.value == v) for k, v in values.items()]
+            queries.append(base.where(c.id.in_(select(cr.case_id).where(or_(*pairs)))))
+            if conversation is not None:
+                keyed = select(cr.case_id).where(cr.key.in_(list(values)))
+                queries.append(base.where(c.conversation_id == conversation, c.id.not_in(keyed)))
+        elif conversation is not None:
+            queries.append(base.where(c.conversation_id == conversation))
+        found: dict[int, str | None] = {}
+        for query in queries:
+            for case_id, waits in self._session.connection().execute(query.order_by(c.id)):
+                found.setdefault(case_id, waits)
+        return found
 
 
 class SqlConsistencyReads:

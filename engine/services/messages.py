@@ -13,18 +13,16 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access import policy
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView
-from engine.persistence.ports import CaseRow
-from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
+from engine.persistence.ports import CaseRow, UnitOfWork
 from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry, started_by_customer
-from engine.services.routing import MessageRouting, waiting_for_message, waits_for
+from engine.services.routing import MessageRouting, waiting_for_message
 from engine.services.shared import check_data
 
 MAX_NAME = 255
@@ -85,7 +83,7 @@ class MessageUseCases(MessageRouting):
             raise InvalidDataError("correlation must be an object of correlation key names and their values",
                                    field_errors={"correlation": "an object of key names and values"})
         check_data({"correlation": correlation})  # the same limits as any other input
-        found = correlated_cases(session, name, correlation)
+        found = correlated_cases(self._unit(session), name, correlation)
         if not found:
             raise NotFoundError(f"running case waiting for message '{name}' with correlation",
                                 json.dumps(correlation, sort_keys=True))
@@ -108,15 +106,11 @@ class MessageUseCases(MessageRouting):
         check(caller, policy.message_refusal(caller.principal, task), "message", now, case_id=record.id)
 
 
-def correlated_cases(session: Session, name: str, correlation: dict[str, Any]) -> list[int]:
+def correlated_cases(uow: UnitOfWork, name: str, correlation: dict[str, Any]) -> list[int]:
     """Running cases waiting for message `name` whose correlation keys hold every value of
     `correlation`: a key's properties as the case holds them (`{"application": {"Prop_id": "A-1"}}`),
     or, for a key of one property, its bare value (`{"application": "A-1"}`). Oldest first."""
-    cr, c = CaseCorrelationRecord, CaseRecord
-    rows = session.execute(
-        select(cr.case_id, cr.key, cr.value, c.waiting_json).join(c, c.id == cr.case_id)
-        .where(cr.key.in_(list(correlation)), waits_for(name))
-    )
+    rows = uow.messages.correlated(name, list(correlation))
     matched: dict[int, set[str]] = {}
     waiting: dict[int, bool] = {}
     for case_id, key, value, text in rows:

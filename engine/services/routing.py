@@ -14,19 +14,17 @@ work that follows a handoff between the lanes (engine.history, engine.spans).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from engine.access.access_log import AccessEntry
 from engine.case_store import SavedStep, StepContext, correlation_value, waiting_from_json
 from engine.definitions import DeployedVersion
 from engine.errors import CaseStepError, NotFoundError
-from engine.model import CaseStatus, Lifecycle
-from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
+from engine.model import Lifecycle
+from engine.persistence.ports import UnitOfWork
 from engine.runtime import stepping
 from engine.runtime.stepping import Thrown
 from engine.services.definitions import latest
@@ -183,46 +181,24 @@ class MessageRouting(ServiceBase):
             if c is not sender and c.deployed.key == key and stepping.waits_for_message(c.live, thrown.name)
             and _belongs(c, sender, thrown)
         ]
-        for case_id in waiting_cases(session, key, thrown.name, conversation=sender.case.conversation_id,
+        for case_id in waiting_cases(self._unit(session), key, thrown.name, conversation=sender.case.conversation_id,
                                      correlations=thrown.correlations):
             if case_id not in delivery.active and case_id != sender.case.id:
                 found.append(case_id)
         return found
 
 
-def waits_for(name: str) -> Any:
-    """The SQL condition 'a running case whose stored waits name message `name`' (to be confirmed
-    with waiting_from_json: the text match is only the index)."""
-    c = CaseRecord
-    return and_(c.status == CaseStatus.RUNNING.value, c.waiting_json.contains(f'"message": {json.dumps(name)}', autoescape=True))
-
-
 def waiting_for_message(text: str | None, name: str) -> bool:
     return any(e.kind == "message" and e.message == name for e in waiting_from_json(text))
 
 
-def waiting_cases(session: Session, key: str, name: str, *, conversation: str | None,
+def waiting_cases(uow: UnitOfWork, key: str, name: str, *, conversation: str | None,
                   correlations: dict[str, Any] | None = None) -> list[int]:
     """Running cases of process `key` that wait for message `name` and match any key of
     `correlations`, or, for a case that holds none of those keys, the `conversation`. Oldest first."""
-    c = CaseRecord
-    base = select(c.id, c.waiting_json).where(waits_for(name), c.process_key == key)
-    queries = []
-    if correlations:
-        cr = CaseCorrelationRecord
-        pairs = [and_(cr.key == k, cr.value == correlation_value(v)) for k, v in correlations.items()]
-        queries.append(base.where(c.id.in_(select(cr.case_id).where(or_(*pairs)))))
-        if conversation is not None:
-            keyed = select(cr.case_id).where(cr.key.in_(list(correlations)))
-            queries.append(base.where(c.conversation_id == conversation, c.id.not_in(keyed)))
-    elif conversation is not None:
-        queries.append(base.where(c.conversation_id == conversation))
-    ids: list[int] = []
-    for query in queries:
-        for case_id, text in session.execute(query.order_by(c.id)):
-            if case_id not in ids and waiting_for_message(text, name):
-                ids.append(case_id)
-    return sorted(ids)
+    values = {k: correlation_value(v) for k, v in (correlations or {}).items()}
+    found = uow.messages.waiting(key, name, values=values, conversation=conversation)
+    return sorted(case_id for case_id, waits in found.items() if waiting_for_message(waits, name))
 
 
 def _belongs(candidate: StepContext, sender: StepContext, thrown: Thrown) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
@@ -23,7 +24,10 @@ from engine.incidents import Failure
 from engine.persistence.fake import FakeUnitOfWork
 from engine.persistence.ports import NewUser, NewVersion, UnitOfWork
 from engine.persistence.sql import SqlUnitOfWork
+from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
 from engine.services.cases import erase
+from engine.services.messages import correlated_cases
+from engine.services.routing import waiting_cases
 from engine.services.gate import Caller
 from tests.conftest import read
 
@@ -337,3 +341,35 @@ def test_case_reads_and_incidents_answer_alike(waiting_at_sek, sql_unit):
         uow.incidents.resolve(case_id, now=NOW, by="admin")
     assert fake.incidents.of_case(case_id) == sql_unit.incidents.of_case(case_id)
     assert fake.incidents.open_of(case_id) is None and sql_unit.incidents.open_of(case_id) is None
+
+
+def test_the_message_reads_answer_alike(kapula, sql_unit):
+    kapula.deploy([read("two_pools_correlated.bpmn")])
+    front = "Front_office"
+    a, b = kapula.start_case(front), kapula.start_case(front)
+    kapula.complete_task(a.ready_tasks[0].id, {"application_id": "A-1"})
+    kapula.complete_task(b.ready_tasks[0].id, {"application_id": "B-2"})
+    fake = FakeUnitOfWork()  # given the rows as stored, read apart from the repositories under test
+    with kapula.sessions() as session:
+        for row in session.execute(select(CaseRecord.id, CaseRecord.process_key, CaseRecord.status, CaseRecord.waiting_json,
+                                          CaseRecord.conversation_id)):
+            fake.messages.cases[row.id] = (row.process_key, row.status, row.waiting_json, row.conversation_id)
+        for case_id, key, value in session.execute(select(CaseCorrelationRecord.case_id, CaseCorrelationRecord.key,
+                                                          CaseCorrelationRecord.value)):
+            fake.messages.correlations[(case_id, key)] = value
+    held_by_b = fake.messages.correlations[(b.id, "application")]
+    conversation_of_a = fake.messages.cases[a.id][3]
+    for call in (
+        lambda u: u.messages.correlated("decision", ["application"]),
+        lambda u: u.messages.correlated("no-such-message", ["application"]),
+        lambda u: u.messages.waiting(front, "decision", values={"application": held_by_b}, conversation=None),
+        lambda u: u.messages.waiting(front, "decision", values={"application": held_by_b}, conversation=conversation_of_a),
+        lambda u: u.messages.waiting(front, "decision", values={"other_key": "1"}, conversation=conversation_of_a),
+        lambda u: u.messages.waiting(front, "decision", values={}, conversation=conversation_of_a),
+        lambda u: u.messages.waiting(front, "decision", values={}, conversation=None),
+        lambda u: correlated_cases(u, "decision", {"application": "B-2"}),
+        lambda u: waiting_cases(u, front, "decision", conversation=None, correlations={"application": {"Prop_application_id": "A-1"}}),
+    ):
+        assert call(fake) == call(sql_unit)
+    assert correlated_cases(fake, "decision", {"application": "B-2"}) == [b.id]
+    assert list(fake.messages.waiting(front, "decision", values={}, conversation=conversation_of_a)) == [a.id]
