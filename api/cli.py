@@ -79,7 +79,13 @@ def load(ctx: Context, files: tuple[Path, ...], owner: str | None, as_json: bool
                 for issue in version.issues:
                     click.echo(f"    - {issue}")
 
-    run(as_json, lambda: ctx.kapula.deploy_bundles(upload_bundles(list(files)), caller=ctx.caller(), owner=owner), show)
+    def action() -> DeployResult:
+        bundles = upload_bundles(list(files))
+        if not bundles:  # folders without a .bpmn file: it printed nothing and exited 0, as if it had loaded
+            raise click.BadParameter(f"no .bpmn file in {', '.join(str(f) for f in files)}", param_hint="'FILES...'")
+        return ctx.kapula.deploy_bundles(bundles, caller=ctx.caller(), owner=owner)
+
+    run(as_json, action, show)
 
 
 @main.command()

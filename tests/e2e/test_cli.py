@@ -151,3 +151,9 @@ def test_a_file_that_cannot_be_written_is_one_line(cli, tmp_path):
 def test_an_unknown_migration_revision_is_one_line(cli):
     result = cli("db", "upgrade", "--revision", "nope")
     assert result.exit_code == 6 and "--revision 'nope': Can't locate revision identified by 'nope'" in result.output
+
+
+def test_a_folder_without_a_diagram_is_a_usage_error_not_a_silent_success(cli, tmp_path):
+    result = cli("load", str(tmp_path))
+    assert result.exit_code == 2 and f"no .bpmn file in {tmp_path}" in result.output
+    assert cli("processes", "--json").output.strip() == "[]"
