@@ -379,6 +379,11 @@ class FakeCaseReads:
     def ids_of(self, process_key: str) -> list[int]:
         return sorted(c.id for c in self.cases.values() if c.process_key == process_key)
 
+    def on_version(self, process_version_id: int, *, statuses: Sequence[str], among: Iterable[int] | None = None) -> list[int]:
+        wanted = set(among) if among is not None else None
+        return sorted(c.id for c in self.cases.values() if c.process_version_id == process_version_id
+                      and c.status in statuses and (wanted is None or c.id in wanted))
+
     def timers_due(self, now: datetime, *, limit: int) -> list[int]:
         due = [c for c in self.cases.values()
                if c.status == CaseStatus.RUNNING.value and c.next_timer_due is not None and c.next_timer_due <= now]

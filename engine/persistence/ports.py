@@ -439,6 +439,11 @@ class CaseReads(Protocol):
         """The ids of every case of `process_key`, oldest first."""
         ...
 
+    def on_version(self, process_version_id: int, *, statuses: Sequence[str], among: Iterable[int] | None = None) -> list[int]:
+        """The ids of the cases on that version (by its row id) in one of `statuses` (CaseStatus
+        values), ascending; only those `among` these ids when given."""
+        ...
+
     def timers_due(self, now: datetime, *, limit: int) -> list[int]:
         """The running cases whose next timer is due at `now`, earliest due first (then by id), at most `limit`."""
         ...

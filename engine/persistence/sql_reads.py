@@ -5,7 +5,7 @@ a message may be for (MessageReads), and what the consistency checks read (Consi
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -33,6 +33,13 @@ class SqlCaseReads:
     def ids_of(self, process_key: str) -> list[int]:
         return list(self._session.connection().scalars(
             select(_CASES.c.id).where(_CASES.c.process_key == process_key).order_by(_CASES.c.id)))
+
+    def on_version(self, process_version_id: int, *, statuses: Sequence[str], among: Iterable[int] | None = None) -> list[int]:
+        query = (select(_CASES.c.id).where(_CASES.c.process_version_id == process_version_id, _CASES.c.status.in_(list(statuses)))
+                 .order_by(_CASES.c.id))
+        if among is not None:
+            query = query.where(_CASES.c.id.in_(list(among)))
+        return list(self._session.connection().scalars(query))
 
     def timers_due(self, now: datetime, *, limit: int) -> list[int]:
         return list(self._session.connection().scalars(

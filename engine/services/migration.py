@@ -7,15 +7,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import select
 
 from engine.access import policy
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
-from engine.model import CaseStatus, Lifecycle
-from engine.persistence.tables import CaseRecord, EventRecord, ProcessVersionRecord
+from engine.model import CaseStatus, Event, Lifecycle
+from engine.persistence.ports import UnitOfWork
 from engine.runtime.migration import MigrationPlan, case_blockers, migrate_live_case, plan_migration
 from engine.services.gate import Caller, entry, operator
 from engine.services.shared import ServiceBase
@@ -90,15 +87,9 @@ class MigrationUseCases(ServiceBase):
         if from_version == to_version:
             raise InvalidDataError("the cases are on that version already: give two different versions")
         with self._reads() as session:
-            source, target = (self._versions.get(session, _version_id(session, key, v)) for v in (from_version, to_version))
-            query = (
-                select(CaseRecord.id)
-                .where(CaseRecord.process_version_id == source.id, CaseRecord.status.in_(_MOVABLE))
-                .order_by(CaseRecord.id)
-            )
-            if case_ids is not None:
-                query = query.where(CaseRecord.id.in_(list(case_ids)))
-            running = list(session.scalars(query))
+            uow = self._unit(session)
+            source, target = (self._versions.get(session, _version_id(uow, key, v)) for v in (from_version, to_version))
+            running = uow.case_reads.on_version(source.id, statuses=_MOVABLE, among=case_ids)
         plan = plan_migration(source.bundle, target.bundle, mapping)
         if plan.problems:
             raise InvalidDataError("the migration plan cannot be applied: " + "; ".join(plan.problems),
@@ -121,7 +112,7 @@ class MigrationUseCases(ServiceBase):
                     return CaseMove(case_id, False, skipped="it moved to another version meanwhile")
                 reasons = case_blockers(ctx.live, target.bundle, plan) + _missing_start_data(ctx.case.data_json, target)
                 if revert:
-                    reasons += _revert_blockers(session, case_id, source.version, target.version)
+                    reasons += revert_blockers(self._unit(session).events.of_case(case_id), source.version, target.version)
                 if reasons or dry_run:
                     self._store.release(ctx)
                     return CaseMove(case_id, not reasons, tuple(reasons))
@@ -139,13 +130,11 @@ class MigrationUseCases(ServiceBase):
             raise
 
 
-def _version_id(session: Any, key: str, version: int) -> int:
-    found = session.scalars(
-        select(ProcessVersionRecord.id).where(ProcessVersionRecord.key == key, ProcessVersionRecord.version == version)
-    ).first()
+def _version_id(uow: UnitOfWork, key: str, version: int) -> int:
+    found = uow.versions.find(key, version)
     if found is None:
         raise NotFoundError("process version", f"{key} v{version}")
-    return int(found)
+    return found.id
 
 
 def _missing_start_data(data_json: str, target: DeployedVersion) -> list[str]:
@@ -156,18 +145,16 @@ def _missing_start_data(data_json: str, target: DeployedVersion) -> list[str]:
     return [f"the new version's start form requires {', '.join(map(repr, missing))}, which this case has no value for"] if missing else []
 
 
-def _revert_blockers(session: Any, case_id: int, current: int, back_to: int) -> list[str]:
-    """A case goes back only while nothing but claims happened since it was moved here from `back_to`."""
-    rows = session.execute(
-        select(EventRecord.lifecycle, EventRecord.changed_json).where(EventRecord.case_id == case_id).order_by(EventRecord.seq.desc())
-    ).all()
-    claims = (Lifecycle.TASK_CLAIMED.value, Lifecycle.TASK_UNCLAIMED.value)
-    for lifecycle, changed in rows:
-        if lifecycle in claims:
+def revert_blockers(events: Sequence[Event], current: int, back_to: int) -> list[str]:
+    """Why a case with `events` (oldest first) cannot go back from version `current` to `back_to`:
+    it goes back only while nothing but claims happened since it was moved here from `back_to`.
+    Empty when it may."""
+    claims = (Lifecycle.TASK_CLAIMED, Lifecycle.TASK_UNCLAIMED)
+    for event in reversed(events):
+        if event.lifecycle in claims:
             continue
-        if lifecycle == Lifecycle.CASE_MIGRATED.value:
-            moved = json.loads(changed or "{}")
-            if moved.get("from") == back_to and moved.get("to") == current:
+        if event.lifecycle is Lifecycle.CASE_MIGRATED:
+            if event.changed.get("from") == back_to and event.changed.get("to") == current:
                 return []
         break
     return [f"it was not moved here from version {back_to}, or it has moved on in version {current} since"]

@@ -323,9 +323,14 @@ def test_case_reads_and_incidents_answer_alike(waiting_at_sek, sql_unit):
                  lambda u: u.case_reads.task("no-such-task"), lambda u: u.case_reads.case_of_task(task_id),
                  lambda u: u.case_reads.case_of_task("no-such-task"), lambda u: u.case_reads.ids_of("Handoff_demo"),
                  lambda u: u.case_reads.ids_of("other"), lambda u: u.case_reads.timers_due(NOW + timedelta(days=999), limit=10),
-                 lambda u: u.incidents.open_of(case_id), lambda u: u.incidents.of_case(case_id)):
+                 lambda u: u.incidents.open_of(case_id), lambda u: u.incidents.of_case(case_id),
+                 lambda u: u.case_reads.on_version(row.process_version_id, statuses=("running", "failed")),
+                 lambda u: u.case_reads.on_version(row.process_version_id, statuses=("running",), among=[case_id + 1]),
+                 lambda u: u.case_reads.on_version(row.process_version_id, statuses=("completed",)),
+                 lambda u: u.case_reads.on_version(row.process_version_id + 1, statuses=("running",))):
         assert call(fake) == call(sql_unit)
     assert [t.task_id for t in fake.case_reads.user_tasks(case_id, READY)] == [task_id]
+    assert fake.case_reads.on_version(row.process_version_id, statuses=("running",), among=[case_id]) == [case_id]
     first = Failure("timer", "Task_prepare", "Valmistele käynti", "the script failed")
     again = Failure("timer", "Task_prepare", "Valmistele käynti", "it failed again")
     for uow in (sql_unit, fake):
