@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -70,6 +72,24 @@ def _unavailable(ctx: ExceptionContext) -> None:
                                retry_after=RETRY_AFTER_SECONDS) from ctx.original_exception
 
 
+def _use_wal(cursor: Any, attempts: int = 50) -> None:
+    """Puts the SQLite file in WAL mode (persistent: once set, every later connection finds it so).
+
+    Switching needs the file to itself for a moment, and SQLite answers "database is locked" at once,
+    without waiting out the busy timeout, when another connection opens it at the same instant
+    (several processes starting on a fresh file): that is retried, 10 ms apart, for up to 0.5 s."""
+    for attempt in range(attempts):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -78,7 +98,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
