@@ -34,7 +34,9 @@ _DURATION = re.compile(
 )
 _CYCLE = re.compile(r"R(?P<count>\d*)/(?P<first>[^/]+)(?:/(?P<second>[^/]+))?")
 # What a bare (unquoted) timer text looks like: a duration, a date, or a repeating interval.
-_LOOKS_ISO = re.compile(r"(R\d*/|P(\d|T\d)|\d{4}-\d{2}-\d{2})")
+# a signed duration (-PT1H) is ISO-shaped text too: read as Python it was an undefined name that
+# failed at every start; as a literal it is refused at upload, where ISO 8601 has no negative durations
+_LOOKS_ISO = re.compile(r"(R\d*/|[+-]?P(\d|T\d)|\d{4}-\d{2}-\d{2})")
 _MAX_TEXT = 200
 
 

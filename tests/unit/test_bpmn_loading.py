@@ -370,7 +370,7 @@ def test_a_bare_iso_timer_is_read_as_the_literal_it_is() -> None:
     assert all(p.runnable for p in load_files([("three_lanes.bpmn", content)]))
 
 
-@pytest.mark.parametrize("text", [b"P2X", b'"P2X"', b'"tomorrow"', b'"PT"', b"PT1H30"])
+@pytest.mark.parametrize("text", [b"P2X", b'"P2X"', b'"tomorrow"', b'"PT"', b"PT1H30", b"-PT1H", b"+P2D"])
 def test_a_timer_that_is_not_iso_8601_is_refused_naming_the_event(text: bytes) -> None:
     content = read("three_lanes.bpmn").replace(b'>"P2D"<', b">" + text + b"<")
     [issue] = refusal([("three_lanes.bpmn", content)])
