@@ -15,7 +15,7 @@ from api.web import values as readable
 from api.web.render import page
 from api.web.session import PageCallerDep
 from engine.display import formats
-from engine.errors import ConflictError, InvalidDataError
+from engine.errors import AccessDeniedError, ConflictError, InvalidDataError
 from engine.model import TaskView
 from engine.services import Kapula
 from engine.services.gate import Caller
@@ -68,15 +68,25 @@ def claim(request: Request, kapula: KapulaDep, caller: PageCallerDep, task_id: T
     return _see_other(f"/tasks/{task_id}")
 
 
-def _refused(request: Request, kapula: Kapula, caller: Caller, task_id: str, exc: ConflictError) -> Response:
+def _refused(request: Request, kapula: Kapula, caller: Caller, task_id: str, exc: ConflictError, *,
+             status_code: int = 409) -> Response:
     """Someone else claimed or completed the task first: its page as it is now, saying who holds it."""
     task = kapula.get_task(task_id, caller=caller)
-    return _task(request, kapula, caller, task, status_code=409, error=messages.conflict(exc, task, i18n.words(request, caller.principal)))
+    return _task(request, kapula, caller, task, status_code=status_code,
+                 error=messages.conflict(exc, task, i18n.words(request, caller.principal)))
 
 
 @router.post("/tasks/{task_id}/unclaim")
-def unclaim(kapula: KapulaDep, caller: PageCallerDep, task_id: TaskIdPath) -> Response:
-    kapula.unclaim_task(task_id, caller=caller)
+def unclaim(request: Request, kapula: KapulaDep, caller: PageCallerDep, task_id: TaskIdPath) -> Response:
+    try:
+        kapula.unclaim_task(task_id, caller=caller)
+    except AccessDeniedError:
+        # from a page older than a colleague's claim: say who holds the task now, not the 403 of a
+        # task in another organisation's lane (get_task raises that one when it is the case)
+        task = kapula.get_task(task_id, caller=caller)
+        if not task.claimed_by or task.claimed_by == caller.username:
+            raise
+        return _refused(request, kapula, caller, task_id, ConflictError(f"claimed by {task.claimed_by}"), status_code=403)
     return _see_other("/tasks")
 
 

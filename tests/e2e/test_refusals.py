@@ -4,6 +4,7 @@ does not take part in a case nothing about it, not even a lane (issue 12, item 1
 from __future__ import annotations
 
 from tests.e2e.conftest import upload
+from tests.e2e.test_pages import sign_in
 
 
 def _case_with_sek_task(client, tokens):
@@ -73,3 +74,18 @@ def test_refused_uploads_and_process_reads_are_logged_without_a_case(client, tok
     assert "belongs to SEK" in entries[0].refused and "only process owners" in entries[1].refused
     done = kapula.access_log(refused=False)
     assert [(e.user, e.action, e.process_key) for e in done] == [("omistaja", "deploy", "Handoff_demo")]
+
+
+def test_giving_back_a_colleagues_task_from_a_stale_page_says_who_holds_it(client, tokens):
+    # the page said "this belongs to another organisation's lane or another customer's case" to an
+    # advisor of the task's own lane whose page was older than a colleague's claim
+    _cid, sek_task = _case_with_sek_task(client, tokens)
+    assert client.post(f"/api/tasks/{sek_task}/claim", headers=tokens["sek.toinen"]).status_code == 200
+    sign_in(client, "sek.neuvoja")
+    r = client.post(f"/tasks/{sek_task}/unclaim", headers={"Accept-Language": "fi"})
+    assert r.status_code == 403
+    assert "tehtävä on jo käyttäjän sek.toinen työn alla" in r.text and "toisen organisaation" not in r.text
+    assert client.get(f"/api/tasks/{sek_task}", headers=tokens["sek.toinen"]).json()["claimed_by"] == "sek.toinen"
+    sign_in(client, "te.neuvoja")  # who may not see the task still gets the plain 403, naming no one
+    r = client.post(f"/tasks/{sek_task}/unclaim")
+    assert r.status_code == 403 and "sek.toinen" not in r.text
