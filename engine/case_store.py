@@ -16,6 +16,7 @@ from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.cache import VersionedCache
 from engine.persistence.direct import DirectStatement
+from engine.persistence.sql_versions import SqlVersionRepository
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord, table_of
 from engine.runtime.case_state import (
     OPEN_PART_KEY,
@@ -164,7 +165,8 @@ class CaseStore:
         takes_steps = (CaseStatus.RUNNING.value, CaseStatus.FAILED.value) if failed_too else (CaseStatus.RUNNING.value,)
         if record.status not in takes_steps:
             raise ConflictError(f"case {case_id} is {record.status}; it takes no more steps", case_id=case_id)
-        deployed = self._versions.get(session, record.process_version_id)
+        deployed = (self._versions.kept(record.process_version_id)
+                    or self._versions.get(SqlVersionRepository(session), record.process_version_id))
         live = self._cache.take(case_id, record.row_version)
         if live is None:
             try:

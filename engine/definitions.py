@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -12,7 +11,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
 
 from engine.bpmn_xml.collaboration import Partners, partners_of
 from engine.bpmn_xml.secure import parse_xml
@@ -20,8 +18,7 @@ from engine.errors import DiagramError, InvalidDataError, NotFoundError
 from engine.forms import forms_in, is_form_file
 from engine.model import ProcessVersion, ValidationIssue
 from engine.process_card import card_in_source
-from engine.persistence.ports import NewVersion, VersionRepository
-from engine.persistence.tables import ProcessVersionRecord
+from engine.persistence.ports import NewVersion, VersionRepository, VersionSpec
 from engine.runtime.case_state import SpecBundle, spec_from_json, spec_to_json
 from engine.runtime.messages import Catcher, catchers
 from engine.runtime.parser import LoadedProcess, serializer_for
@@ -169,11 +166,6 @@ def content_hash(files: list[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
-def issues_of(record: ProcessVersionRecord) -> tuple[ValidationIssue, ...]:
-    """Why the version cannot run yet; empty when it runs."""
-    return tuple(ValidationIssue(**raw) for raw in json.loads(record.issues_json or "[]"))
-
-
 def store_version(
     versions: VersionRepository, loaded: LoadedProcess, *, digest: str, now: datetime, filename: str | None
 ) -> tuple[ProcessVersion, bool]:
@@ -269,16 +261,24 @@ class VersionCache:
         self._versions: OrderedDict[int, DeployedVersion] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, version_id: int) -> DeployedVersion:
+    def kept(self, version_id: int) -> DeployedVersion | None:
+        """The version with that row id when it is kept here, else None (reads nothing)."""
         with self._lock:
             found = self._versions.get(version_id)
             if found is not None:
                 self._versions.move_to_end(version_id)
-                return found
-        record = session.get(ProcessVersionRecord, version_id)
-        if record is None:
+            return found
+
+    def get(self, versions: VersionRepository, version_id: int) -> DeployedVersion:
+        """The version with that row id, restored once and kept; read from `versions` (the use
+        case's unit of work) on a miss. Raises NotFoundError."""
+        found = self.kept(version_id)
+        if found is not None:
+            return found
+        spec = versions.spec(version_id)
+        if spec is None:
             raise NotFoundError("process version", version_id)
-        deployed = _restore(record)
+        deployed = _restore(spec)
         with self._lock:
             self._versions[version_id] = deployed
             while len(self._versions) > self._capacity:
@@ -300,10 +300,10 @@ def _partners(key: str, source: dict[str, str]) -> Partners:
     return Partners()
 
 
-def _restore(record: ProcessVersionRecord) -> DeployedVersion:
-    elements_raw: dict[str, dict[str, Any]] = json.loads(record.elements_json)
+def _restore(record: VersionSpec) -> DeployedVersion:
+    elements_raw = record.elements
     referenced = {v["form"] for v in elements_raw.values() if v.get("form")}
-    source: dict[str, str] = json.loads(record.source_json)
+    source = record.source
     elements: dict[str, ElementInfo] = {}
     called: dict[str, dict[str, ElementInfo]] = {}
     for k, v in elements_raw.items():
@@ -318,12 +318,12 @@ def _restore(record: ProcessVersionRecord) -> DeployedVersion:
         key=record.key,
         version=record.version,
         name=record.name,
-        actors=tuple(json.loads(record.actors_json)),
+        actors=record.actors,
         elements=elements,
         called=called,
         spec_bundle=spec_from_json(record.dialect, serializer_for(record.dialect), record.spec_json) if record.spec_json else None,
         forms=forms_in(source, referenced) if referenced else {},
-        issues=issues_of(record),
+        issues=record.issues,
         partners=_partners(record.key, source),
     )
 

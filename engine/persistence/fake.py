@@ -18,7 +18,7 @@ from engine.model import CaseNote, CaseStatus, Event, Incident, Lifecycle, Proce
 if TYPE_CHECKING:
     from engine.incidents import Failure
 from engine.persistence.ports import (
-    CaseRow, CaseTexts, NewUser, NewVersion, StoredEventRow, StoredVersion, TaskRow, UserTaskRow,
+    CaseRow, CaseTexts, NewUser, NewVersion, StoredEventRow, StoredVersion, TaskRow, UserTaskRow, VersionSpec,
 )
 
 
@@ -292,6 +292,14 @@ class FakeVersionRepository:
 
     def of_key(self, key: str) -> list[ProcessVersion]:
         return [s.process for s, _ in self._of(key)]
+
+    def spec(self, version_id: int) -> VersionSpec | None:
+        found = next(((s, new) for s, new in self.stored if s.id == version_id), None)
+        if found is None:
+            return None
+        stored, new = found
+        return VersionSpec(stored.id, new.key, new.version, new.name, new.dialect, new.spec_json, tuple(new.actors),
+                           json.loads(json.dumps(new.elements)), dict(new.source), tuple(new.issues))
 
     def latest_of_each(self) -> list[ProcessVersion]:
         return [self._of(key)[-1][0].process for key in sorted({s.process.key for s, _ in self.stored})]

@@ -337,6 +337,25 @@ class NewVersion:
     customer_can_start: bool = False
 
 
+@dataclass(frozen=True)
+class VersionSpec:
+    """What restoring a stored version reads (engine.definitions.VersionCache): its row id, key,
+    number and name, the serialized spec (`spec_json`, empty for documentation only) in its
+    `dialect`, and, parsed, its lanes, its elements by id (as NewVersion.elements), the uploaded
+    files by name and why it cannot run."""
+
+    id: int
+    key: str
+    version: int
+    name: str
+    dialect: str
+    spec_json: str
+    actors: tuple[str, ...]
+    elements: dict[str, dict[str, Any]]
+    source: dict[str, str]
+    issues: tuple[ValidationIssue, ...]
+
+
 class VersionRepository(Protocol):
     """The deployed versions of process keys. A version never changes once stored."""
 
@@ -346,6 +365,10 @@ class VersionRepository(Protocol):
 
     def of_key(self, key: str) -> list[ProcessVersion]:
         """Every version of `key`, oldest first; empty for an unknown key."""
+        ...
+
+    def spec(self, version_id: int) -> VersionSpec | None:
+        """The version with that row id as restoring it reads it, None when there is none."""
         ...
 
     def latest_of_each(self) -> list[ProcessVersion]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError
 from engine.model import ProcessVersion, ValidationIssue
-from engine.persistence.ports import NewVersion, StoredVersion
+from engine.persistence.ports import NewVersion, StoredVersion, VersionSpec
 from engine.persistence.tables import ProcessVersionRecord
 
 _V = ProcessVersionRecord.__table__.c
@@ -47,6 +47,14 @@ class SqlVersionRepository:
         query = query.where(_V.version == version) if version is not None else query.order_by(_V.version.desc()).limit(1)
         row = self._session.execute(query).first()
         return StoredVersion(row.id, _public(row)) if row is not None else None
+
+    def spec(self, version_id: int) -> VersionSpec | None:
+        row = self._session.get(ProcessVersionRecord, version_id)
+        if row is None:
+            return None
+        return VersionSpec(row.id, row.key, row.version, row.name, row.dialect, row.spec_json, tuple(json.loads(row.actors_json)),
+                           json.loads(row.elements_json), json.loads(row.source_json),
+                           tuple(ValidationIssue(**raw) for raw in json.loads(row.issues_json or "[]")))
 
     def of_key(self, key: str) -> list[ProcessVersion]:
         rows = self._session.execute(select(*_VERSION_COLUMNS).where(_V.key == key).order_by(_V.version))

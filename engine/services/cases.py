@@ -34,7 +34,7 @@ class CaseUseCases(MessageRouting):
         # against the latest version a start here saw (no read), which the transaction reads again
         with self._sessions() as session:
             seen = self._latest_seen.get(key)
-            checked = self._versions.get(session, seen if seen is not None else latest(self._unit(session), key).id)
+            checked = self._deployed(session, seen if seen is not None else latest(self._unit(session), key).id)
         try:
             checked.check_runnable()  # cases start only on runnable versions, never on documentation
             check_submission(checked.start_form_schema(), data)
@@ -53,7 +53,7 @@ class CaseUseCases(MessageRouting):
             self._latest_seen.put(key, stored.id)
             if caller is not None:
                 check(caller, policy.process_refusal(caller.principal, stored.process), "start", now, process_key=key)
-            deployed = self._versions.get(session, stored.id)
+            deployed = self._deployed(session, stored.id)
             deployed.check_runnable()  # cases start only on runnable versions, never on documentation
             if deployed.start_form_schema() != checked.start_form_schema():  # a new version came between
                 check_submission(deployed.start_form_schema(), data)

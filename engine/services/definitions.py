@@ -91,14 +91,14 @@ class DefinitionUseCases(ServiceBase):
         with self._transaction(read=True) as session:
             uow = self._unit(session)
             versions_of(uow, key, caller, self._clock.now())
-            return self._versions.get(session, latest(uow, key).id).start_form_schema()
+            return self._deployed(session, latest(uow, key).id).start_form_schema()
 
     def forms(self, key: str, version: int) -> dict[str, dict[str, Any]]:
         """The forms uploaded with `key` v`version`: JSON Schema by file name (empty when none). The
         pages read field titles and choice labels from them. Raises NotFoundError."""
         with self._sessions() as session:
             stored = self._unit(session).versions.find(key, version) or missing(f"{key} v{version}")
-            return dict(self._versions.get(session, stored.id).forms)
+            return dict(self._deployed(session, stored.id).forms)
 
 
 def latest(uow: UnitOfWork, key: str) -> StoredVersion:

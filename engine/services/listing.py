@@ -100,7 +100,7 @@ class ListingUseCases(ServiceBase):
                 continue
             out.append(CaseRow(
                 id=record.id, process_key=record.process_key, process_name=name,
-                version=self._versions.get(session, record.process_version_id).version,
+                version=self._deployed(session, record.process_version_id).version,
                 status=CaseStatus(record.status), started_at=record.started_at, ended_at=record.ended_at,
                 customer=_customer(record.data_json) or starters.get(record.id), waiting_since=since,
                 due=record.next_timer_due, tasks=tuple(ready.get(record.id, ())),

@@ -55,7 +55,7 @@ class MessageUseCases(MessageRouting):
             record = self._unit(session).case_reads.row(target)
             if record is None:
                 raise NotFoundError("case", target)
-            deployed = self._versions.get(session, record.process_version_id)
+            deployed = self._deployed(session, record.process_version_id)
             if caller is not None:
                 self._message_rules(session, caller, record, deployed, name, now)
             receivers = _receivers(deployed, name)

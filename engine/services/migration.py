@@ -88,7 +88,7 @@ class MigrationUseCases(ServiceBase):
             raise InvalidDataError("the cases are on that version already: give two different versions")
         with self._reads() as session:
             uow = self._unit(session)
-            source, target = (self._versions.get(session, _version_id(uow, key, v)) for v in (from_version, to_version))
+            source, target = (self._deployed(session, _version_id(uow, key, v)) for v in (from_version, to_version))
             running = uow.case_reads.on_version(source.id, statuses=_MOVABLE, among=case_ids)
         plan = plan_migration(source.bundle, target.bundle, mapping)
         if plan.problems:

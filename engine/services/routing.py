@@ -106,7 +106,7 @@ class MessageRouting(ServiceBase):
         out: list[tuple[str | None, str]] = []
         for key in partners.processes:
             try:
-                newest = self._versions.get(session, latest(self._unit(session), key).id)
+                newest = self._deployed(session, latest(self._unit(session), key).id)
             except NotFoundError:
                 continue
             if thrown.name in newest.catchers:
@@ -156,7 +156,7 @@ class MessageRouting(ServiceBase):
     def _start_receiver(self, session: Session, sender: StepContext, thrown: Thrown, key: str, pool: str,
                         now: datetime) -> StepContext:
         """A new case of `key` for a message its start event receives, in the sender's conversation."""
-        deployed = self._versions.get(session, latest(self._unit(session), key).id)
+        deployed = self._deployed(session, latest(self._unit(session), key).id)
         if not deployed.runnable:
             raise CaseStepError(
                 f"{_element(sender, thrown)}: message '{thrown.name}' is for pool '{pool}', whose process '{key}' "

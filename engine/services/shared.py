@@ -19,7 +19,7 @@ from engine.access import policy
 from engine.access.access_log import AccessEntry
 from engine.case_store import CaseStore, SavedStep, StepContext, waiting_from_json
 from engine.clock import Clock
-from engine.definitions import VersionCache
+from engine.definitions import DeployedVersion, VersionCache
 from engine.data_limits import check_case_data
 from engine.errors import InvalidDataError, KapulaError, NotFoundError
 from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskView
@@ -96,6 +96,11 @@ class ServiceBase:
 
         def version_source(self, key: str, version: int, *, caller: Caller | None = None) -> dict[str, str]: ...
 
+    def _deployed(self, session: Session, version_id: int) -> DeployedVersion:
+        """The deployed version with that row id: kept, or restored once from the unit's versions.
+        Raises NotFoundError."""
+        return self._versions.kept(version_id) or self._versions.get(self._unit(session).versions, version_id)
+
     def _unit(self, session: Session) -> SqlUnitOfWork:
         """The unit of work over a use case's session (its transaction is the unit), with this
         service's case store behind its cases."""
@@ -149,7 +154,7 @@ class ServiceBase:
         record = self._unit(session).case_reads.row(case_id)
         if record is None:
             raise NotFoundError("case", case_id)
-        deployed = self._versions.get(session, record.process_version_id)
+        deployed = self._deployed(session, record.process_version_id)
         tasks = claims.with_claims(self._unit(session).claims, self._task_views(session, record, state=READY))
         return CaseView(
             id=record.id,
@@ -226,7 +231,7 @@ class ServiceBase:
     def _task_view(self, session: Session, row: Any, case: Any) -> TaskView:
         """`row`: a task row (a CaseTaskRecord, or a Core row with its task_id, workflow_id,
         element_id, lane, state and body); `case`: its case's id, process_version_id and header_json."""
-        deployed = self._versions.get(session, case.process_version_id)
+        deployed = self._deployed(session, case.process_version_id)
         item = stepping.stored_item(deployed.bundle, row.element_id or "", row.body)
         self._task_cases.put(row.task_id, case.id)  # a task list is mostly followed by a step on one of them
         return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state, item=item,

@@ -98,7 +98,7 @@ class TaskUseCases(MessageRouting):
             case = reads.row(row.case_id) if row is not None else None
             if row is None or case is None:
                 raise NotFoundError("task", task_id)
-            deployed = self._versions.get(session, case.process_version_id)
+            deployed = self._deployed(session, case.process_version_id)
             return deployed.form_schema(row.element_id or "", self.row_scope(deployed, row, case))
 
     def _form_before_step(self, task_id: str) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 
 from engine.model import WaitingEvent
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.runtime.case_state import restore_live_case
 from engine.runtime.script_engine import SafeScriptEngine
@@ -59,7 +60,7 @@ def test_a_signal_or_message_from_outside_reaches_a_case_restored_from_its_rows(
             select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
             .where(CaseTaskRecord.case_id == case.id).order_by(CaseTaskRecord.ordinal)
         ).all()
-        version = fresh._versions.get(session, record.process_version_id)
+        version = fresh._versions.get(SqlUnitOfWork(session).versions, record.process_version_id)
         live = restore_live_case(version.bundle, record.header_json, [tuple(r) for r in rows], SafeScriptEngine())
     # the signal or message as the diagram defines it, sent from outside the case
     definition = version.bundle.subprocess_specs["Sub_alarm"].task_specs["Start_alarm"].event_definition

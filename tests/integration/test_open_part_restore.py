@@ -102,7 +102,7 @@ def _open_part_agrees_with_every_row(kapula: Any, case_id: int) -> bool:
     """The open-part restore against the restore of every row of the same case; True if it had an open part."""
     with kapula._sessions() as session:
         record = session.get(CaseRecord, case_id)
-        version = kapula._store._versions.get(session, record.process_version_id)
+        version = kapula._store._versions.get(SqlUnitOfWork(session).versions, record.process_version_id)
         rows = [tuple(r) for r in session.execute(
             select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
             .where(CaseTaskRecord.case_id == case_id).order_by(CaseTaskRecord.ordinal)).all()]

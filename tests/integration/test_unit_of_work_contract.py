@@ -15,7 +15,7 @@ from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
-from engine.model import CaseNote
+from engine.model import CaseNote, ValidationIssue
 from engine.runtime.states import READY
 from engine.bundles import model_bundle
 from engine.consistency import check_cases
@@ -119,6 +119,22 @@ def test_the_versions(uow):
     assert uow.owners.deployed(["k", "b"]) == {"k"}
     with pytest.raises(ConflictError):
         uow.versions.add(NewVersion("k", 2, "again", "h", "bpmn", "", NOW, None))
+
+
+def test_a_versions_spec_for_restoring_it(uow):
+    issue = ValidationIssue("no start event", element_id="P", line=3, file="k.bpmn")
+    uow.versions.add(NewVersion("k", 1, "K", "h", "bpmn", '{"spec": 1}', NOW, "k.bpmn", actors=("SEK", "Kassa"),
+                                elements={"Task": {"name": "Tarkista", "type": "UserTask", "actor": "SEK", "form": "f.json"},
+                                          "sub:Task2": {"name": None, "type": "ScriptTask", "actor": None, "form": None}},
+                                source={"k.bpmn": "<definitions/>", "f.json": "{}"}, issues=(issue,)))
+    stored = uow.versions.find("k", 1)
+    spec = uow.versions.spec(stored.id)
+    assert (spec.id, spec.key, spec.version, spec.name, spec.dialect, spec.spec_json, spec.actors) == (
+        stored.id, "k", 1, "K", "bpmn", '{"spec": 1}', ("SEK", "Kassa"))
+    assert spec.elements["Task"] == {"name": "Tarkista", "type": "UserTask", "actor": "SEK", "form": "f.json"}
+    assert set(spec.elements) == {"Task", "sub:Task2"} and spec.source == {"k.bpmn": "<definitions/>", "f.json": "{}"}
+    assert spec.issues == (issue,)
+    assert uow.versions.spec(stored.id + 100) is None
 
 
 def test_the_access_log(uow):
