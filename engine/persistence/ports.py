@@ -1,19 +1,25 @@
 """The unit-of-work port: repositories a use case works through inside its one transaction.
 
-`SqlUnitOfWork` (engine.persistence.sql) wraps the use case's SQLAlchemy session and holds the SQL;
-`FakeUnitOfWork` (engine.persistence.fake) keeps everything in memory, for fast unit tests of the
-use cases that run on them (tests/unit/test_ownership_rules.py, test_claim_rules.py,
-test_deploy_rules.py); tests/integration/test_unit_of_work_contract.py holds the two to the same
-answers. The port covers process ownership, the access log (entries, and the reasons a case's
-timeline shows), claims (a user task's row, who holds it, claiming and giving back), a case's
-events (all of them, for its history and timeline, and what the access rules read), the directory
-(users, organisations, their lane mappings, roles, principals), the deployed versions (by key
-and number, the latest of each key, their files, storing a new one) and the cases' steps
-(CaseRepository: create, load and save, whose SQL implementation is engine.case_store.CaseStore
-over the unit's session). Not yet in the fake: the cases (a step's events and task rows are
-derived in the case store). Still through the session: the case and task views and the listings,
-incidents, erasure, sign-in sessions and API tokens (engine.access.credentials), and the restored
-specs' cache (docs/adr/0003-one-service-layer.md).
+`SqlUnitOfWork` (engine.persistence.sql) wraps the use case's SQLAlchemy session and holds the SQL
+(sql.py and sql_*.py); `FakeUnitOfWork` (engine.persistence.fake) keeps everything in memory, for
+fast unit tests of the rules that run on it (tests/unit/test_ownership_rules.py, test_claim_rules.py,
+test_deploy_rules.py, test_credential_rules.py, test_erasure_rules.py, test_migration_rules.py);
+tests/integration/test_unit_of_work_contract.py holds the two to the same answers on SQLite and
+PostgreSQL, on real cases made through the engine.
+
+The port covers: process ownership; the access log (entries, the reasons a timeline shows); claims
+(a user task's row, who holds it, claiming and giving back); a case's events; the directory (users,
+organisations, lane mappings, roles, principals, sign-in's hash, passwords, disabling); sign-in
+sessions and API tokens by their secret's hash (CredentialRepository) and generated settings;
+the deployed versions (by key and number, the latest of each key, their files, storing one, what
+restoring one reads); erasure's read and rewrite of a case's texts; incidents; and read models
+(cosmicpython's "views"): CaseReads (a case's and a task's rows, the cases of a key or version,
+the due timers), MessageReads (the cases a message may be for), ConsistencyReads. The cases'
+steps (CaseRepository: create, load, save) are on it too, their SQL implementation being
+engine.case_store.CaseStore over the unit's session; they have no fake yet (a step's events and
+task rows are derived in the case store). Not yet on it: the inbox and the case lists
+(engine.services.listing and visible, reading's cases and ready_tasks) and the task-view row a
+checked step reads (engine.services.shared), docs/adr/0003-one-service-layer.md.
 """
 
 from __future__ import annotations
