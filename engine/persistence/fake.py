@@ -18,7 +18,7 @@ from engine.model import CaseNote, CaseStatus, Event, Incident, Lifecycle, Proce
 if TYPE_CHECKING:
     from engine.incidents import Failure
 from engine.persistence.ports import (
-    CaseRow, CaseTexts, NewUser, NewVersion, StoredEventRow, StoredVersion, TaskRow, UserTaskRow, VersionSpec,
+    CaseTexts, NewUser, NewVersion, StoredCase, StoredEventRow, StoredTask, StoredVersion, UserTaskRow, VersionSpec,
 )
 
 
@@ -378,10 +378,10 @@ class FakeCaseReads:
     """Case rows by id; task rows by task id in the order they were added, each with whether it is
     a user task."""
 
-    cases: dict[int, CaseRow] = field(default_factory=dict)
-    tasks: dict[str, tuple[TaskRow, bool]] = field(default_factory=dict)
+    cases: dict[int, StoredCase] = field(default_factory=dict)
+    tasks: dict[str, tuple[StoredTask, bool]] = field(default_factory=dict)
 
-    def row(self, case_id: int) -> CaseRow | None:
+    def row(self, case_id: int) -> StoredCase | None:
         return self.cases.get(case_id)
 
     def ids_of(self, process_key: str) -> list[int]:
@@ -397,10 +397,10 @@ class FakeCaseReads:
                if c.status == CaseStatus.RUNNING.value and c.next_timer_due is not None and c.next_timer_due <= now]
         return [c.id for c in sorted(due, key=lambda c: (c.next_timer_due or now, c.id))][:limit]
 
-    def user_tasks(self, case_id: int, state: int) -> list[TaskRow]:
+    def user_tasks(self, case_id: int, state: int) -> list[StoredTask]:
         return [t for t, user in self.tasks.values() if user and t.case_id == case_id and t.state == state]
 
-    def task(self, task_id: str) -> TaskRow | None:
+    def task(self, task_id: str) -> StoredTask | None:
         found = self.tasks.get(task_id)
         return found[0] if found is not None else None
 

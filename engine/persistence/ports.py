@@ -425,7 +425,7 @@ class CaseRepository(Protocol):
 
 
 @dataclass(frozen=True)
-class CaseRow:
+class StoredCase:
     """A case's stored row as the rules and the views read it (the JSON texts unparsed; `status`
     a CaseStatus value; `row_version` the version a step checks)."""
 
@@ -443,7 +443,7 @@ class CaseRow:
 
 
 @dataclass(frozen=True)
-class TaskRow:
+class StoredTask:
     """A stored task row: `workflow_id` "" for the case's own process, else the task running the
     subprocess; `state` SpiffWorkflow's; `body` the serialized task (JSON text)."""
 
@@ -460,7 +460,7 @@ class CaseReads(Protocol):
     """The stored case and task rows as the rules and the case and task views read them (a read
     model: the steps' reads and writes are CaseRepository's)."""
 
-    def row(self, case_id: int) -> CaseRow | None:
+    def row(self, case_id: int) -> StoredCase | None:
         """The case's row, None for no such case."""
         ...
 
@@ -477,11 +477,11 @@ class CaseReads(Protocol):
         """The running cases whose next timer is due at `now`, earliest due first (then by id), at most `limit`."""
         ...
 
-    def user_tasks(self, case_id: int, state: int) -> list[TaskRow]:
+    def user_tasks(self, case_id: int, state: int) -> list[StoredTask]:
         """The case's user tasks in SpiffWorkflow state `state`, in the order the case made them."""
         ...
 
-    def task(self, task_id: str) -> TaskRow | None:
+    def task(self, task_id: str) -> StoredTask | None:
         """The task's row (a user task or not), None for no such task."""
         ...
 

@@ -14,21 +14,21 @@ from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from engine.model import CaseStatus
-from engine.persistence.ports import CaseRow, StoredEventRow, TaskRow
+from engine.persistence.ports import StoredCase, StoredEventRow, StoredTask
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord, table_of
 
 _CASES, _TASKS = table_of(CaseRecord), table_of(CaseTaskRecord)
-_CASE_ROW = select(*(_CASES.c[f.name] for f in fields(CaseRow))).where(_CASES.c.id == bindparam("case_id"))
-_TASK_COLUMNS = tuple(_TASKS.c[f.name] for f in fields(TaskRow))
+_CASE_ROW = select(*(_CASES.c[f.name] for f in fields(StoredCase))).where(_CASES.c.id == bindparam("case_id"))
+_TASK_COLUMNS = tuple(_TASKS.c[f.name] for f in fields(StoredTask))
 
 
 class SqlCaseReads:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def row(self, case_id: int) -> CaseRow | None:
+    def row(self, case_id: int) -> StoredCase | None:
         found = self._session.connection().execute(_CASE_ROW, {"case_id": case_id}).first()
-        return CaseRow(*found) if found is not None else None
+        return StoredCase(*found) if found is not None else None
 
     def ids_of(self, process_key: str) -> list[int]:
         return list(self._session.connection().scalars(
@@ -48,16 +48,16 @@ class SqlCaseReads:
             .order_by(_CASES.c.next_timer_due, _CASES.c.id)
             .limit(limit)))
 
-    def user_tasks(self, case_id: int, state: int) -> list[TaskRow]:
+    def user_tasks(self, case_id: int, state: int) -> list[StoredTask]:
         rows = self._session.connection().execute(
             select(*_TASK_COLUMNS)
             .where(_TASKS.c.case_id == case_id, _TASKS.c.state == state, _TASKS.c.manual.is_(True))
             .order_by(_TASKS.c.ordinal))
-        return [TaskRow(*r) for r in rows]
+        return [StoredTask(*r) for r in rows]
 
-    def task(self, task_id: str) -> TaskRow | None:
+    def task(self, task_id: str) -> StoredTask | None:
         found = self._session.connection().execute(select(*_TASK_COLUMNS).where(_TASKS.c.task_id == task_id)).first()
-        return TaskRow(*found) if found is not None else None
+        return StoredTask(*found) if found is not None else None
 
     def case_of_task(self, task_id: str) -> int | None:
         found: Any = self._session.connection().scalar(select(_TASKS.c.case_id).where(_TASKS.c.task_id == task_id).limit(1))

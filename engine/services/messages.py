@@ -19,7 +19,7 @@ from engine.access import policy
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView
-from engine.persistence.ports import CaseRow, UnitOfWork
+from engine.persistence.ports import StoredCase, UnitOfWork
 from engine.runtime import stepping
 from engine.services.gate import CaseFacts, Caller, check, entry, started_by_customer
 from engine.services.routing import MessageRouting, waiting_for_message
@@ -92,7 +92,7 @@ class MessageUseCases(MessageRouting):
                                 "correlation values; address the message by case id")
         return found[0]
 
-    def _message_rules(self, session: Session, caller: Caller, record: CaseRow, deployed: DeployedVersion,
+    def _message_rules(self, session: Session, caller: Caller, record: StoredCase, deployed: DeployedVersion,
                        name: str, now: datetime) -> None:
         uow = self._unit(session)
         events = CaseFacts(uow).events(record.id)

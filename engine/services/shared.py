@@ -26,7 +26,7 @@ from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskVie
 from engine.persistence.cache import LruMap
 from engine.persistence.step_session import write_session
 from engine.render.drawing import DrawingCache
-from engine.persistence.ports import CaseRow
+from engine.persistence.ports import StoredCase
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.process_card import ProcessCard
@@ -170,7 +170,7 @@ class ServiceBase:
             incident=self._open_incident(session, record),
         )
 
-    def _open_incident(self, session: Session, record: CaseRow | CaseRecord) -> Incident | None:
+    def _open_incident(self, session: Session, record: StoredCase | CaseRecord) -> Incident | None:
         if record.status != CaseStatus.FAILED.value:
             return None  # only a failed case has an open incident: no look-up for the others
         return self._unit(session).incidents.open_of(record.id)
@@ -194,7 +194,7 @@ class ServiceBase:
             self._task_cases.put(task_id, case_id)
         return case_id
 
-    def _task_views(self, session: Session, record: CaseRow, *, state: int) -> list[TaskView]:
+    def _task_views(self, session: Session, record: StoredCase, *, state: int) -> list[TaskView]:
         """The views of the case's user tasks in SpiffWorkflow state `state`, in the order the case made them."""
         return [self._task_view(session, t, record) for t in self._unit(session).case_reads.user_tasks(record.id, state)]
 
