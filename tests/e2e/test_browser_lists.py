@@ -183,3 +183,20 @@ def test_a_cancellations_reason_is_in_the_timeline(server, browser, network):  #
     _clean(page, "timeline with a reason")
     page.locator(".note-cancel").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "cancel-reason-in-timeline.png"), full_page=True)
+
+
+def test_a_long_unbroken_name_wraps_on_a_phone(kapula, server, browser, network):  # noqa: F811
+    # a 300-letter customer name (a pasted register extract, a careless import) pushed the inbox
+    # card, the task page and the case page sideways: the phone scrolled horizontally
+    long_name = "Pitkäniminen" + "osakeyhtiö" * 30
+    case = kapula.start_case("Handoff_demo", {"customer": long_name}, user="asiakas")
+    kapula.complete_task(case.ready_tasks[0].id, {"need": long_name}, user="asiakas")
+    task = kapula.get_case(case.id).ready_tasks[0]
+    page = _as(browser, server, "sek.neuvoja", "/tasks", viewport=PHONE)
+    expect(page.locator("#inbox")).to_contain_text(long_name[:40])
+    _fits(page)
+    page.goto(f"{server}/tasks/{task.id}")
+    page.locator("details summary").click()
+    _fits(page)
+    page.goto(f"{server}/cases/{case.id}")
+    _fits(page)
