@@ -18,7 +18,7 @@ def _read_plan(path: Path | None) -> dict[str, str] | None:
         return None
     try:
         plan = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InvalidDataError(f"{path}: not a readable JSON plan ({exc})", field_errors={"plan": str(exc)}) from exc
     mapping = plan.get("mappings", plan) if isinstance(plan, dict) else None
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):

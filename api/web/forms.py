@@ -98,6 +98,8 @@ def _parse_raw(text: str) -> tuple[dict[str, Any], dict[str, str]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return {}, {RAW_FIELD: f"is not JSON: {exc.msg} (column {exc.colno})"}
+    except RecursionError:  # deeper than the parser goes (a 500 before); the data limits refuse far less
+        return {}, {RAW_FIELD: "is nested too deep"}
     if not isinstance(data, dict):
         return {}, {RAW_FIELD: "must be a JSON object"}
     return data, {}

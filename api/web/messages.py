@@ -38,6 +38,7 @@ _FIELD_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"a positive whole number"), N_("Anna positiivinen kokonaisluku.")),
     (re.compile(r"is not JSON: (?P<reason>.*) \(column (?P<column>\d+)\)"), N_("Ei kelvollista JSONia: %(reason)s (sarake %(column)s).")),
     (re.compile(r"must be a JSON object"), N_('Anna JSON-olio, esimerkiksi {"kentta": "arvo"}.')),
+    (re.compile(r"is nested too deep"), N_("JSON on sisäkkäin liian monta tasoa.")),
 ]
 
 

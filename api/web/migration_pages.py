@@ -31,7 +31,7 @@ def _plan(text: str) -> dict[str, str]:
         return {}
     try:
         plan = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
         raise InvalidDataError(f"the plan is not JSON: {exc}", field_errors={"plan": "not JSON"}) from exc
     if not isinstance(plan, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in plan.items()):
         raise InvalidDataError('the plan maps element ids to element ids: {"Task_old": "Task_new"}',

@@ -48,3 +48,11 @@ def test_dry_run_then_move_with_a_plan_file(database_url, kapula, tmp_path) -> N
     assert report["cases"] == [{"case_id": case_id, "moves": True, "reasons": [], "moved": True, "skipped": None}]
     assert kapula.get_case(case_id).ready_tasks[0].element_id == "Task_valmistelu"
     assert runner.invoke(main, ["--database", database_url, "migrate", "--help"]).exit_code == 0
+
+
+def test_a_plan_file_nested_too_deep_is_one_line(database_url, tmp_path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text("[" * 100_000 + "]" * 100_000)
+    result = CliRunner().invoke(main, ["--database", database_url, "migrate", "Handoff_demo", "--from", "1", "--to", "2",
+                                       "--plan", str(plan), "--dry-run"])
+    assert result.exit_code == 6 and f"{plan}: not a readable JSON plan" in result.output, result.output

@@ -94,3 +94,20 @@ def test_pages_in_swedish_and_english_write_times_durations_and_numbers_in_their
         "5.1.2026 10.00", "2 d 3 tim", "1\xa0234,5 h", "42\xa0%"]
     assert [when(moment, "en"), duration(length, "en"), number(1234.5, "h", "en"), percent(0.42, "en")] == [
         "05/01/2026, 10:00", "2 days 3 hrs", "1,234.5 h", "42%"]
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_a_field_error_not_a_500():
+    # the task page's JSON box and the migration page's plan gave a RecursionError (HTTP 500)
+    import pytest
+
+    from api.web import messages
+    from api.web.i18n import Words
+    from api.web.migration_pages import _plan
+    from engine.errors import InvalidDataError
+
+    deep = "[" * 100_000 + "]" * 100_000
+    data, problems = forms.parse(None, FormData([("_json", deep)]))
+    assert data == {} and problems == {"_json": "is nested too deep"}
+    assert messages.field_errors(problems, Words("en")) == {"_json": "The JSON is nested too many levels deep."}
+    with pytest.raises(InvalidDataError, match="the plan is not JSON"):
+        _plan(deep)
