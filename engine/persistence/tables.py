@@ -131,7 +131,8 @@ class EventRecord(Base):
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_event_case_seq"), Index("ix_event_task_id", "task_id"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    # no index of its own: uq_event_case_seq leads with case_id (one index page less a step, issue 14)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     lifecycle: Mapped[str] = mapped_column(String(30))
@@ -144,6 +145,11 @@ class EventRecord(Base):
     changed_json: Mapped[str] = mapped_column(Text, default="{}")
 
 
+def _partial(name: str, *columns: str, where: str) -> Index:
+    """An index of the rows where `where` holds, on SQLite and PostgreSQL alike."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+
+
 class TaskSpanRecord(Base):
     """One element instance of a case (gateways left out) as the metrics read it: when it became
     ready, was first claimed, completed or cancelled, the durations in seconds, and the lane that
@@ -154,11 +160,13 @@ class TaskSpanRecord(Base):
     __table_args__ = (
         # the lane that completed work last, when a step must look it up
         Index("ix_task_span_case_done", "case_id", "completed_seq"),
-        # each statistic walks its own index in value order, so percentiles need no sort
-        Index("ix_task_span_duration", "process_key", "element_id", "lane", "duration_s"),
-        Index("ix_task_span_waiting", "process_key", "element_id", "lane", "waiting_s"),
-        Index("ix_task_span_working", "process_key", "element_id", "lane", "working_s"),
-        Index("ix_task_span_pickup", "process_key", "from_lane", "lane", "pickup_s"),
+        # each statistic walks its own index in value order, so percentiles need no sort; only the
+        # spans with the value are in it (pickup: only handoffs), so opening a span writes none of
+        # the four (issue 14); every read along them says so (`duration_s IS NOT NULL`, …)
+        _partial("ix_task_span_duration", "process_key", "element_id", "lane", "duration_s", where="duration_s IS NOT NULL"),
+        _partial("ix_task_span_waiting", "process_key", "element_id", "lane", "waiting_s", where="waiting_s IS NOT NULL"),
+        _partial("ix_task_span_working", "process_key", "element_id", "lane", "working_s", where="working_s IS NOT NULL"),
+        _partial("ix_task_span_pickup", "process_key", "from_lane", "lane", "pickup_s", where="from_lane IS NOT NULL"),
         # the stages open now (stuck cases): only open spans are in it, so a step adds and drops one entry
         Index("ix_task_span_open", "process_key", "ready_at", sqlite_where=text("completed_at IS NULL AND cancelled_at IS NULL"),
               postgresql_where=text("completed_at IS NULL AND cancelled_at IS NULL")),
