@@ -61,3 +61,22 @@ def test_main_quick_exits_zero(monkeypatch, capsys):
     monkeypatch.setattr(bench, "QUICK", TINY)
     assert bench.main(["--quick"]) == 0
     assert "Kapula complete_task" in capsys.readouterr().out
+
+
+def test_before_after_tables_every_run_and_the_medians_of_each_side(tmp_path):
+    from bench.before_after import Databases, Run, table
+
+    def run(code: str, per_s: float, p99: float) -> Run:
+        summary = {"completions_per_s": per_s, "requests_per_s": 2 * per_s, "p50_ms": 10.0, "p95_ms": 50.0,
+                   "p99_ms": p99, "problems": 0}
+        return Run(code, "sqlite", 1, summary, 1.0, 2.0)
+
+    text = table([run("before", 10, 100), run("after", 20, 90), run("before", 30, 300), run("after", 40, 70)], "abc1234")
+    assert text.count("| sqlite | 1 | before |") == 3 and text.count("| sqlite | 1 | after |") == 3
+    assert "| sqlite | 1 | before | 2 | 20.0 | 10 | 50 | 200 |" in text  # medians of the two runs
+    assert "| sqlite | 1 | after | 2 | 30.0 | 10 | 50 | 80 |" in text
+    databases = Databases(tmp_path, "postgresql://unused/x")
+    url = databases.new("sqlite")
+    (tmp_path / (url.rsplit("/", 1)[1])).write_text("x")
+    databases.drop(url)
+    assert list(tmp_path.iterdir()) == []
