@@ -13,7 +13,7 @@ from typing import Any
 
 
 from engine.bpmn_xml.collaboration import Partners, partners_of
-from engine.bpmn_xml.secure import parse_xml
+from engine.bpmn_xml.secure import parse_xml, source_text
 from engine.errors import DiagramError, InvalidDataError, NotFoundError
 from engine.forms import forms_in, is_form_file
 from engine.model import ProcessVersion, ValidationIssue
@@ -175,7 +175,7 @@ def store_version(
     latest = versions.find(loaded.key)
     if latest is not None and latest.process.content_hash == digest:
         return latest.process, False
-    source = {name: content.decode("utf-8") for name, content in loaded.source.items()}
+    source = {name: source_text(content, filename=name) for name, content in loaded.source.items()}
 
     def earlier() -> dict[str, str]:
         return (versions.source(loaded.key, latest.process.version) or {}) if latest is not None else {}

@@ -42,6 +42,30 @@ def parse_xml(
     return root.getroottree()
 
 
+def source_text(content: bytes, *, filename: str) -> str:
+    """An uploaded file as the text Kapula stores: UTF-8 as it is; an XML file in another encoding
+    (UTF-16 by its byte order mark, or the encoding its declaration names, as Windows tools and
+    older exports write) decoded, its declaration then saying UTF-8 so the text parses again as the
+    same document. Raises DiagramError for bytes that are neither."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _DECLARED_ENCODING.match(content)
+    codec = "utf-16" if content[:2] in (b"\xff\xfe", b"\xfe\xff") else declared.group(2).decode() if declared else None
+    try:
+        text = content.decode(codec) if codec else None
+    except (LookupError, UnicodeDecodeError):
+        text = None
+    if text is None:
+        _refuse("the file is not UTF-8 and declares no encoding its bytes are in: save it as UTF-8", filename)
+    return _ENCODING_PSEUDO_ATTRIBUTE.sub(r"\g<1>\g<2>UTF-8\g<2>", text.lstrip("\ufeff"), count=1)
+
+
+_DECLARED_ENCODING = re.compile(rb"\s*<\?xml[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z0-9._-]+)\1")
+_ENCODING_PSEUDO_ATTRIBUTE = re.compile(r"(\A\s*<\?xml[^>]*?\bencoding\s*=\s*)([\"'])[A-Za-z0-9._-]+\2")
+
+
 def _new_parser() -> etree.XMLPullParser:
     # XMLPullParser is an XMLParser that also reports events, so size limits apply during parsing.
     return etree.XMLPullParser(

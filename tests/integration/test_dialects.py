@@ -53,3 +53,22 @@ def test_a_collaboration_makes_pools_and_lanes_actors(kapula):
     assert [v.key for v in result.versions] == ["Routing_novago"]
     actors = result.versions[0].actors
     assert actors == ("Asiakas", "Neuvonta", "Kasvu", "Kansainvälistyminen", "TE-toimisto")
+
+
+@pytest.mark.parametrize(("encoding", "codec"), [("UTF-16", "utf-16"), ("ISO-8859-1", "latin-1")])
+def test_a_diagram_saved_in_another_encoding_loads_runs_and_survives_a_reload(open_engine, encoding, codec):
+    # Windows tools save UTF-16, older exports Latin-1: the upload passed every check and then
+    # crashed storing its text (UnicodeDecodeError: a traceback on the command line, HTTP 500)
+    text = read("three_lanes.bpmn")[1].decode("utf-8").replace('encoding="UTF-8"', f'encoding="{encoding}"', 1)
+    kapula = open_engine()
+    (version,) = kapula.deploy([("three_lanes.bpmn", text.encode(codec)), read("tarve.json")]).versions
+    assert version.name == "Yrityskäynti ja kapulan vaihto" and version.actors == ("Asiakas", "SEK", "ELY")
+    stored = kapula.version_source("Handoff_demo", 1)["three_lanes.bpmn"]
+    assert stored.startswith('<?xml version="1.0" encoding="UTF-8"?>') and "Yrityskäynti" in stored
+    case = kapula.start_case("Handoff_demo")
+    kapula.close()
+
+    again = open_engine()  # a restart: the version is read back from its stored text
+    task = _only(again, case.id)
+    assert task.name == "Kuvaa tarve"
+    assert again.complete_task(task.id, {"need": "kasvu"}).ready_tasks[0].lane == "SEK"

@@ -14,7 +14,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn_xml import parse_xml
 from engine.bpmn_xml.inspect import describe
-from engine.bpmn_xml.secure import _parse_bounded
+from engine.bpmn_xml.secure import _parse_bounded, source_text
 from engine.errors import DiagramError
 from engine.model import ValidationIssue
 from engine.runtime.parser import LoadedProcess, load_files, parser_for, serializer_for
@@ -496,3 +496,11 @@ def test_element_ids_reserved_by_spiffworkflow_are_refused(reserved):
     content = content.replace(b">StartEvent_1<", f">{reserved}<".encode())
     issues = refusal([("reserved.bpmn", content)])
     assert any(i.element_id == reserved and "reserved" in i.message and i.line for i in issues), issues
+
+
+def test_stored_text_of_bytes_in_no_known_encoding_is_a_clear_refusal() -> None:
+    assert source_text("<a>ä</a>".encode(), filename="a.bpmn") == "<a>ä</a>"
+    with pytest.raises(DiagramError) as refused:
+        source_text(b"<a>\xe4</a>", filename="a.bpmn")  # Latin-1 bytes, no declaration saying so
+    assert [(i.file, i.message) for i in refused.value.issues] == [
+        ("a.bpmn", "the file is not UTF-8 and declares no encoding its bytes are in: save it as UTF-8")]
