@@ -4,6 +4,8 @@ values turned back into typed data. Validation itself is the engine's (InvalidDa
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,13 +81,21 @@ def parse(schema: dict[str, Any] | None, form: FormData) -> tuple[dict[str, Any]
     return data, problems
 
 
+# Finnish and Swedish group thousands with a space (a no-break or narrow no-break one when typeset)
+_GROUP_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
+
+
 def _typed(raw: str, prop: dict[str, Any]) -> tuple[Any, str | None]:
     kind = prop.get("type")
+    text = _GROUP_SPACE.sub("", raw.strip())
     try:
         if kind == "integer":
-            return int(raw), None
+            return int(text), None
         if kind == "number":
-            return float(raw.replace(",", ".")), None
+            value = float(text.replace(",", "."))
+            if not math.isfinite(value):  # 'nan', 'inf', 1e309: Python reads them, JSON has no such number
+                raise ValueError(raw)
+            return value, None
     except ValueError:  # in the engine's words (engine/forms.py): the page translates them (messages.py)
         return raw, "must be a whole number" if kind == "integer" else "must be a number"
     return raw, None

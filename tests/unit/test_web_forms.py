@@ -111,3 +111,15 @@ def test_json_nested_deeper_than_the_parser_goes_is_a_field_error_not_a_500():
     assert messages.field_errors(problems, Words("en")) == {"_json": "The JSON is nested too many levels deep."}
     with pytest.raises(InvalidDataError, match="the plan is not JSON"):
         _plan(deep)
+
+
+def test_numbers_as_finns_write_them_and_no_number_json_cannot_hold():
+    # "12 000" and "1 000,50" were refused as not numbers; "nan", "inf" and 1e309 were read as
+    # Python floats and then refused by the engine in English, which the page could not translate
+    for written, value in [("12 000", 12000), ("1\u00a0000,50", 1000.5), ("2\u202f500\u202f000", 2500000), (" 3 ", 3)]:
+        data, problems = forms.parse(SCHEMA, FormData([("osuus", written), ("arvosana", written.split(",")[0])]))
+        assert (data["osuus"], problems) == (value, {}), written
+        assert data["arvosana"] == int(value)
+    for written in ("nan", "inf", "-inf", "1e309", "1 2", "12 00"):
+        _data, problems = forms.parse(SCHEMA, FormData([("osuus", written)]))
+        assert problems == {"osuus": "must be a number"}, written
