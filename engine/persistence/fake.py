@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
+from engine.access import policy
 from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
-from engine.model import CaseNote, CaseStatus, Event, Incident, Lifecycle, ProcessVersion
+from engine.model import CaseNote, CaseQuery, CaseStatus, Event, Incident, Lifecycle, ProcessVersion, TaskQuery
 if TYPE_CHECKING:
     from engine.incidents import Failure
 from engine.persistence.ports import (
-    CaseTexts, NewUser, NewVersion, StoredCase, StoredEventRow, StoredTask, StoredVersion, UserTaskRow, VersionSpec,
+    CaseTexts, ListedCase, ListedTask, NewUser, NewVersion, StoredCase, StoredEventRow, StoredTask, StoredVersion, TaskInCase,
+    UserTaskRow, VersionSpec,
 )
+from engine.runtime.states import READY
 
 
 @dataclass
@@ -473,6 +476,133 @@ class FakeMessageReads:
 
 
 @dataclass
+class FakeListingReads:
+    """The lists over the unit's case and task rows, events, claims, directory and versions, with
+    the pure rules of engine.access.policy where the SQL has their conditions. `waiting_since` (by
+    case id) and `ready_at` (by task id) stand for the task spans the SQL reads; a task's place
+    among its case's tasks is its place in FakeCaseReads.tasks. The text search looks for the text
+    in the case's data as JSON, its process's name and its number, ignoring case."""
+
+    case_reads: FakeCaseReads
+    events: FakeEventRepository
+    claims: FakeClaimRepository
+    directory: FakeDirectoryRepository
+    versions: FakeVersionRepository
+    waiting_since: dict[int, datetime] = field(default_factory=dict)
+    ready_at: dict[str, datetime] = field(default_factory=dict)
+
+    def case_page(self, query: CaseQuery, principal: Principal) -> tuple[int, int, list[ListedCase]]:
+        found = [c for c in self.case_reads.cases.values() if self._takes_part(principal, c)
+                 and (query.process_key is None or c.process_key == query.process_key)
+                 and (query.status is None or c.status == query.status.value)
+                 and (not query.lane or any(t.lane == query.lane for t in self._ready([c.id])))
+                 and (not (query.text and query.text.strip()) or self._text_matches(c, query.text))]
+        listed = [ListedCase(c, self._name(c), self.waiting_since.get(c.id)) for c in found]
+        order: dict[str, Callable[[ListedCase], Any]] = {
+            "waiting": lambda i: (*_last(i.waiting_since), i.case.id),
+            "due": lambda i: (*_last(i.case.next_timer_due), i.case.id),
+            "newest": lambda i: (-i.case.started_at.timestamp(), -i.case.id),
+            "oldest": lambda i: (i.case.started_at, i.case.id),
+            "process": lambda i: (i.process_name, i.case.id),
+        }
+        return _page(sorted(listed, key=order[query.sort]), query.page, query.page_size)
+
+    def task_page(self, query: TaskQuery, principal: Principal) -> tuple[int, int, list[ListedTask]]:
+        running = [c.id for c in self.case_reads.cases.values() if c.status == CaseStatus.RUNNING.value]
+        holders = self.claims.holders([t.task_id for t in self._ready(running)])
+        listed = []
+        for task in self._ready(running):
+            case = self.case_reads.cases[task.case_id]
+            holder = holders.get(task.task_id)
+            claimed = {"free": holder is None, "mine": holder == principal.username,
+                       "others": holder is not None and holder != principal.username}
+            if (self._sees(principal, task, case) and (query.process_key is None or case.process_key == query.process_key)
+                    and (not query.lane or task.lane == query.lane) and (query.claimed is None or claimed[query.claimed])
+                    and (not (query.text and query.text.strip()) or self._text_matches(case, query.text))):
+                listed.append(ListedTask(task, case, self._name(case), self.ready_at.get(task.task_id)))
+        place = {task_id: n for n, task_id in enumerate(self.case_reads.tasks)}
+        order: dict[str, Callable[[ListedTask], Any]] = {
+            "waiting": lambda i: (*_last(i.ready_at), i.task.case_id, place[i.task.task_id]),
+            "due": lambda i: (*_last(i.case.next_timer_due), *_last(i.ready_at), i.task.case_id, place[i.task.task_id]),
+            "newest": lambda i: (-(i.ready_at.timestamp() if i.ready_at else 0), -i.task.case_id, place[i.task.task_id]),
+            "process": lambda i: (i.process_name, i.task.case_id, place[i.task.task_id]),
+        }
+        return _page(sorted(listed, key=order[query.sort]), query.page, query.page_size)
+
+    def case_ids(self, *, process_key: str | None, status: CaseStatus | None, principal: Principal | None) -> list[int]:
+        return sorted((c.id for c in self.case_reads.cases.values()
+                       if (process_key is None or c.process_key == process_key) and (status is None or c.status == status.value)
+                       and (principal is None or self._takes_part(principal, c))), reverse=True)
+
+    def ready_tasks(self, *, lane: str | None, case_id: int | None, process_key: str | None,
+                    principal: Principal | None) -> list[TaskInCase]:
+        running = [c.id for c in self.case_reads.cases.values() if c.status == CaseStatus.RUNNING.value]
+        found = []
+        for task in self._ready(running):
+            case = self.case_reads.cases[task.case_id]
+            if ((lane is None or task.lane == lane) and (case_id is None or task.case_id == case_id)
+                    and (process_key is None or case.process_key == process_key)
+                    and (principal is None or self._sees(principal, task, case))):
+                found.append(TaskInCase(task, case.process_version_id, case.header_json if task.workflow_id else None))
+        return found
+
+    def ready_of_cases(self, case_ids: Sequence[int]) -> list[StoredTask]:
+        return self._ready(case_ids)
+
+    def customer_starters(self, case_ids: Sequence[int]) -> dict[int, str]:
+        found = {}
+        for case_id in case_ids:
+            starter = _starter(self.events.of_case(case_id))
+            user = self.directory.users.get(starter or "")
+            if user is not None and user.role is Role.CUSTOMER:
+                found[case_id] = user.display_name
+        return found
+
+    def _ready(self, case_ids: Iterable[int]) -> list[StoredTask]:
+        """The ready user tasks of these cases, by case, then in their place among the case's tasks."""
+        wanted = set(case_ids)
+        tasks = [t for t, user in self.case_reads.tasks.values() if user and t.state == READY and t.case_id in wanted]
+        return sorted(tasks, key=lambda t: t.case_id)  # stable: each case's tasks keep their place
+
+    def _name(self, case: StoredCase) -> str:
+        return next((s.process.name for s, _ in self.versions.stored if s.id == case.process_version_id), "")
+
+    def _takes_part(self, principal: Principal, case: StoredCase) -> bool:
+        return policy.takes_part(principal, case.process_key, self.events.for_access(case.id))
+
+    def _sees(self, principal: Principal, task: StoredTask, case: StoredCase) -> bool:
+        events = self.events.for_access(case.id)
+        by_customer = self.directory.role(_starter(events) or "") is Role.CUSTOMER
+        return policy.sees_task(principal, policy.TaskFacts(task.task_id, case.id, case.process_key, task.lane, events,
+                                                            by_customer))
+
+    def _text_matches(self, case: StoredCase, text: str) -> bool:
+        typed = text.strip().lower()
+        number = typed.removeprefix("#")
+        data = json.dumps(json.loads(case.data_json or "{}"), ensure_ascii=False).lower()
+        return (typed in data or typed in self._name(case).lower()
+                or (number.isdigit() and len(number) <= 10 and str(case.id) == number))
+
+
+def _starter(events: Sequence[Event]) -> str | None:
+    return next((e.user for e in events if e.lifecycle is Lifecycle.CASE_STARTED), None)
+
+
+def _last(value: Any) -> tuple[bool, Any]:
+    """A sort key putting None last (what the SQL's portable NULLS LAST does)."""
+    return (value is None, value if value is not None else 0)
+
+
+_Row = TypeVar("_Row")
+
+
+def _page(rows: list[_Row], page: int, size: int) -> tuple[int, int, list[_Row]]:
+    total = len(rows)
+    page = min(page, max(1, -(-total // size)))
+    return total, page, rows[(page - 1) * size : page * size]
+
+
+@dataclass
 class FakeUnitOfWork:
     owners: FakeOwnerRepository = field(default_factory=FakeOwnerRepository)
     access_log: FakeAccessLog = field(default_factory=FakeAccessLog)
@@ -487,6 +617,7 @@ class FakeUnitOfWork:
     case_reads: FakeCaseReads = field(default_factory=FakeCaseReads)
     incidents: FakeIncidentRepository = field(init=False)
     messages: FakeMessageReads = field(default_factory=FakeMessageReads)
+    listing: FakeListingReads = field(init=False)
 
     def __post_init__(self) -> None:
         self.claims = FakeClaimRepository(events=self.events)
@@ -495,3 +626,4 @@ class FakeUnitOfWork:
         self.consistency = FakeConsistencyReads(events=self.events)
         self.incidents = FakeIncidentRepository(case_reads=self.case_reads)
         self.versions = FakeVersionRepository(keys=self.owners.versions)
+        self.listing = FakeListingReads(self.case_reads, self.events, self.claims, self.directory, self.versions)

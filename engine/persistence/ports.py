@@ -14,12 +14,13 @@ sessions and API tokens by their secret's hash (CredentialRepository) and genera
 the deployed versions (by key and number, the latest of each key, their files, storing one, what
 restoring one reads); erasure's read and rewrite of a case's texts; incidents; and read models
 (cosmicpython's "views"): CaseReads (a case's and a task's rows, the cases of a key or version,
-the due timers), MessageReads (the cases a message may be for), ConsistencyReads. The cases'
-steps (CaseRepository: create, load, save) are on it too, their SQL implementation being
+the due timers), ListingReads (the case lists and inboxes: the access rules as SQL conditions in
+sql_listing.py, as the pure rules in the fake; tests/integration/test_listing_contract.py),
+MessageReads (the cases a message may be for), ConsistencyReads. The cases' steps
+(CaseRepository: create, load, save) are on it too, their SQL implementation being
 engine.case_store.CaseStore over the unit's session; they have no fake yet (a step's events and
-task rows are derived in the case store). Not yet on it: the inbox and the case lists
-(engine.services.listing and visible, reading's cases and ready_tasks) and the task-view row a
-checked step reads (engine.services.shared), docs/adr/0003-one-service-layer.md.
+task rows are derived in the case store). Not yet on it: the task-view row a checked step reads
+(engine.services.shared's _TASK_IN), docs/adr/0003-one-service-layer.md.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
-from engine.model import CaseNote, Event, Incident, Lifecycle, ProcessVersion, ValidationIssue
+from engine.model import (
+    CaseNote, CaseQuery, CaseStatus, Event, Incident, Lifecycle, ProcessVersion, TaskQuery, ValidationIssue,
+)
 
 if TYPE_CHECKING:  # the case store's types carry the live workflow (engine.runtime); no import at run time
     from engine.case_store import SavedStep, StepContext
@@ -456,6 +459,74 @@ class StoredTask:
     body: str
 
 
+@dataclass(frozen=True)
+class TaskInCase:
+    """A stored task with what its view needs of its case: the version's row id, and the case's
+    header only for a task of a subworkflow (which process's drawing holds it). `id` is the case's."""
+
+    task: StoredTask
+    process_version_id: int
+    header_json: str | None
+
+    @property
+    def id(self) -> int:
+        return self.task.case_id
+
+
+@dataclass(frozen=True)
+class ListedCase:
+    """A case on a page of a case list: its row, its process's name, and since when it has waited
+    where it is (the start of its oldest open step; None for a finished case)."""
+
+    case: StoredCase
+    process_name: str
+    waiting_since: datetime | None
+
+
+@dataclass(frozen=True)
+class ListedTask:
+    """A ready user task on a page of an inbox: its row, its case's, its process's name, and when it became ready."""
+
+    task: StoredTask
+    case: StoredCase
+    process_name: str
+    ready_at: datetime | None
+
+
+class ListingReads(Protocol):
+    """The case lists and the inboxes (a read model): narrowed by the access rules (policy.takes_part
+    for cases, policy.sees_task for tasks) and a query, counted, sorted and paged."""
+
+    def case_page(self, query: CaseQuery, principal: Principal) -> tuple[int, int, list[ListedCase]]:
+        """(cases matching in all, the page shown — the last one when `query.page` is past it —,
+        the page's cases in `query.sort`'s order)."""
+        ...
+
+    def task_page(self, query: TaskQuery, principal: Principal) -> tuple[int, int, list[ListedTask]]:
+        """The same for the ready user tasks of running cases; `query.claimed` is read for
+        `principal` ("mine": the principal holds the task)."""
+        ...
+
+    def case_ids(self, *, process_key: str | None, status: CaseStatus | None, principal: Principal | None) -> list[int]:
+        """The ids of the cases of `process_key` in `status` (every one with None) that `principal`
+        takes part in (all with None), newest first."""
+        ...
+
+    def ready_tasks(self, *, lane: str | None, case_id: int | None, process_key: str | None,
+                    principal: Principal | None) -> list[TaskInCase]:
+        """The ready user tasks of running cases, of that lane, case and process when given, that
+        `principal` sees (all with None); by case, oldest first, then in the order the case made them."""
+        ...
+
+    def ready_of_cases(self, case_ids: Sequence[int]) -> list[StoredTask]:
+        """The ready user tasks of these cases, by case, then in the order each case made them."""
+        ...
+
+    def customer_starters(self, case_ids: Sequence[int]) -> dict[int, str]:
+        """Case id → the display name of its starter, for the cases a customer user here started."""
+        ...
+
+
 class CaseReads(Protocol):
     """The stored case and task rows as the rules and the case and task views read them (a read
     model: the steps' reads and writes are CaseRepository's)."""
@@ -572,3 +643,6 @@ class UnitOfWork(Protocol):
 
     @property
     def messages(self) -> MessageReads: ...
+
+    @property
+    def listing(self) -> ListingReads: ...

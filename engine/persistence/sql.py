@@ -1,6 +1,7 @@
 """The unit of work on SQLAlchemy: the repositories of engine.persistence.ports over the use case's
 session (its transaction is the use case's own). All their SQL is here and in sql_directory.py,
-sql_credentials.py, sql_erasure.py, sql_incidents.py, sql_reads.py (read models), sql_versions.py and sql_cases.py (over engine.case_store)."""
+sql_credentials.py, sql_erasure.py, sql_incidents.py, sql_versions.py, sql_cases.py (over
+engine.case_store) and the read models' sql_listing.py and sql_reads.py."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from engine.persistence.sql_credentials import SqlCredentialRepository, SqlSetti
 from engine.persistence.sql_directory import SqlDirectoryRepository
 from engine.persistence.sql_erasure import SqlErasureRepository
 from engine.persistence.sql_incidents import SqlIncidentRepository
+from engine.persistence.sql_listing import SqlListingReads
 from engine.persistence.sql_reads import SqlCaseReads, SqlConsistencyReads, SqlMessageReads
 from engine.persistence.sql_versions import SqlVersionRepository
 from engine.persistence.tables import (
@@ -315,6 +317,10 @@ class SqlUnitOfWork:
     @cached_property
     def messages(self) -> SqlMessageReads:
         return SqlMessageReads(self._session)
+
+    @cached_property
+    def listing(self) -> SqlListingReads:
+        return SqlListingReads(self._session)
 
     @cached_property
     def cases(self) -> SqlCaseRepository:

@@ -9,7 +9,6 @@ caller may see; a single item the caller may not see is refused (AccessDeniedErr
 from __future__ import annotations
 
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import claims, history
@@ -17,11 +16,8 @@ from engine.access import policy
 from engine.access.access_log import AccessEntry
 from engine.errors import NotFoundError
 from engine.model import CaseStatus, CaseTimeline, CaseView, Event, Handoff, StageDuration, TaskView
-from engine.persistence.tables import CaseRecord, CaseTaskRecord
-from engine.runtime.states import READY
-from engine.services import visible
 from engine.services.gate import CaseFacts, Caller, check, entry
-from engine.services.shared import TASK_VIEW_COLUMNS, ServiceBase
+from engine.services.shared import ServiceBase
 
 
 class ReadingUseCases(ServiceBase):
@@ -40,17 +36,12 @@ class ReadingUseCases(ServiceBase):
     def cases(self, *, process_key: str | None = None, status: CaseStatus | None = None,
               caller: Caller | None = None) -> list[CaseView]:
         """Cases, newest first, filtered by process key and status (and to the caller's: the rule
-        policy.takes_part as an SQL condition, engine.services.visible). One page of them, sorted and
+        policy.takes_part as an SQL condition, ListingReads.case_ids). One page of them, sorted and
         filtered further: `case_list`."""
         with self._transaction(read=True) as session:
-            stmt = select(CaseRecord.id).order_by(CaseRecord.id.desc())
-            if process_key is not None:
-                stmt = stmt.where(CaseRecord.process_key == process_key)
-            if status is not None:
-                stmt = stmt.where(CaseRecord.status == status.value)
-            if caller is not None:
-                stmt = stmt.where(visible.cases_seen(session, caller.principal))
-            found = [self._case_view(session, i) for i in session.scalars(stmt).all()]
+            ids = self._unit(session).listing.case_ids(process_key=process_key, status=status,
+                                                       principal=caller.principal if caller is not None else None)
+            found = [self._case_view(session, i) for i in ids]
         if caller is not None:
             # the list carries each case's data, so each listed case was read
             now = self._clock.now()
@@ -90,7 +81,7 @@ class ReadingUseCases(ServiceBase):
                     caller: Caller | None = None) -> list[TaskView]:
         """Ready user tasks, oldest case first, filtered by lane, case or process, and to those the
         caller sees (their lanes; owners: their processes; customers: their own cases: the rule
-        policy.sees_task as an SQL condition, engine.services.visible). One page: `task_list`."""
+        policy.sees_task as an SQL condition, ListingReads.ready_tasks). One page: `task_list`."""
         with self._transaction(read=True) as session:
             facts = CaseFacts(self._unit(session))
             if caller is not None and case_id is not None:
@@ -98,23 +89,9 @@ class ReadingUseCases(ServiceBase):
                 if record is None:
                     raise NotFoundError("case", case_id)
                 self._check_case(session, caller, case_id, record.process_key, "list_tasks", facts)
-            stmt = (  # only the columns a task's view needs (TASK_VIEW_COLUMNS), not whole rows
-                select(*TASK_VIEW_COLUMNS)
-                .join_from(CaseTaskRecord, CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
-                # a failed case takes no steps until it is retried: its tasks wait off the lists
-                .where(CaseTaskRecord.state == READY, CaseTaskRecord.manual.is_(True),
-                       CaseRecord.status == CaseStatus.RUNNING.value)
-                .order_by(CaseRecord.id, CaseTaskRecord.ordinal)
-            )
-            if lane is not None:
-                stmt = stmt.where(CaseTaskRecord.lane == lane)
-            if case_id is not None:
-                stmt = stmt.where(CaseTaskRecord.case_id == case_id)
-            if process_key is not None:
-                stmt = stmt.where(CaseRecord.process_key == process_key)
-            if caller is not None:
-                stmt = stmt.where(visible.tasks_seen(session, caller.principal))
-            return claims.with_claims(self._unit(session).claims, [self._task_view(session, r, r) for r in session.execute(stmt).all()])
+            found = self._unit(session).listing.ready_tasks(lane=lane, case_id=case_id, process_key=process_key,
+                                                            principal=caller.principal if caller is not None else None)
+            return claims.with_claims(self._unit(session).claims, [self._task_view(session, t.task, t) for t in found])
 
     def get_task(self, task_id: str, *, caller: Caller | None = None) -> TaskView:
         """One user task (ready or not) with who has claimed it. Raises NotFoundError, AccessDeniedError."""

@@ -1,5 +1,5 @@
 """The inbox and the case lists are filtered, sorted and paged in the database, narrowed by the
-access rules in SQL (engine/services/visible.py): for every role they list exactly what the pure
+access rules in SQL (engine/persistence/sql_listing.py): for every role they list exactly what the pure
 rules of engine/access/policy.py allow (issue 15, item 6)."""
 
 from __future__ import annotations
