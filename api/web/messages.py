@@ -39,6 +39,12 @@ _FIELD_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"is not JSON: (?P<reason>.*) \(column (?P<column>\d+)\)"), N_("Ei kelvollista JSONia: %(reason)s (sarake %(column)s).")),
     (re.compile(r"must be a JSON object"), N_('Anna JSON-olio, esimerkiksi {"kentta": "arvo"}.')),
     (re.compile(r"is nested too deep"), N_("JSON on sisäkkäin liian monta tasoa.")),
+    # engine/data_limits.py's, for what a page's field can be given
+    (re.compile(r"has a text of (?P<n>\d+) characters; the limit is (?P<limit>\d+)"),
+     N_("Teksti on liian pitkä: %(n)s merkkiä, enintään %(limit)s.")),
+    (re.compile(r"is a whole number beyond .*"), N_("Luku on liian suuri.")),
+    (re.compile(r"makes the data larger than (?P<limit>\d+) bytes"), N_("Tiedot ovat liian suuret.")),
+    (re.compile(r"(?s).* does not match '.*'"), N_("Arvo ei ole pyydetyssä muodossa.")),
 ]
 
 

@@ -123,3 +123,24 @@ def test_numbers_as_finns_write_them_and_no_number_json_cannot_hold():
     for written in ("nan", "inf", "-inf", "1e309", "1 2", "12 00"):
         _data, problems = forms.parse(SCHEMA, FormData([("osuus", written)]))
         assert problems == {"osuus": "must be a number"}, written
+
+
+def test_the_data_limits_and_a_pattern_are_shown_in_the_pages_words():
+    # a 150,000-character text showed "has a text of 150000 characters; the limit is 100000" on a
+    # Finnish page; a pattern's refusal showed the value and the regular expression
+    import pytest
+
+    from api.web import messages
+    from api.web.i18n import Words
+    from engine.errors import InvalidDataError
+    from engine.forms import check_submission
+
+    schema = {"type": "object", "properties": {"muistio": {"type": "string"}, "määrä": {"type": "integer"},
+                                               "ytunnus": {"type": "string", "pattern": "^[0-9]{7}-[0-9]$"}}}
+    shown = {}
+    for data in ({"muistio": "x" * 150_000}, {"määrä": 2**60}, {"ytunnus": "1234567"}):
+        with pytest.raises(InvalidDataError) as refused:
+            check_submission(schema, data)
+        shown |= messages.field_errors(refused.value.field_errors, Words("fi"))
+    assert shown == {"muistio": "Teksti on liian pitkä: 150\u00a0000 merkkiä, enintään 100\u00a0000.",
+                     "määrä": "Luku on liian suuri.", "ytunnus": "Arvo ei ole pyydetyssä muodossa."}
