@@ -411,6 +411,13 @@ class FakeCaseReads:
         found = self.tasks.get(task_id)
         return found[0].case_id if found is not None else None
 
+    def user_task_in(self, task_id: str) -> TaskInCase | None:
+        found = self.tasks.get(task_id)
+        if found is None or not found[1] or found[0].case_id not in self.cases:
+            return None
+        task, case = found[0], self.cases[found[0].case_id]
+        return TaskInCase(task, case.process_version_id, case.header_json if task.workflow_id else None)
+
 
 @dataclass
 class FakeIncidentRepository:

@@ -13,14 +13,14 @@ organisations, lane mappings, roles, principals, sign-in's hash, passwords, disa
 sessions and API tokens by their secret's hash (CredentialRepository) and generated settings;
 the deployed versions (by key and number, the latest of each key, their files, storing one, what
 restoring one reads); erasure's read and rewrite of a case's texts; incidents; and read models
-(cosmicpython's "views"): CaseReads (a case's and a task's rows, the cases of a key or version,
-the due timers), ListingReads (the case lists and inboxes: the access rules as SQL conditions in
+(cosmicpython's "views"): CaseReads (a case's and a task's rows, a user task's with what its view
+needs, the cases of a key or version, the due timers), ListingReads (the case lists and inboxes: the access rules as SQL conditions in
 sql_listing.py, as the pure rules in the fake; tests/integration/test_listing_contract.py),
 MessageReads (the cases a message may be for), ConsistencyReads. The cases' steps
 (CaseRepository: create, load, save) are on it too, their SQL implementation being
 engine.case_store.CaseStore over the unit's session; they have no fake yet (a step's events and
-task rows are derived in the case store). Not yet on it: the task-view row a checked step reads
-(engine.services.shared's _TASK_IN), docs/adr/0003-one-service-layer.md.
+task rows are derived in the case store). engine.services, engine.access and engine/*.py build
+no SQL statement but engine/case_store.py's (docs/adr/0003-one-service-layer.md).
 """
 
 from __future__ import annotations
@@ -529,7 +529,8 @@ class ListingReads(Protocol):
 
 class CaseReads(Protocol):
     """The stored case and task rows as the rules and the case and task views read them (a read
-    model: the steps' reads and writes are CaseRepository's)."""
+    model: the steps' reads and writes are CaseRepository's; user_task_in is read by every checked
+    step)."""
 
     def row(self, case_id: int) -> StoredCase | None:
         """The case's row, None for no such case."""
@@ -558,6 +559,11 @@ class CaseReads(Protocol):
 
     def case_of_task(self, task_id: str) -> int | None:
         """The id of the task's case, None for no such task."""
+        ...
+
+    def user_task_in(self, task_id: str) -> TaskInCase | None:
+        """The user task's row (ready or not) with what its view needs of its case, None when no
+        user task has that id (a checked step reads it)."""
         ...
 
 

@@ -11,15 +11,26 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from engine.model import CaseStatus
-from engine.persistence.ports import StoredCase, StoredEventRow, StoredTask
+from engine.persistence.ports import StoredCase, StoredEventRow, StoredTask, TaskInCase
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord, table_of
+from engine.runtime.case_state import TOP
 
 _CASES, _TASKS = table_of(CaseRecord), table_of(CaseTaskRecord)
 _CASE_ROW = select(*(_CASES.c[f.name] for f in fields(StoredCase))).where(_CASES.c.id == bindparam("case_id"))
 _TASK_COLUMNS = tuple(_TASKS.c[f.name] for f in fields(StoredTask))
+# built once, read with Core: every checked step reads a task's view; of its case only the version
+# and, for a task of a subworkflow, the header (row_scope reads the called process's name), never the data
+_TASK_IN = (
+    select(*_TASK_COLUMNS, _CASES.c.process_version_id,
+           sql_case((_TASKS.c.workflow_id != TOP, _CASES.c.header_json), else_=None).label("header_json"))
+    .join_from(_TASKS, _CASES, _CASES.c.id == _TASKS.c.case_id)
+    .where(_TASKS.c.task_id == bindparam("task_id"), _TASKS.c.manual.is_(True))
+)
+_TASK_WIDTH = len(_TASK_COLUMNS)
 
 
 class SqlCaseReads:
@@ -58,6 +69,12 @@ class SqlCaseReads:
     def task(self, task_id: str) -> StoredTask | None:
         found = self._session.connection().execute(select(*_TASK_COLUMNS).where(_TASKS.c.task_id == task_id)).first()
         return StoredTask(*found) if found is not None else None
+
+    def user_task_in(self, task_id: str) -> TaskInCase | None:
+        row = self._session.connection().execute(_TASK_IN, {"task_id": task_id}).first()
+        if row is None:
+            return None
+        return TaskInCase(StoredTask(*row[:_TASK_WIDTH]), row[_TASK_WIDTH], row[_TASK_WIDTH + 1])
 
     def case_of_task(self, task_id: str) -> int | None:
         found: Any = self._session.connection().scalar(select(_TASKS.c.case_id).where(_TASKS.c.task_id == task_id).limit(1))

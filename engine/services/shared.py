@@ -10,8 +10,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, select
-from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import claims
@@ -26,30 +24,14 @@ from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskVie
 from engine.persistence.cache import LruMap
 from engine.persistence.step_session import write_session
 from engine.render.drawing import DrawingCache
-from engine.persistence.ports import StoredCase
+from engine.persistence.ports import StoredCase, StoredTask, TaskInCase
 from engine.persistence.sql import SqlUnitOfWork
-from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.process_card import ProcessCard
 from engine.runtime import stepping
 from engine.runtime.states import READY, state_name
 from engine.services.gate import Caller, check, refusal_of
 from engine.runtime.case_state import TOP, subprocess_spec_names
 from engine.runtime.multi_instance import titled
-
-
-_T, _C = CaseTaskRecord.__table__.c, CaseRecord.__table__.c
-# built once, read with Core: the columns a task's view needs (every checked step reads it)
-# what a task's view needs of its row and its case: the case header only for a task of a
-# subworkflow (row_scope reads the called process's name from it), never the case's data
-TASK_VIEW_COLUMNS = (
-    _T.task_id, _T.workflow_id, _T.element_id, _T.lane, _T.state, _T.body, _C.id, _C.process_version_id,
-    sql_case((_T.workflow_id != TOP, _C.header_json), else_=None).label("header_json"),
-)
-_TASK_IN = (
-    select(*TASK_VIEW_COLUMNS)
-    .join_from(CaseTaskRecord.__table__, CaseRecord.__table__, _C.id == _T.case_id)
-    .where(_T.task_id == bindparam("task_id"), _T.manual.is_(True))
-)
 
 
 class ServiceBase:
@@ -170,7 +152,7 @@ class ServiceBase:
             incident=self._open_incident(session, record),
         )
 
-    def _open_incident(self, session: Session, record: StoredCase | CaseRecord) -> Incident | None:
+    def _open_incident(self, session: Session, record: StoredCase) -> Incident | None:
         if record.status != CaseStatus.FAILED.value:
             return None  # only a failed case has an open incident: no look-up for the others
         return self._unit(session).incidents.open_of(record.id)
@@ -178,10 +160,10 @@ class ServiceBase:
     def _task_in(self, session: Session, task_id: str, *, with_claim: bool = True) -> TaskView:
         """The user task's view; without `with_claim` its `claimed_by` is not read (None), for
         callers that read the holder again later in the same transaction anyway."""
-        row = session.connection().execute(_TASK_IN, {"task_id": task_id}).first()
-        if row is None:
+        found = self._unit(session).case_reads.user_task_in(task_id)
+        if found is None:
             raise NotFoundError("task", task_id)
-        view = self._task_view(session, row, row)  # the row has the task's and its case's columns
+        view = self._task_view(session, found.task, found)
         return claims.with_claims(self._unit(session).claims, [view])[0] if with_claim else view
 
     def _case_of_task(self, session: Session, task_id: str) -> int:
@@ -228,16 +210,15 @@ class ServiceBase:
             return tasks
         return claims.with_claims(self._unit(session).claims, tasks)
 
-    def _task_view(self, session: Session, row: Any, case: Any) -> TaskView:
-        """`row`: a task row (a CaseTaskRecord, or a Core row with its task_id, workflow_id,
-        element_id, lane, state and body); `case`: its case's id, process_version_id and header_json."""
+    def _task_view(self, session: Session, row: StoredTask, case: StoredCase | TaskInCase) -> TaskView:
+        """The view of a stored user task; `case` gives its case's id, version and header."""
         deployed = self._deployed(session, case.process_version_id)
         item = stepping.stored_item(deployed.bundle, row.element_id or "", row.body)
         self._task_cases.put(row.task_id, case.id)  # a task list is mostly followed by a step on one of them
         return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state, item=item,
                             scope=self.row_scope(deployed, row, case))
 
-    def row_scope(self, deployed: Any, row: Any, case: Any) -> str | None:
+    def row_scope(self, deployed: Any, row: StoredTask, case: StoredCase | TaskInCase) -> str | None:
         """The process whose drawing holds a stored task's element: the version's own (None), or
         the called process its subworkflow runs (read from the case header once per subworkflow)."""
         if row.workflow_id == TOP or not deployed.has_calls:
@@ -245,7 +226,7 @@ class ServiceBase:
         key = (case.id, row.workflow_id)
         spec = self._sub_specs.get(key)
         if spec is None:
-            spec = subprocess_spec_names(case.header_json).get(row.workflow_id, "")
+            spec = subprocess_spec_names(case.header_json or "{}").get(row.workflow_id, "")
             self._sub_specs.put(key, spec)
         return str(deployed.scope_of(spec or None))
 

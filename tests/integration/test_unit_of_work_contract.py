@@ -343,10 +343,14 @@ def test_case_reads_and_incidents_answer_alike(waiting_at_sek, sql_unit):
                  lambda u: u.case_reads.on_version(row.process_version_id, statuses=("running", "failed")),
                  lambda u: u.case_reads.on_version(row.process_version_id, statuses=("running",), among=[case_id + 1]),
                  lambda u: u.case_reads.on_version(row.process_version_id, statuses=("completed",)),
-                 lambda u: u.case_reads.on_version(row.process_version_id + 1, statuses=("running",))):
+                 lambda u: u.case_reads.on_version(row.process_version_id + 1, statuses=("running",)),
+                 lambda u: u.case_reads.user_task_in(task_id), lambda u: u.case_reads.user_task_in(done_id),
+                 lambda u: u.case_reads.user_task_in("no-such-task")):
         assert call(fake) == call(sql_unit)
     assert [t.task_id for t in fake.case_reads.user_tasks(case_id, READY)] == [task_id]
     assert fake.case_reads.on_version(row.process_version_id, statuses=("running",), among=[case_id]) == [case_id]
+    found = sql_unit.case_reads.user_task_in(task_id)
+    assert (found.id, found.task.lane, found.header_json) == (case_id, "SEK", None)  # no subworkflow: no header read
     first = Failure("timer", "Task_prepare", "Valmistele käynti", "the script failed")
     again = Failure("timer", "Task_prepare", "Valmistele käynti", "it failed again")
     for uow in (sql_unit, fake):
