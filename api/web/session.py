@@ -4,7 +4,7 @@ in a browser."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from jinja2 import pass_context
@@ -77,6 +77,12 @@ def html_error(request: Request, exc: KapulaError, status: int) -> Response:
     """A refusal as a page: not signed in goes to the sign-in page, the rest says what happened."""
     if status == 401:
         request.session.pop(SESSION_ID, None)
+        if request.headers.get("HX-Request") == "true":
+            # htmx (the inbox's poll, a boosted form) would follow a 303 and swap the whole sign-in
+            # page into the list; the browser goes to it instead, back to the page it was on
+            current = urlsplit(request.headers.get("HX-Current-URL", ""))
+            back = current.path if current.path.startswith("/") and not current.path.startswith("//") else request.url.path
+            return Response(status_code=401, headers={"HX-Redirect": f"/signin?next={quote(back)}"})
         return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
     user = signed_in(request)
     # the engine's English, in the reader's words

@@ -78,3 +78,19 @@ def test_sign_in_sends_the_browser_only_to_kapulas_own_pages(client, tokens):
     for target in ("//evil.example", "/\\evil.example", "https://evil.example/"):
         r = client.post("/signin", data=signin_form(client, "sek.neuvoja", next=target), follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/", target
+
+
+def test_the_inbox_poll_after_the_session_ended_sends_the_whole_page_to_sign_in(client, tokens):
+    # htmx followed the 303 and swapped the whole sign-in page, header and all, into the inbox
+    # list, under a top bar still naming the user; now the browser itself goes to the sign-in page
+    sign_in(client, "sek.neuvoja")
+    assert client.get("/tasks/inbox").status_code == 200
+    client.post("/signout", follow_redirects=False)  # e.g. in another tab; or the session's time ran out
+    poll = {"HX-Request": "true", "HX-Current-URL": "http://testserver/tasks?lane=SEK"}
+    r = client.get("/tasks/inbox?lane=SEK", headers=poll, follow_redirects=False)
+    assert (r.status_code, r.headers["HX-Redirect"], r.text) == (401, "/signin?next=/tasks", "")
+    r = client.get("/tasks/inbox", headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example//x"},
+                   follow_redirects=False)
+    assert r.headers["HX-Redirect"] == "/signin?next=/tasks/inbox"  # only a path of Kapula's own
+    r = client.get("/tasks", follow_redirects=False)  # a plain visit is still redirected
+    assert (r.status_code, r.headers["location"]) == (303, "/signin?next=/tasks")
