@@ -32,7 +32,7 @@ from engine.persistence.sql_reads import SqlCaseReads, SqlConsistencyReads, SqlM
 from engine.persistence.sql_versions import SqlVersionRepository
 from engine.persistence.tables import (
     AccessLogRecord, CaseRecord, CaseTaskRecord, EventRecord, OrganisationRecord, ProcessOwnerRecord,
-    ProcessVersionRecord, table_of,
+    ProcessVersionRecord, TaskSpanRecord, is_claim_event, table_of,
 )
 from engine.runtime.states import READY
 from engine.spans.store import write_step_spans
@@ -131,6 +131,7 @@ class SqlAccessLog:
 
 
 _T, _C, _E = CaseTaskRecord.__table__.c, CaseRecord.__table__.c, EventRecord.__table__.c
+_S = TaskSpanRecord.__table__.c
 # built once, read with Core: every checked step reads a user task's row (building the statement
 # per call cost more than running it, issue 14)
 _USER_TASK = (
@@ -139,16 +140,17 @@ _USER_TASK = (
     .join_from(CaseTaskRecord.__table__, CaseRecord.__table__, _C.id == _T.case_id)
     .where(_T.task_id == bindparam("task_id"), _T.manual.is_(True))
 )
-_CLAIM_EVENTS = (Lifecycle.TASK_CLAIMED.value, Lifecycle.TASK_UNCLAIMED.value)
 _HOLDERS = (
     select(_E.task_id, _E.lifecycle, _E.user_name)
-    .where(_E.task_id.in_(bindparam("task_ids", expanding=True)), _E.lifecycle.in_(_CLAIM_EVENTS))
+    .where(_E.task_id.in_(bindparam("task_ids", expanding=True)), is_claim_event(_E.lifecycle))
     .order_by(_E.case_id, _E.seq)
 )
 # a claim's write, on the DB-API cursor (engine.persistence.direct): as ORM statements they cost a
 # claim more than a completion's whole step (issue 14)
-_READIED = DirectStatement(select(_E.element_name, _E.element_type).where(
-    _E.task_id == bindparam("task_id"), _E.lifecycle == Lifecycle.TASK_READY.value))
+# the task's name and type as its ready event gave them, from its span (the event log has no index
+# by task for ready events: ix_event_claims holds the claims only)
+_READIED = DirectStatement(select(_S.element_name, _S.element_type).where(
+    _S.case_id == bindparam("case_id"), _S.task_id == bindparam("task_id")))
 _CLAIM_BUMP = DirectStatement(
     update(table_of(CaseRecord))
     .where(_C.id == bindparam("b_id"), _C.row_version == bindparam("b_read"))
@@ -191,7 +193,7 @@ class SqlClaimRepository:
         if bumped != 1:
             raise ConflictError(f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again",
                                 case_id=task.case_id)
-        readied = _READIED.first(connection, {"task_id": task.task_id})
+        readied = _READIED.first(connection, {"case_id": task.case_id, "task_id": task.task_id})
         row = {
             "case_id": task.case_id,
             "seq": seq,

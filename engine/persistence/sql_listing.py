@@ -25,7 +25,7 @@ from engine.access.policy import Principal, Role
 from engine.model import CaseQuery, CaseStatus, Lifecycle, TaskQuery
 from engine.persistence.ports import ListedCase, ListedTask, StoredCase, StoredTask, TaskInCase
 from engine.persistence.tables import (
-    CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord, TaskSpanRecord, UserRecord,
+    CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord, TaskSpanRecord, UserRecord, is_claim_event,
 )
 from engine.runtime.case_state import TOP
 from engine.runtime.states import READY
@@ -34,7 +34,6 @@ C, T, E, S, V = CaseRecord, CaseTaskRecord, EventRecord, TaskSpanRecord, Process
 _CASE_COLUMNS = tuple(getattr(C, f.name) for f in fields(StoredCase))
 _TASK_COLUMNS = tuple(getattr(T, f.name) for f in fields(StoredTask))
 _STARTED = Lifecycle.CASE_STARTED.value
-_CLAIM_EVENTS = (Lifecycle.TASK_CLAIMED.value, Lifecycle.TASK_UNCLAIMED.value)
 _READY_USER_TASK = and_(T.state == READY, T.manual.is_(True))
 _HEADER_IF_SUB = sql_case((T.workflow_id != TOP, C.header_json), else_=None).label("header_json")
 
@@ -250,7 +249,7 @@ def _ascii_lower(text: str) -> str:
 
 def _claim_matches(claimed: str, username: str) -> ColumnElement[bool]:
     """Who holds the task now, from its last claim event (as ClaimRepository.holders reads it)."""
-    last = (select(E.lifecycle, E.user_name).where(E.task_id == T.task_id, E.lifecycle.in_(_CLAIM_EVENTS))
+    last = (select(E.lifecycle, E.user_name).where(E.task_id == T.task_id, is_claim_event(E.lifecycle))
             .order_by(E.seq.desc()).limit(1))
     kind = last.with_only_columns(E.lifecycle).scalar_subquery()
     holder = last.with_only_columns(E.user_name).scalar_subquery()

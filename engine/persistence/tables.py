@@ -21,8 +21,8 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import ColumnElement, literal_column, text
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -123,12 +123,31 @@ class CaseTaskRecord(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+def _partial(name: str, *columns: str, where: str) -> Index:
+    """An index of the rows where `where` holds, on SQLite and PostgreSQL alike."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+
+
+# the claim events (engine.vocabulary.Lifecycle.TASK_CLAIMED, TASK_UNCLAIMED) as the condition of
+# ix_event_claims. A read along that index must say `is_claim_event(lifecycle)`: SQLite uses a
+# partial index only when the query's WHERE holds the index's condition as written, literals and
+# all (a bound parameter does not count); PostgreSQL proves it either way
+CLAIM_LIFECYCLES = "('task_claimed', 'task_unclaimed')"
+
+
+def is_claim_event(lifecycle: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """`lifecycle IN ('task_claimed', 'task_unclaimed')` with the values inline (see CLAIM_LIFECYCLES)."""
+    return lifecycle.in_([literal_column("'task_claimed'"), literal_column("'task_unclaimed'")])
+
+
 class EventRecord(Base):
     """The append-only event log. Nothing updates or deletes these rows."""
 
     __tablename__ = "event"
-    # task_id: claims are looked up per task (engine.claims)
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_event_case_seq"), Index("ix_event_task_id", "task_id"))
+    # claims are looked up per task (engine.claims): only claim events are in the task index, so a
+    # step, which claims nothing, writes none of its pages (random task ids: 2 a step, issue 14)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_event_case_seq"),
+                      _partial("ix_event_claims", "task_id", where=f"lifecycle IN {CLAIM_LIFECYCLES}"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     # no index of its own: uq_event_case_seq leads with case_id (one index page less a step, issue 14)
@@ -143,11 +162,6 @@ class EventRecord(Base):
     user_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     changed_json: Mapped[str] = mapped_column(Text, default="{}")
-
-
-def _partial(name: str, *columns: str, where: str) -> Index:
-    """An index of the rows where `where` holds, on SQLite and PostgreSQL alike."""
-    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
 
 
 class TaskSpanRecord(Base):

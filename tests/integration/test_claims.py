@@ -123,3 +123,29 @@ def test_handoff_is_picked_up_at_the_first_claim_else_at_completion(kapula, cloc
     to_sek, to_customer = handoffs(kapula.history(case.id))
     assert (to_sek.from_lane, to_sek.to_lane, to_sek.pickup_time) == ("Asiakas", "SEK", timedelta(minutes=30))
     assert (to_customer.from_lane, to_customer.to_lane, to_customer.pickup_time) == ("SEK", "Asiakas", timedelta(hours=5))
+
+
+def test_the_claim_reads_go_along_the_claims_index(database_url, backend):
+    """ix_event_claims holds only claim events (a step writes none of its pages); SQLite uses such a
+    partial index only when the read names the same lifecycles inline, so a read that bound them as
+    parameters would scan the whole event log for every task list."""
+    from sqlalchemy import create_engine
+
+    from engine.persistence.migrate import upgrade
+    from engine.persistence.sql import _HOLDERS
+    from engine.persistence.tables import CLAIM_LIFECYCLES
+
+    assert CLAIM_LIFECYCLES == f"('{Lifecycle.TASK_CLAIMED.value}', '{Lifecycle.TASK_UNCLAIMED.value}')"
+    engine = create_engine(database_url)
+    upgrade(engine)
+    # as the repository runs it: the task ids bound as parameters, the lifecycles as written
+    ran = _HOLDERS.compile(engine).construct_expanded_state({"task_ids": ["t1", "t2"]})
+    with engine.connect() as conn:
+        if backend == "sqlite":
+            values = tuple(ran.parameters[name] for name in ran.positiontup or ())
+            plan = " ".join(str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + ran.statement, values))
+        else:  # an empty table: only an index the planner cannot use is never chosen
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + ran.statement, ran.parameters))
+    engine.dispose()
+    assert "ix_event_claims" in plan, plan
