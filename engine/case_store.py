@@ -22,6 +22,7 @@ from engine.runtime.case_state import (
     OPEN_PART_KEY,
     TOP,
     LiveCase,
+    StepChanges,
     TaskRow,
     Transition,
     begin_step,
@@ -136,20 +137,7 @@ class CaseStore:
     ) -> StepContext:
         """A new running case's row, inserted with Core (no ORM object: its flush cost a start more
         than the rest of the row's statements), and its fresh live workflow."""
-        case = NewCase(
-            id=0,
-            process_version_id=deployed.id,
-            process_key=deployed.key,
-            status=CaseStatus.RUNNING.value,
-            started_at=now,
-            row_version=1,
-            last_event_seq=0,
-            next_ordinal=0,
-            next_timer_due=None,
-            header_json="{}",
-            data_json="{}",
-            conversation_id=conversation_id or uuid4().hex,
-        )
+        case = new_case(deployed, now=now, conversation_id=conversation_id)
         new_id = session.connection().execute(_INSERT_CASE, {k: v for k, v in asdict(case).items() if k != "id"}).scalar_one()
         since = begin_step()
         live = new_live_case(deployed.bundle, self._script_engine)
@@ -216,50 +204,8 @@ class CaseStore:
     ) -> SavedStep:
         """Write the step: case row first (the version check takes the row's lock), then tasks and events.
         Returns the case's new state as written, so the caller can answer without reading it back."""
-        changes = collect_changes(ctx.live, ctx.since)
-        completed = is_completed(ctx.live) and last_event is None
-        status = CaseStatus.CANCELLED if last_event == Lifecycle.CASE_CANCELLED else (
-            CaseStatus.COMPLETED if completed else CaseStatus.RUNNING
-        )
-        events = self._events(ctx, changes.transitions, now=now, user=user)
-        if ctx.sent or ctx.received:
-            events = _with_messages(ctx, changes.transitions, events, now=now, user=user)
-        if first_event is not None:
-            events.insert(0, _event(first_event, now=now, user=user, changed=start_data or {}))
-        if status is CaseStatus.COMPLETED:
-            events.append(_event(Lifecycle.CASE_COMPLETED, now=now, user=None))
-        elif last_event is not None:
-            events.append(_event(last_event, now=now, user=user))
-        seq = ctx.case.last_event_seq
-        for row in events:
-            seq += 1
-            row["seq"] = seq
-            row["case_id"] = ctx.case.id
-        ctx.new_version = ctx.read_version + 1
-        data_text = json.dumps(case_data(ctx.live), default=str)
-        waiting = self._waiting(ctx) if status is CaseStatus.RUNNING else ()
-        saved = SavedStep(
-            status=status,
-            data=json.loads(data_text),  # exactly what a read of the row gives
-            ended_at=now if status is not CaseStatus.RUNNING else None,
-            next_timer_due=next_due(waiting),
-            waiting_for=waiting,
-        )
-        values: dict[str, Any] = {
-            "b_id": ctx.case.id,
-            "b_read": ctx.read_version,
-            "row_version": ctx.new_version,
-            "header_json": changes.header,
-            "data_json": data_text,
-            "last_event_seq": seq,
-            "next_ordinal": changes.next_ordinal,
-            "waiting_json": waiting_to_json(waiting),
-        }
-        fresh = isinstance(ctx.case, NewCase)  # a new case: every column is written
-        if fresh or status.value != ctx.case.status:
-            values.update(status=status.value, ended_at=saved.ended_at)
-        if fresh or saved.next_timer_due != ctx.case.next_timer_due:
-            values["next_timer_due"] = saved.next_timer_due
+        write = step_write(ctx, now=now, user=user, first_event=first_event, last_event=last_event, start_data=start_data)
+        changes, events, values, saved = write.changes, write.events, write.values, write.saved
         connection = session.connection()
         written = _UPDATE_CASE.execute(connection, values)
         if written != 1:
@@ -271,7 +217,7 @@ class CaseStore:
         self._write_tasks(connection, ctx, changes.upserts, changes.deleted)
         if events:
             _INSERT_EVENTS.execute(connection, events)
-            write_step_spans(connection, ctx.case.id, ctx.deployed.key, ctx.deployed.id, events, new_case=fresh)
+            write_step_spans(connection, ctx.case.id, ctx.deployed.key, ctx.deployed.id, events, new_case=write.fresh)
         held = correlations(ctx.live)
         if held:
             write_correlations(connection, ctx.case.id, held)
@@ -283,20 +229,10 @@ class CaseStore:
         case row (behind the version check) points at the new version, every task row is written
         anew (task specs may have changed), and one `case_migrated` event records `details`.
         Raises ConflictError when the case changed since it was read; nothing is written then."""
-        ctx.deployed = target
-        changes = collect_changes(ctx.live, ctx.since)
-        seq = ctx.case.last_event_seq + 1
-        event = _event(Lifecycle.CASE_MIGRATED, now=now, user=user, changed=details)
-        event.update(seq=seq, case_id=ctx.case.id)
-        ctx.new_version = ctx.read_version + 1
-        waiting = self._waiting(ctx)
+        values, event = migration_write(ctx, target, now=now, user=user, details=details)
         connection = session.connection()
         result = connection.execute(
-            _CASES.update()
-            .where(_CASES.c.id == ctx.case.id, _CASES.c.row_version == ctx.read_version)
-            .values(process_version_id=target.id, row_version=ctx.new_version, header_json=changes.header,
-                    last_event_seq=seq, next_ordinal=changes.next_ordinal, next_timer_due=next_due(waiting),
-                    waiting_json=waiting_to_json(waiting))
+            _CASES.update().where(_CASES.c.id == ctx.case.id, _CASES.c.row_version == ctx.read_version).values(**values)
         )
         if result.rowcount != 1:
             self._cache.discard(ctx.case.id)
@@ -330,14 +266,14 @@ class CaseStore:
                 "state": r.state,
                 "manual": r.manual,
                 "element_id": r.element_id,
-                "lane": self._lane(ctx, r),
+                "lane": task_lane(ctx, r),
                 "body": r.body,
             }
             for r in upserts
             if r.is_new
         ]
         changed = [
-            {"b_case": case_id, "b_task": r.task_id, "state": r.state, "body": r.body, "lane": self._lane(ctx, r)}
+            {"b_case": case_id, "b_task": r.task_id, "state": r.state, "body": r.body, "lane": task_lane(ctx, r)}
             for r in upserts
             if not r.is_new
         ]
@@ -346,36 +282,140 @@ class CaseStore:
         if changed:
             _UPDATE_TASK.execute(connection, changed)
 
-    def _waiting(self, ctx: StepContext) -> tuple[WaitingEvent, ...]:
-        """The events the case waits for, named as the version's elements are."""
-        return waiting_events(ctx.live, ctx.deployed)
 
-    def _lane(self, ctx: StepContext, row: TaskRow) -> str | None:
-        if row.workflow_id == TOP:
-            info = ctx.deployed.elements.get(row.element_id or "")
-            return info.actor if info else None
-        return subprocess_task_lane(ctx.live, row.workflow_id, row.task_id, ctx.deployed)
+def new_case(deployed: DeployedVersion, *, now: datetime, conversation_id: str | None = None) -> NewCase:
+    """A new running case's row of `deployed` started at `now`, its id 0 until stored (in a new
+    conversation unless given one)."""
+    return NewCase(
+        id=0,
+        process_version_id=deployed.id,
+        process_key=deployed.key,
+        status=CaseStatus.RUNNING.value,
+        started_at=now,
+        row_version=1,
+        last_event_seq=0,
+        next_ordinal=0,
+        next_timer_due=None,
+        header_json="{}",
+        data_json="{}",
+        conversation_id=conversation_id or uuid4().hex,
+    )
 
-    def _events(self, ctx: StepContext, transitions: list[Transition], *, now: datetime, user: str | None) -> list[dict[str, Any]]:
-        rows = []
-        for tr in transitions:
-            element_id, spec_name, spec_kind = transition_element(tr)
-            info, lane, scope = ctx.deployed.resolve(tr.task)
-            acted = ctx.acting is not None and ctx.acting[0] == tr.task.id
-            rows.append(
-                {
-                    "at": now,
-                    "lifecycle": _LIFECYCLE[tr.kind].value,
-                    "element_id": ctx.deployed.element_key(element_id, scope),
-                    "element_name": (info.name if info else None) or spec_name,
-                    "element_type": (info.type if info else None) or spec_kind,
-                    "lane": lane,
-                    "user_name": user if acted else None,
-                    "task_id": str(tr.task.id),
-                    "changed_json": json.dumps(tr.changed, default=str),
-                }
-            )
-        return rows
+
+@dataclass(frozen=True)
+class StepWrite:
+    """What a step writes, computed from its live workflow without the database (step_write):
+    `changes` (the task rows to insert, update and delete), `events` (the event rows, each with its
+    `seq` and `case_id`), `values` (the case row's UPDATE parameters: `b_id` and `b_read`, the read
+    version, for the check, and the columns to set, status, ended_at and next_timer_due only when
+    they changed or the case is `fresh`), and `saved`, the case row's state as written."""
+
+    changes: StepChanges
+    events: list[dict[str, Any]]
+    values: dict[str, Any]
+    saved: SavedStep
+    fresh: bool
+
+
+def step_write(ctx: StepContext, *, now: datetime, user: str | None, first_event: Lifecycle | None = None,
+               last_event: Lifecycle | None = None, start_data: dict[str, Any] | None = None) -> StepWrite:
+    """What the step on `ctx` writes (CaseStore.save's arguments; SQL's CaseStore and the fake case
+    repository write it). Collects the live workflow's changes, so it is called once per step; sets
+    `ctx.new_version`."""
+    changes = collect_changes(ctx.live, ctx.since)
+    completed = is_completed(ctx.live) and last_event is None
+    status = CaseStatus.CANCELLED if last_event == Lifecycle.CASE_CANCELLED else (
+        CaseStatus.COMPLETED if completed else CaseStatus.RUNNING
+    )
+    events = _events(ctx, changes.transitions, now=now, user=user)
+    if ctx.sent or ctx.received:
+        events = _with_messages(ctx, changes.transitions, events, now=now, user=user)
+    if first_event is not None:
+        events.insert(0, _event(first_event, now=now, user=user, changed=start_data or {}))
+    if status is CaseStatus.COMPLETED:
+        events.append(_event(Lifecycle.CASE_COMPLETED, now=now, user=None))
+    elif last_event is not None:
+        events.append(_event(last_event, now=now, user=user))
+    seq = ctx.case.last_event_seq
+    for row in events:
+        seq += 1
+        row["seq"] = seq
+        row["case_id"] = ctx.case.id
+    ctx.new_version = ctx.read_version + 1
+    data_text = json.dumps(case_data(ctx.live), default=str)
+    waiting = waiting_events(ctx.live, ctx.deployed) if status is CaseStatus.RUNNING else ()
+    saved = SavedStep(
+        status=status,
+        data=json.loads(data_text),  # exactly what a read of the row gives
+        ended_at=now if status is not CaseStatus.RUNNING else None,
+        next_timer_due=next_due(waiting),
+        waiting_for=waiting,
+    )
+    values: dict[str, Any] = {
+        "b_id": ctx.case.id,
+        "b_read": ctx.read_version,
+        "row_version": ctx.new_version,
+        "header_json": changes.header,
+        "data_json": data_text,
+        "last_event_seq": seq,
+        "next_ordinal": changes.next_ordinal,
+        "waiting_json": waiting_to_json(waiting),
+    }
+    fresh = isinstance(ctx.case, NewCase)  # a new case: every column is written
+    if fresh or status.value != ctx.case.status:
+        values.update(status=status.value, ended_at=saved.ended_at)
+    if fresh or saved.next_timer_due != ctx.case.next_timer_due:
+        values["next_timer_due"] = saved.next_timer_due
+    return StepWrite(changes, events, values, saved, fresh)
+
+
+def migration_write(ctx: StepContext, target: DeployedVersion, *, now: datetime, user: str | None,
+                    details: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What moving the case on `ctx` onto `target` writes (CaseStore.save_migrated's arguments):
+    the case row's new columns and the case_migrated event row; the task rows are all of
+    engine.runtime.stepping.all_task_rows. Sets `ctx.deployed` and `ctx.new_version`."""
+    ctx.deployed = target
+    changes = collect_changes(ctx.live, ctx.since)
+    seq = ctx.case.last_event_seq + 1
+    event = _event(Lifecycle.CASE_MIGRATED, now=now, user=user, changed=details)
+    event.update(seq=seq, case_id=ctx.case.id)
+    ctx.new_version = ctx.read_version + 1
+    waiting = waiting_events(ctx.live, ctx.deployed)
+    values = dict(process_version_id=target.id, row_version=ctx.new_version, header_json=changes.header,
+                  last_event_seq=seq, next_ordinal=changes.next_ordinal, next_timer_due=next_due(waiting),
+                  waiting_json=waiting_to_json(waiting))
+    return values, event
+
+
+def task_lane(ctx: StepContext, row: TaskRow) -> str | None:
+    """The lane a task row of the case is stored with: its element's in the version, or the
+    calling activity's for a task of a called process."""
+    if row.workflow_id == TOP:
+        info = ctx.deployed.elements.get(row.element_id or "")
+        return info.actor if info else None
+    return subprocess_task_lane(ctx.live, row.workflow_id, row.task_id, ctx.deployed)
+
+
+def _events(ctx: StepContext, transitions: list[Transition], *, now: datetime, user: str | None) -> list[dict[str, Any]]:
+    rows = []
+    for tr in transitions:
+        element_id, spec_name, spec_kind = transition_element(tr)
+        info, lane, scope = ctx.deployed.resolve(tr.task)
+        acted = ctx.acting is not None and ctx.acting[0] == tr.task.id
+        rows.append(
+            {
+                "at": now,
+                "lifecycle": _LIFECYCLE[tr.kind].value,
+                "element_id": ctx.deployed.element_key(element_id, scope),
+                "element_name": (info.name if info else None) or spec_name,
+                "element_type": (info.type if info else None) or spec_kind,
+                "lane": lane,
+                "user_name": user if acted else None,
+                "task_id": str(tr.task.id),
+                "changed_json": json.dumps(tr.changed, default=str),
+            }
+        )
+    return rows
 
 
 def _with_messages(ctx: StepContext, transitions: list[Transition], rows: list[dict[str, Any]], *, now: datetime,

@@ -18,6 +18,7 @@ from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote, CaseQuery, CaseStatus, Event, Incident, Lifecycle, ProcessVersion, TaskQuery
 if TYPE_CHECKING:
     from engine.incidents import Failure
+    from engine.persistence.fake_cases import FakeCaseRepository
 from engine.persistence.ports import (
     CaseTexts, ListedCase, ListedTask, NewUser, NewVersion, StoredCase, StoredEventRow, StoredTask, StoredVersion, TaskInCase,
     UserTaskRow, VersionSpec,
@@ -92,10 +93,13 @@ class FakeEventRepository:
 
 @dataclass
 class FakeClaimRepository:
-    """User tasks by id; their claim events go into `events` (the unit's event log)."""
+    """User tasks by id; their claim events go into `events` (the unit's event log). With `cases`
+    (the unit's case repository), a claim on one of its cases bumps that case's row, which keeps
+    `tasks` of its cases."""
 
     events: FakeEventRepository = field(default_factory=FakeEventRepository)
     tasks: dict[str, UserTaskRow] = field(default_factory=dict)
+    cases: FakeCaseRepository | None = None
 
     def user_task(self, task_id: str) -> UserTaskRow | None:
         return self.tasks.get(task_id)
@@ -113,17 +117,23 @@ class FakeClaimRepository:
         return holders
 
     def record(self, task: UserTaskRow, *, user: str, claim: bool, at: datetime) -> None:
-        current = self.tasks.get(task.task_id)
-        if current is None or current.row_version != task.row_version:  # the case row's version check
-            raise ConflictError(f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again",
-                                case_id=task.case_id)
         seq = task.last_event_seq + 1
+        stepped = self.cases is not None and task.case_id in self.cases.rows
+        if self.cases is not None and stepped:
+            self.cases.bump(task.case_id, task.row_version, seq)  # the case row's version check and write
+        else:
+            current = self.tasks.get(task.task_id)
+            if current is None or current.row_version != task.row_version:  # the case row's version check
+                raise ConflictError(f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again",
+                                    case_id=task.case_id)
         # the element's name and type as the task's ready event gave them (SQL reads that event too)
         readied = next((e for e in self.events.rows if e.task_id == task.task_id and e.lifecycle is Lifecycle.TASK_READY), None)
         self.events.rows.append(Event(task.case_id, seq, at, Lifecycle.TASK_CLAIMED if claim else Lifecycle.TASK_UNCLAIMED,
                                       element_id=task.element_id, element_name=readied.element_name if readied else None,
                                       element_type=readied.element_type if readied else None, lane=task.lane, user=user,
                                       task_id=task.task_id))
+        if stepped:
+            return
         # every task of the case sees the case row's new version and sequence number
         for task_id, row in self.tasks.items():
             if row.case_id == task.case_id:
@@ -625,8 +635,11 @@ class FakeUnitOfWork:
     incidents: FakeIncidentRepository = field(init=False)
     messages: FakeMessageReads = field(default_factory=FakeMessageReads)
     listing: FakeListingReads = field(init=False)
+    cases: FakeCaseRepository = field(init=False)
+    script_engine: Any = None  # the cases' (engine.runtime's SafeScriptEngine when None)
 
     def __post_init__(self) -> None:
+        from engine.persistence.fake_cases import FakeCaseRepository  # the case store's machinery, SpiffWorkflow
         self.claims = FakeClaimRepository(events=self.events)
         self.directory = FakeDirectoryRepository(owners=self.owners)
         self.credentials = FakeCredentialRepository(directory=self.directory)
@@ -634,3 +647,6 @@ class FakeUnitOfWork:
         self.incidents = FakeIncidentRepository(case_reads=self.case_reads)
         self.versions = FakeVersionRepository(keys=self.owners.versions)
         self.listing = FakeListingReads(self.case_reads, self.events, self.claims, self.directory, self.versions)
+        self.cases = FakeCaseRepository(self.versions, self.case_reads, self.claims, self.events, self.consistency,
+                                        self.messages, script_engine=self.script_engine)
+        self.claims.cases = self.cases

@@ -17,9 +17,11 @@ restoring one reads); erasure's read and rewrite of a case's texts; incidents; a
 needs, the cases of a key or version, the due timers), ListingReads (the case lists and inboxes: the access rules as SQL conditions in
 sql_listing.py, as the pure rules in the fake; tests/integration/test_listing_contract.py),
 MessageReads (the cases a message may be for), ConsistencyReads. The cases' steps
-(CaseRepository: create, load, save) are on it too, their SQL implementation being
-engine.case_store.CaseStore over the unit's session; they have no fake yet (a step's events and
-task rows are derived in the case store). engine.services, engine.access and engine/*.py build
+(CaseRepository: create, load, save, save_migrated) are on it too, their SQL implementation being
+engine.case_store.CaseStore over the unit's session; their fake (engine.persistence.fake_cases)
+writes what the same pure computation gives (case_store.step_write: a step's case row, task rows
+and events) into memory and into the unit's other fakes, so a case started, claimed and stepped on
+FakeUnitOfWork is read back by its claims, events and read models. engine.services, engine.access and engine/*.py build
 no SQL statement but engine/case_store.py's (docs/adr/0003-one-service-layer.md).
 """
 
@@ -403,7 +405,9 @@ class CaseRepository(Protocol):
     """Cases for steps: a case as read with its live workflow and version (a StepContext), and the
     write of what a step changed. The SQL one is engine.case_store.CaseStore over the unit's
     session (the case row's version check, the task rows, the events and spans, in the unit's
-    transaction); the live workflows it keeps between steps are the store's, not the unit's."""
+    transaction); the live workflows it keeps between steps are the store's, not the unit's. The
+fake (engine.persistence.fake_cases.FakeCaseRepository) keeps each case's row and task rows and
+restores its workflow from them on every load."""
 
     def create(self, deployed: DeployedVersion, *, now: datetime, conversation_id: str | None = None) -> StepContext:
         """A new running case of `deployed` (its row written, its workflow not yet started)."""

@@ -4,9 +4,11 @@ tests that run on the fake test what the service does on the database."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +20,13 @@ from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote, ValidationIssue
 from engine.runtime.states import READY
 from engine.bundles import model_bundle
+from engine.case_store import CaseStore
+from engine.definitions import VersionCache
+from engine.model import Lifecycle
+from engine.runtime import stepping
+from engine.runtime.parser import load_files
+from engine.runtime.script_engine import SafeScriptEngine
+from engine.services.definitions import store_upload
 from engine.consistency import check_cases
 from engine.erasure import ERASED
 from engine.incidents import Failure
@@ -398,3 +407,103 @@ def test_the_message_reads_answer_alike(kapula, sql_unit):
         assert call(fake) == call(sql_unit)
     assert correlated_cases(fake, "decision", {"application": "B-2"}) == [b.id]
     assert list(fake.messages.waiting(front, "decision", values={}, conversation=conversation_of_a)) == [a.id]
+
+
+# -- the cases' steps: the same calls on the fake case repository and on CaseStore over the database
+
+
+@pytest.fixture
+def case_units(kapula) -> Iterator[tuple[FakeUnitOfWork, SqlUnitOfWork]]:
+    """A fake unit and a SQL one with a case store of its own (no live workflow kept between steps
+    of the engine's); the SQL one's transaction is rolled back at the end."""
+    session = kapula.sessions()
+    session.begin()
+    try:
+        yield FakeUnitOfWork(), SqlUnitOfWork(session, store=CaseStore(VersionCache(), SafeScriptEngine()))
+    finally:
+        session.rollback()
+        session.close()
+
+
+class _Names:
+    """Each side's case and task ids renamed by first appearance (ids come from a sequence and from
+    uuid4), so that the two sides' answers compare."""
+
+    def __init__(self) -> None:
+        self.ids: dict[object, str] = {}
+
+    def __call__(self, value: object) -> str | None:
+        if value is None:
+            return None
+        return self.ids.setdefault(value, f"#{len(self.ids)}")
+
+
+def _shown(events: list, names: _Names) -> list[tuple]:
+    return [(names(e.case_id), e.seq, e.at, e.lifecycle, e.element_id, e.element_name, e.element_type, e.lane, e.user,
+             names(e.task_id), e.changed) for e in events]
+
+
+def _steps(uow: UnitOfWork, clock) -> dict[str, object]:
+    """Deploy Handoff_demo, start a case, complete the customer's task, claim SEK's, then: a step
+    read before the claim, a load of no case and of a cancelled case, and a migration onto the same
+    version; what every read answered on the way, with the ids renamed."""
+    names = _Names()
+    seen: dict[str, object] = {}
+    clock.set(NOW)
+    store_upload(uow, [(load_files(files := [read("three_lanes.bpmn"), read("tarve.json")]), files)], caller=None,
+                 owner=None, now=NOW)
+    deployed = VersionCache().get(uow.versions, uow.versions.find("Handoff_demo").id)
+    ctx = uow.cases.create(deployed, now=NOW, conversation_id="conversation")
+    case_id = ctx.case.id
+    names(case_id)
+    stepping.start(ctx.live, {"customer": "Oy"}, clock=clock, case_id=case_id)
+    seen["started"] = uow.cases.save(ctx, now=NOW, user="asiakas", first_event=Lifecycle.CASE_STARTED,
+                                     start_data={"customer": "Oy"})
+    (first,) = uow.case_reads.user_tasks(case_id, READY)
+    later = NOW + timedelta(hours=1)
+    clock.set(later)
+    ctx = uow.cases.load(case_id)
+    task = stepping.ready_user_task(ctx.live, first.task_id, ctx.deployed, case_id=case_id)
+    ctx.acting = (UUID(task.id), "asiakas")
+    stepping.complete(ctx.live, task, {"need": "kasvu"}, clock=clock, case_id=case_id)
+    seen["completed"] = uow.cases.save(ctx, now=later, user="asiakas")
+    (sek,) = uow.case_reads.user_tasks(case_id, READY)
+    stale = uow.cases.load(case_id)
+    uow.claims.record(uow.claims.user_task(sek.task_id), user="sek.a", claim=True, at=later)
+    with pytest.raises(ConflictError, match="changed by someone else"):  # the claim moved the row on
+        uow.cases.save(stale, now=later, user="sek.a")
+    with pytest.raises(NotFoundError):
+        uow.cases.load(case_id + 1000)
+    ctx = uow.cases.load(case_id)
+    uow.cases.save_migrated(ctx, deployed, now=later, user="admin", details={"from": 1, "to": 1})
+    row = uow.case_reads.row(case_id)
+    seen["row"] = (row.process_key, row.status, row.row_version, row.started_at, row.ended_at, row.next_timer_due,
+                   json.loads(row.data_json), row.waiting_json)
+    seen["tasks"] = [(names(t.task_id), t.workflow_id, t.element_id, t.lane, t.state)
+                     for t in uow.case_reads.user_tasks(case_id, READY)]
+    claim = uow.claims.user_task(sek.task_id)
+    seen["claim"] = (names(claim.case_id), claim.element_id, claim.lane, claim.ready, claim.row_version,
+                     claim.last_event_seq)
+    seen["holders"] = {names(k): v for k, v in uow.claims.holders([sek.task_id, first.task_id]).items()}
+    states = uow.consistency.user_task_states([case_id])[case_id]
+    seen["consistency"] = (uow.consistency.case_rows([case_id])[case_id], sorted(states.values()),
+                           [states[first.task_id], states[sek.task_id]])
+    ctx = uow.cases.load(case_id)
+    stepping.cancel(ctx.live)
+    seen["cancelled"] = uow.cases.save(ctx, now=later, user="admin", last_event=Lifecycle.CASE_CANCELLED)
+    with pytest.raises(ConflictError, match="takes no more steps"):
+        uow.cases.load(case_id)
+    seen["events"] = _shown(uow.events.of_case(case_id), names)
+    seen["for_access"] = _shown(uow.events.for_access(case_id), names)
+    return seen
+
+
+def test_the_cases_steps_answer_alike(case_units, clock):
+    fake, sql = case_units
+    on_fake, on_sql = _steps(fake, clock), _steps(sql, clock)
+    assert on_fake.keys() == on_sql.keys()
+    for what in on_fake:
+        assert on_fake[what] == on_sql[what], what
+    lifecycles = [e[3] for e in on_fake["events"]]
+    assert lifecycles[0] is Lifecycle.CASE_STARTED and lifecycles[-1] is Lifecycle.CASE_CANCELLED
+    assert Lifecycle.TASK_CLAIMED in lifecycles and Lifecycle.CASE_MIGRATED in lifecycles
