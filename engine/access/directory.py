@@ -273,7 +273,7 @@ def check_new_user(username: str, password: str, *, role: Role, organisation: st
     if len(password) < MIN_PASSWORD:
         problems["password"] = f"at least {MIN_PASSWORD} characters"
     if role in (Role.ADVISOR, Role.PROCESS_OWNER) and not organisation:
-        problems["organisation"] = f"a {role.value.replace('_', ' ')} belongs to an organisation"
+        problems["organisation"] = f"{'an advisor' if role is Role.ADVISOR else 'a process owner'} belongs to an organisation"
     if problems:
         raise InvalidDataError("the user cannot be created: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
                                field_errors=problems)

@@ -46,7 +46,7 @@ def test_org_and_user_add_then_the_token_signs_in(cli, database_url):
 
 def test_refusals_are_readable_with_exit_codes(cli):
     no_org = cli("user", "add", "x", "--role", "advisor", "--password", "salasana-123")
-    assert no_org.exit_code == 6 and "belongs to an organisation" in no_org.output
+    assert no_org.exit_code == 6 and "organisation: an advisor belongs to an organisation" in no_org.output
     missing = cli("user", "add", "x", "--role", "advisor", "--org", "Nope", "--password", "salasana-123")
     assert missing.exit_code == 4
     cli("org", "add", "SEK")
