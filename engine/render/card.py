@@ -189,8 +189,10 @@ def _md(value: object) -> str:
 def _html(title: str, blocks: list[Block], lang: str = display.DEFAULT_LOCALE) -> str:
     e = html.escape
     parts = [f"<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>",
-             "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left}img{max-width:100%}"
+             "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;overflow-wrap:break-word}"
+             "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left}img{max-width:100%}"
+             # on a phone a wide table scrolls by itself; the page never scrolls sideways
+             "@media screen and (max-width:48em){table{display:block;overflow-x:auto}}"
              # printed, the card fills A4 landscape: the drawing and table rows are not cut between pages
              "@page{size:A4 landscape;margin:12mm}@media print{body{max-width:none;margin:0;font-size:10pt}"
              "a.back{display:none}img,tr,h2,h3{break-inside:avoid}h2,h3{break-after:avoid}}</style></head><body>"]

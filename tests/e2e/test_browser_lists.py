@@ -200,3 +200,12 @@ def test_a_long_unbroken_name_wraps_on_a_phone(kapula, server, browser, network)
     _fits(page)
     page.goto(f"{server}/cases/{case.id}")
     _fits(page)
+
+
+def test_the_process_card_fits_a_phone(server, browser, network):  # noqa: F811
+    # the card's own style sheet had no side padding and its tables pushed the page sideways
+    # (scrollWidth 640 px on a 390 px screen for the reference model's card)
+    page = _as(browser, server, "admin", "/processes/Handoff_demo/card", viewport=PHONE)
+    expect(page.locator("h1")).to_contain_text("Kapulan vaihto")
+    _fits(page)
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).paddingLeft)") >= 12
