@@ -10,7 +10,7 @@ from typing import NotRequired, TypedDict
 import click
 
 from api.cli_audit import access_log, erase
-from api.cli_common import CLI_LOCALE, ROW_ID, Context, json_option, parse_data, pass_ctx, run
+from api.cli_common import CLI_LOCALE, ROW_ID, Context, FiniteFloat, json_option, parse_data, pass_ctx, run
 from api.cli_db import db
 from api.cli_metrics import docs_command, export_command, metrics_command
 from api.cli_migrate import migrate
@@ -210,7 +210,7 @@ def history(ctx: Context, case_id: int, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--every", type=click.FloatRange(min=0.1), help="Keep running: look for due timers every SECONDS.")
+@click.option("--every", type=FiniteFloat(min=0.1), help="Keep running: look for due timers every SECONDS.")
 @click.option("--rounds", type=click.IntRange(min=1), help="With --every: stop after this many rounds.")
 @json_option
 @pass_ctx

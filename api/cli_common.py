@@ -8,6 +8,7 @@ import dataclasses
 import enum
 import getpass
 import json
+import math
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -132,6 +133,19 @@ def _error_details(exc: KapulaError) -> dict[str, Any]:
     if isinstance(exc, InvalidDataError):
         return {"field_errors": exc.field_errors}
     return {}
+
+
+class FiniteFloat(click.FloatRange):
+    """A FloatRange that also refuses nan and inf: nan passes every range check (a comparison with
+    it is false), and `serve --tick nan` then failed in the settings with a traceback."""
+
+    name = "finite float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number of seconds or hours", param, ctx)
+        return number
 
 
 # ids are stored as 32-bit integers; a larger one is a usage error, not an OverflowError from the driver

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from api.cli_common import CLI_LOCALE, VERSION, Context, json_option, pass_ctx, run
+from api.cli_common import CLI_LOCALE, VERSION, Context, FiniteFloat, json_option, pass_ctx, run
 from engine import display
 from engine.services.results import ProcessMetrics, StageStats, Stats, TargetProgress
 
@@ -31,7 +31,7 @@ def _when(text: str | None) -> datetime | None:
 @click.option("--since", help="Only cases started on or after this date (in KAPULA_TIME_ZONE, default Europe/Helsinki).")
 @click.option("--until", help="Only cases started before this date (in KAPULA_TIME_ZONE).")
 @click.option("--segment", help="Only cases whose data field `segment` is this customer segment.")
-@click.option("--stuck-after", type=click.FloatRange(min=0), help="Call a case stuck after its task waited this many hours (default: the stage's 90th percentile).")
+@click.option("--stuck-after", type=FiniteFloat(min=0), help="Call a case stuck after its task waited this many hours (default: the stage's 90th percentile).")
 @json_option
 @pass_ctx
 def metrics_command(

@@ -7,7 +7,7 @@ import os
 import click
 import uvicorn
 
-from api.cli_common import Context, pass_ctx
+from api.cli_common import Context, FiniteFloat, pass_ctx
 from api.http.server import SERVER_SETTINGS, TICK_SETTING
 
 
@@ -15,7 +15,7 @@ from api.http.server import SERVER_SETTINGS, TICK_SETTING
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
-@click.option("--tick", "tick_seconds", default=30.0, show_default=True, type=click.FloatRange(min=0),
+@click.option("--tick", "tick_seconds", default=30.0, show_default=True, type=FiniteFloat(min=0),
               help="Fire due timers every SECONDS (0: never; then run `kapula tick --every`).")
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, workers: int, tick_seconds: float) -> None:

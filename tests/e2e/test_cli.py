@@ -157,3 +157,11 @@ def test_a_folder_without_a_diagram_is_a_usage_error_not_a_silent_success(cli, t
     result = cli("load", str(tmp_path))
     assert result.exit_code == 2 and f"no .bpmn file in {tmp_path}" in result.output
     assert cli("processes", "--json").output.strip() == "[]"
+
+
+@pytest.mark.parametrize("args", [("serve", "--tick", "nan"), ("tick", "--every", "nan"), ("tick", "--every", "inf"),
+                                  ("metrics", "Handoff_demo", "--stuck-after", "nan")])
+def test_a_number_of_seconds_or_hours_is_finite(cli, args):
+    # nan passes click's range check; `serve --tick nan` failed in the settings with a traceback
+    result = cli(*args)
+    assert result.exit_code == 2 and "is not a finite number" in result.output, result.output
