@@ -3,7 +3,7 @@
 `SqlUnitOfWork` (engine.persistence.sql) wraps the use case's SQLAlchemy session and holds the SQL
 (sql.py and sql_*.py); `FakeUnitOfWork` (engine.persistence.fake) keeps everything in memory, for
 fast unit tests of the rules that run on it (tests/unit/test_ownership_rules.py, test_claim_rules.py,
-test_deploy_rules.py, test_credential_rules.py, test_erasure_rules.py, test_migration_rules.py);
+test_deploy_rules.py, test_case_steps_on_fake.py, test_credential_rules.py, test_erasure_rules.py, test_migration_rules.py);
 tests/integration/test_unit_of_work_contract.py holds the two to the same answers on SQLite and
 PostgreSQL, on real cases made through the engine.
 
@@ -21,7 +21,8 @@ MessageReads (the cases a message may be for), ConsistencyReads. The cases' step
 engine.case_store.CaseStore over the unit's session; their fake (engine.persistence.fake_cases)
 writes what the same pure computation gives (case_store.step_write: a step's case row, task rows
 and events) into memory and into the unit's other fakes, so a case started, claimed and stepped on
-FakeUnitOfWork is read back by its claims, events and read models. engine.services, engine.access and engine/*.py build
+FakeUnitOfWork is read back by its claims, events and read models
+(tests/unit/test_case_steps_on_fake.py). engine.services, engine.access and engine/*.py build
 no SQL statement but engine/case_store.py's (docs/adr/0003-one-service-layer.md).
 """
 

@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.access import policy
+from engine.case_store import StepContext
+from engine.clock import Clock
+from engine.definitions import VersionCache
 from engine.erasure import ErasureResult, erase_case
 from engine.forms import check_submission
 from engine.errors import InvalidDataError, KapulaError, NotFoundError
@@ -49,16 +52,9 @@ class CaseUseCases(MessageRouting):
         user = caller.username if caller is not None else user
         with self._transaction() as session:
             uow = self._unit(session)
-            stored = latest(uow, key)
-            self._latest_seen.put(key, stored.id)
-            if caller is not None:
-                check(caller, policy.process_refusal(caller.principal, stored.process), "start", now, process_key=key)
-            deployed = self._deployed(session, stored.id)
-            deployed.check_runnable()  # cases start only on runnable versions, never on documentation
-            if deployed.start_form_schema() != checked.start_form_schema():  # a new version came between
-                check_submission(deployed.start_form_schema(), data)
-            ctx = uow.cases.create(deployed, now=now)
-            stepping.start(ctx.live, data, clock=self._clock)
+            ctx = start_in(uow, self._versions, key, data, caller=caller, now=now, clock=self._clock,
+                           checked_form=checked.start_form_schema())
+            self._latest_seen.put(key, ctx.deployed.id)
             saved, delivery = self._save_step(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED,
                                               start_data=data)
             view = self._view_after_step(session, ctx, saved)
@@ -116,6 +112,26 @@ class CaseUseCases(MessageRouting):
         events = CaseFacts(uow).events(case_id)
         check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "cancel", now, case_id=case_id)
         check(caller, policy.cancel_refusal(caller.principal, record.process_key), "cancel", now, case_id=case_id)
+
+
+def start_in(uow: UnitOfWork, versions: VersionCache, key: str, data: dict[str, Any], *, caller: Caller | None,
+             now: datetime, clock: Clock, checked_form: dict[str, Any] | None) -> StepContext:
+    """A start in `uow`'s transaction, up to its write: the latest version of `key` (restored
+    through `versions`), the process rule for `caller` (None: unchecked), the version runnable and
+    `data` (checked case data) fitting its start form, checked again only when that is not
+    `checked_form`, the form checked before the transaction; then the new case, run until it
+    waits. The caller writes it (uow.cases.save with first_event CASE_STARTED). Raises
+    NotFoundError, AccessDeniedError, DiagramError, InvalidDataError or CaseStepError."""
+    stored = latest(uow, key)
+    if caller is not None:
+        check(caller, policy.process_refusal(caller.principal, stored.process), "start", now, process_key=key)
+    deployed = versions.kept(stored.id) or versions.get(uow.versions, stored.id)
+    deployed.check_runnable()  # cases start only on runnable versions, never on documentation
+    if deployed.start_form_schema() != checked_form:  # a new version came between
+        check_submission(deployed.start_form_schema(), data)
+    ctx = uow.cases.create(deployed, now=now)
+    stepping.start(ctx.live, data, clock=clock)
+    return ctx
 
 
 def erase(uow: UnitOfWork, case_id: int, fields: list[str] | None, *, reason: str | None, by: str | None,

@@ -9,6 +9,7 @@ check, so no completion ever lands on a task claimed by someone else.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,8 @@ from uuid import UUID
 from engine import claims
 from engine.access import policy
 from engine.access.policy import TaskFacts
+from engine.case_store import StepContext
+from engine.clock import Clock
 from engine.errors import InvalidDataError, KapulaError, NotFoundError
 from engine.forms import check_submission
 from engine.model import CaseView, TaskView
@@ -52,22 +55,8 @@ class TaskUseCases(MessageRouting):
         with self._transaction() as session:
             uow = self._unit(session)
             case_id = self._case_of_task(session, task_id)
-            facts = task_rules(uow, caller, task_id, "complete", now)[1] if caller is not None else None
-            ctx = uow.cases.load(case_id)
-            if caller is not None and facts is not None:
-                try:
-                    # read after the step loaded the case row: a claim committed from here on bumps
-                    # the row version, and this step's version-checked UPDATE then fails (ConflictError)
-                    claim_rule(uow, caller, facts, now)
-                except KapulaError:
-                    self._store.release(ctx)  # untouched: the cached copy stays good
-                    raise
-            task = stepping.ready_user_task(ctx.live, task_id, ctx.deployed, case_id=case_id)
-            schema = ctx.deployed.form_schema(task.element_id, task.scope)
-            if schema != checked:  # the case moved to another version meanwhile
-                check_submission(schema, data)
-            ctx.acting = (UUID(task.id), user)
-            stepping.complete(ctx.live, task, data, clock=self._clock, case_id=case_id)
+            ctx = complete_in(uow, task_id, data, caller=caller, user=user, checked_form=checked, now=now,
+                              clock=self._clock, case_id=case_id, release=self._store.release)
             saved, delivery = self._save_step(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
@@ -121,6 +110,41 @@ class TaskUseCases(MessageRouting):
             view = self._task_in(session, task_id, with_claim=False)  # its holder is known: no read
         claims.retag_cached(self._store.cache, task.case_id, task.row_version)
         return dataclasses.replace(view, claimed_by=user if claim else None)
+
+
+def complete_in(uow: UnitOfWork, task_id: str, data: dict[str, Any], *, caller: Caller | None, user: str | None,
+                checked_form: dict[str, Any] | None, now: datetime, clock: Clock, case_id: int | None = None,
+                release: Callable[[StepContext], None] | None = None) -> StepContext:
+    """A completion in `uow`'s transaction, up to its write: the task rules for `caller` (None:
+    unchecked), the case loaded, the claim rule (read after the case row, so a claim committed
+    later fails the step's version check), the task still ready, `data` (checked case data)
+    fitting its form, checked again only when that is not `checked_form`, the form checked before
+    the transaction; then the task completed by `user` and the case run until it waits again. The
+    caller writes it (uow.cases.save). `case_id`: the task's case when known (else read);
+    `release` gets the loaded case back when the claim rule refuses it. Raises NotFoundError,
+    AccessDeniedError, ConflictError, InvalidDataError or CaseStepError."""
+    if case_id is None:
+        case_id = uow.case_reads.case_of_task(task_id)
+        if case_id is None:
+            raise NotFoundError("task", task_id)
+    facts = task_rules(uow, caller, task_id, "complete", now)[1] if caller is not None else None
+    ctx = uow.cases.load(case_id)
+    if caller is not None and facts is not None:
+        try:
+            # read after the step loaded the case row: a claim committed from here on bumps
+            # the row version, and this step's version-checked UPDATE then fails (ConflictError)
+            claim_rule(uow, caller, facts, now)
+        except KapulaError:
+            if release is not None:
+                release(ctx)  # untouched: the cached copy stays good
+            raise
+    task = stepping.ready_user_task(ctx.live, task_id, ctx.deployed, case_id=case_id)
+    schema = ctx.deployed.form_schema(task.element_id, task.scope)
+    if schema != checked_form:  # the case moved to another version meanwhile
+        check_submission(schema, data)
+    ctx.acting = (UUID(task.id), user)
+    stepping.complete(ctx.live, task, data, clock=clock, case_id=case_id)
+    return ctx
 
 
 def task_rules(uow: UnitOfWork, caller: Caller, task_id: str, action: str, now: datetime, *,
