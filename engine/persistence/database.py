@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.errors import UnavailableError
+from engine.errors import InvalidDataError, UnavailableError
 
 
 DEFAULT_DATABASE_URL = "sqlite:///kapula.db"
@@ -31,6 +31,7 @@ def make_engine(url: str, *, pool: dict[str, int] | None = None) -> Engine:
     """An engine with the settings Kapula relies on for each backend; `pool` (engine.settings)
     sizes PostgreSQL's connection pool, else the KAPULA_DB_POOL_* environment does."""
     kwargs: dict[str, Any] = {}
+    _check_url(url)
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we install; plain "postgresql://" would ask for psycopg2
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
@@ -47,6 +48,33 @@ def make_engine(url: str, *, pool: dict[str, int] | None = None) -> Engine:
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def _check_url(url: str) -> None:
+    """Raise InvalidDataError for a URL that names no database Kapula runs on: SQLAlchemy's
+    ArgumentError, or the ModuleNotFoundError of another backend's driver, was a traceback."""
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError as exc:
+        raise InvalidDataError(f"the database URL {_shown(url)!r} is not a URL; {_URL_FORMS}",
+                               field_errors={"KAPULA_DATABASE_URL": "not a database URL"}) from exc
+    if parsed.drivername not in _DRIVERS:  # psycopg 3 and the standard library's sqlite3 are installed
+        raise InvalidDataError(f"the database URL {_shown(url)!r} names {parsed.drivername}, which Kapula does not run on; "
+                               f"{_URL_FORMS}", field_errors={"KAPULA_DATABASE_URL": f"{parsed.drivername} is not supported"})
+
+
+_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+
+
+_URL_FORMS = "use sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE (KAPULA_DATABASE_URL or --database)"
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, for a message."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        return url if len(url) <= 80 else url[:80] + "…"
 
 
 def pool_settings(environ: dict[str, str] | None = None) -> dict[str, int]:

@@ -165,3 +165,16 @@ def test_a_number_of_seconds_or_hours_is_finite(cli, args):
     # nan passes click's range check; `serve --tick nan` failed in the settings with a traceback
     result = cli(*args)
     assert result.exit_code == 2 and "is not a finite number" in result.output, result.output
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("garbage", "the database URL 'garbage' is not a URL"),
+    ("mysql://kapula:secret@db/kapula", "the database URL 'mysql://kapula:***@db/kapula' names mysql, which Kapula does not run on"),
+    ("postgresql+asyncpg://db/kapula", "names postgresql+asyncpg, which Kapula does not run on"),
+])
+def test_a_database_url_kapula_cannot_use_is_one_line_without_its_password(url, said):
+    # SQLAlchemy's ArgumentError, or the missing driver's ModuleNotFoundError, was a traceback
+    result = CliRunner().invoke(main, ["--database", url, "processes"])
+    assert result.exit_code == 6, result.output
+    assert said in result.output and "use sqlite:///FILE or postgresql://" in result.output
+    assert "secret" not in result.output and "Traceback" not in result.output
