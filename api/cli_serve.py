@@ -7,8 +7,10 @@ import os
 import click
 import uvicorn
 
-from api.cli_common import Context, FiniteFloat, pass_ctx
+from api.cli_common import Context, FiniteFloat, pass_ctx, run
 from api.http.server import SERVER_SETTINGS, TICK_SETTING
+from engine.services.operations import database_url, make_engine
+from engine.settings import load_settings
 
 
 @click.command()
@@ -25,6 +27,13 @@ def serve(ctx: Context, host: str, port: int, workers: int, tick_seconds: float)
         os.environ["KAPULA_DATABASE_URL"] = ctx.database
     os.environ[TICK_SETTING] = str(tick_seconds)
     ctx.close()
+    # read here what each worker reads when it starts: a mistake in them is one line and an exit
+    # code, not 'Kapula is at …' and then a worker's traceback
+    def check() -> None:
+        make_engine(database_url(ctx.database)).dispose()
+        load_settings()
+
+    run(False, check, lambda _none: None)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(f"Kapula is at http://{shown}:{port}/  (API: http://{shown}:{port}/openapi.json; stop with Ctrl+C)")
     uvicorn.run("api.http.server:app_from_settings", factory=True, host=host, port=port, workers=workers,

@@ -178,3 +178,15 @@ def test_a_database_url_kapula_cannot_use_is_one_line_without_its_password(url, 
     assert result.exit_code == 6, result.output
     assert said in result.output and "use sqlite:///FILE or postgresql://" in result.output
     assert "secret" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("setting", "value", "said"), [
+    ("KAPULA_DATABASE_URL", "garbage", "the database URL 'garbage' is not a URL"),
+    ("KAPULA_TIME_ZONE", "Mars/Base", "setting KAPULA_TIME_ZONE: 'Mars/Base' is not a time zone"),
+])
+def test_serve_with_a_setting_it_cannot_use_says_so_before_it_starts(monkeypatch, setting, value, said):
+    # it printed 'Kapula is at …', then each worker's traceback
+    monkeypatch.setenv(setting, value)
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("the server started"))
+    result = CliRunner().invoke(main, ["serve", "--port", "0"])
+    assert result.exit_code == 6 and said in result.output and "Kapula is at" not in result.output, result.output
