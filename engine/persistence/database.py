@@ -61,6 +61,17 @@ def _check_url(url: str) -> None:
     if parsed.drivername not in _DRIVERS:  # psycopg 3 and the standard library's sqlite3 are installed
         raise InvalidDataError(f"the database URL {_shown(url)!r} names {parsed.drivername}, which Kapula does not run on; "
                                f"{_URL_FORMS}", field_errors={"KAPULA_DATABASE_URL": f"{parsed.drivername} is not supported"})
+    folder = _sqlite_folder(parsed.database) if parsed.get_backend_name() == "sqlite" else None
+    if folder is not None and not os.path.isdir(folder):  # else "not reachable just now; try again", which never helps
+        raise InvalidDataError(f"the SQLite file {parsed.database!r} is in a folder that does not exist: {folder}",
+                               field_errors={"KAPULA_DATABASE_URL": "no such folder"})
+
+
+def _sqlite_folder(database: str | None) -> str | None:
+    """The folder of a SQLite file; None for an in-memory database or a file: URI."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.dirname(os.path.abspath(database))
 
 
 _DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")

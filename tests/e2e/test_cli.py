@@ -171,13 +171,14 @@ def test_a_number_of_seconds_or_hours_is_finite(cli, args):
     ("garbage", "the database URL 'garbage' is not a URL"),
     ("mysql://kapula:secret@db/kapula", "the database URL 'mysql://kapula:***@db/kapula' names mysql, which Kapula does not run on"),
     ("postgresql+asyncpg://db/kapula", "names postgresql+asyncpg, which Kapula does not run on"),
+    # "the database is not reachable just now; try again in 5 seconds", which never helps
+    ("sqlite:////no/such/folder/kapula.db", "the SQLite file '/no/such/folder/kapula.db' is in a folder that does not exist"),
 ])
 def test_a_database_url_kapula_cannot_use_is_one_line_without_its_password(url, said):
     # SQLAlchemy's ArgumentError, or the missing driver's ModuleNotFoundError, was a traceback
     result = CliRunner().invoke(main, ["--database", url, "processes"])
     assert result.exit_code == 6, result.output
-    assert said in result.output and "use sqlite:///FILE or postgresql://" in result.output
-    assert "secret" not in result.output and "Traceback" not in result.output
+    assert said in result.output and "secret" not in result.output and "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(("setting", "value", "said"), [
