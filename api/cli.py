@@ -19,10 +19,9 @@ from api.cli_test import run_scenarios
 from api.cli_users import org, show_demo_people, user
 from api.error_table import ERRORS
 from engine import display
-from engine.services.operations import upload_bundles
-from engine.services.operations import demo_clock, run_demo
 from engine.errors import InvalidDataError, KapulaError, documentation_only
 from engine.model import CaseNote, CaseStatus, CaseView, DeployResult, Event, Handoff, ProcessVersion, StageDuration, TaskView
+from engine.services.operations import demo_clock, run_demo, upload_bundles
 from engine.services.results import DemoReport
 from engine.settings import network_time_zone
 
@@ -123,8 +122,7 @@ def start(ctx: Context, key: str, data: str | None, user: str | None, as_json: b
 @click.option("--user", help="Only the tasks this existing user sees (default: the operator sees all).")
 @json_option
 @pass_ctx
-def tasks(ctx: Context, lane: str | None, case_id: int | None, process_key: str | None, user: str | None,
-          as_json: bool) -> None:
+def tasks(ctx: Context, lane: str | None, case_id: int | None, process_key: str | None, user: str | None, as_json: bool) -> None:
     """List ready user tasks."""
 
     def show(result: list[TaskView]) -> None:
@@ -133,7 +131,11 @@ def tasks(ctx: Context, lane: str | None, case_id: int | None, process_key: str 
         for t in result:
             click.echo(f"{t.id}  case {t.case_id:<5} {t.lane or '-':20} {t.name}  ({t.process_key} v{t.version})")
 
-    run(as_json, lambda: ctx.kapula.ready_tasks(lane=lane, case_id=case_id, process_key=process_key, caller=ctx.caller(user)), show)
+    run(
+        as_json,
+        lambda: ctx.kapula.ready_tasks(lane=lane, case_id=case_id, process_key=process_key, caller=ctx.caller(user)),
+        show,
+    )
 
 
 @main.command()
@@ -151,14 +153,17 @@ def complete(ctx: Context, task_id: str, data: str | None, user: str | None, as_
 @main.command()
 @click.argument("name")
 @click.option("--case", "case_id", type=click.IntRange(1, 2**31 - 1), help="The case the message is for.")
-@click.option("--correlation", help='Instead of --case: the values of the diagram\'s correlation keys as a JSON '
-              'object, e.g. {"application": "A-1"}.')
+@click.option(
+    "--correlation",
+    help='Instead of --case: the values of the diagram\'s correlation keys as a JSON object, e.g. {"application": "A-1"}.',
+)
 @click.option("--data", help="The message's data as a JSON object; it is merged into the case's data.")
 @click.option("--user", help="Who sends it: an existing user (default: the operator, as an administrator).")
 @json_option
 @pass_ctx
-def message(ctx: Context, name: str, case_id: int | None, correlation: str | None, data: str | None, user: str | None,
-            as_json: bool) -> None:
+def message(
+    ctx: Context, name: str, case_id: int | None, correlation: str | None, data: str | None, user: str | None, as_json: bool
+) -> None:
     """Send message NAME to a case that waits for it (a message catch event, receive task, boundary
     event or event-based gateway); the case runs on until it waits.
 
@@ -167,8 +172,11 @@ def message(ctx: Context, name: str, case_id: int | None, correlation: str | Non
     not yours to send (exit code 9)."""
     parsed = parse_data(data)
     keys = parse_data(correlation, param_hint="--correlation") if correlation is not None else None
-    run(as_json, lambda: ctx.kapula.send_message(name, case_id=case_id, correlation=keys, data=parsed,
-                                                 caller=ctx.caller(user)), _show_case)
+    run(
+        as_json,
+        lambda: ctx.kapula.send_message(name, case_id=case_id, correlation=keys, data=parsed, caller=ctx.caller(user)),
+        _show_case,
+    )
 
 
 @main.command()
@@ -239,7 +247,13 @@ def tick(ctx: Context, every: float | None, rounds: int | None, as_json: bool) -
 
 
 @main.command()
-@click.option("--models", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("bpmn"), show_default=True, help="Folder of .bpmn/.dmn models and demo_cases.json.")
+@click.option(
+    "--models",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("bpmn"),
+    show_default=True,
+    help="Folder of .bpmn/.dmn models and demo_cases.json.",
+)
 @json_option
 @pass_ctx
 def demo(ctx: Context, models: Path, as_json: bool) -> None:
@@ -277,12 +291,19 @@ def cases(ctx: Context, process_key: str | None, status: str | None, as_json: bo
             click.echo("no cases")
         for case in result:
             if case.incident is not None:
-                click.echo(f"case {case.id:<5} {case.process_key} v{case.version} {case.status.value:10} {case.incident.describe()}")
+                click.echo(
+                    f"case {case.id:<5} {case.process_key} v{case.version} {case.status.value:10} {case.incident.describe()}"
+                )
                 continue
-            click.echo(f"case {case.id:<5} {case.process_key} v{case.version} {case.status.value:10} waits for: {_waits_for(case)}")
+            click.echo(
+                f"case {case.id:<5} {case.process_key} v{case.version} {case.status.value:10} waits for: {_waits_for(case)}"
+            )
 
-    run(as_json, lambda: ctx.kapula.cases(process_key=process_key, status=CaseStatus(status) if status else None,
-                                          caller=ctx.caller()), show)
+    run(
+        as_json,
+        lambda: ctx.kapula.cases(process_key=process_key, status=CaseStatus(status) if status else None, caller=ctx.caller()),
+        show,
+    )
 
 
 def _show_case(case: CaseView) -> None:

@@ -8,9 +8,8 @@ import click
 
 from api.cli_common import ROW_ID, Context, json_option, pass_ctx, run
 from engine import display
-from engine.services.results import AccessEntry
 from engine.services.gate import Caller, operator
-from engine.services.results import ErasureResult
+from engine.services.results import AccessEntry, ErasureResult
 
 
 def _show(entries: list[AccessEntry]) -> None:
@@ -41,12 +40,19 @@ def _show_erasure(r: ErasureResult) -> None:
 
 @click.command("erase")
 @click.argument("case_id", type=ROW_ID)
-@click.option("--field", "fields", multiple=True, help="A field to erase (default: the fields the forms declare personal). Repeatable.")
+@click.option(
+    "--field", "fields", multiple=True, help="A field to erase (default: the fields the forms declare personal). Repeatable."
+)
 @click.option("--reason", required=True, help="Why the data is erased (kept in the access log, shown in the case's timeline).")
 @click.option("--by", default=getpass.getuser, show_default="the console user", help="Who erases, for the access log.")
 @json_option
 @pass_ctx
 def erase(ctx: Context, case_id: int, fields: tuple[str, ...], reason: str, by: str, as_json: bool) -> None:
     """Erase the personal data of case CASE_ID, saying why; its events' times, lanes and steps stay for the metrics."""
-    run(as_json, lambda: ctx.kapula.erase_personal_data(case_id, fields=list(fields) or None, reason=reason,
-                                                        caller=Caller(operator(by), origin="kapula erase")), _show_erasure)
+    run(
+        as_json,
+        lambda: ctx.kapula.erase_personal_data(
+            case_id, fields=list(fields) or None, reason=reason, caller=Caller(operator(by), origin="kapula erase")
+        ),
+        _show_erasure,
+    )

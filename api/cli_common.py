@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import click
 
 from api.error_table import answer_of
-from engine.services.accounts import Directory
 from engine.bootstrap import open_kapula
 from engine.errors import (
     AuthenticationError,
@@ -27,10 +26,12 @@ from engine.errors import (
     NotFoundError,
 )
 from engine.services import Kapula
+from engine.services.accounts import Directory
 from engine.services.gate import Caller, operator
 
 # the command line speaks English; durations, numbers and times are written as on the pages (engine/display)
 CLI_LOCALE = "en"
+
 
 def plain(value: Any) -> Any:
     """Dataclasses, enums and datetimes as JSON values."""

@@ -7,8 +7,7 @@ from typing import Any
 import click
 
 from api.cli_common import Context, json_option, pass_ctx, run
-from engine.services.operations import database_url, make_engine
-from engine.services.operations import current_revision, head_revision, upgrade
+from engine.services.operations import current_revision, database_url, head_revision, make_engine, upgrade
 
 
 @click.group()
@@ -52,5 +51,12 @@ def db_upgrade(ctx: Context, revision: str, as_json: bool) -> None:
         finally:
             engine.dispose()
 
-    run(as_json, action, lambda r: click.echo(f"database upgraded from {r['before'] or 'empty'} to {r['current']}"
-                                              if r["before"] != r["current"] else f"database already at {r['current']}"))
+    run(
+        as_json,
+        action,
+        lambda r: click.echo(
+            f"database upgraded from {r['before'] or 'empty'} to {r['current']}"
+            if r["before"] != r["current"]
+            else f"database already at {r['current']}"
+        ),
+    )

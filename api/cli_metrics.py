@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,32 +31,66 @@ def _when(text: str | None) -> datetime | None:
 @click.option("--since", help="Only cases started on or after this date (in KAPULA_TIME_ZONE, default Europe/Helsinki).")
 @click.option("--until", help="Only cases started before this date (in KAPULA_TIME_ZONE).")
 @click.option("--segment", help="Only cases whose data field `segment` is this customer segment.")
-@click.option("--stuck-after", type=FiniteFloat(min=0), help="Call a case stuck after its task waited this many hours (default: the stage's 90th percentile).")
+@click.option(
+    "--stuck-after",
+    type=FiniteFloat(min=0),
+    help="Call a case stuck after its task waited this many hours (default: the stage's 90th percentile).",
+)
 @json_option
 @pass_ctx
 def metrics_command(
-    ctx: Context, key: str, version: int | None, lane: str | None, since: str | None, until: str | None,
-    segment: str | None, stuck_after: float | None, as_json: bool,
+    ctx: Context,
+    key: str,
+    version: int | None,
+    lane: str | None,
+    since: str | None,
+    until: str | None,
+    segment: str | None,
+    stuck_after: float | None,
+    as_json: bool,
 ) -> None:
     """Metrics of process KEY from the event log: cases, lead time, stages, handoffs, targets."""
     after = timedelta(hours=stuck_after) if stuck_after is not None else None
     run(
         as_json,
-        lambda: ctx.kapula.metrics(key, version=version, lane=lane, since=_when(since), until=_when(until), segment=segment,
-                                   stuck_after=after, caller=ctx.caller()),
+        lambda: ctx.kapula.metrics(
+            key,
+            version=version,
+            lane=lane,
+            since=_when(since),
+            until=_when(until),
+            segment=segment,
+            stuck_after=after,
+            caller=ctx.caller(),
+        ),
         _show,
     )
 
 
 @click.command("export")
 @click.argument("key")
-@click.option("--format", "fmt", type=click.Choice(["xes", "ocel", "csv"]), default="xes", show_default=True, help="XES (IEEE 1849), OCEL 2.0 JSON or CSV.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True, help="File to write.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xes", "ocel", "csv"]),
+    default="xes",
+    show_default=True,
+    help="XES (IEEE 1849), OCEL 2.0 JSON or CSV.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True, help="File to write."
+)
 @click.option("--real-names", is_flag=True, help="Write user names as they are (default: keyed-hash pseudonyms).")
-@click.option("--pseudonym-key", envvar="KAPULA_PSEUDONYM_KEY", help="Key of the pseudonyms, so exports can be joined (default: a new random key each time).")
+@click.option(
+    "--pseudonym-key",
+    envvar="KAPULA_PSEUDONYM_KEY",
+    help="Key of the pseudonyms, so exports can be joined (default: a new random key each time).",
+)
 @json_option
 @pass_ctx
-def export_command(ctx: Context, key: str, fmt: str, output: Path, real_names: bool, pseudonym_key: str | None, as_json: bool) -> None:
+def export_command(
+    ctx: Context, key: str, fmt: str, output: Path, real_names: bool, pseudonym_key: str | None, as_json: bool
+) -> None:
     """Export process KEY's event log to a file for process-mining tools (PM4Py, ProM, Disco…)."""
 
     def progress(count: int) -> None:
@@ -66,18 +100,33 @@ def export_command(ctx: Context, key: str, fmt: str, output: Path, real_names: b
     def action() -> dict[str, Any]:
         key_bytes = pseudonym_key.encode() if pseudonym_key else None
         with output.open("w", encoding="utf-8", newline="") as out:
-            count = ctx.kapula.export_log(key, fmt, out, real_names=real_names, pseudonym_key=key_bytes, progress=progress,
-                                          caller=ctx.caller())
+            count = ctx.kapula.export_log(
+                key, fmt, out, real_names=real_names, pseudonym_key=key_bytes, progress=progress, caller=ctx.caller()
+            )
         return {"events": count, "format": fmt, "file": str(output)}
 
-    run(as_json, action, lambda r: click.echo(f"\nwrote {r['events']} events of {key} as {r['format']} to {r['file']}", err=False))
+    run(
+        as_json, action, lambda r: click.echo(f"\nwrote {r['events']} events of {key} as {r['format']} to {r['file']}", err=False)
+    )
 
 
 @click.command("docs")
 @click.argument("keys", nargs=-1)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("docs/processes"), show_default=True, help="Folder to write into.")
-@click.option("--lang", "language", type=click.Choice(display.LANGUAGES), default=display.DEFAULT_LOCALE, show_default=True,
-              help="Language of the cards' and drawings' headings, overlays and values.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("docs/processes"),
+    show_default=True,
+    help="Folder to write into.",
+)
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(display.LANGUAGES),
+    default=display.DEFAULT_LOCALE,
+    show_default=True,
+    help="Language of the cards' and drawings' headings, overlays and values.",
+)
 @json_option
 @pass_ctx
 def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, language: str, as_json: bool) -> None:
@@ -92,11 +141,15 @@ def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, language: str, 
         written = []
         for key in chosen:
             page = kapula.card_page(key, svg_name=f"{key}.svg", locale=language)
-            (out / f"{key}.svg").write_bytes(kapula.swimlane(key, "svg", locale=language))  # as laid out in the file, when it has DI
+            (out / f"{key}.svg").write_bytes(
+                kapula.swimlane(key, "svg", locale=language)
+            )  # as laid out in the file, when it has DI
             (out / f"{key}.tem.svg").write_bytes(kapula.swimlane(key, "svg", view="tem", locale=language))
             (out / f"{key}.md").write_text(page.markdown, encoding="utf-8")
             (out / f"{key}.html").write_text(page.html, encoding="utf-8")
-            written.append({"key": key, "markdown": str(out / f"{key}.md"), "html": str(out / f"{key}.html"), "svg": str(out / f"{key}.svg")})
+            written.append(
+                {"key": key, "markdown": str(out / f"{key}.md"), "html": str(out / f"{key}.html"), "svg": str(out / f"{key}.svg")}
+            )
         return written
 
     def show(rows: list[dict[str, str]]) -> None:
@@ -122,8 +175,10 @@ def _stats(s: Stats, fmt: Callable[[float | None], str] = duration) -> str:
 def _show(m: ProcessMetrics) -> None:
     c = m.cases
     click.echo(f"process {m.filter.key}, measured {display.stamp(m.measured_at)} ({display.time_zone().key})")
-    click.echo(f"cases: {c.started} started, {c.completed} completed, {c.cancelled} cancelled, {c.in_progress} in progress, "
-               f"{c.failed} failed ({c.incidents} failed unattended step(s) recorded)")
+    click.echo(
+        f"cases: {c.started} started, {c.completed} completed, {c.cancelled} cancelled, {c.in_progress} in progress, "
+        f"{c.failed} failed ({c.incidents} failed unattended step(s) recorded)"
+    )
     click.echo(f"lead time: {_stats(m.lead_time)}")
     if m.throughput:
         click.echo("\nmonth     started  completed  cancelled")
@@ -135,13 +190,17 @@ def _show(m: ProcessMetrics) -> None:
     if m.stuck:
         click.echo("\nstuck cases (waiting longer than the threshold):")
         for s in m.stuck:
-            click.echo(f"  case {s.case_id:<6} {s.name or s.element_id} [{s.lane or '-'}] waiting {duration(s.waited_seconds)} (threshold {duration(s.threshold_seconds)})")
+            click.echo(
+                f"  case {s.case_id:<6} {s.name or s.element_id} [{s.lane or '-'}] waiting {duration(s.waited_seconds)} (threshold {duration(s.threshold_seconds)})"
+            )
 
 
 def _show_stages(stages: tuple[StageStats, ...]) -> None:
     if not stages:
         return
-    click.echo(f"\n{'stage':32} {'lane':16} {'n':>5} {'mean':>8} {'median':>8} {'p90':>8} {'max':>8}  waiting (ready→claimed) / working (claimed→completed)")
+    click.echo(
+        f"\n{'stage':32} {'lane':16} {'n':>5} {'mean':>8} {'median':>8} {'p90':>8} {'max':>8}  waiting (ready→claimed) / working (claimed→completed)"
+    )
     for s in stages:
         d = s.duration
         line = f"{(s.name or s.element_id)[:32]:32} {(s.lane or '-')[:16]:16} {d.count:>5} {duration(d.mean):>8} {duration(d.median):>8} {duration(d.p90):>8} {duration(d.max):>8}"
@@ -173,4 +232,6 @@ def _show_targets(targets: tuple[TargetProgress, ...]) -> None:
         share = "-" if t.share_of_target is None else f"{t.share_of_target:.0%}"
         projected = "-" if t.projection is None else f"{t.projection:g}"
         track = {True: "yes", False: "no", None: "-"}[t.on_track]
-        click.echo(f"{t.name[:40]:40} {target:>10} {value:>10} {share:>7} {projected:>10}  {track} (per {t.period.replace('_', ' ')})")
+        click.echo(
+            f"{t.name[:40]:40} {target:>10} {value:>10} {share:>7} {projected:>10}  {track} (per {t.period.replace('_', ' ')})"
+        )

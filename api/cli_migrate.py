@@ -22,8 +22,10 @@ def _read_plan(path: Path | None) -> dict[str, str] | None:
         raise InvalidDataError(f"{path}: not a readable JSON plan ({exc})", field_errors={"plan": str(exc)}) from exc
     mapping = plan.get("mappings", plan) if isinstance(plan, dict) else None
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
-        raise InvalidDataError(f'{path}: a plan is a JSON object of element ids, {{"Task_old": "Task_new"}}',
-                               field_errors={"plan": "expected an object of element id → element id"})
+        raise InvalidDataError(
+            f'{path}: a plan is a JSON object of element ids, {{"Task_old": "Task_new"}}',
+            field_errors={"plan": "expected an object of element id → element id"},
+        )
     return mapping
 
 
@@ -37,8 +39,10 @@ def _show(report: MigrationReport) -> None:
         else:
             click.echo(f"case {case.case_id}: {'moves' if report.dry_run else 'moved'}")
     count = sum(c.moves for c in report.cases) if report.dry_run else report.moved
-    click.echo(f"{report.key} v{report.from_version} → v{report.to_version}: {verb} {count} of {len(report.cases)} "
-               f"running case(s); {report.blocked} cannot move, {report.skipped} skipped")
+    click.echo(
+        f"{report.key} v{report.from_version} → v{report.to_version}: {verb} {count} of {len(report.cases)} "
+        f"running case(s); {report.blocked} cannot move, {report.skipped} skipped"
+    )
     for old, new in report.suggested.items():
         click.echo(f"suggestion: map {old} → {new} (an element at the same place in the new version)")
 
@@ -47,16 +51,32 @@ def _show(report: MigrationReport) -> None:
 @click.argument("key")
 @click.option("--from", "from_version", type=VERSION, required=True, help="The version the cases are on.")
 @click.option("--to", "to_version", type=VERSION, required=True, help="The version to move them to.")
-@click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False),
-              help='A JSON file of explicit mappings for renamed or split elements: {"Task_old": "Task_new"}.')
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help='A JSON file of explicit mappings for renamed or split elements: {"Task_old": "Task_new"}.',
+)
 @click.option("--case", "case_ids", type=ROW_ID, multiple=True, help="Only this case (repeatable); default: every running case.")
 @click.option("--dry-run", is_flag=True, help="Only say, per case, whether it moves and why not; change nothing.")
 @click.option("--revert", is_flag=True, help="Move cases back to the version they came from, if they have not moved on.")
-@click.option("--user", help="Who migrates: an existing process owner or administrator (default: the operator, as an administrator).")
+@click.option(
+    "--user", help="Who migrates: an existing process owner or administrator (default: the operator, as an administrator)."
+)
 @json_option
 @pass_ctx
-def migrate(ctx: Context, key: str, from_version: int, to_version: int, plan_file: Path | None,
-            case_ids: tuple[int, ...], dry_run: bool, revert: bool, user: str | None, as_json: bool) -> None:
+def migrate(
+    ctx: Context,
+    key: str,
+    from_version: int,
+    to_version: int,
+    plan_file: Path | None,
+    case_ids: tuple[int, ...],
+    dry_run: bool,
+    revert: bool,
+    user: str | None,
+    as_json: bool,
+) -> None:
     """Move the running cases of process KEY from one version to another, each case in its own
     transaction; claims, ready times and data are kept and each move is logged (docs/migration.md)."""
 
@@ -64,7 +84,18 @@ def migrate(ctx: Context, key: str, from_version: int, to_version: int, plan_fil
         if not as_json and (done == total or done % 50 == 0):
             click.echo(f"… {done}/{total}", err=True)
 
-    run(as_json, lambda: ctx.kapula.migrate_cases(
-        key, from_version=from_version, to_version=to_version, mapping=_read_plan(plan_file),
-        case_ids=list(case_ids) or None, dry_run=dry_run, revert=revert, caller=ctx.caller(user),
-        progress=progress), _show)
+    run(
+        as_json,
+        lambda: ctx.kapula.migrate_cases(
+            key,
+            from_version=from_version,
+            to_version=to_version,
+            mapping=_read_plan(plan_file),
+            case_ids=list(case_ids) or None,
+            dry_run=dry_run,
+            revert=revert,
+            caller=ctx.caller(user),
+            progress=progress,
+        ),
+        _show,
+    )

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from engine.services.operations import render_scenario_report as render
-from engine.services.results import TestReport
 from engine.services.operations import run_features
+from engine.services.results import TestReport
 
 
 @click.command("test")
@@ -23,7 +23,11 @@ from engine.services.operations import run_features
     show_default=True,
     help="Folder of the models (.bpmn, .dmn, process cards) that `Given the process … is deployed` finds.",
 )
-@click.option("--forms", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder of the forms (default: forms/ next to the models folder).")
+@click.option(
+    "--forms",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of the forms (default: forms/ next to the models folder).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 def run_scenarios(paths: tuple[Path, ...], models: Path, forms: Path | None, as_json: bool) -> None:
     """Run the scenarios of FEATURE files (or of every .feature under DIR; default: features/).

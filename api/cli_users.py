@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 from api.cli_common import ROW_ID, Context, json_option, pass_ctx, run
-from engine.services.accounts import Directory
 from engine.access.policy import Principal, Role
-from engine.services.operations import DEMO_PASSWORD, add_demo_people
 from engine.errors import InvalidDataError
 from engine.services import Kapula
+from engine.services.accounts import Directory
+from engine.services.operations import DEMO_PASSWORD, add_demo_people
 
 
 def _directory(ctx: Context) -> Directory:
@@ -33,7 +33,9 @@ def org() -> None:
 
 @org.command("add")
 @click.argument("name")
-@click.option("--lane", "lanes", multiple=True, help="A lane of this organisation with another name: LANE or PROCESS_KEY:LANE. Repeatable.")
+@click.option(
+    "--lane", "lanes", multiple=True, help="A lane of this organisation with another name: LANE or PROCESS_KEY:LANE. Repeatable."
+)
 @json_option
 @pass_ctx
 def org_add(ctx: Context, name: str, lanes: tuple[str, ...], as_json: bool) -> None:
@@ -44,7 +46,11 @@ def org_add(ctx: Context, name: str, lanes: tuple[str, ...], as_json: bool) -> N
         _directory(ctx).add_organisation(name, lanes=mapped)
         return {"organisation": name, "lanes": [{"process_key": k, "lane": lane} for k, lane in mapped]}
 
-    run(as_json, action, lambda r: click.echo(f"organisation {name} added" + (f"; also works lanes {', '.join(lanes)}" if lanes else "")))
+    run(
+        as_json,
+        action,
+        lambda r: click.echo(f"organisation {name} added" + (f"; also works lanes {', '.join(lanes)}" if lanes else "")),
+    )
 
 
 @org.command("list")
@@ -74,15 +80,22 @@ def user() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when not given.")
 @json_option
 @pass_ctx
-def user_add(ctx: Context, username: str, role: str, organisation: str | None, display_name: str | None,
-             password: str, as_json: bool) -> None:
+def user_add(
+    ctx: Context, username: str, role: str, organisation: str | None, display_name: str | None, password: str, as_json: bool
+) -> None:
     """Add user USERNAME (the password is stored as an argon2 hash)."""
 
     def action() -> dict[str, Any]:
         p = _directory(ctx).add_user(username, password, role=Role(role), organisation=organisation, display_name=display_name)
         return {"username": p.username, "role": p.role.value, "organisation": p.organisation}
 
-    run(as_json, action, lambda r: click.echo(f"user {r['username']} added: {r['role']}" + (f" of {r['organisation']}" if r["organisation"] else "")))
+    run(
+        as_json,
+        action,
+        lambda r: click.echo(
+            f"user {r['username']} added: {r['role']}" + (f" of {r['organisation']}" if r["organisation"] else "")
+        ),
+    )
 
 
 @user.command("list")
@@ -112,14 +125,18 @@ def _expiry(text: str | None, now: datetime) -> datetime | None:
         return datetime.fromisoformat(text.strip())
     except ValueError:
         pass
-    raise InvalidDataError(f"--expires {text!r}: give days (90d or P90D), a date (2027-01-31) or a time with its zone",
-                           field_errors={"expires": "not a duration, date or time"})
+    raise InvalidDataError(
+        f"--expires {text!r}: give days (90d or P90D), a date (2027-01-31) or a time with its zone",
+        field_errors={"expires": "not a duration, date or time"},
+    )
 
 
 @user.command("token")
 @click.argument("username")
 @click.option("--name", default="api", show_default=True, help="What the token is for.")
-@click.option("--expires", help="When it stops working: 90d / P90D, a date 2027-01-31, or a time with zone. Default 90 days, at most 366.")
+@click.option(
+    "--expires", help="When it stops working: 90d / P90D, a date 2027-01-31, or a time with zone. Default 90 days, at most 366."
+)
 @json_option
 @pass_ctx
 def user_token(ctx: Context, username: str, name: str, expires: str | None, as_json: bool) -> None:
@@ -143,9 +160,18 @@ def user_tokens(ctx: Context, username: str | None, as_json: bool) -> None:
     def action() -> list[dict[str, Any]]:
         directory = _directory(ctx)
         now = directory.now()
-        return [{"id": t.id, "username": t.username, "name": t.name, "created_at": t.created_at.isoformat(),
-                 "expires_at": t.expires_at.isoformat(), "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-                 "status": t.status(now)} for t in directory.tokens(username)]
+        return [
+            {
+                "id": t.id,
+                "username": t.username,
+                "name": t.name,
+                "created_at": t.created_at.isoformat(),
+                "expires_at": t.expires_at.isoformat(),
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                "status": t.status(now),
+            }
+            for t in directory.tokens(username)
+        ]
 
     def show(rows: list[dict[str, Any]]) -> None:
         for t in rows:
@@ -163,7 +189,12 @@ def user_revoke(ctx: Context, token_id: int, as_json: bool) -> None:
 
     def action() -> dict[str, Any]:
         t = _directory(ctx).revoke_token(token_id)
-        return {"id": t.id, "username": t.username, "name": t.name, "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
+        return {
+            "id": t.id,
+            "username": t.username,
+            "name": t.name,
+            "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+        }
 
     run(as_json, action, lambda r: click.echo(f"token {r['id']} ({r['name']}) of {r['username']} revoked"))
 

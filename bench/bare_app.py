@@ -18,6 +18,20 @@ class Completion(BaseModel):
 
 @app.post("/api/tasks/{task_id}/complete")
 def complete(task_id: str, body: Completion) -> dict[str, Any]:
-    return {"id": 1, "process_key": "Handoff_demo", "version": 1, "status": "running", "data": body.data,
-            "ready_tasks": [{"id": task_id, "element_id": "Task_prepare", "name": "Valmistele", "lane": "SEK",
-                             "state": "READY", "claimed_by": None}]}
+    return {
+        "id": 1,
+        "process_key": "Handoff_demo",
+        "version": 1,
+        "status": "running",
+        "data": body.data,
+        "ready_tasks": [
+            {
+                "id": task_id,
+                "element_id": "Task_prepare",
+                "name": "Valmistele",
+                "lane": "SEK",
+                "state": "READY",
+                "claimed_by": None,
+            }
+        ],
+    }

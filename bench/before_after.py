@@ -51,8 +51,9 @@ def load_average() -> float:
 def checkout(commit: str, into: Path) -> Path:
     """A detached worktree of `commit` under `into`; raises CalledProcessError when git refuses."""
     tree = into / f"kapula-before-{commit}"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True, capture_output=True, text=True
+    )
     return tree
 
 
@@ -97,22 +98,33 @@ class Databases:
             engine.dispose()
 
 
-def run_load(tree: Path, database_url: str, processes: int, cases: int, workers: int, *,
-             bare: bool = False) -> dict[str, Any]:
+def run_load(tree: Path, database_url: str, processes: int, cases: int, workers: int, *, bare: bool = False) -> dict[str, Any]:
     """`tree`'s own bench/load.py on `database_url` (with `bare`: `--bare 1`, which both trees'
     load.py must know); its JSON summary (problems listed under "problem_lines"). Raises
     RuntimeError when it printed no summary."""
-    args = [sys.executable, str(tree / "bench" / "load.py"), "--database", database_url, "--processes", str(processes),
-            "--cases", str(cases), "--workers", str(workers), *(["--bare", "1"] if bare else [])]
+    args = [
+        sys.executable,
+        str(tree / "bench" / "load.py"),
+        "--database",
+        database_url,
+        "--processes",
+        str(processes),
+        "--cases",
+        str(cases),
+        "--workers",
+        str(workers),
+        *(["--bare", "1"] if bare else []),
+    ]
     done = subprocess.run(args, cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True)
     out = done.stdout
     start = out.find("{")
     if start < 0:
-        raise RuntimeError(f"{tree.name}: bench/load.py printed no summary (exit {done.returncode}): "
-                           f"{(done.stderr or out)[-1500:]}")
+        raise RuntimeError(
+            f"{tree.name}: bench/load.py printed no summary (exit {done.returncode}): {(done.stderr or out)[-1500:]}"
+        )
     decoder = json.JSONDecoder()
     summary, end = decoder.raw_decode(out[start:])
-    summary["problem_lines"] = [line for line in out[start + end:].splitlines() if line.startswith("PROBLEM")]
+    summary["problem_lines"] = [line for line in out[start + end :].splitlines() if line.startswith("PROBLEM")]
     return dict(summary)
 
 
@@ -120,14 +132,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", required=True, help="the older commit (the 'before' code)")
     parser.add_argument("--rounds", type=int, default=2, help="before/after pairs per configuration")
-    parser.add_argument("--configs", default="sqlite:1,postgresql:1,postgresql:2",
-                        help="database:processes, comma-separated")
+    parser.add_argument("--configs", default="sqlite:1,postgresql:1,postgresql:2", help="database:processes, comma-separated")
     parser.add_argument("--cases", type=int, default=120)
     parser.add_argument("--workers", type=int, default=16)
-    parser.add_argument("--bare", action="store_true",
-                        help="also the server's CPU per request against a bare FastAPI app (load.py --bare 1)")
-    parser.add_argument("--postgres", default=os.environ.get("KAPULA_BENCH_POSTGRES", POSTGRES),
-                        help="a PostgreSQL URL whose server may create and drop databases")
+    parser.add_argument(
+        "--bare", action="store_true", help="also the server's CPU per request against a bare FastAPI app (load.py --bare 1)"
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("KAPULA_BENCH_POSTGRES", POSTGRES),
+        help="a PostgreSQL URL whose server may create and drop databases",
+    )
     args = parser.parse_args()
     configs = [(kind, int(n)) for kind, n in (c.split(":") for c in args.configs.split(","))]
     with tempfile.TemporaryDirectory(prefix="kapula-before-after-") as tmp:
@@ -147,10 +162,23 @@ def main() -> None:
                             databases.drop(url)
                         run = Run(code, kind, processes, summary, began, load_average())
                         runs.append(run)
-                        print(json.dumps({"code": code, "database": kind, "processes": processes,
-                                          **{k: summary.get(k) for k in (*FIGURES, "requests", "completions", "problems", *CPU) if k in summary},
-                                          "load_avg": [run.load_before, run.load_after],
-                                          "at": time.strftime("%H:%M:%S", time.gmtime())}), flush=True)
+                        print(
+                            json.dumps(
+                                {
+                                    "code": code,
+                                    "database": kind,
+                                    "processes": processes,
+                                    **{
+                                        k: summary.get(k)
+                                        for k in (*FIGURES, "requests", "completions", "problems", *CPU)
+                                        if k in summary
+                                    },
+                                    "load_avg": [run.load_before, run.load_after],
+                                    "at": time.strftime("%H:%M:%S", time.gmtime()),
+                                }
+                            ),
+                            flush=True,
+                        )
         finally:
             databases.drop_all()
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)], check=False)
@@ -159,13 +187,17 @@ def main() -> None:
 
 def table(runs: list[Run], before: str) -> str:
     """A Markdown table: every run in order, then the median of each side per configuration."""
-    lines = ["| database | processes | code | completions/s | requests/s | p50 ms | p95 ms | p99 ms | problems | load avg (start–end) |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| database | processes | code | completions/s | requests/s | p50 ms | p95 ms | p99 ms | problems | load avg (start–end) |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in runs:
         s = r.summary
-        lines.append(f"| {r.database} | {r.processes} | {r.code} | {s['completions_per_s']} | {s['requests_per_s']} | "
-                     f"{s['p50_ms']:.0f} | {s['p95_ms']:.0f} | {s['p99_ms']:.0f} | {s['problems']} | "
-                     f"{r.load_before:.1f}–{r.load_after:.1f} |")
+        lines.append(
+            f"| {r.database} | {r.processes} | {r.code} | {s['completions_per_s']} | {s['requests_per_s']} | "
+            f"{s['p50_ms']:.0f} | {s['p95_ms']:.0f} | {s['p99_ms']:.0f} | {s['problems']} | "
+            f"{r.load_before:.1f}–{r.load_after:.1f} |"
+        )
     lines.append("")
     lines.append(f"Medians (before = {before}):")
     lines.append("")
@@ -175,8 +207,10 @@ def table(runs: list[Run], before: str) -> str:
     for kind, processes, code in keys:
         mine = [r.summary for r in runs if (r.database, r.processes, r.code) == (kind, processes, code)]
         med = {k: statistics.median(s[k] for s in mine) for k in FIGURES}
-        lines.append(f"| {kind} | {processes} | {code} | {len(mine)} | {med['completions_per_s']:.1f} | "
-                     f"{med['p50_ms']:.0f} | {med['p95_ms']:.0f} | {med['p99_ms']:.0f} |")
+        lines.append(
+            f"| {kind} | {processes} | {code} | {len(mine)} | {med['completions_per_s']:.1f} | "
+            f"{med['p50_ms']:.0f} | {med['p95_ms']:.0f} | {med['p99_ms']:.0f} |"
+        )
     return "\n".join(lines)
 
 

@@ -65,8 +65,10 @@ def main() -> None:
                         times[depth].append(cold_step_ms(kapula, case_id))
                 shallow, deep = statistics.median(times[args.shallow]), statistics.median(times[args.deep])
                 label = "open part" if open_part else "every row"
-                print(f"restore from {label:9}: first step after a restart at iteration {args.shallow}: {shallow:.2f} ms CPU, "
-                      f"at {args.deep}: {deep:.2f} ms CPU; ratio {deep / shallow:.2f}x (medians of {args.reps})")
+                print(
+                    f"restore from {label:9}: first step after a restart at iteration {args.shallow}: {shallow:.2f} ms CPU, "
+                    f"at {args.deep}: {deep:.2f} ms CPU; ratio {deep / shallow:.2f}x (medians of {args.reps})"
+                )
         finally:
             kapula.close()
 

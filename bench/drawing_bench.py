@@ -32,8 +32,11 @@ from engine.render.swimlane import build_swimlane, render  # noqa: E402
 
 MIWG = ROOT / "tests" / "fixtures" / "miwg"
 B = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-DI_NS = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC",
-         "di": "http://www.omg.org/spec/DD/20100524/DI"}
+DI_NS = {
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+}
 
 
 def big_diagram(elements: int = 300, lanes: int = 20) -> bytes:
@@ -44,10 +47,16 @@ def big_diagram(elements: int = 300, lanes: int = 20) -> bytes:
     etree.SubElement(collab, f"{{{B}}}participant", id="pool", name="Verkosto", processRef="Big")
     process = etree.SubElement(root, f"{{{B}}}process", id="Big", name="Iso prosessi", isExecutable="true")
     lane_set = etree.SubElement(process, f"{{{B}}}laneSet", id="ls")
-    lane_elements = [etree.SubElement(lane_set, f"{{{B}}}lane", id=f"lane{i}", name="Asiakas" if i == 0 else f"Organisaatio {i}")
-                     for i in range(lanes)]
-    plane = etree.SubElement(etree.SubElement(root, f"{{{DI_NS['bpmndi']}}}BPMNDiagram", id="dia"), f"{{{DI_NS['bpmndi']}}}BPMNPlane",
-                             id="plane", bpmnElement="c")
+    lane_elements = [
+        etree.SubElement(lane_set, f"{{{B}}}lane", id=f"lane{i}", name="Asiakas" if i == 0 else f"Organisaatio {i}")
+        for i in range(lanes)
+    ]
+    plane = etree.SubElement(
+        etree.SubElement(root, f"{{{DI_NS['bpmndi']}}}BPMNDiagram", id="dia"),
+        f"{{{DI_NS['bpmndi']}}}BPMNPlane",
+        id="plane",
+        bpmnElement="c",
+    )
     per_lane, lane_h, col_w = elements // lanes + 1, 120, 150
     _shape(plane, "pool", 0, 0, 30 + per_lane * col_w + 60, lanes * lane_h)
     for i, lane in enumerate(lane_elements):
@@ -55,7 +64,7 @@ def big_diagram(elements: int = 300, lanes: int = 20) -> bytes:
     boxes = []
     for n in range(elements):
         kind = "startEvent" if n == 0 else "endEvent" if n == elements - 1 else "exclusiveGateway" if n % 7 == 0 else "userTask"
-        node = etree.SubElement(process, f"{{{B}}}{kind}", id=f"n{n}", name=f"Vaihe {n} – tarkista ja kirjaa")
+        etree.SubElement(process, f"{{{B}}}{kind}", id=f"n{n}", name=f"Vaihe {n} – tarkista ja kirjaa")
         lane = (n * 3) % lanes
         etree.SubElement(lane_elements[lane], f"{{{B}}}flowNodeRef").text = f"n{n}"
         w, h = (36, 36) if kind.endswith("Event") else (50, 50) if kind.endswith("Gateway") else (100, 80)
@@ -64,7 +73,7 @@ def big_diagram(elements: int = 300, lanes: int = 20) -> bytes:
         _shape(plane, f"n{n}", x, y, w, h)
     for n in range(elements - 1):
         etree.SubElement(process, f"{{{B}}}sequenceFlow", id=f"f{n}", sourceRef=f"n{n}", targetRef=f"n{n + 1}")
-        (x0, y0, w0, h0), (x1, y1, w1, h1) = boxes[n], boxes[n + 1]
+        (x0, y0, w0, h0), (x1, y1, _w1, h1) = boxes[n], boxes[n + 1]
         edge = etree.SubElement(plane, f"{{{DI_NS['bpmndi']}}}BPMNEdge", id=f"f{n}_di", bpmnElement=f"f{n}")
         for x, y in ((x0 + w0, y0 + h0 / 2), (x0 + w0 + 10, y0 + h0 / 2), (x0 + w0 + 10, y1 + h1 / 2), (x1, y1 + h1 / 2)):
             etree.SubElement(edge, f"{{{DI_NS['di']}}}waypoint", x=f"{x:.1f}", y=f"{y:.1f}")
@@ -78,17 +87,22 @@ def _shape(plane: etree._Element, ref: str, x: float, y: float, w: float, h: flo
 
 def largest_miwg() -> Path:
     """The MIWG model with the most DI shapes and edges in one diagram."""
+
     def size(path: Path) -> int:
         diagrams = read_diagrams(parse_xml(path.read_bytes(), filename=path.name).getroot())
         return max(len(d.shapes) + len(d.edges) for d in diagrams)
+
     return max(sorted(MIWG.glob("*.bpmn")), key=size)
 
 
 def overlay_for(source: bytes) -> Overlay:
     """Measured values on every fourth element, so the overlays are drawn too."""
     ids = [e.get("id") for e in etree.fromstring(source).iter(f"{{{B}}}userTask", f"{{{B}}}task")]
-    return Overlay(median_seconds={i: 3600.0 * (k % 9 + 1) for k, i in enumerate(ids[::4])}, waiting_now={i: 2 for i in ids[::8]},
-                   handoffs={("Asiakas", "Organisaatio 3"): 12})
+    return Overlay(
+        median_seconds={i: 3600.0 * (k % 9 + 1) for k, i in enumerate(ids[::4])},
+        waiting_now={i: 2 for i in ids[::8]},
+        handoffs={("Asiakas", "Organisaatio 3"): 12},
+    )
 
 
 def di_svg(source: bytes, overlay: Overlay) -> bytes:
@@ -127,7 +141,13 @@ def measure(runs: int) -> list[tuple[str, str, tuple[float, float]]]:
         rows.append((label, "DI drawing, PNG from that SVG (cairosvg)", timed(lambda s=svg: svg_to(s, "png"), max(1, runs // 3))))
         if key is not None:
             lanes = swimlanes_from_bpmn(source, key)
-            rows.append((label, "TEM swimlanes, SVG (graphviz neato -n2)", timed(lambda d=lanes, o=overlay: render(build_swimlane(d, o), "svg"), max(1, runs // 3))))
+            rows.append(
+                (
+                    label,
+                    "TEM swimlanes, SVG (graphviz neato -n2)",
+                    timed(lambda d=lanes, o=overlay: render(build_swimlane(d, o), "svg"), max(1, runs // 3)),
+                )
+            )
     return rows
 
 
@@ -136,7 +156,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     rows = measure(2 if args.quick else 15)
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
     print("| diagram | what | median wall | median CPU |\n|---|---|---|---|")
     for label, what, (wall, cpu) in rows:
         print(f"| {label} | {what} | {wall * 1000:.0f} ms | {cpu * 1000:.0f} ms |")

@@ -95,23 +95,36 @@ class LoadReport:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "processes": self.config.processes, "cases": self.config.cases, "workers": self.config.workers,
-            "seconds": round(self.seconds, 2), "requests": len(self.calls), "completions": self.completions,
+            "processes": self.config.processes,
+            "cases": self.config.cases,
+            "workers": self.config.workers,
+            "seconds": round(self.seconds, 2),
+            "requests": len(self.calls),
+            "completions": self.completions,
             "completions_per_s": round(self.completions / self.seconds, 1),
             "requests_per_s": round(len(self.calls) / self.seconds, 1),
-            "p50_ms": round(self.latency_ms(0.50), 1), "p95_ms": round(self.latency_ms(0.95), 1),
+            "p50_ms": round(self.latency_ms(0.50), 1),
+            "p95_ms": round(self.latency_ms(0.95), 1),
             "p99_ms": round(self.latency_ms(0.99), 1),
             "complete_p50_ms": round(self.latency_ms(0.50, "complete"), 1),
             "complete_p99_ms": round(self.latency_ms(0.99, "complete"), 1),
-            "conflicts_409": self.conflicts, "losing_racers": self.losing_racers, "problems": len(self.problems),
+            "conflicts_409": self.conflicts,
+            "losing_racers": self.losing_racers,
+            "problems": len(self.problems),
             "server_cpu_ms_per_request": round(1000 * self.server_cpu_s / max(1, len(self.calls)), 3),
-            **({"bare_fastapi_cpu_ms_per_request": round(1000 * self.bare.cpu_s / max(1, self.bare.requests), 3),
-                "bare_fastapi_p50_ms": round(self.bare.latency_ms(0.50), 1),
-                "bare_fastapi_p95_ms": round(self.bare.latency_ms(0.95), 1),
-                "bare_fastapi_p99_ms": round(self.bare.latency_ms(0.99), 1),
-                "cpu_per_request_vs_bare": round((self.server_cpu_s / max(1, len(self.calls)))
-                                                 / max(1e-9, self.bare.cpu_s / max(1, self.bare.requests)), 2)}
-               if self.bare is not None else {}),
+            **(
+                {
+                    "bare_fastapi_cpu_ms_per_request": round(1000 * self.bare.cpu_s / max(1, self.bare.requests), 3),
+                    "bare_fastapi_p50_ms": round(self.bare.latency_ms(0.50), 1),
+                    "bare_fastapi_p95_ms": round(self.bare.latency_ms(0.95), 1),
+                    "bare_fastapi_p99_ms": round(self.bare.latency_ms(0.99), 1),
+                    "cpu_per_request_vs_bare": round(
+                        (self.server_cpu_s / max(1, len(self.calls))) / max(1e-9, self.bare.cpu_s / max(1, self.bare.requests)), 2
+                    ),
+                }
+                if self.bare is not None
+                else {}
+            ),
         }
 
 
@@ -139,8 +152,22 @@ def run_bare(requests: int, workers: int) -> BareRun:
     """`requests` completions' worth of POSTs from `workers` keep-alive clients to a bare FastAPI
     app under uvicorn with kapula serve's settings; the server's CPU time over them."""
     port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "warning", "--timeout-keep-alive", "5", "--http", "api.http.timeouts:TimedH11Protocol"]
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.bare_app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--timeout-keep-alive",
+        "5",
+        "--http",
+        "api.http.timeouts:TimedH11Protocol",
+    ]
     process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -161,8 +188,9 @@ def run_bare(requests: int, workers: int) -> BareRun:
             with httpx.Client(timeout=30) as client:
                 while next(counter) < requests:
                     began = time.perf_counter()
-                    r = client.post(url + "/api/tasks/t-1/complete", json={"data": {"need": "kasvu"}},
-                                    headers={"Authorization": "Bearer x"})
+                    r = client.post(
+                        url + "/api/tasks/t-1/complete", json={"data": {"need": "kasvu"}}, headers={"Authorization": "Bearer x"}
+                    )
                     r.raise_for_status()
                     with lock:
                         latencies.append(time.perf_counter() - began)
@@ -242,7 +270,9 @@ class Driver:
         for client in self._clients:
             client.close()
 
-    def call(self, op: str, user: str, path: str, body: dict[str, Any] | None = None, *, server: int | None = None) -> httpx.Response:
+    def call(
+        self, op: str, user: str, path: str, body: dict[str, Any] | None = None, *, server: int | None = None
+    ) -> httpx.Response:
         if time.monotonic() > self.deadline:
             raise TimeoutError("the load run's time limit passed")
         url = self.urls[(next(self._next) if server is None else server) % len(self.urls)]
@@ -297,7 +327,9 @@ class Driver:
         j.claimed.append((task["element_id"], user))
         return self._complete(j, user, case, data)
 
-    def _raced(self, j: Journey, users: list[str], case: dict[str, Any], data: dict[str, Any], *, claim_first: bool) -> dict[str, Any]:
+    def _raced(
+        self, j: Journey, users: list[str], case: dict[str, Any], data: dict[str, Any], *, claim_first: bool
+    ) -> dict[str, Any]:
         task = case["ready_tasks"][0]
         op, path = ("claim", "claim") if claim_first else ("complete", "complete")
         answers = self.race(op, users, f"/api/tasks/{task['id']}/{path}", {} if claim_first else {"data": data})
@@ -335,12 +367,14 @@ def run_load(database_url: str, cfg: LoadConfig, *, servers: Callable[..., Serve
             driver.close()
         seconds = time.monotonic() - began
         server_cpu = sum(process_cpu_seconds(pid) for pid in pids) - cpu_before
-        problems = failures + verify(database_url, journeys, seed.timer_cases, driver.calls.rows,
-                                     wait_until=began + cfg.time_limit)
+        problems = failures + verify(
+            database_url, journeys, seed.timer_cases, driver.calls.rows, wait_until=began + cfg.time_limit
+        )
     completions = sum(1 for op, status, _ in driver.calls.rows if op == "complete" and status == 200)
     bare = run_bare(len(driver.calls.rows), cfg.workers) if cfg.bare else None
-    return LoadReport(cfg, seconds, driver.calls.rows, sum(j.losing_racers for j in journeys), completions, problems,
-                      server_cpu, bare)
+    return LoadReport(
+        cfg, seconds, driver.calls.rows, sum(j.losing_racers for j in journeys), completions, problems, server_cpu, bare
+    )
 
 
 def _run_journeys(driver: Driver, cfg: LoadConfig) -> tuple[list[Journey], list[str]]:

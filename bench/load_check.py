@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from engine import history
 from engine.bootstrap import open_kapula
 from engine.consistency import check_cases
-from engine.persistence.sql import SqlUnitOfWork
 from engine.model import CaseStatus, Event, Lifecycle
+from engine.persistence.sql import SqlUnitOfWork
 from engine.services import Kapula
 
 # the handoffs of each journey through the three-lane model
@@ -30,8 +30,9 @@ class Journey:
     losing_racers: int = 0
 
 
-def verify(database_url: str, journeys: list[Journey], timer_cases: list[int], calls: list[tuple[str, int, float]],
-           *, wait_until: float) -> list[str]:
+def verify(
+    database_url: str, journeys: list[Journey], timer_cases: list[int], calls: list[tuple[str, int, float]], *, wait_until: float
+) -> list[str]:
     """Every way the database disagrees with the journeys, the timers or itself; empty when all is well."""
     kapula = open_kapula(database_url, migrate=False)
     try:
@@ -80,7 +81,9 @@ def _check_journey(kapula: Kapula, j: Journey) -> list[str]:
         problems.append(f"claims logged {_done(events, Lifecycle.TASK_CLAIMED)}, answered 200 {j.claimed}")
     expected = CaseStatus.RUNNING if j.funding else CaseStatus.COMPLETED
     if case.status is not expected or (j.funding and (case.ready_tasks or case.next_timer_due is None)):
-        problems.append(f"ends {case.status.value} waiting for {[t.element_id for t in case.ready_tasks]}, expected {expected.value}")
+        problems.append(
+            f"ends {case.status.value} waiting for {[t.element_id for t in case.ready_tasks]}, expected {expected.value}"
+        )
     handoffs = [(h.from_lane, h.to_lane) for h in history.handoffs(events)]
     if handoffs != (FUNDING_HANDOFFS if j.funding else PLAIN_HANDOFFS):
         problems.append(f"handoffs {handoffs}")

@@ -24,6 +24,7 @@ for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))  # so `python bench/metrics_bench.py` finds the engine
 
+from metrics_log import KEY, generate  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 
 from engine.export.rows import Pseudonyms  # noqa: E402
@@ -34,7 +35,6 @@ from engine.persistence.database import make_engine  # noqa: E402
 from engine.persistence.migrate import upgrade  # noqa: E402
 from engine.render.swimlane import build_swimlane, render  # noqa: E402
 from engine.rollups.store import drop_triggers, install_triggers, rebuild_rollups  # noqa: E402
-from metrics_log import KEY, generate  # noqa: E402
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -149,7 +149,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--postgres", default=os.environ.get("KAPULA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("KAPULA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    )
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-pm4py", action="store_true")
     parser.add_argument("--no-render", action="store_true")
@@ -164,8 +166,10 @@ def main() -> None:
         for kind, engine in engines.items():
             fast, full = metrics_on(engine), metrics_on(engine, full=True)
             same = "identical" if fast == full else "DIFFERENT"
-            print(f"{kind:10} rollups vs full recomputation: {same}  ({fast.cases.started} cases, {len(fast.stages)} stages,"
-                  f" {len(fast.handoffs)} lane pairs, {sum(h.count for h in fast.handoffs)} handoffs)")
+            print(
+                f"{kind:10} rollups vs full recomputation: {same}  ({fast.cases.started} cases, {len(fast.stages)} stages,"
+                f" {len(fast.handoffs)} lane pairs, {sum(h.count for h in fast.handoffs)} handoffs)"
+            )
             actions[f"{kind} rollups"] = lambda e=engine: metrics_on(e)
             actions[f"{kind} full"] = lambda e=engine: metrics_on(e, full=True)
         if not args.no_pm4py:
@@ -182,7 +186,9 @@ def main() -> None:
             print(f"{name:28} median wall {t['wall'] * 1000:8.1f} ms  CPU {t['cpu'] * 1000:8.1f} ms{ratio}")
     if not args.no_render:
         r = bench_render(args.repeat)
-        print(f"render     300 elements / 20 lanes  build {r['build_s'] * 1000:.0f} ms  svg {r['svg_s']:.2f} s  png {r['png_s']:.2f} s")
+        print(
+            f"render     300 elements / 20 lanes  build {r['build_s'] * 1000:.0f} ms  svg {r['svg_s']:.2f} s  png {r['png_s']:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -26,11 +26,40 @@ FLOW: tuple[tuple[str, str, str | None, float], ...] = (
     ("Task_feedback", "userTask", "Asiakas", 8),
     ("End", "endEvent", "Asiakas", 0),
 )
-EVENT_COLUMNS = ("case_id", "seq", "at", "lifecycle", "element_id", "element_name", "element_type", "lane", "user_name", "task_id", "changed_json")
+EVENT_COLUMNS = (
+    "case_id",
+    "seq",
+    "at",
+    "lifecycle",
+    "element_id",
+    "element_name",
+    "element_type",
+    "lane",
+    "user_name",
+    "task_id",
+    "changed_json",
+)
 SPAN_COLUMNS = (
-    "case_id", "task_id", "process_key", "process_version_id", "element_id", "element_name", "element_type", "lane", "from_lane",
-    "ready_seq", "ready_at", "claimed_at", "completed_at", "completed_seq", "cancelled_at", "outcome",
-    "duration_s", "waiting_s", "working_s", "pickup_s",
+    "case_id",
+    "task_id",
+    "process_key",
+    "process_version_id",
+    "element_id",
+    "element_name",
+    "element_type",
+    "lane",
+    "from_lane",
+    "ready_seq",
+    "ready_at",
+    "claimed_at",
+    "completed_at",
+    "completed_seq",
+    "cancelled_at",
+    "outcome",
+    "duration_s",
+    "waiting_s",
+    "working_s",
+    "pickup_s",
 )
 
 
@@ -42,7 +71,14 @@ def _case_events(case_id: int, start: datetime, rnd: random.Random, finish: bool
     seq = 0
     at = start
 
-    def row(lifecycle: str, element: str | None = None, kind: str | None = None, lane: str | None = None, user: str | None = None, task: str | None = None) -> tuple[Any, ...]:
+    def row(
+        lifecycle: str,
+        element: str | None = None,
+        kind: str | None = None,
+        lane: str | None = None,
+        user: str | None = None,
+        task: str | None = None,
+    ) -> tuple[Any, ...]:
         nonlocal seq
         seq += 1
         return (case_id, seq, at, lifecycle, element, element, kind, lane, user, task, "{}")
@@ -91,7 +127,11 @@ def generate(engine: Engine, target_events: int, *, seed: int = 7, progress: Any
         finish = case_id <= n_cases * 0.97
         events = list(_case_events(case_id, start, rnd, finish))
         ended = events[-1][2] if finish else None
-        data = {"segment": rnd.choice(("founder", "local", "growth")), "new_customer": rnd.random() < 0.3, "satisfaction": rnd.randint(1, 4)}
+        data = {
+            "segment": rnd.choice(("founder", "local", "growth")),
+            "new_customer": rnd.random() < 0.3,
+            "satisfaction": rnd.randint(1, 4),
+        }
         batch_cases.append((case_id, version_id, KEY, "completed" if finish else "running", start, ended, json.dumps(data)))
         batch_events.extend(events)
         batch_spans.extend(_spans(events, version_id))
@@ -137,7 +177,9 @@ def _write(engine: Engine, cases: list[tuple[Any, ...]], events: list[tuple[Any,
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        with cur.copy('COPY "case" (id, process_version_id, process_key, status, started_at, ended_at, row_version, last_event_seq, next_ordinal, header_json, data_json) FROM STDIN') as copy:
+        with cur.copy(
+            'COPY "case" (id, process_version_id, process_key, status, started_at, ended_at, row_version, last_event_seq, next_ordinal, header_json, data_json) FROM STDIN'
+        ) as copy:
             for c in cases:
                 copy.write_row((*c[:6], 1, 0, 0, "{}", c[6]))
         with cur.copy(f"COPY event ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:

@@ -37,8 +37,8 @@ def wal_pages(wal: Path, page_size: int) -> list[int]:
     salt = raw[16:24]
     pages: list[int] = []
     at = _WAL_HEADER
-    while at + _FRAME_HEADER + page_size <= len(raw) and raw[at + 8:at + 16] == salt:
-        pages.append(struct.unpack(">I", raw[at:at + 4])[0])
+    while at + _FRAME_HEADER + page_size <= len(raw) and raw[at + 8 : at + 16] == salt:
+        pages.append(struct.unpack(">I", raw[at : at + 4])[0])
         at += _FRAME_HEADER + page_size
     return pages
 

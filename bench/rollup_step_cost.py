@@ -46,9 +46,11 @@ def main() -> None:
                 steps[name].append(time.perf_counter() - t)
                 cpu[name].append(time.process_time() - c)
         for name in ("with", "without"):
-            print(f"rollup triggers {name:8} complete_task median {statistics.median(steps[name]) * 1000:.3f} ms"
-                  f" (CPU {statistics.median(cpu[name]) * 1000:.3f} ms)"
-                  f" ({len(steps[name])} steps)  start_case median {statistics.median(starts[name]) * 1000:.3f} ms")
+            print(
+                f"rollup triggers {name:8} complete_task median {statistics.median(steps[name]) * 1000:.3f} ms"
+                f" (CPU {statistics.median(cpu[name]) * 1000:.3f} ms)"
+                f" ({len(steps[name])} steps)  start_case median {statistics.median(starts[name]) * 1000:.3f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -387,7 +387,9 @@ def report_three_lanes(r: dict[str, float | None]) -> list[str]:
     lines += [f"| {name} | {_fmt(v)} | {_fmt(_ratio(v, a), '×')} | {_fmt(_ratio(v, b), '×')} |" for name, v in rows]
     c = r["c_kapula"]
     lines.append(f"target (c) <= (b): {_verdict(c, b, 1.0)};  target (c) <= 3 × (a): {_verdict(c, a, 3.0)}")
-    lines.append(f"with lookup: (c) <= (b): {_verdict(r['c_with_lookup'], b, 1.0)};  <= 3 × (a): {_verdict(r['c_with_lookup'], a, 3.0)}")
+    lines.append(
+        f"with lookup: (c) <= (b): {_verdict(r['c_with_lookup'], b, 1.0)};  <= 3 × (a): {_verdict(r['c_with_lookup'], a, 3.0)}"
+    )
     return lines
 
 
@@ -487,7 +489,7 @@ def _print_profile(stats: pstats.Stats, calls: int) -> None:
     print("cumulative time of Kapula's own functions:")
     ranked = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])  # type: ignore[attr-defined]
     for (filename, line, function), row in [kv for kv in ranked if kv[0][0].startswith(ENGINE_DIR)][:12]:
-        print(f"  {row[3] / total:6.1%}  engine/{filename[len(ENGINE_DIR):]}:{line}({function})")
+        print(f"  {row[3] / total:6.1%}  engine/{filename[len(ENGINE_DIR) :]}:{line}({function})")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,8 +28,9 @@ class Servers:
 
     `env` adds settings (e.g. KAPULA_DB_POOL_SIZE); `tick` is `kapula serve --tick`."""
 
-    def __init__(self, database_url: str, count: int = 1, *, tick: float = 0, env: dict[str, str] | None = None,
-                 start_timeout: float = 60) -> None:
+    def __init__(
+        self, database_url: str, count: int = 1, *, tick: float = 0, env: dict[str, str] | None = None, start_timeout: float = 60
+    ) -> None:
         self.database_url = database_url
         self.tick = tick
         self.env = {**os.environ, "KAPULA_DATABASE_URL": database_url, **(env or {})}

@@ -10,8 +10,9 @@ from engine.services import Kapula
 from engine.settings import Settings, load_settings
 
 
-def open_kapula(url: str | None = None, *, clock: Clock | None = None, migrate: bool = True,
-                settings: Settings | None = None) -> Kapula:
+def open_kapula(
+    url: str | None = None, *, clock: Clock | None = None, migrate: bool = True, settings: Settings | None = None
+) -> Kapula:
     """A Kapula on the database at `url` (default: the settings' KAPULA_DATABASE_URL, else
     ./kapula.db). The settings are read here, once (engine.settings). Raises InvalidDataError for
     a bad setting."""

@@ -153,8 +153,9 @@ class CaseStore:
         takes_steps = (CaseStatus.RUNNING.value, CaseStatus.FAILED.value) if failed_too else (CaseStatus.RUNNING.value,)
         if record.status not in takes_steps:
             raise ConflictError(f"case {case_id} is {record.status}; it takes no more steps", case_id=case_id)
-        deployed = (self._versions.kept(record.process_version_id)
-                    or self._versions.get(SqlVersionRepository(session), record.process_version_id))
+        deployed = self._versions.kept(record.process_version_id) or self._versions.get(
+            SqlVersionRepository(session), record.process_version_id
+        )
         live = self._cache.take(case_id, record.row_version)
         if live is None:
             try:
@@ -175,8 +176,13 @@ class CaseStore:
         if keep:
             rows = connection.execute(query.where(_TASKS.c.task_id.in_(keep)).order_by(_TASKS.c.ordinal)).all()
             if len(rows) == len(keep):
-                return restore_live_case(deployed.bundle, record.header_json, [tuple(r) for r in rows],
-                                         self._script_engine, next_ordinal=record.next_ordinal)
+                return restore_live_case(
+                    deployed.bundle,
+                    record.header_json,
+                    [tuple(r) for r in rows],
+                    self._script_engine,
+                    next_ordinal=record.next_ordinal,
+                )
         rows = connection.execute(query.order_by(_TASKS.c.ordinal)).all()
         return restore_live_case(deployed.bundle, record.header_json, [tuple(r) for r in rows], self._script_engine)
 
@@ -223,8 +229,16 @@ class CaseStore:
             write_correlations(connection, ctx.case.id, held)
         return saved
 
-    def save_migrated(self, session: Session, ctx: StepContext, target: DeployedVersion, *, now: datetime,
-                      user: str | None, details: dict[str, Any]) -> None:
+    def save_migrated(
+        self,
+        session: Session,
+        ctx: StepContext,
+        target: DeployedVersion,
+        *,
+        now: datetime,
+        user: str | None,
+        details: dict[str, Any],
+    ) -> None:
         """Write a case whose live workflow was moved onto `target` (engine.runtime.migration): the
         case row (behind the version check) points at the new version, every task row is written
         anew (task specs may have changed), and one `case_migrated` event records `details`.
@@ -236,7 +250,9 @@ class CaseStore:
         )
         if result.rowcount != 1:
             self._cache.discard(ctx.case.id)
-            raise ConflictError(f"case {ctx.case.id} was changed by someone else meanwhile; it was not moved", case_id=ctx.case.id)
+            raise ConflictError(
+                f"case {ctx.case.id} was changed by someone else meanwhile; it was not moved", case_id=ctx.case.id
+            )
         connection.execute(_TASKS.delete().where(_TASKS.c.case_id == ctx.case.id))
         self._write_tasks(connection, ctx, all_task_rows(ctx.live), [])
         connection.execute(_EVENTS.insert(), [event])
@@ -317,15 +333,24 @@ class StepWrite:
     fresh: bool
 
 
-def step_write(ctx: StepContext, *, now: datetime, user: str | None, first_event: Lifecycle | None = None,
-               last_event: Lifecycle | None = None, start_data: dict[str, Any] | None = None) -> StepWrite:
+def step_write(
+    ctx: StepContext,
+    *,
+    now: datetime,
+    user: str | None,
+    first_event: Lifecycle | None = None,
+    last_event: Lifecycle | None = None,
+    start_data: dict[str, Any] | None = None,
+) -> StepWrite:
     """What the step on `ctx` writes (CaseStore.save's arguments; SQL's CaseStore and the fake case
     repository write it). Collects the live workflow's changes, so it is called once per step; sets
     `ctx.new_version`."""
     changes = collect_changes(ctx.live, ctx.since)
     completed = is_completed(ctx.live) and last_event is None
-    status = CaseStatus.CANCELLED if last_event == Lifecycle.CASE_CANCELLED else (
-        CaseStatus.COMPLETED if completed else CaseStatus.RUNNING
+    status = (
+        CaseStatus.CANCELLED
+        if last_event == Lifecycle.CASE_CANCELLED
+        else (CaseStatus.COMPLETED if completed else CaseStatus.RUNNING)
     )
     events = _events(ctx, changes.transitions, now=now, user=user)
     if ctx.sent or ctx.received:
@@ -369,8 +394,9 @@ def step_write(ctx: StepContext, *, now: datetime, user: str | None, first_event
     return StepWrite(changes, events, values, saved, fresh)
 
 
-def migration_write(ctx: StepContext, target: DeployedVersion, *, now: datetime, user: str | None,
-                    details: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def migration_write(
+    ctx: StepContext, target: DeployedVersion, *, now: datetime, user: str | None, details: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """What moving the case on `ctx` onto `target` writes (CaseStore.save_migrated's arguments):
     the case row's new columns and the case_migrated event row; the task rows are all of
     engine.runtime.stepping.all_task_rows. Sets `ctx.deployed` and `ctx.new_version`."""
@@ -381,9 +407,15 @@ def migration_write(ctx: StepContext, target: DeployedVersion, *, now: datetime,
     event.update(seq=seq, case_id=ctx.case.id)
     ctx.new_version = ctx.read_version + 1
     waiting = waiting_events(ctx.live, ctx.deployed)
-    values = dict(process_version_id=target.id, row_version=ctx.new_version, header_json=changes.header,
-                  last_event_seq=seq, next_ordinal=changes.next_ordinal, next_timer_due=next_due(waiting),
-                  waiting_json=waiting_to_json(waiting))
+    values = dict(
+        process_version_id=target.id,
+        row_version=ctx.new_version,
+        header_json=changes.header,
+        last_event_seq=seq,
+        next_ordinal=changes.next_ordinal,
+        next_timer_due=next_due(waiting),
+        waiting_json=waiting_to_json(waiting),
+    )
     return values, event
 
 
@@ -418,8 +450,9 @@ def _events(ctx: StepContext, transitions: list[Transition], *, now: datetime, u
     return rows
 
 
-def _with_messages(ctx: StepContext, transitions: list[Transition], rows: list[dict[str, Any]], *, now: datetime,
-                   user: str | None) -> list[dict[str, Any]]:
+def _with_messages(
+    ctx: StepContext, transitions: list[Transition], rows: list[dict[str, Any]], *, now: datetime, user: str | None
+) -> list[dict[str, Any]]:
     """The step's event rows with a message_sent row after the completion of each element that threw
     a message, and a message_received row after the completion of the element that caught it (at
     the end when no such completion is in the step)."""
@@ -447,13 +480,18 @@ def _with_messages(ctx: StepContext, transitions: list[Transition], rows: list[d
     return out + tail
 
 
-def _message_row(ctx: StepContext, lifecycle: Lifecycle, element_id: str | None, changed: dict[str, Any], *,
-                 now: datetime, user: str | None) -> dict[str, Any]:
+def _message_row(
+    ctx: StepContext, lifecycle: Lifecycle, element_id: str | None, changed: dict[str, Any], *, now: datetime, user: str | None
+) -> dict[str, Any]:
     row = _event(lifecycle, now=now, user=user, changed=changed)
     info = ctx.deployed.elements.get(element_id or "")
     if element_id is not None:
-        row.update(element_id=element_id, element_name=info.name if info else None,
-                   element_type=info.type if info else None, lane=info.actor if info else None)
+        row.update(
+            element_id=element_id,
+            element_name=info.name if info else None,
+            element_type=info.type if info else None,
+            lane=info.actor if info else None,
+        )
     return row
 
 
@@ -480,8 +518,9 @@ def write_correlations(connection: Connection, case_id: int, correlations: dict[
     """The case's values of its diagram's correlation keys (SpiffWorkflow's `workflow.correlations`),
     so that a message for it is found by them; only keys whose value changed are written."""
     wanted = {str(key): correlation_value(value) for key, value in correlations.items()}
-    have = dict(connection.execute(select(_CORRELATIONS.c.key, _CORRELATIONS.c.value)
-                                   .where(_CORRELATIONS.c.case_id == case_id)).all())
+    have = dict(
+        connection.execute(select(_CORRELATIONS.c.key, _CORRELATIONS.c.value).where(_CORRELATIONS.c.case_id == case_id)).all()
+    )
     changed = [key for key, value in wanted.items() if have.get(key) != value]
     if not changed:
         return

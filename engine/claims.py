@@ -29,8 +29,9 @@ def user_task(claims: ClaimRepository, task_id: str) -> UserTaskRow:
     return task
 
 
-def change_claim(claims: ClaimRepository, task_id: str, *, user: str, claim: bool, now: datetime,
-                 task: UserTaskRow | None = None) -> UserTaskRow:
+def change_claim(
+    claims: ClaimRepository, task_id: str, *, user: str, claim: bool, now: datetime, task: UserTaskRow | None = None
+) -> UserTaskRow:
     """Record a claim (or its release) of a ready user task; returns its row as read (the case's
     id and row version before the claim). `task`: the row when the use case read it already in
     this transaction.
@@ -41,8 +42,9 @@ def change_claim(claims: ClaimRepository, task_id: str, *, user: str, claim: boo
     already (claim) or is not claimed (release)."""
     task = task if task is not None else user_task(claims, task_id)
     if not task.ready:
-        raise ConflictError(f"task {task_id} is not ready; it was probably completed by someone else",
-                            case_id=task.case_id, task_id=task_id)
+        raise ConflictError(
+            f"task {task_id} is not ready; it was probably completed by someone else", case_id=task.case_id, task_id=task_id
+        )
     holder = claims.holders([task_id]).get(task_id)
     if claim and holder is not None:
         raise ConflictError(f"task {task_id} is already claimed by {holder}", case_id=task.case_id, task_id=task_id)

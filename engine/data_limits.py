@@ -64,8 +64,10 @@ def check_case_data(data: Mapping[str, Any], limits: DataLimits = LIMITS) -> Non
 def parse_json(text: str | bytes, *, where: str = "the data") -> Any:
     """`text` parsed as JSON per RFC 8259: NaN and Infinity refused, and input nested too deep for
     the parser an InvalidDataError rather than a RecursionError."""
+
     def no_constant(word: str) -> Any:
         raise InvalidDataError(f"{where}: {word} is not a JSON number (RFC 8259, section 6)")
+
     try:
         return json.loads(text, parse_constant=no_constant)
     except RecursionError as exc:
@@ -95,8 +97,9 @@ def _value_size(value: Any, depth: int, limits: DataLimits, field: str, path: st
     return 0  # not reached
 
 
-def _check_container(value: Mapping[Any, Any] | list[Any] | tuple[Any, ...], depth: int, limits: DataLimits,
-                     field: str, path: str) -> None:
+def _check_container(
+    value: Mapping[Any, Any] | list[Any] | tuple[Any, ...], depth: int, limits: DataLimits, field: str, path: str
+) -> None:
     if depth > limits.max_depth:
         _refuse(field, path, f"is nested more than {limits.max_depth} levels deep")
     if len(value) > limits.max_items:
@@ -107,7 +110,7 @@ def _check_container(value: Mapping[Any, Any] | list[Any] | tuple[Any, ...], dep
 def _name_size(name: Any, limits: DataLimits, field: str, path: str) -> int:
     if not isinstance(name, str):
         _refuse(field, path, f"has a field name {name!r} that is not text")
-    return _text_size(name, limits.max_name, field[:limits.max_name], path, "field name") + 1
+    return _text_size(name, limits.max_name, field[: limits.max_name], path, "field name") + 1
 
 
 def _text_size(text: str, limit: int, field: str, path: str, what: str) -> int:

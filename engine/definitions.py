@@ -6,19 +6,18 @@ import functools
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
 
 from engine.bpmn_xml.collaboration import Partners, partners_of
 from engine.bpmn_xml.secure import parse_xml, source_text
 from engine.errors import DiagramError, InvalidDataError, NotFoundError
 from engine.forms import forms_in, is_form_file
 from engine.model import ProcessVersion, ValidationIssue
-from engine.process_card import card_in_source
 from engine.persistence.ports import NewVersion, VersionRepository, VersionSpec
+from engine.process_card import card_in_source
 from engine.runtime.case_state import SpecBundle, spec_from_json, spec_to_json
 from engine.runtime.messages import Catcher, catchers
 from engine.runtime.parser import LoadedProcess, serializer_for
@@ -194,27 +193,32 @@ def store_version(
     for called in loaded.called:
         for element_id, info in called.elements.items():
             elements[f"{called.key}{SCOPE_SEP}{element_id}"] = {
-                "name": info.name, "type": info.type, "actor": called.element_actor.get(element_id), "form": info.form,
+                "name": info.name,
+                "type": info.type,
+                "actor": called.element_actor.get(element_id),
+                "form": info.form,
             }
     actors = list(loaded.actors)
     for called in loaded.called:  # a called process's own lanes do its work in this process too
         used = set(called.element_actor.values())
         actors += [a for a in called.actors if a in used and a not in actors]
-    stored = versions.add(NewVersion(
-        key=loaded.key,
-        version=(latest.process.version + 1) if latest is not None else 1,
-        name=loaded.name or loaded.key,
-        content_hash=digest,
-        dialect=loaded.dialect,
-        spec_json=_spec_json(loaded) if not issues else "",
-        created_at=now,
-        filename=filename,
-        actors=tuple(actors),
-        elements=elements,
-        source=source,
-        issues=tuple(issues),
-        customer_can_start=_offered_to_customers(source, loaded.key),
-    ))
+    stored = versions.add(
+        NewVersion(
+            key=loaded.key,
+            version=(latest.process.version + 1) if latest is not None else 1,
+            name=loaded.name or loaded.key,
+            content_hash=digest,
+            dialect=loaded.dialect,
+            spec_json=_spec_json(loaded) if not issues else "",
+            created_at=now,
+            filename=filename,
+            actors=tuple(actors),
+            elements=elements,
+            source=source,
+            issues=tuple(issues),
+            customer_can_start=_offered_to_customers(source, loaded.key),
+        )
+    )
     return stored, True
 
 
@@ -245,11 +249,16 @@ def _missing_forms(
         if form in earlier():
             source[form] = earlier()[form]
             continue
-        issues.append(ValidationIssue(
-            f"the form '{form}' of {info.type} '{info.name or element_id}' is neither in this upload nor in an "
-            "earlier version; upload it with the diagram",
-            element_id, info.line, loaded.file, info.name,
-        ))
+        issues.append(
+            ValidationIssue(
+                f"the form '{form}' of {info.type} '{info.name or element_id}' is neither in this upload nor in an "
+                "earlier version; upload it with the diagram",
+                element_id,
+                info.line,
+                loaded.file,
+                info.name,
+            )
+        )
     return issues
 
 
@@ -321,7 +330,9 @@ def _restore(record: VersionSpec) -> DeployedVersion:
         actors=record.actors,
         elements=elements,
         called=called,
-        spec_bundle=spec_from_json(record.dialect, serializer_for(record.dialect), record.spec_json) if record.spec_json else None,
+        spec_bundle=spec_from_json(record.dialect, serializer_for(record.dialect), record.spec_json)
+        if record.spec_json
+        else None,
         forms=forms_in(source, referenced) if referenced else {},
         issues=record.issues,
         partners=_partners(record.key, source),

@@ -4,8 +4,8 @@ an administrator and a customer with a case of their own, all with one known pas
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.access.directory import Directory
@@ -36,16 +36,16 @@ def add_demo_people(kapula: Kapula) -> list[DemoPerson]:
     directory = Directory(kapula.sessions, kapula.clock)
     processes = kapula.processes()
     lanes = sorted({lane for p in processes for lane in p.actors if not is_customer_lane(lane)})
-    people = [DemoPerson("admin", Role.ADMINISTRATOR, None),
-              DemoPerson("omistaja", Role.PROCESS_OWNER, DEMO_OWNER_ORGANISATION)]
+    people = [DemoPerson("admin", Role.ADMINISTRATOR, None), DemoPerson("omistaja", Role.PROCESS_OWNER, DEMO_OWNER_ORGANISATION)]
     people += [DemoPerson(username_for(lane), Role.ADVISOR, lane, (lane,)) for lane in lanes]
     people.append(DemoPerson("asiakas", Role.CUSTOMER, None))
     for org in [DEMO_OWNER_ORGANISATION, *lanes]:
         _quietly(lambda: directory.add_organisation(org))
     created_customer = False
     for person in people:
-        created = _quietly(lambda: directory.add_user(person.username, DEMO_PASSWORD, role=person.role,
-                                                      organisation=person.organisation))
+        created = _quietly(
+            lambda: directory.add_user(person.username, DEMO_PASSWORD, role=person.role, organisation=person.organisation)
+        )
         created_customer = created_customer or (created and person.role is Role.CUSTOMER)
     directory.claim_ownership([p.key for p in processes], DEMO_OWNER_ORGANISATION)
     # a service the customer could have started themselves (their portal's catalogue), else any with their lane

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, get_timezone_name
@@ -63,8 +63,9 @@ def duration(value: timedelta | float | None, locale: str = DEFAULT_LOCALE) -> s
         parts = [(hours, "hour"), (minutes, "minute")]
     else:
         parts = [(minutes, "minute")] if minutes else [(secs, "second")]
-    shown = [format_unit(n, f"duration-{unit}", length="short", locale=locale) for i, (n, unit) in enumerate(parts)
-             if n or i == 0]
+    shown = [
+        format_unit(n, f"duration-{unit}", length="short", locale=locale) for i, (n, unit) in enumerate(parts) if n or i == 0
+    ]
     return sign + " ".join(shown)
 
 
@@ -84,7 +85,7 @@ def percent(share: float | None, locale: str = DEFAULT_LOCALE) -> str:
 
 def local(value: datetime) -> datetime:
     """A stored (UTC) time in the network's time zone."""
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(time_zone())
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(time_zone())
 
 
 def stamp(value: datetime | None) -> str:
@@ -97,7 +98,7 @@ def moment(value: datetime | None, locale: str = DEFAULT_LOCALE) -> str:
     if value is None:
         return NOTHING
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)  # stored times are UTC
+        value = value.replace(tzinfo=UTC)  # stored times are UTC
     return format_datetime(value, format="short", tzinfo=time_zone(), locale=locale)
 
 
@@ -106,7 +107,7 @@ def day(value: date | datetime | None, locale: str = DEFAULT_LOCALE) -> str:
     if value is None:
         return NOTHING
     if isinstance(value, datetime):
-        value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(time_zone()).date()
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(time_zone()).date()
     return format_date(value, format="short" if locale != "fi" else "d.M.yyyy", locale=locale)
 
 

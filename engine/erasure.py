@@ -51,8 +51,16 @@ def personal_fields(source: dict[str, str]) -> set[str]:
     return fields
 
 
-def erase_case(uow: UnitOfWork, case_id: int, fields: Iterable[str] | None, *, by: str, at: datetime,
-               origin: str | None = None, reason: str | None = None) -> ErasureResult:
+def erase_case(
+    uow: UnitOfWork,
+    case_id: int,
+    fields: Iterable[str] | None,
+    *,
+    by: str,
+    at: datetime,
+    origin: str | None = None,
+    reason: str | None = None,
+) -> ErasureResult:
     """Replace the personal fields' values (`fields`, else those the version's forms declare) in the
     case's data and header, its task rows, its events and its correlation values, and log the
     erasure with its `reason` in the access log, in `uow`'s transaction. `rows_changed` counts the
@@ -64,8 +72,9 @@ def erase_case(uow: UnitOfWork, case_id: int, fields: Iterable[str] | None, *, b
     source, texts = found
     chosen = set(fields) if fields else personal_fields(source)
     if not chosen:
-        raise InvalidDataError("the process's forms declare no personal fields; name the fields to erase",
-                               field_errors={"fields": "required"})
+        raise InvalidDataError(
+            "the process's forms declare no personal fields; name the fields to erase", field_errors={"fields": "required"}
+        )
     scrubber = _Scrubber(chosen)
     # collect every value first, so copies of a value under other keys go too
     every = [texts.data, texts.header, *texts.tasks.values(), *texts.events.values()]
@@ -73,10 +82,13 @@ def erase_case(uow: UnitOfWork, case_id: int, fields: Iterable[str] | None, *, b
         if text is not None:
             scrubber.collect(json.loads(text))
     changed = CaseTexts(
-        _changed(scrubber, texts.data), _changed(scrubber, texts.header),
-        tasks=_changed_of(scrubber, texts.tasks), events=_changed_of(scrubber, texts.events),
+        _changed(scrubber, texts.data),
+        _changed(scrubber, texts.header),
+        tasks=_changed_of(scrubber, texts.tasks),
+        events=_changed_of(scrubber, texts.events),
         # the values of its correlation keys are copies of case data (a message finds the case by them)
-        correlations=_changed_of(scrubber, texts.correlations))
+        correlations=_changed_of(scrubber, texts.correlations),
+    )
     # written even when nothing changed: the new row version makes every live-case cache reload
     uow.erasure.write(case_id, changed)
     uow.access_log.add([AccessEntry(at, by, case_id, "erase", origin=origin, reason=reason)])

@@ -33,9 +33,7 @@ class DiagramError(KapulaError):
     """An upload that cannot be loaded (nothing was stored), or, with `documentation` naming the
     version, a case started on a documentation-only version (nothing was started)."""
 
-    def __init__(
-        self, issues: list[ValidationIssue], *, filename: str | None = None, documentation: str | None = None
-    ) -> None:
+    def __init__(self, issues: list[ValidationIssue], *, filename: str | None = None, documentation: str | None = None) -> None:
         self.issues = list(issues)
         self.filename = filename
         self.documentation = documentation
@@ -85,8 +83,15 @@ class CaseStepError(KapulaError):
     Raised by engine.runtime.stepping for the diagram's own failure, it carries the element's
     `element_name` too and SpiffWorkflow's words in `detail` (else both None)."""
 
-    def __init__(self, message: str, *, case_id: int | None = None, element_id: str | None = None,
-                 element_name: str | None = None, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        case_id: int | None = None,
+        element_id: str | None = None,
+        element_name: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         self.case_id = case_id
         self.element_id = element_id
         self.element_name = element_name

@@ -31,8 +31,15 @@ from engine.errors import InvalidDataError
 from engine.form_patterns import pattern_place, pattern_problem
 
 MAX_FORM_BYTES = 256 * 1024
-_TYPE_WORDS = {"string": "a text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
-               "array": "a list", "object": "an object", "null": "empty"}
+_TYPE_WORDS = {
+    "string": "a text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "an object",
+    "null": "empty",
+}
 
 
 def is_form_file(filename: str) -> bool:
@@ -48,7 +55,7 @@ def form_file_problems(filename: str, content: bytes) -> list[str]:
     except InvalidDataError as exc:
         return [exc.message]
     if not isinstance(schema, dict) or schema.get("type") != "object":
-        return ["a form must be a JSON Schema of an object (\"type\": \"object\")"]
+        return ['a form must be a JSON Schema of an object ("type": "object")']
     try:
         # the meta-schema marks every `pattern` and `patternProperties` name as format "regex":
         # checked by RE2 here, so a pattern that validation could not run is refused now
@@ -131,10 +138,13 @@ def _field_message(error: ValidationError) -> tuple[str, str]:
     if kind == "const":
         return path, f"must be {json.dumps(rule, ensure_ascii=False)}"
     messages = {
-        "minimum": f"must be at least {rule}", "maximum": f"must be at most {rule}",
-        "minItems": f"choose at least {rule}", "maxItems": f"choose at most {rule}",
+        "minimum": f"must be at least {rule}",
+        "maximum": f"must be at most {rule}",
+        "minItems": f"choose at least {rule}",
+        "maxItems": f"choose at most {rule}",
         "minLength": "must not be empty" if rule == 1 else f"must be at least {rule} characters",
-        "maxLength": f"must be at most {rule} characters", "uniqueItems": "must not repeat a choice",
+        "maxLength": f"must be at most {rule} characters",
+        "uniqueItems": "must not repeat a choice",
         "additionalProperties": "is not a field of this form",
     }
     return path, messages.get(str(kind), error.message)
@@ -238,7 +248,12 @@ def _uses(schema: Any, keyword: str) -> bool:
     return False
 
 
-FormValidator = validators.extend(Draft202012Validator, {
-    "pattern": _pattern, "patternProperties": _pattern_properties,
-    "additionalProperties": _additional_properties, "uniqueItems": _unique_items,
-})
+FormValidator = validators.extend(
+    Draft202012Validator,
+    {
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties,
+        "uniqueItems": _unique_items,
+    },
+)

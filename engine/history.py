@@ -87,5 +87,4 @@ def handoffs(events: list[Event]) -> list[Handoff]:
 def timeline(case: CaseView, events: list[Event], notes: tuple[CaseNote, ...] = ()) -> CaseTimeline:
     """The case's timeline from its event log (the one read model of a case's history), with the
     reasons given for cancelling or erasing it (`notes`, from the access log)."""
-    return CaseTimeline(case, tuple(events), tuple(stage_durations(events)), tuple(handoffs(events)), lead_time(events),
-                        notes)
+    return CaseTimeline(case, tuple(events), tuple(stage_durations(events)), tuple(handoffs(events)), lead_time(events), notes)

@@ -41,8 +41,14 @@ def plain_message(text: str) -> str:
     return text or "the step failed"
 
 
-def failure_of(exc: BaseException, trigger: str, names: dict[str, str | None] | None = None, *,
-               case_id: int | None = None, own_step: bool = False) -> Failure:
+def failure_of(
+    exc: BaseException,
+    trigger: str,
+    names: dict[str, str | None] | None = None,
+    *,
+    case_id: int | None = None,
+    own_step: bool = False,
+) -> Failure:
     """The Failure of an unattended step that raised `exc`: the element from the failed task, if the
     error names one (engine.runtime.stepping.failed_element), named as `names` (element id → name)
     gives it; the diagram's failure in the case's own step (`own_step`: the CaseStepError of the
@@ -51,8 +57,9 @@ def failure_of(exc: BaseException, trigger: str, names: dict[str, str | None] | 
     error of another case than `case_id` (a receiver of the step's message) names no element of
     this case."""
     if own_step and isinstance(exc, CaseStepError) and exc.detail is not None:
-        return Failure(trigger, exc.element_id, (names or {}).get(exc.element_id or "") or exc.element_name,
-                       plain_message(exc.detail))
+        return Failure(
+            trigger, exc.element_id, (names or {}).get(exc.element_id or "") or exc.element_name, plain_message(exc.detail)
+        )
     found = failed_element(exc) if not isinstance(exc, KapulaError) else None
     spec_id, spec_name = found or (None, None)
     # SpiffWorkflow's task errors carry the task; Kapula's CaseStepError its element id

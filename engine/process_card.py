@@ -136,9 +136,17 @@ def check_elements(card: ProcessCard, element_ids: set[str], *, filename: str = 
     """Element ids that the card names but the diagram lacks, as readable problems."""
     problems = []
     for phase in card.phases:
-        problems += [f"{filename}: phases.{phase.id}.elements: no element '{e}' in the diagram" for e in phase.elements if e not in element_ids]
+        problems += [
+            f"{filename}: phases.{phase.id}.elements: no element '{e}' in the diagram"
+            for e in phase.elements
+            if e not in element_ids
+        ]
     for metric in card.metrics:
-        problems += [f"{filename}: metrics.{metric.id}.measure.elements: no element '{e}' in the diagram" for e in metric.measure.elements if e not in element_ids]
+        problems += [
+            f"{filename}: metrics.{metric.id}.measure.elements: no element '{e}' in the diagram"
+            for e in metric.measure.elements
+            if e not in element_ids
+        ]
     return problems
 
 
@@ -180,21 +188,50 @@ class _Reader:
         metrics = [self.metric(m, f"metrics[{i}]") for i, m in enumerate(self.list(raw, "metrics"))]
         self.unique([s.id for s in phases], key)
         self.unique([m.id for m in metrics], "metrics")
-        known = {"format", "process", "name", "type", "owner", "owner_tasks", "participants", "participant_tasks",
-                 "purpose", "goals", "scope", "start", "end", "phases", "stages", "tools", "metrics", "improvement",
-                 "customer_can_start"}
+        known = {
+            "format",
+            "process",
+            "name",
+            "type",
+            "owner",
+            "owner_tasks",
+            "participants",
+            "participant_tasks",
+            "purpose",
+            "goals",
+            "scope",
+            "start",
+            "end",
+            "phases",
+            "stages",
+            "tools",
+            "metrics",
+            "improvement",
+            "customer_can_start",
+        }
         offered = raw.get("customer_can_start", False)
         if not isinstance(offered, bool):
             raise self.fail("customer_can_start", "must be true or false")
         return ProcessCard(
-            process=self.text(raw, "process", ""), name=self.text(raw, "name", ""), type=kind,
-            owner=self.text(raw, "owner", ""), owner_tasks=self.texts(raw, "owner_tasks", ""),
-            participants=self.texts(raw, "participants", ""), participant_tasks=self.texts(raw, "participant_tasks", ""),
-            purpose=self.text(raw, "purpose", ""), goals=self.texts(raw, "goals", ""),
-            scope=self.text(raw, "scope", "", required=False), start=self.text(raw, "start", ""),
-            end=self.text(raw, "end", ""), phases=tuple(phases), tools=self.texts(raw, "tools", ""),
-            metrics=tuple(metrics), improvement=self.improvement(raw.get("improvement", {})),
-            source=self.filename, extra={k: v for k, v in raw.items() if k not in known}, customer_can_start=offered,
+            process=self.text(raw, "process", ""),
+            name=self.text(raw, "name", ""),
+            type=kind,
+            owner=self.text(raw, "owner", ""),
+            owner_tasks=self.texts(raw, "owner_tasks", ""),
+            participants=self.texts(raw, "participants", ""),
+            participant_tasks=self.texts(raw, "participant_tasks", ""),
+            purpose=self.text(raw, "purpose", ""),
+            goals=self.texts(raw, "goals", ""),
+            scope=self.text(raw, "scope", "", required=False),
+            start=self.text(raw, "start", ""),
+            end=self.text(raw, "end", ""),
+            phases=tuple(phases),
+            tools=self.texts(raw, "tools", ""),
+            metrics=tuple(metrics),
+            improvement=self.improvement(raw.get("improvement", {})),
+            source=self.filename,
+            extra={k: v for k, v in raw.items() if k not in known},
+            customer_can_start=offered,
         )
 
     def list(self, raw: dict[str, Any], key: str) -> builtins.list[Any]:
@@ -214,9 +251,13 @@ class _Reader:
         raw = self.obj(raw, path)
         p = f"{path}."
         return Phase(
-            id=self.text(raw, "id", p), name=self.text(raw, "name", p), elements=self.texts(raw, "elements", p),
-            lanes=self.texts(raw, "lanes", p), content=self.text(raw, "content", p, required=False),
-            success_factors=self.texts(raw, "success_factors", p), tools=self.texts(raw, "tools", p),
+            id=self.text(raw, "id", p),
+            name=self.text(raw, "name", p),
+            elements=self.texts(raw, "elements", p),
+            lanes=self.texts(raw, "lanes", p),
+            content=self.text(raw, "content", p, required=False),
+            success_factors=self.texts(raw, "success_factors", p),
+            tools=self.texts(raw, "tools", p),
         )
 
     def metric(self, raw: Any, path: str) -> Metric:
@@ -232,9 +273,14 @@ class _Reader:
         if comparison not in (">=", "<=", "="):
             raise self.fail(f"{p}comparison", "must be '>=', '<=' or '='")
         return Metric(
-            id=self.text(raw, "id", p), name=self.text(raw, "name", p), target=target,
-            unit=self.text(raw, "unit", p, required=False), period=period, comparison=comparison,
-            data_source=self.text(raw, "data_source", p), processed_in=self.text(raw, "processed_in", p),
+            id=self.text(raw, "id", p),
+            name=self.text(raw, "name", p),
+            target=target,
+            unit=self.text(raw, "unit", p, required=False),
+            period=period,
+            comparison=comparison,
+            data_source=self.text(raw, "data_source", p),
+            processed_in=self.text(raw, "processed_in", p),
             measure=self.measure(raw.get("measure"), f"{p}measure"),
         )
 
@@ -248,15 +294,19 @@ class _Reader:
                 raise self.fail(f"{path}.{key}", f"is required for kind '{kind}'")
         p = f"{path}."
         return Measure(
-            kind=kind, elements=self.texts(raw, "elements", p), fields=self.texts(raw, "fields", p),
-            field=self.text(raw, "field", p) if "field" in raw else None, value=raw.get("value"),
+            kind=kind,
+            elements=self.texts(raw, "elements", p),
+            fields=self.texts(raw, "fields", p),
+            field=self.text(raw, "field", p) if "field" in raw else None,
+            value=raw.get("value"),
         )
 
     def improvement(self, raw: Any) -> Improvement:
         raw = self.obj(raw, "improvement")
         p = "improvement."
         return Improvement(
-            responsible=self.text(raw, "responsible", p), how=self.text(raw, "how", p),
+            responsible=self.text(raw, "responsible", p),
+            how=self.text(raw, "how", p),
             review=self.text(raw, "review", p),
         )
 

@@ -15,7 +15,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.errors import InvalidDataError
 
-
 DEFAULT_TIME_ZONE = "Europe/Helsinki"
 
 

@@ -21,8 +21,18 @@ INSTANT_TYPES = (START_EVENT, END_EVENT)
 USER_TASK_TYPES = ("userTask", "manualTask")
 # activities are the work a lane does; only they receive a handoff
 ACTIVITY_TYPES = (
-    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
-    "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
+    "task",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "serviceTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "adHocSubProcess",
 )
 # activities that hold other elements: an embedded subprocess or a called process
 CONTAINER_TYPES = ("callActivity", "subProcess", "transaction", "adHocSubProcess")
@@ -69,5 +79,9 @@ class Lifecycle(str, enum.Enum):
 
 
 # the lifecycles of one element instance's span (engine/spans), in the order they happen
-SPAN_LIFECYCLES = (Lifecycle.TASK_READY.value, Lifecycle.TASK_CLAIMED.value, Lifecycle.TASK_COMPLETED.value,
-                   Lifecycle.TASK_CANCELLED.value)
+SPAN_LIFECYCLES = (
+    Lifecycle.TASK_READY.value,
+    Lifecycle.TASK_CLAIMED.value,
+    Lifecycle.TASK_COMPLETED.value,
+    Lifecycle.TASK_CANCELLED.value,
+)

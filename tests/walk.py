@@ -15,13 +15,19 @@ from engine.errors import DiagramError
 REPO = Path(__file__).resolve().parents[1]
 DIAGRAMS = sorted(p for root in (REPO / "bpmn", REPO / "tests" / "fixtures") for p in root.rglob("*.bpmn"))
 MAX_STEPS = 12  # tasks completed per case; loops would go on for ever with random data
-_CODE = re.compile(r"(?:conditionExpression|script|condition|loopCardinality|completionCondition|timeDuration|timeDate|"
-                   r"timeCycle|preScript|postScript|text|inputExpression)$")
+_CODE = re.compile(
+    r"(?:conditionExpression|script|condition|loopCardinality|completionCondition|timeDuration|timeDate|"
+    r"timeCycle|preScript|postScript|text|inputExpression)$"
+)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
 
 SCALAR = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**6), max_value=10**6), st.floats(allow_nan=True),
-    st.text(max_size=12), st.sampled_from(["yes", "no", "VIP", "FI", "kasvu", "Premium", "", "0"]),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["yes", "no", "VIP", "FI", "kasvu", "Premium", "", "0"]),
 )
 VALUE = st.one_of(SCALAR, st.lists(SCALAR, max_size=3))
 

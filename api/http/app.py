@@ -18,9 +18,8 @@ from api.http.timeouts import BODY_DEADLINE, BODY_TIMEOUT, BodyTimeoutMiddleware
 from api.web import case_actions, lists, metrics_pages, migration_pages, pages, task_pages
 from api.web.render import WEB
 from api.web.session import html_error
-from engine.services.accounts import SESSION_LIFETIME
-from engine.services.accounts import Directory
 from engine.services import Kapula
+from engine.services.accounts import SESSION_LIFETIME, Directory
 
 SECURE_COOKIES_SETTING = "KAPULA_SECURE_COOKIES"
 ALLOWED_ORIGINS_SETTING = "KAPULA_ALLOWED_ORIGINS"
@@ -31,9 +30,16 @@ def secure_cookies_from_settings() -> bool:
     return os.environ.get(SECURE_COOKIES_SETTING, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret_key: str | None = None,
-               https_only: bool | None = None, poll_seconds: float = 5, body_timeout: float = BODY_TIMEOUT,
-               body_deadline: float = BODY_DEADLINE) -> FastAPI:
+def create_app(
+    kapula: Kapula,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY,
+    secret_key: str | None = None,
+    https_only: bool | None = None,
+    poll_seconds: float = 5,
+    body_timeout: float = BODY_TIMEOUT,
+    body_deadline: float = BODY_DEADLINE,
+) -> FastAPI:
     """The HTTP API and pages over one Kapula; an open inbox polls for new tasks every `poll_seconds`.
     A request body that pauses longer than `body_timeout` seconds, or takes longer than
     `body_deadline`, is answered 408 (api/http/timeouts.py).
@@ -45,8 +51,13 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     directory = Directory(kapula.sessions, kapula.clock)
     # /docs is our own page (api_docs.py): Swagger UI served from here, started by a static script;
     # FastAPI's pages load inline scripts from a CDN, which the CSP forbids. No /redoc.
-    app = FastAPI(title="Kapula", version="0.1.0", docs_url=None, redoc_url=None,
-                  description="BPMN swimlane processes run as live cases; every handoff between organisations in the event log.")
+    app = FastAPI(
+        title="Kapula",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        description="BPMN swimlane processes run as live cases; every handoff between organisations in the event log.",
+    )
     app.state.kapula = kapula
     app.state.directory = directory
     app.state.signin_guard = SignInGuard()
@@ -54,8 +65,23 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     app.state.poll_seconds = poll_seconds
     errors.install(app)
     api_docs.install(app)
-    for module in (auth, users, processes, migrations, cases, messages, audit, tasks, metrics, pages, task_pages, case_actions,
-                   metrics_pages, migration_pages, lists):
+    for module in (
+        auth,
+        users,
+        processes,
+        migrations,
+        cases,
+        messages,
+        audit,
+        tasks,
+        metrics,
+        pages,
+        task_pages,
+        case_actions,
+        metrics_pages,
+        migration_pages,
+        lists,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()
@@ -63,8 +89,14 @@ def create_app(kapula: Kapula, *, max_body_bytes: int = DEFAULT_MAX_BODY, secret
     app.state.secure_cookies = secure
     # inside the session middleware (it reads the session's token), inside the body limit (it reads forms)
     app.add_middleware(CsrfMiddleware, allowed_origins=os.environ.get(ALLOWED_ORIGINS_SETTING, "").split(","))
-    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="kapula_session",
-                       max_age=int(SESSION_LIFETIME.total_seconds()), same_site="lax", https_only=secure)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="kapula_session",
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        same_site="lax",
+        https_only=secure,
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(BodyTimeoutMiddleware, pause_seconds=body_timeout, total_seconds=body_deadline)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every response, errors included

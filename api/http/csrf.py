@@ -35,6 +35,7 @@ class FormRefusedError(AccessDeniedError):
     """A state-changing page request without Kapula's origin or the session's form token: a stale
     page or another site. The page says so, not that the data belongs to someone else."""
 
+
 TOKEN_FIELD = "csrf_token"
 TOKEN_HEADER = "x-csrf-token"
 SESSION_KEY = "csrf"
@@ -94,13 +95,19 @@ class CsrfMiddleware:
             if _is_json(headers):
                 await self.app(scope, receive, send)
             else:
-                await self._refuse(scope, receive, send, "a signed-in browser calls the API with a JSON body or the X-CSRF-Token header")
+                await self._refuse(
+                    scope, receive, send, "a signed-in browser calls the API with a JSON body or the X-CSRF-Token header"
+                )
             return
         body, more = await _read_body(receive)
         submitted = await _form_token(scope, headers, body)
         if not _matches(submitted, expected):
-            await self._refuse(scope, _replay(body, more, receive), send,
-                               "the form is stale or came from another site: reload the page and send it again")
+            await self._refuse(
+                scope,
+                _replay(body, more, receive),
+                send,
+                "the form is stale or came from another site: reload the page and send it again",
+            )
             return
         await self.app(scope, _replay(body, more, receive), send)
 
@@ -121,8 +128,13 @@ class CsrfMiddleware:
                 await response(scope, receive, send)
                 return
         body = json.dumps({"code": "csrf_failed", "message": message, "details": {}}).encode()
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

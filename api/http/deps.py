@@ -14,10 +14,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from engine.services.accounts import Directory
 from engine.access.policy import Principal
 from engine.errors import AuthenticationError
 from engine.services import Kapula
+from engine.services.accounts import Directory
 from engine.services.gate import Caller
 
 _T = TypeVar("_T")

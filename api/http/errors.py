@@ -32,8 +32,16 @@ from engine.errors import (
     UnavailableError,
 )
 
-_HTTP_CODES = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               408: "timeout", 413: "too_large", 415: "unsupported_media_type"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "timeout",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
 
 
 def status_of(exc: KapulaError) -> tuple[int, str]:
@@ -56,22 +64,23 @@ def details_of(exc: KapulaError) -> dict[str, Any]:
     return {}
 
 
-def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Response:
     body = {"code": code, "message": message, "details": jsonable_encoder(details or {})}
     try:
         return JSONResponse(body, status_code=status, headers=headers)
     except UnicodeEncodeError:
         # an error quoting what the client sent, lone surrogates included: escaped, so still JSON
-        return Response(json.dumps(body, ensure_ascii=True), status_code=status, headers=headers,
-                        media_type="application/json")
+        return Response(json.dumps(body, ensure_ascii=True), status_code=status, headers=headers, media_type="application/json")
 
 
 def _for_browser(request: Request) -> bool:
     """Pages answer errors with pages; the API (and its documents) with JSON."""
     path = request.url.path
     return getattr(request.app.state, "html_error", None) is not None and not (
-        path.startswith("/api/") or path in ("/openapi.json", "/docs", "/redoc"))
+        path.startswith("/api/") or path in ("/openapi.json", "/docs", "/redoc")
+    )
 
 
 async def _page(request: Request, exc: KapulaError, status: int) -> Response:
@@ -108,8 +117,9 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # a bug: Starlette logs the traceback (re-raised after this answer); the client gets the
         # error shape and, since this layer is outside every middleware, the security headers too
-        return error_response(500, "internal", "something went wrong on Kapula's side; it has been logged",
-                              headers=headers_for("application/json"))
+        return error_response(
+            500, "internal", "something went wrong on Kapula's side; it has been logged", headers=headers_for("application/json")
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -51,9 +51,17 @@ class ProcessVersionPublic(BaseModel):
 
     @classmethod
     def of(cls, v: ProcessVersion) -> ProcessVersionPublic:
-        return cls(key=v.key, version=v.version, name=v.name, content_hash=v.content_hash, lanes=list(v.actors),
-                   created_at=v.created_at, filename=v.filename, runnable=v.runnable,
-                   issues=[IssuePublic(**dataclasses.asdict(i)) for i in v.issues])
+        return cls(
+            key=v.key,
+            version=v.version,
+            name=v.name,
+            content_hash=v.content_hash,
+            lanes=list(v.actors),
+            created_at=v.created_at,
+            filename=v.filename,
+            runnable=v.runnable,
+            issues=[IssuePublic(**dataclasses.asdict(i)) for i in v.issues],
+        )
 
 
 class DeployedVersionPublic(ProcessVersionPublic):
@@ -65,10 +73,12 @@ class DeployPublic(BaseModel):
 
     @classmethod
     def of(cls, result: DeployResult) -> DeployPublic:
-        return cls(versions=[
-            DeployedVersionPublic(**ProcessVersionPublic.of(v).model_dump(), created=c)
-            for v, c in zip(result.versions, result.created, strict=True)
-        ])
+        return cls(
+            versions=[
+                DeployedVersionPublic(**ProcessVersionPublic.of(v).model_dump(), created=c)
+                for v, c in zip(result.versions, result.created, strict=True)
+            ]
+        )
 
 
 class CaseCreate(BaseModel):
@@ -87,8 +97,10 @@ class MessageCreate(BaseModel):
     name: str = Field(min_length=1, max_length=255, description="the message's name, as the diagram's `bpmn:message` names it")
     case_id: int | None = Field(None, ge=1, le=2**31 - 1, description="the case the message is for")
     correlation: dict[str, Any] | None = Field(
-        None, description="instead of case_id: correlation key names and their values (a key's properties, or "
-                          "the bare value of a key with one property)")
+        None,
+        description="instead of case_id: correlation key names and their values (a key's properties, or "
+        "the bare value of a key with one property)",
+    )
     data: dict[str, Any] = Field(default_factory=dict, description="merged into the case's data; the data limits apply")
 
 
@@ -106,12 +118,24 @@ class TaskPublic(BaseModel):
     data: dict[str, Any] = Field(
         default_factory=dict,
         description="the task's own data: for an instance of a multi-instance task the item it is for "
-                    "(`{input item name: value}`, also shown in its name), else empty; the case's data is the case's")
+        "(`{input item name: value}`, also shown in its name), else empty; the case's data is the case's",
+    )
 
     @classmethod
     def of(cls, t: TaskView) -> TaskPublic:
-        return cls(id=t.id, case_id=t.case_id, process_key=t.process_key, version=t.version, element_id=t.element_id,
-                   name=t.name, lane=t.lane, state=t.state, claimed_by=t.claimed_by, form=t.form, data=dict(t.data))
+        return cls(
+            id=t.id,
+            case_id=t.case_id,
+            process_key=t.process_key,
+            version=t.version,
+            element_id=t.element_id,
+            name=t.name,
+            lane=t.lane,
+            state=t.state,
+            claimed_by=t.claimed_by,
+            form=t.form,
+            data=dict(t.data),
+        )
 
 
 class TaskDetailPublic(TaskPublic):
@@ -140,8 +164,16 @@ class IncidentPublic(BaseModel):
 
     @classmethod
     def of(cls, i: Incident) -> IncidentPublic:
-        return cls(trigger=i.trigger, element_id=i.element_id, element_name=i.element_name, message=i.message,
-                   description=i.describe(), opened_at=i.opened_at, resolved_at=i.resolved_at, resolved_by=i.resolved_by)
+        return cls(
+            trigger=i.trigger,
+            element_id=i.element_id,
+            element_name=i.element_name,
+            message=i.message,
+            description=i.describe(),
+            opened_at=i.opened_at,
+            resolved_at=i.resolved_at,
+            resolved_by=i.resolved_by,
+        )
 
 
 class CaseRetry(BaseModel):
@@ -163,11 +195,19 @@ class CasePublic(BaseModel):
 
     @classmethod
     def of(cls, c: CaseView) -> CasePublic:
-        return cls(id=c.id, process_key=c.process_key, version=c.version, status=c.status.value, started_at=c.started_at,
-                   ended_at=c.ended_at, data=c.data, ready_tasks=[TaskPublic.of(t) for t in c.ready_tasks],
-                   next_timer_due=c.next_timer_due,
-                   waiting_for=[WaitingEventPublic(**vars(e)) for e in c.waiting_for],
-                   incident=IncidentPublic.of(c.incident) if c.incident is not None else None)
+        return cls(
+            id=c.id,
+            process_key=c.process_key,
+            version=c.version,
+            status=c.status.value,
+            started_at=c.started_at,
+            ended_at=c.ended_at,
+            data=c.data,
+            ready_tasks=[TaskPublic.of(t) for t in c.ready_tasks],
+            next_timer_due=c.next_timer_due,
+            waiting_for=[WaitingEventPublic(**vars(e)) for e in c.waiting_for],
+            incident=IncidentPublic.of(c.incident) if c.incident is not None else None,
+        )
 
 
 class EventPublic(BaseModel):
@@ -217,11 +257,14 @@ class CaseNotePublic(BaseModel):
 
 
 class CaseDetailPublic(CasePublic):
-    timeline: list[EventPublic] = Field(description="one page of the case's events, oldest first: the newest `limit` "
-                                                    "before the query's `before` (the latest ones without it)")
+    timeline: list[EventPublic] = Field(
+        description="one page of the case's events, oldest first: the newest `limit` "
+        "before the query's `before` (the latest ones without it)"
+    )
     timeline_total: int = Field(description="how many events the case has in all")
-    timeline_older: int | None = Field(description="the `before` that gives the page of older events; null when "
-                                                   "this page starts at the case's first event")
+    timeline_older: int | None = Field(
+        description="the `before` that gives the page of older events; null when this page starts at the case's first event"
+    )
     stages: list[StagePublic] = Field(description="each stage's duration, of the whole case")
     handoffs: list[HandoffPublic] = Field(description="the handoffs between lanes, of the whole case")
     lead_time_seconds: float | None
@@ -236,16 +279,43 @@ class CaseDetailPublic(CasePublic):
             **CasePublic.of(t.case).model_dump(),
             timeline_total=len(t.events),
             timeline_older=older,
-            timeline=[EventPublic(seq=e.seq, at=e.at, lifecycle=e.lifecycle.value, element_id=e.element_id,
-                                  element_name=e.element_name, lane=e.lane, user=e.user, task_id=e.task_id,
-                                  changed=e.changed) for e in events],
-            stages=[StagePublic(element_id=s.element_id, name=s.name, lane=s.lane, ready_at=s.ready_at, ended_at=s.ended_at,
-                                outcome=s.outcome.value, duration_seconds=s.duration.total_seconds())
-                    for s in t.stages],
-            handoffs=[HandoffPublic(from_lane=h.from_lane, to_lane=h.to_lane, at=h.at, element_id=h.element_id,
-                                    picked_up_at=h.picked_up_at,
-                                    pickup_seconds=None if h.pickup_time is None else h.pickup_time.total_seconds())
-                      for h in t.handoffs],
+            timeline=[
+                EventPublic(
+                    seq=e.seq,
+                    at=e.at,
+                    lifecycle=e.lifecycle.value,
+                    element_id=e.element_id,
+                    element_name=e.element_name,
+                    lane=e.lane,
+                    user=e.user,
+                    task_id=e.task_id,
+                    changed=e.changed,
+                )
+                for e in events
+            ],
+            stages=[
+                StagePublic(
+                    element_id=s.element_id,
+                    name=s.name,
+                    lane=s.lane,
+                    ready_at=s.ready_at,
+                    ended_at=s.ended_at,
+                    outcome=s.outcome.value,
+                    duration_seconds=s.duration.total_seconds(),
+                )
+                for s in t.stages
+            ],
+            handoffs=[
+                HandoffPublic(
+                    from_lane=h.from_lane,
+                    to_lane=h.to_lane,
+                    at=h.at,
+                    element_id=h.element_id,
+                    picked_up_at=h.picked_up_at,
+                    pickup_seconds=None if h.pickup_time is None else h.pickup_time.total_seconds(),
+                )
+                for h in t.handoffs
+            ],
             lead_time_seconds=None if lead is None else lead.total_seconds(),
             notes=[CaseNotePublic(at=n.at, user=n.user, action=n.action, reason=n.reason) for n in t.notes],
         )

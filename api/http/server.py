@@ -36,8 +36,7 @@ class ServerSettings(TypedDict):
 SERVER_SETTINGS: ServerSettings = {"http": "api.http.timeouts:TimedH11Protocol", "timeout_keep_alive": 5}
 
 
-async def fire_timers_every(kapula: Kapula, seconds: float, *,
-                            sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+async def fire_timers_every(kapula: Kapula, seconds: float, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
     """Fire due timers forever. Several workers may do this at once: each case steps once, the
     others get a conflict and skip it (Kapula.fire_due_timers)."""
     while True:

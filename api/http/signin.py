@@ -95,8 +95,10 @@ class SignInGuard:
         account = username.strip().casefold()[:150]
         if not self.limiter.hit(self.attempts_per_address, "address", address):
             self._refuse(self.attempts_per_address, ("address", address), "too many sign-ins from this address")
-        for item, key, why in ((self.failures_per_address, ("address-failed", address), "from this address"),
-                               (self.failures_per_account, ("account-failed", account), "for this account")):
+        for item, key, why in (
+            (self.failures_per_address, ("address-failed", address), "from this address"),
+            (self.failures_per_account, ("account-failed", account), "for this account"),
+        ):
             if not self.limiter.test(item, *key):
                 self._refuse(item, key, f"too many failed sign-ins {why}")
         try:

@@ -23,8 +23,10 @@ HEADER_TIMEOUT = float(os.environ.get("KAPULA_HEADER_TIMEOUT", "10"))
 BODY_TIMEOUT = float(os.environ.get("KAPULA_BODY_TIMEOUT", "10"))
 BODY_DEADLINE = float(os.environ.get("KAPULA_BODY_DEADLINE", "60"))
 _TOO_SLOW = b"the request headers did not arrive in time\n"
-_TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
-              b"content-length: %d\r\n\r\n%s" % (len(_TOO_SLOW), _TOO_SLOW))
+_TIMED_OUT = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+    b"content-length: %d\r\n\r\n%s" % (len(_TOO_SLOW), _TOO_SLOW)
+)
 
 
 class TimedH11Protocol(H11Protocol):
@@ -128,7 +130,15 @@ class BodyTimeoutMiddleware:
 
 async def _refuse(send: Send, message: str) -> None:
     body = json.dumps({"code": "timeout", "message": message, "details": {}}).encode()
-    await send({"type": "http.response.start", "status": 408,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 408,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -24,26 +24,54 @@ MAX_REASON = 500
 
 # action → (who may, heading, what happens, button); the texts are message ids (api/web/i18n.py)
 ACTIONS = {
-    "cancel": ((Role.ADMINISTRATOR, Role.PROCESS_OWNER), N_("Peru tapaus"),
-               N_("Tapaus pysähtyy: sen avoimet tehtävät poistuvat kaikkien tehtävälistoilta, eikä sitä voi jatkaa."),
-               N_("Peru tapaus")),
-    "erase": ((Role.ADMINISTRATOR,), N_("Poista henkilötiedot"),
-              N_("Tapauksen henkilötiedoiksi merkityt kentät korvataan tapauksen tiedoissa, tehtävissä ja lokissa. "
-                 "Mittarit säilyvät. Poistoa ei voi perua."),
-              N_("Poista henkilötiedot")),
+    "cancel": (
+        (Role.ADMINISTRATOR, Role.PROCESS_OWNER),
+        N_("Peru tapaus"),
+        N_("Tapaus pysähtyy: sen avoimet tehtävät poistuvat kaikkien tehtävälistoilta, eikä sitä voi jatkaa."),
+        N_("Peru tapaus"),
+    ),
+    "erase": (
+        (Role.ADMINISTRATOR,),
+        N_("Poista henkilötiedot"),
+        N_(
+            "Tapauksen henkilötiedoiksi merkityt kentät korvataan tapauksen tiedoissa, tehtävissä ja lokissa. "
+            "Mittarit säilyvät. Poistoa ei voi perua."
+        ),
+        N_("Poista henkilötiedot"),
+    ),
 }
 
 
-def _confirm(request: Request, kapula: Kapula, caller: Caller, case_id: int, action: str, *, status_code: int = 200,
-             reason: str = "", error: str | None = None) -> Response:
+def _confirm(
+    request: Request,
+    kapula: Kapula,
+    caller: Caller,
+    case_id: int,
+    action: str,
+    *,
+    status_code: int = 200,
+    reason: str = "",
+    error: str | None = None,
+) -> Response:
     roles, title, consequence, button = ACTIONS[action]
     case = kapula.get_case(case_id, caller=caller)
     if caller.principal.role not in roles:
         raise AccessDeniedError(f"{caller.principal.username}: not yours to {action}")
     _ = i18n.words(request, caller.principal)
-    return page(request, "confirm.html", caller.principal, status_code=status_code, url=f"/cases/{case_id}/{action}",
-                case=case, action=action, title=_(title), consequence=_(consequence), button=_(button), reason=reason,
-                error=error)
+    return page(
+        request,
+        "confirm.html",
+        caller.principal,
+        status_code=status_code,
+        url=f"/cases/{case_id}/{action}",
+        case=case,
+        action=action,
+        title=_(title),
+        consequence=_(consequence),
+        button=_(button),
+        reason=reason,
+        error=error,
+    )
 
 
 @router.get("/cases/{case_id}/cancel")
@@ -65,7 +93,9 @@ def _reason_problem(reason: str, _: Words) -> str | None:
 
 
 @router.post("/cases/{case_id}/cancel")
-def cancel(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = "") -> Response:
+def cancel(
+    request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = ""
+) -> Response:
     _ = i18n.words(request, caller.principal)
     problem = _reason_problem(reason, _)
     if problem:
@@ -76,7 +106,9 @@ def cancel(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: 
 
 
 @router.post("/cases/{case_id}/erase")
-def erase(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = "") -> Response:
+def erase(
+    request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath, reason: Annotated[str, Form()] = ""
+) -> Response:
     _ = i18n.words(request, caller.principal)
     problem = _reason_problem(reason, _)
     if problem:
@@ -84,9 +116,19 @@ def erase(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: C
     try:
         result = kapula.erase_personal_data(case_id, reason=reason, caller=caller)
     except InvalidDataError:
-        return _confirm(request, kapula, caller, case_id, "erase", status_code=422, reason=reason,
-                        error=_("Prosessin lomakkeissa ei ole henkilötiedoiksi merkittyjä kenttiä; mitään ei poistettu."))
-    request.session["flash"] = _("Tapauksen #%(id)s henkilötiedot poistettu: %(fields)s.", id=case_id, fields=", ".join(result.fields))
+        return _confirm(
+            request,
+            kapula,
+            caller,
+            case_id,
+            "erase",
+            status_code=422,
+            reason=reason,
+            error=_("Prosessin lomakkeissa ei ole henkilötiedoiksi merkittyjä kenttiä; mitään ei poistettu."),
+        )
+    request.session["flash"] = _(
+        "Tapauksen #%(id)s henkilötiedot poistettu: %(fields)s.", id=case_id, fields=", ".join(result.fields)
+    )
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 

@@ -20,23 +20,31 @@ def _svg(title: str, desc: str, width: int, height: int, body: list[str]) -> str
     return (
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="chart-{n}-t chart-{n}-d" font-family="system-ui, sans-serif" font-size="{FONT}">'
-        f'<title id="chart-{n}-t">{escape(title)}</title><desc id="chart-{n}-d">{escape(desc)}</desc>'
-        + "".join(body) + "</svg>"
+        f'<title id="chart-{n}-t">{escape(title)}</title><desc id="chart-{n}-d">{escape(desc)}</desc>' + "".join(body) + "</svg>"
     )
 
 
-def _text(x: float, y: float, label: str, *, anchor: str = "middle", size: int = FONT, fill: str = "#1d2733",
-          weight: str = "normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}" '
-            f'font-weight="{weight}">{escape(label)}</text>')
+def _text(
+    x: float, y: float, label: str, *, anchor: str = "middle", size: int = FONT, fill: str = "#1d2733", weight: str = "normal"
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}" '
+        f'font-weight="{weight}">{escape(label)}</text>'
+    )
 
 
 def _number(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
-def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *,
-              desc: str = "", empty: str = "Ei tietoja.") -> str:
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    desc: str = "",
+    empty: str = "Ei tietoja.",
+) -> str:
     """Vertical bars, one group per label and one bar per series, each bar's value written on it.
     Labels thin out when there are many groups, so they never overlap."""
     if not labels or not any(any(values) for _, values in series):
@@ -59,8 +67,10 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Seq
             value = values[i]
             h = plot_h * value / peak
             x = x0 + j * bar_w
-            body.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" '
-                        f'fill="{COLOURS[j % len(COLOURS)]}"><title>{escape(f"{label}: {name} {_number(value)}")}</title></rect>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" '
+                f'fill="{COLOURS[j % len(COLOURS)]}"><title>{escape(f"{label}: {name} {_number(value)}")}</title></rect>'
+            )
             if value:
                 body.append(_text(x + (bar_w - 2) / 2, top + plot_h - h - 4, _number(value), size=FONT - 1))
         if i % every == 0:
@@ -68,8 +78,9 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Seq
     return _svg(title, desc, WIDTH, height, body)
 
 
-def histogram(title: str, edges: Sequence[str], counts: Sequence[int], *, unit: str, desc: str = "",
-              empty: str = "Ei tietoja.") -> str:
+def histogram(
+    title: str, edges: Sequence[str], counts: Sequence[int], *, unit: str, desc: str = "", empty: str = "Ei tietoja."
+) -> str:
     """Touching bars of counts between bin edges; the edges are written under the axis (thinned
     when crowded) and `unit` after the last one, each bar's count on it."""
     if not any(counts):
@@ -83,8 +94,10 @@ def histogram(title: str, edges: Sequence[str], counts: Sequence[int], *, unit: 
         h = plot_h * n / peak
         x = left + i * bin_w
         tip = f"{edges[i]}–{edges[i + 1]} {unit}: {n}"
-        body.append(f'<rect x="{x + 1:.1f}" y="{top + plot_h - h:.1f}" width="{bin_w - 2:.1f}" height="{h:.1f}" '
-                    f'fill="{COLOURS[0]}"><title>{escape(tip)}</title></rect>')
+        body.append(
+            f'<rect x="{x + 1:.1f}" y="{top + plot_h - h:.1f}" width="{bin_w - 2:.1f}" height="{h:.1f}" '
+            f'fill="{COLOURS[0]}"><title>{escape(tip)}</title></rect>'
+        )
         if n:
             body.append(_text(x + bin_w / 2, top + plot_h - h - 5, str(n), size=FONT - 1))
     last = (len(edges) - 1) // every * every  # the last edge written carries the unit
@@ -105,9 +118,16 @@ def _legend(names: Sequence[str], left: float, colours: Sequence[str] = COLOURS)
     return out
 
 
-def progress_chart(title: str, rows: Sequence[tuple[str, float, float | None]], *, desc: str = "",
-                   cap: float = 2.0, empty: str = "Ei tavoitteita.",
-                   words: tuple[str, str, str] = ("saavutettu", "ennuste", "tavoite (100 %)"), locale: str = "fi_FI") -> str:
+def progress_chart(
+    title: str,
+    rows: Sequence[tuple[str, float, float | None]],
+    *,
+    desc: str = "",
+    cap: float = 2.0,
+    empty: str = "Ei tavoitteita.",
+    words: tuple[str, str, str] = ("saavutettu", "ennuste", "tavoite (100 %)"),
+    locale: str = "fi_FI",
+) -> str:
     """One horizontal bar per (label, share reached, projected share): the share of the target reached
     as a solid bar, the projection to the period's end as a pale bar behind it, the target as a line.
     Shares past `cap` (e.g. 200 %) are drawn to the cap and marked with an arrow. `words` name the
@@ -125,14 +145,20 @@ def progress_chart(title: str, rows: Sequence[tuple[str, float, float | None]], 
     y = 36
     for label, share, projection in rows:
         # the name on its own line (cut to the width, whole in the tooltip), the figures under the bar
-        body.append(f'<g><title>{escape(label)}</title>{_text(left, y + 14, _fit(label, track), anchor="start", weight="600")}</g>')
+        body.append(
+            f"<g><title>{escape(label)}</title>{_text(left, y + 14, _fit(label, track), anchor='start', weight='600')}</g>"
+        )
         bar_y = y + 22
         body.append(f'<rect x="{left}" y="{bar_y}" width="{track}" height="{bar_h}" fill="#eef1f4"/>')
         if projection is not None:
-            body.append(_bar(left, bar_y, track, bar_h, projection, cap, PALE, f"{label}: {projected} {percent(projection, locale)}"))
+            body.append(
+                _bar(left, bar_y, track, bar_h, projection, cap, PALE, f"{label}: {projected} {percent(projection, locale)}")
+            )
         body.append(_bar(left, bar_y, track, bar_h, share, cap, COLOURS[0], f"{label}: {reached} {percent(share, locale)}"))
         body.append(_target_mark(target_x, bar_y - 4, bar_h + 8))
-        figures = f"{reached} {percent(share, locale)}" + (f" · {projected} {percent(projection, locale)}" if projection is not None else "")
+        figures = f"{reached} {percent(share, locale)}" + (
+            f" · {projected} {percent(projection, locale)}" if projection is not None else ""
+        )
         body.append(_text(left, bar_y + bar_h + 18, figures, anchor="start", fill="#5b6875"))
         y += row_h
     return _svg(title, desc, WIDTH, y, body)

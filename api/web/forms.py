@@ -34,9 +34,18 @@ def fields(schema: dict[str, Any], values: dict[str, Any] | None = None, errors:
     for name, prop in (schema.get("properties") or {}).items():
         if not isinstance(prop, dict):
             continue
-        out.append(Field(name=name, label=str(prop.get("title") or name), kind=_kind(prop), required=name in required,
-                         description=prop.get("description"), options=_options(prop), value=values.get(name),
-                         error=errors.get(name)))
+        out.append(
+            Field(
+                name=name,
+                label=str(prop.get("title") or name),
+                kind=_kind(prop),
+                required=name in required,
+                description=prop.get("description"),
+                options=_options(prop),
+                value=values.get(name),
+                error=errors.get(name),
+            )
+        )
     return out
 
 
@@ -48,7 +57,12 @@ def _kind(prop: dict[str, Any]) -> str:
         return "multi"
     if kind in ("integer", "number", "boolean"):
         return "checkbox" if kind == "boolean" else kind
-    if kind == "string" and (prop.get("maxLength") or 0) <= 200 and prop.get("format") != "textarea" and "x-multiline" not in prop:
+    if (
+        kind == "string"
+        and (prop.get("maxLength") or 0) <= 200
+        and prop.get("format") != "textarea"
+        and "x-multiline" not in prop
+    ):
         return "text"
     return "textarea"
 

@@ -92,10 +92,12 @@ def choose(request: Request, user: Principal | None) -> str:
     """The language `request` is answered in, for `user` (None: not signed in); see the module
     docstring."""
     cookie = request.cookies.get(COOKIE)
-    return ((user.language if user is not None and user.language in LANGUAGES else None)
-            or (cookie if cookie in LANGUAGES else None)
-            or from_accept_language(request.headers.get("accept-language"))
-            or DEFAULT_LOCALE)
+    return (
+        (user.language if user is not None and user.language in LANGUAGES else None)
+        or (cookie if cookie in LANGUAGES else None)
+        or from_accept_language(request.headers.get("accept-language"))
+        or DEFAULT_LOCALE
+    )
 
 
 def words(request: Request, user: Principal | None) -> Words:

@@ -17,7 +17,14 @@ from api.web.render import page
 from api.web.session import PageCallerDep
 from engine.access.policy import Role, is_customer_lane
 from engine.model import (
-    CASE_SORTS, CLAIM_FILTERS, MAX_PAGE_SIZE, TASK_SORTS, CaseQuery, CaseStatus, ProcessVersion, TaskQuery,
+    CASE_SORTS,
+    CLAIM_FILTERS,
+    MAX_PAGE_SIZE,
+    TASK_SORTS,
+    CaseQuery,
+    CaseStatus,
+    ProcessVersion,
+    TaskQuery,
 )
 from engine.services import Kapula
 from engine.services.gate import Caller
@@ -42,24 +49,40 @@ def case_query(params: Mapping[str, str]) -> CaseQuery:
     """The case list's query from the address (?process=&status=&lane=&q=&sort=&page=&size=); a
     value the list does not know is left out, so an old bookmark still opens."""
     status = _text(params, "status", tuple(s.value for s in CaseStatus))
-    return CaseQuery(process_key=_text(params, "process", limit=255), status=CaseStatus(status) if status else None,
-                     lane=_text(params, "lane", limit=255), text=_text(params, "q"),
-                     sort=_text(params, "sort", CASE_SORTS) or "waiting", page=_int(params, "page", 1, 10**6),
-                     page_size=_int(params, "size", PAGE_SIZE, MAX_PAGE_SIZE))
+    return CaseQuery(
+        process_key=_text(params, "process", limit=255),
+        status=CaseStatus(status) if status else None,
+        lane=_text(params, "lane", limit=255),
+        text=_text(params, "q"),
+        sort=_text(params, "sort", CASE_SORTS) or "waiting",
+        page=_int(params, "page", 1, 10**6),
+        page_size=_int(params, "size", PAGE_SIZE, MAX_PAGE_SIZE),
+    )
 
 
 def task_query(params: Mapping[str, str]) -> TaskQuery:
     """The inbox's query from the address (?process=&lane=&claimed=&q=&sort=&page=&size=)."""
-    return TaskQuery(process_key=_text(params, "process", limit=255), lane=_text(params, "lane", limit=255),
-                     claimed=_text(params, "claimed", CLAIM_FILTERS), text=_text(params, "q"),
-                     sort=_text(params, "sort", TASK_SORTS) or "waiting", page=_int(params, "page", 1, 10**6),
-                     page_size=_int(params, "size", PAGE_SIZE, MAX_PAGE_SIZE))
+    return TaskQuery(
+        process_key=_text(params, "process", limit=255),
+        lane=_text(params, "lane", limit=255),
+        claimed=_text(params, "claimed", CLAIM_FILTERS),
+        text=_text(params, "q"),
+        sort=_text(params, "sort", TASK_SORTS) or "waiting",
+        page=_int(params, "page", 1, 10**6),
+        page_size=_int(params, "size", PAGE_SIZE, MAX_PAGE_SIZE),
+    )
 
 
 def _address(query: CaseQuery | TaskQuery, **change: Any) -> str:
     """The query string of `query` with `change` (e.g. page=2), leaving out what is at its default."""
-    values = {"process": query.process_key, "lane": query.lane, "q": query.text, "sort": query.sort,
-              "page": query.page, "size": query.page_size}
+    values = {
+        "process": query.process_key,
+        "lane": query.lane,
+        "q": query.text,
+        "sort": query.sort,
+        "page": query.page,
+        "size": query.page_size,
+    }
     if isinstance(query, CaseQuery):
         values["status"] = query.status.value if query.status else None
     else:
@@ -74,7 +97,7 @@ def _lanes(processes: list[ProcessVersion]) -> list[str]:
 
 
 def due_mark(due: datetime | None, now: datetime) -> str | None:
-    """"overdue" when the due time has passed, "soon" within SOON, else None."""
+    """ "overdue" when the due time has passed, "soon" within SOON, else None."""
     if due is None:
         return None
     return "overdue" if due <= now else "soon" if due - now <= SOON else None
@@ -82,9 +105,15 @@ def due_mark(due: datetime | None, now: datetime) -> str | None:
 
 def _list_context(kapula: Kapula, caller: Caller, query: CaseQuery | TaskQuery, path: str) -> dict[str, Any]:
     processes = kapula.processes(caller=caller)
-    return {"query": query, "processes": processes, "lanes": _lanes(processes), "now": kapula.clock.now(),
-            "due_mark": due_mark, "address": lambda **change: f"{path}?{_address(query, **change)}".rstrip("?"),
-            "query_string": _address(query)}
+    return {
+        "query": query,
+        "processes": processes,
+        "lanes": _lanes(processes),
+        "now": kapula.clock.now(),
+        "due_mark": due_mark,
+        "address": lambda **change: f"{path}?{_address(query, **change)}".rstrip("?"),
+        "query_string": _address(query),
+    }
 
 
 def _canonical(request: Request, query: CaseQuery | TaskQuery) -> Response | None:
@@ -101,8 +130,15 @@ def case_list_page(request: Request, kapula: Kapula, caller: Caller) -> Response
     if (redirect := _canonical(request, query)) is not None:
         return redirect
     listed = kapula.case_list(query, caller=caller)
-    return page(request, "cases.html", caller.principal, listed=listed, statuses=[s.value for s in CaseStatus],
-                sorts=CASE_SORTS, **_list_context(kapula, caller, query, "/cases"))
+    return page(
+        request,
+        "cases.html",
+        caller.principal,
+        listed=listed,
+        statuses=[s.value for s in CaseStatus],
+        sorts=CASE_SORTS,
+        **_list_context(kapula, caller, query, "/cases"),
+    )
 
 
 def inbox_page(request: Request, kapula: Kapula, caller: Caller, template: str = "inbox.html") -> Response:
@@ -110,8 +146,16 @@ def inbox_page(request: Request, kapula: Kapula, caller: Caller, template: str =
     if template == "inbox.html" and (redirect := _canonical(request, query)) is not None:
         return redirect
     listed = kapula.task_list(query, caller=caller)
-    return page(request, template, caller.principal, listed=listed, sorts=TASK_SORTS, claims=CLAIM_FILTERS,
-                poll_seconds=request.app.state.poll_seconds, **_list_context(kapula, caller, query, "/tasks"))
+    return page(
+        request,
+        template,
+        caller.principal,
+        listed=listed,
+        sorts=TASK_SORTS,
+        claims=CLAIM_FILTERS,
+        poll_seconds=request.app.state.poll_seconds,
+        **_list_context(kapula, caller, query, "/tasks"),
+    )
 
 
 @router.get("/portal")
@@ -123,5 +167,14 @@ def portal(request: Request, kapula: KapulaDep, caller: PageCallerDep) -> Respon
     services = [(p, kapula.card(p.key, caller=caller)) for p in kapula.processes(caller=caller) if p.runnable]
     tasks = kapula.task_list(TaskQuery(page_size=MAX_PAGE_SIZE), caller=caller)
     cases = kapula.case_list(CaseQuery(sort="newest", page_size=10), caller=caller)
-    return page(request, "portal.html", caller.principal, services=services, tasks=tasks, cases=cases,
-                now=kapula.clock.now(), due_mark=due_mark, is_customer_lane=is_customer_lane)
+    return page(
+        request,
+        "portal.html",
+        caller.principal,
+        services=services,
+        tasks=tasks,
+        cases=cases,
+        now=kapula.clock.now(),
+        due_mark=due_mark,
+        is_customer_lane=is_customer_lane,
+    )

@@ -36,12 +36,17 @@ _FIELD_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"is not a field of this form"), N_("Ei kuulu tähän lomakkeeseen.")),
     (re.compile(r"a date written YYYY-MM-DD"), N_("Anna päivämäärä muodossa VVVV-KK-PP.")),
     (re.compile(r"a positive whole number"), N_("Anna positiivinen kokonaisluku.")),
-    (re.compile(r"is not JSON: (?P<reason>.*) \(column (?P<column>\d+)\)"), N_("Ei kelvollista JSONia: %(reason)s (sarake %(column)s).")),
+    (
+        re.compile(r"is not JSON: (?P<reason>.*) \(column (?P<column>\d+)\)"),
+        N_("Ei kelvollista JSONia: %(reason)s (sarake %(column)s)."),
+    ),
     (re.compile(r"must be a JSON object"), N_('Anna JSON-olio, esimerkiksi {"kentta": "arvo"}.')),
     (re.compile(r"is nested too deep"), N_("JSON on sisäkkäin liian monta tasoa.")),
     # engine/data_limits.py's, for what a page's field can be given
-    (re.compile(r"has a text of (?P<n>\d+) characters; the limit is (?P<limit>\d+)"),
-     N_("Teksti on liian pitkä: %(n)s merkkiä, enintään %(limit)s.")),
+    (
+        re.compile(r"has a text of (?P<n>\d+) characters; the limit is (?P<limit>\d+)"),
+        N_("Teksti on liian pitkä: %(n)s merkkiä, enintään %(limit)s."),
+    ),
     (re.compile(r"is a whole number beyond .*"), N_("Luku on liian suuri.")),
     (re.compile(r"makes the data larger than (?P<limit>\d+) bytes"), N_("Tiedot ovat liian suuret.")),
     (re.compile(r"(?s).* does not match '.*'"), N_("Arvo ei ole pyydetyssä muodossa.")),
@@ -88,9 +93,14 @@ def conflict(exc: ConflictError, task: TaskView | None, _: Words) -> str:
     return _("Joku ehti ensin. Mitään ei tallennettu; lataa sivu ja yritä uudelleen.")
 
 
-_NOT_FOUND = {"process": N_("Prosessia %(id)s ei löydy."), "version": N_("Prosessin versiota %(id)s ei löydy."),
-              "case": N_("Tapausta %(id)s ei löydy."), "task": N_("Tehtävää %(id)s ei löydy."),
-              "user": N_("Käyttäjää %(id)s ei löydy."), "organisation": N_("Organisaatiota %(id)s ei löydy.")}
+_NOT_FOUND = {
+    "process": N_("Prosessia %(id)s ei löydy."),
+    "version": N_("Prosessin versiota %(id)s ei löydy."),
+    "case": N_("Tapausta %(id)s ei löydy."),
+    "task": N_("Tehtävää %(id)s ei löydy."),
+    "user": N_("Käyttäjää %(id)s ei löydy."),
+    "organisation": N_("Organisaatiota %(id)s ei löydy."),
+}
 _STATUS_WORDS = {
     403: N_("Tämä ei ole sinun nähtäväsi tai tehtäväsi: se kuuluu toisen organisaation kaistalle tai toisen asiakkaan asiaan."),
     409: N_("Joku ehti ensin. Mitään ei tallennettu; lataa sivu ja yritä uudelleen."),
@@ -98,8 +108,14 @@ _STATUS_WORDS = {
 }
 _SOMETHING = N_("Hakemaasi kohdetta %(id)s ei löydy.")
 _ERROR = N_("Virhe")
-TITLES = {403: N_("Ei oikeutta"), 404: N_("Ei löydy"), 409: N_("Joku ehti ensin"), 413: N_("Liian suuri tiedosto"),
-          422: N_("Ei kelpaa"), 429: N_("Liian monta yritystä")}
+TITLES = {
+    403: N_("Ei oikeutta"),
+    404: N_("Ei löydy"),
+    409: N_("Joku ehti ensin"),
+    413: N_("Liian suuri tiedosto"),
+    422: N_("Ei kelpaa"),
+    429: N_("Liian monta yritystä"),
+}
 
 
 def page_error(exc: KapulaError, status: int, _: Words) -> tuple[str, str, str | None]:
@@ -113,8 +129,14 @@ def page_error(exc: KapulaError, status: int, _: Words) -> tuple[str, str, str |
     if isinstance(exc, CaseStepError):
         return title, _("Prosessikaavio ei pystynyt käsittelemään näitä tietoja. Mitään ei tallennettu."), exc.message
     if isinstance(exc, FormRefusedError):  # CSRF: a page from before a sign-in, or another site's form
-        return title, _("Lomake on vanhentunut tai tuli toiselta sivustolta. Mitään ei tallennettu; "
-                        "lataa sivu ja lähetä lomake uudelleen."), exc.message
+        return (
+            title,
+            _(
+                "Lomake on vanhentunut tai tuli toiselta sivustolta. Mitään ei tallennettu; "
+                "lataa sivu ja lähetä lomake uudelleen."
+            ),
+            exc.message,
+        )
     if status in _STATUS_WORDS:
         return title, _(_STATUS_WORDS[status]), exc.message
     if status == 422 and isinstance(exc, InvalidDataError) and exc.field_errors:  # field names as they are

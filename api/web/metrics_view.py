@@ -10,8 +10,7 @@ from markupsafe import Markup
 from api.web import charts
 from api.web.i18n import N_, Words
 from engine import display
-from engine.services.results import LeadTimeHistogram
-from engine.services.results import HandoffCell, ProcessMetrics, TargetProgress
+from engine.services.results import HandoffCell, LeadTimeHistogram, ProcessMetrics, TargetProgress
 
 SERIES = ((N_("Aloitettu"), "started"), (N_("Valmistunut"), "completed"), (N_("Peruttu"), "cancelled"))
 
@@ -49,18 +48,30 @@ def matrix_lanes(cells: dict[tuple[str, str], HandoffCell], actors: Sequence[str
 def lead_time_chart(h: LeadTimeHistogram, _: Words) -> str:
     size, unit = axis_unit(h.bin_seconds, _)
     edges = [_number(i * h.bin_seconds / size, _.language) for i in range(len(h.counts) + 1)]
-    desc = "; ".join(f"{edges[i]}–{edges[i + 1]} {unit}: " + _.plural("%(num)d tapaus", "%(num)d tapausta", n)
-                     for i, n in enumerate(h.counts) if n)
+    desc = "; ".join(
+        f"{edges[i]}–{edges[i + 1]} {unit}: " + _.plural("%(num)d tapaus", "%(num)d tapausta", n)
+        for i, n in enumerate(h.counts)
+        if n
+    )
     none = _("Ei valmistuneita tapauksia.")
-    return charts.histogram(_("Läpimenoajan jakauma (valmistuneet tapaukset)"), edges, h.counts, unit=unit, desc=desc or none,
-                            empty=none)
+    return charts.histogram(
+        _("Läpimenoajan jakauma (valmistuneet tapaukset)"), edges, h.counts, unit=unit, desc=desc or none, empty=none
+    )
 
 
 def throughput_chart(m: ProcessMetrics, _: Words) -> str:
     labels = [_month(t.month) for t in m.throughput]
     series = [(_(name), [getattr(t, field) for t in m.throughput]) for name, field in SERIES]
-    desc = "; ".join(_("%(month)s: aloitettu %(started)s, valmistunut %(completed)s, peruttu %(cancelled)s", month=_month(t.month),
-                       started=t.started, completed=t.completed, cancelled=t.cancelled) for t in m.throughput)
+    desc = "; ".join(
+        _(
+            "%(month)s: aloitettu %(started)s, valmistunut %(completed)s, peruttu %(cancelled)s",
+            month=_month(t.month),
+            started=t.started,
+            completed=t.completed,
+            cancelled=t.cancelled,
+        )
+        for t in m.throughput
+    )
     none = _("Ei tapauksia.")
     return charts.bar_chart(_("Tapaukset kuukausittain"), labels, series, desc=desc or none, empty=none)
 
@@ -68,12 +79,20 @@ def throughput_chart(m: ProcessMetrics, _: Words) -> str:
 def target_chart(targets: Sequence[TargetProgress], _: Words) -> str:
     rows = [(t.name, t.share_of_target, _projected_share(t)) for t in targets if t.share_of_target is not None]
     locale = display.formats(_.language)
-    desc = "; ".join(_("%(name)s: %(share)s tavoitteesta", name=name, share=display.percent(share, locale))
-                     + (_(", ennuste %(share)s", share=display.percent(p, locale)) if p is not None else "")
-                     for name, share, p in rows)
+    desc = "; ".join(
+        _("%(name)s: %(share)s tavoitteesta", name=name, share=display.percent(share, locale))
+        + (_(", ennuste %(share)s", share=display.percent(p, locale)) if p is not None else "")
+        for name, share, p in rows
+    )
     none = _("Ei määrällisiä tavoitteita.")
-    return charts.progress_chart(_("Vuositavoitteiden toteuma"), rows, desc=desc or none, empty=none,
-                                 words=(_("saavutettu"), _("ennuste"), _("tavoite (100 %)")), locale=locale)
+    return charts.progress_chart(
+        _("Vuositavoitteiden toteuma"),
+        rows,
+        desc=desc or none,
+        empty=none,
+        words=(_("saavutettu"), _("ennuste"), _("tavoite (100 %)")),
+        locale=locale,
+    )
 
 
 def _projected_share(t: TargetProgress) -> float | None:

@@ -20,10 +20,13 @@ from engine.errors import AccessDeniedError, InvalidDataError, KapulaError, NotF
 router = APIRouter(include_in_schema=False)
 KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
 # this page's own checks (field_errors["plan"] / ["versions"]) in the reader's words
-_FORM_WORDS = {"not JSON": N_("Vastaavuudet eivät ole JSONia."),
-               "expected an object of element id → element id":
-                   N_('Vastaavuudet ovat JSON-olio elementin tunnisteesta toiseen: {"Task_vanha": "Task_uusi"}.'),
-               "choose both": N_("Valitse molemmat versiot.")}
+_FORM_WORDS = {
+    "not JSON": N_("Vastaavuudet eivät ole JSONia."),
+    "expected an object of element id → element id": N_(
+        'Vastaavuudet ovat JSON-olio elementin tunnisteesta toiseen: {"Task_vanha": "Task_uusi"}.'
+    ),
+    "choose both": N_("Valitse molemmat versiot."),
+}
 
 
 def _plan(text: str) -> dict[str, str]:
@@ -34,16 +37,25 @@ def _plan(text: str) -> dict[str, str]:
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
         raise InvalidDataError(f"the plan is not JSON: {exc}", field_errors={"plan": "not JSON"}) from exc
     if not isinstance(plan, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in plan.items()):
-        raise InvalidDataError('the plan maps element ids to element ids: {"Task_old": "Task_new"}',
-                               field_errors={"plan": "expected an object of element id → element id"})
+        raise InvalidDataError(
+            'the plan maps element ids to element ids: {"Task_old": "Task_new"}',
+            field_errors={"plan": "expected an object of element id → element id"},
+        )
     return plan
 
 
 @router.get("/processes/{key}/migrate")
 def migrate_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
     versions = kapula.versions(key, caller=caller)
-    return page(request, "migrate.html", caller.principal, key=key, versions=versions, latest=versions[-1],
-                form={"from_version": versions[0].version, "to_version": versions[-1].version, "plan": ""})
+    return page(
+        request,
+        "migrate.html",
+        caller.principal,
+        key=key,
+        versions=versions,
+        latest=versions[-1],
+        form={"from_version": versions[0].version, "to_version": versions[-1].version, "plan": ""},
+    )
 
 
 @router.post("/processes/{key}/migrate")
@@ -57,8 +69,15 @@ async def migrate_submit(request: Request, kapula: KapulaDep, caller: PageCaller
         if not (values["from_version"].isdigit() and values["to_version"].isdigit()):
             raise InvalidDataError("choose the two versions", field_errors={"versions": "choose both"})
         report = await run_in_threadpool(
-            lambda: kapula.migrate_cases(key, from_version=int(values["from_version"]), to_version=int(values["to_version"]),
-                                         mapping=_plan(values["plan"]), dry_run=dry_run, caller=caller))
+            lambda: kapula.migrate_cases(
+                key,
+                from_version=int(values["from_version"]),
+                to_version=int(values["to_version"]),
+                mapping=_plan(values["plan"]),
+                dry_run=dry_run,
+                caller=caller,
+            )
+        )
     except KapulaError as exc:
         status = 403 if isinstance(exc, AccessDeniedError) else 404 if isinstance(exc, NotFoundError) else 422
         _ = i18n.words(request, caller.principal)
@@ -69,7 +88,19 @@ async def migrate_submit(request: Request, kapula: KapulaDep, caller: PageCaller
             _title, error, detail = messages.page_error(exc, status, _)
         else:  # the engine's refusal names the elements and versions: shown as it wrote it
             error, detail = _("Tapauksia ei siirretty."), exc.message
-        return page(request, "migrate.html", caller.principal, status_code=status, url=f"/processes/{key}/migrate",
-                    key=key, versions=versions, latest=versions[-1], form=values, error=error, detail=detail)
-    return page(request, "migrate.html", caller.principal, key=key, versions=versions, latest=versions[-1], form=values,
-                report=report)
+        return page(
+            request,
+            "migrate.html",
+            caller.principal,
+            status_code=status,
+            url=f"/processes/{key}/migrate",
+            key=key,
+            versions=versions,
+            latest=versions[-1],
+            form=values,
+            error=error,
+            detail=detail,
+        )
+    return page(
+        request, "migrate.html", caller.principal, key=key, versions=versions, latest=versions[-1], form=values, report=report
+    )

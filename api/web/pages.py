@@ -13,15 +13,15 @@ from starlette.routing import NoMatchFound
 from api.http.deps import KapulaDep
 from api.http.schemas import KEY_PATTERN
 from api.http.signin import signin_guard
-from api.web import forms, lists, i18n, messages, values
+from api.web import forms, i18n, lists, messages, values
 from api.web.render import page
 from api.web.session import PageCallerDep, end_session, signed_in, start_session
-from engine.services.accounts import Accounts
 from engine.access.policy import Role, sees_metrics
 from engine.display import LANGUAGES, formats
-from engine.model import CaseNote, Event
 from engine.errors import AuthenticationError, DiagramError, InvalidDataError, TooManyAttemptsError
+from engine.model import CaseNote, Event
 from engine.services import Kapula
+from engine.services.accounts import Accounts
 from engine.services.gate import Caller
 
 router = APIRouter(include_in_schema=False)
@@ -40,8 +40,14 @@ def _local(url: str) -> str:
 
 
 def _remember_language(request: Request, response: Response, language: str) -> None:
-    response.set_cookie(i18n.COOKIE, language, max_age=i18n.COOKIE_MAX_AGE, httponly=True, samesite="lax",
-                        secure=bool(getattr(request.app.state, "secure_cookies", False)))
+    response.set_cookie(
+        i18n.COOKIE,
+        language,
+        max_age=i18n.COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=bool(getattr(request.app.state, "secure_cookies", False)),
+    )
 
 
 @router.get("/")
@@ -61,20 +67,38 @@ def signin_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/signin")
-async def signin(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
-                 next: Annotated[str, Form()] = "/") -> Response:
+async def signin(
+    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
+) -> Response:
     try:
         principal = await signin_guard(request).authenticate(request, username, password)
     except AuthenticationError:
         _ = i18n.words(request, None)
-        return page(request, "signin.html", None, status_code=401, error=_("Väärä käyttäjätunnus tai salasana."),
-                    username=username, next=next)
+        return page(
+            request,
+            "signin.html",
+            None,
+            status_code=401,
+            error=_("Väärä käyttäjätunnus tai salasana."),
+            username=username,
+            next=next,
+        )
     except TooManyAttemptsError as exc:
         _ = i18n.words(request, None)
         minutes = -(-exc.retry_after // 60)
-        response = page(request, "signin.html", None, status_code=429, username=username, next=next,
-                        error=_.plural("Liian monta yritystä. Yritä uudelleen %(num)d minuutin kuluttua.",
-                                       "Liian monta yritystä. Yritä uudelleen %(num)d minuutin kuluttua.", minutes))
+        response = page(
+            request,
+            "signin.html",
+            None,
+            status_code=429,
+            username=username,
+            next=next,
+            error=_.plural(
+                "Liian monta yritystä. Yritä uudelleen %(num)d minuutin kuluttua.",
+                "Liian monta yritystä. Yritä uudelleen %(num)d minuutin kuluttua.",
+                minutes,
+            ),
+        )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     await start_session(request, principal)
@@ -88,8 +112,10 @@ async def signin(request: Request, username: Annotated[str, Form()], password: A
 async def choose_language(request: Request, language: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
     """The reader's language: kept with the user when signed in, and in a cookie on this browser."""
     if language not in LANGUAGES:
-        raise InvalidDataError(f"language {language!r} is not one of {', '.join(LANGUAGES)}",
-                               field_errors={"language": f"one of {', '.join(LANGUAGES)}"})
+        raise InvalidDataError(
+            f"language {language!r} is not one of {', '.join(LANGUAGES)}",
+            field_errors={"language": f"one of {', '.join(LANGUAGES)}"},
+        )
     user = signed_in(request)
     if user is not None:
         await run_in_threadpool(Accounts(request.app.state.directory, user).set_language, language)
@@ -111,8 +137,15 @@ def processes_page(request: Request, kapula: KapulaDep, caller: PageCallerDep) -
 
 def _processes(request: Request, kapula: Kapula, caller: Caller, status_code: int = 200, **extra: Any) -> Response:
     may_upload = caller.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER)
-    return page(request, "processes.html", caller.principal, status_code=status_code, processes=kapula.processes(caller=caller),
-                may_upload=may_upload, **extra)
+    return page(
+        request,
+        "processes.html",
+        caller.principal,
+        status_code=status_code,
+        processes=kapula.processes(caller=caller),
+        may_upload=may_upload,
+        **extra,
+    )
 
 
 @router.post("/processes/upload")
@@ -136,12 +169,21 @@ def process_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key
     latest = versions[-1]
     view = kapula.diagram_view(key, locale=i18n.choose(request, caller.principal), caller=caller)
     diagram_url = _route_url(request, "process_swimlane_svg", key=key)
-    return page(request, "process.html", caller.principal, latest=latest, versions=versions,
-                card=kapula.card(key, caller=caller), diagram_url=diagram_url, overlays=view.overlays, diagram_id=view.diagram_id,
-                xml_url=f"/api/processes/{key}/versions/{latest.version}/xml" if view.has_di else None,
-                tem_url=f"{diagram_url}?view=tem" if diagram_url and view.has_di else None,
-                card_url=_route_url(request, "process_card_page", key=key),
-                metrics_url=_route_url(request, "process_metrics_page", key=key) if sees_metrics(caller.principal, latest) else None)
+    return page(
+        request,
+        "process.html",
+        caller.principal,
+        latest=latest,
+        versions=versions,
+        card=kapula.card(key, caller=caller),
+        diagram_url=diagram_url,
+        overlays=view.overlays,
+        diagram_id=view.diagram_id,
+        xml_url=f"/api/processes/{key}/versions/{latest.version}/xml" if view.has_di else None,
+        tem_url=f"{diagram_url}?view=tem" if diagram_url and view.has_di else None,
+        card_url=_route_url(request, "process_card_page", key=key),
+        metrics_url=_route_url(request, "process_metrics_page", key=key) if sees_metrics(caller.principal, latest) else None,
+    )
 
 
 def _route_url(request: Request, name: str, **params: str) -> str | None:
@@ -178,9 +220,17 @@ async def start_page(request: Request, kapula: KapulaDep, caller: PageCallerDep,
         case = await run_in_threadpool(lambda: kapula.start_case(key, data, caller=caller))
     except InvalidDataError as exc:
         error = _("Tarkista merkityt kentät.") if exc.field_errors else messages.invalid(exc, _)
-        return page(request, "start.html", caller.principal, status_code=422, url=f"/processes/{key}/start", key=key,
-                    schema=schema, error=error,
-                    form_fields=forms.fields(schema or {}, data, messages.field_errors(exc.field_errors, _)))
+        return page(
+            request,
+            "start.html",
+            caller.principal,
+            status_code=422,
+            url=f"/processes/{key}/start",
+            key=key,
+            schema=schema,
+            error=error,
+            form_fields=forms.fields(schema or {}, data, messages.field_errors(exc.field_errors, _)),
+        )
     request.session["flash"] = _("Tapaus #%(id)s aloitettu.", id=case.id)
     return _see_other(f"/cases/{case.id}")
 
@@ -202,12 +252,23 @@ def case_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_i
     names = {e.element_id: e.element_name or e.element_id for e in events if e.element_id}
     workable = {t.id for t in kapula.ready_tasks(case_id=case_id, caller=caller)} if case.ready_tasks else set()
     fields = values.case_fields(request.app.state.kapula, case.process_key, case.version)
-    return page(request, "case.html", caller.principal, case=case, events=_with_notes(events, timeline.notes), stages=timeline.stages,
-                facts=values.facts(case.data, fields, formats(i18n.choose(request, caller.principal))),
-                fields=fields, process_name=_process_name(kapula, caller, case.process_key),
-                handoffs=timeline.handoffs, lead_time=timeline.lead_time, names=names, workable=workable,
-                may_cancel=caller.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER),
-                may_erase=caller.principal.role is Role.ADMINISTRATOR)
+    return page(
+        request,
+        "case.html",
+        caller.principal,
+        case=case,
+        events=_with_notes(events, timeline.notes),
+        stages=timeline.stages,
+        facts=values.facts(case.data, fields, formats(i18n.choose(request, caller.principal))),
+        fields=fields,
+        process_name=_process_name(kapula, caller, case.process_key),
+        handoffs=timeline.handoffs,
+        lead_time=timeline.lead_time,
+        names=names,
+        workable=workable,
+        may_cancel=caller.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER),
+        may_erase=caller.principal.role is Role.ADMINISTRATOR,
+    )
 
 
 def _with_notes(events: tuple[Event, ...], notes: tuple[CaseNote, ...]) -> list[Event | CaseNote]:

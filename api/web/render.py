@@ -22,22 +22,42 @@ templates = Jinja2Templates(directory=str(WEB / "templates"))
 templates.env.add_extension("jinja2.ext.i18n")
 
 # the names below are Finnish message ids: templates show them with _() in the reader's language
-ROLE_NAMES = {"administrator": N_("ylläpitäjä"), "process_owner": N_("prosessin omistaja"), "advisor": N_("neuvoja"),
-              "customer": N_("asiakas")}
+ROLE_NAMES = {
+    "administrator": N_("ylläpitäjä"),
+    "process_owner": N_("prosessin omistaja"),
+    "advisor": N_("neuvoja"),
+    "customer": N_("asiakas"),
+}
 LIFECYCLE_NAMES = {
-    "case_started": N_("tapaus alkoi"), "task_ready": N_("odottaa"), "task_claimed": N_("otettu työn alle"),
-    "task_unclaimed": N_("vapautettu"), "task_completed": N_("valmis"), "task_cancelled": N_("peruttu"),
-    "case_completed": N_("tapaus valmis"), "case_cancelled": N_("tapaus peruttu"), "case_migrated": N_("siirretty uuteen versioon"),
-    "message_sent": N_("viesti lähetetty"), "message_received": N_("viesti saapui"),
+    "case_started": N_("tapaus alkoi"),
+    "task_ready": N_("odottaa"),
+    "task_claimed": N_("otettu työn alle"),
+    "task_unclaimed": N_("vapautettu"),
+    "task_completed": N_("valmis"),
+    "task_cancelled": N_("peruttu"),
+    "case_completed": N_("tapaus valmis"),
+    "case_cancelled": N_("tapaus peruttu"),
+    "case_migrated": N_("siirretty uuteen versioon"),
+    "message_sent": N_("viesti lähetetty"),
+    "message_received": N_("viesti saapui"),
 }
 # the reasons kept with a cancellation or an erasure (engine.model.CaseNote.action)
 NOTE_NAMES = {"cancel": N_("syy perumiseen"), "erase": N_("syy henkilötietojen poistoon")}
 # the lists' orders and claim filters (engine.model CASE_SORTS, TASK_SORTS, CLAIM_FILTERS)
-SORT_NAMES = {"waiting": N_("pisimpään odottanut ensin"), "due": N_("lähin määräaika ensin"), "newest": N_("uusin ensin"),
-              "oldest": N_("vanhin ensin"), "process": N_("prosessin mukaan")}
+SORT_NAMES = {
+    "waiting": N_("pisimpään odottanut ensin"),
+    "due": N_("lähin määräaika ensin"),
+    "newest": N_("uusin ensin"),
+    "oldest": N_("vanhin ensin"),
+    "process": N_("prosessin mukaan"),
+}
 CLAIM_NAMES = {"free": N_("ei kenelläkään"), "mine": N_("minulla"), "others": N_("muilla")}
-STATUS_NAMES = {"running": N_("käynnissä"), "completed": N_("valmis"), "cancelled": N_("peruttu"),
-                "failed": N_("pysähtynyt virheeseen")}
+STATUS_NAMES = {
+    "running": N_("käynnissä"),
+    "completed": N_("valmis"),
+    "cancelled": N_("peruttu"),
+    "failed": N_("pysähtynyt virheeseen"),
+}
 
 
 def duration(value: timedelta | float | None, language: str = display.DEFAULT_LOCALE) -> str:
@@ -104,8 +124,14 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.env.globals.update(field_label=values.label, field_text=_field_text, LANGUAGE_NAMES=i18n.NAMES)
 templates.env.filters.update(duration=_duration, number=_number, percent=_percent, when=_when)
-templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, LIFECYCLE_NAMES=LIFECYCLE_NAMES, STATUS_NAMES=STATUS_NAMES,
-                             NOTE_NAMES=NOTE_NAMES, SORT_NAMES=SORT_NAMES, CLAIM_NAMES=CLAIM_NAMES)
+templates.env.globals.update(
+    ROLE_NAMES=ROLE_NAMES,
+    LIFECYCLE_NAMES=LIFECYCLE_NAMES,
+    STATUS_NAMES=STATUS_NAMES,
+    NOTE_NAMES=NOTE_NAMES,
+    SORT_NAMES=SORT_NAMES,
+    CLAIM_NAMES=CLAIM_NAMES,
+)
 
 
 def _here(request: Request, url: str | None) -> str:
@@ -117,16 +143,18 @@ def _here(request: Request, url: str | None) -> str:
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
-def page(request: Request, name: str, user: Principal | None, status_code: int = 200, *, url: str | None = None,
-         **context: Any) -> Response:
+def page(
+    request: Request, name: str, user: Principal | None, status_code: int = 200, *, url: str | None = None, **context: Any
+) -> Response:
     """A page, in the reader's language (i18n.choose). A refused POST answers with the page to fix
     it on; `url` is that page's own address, which htmx puts in the address bar instead of the
     POST's (so a reload or Back shows the page)."""
     if "flash" not in context and "session" in request.scope:
         context["flash"] = request.session.pop("flash", None)
     language = i18n.choose(request, user)
-    response = templates.TemplateResponse(request, name, {"user": user, "language": language, "here": _here(request, url),
-                                                          **context}, status_code=status_code)
+    response = templates.TemplateResponse(
+        request, name, {"user": user, "language": language, "here": _here(request, url), **context}, status_code=status_code
+    )
     # pages show personal data: no browser or proxy keeps a copy, so Back after sign-out shows nothing
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Language"] = language

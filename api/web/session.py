@@ -18,8 +18,8 @@ from api.http.deps import SESSION_ID, origin_of, session_principal
 from api.web import i18n, messages
 from api.web.render import page, templates
 from engine.access.policy import Principal
-from engine.services.gate import Caller
 from engine.errors import AuthenticationError, KapulaError
+from engine.services.gate import Caller
 
 
 @pass_context

@@ -46,17 +46,38 @@ def task_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, task_i
     return _task(request, kapula, caller, kapula.get_task(task_id, caller=caller))
 
 
-def _task(request: Request, kapula: Kapula, caller: Caller, task: TaskView, *, status_code: int = 200, values: dict[str, Any] | None = None,
-          errors: dict[str, str] | None = None, error: str | None = None, raw: str | None = None) -> Response:
+def _task(
+    request: Request,
+    kapula: Kapula,
+    caller: Caller,
+    task: TaskView,
+    *,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    raw: str | None = None,
+) -> Response:
     schema = kapula.task_form(task.id, caller=caller)
     errors = errors or {}
     case = kapula.get_case(task.case_id, caller=caller)
     fields = readable.case_fields(request.app.state.kapula, case.process_key, case.version)
     language = i18n.choose(request, caller.principal)
-    return page(request, "task.html", caller.principal, status_code=status_code, url=f"/tasks/{task.id}", task=task, schema=schema,
-                form_fields=forms.fields(schema, values, errors) if schema else [], error=error,
-                raw_value=raw, raw_error=errors.get(forms.RAW_FIELD), case_facts=readable.facts(case.data, fields, formats(language)),
-                process_name=readable.process_names(kapula.processes(caller=caller)).get(task.process_key, task.process_key))
+    return page(
+        request,
+        "task.html",
+        caller.principal,
+        status_code=status_code,
+        url=f"/tasks/{task.id}",
+        task=task,
+        schema=schema,
+        form_fields=forms.fields(schema, values, errors) if schema else [],
+        error=error,
+        raw_value=raw,
+        raw_error=errors.get(forms.RAW_FIELD),
+        case_facts=readable.facts(case.data, fields, formats(language)),
+        process_name=readable.process_names(kapula.processes(caller=caller)).get(task.process_key, task.process_key),
+    )
 
 
 @router.post("/tasks/{task_id}/claim")
@@ -68,12 +89,19 @@ def claim(request: Request, kapula: KapulaDep, caller: PageCallerDep, task_id: T
     return _see_other(f"/tasks/{task_id}")
 
 
-def _refused(request: Request, kapula: Kapula, caller: Caller, task_id: str, exc: ConflictError, *,
-             status_code: int = 409) -> Response:
+def _refused(
+    request: Request, kapula: Kapula, caller: Caller, task_id: str, exc: ConflictError, *, status_code: int = 409
+) -> Response:
     """Someone else claimed or completed the task first: its page as it is now, saying who holds it."""
     task = kapula.get_task(task_id, caller=caller)
-    return _task(request, kapula, caller, task, status_code=status_code,
-                 error=messages.conflict(exc, task, i18n.words(request, caller.principal)))
+    return _task(
+        request,
+        kapula,
+        caller,
+        task,
+        status_code=status_code,
+        error=messages.conflict(exc, task, i18n.words(request, caller.principal)),
+    )
 
 
 @router.post("/tasks/{task_id}/unclaim")
@@ -105,11 +133,25 @@ async def complete(request: Request, kapula: KapulaDep, caller: PageCallerDep, t
         case = await run_in_threadpool(lambda: kapula.complete_task(task_id, data, caller=caller))
     except InvalidDataError as exc:
         error = _("Tarkista merkityt kentät.") if exc.field_errors else messages.invalid(exc, _)
-        return await run_in_threadpool(lambda: _task(request, kapula, caller, task, status_code=422, values=data,
-                                                     errors=messages.field_errors(exc.field_errors, _), error=error, raw=raw))
+        return await run_in_threadpool(
+            lambda: _task(
+                request,
+                kapula,
+                caller,
+                task,
+                status_code=422,
+                values=data,
+                errors=messages.field_errors(exc.field_errors, _),
+                error=error,
+                raw=raw,
+            )
+        )
     except ConflictError as exc:
         return await run_in_threadpool(_refused, request, kapula, caller, task_id, exc)
     moved_to = ", ".join(sorted({t.lane or "–" for t in case.ready_tasks})) or None
-    request.session["flash"] = (_("%(task)s: valmis. Tapaus #%(id)s siirtyi: %(lanes)s.", task=task.name, id=case.id, lanes=moved_to)
-                                if moved_to else _("%(task)s: valmis.", task=task.name))
+    request.session["flash"] = (
+        _("%(task)s: valmis. Tapaus #%(id)s siirtyi: %(lanes)s.", task=task.name, id=case.id, lanes=moved_to)
+        if moved_to
+        else _("%(task)s: valmis.", task=task.name)
+    )
     return _see_other("/tasks")

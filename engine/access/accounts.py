@@ -45,8 +45,9 @@ class Accounts:
         self._administrators_only()
         return Account(self._directory.principal_or_not_found(username), self._directory.disabled_users().get(username))
 
-    def add_user(self, username: str, password: str, *, role: Role, organisation: str | None = None,
-                 display_name: str | None = None) -> Account:
+    def add_user(
+        self, username: str, password: str, *, role: Role, organisation: str | None = None, display_name: str | None = None
+    ) -> Account:
         """A new user (argon2: slow on purpose, run it off the request threads)."""
         self._administrators_only()
         principal = self._directory.add_user(username, password, role=role, organisation=organisation, display_name=display_name)

@@ -51,6 +51,7 @@ class TokenInfo:
 
 # -- browser sessions -------------------------------------------------------------------------
 
+
 def open_session(credentials: CredentialRepository, username: str, now: datetime) -> str:
     """A new session for the user; returns its id (the cookie's value), valid for SESSION_LIFETIME.
     Expired sessions of the same user are removed on the way, so the table holds only live sessions
@@ -62,23 +63,29 @@ def open_session(credentials: CredentialRepository, username: str, now: datetime
 
 # -- API tokens -------------------------------------------------------------------------------
 
+
 def token_expiry(now: datetime, expires_at: datetime | None) -> datetime:
     """The expiry to store: `expires_at`, else 90 days from now. Raises InvalidDataError for a time
     in the past or more than 366 days ahead (a token that outlives its purpose is a standing risk)."""
     if expires_at is None:
         return now + TOKEN_LIFETIME
     if expires_at.tzinfo is None:
-        raise InvalidDataError("the expiry needs a time zone (e.g. 2027-01-31T00:00:00Z)", field_errors={"expires": "no time zone"})
+        raise InvalidDataError(
+            "the expiry needs a time zone (e.g. 2027-01-31T00:00:00Z)", field_errors={"expires": "no time zone"}
+        )
     if expires_at <= now:
         raise InvalidDataError("the expiry is in the past", field_errors={"expires": "in the past"})
     if expires_at > now + MAX_TOKEN_LIFETIME:
-        raise InvalidDataError(f"a token lives at most {MAX_TOKEN_LIFETIME.days} days",
-                               field_errors={"expires": f"at most {MAX_TOKEN_LIFETIME.days} days ahead"})
+        raise InvalidDataError(
+            f"a token lives at most {MAX_TOKEN_LIFETIME.days} days",
+            field_errors={"expires": f"at most {MAX_TOKEN_LIFETIME.days} days ahead"},
+        )
     return expires_at
 
 
-def new_token(credentials: CredentialRepository, username: str, *, name: str, now: datetime,
-              expires_at: datetime) -> tuple[str, TokenInfo]:
+def new_token(
+    credentials: CredentialRepository, username: str, *, name: str, now: datetime, expires_at: datetime
+) -> tuple[str, TokenInfo]:
     """A new token (the secret, shown once; only its hash is stored) and its listing entry. Raises
     NotFoundError (no such user)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.access import credentials
 from engine.access.credentials import TokenInfo
 from engine.access.passwords import hash_password, verify_password
-from engine.access.principal_cache import PrincipalCache, forget_all
 from engine.access.policy import Principal, Role
+from engine.access.principal_cache import PrincipalCache, forget_all
 from engine.clock import Clock
 from engine.display import LANGUAGES
 from engine.errors import AuthenticationError, ConflictError, InvalidDataError, NotFoundError
@@ -66,8 +66,9 @@ class Directory:
 
     # -- users --------------------------------------------------------------------------------
 
-    def add_user(self, username: str, password: str, *, role: Role, organisation: str | None = None,
-                 display_name: str | None = None) -> Principal:
+    def add_user(
+        self, username: str, password: str, *, role: Role, organisation: str | None = None, display_name: str | None = None
+    ) -> Principal:
         """A user. Advisors and process owners need an organisation. Raises InvalidDataError, NotFoundError
         (organisation) or ConflictError (the name is taken)."""
         check_new_user(username, password, role=role, organisation=organisation)
@@ -139,8 +140,10 @@ class Directory:
         """A new password for the user; their browser sessions end. Raises InvalidDataError (too short)
         or NotFoundError."""
         if len(password) < MIN_PASSWORD:
-            raise InvalidDataError(f"a password has at least {MIN_PASSWORD} characters",
-                                   field_errors={"password": f"at least {MIN_PASSWORD} characters"})
+            raise InvalidDataError(
+                f"a password has at least {MIN_PASSWORD} characters",
+                field_errors={"password": f"at least {MIN_PASSWORD} characters"},
+            )
         password_hash = hash_password(password)
         with self._sessions.begin() as session:
             unit = SqlUnitOfWork(session)
@@ -152,8 +155,10 @@ class Directory:
         """The language the user reads the pages in (engine.display.LANGUAGES), or None to follow
         the browser again. Raises InvalidDataError (not one of them) or NotFoundError."""
         if language is not None and language not in LANGUAGES:
-            raise InvalidDataError(f"language {language!r} is not one of {', '.join(LANGUAGES)}",
-                                   field_errors={"language": f"one of {', '.join(LANGUAGES)}"})
+            raise InvalidDataError(
+                f"language {language!r} is not one of {', '.join(LANGUAGES)}",
+                field_errors={"language": f"one of {', '.join(LANGUAGES)}"},
+            )
         with self._sessions.begin() as session:
             _people(session).set_language(username, language)
 
@@ -173,8 +178,7 @@ class Directory:
     def principal_for_session(self, sid: str) -> Principal:
         """The user of a live session. Raises AuthenticationError when it ended, expired or the user
         was disabled."""
-        return self._principal_for("session", sid, _session_holder,
-                                   "the session has ended; sign in again")
+        return self._principal_for("session", sid, _session_holder, "the session has ended; sign in again")
 
     def end_session(self, sid: str) -> None:
         """Sign out: the session's cookie stops working at once, wherever it was copied to."""
@@ -199,8 +203,7 @@ class Directory:
 
     def principal_for_token(self, token: str) -> Principal:
         """Raises AuthenticationError for an unknown, expired or revoked token or a disabled user."""
-        return self._principal_for("token", token, _token_holder,
-                                   "unknown, expired or revoked API token")
+        return self._principal_for("token", token, _token_holder, "unknown, expired or revoked API token")
 
     def _principal_for(self, kind: str, secret: str, holder_until: HolderUntil, refusal: str) -> Principal:
         """The principal of a credential of `kind` ("session" or "token"): kept, or read with
@@ -275,8 +278,9 @@ def check_new_user(username: str, password: str, *, role: Role, organisation: st
     if role in (Role.ADVISOR, Role.PROCESS_OWNER) and not organisation:
         problems["organisation"] = f"{'an advisor' if role is Role.ADVISOR else 'a process owner'} belongs to an organisation"
     if problems:
-        raise InvalidDataError("the user cannot be created: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
-                               field_errors=problems)
+        raise InvalidDataError(
+            "the user cannot be created: " + "; ".join(f"{k}: {v}" for k, v in problems.items()), field_errors=problems
+        )
 
 
 def _people(session: Session) -> DirectoryRepository:

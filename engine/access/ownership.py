@@ -45,8 +45,10 @@ def owner_for_upload(owners: OwnerRepository, owners_now: dict[str, str | None],
     taken = {key: org for key, org in owners_now.items() if org is not None and org != requested}
     if requested is not None and taken:
         key, org = next(iter(taken.items()))
-        raise InvalidDataError(f"process {key!r} belongs to {org} already; the owner applies to new processes only",
-                               field_errors={"owner": f"{key} belongs to {org}"})
+        raise InvalidDataError(
+            f"process {key!r} belongs to {org} already; the owner applies to new processes only",
+            field_errors={"owner": f"{key} belongs to {org}"},
+        )
     unowned = [key for key, org in owners_now.items() if org is None]
     if requested is not None or not unowned:
         return requested

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field, replace
 
 from engine.model import Event, Incident, ProcessVersion
+
 # the customer's lane is a word of engine.vocabulary; importable from here too
 from engine.vocabulary import Lifecycle
 from engine.vocabulary import is_customer_lane as is_customer_lane

@@ -70,8 +70,13 @@ def partners_of(tree: etree._ElementTree, process_id: str) -> Partners | None:
     return Partners(tuple(others), pools, {k: tuple(v) for k, v in flows.items()}, tuple(outside))
 
 
-def _target(ref: str, by_id: dict[str | None, etree._Element], owner_of_node: dict[str | None, str | None],
-            runnable: set[str | None], pools: dict[str, str]) -> Target | None:
+def _target(
+    ref: str,
+    by_id: dict[str | None, etree._Element],
+    owner_of_node: dict[str | None, str | None],
+    runnable: set[str | None],
+    pools: dict[str, str],
+) -> Target | None:
     if ref in by_id:
         member = by_id[ref]
         process = member.get("processRef")
@@ -84,4 +89,3 @@ def _target(ref: str, by_id: dict[str | None, etree._Element], owner_of_node: di
 
 def _name(element: etree._Element) -> str:
     return (element.get("name") or "").strip() or element.get("id", "")
-

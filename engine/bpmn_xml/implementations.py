@@ -33,13 +33,26 @@ def foreign_implementations(process: etree._Element) -> Iterator[tuple[str, etre
     for node in flow_nodes(process):
         if local_name(node) not in _CAMUNDA_WORK and node.find(".//bpmn:messageEventDefinition", NS) is None:
             continue
-        found = [f'camunda:{a}="{node.get(f"{{{CAMUNDA_NS}}}{a}")}"' for a in _CAMUNDA_IMPLEMENTATIONS
-                 if node.get(f"{{{CAMUNDA_NS}}}{a}") is not None]
+        found = [
+            f'camunda:{a}="{node.get(f"{{{CAMUNDA_NS}}}{a}")}"'
+            for a in _CAMUNDA_IMPLEMENTATIONS
+            if node.get(f"{{{CAMUNDA_NS}}}{a}") is not None
+        ]
         if node.find("bpmn:extensionElements/camunda:connector", NS) is not None:
             found.append("a camunda:connector")
         if found:
-            yield (f"{label(node)} is implemented by {', '.join(found)}, which only Camunda can run; "
-                   "Kapula has no service connectors: make it a user task or a script task"), node
+            yield (
+                (
+                    f"{label(node)} is implemented by {', '.join(found)}, which only Camunda can run; "
+                    "Kapula has no service connectors: make it a user task or a script task"
+                ),
+                node,
+            )
         elif local_name(node) == "serviceTask":
-            yield (f"{label(node)} is a service task; Kapula has no service connectors (service calls are "
-                   "not available to uploaded diagrams): make it a user task or a script task"), node
+            yield (
+                (
+                    f"{label(node)} is a service task; Kapula has no service connectors (service calls are "
+                    "not available to uploaded diagrams): make it a user task or a script task"
+                ),
+                node,
+            )

@@ -39,12 +39,32 @@ NS = {
     "kapula": KAPULA_NS,
 }
 
-FLOW_NODE_TYPES = frozenset({
-    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
-    "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
-    "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway",
-})
+FLOW_NODE_TYPES = frozenset(
+    {
+        "startEvent",
+        "endEvent",
+        "intermediateCatchEvent",
+        "intermediateThrowEvent",
+        "boundaryEvent",
+        "task",
+        "userTask",
+        "manualTask",
+        "scriptTask",
+        "serviceTask",
+        "sendTask",
+        "receiveTask",
+        "businessRuleTask",
+        "callActivity",
+        "subProcess",
+        "transaction",
+        "adHocSubProcess",
+        "exclusiveGateway",
+        "inclusiveGateway",
+        "parallelGateway",
+        "eventBasedGateway",
+        "complexGateway",
+    }
+)
 SCOPE_TYPES = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 
 
@@ -138,8 +158,7 @@ def form_of(node: etree._Element) -> str | None:
         node.findtext("bpmn:extensionElements/kapula:form", namespaces=NS),
         node.get(f"{{{CAMUNDA_NS}}}formKey"),
         *node.xpath(
-            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
-            "[@name='formJsonSchemaFilename']/@value",
+            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='formJsonSchemaFilename']/@value",
             namespaces=NS,
         ),
     ]
@@ -206,9 +225,7 @@ def _innermost_lanes(process: etree._Element) -> dict[str, etree._Element]:
     return lane_of
 
 
-def _owner(
-    node: etree._Element, lane_of: dict[str, etree._Element], pool: etree._Element | None
-) -> etree._Element | None:
+def _owner(node: etree._Element, lane_of: dict[str, etree._Element], pool: etree._Element | None) -> etree._Element | None:
     # Modelers list only a subprocess in lanes, not its inner nodes: those inherit the subprocess's lane.
     current: etree._Element | None = node
     while current is not None and local_name(current) != "process":

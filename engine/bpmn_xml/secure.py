@@ -110,9 +110,7 @@ def _check_no_doctype(first: etree._Element, filename: str) -> None:
         _refuse("DOCTYPE declarations are not allowed", filename, line=1)
 
 
-def _check_shape(
-    element: etree._Element, filename: str, depth: int, count: int, *, max_depth: int, max_elements: int
-) -> None:
+def _check_shape(element: etree._Element, filename: str, depth: int, count: int, *, max_depth: int, max_elements: int) -> None:
     line = element.sourceline
     if depth > max_depth:
         _refuse(f"the file nests elements more than {max_depth} levels deep", filename, line=line)

@@ -11,8 +11,9 @@ from lxml import etree
 from engine.bpmn_xml.inspect import BPMN_NS, NS, flow_nodes, local_name
 
 # Nodes that split the path themselves; any other flow node with several outgoing flows splits implicitly.
-_SPLITTERS = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
-                        "complexGateway", "startEvent"})
+_SPLITTERS = frozenset(
+    {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway", "startEvent"}
+)
 SPLIT_SUFFIX = "__implicit_split"
 END_SUFFIX = "__implicit_end"
 
@@ -44,8 +45,9 @@ def make_splits_explicit(tree: etree._ElementTree) -> list[tuple[str, str, str]]
     the node's name, so a condition that fails names what the author drew.
     """
     inserted: list[tuple[str, str, str]] = []
-    for scope in tree.getroot().iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess",
-                                     f"{{{BPMN_NS}}}transaction", f"{{{BPMN_NS}}}adHocSubProcess"):
+    for scope in tree.getroot().iter(
+        f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess", f"{{{BPMN_NS}}}transaction", f"{{{BPMN_NS}}}adHocSubProcess"
+    ):
         flows = scope.findall("bpmn:sequenceFlow", NS)
         for node in flow_nodes(scope, deep=False):
             out = [f for f in flows if f.get("sourceRef") == node.get("id")]

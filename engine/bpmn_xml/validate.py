@@ -30,11 +30,24 @@ _GATEWAYS_WITH_CONDITIONS = frozenset({"exclusiveGateway", "inclusiveGateway"})
 _TIMER_PARTS = ("timeDuration", "timeDate", "timeCycle")
 _TIMER_WORDS = {"timeDuration": "duration", "timeDate": "date", "timeCycle": "repeating interval"}
 # Code-bearing elements sometimes carry ids of their own; an issue should name the task or flow instead.
-_CODE_TAGS = frozenset({
-    *_TIMER_PARTS, "timerEventDefinition", "conditionExpression", "script", "loopCondition", "loopCardinality",
-    "completionCondition", "condition", "conditionalEventDefinition", "standardLoopCharacteristics",
-    "multiInstanceLoopCharacteristics", "preScript", "postScript", "extensionElements",
-})
+_CODE_TAGS = frozenset(
+    {
+        *_TIMER_PARTS,
+        "timerEventDefinition",
+        "conditionExpression",
+        "script",
+        "loopCondition",
+        "loopCardinality",
+        "completionCondition",
+        "condition",
+        "conditionalEventDefinition",
+        "standardLoopCharacteristics",
+        "multiInstanceLoopCharacteristics",
+        "preScript",
+        "postScript",
+        "extensionElements",
+    }
+)
 _EXPRESSION_PATHS = (
     ("bpmn:standardLoopCharacteristics/bpmn:loopCondition", "loop condition"),
     ("bpmn:multiInstanceLoopCharacteristics/bpmn:loopCardinality", "loop cardinality"),
@@ -107,9 +120,7 @@ def validate(
     return issues
 
 
-def validate_dmn(
-    tree: etree._ElementTree, filename: str, *, check_expression: Check | None = None
-) -> list[ValidationIssue]:
+def validate_dmn(tree: etree._ElementTree, filename: str, *, check_expression: Check | None = None) -> list[ValidationIssue]:
     """Problems in one DMN decision table file: its input and output expressions must pass the sandbox."""
     root = tree.getroot()
     if local_name(root) != "definitions" or "DMN" not in (etree.QName(root).namespace or "").upper():
@@ -142,8 +153,7 @@ def _issue(message: str, element: etree._Element, filename: str) -> ValidationIs
     named = owner is not None and local_name(owner) != "definitions"
     element_id = _cut(owner.get("id")) if named and owner is not None else None
     name = _cut(normalise_label(owner.get("name"))) if named and owner is not None else None
-    return ValidationIssue(message, element_id=element_id, line=element.sourceline, file=filename,
-                           element_name=name or None)
+    return ValidationIssue(message, element_id=element_id, line=element.sourceline, file=filename, element_name=name or None)
 
 
 def _cut(text: str | None, limit: int = 80) -> str | None:
@@ -197,7 +207,10 @@ def _reserved_ids(process: etree._Element) -> Iterator[tuple[str, etree._Element
     reserved = {"Start", "End", "Root", f"{process.get('id')}.EndJoin"}
     for node in flow_nodes(process):
         if node.get("id") in reserved:
-            yield f"the id '{node.get('id')}' is reserved by the engine; rename the element (e.g. '{node.get('id')}Event_1')", node
+            yield (
+                f"the id '{node.get('id')}' is reserved by the engine; rename the element (e.g. '{node.get('id')}Event_1')",
+                node,
+            )
 
 
 def _subscopes(process: etree._Element) -> list[etree._Element]:
@@ -289,8 +302,13 @@ def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[s
                 yield f"{named} has no script", node
             elif not _is_python(language):
                 # a script in another language would only be refused as a Python syntax error
-                yield (f"{named} is written in {language!r} (its scriptFormat), a script language Kapula does "
-                       "not support: Kapula runs Python scripts only (scriptFormat 'python', or none)"), node
+                yield (
+                    (
+                        f"{named} is written in {language!r} (its scriptFormat), a script language Kapula does "
+                        "not support: Kapula runs Python scripts only (scriptFormat 'python', or none)"
+                    ),
+                    node,
+                )
             else:
                 yield from _code(script, f"The script of {lower}", checks.script)
         for path, what in _EXPRESSION_PATHS:

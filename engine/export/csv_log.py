@@ -13,7 +13,19 @@ from typing import IO
 
 from engine.export.rows import LogRow, iso
 
-COLUMNS = ("case_id", "seq", "timestamp", "activity", "transition", "lane", "resource", "element_id", "element_type", "task_id", "version")
+COLUMNS = (
+    "case_id",
+    "seq",
+    "timestamp",
+    "activity",
+    "transition",
+    "lane",
+    "resource",
+    "element_id",
+    "element_type",
+    "task_id",
+    "version",
+)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -29,8 +41,19 @@ def write_csv(out: IO[str], rows: Iterable[LogRow]) -> int:
     writer.writerow(COLUMNS)
     count = 0
     for r in rows:
-        cells = (r.case_id, r.seq, iso(r.at), r.activity, r.transition, r.lane or "", r.resource or "", r.element_id,
-                 r.element_type or "", r.task_id, r.version)
+        cells = (
+            r.case_id,
+            r.seq,
+            iso(r.at),
+            r.activity,
+            r.transition,
+            r.lane or "",
+            r.resource or "",
+            r.element_id,
+            r.element_type or "",
+            r.task_id,
+            r.version,
+        )
         writer.writerow([neutralise(c) for c in cells])
         count += 1
     return count

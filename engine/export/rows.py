@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-import json
 
 from sqlalchemy import Connection, select
 
@@ -55,14 +54,27 @@ class Pseudonyms:
         return "res-" + hmac.new(self._key, user.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
-def task_rows(conn: Connection, f: MetricsFilter, names: Pseudonyms, *, progress: Callable[[int], None] | None = None) -> Iterator[LogRow]:
+def task_rows(
+    conn: Connection, f: MetricsFilter, names: Pseudonyms, *, progress: Callable[[int], None] | None = None
+) -> Iterator[LogRow]:
     """Every task event of the selected cases (gateways left out: they route, they hold no work)."""
     cases = scoped_cases(f, Dialect(conn.dialect.name)).subquery("scope")
     moves = _migrations(conn, cases)
     e = EVENT.c
     stmt = (
-        select(e.case_id, e.seq, e.at, e.element_name, e.element_id, e.element_type, e.lane, e.lifecycle, e.user_name, e.task_id,
-               VERSION.c.version)
+        select(
+            e.case_id,
+            e.seq,
+            e.at,
+            e.element_name,
+            e.element_id,
+            e.element_type,
+            e.lane,
+            e.lifecycle,
+            e.user_name,
+            e.task_id,
+            VERSION.c.version,
+        )
         .join(cases, cases.c.case_id == e.case_id)
         .join(CASE, CASE.c.id == e.case_id)
         .join(VERSION, VERSION.c.id == CASE.c.process_version_id)
@@ -73,8 +85,19 @@ def task_rows(conn: Connection, f: MetricsFilter, names: Pseudonyms, *, progress
     done = 0
     for r in conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt):
         version = next((v for seq, v in moves.get(r.case_id, ()) if seq > r.seq), r.version)
-        yield LogRow(r.case_id, r.seq, r.at, r.element_name or r.element_id or "", r.element_id or "", r.element_type, r.lane,
-                     TRANSITIONS[r.lifecycle], names(r.user_name), r.task_id, version)
+        yield LogRow(
+            r.case_id,
+            r.seq,
+            r.at,
+            r.element_name or r.element_id or "",
+            r.element_id or "",
+            r.element_type,
+            r.lane,
+            TRANSITIONS[r.lifecycle],
+            names(r.user_name),
+            r.task_id,
+            version,
+        )
         done += 1
         if progress is not None and done % BATCH == 0:
             progress(done)

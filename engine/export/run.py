@@ -51,11 +51,18 @@ def _ocel_parts(conn: Connection, f: MetricsFilter) -> tuple[list[str], list[str
     cases = scoped_cases(f, Dialect(conn.dialect.name)).subquery("scope")
     e = EVENT.c
     work = [e.task_id.is_not(None), (e.element_type.is_(None)) | (e.element_type.not_in(ROUTING_TYPES))]
-    lanes = list(conn.scalars(select(e.lane).distinct().join(cases, cases.c.case_id == e.case_id).where(e.lane.is_not(None), *work).order_by(e.lane)))
+    lanes = list(
+        conn.scalars(
+            select(e.lane).distinct().join(cases, cases.c.case_id == e.case_id).where(e.lane.is_not(None), *work).order_by(e.lane)
+        )
+    )
     name = func.coalesce(e.element_name, e.element_id)
     activities = list(conn.scalars(select(name).distinct().join(cases, cases.c.case_id == e.case_id).where(*work).order_by(name)))
     # streamed: the writer reads every task before it starts on the events
     tasks = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
-        select(e.task_id, e.element_id, e.case_id).join(cases, cases.c.case_id == e.case_id).where(e.lifecycle == "task_ready", *work).order_by(e.case_id, e.seq)
+        select(e.task_id, e.element_id, e.case_id)
+        .join(cases, cases.c.case_id == e.case_id)
+        .where(e.lifecycle == "task_ready", *work)
+        .order_by(e.case_id, e.seq)
     )
     return lanes, activities, tasks

@@ -22,32 +22,95 @@ MAX_SCRIPT_LENGTH = 50_000
 _CACHED_EXPRESSION_LENGTH = 500
 _CACHED_SCRIPT_LENGTH = 2_000
 
-SAFE_FUNCTION_NAMES = frozenset({
-    "len", "min", "max", "sum", "abs", "round", "int", "float", "str", "bool", "sorted",
-    "any", "all", "list", "dict", "set", "tuple", "range", "rand", "randint",
-})
+SAFE_FUNCTION_NAMES = frozenset(
+    {
+        "len",
+        "min",
+        "max",
+        "sum",
+        "abs",
+        "round",
+        "int",
+        "float",
+        "str",
+        "bool",
+        "sorted",
+        "any",
+        "all",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "range",
+        "rand",
+        "randint",
+    }
+)
 
 
 _ALLOWED_OPERATORS = (*DEFAULT_OPERATORS, ast.And, ast.Or)
 _EXPRESSION_NODES = (
-    ast.Expression, ast.Name, ast.Load, ast.Store, ast.Del, ast.Constant, ast.UnaryOp, ast.BinOp,
-    ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.keyword, ast.Subscript, ast.Attribute,
-    ast.Slice, ast.JoinedStr, ast.FormattedValue, ast.Dict, ast.Tuple, ast.List, ast.Set,
-    ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.comprehension, *_ALLOWED_OPERATORS,
+    ast.Expression,
+    ast.Name,
+    ast.Load,
+    ast.Store,
+    ast.Del,
+    ast.Constant,
+    ast.UnaryOp,
+    ast.BinOp,
+    ast.BoolOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Call,
+    ast.keyword,
+    ast.Subscript,
+    ast.Attribute,
+    ast.Slice,
+    ast.JoinedStr,
+    ast.FormattedValue,
+    ast.Dict,
+    ast.Tuple,
+    ast.List,
+    ast.Set,
+    ast.ListComp,
+    ast.GeneratorExp,
+    ast.DictComp,
+    ast.comprehension,
+    *_ALLOWED_OPERATORS,
 )
 _CONSTRUCT_NAMES = {
-    ast.Import: "import", ast.ImportFrom: "import",
-    ast.FunctionDef: "a function definition ('def')", ast.AsyncFunctionDef: "a function definition ('def')",
-    ast.ClassDef: "a class definition", ast.For: "a 'for' loop", ast.AsyncFor: "a 'for' loop",
-    ast.While: "a 'while' loop", ast.With: "a 'with' block", ast.AsyncWith: "a 'with' block",
-    ast.Try: "a 'try' block", ast.Global: "'global'", ast.Nonlocal: "'nonlocal'",
-    ast.Raise: "'raise'", ast.Assert: "'assert'", ast.Return: "'return'",
-    ast.If: "an 'if' statement (use 'x = a if condition else b')", ast.Match: "a 'match' statement",
-    ast.AnnAssign: "a type annotation", ast.Lambda: "a lambda", ast.NamedExpr: "the ':=' operator",
-    ast.Starred: "'*' unpacking", ast.SetComp: "a set comprehension", ast.Await: "'await'",
-    ast.Yield: "'yield'", ast.YieldFrom: "'yield'", ast.MatMult: "the '@' operator",
+    ast.Import: "import",
+    ast.ImportFrom: "import",
+    ast.FunctionDef: "a function definition ('def')",
+    ast.AsyncFunctionDef: "a function definition ('def')",
+    ast.ClassDef: "a class definition",
+    ast.For: "a 'for' loop",
+    ast.AsyncFor: "a 'for' loop",
+    ast.While: "a 'while' loop",
+    ast.With: "a 'with' block",
+    ast.AsyncWith: "a 'with' block",
+    ast.Try: "a 'try' block",
+    ast.Global: "'global'",
+    ast.Nonlocal: "'nonlocal'",
+    ast.Raise: "'raise'",
+    ast.Assert: "'assert'",
+    ast.Return: "'return'",
+    ast.If: "an 'if' statement (use 'x = a if condition else b')",
+    ast.Match: "a 'match' statement",
+    ast.AnnAssign: "a type annotation",
+    ast.Lambda: "a lambda",
+    ast.NamedExpr: "the ':=' operator",
+    ast.Starred: "'*' unpacking",
+    ast.SetComp: "a set comprehension",
+    ast.Await: "'await'",
+    ast.Yield: "'yield'",
+    ast.YieldFrom: "'yield'",
+    ast.MatMult: "the '@' operator",
     ast.Attribute: "an attribute (use x['key'] instead)",
-    ast.Assign: "an assignment", ast.AugAssign: "an assignment", ast.Delete: "'del'", ast.Pass: "'pass'",
+    ast.Assign: "an assignment",
+    ast.AugAssign: "an assignment",
+    ast.Delete: "'del'",
+    ast.Pass: "'pass'",
 }
 if hasattr(ast, "TryStar"):
     _CONSTRUCT_NAMES[ast.TryStar] = "a 'try' block"
@@ -186,7 +249,10 @@ def _first_problem(root: ast.AST) -> str | None:
 
 
 _FOLDABLE: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Pow: safe_power, ast.Mult: safe_multiply, ast.Add: safe_add, ast.Sub: operator.sub,
+    ast.Pow: safe_power,
+    ast.Mult: safe_multiply,
+    ast.Add: safe_add,
+    ast.Sub: operator.sub,
 }
 _UNKNOWN = object()
 
@@ -231,8 +297,7 @@ def _fold(node: ast.AST, values: dict[int, Any]) -> Any:
 def _check_comprehension(node: ast.ListComp | ast.DictComp | ast.GeneratorExp, values: dict[int, Any]) -> None:
     lengths = [len(r) for g in node.generators if isinstance(r := values.get(id(g.iter)), range)]
     if math.prod(lengths) > simpleeval.MAX_COMPREHENSION_LENGTH:
-        raise ScriptRefusedError(
-            f"the comprehension would generate more than {simpleeval.MAX_COMPREHENSION_LENGTH} elements")
+        raise ScriptRefusedError(f"the comprehension would generate more than {simpleeval.MAX_COMPREHENSION_LENGTH} elements")
 
 
 def _node_problem(node: ast.AST) -> str | None:

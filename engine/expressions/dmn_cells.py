@@ -49,7 +49,6 @@ def cell_matcher(text: str | None) -> tuple[CellMatcher | None, str | None]:
     analysis = analyse_expression(candidates[0])
     if analysis.reason:
         if analysis.syntax_error is not None:
-            return None, ("is neither a FEEL unary test (such as \"a\",\"b\" or [1..5] or < 10 or not(\"x\")) "
-                          "nor a Python test")
+            return None, ('is neither a FEEL unary test (such as "a","b" or [1..5] or < 10 or not("x")) nor a Python test')
         return None, f"is refused: {analysis.reason}"
     return CellMatcher(python=candidates[0]), None

@@ -32,8 +32,11 @@ class ScriptLineError(Exception):
 
 
 def evaluate_expression(
-    expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None,
-    *, time_budget: float = DEFAULT_TIME_BUDGET,
+    expression: str,
+    context: dict[str, Any],
+    external_context: dict[str, Any] | None = None,
+    *,
+    time_budget: float = DEFAULT_TIME_BUDGET,
 ) -> Any:
     """The value of `expression` over `context` (names missing there are looked up in `external_context`).
 
@@ -52,8 +55,11 @@ def evaluate_expression(
 
 
 def run_script(
-    script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None,
-    *, time_budget: float = DEFAULT_TIME_BUDGET,
+    script: str,
+    context: dict[str, Any],
+    external_context: dict[str, Any] | None = None,
+    *,
+    time_budget: float = DEFAULT_TIME_BUDGET,
 ) -> None:
     """Run an assignment-only script; `context` (the task data) receives the results.
 

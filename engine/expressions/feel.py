@@ -27,7 +27,12 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _LITERAL_WORDS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    "<=": operator.le, ">=": operator.ge, "!=": operator.ne, "<": operator.lt, ">": operator.gt, "=": operator.eq,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+    "=": operator.eq,
 }
 MAX_CELL_LENGTH = 2_000
 
@@ -70,8 +75,7 @@ class Test:
             return _compare(self.op, given, self.value.resolve(data))
         low = self.value.resolve(data) if self.value is not None else None
         high = self.high.resolve(data) if self.high is not None else None
-        return _compare(">=" if self.low_closed else ">", given, low) and _compare(
-            "<=" if self.high_closed else "<", given, high)
+        return _compare(">=" if self.low_closed else ">", given, low) and _compare("<=" if self.high_closed else "<", given, high)
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,7 @@ def _test(part: str) -> Test | None:
         return _interval(part)
     for op in ("<=", ">=", "!=", "<", ">", "="):
         if part.startswith(op):
-            value = _value(part[len(op):].strip())
+            value = _value(part[len(op) :].strip())
             return Test("compare", op, value) if value is not None else None
     value = _value(part)
     return Test("compare", "=", value) if value is not None else None

@@ -26,14 +26,48 @@ _TOKEN = re.compile(
 )
 _LITERALS = {"true": "True", "false": "False", "null": "None"}
 _JUEL_WORDS = {"and": "and", "or": "or", "not": "not", "eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
-_JUEL_OPS = {"&&": "and", "||": "or", "!": "not", "==": "==", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">=",
-             "(": "(", ")": ")"}
+_JUEL_OPS = {
+    "&&": "and",
+    "||": "or",
+    "!": "not",
+    "==": "==",
+    "!=": "!=",
+    "<": "<",
+    ">": ">",
+    "<=": "<=",
+    ">=": ">=",
+    "(": "(",
+    ")": ")",
+}
 _FEEL_WORDS = {"and": "and", "or": "or", "not": "not"}
 _FEEL_OPS = {"=": "==", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "(": "(", ")": ")"}
 # Words of the source languages that would silently mean something else in Python.
-_RESERVED = frozenset({"in", "is", "if", "else", "for", "lambda", "between", "instance", "of", "some", "every",
-                       "satisfies", "then", "return", "function", "empty", "div", "mod", "import", "True", "False",
-                       "None"})
+_RESERVED = frozenset(
+    {
+        "in",
+        "is",
+        "if",
+        "else",
+        "for",
+        "lambda",
+        "between",
+        "instance",
+        "of",
+        "some",
+        "every",
+        "satisfies",
+        "then",
+        "return",
+        "function",
+        "empty",
+        "div",
+        "mod",
+        "import",
+        "True",
+        "False",
+        "None",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -88,8 +122,10 @@ def _translate(body: str, language: str, words: dict[str, str], ops: dict[str, s
         kind, token = match.lastgroup, match.group(match.lastgroup or 0)
         is_name = kind == "name" and token not in words and token not in _LITERALS and token not in _RESERVED
         if is_name and after_name:
-            raise ExpressionRefused(language, f"a name with spaces ('{out[-1]} {token}') is outside the subset "
-                                              "Kapula translates; use names without spaces")
+            raise ExpressionRefused(
+                language,
+                f"a name with spaces ('{out[-1]} {token}') is outside the subset Kapula translates; use names without spaces",
+            )
         after_name = is_name
         if kind == "string":
             out.append(token if language == "JUEL" or token.startswith('"') else _refuse(language, token))

@@ -50,7 +50,7 @@ def safe_power(base: Any, exponent: Any) -> Any:
             raise ScriptRefusedError("power too large")
     elif isinstance(exponent, (int, float)) and abs(exponent) > MAX_POWER:
         raise ScriptRefusedError("power too large")
-    return base ** exponent
+    return base**exponent
 
 
 def safe_multiply(left: Any, right: Any) -> Any:
@@ -119,7 +119,7 @@ def check_text_size(value: Any) -> None:
         elif id(item) not in seen and isinstance(item, (list, tuple, set, frozenset, dict)):
             seen.add(id(item))
             budget[0] -= 2 + 2 * len(item)
-            for element in (item.items() if isinstance(item, dict) else item):
+            for element in item.items() if isinstance(item, dict) else item:
                 if budget[0] < 0:
                     return
                 visit(element)

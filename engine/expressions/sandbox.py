@@ -38,7 +38,15 @@ from engine.expressions.limits import (
 # Methods that can grow a value far beyond its inputs in one C call are left out on purpose
 # (center, ljust, zfill, expandtabs, translate, to_bytes); join/replace are guarded.
 _STR_METHODS = frozenset(BASIC_ALLOWED_ATTRS[str]) - {
-    "center", "ljust", "rjust", "zfill", "expandtabs", "translate", "maketrans", "format", "format_map",
+    "center",
+    "ljust",
+    "rjust",
+    "zfill",
+    "expandtabs",
+    "translate",
+    "maketrans",
+    "format",
+    "format_map",
 }
 # Only methods that leave their object unchanged: expressions must not have side effects, and a
 # script changes data only by assignment, so it cannot build cycles or grow data out of sight.
@@ -51,14 +59,21 @@ _ALLOWED_ATTRS: dict[type | None, set[str]] = {
     dict: _DICT_METHODS,
     OrderedDict: _DICT_METHODS,
     list: {"copy", "count", "index"},
-    set: {"copy", "difference", "intersection", "isdisjoint", "issubset", "issuperset",
-          "symmetric_difference", "union"},
+    set: {"copy", "difference", "intersection", "isdisjoint", "issubset", "issuperset", "symmetric_difference", "union"},
     tuple: {"count", "index"},
 }
 _CLASS_RE = re.compile(r"<class '([\w.]+)'>")
 _BUILDING_NODES = (
-    ast.BinOp, ast.Call, ast.List, ast.Tuple, ast.Set, ast.Dict,
-    ast.ListComp, ast.DictComp, ast.GeneratorExp, ast.JoinedStr,
+    ast.BinOp,
+    ast.Call,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.Dict,
+    ast.ListComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.JoinedStr,
 )
 _idle = threading.local()
 WALL_CLOCK_FACTOR = 20  # a run waiting for the CPU stops after this many budgets of wall-clock time
@@ -99,10 +114,26 @@ OPERATORS: dict[type, Callable[..., Any]] = {
     ast.Mod: safe_modulo,
 }
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "len": len, "min": min, "max": max, "sum": safe_sum, "abs": abs, "round": safe_round,
-    "int": int, "float": float, "str": safe_str, "bool": bool, "sorted": sorted,
-    "any": any, "all": all, "list": list, "dict": dict, "set": set, "tuple": tuple,
-    "range": safe_range, "rand": simpleeval.random, "randint": simpleeval.random_int,
+    "len": len,
+    "min": min,
+    "max": max,
+    "sum": safe_sum,
+    "abs": abs,
+    "round": safe_round,
+    "int": int,
+    "float": float,
+    "str": safe_str,
+    "bool": bool,
+    "sorted": sorted,
+    "any": any,
+    "all": all,
+    "list": list,
+    "dict": dict,
+    "set": set,
+    "tuple": tuple,
+    "range": safe_range,
+    "rand": simpleeval.random,
+    "randint": simpleeval.random_int,
 }
 
 
@@ -161,9 +192,7 @@ class SandboxEvaluator(EvalWithCompoundTypes):
         # waiting, or a collection of the whole heap, must not fail a plain `accepted == True` (both
         # seen under load); the cheap wall clock is looked at first, and a hard wall-clock limit
         # still stops a run that is starved for too long.
-        if _script_wall() > self._deadline and (
-            _script_cpu() > self._cpu_deadline or _script_wall() > self._hard_deadline
-        ):
+        if _script_wall() > self._deadline and (_script_cpu() > self._cpu_deadline or _script_wall() > self._hard_deadline):
             raise ScriptTimeoutError(f"it ran longer than the {self.time_budget:g} s time budget")
         result = super()._eval(node)
         if isinstance(node, _BUILDING_NODES) and hasattr(result, "__len__") and not isinstance(result, range):

@@ -103,8 +103,13 @@ def parse_duration(text: str) -> Duration:
     parts = {k: float(v.replace(",", ".")) if k == "seconds" else int(v) for k, v in match.groupdict().items() if v}
     if sum(parts.values()) > 10**7:
         raise TimerValueError(f"the duration {text!r} reaches past {HORIZON.days // 365} years")
-    delta = timedelta(weeks=parts.get("weeks", 0), days=parts.get("days", 0), hours=parts.get("hours", 0),
-                      minutes=parts.get("minutes", 0), seconds=parts.get("seconds", 0))
+    delta = timedelta(
+        weeks=parts.get("weeks", 0),
+        days=parts.get("days", 0),
+        hours=parts.get("hours", 0),
+        minutes=parts.get("minutes", 0),
+        seconds=parts.get("seconds", 0),
+    )
     duration = Duration(int(parts.get("years", 0)), int(parts.get("months", 0)), delta)
     if duration.years * 365 + duration.months * 28 + delta.days > HORIZON.days:
         raise TimerValueError(f"the duration {text!r} reaches past {HORIZON.days // 365} years")
@@ -134,7 +139,8 @@ def parse_cycle(text: str, now: datetime, zone: ZoneInfo | None = None) -> Cycle
         if _DURATION.fullmatch(value):
             raise TimerValueError(
                 f"{text!r} is a duration, not a repeating cycle: write R/{value} to repeat it (at most "
-                f"{MAX_CYCLE_FIRINGS} times) or R1/{value} for once, or make it a timer duration")
+                f"{MAX_CYCLE_FIRINGS} times) or R1/{value} for once, or make it a timer duration"
+            )
         raise TimerValueError(f"{text!r} is not an ISO 8601 repeating interval (such as R3/PT1H or R/P1D)")
     count = int(match["count"]) if match["count"] else MAX_CYCLE_FIRINGS
     if count > MAX_CYCLE_FIRINGS:
@@ -154,7 +160,8 @@ def parse_cycle(text: str, now: datetime, zone: ZoneInfo | None = None) -> Cycle
     if interval < MIN_CYCLE_INTERVAL:
         raise TimerValueError(
             f"the cycle {text!r} repeats every {interval.total_seconds():g} s; the shortest interval is "
-            f"{MIN_CYCLE_INTERVAL.total_seconds():g} s")
+            f"{MIN_CYCLE_INTERVAL.total_seconds():g} s"
+        )
     return Cycle(count, start, interval)
 
 

@@ -13,8 +13,27 @@ from engine.metrics.types import MetricsFilter
 HOUR = 3600
 DAY = 24 * HOUR
 # bin widths a reader takes in at a glance: minutes, hours, days, weeks, months
-NICE_WIDTHS = (60, 5 * 60, 15 * 60, 30 * 60, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR,
-               DAY, 2 * DAY, 3 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 60 * DAY, 90 * DAY, 180 * DAY, 365 * DAY)
+NICE_WIDTHS = (
+    60,
+    5 * 60,
+    15 * 60,
+    30 * 60,
+    HOUR,
+    2 * HOUR,
+    3 * HOUR,
+    6 * HOUR,
+    12 * HOUR,
+    DAY,
+    2 * DAY,
+    3 * DAY,
+    7 * DAY,
+    14 * DAY,
+    30 * DAY,
+    60 * DAY,
+    90 * DAY,
+    180 * DAY,
+    365 * DAY,
+)
 
 
 @dataclass(frozen=True)

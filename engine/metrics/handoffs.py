@@ -23,7 +23,10 @@ def handoff_matrix(conn: Connection, where: Sequence[Any], *, lane: str | None =
     s, mine = SPAN.c, _handoffs(where, lane)
     pickup = indexed_stats(conn, s.pickup_s, mine, [s.from_lane, s.lane])
     counts = conn.execute(
-        select(s.from_lane, s.lane.label("to_lane"), func.count().label("n")).where(*mine).group_by(s.from_lane, s.lane).order_by(s.from_lane, s.lane)
+        select(s.from_lane, s.lane.label("to_lane"), func.count().label("n"))
+        .where(*mine)
+        .group_by(s.from_lane, s.lane)
+        .order_by(s.from_lane, s.lane)
     ).all()
     return [HandoffCell(r.from_lane, r.to_lane, int(r.n), pickup.get((r.from_lane, r.to_lane), Stats(0))) for r in counts]
 
@@ -43,8 +46,14 @@ def handoff_rows(conn: Connection, where: Sequence[Any]) -> list[Any]:
     s = SPAN.c
     return list(
         conn.execute(
-            select(s.case_id, s.element_id, s.from_lane, s.lane.label("to_lane"), s.ready_at.label("at"),
-                   func.coalesce(s.claimed_at, s.completed_at).label("picked_up_at"))
+            select(
+                s.case_id,
+                s.element_id,
+                s.from_lane,
+                s.lane.label("to_lane"),
+                s.ready_at.label("at"),
+                func.coalesce(s.claimed_at, s.completed_at).label("picked_up_at"),
+            )
             .where(*_handoffs(where, None))
             .order_by(s.case_id, s.ready_at, s.task_id)
         ).all()

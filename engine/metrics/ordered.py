@@ -22,14 +22,21 @@ def _equal(column: ColumnElement[Any], value: object) -> ColumnElement[bool]:
 
 
 def _rank_value(conn: Connection, value: Any, where: Sequence[Any], rank: int, frac: int) -> float:
-    picked = [float(v) for v in conn.execute(select(value).where(*where).order_by(value).offset(rank).limit(2 if frac else 1)).scalars()]
+    picked = [
+        float(v) for v in conn.execute(select(value).where(*where).order_by(value).offset(rank).limit(2 if frac else 1)).scalars()
+    ]
     low = picked[0]
     high = picked[1] if frac else low
     return low + (high - low) * frac / 100.0
 
 
 def indexed_stats(
-    conn: Connection, value: ColumnElement[Any], where: Sequence[ColumnElement[bool]], groups: Sequence[ColumnElement[Any]], *, only: set[tuple[Any, ...]] | None = None
+    conn: Connection,
+    value: ColumnElement[Any],
+    where: Sequence[ColumnElement[bool]],
+    groups: Sequence[ColumnElement[Any]],
+    *,
+    only: set[tuple[Any, ...]] | None = None,
 ) -> dict[tuple[Any, ...], Stats]:
     """Stats of `value` (non-null) per `groups` under the conditions `where`; `only` keeps some groups."""
     present = [*where, value.is_not(None)]
@@ -46,6 +53,7 @@ def indexed_stats(
         n = int(row.n)
         mine = [*present, *(_equal(g, k) for g, k in zip(groups, key, strict=True))]
         pct = {q: _rank_value(conn, value, mine, (n - 1) * q // 100, (n - 1) * q % 100) for q in PERCENTILES}
-        out[key] = Stats(count=n, mean=round(float(row.mean), 3), median=round(pct[50], 3), p90=round(pct[90], 3), max=round(float(row.top), 3))
+        out[key] = Stats(
+            count=n, mean=round(float(row.mean), 3), median=round(pct[50], 3), p90=round(pct[90], 3), max=round(float(row.top), 3)
+        )
     return out
-

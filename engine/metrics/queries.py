@@ -32,8 +32,14 @@ def case_counts(conn: Connection, cases: Subquery) -> CaseCounts:
     incidents = conn.execute(
         select(func.count()).select_from(INCIDENT).where(INCIDENT.c.case_id.in_(select(cases.c.case_id)))
     ).scalar_one()
-    return CaseCounts(int(row.started), int(row.completed or 0), int(row.cancelled or 0), int(row.running or 0),
-                      failed=int(row.failed or 0), incidents=int(incidents))
+    return CaseCounts(
+        int(row.started),
+        int(row.completed or 0),
+        int(row.cancelled or 0),
+        int(row.running or 0),
+        failed=int(row.failed or 0),
+        incidents=int(incidents),
+    )
 
 
 def throughput(conn: Connection, cases: Subquery, d: Dialect) -> list[MonthCount]:
@@ -84,7 +90,9 @@ def stage_stats(conn: Connection, where: Sequence[Any], *, lane: str | None = No
             func.max(case((work, s.element_type))).label("element_type"),
             func.sum(case((work, 0), else_=1)).label("instants"),
             func.sum(case((and_(work, s.cancelled_at.is_not(None)), 1), else_=0)).label("cancelled"),
-            func.sum(case((and_(s.completed_at.is_not(None), s.claimed_at.is_(None), s.element_type.in_(USER_TYPES)), 1), else_=0)).label("unclaimed"),
+            func.sum(
+                case((and_(s.completed_at.is_not(None), s.claimed_at.is_(None), s.element_type.in_(USER_TYPES)), 1), else_=0)
+            ).label("unclaimed"),
             func.sum(case((and_(work, s.completed_at.is_(None), s.cancelled_at.is_(None)), 1), else_=0)).label("open_now"),
         )
         .where(*mine)

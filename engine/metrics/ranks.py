@@ -98,12 +98,15 @@ def ranked_stats(conn: Connection, key: str, m: Measure, parts: dict[Key, tuple[
             picked = sorted(found[i * 10 + q // 10])  # the one or two values at the rank, low first
             return picked[0] + (picked[-1] - picked[0]) * fracs[q] / 100.0
 
-        out[key_values] = Stats(count=n, mean=round(value_sum / n, 3), median=round(pct(50), 3), p90=round(pct(90), 3),
-                                max=round(found[i * 10][0], 3))
+        out[key_values] = Stats(
+            count=n, mean=round(value_sum / n, 3), median=round(pct(50), 3), p90=round(pct(90), 3), max=round(found[i * 10][0], 3)
+        )
     return out
 
 
 def _read(tag: int, m: Measure, where: str, *, desc: bool, limit: int, offset: int) -> str:
     order = f"{m.column} DESC" if desc else m.column
-    return (f"SELECT {tag} AS tag, v FROM (SELECT {m.column} AS v FROM {m.table} WHERE {where}"
-            f" ORDER BY {order} LIMIT {limit} OFFSET {offset}) AS r{tag}")
+    return (
+        f"SELECT {tag} AS tag, v FROM (SELECT {m.column} AS v FROM {m.table} WHERE {where}"
+        f" ORDER BY {order} LIMIT {limit} OFFSET {offset}) AS r{tag}"
+    )

@@ -11,8 +11,8 @@ from sqlalchemy import Connection
 from engine.metrics import rollup
 from engine.metrics.dialect import Dialect
 from engine.metrics.handoffs import handoff_matrix, handoff_rows, handoffs_per_case
-from engine.metrics.ranks import percentile_starts
 from engine.metrics.queries import case_counts, lead_time, open_stages, seconds_since, stage_stats, throughput
+from engine.metrics.ranks import percentile_starts
 from engine.metrics.scope import scoped_cases
 from engine.metrics.spans import span_scope
 from engine.metrics.targets import measure_targets
@@ -58,8 +58,16 @@ def process_metrics(
     )
 
 
-def _from_rollups(conn: Connection, f: MetricsFilter, d: Dialect, spans: list[Any], *, now: datetime,
-                  card_metrics: tuple[Metric, ...], stuck_after: timedelta | None) -> ProcessMetrics:
+def _from_rollups(
+    conn: Connection,
+    f: MetricsFilter,
+    d: Dialect,
+    spans: list[Any],
+    *,
+    now: datetime,
+    card_metrics: tuple[Metric, ...],
+    stuck_after: timedelta | None,
+) -> ProcessMetrics:
     starts = percentile_starts(conn, f.key)
     counts, months, lead, started = rollup.case_figures(conn, f.key, starts)
     stages = rollup.stage_stats(conn, f.key, starts)
@@ -91,4 +99,6 @@ def _stuck(rows: list[Any], stages: list[StageStats], *, now: datetime, stuck_af
 def handoff_list(conn: Connection, f: MetricsFilter) -> list[Handoff]:
     """Every handoff of the cases `f` selects, by the SQL rule (it must agree with engine.history)."""
     spans = span_scope(f, Dialect(conn.dialect.name))
-    return [Handoff(r.case_id, r.from_lane, r.to_lane, r.at, r.element_id or "", r.picked_up_at) for r in handoff_rows(conn, spans)]
+    return [
+        Handoff(r.case_id, r.from_lane, r.to_lane, r.at, r.element_id or "", r.picked_up_at) for r in handoff_rows(conn, spans)
+    ]

@@ -9,7 +9,9 @@ from sqlalchemy import Select, Subquery, and_, select
 from engine.metrics.dialect import Dialect
 from engine.metrics.types import MetricsFilter
 from engine.persistence.tables import CaseRecord, EventRecord, IncidentRecord, ProcessVersionRecord
-from engine.vocabulary import INSTANT_TYPES as INSTANT_TYPES, ROUTING_TYPES as ROUTING_TYPES, SPAN_LIFECYCLES, USER_TASK_TYPES
+from engine.vocabulary import INSTANT_TYPES as INSTANT_TYPES
+from engine.vocabulary import ROUTING_TYPES as ROUTING_TYPES
+from engine.vocabulary import SPAN_LIFECYCLES, USER_TASK_TYPES
 
 CASE = CaseRecord.__table__
 EVENT = EventRecord.__table__
@@ -34,9 +36,7 @@ def scoped_cases(f: MetricsFilter, d: Dialect, *, running_only: bool = False) ->
         conditions.append(d.json_equals(CASE.c.data_json, f.segment_field, f.segment))
     if running_only:
         conditions.append(CASE.c.status == "running")
-    stmt = select(
-        CASE.c.id.label("case_id"), CASE.c.status, CASE.c.started_at, CASE.c.ended_at, CASE.c.data_json
-    )
+    stmt = select(CASE.c.id.label("case_id"), CASE.c.status, CASE.c.started_at, CASE.c.ended_at, CASE.c.data_json)
     if f.version is not None:
         stmt = stmt.join(VERSION, VERSION.c.id == CASE.c.process_version_id)
     return stmt.where(and_(*conditions))

@@ -23,12 +23,16 @@ def stats_query(source: Select[Any], groups: Sequence[str], value: str = "v") ->
     """A query over `source` (with columns `groups` and `value`): per group, the Stats parts."""
     src = source.subquery("src")
     keys = [src.c[g] for g in groups]
-    ranked = select(
-        *keys,
-        src.c[value].label("v"),
-        (func.row_number().over(partition_by=keys or None, order_by=src.c[value]) - 1).label("rn"),
-        func.count().over(partition_by=keys or None).label("n"),
-    ).where(src.c[value].is_not(None)).subquery("ranked")
+    ranked = (
+        select(
+            *keys,
+            src.c[value].label("v"),
+            (func.row_number().over(partition_by=keys or None, order_by=src.c[value]) - 1).label("rn"),
+            func.count().over(partition_by=keys or None).label("n"),
+        )
+        .where(src.c[value].is_not(None))
+        .subquery("ranked")
+    )
     gkeys = [ranked.c[g] for g in groups]
     columns: list[ColumnElement[Any]] = [
         func.count().label("count"),

@@ -37,7 +37,9 @@ def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime] | Non
     return start, end
 
 
-def measure_targets(conn: Connection, f: MetricsFilter, d: Dialect, metrics: tuple[Metric, ...], now: datetime) -> list[TargetProgress]:
+def measure_targets(
+    conn: Connection, f: MetricsFilter, d: Dialect, metrics: tuple[Metric, ...], now: datetime
+) -> list[TargetProgress]:
     return [_progress(conn, f, d, m, now) for m in metrics]
 
 
@@ -54,10 +56,21 @@ def _progress(conn: Connection, f: MetricsFilter, d: Dialect, metric: Metric, no
         share = round(value / metric.target, 3) if metric.target else None
     judged = projection if projection is not None else value
     return TargetProgress(
-        id=metric.id, name=metric.name, kind=metric.measure.kind, unit=metric.unit, period=metric.period,
-        comparison=metric.comparison, target=metric.target, value=value, share_of_target=share, projection=projection,
-        on_track=_meets(judged, metric.target, metric.comparison), period_start=start, period_end=end,
-        data_source=metric.data_source, processed_in=metric.processed_in,
+        id=metric.id,
+        name=metric.name,
+        kind=metric.measure.kind,
+        unit=metric.unit,
+        period=metric.period,
+        comparison=metric.comparison,
+        target=metric.target,
+        value=value,
+        share_of_target=share,
+        projection=projection,
+        on_track=_meets(judged, metric.target, metric.comparison),
+        period_start=start,
+        period_end=end,
+        data_source=metric.data_source,
+        processed_in=metric.processed_in,
     )
 
 
@@ -106,10 +119,17 @@ def _added(terms: Iterable[Any]) -> Any:
     return reduce(operator.add, terms)
 
 
-def _element_value(conn: Connection, f: MetricsFilter, d: Dialect, kind: str, elements: tuple[str, ...], start: datetime | None, now: datetime) -> float:
+def _element_value(
+    conn: Connection, f: MetricsFilter, d: Dialect, kind: str, elements: tuple[str, ...], start: datetime | None, now: datetime
+) -> float:
     sq = scoped_cases(f, d).subquery("element_cases")
     e = EVENT.c
     window = [e.at >= start, e.at <= now] if start is not None else []
     counted = func.count(func.distinct(e.case_id)) if kind == "cases_reaching" else func.count()
-    stmt = select(counted).select_from(EVENT).join(sq, sq.c.case_id == e.case_id).where(e.lifecycle == COMPLETED, e.element_id.in_(elements), *window)
+    stmt = (
+        select(counted)
+        .select_from(EVENT)
+        .join(sq, sq.c.case_id == e.case_id)
+        .where(e.lifecycle == COMPLETED, e.element_id.in_(elements), *window)
+    )
     return float(conn.execute(stmt).scalar() or 0)

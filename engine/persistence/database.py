@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import InvalidDataError, UnavailableError
 
-
 DEFAULT_DATABASE_URL = "sqlite:///kapula.db"
 # Connections each process keeps open (PostgreSQL), and how many more it may open at a peak
-POOL_SETTINGS = {"KAPULA_DB_POOL_SIZE": ("pool_size", 5), "KAPULA_DB_MAX_OVERFLOW": ("max_overflow", 10),
-                 "KAPULA_DB_POOL_TIMEOUT": ("pool_timeout", 30)}
+POOL_SETTINGS = {
+    "KAPULA_DB_POOL_SIZE": ("pool_size", 5),
+    "KAPULA_DB_MAX_OVERFLOW": ("max_overflow", 10),
+    "KAPULA_DB_POOL_TIMEOUT": ("pool_timeout", 30),
+}
 RETRY_AFTER_SECONDS = 5
 
 
@@ -56,15 +58,21 @@ def _check_url(url: str) -> None:
     try:
         parsed = make_url(url)
     except sa_exc.ArgumentError as exc:
-        raise InvalidDataError(f"the database URL {_shown(url)!r} is not a URL; {_URL_FORMS}",
-                               field_errors={"KAPULA_DATABASE_URL": "not a database URL"}) from exc
+        raise InvalidDataError(
+            f"the database URL {_shown(url)!r} is not a URL; {_URL_FORMS}",
+            field_errors={"KAPULA_DATABASE_URL": "not a database URL"},
+        ) from exc
     if parsed.drivername not in _DRIVERS:  # psycopg 3 and the standard library's sqlite3 are installed
-        raise InvalidDataError(f"the database URL {_shown(url)!r} names {parsed.drivername}, which Kapula does not run on; "
-                               f"{_URL_FORMS}", field_errors={"KAPULA_DATABASE_URL": f"{parsed.drivername} is not supported"})
+        raise InvalidDataError(
+            f"the database URL {_shown(url)!r} names {parsed.drivername}, which Kapula does not run on; {_URL_FORMS}",
+            field_errors={"KAPULA_DATABASE_URL": f"{parsed.drivername} is not supported"},
+        )
     folder = _sqlite_folder(parsed.database) if parsed.get_backend_name() == "sqlite" else None
     if folder is not None and not os.path.isdir(folder):  # else "not reachable just now; try again", which never helps
-        raise InvalidDataError(f"the SQLite file {parsed.database!r} is in a folder that does not exist: {folder}",
-                               field_errors={"KAPULA_DATABASE_URL": "no such folder"})
+        raise InvalidDataError(
+            f"the SQLite file {parsed.database!r} is in a folder that does not exist: {folder}",
+            field_errors={"KAPULA_DATABASE_URL": "no such folder"},
+        )
 
 
 def _sqlite_folder(database: str | None) -> str | None:
@@ -107,8 +115,9 @@ def _unavailable(ctx: ExceptionContext) -> None:
         return
     if ctx.is_disconnect or isinstance(ctx.sqlalchemy_exception, sa_exc.OperationalError):
         # the driver's message names hosts and ports: it stays in the chained cause, for the log
-        raise UnavailableError(f"the database is not reachable just now; try again in {RETRY_AFTER_SECONDS} seconds",
-                               retry_after=RETRY_AFTER_SECONDS) from ctx.original_exception
+        raise UnavailableError(
+            f"the database is not reachable just now; try again in {RETRY_AFTER_SECONDS} seconds", retry_after=RETRY_AFTER_SECONDS
+        ) from ctx.original_exception
 
 
 def _use_wal(cursor: Any, attempts: int = 50) -> None:

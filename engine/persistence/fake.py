@@ -10,18 +10,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from engine.access import policy
 from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
-from engine.access import policy
 from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote, CaseQuery, CaseStatus, Event, Incident, Lifecycle, ProcessVersion, TaskQuery
+
 if TYPE_CHECKING:
     from engine.incidents import Failure
     from engine.persistence.fake_cases import FakeCaseRepository
 from engine.persistence.ports import (
-    CaseTexts, ListedCase, ListedTask, NewUser, NewVersion, StoredCase, StoredEventRow, StoredTask, StoredVersion, TaskInCase,
-    UserTaskRow, VersionSpec,
+    CaseTexts,
+    ListedCase,
+    ListedTask,
+    NewUser,
+    NewVersion,
+    StoredCase,
+    StoredEventRow,
+    StoredTask,
+    StoredVersion,
+    TaskInCase,
+    UserTaskRow,
+    VersionSpec,
 )
 from engine.runtime.states import READY
 
@@ -59,15 +70,24 @@ class FakeAccessLog:
     def add(self, entries: Sequence[AccessEntry]) -> None:
         self.rows.extend(entries)
 
-    def entries(self, *, case_id: int | None = None, user: str | None = None, refused: bool | None = None,
-                limit: int = 1000) -> list[AccessEntry]:
-        found = [e for e in self.rows if (case_id is None or e.case_id == case_id) and (user is None or e.user == user)
-                 and (refused is None or (e.refused is not None) == refused)]
+    def entries(
+        self, *, case_id: int | None = None, user: str | None = None, refused: bool | None = None, limit: int = 1000
+    ) -> list[AccessEntry]:
+        found = [
+            e
+            for e in self.rows
+            if (case_id is None or e.case_id == case_id)
+            and (user is None or e.user == user)
+            and (refused is None or (e.refused is not None) == refused)
+        ]
         return found[-limit:]
 
     def notes(self, case_id: int) -> tuple[CaseNote, ...]:
-        return tuple(CaseNote(e.at, e.user, e.action, e.reason) for e in self.rows
-                     if e.case_id == case_id and e.action in ("cancel", "erase") and e.refused is None and e.reason)
+        return tuple(
+            CaseNote(e.at, e.user, e.action, e.reason)
+            for e in self.rows
+            if e.case_id == case_id and e.action in ("cancel", "erase") and e.refused is None and e.reason
+        )
 
 
 @dataclass
@@ -124,14 +144,26 @@ class FakeClaimRepository:
         else:
             current = self.tasks.get(task.task_id)
             if current is None or current.row_version != task.row_version:  # the case row's version check
-                raise ConflictError(f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again",
-                                    case_id=task.case_id)
+                raise ConflictError(
+                    f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again",
+                    case_id=task.case_id,
+                )
         # the element's name and type as the task's ready event gave them (SQL reads that event too)
         readied = next((e for e in self.events.rows if e.task_id == task.task_id and e.lifecycle is Lifecycle.TASK_READY), None)
-        self.events.rows.append(Event(task.case_id, seq, at, Lifecycle.TASK_CLAIMED if claim else Lifecycle.TASK_UNCLAIMED,
-                                      element_id=task.element_id, element_name=readied.element_name if readied else None,
-                                      element_type=readied.element_type if readied else None, lane=task.lane, user=user,
-                                      task_id=task.task_id))
+        self.events.rows.append(
+            Event(
+                task.case_id,
+                seq,
+                at,
+                Lifecycle.TASK_CLAIMED if claim else Lifecycle.TASK_UNCLAIMED,
+                element_id=task.element_id,
+                element_name=readied.element_name if readied else None,
+                element_type=readied.element_type if readied else None,
+                lane=task.lane,
+                user=user,
+                task_id=task.task_id,
+            )
+        )
         if stepped:
             return
         # every task of the case sees the case row's new version and sequence number
@@ -161,9 +193,15 @@ class FakeDirectoryRepository:
         if user is None:
             return None
         org = user.organisation
-        return Principal(user.username, user.display_name, user.role, org, tuple(self.lanes.get(org, [])) if org else (),
-                         frozenset(k for k, o in self.owners.owned.items() if o == org) if org else frozenset(),
-                         self.languages.get(username))
+        return Principal(
+            user.username,
+            user.display_name,
+            user.role,
+            org,
+            tuple(self.lanes.get(org, [])) if org else (),
+            frozenset(k for k, o in self.owners.owned.items() if o == org) if org else frozenset(),
+            self.languages.get(username),
+        )
 
     def usernames(self) -> list[str]:
         return sorted(self.users)
@@ -311,8 +349,18 @@ class FakeVersionRepository:
         if found is None:
             return None
         stored, new = found
-        return VersionSpec(stored.id, new.key, new.version, new.name, new.dialect, new.spec_json, tuple(new.actors),
-                           json.loads(json.dumps(new.elements)), dict(new.source), tuple(new.issues))
+        return VersionSpec(
+            stored.id,
+            new.key,
+            new.version,
+            new.name,
+            new.dialect,
+            new.spec_json,
+            tuple(new.actors),
+            json.loads(json.dumps(new.elements)),
+            dict(new.source),
+            tuple(new.issues),
+        )
 
     def latest_of_each(self) -> list[ProcessVersion]:
         return [self._of(key)[-1][0].process for key in sorted({s.process.key for s, _ in self.stored})]
@@ -327,8 +375,17 @@ class FakeVersionRepository:
     def add(self, new: NewVersion) -> ProcessVersion:
         if self.find(new.key, new.version) is not None:  # the unique key (key, version)
             raise ConflictError(f"another upload of {new.key} was stored at the same moment; nothing of this upload was stored")
-        process = ProcessVersion(new.key, new.version, new.name, new.content_hash, new.actors, new.created_at, new.filename,
-                                 new.issues, new.customer_can_start)
+        process = ProcessVersion(
+            new.key,
+            new.version,
+            new.name,
+            new.content_hash,
+            new.actors,
+            new.created_at,
+            new.filename,
+            new.issues,
+            new.customer_can_start,
+        )
         self.stored.append((StoredVersion(len(self.stored) + 1, process), new))
         self.keys.add(new.key)
         return process
@@ -346,19 +403,24 @@ class FakeErasureRepository:
         if found is None:
             return None
         source, texts = found
-        return dict(source), dataclasses.replace(texts, tasks=dict(texts.tasks), events=dict(texts.events),
-                                                 correlations=dict(texts.correlations))
+        return dict(source), dataclasses.replace(
+            texts, tasks=dict(texts.tasks), events=dict(texts.events), correlations=dict(texts.correlations)
+        )
 
     def write(self, case_id: int, changed: CaseTexts) -> None:
         if case_id not in self.cases:  # as an UPDATE of no row
             return
         source, texts = self.cases[case_id]
-        self.cases[case_id] = (source, CaseTexts(
-            changed.data if changed.data is not None else texts.data,
-            changed.header if changed.header is not None else texts.header,
-            tasks={k: changed.tasks.get(k, v) for k, v in texts.tasks.items()},
-            events={k: changed.events.get(k, v) for k, v in texts.events.items()},
-            correlations={k: changed.correlations.get(k, v) for k, v in texts.correlations.items()}))
+        self.cases[case_id] = (
+            source,
+            CaseTexts(
+                changed.data if changed.data is not None else texts.data,
+                changed.header if changed.header is not None else texts.header,
+                tasks={k: changed.tasks.get(k, v) for k, v in texts.tasks.items()},
+                events={k: changed.events.get(k, v) for k, v in texts.events.items()},
+                correlations={k: changed.correlations.get(k, v) for k, v in texts.correlations.items()},
+            ),
+        )
         self.row_versions[case_id] = self.row_versions.get(case_id, 1) + 1
 
 
@@ -379,8 +441,11 @@ class FakeConsistencyReads:
 
     def event_rows(self, ids: Sequence[int]) -> list[StoredEventRow]:
         wanted = set(ids)
-        return [StoredEventRow(e.case_id, e.seq, e.lifecycle.value, e.task_id, e.element_type)
-                for e in sorted(self.events.rows, key=lambda e: (e.case_id, e.seq)) if e.case_id in wanted]
+        return [
+            StoredEventRow(e.case_id, e.seq, e.lifecycle.value, e.task_id, e.element_type)
+            for e in sorted(self.events.rows, key=lambda e: (e.case_id, e.seq))
+            if e.case_id in wanted
+        ]
 
     def user_task_states(self, ids: Sequence[int]) -> dict[int, dict[str, int]]:
         return {i: dict(self.task_states[i]) for i in ids if self.task_states.get(i)}
@@ -402,12 +467,18 @@ class FakeCaseReads:
 
     def on_version(self, process_version_id: int, *, statuses: Sequence[str], among: Iterable[int] | None = None) -> list[int]:
         wanted = set(among) if among is not None else None
-        return sorted(c.id for c in self.cases.values() if c.process_version_id == process_version_id
-                      and c.status in statuses and (wanted is None or c.id in wanted))
+        return sorted(
+            c.id
+            for c in self.cases.values()
+            if c.process_version_id == process_version_id and c.status in statuses and (wanted is None or c.id in wanted)
+        )
 
     def timers_due(self, now: datetime, *, limit: int) -> list[int]:
-        due = [c for c in self.cases.values()
-               if c.status == CaseStatus.RUNNING.value and c.next_timer_due is not None and c.next_timer_due <= now]
+        due = [
+            c
+            for c in self.cases.values()
+            if c.status == CaseStatus.RUNNING.value and c.next_timer_due is not None and c.next_timer_due <= now
+        ]
         return [c.id for c in sorted(due, key=lambda c: (c.next_timer_due or now, c.id))][:limit]
 
     def user_tasks(self, case_id: int, state: int) -> list[StoredTask]:
@@ -449,18 +520,30 @@ class FakeIncidentRepository:
             return False
         self.case_reads.cases[case_id] = dataclasses.replace(case, status=CaseStatus.FAILED.value, row_version=read_version + 1)
         current = self.open_of(case_id)
-        opened = Incident(len(self.rows) + 1, case_id, process_key, now, failure.trigger, failure.element_id,
-                          failure.element_name, failure.message)
+        opened = Incident(
+            len(self.rows) + 1,
+            case_id,
+            process_key,
+            now,
+            failure.trigger,
+            failure.element_id,
+            failure.element_name,
+            failure.message,
+        )
         if current is None:
             self.rows.append(opened)
         else:  # a retry that failed again keeps its one incident, with the new failure's words
-            self.rows = [dataclasses.replace(opened, id=i.id, process_key=i.process_key, opened_at=i.opened_at)
-                         if i is current else i for i in self.rows]
+            self.rows = [
+                dataclasses.replace(opened, id=i.id, process_key=i.process_key, opened_at=i.opened_at) if i is current else i
+                for i in self.rows
+            ]
         return True
 
     def resolve(self, case_id: int, *, now: datetime, by: str) -> None:
-        self.rows = [dataclasses.replace(i, resolved_at=now, resolved_by=by[:255])
-                     if i.case_id == case_id and i.resolved_at is None else i for i in self.rows]
+        self.rows = [
+            dataclasses.replace(i, resolved_at=now, resolved_by=by[:255]) if i.case_id == case_id and i.resolved_at is None else i
+            for i in self.rows
+        ]
 
 
 @dataclass
@@ -476,8 +559,11 @@ class FakeMessageReads:
         return status == CaseStatus.RUNNING.value and f'"message": {json.dumps(name)}' in (waits or "")
 
     def correlated(self, name: str, keys: Sequence[str]) -> list[tuple[int, str, str, str | None]]:
-        return [(case_id, key, value, self.cases[case_id][2]) for (case_id, key), value in sorted(self.correlations.items())
-                if key in keys and case_id in self.cases and self._waits(case_id, name)]
+        return [
+            (case_id, key, value, self.cases[case_id][2])
+            for (case_id, key), value in sorted(self.correlations.items())
+            if key in keys and case_id in self.cases and self._waits(case_id, name)
+        ]
 
     def waiting(self, key: str, name: str, *, values: dict[str, str], conversation: str | None) -> dict[int, str | None]:
         found: dict[int, str | None] = {}
@@ -509,11 +595,15 @@ class FakeListingReads:
     ready_at: dict[str, datetime] = field(default_factory=dict)
 
     def case_page(self, query: CaseQuery, principal: Principal) -> tuple[int, int, list[ListedCase]]:
-        found = [c for c in self.case_reads.cases.values() if self._takes_part(principal, c)
-                 and (query.process_key is None or c.process_key == query.process_key)
-                 and (query.status is None or c.status == query.status.value)
-                 and (not query.lane or any(t.lane == query.lane for t in self._ready([c.id])))
-                 and (not (query.text and query.text.strip()) or self._text_matches(c, query.text))]
+        found = [
+            c
+            for c in self.case_reads.cases.values()
+            if self._takes_part(principal, c)
+            and (query.process_key is None or c.process_key == query.process_key)
+            and (query.status is None or c.status == query.status.value)
+            and (not query.lane or any(t.lane == query.lane for t in self._ready([c.id])))
+            and (not (query.text and query.text.strip()) or self._text_matches(c, query.text))
+        ]
         listed = [ListedCase(c, self._name(c), self.waiting_since.get(c.id)) for c in found]
         order: dict[str, Callable[[ListedCase], Any]] = {
             "waiting": lambda i: (*_last(i.waiting_since), i.case.id),
@@ -531,11 +621,18 @@ class FakeListingReads:
         for task in self._ready(running):
             case = self.case_reads.cases[task.case_id]
             holder = holders.get(task.task_id)
-            claimed = {"free": holder is None, "mine": holder == principal.username,
-                       "others": holder is not None and holder != principal.username}
-            if (self._sees(principal, task, case) and (query.process_key is None or case.process_key == query.process_key)
-                    and (not query.lane or task.lane == query.lane) and (query.claimed is None or claimed[query.claimed])
-                    and (not (query.text and query.text.strip()) or self._text_matches(case, query.text))):
+            claimed = {
+                "free": holder is None,
+                "mine": holder == principal.username,
+                "others": holder is not None and holder != principal.username,
+            }
+            if (
+                self._sees(principal, task, case)
+                and (query.process_key is None or case.process_key == query.process_key)
+                and (not query.lane or task.lane == query.lane)
+                and (query.claimed is None or claimed[query.claimed])
+                and (not (query.text and query.text.strip()) or self._text_matches(case, query.text))
+            ):
                 listed.append(ListedTask(task, case, self._name(case), self.ready_at.get(task.task_id)))
         place = {task_id: n for n, task_id in enumerate(self.case_reads.tasks)}
         order: dict[str, Callable[[ListedTask], Any]] = {
@@ -547,19 +644,30 @@ class FakeListingReads:
         return _page(sorted(listed, key=order[query.sort]), query.page, query.page_size)
 
     def case_ids(self, *, process_key: str | None, status: CaseStatus | None, principal: Principal | None) -> list[int]:
-        return sorted((c.id for c in self.case_reads.cases.values()
-                       if (process_key is None or c.process_key == process_key) and (status is None or c.status == status.value)
-                       and (principal is None or self._takes_part(principal, c))), reverse=True)
+        return sorted(
+            (
+                c.id
+                for c in self.case_reads.cases.values()
+                if (process_key is None or c.process_key == process_key)
+                and (status is None or c.status == status.value)
+                and (principal is None or self._takes_part(principal, c))
+            ),
+            reverse=True,
+        )
 
-    def ready_tasks(self, *, lane: str | None, case_id: int | None, process_key: str | None,
-                    principal: Principal | None) -> list[TaskInCase]:
+    def ready_tasks(
+        self, *, lane: str | None, case_id: int | None, process_key: str | None, principal: Principal | None
+    ) -> list[TaskInCase]:
         running = [c.id for c in self.case_reads.cases.values() if c.status == CaseStatus.RUNNING.value]
         found = []
         for task in self._ready(running):
             case = self.case_reads.cases[task.case_id]
-            if ((lane is None or task.lane == lane) and (case_id is None or task.case_id == case_id)
-                    and (process_key is None or case.process_key == process_key)
-                    and (principal is None or self._sees(principal, task, case))):
+            if (
+                (lane is None or task.lane == lane)
+                and (case_id is None or task.case_id == case_id)
+                and (process_key is None or case.process_key == process_key)
+                and (principal is None or self._sees(principal, task, case))
+            ):
                 found.append(TaskInCase(task, case.process_version_id, case.header_json if task.workflow_id else None))
         return found
 
@@ -590,15 +698,19 @@ class FakeListingReads:
     def _sees(self, principal: Principal, task: StoredTask, case: StoredCase) -> bool:
         events = self.events.for_access(case.id)
         by_customer = self.directory.role(_starter(events) or "") is Role.CUSTOMER
-        return policy.sees_task(principal, policy.TaskFacts(task.task_id, case.id, case.process_key, task.lane, events,
-                                                            by_customer))
+        return policy.sees_task(
+            principal, policy.TaskFacts(task.task_id, case.id, case.process_key, task.lane, events, by_customer)
+        )
 
     def _text_matches(self, case: StoredCase, text: str) -> bool:
         typed = text.strip().lower()
         number = typed.removeprefix("#")
         data = json.dumps(json.loads(case.data_json or "{}"), ensure_ascii=False).lower()
-        return (typed in data or typed in self._name(case).lower()
-                or (number.isdigit() and len(number) <= 10 and str(case.id) == number))
+        return (
+            typed in data
+            or typed in self._name(case).lower()
+            or (number.isdigit() and len(number) <= 10 and str(case.id) == number)
+        )
 
 
 def _starter(events: Sequence[Event]) -> str | None:
@@ -640,6 +752,7 @@ class FakeUnitOfWork:
 
     def __post_init__(self) -> None:
         from engine.persistence.fake_cases import FakeCaseRepository  # the case store's machinery, SpiffWorkflow
+
         self.claims = FakeClaimRepository(events=self.events)
         self.directory = FakeDirectoryRepository(owners=self.owners)
         self.credentials = FakeCredentialRepository(directory=self.directory)
@@ -647,6 +760,13 @@ class FakeUnitOfWork:
         self.incidents = FakeIncidentRepository(case_reads=self.case_reads)
         self.versions = FakeVersionRepository(keys=self.owners.versions)
         self.listing = FakeListingReads(self.case_reads, self.events, self.claims, self.directory, self.versions)
-        self.cases = FakeCaseRepository(self.versions, self.case_reads, self.claims, self.events, self.consistency,
-                                        self.messages, script_engine=self.script_engine)
+        self.cases = FakeCaseRepository(
+            self.versions,
+            self.case_reads,
+            self.claims,
+            self.events,
+            self.consistency,
+            self.messages,
+            script_engine=self.script_engine,
+        )
         self.claims.cases = self.cases

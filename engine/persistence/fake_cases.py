@@ -16,7 +16,13 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from engine.case_store import (
-    SavedStep, StepContext, correlation_value, migration_write, new_case, step_write, task_lane,
+    SavedStep,
+    StepContext,
+    correlation_value,
+    migration_write,
+    new_case,
+    step_write,
+    task_lane,
 )
 from engine.definitions import DeployedVersion, VersionCache
 from engine.errors import ConflictError, NotFoundError
@@ -28,7 +34,11 @@ from engine.runtime.stepping import all_task_rows, correlations
 
 if TYPE_CHECKING:
     from engine.persistence.fake import (
-        FakeCaseReads, FakeClaimRepository, FakeConsistencyReads, FakeEventRepository, FakeMessageReads,
+        FakeCaseReads,
+        FakeClaimRepository,
+        FakeConsistencyReads,
+        FakeEventRepository,
+        FakeMessageReads,
         FakeVersionRepository,
     )
 
@@ -87,14 +97,24 @@ class FakeCaseRepository:
         if row["status"] not in takes_steps:
             raise ConflictError(f"case {case_id} is {row['status']}; it takes no more steps", case_id=case_id)
         deployed = self.version_cache.kept(row["process_version_id"]) or self.version_cache.get(
-            self.versions, row["process_version_id"])
+            self.versions, row["process_version_id"]
+        )
         stored = sorted(self.tasks[case_id].values(), key=lambda t: t.ordinal)
-        live = restore_live_case(deployed.bundle, row["header_json"],
-                                 [(t.task_id, t.workflow_id, t.ordinal, t.body) for t in stored], self._scripts())
+        live = restore_live_case(
+            deployed.bundle, row["header_json"], [(t.task_id, t.workflow_id, t.ordinal, t.body) for t in stored], self._scripts()
+        )
         return StepContext(SimpleNamespace(**row), deployed, live, begin_step(), read_version=row["row_version"])
 
-    def save(self, ctx: StepContext, *, now: datetime, user: str | None, first_event: Lifecycle | None = None,
-             last_event: Lifecycle | None = None, start_data: dict[str, Any] | None = None) -> SavedStep:
+    def save(
+        self,
+        ctx: StepContext,
+        *,
+        now: datetime,
+        user: str | None,
+        first_event: Lifecycle | None = None,
+        last_event: Lifecycle | None = None,
+        start_data: dict[str, Any] | None = None,
+    ) -> SavedStep:
         write = step_write(ctx, now=now, user=user, first_event=first_event, last_event=last_event, start_data=start_data)
         self._check_version(ctx, "while this step ran; nothing was saved, reload and try again")
         self.rows[ctx.case.id].update({k: v for k, v in write.values.items() if not k.startswith("b_")})
@@ -113,14 +133,16 @@ class FakeCaseRepository:
         self._publish(ctx.case.id)
         return write.saved
 
-    def save_migrated(self, ctx: StepContext, target: DeployedVersion, *, now: datetime, user: str | None,
-                      details: dict[str, Any]) -> None:
+    def save_migrated(
+        self, ctx: StepContext, target: DeployedVersion, *, now: datetime, user: str | None, details: dict[str, Any]
+    ) -> None:
         values, event = migration_write(ctx, target, now=now, user=user, details=details)
         self._check_version(ctx, "meanwhile; it was not moved")
         self.rows[ctx.case.id].update(values)
-        self.tasks[ctx.case.id] = {r.task_id: FakeTask(r.task_id, r.workflow_id, r.ordinal, r.state, r.manual,
-                                                       r.element_id, task_lane(ctx, r), r.body)
-                                   for r in all_task_rows(ctx.live)}
+        self.tasks[ctx.case.id] = {
+            r.task_id: FakeTask(r.task_id, r.workflow_id, r.ordinal, r.state, r.manual, r.element_id, task_lane(ctx, r), r.body)
+            for r in all_task_rows(ctx.live)
+        }
         self.events.rows.append(_as_event(event))
         self._publish(ctx.case.id)
 
@@ -129,8 +151,9 @@ class FakeCaseRepository:
         and `seq` as its last event's number, behind the version check. Raises ConflictError."""
         row = self.rows[case_id]
         if row["row_version"] != read_version:
-            raise ConflictError(f"case {case_id} was changed by someone else; nothing was saved, reload and try again",
-                                case_id=case_id)
+            raise ConflictError(
+                f"case {case_id} was changed by someone else; nothing was saved, reload and try again", case_id=case_id
+            )
         row.update(row_version=read_version + 1, last_event_seq=seq)
         self._publish(case_id)
 
@@ -144,9 +167,18 @@ class FakeCaseRepository:
         """The case's row and task rows as the unit's read models and claims read them."""
         row = self.rows[case_id]
         self.case_reads.cases[case_id] = StoredCase(
-            row["id"], row["process_key"], row["process_version_id"], row["status"], row["row_version"],
-            row["started_at"], row["ended_at"], row["next_timer_due"], row["data_json"], row["header_json"],
-            row["waiting_json"])
+            row["id"],
+            row["process_key"],
+            row["process_version_id"],
+            row["status"],
+            row["row_version"],
+            row["started_at"],
+            row["ended_at"],
+            row["next_timer_due"],
+            row["data_json"],
+            row["header_json"],
+            row["waiting_json"],
+        )
         running = row["status"] == CaseStatus.RUNNING.value
         tasks = sorted(self.tasks[case_id].values(), key=lambda t: t.ordinal)
         for stale in [k for k, (t, _) in self.case_reads.tasks.items() if t.case_id == case_id]:
@@ -155,11 +187,21 @@ class FakeCaseRepository:
             del self.claims.tasks[stale]
         for t in tasks:
             self.case_reads.tasks[t.task_id] = (
-                StoredTask(t.task_id, case_id, t.workflow_id, t.element_id, t.lane, t.state, t.body), t.manual)
+                StoredTask(t.task_id, case_id, t.workflow_id, t.element_id, t.lane, t.state, t.body),
+                t.manual,
+            )
             if t.manual:
                 self.claims.tasks[t.task_id] = UserTaskRow(
-                    t.task_id, case_id, row["process_key"], row["process_version_id"], t.element_id, t.lane,
-                    running and t.state == READY, row["row_version"], row["last_event_seq"])
+                    t.task_id,
+                    case_id,
+                    row["process_key"],
+                    row["process_version_id"],
+                    t.element_id,
+                    t.lane,
+                    running and t.state == READY,
+                    row["row_version"],
+                    row["last_event_seq"],
+                )
         self.consistency.cases[case_id] = (row["status"], row["last_event_seq"])
         self.consistency.task_states[case_id] = {t.task_id: t.state for t in tasks if t.manual}
         self.messages.cases[case_id] = (row["process_key"], row["status"], row["waiting_json"], row["conversation_id"])
@@ -167,7 +209,16 @@ class FakeCaseRepository:
 
 def _as_event(row: dict[str, Any]) -> Event:
     """An event row as engine.case_store builds it, as the event log reads it back."""
-    return Event(row["case_id"], row["seq"], row["at"], Lifecycle(row["lifecycle"]), element_id=row["element_id"],
-                 element_name=row["element_name"], element_type=row["element_type"], lane=row["lane"],
-                 user=row["user_name"], task_id=row["task_id"], changed=json.loads(row["changed_json"] or "{}"))
-
+    return Event(
+        row["case_id"],
+        row["seq"],
+        row["at"],
+        Lifecycle(row["lifecycle"]),
+        element_id=row["element_id"],
+        element_name=row["element_name"],
+        element_type=row["element_type"],
+        lane=row["lane"],
+        user=row["user_name"],
+        task_id=row["task_id"],
+        changed=json.loads(row["changed_json"] or "{}"),
+    )

@@ -37,7 +37,15 @@ from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
 from engine.model import (
-    CaseNote, CaseQuery, CaseStatus, Event, Incident, Lifecycle, ProcessVersion, TaskQuery, ValidationIssue,
+    CaseNote,
+    CaseQuery,
+    CaseStatus,
+    Event,
+    Incident,
+    Lifecycle,
+    ProcessVersion,
+    TaskQuery,
+    ValidationIssue,
 )
 
 if TYPE_CHECKING:  # the case store's types carry the live workflow (engine.runtime); no import at run time
@@ -74,8 +82,9 @@ class AccessLogRepository(Protocol):
         """Append `entries` in this unit's transaction (texts cut to the columns' sizes)."""
         ...
 
-    def entries(self, *, case_id: int | None = None, user: str | None = None, refused: bool | None = None,
-                limit: int = 1000) -> list[AccessEntry]:
+    def entries(
+        self, *, case_id: int | None = None, user: str | None = None, refused: bool | None = None, limit: int = 1000
+    ) -> list[AccessEntry]:
         """The latest `limit` entries, of one case and/or one user if given (only refusals with
         `refused=True`, none with False), oldest first."""
         ...
@@ -404,11 +413,11 @@ class VersionRepository(Protocol):
 
 class CaseRepository(Protocol):
     """Cases for steps: a case as read with its live workflow and version (a StepContext), and the
-    write of what a step changed. The SQL one is engine.case_store.CaseStore over the unit's
-    session (the case row's version check, the task rows, the events and spans, in the unit's
-    transaction); the live workflows it keeps between steps are the store's, not the unit's. The
-fake (engine.persistence.fake_cases.FakeCaseRepository) keeps each case's row and task rows and
-restores its workflow from them on every load."""
+        write of what a step changed. The SQL one is engine.case_store.CaseStore over the unit's
+        session (the case row's version check, the task rows, the events and spans, in the unit's
+        transaction); the live workflows it keeps between steps are the store's, not the unit's. The
+    fake (engine.persistence.fake_cases.FakeCaseRepository) keeps each case's row and task rows and
+    restores its workflow from them on every load."""
 
     def create(self, deployed: DeployedVersion, *, now: datetime, conversation_id: str | None = None) -> StepContext:
         """A new running case of `deployed` (its row written, its workflow not yet started)."""
@@ -419,15 +428,24 @@ restores its workflow from them on every load."""
         ConflictError (it takes no more steps, or changed while it was read)."""
         ...
 
-    def save(self, ctx: StepContext, *, now: datetime, user: str | None, first_event: Lifecycle | None = None,
-             last_event: Lifecycle | None = None, start_data: dict[str, Any] | None = None) -> SavedStep:
+    def save(
+        self,
+        ctx: StepContext,
+        *,
+        now: datetime,
+        user: str | None,
+        first_event: Lifecycle | None = None,
+        last_event: Lifecycle | None = None,
+        start_data: dict[str, Any] | None = None,
+    ) -> SavedStep:
         """Write the step: the case row under its version check, the task rows, the events
         (`first_event` before the step's, `last_event` after), the spans. Raises ConflictError when
         another step changed the case since it was read (nothing written)."""
         ...
 
-    def save_migrated(self, ctx: StepContext, target: DeployedVersion, *, now: datetime, user: str | None,
-                      details: dict[str, Any]) -> None:
+    def save_migrated(
+        self, ctx: StepContext, target: DeployedVersion, *, now: datetime, user: str | None, details: dict[str, Any]
+    ) -> None:
         """Write a case moved onto version `target`, with its case_migrated event. Raises ConflictError."""
         ...
 
@@ -517,8 +535,9 @@ class ListingReads(Protocol):
         takes part in (all with None), newest first."""
         ...
 
-    def ready_tasks(self, *, lane: str | None, case_id: int | None, process_key: str | None,
-                    principal: Principal | None) -> list[TaskInCase]:
+    def ready_tasks(
+        self, *, lane: str | None, case_id: int | None, process_key: str | None, principal: Principal | None
+    ) -> list[TaskInCase]:
         """The ready user tasks of running cases, of that lane, case and process when given, that
         `principal` sees (all with None); by case, oldest first, then in the order the case made them."""
         ...

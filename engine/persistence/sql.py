@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.access.access_log import AccessEntry
-from engine.case_store import CaseStore
 from engine.access.principal_cache import forget_all
+from engine.case_store import CaseStore
 from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote, CaseStatus, Event, Lifecycle
 from engine.persistence.direct import DirectStatement
@@ -31,8 +31,16 @@ from engine.persistence.sql_listing import SqlListingReads
 from engine.persistence.sql_reads import SqlCaseReads, SqlConsistencyReads, SqlMessageReads
 from engine.persistence.sql_versions import SqlVersionRepository
 from engine.persistence.tables import (
-    AccessLogRecord, CaseRecord, CaseTaskRecord, EventRecord, OrganisationRecord, ProcessOwnerRecord,
-    ProcessVersionRecord, TaskSpanRecord, is_claim_event, table_of,
+    AccessLogRecord,
+    CaseRecord,
+    CaseTaskRecord,
+    EventRecord,
+    OrganisationRecord,
+    ProcessOwnerRecord,
+    ProcessVersionRecord,
+    TaskSpanRecord,
+    is_claim_event,
+    table_of,
 )
 from engine.runtime.states import READY
 from engine.spans.store import write_step_spans
@@ -72,8 +80,9 @@ class SqlOwnerRepository:
             # the owners' principals carry their processes: forget the kept ones once this commits
             event.listen(self._session, "after_commit", _forget_principals, once=True)
         except IntegrityError as exc:
-            raise ConflictError(f"another upload of {', '.join(keys)} was stored at the same moment; "
-                                "nothing of this upload was stored") from exc
+            raise ConflictError(
+                f"another upload of {', '.join(keys)} was stored at the same moment; nothing of this upload was stored"
+            ) from exc
 
 
 def _forget_principals(_session: Session) -> None:
@@ -94,7 +103,10 @@ class SqlAccessLog:
     def add(self, entries: Sequence[AccessEntry]) -> None:
         rows = [
             {
-                "at": e.at, "user_name": e.user[:_KEY_MAX], "case_id": e.case_id, "action": e.action,
+                "at": e.at,
+                "user_name": e.user[:_KEY_MAX],
+                "case_id": e.case_id,
+                "action": e.action,
                 "task_id": e.task_id[:_TASK_ID_MAX] if e.task_id else None,
                 "origin": e.origin[:_ORIGIN_MAX] if e.origin else None,
                 "process_key": e.process_key[:_KEY_MAX] if e.process_key else None,
@@ -106,8 +118,9 @@ class SqlAccessLog:
         if rows:
             _LOG_INSERT.execute(self._session.connection(), rows)
 
-    def entries(self, *, case_id: int | None = None, user: str | None = None, refused: bool | None = None,
-                limit: int = 1000) -> list[AccessEntry]:
+    def entries(
+        self, *, case_id: int | None = None, user: str | None = None, refused: bool | None = None, limit: int = 1000
+    ) -> list[AccessEntry]:
         query = select(AccessLogRecord).order_by(AccessLogRecord.id.desc()).limit(limit)
         if case_id is not None:
             query = query.where(AccessLogRecord.case_id == case_id)
@@ -116,15 +129,20 @@ class SqlAccessLog:
         if refused is not None:
             query = query.where(AccessLogRecord.refused.is_not(None) if refused else AccessLogRecord.refused.is_(None))
         records = self._session.scalars(query).all()
-        return [AccessEntry(r.at, r.user_name, r.case_id, r.action, r.task_id, r.origin, r.process_key, r.refused,
-                            r.reason)
-                for r in reversed(records)]
+        return [
+            AccessEntry(r.at, r.user_name, r.case_id, r.action, r.task_id, r.origin, r.process_key, r.refused, r.reason)
+            for r in reversed(records)
+        ]
 
     def notes(self, case_id: int) -> tuple[CaseNote, ...]:
         rows = self._session.scalars(
             select(AccessLogRecord)
-            .where(AccessLogRecord.case_id == case_id, AccessLogRecord.action.in_(("cancel", "erase")),
-                   AccessLogRecord.refused.is_(None), AccessLogRecord.reason.is_not(None))
+            .where(
+                AccessLogRecord.case_id == case_id,
+                AccessLogRecord.action.in_(("cancel", "erase")),
+                AccessLogRecord.refused.is_(None),
+                AccessLogRecord.reason.is_not(None),
+            )
             .order_by(AccessLogRecord.id)
         )
         return tuple(CaseNote(r.at, r.user_name, r.action, r.reason or "") for r in rows)
@@ -135,8 +153,18 @@ _S = TaskSpanRecord.__table__.c
 # built once, read with Core: every checked step reads a user task's row (building the statement
 # per call cost more than running it, issue 14)
 _USER_TASK = (
-    select(_T.task_id, _T.element_id, _T.lane, _T.state, _C.id, _C.process_key, _C.process_version_id, _C.status,
-           _C.row_version, _C.last_event_seq)
+    select(
+        _T.task_id,
+        _T.element_id,
+        _T.lane,
+        _T.state,
+        _C.id,
+        _C.process_key,
+        _C.process_version_id,
+        _C.status,
+        _C.row_version,
+        _C.last_event_seq,
+    )
     .join_from(CaseTaskRecord.__table__, CaseRecord.__table__, _C.id == _T.case_id)
     .where(_T.task_id == bindparam("task_id"), _T.manual.is_(True))
 )
@@ -149,8 +177,9 @@ _HOLDERS = (
 # claim more than a completion's whole step (issue 14)
 # the task's name and type as its ready event gave them, from its span (the event log has no index
 # by task for ready events: ix_event_claims holds the claims only)
-_READIED = DirectStatement(select(_S.element_name, _S.element_type).where(
-    _S.case_id == bindparam("case_id"), _S.task_id == bindparam("task_id")))
+_READIED = DirectStatement(
+    select(_S.element_name, _S.element_type).where(_S.case_id == bindparam("case_id"), _S.task_id == bindparam("task_id"))
+)
 _CLAIM_BUMP = DirectStatement(
     update(table_of(CaseRecord))
     .where(_C.id == bindparam("b_id"), _C.row_version == bindparam("b_read"))
@@ -168,8 +197,17 @@ class SqlClaimRepository:
         if row is None:
             return None
         ready = row.status == CaseStatus.RUNNING.value and row.state == READY
-        return UserTaskRow(row.task_id, row.id, row.process_key, row.process_version_id, row.element_id, row.lane,
-                           ready, row.row_version, row.last_event_seq)
+        return UserTaskRow(
+            row.task_id,
+            row.id,
+            row.process_key,
+            row.process_version_id,
+            row.element_id,
+            row.lane,
+            ready,
+            row.row_version,
+            row.last_event_seq,
+        )
 
     def holders(self, task_ids: Sequence[str]) -> dict[str, str]:
         if not task_ids:
@@ -188,11 +226,13 @@ class SqlClaimRepository:
     def record(self, task: UserTaskRow, *, user: str, claim: bool, at: datetime) -> None:
         connection = self._session.connection()
         seq = task.last_event_seq + 1
-        bumped = _CLAIM_BUMP.execute(connection, {"b_id": task.case_id, "b_read": task.row_version,
-                                                  "b_version": task.row_version + 1, "b_seq": seq})
+        bumped = _CLAIM_BUMP.execute(
+            connection, {"b_id": task.case_id, "b_read": task.row_version, "b_version": task.row_version + 1, "b_seq": seq}
+        )
         if bumped != 1:
-            raise ConflictError(f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again",
-                                case_id=task.case_id)
+            raise ConflictError(
+                f"case {task.case_id} was changed by someone else; nothing was saved, reload and try again", case_id=task.case_id
+            )
         readied = _READIED.first(connection, {"case_id": task.case_id, "task_id": task.task_id})
         row = {
             "case_id": task.case_id,
@@ -216,15 +256,13 @@ class SqlClaimRepository:
 # reached — the start event and the first event of each lane, not the whole log, whose length grows
 # with every round of a loop (a step at round 600 spent 90% of its time reading it)
 _CASE_EVENTS = select(*_E).where(_E.case_id == bindparam("case_id")).order_by(_E.seq)
-_FIRST_OF_EACH_LANE = (
-    select(func.min(_E.seq))
-    .where(_E.case_id == bindparam("case_id"), _E.lane.is_not(None))
-    .group_by(_E.lane)
-)
+_FIRST_OF_EACH_LANE = select(func.min(_E.seq)).where(_E.case_id == bindparam("case_id"), _E.lane.is_not(None)).group_by(_E.lane)
 _ACCESS_EVENTS = (
     select(*_E)
-    .where(_E.case_id == bindparam("case_id"),
-           or_(_E.lifecycle == Lifecycle.CASE_STARTED.value, _E.seq.in_(_FIRST_OF_EACH_LANE.scalar_subquery())))
+    .where(
+        _E.case_id == bindparam("case_id"),
+        or_(_E.lifecycle == Lifecycle.CASE_STARTED.value, _E.seq.in_(_FIRST_OF_EACH_LANE.scalar_subquery())),
+    )
     .order_by(_E.seq)
 )
 

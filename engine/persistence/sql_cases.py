@@ -24,11 +24,21 @@ class SqlCaseRepository:
     def load(self, case_id: int, *, failed_too: bool = False) -> StepContext:
         return self._store.load(self._session, case_id, failed_too=failed_too)
 
-    def save(self, ctx: StepContext, *, now: datetime, user: str | None, first_event: Lifecycle | None = None,
-             last_event: Lifecycle | None = None, start_data: dict[str, Any] | None = None) -> SavedStep:
-        return self._store.save(self._session, ctx, now=now, user=user, first_event=first_event, last_event=last_event,
-                                start_data=start_data)
+    def save(
+        self,
+        ctx: StepContext,
+        *,
+        now: datetime,
+        user: str | None,
+        first_event: Lifecycle | None = None,
+        last_event: Lifecycle | None = None,
+        start_data: dict[str, Any] | None = None,
+    ) -> SavedStep:
+        return self._store.save(
+            self._session, ctx, now=now, user=user, first_event=first_event, last_event=last_event, start_data=start_data
+        )
 
-    def save_migrated(self, ctx: StepContext, target: DeployedVersion, *, now: datetime, user: str | None,
-                      details: dict[str, Any]) -> None:
+    def save_migrated(
+        self, ctx: StepContext, target: DeployedVersion, *, now: datetime, user: str | None, details: dict[str, Any]
+    ) -> None:
         self._store.save_migrated(self._session, ctx, target, now=now, user=user, details=details)

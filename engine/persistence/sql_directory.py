@@ -35,7 +35,9 @@ class SqlDirectoryRepository:
         return list(self._session.scalars(select(UserRecord.username).order_by(UserRecord.username)))
 
     def disabled(self) -> dict[str, datetime]:
-        rows = self._session.execute(select(UserRecord.username, UserRecord.disabled_at).where(UserRecord.disabled_at.is_not(None)))
+        rows = self._session.execute(
+            select(UserRecord.username, UserRecord.disabled_at).where(UserRecord.disabled_at.is_not(None))
+        )
         return {name: at for name, at in rows.all() if at is not None}
 
     def organisations(self) -> list[tuple[str, list[tuple[str | None, str]]]]:
@@ -56,8 +58,16 @@ class SqlDirectoryRepository:
 
     def add_user(self, user: NewUser) -> None:
         org_id = self._org(user.organisation).id if user.organisation else None
-        self._session.add(UserRecord(username=user.username, display_name=user.display_name, role=user.role.value,
-                                     organisation_id=org_id, password_hash=user.password_hash, created_at=user.created_at))
+        self._session.add(
+            UserRecord(
+                username=user.username,
+                display_name=user.display_name,
+                role=user.role.value,
+                organisation_id=org_id,
+                password_hash=user.password_hash,
+                created_at=user.created_at,
+            )
+        )
         try:
             self._session.flush()
         except IntegrityError as exc:
@@ -68,7 +78,8 @@ class SqlDirectoryRepository:
 
     def owner_of(self, process_key: str) -> str | None:
         return self._session.scalars(
-            select(OrganisationRecord.name).join(ProcessOwnerRecord, ProcessOwnerRecord.organisation_id == OrganisationRecord.id)
+            select(OrganisationRecord.name)
+            .join(ProcessOwnerRecord, ProcessOwnerRecord.organisation_id == OrganisationRecord.id)
             .where(ProcessOwnerRecord.process_key == process_key)
         ).first()
 
@@ -96,8 +107,13 @@ class SqlDirectoryRepository:
 
     def principal_of(self, user: UserRecord) -> Principal:
         org = self._session.get(OrganisationRecord, user.organisation_id) if user.organisation_id else None
-        owned = self._session.scalars(
-            select(ProcessOwnerRecord.process_key).where(ProcessOwnerRecord.organisation_id == org.id)).all() if org else []
+        owned = (
+            self._session.scalars(
+                select(ProcessOwnerRecord.process_key).where(ProcessOwnerRecord.organisation_id == org.id)
+            ).all()
+            if org
+            else []
+        )
         return Principal(
             username=user.username,
             display_name=user.display_name,

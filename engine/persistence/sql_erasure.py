@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 
 from engine.persistence.ports import CaseTexts
 from engine.persistence.tables import (
-    CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord, table_of,
+    CaseCorrelationRecord,
+    CaseRecord,
+    CaseTaskRecord,
+    EventRecord,
+    ProcessVersionRecord,
+    table_of,
 )
 
 _CASES, _TASKS, _EVENTS, _CORRELATIONS = (table_of(r) for r in (CaseRecord, CaseTaskRecord, EventRecord, CaseCorrelationRecord))
@@ -34,8 +39,12 @@ class SqlErasureRepository:
         events = connection.execute(select(_E.seq, _E.changed_json).where(_E.case_id == case_id).order_by(_E.seq))
         correlations = connection.execute(select(_CR.key, _CR.value).where(_CR.case_id == case_id).order_by(_CR.key))
         return json.loads(source or "{}"), CaseTexts(
-            case.data_json, case.header_json, tasks={t: b for t, b in tasks}, events={s: c for s, c in events},
-            correlations={k: v for k, v in correlations})
+            case.data_json,
+            case.header_json,
+            tasks={t: b for t, b in tasks},
+            events={s: c for s, c in events},
+            correlations={k: v for k, v in correlations},
+        )
 
     def write(self, case_id: int, changed: CaseTexts) -> None:
         connection = self._session.connection()
@@ -46,11 +55,8 @@ class SqlErasureRepository:
             values["header_json"] = changed.header
         connection.execute(update(_CASES).where(_C.id == case_id).values(values))
         for task_id, body in changed.tasks.items():
-            connection.execute(update(_TASKS).where(_T.case_id == case_id, _T.task_id == task_id)
-                               .values(body=body))
+            connection.execute(update(_TASKS).where(_T.case_id == case_id, _T.task_id == task_id).values(body=body))
         for seq, text in changed.events.items():
-            connection.execute(update(_EVENTS).where(_E.case_id == case_id, _E.seq == seq)
-                               .values(changed_json=text))
+            connection.execute(update(_EVENTS).where(_E.case_id == case_id, _E.seq == seq).values(changed_json=text))
         for key, value in changed.correlations.items():
-            connection.execute(update(_CORRELATIONS).where(_CR.case_id == case_id, _CR.key == key)
-                               .values(value=value))
+            connection.execute(update(_CORRELATIONS).where(_CR.case_id == case_id, _CR.key == key).values(value=value))

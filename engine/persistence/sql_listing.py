@@ -25,7 +25,13 @@ from engine.access.policy import Principal, Role
 from engine.model import CaseQuery, CaseStatus, Lifecycle, TaskQuery
 from engine.persistence.ports import ListedCase, ListedTask, StoredCase, StoredTask, TaskInCase
 from engine.persistence.tables import (
-    CaseRecord, CaseTaskRecord, EventRecord, ProcessVersionRecord, TaskSpanRecord, UserRecord, is_claim_event,
+    CaseRecord,
+    CaseTaskRecord,
+    EventRecord,
+    ProcessVersionRecord,
+    TaskSpanRecord,
+    UserRecord,
+    is_claim_event,
 )
 from engine.runtime.case_state import TOP
 from engine.runtime.states import READY
@@ -44,8 +50,11 @@ class SqlListingReads:
 
     def case_page(self, query: CaseQuery, principal: Principal) -> tuple[int, int, list[ListedCase]]:
         waiting = _open_since(C.id)
-        stmt = (select(*_CASE_COLUMNS, V.name, waiting.label("waiting_since")).join(V, V.id == C.process_version_id)
-                .where(self._cases_seen(principal)))
+        stmt = (
+            select(*_CASE_COLUMNS, V.name, waiting.label("waiting_since"))
+            .join(V, V.id == C.process_version_id)
+            .where(self._cases_seen(principal))
+        )
         if query.process_key is not None:
             stmt = stmt.where(C.process_key == query.process_key)
         if query.status is not None:
@@ -59,10 +68,13 @@ class SqlListingReads:
         return total, page, [ListedCase(StoredCase(*r[:n]), r[n], r[n + 1]) for r in rows]
 
     def task_page(self, query: TaskQuery, principal: Principal) -> tuple[int, int, list[ListedTask]]:
-        stmt = (select(*_TASK_COLUMNS, *_CASE_COLUMNS, V.name, S.ready_at)
-                .join(C, C.id == T.case_id).join(V, V.id == C.process_version_id)
-                .outerjoin(S, and_(S.case_id == T.case_id, S.task_id == T.task_id))
-                .where(_READY_USER_TASK, C.status == CaseStatus.RUNNING.value, self._tasks_seen(principal)))
+        stmt = (
+            select(*_TASK_COLUMNS, *_CASE_COLUMNS, V.name, S.ready_at)
+            .join(C, C.id == T.case_id)
+            .join(V, V.id == C.process_version_id)
+            .outerjoin(S, and_(S.case_id == T.case_id, S.task_id == T.task_id))
+            .where(_READY_USER_TASK, C.status == CaseStatus.RUNNING.value, self._tasks_seen(principal))
+        )
         if query.process_key is not None:
             stmt = stmt.where(C.process_key == query.process_key)
         if query.lane:
@@ -73,7 +85,7 @@ class SqlListingReads:
             stmt = stmt.where(_text_matches(query.text))
         total, page, rows = self._page(stmt, _task_order(query.sort), query.page, query.page_size)
         t, c = len(_TASK_COLUMNS), len(_CASE_COLUMNS)
-        return total, page, [ListedTask(StoredTask(*r[:t]), StoredCase(*r[t:t + c]), r[t + c], r[t + c + 1]) for r in rows]
+        return total, page, [ListedTask(StoredTask(*r[:t]), StoredCase(*r[t : t + c]), r[t + c], r[t + c + 1]) for r in rows]
 
     def case_ids(self, *, process_key: str | None, status: CaseStatus | None, principal: Principal | None) -> list[int]:
         stmt = select(C.id).order_by(C.id.desc())
@@ -85,14 +97,17 @@ class SqlListingReads:
             stmt = stmt.where(self._cases_seen(principal))
         return list(self._session.scalars(stmt))
 
-    def ready_tasks(self, *, lane: str | None, case_id: int | None, process_key: str | None,
-                    principal: Principal | None) -> list[TaskInCase]:
+    def ready_tasks(
+        self, *, lane: str | None, case_id: int | None, process_key: str | None, principal: Principal | None
+    ) -> list[TaskInCase]:
         # only what a task's view needs of its case: the header only for a task of a subworkflow
-        stmt = (select(*_TASK_COLUMNS, C.process_version_id, _HEADER_IF_SUB)
-                .join(C, C.id == T.case_id)
-                # a failed case takes no steps until it is retried: its tasks wait off the lists
-                .where(_READY_USER_TASK, C.status == CaseStatus.RUNNING.value)
-                .order_by(C.id, T.ordinal))
+        stmt = (
+            select(*_TASK_COLUMNS, C.process_version_id, _HEADER_IF_SUB)
+            .join(C, C.id == T.case_id)
+            # a failed case takes no steps until it is retried: its tasks wait off the lists
+            .where(_READY_USER_TASK, C.status == CaseStatus.RUNNING.value)
+            .order_by(C.id, T.ordinal)
+        )
         if lane is not None:
             stmt = stmt.where(T.lane == lane)
         if case_id is not None:
@@ -107,16 +122,19 @@ class SqlListingReads:
     def ready_of_cases(self, case_ids: Sequence[int]) -> list[StoredTask]:
         if not case_ids:
             return []
-        rows = self._session.execute(select(*_TASK_COLUMNS).where(T.case_id.in_(list(case_ids)), _READY_USER_TASK)
-                                     .order_by(T.case_id, T.ordinal))
+        rows = self._session.execute(
+            select(*_TASK_COLUMNS).where(T.case_id.in_(list(case_ids)), _READY_USER_TASK).order_by(T.case_id, T.ordinal)
+        )
         return [StoredTask(*r) for r in rows]
 
     def customer_starters(self, case_ids: Sequence[int]) -> dict[int, str]:
         if not case_ids:
             return {}
         rows = self._session.execute(
-            select(E.case_id, UserRecord.display_name).join(UserRecord, UserRecord.username == E.user_name)
-            .where(E.case_id.in_(list(case_ids)), E.lifecycle == _STARTED, UserRecord.role == Role.CUSTOMER.value))
+            select(E.case_id, UserRecord.display_name)
+            .join(UserRecord, UserRecord.username == E.user_name)
+            .where(E.case_id.in_(list(case_ids)), E.lifecycle == _STARTED, UserRecord.role == Role.CUSTOMER.value)
+        )
         return {case_id: name for case_id, name in rows}
 
     def _page(self, stmt: Any, order: list[Any], page: int, size: int) -> tuple[int, int, list[Any]]:
@@ -179,8 +197,9 @@ def _started_by(username: str) -> ColumnElement[bool]:
 
 def _started_by_a_customer() -> ColumnElement[bool]:
     """The case's starter is a customer user here (gate.started_by_customer)."""
-    return exists().where(E.case_id == C.id, E.lifecycle == _STARTED, UserRecord.username == E.user_name,
-                          UserRecord.role == Role.CUSTOMER.value)
+    return exists().where(
+        E.case_id == C.id, E.lifecycle == _STARTED, UserRecord.username == E.user_name, UserRecord.role == Role.CUSTOMER.value
+    )
 
 
 def _in_lanes(lanes: dict[str, set[str]], lane_column: Any) -> ColumnElement[bool]:
@@ -192,9 +211,11 @@ def _in_lanes(lanes: dict[str, set[str]], lane_column: Any) -> ColumnElement[boo
 def _open_since(case_id: Any) -> Any:
     """Since when the case has waited where it is: the start of its oldest open step (a task, a
     timer or message it waits for); none for a finished case."""
-    return (select(func.min(S.ready_at))
-            .where(S.case_id == case_id, S.completed_at.is_(None), S.cancelled_at.is_(None))
-            .scalar_subquery())
+    return (
+        select(func.min(S.ready_at))
+        .where(S.case_id == case_id, S.completed_at.is_(None), S.cancelled_at.is_(None))
+        .scalar_subquery()
+    )
 
 
 def _nulls_last(column: Any) -> list[Any]:
@@ -249,8 +270,12 @@ def _ascii_lower(text: str) -> str:
 
 def _claim_matches(claimed: str, username: str) -> ColumnElement[bool]:
     """Who holds the task now, from its last claim event (as ClaimRepository.holders reads it)."""
-    last = (select(E.lifecycle, E.user_name).where(E.task_id == T.task_id, is_claim_event(E.lifecycle))
-            .order_by(E.seq.desc()).limit(1))
+    last = (
+        select(E.lifecycle, E.user_name)
+        .where(E.task_id == T.task_id, is_claim_event(E.lifecycle))
+        .order_by(E.seq.desc())
+        .limit(1)
+    )
     kind = last.with_only_columns(E.lifecycle).scalar_subquery()
     holder = last.with_only_columns(E.user_name).scalar_subquery()
     held = kind == Lifecycle.TASK_CLAIMED.value

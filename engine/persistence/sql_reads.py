@@ -25,8 +25,11 @@ _TASK_COLUMNS = tuple(_TASKS.c[f.name] for f in fields(StoredTask))
 # built once, read with Core: every checked step reads a task's view; of its case only the version
 # and, for a task of a subworkflow, the header (row_scope reads the called process's name), never the data
 _TASK_IN = (
-    select(*_TASK_COLUMNS, _CASES.c.process_version_id,
-           sql_case((_TASKS.c.workflow_id != TOP, _CASES.c.header_json), else_=None).label("header_json"))
+    select(
+        *_TASK_COLUMNS,
+        _CASES.c.process_version_id,
+        sql_case((_TASKS.c.workflow_id != TOP, _CASES.c.header_json), else_=None).label("header_json"),
+    )
     .join_from(_TASKS, _CASES, _CASES.c.id == _TASKS.c.case_id)
     .where(_TASKS.c.task_id == bindparam("task_id"), _TASKS.c.manual.is_(True))
 )
@@ -42,28 +45,38 @@ class SqlCaseReads:
         return StoredCase(*found) if found is not None else None
 
     def ids_of(self, process_key: str) -> list[int]:
-        return list(self._session.connection().scalars(
-            select(_CASES.c.id).where(_CASES.c.process_key == process_key).order_by(_CASES.c.id)))
+        return list(
+            self._session.connection().scalars(
+                select(_CASES.c.id).where(_CASES.c.process_key == process_key).order_by(_CASES.c.id)
+            )
+        )
 
     def on_version(self, process_version_id: int, *, statuses: Sequence[str], among: Iterable[int] | None = None) -> list[int]:
-        query = (select(_CASES.c.id).where(_CASES.c.process_version_id == process_version_id, _CASES.c.status.in_(list(statuses)))
-                 .order_by(_CASES.c.id))
+        query = (
+            select(_CASES.c.id)
+            .where(_CASES.c.process_version_id == process_version_id, _CASES.c.status.in_(list(statuses)))
+            .order_by(_CASES.c.id)
+        )
         if among is not None:
             query = query.where(_CASES.c.id.in_(list(among)))
         return list(self._session.connection().scalars(query))
 
     def timers_due(self, now: datetime, *, limit: int) -> list[int]:
-        return list(self._session.connection().scalars(
-            select(_CASES.c.id)
-            .where(_CASES.c.status == CaseStatus.RUNNING.value, _CASES.c.next_timer_due <= now)
-            .order_by(_CASES.c.next_timer_due, _CASES.c.id)
-            .limit(limit)))
+        return list(
+            self._session.connection().scalars(
+                select(_CASES.c.id)
+                .where(_CASES.c.status == CaseStatus.RUNNING.value, _CASES.c.next_timer_due <= now)
+                .order_by(_CASES.c.next_timer_due, _CASES.c.id)
+                .limit(limit)
+            )
+        )
 
     def user_tasks(self, case_id: int, state: int) -> list[StoredTask]:
         rows = self._session.connection().execute(
             select(*_TASK_COLUMNS)
             .where(_TASKS.c.case_id == case_id, _TASKS.c.state == state, _TASKS.c.manual.is_(True))
-            .order_by(_TASKS.c.ordinal))
+            .order_by(_TASKS.c.ordinal)
+        )
         return [StoredTask(*r) for r in rows]
 
     def task(self, task_id: str) -> StoredTask | None:
@@ -94,8 +107,11 @@ class SqlMessageReads:
     def correlated(self, name: str, keys: Sequence[str]) -> list[tuple[int, str, str, str | None]]:
         cr, c = CaseCorrelationRecord, CaseRecord
         rows = self._session.connection().execute(
-            select(cr.case_id, cr.key, cr.value, c.waiting_json).join(c, c.id == cr.case_id)
-            .where(cr.key.in_(list(keys)), _waits_for(name)).order_by(cr.case_id, cr.key))
+            select(cr.case_id, cr.key, cr.value, c.waiting_json)
+            .join(c, c.id == cr.case_id)
+            .where(cr.key.in_(list(keys)), _waits_for(name))
+            .order_by(cr.case_id, cr.key)
+        )
         return [(case_id, key, value, waits) for case_id, key, value, waits in rows]
 
     def waiting(self, key: str, name: str, *, values: dict[str, str], conversation: str | None) -> dict[int, str | None]:
@@ -126,20 +142,25 @@ class SqlConsistencyReads:
 
     def case_rows(self, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
         rows = self._session.connection().execute(
-            select(CaseRecord.id, CaseRecord.status, CaseRecord.last_event_seq).where(CaseRecord.id.in_(list(ids))))
+            select(CaseRecord.id, CaseRecord.status, CaseRecord.last_event_seq).where(CaseRecord.id.in_(list(ids)))
+        )
         return {r.id: (r.status, r.last_event_seq) for r in rows}
 
     def event_rows(self, ids: Sequence[int]) -> list[StoredEventRow]:
         rows = self._session.connection().execute(
             select(EventRecord.case_id, EventRecord.seq, EventRecord.lifecycle, EventRecord.task_id, EventRecord.element_type)
-            .where(EventRecord.case_id.in_(list(ids))).order_by(EventRecord.case_id, EventRecord.seq))
+            .where(EventRecord.case_id.in_(list(ids)))
+            .order_by(EventRecord.case_id, EventRecord.seq)
+        )
         return [StoredEventRow(*r) for r in rows]
 
     def user_task_states(self, ids: Sequence[int]) -> dict[int, dict[str, int]]:
         found: dict[int, dict[str, int]] = {}
         rows = self._session.connection().execute(
-            select(CaseTaskRecord.case_id, CaseTaskRecord.task_id, CaseTaskRecord.state)
-            .where(CaseTaskRecord.case_id.in_(list(ids)), CaseTaskRecord.manual.is_(True)))
+            select(CaseTaskRecord.case_id, CaseTaskRecord.task_id, CaseTaskRecord.state).where(
+                CaseTaskRecord.case_id.in_(list(ids)), CaseTaskRecord.manual.is_(True)
+            )
+        )
         for case_id, task_id, state in rows:
             found.setdefault(case_id, {})[task_id] = state
         return found

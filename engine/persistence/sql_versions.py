@@ -18,8 +18,18 @@ from engine.persistence.tables import ProcessVersionRecord
 
 _V = ProcessVersionRecord.__table__.c
 # what a ProcessVersion shows, without the version's spec, elements and source (the large columns)
-_VERSION_COLUMNS = (_V.id, _V.key, _V.version, _V.name, _V.content_hash, _V.actors_json, _V.created_at, _V.filename,
-                    _V.issues_json, _V.customer_can_start)
+_VERSION_COLUMNS = (
+    _V.id,
+    _V.key,
+    _V.version,
+    _V.name,
+    _V.content_hash,
+    _V.actors_json,
+    _V.created_at,
+    _V.filename,
+    _V.issues_json,
+    _V.customer_can_start,
+)
 _NEWEST = select(_V.key, func.max(_V.version).label("v")).group_by(_V.key).subquery()
 
 
@@ -52,9 +62,18 @@ class SqlVersionRepository:
         row = self._session.get(ProcessVersionRecord, version_id)
         if row is None:
             return None
-        return VersionSpec(row.id, row.key, row.version, row.name, row.dialect, row.spec_json, tuple(json.loads(row.actors_json)),
-                           json.loads(row.elements_json), json.loads(row.source_json),
-                           tuple(ValidationIssue(**raw) for raw in json.loads(row.issues_json or "[]")))
+        return VersionSpec(
+            row.id,
+            row.key,
+            row.version,
+            row.name,
+            row.dialect,
+            row.spec_json,
+            tuple(json.loads(row.actors_json)),
+            json.loads(row.elements_json),
+            json.loads(row.source_json),
+            tuple(ValidationIssue(**raw) for raw in json.loads(row.issues_json or "[]")),
+        )
 
     def of_key(self, key: str) -> list[ProcessVersion]:
         rows = self._session.execute(select(*_VERSION_COLUMNS).where(_V.key == key).order_by(_V.version))
@@ -62,9 +81,7 @@ class SqlVersionRepository:
 
     def latest_of_each(self) -> list[ProcessVersion]:
         rows = self._session.execute(
-            select(*_VERSION_COLUMNS)
-            .join(_NEWEST, (_V.key == _NEWEST.c.key) & (_V.version == _NEWEST.c.v))
-            .order_by(_V.key)
+            select(*_VERSION_COLUMNS).join(_NEWEST, (_V.key == _NEWEST.c.key) & (_V.version == _NEWEST.c.v)).order_by(_V.key)
         )
         return [_public(r) for r in rows]
 
@@ -98,6 +115,7 @@ class SqlVersionRepository:
         try:
             self._session.flush()
         except IntegrityError as exc:  # the use case's transaction is rolled back with the ConflictError
-            raise ConflictError(f"another upload of {new.key} was stored at the same moment; "
-                                "nothing of this upload was stored") from exc
+            raise ConflictError(
+                f"another upload of {new.key} was stored at the same moment; nothing of this upload was stored"
+            ) from exc
         return _public(record)

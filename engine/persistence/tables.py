@@ -21,8 +21,8 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import ColumnElement, literal_column, text
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
+from sqlalchemy.sql import ColumnElement, literal_column, text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -146,8 +146,10 @@ class EventRecord(Base):
     __tablename__ = "event"
     # claims are looked up per task (engine.claims): only claim events are in the task index, so a
     # step, which claims nothing, writes none of its pages (random task ids: 2 a step, issue 14)
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_event_case_seq"),
-                      _partial("ix_event_claims", "task_id", where=f"lifecycle IN {CLAIM_LIFECYCLES}"))
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_event_case_seq"),
+        _partial("ix_event_claims", "task_id", where=f"lifecycle IN {CLAIM_LIFECYCLES}"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     # no index of its own: uq_event_case_seq leads with case_id (one index page less a step, issue 14)
@@ -182,8 +184,13 @@ class TaskSpanRecord(Base):
         _partial("ix_task_span_working", "process_key", "element_id", "lane", "working_s", where="working_s IS NOT NULL"),
         _partial("ix_task_span_pickup", "process_key", "from_lane", "lane", "pickup_s", where="from_lane IS NOT NULL"),
         # the stages open now (stuck cases): only open spans are in it, so a step adds and drops one entry
-        Index("ix_task_span_open", "process_key", "ready_at", sqlite_where=text("completed_at IS NULL AND cancelled_at IS NULL"),
-              postgresql_where=text("completed_at IS NULL AND cancelled_at IS NULL")),
+        Index(
+            "ix_task_span_open",
+            "process_key",
+            "ready_at",
+            sqlite_where=text("completed_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=text("completed_at IS NULL AND cancelled_at IS NULL"),
+        ),
     )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
@@ -207,7 +214,6 @@ class TaskSpanRecord(Base):
     waiting_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # ready → first claimed
     working_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # first claimed → completed
     pickup_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # ready → claimed, else completed
-
 
 
 class RollupStageRecord(Base):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import cast
 from dataclasses import dataclass
+from typing import cast
 
 from engine import display
 from engine.metrics.types import ProcessMetrics, TargetProgress
@@ -25,8 +25,16 @@ class CardPage:
     html: str
 
 
-def build_card(d: Swimlanes, card: ProcessCard | None, metrics: ProcessMetrics | None, *, svg_name: str, version: int,
-               as_laid_out: bool = False, locale: str = display.DEFAULT_LOCALE) -> CardPage:
+def build_card(
+    d: Swimlanes,
+    card: ProcessCard | None,
+    metrics: ProcessMetrics | None,
+    *,
+    svg_name: str,
+    version: int,
+    as_laid_out: bool = False,
+    locale: str = display.DEFAULT_LOCALE,
+) -> CardPage:
     """The card's Markdown and HTML; `as_laid_out` when the drawing `svg_name` is the diagram as
     its author laid it out (BPMN DI) rather than the TEM swimlanes. The interface words in `locale`
     ("fi" default, "sv", "en"; engine/render/words.py), values written by engine/display.py in that
@@ -40,6 +48,7 @@ def build_card(d: Swimlanes, card: ProcessCard | None, metrics: ProcessMetrics |
 @dataclass(frozen=True)
 class _Text:
     """The card's translator (`_`) and the Babel locale its values are written in (`fmt`)."""
+
     _: Callable[..., str]
     fmt: str
 
@@ -48,8 +57,16 @@ class _Text:
 Block = tuple[str, object]
 
 
-def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, t: _Text, *, svg_name: str, version: int,
-            as_laid_out: bool = False) -> list[Block]:
+def _blocks(
+    d: Swimlanes,
+    card: ProcessCard | None,
+    m: ProcessMetrics | None,
+    t: _Text,
+    *,
+    svg_name: str,
+    version: int,
+    as_laid_out: bool = False,
+) -> list[Block]:
     _ = t._
     missing = _(MISSING)
     out: list[Block] = [("h1", f"{card.name if card else d.name} ({d.key} v{version})")]
@@ -59,13 +76,30 @@ def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, t:
     if card is None:
         out.append(("p", missing))
     else:
-        out += [("p", card.purpose), ("ul", list(card.goals)), ("p", _("Rajaus: %(scope)s", scope=card.scope or "-")),
-                ("p", _("Alkaa: %(start)s", start=card.start)), ("p", _("Päättyy: %(end)s", end=card.end))]
+        out += [
+            ("p", card.purpose),
+            ("ul", list(card.goals)),
+            ("p", _("Rajaus: %(scope)s", scope=card.scope or "-")),
+            ("p", _("Alkaa: %(start)s", start=card.start)),
+            ("p", _("Päättyy: %(end)s", end=card.end)),
+        ]
     out += [("h2", _("2. Vastuut"))] + _responsibilities(d, card, t)
-    out += [("h2", _("3. Prosessikaavio")), ("img", (svg_name, _("%(name)s: uimaratakaavio", name=d.name))),
-            ("p", (_("Kaavio sellaisena kuin mallintaja sen piirsi.") if as_laid_out else
-                   _("Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä."))
-                  + " " + _("Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä."))]
+    out += [
+        ("h2", _("3. Prosessikaavio")),
+        ("img", (svg_name, _("%(name)s: uimaratakaavio", name=d.name))),
+        (
+            "p",
+            (
+                _("Kaavio sellaisena kuin mallintaja sen piirsi.")
+                if as_laid_out
+                else _(
+                    "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä."
+                )
+            )
+            + " "
+            + _("Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä."),
+        ),
+    ]
     out += [("h2", _("4. Vaiheet ja sisältö"))] + _phases(card, m, {n.id: n.name or n.id for n in d.nodes}, t)
     out += [("h2", _("5. Mittarit ja tavoitteet"))] + _metrics(card, m, t)
     out += [("h2", _("6. Jatkuva parantaminen"))]
@@ -73,8 +107,16 @@ def _blocks(d: Swimlanes, card: ProcessCard | None, m: ProcessMetrics | None, t:
         out.append(("p", missing))
     else:
         imp = card.improvement
-        out.append(("ul", [_("Vastuu: %(who)s", who=imp.responsible), _("Miten: %(how)s", how=imp.how),
-                           _("Kuvauksen katselmointi: %(review)s", review=imp.review)]))
+        out.append(
+            (
+                "ul",
+                [
+                    _("Vastuu: %(who)s", who=imp.responsible),
+                    _("Miten: %(how)s", how=imp.how),
+                    _("Kuvauksen katselmointi: %(review)s", review=imp.review),
+                ],
+            )
+        )
     return out
 
 
@@ -82,13 +124,20 @@ def _responsibilities(d: Swimlanes, card: ProcessCard | None, t: _Text) -> list[
     _ = t._
     out: list[Block] = []
     if card is not None:
-        out += [("p", _("Prosessin omistaja: %(owner)s", owner=card.owner)), ("ul", list(card.owner_tasks)),
-                ("p", _("Osallistuvat organisaatiot: %(names)s", names=", ".join(card.participants) or "-")),
-                ("ul", list(card.participant_tasks))]
+        out += [
+            ("p", _("Prosessin omistaja: %(owner)s", owner=card.owner)),
+            ("ul", list(card.owner_tasks)),
+            ("p", _("Osallistuvat organisaatiot: %(names)s", names=", ".join(card.participants) or "-")),
+            ("ul", list(card.participant_tasks)),
+        ]
     out.append(("h3", _("Organisaatioiden tehtävät kaaviossa")))
     rows = []
     for lane in d.lanes:
-        tasks = [n.name or n.id for n in d.nodes if n.lane == lane and (n.type.endswith("Task") or n.type in ("subProcess", "callActivity"))]
+        tasks = [
+            n.name or n.id
+            for n in d.nodes
+            if n.lane == lane and (n.type.endswith("Task") or n.type in ("subProcess", "callActivity"))
+        ]
         rows.append([lane, ", ".join(tasks) or "-"])
     out.append(("table", ([_("kaista"), _("tehtävät")], rows)))
     return out
@@ -102,7 +151,10 @@ def _phases(card: ProcessCard | None, m: ProcessMetrics | None, names: dict[str,
     out: list[Block] = []
     for phase in card.phases:
         out += [("h3", phase.name), ("p", phase.content or "-")]
-        facts = [_("Kaistat: %(lanes)s", lanes=", ".join(phase.lanes) or "-"), _("Työkalut: %(tools)s", tools=", ".join(phase.tools) or "-")]
+        facts = [
+            _("Kaistat: %(lanes)s", lanes=", ".join(phase.lanes) or "-"),
+            _("Työkalut: %(tools)s", tools=", ".join(phase.tools) or "-"),
+        ]
         measured = [f"{names.get(e, e)} {display.duration(medians[e], t.fmt)}" for e in phase.elements if e in medians]
         if measured:
             facts.append(_("Mitattu mediaanikesto: %(measured)s", measured=", ".join(measured)))
@@ -114,20 +166,60 @@ def _metrics(card: ProcessCard | None, m: ProcessMetrics | None, t: _Text) -> li
     _, fmt = t._, t.fmt
     header = [_("mittari"), _("tavoite"), _("tiedon lähde"), _("missä käsitellään"), _("mitattu arvo")]
     measured = {x.id: x for x in (m.targets if m else ())}
-    rows = [[x.name, _target(x.target, x.comparison, x.unit, x.period, t), x.data_source, x.processed_in, _value(measured.get(x.id), x.unit, t)]
-            for x in (card.metrics if card else ())]
+    rows = [
+        [
+            x.name,
+            _target(x.target, x.comparison, x.unit, x.period, t),
+            x.data_source,
+            x.processed_in,
+            _value(measured.get(x.id), x.unit, t),
+        ]
+        for x in (card.metrics if card else ())
+    ]
     if m is not None:
         log = _("tapahtumaloki")
         rows += [
-            [_("Läpimenoaika (mediaani)"), "-", log, "-", display.duration(m.lead_time.median, fmt) + f" (n={m.lead_time.count})"],
-            [_("Kapulanvaihdot / tapaus (ka.)"), "-", log, "-",
-             "-" if m.handoffs_per_case.mean is None else display.number(m.handoffs_per_case.mean, fmt, digits=1)],
-            [_("Tapaukset"), "-", log, "-", _("%(started)s aloitettu, %(completed)s valmis, %(open)s kesken",
-                                            started=display.number(m.cases.started, fmt), completed=display.number(m.cases.completed, fmt),
-                                            open=display.number(m.cases.in_progress, fmt))],
+            [
+                _("Läpimenoaika (mediaani)"),
+                "-",
+                log,
+                "-",
+                display.duration(m.lead_time.median, fmt) + f" (n={m.lead_time.count})",
+            ],
+            [
+                _("Kapulanvaihdot / tapaus (ka.)"),
+                "-",
+                log,
+                "-",
+                "-" if m.handoffs_per_case.mean is None else display.number(m.handoffs_per_case.mean, fmt, digits=1),
+            ],
+            [
+                _("Tapaukset"),
+                "-",
+                log,
+                "-",
+                _(
+                    "%(started)s aloitettu, %(completed)s valmis, %(open)s kesken",
+                    started=display.number(m.cases.started, fmt),
+                    completed=display.number(m.cases.completed, fmt),
+                    open=display.number(m.cases.in_progress, fmt),
+                ),
+            ],
         ]
-    note: list[Block] = [("p", _("Mitattu %(when)s (%(zone)s); kuluvan jakson arvo ja ennuste jakson loppuun.",
-                                 when=display.moment(m.measured_at, fmt), zone=display.time_zone().key))] if m else []
+    note: list[Block] = (
+        [
+            (
+                "p",
+                _(
+                    "Mitattu %(when)s (%(zone)s); kuluvan jakson arvo ja ennuste jakson loppuun.",
+                    when=display.moment(m.measured_at, fmt),
+                    zone=display.time_zone().key,
+                ),
+            )
+        ]
+        if m
+        else []
+    )
     return [("table", (header, rows))] + note
 
 
@@ -152,8 +244,12 @@ def _value(p: TargetProgress | None, unit: str, t: _Text) -> str:
     share = display.percent(p.share_of_target, fmt)
     if p.projection is None:
         return _("%(value)s (%(share)s tavoitteesta)", value=text, share=share)
-    return _("%(value)s (%(share)s tavoitteesta, ennuste %(projection)s)", value=text, share=share,
-             projection=display.number(p.projection, fmt, unit=unit or None))
+    return _(
+        "%(value)s (%(share)s tavoitteesta, ennuste %(projection)s)",
+        value=text,
+        share=share,
+        projection=display.number(p.projection, fmt, unit=unit or None),
+    )
 
 
 def _markdown(block: Block) -> str:
@@ -188,14 +284,16 @@ def _md(value: object) -> str:
 
 def _html(title: str, blocks: list[Block], lang: str = display.DEFAULT_LOCALE) -> str:
     e = html.escape
-    parts = [f"<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>",
-             "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;overflow-wrap:break-word}"
-             "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left}img{max-width:100%}"
-             # on a phone a wide table scrolls by itself; the page never scrolls sideways
-             "@media screen and (max-width:48em){table{display:block;overflow-x:auto}}"
-             # printed, the card fills A4 landscape: the drawing and table rows are not cut between pages
-             "@page{size:A4 landscape;margin:12mm}@media print{body{max-width:none;margin:0;font-size:10pt}"
-             "a.back{display:none}img,tr,h2,h3{break-inside:avoid}h2,h3{break-after:avoid}}</style></head><body>"]
+    parts = [
+        f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{e(title)}</title>',
+        "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;overflow-wrap:break-word}"
+        "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left}img{max-width:100%}"
+        # on a phone a wide table scrolls by itself; the page never scrolls sideways
+        "@media screen and (max-width:48em){table{display:block;overflow-x:auto}}"
+        # printed, the card fills A4 landscape: the drawing and table rows are not cut between pages
+        "@page{size:A4 landscape;margin:12mm}@media print{body{max-width:none;margin:0;font-size:10pt}"
+        "a.back{display:none}img,tr,h2,h3{break-inside:avoid}h2,h3{break-after:avoid}}</style></head><body>",
+    ]
     for kind, payload in blocks:
         if kind in ("h1", "h2", "h3", "p"):
             parts.append(f"<{kind}>{e(str(payload))}</{kind}>")
@@ -206,7 +304,12 @@ def _html(title: str, blocks: list[Block], lang: str = display.DEFAULT_LOCALE) -
             parts.append(f'<p><img src="{e(src)}" alt="{e(alt)}"></p>')
         else:
             header, rows = cast(tuple[list[str], list[list[object]]], payload)
-            parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>"
-                         + "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in rows) + "</table>")
+            parts.append(
+                "<table><tr>"
+                + "".join(f"<th>{e(h)}</th>" for h in header)
+                + "</tr>"
+                + "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+                + "</table>"
+            )
     parts.append("</body></html>\n")
     return "\n".join(parts)

@@ -18,12 +18,29 @@ DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"
 # colours: bpmn.io's bioc:, the OMG non-normative colour extension, and bpmn.io's newer color:
 COLOUR_ATTRS = {
-    "fill": ("{http://bpmn.io/schema/bpmn/biocolor/1.0}fill", "{http://www.omg.org/spec/BPMN/non-normative/color/1.0}background-color"),
-    "stroke": ("{http://bpmn.io/schema/bpmn/biocolor/1.0}stroke", "{http://www.omg.org/spec/BPMN/non-normative/color/1.0}border-color"),
+    "fill": (
+        "{http://bpmn.io/schema/bpmn/biocolor/1.0}fill",
+        "{http://www.omg.org/spec/BPMN/non-normative/color/1.0}background-color",
+    ),
+    "stroke": (
+        "{http://bpmn.io/schema/bpmn/biocolor/1.0}stroke",
+        "{http://www.omg.org/spec/BPMN/non-normative/color/1.0}border-color",
+    ),
 }
 # a colour is copied into the drawing only when it is plainly a colour, never other text
 COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\(\s*[0-9.%,\s]{5,40}\)")
-EVENT_DEFINITIONS = ("message", "timer", "error", "escalation", "cancel", "compensate", "conditional", "link", "signal", "terminate")
+EVENT_DEFINITIONS = (
+    "message",
+    "timer",
+    "error",
+    "escalation",
+    "cancel",
+    "compensate",
+    "conditional",
+    "link",
+    "signal",
+    "terminate",
+)
 LOOPS = {"standardLoopCharacteristics": "loop"}
 
 
@@ -126,7 +143,11 @@ def diagram_for(diagrams: list[DiDiagram], root: etree._Element, key: str | None
 def clean(text: str, limit: int = 2000) -> str:
     """A name as drawable text: control characters dropped (XML 1.0 allows none of them),
     runs of blanks kept as single spaces except line breaks, at most `limit` characters."""
-    text = "".join(ch for ch in text[: limit * 2] if ch in "\n\t" or (ord(ch) >= 32 and not 0x7F <= ord(ch) < 0xA0 and ch not in "\ufffe\uffff"))
+    text = "".join(
+        ch
+        for ch in text[: limit * 2]
+        if ch in "\n\t" or (ord(ch) >= 32 and not 0x7F <= ord(ch) < 0xA0 and ch not in "\ufffe\uffff")
+    )
     text = "\n".join(" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -163,9 +184,18 @@ def _shape(di: etree._Element, elements: dict[str | None, etree._Element]) -> Di
     kind = etree.QName(element).localname
     expanded = None if di.get("isExpanded") is None else di.get("isExpanded") == "true"
     return DiShape(
-        element_id=element.get("id") or "", kind=kind, bounds=bounds, name=_name(element, kind, elements), label=_label(di),
-        horizontal=di.get("isHorizontal") != "false", expanded=expanded, marker_visible=di.get("isMarkerVisible") == "true",
-        events=_event_kinds(element), flags=_shape_flags(element, kind, di), fill=_colour(di, "fill"), stroke=_colour(di, "stroke"),
+        element_id=element.get("id") or "",
+        kind=kind,
+        bounds=bounds,
+        name=_name(element, kind, elements),
+        label=_label(di),
+        horizontal=di.get("isHorizontal") != "false",
+        expanded=expanded,
+        marker_visible=di.get("isMarkerVisible") == "true",
+        events=_event_kinds(element),
+        flags=_shape_flags(element, kind, di),
+        fill=_colour(di, "fill"),
+        stroke=_colour(di, "stroke"),
         host=element.get("attachedToRef"),
     )
 
@@ -201,7 +231,9 @@ def _shape_flags(element: etree._Element, kind: str, di: etree._Element) -> froz
     flags = set()
     if kind in ("intermediateThrowEvent", "endEvent"):
         flags.add("throw")
-    if (kind == "boundaryEvent" and element.get("cancelActivity") == "false") or (kind == "startEvent" and element.get("isInterrupting") == "false"):
+    if (kind == "boundaryEvent" and element.get("cancelActivity") == "false") or (
+        kind == "startEvent" and element.get("isInterrupting") == "false"
+    ):
         flags.add("non_interrupting")
     if element.get("parallelMultiple") == "true":
         flags.add("parallel")
@@ -270,8 +302,17 @@ def _edge(di: etree._Element, elements: dict[str | None, etree._Element]) -> DiE
         return DiEdge(di.get("id") or "", "diagramEdge", tuple(points), stroke=_colour(di, "stroke"))
     kind = etree.QName(element).localname
     source, target = _ends(element, kind)
-    return DiEdge(element.get("id") or "", kind, tuple(points), clean(element.get("name") or ""), _label(di),
-                  _edge_flags(element, kind, elements), source, target, _colour(di, "stroke"))
+    return DiEdge(
+        element.get("id") or "",
+        kind,
+        tuple(points),
+        clean(element.get("name") or ""),
+        _label(di),
+        _edge_flags(element, kind, elements),
+        source,
+        target,
+        _colour(di, "stroke"),
+    )
 
 
 def _ends(element: etree._Element, kind: str) -> tuple[str, str]:

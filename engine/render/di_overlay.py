@@ -14,7 +14,6 @@ from collections.abc import Callable
 from lxml import etree
 
 from engine import display
-
 from engine.render.di_model import Box, DiDiagram, DiEdge
 from engine.render.di_shapes import ACTIVITIES
 from engine.render.model import Overlay
@@ -32,8 +31,16 @@ def legend_height(overlay: Overlay) -> float:
     return 86.0 + 16.0 * len(overlay.handoffs)
 
 
-def draw_overlays(root: etree._Element, d: DiDiagram, overlay: Overlay, *, lane_of: dict[str, str | None],
-                  heat: dict[str, str], legend_at: tuple[float, float], locale: str = display.DEFAULT_LOCALE) -> None:
+def draw_overlays(
+    root: etree._Element,
+    d: DiDiagram,
+    overlay: Overlay,
+    *,
+    lane_of: dict[str, str | None],
+    heat: dict[str, str],
+    legend_at: tuple[float, float],
+    locale: str = display.DEFAULT_LOCALE,
+) -> None:
     """Badges on the DI shapes, counts on handoff flows, and the legend at `legend_at`, their words
     in `locale` ("fi" default, "sv", "en"; engine/render/words.py)."""
     if legend_height(overlay) == 0:
@@ -55,7 +62,9 @@ def draw_overlays(root: etree._Element, d: DiDiagram, overlay: Overlay, *, lane_
             text_block(g, label, Box(x, b.y - 10, badge, 16), size=10, max_lines=1, css="overlay-text")
         if waiting:
             g = sub(layer, "g", {"class": "overlay overlay-waiting", "data-element-id": s.element_id})
-            cx, cy = (b.x + b.w, b.y) if b.w >= 60 else (b.cx + badge / 2 + 10, b.y - 2)  # beside the median badge of a small shape
+            cx, cy = (
+                (b.x + b.w, b.y) if b.w >= 60 else (b.cx + badge / 2 + 10, b.y - 2)
+            )  # beside the median badge of a small shape
             sub(g, "circle", {"cx": cx, "cy": cy, "r": 10, "fill": WAITING})
             text_block(g, str(waiting), Box(cx - 10, cy - 8, 20, 16), size=10, max_lines=1, css="overlay-text", fill="#ffffff")
     for edge, (_from, _to, count) in handoff_edges(d, overlay, lane_of).items():
@@ -89,7 +98,9 @@ def handoff_edges(d: DiDiagram, overlay: Overlay, lane_of: dict[str, str | None]
     return out
 
 
-def _previous_lanes(start: str, kinds: dict[str, str], incoming: dict[str, list[DiEdge]], lane_of: dict[str, str | None]) -> list[str]:
+def _previous_lanes(
+    start: str, kinds: dict[str, str], incoming: dict[str, list[DiEdge]], lane_of: dict[str, str | None]
+) -> list[str]:
     """Lanes of the nearest activities or start events at or before `start`, against the flow."""
     seen: set[str] = set()
     todo, lanes = [start], []
@@ -109,7 +120,17 @@ def _previous_lanes(start: str, kinds: dict[str, str], incoming: dict[str, list[
 
 def _handoff(layer: etree._Element, e: DiEdge, count: int, _: Callable[..., str]) -> None:
     g = sub(layer, "g", {"class": "overlay overlay-handoff", "data-element-id": e.element_id})
-    sub(g, "polyline", {"points": " ".join(f"{x:.1f},{y:.1f}" for x, y in e.points), "fill": "none", "stroke": HANDOFF, "stroke-width": 3, "opacity": 0.6})
+    sub(
+        g,
+        "polyline",
+        {
+            "points": " ".join(f"{x:.1f},{y:.1f}" for x, y in e.points),
+            "fill": "none",
+            "stroke": HANDOFF,
+            "stroke-width": 3,
+            "opacity": 0.6,
+        },
+    )
     (x0, y0), (x1, y1) = e.points[-2], e.points[-1]
     x, y = (x0 + x1) / 2, (y0 + y1) / 2
     label = _("%(count)s× siirto", count=count)
@@ -132,13 +153,30 @@ def _legend(root: etree._Element, overlay: Overlay, x: float, y: float, *, _: Ca
     sub(grad, "stop", {"offset": "1", "stop-color": "#de2d26"})
     sub(g, "rect", {"x": x, "y": y + 20, "width": 120, "height": 12, "fill": "url(#kapula-heat)", "stroke": "#999999"})
     top = max(overlay.median_seconds.values(), default=0.0)
-    text_block(g, _("mediaanikesto 0 – %(duration)s", duration=short_duration(top, fmt)), Box(x + 124, y + 18, 220, 16), size=10, align="start", max_lines=1)
+    text_block(
+        g,
+        _("mediaanikesto 0 – %(duration)s", duration=short_duration(top, fmt)),
+        Box(x + 124, y + 18, 220, 16),
+        size=10,
+        align="start",
+        max_lines=1,
+    )
     sub(g, "circle", {"cx": x + 6, "cy": y + 46, "r": 6, "fill": WAITING})
     text_block(g, _("tehtäviä odottaa nyt"), Box(x + 14, y + 38, 220, 16), size=10, align="start", max_lines=1)
     sub(g, "rect", {"x": x, "y": y + 58, "width": 14, "height": 10, "rx": 4, "fill": HANDOFF})
-    text_block(g, _("kapulanvaihdot (siirrot kaistalta toiselle)"), Box(x + 18, y + 55, 300, 16), size=10, align="start", max_lines=1)
+    text_block(
+        g, _("kapulanvaihdot (siirrot kaistalta toiselle)"), Box(x + 18, y + 55, 300, 16), size=10, align="start", max_lines=1
+    )
     for i, ((a, b), count) in enumerate(sorted(overlay.handoffs.items(), key=lambda kv: -kv[1])):
-        text_block(g, f"{a} → {b}: {count}", Box(x + 18, y + 72 + 16 * i, 600, 16), size=10, align="start", max_lines=1, css="legend-handoff")
+        text_block(
+            g,
+            f"{a} → {b}: {count}",
+            Box(x + 18, y + 72 + 16 * i, 600, 16),
+            size=10,
+            align="start",
+            max_lines=1,
+            css="legend-handoff",
+        )
 
 
 def short_duration(seconds: float, locale: str = display.DEFAULT_LOCALE) -> str:

@@ -53,17 +53,50 @@ def draw_shape(parent: etree._Element, s: DiShape, *, fill: str | None = None) -
     elif s.kind == "textAnnotation":
         b = s.bounds
         sub(g, "rect", {"class": "outline", "x": b.x, "y": b.y, "width": b.w, "height": b.h, "fill": "none", "stroke": "none"})
-        sub(g, "path", {"d": f"M{num(b.x + 10)},{num(b.y)} L{num(b.x)},{num(b.y)} L{num(b.x)},{num(b.y + b.h)} L{num(b.x + 10)},{num(b.y + b.h)}",
-                        "fill": "none", "stroke": s.stroke or STROKE})
+        sub(
+            g,
+            "path",
+            {
+                "d": f"M{num(b.x + 10)},{num(b.y)} L{num(b.x)},{num(b.y)} L{num(b.x)},{num(b.y + b.h)} L{num(b.x + 10)},{num(b.y + b.h)}",
+                "fill": "none",
+                "stroke": s.stroke or STROKE,
+            },
+        )
         text_block(g, s.name, Box(b.x + 3, b.y, max(b.w - 3, 10), b.h), align="start", max_lines=max(1, int(b.h // 13) + 2))
     elif s.kind == "group":
         b = s.bounds
-        sub(g, "rect", {"class": "outline", "x": b.x, "y": b.y, "width": b.w, "height": b.h, "rx": 10, "fill": "none",
-                        "stroke": s.stroke or STROKE, "stroke-dasharray": "10,4,2,4"})
+        sub(
+            g,
+            "rect",
+            {
+                "class": "outline",
+                "x": b.x,
+                "y": b.y,
+                "width": b.w,
+                "height": b.h,
+                "rx": 10,
+                "fill": "none",
+                "stroke": s.stroke or STROKE,
+                "stroke-dasharray": "10,4,2,4",
+            },
+        )
     else:  # choreography, conversation, message, …: a plain box keeps its place and name
         b = s.bounds
-        sub(g, "rect", {"class": "outline", "x": b.x, "y": b.y, "width": b.w, "height": b.h, "rx": 4, "fill": colour or "#ffffff",
-                        "stroke": s.stroke or STROKE, "stroke-dasharray": "4,3"})
+        sub(
+            g,
+            "rect",
+            {
+                "class": "outline",
+                "x": b.x,
+                "y": b.y,
+                "width": b.w,
+                "height": b.h,
+                "rx": 4,
+                "fill": colour or "#ffffff",
+                "stroke": s.stroke or STROKE,
+                "stroke-dasharray": "4,3",
+            },
+        )
         text_block(g, s.name, b)
     return g
 
@@ -77,8 +110,20 @@ def _family(s: DiShape) -> str:
 
 def _band(g: etree._Element, s: DiShape, colour: str | None) -> None:
     b = s.bounds
-    sub(g, "rect", {"class": "outline", "x": b.x, "y": b.y, "width": b.w, "height": b.h, "fill": colour or ("#ffffff" if s.kind == "participant" else "none"),
-                    "stroke": s.stroke or STROKE, "stroke-width": 1.5 if s.kind == "participant" else 1})
+    sub(
+        g,
+        "rect",
+        {
+            "class": "outline",
+            "x": b.x,
+            "y": b.y,
+            "width": b.w,
+            "height": b.h,
+            "fill": colour or ("#ffffff" if s.kind == "participant" else "none"),
+            "stroke": s.stroke or STROKE,
+            "stroke-width": 1.5 if s.kind == "participant" else 1,
+        },
+    )
     if "black_box" in s.flags:
         text_block(g, s.name, b, size=12)
         return
@@ -100,10 +145,35 @@ def _event(g: etree._Element, s: DiShape, colour: str | None) -> None:
     dash = "5,3" if "non_interrupting" in s.flags else None
     width = 4 if s.kind == "endEvent" else 1.5
     stroke = s.stroke or STROKE
-    sub(g, "ellipse", {"class": "outline", "cx": b.cx, "cy": b.cy, "rx": b.w / 2, "ry": b.h / 2, "fill": colour or "#ffffff",
-                       "stroke": stroke, "stroke-width": width, "stroke-dasharray": dash})
+    sub(
+        g,
+        "ellipse",
+        {
+            "class": "outline",
+            "cx": b.cx,
+            "cy": b.cy,
+            "rx": b.w / 2,
+            "ry": b.h / 2,
+            "fill": colour or "#ffffff",
+            "stroke": stroke,
+            "stroke-width": width,
+            "stroke-dasharray": dash,
+        },
+    )
     if s.kind in ("intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"):
-        sub(g, "circle", {"cx": b.cx, "cy": b.cy, "r": max(r - 3, 1), "fill": "none", "stroke": stroke, "stroke-width": 1.5, "stroke-dasharray": dash})
+        sub(
+            g,
+            "circle",
+            {
+                "cx": b.cx,
+                "cy": b.cy,
+                "r": max(r - 3, 1),
+                "fill": "none",
+                "stroke": stroke,
+                "stroke-width": 1.5,
+                "stroke-dasharray": dash,
+            },
+        )
     kinds = s.events
     if len(kinds) > 1:
         kinds = ("parallel",) if "parallel" in s.flags else ("multiple",)
@@ -115,8 +185,10 @@ def _event(g: etree._Element, s: DiShape, colour: str | None) -> None:
         sub(frame, "circle", {"cx": 18, "cy": 18, "r": 10, "fill": stroke})
     elif kinds[0] == "timer":
         sub(frame, "circle", {"cx": 18, "cy": 18, "r": 10, "fill": "#ffffff", "stroke": stroke, "stroke-width": 1.5})
-        ticks = " ".join(f"M{num(18 + 8 * c)},{num(18 + 8 * d)} L{num(18 + 10 * c)},{num(18 + 10 * d)}"
-                         for c, d in ((0, -1), (0.87, -0.5), (0.87, 0.5), (0, 1), (-0.87, 0.5), (-0.87, -0.5)))
+        ticks = " ".join(
+            f"M{num(18 + 8 * c)},{num(18 + 8 * d)} L{num(18 + 10 * c)},{num(18 + 10 * d)}"
+            for c, d in ((0, -1), (0.87, -0.5), (0.87, 0.5), (0, 1), (-0.87, 0.5), (-0.87, -0.5))
+        )
         sub(frame, "path", {"d": f"{ticks} M18,18 L18,11 M18,18 L23,16", "fill": "none", "stroke": stroke})
     else:
         path, style = EVENT_MARKS[kinds[0]]
@@ -133,7 +205,9 @@ def _mark(frame: etree._Element, path: str, style: str, stroke: str, *, filled: 
         sub(frame, "path", {"d": path, "fill": stroke if filled else "none", "stroke": stroke, "stroke-linejoin": "round"})
 
 
-def _frame(g: etree._Element, b: Box, unit: float, *, at: tuple[float, float] | None = None, scale: float | None = None) -> etree._Element:
+def _frame(
+    g: etree._Element, b: Box, unit: float, *, at: tuple[float, float] | None = None, scale: float | None = None
+) -> etree._Element:
     """A group whose coordinates are a `unit`-sized frame over `b` (or at `at`, scaled by `scale`)."""
     k = scale if scale is not None else min(b.w, b.h) / unit
     x, y = at if at is not None else (b.cx - unit * k / 2, b.cy - unit * k / 2)
@@ -160,9 +234,26 @@ def _gateway(g: etree._Element, s: DiShape, colour: str | None) -> None:
         if "instantiate" not in s.flags or "parallel" in s.flags:
             sub(frame, "circle", {"cx": 25, "cy": 25, "r": 10.5, "fill": "none", "stroke": stroke})
         if "parallel" in s.flags:
-            sub(frame, "path", {"d": "M23,17 L27,17 L27,23 L33,23 L33,27 L27,27 L27,33 L23,33 L23,27 L17,27 L17,23 L23,23 Z", "fill": "none", "stroke": stroke})
+            sub(
+                frame,
+                "path",
+                {
+                    "d": "M23,17 L27,17 L27,23 L33,23 L33,27 L27,27 L27,33 L23,33 L23,27 L17,27 L17,23 L23,23 Z",
+                    "fill": "none",
+                    "stroke": stroke,
+                },
+            )
         else:
-            sub(frame, "path", {"d": "M25,17.5 L32.1,22.7 L29.4,31 L20.6,31 L17.9,22.7 Z", "fill": "none", "stroke": stroke, "stroke-width": 1.3})
+            sub(
+                frame,
+                "path",
+                {
+                    "d": "M25,17.5 L32.1,22.7 L29.4,31 L20.6,31 L17.9,22.7 Z",
+                    "fill": "none",
+                    "stroke": stroke,
+                    "stroke-width": 1.3,
+                },
+            )
 
 
 def _activity(g: etree._Element, s: DiShape, colour: str | None) -> None:
@@ -171,10 +262,36 @@ def _activity(g: etree._Element, s: DiShape, colour: str | None) -> None:
     expanded = s.expanded if s.expanded is not None else s.kind in ("subProcess", "transaction", "adHocSubProcess") and b.w > 200
     width = 4 if s.kind == "callActivity" else 1.5
     dash = "2,3" if "event_subprocess" in s.flags else None
-    sub(g, "rect", {"class": "outline", "x": b.x, "y": b.y, "width": b.w, "height": b.h, "rx": 10, "fill": colour or "#ffffff",
-                    "stroke": stroke, "stroke-width": width, "stroke-dasharray": dash})
+    sub(
+        g,
+        "rect",
+        {
+            "class": "outline",
+            "x": b.x,
+            "y": b.y,
+            "width": b.w,
+            "height": b.h,
+            "rx": 10,
+            "fill": colour or "#ffffff",
+            "stroke": stroke,
+            "stroke-width": width,
+            "stroke-dasharray": dash,
+        },
+    )
     if s.kind == "transaction":
-        sub(g, "rect", {"x": b.x + 3, "y": b.y + 3, "width": max(b.w - 6, 1), "height": max(b.h - 6, 1), "rx": 8, "fill": "none", "stroke": stroke})
+        sub(
+            g,
+            "rect",
+            {
+                "x": b.x + 3,
+                "y": b.y + 3,
+                "width": max(b.w - 6, 1),
+                "height": max(b.h - 6, 1),
+                "rx": 8,
+                "fill": "none",
+                "stroke": stroke,
+            },
+        )
     if s.kind in ("subProcess", "transaction", "adHocSubProcess", "callActivity") and expanded:
         text_block(g, s.name, Box(b.x + 4, b.y + 2, b.w - 8, 30), align="start", valign="top", max_lines=2)
     else:
@@ -193,8 +310,10 @@ def _task_icon(f: etree._Element, s: DiShape, stroke: str) -> None:
     elif s.kind == "manualTask":
         sub(f, "path", {"d": "M1,8 L9,3 L15,3 M5,8 L17,8 M6,11 L17,11 M6,14 L15,14 M1,8 L1,15 L13,17", **line})
     elif s.kind == "serviceTask":
-        teeth = " ".join(f"M{num(9 + 5 * c)},{num(9 + 5 * d)} L{num(9 + 8 * c)},{num(9 + 8 * d)}"
-                         for c, d in ((1, 0), (0.71, 0.71), (0, 1), (-0.71, 0.71), (-1, 0), (-0.71, -0.71), (0, -1), (0.71, -0.71)))
+        teeth = " ".join(
+            f"M{num(9 + 5 * c)},{num(9 + 5 * d)} L{num(9 + 8 * c)},{num(9 + 8 * d)}"
+            for c, d in ((1, 0), (0.71, 0.71), (0, 1), (-0.71, 0.71), (-1, 0), (-0.71, -0.71), (0, -1), (0.71, -0.71))
+        )
         sub(f, "path", {"d": teeth, "fill": "none", "stroke": stroke, "stroke-width": 2.4})
         sub(f, "circle", {"cx": 9, "cy": 9, "r": 5, **line})
         sub(f, "circle", {"cx": 9, "cy": 9, "r": 2, **line})
@@ -223,7 +342,9 @@ def _markers(g: etree._Element, s: DiShape, b: Box, stroke: str, *, collapsed: b
     line = {"fill": "none", "stroke": stroke, "stroke-width": 1.3}
     x0 = b.cx - len(marks) * 8
     for i, mark in enumerate(marks):
-        f = sub(g, "g", {"class": f"marker marker-{mark}", "transform": f"translate({num(x0 + i * 16 + 1)} {num(b.y + b.h - 16)})"})
+        f = sub(
+            g, "g", {"class": f"marker marker-{mark}", "transform": f"translate({num(x0 + i * 16 + 1)} {num(b.y + b.h - 16)})"}
+        )
         if mark == "loop":
             sub(f, "path", {"d": "M4,12 A6,6 0 1 1 10,12 M10,12 L10,8 M10,12 L14,12", **line})
         elif mark == "parallel_mi":
@@ -245,16 +366,37 @@ def _data_object(g: etree._Element, s: DiShape, colour: str | None) -> None:
     stroke = s.stroke or STROKE
     points = f"{num(b.x)},{num(b.y)} {num(b.x + b.w - fold)},{num(b.y)} {num(b.x + b.w)},{num(b.y + fold)} {num(b.x + b.w)},{num(b.y + b.h)} {num(b.x)},{num(b.y + b.h)}"
     sub(g, "polygon", {"class": "outline", "points": points, "fill": colour or "#ffffff", "stroke": stroke, "stroke-width": 1.5})
-    sub(g, "path", {"d": f"M{num(b.x + b.w - fold)},{num(b.y)} L{num(b.x + b.w - fold)},{num(b.y + fold)} L{num(b.x + b.w)},{num(b.y + fold)}",
-                    "fill": "none", "stroke": stroke})
+    sub(
+        g,
+        "path",
+        {
+            "d": f"M{num(b.x + b.w - fold)},{num(b.y)} L{num(b.x + b.w - fold)},{num(b.y + fold)} L{num(b.x + b.w)},{num(b.y + fold)}",
+            "fill": "none",
+            "stroke": stroke,
+        },
+    )
     if "input" in s.flags or "output" in s.flags:
-        sub(g, "path", {"d": f"M{num(b.x + 3)},{num(b.y + 6)} L{num(b.x + 9)},{num(b.y + 6)} L{num(b.x + 9)},{num(b.y + 3)} "
-                             f"L{num(b.x + 14)},{num(b.y + 8)} L{num(b.x + 9)},{num(b.y + 13)} L{num(b.x + 9)},{num(b.y + 10)} L{num(b.x + 3)},{num(b.y + 10)} Z",
-                        "fill": stroke if "output" in s.flags else "none", "stroke": stroke})
+        sub(
+            g,
+            "path",
+            {
+                "d": f"M{num(b.x + 3)},{num(b.y + 6)} L{num(b.x + 9)},{num(b.y + 6)} L{num(b.x + 9)},{num(b.y + 3)} "
+                f"L{num(b.x + 14)},{num(b.y + 8)} L{num(b.x + 9)},{num(b.y + 13)} L{num(b.x + 9)},{num(b.y + 10)} L{num(b.x + 3)},{num(b.y + 10)} Z",
+                "fill": stroke if "output" in s.flags else "none",
+                "stroke": stroke,
+            },
+        )
     if "collection" in s.flags:
         x = b.cx - 6
-        sub(g, "path", {"d": " ".join(f"M{num(x + dx)},{num(b.y + b.h - 12)} L{num(x + dx)},{num(b.y + b.h - 3)}" for dx in (1, 6, 11)),
-                        "stroke": stroke, "stroke-width": 2})
+        sub(
+            g,
+            "path",
+            {
+                "d": " ".join(f"M{num(x + dx)},{num(b.y + b.h - 12)} L{num(x + dx)},{num(b.y + b.h - 3)}" for dx in (1, 6, 11)),
+                "stroke": stroke,
+                "stroke-width": 2,
+            },
+        )
 
 
 def _data_store(g: etree._Element, s: DiShape, colour: str | None) -> None:
@@ -263,10 +405,19 @@ def _data_store(g: etree._Element, s: DiShape, colour: str | None) -> None:
     e = min(b.h * 0.2, 10.0)  # depth of the top ellipse
     x0, x1, y0, y1, k = b.x, b.x + b.w, b.y, b.y + b.h, 0.55 * b.w / 2
     cx = b.cx
-    outline = (f"M{num(x0)},{num(y0 + e / 2)} C{num(x0)},{num(y0)} {num(cx - k)},{num(y0)} {num(cx)},{num(y0)} "
-               f"C{num(cx + k)},{num(y0)} {num(x1)},{num(y0)} {num(x1)},{num(y0 + e / 2)} L{num(x1)},{num(y1 - e / 2)} "
-               f"C{num(x1)},{num(y1)} {num(cx + k)},{num(y1)} {num(cx)},{num(y1)} C{num(cx - k)},{num(y1)} {num(x0)},{num(y1)} {num(x0)},{num(y1 - e / 2)} Z")
+    outline = (
+        f"M{num(x0)},{num(y0 + e / 2)} C{num(x0)},{num(y0)} {num(cx - k)},{num(y0)} {num(cx)},{num(y0)} "
+        f"C{num(cx + k)},{num(y0)} {num(x1)},{num(y0)} {num(x1)},{num(y0 + e / 2)} L{num(x1)},{num(y1 - e / 2)} "
+        f"C{num(x1)},{num(y1)} {num(cx + k)},{num(y1)} {num(cx)},{num(y1)} C{num(cx - k)},{num(y1)} {num(x0)},{num(y1)} {num(x0)},{num(y1 - e / 2)} Z"
+    )
     sub(g, "path", {"class": "outline", "d": outline, "fill": colour or "#ffffff", "stroke": stroke, "stroke-width": 1.5})
     for dy in (e / 2, e, 1.5 * e):
-        sub(g, "path", {"d": f"M{num(x0)},{num(y0 + dy)} C{num(x0)},{num(y0 + dy + e / 2)} {num(x1)},{num(y0 + dy + e / 2)} {num(x1)},{num(y0 + dy)}",
-                        "fill": "none", "stroke": stroke})
+        sub(
+            g,
+            "path",
+            {
+                "d": f"M{num(x0)},{num(y0 + dy)} C{num(x0)},{num(y0 + dy + e / 2)} {num(x1)},{num(y0 + dy + e / 2)} {num(x1)},{num(y0 + dy)}",
+                "fill": "none",
+                "stroke": stroke,
+            },
+        )

@@ -21,8 +21,14 @@ EXTERNAL_LABELS = (*EVENTS, *GATEWAYS, *DATA, "dataStoreReference", "dataStore")
 CONTAINERS = ("subProcess", "transaction", "adHocSubProcess", "callActivity")
 
 
-def build_di_svg(d: DiDiagram, overlay: Overlay | None = None, *, lane_of: dict[str, str | None] | None = None,
-                 title: str | None = None, locale: str = "fi") -> etree._Element:
+def build_di_svg(
+    d: DiDiagram,
+    overlay: Overlay | None = None,
+    *,
+    lane_of: dict[str, str | None] | None = None,
+    title: str | None = None,
+    locale: str = "fi",
+) -> etree._Element:
     """The SVG of `d` at one unit per DI pixel, shifted so everything (and the legend, when
     `overlay` has values) is in view. `lane_of` names each element's lane for the handoff
     counts (default: the diagram's innermost lanes); the overlays' words in `locale` ("fi",
@@ -30,7 +36,12 @@ def build_di_svg(d: DiDiagram, overlay: Overlay | None = None, *, lane_of: dict[
     overlay = overlay or Overlay()
     box = _extent(d)
     legend_h = legend_height(overlay)
-    view = (box.x - MARGIN, box.y - MARGIN - (24 if title else 0), box.w + 2 * MARGIN, box.h + 2 * MARGIN + legend_h + (24 if title else 0))
+    view = (
+        box.x - MARGIN,
+        box.y - MARGIN - (24 if title else 0),
+        box.w + 2 * MARGIN,
+        box.h + 2 * MARGIN + legend_h + (24 if title else 0),
+    )
     width = max(view[2], 420.0 if legend_h else 0.0)
     root = svg_root(width, view[3], (view[0], view[1], width, view[3]))
     root.set("class", "kapula-diagram")
@@ -38,7 +49,10 @@ def build_di_svg(d: DiDiagram, overlay: Overlay | None = None, *, lane_of: dict[
     if title:
         sub(root, "text", {"class": "title", "x": box.x, "y": box.y - MARGIN, "font-size": 16, "font-weight": "bold"}, title)
     heat = _heat(overlay.median_seconds)
-    layers = {name: sub(root, "g", {"class": f"layer-{name}"}) for name in ("bands", "containers", "nodes", "boundary", "edges", "groups", "labels")}
+    layers = {
+        name: sub(root, "g", {"class": f"layer-{name}"})
+        for name in ("bands", "containers", "nodes", "boundary", "edges", "groups", "labels")
+    }
     for s in d.shapes:
         layer = _layer(s)
         draw_shape(layers[layer], s, fill=heat.get(s.element_id))
@@ -48,8 +62,15 @@ def build_di_svg(d: DiDiagram, overlay: Overlay | None = None, *, lane_of: dict[
         draw_edge(layers["edges"], e)
         if e.name:
             _edge_label(layers["labels"], e)
-    draw_overlays(root, d, overlay, lane_of=lane_of if lane_of is not None else dict(d.lane_of), heat=heat,
-                  legend_at=(box.x, box.y + box.h + MARGIN), locale=locale)
+    draw_overlays(
+        root,
+        d,
+        overlay,
+        lane_of=lane_of if lane_of is not None else dict(d.lane_of),
+        heat=heat,
+        legend_at=(box.x, box.y + box.h + MARGIN),
+        locale=locale,
+    )
     return root
 
 
@@ -131,9 +152,26 @@ def draw_edge(parent: etree._Element, e: DiEdge) -> etree._Element:
     g = sub(parent, "g", {"class": "edge", "data-kind": e.kind, "data-element-id": e.element_id})
     stroke = e.stroke or STROKE
     points = " ".join(f"{num(x)},{num(y)}" for x, y in e.points)
-    dash = {"messageFlow": "7,5", "association": "2,4", "dataInputAssociation": "2,4", "dataOutputAssociation": "2,4", "diagramEdge": "2,4"}
-    sub(g, "polyline", {"class": "outline", "points": points, "fill": "none", "stroke": stroke, "stroke-width": 1.5,
-                        "stroke-dasharray": dash.get(e.kind), "stroke-linejoin": "round"})
+    dash = {
+        "messageFlow": "7,5",
+        "association": "2,4",
+        "dataInputAssociation": "2,4",
+        "dataOutputAssociation": "2,4",
+        "diagramEdge": "2,4",
+    }
+    sub(
+        g,
+        "polyline",
+        {
+            "class": "outline",
+            "points": points,
+            "fill": "none",
+            "stroke": stroke,
+            "stroke-width": 1.5,
+            "stroke-dasharray": dash.get(e.kind),
+            "stroke-linejoin": "round",
+        },
+    )
     end, before = e.points[-1], e.points[-2]
     start, after = e.points[0], e.points[1]
     if e.kind == "sequenceFlow":
@@ -163,8 +201,17 @@ def _arrow(g: etree._Element, a: tuple[float, float], b: tuple[float, float], st
     x, y = b
     left = (x - 11 * ux - 4 * uy, y - 11 * uy + 4 * ux)
     right = (x - 11 * ux + 4 * uy, y - 11 * uy - 4 * ux)
-    sub(g, "polygon", {"class": "arrow", "points": " ".join(f"{num(px)},{num(py)}" for px, py in (b, left, right)),
-                       "fill": stroke if filled else "#ffffff", "stroke": stroke, "stroke-linejoin": "round"})
+    sub(
+        g,
+        "polygon",
+        {
+            "class": "arrow",
+            "points": " ".join(f"{num(px)},{num(py)}" for px, py in (b, left, right)),
+            "fill": stroke if filled else "#ffffff",
+            "stroke": stroke,
+            "stroke-linejoin": "round",
+        },
+    )
 
 
 def _chevron(g: etree._Element, a: tuple[float, float], b: tuple[float, float], stroke: str) -> None:
@@ -184,8 +231,22 @@ def _slash(g: etree._Element, a: tuple[float, float], b: tuple[float, float], st
 def _diamond(g: etree._Element, a: tuple[float, float], b: tuple[float, float], stroke: str) -> None:
     ux, uy = _unit(a, b)
     x, y = a
-    pts = [(x, y), (x + 8 * ux - 4 * uy, y + 8 * uy + 4 * ux), (x + 16 * ux, y + 16 * uy), (x + 8 * ux + 4 * uy, y + 8 * uy - 4 * ux)]
-    sub(g, "polygon", {"class": "conditional-marker", "points": " ".join(f"{num(px)},{num(py)}" for px, py in pts), "fill": "#ffffff", "stroke": stroke})
+    pts = [
+        (x, y),
+        (x + 8 * ux - 4 * uy, y + 8 * uy + 4 * ux),
+        (x + 16 * ux, y + 16 * uy),
+        (x + 8 * ux + 4 * uy, y + 8 * uy - 4 * ux),
+    ]
+    sub(
+        g,
+        "polygon",
+        {
+            "class": "conditional-marker",
+            "points": " ".join(f"{num(px)},{num(py)}" for px, py in pts),
+            "fill": "#ffffff",
+            "stroke": stroke,
+        },
+    )
 
 
 def _heat(medians: dict[str, float]) -> dict[str, str]:

@@ -47,8 +47,16 @@ def di_of_version(source: dict[str, str], key: str) -> tuple[DiDiagram, dict[str
     return None
 
 
-def draw_version(source: dict[str, str], key: str, card: ProcessCard | None, overlay: Overlay | None, *,
-                 fmt: str = "svg", view: str = "auto", locale: str = "fi") -> bytes:
+def draw_version(
+    source: dict[str, str],
+    key: str,
+    card: ProcessCard | None,
+    overlay: Overlay | None,
+    *,
+    fmt: str = "svg",
+    view: str = "auto",
+    locale: str = "fi",
+) -> bytes:
     """`key` drawn from a version's `source` files, its interface words (the Tools row, the
     measured overlays and legend) in `locale` ("fi" default, "sv", "en"; engine/render/words.py). `view`: "di" (as laid out in the file; an
     InvalidDataError when it has no DI), "tem" (the TEM swimlanes), or "auto" (DI when there is

@@ -110,12 +110,17 @@ def lay_out(d: Swimlanes) -> Layout:
     band_of = {b.name: b for b in bands}
     n_cols = max(rank.values(), default=0) + 1
     positions = {
-        n.id: (HEADER_W + rank[n.id] * COL_W + COL_W / 2, band_of[lane_of[n.id]].top + LANE_PAD + stack_index[n.id] * ROW_H + ROW_H / 2)
+        n.id: (
+            HEADER_W + rank[n.id] * COL_W + COL_W / 2,
+            band_of[lane_of[n.id]].top + LANE_PAD + stack_index[n.id] * ROW_H + ROW_H / 2,
+        )
         for n in d.nodes
     }
     tool_positions, tools_height = _tools(d, positions, top)
     width = HEADER_W + max(n_cols, 1) * COL_W + COL_W / 2  # room for the end event's name
-    return Layout(width, top + tools_height, tuple(bands), Band("Tools", top, tools_height), positions, lane_of, tuple(tool_positions))
+    return Layout(
+        width, top + tools_height, tuple(bands), Band("Tools", top, tools_height), positions, lane_of, tuple(tool_positions)
+    )
 
 
 def _drawn_lane(node: Node, lanes: list[str], customer: str | None) -> str:

@@ -12,7 +12,6 @@ from engine.render.words import words
 from engine.vocabulary import is_customer_lane
 
 
-
 @dataclass(frozen=True)
 class Node:
     id: str
@@ -67,8 +66,15 @@ def customer_first(lanes: list[str]) -> tuple[str, ...]:
     return tuple(customers + [lane for lane in lanes if lane not in customers])
 
 
-def swimlanes_from_bpmn(source: bytes, key: str, *, filename: str = "model.bpmn", card: ProcessCard | None = None,
-                        form_titles: dict[str, str] | None = None, locale: str = "fi") -> Swimlanes:
+def swimlanes_from_bpmn(
+    source: bytes,
+    key: str,
+    *,
+    filename: str = "model.bpmn",
+    card: ProcessCard | None = None,
+    form_titles: dict[str, str] | None = None,
+    locale: str = "fi",
+) -> Swimlanes:
     """The drawing model of process `key` in a BPMN file; a user task's form is shown in the Tools
     row by its title from `form_titles` (file name -> title), as a form in `locale` ("fi", "sv", "en"). Raises DiagramError if it is not XML."""
     tree = parse_xml(source, filename=filename)
@@ -88,7 +94,14 @@ def swimlanes_from_bpmn(source: bytes, key: str, *, filename: str = "model.bpmn"
     nodes, message_flows = _message_flows(root, known, nodes)
     lanes = list(process.actors)
     lanes += [lane for lane in dict.fromkeys(n.lane for n in nodes if n.lane) if lane not in lanes]
-    return Swimlanes(key, process.name, customer_first(lanes), tuple(nodes), tuple(flows + message_flows), _tools(card, process, form_titles or {}, locale))
+    return Swimlanes(
+        key,
+        process.name,
+        customer_first(lanes),
+        tuple(nodes),
+        tuple(flows + message_flows),
+        _tools(card, process, form_titles or {}, locale),
+    )
 
 
 def _message_flows(root: object, known: set[str], nodes: list[Node]) -> tuple[list[Node], list[Flow]]:
@@ -110,7 +123,9 @@ def _message_flows(root: object, known: set[str], nodes: list[Node]) -> tuple[li
     return nodes + [n for n in extra.values() if n.id in used], out
 
 
-def _tools(card: ProcessCard | None, process: ProcessInfo, form_titles: dict[str, str], locale: str = "fi") -> tuple[ToolGroup, ...]:
+def _tools(
+    card: ProcessCard | None, process: ProcessInfo, form_titles: dict[str, str], locale: str = "fi"
+) -> tuple[ToolGroup, ...]:
     """The card's tools per stage, and each user task's form (by its title, not its file name)
     under that task unless the card lists it already."""
     groups = [ToolGroup(s.name, s.elements, s.tools) for s in card.phases if s.tools] if card is not None else []

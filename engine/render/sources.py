@@ -18,7 +18,9 @@ def swimlanes_of_version(source: dict[str, str], key: str, card: ProcessCard | N
     titles = form_titles(source)
     for name in sorted(source):
         if name.lower().endswith(BPMN_SUFFIXES) and f'id="{key}"' in source[name]:
-            drawn = swimlanes_from_bpmn(source[name].encode("utf-8"), key, filename=name, card=card, form_titles=titles, locale=locale)
+            drawn = swimlanes_from_bpmn(
+                source[name].encode("utf-8"), key, filename=name, card=card, form_titles=titles, locale=locale
+            )
             if drawn.nodes:
                 return drawn
     return Swimlanes(key, key, (), (), ())

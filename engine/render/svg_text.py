@@ -83,8 +83,18 @@ def wrap(text: str, width: float, size: float) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-def text_block(parent: etree._Element, text: str, box: Box, *, size: float = 11, align: str = "middle", valign: str = "middle",
-               max_lines: int | None = None, css: str = "label", fill: str | None = None) -> etree._Element | None:
+def text_block(
+    parent: etree._Element,
+    text: str,
+    box: Box,
+    *,
+    size: float = 11,
+    align: str = "middle",
+    valign: str = "middle",
+    max_lines: int | None = None,
+    css: str = "label",
+    fill: str | None = None,
+) -> etree._Element | None:
     """`text` wrapped into `box` as one <text> with a <tspan> per line; lines beyond `max_lines`
     (default: as many as fit, at least one) end in an ellipsis. None for empty text."""
     lines = wrap(clean(text), max(box.w - 4, size), size)

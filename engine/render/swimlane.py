@@ -16,7 +16,13 @@ from engine.render.model import Flow, Node, Overlay, Swimlanes
 from engine.render.words import language, words
 
 FORMATS = ("svg", "png", "pdf")
-GATEWAY_MARKS = {"exclusiveGateway": "×", "parallelGateway": "+", "inclusiveGateway": "○", "eventBasedGateway": "⬠", "complexGateway": "✳"}
+GATEWAY_MARKS = {
+    "exclusiveGateway": "×",
+    "parallelGateway": "+",
+    "inclusiveGateway": "○",
+    "eventBasedGateway": "⬠",
+    "complexGateway": "✳",
+}
 TASK_FILL = "#ffffff"
 HEAT = ((255, 245, 240), (222, 45, 38))  # light to the slowest stage's red
 
@@ -37,7 +43,17 @@ def build_swimlane(d: Swimlanes, overlay: Overlay | None = None, *, locale: str 
     overlay = overlay or Overlay()
     names = {n.id: f"n{i}" for i, n in enumerate(d.nodes)}
     g = graphviz.Digraph("swimlanes", engine="neato")
-    g.attr("graph", splines="true", outputorder="nodesfirst", bgcolor="white", pad="0.2", label=text(d.name), labelloc="t", fontname="Helvetica", fontsize="16")
+    g.attr(
+        "graph",
+        splines="true",
+        outputorder="nodesfirst",
+        bgcolor="white",
+        pad="0.2",
+        label=text(d.name),
+        labelloc="t",
+        fontname="Helvetica",
+        fontsize="16",
+    )
     g.attr("node", fontname="Helvetica", fontsize="10", margin="0.05,0.03")
     g.attr("edge", fontname="Helvetica", fontsize="9", color="#444444", arrowsize="0.7")
     _bands(g, layout, _("Työkalut"))
@@ -46,8 +62,19 @@ def build_swimlane(d: Swimlanes, overlay: Overlay | None = None, *, locale: str 
         _node(g, names[n.id], n, _pos(layout, *layout.positions[n.id]), overlay, heat.get(n.id), _, fmt)
     for index, x, y in layout.tool_positions:
         group = d.tools[index]
-        g.node(f"tool_{index}", text("\n".join(group.tools)), id=f"tool-{index}", shape="note", style="filled", fillcolor="#fffbe6", color="#b8a040",
-               pos=_pos(layout, x, y), width="1.9", height="0.7", fontsize="9")
+        g.node(
+            f"tool_{index}",
+            text("\n".join(group.tools)),
+            id=f"tool-{index}",
+            shape="note",
+            style="filled",
+            fillcolor="#fffbe6",
+            color="#b8a040",
+            pos=_pos(layout, x, y),
+            width="1.9",
+            height="0.7",
+            fontsize="9",
+        )
     shown: set[tuple[str, str]] = set()
     for f in d.flows:
         if f.source in names and f.target in names:
@@ -67,21 +94,46 @@ def _bands(g: graphviz.Digraph, layout: Layout, tools: str) -> None:
         is_tools = band is layout.tools
         ident = "tools" if is_tools else f"lane-{i}"
         y = band.top + band.height / 2
-        g.node(f"{ident}-band", "", id=f"{ident}-band", shape="box", style="filled", fillcolor="#fbf8ee" if is_tools else ("#f4f6f9" if i % 2 else "#ffffff"),
-               color="#9aa4b1", width=f"{width_body / 72:.3f}", height=f"{band.height / 72:.3f}", fixedsize="true",
-               pos=_pos(layout, HEADER_W + width_body / 2, y))
+        g.node(
+            f"{ident}-band",
+            "",
+            id=f"{ident}-band",
+            shape="box",
+            style="filled",
+            fillcolor="#fbf8ee" if is_tools else ("#f4f6f9" if i % 2 else "#ffffff"),
+            color="#9aa4b1",
+            width=f"{width_body / 72:.3f}",
+            height=f"{band.height / 72:.3f}",
+            fixedsize="true",
+            pos=_pos(layout, HEADER_W + width_body / 2, y),
+        )
         label = tools if is_tools else text(band.name or "")
-        g.node(f"{ident}-header", label, id=f"{ident}-header", shape="box", style="filled", fillcolor="#e3e8ef" if not is_tools else "#f1e9c9",
-               color="#9aa4b1", width=f"{HEADER_W / 72:.3f}", height=f"{band.height / 72:.3f}", fixedsize="true", fontsize="12",
-               pos=_pos(layout, HEADER_W / 2, y))
+        g.node(
+            f"{ident}-header",
+            label,
+            id=f"{ident}-header",
+            shape="box",
+            style="filled",
+            fillcolor="#e3e8ef" if not is_tools else "#f1e9c9",
+            color="#9aa4b1",
+            width=f"{HEADER_W / 72:.3f}",
+            height=f"{band.height / 72:.3f}",
+            fixedsize="true",
+            fontsize="12",
+            pos=_pos(layout, HEADER_W / 2, y),
+        )
 
 
-def _node(g: graphviz.Digraph, name: str, n: Node, pos: str, overlay: Overlay, heat: str | None, _: Callable[..., str], fmt: str) -> None:
+def _node(
+    g: graphviz.Digraph, name: str, n: Node, pos: str, overlay: Overlay, heat: str | None, _: Callable[..., str], fmt: str
+) -> None:
     label = text(n.name or n.id)
     # no tooltip: graphviz would wrap the node in an <a> with the text in an attribute
     attrs: dict[str, str] = {"id": text(f"el-{n.id}"), "pos": pos}
     if n.type.endswith("Gateway"):
-        attrs.update(shape="diamond", width="0.55", height="0.55", fixedsize="true", xlabel=label, label=GATEWAY_MARKS.get(n.type, ""))
+        attrs.update(
+            shape="diamond", width="0.55", height="0.55", fixedsize="true", xlabel=label, label=GATEWAY_MARKS.get(n.type, "")
+        )
     elif n.type.endswith("Event"):
         thick = {"endEvent": "3", "startEvent": "1"}.get(n.type, "1")
         shape = "doublecircle" if n.type in ("intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent") else "circle"
@@ -90,18 +142,35 @@ def _node(g: graphviz.Digraph, name: str, n: Node, pos: str, overlay: Overlay, h
         attrs.update(shape="box", style="dashed", width="1.6", height="0.5", label=label)
     else:
         medians = overlay.median_seconds.get(n.id)
-        lines = [clean(n.name or n.id, 300)] + ([_("mediaani %(duration)s", duration=display.duration(medians, fmt))] if medians is not None else [])
+        lines = [clean(n.name or n.id, 300)] + (
+            [_("mediaani %(duration)s", duration=display.duration(medians, fmt))] if medians is not None else []
+        )
         waiting = overlay.waiting_now.get(n.id)
         if waiting:
             lines.append(_("%(count)s odottaa nyt", count=waiting))
         sub = n.type in ("subProcess", "callActivity", "transaction")
-        attrs.update(shape="box", style="rounded,filled" + (",bold" if sub else ""), fillcolor=heat or TASK_FILL, width="1.7", height="0.75",
-                     fixedsize="true", label=text("\n".join(_wrap(x) for x in lines), 400))
+        attrs.update(
+            shape="box",
+            style="rounded,filled" + (",bold" if sub else ""),
+            fillcolor=heat or TASK_FILL,
+            width="1.7",
+            height="0.75",
+            fixedsize="true",
+            label=text("\n".join(_wrap(x) for x in lines), 400),
+        )
     g.node(name, **attrs)
 
 
-def _edge(g: graphviz.Digraph, source: str, target: str, f: Flow, layout: Layout, overlay: Overlay, shown: set[tuple[str, str]],
-          _: Callable[..., str]) -> None:
+def _edge(
+    g: graphviz.Digraph,
+    source: str,
+    target: str,
+    f: Flow,
+    layout: Layout,
+    overlay: Overlay,
+    shown: set[tuple[str, str]],
+    _: Callable[..., str],
+) -> None:
     attrs: dict[str, str] = {}
     if f.kind == "message":
         attrs.update(style="dashed", arrowhead="empty", arrowtail="odot", dir="both", color="#5a6b8c")

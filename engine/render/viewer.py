@@ -28,11 +28,19 @@ def diagram_view(source: dict[str, str], key: str, metrics: ProcessMetrics | Non
     """The viewer's data for `key` in a version's `source` files; `metrics` None shows no values;
     durations written in `locale` ("fi" default, "sv", "en")."""
     di = di_of_version(source, key)
-    return DiagramView(di is not None, di[0].id if di is not None else None, viewer_overlay(source, key, metrics, di=di, locale=locale))
+    return DiagramView(
+        di is not None, di[0].id if di is not None else None, viewer_overlay(source, key, metrics, di=di, locale=locale)
+    )
 
 
-def viewer_overlay(source: dict[str, str], key: str, metrics: ProcessMetrics | None, *,
-                   di: tuple[DiDiagram, dict[str, str | None]] | None = None, locale: str = "fi") -> dict[str, Any]:
+def viewer_overlay(
+    source: dict[str, str],
+    key: str,
+    metrics: ProcessMetrics | None,
+    *,
+    di: tuple[DiDiagram, dict[str, str | None]] | None = None,
+    locale: str = "fi",
+) -> dict[str, Any]:
     """For each measured element: median (text), heat colour, tasks waiting now and its stage
     statistics; for each lane pair's handoffs, the flow that carries the count. JSON-ready:
     {"elements": {id: {...}}, "handoffs": [{"flow", "from", "to", "count"}], "max_median": text}."""
@@ -49,8 +57,14 @@ def viewer_overlay(source: dict[str, str], key: str, metrics: ProcessMetrics | N
             "median": short_duration(median, locale) if median is not None else None,
             "heat": heat_colour(median / top) if median is not None and top > 0 else None,
             "waiting": stage.open_now,
-            "stats": {"count": stage.duration.count, "cancelled": stage.cancelled, "duration": _stats(stage.duration, locale),
-                      "waiting": _stats(stage.waiting, locale), "working": _stats(stage.working, locale), "unclaimed": stage.unclaimed},
+            "stats": {
+                "count": stage.duration.count,
+                "cancelled": stage.cancelled,
+                "duration": _stats(stage.duration, locale),
+                "waiting": _stats(stage.waiting, locale),
+                "working": _stats(stage.working, locale),
+                "unclaimed": stage.unclaimed,
+            },
         }
     handoffs = []
     di = di if di is not None else di_of_version(source, key)
@@ -60,8 +74,19 @@ def viewer_overlay(source: dict[str, str], key: str, metrics: ProcessMetrics | N
         for edge, (from_lane, to_lane, count) in carried.items():
             handoffs.append({"flow": edge.element_id, "from": from_lane, "to": to_lane, "count": count})
     pairs = [{"from": h.from_lane, "to": h.to_lane, "count": h.count} for h in metrics.handoffs]
-    return {"elements": elements, "handoffs": handoffs, "pairs": pairs, "max_median": short_duration(top, locale) if top else None}
+    return {
+        "elements": elements,
+        "handoffs": handoffs,
+        "pairs": pairs,
+        "max_median": short_duration(top, locale) if top else None,
+    }
 
 
 def _stats(s: Stats, locale: str) -> dict[str, Any]:
-    return {"count": s.count, **{k: short_duration(v, locale) if v is not None else None for k, v in (("median", s.median), ("p90", s.p90), ("max", s.max))}}
+    return {
+        "count": s.count,
+        **{
+            k: short_duration(v, locale) if v is not None else None
+            for k, v in (("median", s.median), ("p90", s.p90), ("max", s.max))
+        },
+    }

@@ -33,10 +33,8 @@ SV: dict[str, str] = {
     "3. Prosessikaavio": "3. Processdiagram",
     "%(name)s: uimaratakaavio": "%(name)s: simbanediagram",
     "Kaavio sellaisena kuin mallintaja sen piirsi.": "Diagrammet så som modelleraren ritade det.",
-    "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä.":
-        "Kunden överst, en bana per organisation, skedena från vänster till höger, verktygen på nedersta raden.",
-    "Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä.":
-        "I uppgifterna den uppmätta medianlängden; i övergångarna mellan banor antalet överlämningar.",
+    "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä.": "Kunden överst, en bana per organisation, skedena från vänster till höger, verktygen på nedersta raden.",
+    "Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä.": "I uppgifterna den uppmätta medianlängden; i övergångarna mellan banor antalet överlämningar.",
     "4. Vaiheet ja sisältö": "4. Skeden och innehåll",
     "Kaistat: %(lanes)s": "Banor: %(lanes)s",
     "Työkalut: %(tools)s": "Verktyg: %(tools)s",
@@ -52,10 +50,8 @@ SV: dict[str, str] = {
     "tapahtumaloki": "händelseloggen",
     "Kapulanvaihdot / tapaus (ka.)": "Överlämningar / ärende (medel)",
     "Tapaukset": "Ärenden",
-    "%(started)s aloitettu, %(completed)s valmis, %(open)s kesken":
-        "%(started)s påbörjade, %(completed)s klara, %(open)s pågående",
-    "Mitattu %(when)s (%(zone)s); kuluvan jakson arvo ja ennuste jakson loppuun.":
-        "Uppmätt %(when)s (%(zone)s); innevarande periods värde och prognos till periodens slut.",
+    "%(started)s aloitettu, %(completed)s valmis, %(open)s kesken": "%(started)s påbörjade, %(completed)s klara, %(open)s pågående",
+    "Mitattu %(when)s (%(zone)s); kuluvan jakson arvo ja ennuste jakson loppuun.": "Uppmätt %(when)s (%(zone)s); innevarande periods värde och prognos till periodens slut.",
     "/ vuosi": "/ år",
     "/ puolivuosi": "/ halvår",
     "/ neljännes": "/ kvartal",
@@ -97,10 +93,8 @@ EN: dict[str, str] = {
     "3. Prosessikaavio": "3. Process diagram",
     "%(name)s: uimaratakaavio": "%(name)s: swimlane diagram",
     "Kaavio sellaisena kuin mallintaja sen piirsi.": "The diagram as its modeller drew it.",
-    "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä.":
-        "The customer on top, one lane per organisation, stages from left to right, tools on the bottom row.",
-    "Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä.":
-        "On tasks the measured median duration; on flows between lanes the number of handoffs.",
+    "Asiakas ylimpänä, yksi kaista organisaatiota kohden, vaiheet vasemmalta oikealle, työkalut alimmalla rivillä.": "The customer on top, one lane per organisation, stages from left to right, tools on the bottom row.",
+    "Tehtävissä mitattu mediaanikesto; kaistojen välisissä siirroissa kapulanvaihtojen määrä.": "On tasks the measured median duration; on flows between lanes the number of handoffs.",
     "4. Vaiheet ja sisältö": "4. Stages and content",
     "Kaistat: %(lanes)s": "Lanes: %(lanes)s",
     "Työkalut: %(tools)s": "Tools: %(tools)s",
@@ -116,10 +110,8 @@ EN: dict[str, str] = {
     "tapahtumaloki": "event log",
     "Kapulanvaihdot / tapaus (ka.)": "Handoffs / case (mean)",
     "Tapaukset": "Cases",
-    "%(started)s aloitettu, %(completed)s valmis, %(open)s kesken":
-        "%(started)s started, %(completed)s completed, %(open)s in progress",
-    "Mitattu %(when)s (%(zone)s); kuluvan jakson arvo ja ennuste jakson loppuun.":
-        "Measured %(when)s (%(zone)s); the current period's value and its projection to the period's end.",
+    "%(started)s aloitettu, %(completed)s valmis, %(open)s kesken": "%(started)s started, %(completed)s completed, %(open)s in progress",
+    "Mitattu %(when)s (%(zone)s); kuluvan jakson arvo ja ennuste jakson loppuun.": "Measured %(when)s (%(zone)s); the current period's value and its projection to the period's end.",
     "/ vuosi": "/ year",
     "/ puolivuosi": "/ half-year",
     "/ neljännes": "/ quarter",

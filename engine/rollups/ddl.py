@@ -20,16 +20,30 @@ _LEAD = {
 # what changes a case's share: a step rewrites status and ended_at every time, mostly unchanged
 # an UPDATE of a span that keeps its rollup rows (a claim, a completion, a cancellation) adds the
 # difference in one statement per rollup instead of taking the old share back and adding the new
-_SPAN_KEPT = " AND ".join(f"OLD.{c} {{eq}} NEW.{c}" for c in ("process_key", "process_version_id", "ready_at", "element_id", "lane", "from_lane", "case_id"))
-_CASE_CHANGED = " OR ".join(f"OLD.{c} {{ne}} NEW.{c}" for c in ("process_key", "process_version_id", "status", "started_at", "ended_at"))
+_SPAN_KEPT = " AND ".join(
+    f"OLD.{c} {{eq}} NEW.{c}"
+    for c in ("process_key", "process_version_id", "ready_at", "element_id", "lane", "from_lane", "case_id")
+)
+_CASE_CHANGED = " OR ".join(
+    f"OLD.{c} {{ne}} NEW.{c}" for c in ("process_key", "process_version_id", "status", "started_at", "ended_at")
+)
 _PG_BUCKET = "rollup_bucket_of(CAST({v} AS FLOAT))"
 _PG_BUCKET_FUNCTION = (
     "CREATE FUNCTION rollup_bucket_of(v FLOAT) RETURNS INTEGER LANGUAGE sql IMMUTABLE AS $$ SELECT "
-    + bucket_sql("v", "CAST(floor({x}) AS INTEGER)") + " $$"
+    + bucket_sql("v", "CAST(floor({x}) AS INTEGER)")
+    + " $$"
 )
 
 
-SQLITE_TRIGGERS = ("rollup_span_insert", "rollup_span_update", "rollup_span_update_kept", "rollup_span_delete", "rollup_case_insert", "rollup_case_update", "rollup_case_delete")
+SQLITE_TRIGGERS = (
+    "rollup_span_insert",
+    "rollup_span_update",
+    "rollup_span_update_kept",
+    "rollup_span_delete",
+    "rollup_case_insert",
+    "rollup_case_update",
+    "rollup_case_delete",
+)
 
 
 class RollupSql:
@@ -54,10 +68,14 @@ class RollupSql:
         t = rollup.table
         columns = [*rollup.keys, *rollup.sums, *rollup.mins, *rollup.maxes]
         merged = [f"{c} = {t}.{c} + excluded.{c}" for c, _ in rollup.sums]
-        merged += [f"{c} = CASE WHEN excluded.{c} IS NULL THEN {t}.{c} WHEN {t}.{c} IS NULL OR excluded.{c} < {t}.{c} THEN excluded.{c} ELSE {t}.{c} END"
-                   for c, _ in rollup.mins]
-        merged += [f"{c} = CASE WHEN excluded.{c} IS NULL THEN {t}.{c} WHEN {t}.{c} IS NULL OR excluded.{c} > {t}.{c} THEN excluded.{c} ELSE {t}.{c} END"
-                   for c, _ in rollup.maxes]
+        merged += [
+            f"{c} = CASE WHEN excluded.{c} IS NULL THEN {t}.{c} WHEN {t}.{c} IS NULL OR excluded.{c} < {t}.{c} THEN excluded.{c} ELSE {t}.{c} END"
+            for c, _ in rollup.mins
+        ]
+        merged += [
+            f"{c} = CASE WHEN excluded.{c} IS NULL THEN {t}.{c} WHEN {t}.{c} IS NULL OR excluded.{c} > {t}.{c} THEN excluded.{c} ELSE {t}.{c} END"
+            for c, _ in rollup.maxes
+        ]
         return (
             f"INSERT INTO {t} ({', '.join(c for c, _ in columns)}) "
             f"SELECT {', '.join(e.format(r=r) for _, e in columns)} WHERE {rollup.only.format(r=r)} "
@@ -72,6 +90,7 @@ class RollupSql:
 
     def delta(self, rollup: Rollup) -> str:
         """Add NEW's share minus OLD's to the row both belong to (the keys unchanged)."""
+
         def share(e: str, r: str) -> str:
             return f"CASE WHEN {rollup.only.format(r=r)} THEN {e.format(r=r)} ELSE 0 END"
 
@@ -100,8 +119,11 @@ class RollupSql:
     def drop(self) -> list[str]:
         if self.dialect == "sqlite":
             return [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
-        return ["DROP FUNCTION IF EXISTS rollup_span() CASCADE", "DROP FUNCTION IF EXISTS rollup_case() CASCADE",
-                "DROP FUNCTION IF EXISTS rollup_bucket_of(FLOAT)"]
+        return [
+            "DROP FUNCTION IF EXISTS rollup_span() CASCADE",
+            "DROP FUNCTION IF EXISTS rollup_case() CASCADE",
+            "DROP FUNCTION IF EXISTS rollup_bucket_of(FLOAT)",
+        ]
 
     def _sqlite(self) -> list[str]:
         def trigger(name: str, when: str, statements: list[str]) -> str:
@@ -122,7 +144,11 @@ class RollupSql:
             trigger("rollup_span_update_kept", f"UPDATE ON task_span FOR EACH ROW WHEN {same}", kept),
             trigger("rollup_span_delete", "DELETE ON task_span", spans_old),
             trigger("rollup_case_insert", 'INSERT ON "case"', cases_new),
-            trigger("rollup_case_update", 'UPDATE ON "case" FOR EACH ROW WHEN ' + _CASE_CHANGED.format(ne="IS NOT"), [*cases_old, *cases_new]),
+            trigger(
+                "rollup_case_update",
+                'UPDATE ON "case" FOR EACH ROW WHEN ' + _CASE_CHANGED.format(ne="IS NOT"),
+                [*cases_old, *cases_new],
+            ),
             trigger("rollup_case_delete", 'DELETE ON "case"', [*cases_old, "DELETE FROM case_fact WHERE case_id = OLD.id"]),
         ]
 
@@ -136,28 +162,53 @@ class RollupSql:
 
     def _postgresql(self) -> list[str]:
         def function(name: str, body: list[str]) -> str:
-            return f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN " + " ".join(body) + " RETURN NULL; END $$"
+            return (
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                + " ".join(body)
+                + " RETURN NULL; END $$"
+            )
 
         def guarded(u: Rollup, r: str, sign: str) -> str:
             # PL/pgSQL pays per statement: skip those whose row does not count (a span without a duration yet, …)
             return f"IF {u.only.format(r=r)} THEN {self.add(u, r) if sign == '+' else self.sub(u, r)}; END IF;"
 
-        kept = [f"IF TG_OP = 'UPDATE' AND {_SPAN_KEPT.format(eq='IS NOT DISTINCT FROM')} THEN", f"{self.delta(self.stage)};",
-                f"IF NEW.from_lane IS NOT NULL THEN {self.delta(self.handoff)}; END IF;"]
+        kept = [
+            f"IF TG_OP = 'UPDATE' AND {_SPAN_KEPT.format(eq='IS NOT DISTINCT FROM')} THEN",
+            f"{self.delta(self.stage)};",
+            f"IF NEW.from_lane IS NOT NULL THEN {self.delta(self.handoff)}; END IF;",
+        ]
         for u in self.buckets:
-            kept += [f"IF OLD.{u.value} IS DISTINCT FROM NEW.{u.value} THEN", guarded(u, "OLD", "-"), guarded(u, "NEW", "+"), "END IF;"]
-        span = function("rollup_span", [
-            *kept, "RETURN NULL; END IF;",
-            "IF TG_OP <> 'INSERT' THEN", *(guarded(u, "OLD", "-") for u in self.span_rollups),
-            f"IF OLD.from_lane IS NOT NULL THEN {self.handoffs('OLD', '-')}; END IF; END IF;",
-            "IF TG_OP <> 'DELETE' THEN", *(guarded(u, "NEW", "+") for u in self.span_rollups),
-            f"IF NEW.from_lane IS NOT NULL THEN {self.handoffs('NEW', '+')}; END IF; END IF;",
-        ])
-        case = function("rollup_case", [
-            "IF TG_OP <> 'INSERT' THEN", *(guarded(u, "OLD", "-") for u in self.case_rollups), "END IF;",
-            "IF TG_OP <> 'DELETE' THEN", *(guarded(u, "NEW", "+") for u in self.case_rollups), f"{self.fact('NEW')};",
-            "ELSE DELETE FROM case_fact WHERE case_id = OLD.id; END IF;",
-        ])
+            kept += [
+                f"IF OLD.{u.value} IS DISTINCT FROM NEW.{u.value} THEN",
+                guarded(u, "OLD", "-"),
+                guarded(u, "NEW", "+"),
+                "END IF;",
+            ]
+        span = function(
+            "rollup_span",
+            [
+                *kept,
+                "RETURN NULL; END IF;",
+                "IF TG_OP <> 'INSERT' THEN",
+                *(guarded(u, "OLD", "-") for u in self.span_rollups),
+                f"IF OLD.from_lane IS NOT NULL THEN {self.handoffs('OLD', '-')}; END IF; END IF;",
+                "IF TG_OP <> 'DELETE' THEN",
+                *(guarded(u, "NEW", "+") for u in self.span_rollups),
+                f"IF NEW.from_lane IS NOT NULL THEN {self.handoffs('NEW', '+')}; END IF; END IF;",
+            ],
+        )
+        case = function(
+            "rollup_case",
+            [
+                "IF TG_OP <> 'INSERT' THEN",
+                *(guarded(u, "OLD", "-") for u in self.case_rollups),
+                "END IF;",
+                "IF TG_OP <> 'DELETE' THEN",
+                *(guarded(u, "NEW", "+") for u in self.case_rollups),
+                f"{self.fact('NEW')};",
+                "ELSE DELETE FROM case_fact WHERE case_id = OLD.id; END IF;",
+            ],
+        )
         return [
             _PG_BUCKET_FUNCTION,
             span,
@@ -165,7 +216,8 @@ class RollupSql:
             "CREATE TRIGGER rollup_span AFTER INSERT OR UPDATE OR DELETE ON task_span FOR EACH ROW EXECUTE FUNCTION rollup_span()",
             'CREATE TRIGGER rollup_case_insert AFTER INSERT OR DELETE ON "case" FOR EACH ROW EXECUTE FUNCTION rollup_case()',
             'CREATE TRIGGER rollup_case_update AFTER UPDATE ON "case" FOR EACH ROW WHEN ('
-            + _CASE_CHANGED.format(ne="IS DISTINCT FROM") + ") EXECUTE FUNCTION rollup_case()",
+            + _CASE_CHANGED.format(ne="IS DISTINCT FROM")
+            + ") EXECUTE FUNCTION rollup_case()",
         ]
 
     def rebuild(self, rollups: tuple[Rollup, ...], source: str, *, one_key: bool) -> str:
@@ -173,13 +225,19 @@ class RollupSql:
         first = rollups[0]
         names = [c for c, _ in (*first.keys, *first.sums, *first.mins, *first.maxes)]
         scope = " AND r.process_key = :key" if one_key else ""
+
         def projected(u: Rollup) -> str:
             columns = ", ".join(e.format(r="r") + " AS " + c for c, e in (*u.keys, *u.sums, *u.mins, *u.maxes))
             return f"SELECT {columns} FROM {source} r WHERE {u.only.format(r='r')}{scope}"
 
         rows = " UNION ALL ".join(projected(u) for u in rollups)
         keys = [c for c, _ in first.keys]
-        folded = [*keys, *(f"SUM({c})" for c, _ in first.sums), *(f"MIN({c})" for c, _ in first.mins), *(f"MAX({c})" for c, _ in first.maxes)]
+        folded = [
+            *keys,
+            *(f"SUM({c})" for c, _ in first.sums),
+            *(f"MIN({c})" for c, _ in first.mins),
+            *(f"MAX({c})" for c, _ in first.maxes),
+        ]
         return f"INSERT INTO {first.table} ({', '.join(names)}) SELECT {', '.join(folded)} FROM ({rows}) u GROUP BY {', '.join(keys)}"
 
     def rebuild_facts(self, *, one_key: bool) -> str:
@@ -187,5 +245,5 @@ class RollupSql:
         return (
             "INSERT INTO case_fact (case_id, process_key, process_version_id, lead_s, handoffs) "
             f"SELECT r.id, r.process_key, r.process_version_id, CASE WHEN r.status = 'completed' THEN {self.lead('r')} END, "
-            f"(SELECT COUNT(*) FROM task_span s WHERE s.case_id = r.id AND s.from_lane IS NOT NULL) FROM \"case\" r{scope}"
+            f'(SELECT COUNT(*) FROM task_span s WHERE s.case_id = r.id AND s.from_lane IS NOT NULL) FROM "case" r{scope}'
         )

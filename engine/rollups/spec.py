@@ -35,6 +35,7 @@ def bucket_start(bucket: int) -> float:
 def bucket_sql(value: str, floor: str) -> str:
     """The bucket of `value` as SQL; `floor` wraps a non-negative float ('{x}' placeholder) into its
     integer floor in the dialect (SQLite: CAST AS INTEGER truncates; PostgreSQL's CAST rounds)."""
+
     def within(low: int, high: int) -> str:  # octaves low … high, a binary search of CASEs
         if low == high:
             part = floor.replace("{x}", f"({value} - {2**low}) * {SUB_BUCKETS} / {2**low}")
@@ -67,6 +68,7 @@ class Rollup:
 
 def stage(month: str) -> Rollup:
     """task_span → rollup_stage; `month` is the dialect's 'YYYY-MM' of a placeholder `{x}`."""
+
     def measured(column: str) -> tuple[tuple[str, str], tuple[str, str]]:
         present = f"{WORK} AND {{r}}.{column}_s IS NOT NULL"
         short = {"duration": "dur", "waiting": "wait", "working": "work"}[column]
@@ -85,14 +87,20 @@ def stage(month: str) -> Rollup:
             ("spans", "1"),
             ("instants", _when(WORK, "0", "1")),
             ("cancelled", _when(f"{WORK} AND {{r}}.cancelled_at IS NOT NULL")),
-            ("unclaimed", _when("{r}.completed_at IS NOT NULL AND {r}.claimed_at IS NULL AND {r}.element_type IN " + _in(USER_TASK_TYPES))),
+            (
+                "unclaimed",
+                _when("{r}.completed_at IS NOT NULL AND {r}.claimed_at IS NULL AND {r}.element_type IN " + _in(USER_TASK_TYPES)),
+            ),
             ("open_now", _when(f"{WORK} AND {{r}}.completed_at IS NULL AND {{r}}.cancelled_at IS NULL")),
             *measured("duration"),
             *measured("waiting"),
             *measured("working"),
         ),
         mins=(("first_ready", f"CASE WHEN {WORK} THEN {{r}}.ready_at END"),),
-        maxes=(("name", f"CASE WHEN {WORK} THEN {{r}}.element_name END"), ("element_type", f"CASE WHEN {WORK} THEN {{r}}.element_type END")),
+        maxes=(
+            ("name", f"CASE WHEN {WORK} THEN {{r}}.element_name END"),
+            ("element_type", f"CASE WHEN {WORK} THEN {{r}}.element_type END"),
+        ),
     )
 
 
@@ -107,7 +115,11 @@ def handoff(month: str) -> Rollup:
             ("from_lane", "{r}.from_lane"),
             ("to_lane", "COALESCE({r}.lane, '')"),
         ),
-        sums=(("n", "1"), ("pickup_n", _when("{r}.pickup_s IS NOT NULL")), ("pickup_sum", _when("{r}.pickup_s IS NOT NULL", "{r}.pickup_s", "0.0"))),
+        sums=(
+            ("n", "1"),
+            ("pickup_n", _when("{r}.pickup_s IS NOT NULL")),
+            ("pickup_sum", _when("{r}.pickup_s IS NOT NULL", "{r}.pickup_s", "0.0")),
+        ),
         only="{r}.from_lane IS NOT NULL",
     )
 
@@ -116,9 +128,20 @@ def case_started(month: str) -> Rollup:
     """case → rollup_case_month, in the month the case started (and its status now if still open)."""
     return Rollup(
         table="rollup_case_month",
-        keys=(("process_key", "{r}.process_key"), ("process_version_id", "{r}.process_version_id"), ("month", month.replace("{x}", "{r}.started_at"))),
-        sums=(("started", "1"), ("running", _when("{r}.status = 'running'")), ("failed", _when("{r}.status = 'failed'")), ("completed", "0"),
-              ("cancelled", "0"), ("lead_n", "0"), ("lead_sum", "0.0")),
+        keys=(
+            ("process_key", "{r}.process_key"),
+            ("process_version_id", "{r}.process_version_id"),
+            ("month", month.replace("{x}", "{r}.started_at")),
+        ),
+        sums=(
+            ("started", "1"),
+            ("running", _when("{r}.status = 'running'")),
+            ("failed", _when("{r}.status = 'failed'")),
+            ("completed", "0"),
+            ("cancelled", "0"),
+            ("lead_n", "0"),
+            ("lead_sum", "0.0"),
+        ),
     )
 
 
@@ -128,9 +151,20 @@ def case_ended(month: str, lead: str) -> Rollup:
     completed = "{r}.status = 'completed'"
     return Rollup(
         table="rollup_case_month",
-        keys=(("process_key", "{r}.process_key"), ("process_version_id", "{r}.process_version_id"), ("month", month.replace("{x}", "{r}.ended_at"))),
-        sums=(("started", "0"), ("running", "0"), ("failed", "0"), ("completed", _when(completed)), ("cancelled", _when("{r}.status = 'cancelled'")),
-              ("lead_n", _when(completed)), ("lead_sum", _when(completed, lead, "0.0"))),
+        keys=(
+            ("process_key", "{r}.process_key"),
+            ("process_version_id", "{r}.process_version_id"),
+            ("month", month.replace("{x}", "{r}.ended_at")),
+        ),
+        sums=(
+            ("started", "0"),
+            ("running", "0"),
+            ("failed", "0"),
+            ("completed", _when(completed)),
+            ("cancelled", _when("{r}.status = 'cancelled'")),
+            ("lead_n", _when(completed)),
+            ("lead_sum", _when(completed, lead, "0.0")),
+        ),
         only="{r}.ended_at IS NOT NULL",
     )
 
@@ -138,12 +172,18 @@ def case_ended(month: str, lead: str) -> Rollup:
 def buckets(bucket: str) -> tuple[Rollup, ...]:
     """task_span → rollup_bucket for the four span measures; `bucket` is the dialect's bucket
     number of a placeholder `{v}` (bucket_sql)."""
+
     def one(measure: str, column: str, a: str, b: str, only: str) -> Rollup:
         value = f"{{r}}.{column}"
         return Rollup(
             table="rollup_bucket",
-            keys=(("process_key", "{r}.process_key"), ("measure", f"'{measure}'"), ("group_a", a), ("group_b", b),
-                  ("bucket", bucket.replace("{v}", value))),
+            keys=(
+                ("process_key", "{r}.process_key"),
+                ("measure", f"'{measure}'"),
+                ("group_a", a),
+                ("group_b", b),
+                ("bucket", bucket.replace("{v}", value)),
+            ),
             sums=(("n", "1"),),
             only=f"{only} AND {value} IS NOT NULL",
             value=column,
@@ -162,8 +202,13 @@ def lead_bucket(bucket: str, lead: str) -> Rollup:
     """case → rollup_bucket: the lead time of a completed case."""
     return Rollup(
         table="rollup_bucket",
-        keys=(("process_key", "{r}.process_key"), ("measure", "'lead'"), ("group_a", "''"), ("group_b", "''"),
-              ("bucket", bucket.replace("{v}", lead))),
+        keys=(
+            ("process_key", "{r}.process_key"),
+            ("measure", "'lead'"),
+            ("group_a", "''"),
+            ("group_b", "''"),
+            ("bucket", bucket.replace("{v}", lead)),
+        ),
         sums=(("n", "1"),),
         only="{r}.status = 'completed' AND {r}.ended_at IS NOT NULL",
     )

@@ -50,7 +50,12 @@ def rebuild_rollups(connection: Connection, *, process_key: str | None = None) -
     params = {"key": process_key} if one else {}
     for table in ROLLUP_TABLES:
         connection.execute(text(f"DELETE FROM {table}" + (" WHERE process_key = :key" if one else "")), params)
-    for rollups, source in (((sql.stage,), "task_span"), ((sql.handoff,), "task_span"), ((sql.case_started, sql.case_ended), '"case"'),
-                            (sql.buckets, "task_span"), ((sql.lead_bucket,), '"case"')):
+    for rollups, source in (
+        ((sql.stage,), "task_span"),
+        ((sql.handoff,), "task_span"),
+        ((sql.case_started, sql.case_ended), '"case"'),
+        (sql.buckets, "task_span"),
+        ((sql.lead_bucket,), '"case"'),
+    ):
         connection.execute(text(sql.rebuild(rollups, source, one_key=one)), params)
     connection.execute(text(sql.rebuild_facts(one_key=one)), params)

@@ -345,9 +345,11 @@ def stored_state_refusal(stored: str | None) -> str | None:
     live = live_serializer_version()
     if stored is None or stored == live:
         return None
-    return (f"this case was saved by SpiffWorkflow's serializer version {stored} and this Kapula reads version "
-            f"{live}: it cannot be restored safely; run it with the Kapula release that saved it, or move the "
-            f"case to a new version with that release first (docs/migration.md)")
+    return (
+        f"this case was saved by SpiffWorkflow's serializer version {stored} and this Kapula reads version "
+        f"{live}: it cannot be restored safely; run it with the Kapula release that saved it, or move the "
+        f"case to a new version with that release first (docs/migration.md)"
+    )
 
 
 def live_serializer_version() -> str:
@@ -461,8 +463,14 @@ def _common_ancestor(seeds: list[Task], stop: UUID | None) -> Task | None:
     return path[deepest]
 
 
-def restore_live_case(bundle: SpecBundle, header_text: str, rows: list[tuple[str, str, int, str]], script_engine: Any,
-                      *, next_ordinal: int | None = None) -> LiveCase:
+def restore_live_case(
+    bundle: SpecBundle,
+    header_text: str,
+    rows: list[tuple[str, str, int, str]],
+    script_engine: Any,
+    *,
+    next_ordinal: int | None = None,
+) -> LiveCase:
     """Rebuild a case from its header and its task rows (task_id, workflow_id, ordinal, body), in ordinal order:
     every row, or only the open part the header lists (open_part; then `next_ordinal`, the case row's, is needed).
     Raises CaseStepError when the state was written by another version of SpiffWorkflow's serializer
@@ -499,12 +507,24 @@ def restore_live_case(bundle: SpecBundle, header_text: str, rows: list[tuple[str
     workflow.sync_open_tasks()
     if next_ordinal is None:
         next_ordinal = max(ordinals.values(), default=-1) + 1
-    done = {UUID(sp_id): f"{json.dumps(sp_id)}: {json.dumps(dict(fields, data={}))}"
-            for sp_id, fields in header["subprocesses"].items() if fields.get("completed")}
+    done = {
+        UUID(sp_id): f"{json.dumps(sp_id)}: {json.dumps(dict(fields, data={}))}"
+        for sp_id, fields in header["subprocesses"].items()
+        if fields.get("completed")
+    }
     running = [sp_id for sp_id in header["subprocesses"] if UUID(sp_id) not in done]
     sub_ids = {UUID(task_id) for task_id, wf_id, _o, _b in rows if wf_id in set(running)}
-    live = LiveCase(workflow, bundle, ordinals, next_ordinal, sub_ids, done_subs=done, done_json=", ".join(done.values()),
-                    running_subs=[UUID(i) for i in running], root_id=root_id)
+    live = LiveCase(
+        workflow,
+        bundle,
+        ordinals,
+        next_ordinal,
+        sub_ids,
+        done_subs=done,
+        done_json=", ".join(done.values()),
+        running_subs=[UUID(i) for i in running],
+        root_id=root_id,
+    )
     if root_id is not None and workflow.task_tree is not None:
         live.anchor = workflow.task_tree.id
     return live

@@ -14,9 +14,9 @@ WorkflowTaskException naming the decision, which the service layer turns into a 
 from __future__ import annotations
 
 import json
-from copy import deepcopy
 from collections import OrderedDict
 from collections.abc import Callable
+from copy import deepcopy
 from typing import Any
 
 from lxml import etree
@@ -27,9 +27,9 @@ from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.dmn.specs.model import DecisionTable, Input, Output, Rule
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.task_spec import BusinessRuleTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask as SpiffRuleTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from engine.expressions.dmn_cells import INPUT_NAME, CellMatcher, cell_matcher
@@ -58,8 +58,16 @@ class KapulaOutput(Output):
 class KapulaDecisionTable(DecisionTable):
     """A decision table that knows its aggregation and the decision it belongs to."""
 
-    def __init__(self, id: str, name: str, hit_policy: str, *, aggregation: str | None = None,
-                 decision_id: str = "", decision_name: str = "") -> None:
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        hit_policy: str,
+        *,
+        aggregation: str | None = None,
+        decision_id: str = "",
+        decision_name: str = "",
+    ) -> None:
         super().__init__(id, name, " ".join((hit_policy or "UNIQUE").upper().split()))
         self.aggregation = aggregation.upper() if aggregation else None
         self.decision_id = decision_id
@@ -79,21 +87,36 @@ def table_problems(table: KapulaDecisionTable) -> list[tuple[str, str]]:
         problems.append((table.id, f"{table.label} has the unknown hit policy '{policy}'"))
     if table.aggregation is not None:
         if policy != "COLLECT" or table.aggregation not in AGGREGATIONS:
-            problems.append((table.id, f"{table.label}: the aggregation '{table.aggregation}' needs the hit "
-                             "policy COLLECT and is one of SUM, MIN, MAX, COUNT"))
+            problems.append(
+                (
+                    table.id,
+                    f"{table.label}: the aggregation '{table.aggregation}' needs the hit "
+                    "policy COLLECT and is one of SUM, MIN, MAX, COUNT",
+                )
+            )
         elif len(table.outputs) != 1:
-            problems.append((table.id, f"{table.label}: an aggregation ({table.aggregation}) needs exactly one "
-                             "output column (DMN 1.3 §8.2.11)"))
+            problems.append(
+                (
+                    table.id,
+                    f"{table.label}: an aggregation ({table.aggregation}) needs exactly one output column (DMN 1.3 §8.2.11)",
+                )
+            )
     if policy in ("PRIORITY", "OUTPUT ORDER") and not any(o.output_values for o in table.outputs):
-        problems.append((table.id, f"{table.label}: the hit policy {policy} orders by the output values, but no "
-                         "output column lists them (e.g. \"HIGH\",\"LOW\")"))
+        problems.append(
+            (
+                table.id,
+                f"{table.label}: the hit policy {policy} orders by the output values, but no "
+                'output column lists them (e.g. "HIGH","LOW")',
+            )
+        )
     for rule in table.rules:
         for entry in rule.inputEntries:
             for text in entry.lhs:
                 _matcher, problem = cell_matcher(text)
                 if problem:
-                    problems.append((entry.id, f"{table.label}, rule {rule.row_number} ({rule.id}): the input "
-                                     f"entry {text!r} {problem}"))
+                    problems.append(
+                        (entry.id, f"{table.label}, rule {rule.row_number} ({rule.id}): the input entry {text!r} {problem}")
+                    )
     return problems
 
 
@@ -144,8 +167,9 @@ class KapulaDMNEngine:
                 raise
             except WorkflowTaskException as exc:
                 column = _column_name(self.decision_table.inputs[index])
-                raise _located(exc, f"{self.decision_table.label}, rule {rule.row_number} ({rule.id}), input "
-                                    f"{column}", task) from exc
+                raise _located(
+                    exc, f"{self.decision_table.label}, rule {rule.row_number} ({rule.id}), input {column}", task
+                ) from exc
         return True
 
     def _outputs(self, rule: Rule, task: Any) -> dict[str, Any]:
@@ -154,8 +178,11 @@ class KapulaDMNEngine:
             try:
                 out[_output_name(entry.output)] = _output_value(entry.text, task)
             except WorkflowTaskException as exc:
-                raise _located(exc, f"{self.decision_table.label}, rule {rule.row_number} ({rule.id}), output "
-                                    f"'{_output_name(entry.output)}'", task) from exc
+                raise _located(
+                    exc,
+                    f"{self.decision_table.label}, rule {rule.row_number} ({rule.id}), output '{_output_name(entry.output)}'",
+                    task,
+                ) from exc
         return out
 
     def _priority(self, rule: Rule, output: dict[str, Any], task: Any) -> tuple[int, ...]:
@@ -169,7 +196,8 @@ class KapulaDMNEngine:
                 raise WorkflowTaskException(
                     f"{self.decision_table.label}: rule {rule.row_number} ({rule.id}) gives "
                     f"{_output_name(column)} = {value!r}, which is not one of its output values {listed!r}",
-                    task=task)
+                    task=task,
+                )
             key.append(listed.index(value))
         return tuple(key)
 
@@ -179,15 +207,17 @@ class KapulaDMNEngine:
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
         ):
             raise WorkflowTaskException(
-                f"{self.decision_table.label}: COLLECT {aggregation} needs numbers, but the matching rules "
-                f"give {values!r}", task=task)
+                f"{self.decision_table.label}: COLLECT {aggregation} needs numbers, but the matching rules give {values!r}",
+                task=task,
+            )
         return AGGREGATIONS[aggregation](values)
 
     def _violation(self, what: str, matched: list[Rule], task: Any) -> WorkflowTaskException:
         rules = ", ".join(f"{r.row_number} ({r.id})" for r in matched)
         return WorkflowTaskException(
-            f"{self.decision_table.label}: the hit policy {self.decision_table.hit_policy} {what}, "
-            f"but rules {rules} match", task=task)
+            f"{self.decision_table.label}: the hit policy {self.decision_table.hit_policy} {what}, but rules {rules} match",
+            task=task,
+        )
 
 
 class _Inputs:
@@ -305,8 +335,12 @@ class _DecisionParser(DMNParser):
     def _parse_decision_tables(self, decision: Any, element: Any) -> None:
         for table_element in element.findall("dmn:decisionTable", namespaces=self.nsmap):
             table = KapulaDecisionTable(
-                table_element.get("id"), table_element.get("name", ""), table_element.get("hitPolicy", "UNIQUE"),
-                aggregation=table_element.get("aggregation"), decision_id=decision.id, decision_name=decision.name,
+                table_element.get("id"),
+                table_element.get("name", ""),
+                table_element.get("hitPolicy", "UNIQUE"),
+                aggregation=table_element.get("aggregation"),
+                decision_id=decision.id,
+                decision_name=decision.name,
             )
             decision.decisionTables.append(table)
             self._parse_inputs_outputs(table, table_element)
@@ -324,8 +358,7 @@ class _DecisionParser(DMNParser):
                 rule_number += 1
                 table.rules.append(self._parse_rule(table, child, rule_number))
             elif kind and kind not in _SKIPPED_TABLE_CHILDREN:
-                raise ValidationException(f"a decision table cannot hold '{kind}'", node=child,
-                                          file_name=self.filename)
+                raise ValidationException(f"a decision table cannot hold '{kind}'", node=child, file_name=self.filename)
 
     def _parse_output(self, element: Any) -> KapulaOutput:
         listed = element.find("dmn:outputValues/dmn:text", namespaces=self.nsmap)
@@ -333,9 +366,13 @@ class _DecisionParser(DMNParser):
         if listed is not None and values is None:
             raise ValidationException(
                 f"the output values {listed.text!r} of output '{element.get('name') or element.get('id')}' are "
-                "not a comma-separated list of literals", node=element, file_name=self.filename)
-        return KapulaOutput(element.get("id"), element.get("label", ""), element.get("name", ""),
-                            element.get("typeRef", ""), values)
+                "not a comma-separated list of literals",
+                node=element,
+                file_name=self.filename,
+            )
+        return KapulaOutput(
+            element.get("id"), element.get("label", ""), element.get("name", ""), element.get("typeRef", ""), values
+        )
 
 
 def _with_ids(decision: Any) -> Any:
@@ -372,22 +409,30 @@ class DecisionsMixin:
         for decision in decisions:
             parser = _DecisionParser(self, node, namespaces, decision, filename)
             if parser.bpmn_id in self.dmn_parsers:
-                raise ValidationException(f"two decisions have the id '{parser.bpmn_id}'", node=decision,
-                                          file_name=filename or "")
+                raise ValidationException(
+                    f"two decisions have the id '{parser.bpmn_id}'", node=decision, file_name=filename or ""
+                )
             self.dmn_parsers[parser.bpmn_id] = parser
             self.dmn_parsers_by_name[parser.get_name()] = parser
 
     def get_engine(self, decision_ref: str, node: Any) -> KapulaDMNEngine:
         if decision_ref not in self.dmn_parsers:
             known = ", ".join(sorted(self.dmn_parsers)) or "none"
-            raise ValidationException(f"calls the decision '{decision_ref}', which is not in this upload "
-                                      f"(decisions uploaded: {known})", node=node, file_name="")
+            raise ValidationException(
+                f"calls the decision '{decision_ref}', which is not in this upload (decisions uploaded: {known})",
+                node=node,
+                file_name="",
+            )
         parser = self.dmn_parsers[decision_ref]
         parser.parse()
         tables = parser.decision.decisionTables
         if not tables:
-            raise ValidationException(f"calls the decision '{parser.get_name()}' ({decision_ref}), which has no "
-                                      "decision table; Kapula runs decision tables only", node=node, file_name="")
+            raise ValidationException(
+                f"calls the decision '{parser.get_name()}' ({decision_ref}), which has no "
+                "decision table; Kapula runs decision tables only",
+                node=node,
+                file_name="",
+            )
         return KapulaDMNEngine(tables[0])
 
 
@@ -418,8 +463,12 @@ class _TableConverterMixin:
 
     def decision_table_from_dict(self, dct: dict[str, Any]) -> KapulaDecisionTable:
         table = KapulaDecisionTable(
-            dct["id"], dct["name"], dct.get("hit_policy", "UNIQUE"), aggregation=dct.get("aggregation"),
-            decision_id=dct.get("decision_id", ""), decision_name=dct.get("decision_name", ""),
+            dct["id"],
+            dct["name"],
+            dct.get("hit_policy", "UNIQUE"),
+            aggregation=dct.get("aggregation"),
+            decision_id=dct.get("decision_id", ""),
+            decision_name=dct.get("decision_name", ""),
         )
         table.inputs = [Input(**val) for val in dct["inputs"]]
         table.outputs = [KapulaOutput(**val) for val in dct["outputs"]]

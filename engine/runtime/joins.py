@@ -88,8 +88,11 @@ def _run_hook(self: Any, my_task: Any) -> bool:
     branch changed wins if it arrives last; in a loop every value is such a copy.
     """
     tasks = my_task.workflow.tasks
-    tips = [t.parent for t in (tasks.get(UUID(i)) for i in my_task.internal_data.get(_ARRIVED, []))
-            if t is not None and t.parent is not None]
+    tips = [
+        t.parent
+        for t in (tasks.get(UUID(i)) for i in my_task.internal_data.get(_ARRIVED, []))
+        if t is not None and t.parent is not None
+    ]
     if my_task.parent is not None:
         tips.append(my_task.parent)
     split = _split_point(tips) if len(tips) > 1 else None
@@ -169,11 +172,18 @@ def _inclusive_threshold(self: Any, my_task: Any) -> bool:
     if not arrived:
         return False
     for other in others:
-        if other.state != TaskState.WAITING and other.parent is not None \
-                and other.parent.has_state(TaskState.DEFINITE_MASK) and other.parent.task_spec not in arrived:
+        if (
+            other.state != TaskState.WAITING
+            and other.parent is not None
+            and other.parent.has_state(TaskState.DEFINITE_MASK)
+            and other.parent.task_spec not in arrived
+        ):
             return False  # a branch that is certain to arrive
-    sources = {t.task_spec for t in _unfinished(my_task.workflow)
-               if t.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED) and t.task_spec != self}
+    sources = {
+        t.task_spec
+        for t in _unfinished(my_task.workflow)
+        if t.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED) and t.task_spec != self
+    }
     return not any(_upstream(self, spec) & sources for spec in self.inputs if spec not in arrived)
 
 

@@ -20,7 +20,7 @@ def element_name(spec: Any) -> str | None:
 
 
 def element_label(spec: Any) -> str:
-    """"'Name' (id)" for a SpiffWorkflow task spec, or "'id'" when the element has no name."""
+    """ "'Name' (id)" for a SpiffWorkflow task spec, or "'id'" when the element has no name."""
     bpmn_id = getattr(spec, "bpmn_id", None) or spec.name
     name = element_name(spec)
     return f"'{name}' ({bpmn_id})" if name and name != bpmn_id else f"'{bpmn_id}'"

@@ -29,8 +29,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessage
 from SpiffWorkflow.util.task import TaskState
 
@@ -107,7 +107,8 @@ def thrown_names(bundle: Any) -> set[str]:
 def waiting_tasks(workflow: Any, name: str) -> list[Any]:
     """The case's tasks that wait for message `name` now, in the order they began waiting."""
     return [
-        task for task in list(workflow.event_manager.tasks.values())
+        task
+        for task in list(workflow.event_manager.tasks.values())
         if task.has_state(TaskState.WAITING) and any(d.name == name for d in _messages_of(task.task_spec.event_definition))
     ]
 
@@ -177,6 +178,7 @@ def _tagged(throw: Any) -> Any:
         for event in top.bpmn_events[before:]:
             if not hasattr(event, _THROWER):
                 setattr(event, _THROWER, (my_task.id, getattr(my_task.task_spec, "bpmn_id", None)))
+
     return tagged_throw
 
 

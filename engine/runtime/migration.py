@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -75,8 +75,11 @@ def plan_migration(old: SpecBundle, new: SpecBundle, mapping: Mapping[str, str] 
     suggested = {
         s.bpmn_id: c.bpmn_id
         for s, c in diff.alignment.items()
-        if c is not None and getattr(s, "bpmn_id", None) and getattr(c, "bpmn_id", None)
-        and alignment.get(s.bpmn_id) is None and s.bpmn_id != c.bpmn_id
+        if c is not None
+        and getattr(s, "bpmn_id", None)
+        and getattr(c, "bpmn_id", None)
+        and alignment.get(s.bpmn_id) is None
+        and s.bpmn_id != c.bpmn_id
     }
     return MigrationPlan(alignment, explicit, tuple(problems), suggested)
 
@@ -91,10 +94,14 @@ def case_blockers(live: LiveCase, new: SpecBundle, plan: MigrationPlan) -> list[
             continue
         target = plan.alignment.get(bpmn_id)
         if target is None:
-            reasons.append(f"it is at {element_label(task.task_spec)}, which the new version does not have (map it to an element of the new version)")
+            reasons.append(
+                f"it is at {element_label(task.task_spec)}, which the new version does not have (map it to an element of the new version)"
+            )
             continue
         if _is_timer(task.task_spec) and not _is_timer(new_specs[target]):
-            reasons.append(f"it waits for the timer {element_label(task.task_spec)}, and {element_label(new_specs[target])} in the new version is no timer")
+            reasons.append(
+                f"it waits for the timer {element_label(task.task_spec)}, and {element_label(new_specs[target])} in the new version is no timer"
+            )
     for sp in live.workflow.subprocesses.values():
         if not sp.completed and sp.spec.name not in new.subprocess_specs and sp.spec.name != new.spec.name:
             reasons.append(f"it is inside the subprocess {sp.spec.name!r}, which the new version does not have")
@@ -161,7 +168,7 @@ def _reschedule(task: Task, old_spec: Any, now: datetime) -> None:
         new_len = TimerEventDefinition.parse_iso_duration(timer_text(new_def, task))
         start = due - TimerEventDefinition.get_timedelta_from_end(old_len, due)
     except Exception:  # noqa: BLE001 - an unreadable old value: the new definition counts from now
-        start, new_len = now.astimezone(timezone.utc), None
+        start, new_len = now.astimezone(UTC), None
     if new_len is not None:
         due_new = start + TimerEventDefinition.get_timedelta_from_start(new_len, start)
         task._set_internal_data(event_value=due_new.isoformat())

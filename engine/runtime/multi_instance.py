@@ -65,7 +65,8 @@ def stored_instance_item(specs: list[Any], element_id: str, body: str) -> tuple[
     for spec in specs:
         if spec not in _child_items:
             _child_items[spec] = {
-                s.bpmn_id: (s.task_spec, s.input_item.bpmn_id) for s in spec.task_specs.values()
+                s.bpmn_id: (s.task_spec, s.input_item.bpmn_id)
+                for s in spec.task_specs.values()
                 if isinstance(s, MultiInstanceTask) and s.input_item is not None
             }
         found = found or _child_items[spec].get(element_id)
@@ -99,12 +100,15 @@ def _instance_count(spec: Any, my_task: Any) -> int:
         if not spec.data_input.exists(my_task):  # SpiffWorkflow would fail with a TypeError
             raise WorkflowTaskException(
                 f"the multi-instance task {element_label(spec)} runs over '{spec.data_input.bpmn_id}', which is not in the "
-                "case data", task=my_task)
+                "case data",
+                task=my_task,
+            )
         collection = spec.data_input.get(my_task)
         if not isinstance(collection, Sized):
             raise WorkflowTaskException(
                 f"the multi-instance task {element_label(spec)} needs a list or a map of items, not {type(collection).__name__}",
-                task=my_task)
+                task=my_task,
+            )
         return len(collection)
     return _checked_cardinality(spec, my_task, my_task.workflow.script_engine.evaluate(my_task, spec.cardinality))
 
@@ -113,15 +117,18 @@ def _checked_cardinality(spec: Any, my_task: Any, count: Any) -> int:
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise WorkflowTaskException(
             f"the cardinality of the multi-instance task {element_label(spec)} must be a whole number of 0 or more, "
-            f"not {count!r}", task=my_task)
+            f"not {count!r}",
+            task=my_task,
+        )
     return count
 
 
 def _check_count(spec: Any, my_task: Any, count: int) -> None:
     if count > MAX_INSTANCES:
         raise WorkflowTaskException(
-            f"the multi-instance task {element_label(spec)} would create {count:,} instances; the limit is "
-            f"{MAX_INSTANCES:,}", task=my_task)
+            f"the multi-instance task {element_label(spec)} would create {count:,} instances; the limit is {MAX_INSTANCES:,}",
+            task=my_task,
+        )
 
 
 def _bounded_children(original: Any) -> Any:
@@ -191,18 +198,23 @@ def _collected(spec: Any, my_task: Any) -> str:
 _DATA_ERRORS: dict[str, Callable[[Any, Any], str]] = {
     "Expected an output item": lambda spec, task: (
         f"an instance ended without its output item {_field(spec.output_item)} in its data (the field each "
-        f"instance fills in, collected into {_field(spec.data_output)})"),
+        f"instance fills in, collected into {_field(spec.data_output)})"
+    ),
     "Only a mutable map (dict) or sequence (list) can be used for output": lambda spec, task: (
         f"it collects its outputs into {_field(spec.data_output)}, which the case data already has as "
-        f"{_collected(spec, task)}: it must be a list or a map, or not be in the case data"),
+        f"{_collected(spec, task)}: it must be a list or a map, or not be in the case data"
+    ),
     "If the input is not being updated in place, the output must be empty or it must be a map (dict)": lambda spec, task: (
         f"it collects its outputs into {_field(spec.data_output)}, which the case data already has with "
-        f"{_collected(spec, task)}: it must be empty, a map, or the same field as its input {_field(spec.data_input)}"),
+        f"{_collected(spec, task)}: it must be empty, a map, or the same field as its input {_field(spec.data_input)}"
+    ),
     "Missing data input for multiinstance task": lambda spec, task: (
-        f"it runs over {_field(spec.data_input)}, which is not in the case data"),
+        f"it runs over {_field(spec.data_input)}, which is not in the case data"
+    ),
     "If loop cardinality is specificied, the output must be a map (dict) or empty sequence (list)": lambda spec, task: (
         f"it collects its outputs into {_field(spec.data_output)}, which the case data already has with "
-        f"{_collected(spec, task)}: with a cardinality it must be empty or a map"),
+        f"{_collected(spec, task)}: with a cardinality it must be empty or a map"
+    ),
 }
 
 
@@ -210,8 +222,12 @@ def _raise_data_exception(self: Any, message: str, my_task: Any) -> None:
     """SpiffWorkflow's data error, naming the multi-instance task (name and id) and its fields."""
     words = _DATA_ERRORS.get(message)
     plain = words(self, my_task) if words else message
-    raise WorkflowDataException(f"the multi-instance task {element_label(self)}: {plain}", my_task,
-                                data_input=self.data_input, data_output=self.data_output)
+    raise WorkflowDataException(
+        f"the multi-instance task {element_label(self)}: {plain}",
+        my_task,
+        data_input=self.data_input,
+        data_output=self.data_output,
+    )
 
 
 def _named_create_child(original: Any) -> Any:
@@ -220,8 +236,11 @@ def _named_create_child(original: Any) -> Any:
             if ref is not None and ref.exists(my_task):  # SpiffWorkflow: "Multiinstance input item x already exists."
                 raise WorkflowDataException(
                     f"the multi-instance task {element_label(self)} gives each instance its {kind} item as {_field(ref)}, "
-                    f"but the case data already has a field {_field(ref)}: rename one of them", my_task,
-                    data_input=self.data_input, data_output=self.data_output)
+                    f"but the case data already has a field {_field(ref)}: rename one of them",
+                    my_task,
+                    data_input=self.data_input,
+                    data_output=self.data_output,
+                )
         return original(self, my_task, item, key_or_index)
 
     return create_child
@@ -234,7 +253,8 @@ def _init_data_output_with_cardinality(self: Any, my_task: Any) -> None:
         self.data_output.set(my_task, [])
     elif not isinstance(self.data_output.get(my_task), MutableMapping) and len(self.data_output.get(my_task)) > 0:
         self.raise_data_exception(
-            "If loop cardinality is specificied, the output must be a map (dict) or empty sequence (list)", my_task)
+            "If loop cardinality is specificied, the output must be a map (dict) or empty sequence (list)", my_task
+        )
 
 
 MultiInstanceTask.raise_data_exception = _raise_data_exception

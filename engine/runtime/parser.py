@@ -38,8 +38,8 @@ from engine.bpmn_xml.validate import refusals, validate, validate_dmn
 from engine.errors import DiagramError
 from engine.model import ValidationIssue
 from engine.runtime.case_state import spec_to_json
-from engine.runtime.event_subprocesses import wire_event_subprocesses
 from engine.runtime.dmn import RULE_TASK_CONVERTERS, DecisionsMixin, decision_issues
+from engine.runtime.event_subprocesses import wire_event_subprocesses
 from engine.runtime.schema_check import schema_issues
 from engine.runtime.sidecars import is_sidecar, sidecar_issues
 from engine.runtime.upload_links import (
@@ -143,11 +143,19 @@ def load_files(files: list[tuple[str, bytes]]) -> list[LoadedProcess]:
     source = {name: bytes(content) for name, content in files}
     return [
         LoadedProcess(
-            key=p.id, name=p.name, dialect=dialect, spec=compiled[p.id][0] if p.id in compiled else None,
-            subprocess_specs=compiled[p.id][1] if p.id in compiled else {}, actors=p.actors,
-            element_actor=_with_splits(p.element_actor, f), elements=_elements(p.elements, f), source=source,
-            issues=tuple(_capped(upload.named(issues[p.id]))), spec_json=compiled.get(p.id, (None, None, None))[2],
-            file=f.name, called=_called(upload, p.id),
+            key=p.id,
+            name=p.name,
+            dialect=dialect,
+            spec=compiled[p.id][0] if p.id in compiled else None,
+            subprocess_specs=compiled[p.id][1] if p.id in compiled else {},
+            actors=p.actors,
+            element_actor=_with_splits(p.element_actor, f),
+            elements=_elements(p.elements, f),
+            source=source,
+            issues=tuple(_capped(upload.named(issues[p.id]))),
+            spec_json=compiled.get(p.id, (None, None, None))[2],
+            file=f.name,
+            called=_called(upload, p.id),
         )
         for f in bpmn
         for p in f.processes
@@ -222,10 +230,12 @@ def _upload_dialect(upload: Upload) -> tuple[str, list[ValidationIssue]]:
     camunda = [f.name for f in upload.bpmn if uses_namespace(f.tree.getroot(), CAMUNDA_NS)]
     spiff = [f.name for f in upload.bpmn if uses_namespace(f.tree.getroot(), SPIFF_NS)]
     if camunda and spiff:
-        return "spiff", [ValidationIssue(
-            f"the upload mixes Camunda extensions ({', '.join(camunda)}) with SpiffWorkflow ones "
-            f"({', '.join(spiff)}); draw them for one engine"
-        )]
+        return "spiff", [
+            ValidationIssue(
+                f"the upload mixes Camunda extensions ({', '.join(camunda)}) with SpiffWorkflow ones "
+                f"({', '.join(spiff)}); draw them for one engine"
+            )
+        ]
     return ("camunda" if camunda else "spiff"), []
 
 

@@ -75,12 +75,11 @@ class SafeScriptEngine(PythonScriptEngine):
         try:
             return self.environment.evaluate(expression, task.data, external_context)
         except ScriptRefusedError as err:
-            raise WorkflowTaskException(
-                f"Expression '{shown}' was refused: {err.reason}", task=task, exception=err) from err
+            raise WorkflowTaskException(f"Expression '{shown}' was refused: {err.reason}", task=task, exception=err) from err
         except Exception as err:
             raise WorkflowTaskException(
-                f"Expression '{shown}' could not be evaluated: {type(err).__name__}: {err}",
-                task=task, exception=err) from err
+                f"Expression '{shown}' could not be evaluated: {type(err).__name__}: {err}", task=task, exception=err
+            ) from err
 
     def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> bool:
         label = _task_label(task)
@@ -88,17 +87,27 @@ class SafeScriptEngine(PythonScriptEngine):
             return self.environment.execute(script, task.data, external_context)
         except ScriptRefusedError as err:
             raise WorkflowTaskException(
-                f"Script of task {label} was refused: {err.reason}", task=task, exception=err,
-                line_number=err.line_number, error_line=_source_line(script, err.line_number)) from err
+                f"Script of task {label} was refused: {err.reason}",
+                task=task,
+                exception=err,
+                line_number=err.line_number,
+                error_line=_source_line(script, err.line_number),
+            ) from err
         except ScriptLineError as err:
             raise WorkflowTaskException(
-                f"Script of task {label} failed at {err}", task=task, exception=err.error,
-                line_number=err.line_number, error_line=_source_line(script, err.line_number)) from err.error
+                f"Script of task {label} failed at {err}",
+                task=task,
+                exception=err.error,
+                line_number=err.line_number,
+                error_line=_source_line(script, err.line_number),
+            ) from err.error
 
     def call_service(self, task: Any, **kwargs: Any) -> Any:
         refusal = ScriptRefusedError("service calls are not available to uploaded diagrams")
         raise WorkflowTaskException(
-            f"Service task {_task_label(task)} was refused: {refusal.reason}", task=task, exception=refusal,
+            f"Service task {_task_label(task)} was refused: {refusal.reason}",
+            task=task,
+            exception=refusal,
         ) from refusal
 
 

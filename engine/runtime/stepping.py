@@ -26,19 +26,39 @@ from engine.clock import Clock
 from engine.errors import CaseStepError, ConflictError
 from engine.model import WaitingEvent
 from engine.runtime.case_state import LiveCase, SpecBundle, TaskRow, Transition, all_tasks, task_row
-from engine.runtime.messages import Thrown, caught_message, deliver, take_thrown as _take_thrown, waiting_tasks
 from engine.runtime.labels import element_name
+from engine.runtime.messages import Thrown, caught_message, deliver, waiting_tasks
+from engine.runtime.messages import take_thrown as _take_thrown
 from engine.runtime.multi_instance import instance_item, shown_data, stored_instance_item
 from engine.runtime.states import READY, StepFailure, state_name
 from engine.runtime.timers import clock_context
 from engine.runtime.waiting import pending_events
 
-
 __all__ = [
-    "ReadyTask", "Resolver", "StepResult", "Thrown", "all_task_rows", "cancel", "case_data", "complete",
-    "correlations", "deliver_message", "failed_element", "fire_timers", "is_completed", "ready_tasks", "ready_user_task",
-    "start", "step_failed", "stored_item", "subprocess_task_lane", "take_thrown", "transition_caught", "transition_element",
-    "waiting_events", "waits_for_message",
+    "ReadyTask",
+    "Resolver",
+    "StepResult",
+    "Thrown",
+    "all_task_rows",
+    "cancel",
+    "case_data",
+    "complete",
+    "correlations",
+    "deliver_message",
+    "failed_element",
+    "fire_timers",
+    "is_completed",
+    "ready_tasks",
+    "ready_user_task",
+    "start",
+    "step_failed",
+    "stored_item",
+    "subprocess_task_lane",
+    "take_thrown",
+    "transition_caught",
+    "transition_element",
+    "waiting_events",
+    "waits_for_message",
 ]
 
 
@@ -99,8 +119,9 @@ def ready_user_task(live: LiveCase, task_id: str, resolver: Resolver, *, case_id
     completed or withdrawn meanwhile."""
     task = _task(live, task_id)
     if task is None:
-        raise ConflictError(f"task {task_id} is not ready any more; it was probably completed by someone else",
-                            case_id=case_id, task_id=task_id)
+        raise ConflictError(
+            f"task {task_id} is not ready any more; it was probably completed by someone else", case_id=case_id, task_id=task_id
+        )
     if not (task.task_spec.manual and task.has_state(READY)):
         raise ConflictError(
             f"task {task_id} ('{task.task_spec.bpmn_name or task.task_spec.bpmn_id}') is not ready "
@@ -117,8 +138,9 @@ def complete(live: LiveCase, task: ReadyTask, data: Mapping[str, Any], *, clock:
     any more, CaseStepError when the diagram fails."""
     found = _task(live, task.id)
     if found is None:
-        raise ConflictError(f"task {task.id} is not ready any more; it was probably completed by someone else",
-                            case_id=case_id, task_id=task.id)
+        raise ConflictError(
+            f"task {task.id} is not ready any more; it was probably completed by someone else", case_id=case_id, task_id=task.id
+        )
     with _step(clock, case_id):
         found.data.update(data)
         found.run()
@@ -146,8 +168,9 @@ def fire_timers(live: LiveCase, data: Mapping[str, Any] | None = None, *, clock:
     return StepResult(completed=bool(live.workflow.completed), changed=dict(data or {}))
 
 
-def deliver_message(live: LiveCase, name: str, payload: Any, *, correlations: dict[str, Any] | None = None,
-                    clock: Clock, case_id: int) -> StepResult:
+def deliver_message(
+    live: LiveCase, name: str, payload: Any, *, correlations: dict[str, Any] | None = None, clock: Clock, case_id: int
+) -> StepResult:
     """Hand message `name` with `payload` to the case's tasks that wait for it, matched by
     `correlations` (None: the case's own, a message addressed to this very case), and, when one
     caught it, run the case until it waits again. Raises CaseStepError."""
@@ -232,8 +255,11 @@ def transition_caught(transition: Transition, name: str) -> bool:
 def all_task_rows(live: LiveCase) -> list[TaskRow]:
     """A row for every task of the case that has a number, written anew (after a migration)."""
     registry = live.bundle.serializer.registry
-    return [task_row(wf_id, task, live.ordinals[task.id], registry, True)
-            for wf_id, task in all_tasks(live.workflow) if task.id in live.ordinals]
+    return [
+        task_row(wf_id, task, live.ordinals[task.id], registry, True)
+        for wf_id, task in all_tasks(live.workflow)
+        if task.id in live.ordinals
+    ]
 
 
 def failed_element(exc: BaseException) -> tuple[str | None, str | None] | None:
@@ -253,10 +279,13 @@ def step_failed(exc: BaseException, case_id: int | None) -> CaseStepError:
     """SpiffWorkflow's failure `exc` as the author reads it: the element's name and id (issue 10,
     item 9), and the error."""
     element_id, name = failed_element(exc) or (None, None)
-    where = f" in '{name}' ({element_id})" if name and element_id else f" in '{name or element_id}'" if (name or element_id) else ""
+    where = (
+        f" in '{name}' ({element_id})" if name and element_id else f" in '{name or element_id}'" if (name or element_id) else ""
+    )
     detail = str(exc).strip() or exc.__class__.__name__
-    return CaseStepError(f"the case's diagram failed{where}: {detail}", case_id=case_id, element_id=element_id,
-                      element_name=name, detail=detail)
+    return CaseStepError(
+        f"the case's diagram failed{where}: {detail}", case_id=case_id, element_id=element_id, element_name=name, detail=detail
+    )
 
 
 @contextmanager
@@ -279,5 +308,6 @@ def _task(live: LiveCase, task_id: str) -> Any:
 def _ready(task: Any, resolver: Resolver) -> ReadyTask:
     spec = task.task_spec
     _info, lane, scope = resolver.resolve(task)
-    return ReadyTask(id=str(task.id), element_id=spec.bpmn_id or "", name=spec.bpmn_name, lane=lane, scope=scope,
-                     item=instance_item(task))
+    return ReadyTask(
+        id=str(task.id), element_id=spec.bpmn_id or "", name=spec.bpmn_name, lane=lane, scope=scope, item=instance_item(task)
+    )

@@ -18,7 +18,6 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
-from engine.runtime.labels import element_label
 from engine.expressions.limits import ScriptRefusedError
 from engine.expressions.timer_values import (
     MAX_CYCLE_FIRINGS,
@@ -28,6 +27,7 @@ from engine.expressions.timer_values import (
     parse_cycle,
     parse_date,
 )
+from engine.runtime.labels import element_label
 
 
 def _now() -> datetime:
@@ -37,8 +37,9 @@ def _now() -> datetime:
 
 
 def _failure(my_task: Any, problem: str, cause: BaseException | None = None) -> WorkflowTaskException:
-    return WorkflowTaskException(f"the timer of {element_label(my_task.task_spec)} cannot run: {problem}", task=my_task,
-                                 exception=cause)
+    return WorkflowTaskException(
+        f"the timer of {element_label(my_task.task_spec)} cannot run: {problem}", task=my_task, exception=cause
+    )
 
 
 def timer_text(definition: Any, my_task: Any) -> str:
@@ -58,8 +59,9 @@ def timer_text(definition: Any, my_task: Any) -> str:
             detail = f"it was refused: {cause.reason}"
         else:
             detail = f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)
-        raise _failure(my_task, f"its expression {definition.expression!r} cannot be evaluated on the case "
-                                f"data ({detail})", cause) from exc
+        raise _failure(
+            my_task, f"its expression {definition.expression!r} cannot be evaluated on the case data ({detail})", cause
+        ) from exc
     if not isinstance(value, str):
         raise _failure(my_task, f"its expression {definition.expression!r} gave {value!r}, not an ISO 8601 text")
     return value
@@ -101,8 +103,7 @@ def _cycle_complete(self: Any, my_task: Any) -> bool:
             cycle = parse_cycle(timer_text(self, my_task), _now())
         except TimerValueError as exc:
             raise _failure(my_task, str(exc)) from exc
-        event_value = {"cycles": cycle.firings, "next": cycle.start.isoformat(),
-                       "duration": cycle.interval.total_seconds()}
+        event_value = {"cycles": cycle.firings, "next": cycle.start.isoformat(), "duration": cycle.interval.total_seconds()}
     if event_value["cycles"] < 0:  # stored by SpiffWorkflow for `R/…` before Kapula bounded cycles
         event_value["cycles"] = MAX_CYCLE_FIRINGS
     ready = False

@@ -16,8 +16,8 @@ from datetime import datetime, tzinfo
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 from engine.clock import Clock
-from engine.runtime import timer_hooks  # noqa: F401 - installs Kapula's reading of timer texts
 from engine.expressions.timer_values import TimerValueError, parse_date
+from engine.runtime import timer_hooks  # noqa: F401 - installs Kapula's reading of timer texts
 
 _current_clock: ContextVar[Clock | None] = ContextVar("kapula_clock", default=None)
 

@@ -75,7 +75,9 @@ class UploadFile:
         return [
             ValidationIssue(
                 f"Call activity {_called(call)} calls process '{call.get('calledElement')}', which is not in this upload",
-                call.get("id"), call.sourceline, self.name,
+                call.get("id"),
+                call.sourceline,
+                self.name,
             )
             for calls in self.calls.values()
             for call in calls
@@ -113,10 +115,14 @@ class Upload:
         for file in self.bpmn:
             for process in file.processes:
                 if process.id in seen:
-                    issues.append(ValidationIssue(
-                        f"Duplicate process ID: {process.id} is defined in {seen[process.id]} and in {file.name}",
-                        process.id, process.line, file.name,
-                    ))
+                    issues.append(
+                        ValidationIssue(
+                            f"Duplicate process ID: {process.id} is defined in {seen[process.id]} and in {file.name}",
+                            process.id,
+                            process.line,
+                            file.name,
+                        )
+                    )
                 seen.setdefault(process.id, file.name)
         return issues
 
@@ -163,10 +169,14 @@ def called_unrunnable(upload: Upload, issues: dict[str, list[ValidationIssue]]) 
                     if called == process.id or not issues.get(called) or mark in marked:
                         continue
                     marked.add(mark)
-                    issues[process.id].append(ValidationIssue(
-                        f"Call activity {_called(call)} calls process '{called}', which cannot run yet",
-                        call.get("id"), call.sourceline, file.name,
-                    ))
+                    issues[process.id].append(
+                        ValidationIssue(
+                            f"Call activity {_called(call)} calls process '{called}', which cannot run yet",
+                            call.get("id"),
+                            call.sourceline,
+                            file.name,
+                        )
+                    )
                     changed = True
 
 

@@ -22,9 +22,11 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from engine.runtime import joins  # noqa: F401 - installs joins whose cost does not grow with the loop
-from engine.runtime import messages  # noqa: F401 - installs what a message carries, and who threw it
-from engine.runtime import multi_instance  # noqa: F401 - installs ordered, bounded multi-instance tasks
+from engine.runtime import (
+    joins,  # noqa: F401 - installs joins whose cost does not grow with the loop
+    messages,  # noqa: F401 - installs what a message carries, and who threw it
+    multi_instance,  # noqa: F401 - installs ordered, bounded multi-instance tasks
+)
 
 _TASK_LOG = logging.getLogger("spiff.task")
 _spiff_log_extras = Task.collect_log_extras

@@ -7,10 +7,22 @@ from dataclasses import dataclass
 from engine.bpmn_xml.inspect import NS, describe, flow_nodes, local_name
 from engine.bpmn_xml.secure import parse_xml
 
-TASK_TYPES = frozenset({
-    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
-    "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
-})
+TASK_TYPES = frozenset(
+    {
+        "task",
+        "userTask",
+        "manualTask",
+        "scriptTask",
+        "serviceTask",
+        "sendTask",
+        "receiveTask",
+        "businessRuleTask",
+        "callActivity",
+        "subProcess",
+        "transaction",
+        "adHocSubProcess",
+    }
+)
 GATEWAY_TYPES = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"})
 
 
@@ -41,7 +53,9 @@ class Flow:
 class ModelGraph:
     """The nodes and flows of one process key, read from the BPMN source it was deployed from."""
 
-    def __init__(self, key: str, name: str, nodes: dict[str, Node], flows: list[Flow], *, called: dict[str, Node] | None = None) -> None:
+    def __init__(
+        self, key: str, name: str, nodes: dict[str, Node], flows: list[Flow], *, called: dict[str, Node] | None = None
+    ) -> None:
         self.key = key
         self.name = name
         self.nodes = nodes

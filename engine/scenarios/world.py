@@ -153,10 +153,7 @@ class ScenarioWorld:
         return list(opened.values())
 
     def completed(self, name: str) -> list[Event]:
-        return [
-            e for e in self.events()
-            if e.lifecycle is Lifecycle.TASK_COMPLETED and name in (e.element_name, e.element_id)
-        ]
+        return [e for e in self.events() if e.lifecycle is Lifecycle.TASK_COMPLETED and name in (e.element_name, e.element_id)]
 
     def describe(self) -> str:
         case = self.case

@@ -28,9 +28,17 @@ from engine.services.reading import ReadingUseCases
 from engine.services.tasks import TaskUseCases
 
 
-class Kapula(DefinitionUseCases, CaseUseCases, IncidentUseCases, TaskUseCases, ReadingUseCases, ListingUseCases, MeasureUseCases,
-             MigrationUseCases,
-             MessageUseCases):
+class Kapula(
+    DefinitionUseCases,
+    CaseUseCases,
+    IncidentUseCases,
+    TaskUseCases,
+    ReadingUseCases,
+    ListingUseCases,
+    MeasureUseCases,
+    MigrationUseCases,
+    MessageUseCases,
+):
     """Kapula's use cases over one database. Thread-safe; share one per process."""
 
 

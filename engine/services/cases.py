@@ -12,13 +12,13 @@ from engine.case_store import StepContext
 from engine.clock import Clock
 from engine.definitions import VersionCache
 from engine.erasure import ErasureResult, erase_case
-from engine.forms import check_submission
 from engine.errors import InvalidDataError, KapulaError, NotFoundError
+from engine.forms import check_submission
 from engine.model import CaseStatus, CaseView, Lifecycle
 from engine.persistence.ports import UnitOfWork
 from engine.runtime import stepping
 from engine.services.definitions import latest
-from engine.services.gate import CaseFacts, Caller, check, entry
+from engine.services.gate import Caller, CaseFacts, check, entry
 from engine.services.routing import MessageRouting
 from engine.services.shared import check_data
 
@@ -26,8 +26,9 @@ from engine.services.shared import check_data
 class CaseUseCases(MessageRouting):
     """Steps on whole cases: start, cancel, erase personal data (timers: engine.services.incidents)."""
 
-    def start_case(self, key: str, data: dict[str, Any] | None = None, *, user: str | None = None,
-                   caller: Caller | None = None) -> CaseView:
+    def start_case(
+        self, key: str, data: dict[str, Any] | None = None, *, user: str | None = None, caller: Caller | None = None
+    ) -> CaseView:
         """Start a case of the latest version of `key` and run it until it waits, as `caller` (who
         must see the process; else as `user`, unchecked). Raises NotFoundError, AccessDeniedError,
         DiagramError (the latest version is documentation only), InvalidDataError (the data limits,
@@ -45,28 +46,44 @@ class CaseUseCases(MessageRouting):
             if caller is not None:  # a refusal comes first: a start form's fields are for those who may start
                 with self._transaction(read=True) as session:
                     stored = latest(self._unit(session), key)
-                    check(caller, policy.process_refusal(caller.principal, stored.process), "start",
-                          self._clock.now(), process_key=key)
+                    check(
+                        caller,
+                        policy.process_refusal(caller.principal, stored.process),
+                        "start",
+                        self._clock.now(),
+                        process_key=key,
+                    )
             raise
         now = self._clock.now()
         user = caller.username if caller is not None else user
         with self._transaction() as session:
             uow = self._unit(session)
-            ctx = start_in(uow, self._versions, key, data, caller=caller, now=now, clock=self._clock,
-                           checked_form=checked.start_form_schema())
+            ctx = start_in(
+                uow,
+                self._versions,
+                key,
+                data,
+                caller=caller,
+                now=now,
+                clock=self._clock,
+                checked_form=checked.start_form_schema(),
+            )
             self._latest_seen.put(key, ctx.deployed.id)
-            saved, delivery = self._save_step(session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED,
-                                              start_data=data)
+            saved, delivery = self._save_step(
+                session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED, start_data=data
+            )
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                uow.access_log.add([entry(caller, "start", now, case_id=ctx.case.id, process_key=key),
-                                    *delivery.entries(caller, now)])
+                uow.access_log.add(
+                    [entry(caller, "start", now, case_id=ctx.case.id, process_key=key), *delivery.entries(caller, now)]
+                )
         self._store.remember(ctx)
         self._remember_receivers(delivery)
         return view
 
-    def cancel_case(self, case_id: int, *, reason: str | None = None, user: str | None = None,
-                    caller: Caller | None = None) -> CaseView:
+    def cancel_case(
+        self, case_id: int, *, reason: str | None = None, user: str | None = None, caller: Caller | None = None
+    ) -> CaseView:
         """Cancel a running or failed case (a failed case's open incident is closed with it), as `caller` (an administrator or the process's owner; else as
         `user`, unchecked), who says why: `reason` (1–500 characters, required with a caller) is
         kept in the access log's `cancel` entry, written in the step's transaction, and shown in
@@ -90,9 +107,16 @@ class CaseUseCases(MessageRouting):
         self._store.remember(ctx)
         return view
 
-    def erase_personal_data(self, case_id: int, *, fields: list[str] | None = None, reason: str | None = None,
-                            by: str | None = None, origin: str | None = None,
-                            caller: Caller | None = None) -> ErasureResult:
+    def erase_personal_data(
+        self,
+        case_id: int,
+        *,
+        fields: list[str] | None = None,
+        reason: str | None = None,
+        by: str | None = None,
+        origin: str | None = None,
+        caller: Caller | None = None,
+    ) -> ErasureResult:
         """Replace the case's personal fields (declared `x-personal` in its forms, else `fields`) in
         its data, task rows and events; the events' metrics stay. Administrators only (`caller`;
         else `by`, unchecked). Logged as `erase` with its `reason` (1–500 characters, required with
@@ -114,8 +138,17 @@ class CaseUseCases(MessageRouting):
         check(caller, policy.cancel_refusal(caller.principal, record.process_key), "cancel", now, case_id=case_id)
 
 
-def start_in(uow: UnitOfWork, versions: VersionCache, key: str, data: dict[str, Any], *, caller: Caller | None,
-             now: datetime, clock: Clock, checked_form: dict[str, Any] | None) -> StepContext:
+def start_in(
+    uow: UnitOfWork,
+    versions: VersionCache,
+    key: str,
+    data: dict[str, Any],
+    *,
+    caller: Caller | None,
+    now: datetime,
+    clock: Clock,
+    checked_form: dict[str, Any] | None,
+) -> StepContext:
     """A start in `uow`'s transaction, up to its write: the latest version of `key` (restored
     through `versions`), the process rule for `caller` (None: unchecked), the version runnable and
     `data` (checked case data) fitting its start form, checked again only when that is not
@@ -134,8 +167,17 @@ def start_in(uow: UnitOfWork, versions: VersionCache, key: str, data: dict[str, 
     return ctx
 
 
-def erase(uow: UnitOfWork, case_id: int, fields: list[str] | None, *, reason: str | None, by: str | None,
-          origin: str | None, caller: Caller | None, now: datetime) -> ErasureResult:
+def erase(
+    uow: UnitOfWork,
+    case_id: int,
+    fields: list[str] | None,
+    *,
+    reason: str | None,
+    by: str | None,
+    origin: str | None,
+    caller: Caller | None,
+    now: datetime,
+) -> ErasureResult:
     """The erasure's rules and act in `uow`'s transaction: with a `caller`, only an administrator
     erases, with a reason (checked_reason), logged as the caller from the caller's origin; an
     in-process caller (None) names itself `by` and may omit the reason. Raises AccessDeniedError
@@ -163,6 +205,7 @@ def checked_reason(reason: str | None) -> str:
     if not text:
         raise InvalidDataError("a reason is required: say why", field_errors={"reason": "required"})
     if len(text) > MAX_REASON:
-        raise InvalidDataError(f"the reason is longer than {MAX_REASON} characters",
-                               field_errors={"reason": f"at most {MAX_REASON} characters"})
+        raise InvalidDataError(
+            f"the reason is longer than {MAX_REASON} characters", field_errors={"reason": f"at most {MAX_REASON} characters"}
+        )
     return text

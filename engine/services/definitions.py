@@ -26,15 +26,15 @@ from engine.services.shared import ServiceBase, missing
 class DefinitionUseCases(ServiceBase):
     """Deploying BPMN uploads and reading the deployed versions."""
 
-    def deploy(self, files: list[tuple[str, bytes]], *, caller: Caller | None = None,
-               owner: str | None = None) -> DeployResult:
+    def deploy(self, files: list[tuple[str, bytes]], *, caller: Caller | None = None, owner: str | None = None) -> DeployResult:
         """Load an upload (BPMN and DMN files, cards, forms) and store a new version of each of its
         processes whose content changed; a process that cannot run yet is stored as documentation
         only, with its issues. See deploy_bundles for the owner, the caller and what it raises."""
         return self.deploy_bundles([files], caller=caller, owner=owner)
 
-    def deploy_bundles(self, bundles: list[list[tuple[str, bytes]]], *, caller: Caller | None = None,
-                       owner: str | None = None) -> DeployResult:
+    def deploy_bundles(
+        self, bundles: list[list[tuple[str, bytes]]], *, caller: Caller | None = None, owner: str | None = None
+    ) -> DeployResult:
         """Deploy several uploads (e.g. every model of a folder, engine.bundles) in one transaction:
         all are loaded (parsed once) first, and if any cannot be, DiagramError lists why and nothing
         is stored. Keys nobody owns get an owner: a process owner's organisation, else `owner`,
@@ -51,8 +51,9 @@ class DefinitionUseCases(ServiceBase):
                 return store_upload(self._unit(session), loaded, caller=caller, owner=owner, now=now)
         except IntegrityError as exc:
             keys = list(dict.fromkeys(p.key for processes, _ in loaded for p in processes))
-            raise ConflictError(f"another upload of {', '.join(keys)} was stored at the same moment; "
-                                "nothing of this upload was stored") from exc
+            raise ConflictError(
+                f"another upload of {', '.join(keys)} was stored at the same moment; nothing of this upload was stored"
+            ) from exc
 
     def processes(self, *, caller: Caller | None = None) -> list[ProcessVersion]:
         """The latest version of every process key (that the caller sees)."""
@@ -129,8 +130,14 @@ def versions_of(uow: UnitOfWork, key: str, caller: Caller | None, now: datetime)
     return versions
 
 
-def store_upload(uow: UnitOfWork, loaded: list[tuple[list[LoadedProcess], list[tuple[str, bytes]]]], *,
-                 caller: Caller | None, owner: str | None, now: datetime) -> DeployResult:
+def store_upload(
+    uow: UnitOfWork,
+    loaded: list[tuple[list[LoadedProcess], list[tuple[str, bytes]]]],
+    *,
+    caller: Caller | None,
+    owner: str | None,
+    now: datetime,
+) -> DeployResult:
     """The deploy's transaction: the upload rule on the keys' owners, the keys nobody owns claimed
     (engine.access.ownership), a new version of each process whose content changed, and the
     upload's access-log entries. `loaded`: each upload's parsed processes with its files. Raises

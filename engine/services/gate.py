@@ -39,13 +39,31 @@ def operator(name: str = "kapula") -> Principal:
     return Principal(username=name, display_name=name, role=Role.ADMINISTRATOR)
 
 
-def entry(caller: Caller, action: str, at: datetime, *, case_id: int | None = None, task_id: str | None = None,
-          process_key: str | None = None, refused: str | None = None, reason: str | None = None) -> AccessEntry:
+def entry(
+    caller: Caller,
+    action: str,
+    at: datetime,
+    *,
+    case_id: int | None = None,
+    task_id: str | None = None,
+    process_key: str | None = None,
+    refused: str | None = None,
+    reason: str | None = None,
+) -> AccessEntry:
     return AccessEntry(at, caller.username, case_id, action, task_id, caller.origin, process_key, refused, reason)
 
 
-def check(caller: Caller, reason: str | None, action: str, at: datetime, *, case_id: int | None = None,
-          task_id: str | None = None, process_key: str | None = None, conflict: bool = False) -> None:
+def check(
+    caller: Caller,
+    reason: str | None,
+    action: str,
+    at: datetime,
+    *,
+    case_id: int | None = None,
+    task_id: str | None = None,
+    process_key: str | None = None,
+    conflict: bool = False,
+) -> None:
     """Raise the refusal when a rule gave a `reason`: AccessDeniedError, or ConflictError for the
     claim rule (`conflict`). The exception carries the access-log entry of the refused attempt."""
     if reason is None:
@@ -55,8 +73,7 @@ def check(caller: Caller, reason: str | None, action: str, at: datetime, *, case
         exc = ConflictError(reason, case_id=case_id, task_id=task_id)
     else:
         exc = AccessDeniedError(f"{caller.username}: {reason}", user=caller.username)
-    setattr(exc, _REFUSAL, entry(caller, action, at, case_id=case_id, task_id=task_id, process_key=process_key,
-                                 refused=reason))
+    setattr(exc, _REFUSAL, entry(caller, action, at, case_id=case_id, task_id=task_id, process_key=process_key, refused=reason))
     raise exc
 
 
@@ -96,8 +113,9 @@ class CaseFacts:
             self._access[case_id] = self._uow.events.for_access(case_id)
         return self._access[case_id]
 
-    def task(self, task: TaskView | UserTaskRow, claimed_by: str | None = None, *,
-             principal: Principal | None = None) -> TaskFacts:
+    def task(
+        self, task: TaskView | UserTaskRow, claimed_by: str | None = None, *, principal: Principal | None = None
+    ) -> TaskFacts:
         """The facts of a task view (with its `claimed_by`) or of a stored user task's row (with
         the holder given, if it was read). With the `principal` the task rules are for, the case's
         log and starter are read only when those rules may look at them (policy.reads_case_log);

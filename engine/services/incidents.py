@@ -22,7 +22,7 @@ from engine.errors import CaseStepError, ConflictError, KapulaError, NotFoundErr
 from engine.incidents import Failure, failure_of
 from engine.model import CaseStatus, CaseView, Incident
 from engine.runtime import stepping
-from engine.services.gate import CaseFacts, Caller, check, entry
+from engine.services.gate import Caller, CaseFacts, check, entry
 from engine.services.routing import Delivery, MessageRouting
 from engine.services.shared import check_data
 
@@ -87,8 +87,9 @@ class IncidentUseCases(MessageRouting):
         self._remember_receivers(done[1])
         return True
 
-    def retry_case(self, case_id: int, data: dict[str, Any] | None = None, *, user: str | None = None,
-                   caller: Caller | None = None) -> CaseView:
+    def retry_case(
+        self, case_id: int, data: dict[str, Any] | None = None, *, user: str | None = None, caller: Caller | None = None
+    ) -> CaseView:
         """Run the failed step of case `case_id` again, from the case as it was stored, with `data`
         (checked case data) handed to the step first: after the data or the case's version (a
         migration) was fixed. As `caller`: an administrator or the process's owner who takes part
@@ -110,11 +111,16 @@ class IncidentUseCases(MessageRouting):
             else:
                 shown = self._unit(session).incidents.open_of(case_id) or incident
             if caller is not None:
-                self._unit(session).access_log.add([entry(caller, "retry", now, case_id=case_id, process_key=ctx.case.process_key),
-                                        *(done[1].entries(caller, now) if done is not None else [])])
+                self._unit(session).access_log.add(
+                    [
+                        entry(caller, "retry", now, case_id=case_id, process_key=ctx.case.process_key),
+                        *(done[1].entries(caller, now) if done is not None else []),
+                    ]
+                )
         if done is None:
-            raise CaseStepError(f"case {case_id}: the retry failed again; {shown.describe()}",
-                                case_id=case_id, element_id=shown.element_id)
+            raise CaseStepError(
+                f"case {case_id}: the retry failed again; {shown.describe()}", case_id=case_id, element_id=shown.element_id
+            )
         self._store.remember(ctx)
         self._remember_receivers(done[1])
         return view
@@ -128,8 +134,13 @@ class IncidentUseCases(MessageRouting):
                 raise NotFoundError("case", case_id)
             if caller is not None:
                 events = CaseFacts(uow).events(case_id)
-                check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "read",
-                      self._clock.now(), case_id=case_id)
+                check(
+                    caller,
+                    policy.case_refusal(caller.principal, case_id, record.process_key, events),
+                    "read",
+                    self._clock.now(),
+                    case_id=case_id,
+                )
             found = uow.incidents.of_case(case_id)
         if caller is not None:
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
@@ -144,13 +155,15 @@ class IncidentUseCases(MessageRouting):
             raise NotFoundError("case", case_id)
         if caller is not None:
             events = CaseFacts(uow).events(case_id)
-            check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "retry", now,
-                  case_id=case_id)
+            check(
+                caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "retry", now, case_id=case_id
+            )
             check(caller, policy.retry_refusal(caller.principal, record.process_key), "retry", now, case_id=case_id)
         current = uow.incidents.open_of(case_id) if record.status == CaseStatus.FAILED.value else None
         if current is None:
-            raise ConflictError(f"case {case_id} is {record.status}, not failed: there is no failed step to retry",
-                                case_id=case_id)
+            raise ConflictError(
+                f"case {case_id} is {record.status}, not failed: there is no failed step to retry", case_id=case_id
+            )
         return current
 
     def _load_for_step(self, session: Session, case_id: int, now: datetime, *, trigger: str) -> StepContext | None:
@@ -171,8 +184,16 @@ class IncidentUseCases(MessageRouting):
                 raise ConflictError(f"case {case_id} changed meanwhile", case_id=case_id) from exc
             return None
 
-    def _step_or_record(self, session: Session, ctx: StepContext, now: datetime, *, trigger: str, user: str | None,
-                        data: dict[str, Any] | None = None) -> tuple[SavedStep, Delivery] | None:
+    def _step_or_record(
+        self,
+        session: Session,
+        ctx: StepContext,
+        now: datetime,
+        *,
+        trigger: str,
+        user: str | None,
+        data: dict[str, Any] | None = None,
+    ) -> tuple[SavedStep, Delivery] | None:
         """Run the case until it waits and write the step with the cases its messages reached, in a
         savepoint; the step as written. When the step fails (its own diagram, or a message it threw
         that no case takes), the savepoint is rolled back and the failure recorded on the case
@@ -194,7 +215,8 @@ class IncidentUseCases(MessageRouting):
                 log.exception("case %s: its %s step failed in Kapula itself", ctx.case.id, trigger)
             else:
                 log.warning("case %s: its %s step failed: %s", ctx.case.id, trigger, failure.message)
-            if not self._unit(session).incidents.record_failure(ctx.case.id, ctx.case.process_key, ctx.read_version, failure,
-                                                                now=now):
+            if not self._unit(session).incidents.record_failure(
+                ctx.case.id, ctx.case.process_key, ctx.read_version, failure, now=now
+            ):
                 raise ConflictError(f"case {ctx.case.id} changed meanwhile", case_id=ctx.case.id) from exc
             return None

@@ -15,11 +15,20 @@ from engine.access import policy
 from engine.case_store import waiting_from_json
 from engine.errors import InvalidDataError
 from engine.model import (
-    CASE_SORTS, CLAIM_FILTERS, MAX_PAGE_SIZE, TASK_SORTS, CaseQuery, CaseRow, CaseStatus, ListPage, TaskQuery, TaskRow,
+    CASE_SORTS,
+    CLAIM_FILTERS,
+    MAX_PAGE_SIZE,
+    TASK_SORTS,
+    CaseQuery,
+    CaseRow,
+    CaseStatus,
+    ListPage,
+    TaskQuery,
+    TaskRow,
     TaskView,
 )
 from engine.persistence.ports import ListedCase, ListedTask
-from engine.services.gate import CaseFacts, Caller, entry
+from engine.services.gate import Caller, CaseFacts, entry
 from engine.services.shared import ServiceBase
 from engine.vocabulary import CUSTOMER_FIELDS
 
@@ -66,14 +75,23 @@ class ListingUseCases(ServiceBase):
             # the SQL rule is the pure rule (tests hold them equal); checked again on the page's rows
             if not policy.takes_part(caller.principal, record.process_key, facts.events(record.id)):
                 continue
-            out.append(CaseRow(
-                id=record.id, process_key=record.process_key, process_name=item.process_name,
-                version=self._deployed(session, record.process_version_id).version,
-                status=CaseStatus(record.status), started_at=record.started_at, ended_at=record.ended_at,
-                customer=_customer(record.data_json) or starters.get(record.id), waiting_since=item.waiting_since,
-                due=record.next_timer_due, tasks=tuple(ready.get(record.id, ())),
-                waiting_for=waiting_from_json(record.waiting_json), incident=self._open_incident(session, record),
-            ))
+            out.append(
+                CaseRow(
+                    id=record.id,
+                    process_key=record.process_key,
+                    process_name=item.process_name,
+                    version=self._deployed(session, record.process_version_id).version,
+                    status=CaseStatus(record.status),
+                    started_at=record.started_at,
+                    ended_at=record.ended_at,
+                    customer=_customer(record.data_json) or starters.get(record.id),
+                    waiting_since=item.waiting_since,
+                    due=record.next_timer_due,
+                    tasks=tuple(ready.get(record.id, ())),
+                    waiting_for=waiting_from_json(record.waiting_json),
+                    incident=self._open_incident(session, record),
+                )
+            )
         return out
 
     def _task_rows(self, session: Session, caller: Caller, listed: list[ListedTask]) -> list[TaskRow]:
@@ -85,8 +103,15 @@ class ListingUseCases(ServiceBase):
         for view, item in zip(views, listed, strict=True):
             if not policy.sees_task(caller.principal, facts.task(view, principal=caller.principal)):
                 continue
-            out.append(TaskRow(view, item.process_name, _customer(item.case.data_json) or starters.get(item.case.id),
-                               item.ready_at, item.case.next_timer_due))
+            out.append(
+                TaskRow(
+                    view,
+                    item.process_name,
+                    _customer(item.case.data_json) or starters.get(item.case.id),
+                    item.ready_at,
+                    item.case.next_timer_due,
+                )
+            )
         return out
 
 
@@ -98,7 +123,9 @@ def _check_page(sort: str, sorts: tuple[str, ...], page: int, page_size: int, te
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidDataError(f"page_size must be 1–{MAX_PAGE_SIZE}", field_errors={"page_size": f"1–{MAX_PAGE_SIZE}"})
     if text is not None and len(text) > MAX_TEXT:
-        raise InvalidDataError(f"the search text is longer than {MAX_TEXT} characters", field_errors={"text": f"at most {MAX_TEXT}"})
+        raise InvalidDataError(
+            f"the search text is longer than {MAX_TEXT} characters", field_errors={"text": f"at most {MAX_TEXT}"}
+        )
 
 
 def _customer(data_json: str) -> str | None:

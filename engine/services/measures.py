@@ -8,18 +8,18 @@ from datetime import datetime, timedelta
 from typing import IO
 
 from engine.access import policy
-from engine.process_card import card_in_source
+from engine.display import DEFAULT_LOCALE
 from engine.export.rows import Pseudonyms
 from engine.export.run import export_log
 from engine.metrics.distribution import LeadTimeHistogram, lead_time_histogram
 from engine.metrics.report import process_metrics
+from engine.metrics.types import MetricsFilter, ProcessMetrics
+from engine.process_card import card_in_source
 from engine.render.card import CardPage, build_card
 from engine.render.drawing import di_of_version, draw_version, overlay_digest
 from engine.render.sources import overlay_from, swimlanes_of_version
 from engine.render.viewer import DiagramView, diagram_view
 from engine.render.words import language
-from engine.display import DEFAULT_LOCALE
-from engine.metrics.types import MetricsFilter, ProcessMetrics
 from engine.services.definitions import latest, latest_source
 from engine.services.gate import Caller, check, entry
 from engine.services.shared import ServiceBase
@@ -49,11 +49,20 @@ class MeasureUseCases(ServiceBase):
         # a read session: on SQLite it takes no write lock, so steps go on while a large log is measured
         with self._reads() as session:
             metrics = card.metrics if card else ()
-            return process_metrics(session.connection(), scope, now=self._clock.now(), card_metrics=metrics, stuck_after=stuck_after)
+            return process_metrics(
+                session.connection(), scope, now=self._clock.now(), card_metrics=metrics, stuck_after=stuck_after
+            )
 
     def lead_time_distribution(
-        self, key: str, *, version: int | None = None, since: datetime | None = None,
-        until: datetime | None = None, segment: str | None = None, bins: int = 12, caller: Caller | None = None,
+        self,
+        key: str,
+        *,
+        version: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        segment: str | None = None,
+        bins: int = 12,
+        caller: Caller | None = None,
     ) -> LeadTimeHistogram:
         """How many of `key`'s completed cases took how long, in at most `bins` bins of a round
         width. Raises NotFoundError for an unknown key, AccessDeniedError."""
@@ -82,15 +91,24 @@ class MeasureUseCases(ServiceBase):
         with self._reads() as session:
             name = latest(self._unit(session), key).process.name
             names = Pseudonyms(pseudonym_key, real_names=real_names)
-            written = export_log(session.connection(), MetricsFilter(key), fmt, out, process_name=name, names=names,
-                                 progress=progress)
+            written = export_log(
+                session.connection(), MetricsFilter(key), fmt, out, process_name=name, names=names, progress=progress
+            )
         if caller is not None:
             now = self._clock.now()
             self._audit([entry(caller, "export", now, case_id=i, process_key=key) for i in self.case_ids(key)])
         return written
 
-    def swimlane(self, key: str, fmt: str = "svg", *, measured: bool = True, view: str = "auto",
-                 locale: str = DEFAULT_LOCALE, caller: Caller | None = None) -> bytes:
+    def swimlane(
+        self,
+        key: str,
+        fmt: str = "svg",
+        *,
+        measured: bool = True,
+        view: str = "auto",
+        locale: str = DEFAULT_LOCALE,
+        caller: Caller | None = None,
+    ) -> bytes:
         """The latest version of `key` drawn as SVG, PNG or PDF, with measured medians, open tasks
         and handoff counts unless `measured` is False; for whoever sees the process. `view`: "auto"
         (as laid out in the file's BPMN DI when it has one, else the TEM swimlanes), "di" or "tem".
@@ -112,8 +130,15 @@ class MeasureUseCases(ServiceBase):
 
         return self._drawings.get((key, str(version), view, fmt, overlay_digest(overlay), lang), draw)
 
-    def card_page(self, key: str, *, svg_name: str | None = None, measured: bool = True,
-                  locale: str = DEFAULT_LOCALE, caller: Caller | None = None) -> CardPage:
+    def card_page(
+        self,
+        key: str,
+        *,
+        svg_name: str | None = None,
+        measured: bool = True,
+        locale: str = DEFAULT_LOCALE,
+        caller: Caller | None = None,
+    ) -> CardPage:
         """The TEM process card of `key`'s latest version as Markdown and HTML, with measured
         values unless `measured` is False or the caller does not see the metrics (a customer); the
         diagram is referenced as `svg_name` (see swimlane()); for whoever sees the process. Its
@@ -126,8 +151,15 @@ class MeasureUseCases(ServiceBase):
         card = card_in_source(source, key)
         drawn = swimlanes_of_version(source, key, card)
         as_laid_out = di_of_version(source, key) is not None
-        return build_card(drawn, card, self.metrics(key) if measured else None, svg_name=svg_name or f"{key}.svg",
-                          version=version, as_laid_out=as_laid_out, locale=locale)
+        return build_card(
+            drawn,
+            card,
+            self.metrics(key) if measured else None,
+            svg_name=svg_name or f"{key}.svg",
+            version=version,
+            as_laid_out=as_laid_out,
+            locale=locale,
+        )
 
     def diagram_view(self, key: str, *, locale: str = DEFAULT_LOCALE, caller: Caller | None = None) -> DiagramView:
         """The latest version's data for the page's diagram viewer, for whoever sees the process;

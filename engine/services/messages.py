@@ -21,7 +21,7 @@ from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.model import CaseStatus, CaseView
 from engine.persistence.ports import StoredCase, UnitOfWork
 from engine.runtime import stepping
-from engine.services.gate import CaseFacts, Caller, check, entry, started_by_customer
+from engine.services.gate import Caller, CaseFacts, check, entry, started_by_customer
 from engine.services.routing import MessageRouting, waiting_for_message
 from engine.services.shared import check_data
 
@@ -31,9 +31,16 @@ MAX_NAME = 255
 class MessageUseCases(MessageRouting):
     """Messages sent to cases from outside."""
 
-    def send_message(self, name: str, *, case_id: int | None = None, correlation: dict[str, Any] | None = None,
-                     data: dict[str, Any] | None = None, user: str | None = None,
-                     caller: Caller | None = None) -> CaseView:
+    def send_message(
+        self,
+        name: str,
+        *,
+        case_id: int | None = None,
+        correlation: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        user: str | None = None,
+        caller: Caller | None = None,
+    ) -> CaseView:
         """Hand message `name` with `data` to the running case `case_id` (or the one case whose
         correlation keys hold `correlation`) that waits for it, and run the case until it waits
         again, as `caller` (administrators, the process's owners, the advisors of the receiving
@@ -46,8 +53,10 @@ class MessageUseCases(MessageRouting):
         name = _checked_name(name)
         data = check_data(data)
         if (case_id is None) == (not correlation):
-            raise InvalidDataError("address the message to one case: give either its case id or its correlation values",
-                                   field_errors={"case_id": "give the case id or correlation, not both or neither"})
+            raise InvalidDataError(
+                "address the message to one case: give either its case id or its correlation values",
+                field_errors={"case_id": "give the case id or correlation, not both or neither"},
+            )
         now = self._clock.now()
         user = caller.username if caller is not None else user
         with self._transaction() as session:
@@ -66,42 +75,55 @@ class MessageUseCases(MessageRouting):
                 self._store.release(ctx)
                 raise ConflictError(
                     f"case {target} ({deployed.name}) does not wait for message '{name}' now: {receivers} receives it when "
-                    f"the case gets there; the case waits for: {_waits(self._case_view(session, target))}", case_id=target)
+                    f"the case gets there; the case waits for: {_waits(self._case_view(session, target))}",
+                    case_id=target,
+                )
             stepping.deliver_message(ctx.live, name, data, clock=self._clock, case_id=target)
             ctx.received.append((name, {"message": name, "from_case": None, "from_lane": None, "sent_by": user}))
             saved, delivery = self._save_step(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                self._unit(session).access_log.add([entry(caller, "message", now, case_id=target, process_key=deployed.key),
-                                                       *delivery.entries(caller, now)])
+                self._unit(session).access_log.add(
+                    [entry(caller, "message", now, case_id=target, process_key=deployed.key), *delivery.entries(caller, now)]
+                )
         self._store.remember(ctx)
         self._remember_receivers(delivery)
         return view
 
     def _correlated_case(self, session: Session, name: str, correlation: dict[str, Any]) -> int:
         if not isinstance(correlation, dict) or not all(isinstance(k, str) and k for k in correlation):
-            raise InvalidDataError("correlation must be an object of correlation key names and their values",
-                                   field_errors={"correlation": "an object of key names and values"})
+            raise InvalidDataError(
+                "correlation must be an object of correlation key names and their values",
+                field_errors={"correlation": "an object of key names and values"},
+            )
         check_data({"correlation": correlation})  # the same limits as any other input
         found = correlated_cases(self._unit(session), name, correlation)
         if not found:
-            raise NotFoundError(f"running case waiting for message '{name}' with correlation",
-                                json.dumps(correlation, sort_keys=True))
+            raise NotFoundError(
+                f"running case waiting for message '{name}' with correlation", json.dumps(correlation, sort_keys=True)
+            )
         if len(found) > 1:
-            raise ConflictError(f"{len(found)} cases ({', '.join(map(str, found))}) wait for message '{name}' with these "
-                                "correlation values; address the message by case id")
+            raise ConflictError(
+                f"{len(found)} cases ({', '.join(map(str, found))}) wait for message '{name}' with these "
+                "correlation values; address the message by case id"
+            )
         return found[0]
 
-    def _message_rules(self, session: Session, caller: Caller, record: StoredCase, deployed: DeployedVersion,
-                       name: str, now: datetime) -> None:
+    def _message_rules(
+        self, session: Session, caller: Caller, record: StoredCase, deployed: DeployedVersion, name: str, now: datetime
+    ) -> None:
         uow = self._unit(session)
         events = CaseFacts(uow).events(record.id)
-        check(caller, policy.case_refusal(caller.principal, record.id, record.process_key, events), "message", now,
-              case_id=record.id)
+        check(
+            caller,
+            policy.case_refusal(caller.principal, record.id, record.process_key, events),
+            "message",
+            now,
+            case_id=record.id,
+        )
         catcher = next(iter(deployed.catchers.get(name, [])), None)
         lane = deployed.elements[catcher.element_id].actor if catcher and catcher.element_id in deployed.elements else None
-        task = policy.TaskFacts(f"message {name}", record.id, record.process_key, lane, events,
-                                started_by_customer(uow, events))
+        task = policy.TaskFacts(f"message {name}", record.id, record.process_key, lane, events, started_by_customer(uow, events))
         _receivers(deployed, name)  # an unknown name is the caller's mistake, told before the lane rule
         check(caller, policy.message_refusal(caller.principal, task), "message", now, case_id=record.id)
 
@@ -124,8 +146,9 @@ def correlated_cases(uow: UnitOfWork, name: str, correlation: dict[str, Any]) ->
 
 def _checked_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or not name.isprintable():
-        raise InvalidDataError(f"a message name is text of 1 to {MAX_NAME} printable characters",
-                               field_errors={"name": "not a message name"})
+        raise InvalidDataError(
+            f"a message name is text of 1 to {MAX_NAME} printable characters", field_errors={"name": "not a message name"}
+        )
     return name
 
 
@@ -133,13 +156,18 @@ def _receivers(deployed: DeployedVersion, name: str) -> str:
     """The elements of the version that receive `name`, as people read them; InvalidDataError when none does."""
     found = deployed.catchers.get(name)
     if not found:
-        known = "; ".join(
-            f"'{n}' at " + ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in items)
-            for n, items in sorted(deployed.catchers.items())
-        ) or "none"
+        known = (
+            "; ".join(
+                f"'{n}' at " + ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in items)
+                for n, items in sorted(deployed.catchers.items())
+            )
+            or "none"
+        )
         raise InvalidDataError(
             f"process '{deployed.name}' ({deployed.key}) has no element that receives message '{name}'; "
-            f"the messages it receives: {known}", field_errors={"name": f"no element receives '{name}'"})
+            f"the messages it receives: {known}",
+            field_errors={"name": f"no element receives '{name}'"},
+        )
     return ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in found)
 
 

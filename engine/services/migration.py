@@ -92,8 +92,10 @@ class MigrationUseCases(ServiceBase):
             running = uow.case_reads.on_version(source.id, statuses=_MOVABLE, among=case_ids)
         plan = plan_migration(source.bundle, target.bundle, mapping)
         if plan.problems:
-            raise InvalidDataError("the migration plan cannot be applied: " + "; ".join(plan.problems),
-                                   field_errors={"plan": "; ".join(plan.problems)})
+            raise InvalidDataError(
+                "the migration plan cannot be applied: " + "; ".join(plan.problems),
+                field_errors={"plan": "; ".join(plan.problems)},
+            )
         moves = []
         for done, case_id in enumerate(running, start=1):
             moves.append(self._move_case(case_id, source, target, plan, dry_run=dry_run, revert=revert, caller=caller))
@@ -101,8 +103,17 @@ class MigrationUseCases(ServiceBase):
                 progress(done, len(running))
         return MigrationReport(key, from_version, to_version, dry_run, dict(plan.suggested), tuple(moves))
 
-    def _move_case(self, case_id: int, source: DeployedVersion, target: DeployedVersion, plan: MigrationPlan, *,
-                   dry_run: bool, revert: bool, caller: Caller) -> CaseMove:
+    def _move_case(
+        self,
+        case_id: int,
+        source: DeployedVersion,
+        target: DeployedVersion,
+        plan: MigrationPlan,
+        *,
+        dry_run: bool,
+        revert: bool,
+        caller: Caller,
+    ) -> CaseMove:
         now = self._clock.now()
         try:
             with self._sessions.begin() as session:
@@ -142,7 +153,11 @@ def _missing_start_data(data_json: str, target: DeployedVersion) -> list[str]:
     schema = target.start_form_schema() or {}
     data = json.loads(data_json or "{}")
     missing = [f for f in schema.get("required", []) if f not in data]
-    return [f"the new version's start form requires {', '.join(map(repr, missing))}, which this case has no value for"] if missing else []
+    return (
+        [f"the new version's start form requires {', '.join(map(repr, missing))}, which this case has no value for"]
+        if missing
+        else []
+    )
 
 
 def revert_blockers(events: Sequence[Event], current: int, back_to: int) -> list[str]:

@@ -12,6 +12,16 @@ from engine.scenarios.report import render as render_scenario_report
 from engine.scenarios.runner import run_features
 
 __all__ = [
-    "DEMO_PASSWORD", "add_demo_people", "current_revision", "database_url", "demo_clock", "head_revision", "make_engine",
-    "render_scenario_report", "run_demo", "run_features", "upgrade", "upload_bundles",
+    "DEMO_PASSWORD",
+    "add_demo_people",
+    "current_revision",
+    "database_url",
+    "demo_clock",
+    "head_revision",
+    "make_engine",
+    "render_scenario_report",
+    "run_demo",
+    "run_features",
+    "upgrade",
+    "upload_bundles",
 ]

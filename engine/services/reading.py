@@ -8,7 +8,6 @@ caller may see; a single item the caller may not see is refused (AccessDeniedErr
 
 from __future__ import annotations
 
-
 from sqlalchemy.orm import Session
 
 from engine import claims, history
@@ -16,7 +15,7 @@ from engine.access import policy
 from engine.access.access_log import AccessEntry
 from engine.errors import NotFoundError
 from engine.model import CaseStatus, CaseTimeline, CaseView, Event, Handoff, StageDuration, TaskView
-from engine.services.gate import CaseFacts, Caller, check, entry
+from engine.services.gate import Caller, CaseFacts, check, entry
 from engine.services.shared import ServiceBase
 
 
@@ -33,14 +32,16 @@ class ReadingUseCases(ServiceBase):
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
         return self._as_seen(caller, case)
 
-    def cases(self, *, process_key: str | None = None, status: CaseStatus | None = None,
-              caller: Caller | None = None) -> list[CaseView]:
+    def cases(
+        self, *, process_key: str | None = None, status: CaseStatus | None = None, caller: Caller | None = None
+    ) -> list[CaseView]:
         """Cases, newest first, filtered by process key and status (and to the caller's: the rule
         policy.takes_part as an SQL condition, ListingReads.case_ids). One page of them, sorted and
         filtered further: `case_list`."""
         with self._transaction(read=True) as session:
-            ids = self._unit(session).listing.case_ids(process_key=process_key, status=status,
-                                                       principal=caller.principal if caller is not None else None)
+            ids = self._unit(session).listing.case_ids(
+                process_key=process_key, status=status, principal=caller.principal if caller is not None else None
+            )
             found = [self._case_view(session, i) for i in ids]
         if caller is not None:
             # the list carries each case's data, so each listed case was read
@@ -77,8 +78,9 @@ class ReadingUseCases(ServiceBase):
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])
         return history.timeline(self._as_seen(caller, case), events, notes)
 
-    def ready_tasks(self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None,
-                    caller: Caller | None = None) -> list[TaskView]:
+    def ready_tasks(
+        self, *, lane: str | None = None, case_id: int | None = None, process_key: str | None = None, caller: Caller | None = None
+    ) -> list[TaskView]:
         """Ready user tasks, oldest case first, filtered by lane, case or process, and to those the
         caller sees (their lanes; owners: their processes; customers: their own cases: the rule
         policy.sees_task as an SQL condition, ListingReads.ready_tasks). One page: `task_list`."""
@@ -89,8 +91,9 @@ class ReadingUseCases(ServiceBase):
                 if record is None:
                     raise NotFoundError("case", case_id)
                 self._check_case(session, caller, case_id, record.process_key, "list_tasks", facts)
-            found = self._unit(session).listing.ready_tasks(lane=lane, case_id=case_id, process_key=process_key,
-                                                            principal=caller.principal if caller is not None else None)
+            found = self._unit(session).listing.ready_tasks(
+                lane=lane, case_id=case_id, process_key=process_key, principal=caller.principal if caller is not None else None
+            )
             return claims.with_claims(self._unit(session).claims, [self._task_view(session, t.task, t) for t in found])
 
     def get_task(self, task_id: str, *, caller: Caller | None = None) -> TaskView:
@@ -98,17 +101,31 @@ class ReadingUseCases(ServiceBase):
         with self._transaction(read=True) as session:
             task = self._task_in(session, task_id)
             if caller is not None:
-                check(caller, policy.task_refusal(caller.principal, CaseFacts(self._unit(session)).task(task)), "read_task",
-                      self._clock.now(), case_id=task.case_id, task_id=task_id)
+                check(
+                    caller,
+                    policy.task_refusal(caller.principal, CaseFacts(self._unit(session)).task(task)),
+                    "read_task",
+                    self._clock.now(),
+                    case_id=task.case_id,
+                    task_id=task_id,
+                )
             return task
 
-    def access_log(self, *, case_id: int | None = None, user: str | None = None, refused: bool | None = None,
-                   limit: int = 1000, caller: Caller | None = None) -> list[AccessEntry]:
+    def access_log(
+        self,
+        *,
+        case_id: int | None = None,
+        user: str | None = None,
+        refused: bool | None = None,
+        limit: int = 1000,
+        caller: Caller | None = None,
+    ) -> list[AccessEntry]:
         """Who read or changed which case, and who was refused what: administrators only.
         Raises NotFoundError (an unknown case), AccessDeniedError."""
         if caller is not None:
-            self._check_now(caller, policy.admin_refusal(caller.principal, "read the access log"), "read_access_log",
-                            case_id=case_id)
+            self._check_now(
+                caller, policy.admin_refusal(caller.principal, "read the access log"), "read_access_log", case_id=case_id
+            )
         with self._reads() as session:
             if case_id is not None and self._unit(session).case_reads.row(case_id) is None:
                 raise NotFoundError("case", case_id)
@@ -127,8 +144,8 @@ class ReadingUseCases(ServiceBase):
 
     # -- in a use case's session ----------------------------------------------------------------
 
-    def _check_case(self, session: Session, caller: Caller, case_id: int, process_key: str, action: str,
-                    facts: CaseFacts) -> None:
+    def _check_case(
+        self, session: Session, caller: Caller, case_id: int, process_key: str, action: str, facts: CaseFacts
+    ) -> None:
         reason = policy.case_refusal(caller.principal, case_id, process_key, facts.events(case_id))
         check(caller, reason, action, self._clock.now(), case_id=case_id)
-

@@ -10,5 +10,15 @@ from engine.metrics.distribution import LeadTimeHistogram
 from engine.metrics.types import HandoffCell, ProcessMetrics, StageStats, Stats, TargetProgress
 from engine.scenarios.report import TestReport
 
-__all__ = ["AccessEntry", "DemoReport", "ErasureResult", "HandoffCell", "LeadTimeHistogram", "ProcessMetrics", "StageStats", "Stats", "TargetProgress",
-           "TestReport"]
+__all__ = [
+    "AccessEntry",
+    "DemoReport",
+    "ErasureResult",
+    "HandoffCell",
+    "LeadTimeHistogram",
+    "ProcessMetrics",
+    "StageStats",
+    "Stats",
+    "TargetProgress",
+    "TestReport",
+]

@@ -65,8 +65,10 @@ class MessageRouting(ServiceBase):
                 if delivery.count > MAX_DELIVERIES:
                     raise CaseStepError(
                         f"{_element(sender, thrown)}: messages went back and forth between pools more than "
-                        f"{MAX_DELIVERIES} times in one step; the diagrams probably loop", case_id=sender.case.id,
-                        element_id=thrown.element_id)
+                        f"{MAX_DELIVERIES} times in one step; the diagrams probably loop",
+                        case_id=sender.case.id,
+                        element_id=thrown.element_id,
+                    )
                 to_cases, to_pools = [], []
                 for key, pool in self._targets(session, sender, thrown):
                     to_pools.append(pool)
@@ -76,12 +78,14 @@ class MessageRouting(ServiceBase):
                     to_cases.append(receiver.case.id)
                     if receiver.case.id not in [c.case.id for c in queue]:
                         queue.append(receiver)
-                sender.sent.append((thrown.task_id, thrown.element_id,
-                                    {"message": thrown.name, "to_cases": to_cases, "to": to_pools}))
+                sender.sent.append(
+                    (thrown.task_id, thrown.element_id, {"message": thrown.name, "to_cases": to_cases, "to": to_pools})
+                )
         return delivery
 
-    def _save_step(self, session: Session, ctx: StepContext, *, now: datetime, user: str | None,
-                   **options: Any) -> tuple[SavedStep, Delivery]:
+    def _save_step(
+        self, session: Session, ctx: StepContext, *, now: datetime, user: str | None, **options: Any
+    ) -> tuple[SavedStep, Delivery]:
         """Pass on the messages the step threw, then write the case (`options` as for CaseStore.save)
         and every case a message reached, in the caller's transaction. Raises CaseStepError or
         ConflictError; the caller's transaction then rolls all of it back."""
@@ -117,11 +121,15 @@ class MessageRouting(ServiceBase):
             raise CaseStepError(
                 f"{_element(sender, thrown)}: no other pool of the collaboration receives message '{thrown.name}' "
                 f"(pools: {', '.join(repr(partners.pools.get(k, k)) for k in partners.processes)}); draw a message flow "
-                "or give the receiving element the same message", case_id=sender.case.id, element_id=thrown.element_id)
+                "or give the receiving element the same message",
+                case_id=sender.case.id,
+                element_id=thrown.element_id,
+            )
         return out
 
-    def _receive(self, session: Session, delivery: Delivery, sender: StepContext, thrown: Thrown, key: str, pool: str,
-                 now: datetime) -> StepContext:
+    def _receive(
+        self, session: Session, delivery: Delivery, sender: StepContext, thrown: Thrown, key: str, pool: str, now: datetime
+    ) -> StepContext:
         """The case of `key` that takes the message (resumed or started), with the message caught and
         run until it waits. Raises CaseStepError when there is none, or more than one."""
         found = self._waiting_receivers(session, delivery, sender, thrown, key)
@@ -130,59 +138,83 @@ class MessageRouting(ServiceBase):
             raise CaseStepError(
                 f"{_element(sender, thrown)}: message '{thrown.name}' matches {len(found)} waiting cases of pool "
                 f"'{pool}' (cases {ids}); give the diagram a correlation key that tells them apart",
-                case_id=sender.case.id, element_id=thrown.element_id)
+                case_id=sender.case.id,
+                element_id=thrown.element_id,
+            )
         if found:
             case_id = found[0]
             receiver = delivery.active.get(case_id) or self._unit(session).cases.load(case_id)
         else:
             receiver = self._start_receiver(session, sender, thrown, key, pool, now)
             delivery.started.add(receiver.case.id)
-        result = stepping.deliver_message(receiver.live, thrown.name, thrown.payload,
-                                          correlations=thrown.correlations or None, clock=self._clock,
-                                          case_id=receiver.case.id)
+        result = stepping.deliver_message(
+            receiver.live,
+            thrown.name,
+            thrown.payload,
+            correlations=thrown.correlations or None,
+            clock=self._clock,
+            case_id=receiver.case.id,
+        )
         if not result.caught:
             raise CaseStepError(
                 f"{_element(sender, thrown)}: case {receiver.case.id} of pool '{pool}' did not take message "
                 f"'{thrown.name}' (its correlation keys hold other values)",
-                case_id=sender.case.id, element_id=thrown.element_id)
+                case_id=sender.case.id,
+                element_id=thrown.element_id,
+            )
         lane = _lane(sender.deployed, thrown.element_id)
-        receiver.received.append((thrown.name, {"message": thrown.name, "from_case": sender.case.id,
-                                                "from_element": thrown.element_id, "from_lane": lane}))
+        receiver.received.append(
+            (
+                thrown.name,
+                {"message": thrown.name, "from_case": sender.case.id, "from_element": thrown.element_id, "from_lane": lane},
+            )
+        )
         if receiver.case.id not in delivery.active:
             delivery.active[receiver.case.id] = receiver
             delivery.receivers.append(receiver)
         return receiver
 
-    def _start_receiver(self, session: Session, sender: StepContext, thrown: Thrown, key: str, pool: str,
-                        now: datetime) -> StepContext:
+    def _start_receiver(
+        self, session: Session, sender: StepContext, thrown: Thrown, key: str, pool: str, now: datetime
+    ) -> StepContext:
         """A new case of `key` for a message its start event receives, in the sender's conversation."""
         deployed = self._deployed(session, latest(self._unit(session), key).id)
         if not deployed.runnable:
             raise CaseStepError(
                 f"{_element(sender, thrown)}: message '{thrown.name}' is for pool '{pool}', whose process '{key}' "
                 f"version {deployed.version} is documentation only and cannot start or resume a case; "
-                f"fix it and upload it again", case_id=sender.case.id, element_id=thrown.element_id)
+                f"fix it and upload it again",
+                case_id=sender.case.id,
+                element_id=thrown.element_id,
+            )
         catchers = deployed.catchers.get(thrown.name, [])
         if not any(c.starts for c in catchers):
             where = ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in catchers) or "no element"
             raise CaseStepError(
                 f"{_element(sender, thrown)}: no case of pool '{pool}' waits for message '{thrown.name}' in this "
                 f"conversation; {where} receives it, and the process does not start on it",
-                case_id=sender.case.id, element_id=thrown.element_id)
+                case_id=sender.case.id,
+                element_id=thrown.element_id,
+            )
         ctx = self._unit(session).cases.create(deployed, now=now, conversation_id=sender.case.conversation_id)
         stepping.start(ctx.live, {}, clock=self._clock)
         return ctx
 
-    def _waiting_receivers(self, session: Session, delivery: Delivery, sender: StepContext, thrown: Thrown,
-                           key: str) -> list[int]:
+    def _waiting_receivers(
+        self, session: Session, delivery: Delivery, sender: StepContext, thrown: Thrown, key: str
+    ) -> list[int]:
         """Ids of the running cases of `key` that wait for the message and belong with the sender."""
         found = [
-            c.case.id for c in delivery.active.values()
-            if c is not sender and c.deployed.key == key and stepping.waits_for_message(c.live, thrown.name)
+            c.case.id
+            for c in delivery.active.values()
+            if c is not sender
+            and c.deployed.key == key
+            and stepping.waits_for_message(c.live, thrown.name)
             and _belongs(c, sender, thrown)
         ]
-        for case_id in waiting_cases(self._unit(session), key, thrown.name, conversation=sender.case.conversation_id,
-                                     correlations=thrown.correlations):
+        for case_id in waiting_cases(
+            self._unit(session), key, thrown.name, conversation=sender.case.conversation_id, correlations=thrown.correlations
+        ):
             if case_id not in delivery.active and case_id != sender.case.id:
                 found.append(case_id)
         return found
@@ -192,8 +224,9 @@ def waiting_for_message(text: str | None, name: str) -> bool:
     return any(e.kind == "message" and e.message == name for e in waiting_from_json(text))
 
 
-def waiting_cases(uow: UnitOfWork, key: str, name: str, *, conversation: str | None,
-                  correlations: dict[str, Any] | None = None) -> list[int]:
+def waiting_cases(
+    uow: UnitOfWork, key: str, name: str, *, conversation: str | None, correlations: dict[str, Any] | None = None
+) -> list[int]:
     """Running cases of process `key` that wait for message `name` and match any key of
     `correlations`, or, for a case that holds none of those keys, the `conversation`. Oldest first."""
     values = {k: correlation_value(v) for k, v in (correlations or {}).items()}

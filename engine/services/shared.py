@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,21 +16,21 @@ from engine.access import policy
 from engine.access.access_log import AccessEntry
 from engine.case_store import CaseStore, SavedStep, StepContext, waiting_from_json
 from engine.clock import Clock
-from engine.definitions import DeployedVersion, VersionCache
 from engine.data_limits import check_case_data
+from engine.definitions import DeployedVersion, VersionCache
 from engine.errors import InvalidDataError, KapulaError, NotFoundError
 from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskView
 from engine.persistence.cache import LruMap
-from engine.persistence.step_session import write_session
-from engine.render.drawing import DrawingCache
 from engine.persistence.ports import StoredCase, StoredTask, TaskInCase
 from engine.persistence.sql import SqlUnitOfWork
+from engine.persistence.step_session import write_session
 from engine.process_card import ProcessCard
+from engine.render.drawing import DrawingCache
 from engine.runtime import stepping
-from engine.runtime.states import READY, state_name
-from engine.services.gate import Caller, check, refusal_of
 from engine.runtime.case_state import TOP, subprocess_spec_names
 from engine.runtime.multi_instance import titled
+from engine.runtime.states import READY, state_name
+from engine.services.gate import Caller, check, refusal_of
 
 
 class ServiceBase:
@@ -187,8 +186,9 @@ class ServiceBase:
         ready = stepping.ready_tasks(ctx.live, deployed) if saved.status is CaseStatus.RUNNING else []
         tasks = []
         for task in ready:
-            tasks.append(task_view_of(deployed, ctx.case.id, task.id, task.element_id, task.lane, READY,
-                                      item=task.item, scope=task.scope))
+            tasks.append(
+                task_view_of(deployed, ctx.case.id, task.id, task.element_id, task.lane, READY, item=task.item, scope=task.scope)
+            )
             self._task_forms.put(task.id, (deployed.form_schema(task.element_id, task.scope),))
             self._task_cases.put(task.id, ctx.case.id)
         return CaseView(
@@ -215,8 +215,16 @@ class ServiceBase:
         deployed = self._deployed(session, case.process_version_id)
         item = stepping.stored_item(deployed.bundle, row.element_id or "", row.body)
         self._task_cases.put(row.task_id, case.id)  # a task list is mostly followed by a step on one of them
-        return task_view_of(deployed, case.id, row.task_id, row.element_id or "", row.lane, row.state, item=item,
-                            scope=self.row_scope(deployed, row, case))
+        return task_view_of(
+            deployed,
+            case.id,
+            row.task_id,
+            row.element_id or "",
+            row.lane,
+            row.state,
+            item=item,
+            scope=self.row_scope(deployed, row, case),
+        )
 
     def row_scope(self, deployed: Any, row: StoredTask, case: StoredCase | TaskInCase) -> str | None:
         """The process whose drawing holds a stored task's element: the version's own (None), or
@@ -231,8 +239,17 @@ class ServiceBase:
         return str(deployed.scope_of(spec or None))
 
 
-def task_view_of(deployed: Any, case_id: int, task_id: str, element_id: str, lane: str | None, state: int,
-                 *, item: tuple[str, Any] | None = None, scope: str | None = None) -> TaskView:
+def task_view_of(
+    deployed: Any,
+    case_id: int,
+    task_id: str,
+    element_id: str,
+    lane: str | None,
+    state: int,
+    *,
+    item: tuple[str, Any] | None = None,
+    scope: str | None = None,
+) -> TaskView:
     """A user task as advisors see it: named and given its form by the version's element info (of
     the process `scope` that holds it, default the version's own); an instance of a multi-instance
     task shows its input `item` (name, value) in its name and data."""

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-
 from engine import claims
 from engine.access import policy
 from engine.access.policy import TaskFacts
@@ -25,7 +24,7 @@ from engine.forms import check_submission
 from engine.model import CaseView, TaskView
 from engine.persistence.ports import UnitOfWork, UserTaskRow
 from engine.runtime import stepping
-from engine.services.gate import CaseFacts, Caller, check, entry
+from engine.services.gate import Caller, CaseFacts, check, entry
 from engine.services.routing import MessageRouting
 from engine.services.shared import check_data
 
@@ -33,8 +32,9 @@ from engine.services.shared import check_data
 class TaskUseCases(MessageRouting):
     """Steps on user tasks: complete, claim and give back, and the task's form."""
 
-    def complete_task(self, task_id: str, data: dict[str, Any] | None = None, *, user: str | None = None,
-                      caller: Caller | None = None) -> CaseView:
+    def complete_task(
+        self, task_id: str, data: dict[str, Any] | None = None, *, user: str | None = None, caller: Caller | None = None
+    ) -> CaseView:
         """Complete a ready user task with `data` and run the case until it waits again, as `caller`
         (else as `user`, unchecked: in-process callers). Raises NotFoundError, AccessDeniedError,
         ConflictError (claimed by someone else, not ready any more, or someone else changed the case
@@ -55,13 +55,24 @@ class TaskUseCases(MessageRouting):
         with self._transaction() as session:
             uow = self._unit(session)
             case_id = self._case_of_task(session, task_id)
-            ctx = complete_in(uow, task_id, data, caller=caller, user=user, checked_form=checked, now=now,
-                              clock=self._clock, case_id=case_id, release=self._store.release)
+            ctx = complete_in(
+                uow,
+                task_id,
+                data,
+                caller=caller,
+                user=user,
+                checked_form=checked,
+                now=now,
+                clock=self._clock,
+                case_id=case_id,
+                release=self._store.release,
+            )
             saved, delivery = self._save_step(session, ctx, now=now, user=user)
             view = self._view_after_step(session, ctx, saved)
             if caller is not None:
-                uow.access_log.add([entry(caller, "complete", now, case_id=case_id, task_id=task_id),
-                                    *delivery.entries(caller, now)])
+                uow.access_log.add(
+                    [entry(caller, "complete", now, case_id=case_id, task_id=task_id), *delivery.entries(caller, now)]
+                )
         self._store.remember(ctx)
         self._remember_receivers(delivery)
         return view
@@ -112,9 +123,19 @@ class TaskUseCases(MessageRouting):
         return dataclasses.replace(view, claimed_by=user if claim else None)
 
 
-def complete_in(uow: UnitOfWork, task_id: str, data: dict[str, Any], *, caller: Caller | None, user: str | None,
-                checked_form: dict[str, Any] | None, now: datetime, clock: Clock, case_id: int | None = None,
-                release: Callable[[StepContext], None] | None = None) -> StepContext:
+def complete_in(
+    uow: UnitOfWork,
+    task_id: str,
+    data: dict[str, Any],
+    *,
+    caller: Caller | None,
+    user: str | None,
+    checked_form: dict[str, Any] | None,
+    now: datetime,
+    clock: Clock,
+    case_id: int | None = None,
+    release: Callable[[StepContext], None] | None = None,
+) -> StepContext:
     """A completion in `uow`'s transaction, up to its write: the task rules for `caller` (None:
     unchecked), the case loaded, the claim rule (read after the case row, so a claim committed
     later fails the step's version check), the task still ready, `data` (checked case data)
@@ -147,8 +168,9 @@ def complete_in(uow: UnitOfWork, task_id: str, data: dict[str, Any], *, caller: 
     return ctx
 
 
-def task_rules(uow: UnitOfWork, caller: Caller, task_id: str, action: str, now: datetime, *,
-               work: bool = True) -> tuple[UserTaskRow, TaskFacts]:
+def task_rules(
+    uow: UnitOfWork, caller: Caller, task_id: str, action: str, now: datetime, *, work: bool = True
+) -> tuple[UserTaskRow, TaskFacts]:
     """Whether the caller sees the user task (and works it, with `work`): its row and its facts for
     further rules. Raises NotFoundError, or AccessDeniedError carrying the refusal's entry."""
     task = claims.user_task(uow.claims, task_id)
@@ -166,12 +188,18 @@ def claim_rule(uow: UnitOfWork, caller: Caller, facts: TaskFacts, now: datetime)
     the refusal's entry, when the task's holder, read now, is someone other than the caller."""
     holder = uow.claims.holders([facts.task_id]).get(facts.task_id)
     current = dataclasses.replace(facts, claimed_by=holder)
-    check(caller, policy.claim_refusal(caller.principal, current), "complete", now,
-          case_id=facts.case_id, task_id=facts.task_id, conflict=True)
+    check(
+        caller,
+        policy.claim_refusal(caller.principal, current),
+        "complete",
+        now,
+        case_id=facts.case_id,
+        task_id=facts.task_id,
+        conflict=True,
+    )
 
 
-def change_claim(uow: UnitOfWork, task_id: str, *, user: str, caller: Caller | None, claim: bool,
-                 now: datetime) -> UserTaskRow:
+def change_claim(uow: UnitOfWork, task_id: str, *, user: str, caller: Caller | None, claim: bool, now: datetime) -> UserTaskRow:
     """The claim (or, without `claim`, the release) of a ready user task by `user`, as `caller`
     (checked: seeing and working the task, and giving back only one's own unless an administrator)
     with its access-log entry; None for in-process callers. Returns the task's row as read (the
@@ -182,8 +210,7 @@ def change_claim(uow: UnitOfWork, task_id: str, *, user: str, caller: Caller | N
     if caller is not None:
         task, facts = task_rules(uow, caller, task_id, action, now)
         if not claim:
-            check(caller, policy.unclaim_refusal(caller.principal, facts), action, now,
-                  case_id=facts.case_id, task_id=task_id)
+            check(caller, policy.unclaim_refusal(caller.principal, facts), action, now, case_id=facts.case_id, task_id=task_id)
     task = claims.change_claim(uow.claims, task_id, user=user, claim=claim, now=now, task=task)
     if caller is not None:
         uow.access_log.add([entry(caller, action, now, case_id=task.case_id, task_id=task_id)])

@@ -32,11 +32,26 @@ def _seconds(start: datetime, end: datetime) -> float:
 
 def _open(event: Mapping[str, Any], key: str, version_id: int, from_lane: str | None) -> dict[str, Any]:
     return {
-        "case_id": event["case_id"], "task_id": event["task_id"], "process_key": key, "process_version_id": version_id,
-        "element_id": event["element_id"], "element_name": event["element_name"], "element_type": event["element_type"],
-        "lane": event["lane"], "from_lane": from_lane, "ready_seq": event["seq"], "ready_at": event["at"],
-        "claimed_at": None, "completed_at": None, "completed_seq": None, "cancelled_at": None, "outcome": None,
-        "duration_s": None, "waiting_s": None, "working_s": None, "pickup_s": None,
+        "case_id": event["case_id"],
+        "task_id": event["task_id"],
+        "process_key": key,
+        "process_version_id": version_id,
+        "element_id": event["element_id"],
+        "element_name": event["element_name"],
+        "element_type": event["element_type"],
+        "lane": event["lane"],
+        "from_lane": from_lane,
+        "ready_seq": event["seq"],
+        "ready_at": event["at"],
+        "claimed_at": None,
+        "completed_at": None,
+        "completed_seq": None,
+        "cancelled_at": None,
+        "outcome": None,
+        "duration_s": None,
+        "waiting_s": None,
+        "working_s": None,
+        "pickup_s": None,
     }
 
 
@@ -88,7 +103,10 @@ class SpanDeriver:
             else:
                 claimed = span["claimed_at"]
                 span.update(
-                    completed_at=at, completed_seq=event["seq"], outcome="completed", duration_s=_seconds(span["ready_at"], at),
+                    completed_at=at,
+                    completed_seq=event["seq"],
+                    outcome="completed",
+                    duration_s=_seconds(span["ready_at"], at),
                     working_s=None if claimed is None else _seconds(claimed, at),
                     pickup_s=span["pickup_s"] if span["pickup_s"] is not None else _seconds(span["ready_at"], at),
                 )

@@ -10,8 +10,16 @@ from engine.vocabulary import ACTIVITY_TYPES, CONTAINER_TYPES, ROUTING_TYPES, ST
 # Activities are the work a lane does; events are instants and gateways route, so neither can
 # receive a handoff (an end event drawn in the customer lane is not work passed to the customer)
 __all__ = [
-    "ACTIVITY_TYPES", "CONTAINER_TYPES", "ROUTING_TYPES", "START_EVENT", "WORK_TYPES",
-    "begins_case", "hands_off", "message_from_lane", "moves_lane_when_ready", "receives_handoff",
+    "ACTIVITY_TYPES",
+    "CONTAINER_TYPES",
+    "ROUTING_TYPES",
+    "START_EVENT",
+    "WORK_TYPES",
+    "begins_case",
+    "hands_off",
+    "message_from_lane",
+    "moves_lane_when_ready",
+    "receives_handoff",
 ]
 # The lane work comes from: the last completed task; a subprocess or call activity's lane from when it
 # begins (its inner work starts there: a called process with lanes of its own hands it on, and its

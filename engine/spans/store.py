@@ -33,14 +33,22 @@ class _Statements:
         at = bindparam("at", type_=UTCDateTime())
         mine = (s.case_id == bindparam("b_case")) & (s.task_id == bindparam("b_task"))
         self.insert = insert(SPAN)
-        self.claim = update(SPAN).where(mine, s.claimed_at.is_(None)).values(
-            claimed_at=at, waiting_s=d.seconds_between(s.ready_at, at), pickup_s=d.seconds_between(s.ready_at, at)
+        self.claim = (
+            update(SPAN)
+            .where(mine, s.claimed_at.is_(None))
+            .values(claimed_at=at, waiting_s=d.seconds_between(s.ready_at, at), pickup_s=d.seconds_between(s.ready_at, at))
         )
-        self.complete = update(SPAN).where(mine).values(
-            completed_at=at, completed_seq=bindparam("seq"), outcome="completed",
-            duration_s=d.seconds_between(s.ready_at, at),
-            working_s=case((s.claimed_at.is_not(None), d.seconds_between(s.claimed_at, at))),
-            pickup_s=func.coalesce(s.pickup_s, d.seconds_between(s.ready_at, at)),
+        self.complete = (
+            update(SPAN)
+            .where(mine)
+            .values(
+                completed_at=at,
+                completed_seq=bindparam("seq"),
+                outcome="completed",
+                duration_s=d.seconds_between(s.ready_at, at),
+                working_s=case((s.claimed_at.is_not(None), d.seconds_between(s.claimed_at, at))),
+                pickup_s=func.coalesce(s.pickup_s, d.seconds_between(s.ready_at, at)),
+            )
         )
         self.cancel = update(SPAN).where(mine).values(cancelled_at=at, outcome="cancelled")
         # the lane work comes from (engine.spans.rule): the latest of a completed task and a begun
@@ -50,7 +58,8 @@ class _Statements:
         self.last_lane = (
             select(s.lane, position.label("seq"))
             .where(
-                s.case_id == bindparam("b_case"), s.lane.is_not(None),
+                s.case_id == bindparam("b_case"),
+                s.lane.is_not(None),
                 begun | (s.completed_seq.is_not(None) & (s.element_type.in_(WORK_TYPES) | (s.element_type == START_EVENT))),
             )
             .order_by(position.desc(), s.ready_seq)
@@ -59,8 +68,9 @@ class _Statements:
         e = _EVENTS.c
         self.last_message = (
             select(e.seq, e.changed_json)
-            .where(e.case_id == bindparam("b_case"), e.lifecycle == Lifecycle.MESSAGE_RECEIVED.value,
-                   e.seq < bindparam("b_before"))
+            .where(
+                e.case_id == bindparam("b_case"), e.lifecycle == Lifecycle.MESSAGE_RECEIVED.value, e.seq < bindparam("b_before")
+            )
             .order_by(e.seq.desc())
             .limit(1)
         )
@@ -80,8 +90,9 @@ def statements(dialect: str) -> _Statements:
     return _Statements(dialect)
 
 
-def write_step_spans(connection: Connection, case_id: int, key: str, version_id: int, events: Sequence[dict[str, Any]],
-                     *, new_case: bool = False) -> None:
+def write_step_spans(
+    connection: Connection, case_id: int, key: str, version_id: int, events: Sequence[dict[str, Any]], *, new_case: bool = False
+) -> None:
     """Open, claim, complete and cancel the spans a step's (or a claim's) events touch. `new_case`:
     the case began in this step, so no work or message came before these events (no look-up)."""
     st = statements(connection.dialect.name)
@@ -149,10 +160,9 @@ def _flush(connection: Connection, batch: list[dict[str, Any]]) -> int:
 
 def _events_by_case(connection: Connection, process_key: str | None) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     e = _EVENTS.c
-    stmt = select(e.case_id, e.seq, e.at, e.lifecycle, e.element_id, e.element_name, e.element_type, e.lane, e.task_id,
-                  e.changed_json).where(
-        or_(and_(e.task_id.is_not(None), e.lifecycle.in_(_SPAN_EVENTS)), e.lifecycle == Lifecycle.MESSAGE_RECEIVED.value)
-    )
+    stmt = select(
+        e.case_id, e.seq, e.at, e.lifecycle, e.element_id, e.element_name, e.element_type, e.lane, e.task_id, e.changed_json
+    ).where(or_(and_(e.task_id.is_not(None), e.lifecycle.in_(_SPAN_EVENTS)), e.lifecycle == Lifecycle.MESSAGE_RECEIVED.value))
     if process_key is not None:
         stmt = stmt.join(_CASES, _CASES.c.id == e.case_id).where(_CASES.c.process_key == process_key)
     current: int | None = None

@@ -9,10 +9,9 @@ from argon2 import PasswordHasher
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from engine.access import passwords
-
 from api.cli import main
 from api.http.app import create_app
+from engine.access import passwords
 from engine.access.directory import Directory
 from engine.access.policy import Role
 from tests.conftest import BPMN

@@ -32,8 +32,13 @@ def _status(client, headers, method, path, **kwargs):
 
 
 def test_without_sign_in_everything_is_401(client, case):
-    for method, path in [("get", "/api/processes"), ("get", f"/api/cases/{case['id']}"), ("get", "/api/tasks"),
-                         ("post", f"/api/tasks/{case['sek_task']}/claim"), ("get", "/api/me")]:
+    for method, path in [
+        ("get", "/api/processes"),
+        ("get", f"/api/cases/{case['id']}"),
+        ("get", "/api/tasks"),
+        ("post", f"/api/tasks/{case['sek_task']}/claim"),
+        ("get", "/api/me"),
+    ]:
         r = getattr(client, method)(path)
         assert r.status_code == 401 and r.json()["code"] == "not_signed_in", path
         assert r.headers["www-authenticate"] == "Bearer"
@@ -111,7 +116,9 @@ def test_administrator_may_do_everything(client, tokens, case):
     admin = tokens["admin"]
     assert _status(client, admin, "get", f"/api/cases/{case['id']}") == 200
     assert _status(client, admin, "post", f"/api/tasks/{case['sek_task']}/claim") == 200
-    assert _status(client, admin, "post", f"/api/tasks/{case['sek_task']}/complete", json={"data": {"needs_funding": False}}) == 200
+    assert (
+        _status(client, admin, "post", f"/api/tasks/{case['sek_task']}/complete", json={"data": {"needs_funding": False}}) == 200
+    )
     # several organisations: an administrator names the owner of a new key
     assert upload(client, admin, "collaboration.bpmn").status_code == 422
     assert upload(client, admin, "collaboration.bpmn", owner="Novago").status_code == 201
@@ -153,9 +160,11 @@ def _strict_handoff(client, owner, *, start_form: bool, customer_can_start: bool
         xml = xml.replace('name="Asiakastarve">', 'name="Asiakastarve" kapula:form="tarve.json">', 1)
     form = {"title": "Kuvaa tarve", "type": "object", "properties": {"need": {"type": "string"}}, "required": ["need"]}
     card = json.loads((BPMN / "three_lanes.card.json").read_text(encoding="utf-8")) | {"customer_can_start": customer_can_start}
-    files = [("files", ("three_lanes.bpmn", xml.encode(), "application/xml")),
-             ("files", ("tarve.json", json.dumps(form).encode(), "application/json")),
-             ("files", ("three_lanes.card.json", json.dumps(card).encode(), "application/json"))]
+    files = [
+        ("files", ("three_lanes.bpmn", xml.encode(), "application/xml")),
+        ("files", ("tarve.json", json.dumps(form).encode(), "application/json")),
+        ("files", ("three_lanes.card.json", json.dumps(card).encode(), "application/json")),
+    ]
     assert client.post("/api/processes", headers=owner, files=files).status_code == 201
 
 

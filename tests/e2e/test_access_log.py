@@ -22,7 +22,9 @@ def test_api_reads_and_changes_are_logged_with_who_what_and_request(client, toke
     assert upload(client, tokens["omistaja"]).status_code == 201
     case = client.post("/api/cases", headers=customer, json={"process_key": "Handoff_demo"}).json()
     cid, describe = case["id"], case["ready_tasks"][0]["id"]
-    sek_task = client.post(f"/api/tasks/{describe}/complete", headers=customer, json={"data": {"need": "kasvu"}}).json()["ready_tasks"][0]["id"]
+    sek_task = client.post(f"/api/tasks/{describe}/complete", headers=customer, json={"data": {"need": "kasvu"}}).json()[
+        "ready_tasks"
+    ][0]["id"]
     assert client.post(f"/api/tasks/{sek_task}/claim", headers=sek).status_code == 200
     assert client.get(f"/api/cases/{cid}", headers=sek).status_code == 200
     assert client.get("/api/cases", headers=sek).status_code == 200
@@ -68,7 +70,9 @@ def test_pages_are_logged_and_the_cli_lists_by_case_and_user(client, tokens, dat
     out = runner.invoke(main, ["--database", database_url, "access-log", "--case", str(cid), "--json"], catch_exceptions=False)
     entries = json.loads(out.output)
     assert {e["case_id"] for e in entries} == {cid} and entries[0]["action"] == "start"
-    by_user = json.loads(runner.invoke(main, ["--database", database_url, "access-log", "--user", "toinen.asiakas", "--json"]).output)
+    by_user = json.loads(
+        runner.invoke(main, ["--database", database_url, "access-log", "--user", "toinen.asiakas", "--json"]).output
+    )
     assert [(e["case_id"], e["action"]) for e in by_user] == [(other, "start")]
     text = runner.invoke(main, ["--database", database_url, "access-log", "--case", str(cid)]).output
     assert f"case {cid}" in text and "start" in text and "POST /api/cases" in text
@@ -76,8 +80,11 @@ def test_pages_are_logged_and_the_cli_lists_by_case_and_user(client, tokens, dat
 
 def test_administrators_erase_over_the_api_and_the_erasure_is_logged(client, tokens):
     assert upload(client, tokens["omistaja"]).status_code == 201
-    cid = client.post("/api/cases", headers=tokens["asiakas"],
-                      json={"process_key": "Handoff_demo", "data": {"yhteyshenkilo": "Maija Meikäläinen"}}).json()["id"]
+    cid = client.post(
+        "/api/cases",
+        headers=tokens["asiakas"],
+        json={"process_key": "Handoff_demo", "data": {"yhteyshenkilo": "Maija Meikäläinen"}},
+    ).json()["id"]
     for name in ("omistaja", "sek.neuvoja", "asiakas"):
         assert client.post(f"/api/cases/{cid}/erase", headers=tokens[name], json={"fields": ["yhteyshenkilo"]}).status_code == 403
     # without a reason nothing is erased, and the error names the field
@@ -86,8 +93,9 @@ def test_administrators_erase_over_the_api_and_the_erasure_is_logged(client, tok
     # the three_lanes forms declare no personal field: the caller must name them
     r = client.post(f"/api/cases/{cid}/erase", headers=tokens["admin"], json={"reason": "asiakkaan pyyntö"})
     assert r.status_code == 422 and r.json()["code"]
-    r = client.post(f"/api/cases/{cid}/erase", headers=tokens["admin"],
-                    json={"fields": ["yhteyshenkilo"], "reason": "asiakkaan pyyntö"})
+    r = client.post(
+        f"/api/cases/{cid}/erase", headers=tokens["admin"], json={"fields": ["yhteyshenkilo"], "reason": "asiakkaan pyyntö"}
+    )
     assert r.status_code == 200 and r.json()["fields"] == ["yhteyshenkilo"]
     case = client.get(f"/api/cases/{cid}", headers=tokens["admin"]).json()
     assert "Meikäläinen" not in str(case)
@@ -96,12 +104,14 @@ def test_administrators_erase_over_the_api_and_the_erasure_is_logged(client, tok
 
 def test_cli_erase(client, tokens, database_url):
     assert upload(client, tokens["omistaja"]).status_code == 201
-    cid = client.post("/api/cases", headers=tokens["asiakas"],
-                      json={"process_key": "Handoff_demo", "data": {"email": "maija@example.fi"}}).json()["id"]
+    cid = client.post(
+        "/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo", "data": {"email": "maija@example.fi"}}
+    ).json()["id"]
     no_reason = CliRunner().invoke(main, ["--database", database_url, "erase", str(cid), "--field", "email", "--by", "dpo"])
     assert no_reason.exit_code == 2 and "--reason" in no_reason.output
-    out = CliRunner().invoke(main, ["--database", database_url, "erase", str(cid), "--field", "email", "--by", "dpo",
-                                    "--reason", "asiakkaan pyyntö"])
+    out = CliRunner().invoke(
+        main, ["--database", database_url, "erase", str(cid), "--field", "email", "--by", "dpo", "--reason", "asiakkaan pyyntö"]
+    )
     assert out.exit_code == 0 and f"case {cid}: erased email" in out.output
     assert "maija@example.fi" not in str(client.get(f"/api/cases/{cid}", headers=tokens["admin"]).json())
     assert ("dpo", "erase", None, "kapula erase") in _log(client, tokens["admin"], cid)

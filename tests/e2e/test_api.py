@@ -190,7 +190,10 @@ def test_a_case_timeline_comes_in_pages_of_events_and_the_summaries_stay_whole(c
     assert latest["timeline_older"] == latest["timeline"][0]["seq"]
     assert latest["timeline_total"] == full["timeline_total"]
     assert (latest["stages"], latest["handoffs"], latest["lead_time_seconds"]) == (
-        full["stages"], full["handoffs"], full["lead_time_seconds"])
+        full["stages"],
+        full["handoffs"],
+        full["lead_time_seconds"],
+    )
 
     pages, before = [], None
     while True:  # walking back with `before` gives every event once

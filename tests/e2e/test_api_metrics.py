@@ -49,7 +49,10 @@ def test_an_export_is_for_who_sees_the_metrics_and_lands_in_the_access_log(kapul
         assert refused.status_code == 403
         assert client.get(f"/api/processes/{KEY}/export?format=csv", headers=tokens["admin"]).status_code == 200
         case_ids = kapula.case_ids(KEY)
-        logged = {entry["case_id"] for case_id in case_ids
-                  for entry in client.get(f"/api/cases/{case_id}/access-log", headers=tokens["admin"]).json()
-                  if entry["action"] == "export" and entry["user"] == "admin"}
+        logged = {
+            entry["case_id"]
+            for case_id in case_ids
+            for entry in client.get(f"/api/cases/{case_id}/access-log", headers=tokens["admin"]).json()
+            if entry["action"] == "export" and entry["user"] == "admin"
+        }
     assert case_ids and logged == set(case_ids)

@@ -11,8 +11,9 @@ THREE_LANES = (BPMN / "three_lanes.bpmn").read_text()
 def upload_v2(client, headers):
     """Version 2 of Handoff_demo: the same diagram under another name (a new content hash)."""
     text = THREE_LANES.replace('name="', 'name="v2 ', 1)
-    return client.post("/api/processes", headers=headers,
-                       files=[("files", ("three_lanes.bpmn", text.encode(), "application/xml"))])
+    return client.post(
+        "/api/processes", headers=headers, files=[("files", ("three_lanes.bpmn", text.encode(), "application/xml"))]
+    )
 
 
 def test_the_owner_dry_runs_then_moves_and_others_are_refused(client, tokens, kapula):
@@ -61,11 +62,15 @@ def test_the_process_page_offers_the_owner_a_dry_run_and_a_move(client, tokens, 
     assert "/processes/Handoff_demo/migrate" in client.get("/processes/Handoff_demo").text
     form = client.get("/processes/Handoff_demo/migrate")
     assert form.status_code == 200 and 'name="plan"' in form.text
-    dry = client.post("/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "", "dry_run": "1"})
+    dry = client.post(
+        "/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "", "dry_run": "1"}
+    )
     assert dry.status_code == 200 and "siirtyy" in dry.text and kapula.get_case(started["id"]).version == 1
     bad = client.post("/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "{oops"})
     assert bad.status_code == 422 and "Vastaavuudet eivät ole JSONia." in bad.text and 'role="alert"' in bad.text
-    moved = client.post("/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "", "execute": "1"})
+    moved = client.post(
+        "/processes/Handoff_demo/migrate", data={"from_version": "1", "to_version": "2", "plan": "", "execute": "1"}
+    )
     assert moved.status_code == 200 and "siirretty" in moved.text and kapula.get_case(started["id"]).version == 2
     sign_in(client, "sek.neuvoja")
     assert "/migrate" not in client.get("/processes/Handoff_demo").text

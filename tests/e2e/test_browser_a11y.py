@@ -23,8 +23,12 @@ def journey(kapula):
     at_customer = kapula.start_case("Handoff_demo", {"customer": "Kauhajoen Konepaja Oy"}, user="asiakas")
     at_sek = kapula.start_case("Handoff_demo", {"customer": "Teuvan Taimi Oy"}, user="asiakas")
     kapula.complete_task(at_sek.ready_tasks[0].id, {"need": "kasvu", "count": 2}, user="asiakas")
-    return {"customer_task": at_customer.ready_tasks[0].id, "customer_case": at_customer.id, "sek_case": at_sek.id,
-            "sek_task": kapula.ready_tasks(case_id=at_sek.id)[0].id}
+    return {
+        "customer_task": at_customer.ready_tasks[0].id,
+        "customer_case": at_customer.id,
+        "sek_case": at_sek.id,
+        "sek_task": kapula.ready_tasks(case_id=at_sek.id)[0].id,
+    }
 
 
 def _check(page: Page, what: str, found: dict[str, list]) -> None:

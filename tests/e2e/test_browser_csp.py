@@ -36,15 +36,27 @@ def test_no_page_violates_the_content_security_policy(kapula, server, browser): 
     task = case.ready_tasks[0].id
     violations: list[str] = []
     for username, paths in {
-        "admin": ["/processes", "/processes/Handoff_demo", "/processes/Handoff_demo/metrics", "/processes/Handoff_demo/card",
-                  "/processes/Handoff_demo/swimlanes.svg", "/cases", f"/cases/{case.id}", "/tasks", "/cases/999999"],
+        "admin": [
+            "/processes",
+            "/processes/Handoff_demo",
+            "/processes/Handoff_demo/metrics",
+            "/processes/Handoff_demo/card",
+            "/processes/Handoff_demo/swimlanes.svg",
+            "/cases",
+            f"/cases/{case.id}",
+            "/tasks",
+            "/cases/999999",
+        ],
         "asiakas": ["/tasks", f"/tasks/{task}", "/cases", f"/cases/{case.id}", "/processes/Handoff_demo"],
     }.items():
         page = _signed_in(browser, server, username, violations)
         for path in paths:
             response = page.goto(f"{server}{path}")
-            assert response is not None and "script-src 'self'" in response.headers["content-security-policy"] or (
-                path.endswith(".svg") and "sandbox" in response.headers["content-security-policy"]), path
+            assert (
+                response is not None
+                and "script-src 'self'" in response.headers["content-security-policy"]
+                or (path.endswith(".svg") and "sandbox" in response.headers["content-security-policy"])
+            ), path
             page.wait_for_load_state("networkidle")
         if username == "asiakas":  # a boosted click and a form post through htmx, too
             page.goto(f"{server}/tasks/{task}")

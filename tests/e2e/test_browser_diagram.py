@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_process_page_shows_bpmn_js_with_the_overlays(server, browser, logged):  # noqa: F811
     page = open_as(browser, server, "omistaja", f"/processes/{KEY}", 1400)
     outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server) and not r.url.startswith("data:") else None)
+    page.on(
+        "request", lambda r: outside.append(r.url) if not r.url.startswith(server) and not r.url.startswith("data:") else None
+    )
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.reload()
@@ -61,8 +63,10 @@ def test_without_javascript_the_svg_is_shown(server, browser, logged):  # noqa: 
     page.wait_for_function("() => document.querySelector('#diagram img').naturalWidth > 0")
 
 
-STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-              "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def test_the_viewer_works_under_a_strict_content_security_policy(server, browser, logged):  # noqa: F811

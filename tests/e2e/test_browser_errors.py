@@ -18,7 +18,8 @@ from tests.e2e.test_browser import browser, server  # noqa: F401  (fixtures)
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 FORM = {
-    "title": "Kuvaa tarve", "type": "object",
+    "title": "Kuvaa tarve",
+    "type": "object",
     "properties": {
         "need": {"type": "string", "title": "Tarve", "enum": ["kasvu", "rekrytointi"], "x-labels": {"kasvu": "Kasvu"}},
         "count": {"type": "integer", "title": "Henkilöitä", "minimum": 1},

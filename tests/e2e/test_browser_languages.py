@@ -13,20 +13,40 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.accessibility import violations
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.test_browser import browser, server  # noqa: F401  (fixtures)
 from tests.e2e.test_browser_a11y import journey  # noqa: F401  (a fixture)
-from tests.e2e.accessibility import violations
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("KAPULA_SCREENSHOTS", ROOT / "docs" / "screenshots"))
 
 # per language: the browser's locale, and the words the tests look for
 WORDS = {
-    "sv": {"locale": "sv-FI", "user": "Användarnamn", "password": "Lösenord", "sign_in": "Logga in", "tasks": "Uppgifter",
-           "done": "Klar", "check": "Kontrollera de markerade fälten.", "cancel": "Avbryt ärendet", "case": "Ärende", "menu": "Huvudmeny"},
-    "en": {"locale": "en-GB", "user": "User name", "password": "Password", "sign_in": "Sign in", "tasks": "Tasks",
-           "done": "Done", "check": "Check the marked fields.", "cancel": "Cancel the case", "case": "Case", "menu": "Main menu"},
+    "sv": {
+        "locale": "sv-FI",
+        "user": "Användarnamn",
+        "password": "Lösenord",
+        "sign_in": "Logga in",
+        "tasks": "Uppgifter",
+        "done": "Klar",
+        "check": "Kontrollera de markerade fälten.",
+        "cancel": "Avbryt ärendet",
+        "case": "Ärende",
+        "menu": "Huvudmeny",
+    },
+    "en": {
+        "locale": "en-GB",
+        "user": "User name",
+        "password": "Password",
+        "sign_in": "Sign in",
+        "tasks": "Tasks",
+        "done": "Done",
+        "check": "Check the marked fields.",
+        "cancel": "Cancel the case",
+        "case": "Case",
+        "menu": "Main menu",
+    },
 }
 
 

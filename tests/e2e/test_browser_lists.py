@@ -32,7 +32,9 @@ def network(kapula, clock, directory):
         clock.advance(hours=5)
         c = kapula.start_case("Handoff_demo", {"customer": name}, user=starter)
         ids[name] = kapula.complete_task(c.ready_tasks[0].id, {}, user=starter).id
-    c = kapula.complete_task(kapula.get_case(ids["Närpiön Ääni Ab"]).ready_tasks[0].id, {"needs_funding": True}, user="sek.neuvoja")
+    c = kapula.complete_task(
+        kapula.get_case(ids["Närpiön Ääni Ab"]).ready_tasks[0].id, {"needs_funding": True}, user="sek.neuvoja"
+    )
     ids["ely"] = c.id
     clock.advance(hours=3)
     c = kapula.start_case("Handoff_demo", {"customer": "Kurikan Kone Oy"}, user="demo")

@@ -31,8 +31,11 @@ def _no_page_overflow(page: Page) -> None:
 
 
 def _smallest_text_px(page: Page, selector: str) -> float:
-    return float(page.evaluate(
-        "sel => Math.min(...[...document.querySelectorAll(sel)].map(t => t.getBoundingClientRect().height))", selector))
+    return float(
+        page.evaluate(
+            "sel => Math.min(...[...document.querySelectorAll(sel)].map(t => t.getBoundingClientRect().height))", selector
+        )
+    )
 
 
 @pytest.mark.parametrize("device", list(WIDTHS))
@@ -43,8 +46,10 @@ def test_process_page_drawing_scales_on_a_laptop_and_scrolls_on_a_phone(server, 
     expect(drawing).to_be_visible()
     page.wait_for_function("() => document.querySelector('#diagram img').naturalWidth > 0")
     _no_page_overflow(page)
-    box = page.evaluate("() => { const s = document.querySelector('#diagram .scroll');"
-                        " return {scroll: s.scrollWidth, client: s.clientWidth, img: s.querySelector('img').width}; }")
+    box = page.evaluate(
+        "() => { const s = document.querySelector('#diagram .scroll');"
+        " return {scroll: s.scrollWidth, client: s.clientWidth, img: s.querySelector('img').width}; }"
+    )
     if device == "laptop":
         assert box["img"] <= box["client"] and box["scroll"] <= box["client"], box  # scaled to the column
     else:

@@ -16,28 +16,116 @@ from tests.integration.metrics_log import KEY, build_log
 from tests.integration.test_drawing_cache import runs  # noqa: F401 (a fixture)
 
 CARD = {
-    "format": 1, "process": KEY, "name": "Siirtodemo", "owner": "SEK", "purpose": "Asiakas saa rahoituksen.",
-    "start": "Asiakas kuvaa tarpeen.", "end": "Asiakas antaa palautteen.",
+    "format": 1,
+    "process": KEY,
+    "name": "Siirtodemo",
+    "owner": "SEK",
+    "purpose": "Asiakas saa rahoituksen.",
+    "start": "Asiakas kuvaa tarpeen.",
+    "end": "Asiakas antaa palautteen.",
     "improvement": {"responsible": "SEK", "how": "palaute", "review": "vuosittain"},
-    "phases": [{"id": "p1", "name": "Tarpeen kuvaus", "elements": ["Task_describe", "Task_prepare"], "lanes": ["Asiakas", "SEK"],
-                "content": "Asiakas kuvaa tarpeensa.", "success_factors": ["Nopea vastaus"], "tools": ["CRM"]}],
-    "metrics": [{"id": "aloitetut", "name": "Aloitetut", "target": 20, "unit": "kpl", "period": "year",
-                 "data_source": "CRM", "processed_in": "ohjausryhmä", "measure": {"kind": "cases_started"}}],
+    "phases": [
+        {
+            "id": "p1",
+            "name": "Tarpeen kuvaus",
+            "elements": ["Task_describe", "Task_prepare"],
+            "lanes": ["Asiakas", "SEK"],
+            "content": "Asiakas kuvaa tarpeensa.",
+            "success_factors": ["Nopea vastaus"],
+            "tools": ["CRM"],
+        }
+    ],
+    "metrics": [
+        {
+            "id": "aloitetut",
+            "name": "Aloitetut",
+            "target": 20,
+            "unit": "kpl",
+            "period": "year",
+            "data_source": "CRM",
+            "processed_in": "ohjausryhmä",
+            "measure": {"kind": "cases_started"},
+        }
+    ],
 }
 # the Finnish interface words of the card and the drawings: none may show in sv or en
-FINNISH = ("Tarkoitus ja tavoitteet", "Vastuut", "Prosessikaavio", "Vaiheet ja sisältö", "Mittarit ja tavoitteet",
-           "Jatkuva parantaminen", "Prosessityyppi", "Omistaja", "Alkaa:", "Päättyy:", "Rajaus", "Prosessin omistaja",
-           "Osallistuvat", "Organisaatioiden", "kaista", "tehtävät", "uimaratakaavio", "Kaistat", "Työkalut", "Mitattu",
-           "mediaani", "Kriittinen", "mittari", "tavoite", "tiedon lähde", "missä käsitellään", "mitattu arvo",
-           "Läpimenoaika", "tapahtumaloki", "Kapulanvaihdot", "kapulanvaihdot", "Tapaukset", "aloitettu", "kesken",
-           "/ vuosi", "raportoidaan", "ei vielä tietoa", "ennuste", "Vastuu:", "Miten:", "katselmointi", "ei kuvattu",
-           "siirto", "odottaa", "Lomake", "Prosessin sivulle", " pv ")
-HEADINGS = {"sv": ("1. Syfte och mål", "4. Skeden och innehåll", "5. Mätare och mål", "Banor: Asiakas, SEK", "Verktyg: CRM",
-                   "<th>mätare</th><th>mål</th>", "Uppmätt medianlängd", "händelseloggen", "Till processens sida"),
-            "en": ("1. Purpose and goals", "4. Stages and content", "5. Metrics and targets", "Lanes: Asiakas, SEK", "Tools: CRM",
-                   "<th>metric</th><th>target</th>", "Measured median duration", "event log", "To the process page")}
-OVERLAY = {"sv": ("× överlämning", "Uppmätt", "uppgifter väntar nu", "överlämningar (från bana till bana)"),
-           "en": ("× handoff", "Measured", "tasks waiting now", "handoffs (from lane to lane)")}
+FINNISH = (
+    "Tarkoitus ja tavoitteet",
+    "Vastuut",
+    "Prosessikaavio",
+    "Vaiheet ja sisältö",
+    "Mittarit ja tavoitteet",
+    "Jatkuva parantaminen",
+    "Prosessityyppi",
+    "Omistaja",
+    "Alkaa:",
+    "Päättyy:",
+    "Rajaus",
+    "Prosessin omistaja",
+    "Osallistuvat",
+    "Organisaatioiden",
+    "kaista",
+    "tehtävät",
+    "uimaratakaavio",
+    "Kaistat",
+    "Työkalut",
+    "Mitattu",
+    "mediaani",
+    "Kriittinen",
+    "mittari",
+    "tavoite",
+    "tiedon lähde",
+    "missä käsitellään",
+    "mitattu arvo",
+    "Läpimenoaika",
+    "tapahtumaloki",
+    "Kapulanvaihdot",
+    "kapulanvaihdot",
+    "Tapaukset",
+    "aloitettu",
+    "kesken",
+    "/ vuosi",
+    "raportoidaan",
+    "ei vielä tietoa",
+    "ennuste",
+    "Vastuu:",
+    "Miten:",
+    "katselmointi",
+    "ei kuvattu",
+    "siirto",
+    "odottaa",
+    "Lomake",
+    "Prosessin sivulle",
+    " pv ",
+)
+HEADINGS = {
+    "sv": (
+        "1. Syfte och mål",
+        "4. Skeden och innehåll",
+        "5. Mätare och mål",
+        "Banor: Asiakas, SEK",
+        "Verktyg: CRM",
+        "<th>mätare</th><th>mål</th>",
+        "Uppmätt medianlängd",
+        "händelseloggen",
+        "Till processens sida",
+    ),
+    "en": (
+        "1. Purpose and goals",
+        "4. Stages and content",
+        "5. Metrics and targets",
+        "Lanes: Asiakas, SEK",
+        "Tools: CRM",
+        "<th>metric</th><th>target</th>",
+        "Measured median duration",
+        "event log",
+        "To the process page",
+    ),
+}
+OVERLAY = {
+    "sv": ("× överlämning", "Uppmätt", "uppgifter väntar nu", "överlämningar (från bana till bana)"),
+    "en": ("× handoff", "Measured", "tasks waiting now", "handoffs (from lane to lane)"),
+}
 
 
 @pytest.fixture
@@ -58,7 +146,9 @@ def test_the_card_page_speaks_the_readers_language(client, carded, language):
     assert r.status_code == 200
     assert f'<html lang="{language}">' in r.text and all(h in r.text for h in HEADINGS[language])
     visible = html.fromstring(r.text).text_content()
-    assert _finnish_in(visible) == [] and "Asiakas saa rahoituksen." in visible and "Tarpeen kuvaus" in visible  # the owner's words stay
+    assert (
+        _finnish_in(visible) == [] and "Asiakas saa rahoituksen." in visible and "Tarpeen kuvaus" in visible
+    )  # the owner's words stay
     # the pages' switcher: a form posting to /language that comes back to the card
     doc = html.fromstring(r.text)
     form = doc.xpath('//form[@action="/language"]')[0]
@@ -100,8 +190,11 @@ def test_kapula_docs_writes_finnish_unless_told(kapula, carded, database_url, tm
     from click.testing import CliRunner
 
     from api.cli import main
+
     for lang, heading in (("fi", "## 4. Vaiheet ja sisältö"), ("en", "## 4. Stages and content")):
-        args = ["--database", database_url, "docs", KEY, "--out", str(tmp_path / lang)] + ([] if lang == "fi" else ["--lang", lang])
+        args = ["--database", database_url, "docs", KEY, "--out", str(tmp_path / lang)] + (
+            [] if lang == "fi" else ["--lang", lang]
+        )
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output
         assert heading in (tmp_path / lang / f"{KEY}.md").read_text(encoding="utf-8")

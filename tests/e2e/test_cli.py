@@ -65,7 +65,9 @@ def test_errors_are_readable_with_exit_codes(cli):
     assert as_json.exit_code == 4 and json.loads(as_json.output)["error"] == "NotFoundError"
 
 
-@pytest.mark.parametrize("command", ["load", "processes", "start", "tasks", "complete", "cancel", "history", "tick", "demo", "cases"])
+@pytest.mark.parametrize(
+    "command", ["load", "processes", "start", "tasks", "complete", "cancel", "history", "tick", "demo", "cases"]
+)
 def test_every_command_has_help(cli, command):
     result = cli(command, "--help")
     assert result.exit_code == 0 and "Usage:" in result.output and "--json" in result.output
@@ -126,11 +128,20 @@ def test_a_bad_time_zone_setting_is_one_readable_line_not_a_traceback(database_u
 HUGE = str(2**66)  # beyond a 64-bit integer: the driver raised OverflowError, printed as a traceback
 
 
-@pytest.mark.parametrize("args", [
-    ("history", HUGE), ("cancel", HUGE, "--reason", "x"), ("retry", HUGE), ("tasks", "--case", HUGE),
-    ("access-log", "--case", HUGE), ("erase", HUGE, "--reason", "x", "--by", "x"), ("user", "revoke", HUGE),
-    ("migrate", "Handoff_demo", "--from", HUGE, "--to", "1", "--dry-run"), ("metrics", "Handoff_demo", "--version", HUGE),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("history", HUGE),
+        ("cancel", HUGE, "--reason", "x"),
+        ("retry", HUGE),
+        ("tasks", "--case", HUGE),
+        ("access-log", "--case", HUGE),
+        ("erase", HUGE, "--reason", "x", "--by", "x"),
+        ("user", "revoke", HUGE),
+        ("migrate", "Handoff_demo", "--from", HUGE, "--to", "1", "--dry-run"),
+        ("metrics", "Handoff_demo", "--version", HUGE),
+    ],
+)
 def test_an_id_too_large_for_the_database_is_a_usage_error(cli, args):
     result = cli(*args)
     assert result.exit_code == 2, result.output
@@ -159,21 +170,34 @@ def test_a_folder_without_a_diagram_is_a_usage_error_not_a_silent_success(cli, t
     assert cli("processes", "--json").output.strip() == "[]"
 
 
-@pytest.mark.parametrize("args", [("serve", "--tick", "nan"), ("tick", "--every", "nan"), ("tick", "--every", "inf"),
-                                  ("metrics", "Handoff_demo", "--stuck-after", "nan")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("serve", "--tick", "nan"),
+        ("tick", "--every", "nan"),
+        ("tick", "--every", "inf"),
+        ("metrics", "Handoff_demo", "--stuck-after", "nan"),
+    ],
+)
 def test_a_number_of_seconds_or_hours_is_finite(cli, args):
     # nan passes click's range check; `serve --tick nan` failed in the settings with a traceback
     result = cli(*args)
     assert result.exit_code == 2 and "is not a finite number" in result.output, result.output
 
 
-@pytest.mark.parametrize(("url", "said"), [
-    ("garbage", "the database URL 'garbage' is not a URL"),
-    ("mysql://kapula:secret@db/kapula", "the database URL 'mysql://kapula:***@db/kapula' names mysql, which Kapula does not run on"),
-    ("postgresql+asyncpg://db/kapula", "names postgresql+asyncpg, which Kapula does not run on"),
-    # "the database is not reachable just now; try again in 5 seconds", which never helps
-    ("sqlite:////no/such/folder/kapula.db", "the SQLite file '/no/such/folder/kapula.db' is in a folder that does not exist"),
-])
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("garbage", "the database URL 'garbage' is not a URL"),
+        (
+            "mysql://kapula:secret@db/kapula",
+            "the database URL 'mysql://kapula:***@db/kapula' names mysql, which Kapula does not run on",
+        ),
+        ("postgresql+asyncpg://db/kapula", "names postgresql+asyncpg, which Kapula does not run on"),
+        # "the database is not reachable just now; try again in 5 seconds", which never helps
+        ("sqlite:////no/such/folder/kapula.db", "the SQLite file '/no/such/folder/kapula.db' is in a folder that does not exist"),
+    ],
+)
 def test_a_database_url_kapula_cannot_use_is_one_line_without_its_password(url, said):
     # SQLAlchemy's ArgumentError, or the missing driver's ModuleNotFoundError, was a traceback
     result = CliRunner().invoke(main, ["--database", url, "processes"])
@@ -181,10 +205,13 @@ def test_a_database_url_kapula_cannot_use_is_one_line_without_its_password(url, 
     assert said in result.output and "secret" not in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("setting", "value", "said"), [
-    ("KAPULA_DATABASE_URL", "garbage", "the database URL 'garbage' is not a URL"),
-    ("KAPULA_TIME_ZONE", "Mars/Base", "setting KAPULA_TIME_ZONE: 'Mars/Base' is not a time zone"),
-])
+@pytest.mark.parametrize(
+    ("setting", "value", "said"),
+    [
+        ("KAPULA_DATABASE_URL", "garbage", "the database URL 'garbage' is not a URL"),
+        ("KAPULA_TIME_ZONE", "Mars/Base", "setting KAPULA_TIME_ZONE: 'Mars/Base' is not a time zone"),
+    ],
+)
 def test_serve_with_a_setting_it_cannot_use_says_so_before_it_starts(monkeypatch, setting, value, said):
     # it printed 'Kapula is at …', then each worker's traceback
     monkeypatch.setenv(setting, value)

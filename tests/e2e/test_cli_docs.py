@@ -13,8 +13,14 @@ from tests.conftest import read
 from tests.integration.metrics_log import KEY, build_log
 
 REPO = Path(__file__).resolve().parents[2]
-PARTS = ("## 1. Tarkoitus ja tavoitteet", "## 2. Vastuut", "## 3. Prosessikaavio", "## 4. Vaiheet ja sisältö",
-         "## 5. Mittarit ja tavoitteet", "## 6. Jatkuva parantaminen")
+PARTS = (
+    "## 1. Tarkoitus ja tavoitteet",
+    "## 2. Vastuut",
+    "## 3. Prosessikaavio",
+    "## 4. Vaiheet ja sisältö",
+    "## 5. Mittarit ja tavoitteet",
+    "## 6. Jatkuva parantaminen",
+)
 
 
 def test_docs_for_every_reference_model(kapula, database_url, tmp_path):
@@ -33,7 +39,9 @@ def test_docs_for_every_reference_model(kapula, database_url, tmp_path):
         assert "<h2>5. Mittarit ja tavoitteet</h2>" in (tmp_path / f"{key}.html").read_text(encoding="utf-8")
         assert (tmp_path / f"{key}.svg").read_bytes().lstrip().startswith(b"<?xml")
         assert b'class="kapula-diagram"' in (tmp_path / f"{key}.svg").read_bytes()  # the models in bpmn/ all have DI
-        assert b"tools&#45;band" in (tmp_path / f"{key}.tem.svg").read_bytes()  # the TEM view beside it (graphviz writes - as &#45;)
+        assert (
+            b"tools&#45;band" in (tmp_path / f"{key}.tem.svg").read_bytes()
+        )  # the TEM view beside it (graphviz writes - as &#45;)
 
 
 def test_a_card_without_sidecar_still_has_six_parts_and_measurements(kapula, clock):
@@ -51,8 +59,16 @@ def test_the_markdown_card_writes_names_as_text_not_html_or_links(kapula):
     process name closing the image's alt text, reached whoever renders the card."""
     from tests.unit.test_hostile_names_drawing import hostile_bpmn
 
-    names = ['<<IMG SRC="/etc/passwd"/>>', '"]; x [URL="javascript:alert(2)" label="', "Tehtävä & työ", "<b>Lane</b>",
-             "[link](javascript:alert(1))", "x", "y", "z"]
+    names = [
+        '<<IMG SRC="/etc/passwd"/>>',
+        '"]; x [URL="javascript:alert(2)" label="',
+        "Tehtävä & työ",
+        "<b>Lane</b>",
+        "[link](javascript:alert(1))",
+        "x",
+        "y",
+        "z",
+    ]
     kapula.deploy([("odd.bpmn", hostile_bpmn(names))])
     page = kapula.card_page("p", svg_name="odd names.svg")
     assert "<" not in page.markdown and "| &lt;b&gt;Lane&lt;/b&gt; |" in page.markdown

@@ -7,8 +7,6 @@ import json
 import shutil
 from pathlib import Path
 
-
-
 REPO = Path(__file__).resolve().parents[2]
 MODELS = sorted((REPO / "bpmn").glob("*.bpmn"))
 FIXTURES = REPO / "tests" / "fixtures"

@@ -20,7 +20,9 @@ def test_metrics_table_and_json(kapula, clock, database_url):
     assert "lead time: n=2 mean 1 day 9 hr  median 1 day 9 hr  p90 2 days 5 hr  max 2 days 11 hr" in shown.output
     assert "1 never claimed: waiting unknown" in shown.output
     assert any(line.split()[:3] == ["Asiakas", "SEK", "3"] for line in shown.output.splitlines())
-    as_json = json.loads(runner.invoke(main, ["--database", database_url, "metrics", KEY, "--segment", "founder", "--json"]).output)
+    as_json = json.loads(
+        runner.invoke(main, ["--database", database_url, "metrics", KEY, "--segment", "founder", "--json"]).output
+    )
     assert as_json["cases"] == {"started": 2, "completed": 1, "cancelled": 0, "in_progress": 1, "failed": 0, "incidents": 0}
     assert as_json["lead_time"]["median"] == 7 * 3600
 

@@ -18,8 +18,10 @@ MODEL = Path(__file__).resolve().parents[2] / "bpmn" / "suupohja_yrityskaynti.bp
 def test_dry_run_then_move_with_a_plan_file(database_url, kapula, tmp_path) -> None:
     kapula.deploy(model_bundle(MODEL))
     case_id = kapula.start_case(VISIT, VISIT_START, user="sek").id
-    renamed = {MODEL.name: lambda t: version_b(t).replace("Task_valmistele", "Task_valmistelu"),
-               "suupohja_yrityskaynti.card.json": lambda t: t.replace("Task_valmistele", "Task_valmistelu")}
+    renamed = {
+        MODEL.name: lambda t: version_b(t).replace("Task_valmistele", "Task_valmistelu"),
+        "suupohja_yrityskaynti.card.json": lambda t: t.replace("Task_valmistele", "Task_valmistelu"),
+    }
     kapula.deploy([(n, renamed[n](c.decode()).encode() if n in renamed else c) for n, c in model_bundle(MODEL)])
     runner = CliRunner()
 
@@ -53,6 +55,8 @@ def test_dry_run_then_move_with_a_plan_file(database_url, kapula, tmp_path) -> N
 def test_a_plan_file_nested_too_deep_is_one_line(database_url, tmp_path) -> None:
     plan = tmp_path / "plan.json"
     plan.write_text("[" * 100_000 + "]" * 100_000)
-    result = CliRunner().invoke(main, ["--database", database_url, "migrate", "Handoff_demo", "--from", "1", "--to", "2",
-                                       "--plan", str(plan), "--dry-run"])
+    result = CliRunner().invoke(
+        main,
+        ["--database", database_url, "migrate", "Handoff_demo", "--from", "1", "--to", "2", "--plan", str(plan), "--dry-run"],
+    )
     assert result.exit_code == 6 and f"{plan}: not a readable JSON plan" in result.output, result.output

@@ -6,7 +6,6 @@ from __future__ import annotations
 import getpass
 import json
 
-
 from tests.conftest import BPMN
 
 

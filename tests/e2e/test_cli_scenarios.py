@@ -44,7 +44,10 @@ def test_a_failing_scenario_prints_its_step_and_reason_and_exits_1(kapula_test, 
     assert result.exit_code == 1
     assert "  FAIL  ELY first  (line 2)" in result.output
     assert '        at line 4: Then the case waits at "Rahoituspäätös" in lane "ELY"' in result.output
-    assert '        expected the case to wait at "Rahoituspäätös" in lane "ELY", but the case waits at "Kuvaa tarve" in lane "Asiakas"' in result.output
+    assert (
+        '        expected the case to wait at "Rahoituspäätös" in lane "ELY", but the case waits at "Kuvaa tarve" in lane "Asiakas"'
+        in result.output
+    )
 
 
 def test_json_report_for_scripts(kapula_test):
@@ -59,7 +62,10 @@ def test_json_report_for_scripts(kapula_test):
     (model,) = report["coverage"]
     assert model["key"] == "Boundary_demo"
     assert {(i["element_id"], i["reached"]) for i in model["items"]} == {
-        ("Task_decide", True), ("Task_escalate", True), ("End_decided", True), ("End_escalated", False)
+        ("Task_decide", True),
+        ("Task_escalate", True),
+        ("End_decided", True),
+        ("End_escalated", False),
     }
 
 

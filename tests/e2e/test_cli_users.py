@@ -27,7 +27,9 @@ def test_org_and_user_add_then_the_token_signs_in(cli, database_url):
     listed = cli("org", "list", "--json")
     assert json.loads(listed.output) == [["Etelä-Pohjanmaan ELY-keskus", [[None, "ELY"], ["Suupohja", "ELY-keskus"]]]]
 
-    added = cli("user", "add", "ely.neuvoja", "--role", "advisor", "--org", "Etelä-Pohjanmaan ELY-keskus", "--password", "salasana-123")
+    added = cli(
+        "user", "add", "ely.neuvoja", "--role", "advisor", "--org", "Etelä-Pohjanmaan ELY-keskus", "--password", "salasana-123"
+    )
     assert added.exit_code == 0 and "advisor of Etelä-Pohjanmaan ELY-keskus" in added.output
     # the password is asked for (twice) when not given
     prompted = cli("user", "add", "asiakas", "--role", "customer", input="salasana-456\nsalasana-456\n")

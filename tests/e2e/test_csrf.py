@@ -17,7 +17,9 @@ SAME_SITE_OTHER_PORT = {"Origin": "http://testserver:8081"}
 @pytest.fixture
 def case_id(client, tokens) -> int:
     assert upload(client, tokens["omistaja"]).status_code == 201
-    r = client.post("/api/cases", headers=tokens["admin"], json={"process_key": "Handoff_demo", "data": {"customer": "Oy Asiakas"}})
+    r = client.post(
+        "/api/cases", headers=tokens["admin"], json={"process_key": "Handoff_demo", "data": {"customer": "Oy Asiakas"}}
+    )
     return int(r.json()["id"])
 
 
@@ -30,14 +32,14 @@ def test_a_page_on_another_port_cannot_cancel_a_case_or_erase_data_in_the_admins
     sign_in(client, "admin")
     token = client.headers.pop("X-CSRF-Token")  # the forging page cannot read it; below it is tried anyway
     forged = [
-        ("/cases/{id}/cancel", {"data": {"reason": "x"}}),                        # the page's own form, no token
+        ("/cases/{id}/cancel", {"data": {"reason": "x"}}),  # the page's own form, no token
         ("/cases/{id}/cancel", {"data": {"reason": "x", "csrf_token": "guess"}}),
         ("/cases/{id}/cancel", {"data": {"reason": "x", "csrf_token": token}}),  # even the right token: wrong origin
         ("/cases/{id}/erase", {"data": {"reason": "x"}}),
-        ("/api/cases/{id}/cancel", {}),                                           # fetch(…, {credentials: "include"})
+        ("/api/cases/{id}/cancel", {}),  # fetch(…, {credentials: "include"})
         ("/api/cases/{id}/erase", {}),
         ("/api/cases/{id}/erase", {"content": b'{"fields": ["customer"]}', "headers": {"Content-Type": "text/plain"}}),
-        ("/api/cases/{id}/erase", {"json": {"fields": ["customer"]}}),             # JSON, but from the other origin
+        ("/api/cases/{id}/erase", {"json": {"fields": ["customer"]}}),  # JSON, but from the other origin
     ]
     for path, kwargs in forged:
         headers = {**SAME_SITE_OTHER_PORT, **kwargs.pop("headers", {})}
@@ -55,8 +57,12 @@ def test_without_origin_or_referer_a_cookie_authenticated_change_is_refused(clie
     sign_in(client, "admin")
     del client.headers["Origin"]
     assert client.post(f"/cases/{case_id}/cancel", data={"reason": "x"}, follow_redirects=False).status_code == 403
-    r = client.post(f"/cases/{case_id}/cancel", data={"reason": "x"}, headers={"Referer": f"http://testserver/cases/{case_id}"},
-                    follow_redirects=False)
+    r = client.post(
+        f"/cases/{case_id}/cancel",
+        data={"reason": "x"},
+        headers={"Referer": f"http://testserver/cases/{case_id}"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303  # a browser that sends only the Referer still works
     assert _status(client, tokens, case_id)[0] == "cancelled"
 
@@ -66,7 +72,7 @@ def test_the_pages_own_forms_and_htmx_work(client, tokens, case_id):
     token = client.headers.pop("X-CSRF-Token")
     page = client.get(f"/cases/{case_id}/cancel").text  # the page that asks for a reason
     assert f'hx-headers=\'{{"X-CSRF-Token": "{token}"}}\'' in page  # htmx sends it with every request
-    assert f'name="csrf_token" value="{token}"' in page            # and every form, for browsers without script
+    assert f'name="csrf_token" value="{token}"' in page  # and every form, for browsers without script
     r = client.post(f"/cases/{case_id}/cancel", data={"csrf_token": token, "reason": "asiakas perui"}, follow_redirects=False)
     assert r.status_code == 303 and _status(client, tokens, case_id)[0] == "cancelled"
 
@@ -74,10 +80,10 @@ def test_the_pages_own_forms_and_htmx_work(client, tokens, case_id):
 def test_signed_in_api_calls_need_json_and_bearer_calls_are_unaffected(client, tokens, case_id):
     sign_in(client, "admin")
     del client.headers["X-CSRF-Token"]
-    assert client.post(f"/api/cases/{case_id}/erase").status_code == 403            # no body: no JSON
+    assert client.post(f"/api/cases/{case_id}/erase").status_code == 403  # no body: no JSON
     r = client.post(f"/api/cases/{case_id}/erase", json={"fields": ["customer"], "reason": "pyyntö"})  # same origin, JSON
     assert r.status_code == 200, r.text
-    bearer = TestClient(client.app, headers=tokens["admin"])                         # a system: no Origin at all
+    bearer = TestClient(client.app, headers=tokens["admin"])  # a system: no Origin at all
     assert bearer.post(f"/api/cases/{case_id}/cancel", json={"reason": "pyyntö"}).status_code == 200
 
 

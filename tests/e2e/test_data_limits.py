@@ -36,17 +36,20 @@ def test_an_unpaired_surrogate_in_a_field_name_is_a_readable_422_not_a_500(kapul
     assert client.get("/api/cases", headers=tokens["admin"]).json() == []
 
 
-@pytest.mark.parametrize("data_json, problem", [
-    (_deep(300), "nested more than 32 levels deep"),
-    ("NaN", "not a JSON number"),
-    ("[1, Infinity]", "not a JSON number"),
-    ("-Infinity", "not a JSON number"),
-    (json.dumps("x" * 100_001), "the limit is 100000"),
-    (json.dumps(list(range(10_001))), "the limit is 10000"),
-    (json.dumps(["x" * 99_000] * 11), "larger than 1048576 bytes"),
-    ("12345678901234567890", "beyond"),
-    ('"\\ud800"', "unpaired surrogate"),
-])
+@pytest.mark.parametrize(
+    "data_json, problem",
+    [
+        (_deep(300), "nested more than 32 levels deep"),
+        ("NaN", "not a JSON number"),
+        ("[1, Infinity]", "not a JSON number"),
+        ("-Infinity", "not a JSON number"),
+        (json.dumps("x" * 100_001), "the limit is 100000"),
+        (json.dumps(list(range(10_001))), "the limit is 10000"),
+        (json.dumps(["x" * 99_000] * 11), "larger than 1048576 bytes"),
+        ("12345678901234567890", "beyond"),
+        ('"\\ud800"', "unpaired surrogate"),
+    ],
+)
 def test_bad_case_data_over_http_is_a_422_naming_the_field_and_stores_nothing(kapula, tokens, data_json, problem):
     client = TestClient(create_app(kapula, secret_key="limits"))  # the 5 MB body limit: the data's own limits first
     upload(client, tokens["admin"], owner="SEK")
@@ -63,8 +66,9 @@ def test_a_completion_with_deep_data_is_refused_and_the_case_is_unchanged(client
     case = _start(client, tokens["admin"], "1").json()
     task = case["ready_tasks"][0]["id"]
     body = '{"data": {"need": ' + _deep(300) + "}}"
-    r = client.post(f"/api/tasks/{task}/complete", headers={**tokens["admin"], "content-type": "application/json"},
-                    content=body.encode())
+    r = client.post(
+        f"/api/tasks/{task}/complete", headers={**tokens["admin"], "content-type": "application/json"}, content=body.encode()
+    )
     assert r.status_code == 422 and r.json()["details"]["field_errors"].keys() == {"need"}
     after = client.get(f"/api/cases/{case['id']}", headers=tokens["admin"]).json()
     assert after["data"] == case["data"] and [t["id"] for t in after["ready_tasks"]] == [task]

@@ -135,8 +135,9 @@ def test_kill_9_in_the_middle_of_completions_loses_nothing_committed(database_ur
         servers.restart(0)
         completer.join()
     assert answered_before_kill and set(completer.statuses) == {200}
-    completed = select(EventRecord.task_id).where(EventRecord.lifecycle == Lifecycle.TASK_COMPLETED.value,
-                                                  EventRecord.element_type == "userTask")
+    completed = select(EventRecord.task_id).where(
+        EventRecord.lifecycle == Lifecycle.TASK_COMPLETED.value, EventRecord.element_type == "userTask"
+    )
     with db.connect() as connection:
         logged = list(connection.scalars(completed))
         statuses = set(connection.scalars(select(CaseRecord.status)))
@@ -182,9 +183,11 @@ def test_kill_9_while_firing_timers_fires_each_timer_once(database_url, db):
         if before < at_kill < len(case_ids):
             break
     assert before < at_kill < len(case_ids), "the kill should land while the server is firing"
-    timer_ends = select(EventRecord.case_id, func.count()).where(
-        EventRecord.element_id == "Timer_wait", EventRecord.lifecycle == Lifecycle.TASK_COMPLETED.value
-    ).group_by(EventRecord.case_id)
+    timer_ends = (
+        select(EventRecord.case_id, func.count())
+        .where(EventRecord.element_id == "Timer_wait", EventRecord.lifecycle == Lifecycle.TASK_COMPLETED.value)
+        .group_by(EventRecord.case_id)
+    )
     with db.connect() as connection:
         counts = {case_id: n for case_id, n in connection.execute(timer_ends)}
     assert counts == {case_id: 1 for case_id in case_ids}
@@ -259,8 +262,10 @@ def test_terminated_database_connections_never_give_500(database_url, backend):
             for _ in range(10):
                 time.sleep(0.1)
                 with admin.begin() as connection:
-                    connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :a"),
-                                       {"a": app_name})
+                    connection.execute(
+                        text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :a"),
+                        {"a": app_name},
+                    )
         finally:
             admin.dispose()
             stop.set()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-
 from tests.conftest import BPMN
 from tests.e2e.conftest import upload
 from tests.e2e.test_pages import sign_in

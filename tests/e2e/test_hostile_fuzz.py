@@ -41,8 +41,12 @@ def test_hostile_data_to_a_retry_and_to_messages_is_a_4xx_or_accepted_never_a_5x
     with TestClient(create_app(kapula, max_body_bytes=200_000, secret_key="fuzz"), raise_server_exceptions=False) as client:
         client.headers.update(tokens["admin"])
 
-        @given(retry=BODY, name=st.one_of(HOSTILE_NAMES, ODD_TEXT), message=BODY,
-               correlation=st.one_of(st.none(), st.dictionaries(st.one_of(HOSTILE_NAMES, ODD_TEXT), VALUE, max_size=3)))
+        @given(
+            retry=BODY,
+            name=st.one_of(HOSTILE_NAMES, ODD_TEXT),
+            message=BODY,
+            correlation=st.one_of(st.none(), st.dictionaries(st.one_of(HOSTILE_NAMES, ODD_TEXT), VALUE, max_size=3)),
+        )
         @EXAMPLES
         def hostile(retry: Any, name: str, message: Any, correlation: Any) -> None:
             if isinstance(retry, dict) and "data" in retry and isinstance(retry["data"], dict):
@@ -65,10 +69,12 @@ def test_hostile_data_to_a_retry_and_to_messages_is_a_4xx_or_accepted_never_a_5x
 
 
 # names an XML attribute can hold (no control characters but tab, line feed and carriage return)
-XML_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
-                   max_size=60)
-NAME = st.one_of(st.sampled_from(HOSTILE), XML_TEXT,
-                 st.builds(lambda a, b: f"<<{a}>{b}</{a}>>", st.sampled_from(["B", "I", "TABLE", "FONT", "IMG SRC=\"/etc/passwd\"/"]), XML_TEXT))
+XML_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"), max_size=60)
+NAME = st.one_of(
+    st.sampled_from(HOSTILE),
+    XML_TEXT,
+    st.builds(lambda a, b: f"<<{a}>{b}</{a}>>", st.sampled_from(["B", "I", "TABLE", "FONT", 'IMG SRC="/etc/passwd"/']), XML_TEXT),
+)
 
 
 def _distinctive(names: list[str]) -> list[str]:
@@ -110,9 +116,11 @@ def test_a_field_name_with_a_lone_surrogate_is_a_422_not_a_500(kapula, tokens):
     case = kapula.start_case("Handoff_demo", {"customer": "Oy"})
     with TestClient(create_app(kapula, secret_key="fuzz"), raise_server_exceptions=False) as client:
         client.headers.update({**tokens["admin"], "content-type": "application/json"})
-        for path, body in [("/api/cases", b'{"process_key": "Handoff_demo", "data": {"\\ud800": 1, "\\u0007x": 2}}'),
-                           (f"/api/tasks/{case.ready_tasks[0].id}/complete", b'{"data": {"\\udfff": 1}}'),
-                           ("/api/messages", b'{"name": "m", "case_id": ' + str(case.id).encode() + b', "data": {"\\ud800": 1}}')]:
+        for path, body in [
+            ("/api/cases", b'{"process_key": "Handoff_demo", "data": {"\\ud800": 1, "\\u0007x": 2}}'),
+            (f"/api/tasks/{case.ready_tasks[0].id}/complete", b'{"data": {"\\udfff": 1}}'),
+            ("/api/messages", b'{"name": "m", "case_id": ' + str(case.id).encode() + b', "data": {"\\ud800": 1}}'),
+        ]:
             r = client.post(path, content=body)
             assert r.status_code == 422, (path, r.status_code, r.text[:300])
             error = r.json()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-
 from tests.conftest import FIXTURES
 
 IMPORT = FIXTURES / "import"
@@ -35,7 +34,8 @@ def test_kapula_tasks_finds_a_signavio_task_by_its_lane_without_the_line_break(c
     case = json.loads(cli("start", "sid-proc-1", "--json").output)
     listed = cli("tasks", "--lane", "Office A", "--json")
     assert [(t["name"], t["lane"], t["case_id"]) for t in json.loads(listed.output)] == [
-        ("Register request", "Office A", case["id"])]
+        ("Register request", "Office A", case["id"])
+    ]
 
 
 def test_kapula_load_accepts_an_implicit_end(cli):

@@ -64,8 +64,9 @@ def test_the_api_shows_the_incident_and_retries_through_the_access_rules(kapula,
     # fixed data passes the same data limits as any other
     deep = client.post(f"/api/cases/{a}/retry", headers=owner, json={"data": {"x": _deep(40)}})
     assert deep.status_code == 422 and "nested more than" in deep.json()["message"]
-    nan = client.post(f"/api/cases/{a}/retry", headers={**owner, "Content-Type": "application/json"},
-                      content=b'{"data": {"summa": NaN}}')
+    nan = client.post(
+        f"/api/cases/{a}/retry", headers={**owner, "Content-Type": "application/json"}, content=b'{"data": {"summa": NaN}}'
+    )
     assert nan.status_code == 422
     assert len(client.get(f"/api/cases/{a}/incidents", headers=owner).json()) == 1
 
@@ -132,19 +133,33 @@ def test_kapula_tick_names_the_cases_that_failed_and_moves_the_others(kapula, da
     kapula.start_case("rt_timervictim")
     out = CliRunner().invoke(main, ["--database", database_url, "tick"], catch_exceptions=False)
     assert out.exit_code == 0
-    assert out.output.splitlines() == ["1 case(s) moved by due timers",
-                                       f"1 case(s) failed at their timer step: {a} (see `kapula cases --status failed`)"]
+    assert out.output.splitlines() == [
+        "1 case(s) moved by due timers",
+        f"1 case(s) failed at their timer step: {a} (see `kapula cases --status failed`)",
+    ]
 
 
 def test_a_customer_is_told_their_case_stopped_not_the_error(kapula, client, tokens, clock):
     """The error may quote the diagram's code or other organisations' data: a customer's API view
     of their own failed case carries a plain notice; the owner's carries the element and error."""
     clock.set(T0)
-    card = {"format": 1, "process": "rt_timerpoison", "name": "Osuus", "type": "ydinprosessi", "owner": "SEK",
-            "participants": [], "purpose": "testi", "start": "alku", "end": "loppu", "customer_can_start": True,
-            "improvement": {"responsible": "SEK", "how": "testi", "review": "ei"}}
-    files = [("files", ("rt_timerpoison.bpmn", (CASES / "rt_timerpoison.bpmn").read_bytes(), "application/xml")),
-             ("files", ("rt_timerpoison.card.json", json.dumps(card).encode(), "application/json"))]
+    card = {
+        "format": 1,
+        "process": "rt_timerpoison",
+        "name": "Osuus",
+        "type": "ydinprosessi",
+        "owner": "SEK",
+        "participants": [],
+        "purpose": "testi",
+        "start": "alku",
+        "end": "loppu",
+        "customer_can_start": True,
+        "improvement": {"responsible": "SEK", "how": "testi", "review": "ei"},
+    }
+    files = [
+        ("files", ("rt_timerpoison.bpmn", (CASES / "rt_timerpoison.bpmn").read_bytes(), "application/xml")),
+        ("files", ("rt_timerpoison.card.json", json.dumps(card).encode(), "application/json")),
+    ]
     assert client.post("/api/processes", headers=tokens["omistaja"], files=files).status_code == 201
     started = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "rt_timerpoison", "data": {"summa": 0}})
     assert started.status_code == 201, started.text
@@ -155,7 +170,9 @@ def test_a_customer_is_told_their_case_stopped_not_the_error(kapula, client, tok
     assert mine["status"] == "failed"
     assert mine["incident"]["element_id"] is None and "division" not in json.dumps(mine)
     listed = client.get("/api/cases", headers=tokens["asiakas"]).json()
-    assert "division" not in json.dumps(listed) and listed[0]["incident"]["message"].startswith("the handling of the case has stopped")
+    assert "division" not in json.dumps(listed) and listed[0]["incident"]["message"].startswith(
+        "the handling of the case has stopped"
+    )
     theirs = client.get(f"/api/cases/{started.json()['id']}/incidents", headers=tokens["asiakas"]).json()
     assert "division" not in json.dumps(theirs)
     owner = client.get(f"/api/cases/{started.json()['id']}", headers=tokens["omistaja"]).json()

@@ -17,8 +17,9 @@ def _lang(html: str) -> str:
 
 
 def _choose(client, language: str, next: str = "/signin"):
-    return client.post("/language", data={"language": language, "next": next, "csrf_token": csrf_token(client)},
-                       follow_redirects=False)
+    return client.post(
+        "/language", data={"language": language, "next": next, "csrf_token": csrf_token(client)}, follow_redirects=False
+    )
 
 
 def test_the_browsers_language_chooses_and_finnish_is_the_default(client):

@@ -10,7 +10,6 @@ import pytest
 from lxml import html
 
 import api.web
-
 from tests.conftest import read
 from tests.e2e.test_pages import sign_in
 
@@ -64,7 +63,10 @@ def test_the_case_list_filters_sorts_and_pages_from_the_address(client, tokens, 
     assert "Teuvan Taimi Oy" in row and "Valmistele käynti" in row and "SEK" in row
     # an old or hand-made address still opens: unknown values are left out
     assert _case_ids(_doc(client, "/cases?sort=nope&page=x&status=zzz&q=konepaja")) == [world["konepaja"]]
-    assert _doc(client, "/cases?q=ei-ketaan").xpath('//td[@class="empty"]')[0].text_content().strip() == "Ei rajausta vastaavia tapauksia."
+    assert (
+        _doc(client, "/cases?q=ei-ketaan").xpath('//td[@class="empty"]')[0].text_content().strip()
+        == "Ei rajausta vastaavia tapauksia."
+    )
 
 
 def test_due_marks_say_soon_then_overdue(client, clock, tokens, world):
@@ -127,8 +129,10 @@ def test_the_two_lists_share_one_filter_form(client, tokens, world):
     # the search, the sort and show/clear come from one macro (_filters.html): the lists differ only
     # in their own choices and address
     sign_in(client, "sek.neuvoja")
-    forms = {url: _doc(client, f"{url}?q=Oy&sort=newest").get_element_by_id("f-q").getparent().getparent()
-             for url in ("/cases", "/tasks")}
+    forms = {
+        url: _doc(client, f"{url}?q=Oy&sort=newest").get_element_by_id("f-q").getparent().getparent()
+        for url in ("/cases", "/tasks")
+    }
     for url, form in forms.items():
         assert (form.get("action"), form.get("role")) == (url, "search")
         assert [s.get("name") for s in form.iter("select")][-1] == "sort"
@@ -139,4 +143,5 @@ def test_the_two_lists_share_one_filter_form(client, tokens, world):
     assert [s.get("name") for s in forms["/tasks"].iter("select")] == ["process", "lane", "claimed", "sort"]
     templates = Path(api.web.__file__).parent / "templates"
     assert [p.name for p in sorted(templates.glob("*.html")) if 'class="filters list-filters"' in p.read_text()] == [
-        "_filters.html"]
+        "_filters.html"
+    ]

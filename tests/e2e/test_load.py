@@ -21,8 +21,10 @@ def quick_hashes(monkeypatch):
 @pytest.mark.parametrize("processes", [1, 2])
 def test_advisors_racing_over_http_leave_every_case_consistent(database_url, backend, processes):
     if processes > 1 and backend == "sqlite":
-        pytest.skip("several server processes need PostgreSQL: SQLite is one file on one host "
-                    "(run with KAPULA_DATABASE_URL=postgresql://… for the two-process run)")
+        pytest.skip(
+            "several server processes need PostgreSQL: SQLite is one file on one host "
+            "(run with KAPULA_DATABASE_URL=postgresql://… for the two-process run)"
+        )
     cfg = LoadConfig(**{**vars(CONFIG), "processes": processes})
     report = run_load(database_url, cfg)
     assert report.problems == []

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.cli import main
-from tests.conftest import BPMN
 from engine.access.policy import Role
+from tests.conftest import BPMN
 from tests.e2e.conftest import PASSWORD, upload
 from tests.e2e.test_pages import sign_in
 
@@ -35,8 +35,9 @@ def test_the_two_pools_pass_application_and_decision_over_the_api(client, admin)
     front = client.post("/api/cases", json={"process_key": "Front_office"}, headers=admin).json()
     r = client.post(f"/api/tasks/{front['ready_tasks'][0]['id']}/complete", json={"data": {"applicant": "Ann"}}, headers=admin)
     assert r.status_code == 200, r.text
-    assert r.json()["waiting_for"] == [{"element_id": "Catch_decision", "name": "Decision received", "kind": "message",
-                                        "due": None, "message": "decision"}]
+    assert r.json()["waiting_for"] == [
+        {"element_id": "Catch_decision", "name": "Decision received", "kind": "message", "due": None, "message": "decision"}
+    ]
     (back,) = client.get("/api/cases", params={"process_key": "Back_office"}, headers=admin).json()
     assert [t["name"] for t in back["ready_tasks"]] == ["Decide"]
     # the case the message started was changed by the caller's step: in its access log
@@ -46,10 +47,12 @@ def test_the_two_pools_pass_application_and_decision_over_the_api(client, admin)
     detail = client.get(f"/api/cases/{front['id']}", headers=admin).json()
     assert [t["name"] for t in detail["ready_tasks"]] == ["Tell customer"] and detail["waiting_for"] == []
     assert [(h["from_lane"], h["to_lane"], h["element_id"]) for h in detail["handoffs"]] == [
-        ("Back office", "Front office", "Task_tell")]
+        ("Back office", "Front office", "Task_tell")
+    ]
     received = [e for e in detail["timeline"] if e["lifecycle"] == "message_received"]
     assert [(e["element_id"], e["changed"]["message"], e["changed"]["from_case"]) for e in received] == [
-        ("Catch_decision", "decision", back["id"])]
+        ("Catch_decision", "decision", back["id"])
+    ]
 
 
 def test_post_api_messages_resumes_a_waiting_receive_task(client, admin):
@@ -71,7 +74,9 @@ def test_post_api_messages_errors_are_the_json_error_shape_naming_the_element(cl
     assert r.status_code == 409 and r.json()["code"] == "conflict"
     assert "'Payment received' (Task_wait_payment)" in r.json()["message"] and "'Book payment'" in r.json()["message"]
     r = client.post("/api/messages", json={"name": "refund", "case_id": case["id"]}, headers=admin)
-    assert r.status_code == 422 and r.json()["code"] == "invalid_data" and "'payment' at 'Payment received'" in r.json()["message"]
+    assert (
+        r.status_code == 422 and r.json()["code"] == "invalid_data" and "'payment' at 'Payment received'" in r.json()["message"]
+    )
     assert client.post("/api/messages", json={"name": "payment", "case_id": 999}, headers=admin).json()["code"] == "not_found"
     assert client.post("/api/messages", json={"name": "payment"}, headers=admin).status_code == 422
     assert client.post("/api/messages", json={"case_id": case["id"]}, headers=admin).status_code == 422

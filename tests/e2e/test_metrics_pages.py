@@ -16,17 +16,46 @@ from tests.integration.test_swimlane import lane_headers
 
 SVG = "{http://www.w3.org/2000/svg}"
 CARD = {
-    "format": 1, "process": KEY, "name": "Siirtodemo", "owner": "SEK", "purpose": "Asiakas saa rahoituksen.",
-    "start": "Asiakas kuvaa tarpeen.", "end": "Asiakas antaa palautteen.",
+    "format": 1,
+    "process": KEY,
+    "name": "Siirtodemo",
+    "owner": "SEK",
+    "purpose": "Asiakas saa rahoituksen.",
+    "start": "Asiakas kuvaa tarpeen.",
+    "end": "Asiakas antaa palautteen.",
     "improvement": {"responsible": "SEK", "how": "palaute", "review": "vuosittain"},
     "customer_can_start": True,  # a service customers start: they see its drawing and card, without measurements
     "metrics": [
-        {"id": "aloitetut", "name": "Aloitetut tapaukset", "target": 20, "unit": "kpl", "period": "year",
-         "data_source": "tapahtumaloki", "processed_in": "ohjausryhmä", "measure": {"kind": "cases_started"}},
-        {"id": "uudet", "name": "Uudet asiakkaat", "target": 8, "unit": "kpl", "period": "year",
-         "data_source": "tapahtumaloki", "processed_in": "ohjausryhmä", "measure": {"kind": "field_true", "fields": ["new_customer"]}},
-        {"id": "tyytyvaisyys", "name": "Tyytyväisyys", "target": 3, "unit": "1-4", "period": "year",
-         "data_source": "palaute", "processed_in": "ohjausryhmä", "measure": {"kind": "field_mean", "field": "satisfaction"}},
+        {
+            "id": "aloitetut",
+            "name": "Aloitetut tapaukset",
+            "target": 20,
+            "unit": "kpl",
+            "period": "year",
+            "data_source": "tapahtumaloki",
+            "processed_in": "ohjausryhmä",
+            "measure": {"kind": "cases_started"},
+        },
+        {
+            "id": "uudet",
+            "name": "Uudet asiakkaat",
+            "target": 8,
+            "unit": "kpl",
+            "period": "year",
+            "data_source": "tapahtumaloki",
+            "processed_in": "ohjausryhmä",
+            "measure": {"kind": "field_true", "fields": ["new_customer"]},
+        },
+        {
+            "id": "tyytyvaisyys",
+            "name": "Tyytyväisyys",
+            "target": 3,
+            "unit": "1-4",
+            "period": "year",
+            "data_source": "palaute",
+            "processed_in": "ohjausryhmä",
+            "measure": {"kind": "field_mean", "field": "satisfaction"},
+        },
     ],
 }
 
@@ -47,7 +76,10 @@ def _page(client, url):
 
 
 def _cells(doc, table_id):
-    return [[" ".join(td.text_content().split()) for td in tr.xpath("./td|./th")] for tr in doc.xpath(f'//table[@id="{table_id}"]/tbody/tr')]
+    return [
+        [" ".join(td.text_content().split()) for td in tr.xpath("./td|./th")]
+        for tr in doc.xpath(f'//table[@id="{table_id}"]/tbody/tr')
+    ]
 
 
 def test_metrics_page_shows_the_engines_numbers(client, kapula, logged):
@@ -80,7 +112,11 @@ def test_metrics_page_shows_the_engines_numbers(client, kapula, logged):
 
     targets = {row[0]: row for row in _cells(doc, "targets")}
     started = next(t for t in m.targets if t.id == "aloitetut")
-    assert targets["Aloitetut tapaukset"][2:5] == ["4 kpl", "20 %", f"{number(started.projection)} kpl"] == ["4 kpl", "20 %", "199,1 kpl"]
+    assert (
+        targets["Aloitetut tapaukset"][2:5]
+        == ["4 kpl", "20 %", f"{number(started.projection)} kpl"]
+        == ["4 kpl", "20 %", "199,1 kpl"]
+    )
     assert targets["Tyytyväisyys"][2] == "3,5 1-4" and targets["Tyytyväisyys"][5] == "tavoitteessa"
     assert [row[0] for row in _cells(doc, "stuck")] == [f"#{s.case_id}" for s in m.stuck] == [f"#{logged[2]}"]
     assert doc.xpath('//table[@id="stuck"]//a/@href') == [f"/cases/{logged[2]}"]

@@ -19,7 +19,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 def test_the_uploaded_model_is_drawn_as_laid_out(client, kapula, directory, tokens, model: Path):
     versions = kapula.deploy([(model.name, model.read_bytes())]).versions
     sign_in(client, "admin")
-    shown = {d.get("id") for d in etree.fromstring(model.read_bytes()).iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNDiagram")}
+    shown = {
+        d.get("id") for d in etree.fromstring(model.read_bytes()).iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNDiagram")
+    }
     for version in versions:
         stored = client.get(f"/api/processes/{version.key}/versions/{version.version}/xml")
         assert stored.status_code == 200 and stored.content == model.read_bytes(), "served back byte for byte"

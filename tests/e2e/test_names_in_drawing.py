@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.e2e.test_pages import sign_in
 from engine.bpmn_xml.validate import MAX_LANE_NAME_LENGTH
+from tests.e2e.test_pages import sign_in
 from tests.unit.test_hostile_names_drawing import HOSTILE, assert_inert, hostile_bpmn
 
 CASE = Path(__file__).resolve().parents[1] / "fixtures" / "bpmn" / "names_in_drawing.bpmn"

@@ -13,7 +13,12 @@ FORM = {
     "title": "Kuvaa tarve",
     "type": "object",
     "properties": {
-        "need": {"type": "string", "title": "Tarve", "enum": ["kasvu", "rekrytointi"], "x-labels": {"kasvu": "Kasvu ja kansainvälistyminen"}},
+        "need": {
+            "type": "string",
+            "title": "Tarve",
+            "enum": ["kasvu", "rekrytointi"],
+            "x-labels": {"kasvu": "Kasvu ja kansainvälistyminen"},
+        },
         "count": {"type": "integer", "title": "Henkilöitä", "minimum": 1},
         "urgent": {"type": "boolean", "title": "Kiireellinen"},
     },
@@ -23,8 +28,11 @@ FORM = {
 
 def _files(*names, form=True):
     files = [("files", (n, (BPMN / n).read_bytes(), "application/xml")) for n in names]
-    files += [("files", (c.name, c.read_bytes(), "application/json")) for n in names
-              if (c := BPMN / n.replace(".bpmn", ".card.json")).exists()]  # a card offers the process to customers
+    files += [
+        ("files", (c.name, c.read_bytes(), "application/json"))
+        for n in names
+        if (c := BPMN / n.replace(".bpmn", ".card.json")).exists()
+    ]  # a card offers the process to customers
     if form:
         files.append(("files", ("tarve.json", json.dumps(FORM).encode(), "application/json")))
     return files
@@ -106,7 +114,9 @@ def test_inbox_list_shows_the_task_handed_to_the_lane(client, tokens, deployed):
     sign_in(client, "sek.neuvoja")
     assert "Ei odottavia tehtäviä" in client.get("/tasks/inbox").text
     case = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
-    client.post(f"/api/tasks/{case['ready_tasks'][0]['id']}/complete", headers=tokens["asiakas"], json={"data": {"need": "kasvu"}})
+    client.post(
+        f"/api/tasks/{case['ready_tasks'][0]['id']}/complete", headers=tokens["asiakas"], json={"data": {"need": "kasvu"}}
+    )
     listed = client.get("/tasks/inbox").text
     assert "Valmistele käynti" in listed and 'hx-trigger="every 5s"' in listed
     task_id = listed.split('id="task-')[1].split('"')[0]

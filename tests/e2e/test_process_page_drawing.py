@@ -26,7 +26,9 @@ def test_the_owner_gets_the_viewer_with_overlays_svg_tem_png_and_pdf(client, log
     doc, holder = _viewer(client)
     xml = client.get(holder.get("data-xml-url"))
     assert xml.status_code == 200 and b"bpmndi:BPMNDiagram" in xml.content
-    assert f'<bpmndi:BPMNDiagram id="{holder.get("data-diagram-id")}"'.encode() in xml.content  # the diagram that shows the process
+    assert (
+        f'<bpmndi:BPMNDiagram id="{holder.get("data-diagram-id")}"'.encode() in xml.content
+    )  # the diagram that shows the process
     overlays = json.loads(holder.get("data-overlays"))
     assert overlays["elements"]["Task_prepare"]["waiting"] == 1 and overlays["elements"]["Task_describe"]["median"] == "1 t"
     assert {(h["from"], h["to"]) for h in overlays["handoffs"]} <= {(p["from"], p["to"]) for p in overlays["pairs"]}

@@ -12,8 +12,9 @@ from tests.e2e.test_pages import sign_in
 
 def _case(client, tokens) -> int:
     assert upload(client, tokens["omistaja"]).status_code == 201
-    return client.post("/api/cases", headers=tokens["admin"], json={"process_key": "Handoff_demo",
-                                                                    "data": {"customer": "Oy Esimerkki Ab"}}).json()["id"]
+    return client.post(
+        "/api/cases", headers=tokens["admin"], json={"process_key": "Handoff_demo", "data": {"customer": "Oy Esimerkki Ab"}}
+    ).json()["id"]
 
 
 def test_the_cancel_page_logs_the_reason_and_the_timeline_shows_it(client, tokens):

@@ -10,8 +10,9 @@ from tests.e2e.test_pages import sign_in
 def _case_with_sek_task(client, tokens):
     assert upload(client, tokens["omistaja"]).status_code == 201
     case = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
-    done = client.post(f"/api/tasks/{case['ready_tasks'][0]['id']}/complete", headers=tokens["asiakas"],
-                       json={"data": {"need": "kasvu"}}).json()
+    done = client.post(
+        f"/api/tasks/{case['ready_tasks'][0]['id']}/complete", headers=tokens["asiakas"], json={"data": {"need": "kasvu"}}
+    ).json()
     return case["id"], done["ready_tasks"][0]["id"]
 
 

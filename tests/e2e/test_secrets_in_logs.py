@@ -48,8 +48,9 @@ def served(kapula, directory) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(kapula), host="127.0.0.1", port=port, log_config=None, log_level="debug",
-                            access_log=True, lifespan="off")
+    config = uvicorn.Config(
+        create_app(kapula), host="127.0.0.1", port=port, log_config=None, log_level="debug", access_log=True, lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -16,8 +16,12 @@ SECURITY = Path(__file__).resolve().parents[1] / "fixtures" / "security"
 
 
 def _upload_xss(client, headers):
-    r = client.post("/api/processes", headers=headers, params={"owner": "SEK"},
-                    files=[("files", ("rt_xss2.bpmn", (SECURITY / "rt_xss2.bpmn").read_bytes(), "application/xml"))])
+    r = client.post(
+        "/api/processes",
+        headers=headers,
+        params={"owner": "SEK"},
+        files=[("files", ("rt_xss2.bpmn", (SECURITY / "rt_xss2.bpmn").read_bytes(), "application/xml"))],
+    )
     assert r.status_code == 201, r.text
 
 
@@ -39,9 +43,15 @@ def test_a_stored_bpmn_file_with_a_script_in_its_documentation_is_a_download_tha
 
 def test_every_file_of_an_upload_is_a_download(client, tokens):
     form = b'{"type": "object", "properties": {"x": {"type": "string"}}}'
-    r = client.post("/api/processes", headers=tokens["admin"], params={"owner": "SEK"}, files=[
-        ("files", ("three_lanes.bpmn", (SECURITY.parent / "bpmn" / "three_lanes.bpmn").read_bytes(), "application/xml")),
-        ("files", ("tarve.json", form, "application/json"))])
+    r = client.post(
+        "/api/processes",
+        headers=tokens["admin"],
+        params={"owner": "SEK"},
+        files=[
+            ("files", ("three_lanes.bpmn", (SECURITY.parent / "bpmn" / "three_lanes.bpmn").read_bytes(), "application/xml")),
+            ("files", ("tarve.json", form, "application/json")),
+        ],
+    )
     assert r.status_code == 201, r.text
     r = client.get("/api/processes/Handoff_demo/versions/1/files/tarve.json", headers=tokens["admin"])
     assert r.status_code == 200 and r.content == form
@@ -50,22 +60,32 @@ def test_every_file_of_an_upload_is_a_download(client, tokens):
     r = client.get("/api/processes/Handoff_demo/versions/1/files/muu.json", headers=tokens["admin"])
     assert r.status_code == 404 and r.json()["code"] == "not_found"
     # a stranger to the process gets nothing (the same rule as the versions)
-    assert client.get("/api/processes/Handoff_demo/versions/1/files/tarve.json", headers=tokens["te.neuvoja"]).status_code in (403, 404)
+    assert client.get("/api/processes/Handoff_demo/versions/1/files/tarve.json", headers=tokens["te.neuvoja"]).status_code in (
+        403,
+        404,
+    )
 
 
 def test_a_file_name_outside_latin_1_is_a_download_not_a_500(client, tokens):
     content = (SECURITY.parent / "bpmn" / "three_lanes.bpmn").read_bytes()
-    r = client.post("/api/processes", headers=tokens["admin"], params={"owner": "SEK"},
-                    files=[("files", ("名前 €.bpmn", content, "application/xml"))])
+    r = client.post(
+        "/api/processes",
+        headers=tokens["admin"],
+        params={"owner": "SEK"},
+        files=[("files", ("名前 €.bpmn", content, "application/xml"))],
+    )
     assert r.status_code == 201, r.text
     r = client.get("/api/processes/Handoff_demo/versions/1/xml", headers=tokens["admin"])
     assert r.status_code == 200
-    assert r.headers["content-disposition"] == ("attachment; filename=\".bpmn\"; "
-                                                "filename*=UTF-8''%E5%90%8D%E5%89%8D%20%E2%82%AC.bpmn")
+    assert r.headers["content-disposition"] == (
+        "attachment; filename=\".bpmn\"; filename*=UTF-8''%E5%90%8D%E5%89%8D%20%E2%82%AC.bpmn"
+    )
 
 
-@pytest.mark.parametrize("path", ["/signin", "/static/style.css", "/static/htmx.min.js", "/api/processes",
-                                  "/api/nothing-here", "/openapi.json", "/tasks"])
+@pytest.mark.parametrize(
+    "path",
+    ["/signin", "/static/style.css", "/static/htmx.min.js", "/api/processes", "/api/nothing-here", "/openapi.json", "/tasks"],
+)
 def test_every_response_carries_a_strict_policy_nosniff_no_framing_and_a_referrer_policy(client, path):
     r = client.get(path, follow_redirects=False)
     policy = _directives(r)
@@ -94,8 +114,10 @@ def test_the_api_documentation_pages_that_need_inline_scripts_are_not_served(cli
 
 def test_drawings_are_served_with_a_policy_that_forbids_scripts(client, tokens):
     upload(client, tokens["admin"], owner="SEK")
-    for r in (client.get("/api/processes/Handoff_demo/swimlane.svg", headers=tokens["admin"]),
-              sign_in(client, "admin").get("/processes/Handoff_demo/swimlanes.svg")):
+    for r in (
+        client.get("/api/processes/Handoff_demo/swimlane.svg", headers=tokens["admin"]),
+        sign_in(client, "admin").get("/processes/Handoff_demo/swimlanes.svg"),
+    ):
         assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
         policy = _directives(r)
         assert policy["default-src"] == "default-src 'none'" and "sandbox" in policy and "script-src" not in policy

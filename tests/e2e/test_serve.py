@@ -41,8 +41,13 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> bytes:
 def test_serve_answers_with_openapi(database_url):
     port = free_port()
     env = {**os.environ, "KAPULA_DATABASE_URL": database_url}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "kapula"), "serve", "--port", str(port), "--tick", "0"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "kapula"), "serve", "--port", str(port), "--tick", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         spec = wait_for(f"http://127.0.0.1:{port}/openapi.json", server)
         assert b'"/api/tasks/{task_id}/claim"' in spec

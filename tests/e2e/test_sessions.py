@@ -51,8 +51,9 @@ def test_signing_in_again_gives_a_new_session_and_the_old_one_keeps_its_own_end(
 def test_the_cookie_is_secure_when_the_setting_says_so(kapula, tokens, monkeypatch):
     for setting, secure in (("1", True), ("", False)):
         monkeypatch.setenv("KAPULA_SECURE_COOKIES", setting)
-        with TestClient(create_app(kapula, secret_key="s"), base_url="https://testserver",
-                        headers={"Origin": "https://testserver"}) as client:
+        with TestClient(
+            create_app(kapula, secret_key="s"), base_url="https://testserver", headers={"Origin": "https://testserver"}
+        ) as client:
             r = client.post("/signin", data=signin_form(client, "admin"), follow_redirects=False)
             assert r.status_code == 303
             cookie = r.headers["set-cookie"].lower()
@@ -64,8 +65,13 @@ def test_tokens_made_before_expiry_existed_get_one_when_the_database_is_upgraded
     upgrade(engine, "0006")
     now = datetime.now(UTC)
     with engine.begin() as c:
-        c.execute(text("INSERT INTO app_user (id, username, display_name, role, created_at) "
-                       "VALUES (1, 'jarjestelma', 'J', 'administrator', :t)"), {"t": now})
+        c.execute(
+            text(
+                "INSERT INTO app_user (id, username, display_name, role, created_at) "
+                "VALUES (1, 'jarjestelma', 'J', 'administrator', :t)"
+            ),
+            {"t": now},
+        )
         c.execute(text("INSERT INTO api_token (user_id, token_hash, name, created_at) VALUES (1, 'h', 'old', :t)"), {"t": now})
     upgrade(engine)
     with engine.connect() as c:
@@ -89,8 +95,9 @@ def test_the_inbox_poll_after_the_session_ended_sends_the_whole_page_to_sign_in(
     poll = {"HX-Request": "true", "HX-Current-URL": "http://testserver/tasks?lane=SEK"}
     r = client.get("/tasks/inbox?lane=SEK", headers=poll, follow_redirects=False)
     assert (r.status_code, r.headers["HX-Redirect"], r.text) == (401, "/signin?next=/tasks", "")
-    r = client.get("/tasks/inbox", headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example//x"},
-                   follow_redirects=False)
+    r = client.get(
+        "/tasks/inbox", headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example//x"}, follow_redirects=False
+    )
     assert r.headers["HX-Redirect"] == "/signin?next=/tasks/inbox"  # only a path of Kapula's own
     r = client.get("/tasks", follow_redirects=False)  # a plain visit is still redirected
     assert (r.status_code, r.headers["location"]) == (303, "/signin?next=/tasks")

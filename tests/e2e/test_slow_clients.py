@@ -94,8 +94,10 @@ def test_a_body_that_stalls_is_answered_408_and_closed(port):
     body = json.dumps({"process_key": "x", "data": {}}).encode()
     with _connect(port) as slow:
         start = time.monotonic()
-        slow.sendall(b"POST /api/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body[:5]))
+        slow.sendall(
+            b"POST /api/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body[:5])
+        )
         _bystander_is_served(port)
         answer = _read_to_close(slow)
     head, _, payload = answer.partition(b"\r\n\r\n")
@@ -108,11 +110,12 @@ def test_a_body_that_trickles_past_its_deadline_is_answered_408(port):
     body = b"x" * 1000
     with _connect(port) as slow:
         start = time.monotonic()
-        slow.sendall(b"POST /api/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: %d\r\n\r\n" % len(body))
+        slow.sendall(
+            b"POST /api/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
         for i in range(len(body)):  # a byte every 0.2 s: never a long pause, but no end in sight
             try:
-                slow.sendall(body[i:i + 1])
+                slow.sendall(body[i : i + 1])
             except OSError:
                 break
             if time.monotonic() - start > TOTAL_S + SLACK:

@@ -50,7 +50,8 @@ def test_users_list_and_revoke_their_own_tokens_and_administrators_anyones(clien
     mine, bearer = _token(client, "sek.neuvoja")
     theirs, their_bearer = _token(client, "ely.neuvoja")
     assert [t["id"] for t in client.get("/api/tokens", headers=bearer).json()] == [
-        t["id"] for t in client.get("/api/tokens", headers=tokens["admin"], params={"username": "sek.neuvoja"}).json()]
+        t["id"] for t in client.get("/api/tokens", headers=tokens["admin"], params={"username": "sek.neuvoja"}).json()
+    ]
     assert theirs["id"] not in {t["id"] for t in client.get("/api/tokens", headers=bearer).json()}
     assert client.get("/api/tokens", headers=bearer, params={"username": "ely.neuvoja"}).status_code == 403
     # another user's token: not found, so ids reveal nothing
@@ -74,9 +75,16 @@ def test_cli_tokens_expire_list_and_revoke(database_url, quick_hashes):
     made = json.loads(cli("user", "token", "jarjestelma", "--name", "raportit", "--expires", "30d", "--json").output)
     expires = datetime.fromisoformat(made["expires_at"])
     assert timedelta(days=29) < expires - datetime.now(UTC) <= timedelta(days=30)
-    dated = json.loads(cli("user", "token", "jarjestelma", "--expires", (datetime.now(UTC) + timedelta(days=10)).date().isoformat(), "--json").output)
+    dated = json.loads(
+        cli(
+            "user", "token", "jarjestelma", "--expires", (datetime.now(UTC) + timedelta(days=10)).date().isoformat(), "--json"
+        ).output
+    )
     listed = json.loads(cli("user", "tokens", "jarjestelma", "--json").output)
-    assert [(t["id"], t["name"], t["status"]) for t in listed] == [(made["id"], "raportit", "active"), (dated["id"], "api", "active")]
+    assert [(t["id"], t["name"], t["status"]) for t in listed] == [
+        (made["id"], "raportit", "active"),
+        (dated["id"], "api", "active"),
+    ]
     assert "raportit" in cli("user", "tokens").output
     out = cli("user", "revoke", str(made["id"]))
     assert out.exit_code == 0 and "revoked" in out.output
@@ -101,11 +109,18 @@ def test_administrators_add_users_over_http_and_others_may_not(client, tokens):
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
     assert client.get("/api/users", headers=tokens["sek.neuvoja"]).status_code == 403
     r = client.post("/api/users", headers=tokens["admin"], json=new)
-    assert r.status_code == 201 and r.json() == {"username": "uusi.neuvoja", "display_name": "uusi.neuvoja", "role": "advisor",
-                                                 "organisation": "SEK", "disabled_at": None}
+    assert r.status_code == 201 and r.json() == {
+        "username": "uusi.neuvoja",
+        "display_name": "uusi.neuvoja",
+        "role": "advisor",
+        "organisation": "SEK",
+        "disabled_at": None,
+    }
     assert client.post("/api/users", headers=tokens["admin"], json=new).status_code == 409
     assert client.post("/api/users", headers=tokens["admin"], json={**new, "username": "x", "role": "king"}).status_code == 422
-    assert client.post("/api/users", headers=tokens["admin"], json={**new, "username": "y", "organisation": None}).status_code == 422
+    assert (
+        client.post("/api/users", headers=tokens["admin"], json={**new, "username": "y", "organisation": None}).status_code == 422
+    )
     assert client.post("/api/tokens", json={"username": "uusi.neuvoja", "password": "uusi-salasana-1"}).status_code == 201
     assert "uusi.neuvoja" in {u["username"] for u in client.get("/api/users", headers=tokens["admin"]).json()}
 
@@ -115,10 +130,10 @@ def test_a_disabled_user_is_out_at_once_and_back_when_enabled(client, tokens):
     assert client.get("/api/me").status_code == 200
     r = client.post("/api/users/sek.neuvoja/disable", headers=tokens["admin"])
     assert r.status_code == 200 and r.json()["disabled_at"]
-    assert client.get("/api/me").status_code == 401                                   # the session ended
-    assert client.get("/api/me", headers=tokens["sek.neuvoja"]).status_code == 401    # the token does not work
+    assert client.get("/api/me").status_code == 401  # the session ended
+    assert client.get("/api/me", headers=tokens["sek.neuvoja"]).status_code == 401  # the token does not work
     r = client.post("/api/tokens", json={"username": "sek.neuvoja", "password": PASSWORD})
-    assert r.status_code == 401                                                        # nor the password
+    assert r.status_code == 401  # nor the password
     assert client.post("/api/users/admin/disable", headers=tokens["admin"]).status_code == 403
     assert client.post("/api/users/nobody/disable", headers=tokens["admin"]).status_code == 404
     assert client.post("/api/users/sek.neuvoja/enable", headers=tokens["admin"]).json()["disabled_at"] is None
@@ -133,7 +148,10 @@ def test_a_password_reset_ends_the_users_sessions(client, tokens):
     assert client.post("/api/tokens", json={"username": "asiakas", "password": PASSWORD}).status_code == 401
     assert client.post("/api/tokens", json={"username": "asiakas", "password": "vaihdettu-123"}).status_code == 201
     assert client.put("/api/users/asiakas/password", headers=tokens["admin"], json={"password": "lyhyt"}).status_code == 422
-    assert client.put("/api/users/asiakas/password", headers=tokens["asiakas"], json={"password": "vaihdettu-456"}).status_code == 403
+    assert (
+        client.put("/api/users/asiakas/password", headers=tokens["asiakas"], json={"password": "vaihdettu-456"}).status_code
+        == 403
+    )
 
 
 def test_user_administration_and_tokens_are_in_the_openapi_document(client):

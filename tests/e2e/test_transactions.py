@@ -53,8 +53,7 @@ def test_an_upload_parses_each_file_once(client, tokens, monkeypatch):
         return real(data, filename=filename, **kwargs)
 
     monkeypatch.setattr(parser, "parse_xml", counting)
-    files = [("files", (name, (BPMN / name).read_bytes(), "application/xml"))
-             for name in ("three_lanes.bpmn",)]
+    files = [("files", (name, (BPMN / name).read_bytes(), "application/xml")) for name in ("three_lanes.bpmn",)]
     r = client.post("/api/processes", headers=tokens["omistaja"], files=files)
     assert r.status_code == 201, r.text
     assert parsed == ["three_lanes.bpmn"]

@@ -17,8 +17,7 @@ from api.http.app import create_app
 from tests.e2e.conftest import PASSWORD
 from tests.walk import DIAGRAMS, MAX_STEPS, bundle_of, case_data, label, names_in
 
-WALKS = settings(max_examples=2, deadline=None, database=None, derandomize=True,
-                 suppress_health_check=list(HealthCheck))
+WALKS = settings(max_examples=2, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
 def answered(r: httpx.Response) -> httpx.Response:
@@ -41,8 +40,11 @@ def test_every_diagram_over_http_answers_without_a_500(kapula, tokens, diagram: 
         answered(client.post("/signin", data={"username": "admin", "password": PASSWORD, "next": "/"}))
         for version in versions:
             key = version["key"]
-            for path in (f"/api/processes/{key}/versions", f"/api/processes/{key}/versions/{version['version']}/xml",
-                         f"/processes/{key}"):
+            for path in (
+                f"/api/processes/{key}/versions",
+                f"/api/processes/{key}/versions/{version['version']}/xml",
+                f"/processes/{key}",
+            ):
                 answered(client.get(path, headers=tokens["admin"]))
         names = names_in(diagram)
 

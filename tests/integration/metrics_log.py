@@ -19,7 +19,9 @@ KEY = "Handoff_demo"
 NOW = datetime(2026, 1, 8, 8, 0, tzinfo=UTC)
 
 
-def _do(kapula: Kapula, clock: FakeClock, case_id: int, hours: float, data: dict | None = None, *, claim_after: float | None = None):
+def _do(
+    kapula: Kapula, clock: FakeClock, case_id: int, hours: float, data: dict | None = None, *, claim_after: float | None = None
+):
     (task,) = kapula.get_case(case_id).ready_tasks
     if claim_after is not None:
         clock.advance(hours=claim_after)

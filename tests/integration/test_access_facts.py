@@ -9,7 +9,7 @@ from pathlib import Path
 from engine.access import policy
 from engine.access.policy import Principal, Role
 from engine.persistence.sql import SqlUnitOfWork
-from engine.services.gate import CaseFacts, Caller, operator
+from engine.services.gate import Caller, CaseFacts, operator
 
 LOOP = Path(__file__).resolve().parents[1] / "fixtures" / "loops" / "rework_loop.bpmn"  # the shared long-loops case
 
@@ -30,6 +30,9 @@ def test_the_access_facts_of_a_long_case_are_its_start_and_one_event_per_lane(ka
     lanes = {e.lane for e in full if e.lane is not None}
     assert len(full) > 200 and len(compact) == len(lanes) + 1
     assert {e.lane for e in compact if e.lane is not None} == lanes
-    for who in (Principal("b", "B", Role.ADVISOR, organisation="Office B"), Principal("x", "X", Role.ADVISOR, organisation="Muu"),
-                Principal("c", "C", Role.CUSTOMER)):
+    for who in (
+        Principal("b", "B", Role.ADVISOR, organisation="Office B"),
+        Principal("x", "X", Role.ADVISOR, organisation="Muu"),
+        Principal("c", "C", Role.CUSTOMER),
+    ):
         assert policy.takes_part(who, version.key, compact) == policy.takes_part(who, version.key, full)

@@ -61,6 +61,7 @@ def sql_handoffs(database_url: str, key: str) -> list[tuple[str, str, str]]:
 
 # -- the shared case ----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def shared_case(kapula):
     kapula.deploy(files("case_main.bpmn", "case_register_check.bpmn"))
@@ -105,10 +106,17 @@ def test_the_called_process_logs_its_elements_as_the_main_ones(kapula, shared_ca
 
 # -- a called process with lanes of its own (and the caller's element ids) -------------------------
 
-@pytest.mark.parametrize(("legal", "expected"), [
-    (True, [("Front desk", "Expert", "Review:Task_1"), ("Expert", "Legal", "Review:Task_2"), ("Legal", "Front desk", "Task_2")]),
-    (False, [("Front desk", "Expert", "Review:Task_1"), ("Expert", "Front desk", "Task_2")]),
-])
+
+@pytest.mark.parametrize(
+    ("legal", "expected"),
+    [
+        (
+            True,
+            [("Front desk", "Expert", "Review:Task_1"), ("Expert", "Legal", "Review:Task_2"), ("Legal", "Front desk", "Task_2")],
+        ),
+        (False, [("Front desk", "Expert", "Review:Task_1"), ("Expert", "Front desk", "Task_2")]),
+    ],
+)
 def test_a_called_process_with_its_own_lanes_does_its_work_in_them(kapula, database_url, legal, expected):
     result = kapula.deploy(files("own_lanes_main.bpmn", "own_lanes_review.bpmn"))
     permit = next(v for v in result.versions if v.key == "Permit")
@@ -135,7 +143,9 @@ def test_the_called_processs_gateways_stay_out_of_exports_and_spans(kapula, data
     assert {r["element_type"] for r in rows if r["activity"] == "Assess plans"} == {"userTask"}
     out = io.StringIO()
     kapula.export_log("Permit", "xes", out)
-    names = {e.get("value") for e in etree.fromstring(out.getvalue().encode()).iter("{*}string") if e.get("key") == "concept:name"}
+    names = {
+        e.get("value") for e in etree.fromstring(out.getvalue().encode()).iter("{*}string") if e.get("key") == "concept:name"
+    }
     assert "Assess plans" in names and "Legal check needed?" not in names and "Gateway_ok" not in names
     out = io.StringIO()
     kapula.export_log("Permit", "ocel", out)
@@ -170,6 +180,7 @@ def test_a_rebuild_of_the_spans_gives_what_the_steps_wrote(kapula, database_url)
 
 # -- a call within a called process --------------------------------------------------------------
 
+
 def test_nested_calls_take_the_lane_of_the_outermost_call_activity(kapula, database_url):
     kapula.deploy(files("nested_main.bpmn", "nested_assess.bpmn", "nested_score.bpmn"))
     case = kapula.start_case("Grant")
@@ -188,12 +199,16 @@ def test_nested_calls_take_the_lane_of_the_outermost_call_activity(kapula, datab
 
 # -- an embedded subprocess across lanes ---------------------------------------------------------
 
+
 def test_an_embedded_subprocess_across_lanes_hands_work_where_its_tasks_lie(kapula, database_url):
     kapula.deploy(files("embedded_across_lanes.bpmn"))
     case = kapula.start_case("Inspection")
     seen = work_through(kapula, case.id)
     assert [(name, lane) for _id, name, lane in seen] == [
-        ("Book visit", A), ("Prepare visit", A), ("Inspect site", B), ("Close file", A),
+        ("Book visit", A),
+        ("Prepare visit", A),
+        ("Inspect site", B),
+        ("Close file", A),
     ]
     expected = [(A, B, "Task_inspect"), (B, A, "Task_close")]
     assert pairs(history.handoffs(kapula.history(case.id))) == expected
@@ -202,12 +217,18 @@ def test_an_embedded_subprocess_across_lanes_hands_work_where_its_tasks_lie(kapu
 
 def test_a_called_user_tasks_form_is_checked(kapula):
     form = {"type": "object", "required": ["register_ok"], "properties": {"register_ok": {"type": "boolean"}}}
-    called = (CALLS / "case_register_check.bpmn").read_text().replace(
-        '<bpmn:userTask id="Task_lookup" name="Look up register">',
-        '<bpmn:userTask id="Task_lookup" name="Look up register" kapula:form="register.json">',
-    ).replace('xmlns:bpmn=', 'xmlns:kapula="urn:kapula:bpmn:1.0" xmlns:bpmn=', 1)
-    kapula.deploy([*files("case_main.bpmn"), ("case_register_check.bpmn", called.encode()),
-                   ("register.json", json.dumps(form).encode())])
+    called = (
+        (CALLS / "case_register_check.bpmn")
+        .read_text()
+        .replace(
+            '<bpmn:userTask id="Task_lookup" name="Look up register">',
+            '<bpmn:userTask id="Task_lookup" name="Look up register" kapula:form="register.json">',
+        )
+        .replace("xmlns:bpmn=", 'xmlns:kapula="urn:kapula:bpmn:1.0" xmlns:bpmn=', 1)
+    )
+    kapula.deploy(
+        [*files("case_main.bpmn"), ("case_register_check.bpmn", called.encode()), ("register.json", json.dumps(form).encode())]
+    )
     case = kapula.start_case("Main_case")
     for _ in range(2):
         case = kapula.complete_task(case.ready_tasks[0].id, {})
@@ -216,7 +237,6 @@ def test_a_called_user_tasks_form_is_checked(kapula):
     with pytest.raises(InvalidDataError):
         kapula.complete_task(lookup.id, {})
     assert kapula.complete_task(lookup.id, {"register_ok": True}).status.value == "completed"
-
 
 
 def test_a_version_stored_before_called_processes_were_recorded_still_names_and_lanes_them(open_engine, database_url):
@@ -228,7 +248,9 @@ def test_a_version_stored_before_called_processes_were_recorded_still_names_and_
     with engine.begin() as conn:  # as the version was stored before: its own elements only
         for version_id, text in conn.execute(select(ProcessVersionRecord.id, ProcessVersionRecord.elements_json)).all():
             own = {k: v for k, v in json.loads(text).items() if ":" not in k}
-            conn.execute(update(ProcessVersionRecord).where(ProcessVersionRecord.id == version_id).values(elements_json=json.dumps(own)))
+            conn.execute(
+                update(ProcessVersionRecord).where(ProcessVersionRecord.id == version_id).values(elements_json=json.dumps(own))
+            )
     engine.dispose()
     kapula = open_engine()
     for _ in range(2):

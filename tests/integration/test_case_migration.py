@@ -10,9 +10,9 @@ import pytest
 from engine.access.policy import Principal, Role
 from engine.bundles import model_bundle
 from engine.consistency import check_cases
-from engine.persistence.sql import SqlUnitOfWork
 from engine.errors import AccessDeniedError, InvalidDataError
 from engine.model import CaseStatus, Lifecycle
+from engine.persistence.sql import SqlUnitOfWork
 from engine.services.gate import Caller
 from tests.integration.test_reference_models import VISIT, VISIT_ANSWERS, VISIT_START
 from tests.migration_models import version_b
@@ -22,8 +22,11 @@ OWNER = Principal("omistaja", "Omistaja", Role.PROCESS_OWNER, organisation="SEK"
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "bpmn" / "suupohja_yrityskaynti.bpmn"
 ORDER = ["Task_valmistele", "Task_kartoita", "Task_esittele", "Task_sovi", "Timer_seuranta", "Task_jalkihoito", "Task_liidi_ely"]
-ANSWERS = {**VISIT_ANSWERS, "Task_jalkihoito": {"seurantasuunnitelma": "soitto", "suunnitelma_toteutunut": True,
-                                                 "organisaatiot": ["ELY", "TE-toimisto"]}, "Task_kirjaa": {}}
+ANSWERS = {
+    **VISIT_ANSWERS,
+    "Task_jalkihoito": {"seurantasuunnitelma": "soitto", "suunnitelma_toteutunut": True, "organisaatiot": ["ELY", "TE-toimisto"]},
+    "Task_kirjaa": {},
+}
 
 
 def deploy_b(kapula, **kwargs) -> None:
@@ -74,8 +77,9 @@ def test_a_hundred_visits_move_to_a_version_with_a_new_stage_and_finish_on_it(ka
     assert all(kapula.get_case(m).version == 1 for m in ids)
 
     done = []
-    report = kapula.migrate_cases(VISIT, from_version=1, to_version=2, case_ids=ids, caller=Caller(OWNER),
-                                  progress=lambda n, total: done.append((n, total)))
+    report = kapula.migrate_cases(
+        VISIT, from_version=1, to_version=2, case_ids=ids, caller=Caller(OWNER), progress=lambda n, total: done.append((n, total))
+    )
     assert report.moved == 100 and done[-1] == (100, 100)
     for (moved, control), i in zip(pairs, range(100)):
         case = kapula.get_case(moved)
@@ -102,8 +106,10 @@ def test_cases_at_an_element_b_lacks_cannot_move_and_a_plan_maps_them(kapula, cl
     kapula.deploy(model_bundle(MODEL))
     early, late = (kapula.start_case(VISIT, VISIT_START, user="sek").id for _ in range(2))
     step(kapula, clock, late)  # valmistele done: at Task_kartoita
-    renamed = {MODEL.name: lambda t: version_b(t).replace("Task_kartoita", "Task_tarpeet"),
-               "suupohja_yrityskaynti.card.json": lambda t: t.replace("Task_kartoita", "Task_tarpeet")}
+    renamed = {
+        MODEL.name: lambda t: version_b(t).replace("Task_kartoita", "Task_tarpeet"),
+        "suupohja_yrityskaynti.card.json": lambda t: t.replace("Task_kartoita", "Task_tarpeet"),
+    }
     files = [(n, renamed[n](c.decode()).encode() if n in renamed else c) for n, c in model_bundle(MODEL)]
     kapula.deploy(files)
     dry = kapula.migrate_cases(VISIT, from_version=1, to_version=2, dry_run=True)
@@ -215,7 +221,9 @@ def test_metrics_count_a_moved_case_for_its_version_and_each_stage_for_the_versi
     step(kapula, clock, case_id)
     v1, v2, whole = (kapula.metrics(VISIT, version=v) for v in (1, 2, None))
     assert (v1.cases.started, v2.cases.started, whole.cases.started) == (0, 1, 1)
-    done = {m: {s.element_id: s.duration.count for s in metrics.stages} for m, metrics in (("v1", v1), ("v2", v2), ("all", whole))}
+    done = {
+        m: {s.element_id: s.duration.count for s in metrics.stages} for m, metrics in (("v1", v1), ("v2", v2), ("all", whole))
+    }
     assert done["v1"].get("Task_valmistele") == 1 and done["v1"].get("Task_kartoita") == 1
     assert done["v2"].get("Task_esittele") == 1 and not done["v2"].get("Task_kartoita")
     assert done["all"].get("Task_kartoita") == 1

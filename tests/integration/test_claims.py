@@ -35,7 +35,11 @@ def test_claim_is_logged_and_shown_on_the_task(kapula, clock):
     assert kapula.get_case(case.id).ready_tasks[0].claimed_by == "sek.neuvoja"
     last = kapula.history(case.id)[-1]
     assert (last.lifecycle, last.user, last.lane, last.element_id, last.at) == (
-        Lifecycle.TASK_CLAIMED, "sek.neuvoja", "SEK", "Task_prepare", T0 + timedelta(hours=1, minutes=20)
+        Lifecycle.TASK_CLAIMED,
+        "sek.neuvoja",
+        "SEK",
+        "Task_prepare",
+        T0 + timedelta(hours=1, minutes=20),
     )
     assert last.element_name == "Valmistele käynti"
 

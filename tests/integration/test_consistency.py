@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from engine.consistency import CaseFacts, check_case, check_cases
-from engine.persistence.sql import SqlUnitOfWork
 from engine.demo import run_demo
 from engine.model import Lifecycle
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord, EventRecord
 from tests.conftest import read
 
@@ -64,9 +64,19 @@ def test_a_task_completed_twice_is_found(kapula, case):
     done = _event_of(kapula, case.id, Lifecycle.TASK_COMPLETED, "Task_prepare")
     with kapula.sessions.begin() as session:
         last = session.get(CaseRecord, case.id).last_event_seq
-        session.execute(insert(EventRecord).values(case_id=case.id, seq=last + 1, at=done.at, lifecycle=done.lifecycle,
-                                                   element_id=done.element_id, element_type=done.element_type,
-                                                   lane=done.lane, task_id=done.task_id, changed_json="{}"))
+        session.execute(
+            insert(EventRecord).values(
+                case_id=case.id,
+                seq=last + 1,
+                at=done.at,
+                lifecycle=done.lifecycle,
+                element_id=done.element_id,
+                element_type=done.element_type,
+                lane=done.lane,
+                task_id=done.task_id,
+                changed_json="{}",
+            )
+        )
         session.execute(update(CaseRecord).where(CaseRecord.id == case.id).values(last_event_seq=last + 1))
     assert [p for _, p in _problems(kapula)] == [f"task {done.task_id} has task_completed at seq {last + 1} after it ended"]
 
@@ -87,10 +97,19 @@ def test_a_case_status_its_events_do_not_give_is_found(kapula, case):
 
 
 def test_claims_must_alternate_and_fall_in_the_ready_time():
-    facts = CaseFacts(1, "running", 5, events=[
-        (1, "case_started", None), (2, "task_claimed", "t"), (3, "task_ready", "t"),
-        (4, "task_claimed", "t"), (5, "task_claimed", "t"),
-    ], user_tasks={"t": 16})
+    facts = CaseFacts(
+        1,
+        "running",
+        5,
+        events=[
+            (1, "case_started", None),
+            (2, "task_claimed", "t"),
+            (3, "task_ready", "t"),
+            (4, "task_claimed", "t"),
+            (5, "task_claimed", "t"),
+        ],
+        user_tasks={"t": 16},
+    )
     assert check_case(facts) == [
         "task t has task_claimed at seq 2 before it became ready",
         "task t has task_claimed at seq 5 while claimed",

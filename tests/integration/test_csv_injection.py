@@ -21,10 +21,21 @@ HOSTILE = {
 }
 
 
-@pytest.mark.parametrize("cell, shown", [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
-    ("Kuvaa tarve", "Kuvaa tarve"), ("a=b", "a=b"), ("", ""), (42, 42),
-])
+@pytest.mark.parametrize(
+    "cell, shown",
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@A1", "'@A1"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Kuvaa tarve", "Kuvaa tarve"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (42, 42),
+    ],
+)
 def test_a_cell_a_spreadsheet_would_run_is_text(cell, shown):
     assert neutralise(cell) == shown
 

@@ -67,18 +67,35 @@ def test_a_service_is_offered_by_its_latest_version(kapula, customer):
 def test_migration_0010_reads_the_flag_from_the_stored_cards(database_url):
     engine = make_engine(database_url)
     upgrade(engine, "0009")
-    columns = ("key", "version", "name", "content_hash", "dialect", "spec_json", "actors_json", "elements_json",
-               "source_json", "created_at")
+    columns = (
+        "key",
+        "version",
+        "name",
+        "content_hash",
+        "dialect",
+        "spec_json",
+        "actors_json",
+        "elements_json",
+        "source_json",
+        "created_at",
+    )
     rows = []
-    for key, card in [("offered", {**CARD, "process": "offered"}), ("internal", {**CARD, "process": "internal",
-                                                                                 "customer_can_start": False}),
-                      ("other_card", {**CARD, "process": "someone_else"}), ("broken", None)]:
+    for key, card in [
+        ("offered", {**CARD, "process": "offered"}),
+        ("internal", {**CARD, "process": "internal", "customer_can_start": False}),
+        ("other_card", {**CARD, "process": "someone_else"}),
+        ("broken", None),
+    ]:
         source = {"x.bpmn": "<x/>", "x.card.json": json.dumps(card) if card else "{not json"}
-        rows.append(dict(zip(columns, (key, 1, key, "h", "spiff", "", "[]", "{}", json.dumps(source),
-                                       "2026-01-01 00:00:00"), strict=True)))
+        rows.append(
+            dict(
+                zip(columns, (key, 1, key, "h", "spiff", "", "[]", "{}", json.dumps(source), "2026-01-01 00:00:00"), strict=True)
+            )
+        )
     with engine.begin() as connection:  # the table as revision 0009 left it: no flag column yet
-        connection.execute(text(f"INSERT INTO process_version ({', '.join(columns)}) "
-                                f"VALUES ({', '.join(':' + c for c in columns)})"), rows)
+        connection.execute(
+            text(f"INSERT INTO process_version ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"), rows
+        )
     upgrade(engine)
     with engine.connect() as connection:
         found = dict(connection.execute(select(ProcessVersionRecord.key, ProcessVersionRecord.customer_can_start)).all())

@@ -29,7 +29,11 @@ def test_the_demo_leaves_cases_of_every_model_in_different_stages(kapula: Kapula
     new_customers = sum(bool(v) for c in visits for k, v in c.data.items() if k.endswith("_uusi_asiakas"))
     assert new_customers >= 8 and sum("_toimenpide" in k for c in visits for k in c.data) >= 10
     assert {c.data["segmentti"] for c in visits} >= {"paikallinen", "kotimarkkina", "aloittava", "kansainvalistyva"}
-    scores = [c.data["tyytyvaisyys"] for c in report.cases if c.process_key == "lansi_uusimaa_yrityspalvelu" and "tyytyvaisyys" in c.data]
+    scores = [
+        c.data["tyytyvaisyys"]
+        for c in report.cases
+        if c.process_key == "lansi_uusimaa_yrityspalvelu" and "tyytyvaisyys" in c.data
+    ]
     assert len(scores) >= 8 and min(scores) < 3 <= max(scores)
     ends = {e.element_id for c in report.cases for e in kapula.history(c.id) if e.element_type == "endEvent"}
     assert {"End_hylatty", "End_tavoitteet", "End_peruttu", "End_palaute", "End_tyytyvainen"} <= ends

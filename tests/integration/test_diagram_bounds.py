@@ -14,37 +14,62 @@ from engine.errors import DiagramError
 BPMN = 'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
 
 
-def _diagram(*, process_id: str = "Bounds", task_id: str = "Task_1", task_name: str = "Tarkista",
-             lanes: list[str] | None = None, extra_tasks: int = 0) -> tuple[str, bytes]:
+def _diagram(
+    *,
+    process_id: str = "Bounds",
+    task_id: str = "Task_1",
+    task_name: str = "Tarkista",
+    lanes: list[str] | None = None,
+    extra_tasks: int = 0,
+) -> tuple[str, bytes]:
     """start → user task (→ `extra_tasks` more user tasks) → end, with `lanes` (the first holds every node)."""
     ids = ["StartEvent_1", task_id, *(f"Task_x{i}" for i in range(extra_tasks)), "EndEvent_1"]
-    nodes = ['<bpmn:startEvent id="StartEvent_1"/>',
-             f"<bpmn:userTask id={quoteattr(task_id)} name={quoteattr(task_name)}/>",
-             *(f'<bpmn:userTask id="Task_x{i}" name="Lisä {i}"/>' for i in range(extra_tasks)),
-             '<bpmn:endEvent id="EndEvent_1"/>']
-    flows = [f'<bpmn:sequenceFlow id="Flow_{i}" sourceRef={quoteattr(a)} targetRef={quoteattr(b)}/>'
-             for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False))]
+    nodes = [
+        '<bpmn:startEvent id="StartEvent_1"/>',
+        f"<bpmn:userTask id={quoteattr(task_id)} name={quoteattr(task_name)}/>",
+        *(f'<bpmn:userTask id="Task_x{i}" name="Lisä {i}"/>' for i in range(extra_tasks)),
+        '<bpmn:endEvent id="EndEvent_1"/>',
+    ]
+    flows = [
+        f'<bpmn:sequenceFlow id="Flow_{i}" sourceRef={quoteattr(a)} targetRef={quoteattr(b)}/>'
+        for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False))
+    ]
     lane_set = ""
     if lanes:
         refs = "".join(f"<bpmn:flowNodeRef>{i}</bpmn:flowNodeRef>" for i in ids)
-        lane_set = "<bpmn:laneSet id=\"LaneSet_1\">" + "".join(
-            f"<bpmn:lane id=\"Lane_{n}\" name={quoteattr(name)}>{refs if n == 0 else ''}</bpmn:lane>"
-            for n, name in enumerate(lanes)) + "</bpmn:laneSet>"
-    xml = (f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {BPMN} id="Defs" targetNamespace="x">'
-           f"<bpmn:process id={quoteattr(process_id)} isExecutable=\"true\">{lane_set}{''.join(nodes)}{''.join(flows)}"
-           "</bpmn:process></bpmn:definitions>")
+        lane_set = (
+            '<bpmn:laneSet id="LaneSet_1">'
+            + "".join(
+                f'<bpmn:lane id="Lane_{n}" name={quoteattr(name)}>{refs if n == 0 else ""}</bpmn:lane>'
+                for n, name in enumerate(lanes)
+            )
+            + "</bpmn:laneSet>"
+        )
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {BPMN} id="Defs" targetNamespace="x">'
+        f'<bpmn:process id={quoteattr(process_id)} isExecutable="true">{lane_set}{"".join(nodes)}{"".join(flows)}'
+        "</bpmn:process></bpmn:definitions>"
+    )
     return ("bounds.bpmn", xml.encode())
 
 
-
-@pytest.mark.parametrize("diagram, words", [
-    (lambda: _diagram(task_name="N" * (MAX_NAME_LENGTH + 1)), f"the name of this userTask is {MAX_NAME_LENGTH + 1} characters long"),
-    (lambda: _diagram(task_id="T" * (MAX_ID_LENGTH + 1)), f"the id of this userTask is {MAX_ID_LENGTH + 1} characters long"),
-    (lambda: _diagram(process_id="P" * 300), "the id of this process is 300 characters long"),
-    (lambda: _diagram(lanes=["L" * (MAX_LANE_NAME_LENGTH + 1)]), f"the name of this lane is {MAX_LANE_NAME_LENGTH + 1} characters"),
-    (lambda: _diagram(lanes=[f"Lane {i}" for i in range(MAX_LANES + 1)]), f"the diagram has {MAX_LANES + 1} lanes"),
-    (lambda: _diagram(extra_tasks=MAX_FLOW_NODES), f"the process has {MAX_FLOW_NODES + 3} flow elements"),
-])
+@pytest.mark.parametrize(
+    "diagram, words",
+    [
+        (
+            lambda: _diagram(task_name="N" * (MAX_NAME_LENGTH + 1)),
+            f"the name of this userTask is {MAX_NAME_LENGTH + 1} characters long",
+        ),
+        (lambda: _diagram(task_id="T" * (MAX_ID_LENGTH + 1)), f"the id of this userTask is {MAX_ID_LENGTH + 1} characters long"),
+        (lambda: _diagram(process_id="P" * 300), "the id of this process is 300 characters long"),
+        (
+            lambda: _diagram(lanes=["L" * (MAX_LANE_NAME_LENGTH + 1)]),
+            f"the name of this lane is {MAX_LANE_NAME_LENGTH + 1} characters",
+        ),
+        (lambda: _diagram(lanes=[f"Lane {i}" for i in range(MAX_LANES + 1)]), f"the diagram has {MAX_LANES + 1} lanes"),
+        (lambda: _diagram(extra_tasks=MAX_FLOW_NODES), f"the process has {MAX_FLOW_NODES + 3} flow elements"),
+    ],
+)
 def test_past_a_bound_the_upload_is_refused_naming_the_limit_and_nothing_is_stored(kapula, diagram, words) -> None:
     with pytest.raises(DiagramError) as refused:
         kapula.deploy([diagram()])
@@ -54,8 +79,12 @@ def test_past_a_bound_the_upload_is_refused_naming_the_limit_and_nothing_is_stor
 
 
 def test_at_the_bounds_the_diagram_loads_and_runs(kapula) -> None:
-    name, content = _diagram(process_id="P" * MAX_ID_LENGTH, task_id="T" * MAX_ID_LENGTH, task_name="N" * MAX_NAME_LENGTH,
-                             lanes=["L" * MAX_LANE_NAME_LENGTH, *(f"Lane {i}" for i in range(MAX_LANES - 1))])
+    name, content = _diagram(
+        process_id="P" * MAX_ID_LENGTH,
+        task_id="T" * MAX_ID_LENGTH,
+        task_name="N" * MAX_NAME_LENGTH,
+        lanes=["L" * MAX_LANE_NAME_LENGTH, *(f"Lane {i}" for i in range(MAX_LANES - 1))],
+    )
     (version,) = kapula.deploy([(name, content)]).versions
     assert version.runnable, version.issues
     case = kapula.start_case(version.key, {})

@@ -25,28 +25,79 @@ def engine(database_url):
     engine = make_engine(database_url)
     upgrade(engine)
     with engine.begin() as c:
-        version = c.execute(ProcessVersionRecord.__table__.insert().values(
-            key="P", version=1, name="P", content_hash="h", dialect="spiff", spec_json="{}", actors_json="[]",
-            elements_json="{}", source_json="{}", created_at=AT)).inserted_primary_key[0]
+        version = c.execute(
+            ProcessVersionRecord.__table__.insert().values(
+                key="P",
+                version=1,
+                name="P",
+                content_hash="h",
+                dialect="spiff",
+                spec_json="{}",
+                actors_json="[]",
+                elements_json="{}",
+                source_json="{}",
+                created_at=AT,
+            )
+        ).inserted_primary_key[0]
         for case_id in (1, 2):
-            c.execute(CASES.insert().values(id=case_id, process_version_id=version, process_key="P", status="running",
-                                            started_at=AT, row_version=1, last_event_seq=0, next_ordinal=0,
-                                            header_json="{}", data_json="{}", conversation_id=f"c{case_id}"))
+            c.execute(
+                CASES.insert().values(
+                    id=case_id,
+                    process_version_id=version,
+                    process_key="P",
+                    status="running",
+                    started_at=AT,
+                    row_version=1,
+                    last_event_seq=0,
+                    next_ordinal=0,
+                    header_json="{}",
+                    data_json="{}",
+                    conversation_id=f"c{case_id}",
+                )
+            )
     yield engine
     engine.dispose()
 
 
 def _event(case_id: int, seq: int) -> dict:
-    return {"case_id": case_id, "seq": seq, "at": AT + timedelta(seconds=seq), "lifecycle": "task_ready", "element_id": "T",
-            "element_name": "Tehtävä ✓", "element_type": "UserTask", "lane": "SEK", "user_name": None, "task_id": f"t{seq}",
-            "changed_json": "{}"}
+    return {
+        "case_id": case_id,
+        "seq": seq,
+        "at": AT + timedelta(seconds=seq),
+        "lifecycle": "task_ready",
+        "element_id": "T",
+        "element_name": "Tehtävä ✓",
+        "element_type": "UserTask",
+        "lane": "SEK",
+        "user_name": None,
+        "task_id": f"t{seq}",
+        "changed_json": "{}",
+    }
 
 
 def _span(case_id: int) -> dict:
-    return {"case_id": case_id, "task_id": "t1", "process_key": "P", "process_version_id": 1, "element_id": "T",
-            "element_name": "T", "element_type": "UserTask", "lane": "SEK", "from_lane": None, "ready_seq": 1,
-            "ready_at": AT, "claimed_at": None, "completed_at": None, "completed_seq": None, "cancelled_at": None,
-            "outcome": None, "duration_s": None, "waiting_s": None, "working_s": None, "pickup_s": None}
+    return {
+        "case_id": case_id,
+        "task_id": "t1",
+        "process_key": "P",
+        "process_version_id": 1,
+        "element_id": "T",
+        "element_name": "T",
+        "element_type": "UserTask",
+        "lane": "SEK",
+        "from_lane": None,
+        "ready_seq": 1,
+        "ready_at": AT,
+        "claimed_at": None,
+        "completed_at": None,
+        "completed_seq": None,
+        "cancelled_at": None,
+        "outcome": None,
+        "duration_s": None,
+        "waiting_s": None,
+        "working_s": None,
+        "pickup_s": None,
+    }
 
 
 def _rows(c, table, case_id):

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest
@@ -37,23 +36,36 @@ def rule_task_diagram(decision: str, name: str = "Decide") -> tuple[str, bytes]:
     return f"decide_{decision}.bpmn", text.encode()
 
 
-def table(decision: str, hit_policy: str, inputs: list[str], rules: list[tuple[list[str], list[str]]], *,
-          outputs: tuple[str, ...] = ("result",), aggregation: str | None = None,
-          output_values: str | None = None) -> tuple[str, bytes]:
+def table(
+    decision: str,
+    hit_policy: str,
+    inputs: list[str],
+    rules: list[tuple[list[str], list[str]]],
+    *,
+    outputs: tuple[str, ...] = ("result",),
+    aggregation: str | None = None,
+    output_values: str | None = None,
+) -> tuple[str, bytes]:
     """A one-decision DMN 1.3 file; each rule is (input cells, output cells)."""
     agg = f' aggregation="{aggregation}"' if aggregation else ""
     values = f"<outputValues><text>{_xml(output_values)}</text></outputValues>" if output_values else ""
-    head = "".join(f'<input id="I{i}"><inputExpression typeRef="string"><text>{_xml(e)}</text></inputExpression></input>'
-                   for i, e in enumerate(inputs))
+    head = "".join(
+        f'<input id="I{i}"><inputExpression typeRef="string"><text>{_xml(e)}</text></inputExpression></input>'
+        for i, e in enumerate(inputs)
+    )
     head += "".join(f'<output id="O{i}" name="{o}">{values if i == 0 else ""}</output>' for i, o in enumerate(outputs))
     body = "".join(
-        f'<rule id="R{n}">' + "".join(f"<inputEntry><text>{_xml(c)}</text></inputEntry>" for c in ins)
-        + "".join(f"<outputEntry><text>{_xml(c)}</text></outputEntry>" for c in outs) + "</rule>"
+        f'<rule id="R{n}">'
+        + "".join(f"<inputEntry><text>{_xml(c)}</text></inputEntry>" for c in ins)
+        + "".join(f"<outputEntry><text>{_xml(c)}</text></outputEntry>" for c in outs)
+        + "</rule>"
         for n, (ins, outs) in enumerate(rules, start=1)
     )
-    text = (f'<?xml version="1.0" encoding="UTF-8"?><definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" '
-            f'id="Defs_{decision}" name="t" namespace="urn:t"><decision id="{decision}" name="Decision {decision}">'
-            f'<decisionTable id="T_{decision}" hitPolicy="{hit_policy}"{agg}>{head}{body}</decisionTable></decision></definitions>')
+    text = (
+        f'<?xml version="1.0" encoding="UTF-8"?><definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" '
+        f'id="Defs_{decision}" name="t" namespace="urn:t"><decision id="{decision}" name="Decision {decision}">'
+        f'<decisionTable id="T_{decision}" hitPolicy="{hit_policy}"{agg}>{head}{body}</decisionTable></decision></definitions>'
+    )
     return f"{decision}.dmn", text.encode()
 
 
@@ -74,11 +86,14 @@ def run(kapula, decision: str, dmn: tuple[str, bytes], data: dict):
 
 
 @pytest.mark.parametrize("single_file", [True, False], ids=["own-file", "multi-decision-file"])
-@pytest.mark.parametrize(("decision", "output", "value"), [
-    ("d_priority", "level", "HIGH"),
-    ("d_rule_order", "labels", ["vip", "large"]),
-    ("d_collect_sum", "points", 5),
-])
+@pytest.mark.parametrize(
+    ("decision", "output", "value"),
+    [
+        ("d_priority", "level", "HIGH"),
+        ("d_rule_order", "labels", ["vip", "large"]),
+        ("d_collect_sum", "points", 5),
+    ],
+)
 def test_hit_policies_give_the_right_value(kapula, single_file, decision, output, value):
     dmn = _read(DMN / f"{decision}.dmn") if single_file else _read(DMN / "multi_decision_file.dmn")
     case = run(kapula, decision, dmn, VIP_1500)
@@ -87,10 +102,16 @@ def test_hit_policies_give_the_right_value(kapula, single_file, decision, output
 
 
 @pytest.mark.parametrize("single_file", [True, False], ids=["own-file", "multi-decision-file"])
-@pytest.mark.parametrize(("decision", "words"), [
-    ("d_unique", "the hit policy UNIQUE allows only one matching rule, but rules 1 (R1_d_unique), 2 (R2_d_unique) match"),
-    ("d_any", "the hit policy ANY needs every matching rule to give the same output, but rules 1 (R1_d_any), 2 (R2_d_any) match"),
-])
+@pytest.mark.parametrize(
+    ("decision", "words"),
+    [
+        ("d_unique", "the hit policy UNIQUE allows only one matching rule, but rules 1 (R1_d_unique), 2 (R2_d_unique) match"),
+        (
+            "d_any",
+            "the hit policy ANY needs every matching rule to give the same output, but rules 1 (R1_d_any), 2 (R2_d_any) match",
+        ),
+    ],
+)
 def test_a_violated_hit_policy_is_a_failed_step_naming_the_decision(kapula, single_file, decision, words):
     dmn = _read(DMN / f"{decision}.dmn") if single_file else _read(DMN / "multi_decision_file.dmn")
     with pytest.raises(CaseStepError) as info:
@@ -104,8 +125,11 @@ def test_a_violated_hit_policy_is_a_failed_step_naming_the_decision(kapula, sing
 @pytest.mark.parametrize("decision", ["d_unique", "d_any"])
 def test_the_same_tables_run_when_one_rule_matches(kapula, decision):
     case = run(kapula, decision, _read(DMN / f"{decision}.dmn"), {"customer": "VIP", "amount": 10})
-    assert case.data == {"customer": "VIP", "amount": 10, **{"d_unique": {"discount": 10},
-                                                            "d_any": {"channel": "phone"}}[decision]}
+    assert case.data == {
+        "customer": "VIP",
+        "amount": 10,
+        **{"d_unique": {"discount": 10}, "d_any": {"channel": "phone"}}[decision],
+    }
 
 
 def test_the_reference_five_decision_diagram_loads_and_fails_at_the_unique_table(kapula):
@@ -113,8 +137,13 @@ def test_the_reference_five_decision_diagram_loads_and_fails_at_the_unique_table
     with pytest.raises(CaseStepError, match=r"in 'Decide d_unique'.*decision 'd_unique' \(d_unique\)"):
         kapula.start_case("Hit_policies", VIP_1500)
     case = kapula.start_case("Hit_policies", {"customer": "VIP", "amount": 10})
-    assert (case.data["discount"], case.data["level"], case.data["labels"], case.data["channel"],
-            case.data["points"]) == (10, "LOW", ["vip"], "phone", 2)
+    assert (case.data["discount"], case.data["level"], case.data["labels"], case.data["channel"], case.data["points"]) == (
+        10,
+        "LOW",
+        ["vip"],
+        "phone",
+        2,
+    )
 
 
 # -- more examples of each policy ------------------------------------------------------------------
@@ -123,20 +152,23 @@ def test_the_reference_five_decision_diagram_loads_and_fails_at_the_unique_table
 AGE_RULES = [(["< 18"], ["1"]), (["[18..65]"], ["2"]), (["> 30"], ["4"])]
 
 
-@pytest.mark.parametrize(("policy", "aggregation", "age", "value"), [
-    ("FIRST", None, 40, 2),
-    ("FIRST", None, 10, 1),
-    ("FIRST", None, 99, 4),
-    ("RULE ORDER", None, 40, [2, 4]),
-    ("COLLECT", None, 40, [2, 4]),
-    ("COLLECT", "SUM", 40, 6),
-    ("COLLECT", "MIN", 40, 2),
-    ("COLLECT", "MAX", 40, 4),
-    ("COLLECT", "COUNT", 40, 2),
-    ("COLLECT", "COUNT", 10, 1),
-    ("COLLECT", "SUM", -5, 1),
-    ("RULE ORDER", None, 17.5, [1]),
-])
+@pytest.mark.parametrize(
+    ("policy", "aggregation", "age", "value"),
+    [
+        ("FIRST", None, 40, 2),
+        ("FIRST", None, 10, 1),
+        ("FIRST", None, 99, 4),
+        ("RULE ORDER", None, 40, [2, 4]),
+        ("COLLECT", None, 40, [2, 4]),
+        ("COLLECT", "SUM", 40, 6),
+        ("COLLECT", "MIN", 40, 2),
+        ("COLLECT", "MAX", 40, 4),
+        ("COLLECT", "COUNT", 40, 2),
+        ("COLLECT", "COUNT", 10, 1),
+        ("COLLECT", "SUM", -5, 1),
+        ("RULE ORDER", None, 17.5, [1]),
+    ],
+)
 def test_more_hit_policies(kapula, policy, aggregation, age, value):
     dmn = table("ages", policy, ["age"], AGE_RULES, aggregation=aggregation)
     assert run(kapula, "ages", dmn, {"age": age}).data["result"] == value
@@ -145,19 +177,25 @@ def test_more_hit_policies(kapula, policy, aggregation, age, value):
 def test_no_matching_rule_gives_null_or_an_empty_list_or_zero(open_engine):
     assert run(open_engine(), "a", table("a", "UNIQUE", ["x"], [(["1"], ["1"])]), {"x": 2}).data["result"] is None
     assert run(open_engine(), "b", table("b", "RULE ORDER", ["x"], [(["1"], ["1"])]), {"x": 2}).data["result"] == []
-    assert run(open_engine(), "c", table("c", "COLLECT", ["x"], [(["1"], ["1"])], aggregation="COUNT"),
-               {"x": 2}).data["result"] == 0
-    assert run(open_engine(), "d", table("d", "COLLECT", ["x"], [(["1"], ["1"])], aggregation="SUM"),
-               {"x": 2}).data["result"] is None
+    assert (
+        run(open_engine(), "c", table("c", "COLLECT", ["x"], [(["1"], ["1"])], aggregation="COUNT"), {"x": 2}).data["result"] == 0
+    )
+    assert (
+        run(open_engine(), "d", table("d", "COLLECT", ["x"], [(["1"], ["1"])], aggregation="SUM"), {"x": 2}).data["result"]
+        is None
+    )
 
 
-@pytest.mark.parametrize(("policy", "amount", "value"), [
-    ("PRIORITY", 5000, "gold"),
-    ("PRIORITY", 500, "silver"),
-    ("PRIORITY", 5, "bronze"),
-    ("OUTPUT ORDER", 5000, ["gold", "silver", "bronze"]),
-    ("OUTPUT ORDER", 500, ["silver", "bronze"]),
-])
+@pytest.mark.parametrize(
+    ("policy", "amount", "value"),
+    [
+        ("PRIORITY", 5000, "gold"),
+        ("PRIORITY", 500, "silver"),
+        ("PRIORITY", 5, "bronze"),
+        ("OUTPUT ORDER", 5000, ["gold", "silver", "bronze"]),
+        ("OUTPUT ORDER", 500, ["silver", "bronze"]),
+    ],
+)
 def test_priority_and_output_order_follow_the_output_values(kapula, policy, amount, value):
     rules = [(["-"], ['"bronze"']), ([">= 100"], ['"silver"']), ([">= 1000"], ['"gold"'])]
     dmn = table("tier", policy, ["amount"], rules, output_values='"gold","silver","bronze"')
@@ -179,30 +217,33 @@ def test_several_outputs_of_a_multiple_hit_table_are_lists_in_rule_order(kapula)
 # -- FEEL unary tests in input cells ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("cell", "matching", "not_matching"), [
-    ("[250..1000]", [250, 600, 1000], [249, 1001, "600", None]),
-    ("]250..1000[", [251, 999.5], [250, 1000]),
-    ("(250..1000]", [1000], [250]),
-    ('"a","b"', ["a", "b"], ["c", None, 1]),
-    ("< 5", [4, -1, 4.9], [5, 6, "4", None]),
-    ("<= 5", [5], [6]),
-    (">= 5", [5], [4]),
-    ('not("x")', ["y", None, 3], ["x"]),
-    ('not("x","y")', ["z"], ["x", "y"]),
-    ("-", ["anything", None, 3], []),
-    ("", ["anything"], []),
-    ("true", [True], [False, 1, "true"]),
-    ("null", [None], [0, ""]),
-    ("limit", [7], [8]),
-    ("< limit", [6], [7]),
-    ("[1..limit]", [1, 7], [8]),
-    ('"with, comma"', ["with, comma"], ["with"]),
-    # SpiffWorkflow's Python reading keeps working
-    ("? in (1, 2)", [1, 2], [3]),
-    ("100 <= ? < 1000", [100, 999], [1000]),
-    ("== 3", [3], [4]),
-    ("in [1, 2]", [1], [3]),
-])
+@pytest.mark.parametrize(
+    ("cell", "matching", "not_matching"),
+    [
+        ("[250..1000]", [250, 600, 1000], [249, 1001, "600", None]),
+        ("]250..1000[", [251, 999.5], [250, 1000]),
+        ("(250..1000]", [1000], [250]),
+        ('"a","b"', ["a", "b"], ["c", None, 1]),
+        ("< 5", [4, -1, 4.9], [5, 6, "4", None]),
+        ("<= 5", [5], [6]),
+        (">= 5", [5], [4]),
+        ('not("x")', ["y", None, 3], ["x"]),
+        ('not("x","y")', ["z"], ["x", "y"]),
+        ("-", ["anything", None, 3], []),
+        ("", ["anything"], []),
+        ("true", [True], [False, 1, "true"]),
+        ("null", [None], [0, ""]),
+        ("limit", [7], [8]),
+        ("< limit", [6], [7]),
+        ("[1..limit]", [1, 7], [8]),
+        ('"with, comma"', ["with, comma"], ["with"]),
+        # SpiffWorkflow's Python reading keeps working
+        ("? in (1, 2)", [1, 2], [3]),
+        ("100 <= ? < 1000", [100, 999], [1000]),
+        ("== 3", [3], [4]),
+        ("in [1, 2]", [1], [3]),
+    ],
+)
 def test_input_cells(open_engine, cell, matching, not_matching):
     dmn = table("cell", "FIRST", ["x"], [([cell], ['"hit"']), (["-"], ['"miss"'])])
     for value, expected in [(v, "hit") for v in matching] + [(v, "miss") for v in not_matching]:
@@ -219,14 +260,19 @@ def test_a_name_in_a_cell_that_is_not_in_the_data_is_a_failed_step(kapula):
 # -- checked at upload --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("dmn", "words"), [
-    (table("bad", "UNIQUE", ["x"], [(["[1..]"], ["1"])]), "the input entry '[1..]' is neither a FEEL unary test"),
-    (table("bad", "UNIQUE", ["x"], [(['__import__("os")'], ["1"])]), "is refused: uses the name '__import__'"),
-    (table("bad", "PRIORITY", ["x"], [(["1"], ["1"])]), "the hit policy PRIORITY orders by the output values"),
-    (table("bad", "RULE ORDER", ["x"], [(["1"], ["1"])], aggregation="SUM"), "needs the hit policy COLLECT"),
-    (table("bad", "COLLECT", ["x"], [(["1"], ["1", "2"])], outputs=("a", "b"), aggregation="SUM"),
-     "an aggregation (SUM) needs exactly one output column"),
-])
+@pytest.mark.parametrize(
+    ("dmn", "words"),
+    [
+        (table("bad", "UNIQUE", ["x"], [(["[1..]"], ["1"])]), "the input entry '[1..]' is neither a FEEL unary test"),
+        (table("bad", "UNIQUE", ["x"], [(['__import__("os")'], ["1"])]), "is refused: uses the name '__import__'"),
+        (table("bad", "PRIORITY", ["x"], [(["1"], ["1"])]), "the hit policy PRIORITY orders by the output values"),
+        (table("bad", "RULE ORDER", ["x"], [(["1"], ["1"])], aggregation="SUM"), "needs the hit policy COLLECT"),
+        (
+            table("bad", "COLLECT", ["x"], [(["1"], ["1", "2"])], outputs=("a", "b"), aggregation="SUM"),
+            "an aggregation (SUM) needs exactly one output column",
+        ),
+    ],
+)
 def test_tables_that_cannot_run_are_refused_at_upload(kapula, dmn, words):
     info = cannot_run(kapula, [rule_task_diagram("bad"), dmn])
     assert any(words in issue.message for issue in info.issues), info.message
@@ -234,11 +280,20 @@ def test_tables_that_cannot_run_are_refused_at_upload(kapula, dmn, words):
 
 
 def test_a_call_to_a_decision_that_is_not_uploaded_names_it(kapula):
-    assert re.search("calls the decision 'nowhere', which is not in this upload", cannot_run(kapula, [rule_task_diagram("nowhere"), _read(DMN / "d_unique.dmn")]).message)
+    assert re.search(
+        "calls the decision 'nowhere', which is not in this upload",
+        cannot_run(kapula, [rule_task_diagram("nowhere"), _read(DMN / "d_unique.dmn")]).message,
+    )
 
 
 def test_two_files_with_the_same_decision_id_are_refused(kapula):
-    assert re.search("two decisions have the id 'd_unique'", cannot_run(kapula, [rule_task_diagram("d_unique"), _read(DMN / "d_unique.dmn"), ("copy.dmn", (DMN / "d_unique.dmn").read_bytes())]).message)
+    assert re.search(
+        "two decisions have the id 'd_unique'",
+        cannot_run(
+            kapula,
+            [rule_task_diagram("d_unique"), _read(DMN / "d_unique.dmn"), ("copy.dmn", (DMN / "d_unique.dmn").read_bytes())],
+        ).message,
+    )
 
 
 def test_a_decision_survives_a_restart_with_its_hit_policy(open_engine):
@@ -249,8 +304,9 @@ def test_a_decision_survives_a_restart_with_its_hit_policy(open_engine):
     assert again.start_case("Decide_d_collect_sum", VIP_1500).data["points"] == 5
 
 
-@pytest.mark.parametrize(("employees", "size", "channel"), [(10, "small", "web"), (120, "medium", "advisor"),
-                                                            (900, "large", "advisor")])
+@pytest.mark.parametrize(
+    ("employees", "size", "channel"), [(10, "small", "web"), (120, "medium", "advisor"), (900, "large", "advisor")]
+)
 def test_a_camunda_modeler_drd_with_several_decisions_runs(open_engine, employees, size, channel):
     kapula = open_engine()
     kapula.deploy([_read(DMN / "camunda_rules.bpmn"), _read(DMN / "camunda_drd.dmn")])
@@ -263,7 +319,10 @@ def test_a_camunda_modeler_drd_with_several_decisions_runs(open_engine, employee
 
 def test_calling_a_decision_without_a_table_is_refused_at_upload(kapula):
     diagram = (DMN / "camunda_rules.bpmn").read_bytes().replace(b'"Decision_size"', b'"Decision_note"')
-    assert re.search(r"calls the decision 'Note for the file' \(Decision_note\), which has no decision table", cannot_run(kapula, [("camunda_rules.bpmn", diagram), _read(DMN / "camunda_drd.dmn")]).message)
+    assert re.search(
+        r"calls the decision 'Note for the file' \(Decision_note\), which has no decision table",
+        cannot_run(kapula, [("camunda_rules.bpmn", diagram), _read(DMN / "camunda_drd.dmn")]).message,
+    )
 
 
 def test_an_input_expression_may_be_a_feel_path_into_the_data(kapula):
@@ -273,14 +332,26 @@ def test_an_input_expression_may_be_a_feel_path_into_the_data(kapula):
         run(kapula, "path", dmn, {"customer": {}})
 
 
-@pytest.mark.parametrize(("dmn", "data", "where"), [
-    (table("names", "FIRST", ["x"], [(["< missing"], ['"hit"'])]), {"x": 1},
-     "decision 'Decision names' (names), rule 1 (R1), input column 'x' (I0): name 'missing' is not defined"),
-    (table("names", "FIRST", ["y"], [(["1"], ["1"])]), {"x": 1},
-     "decision 'Decision names' (names), input column 'y' (I0): Expression 'y' could not be evaluated: NameError"),
-    (table("names", "FIRST", ["x"], [(["1"], ["1/0"])]), {"x": 1},
-     "decision 'Decision names' (names), rule 1 (R1), output 'result': Expression '1/0' could not be evaluated"),
-])
+@pytest.mark.parametrize(
+    ("dmn", "data", "where"),
+    [
+        (
+            table("names", "FIRST", ["x"], [(["< missing"], ['"hit"'])]),
+            {"x": 1},
+            "decision 'Decision names' (names), rule 1 (R1), input column 'x' (I0): name 'missing' is not defined",
+        ),
+        (
+            table("names", "FIRST", ["y"], [(["1"], ["1"])]),
+            {"x": 1},
+            "decision 'Decision names' (names), input column 'y' (I0): Expression 'y' could not be evaluated: NameError",
+        ),
+        (
+            table("names", "FIRST", ["x"], [(["1"], ["1/0"])]),
+            {"x": 1},
+            "decision 'Decision names' (names), rule 1 (R1), output 'result': Expression '1/0' could not be evaluated",
+        ),
+    ],
+)
 def test_an_error_inside_a_decision_names_the_task_the_decision_and_the_cell(kapula, dmn, data, where):
     with pytest.raises(CaseStepError) as info:
         run(kapula, "names", dmn, data)

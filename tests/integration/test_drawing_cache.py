@@ -64,7 +64,6 @@ def test_unknown_views_and_formats_are_refused_and_not_cached(kapula, runs):
     assert runs == {"graphviz": 0, "di": 0}
 
 
-
 def test_the_cache_keeps_to_its_count_and_byte_budget():
     cache = drawing.DrawingCache(size=3, max_bytes=100)
     for i in range(5):

@@ -37,8 +37,12 @@ def _case_texts(kapula, case_id: int) -> list[str]:
 
 
 def _measured(kapula, case_id: int):
-    return (kapula.metrics(LU), kapula.stage_durations(case_id), kapula.handoffs(case_id),
-            [(e.seq, e.at, e.lifecycle, e.element_id, e.lane, e.user) for e in kapula.history(case_id)])
+    return (
+        kapula.metrics(LU),
+        kapula.stage_durations(case_id),
+        kapula.handoffs(case_id),
+        [(e.seq, e.at, e.lifecycle, e.element_id, e.lane, e.user) for e in kapula.history(case_id)],
+    )
 
 
 @pytest.fixture
@@ -46,8 +50,9 @@ def lu_case(kapula, clock):
     kapula.deploy(model_bundle(LU_MODEL))
     case = kapula.start_case(LU, {"asiakas": SECRET, "kanava": "kaynti"}, user="neuvoja")
     clock.advance(hours=3)
-    case = kapula.complete_task(case.ready_tasks[0].id, {"aiempi_asiakas": False, "segmentti": "paikallinen",
-                                                         "tarpeet": ["rekrytointi"]}, user="neuvoja")
+    case = kapula.complete_task(
+        case.ready_tasks[0].id, {"aiempi_asiakas": False, "segmentti": "paikallinen", "tarpeet": ["rekrytointi"]}, user="neuvoja"
+    )
     clock.advance(hours=2)
     return case
 
@@ -83,8 +88,9 @@ def test_the_case_goes_on_without_the_old_data_coming_back_from_the_cache(kapula
 
 def test_without_declared_fields_the_caller_names_them(kapula):
     kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
-    case = kapula.start_case("Handoff_demo", {"yhteyshenkilo": "Maija Meikäläinen", "need": "kasvu",
-                                                 "muistio": "soitettu: Maija Meikäläinen"})
+    case = kapula.start_case(
+        "Handoff_demo", {"yhteyshenkilo": "Maija Meikäläinen", "need": "kasvu", "muistio": "soitettu: Maija Meikäläinen"}
+    )
     assert any("Meikäläinen" in t for t in _case_texts(kapula, case.id))
     with pytest.raises(InvalidDataError):
         kapula.erase_personal_data(case.id, by="admin")

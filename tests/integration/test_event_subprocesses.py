@@ -5,8 +5,8 @@ and the event subprocess runs when the signal or message comes."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from sqlalchemy import select
 
 from engine.model import WaitingEvent
 from engine.persistence.sql import SqlUnitOfWork
@@ -58,7 +58,8 @@ def test_a_signal_or_message_from_outside_reaches_a_case_restored_from_its_rows(
         record = session.get(CaseRecord, case.id)
         rows = session.execute(
             select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
-            .where(CaseTaskRecord.case_id == case.id).order_by(CaseTaskRecord.ordinal)
+            .where(CaseTaskRecord.case_id == case.id)
+            .order_by(CaseTaskRecord.ordinal)
         ).all()
         version = fresh._versions.get(SqlUnitOfWork(session).versions, record.process_version_id)
         live = restore_live_case(version.bundle, record.header_json, [tuple(r) for r in rows], SafeScriptEngine())
@@ -68,7 +69,9 @@ def test_a_signal_or_message_from_outside_reaches_a_case_restored_from_its_rows(
     live.workflow.send_event(BpmnEvent(definition, {}))
     live.workflow.do_engine_steps()
     assert {t.task_spec.bpmn_name for t in live.workflow.get_tasks(state=READY, manual=True)} == {
-        "Do the work", "Raise the alarm", "Handle the alarm",
+        "Do the work",
+        "Raise the alarm",
+        "Handle the alarm",
     }
 
 

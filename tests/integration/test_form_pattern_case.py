@@ -62,9 +62,11 @@ def test_forms_are_checked_before_the_write_transaction(kapula, monkeypatch):
 
     checked_while_writing: list[bool] = []
     for module in (cases, tasks):
+
         def watched(schema, data, _check=module.check_submission):
             checked_while_writing.append(bool(writing))
             return _check(schema, data)
+
         monkeypatch.setattr(module, "check_submission", watched)
     monkeypatch.setattr(kapula, "_sessions", WatchedSessions())
     case = kapula.start_case("rt_redos")

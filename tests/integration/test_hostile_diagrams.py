@@ -178,11 +178,14 @@ def test_the_safe_script_engine_is_attached_again_after_a_restart(open_engine):
     assert restarted.complete_task(case.ready_tasks[0].id, {"x": 2, "y": 3}).status is CaseStatus.COMPLETED
 
 
-@pytest.mark.parametrize(("script_format", "script"), [
-    ("javascript", "var total = amount * 2;"),
-    ("groovy", "total = amount * 2"),  # valid Python too: the declared language is what is refused
-    ("text/javascript", "total = amount * 2"),
-])
+@pytest.mark.parametrize(
+    ("script_format", "script"),
+    [
+        ("javascript", "var total = amount * 2;"),
+        ("groovy", "total = amount * 2"),  # valid Python too: the declared language is what is refused
+        ("text/javascript", "total = amount * 2"),
+    ],
+)
 def test_a_script_in_another_language_is_refused_as_unsupported_naming_the_task(kapula, script_format, script):
     name, content = _script_diagram(script)
     content = content.replace(b'scriptFormat="python"', f'scriptFormat="{script_format}"'.encode())
@@ -192,7 +195,8 @@ def test_a_script_in_another_language_is_refused_as_unsupported_naming_the_task(
     assert (issue.element_id, issue.line) == ("Script_1", 5)
     assert issue.message == (
         f"Task 'Laske' (Script_1) is written in '{script_format}' (its scriptFormat), a script language Kapula does "
-        "not support: Kapula runs Python scripts only (scriptFormat 'python', or none)")
+        "not support: Kapula runs Python scripts only (scriptFormat 'python', or none)"
+    )
     assert "syntax" not in issue.message
 
 

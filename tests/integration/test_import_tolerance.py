@@ -66,9 +66,10 @@ def test_feel_conditions_on_flows_out_of_a_task_take_every_true_branch(kapula, d
     assert ready(case) == expected
 
 
-@pytest.mark.parametrize(("amount", "segment", "next_task"), [(5000, "SME", "Board decides"),
-                                                              (5000, "VIP", "Office decides"),
-                                                              (500, "SME", "Office decides")])
+@pytest.mark.parametrize(
+    ("amount", "segment", "next_task"),
+    [(5000, "SME", "Board decides"), (5000, "VIP", "Office decides"), (500, "SME", "Office decides")],
+)
 def test_camunda_7_diagram_with_juel_conditions_and_harmless_attributes_runs(kapula, amount, segment, next_task):
     [version] = kapula.deploy(upload("camunda_harmless.bpmn")).versions
     assert version.runnable, version.issues
@@ -93,8 +94,7 @@ def test_camunda_service_task_is_documentation_with_a_note_and_cannot_start(kapu
     [version] = kapula.deploy(upload("camunda_service.bpmn")).versions
     assert not version.runnable
     [issue] = version.issues
-    assert (issue.element_id, issue.element_name, issue.line, issue.file) == ("t", "Run some service", 5,
-                                                                           "camunda_service.bpmn")
+    assert (issue.element_id, issue.element_name, issue.line, issue.file) == ("t", "Run some service", 5, "camunda_service.bpmn")
     assert 'camunda:expression="${true}"' in issue.message and "only Camunda can run" in issue.message
     with pytest.raises(DiagramError) as refused:
         kapula.start_case("svc")
@@ -105,9 +105,10 @@ def test_camunda_service_task_is_documentation_with_a_note_and_cannot_start(kapu
 def test_uploading_a_fixed_version_makes_the_process_runnable(kapula):
     broken = (IMPORT / "camunda_service.bpmn").read_bytes()
     kapula.deploy([("svc.bpmn", broken)])
-    fixed = broken.replace(b'bpmn:serviceTask id="t" name="Run some service" camunda:expression="${true}"',
-                           b'bpmn:userTask id="t" name="Run some service"').replace(b"</bpmn:serviceTask>",
-                                                                                     b"</bpmn:userTask>")
+    fixed = broken.replace(
+        b'bpmn:serviceTask id="t" name="Run some service" camunda:expression="${true}"',
+        b'bpmn:userTask id="t" name="Run some service"',
+    ).replace(b"</bpmn:serviceTask>", b"</bpmn:userTask>")
     [version] = kapula.deploy([("svc.bpmn", fixed)]).versions
     assert (version.version, version.runnable) == (2, True)
     assert [v.runnable for v in kapula.versions("svc")] == [False, True]
@@ -126,8 +127,9 @@ def test_conditions_kapula_cannot_translate_name_their_language_and_show_the_tex
     content = (IMPORT / "camunda_harmless.bpmn").read_bytes()
     content = content.replace(b"${amount gt 1000 &amp;&amp; !(segment == 'VIP')}", condition.encode())
     if language == "XPath":
-        content = content.replace(b'xsi:type="bpmn:tFormalExpression"',
-                                  b'xsi:type="bpmn:tFormalExpression" language="http://www.w3.org/1999/XPath"')
+        content = content.replace(
+            b'xsi:type="bpmn:tFormalExpression"', b'xsi:type="bpmn:tFormalExpression" language="http://www.w3.org/1999/XPath"'
+        )
     [version] = kapula.deploy([("loan.bpmn", content)]).versions
     [issue] = version.issues
     assert issue.element_id == "F_large" and issue.element_name == "over 1000, not VIP"

@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 from engine.access.directory import Directory
 from engine.access.policy import Role
 from engine.consistency import check_cases
-from engine.persistence.sql import SqlUnitOfWork
 from engine.errors import AccessDeniedError, CaseStepError, ConflictError, InvalidDataError
 from engine.model import CaseStatus, Lifecycle, TaskQuery
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, IncidentRecord
 from engine.services.gate import Caller, operator
 from tests.conftest import FIXTURES
@@ -204,8 +204,10 @@ def test_only_the_owner_or_an_administrator_retries_and_refusals_are_logged(kapu
             kapula.retry_case(a.id, {"summa": 1}, caller=people[name])
     assert kapula.get_case(a.id).status is CaseStatus.FAILED
     refused = kapula.access_log(refused=True)
-    assert sorted((e.user, e.action, e.case_id) for e in refused) == [("novago.owner", "retry", a.id),
-                                                                        ("sek.advisor", "retry", a.id)]
+    assert sorted((e.user, e.action, e.case_id) for e in refused) == [
+        ("novago.owner", "retry", a.id),
+        ("sek.advisor", "retry", a.id),
+    ]
     moved = kapula.retry_case(a.id, {"summa": 1}, caller=people["sek.owner"])
     assert moved.status is CaseStatus.RUNNING
     done = [e for e in kapula.access_log() if e.action == "retry" and not e.refused]
@@ -252,9 +254,12 @@ def test_the_tasks_of_a_failed_case_wait_off_the_lists_until_it_is_retried(kapul
 
 def _route_after(first: str) -> tuple[str, bytes]:
     """start → `first` (a PT1S timer or a user task) → gateway 'Route?' (Gw) with route == "A" / "B" → ends."""
-    step = ('<bpmn:intermediateCatchEvent id="Wait" name="Odota"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S'
-            '</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>' if first == "timer"
-            else '<bpmn:userTask id="Wait" name="Käsittele"/>')
+    step = (
+        '<bpmn:intermediateCatchEvent id="Wait" name="Odota"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S'
+        "</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+        if first == "timer"
+        else '<bpmn:userTask id="Wait" name="Käsittele"/>'
+    )
     xml = f"""<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="x">
   <bpmn:process id="Route_{first}" isExecutable="true">
     <bpmn:startEvent id="S"/>{step}

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from engine.access.directory import Directory
 from engine.access import policy
+from engine.access.directory import Directory
 from engine.access.policy import Role, TaskFacts
 from engine.errors import InvalidDataError
 from engine.model import CaseQuery, CaseStatus, Lifecycle, TaskQuery
@@ -18,9 +18,14 @@ from tests.conftest import BPMN, read
 from tests.e2e.conftest import quick_hashes  # noqa: F401  (fixture: argon2 at its smallest cost)
 
 PEOPLE = {
-    "admin": (Role.ADMINISTRATOR, None), "omistaja": (Role.PROCESS_OWNER, "SEK"), "sek.neuvoja": (Role.ADVISOR, "SEK"),
-    "sek.toinen": (Role.ADVISOR, "SEK"), "ely.neuvoja": (Role.ADVISOR, "Etelä-Pohjanmaan ELY-keskus"),
-    "te.neuvoja": (Role.ADVISOR, "TE-toimisto"), "asiakas": (Role.CUSTOMER, None), "toinen.asiakas": (Role.CUSTOMER, None),
+    "admin": (Role.ADMINISTRATOR, None),
+    "omistaja": (Role.PROCESS_OWNER, "SEK"),
+    "sek.neuvoja": (Role.ADVISOR, "SEK"),
+    "sek.toinen": (Role.ADVISOR, "SEK"),
+    "ely.neuvoja": (Role.ADVISOR, "Etelä-Pohjanmaan ELY-keskus"),
+    "te.neuvoja": (Role.ADVISOR, "TE-toimisto"),
+    "asiakas": (Role.CUSTOMER, None),
+    "toinen.asiakas": (Role.CUSTOMER, None),
 }
 
 
@@ -73,10 +78,22 @@ def _allowed(kapula, principal) -> tuple[set[int], set[str]]:
     events = {c.id: kapula.history(c.id) for c in kapula.cases()}
     starters = {i: next(e.user for e in ev if e.lifecycle is Lifecycle.CASE_STARTED) for i, ev in events.items()}
     cases = {i for i, ev in events.items() if policy.takes_part(principal, kapula.get_case(i).process_key, ev)}
-    tasks = {t.id for t in kapula.ready_tasks()
-             if policy.sees_task(principal, TaskFacts(t.id, t.case_id, t.process_key, t.lane, events[t.case_id],
-                                                      PEOPLE.get(starters[t.case_id], (None,))[0] is Role.CUSTOMER,
-                                                      t.claimed_by))}
+    tasks = {
+        t.id
+        for t in kapula.ready_tasks()
+        if policy.sees_task(
+            principal,
+            TaskFacts(
+                t.id,
+                t.case_id,
+                t.process_key,
+                t.lane,
+                events[t.case_id],
+                PEOPLE.get(starters[t.case_id], (None,))[0] is Role.CUSTOMER,
+                t.claimed_by,
+            ),
+        )
+    }
     return cases, tasks
 
 
@@ -96,18 +113,25 @@ def test_each_role_lists_exactly_what_the_rules_allow(kapula, callers, cases, na
 def test_the_rules_differ_by_role(kapula, callers, cases):
     def ids(name):
         return {r.id for r in kapula.case_list(CaseQuery(page_size=100), caller=callers[name]).rows}
+
     assert ids("asiakas") == {cases[k] for k in ("at_customer", "at_ely", "timer", "cancelled")}
     assert ids("te.neuvoja") == set()
     assert cases["at_ely"] in ids("ely.neuvoja") and cases["at_customer"] not in ids("ely.neuvoja")
     # an advisor works the customer's lane of a case no customer user started
-    by_advisor = [r for r in kapula.task_list(TaskQuery(), caller=callers["sek.neuvoja"]).rows if r.task.case_id == cases["by_advisor"]]
+    by_advisor = [
+        r for r in kapula.task_list(TaskQuery(), caller=callers["sek.neuvoja"]).rows if r.task.case_id == cases["by_advisor"]
+    ]
     assert [r.task.lane for r in by_advisor] == ["Asiakas"]
 
 
 def test_a_row_says_who_the_customer_is_where_the_case_waits_and_since_when(kapula, clock, callers, cases):
     rows = {r.id: r for r in kapula.case_list(CaseQuery(page_size=100), caller=callers["admin"]).rows}
     at_ely = rows[cases["at_ely"]]
-    assert (at_ely.customer, at_ely.process_name, at_ely.lanes) == ("Jalasjärven Jalo Oy", "Yrityskäynti ja kapulan vaihto", ("ELY",))
+    assert (at_ely.customer, at_ely.process_name, at_ely.lanes) == (
+        "Jalasjärven Jalo Oy",
+        "Yrityskäynti ja kapulan vaihto",
+        ("ELY",),
+    )
     assert at_ely.waiting_since is not None and at_ely.waiting_since < clock.now()
     timer = rows[cases["timer"]]
     assert timer.tasks == () and timer.due is not None and timer.due > clock.now()
@@ -121,6 +145,7 @@ def test_filters_by_process_status_lane_and_text(kapula, callers, cases):
 
     def ids(**query):
         return {r.id for r in kapula.case_list(CaseQuery(page_size=100, **query), caller=admin).rows}
+
     assert ids(status=CaseStatus.CANCELLED) == {cases["cancelled"]}
     assert ids(lane="SEK") == {cases["at_sek"]}
     assert ids(lane="Asiakas") == {cases["at_customer"], cases["other_customer"], cases["by_advisor"]}
@@ -139,6 +164,7 @@ def test_the_inbox_filters_by_claim_lane_and_text(kapula, callers, cases):
 
     def cases_of(caller=sek, **query):
         return [r.task.case_id for r in kapula.task_list(TaskQuery(page_size=100, **query), caller=caller).rows]
+
     assert cases_of(claimed="mine") == [cases["at_sek"]]
     assert cases_of(caller=callers["sek.toinen"], claimed="others") == [cases["at_sek"]]
     assert cases["at_sek"] not in cases_of(claimed="free")
@@ -154,8 +180,10 @@ def test_sorting_and_paging(kapula, clock, callers, cases):
     waiting = kapula.case_list(CaseQuery(sort="waiting", page_size=100), caller=admin).rows
     since = [r.waiting_since for r in waiting]
     open_ = [s for s in since if s is not None]
-    assert open_ == sorted(open_) and since[len(open_):] == [None] * (len(since) - len(open_))
-    assert [r.id for r in kapula.case_list(CaseQuery(sort="newest", page_size=100), caller=admin).rows] == sorted(cases.values(), reverse=True)
+    assert open_ == sorted(open_) and since[len(open_) :] == [None] * (len(since) - len(open_))
+    assert [r.id for r in kapula.case_list(CaseQuery(sort="newest", page_size=100), caller=admin).rows] == sorted(
+        cases.values(), reverse=True
+    )
     assert kapula.case_list(CaseQuery(sort="due"), caller=admin).rows[0].id == cases["timer"]
     first = kapula.case_list(CaseQuery(sort="oldest", page_size=3), caller=admin)
     second = kapula.case_list(CaseQuery(sort="oldest", page_size=3, page=2), caller=admin)
@@ -166,8 +194,15 @@ def test_sorting_and_paging(kapula, clock, callers, cases):
     assert oldest_task.task.case_id == cases["at_customer"]
 
 
-@pytest.mark.parametrize("query, field", [(CaseQuery(sort="x"), "sort"), (CaseQuery(page=0), "page"),
-                                          (CaseQuery(page_size=101), "page_size"), (CaseQuery(text="x" * 201), "text")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        (CaseQuery(sort="x"), "sort"),
+        (CaseQuery(page=0), "page"),
+        (CaseQuery(page_size=101), "page_size"),
+        (CaseQuery(text="x" * 201), "text"),
+    ],
+)
 def test_bad_queries_name_the_field(kapula, callers, query, field):
     with pytest.raises(InvalidDataError) as bad:
         kapula.case_list(query, caller=callers["admin"])
@@ -215,6 +250,7 @@ def test_a_page_costs_the_same_whatever_the_number_of_cases(kapula, callers, cas
     def more(n):
         for i in range(n):
             kapula.start_case("Handoff_demo", {"customer": f"Lisä {i} Oy"}, user="asiakas" if i % 2 else "demo")
+
     more(8)  # full pages of each list for every role
     before = _statements(kapula, pages)
     more(40)

@@ -36,20 +36,28 @@ def units(kapula, clock, callers, cases) -> Iterator[tuple[SqlUnitOfWork, FakeUn
             fake.case_reads.cases[case_id] = sql.case_reads.row(case_id)
             fake.events.rows += sql.events.of_case(case_id)
         columns = [getattr(CaseTaskRecord, name) for name in StoredTask.__dataclass_fields__]
-        for row in session.execute(select(*columns, CaseTaskRecord.manual).order_by(CaseTaskRecord.case_id,
-                                                                                    CaseTaskRecord.ordinal)):
+        for row in session.execute(
+            select(*columns, CaseTaskRecord.manual).order_by(CaseTaskRecord.case_id, CaseTaskRecord.ordinal)
+        ):
             fake.case_reads.tasks[row.task_id] = (StoredTask(*row[:-1]), row.manual)
         S = TaskSpanRecord
-        for case_id, since in session.execute(select(S.case_id, func.min(S.ready_at))
-                                              .where(S.completed_at.is_(None), S.cancelled_at.is_(None)).group_by(S.case_id)):
+        for case_id, since in session.execute(
+            select(S.case_id, func.min(S.ready_at)).where(S.completed_at.is_(None), S.cancelled_at.is_(None)).group_by(S.case_id)
+        ):
             fake.listing.waiting_since[case_id] = since
         for task_id, ready_at in session.execute(select(S.task_id, S.ready_at)):
             fake.listing.ready_at[task_id] = ready_at
         for name, (role, _org) in PEOPLE.items():
             fake.directory.users[name] = NewUser(name, name.title(), role, None, "h", ready_at)
         stored = sql.versions.find("Handoff_demo")
-        fake.versions.stored.append((stored, NewVersion("Handoff_demo", stored.process.version, stored.process.name, "h",
-                                                        "bpmn", "", stored.process.created_at, None)))
+        fake.versions.stored.append(
+            (
+                stored,
+                NewVersion(
+                    "Handoff_demo", stored.process.version, stored.process.name, "h", "bpmn", "", stored.process.created_at, None
+                ),
+            )
+        )
         yield sql, fake
     finally:
         session.rollback()
@@ -57,15 +65,34 @@ def units(kapula, clock, callers, cases) -> Iterator[tuple[SqlUnitOfWork, FakeUn
 
 
 CASE_QUERIES = [
-    CaseQuery(), CaseQuery(sort="newest"), CaseQuery(sort="oldest"), CaseQuery(sort="due"), CaseQuery(sort="process"),
-    CaseQuery(status=CaseStatus.RUNNING), CaseQuery(status=CaseStatus.CANCELLED), CaseQuery(lane="SEK"),
-    CaseQuery(text="kone"), CaseQuery(text="Ääni"), CaseQuery(text="#3"), CaseQuery(text="nothing like it"),
-    CaseQuery(page=2, page_size=2), CaseQuery(page=9, page_size=3), CaseQuery(process_key="other"),
+    CaseQuery(),
+    CaseQuery(sort="newest"),
+    CaseQuery(sort="oldest"),
+    CaseQuery(sort="due"),
+    CaseQuery(sort="process"),
+    CaseQuery(status=CaseStatus.RUNNING),
+    CaseQuery(status=CaseStatus.CANCELLED),
+    CaseQuery(lane="SEK"),
+    CaseQuery(text="kone"),
+    CaseQuery(text="Ääni"),
+    CaseQuery(text="#3"),
+    CaseQuery(text="nothing like it"),
+    CaseQuery(page=2, page_size=2),
+    CaseQuery(page=9, page_size=3),
+    CaseQuery(process_key="other"),
 ]
 TASK_QUERIES = [
-    TaskQuery(), TaskQuery(sort="newest"), TaskQuery(sort="due"), TaskQuery(sort="process"), TaskQuery(lane="SEK"),
-    TaskQuery(claimed="free"), TaskQuery(claimed="mine"), TaskQuery(claimed="others"), TaskQuery(text="oy"),
-    TaskQuery(page=2, page_size=1), TaskQuery(page=5, page_size=2),
+    TaskQuery(),
+    TaskQuery(sort="newest"),
+    TaskQuery(sort="due"),
+    TaskQuery(sort="process"),
+    TaskQuery(lane="SEK"),
+    TaskQuery(claimed="free"),
+    TaskQuery(claimed="mine"),
+    TaskQuery(claimed="others"),
+    TaskQuery(text="oy"),
+    TaskQuery(page=2, page_size=1),
+    TaskQuery(page=5, page_size=2),
 ]
 
 
@@ -78,22 +105,28 @@ def test_every_page_and_role_answers_alike(units, callers, who):  # noqa: F811
     for task_query in TASK_QUERIES:
         assert fake.listing.task_page(task_query, principal) == sql.listing.task_page(task_query, principal), task_query
     for process_key, status in ((None, None), ("Handoff_demo", CaseStatus.RUNNING), ("other", None)):
-        assert (fake.listing.case_ids(process_key=process_key, status=status, principal=principal)
-                == sql.listing.case_ids(process_key=process_key, status=status, principal=principal))
+        assert fake.listing.case_ids(process_key=process_key, status=status, principal=principal) == sql.listing.case_ids(
+            process_key=process_key, status=status, principal=principal
+        )
     for lane, process_key in ((None, None), ("SEK", None), (None, "Handoff_demo"), ("ELY", "other")):
-        assert (fake.listing.ready_tasks(lane=lane, case_id=None, process_key=process_key, principal=principal)
-                == sql.listing.ready_tasks(lane=lane, case_id=None, process_key=process_key, principal=principal))
+        assert fake.listing.ready_tasks(
+            lane=lane, case_id=None, process_key=process_key, principal=principal
+        ) == sql.listing.ready_tasks(lane=lane, case_id=None, process_key=process_key, principal=principal)
 
 
 def test_the_unfiltered_reads_answer_alike(units, cases):  # noqa: F811
     sql, fake = units
     ids = sorted(cases.values())
     assert fake.listing.case_ids(process_key=None, status=None, principal=None) == sorted(ids, reverse=True)
-    for call in (lambda u: u.listing.case_ids(process_key=None, status=None, principal=None),
-                 lambda u: u.listing.ready_tasks(lane=None, case_id=None, process_key=None, principal=None),
-                 lambda u: u.listing.ready_tasks(lane=None, case_id=cases["at_sek"], process_key=None, principal=None),
-                 lambda u: u.listing.ready_of_cases(ids), lambda u: u.listing.ready_of_cases([]),
-                 lambda u: u.listing.customer_starters(ids)):
+    for call in (
+        lambda u: u.listing.case_ids(process_key=None, status=None, principal=None),
+        lambda u: u.listing.ready_tasks(lane=None, case_id=None, process_key=None, principal=None),
+        lambda u: u.listing.ready_tasks(lane=None, case_id=cases["at_sek"], process_key=None, principal=None),
+        lambda u: u.listing.ready_of_cases(ids),
+        lambda u: u.listing.ready_of_cases([]),
+        lambda u: u.listing.customer_starters(ids),
+    ):
         assert call(fake) == call(sql)
-    assert set(fake.listing.customer_starters(ids)) == {cases[k] for k in ("at_customer", "other_customer", "at_ely",
-                                                                            "timer", "cancelled")}
+    assert set(fake.listing.customer_starters(ids)) == {
+        cases[k] for k in ("at_customer", "other_customer", "at_ely", "timer", "cancelled")
+    }

@@ -45,10 +45,15 @@ def test_fill_in_application_starts_a_back_office_case_at_decide_in_the_same_con
     assert conversations[front.id] == conversations[back.id] is not None
     sent = [e for e in kapula.history(front.id) if e.lifecycle is Lifecycle.MESSAGE_SENT]
     assert [(e.element_id, e.element_name, e.changed) for e in sent] == [
-        ("Throw_app", "Send application", {"message": "application", "to_cases": [back.id], "to": ["Back office"]})]
+        ("Throw_app", "Send application", {"message": "application", "to_cases": [back.id], "to": ["Back office"]})
+    ]
     assert _kinds(kapula, back.id) == [
-        ("case_started", None), ("task_ready", "Start_back"), ("task_completed", "Start_back"),
-        ("message_received", "Start_back"), ("task_ready", "Task_decide")]
+        ("case_started", None),
+        ("task_ready", "Start_back"),
+        ("task_completed", "Start_back"),
+        ("message_received", "Start_back"),
+        ("task_ready", "Task_decide"),
+    ]
 
 
 def test_the_back_office_end_resumes_the_front_case_at_tell_customer(kapula):
@@ -60,7 +65,8 @@ def test_the_back_office_end_resumes_the_front_case_at_tell_customer(kapula):
     assert front.data == {"applicant": "Ann", "approved": True} and front.waiting_for == ()
     received = [e for e in kapula.history(front.id) if e.lifecycle is Lifecycle.MESSAGE_RECEIVED]
     assert [(e.element_id, e.changed["from_case"], e.changed["from_lane"]) for e in received] == [
-        ("Catch_decision", back.id, "Back office")]
+        ("Catch_decision", back.id, "Back office")
+    ]
     assert ("message_sent", "End_back") in _kinds(kapula, back.id)
     assert _kinds(kapula, back.id)[-1] == ("case_completed", None)
     kapula.complete_task(front.ready_tasks[0].id, {})
@@ -106,9 +112,12 @@ def test_a_message_nobody_waits_for_fails_the_step_naming_the_element_and_change
 
 def test_a_message_for_a_pool_whose_version_is_documentation_only_is_a_clear_error(kapula):
     kapula.deploy([read("two_pools.bpmn")])
-    broken = (BPMN / "two_pools.bpmn").read_text().replace(
-        '<bpmn:userTask id="Task_decide" name="Decide">', '<bpmn:complexGateway id="Task_decide" name="Decide">'
-    ).replace('</bpmn:userTask>\n    <bpmn:endEvent id="End_back"', '</bpmn:complexGateway>\n    <bpmn:endEvent id="End_back"')
+    broken = (
+        (BPMN / "two_pools.bpmn")
+        .read_text()
+        .replace('<bpmn:userTask id="Task_decide" name="Decide">', '<bpmn:complexGateway id="Task_decide" name="Decide">')
+        .replace('</bpmn:userTask>\n    <bpmn:endEvent id="End_back"', '</bpmn:complexGateway>\n    <bpmn:endEvent id="End_back"')
+    )
     result = kapula.deploy([("two_pools.bpmn", broken.encode())])
     assert {v.key: v.runnable for v in result.versions}[BACK] is False
     front = kapula.start_case(FRONT)
@@ -137,8 +146,7 @@ def test_a_receive_task_is_resumed_from_outside_with_the_message_data(kapula):
     kapula.deploy([read("receive_payment.bpmn")])
     case = kapula.start_case("Invoice_payment")
     case = kapula.complete_task(case.ready_tasks[0].id, {"invoice": "INV-7"})
-    assert case.waiting_for == (WaitingEvent("Task_wait_payment", "Payment received", "message",
-                                             message="payment"),)
+    assert case.waiting_for == (WaitingEvent("Task_wait_payment", "Payment received", "message", message="payment"),)
     assert "Payment received (message 'payment')" in case.waiting_for[0].describe()
     after = kapula.send_message("payment", case_id=case.id, data={"amount": 120}, user="bank")
     assert [t.name for t in after.ready_tasks] == ["Book payment"]
@@ -192,7 +200,9 @@ def test_a_message_from_outside_wins_an_event_based_gateway_and_withdraws_the_ti
     case = kapula.start_case("Quote_answer")
     case = kapula.complete_task(case.ready_tasks[0].id, {})
     assert [(e.element_id, e.kind, e.message) for e in case.waiting_for] == [
-        ("Catch_answer", "message", "answer"), ("Timer_silence", "timer", None)]
+        ("Catch_answer", "message", "answer"),
+        ("Timer_silence", "timer", None),
+    ]
     after = kapula.send_message("answer", case_id=case.id, data={"accepted": True})
     assert [t.name for t in after.ready_tasks] == ["Handle answer"]
     assert after.waiting_for == () and after.next_timer_due is None and after.data["accepted"] is True
@@ -213,8 +223,9 @@ def test_a_boundary_message_interrupts_the_task_it_is_attached_to(kapula):
 
 def test_a_message_flow_into_a_pool_without_a_process_leaves_kapula(kapula):
     text = (BPMN / "two_pools.bpmn").read_text()
-    text = text.replace('<bpmn:participant id="P_back"', '<bpmn:participant id="P_customer" name="Customer" />\n'
-                        '    <bpmn:participant id="P_back"')
+    text = text.replace(
+        '<bpmn:participant id="P_back"', '<bpmn:participant id="P_customer" name="Customer" />\n    <bpmn:participant id="P_back"'
+    )
     text = text.replace('sourceRef="Throw_app" targetRef="Start_back"', 'sourceRef="Throw_app" targetRef="P_customer"')
     kapula.deploy([("two_pools_customer.bpmn", text.encode())])
     front = kapula.start_case(FRONT)
@@ -225,15 +236,22 @@ def test_a_message_flow_into_a_pool_without_a_process_leaves_kapula(kapula):
 
 
 def test_work_that_follows_a_message_in_a_later_step_is_still_the_sender_s_handoff(kapula, clock):
-    text = (BPMN / "two_pools.bpmn").read_text().replace(
-        '<bpmn:sequenceFlow id="A4" sourceRef="Catch_decision" targetRef="Task_tell" />',
-        '<bpmn:sequenceFlow id="A4" sourceRef="Catch_decision" targetRef="Timer_wait" />'
-        '<bpmn:intermediateCatchEvent id="Timer_wait" name="Wait a day"><bpmn:incoming>A4</bpmn:incoming>'
-        '<bpmn:outgoing>A6</bpmn:outgoing><bpmn:timerEventDefinition id="TED_wait"><bpmn:timeDuration>P1D</bpmn:timeDuration>'
-        '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
-        '<bpmn:sequenceFlow id="A6" sourceRef="Timer_wait" targetRef="Task_tell" />',
-    ).replace('<bpmn:incoming>A4</bpmn:incoming><bpmn:outgoing>A5</bpmn:outgoing></bpmn:userTask>',
-              '<bpmn:incoming>A6</bpmn:incoming><bpmn:outgoing>A5</bpmn:outgoing></bpmn:userTask>')
+    text = (
+        (BPMN / "two_pools.bpmn")
+        .read_text()
+        .replace(
+            '<bpmn:sequenceFlow id="A4" sourceRef="Catch_decision" targetRef="Task_tell" />',
+            '<bpmn:sequenceFlow id="A4" sourceRef="Catch_decision" targetRef="Timer_wait" />'
+            '<bpmn:intermediateCatchEvent id="Timer_wait" name="Wait a day"><bpmn:incoming>A4</bpmn:incoming>'
+            '<bpmn:outgoing>A6</bpmn:outgoing><bpmn:timerEventDefinition id="TED_wait"><bpmn:timeDuration>P1D</bpmn:timeDuration>'
+            "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+            '<bpmn:sequenceFlow id="A6" sourceRef="Timer_wait" targetRef="Task_tell" />',
+        )
+        .replace(
+            "<bpmn:incoming>A4</bpmn:incoming><bpmn:outgoing>A5</bpmn:outgoing></bpmn:userTask>",
+            "<bpmn:incoming>A6</bpmn:incoming><bpmn:outgoing>A5</bpmn:outgoing></bpmn:userTask>",
+        )
+    )
     kapula.deploy([("two_pools_timer.bpmn", text.encode())])
     front = kapula.start_case(FRONT)
     kapula.complete_task(front.ready_tasks[0].id, {})
@@ -252,17 +270,20 @@ def _send_task(text: str) -> str:
     return text.replace(
         '<bpmn:intermediateThrowEvent id="Throw_app" name="Send application"><bpmn:incoming>A2</bpmn:incoming>'
         '<bpmn:outgoing>A3</bpmn:outgoing><bpmn:messageEventDefinition id="MED1" messageRef="Msg_application" />'
-        '</bpmn:intermediateThrowEvent>',
+        "</bpmn:intermediateThrowEvent>",
         '<bpmn:sendTask id="Throw_app" name="Send application" messageRef="Msg_application"><bpmn:incoming>A2</bpmn:incoming>'
-        '<bpmn:outgoing>A3</bpmn:outgoing></bpmn:sendTask>')
+        "<bpmn:outgoing>A3</bpmn:outgoing></bpmn:sendTask>",
+    )
 
 
 def _camunda(text: str) -> str:
     return text.replace(
         'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"',
         'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
-    ).replace('<bpmn:process id="Front_office" name="Front office" isExecutable="true">',
-              '<bpmn:process id="Front_office" name="Front office" isExecutable="true" camunda:versionTag="1">')
+    ).replace(
+        '<bpmn:process id="Front_office" name="Front office" isExecutable="true">',
+        '<bpmn:process id="Front_office" name="Front office" isExecutable="true" camunda:versionTag="1">',
+    )
 
 
 @pytest.mark.parametrize("variant", [_send_task, _camunda], ids=["send task", "Camunda dialect"])
@@ -281,18 +302,25 @@ def test_a_send_task_and_a_camunda_diagram_pass_the_same_messages(kapula, varian
 
 def test_a_payload_expression_sends_its_value_and_a_value_that_is_no_record_keeps_the_message_s_name(kapula):
     spiff = 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"'
-    text = (BPMN / "two_pools.bpmn").read_text().replace(
-        'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"', f'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" {spiff}'
-    ).replace(
-        '<bpmn:messageEventDefinition id="MED1" messageRef="Msg_application" />',
-        '<bpmn:messageEventDefinition id="MED1" messageRef="Msg_application"><bpmn:extensionElements>'
-        '<spiffworkflow:messagePayload>applicant</spiffworkflow:messagePayload></bpmn:extensionElements>'
-        '</bpmn:messageEventDefinition>',
-    ).replace(
-        '<bpmn:messageEventDefinition id="MED4" messageRef="Msg_decision" />',
-        '<bpmn:messageEventDefinition id="MED4" messageRef="Msg_decision"><bpmn:extensionElements>'
-        '<spiffworkflow:messagePayload>{"approved": approved}</spiffworkflow:messagePayload></bpmn:extensionElements>'
-        '</bpmn:messageEventDefinition>',
+    text = (
+        (BPMN / "two_pools.bpmn")
+        .read_text()
+        .replace(
+            'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"',
+            f'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" {spiff}',
+        )
+        .replace(
+            '<bpmn:messageEventDefinition id="MED1" messageRef="Msg_application" />',
+            '<bpmn:messageEventDefinition id="MED1" messageRef="Msg_application"><bpmn:extensionElements>'
+            "<spiffworkflow:messagePayload>applicant</spiffworkflow:messagePayload></bpmn:extensionElements>"
+            "</bpmn:messageEventDefinition>",
+        )
+        .replace(
+            '<bpmn:messageEventDefinition id="MED4" messageRef="Msg_decision" />',
+            '<bpmn:messageEventDefinition id="MED4" messageRef="Msg_decision"><bpmn:extensionElements>'
+            '<spiffworkflow:messagePayload>{"approved": approved}</spiffworkflow:messagePayload></bpmn:extensionElements>'
+            "</bpmn:messageEventDefinition>",
+        )
     )
     kapula.deploy([("two_pools_payload.bpmn", text.encode())])
     front = kapula.start_case(FRONT)
@@ -315,12 +343,19 @@ def test_a_message_name_with_finnish_letters_finds_its_waiting_case(kapula):
 
 
 def test_a_message_no_pool_of_the_collaboration_receives_is_a_clear_error(kapula):
-    text = (BPMN / "two_pools.bpmn").read_text().replace(
-        '<bpmn:messageFlow id="MF1" sourceRef="Throw_app" targetRef="Start_back" />', ""
-    ).replace('<bpmn:message id="Msg_application" name="application" />',
-              '<bpmn:message id="Msg_application" name="application" /><bpmn:message id="Msg_typo" name="aplication" />'
-    ).replace('<bpmn:messageEventDefinition id="MED1" messageRef="Msg_application" />',
-              '<bpmn:messageEventDefinition id="MED1" messageRef="Msg_typo" />')
+    text = (
+        (BPMN / "two_pools.bpmn")
+        .read_text()
+        .replace('<bpmn:messageFlow id="MF1" sourceRef="Throw_app" targetRef="Start_back" />', "")
+        .replace(
+            '<bpmn:message id="Msg_application" name="application" />',
+            '<bpmn:message id="Msg_application" name="application" /><bpmn:message id="Msg_typo" name="aplication" />',
+        )
+        .replace(
+            '<bpmn:messageEventDefinition id="MED1" messageRef="Msg_application" />',
+            '<bpmn:messageEventDefinition id="MED1" messageRef="Msg_typo" />',
+        )
+    )
     kapula.deploy([("two_pools_typo.bpmn", text.encode())])
     front = kapula.start_case(FRONT)
     with pytest.raises(CaseStepError, match=r"'Send application' \(Throw_app\).*no other pool.*'aplication'.*'Back office'"):

@@ -48,7 +48,14 @@ def test_case_counts_throughput_and_lead_time(logged):
 
 def test_stage_durations_waiting_and_working(logged):
     m = logged.metrics(KEY)
-    assert [s.element_id for s in m.stages] == ["Task_describe", "Task_prepare", "Task_aftercare", "Task_feedback", "Task_funding", "Timer_wait"]
+    assert [s.element_id for s in m.stages] == [
+        "Task_describe",
+        "Task_prepare",
+        "Task_aftercare",
+        "Task_feedback",
+        "Task_funding",
+        "Timer_wait",
+    ]
     describe = stage(m, "Task_describe")
     assert describe.duration == Stats(3, 1 * H, 1 * H, 1 * H, 1 * H) and describe.cancelled == 1
     prepare = stage(m, "Task_prepare")
@@ -63,7 +70,12 @@ def test_stage_durations_waiting_and_working(logged):
 def test_handoff_matrix_and_handoffs_per_case(logged):
     m = logged.metrics(KEY)
     cells = {(h.from_lane, h.to_lane): h for h in m.handoffs}
-    assert {k: c.count for k, c in cells.items()} == {("Asiakas", "SEK"): 3, ("SEK", "Asiakas"): 2, ("SEK", "ELY"): 1, ("ELY", "SEK"): 1}
+    assert {k: c.count for k, c in cells.items()} == {
+        ("Asiakas", "SEK"): 3,
+        ("SEK", "Asiakas"): 2,
+        ("SEK", "ELY"): 1,
+        ("ELY", "SEK"): 1,
+    }
     # picked up when claimed (case 2: 1 h) or else completed (case 1: 2 h); case 3's is still waiting
     assert cells["Asiakas", "SEK"].pickup == Stats(2, 1.5 * H, 1.5 * H, 1.9 * H, 2 * H)
     assert cells["SEK", "ELY"].pickup.median == 2 * H
@@ -73,7 +85,9 @@ def test_handoff_matrix_and_handoffs_per_case(logged):
 
 def test_sql_handoffs_agree_with_the_history_rule(logged, database_url):
     cases = logged.cases(process_key=KEY)
-    expected = sorted((h for c in cases for h in history.handoffs(logged.history(c.id))), key=lambda h: (h.case_id, h.at, h.element_id))
+    expected = sorted(
+        (h for c in cases for h in history.handoffs(logged.history(c.id))), key=lambda h: (h.case_id, h.at, h.element_id)
+    )
     with connect(database_url) as conn:
         found = sorted(handoff_list(conn, MetricsFilter(KEY)), key=lambda h: (h.case_id, h.at, h.element_id))
     assert found == expected and len(found) == 7
@@ -81,7 +95,12 @@ def test_sql_handoffs_agree_with_the_history_rule(logged, database_url):
 
 def test_stuck_cases_past_the_stage_p90(logged, clock):
     (stuck,) = logged.metrics(KEY).stuck
-    assert (stuck.element_id, stuck.lane, stuck.waited_seconds, stuck.threshold_seconds) == ("Task_prepare", "SEK", 5 * H, 3.8 * H)
+    assert (stuck.element_id, stuck.lane, stuck.waited_seconds, stuck.threshold_seconds) == (
+        "Task_prepare",
+        "SEK",
+        5 * H,
+        3.8 * H,
+    )
     assert logged.metrics(KEY, stuck_after=timedelta(hours=6)).stuck == ()
     clock.set(datetime(2026, 1, 8, 6, 0, tzinfo=UTC))
     assert logged.metrics(KEY).stuck == ()
@@ -130,8 +149,16 @@ def test_card_targets_against_the_year_so_far(logged, database_url):
     with connect(database_url) as conn:
         found = {t.id: t for t in measure_targets(conn, MetricsFilter(KEY), Dialect(conn.dialect.name), metrics, NOW)}
     assert {k: t.value for k, t in found.items()} == {
-        "started": 4, "completed": 2, "funded": 1, "described": 3, "new_customers": 1, "founders": 2,
-        "satisfaction": 3.5, "new_share": 50.0, "lead": round(33 / 24, 3), "plans": None,
+        "started": 4,
+        "completed": 2,
+        "funded": 1,
+        "described": 3,
+        "new_customers": 1,
+        "founders": 2,
+        "satisfaction": 3.5,
+        "new_share": 50.0,
+        "lead": round(33 / 24, 3),
+        "plans": None,
     }
     started = found["started"]
     # 176 of the year's 8760 hours have passed: 4 cases so far is a pace of 199.1 a year

@@ -32,8 +32,15 @@ def test_every_reference_model_imports_and_says_what_keeps_it_from_running(kapul
     assert {v.key for v in kapula.processes()} == {v.key for v in result.versions}
 
 
-@pytest.mark.parametrize(("model", "key"), [("A.1.0.bpmn", "WFP-6-"), ("A.4.0.bpmn", "WFP-6-1"), ("A.4.1.bpmn",
-                                             "sid-34746A54-1D7D-46CA-B219-0C4CEAE51170"), ("C.2.0.bpmn", "WFP-Page_1-4")])
+@pytest.mark.parametrize(
+    ("model", "key"),
+    [
+        ("A.1.0.bpmn", "WFP-6-"),
+        ("A.4.0.bpmn", "WFP-6-1"),
+        ("A.4.1.bpmn", "sid-34746A54-1D7D-46CA-B219-0C4CEAE51170"),
+        ("C.2.0.bpmn", "WFP-Page_1-4"),
+    ],
+)
 def test_models_that_can_run_do(kapula, model: str, key: str):
     path = MIWG[0].parent / model
     versions = {v.key: v for v in kapula.deploy([(model, path.read_bytes())]).versions}

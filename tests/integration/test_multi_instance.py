@@ -89,13 +89,18 @@ def test_a_sequential_multi_instance_is_bounded_too(kapula):
         kapula.start_case("Statements", {"offices": [str(n) for n in range(MAX_INSTANCES + 1)]})
 
 
-@pytest.mark.parametrize(("cardinality", "words"), [
-    ("count", "would create 5,000 instances; the limit is 1,000"),
-    ("label", "must be a whole number of 0 or more, not 'x'"),
-])
+@pytest.mark.parametrize(
+    ("cardinality", "words"),
+    [
+        ("count", "would create 5,000 instances; the limit is 1,000"),
+        ("label", "must be a whole number of 0 or more, not 'x'"),
+    ],
+)
 def test_a_cardinality_from_case_data_is_bounded(kapula, cardinality, words):
-    loop = (b"<bpmn:loopDataInputRef>offices</bpmn:loopDataInputRef>",
-            f"<bpmn:loopCardinality>{cardinality}</bpmn:loopCardinality>".encode())
+    loop = (
+        b"<bpmn:loopDataInputRef>offices</bpmn:loopDataInputRef>",
+        f"<bpmn:loopCardinality>{cardinality}</bpmn:loopCardinality>".encode(),
+    )
     content = (FIXTURES / "multi_instance" / "statements.bpmn").read_bytes().replace(*loop)
     content = content.replace(b'<bpmn:inputDataItem id="office" name="office" />', b"")
     kapula.deploy([("statements.bpmn", content)])
@@ -107,10 +112,13 @@ def test_a_cardinality_from_case_data_is_bounded(kapula, cardinality, words):
         assert case.status is CaseStatus.RUNNING
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    ({}, "runs over 'offices', which is not in the case data"),
-    ({"offices": 5}, "needs a list or a map of items, not int"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({}, "runs over 'offices', which is not in the case data"),
+        ({"offices": 5}, "needs a list or a map of items, not int"),
+    ],
+)
 def test_a_missing_or_wrong_collection_is_a_failed_step(kapula, data, words):
     _deploy(kapula)
     with pytest.raises(CaseStepError, match=words):
@@ -122,29 +130,43 @@ def test_an_instance_completed_without_its_output_item_names_the_task_and_the_fi
     case = kapula.start_case("Statements", {"offices": OFFICES})
     with pytest.raises(CaseStepError) as info:
         kapula.complete_task(case.ready_tasks[0].id, {"remark": "forgot the statement"})
-    assert ("the multi-instance task 'Give statement' (Task_statement): an instance ended without its output item "
-            "'statement' in its data (the field each instance fills in, collected into 'statements')") in info.value.message
+    assert (
+        "the multi-instance task 'Give statement' (Task_statement): an instance ended without its output item "
+        "'statement' in its data (the field each instance fills in, collected into 'statements')"
+    ) in info.value.message
     assert info.value.element_id == "Task_statement"
     assert len(kapula.ready_tasks(case_id=case.id)) == 3  # nothing changed
 
 
 @pytest.mark.parametrize("sequential", [b"false", b"true"])
-@pytest.mark.parametrize(("data", "words"), [
-    ({"statements": "x"}, "collects its outputs into 'statements', which the case data already has as a text: it must "
-                          "be a list or a map"),
-    ({"statements": [1]}, "collects its outputs into 'statements', which the case data already has with 1 item(s): it "
-                          "must be empty, a map, or the same field as its input 'offices'"),
-    ({"office": "a"}, "gives each instance its input item as 'office', but the case data already has a field 'office'"),
-    ({"statement": "a"}, "gives each instance its output item as 'statement', but the case data already has a field "
-                         "'statement'"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (
+            {"statements": "x"},
+            "collects its outputs into 'statements', which the case data already has as a text: it must be a list or a map",
+        ),
+        (
+            {"statements": [1]},
+            "collects its outputs into 'statements', which the case data already has with 1 item(s): it "
+            "must be empty, a map, or the same field as its input 'offices'",
+        ),
+        ({"office": "a"}, "gives each instance its input item as 'office', but the case data already has a field 'office'"),
+        (
+            {"statement": "a"},
+            "gives each instance its output item as 'statement', but the case data already has a field 'statement'",
+        ),
+    ],
+)
 def test_case_data_that_clashes_with_a_multi_instance_names_the_task_and_the_field(kapula, sequential, data, words):
     _deploy(kapula, (b'isSequential="false"', b'isSequential="' + sequential + b'"'))
     with pytest.raises(CaseStepError) as info:
         kapula.start_case("Statements", {"offices": OFFICES, **data})
     # the element by its name and id (SpiffWorkflow puts the name on the instances, not the task)
-    assert info.value.message.startswith("the case's diagram failed in 'Give statement' (Task_statement): the "
-                                         "multi-instance task 'Give statement' (Task_statement)")
+    assert info.value.message.startswith(
+        "the case's diagram failed in 'Give statement' (Task_statement): the "
+        "multi-instance task 'Give statement' (Task_statement)"
+    )
     assert words in info.value.message
     assert kapula.cases() == []
 
@@ -159,8 +181,10 @@ def test_a_cardinality_with_an_output_already_filled_is_a_failed_step_not_a_trac
     kapula.deploy([("statements.bpmn", content)])
     with pytest.raises(CaseStepError) as info:
         kapula.start_case("Statements", {"statements": [1]})
-    assert ("the multi-instance task 'Give statement' (Task_statement): it collects its outputs into 'statements', "
-            "which the case data already has with 1 item(s): with a cardinality it must be empty or a map") in info.value.message
+    assert (
+        "the multi-instance task 'Give statement' (Task_statement): it collects its outputs into 'statements', "
+        "which the case data already has with 1 item(s): with a cardinality it must be empty or a map"
+    ) in info.value.message
     assert len(kapula.start_case("Statements", {"statements": []}).ready_tasks) == (1 if sequential == b"true" else 2)
 
 

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select, text
 
 from engine.consistency import check_cases
-from engine.persistence.sql import SqlUnitOfWork
 from engine.errors import KapulaError
 from engine.persistence.database import make_engine, make_session_factory
 from engine.persistence.migrate import upgrade
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
 from engine.runtime.case_state import OPEN_PART_KEY, all_tasks, restore_live_case, task_dict
 from engine.runtime.script_engine import SafeScriptEngine
@@ -103,9 +103,14 @@ def _open_part_agrees_with_every_row(kapula: Any, case_id: int) -> bool:
     with kapula._sessions() as session:
         record = session.get(CaseRecord, case_id)
         version = kapula._store._versions.get(SqlUnitOfWork(session).versions, record.process_version_id)
-        rows = [tuple(r) for r in session.execute(
-            select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
-            .where(CaseTaskRecord.case_id == case_id).order_by(CaseTaskRecord.ordinal)).all()]
+        rows = [
+            tuple(r)
+            for r in session.execute(
+                select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
+                .where(CaseTaskRecord.case_id == case_id)
+                .order_by(CaseTaskRecord.ordinal)
+            ).all()
+        ]
         header = record.header_json
         next_ordinal = record.next_ordinal
     full = restore_live_case(version.bundle, header, rows, None).workflow
@@ -143,7 +148,11 @@ def test_open_part_restores_behave_as_full_restores(open_engine, reference, cloc
     used_open_parts = []
 
     @settings(max_examples=6, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
-    @given(start=DATA, offices=st.lists(st.sampled_from(["A", "B", "C"]), min_size=1, max_size=3), actions=st.lists(ACTION, min_size=5, max_size=25))
+    @given(
+        start=DATA,
+        offices=st.lists(st.sampled_from(["A", "B", "C"]), min_size=1, max_size=3),
+        actions=st.lists(ACTION, min_size=5, max_size=25),
+    )
     def walk(start: dict[str, Any], offices: list[str], actions: list[tuple[str, int, dict[str, Any]]]) -> None:
         start = {**start, "offices": offices}  # statements.bpmn's multi-instance input
         cases = [_outcome(lambda k=kapula: k.start_case(key, dict(start))) for kapula in (fast, full)]
@@ -166,8 +175,11 @@ def test_open_part_restores_behave_as_full_restores(open_engine, reference, cloc
                 for kapula, case_id in zip((fast, full), ids, strict=True):
                     tasks = sorted(kapula.ready_tasks(case_id=case_id), key=lambda t: t.element_id)
                     task = tasks[number % len(tasks)] if tasks else None
-                    got.append(None if task is None else
-                               _outcome(lambda k=kapula, t=task: k.complete_task(t.id, dict(data), user="u").status))
+                    got.append(
+                        None
+                        if task is None
+                        else _outcome(lambda k=kapula, t=task: k.complete_task(t.id, dict(data), user="u").status)
+                    )
                     fast._store.cache.clear()  # every step of the fast engine starts from a cold load
                 assert got[0] == got[1]
             assert _seen(fast, ids[0]) == _seen(full, ids[1])

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 
-from engine.persistence.sql import SqlOwnerRepository
 from engine.access.directory import Directory
 from engine.access.policy import Role
 from engine.errors import AccessDeniedError, ConflictError, InvalidDataError, NotFoundError
+from engine.persistence.sql import SqlOwnerRepository
 from engine.services.gate import Caller, operator
 from tests.conftest import read
 
@@ -60,7 +60,9 @@ def test_the_only_organisation_owns_what_the_operator_deploys(kapula, clock):
 
 
 def test_a_key_deployed_before_any_organisation_is_not_taken_by_the_first_process_owner(kapula, directory):
-    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])  # in-process, no owner: e.g. deployed before organisations existed
+    kapula.deploy(
+        [read("three_lanes.bpmn"), read("tarve.json")]
+    )  # in-process, no owner: e.g. deployed before organisations existed
     assert directory.owner_of("Handoff_demo") is None
     with pytest.raises(AccessDeniedError, match="no owning organisation yet"):
         kapula.deploy([_changed(), read("tarve.json")], caller=_as(directory, "novago.owner"))
@@ -91,7 +93,9 @@ def test_two_organisations_uploading_one_new_key_at_once_one_wins(kapula, direct
     def upload(caller: Caller) -> None:
         start.wait()
         try:
-            results[caller.principal.organisation or ""] = kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")], caller=caller)
+            results[caller.principal.organisation or ""] = kapula.deploy(
+                [read("three_lanes.bpmn"), read("tarve.json")], caller=caller
+            )
         except (ConflictError, AccessDeniedError) as exc:
             results[caller.principal.organisation or ""] = exc
 

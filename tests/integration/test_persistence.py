@@ -125,7 +125,9 @@ def test_concurrent_completions_from_two_threads(open_engine):
     for t in threads:
         t.join(timeout=60)
     assert sorted(outcomes) == ["conflict", "ok"]
-    completed = [e for e in engines[0].history(case.id) if e.lifecycle is Lifecycle.TASK_COMPLETED and e.element_id == "Task_describe"]
+    completed = [
+        e for e in engines[0].history(case.id) if e.lifecycle is Lifecycle.TASK_COMPLETED and e.element_id == "Task_describe"
+    ]
     assert len(completed) == 1
 
 

@@ -42,7 +42,12 @@ def test_the_cancel_reason_is_logged_with_the_cancel_and_shown_in_the_timeline(k
     [logged] = [e for e in kapula.access_log(case_id=case.id) if e.action == "cancel"]
     assert (logged.user, logged.reason, logged.at) == ("ylläpito", "Asiakas perui käynnin puhelimessa.", clock.now())
     [note] = kapula.timeline(case.id).notes
-    assert (note.action, note.user, note.reason, note.at) == ("cancel", "ylläpito", "Asiakas perui käynnin puhelimessa.", clock.now())
+    assert (note.action, note.user, note.reason, note.at) == (
+        "cancel",
+        "ylläpito",
+        "Asiakas perui käynnin puhelimessa.",
+        clock.now(),
+    )
 
 
 def test_a_refused_cancel_keeps_its_refusal_not_a_reason(kapula, directory_caller, case):

@@ -13,7 +13,12 @@ from engine.model import Lifecycle
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = sorted((REPO / "bpmn").glob("*.bpmn"))
-VISIT, SEMINAR, LU, VR = "suupohja_yrityskaynti", "suupohja_teemaseminaari", "lansi_uusimaa_yrityspalvelu", "vastuullisuusraportointi"
+VISIT, SEMINAR, LU, VR = (
+    "suupohja_yrityskaynti",
+    "suupohja_teemaseminaari",
+    "lansi_uusimaa_yrityspalvelu",
+    "vastuullisuusraportointi",
+)
 
 
 @pytest.fixture
@@ -23,7 +28,9 @@ def deployed(kapula):
     return kapula
 
 
-def run(kapula, clock, key: str, start: dict[str, Any], answers: dict[str, Any]) -> tuple[Any, list[str], list[tuple[str, str | None]]]:
+def run(
+    kapula, clock, key: str, start: dict[str, Any], answers: dict[str, Any]
+) -> tuple[Any, list[str], list[tuple[str, str | None]]]:
     """Drive a case to its end: each ready task gets its answer (a list: one per visit), timers fire."""
     case = kapula.start_case(key, start)
     visits: dict[str, int] = {}
@@ -60,15 +67,28 @@ VISIT_ANSWERS = {
     "Task_valmistele": {"nykytila": "kasvuhakuinen", "osallistujat": ["SEK", "ELY"]},
     "Task_kartoita": {"segmentti": "kotimarkkina", "tarpeet": ["rahoitus"]},
     "Task_sovi": {"toimenpiteet": "rahoitushakemus"},
-    **{f"Task_liidi_{s}": {f"{s}_toimenpide": True, f"{s}_uusi_asiakas": False} for s in ("ely", "te", "uyk", "proagria", "metsakeskus")},
+    **{
+        f"Task_liidi_{s}": {f"{s}_toimenpide": True, f"{s}_uusi_asiakas": False}
+        for s in ("ely", "te", "uyk", "proagria", "metsakeskus")
+    },
 }
-LEAD_TASK = {"ELY": "Task_liidi_ely", "TE-toimisto": "Task_liidi_te", "UYK": "Task_liidi_uyk",
-             "ProAgria": "Task_liidi_proagria", "Metsäkeskus": "Task_liidi_metsakeskus"}
+LEAD_TASK = {
+    "ELY": "Task_liidi_ely",
+    "TE-toimisto": "Task_liidi_te",
+    "UYK": "Task_liidi_uyk",
+    "ProAgria": "Task_liidi_proagria",
+    "Metsäkeskus": "Task_liidi_metsakeskus",
+}
 
 
-@pytest.mark.parametrize("organisations", [[], ["ELY"], ["TE-toimisto"], ["UYK"], ["ProAgria"], ["Metsäkeskus"], ["ELY", "UYK"], list(LEAD_TASK)])
+@pytest.mark.parametrize(
+    "organisations", [[], ["ELY"], ["TE-toimisto"], ["UYK"], ["ProAgria"], ["Metsäkeskus"], ["ELY", "UYK"], list(LEAD_TASK)]
+)
 def test_a_visit_hands_the_lead_to_exactly_the_chosen_organisations(deployed, clock, organisations):
-    answers = {**VISIT_ANSWERS, "Task_jalkihoito": {"seurantasuunnitelma": "soitto 3 kk", "suunnitelma_toteutunut": True, "organisaatiot": organisations}}
+    answers = {
+        **VISIT_ANSWERS,
+        "Task_jalkihoito": {"seurantasuunnitelma": "soitto 3 kk", "suunnitelma_toteutunut": True, "organisaatiot": organisations},
+    }
     case, passed, lanes = run(deployed, clock, VISIT, VISIT_START, answers)
     assert case.status.value == "completed" and passed[-1] == "End_palvelut"
     assert passed.index("Task_kartoita") < passed.index("Task_esittele") < passed.index("Task_jalkihoito")
@@ -109,15 +129,23 @@ LU_ROWS = [  # segment, needs, the organisations the routing table must choose
     ("suuryritys", ["koulutus"], {"Lohjan elinkeinopalvelut", "Luksia"}),
     ("paikallinen", ["rekrytointi", "kehityshanke"], {"TE-toimisto", "Laurea"}),
 ]
-LU_TASK = {"Novago": "Task_toteuta_novago", "TE-toimisto": "Task_toteuta_te", "Lohjan Yrittäjät": "Task_toteuta_yrittajat",
-           "Lohjan elinkeinopalvelut": "Task_toteuta_elinkeino", "Laurea": "Task_toteuta_laurea", "Luksia": "Task_toteuta_luksia",
-           "Yksityiset toimijat": "Task_toteuta_yksityiset"}
+LU_TASK = {
+    "Novago": "Task_toteuta_novago",
+    "TE-toimisto": "Task_toteuta_te",
+    "Lohjan Yrittäjät": "Task_toteuta_yrittajat",
+    "Lohjan elinkeinopalvelut": "Task_toteuta_elinkeino",
+    "Laurea": "Task_toteuta_laurea",
+    "Luksia": "Task_toteuta_luksia",
+    "Yksityiset toimijat": "Task_toteuta_yksityiset",
+}
 
 
 @pytest.mark.parametrize(("segment", "needs", "expected"), [r for r in LU_ROWS if r[2] is not None])
 def test_the_routing_table_sends_the_customer_to_the_right_organisations(deployed, clock, segment, needs, expected):
-    answers = {"Task_maarittele": {"aiempi_asiakas": True, "segmentti": segment, "tarpeet": needs},
-               "Task_arvioi": {"tyytyvaisyys": 4}}
+    answers = {
+        "Task_maarittele": {"aiempi_asiakas": True, "segmentti": segment, "tarpeet": needs},
+        "Task_arvioi": {"tyytyvaisyys": 4},
+    }
     case, passed, lanes = run(deployed, clock, LU, {"asiakas": "Oy Lohja Ab", "kanava": "kaynti"}, answers)
     assert set(case.data["organisaatiot"]) == expected
     assert {e for e in passed if e.startswith("Task_toteuta_")} == {LU_TASK[o] for o in expected}
@@ -125,10 +153,18 @@ def test_the_routing_table_sends_the_customer_to_the_right_organisations(deploye
     assert "Task_palveluopas" in passed and passed[-1] == "End_tyytyvainen"
 
 
-@pytest.mark.parametrize(("earlier", "score", "end"), [(False, 4, "End_tyytyvainen"), (True, 3, "End_tyytyvainen"), (False, 2, "End_palaute"), (True, 1, "End_palaute")])
-def test_new_customers_meet_the_house_everyone_gets_the_guide_and_unhappy_feedback_is_handled(deployed, clock, earlier, score, end):
-    answers = {"Task_maarittele": {"aiempi_asiakas": earlier, "segmentti": "paikallinen", "tarpeet": ["rekrytointi"]},
-               "Task_arvioi": {"tyytyvaisyys": score}, "Task_palaute": {"kehitystoimenpide": "aukioloajat"}}
+@pytest.mark.parametrize(
+    ("earlier", "score", "end"),
+    [(False, 4, "End_tyytyvainen"), (True, 3, "End_tyytyvainen"), (False, 2, "End_palaute"), (True, 1, "End_palaute")],
+)
+def test_new_customers_meet_the_house_everyone_gets_the_guide_and_unhappy_feedback_is_handled(
+    deployed, clock, earlier, score, end
+):
+    answers = {
+        "Task_maarittele": {"aiempi_asiakas": earlier, "segmentti": "paikallinen", "tarpeet": ["rekrytointi"]},
+        "Task_arvioi": {"tyytyvaisyys": score},
+        "Task_palaute": {"kehitystoimenpide": "aukioloajat"},
+    }
     case, passed, lanes = run(deployed, clock, LU, {"asiakas": "Oy Lohja Ab", "kanava": "puhelin"}, answers)
     assert case.status.value == "completed" and passed[-1] == end and dict(lanes)[end] == "Asiakas"
     assert ("Task_esittele" in passed) is (not earlier)
@@ -158,8 +194,11 @@ VR_ANSWERS = {
     ],
 )
 def test_the_sustainability_service_loops_on_price_and_quality(deployed, clock, decisions, quality, end):
-    answers = {**VR_ANSWERS, "Task_arvioi_tarjous": [{"paatos": d} for d in decisions],
-               "Task_laaduntarkistus": [{"laatu": q} for q in quality]}
+    answers = {
+        **VR_ANSWERS,
+        "Task_arvioi_tarjous": [{"paatos": d} for d in decisions],
+        "Task_laaduntarkistus": [{"laatu": q} for q in quality],
+    }
     case, passed, lanes = run(deployed, clock, VR, {"asiakas": "Vihreä Tili Oy"}, answers)
     assert case.status.value == "completed" and passed[-1] == end and dict(lanes)[end] == "Asiakas"
     assert passed.count("Task_tarjous") == len(decisions) and passed.count("Task_tiedonkeruu") == len(quality)

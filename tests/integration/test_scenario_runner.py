@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.model import Event, Lifecycle
+from engine.scenarios import runner
 from engine.scenarios.coverage import taken_flows
 from engine.scenarios.graph import ModelGraph
 from engine.scenarios.report import FAILED, PASSED, SKIPPED, UNDEFINED, render
-from engine.scenarios import runner
 from engine.scenarios.runner import feature_files, run_features
 from tests.conftest import BPMN, FIXTURES
 
 FEATURES = FIXTURES / "features"
 
-FAILING = '''Feature: Broken expectations
+FAILING = """Feature: Broken expectations
   Scenario: Funding goes to SEK
     Given a new case of "Handoff_demo"
     When "Asiakas" completes "Kuvaa tarve"
@@ -30,7 +30,7 @@ FAILING = '''Feature: Broken expectations
   Scenario: Fine
     Given a new case of "Handoff_demo"
     Then the case waits at "Kuvaa tarve" in lane "Asiakas"
-'''
+"""
 
 
 def _write(tmp_path: Path, text: str, name: str = "x.feature") -> Path:
@@ -54,7 +54,10 @@ def test_a_failing_step_is_reported_with_its_line_and_reason_and_the_rest_skippe
     first, nonsense, fine = report.scenarios
     failed = first.failed_step
     assert (failed.line, failed.keyword.strip(), failed.status) == (7, "Then", FAILED)
-    assert failed.message == 'expected the case to wait at "Jälkihoito" in lane "SEK", but the case waits at "Rahoituspäätös" in lane "ELY"'
+    assert (
+        failed.message
+        == 'expected the case to wait at "Jälkihoito" in lane "SEK", but the case waits at "Rahoituspäätös" in lane "ELY"'
+    )
     assert [s.status for s in first.steps] == [PASSED, PASSED, PASSED, FAILED, SKIPPED]
     assert nonsense.failed_step.status == UNDEFINED
     assert fine.passed
@@ -98,13 +101,13 @@ def test_feature_files_are_found_under_folders_once_each(tmp_path):
 
 
 def test_coverage_names_what_the_scenarios_reached_and_what_none_did(tmp_path):
-    only_default = '''Feature: f
+    only_default = """Feature: f
   Scenario: no funding
     Given a new case of "Handoff_demo"
     When "Asiakas" completes "Kuvaa tarve"
     And "SEK" completes "Valmistele käynti" with:
       | needs_funding | false |
-'''
+"""
     report = run_features([_write(tmp_path, only_default)], models=BPMN)
     (model,) = report.coverage
     assert model.key == "Handoff_demo"
@@ -129,8 +132,12 @@ def test_a_gateway_flow_is_taken_only_when_the_gateway_was_the_last_way_in():
     graph = ModelGraph.from_source("Handoff_demo", source)
     ready, done = Lifecycle.TASK_READY, Lifecycle.TASK_COMPLETED
     via_timer = [
-        _event(1, "Gateway_route", done), _event(2, "Task_funding", ready), _event(3, "Task_funding", done),
-        _event(4, "Timer_wait", ready), _event(5, "Timer_wait", done), _event(6, "Task_aftercare", ready),
+        _event(1, "Gateway_route", done),
+        _event(2, "Task_funding", ready),
+        _event(3, "Task_funding", done),
+        _event(4, "Timer_wait", ready),
+        _event(5, "Timer_wait", done),
+        _event(6, "Task_aftercare", ready),
     ]
     assert taken_flows(graph, via_timer) == {"Flow_funding"}  # aftercare came from the timer, not the default flow
     direct = [_event(1, "Gateway_route", done), _event(2, "Task_aftercare", ready)]

@@ -35,7 +35,7 @@ def test_the_process_is_found_by_name_in_the_folder_and_deployed_once(world):
 
 
 def test_an_unknown_process_fails_the_step_naming_it(world):
-    with pytest.raises(StepFailed, match='"Nope" cannot be deployed: process in .* \'Nope\' was not found'):
+    with pytest.raises(StepFailed, match="\"Nope\" cannot be deployed: process in .* 'Nope' was not found"):
         run_step(world, 'the process "Nope" is deployed')
 
 
@@ -91,13 +91,17 @@ def test_completing_in_the_wrong_lane_names_the_right_one(world):
 
 def test_a_task_that_is_not_waiting_says_what_the_case_waits_at(world):
     run_step(world, 'a new case of "Handoff_demo"')
-    with pytest.raises(StepFailed, match='"Jälkihoito" is not waiting for anyone; the case waits at "Kuvaa tarve" in lane "Asiakas"'):
+    with pytest.raises(
+        StepFailed, match='"Jälkihoito" is not waiting for anyone; the case waits at "Kuvaa tarve" in lane "Asiakas"'
+    ):
         run_step(world, '"SEK" completes "Jälkihoito"')
 
 
 def test_then_steps_fail_with_what_happened_instead(world):
     _to_timer(world)
-    with pytest.raises(StepFailed, match='expected the case to be completed, but the case waits at "Odota 2 päivää" in lane "ELY"'):
+    with pytest.raises(
+        StepFailed, match='expected the case to be completed, but the case waits at "Odota 2 päivää" in lane "ELY"'
+    ):
         run_step(world, "the case is completed")
     with pytest.raises(StepFailed, match=r"expected 3 handoff\(s\), there were 2: Asiakas → SEK, SEK → ELY"):
         run_step(world, "there were 3 handoffs")
@@ -105,7 +109,7 @@ def test_then_steps_fail_with_what_happened_instead(world):
         run_step(world, 'the work was handed from "ELY" to "SEK"')
     with pytest.raises(StepFailed, match="expected the case not to pass through"):
         run_step(world, 'the case did not pass through "Rahoituspäätös"')
-    with pytest.raises(StepFailed, match="expected \"needs_funding\" to be False, it is True"):
+    with pytest.raises(StepFailed, match='expected "needs_funding" to be False, it is True'):
         run_step(world, 'the field "needs_funding" is false')
     with pytest.raises(StepFailed, match='expected the case to end at "Tyytyväinen asiakas", but it reached no end event'):
         run_step(world, 'the case ended at "Tyytyväinen asiakas"')

@@ -54,7 +54,9 @@ def test_presenting_options_before_mapping_needs_fails_the_needs_first_scenario(
     models = _copy_models(tmp_path)
     model = models / "suupohja_yrityskaynti.bpmn"
     # valmistele → esittele → kartoita → sovi: options before needs
-    _break(model, 'sourceRef="Task_valmistele" targetRef="Task_kartoita"', 'sourceRef="Task_valmistele" targetRef="Task_esittele"')
+    _break(
+        model, 'sourceRef="Task_valmistele" targetRef="Task_kartoita"', 'sourceRef="Task_valmistele" targetRef="Task_esittele"'
+    )
     _break(model, 'sourceRef="Task_kartoita" targetRef="Task_esittele"', 'sourceRef="Task_esittele" targetRef="Task_kartoita"')
     _break(model, 'sourceRef="Task_esittele" targetRef="Task_sovi"', 'sourceRef="Task_kartoita" targetRef="Task_sovi"')
     report = run_features([REPO / "features" / "suupohja_yrityskaynti.feature"], models=models)
@@ -64,7 +66,9 @@ def test_presenting_options_before_mapping_needs_fails_the_needs_first_scenario(
 
 
 LU_FEATURE = REPO / "features" / "lansi_uusimaa_yrityspalvelu.feature"
-LU_NEED_ROW = "Each need in the routing table sends a local customer to its organisation, and only there [need={}, organisation={}]"
+LU_NEED_ROW = (
+    "Each need in the routing table sends a local customer to its organisation, and only there [need={}, organisation={}]"
+)
 
 
 def test_the_lansi_uusimaa_and_sustainability_scenarios_pass_on_the_intact_models(tmp_path):

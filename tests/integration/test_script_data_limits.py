@@ -15,7 +15,9 @@ from tests.conftest import FIXTURES
 
 TEMPLATE = (FIXTURES / "security" / "rt_fmtbomb.bpmn").read_text(encoding="utf-8")  # start → script 'Muotoile' (sc) → task
 SCRIPT = 'tunnus = "%0*d" % (leveys, numero)'
-TIMER = (FIXTURES / "incidents" / "rt_timerpoison.bpmn").read_text(encoding="utf-8")  # start → PT1S timer → script 'Laske osuus' (sc)
+TIMER = (FIXTURES / "incidents" / "rt_timerpoison.bpmn").read_text(
+    encoding="utf-8"
+)  # start → PT1S timer → script 'Laske osuus' (sc)
 
 NESTED_300 = "a = 1\n" + "a = [a]\n" * 300
 # the sandbox stops a script building more than 1,000,000 items; copies of what the data holds cost nothing
@@ -27,14 +29,17 @@ def _deploy(kapula, script: str, key: str = "rt_fmtbomb") -> str:
     return key
 
 
-@pytest.mark.parametrize(("script", "problem"), [  # started with {"leveys", "numero", "teksti": 99,000 characters}
-    (NESTED_300, r"field 'a' \(at a\[0\]\[0\].*\) is nested more than 32 levels deep"),
-    ('osuus = float("nan")', r"field 'osuus' is nan, which is not a JSON number"),
-    ("osuus = 1e308 * 10", r"field 'osuus' is inf, which is not a JSON number"),
-    (MORE_THAN_1_MB, r"makes the data larger than 1048576 bytes"),
-    ('a = "x" * 100000\nb = a + a', r"too long"),  # the sandbox refuses a text past 100,000 characters as it is built
-    ("a = 2 ** 60", r"whole number beyond"),
-])
+@pytest.mark.parametrize(
+    ("script", "problem"),
+    [  # started with {"leveys", "numero", "teksti": 99,000 characters}
+        (NESTED_300, r"field 'a' \(at a\[0\]\[0\].*\) is nested more than 32 levels deep"),
+        ('osuus = float("nan")', r"field 'osuus' is nan, which is not a JSON number"),
+        ("osuus = 1e308 * 10", r"field 'osuus' is inf, which is not a JSON number"),
+        (MORE_THAN_1_MB, r"makes the data larger than 1048576 bytes"),
+        ('a = "x" * 100000\nb = a + a', r"too long"),  # the sandbox refuses a text past 100,000 characters as it is built
+        ("a = 2 ** 60", r"whole number beyond"),
+    ],
+)
 def test_a_script_whose_data_breaks_the_limits_is_a_failed_step_and_nothing_is_stored(kapula, script, problem):
     key = _deploy(kapula, script)
     with pytest.raises(CaseStepError, match=problem) as info:

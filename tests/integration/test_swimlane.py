@@ -98,9 +98,13 @@ def test_png_pdf_and_unknown_formats(kapula):
 
 def test_customer_lane_goes_first_and_holds_start_and_end():
     assert customer_first(["SEK", "ELY", "Asiakas"]) == ("Asiakas", "SEK", "ELY")
-    d = Swimlanes("k", "k", customer_first(["SEK", "Asiakas"]),
-                  (Node("s", "", "startEvent", "SEK"), Node("t", "Työ", "userTask", "SEK"), Node("e", "", "endEvent", "SEK")),
-                  (Flow("s", "t"), Flow("t", "e")))
+    d = Swimlanes(
+        "k",
+        "k",
+        customer_first(["SEK", "Asiakas"]),
+        (Node("s", "", "startEvent", "SEK"), Node("t", "Työ", "userTask", "SEK"), Node("e", "", "endEvent", "SEK")),
+        (Flow("s", "t"), Flow("t", "e")),
+    )
     layout = lay_out(d)
     assert layout.lane_of == {"s": "Asiakas", "t": "SEK", "e": "Asiakas"}
     assert_inside_lanes(d, render(build_swimlane(d)))
@@ -147,7 +151,11 @@ def test_hundreds_of_elements_and_dozens_of_lanes():
 
 
 def test_the_reference_models_render(kapula):
-    files = [(p.name, p.read_bytes()) for p in sorted((BPMN.parent.parent.parent / "bpmn").glob("*")) if p.suffix in (".bpmn", ".dmn", ".json") and p.name != "demo_cases.json"]
+    files = [
+        (p.name, p.read_bytes())
+        for p in sorted((BPMN.parent.parent.parent / "bpmn").glob("*"))
+        if p.suffix in (".bpmn", ".dmn", ".json") and p.name != "demo_cases.json"
+    ]
     if not files:
         pytest.skip("no reference models in bpmn/")
     deployed = kapula.deploy(files).versions
@@ -156,4 +164,6 @@ def test_the_reference_models_render(kapula):
         assert lane_headers(svg)[0] == "Asiakas", version.key
         assert "tools-band" in boxes(svg)
         laid_out = etree.fromstring(kapula.swimlane(version.key, measured=False))  # the default: as drawn in the file
-        assert laid_out.get("class") == "kapula-diagram" and any(g.get("data-kind") == "lane" for g in laid_out.iter(f"{SVG}g")), version.key
+        assert laid_out.get("class") == "kapula-diagram" and any(
+            g.get("data-kind") == "lane" for g in laid_out.iter(f"{SVG}g")
+        ), version.key

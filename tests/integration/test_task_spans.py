@@ -37,8 +37,17 @@ def test_steps_and_claims_write_the_spans_of_the_log(kapula, clock, database_url
     prepare = rows["Task_prepare"]
     assert (prepare.lane, prepare.from_lane, prepare.outcome) == ("SEK", "Asiakas", "completed")
     # SQLite's julianday() arithmetic leaves noise below the millisecond; the metrics round to it
-    assert tuple(round(v, 3) for v in (prepare.waiting_s, prepare.working_s, prepare.duration_s, prepare.pickup_s)) == (1 * H, 3 * H, 4 * H, 1 * H)
-    assert (rows["Task_funding"].from_lane, rows["Task_aftercare"].from_lane, rows["Task_feedback"].from_lane) == ("SEK", "ELY", "SEK")
+    assert tuple(round(v, 3) for v in (prepare.waiting_s, prepare.working_s, prepare.duration_s, prepare.pickup_s)) == (
+        1 * H,
+        3 * H,
+        4 * H,
+        1 * H,
+    )
+    assert (rows["Task_funding"].from_lane, rows["Task_aftercare"].from_lane, rows["Task_feedback"].from_lane) == (
+        "SEK",
+        "ELY",
+        "SEK",
+    )
     assert rows["Timer_wait"].from_lane is None and round(rows["Timer_wait"].duration_s, 3) == 50 * H
     assert rows["EndEvent_done"].from_lane is None and rows["EndEvent_done"].duration_s == 0
     assert rows["Task_describe"].claimed_at is None and round(rows["Task_describe"].pickup_s, 3) == 1 * H

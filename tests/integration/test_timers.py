@@ -93,6 +93,8 @@ def test_two_processes_firing_timers_at_once_fire_each_timer_once(open_engine, c
         t.join(timeout=60)
     assert sum(moved) == len(cases)
     for case in cases:
-        fired = [e for e in engines[0].history(case.id) if e.element_id == "Timer_deadline" and e.lifecycle is Lifecycle.TASK_COMPLETED]
+        fired = [
+            e for e in engines[0].history(case.id) if e.element_id == "Timer_deadline" and e.lifecycle is Lifecycle.TASK_COMPLETED
+        ]
         assert len(fired) == 1
         assert [t.element_id for t in engines[1].ready_tasks(case_id=case.id)] == ["Task_escalate"]

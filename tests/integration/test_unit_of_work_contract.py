@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -16,28 +16,27 @@ from sqlalchemy import select
 from engine.access.access_log import AccessEntry
 from engine.access.credentials import TokenInfo
 from engine.access.policy import Principal, Role
-from engine.errors import ConflictError, NotFoundError
-from engine.model import CaseNote, ValidationIssue
-from engine.runtime.states import READY
 from engine.bundles import model_bundle
 from engine.case_store import CaseStore
-from engine.definitions import VersionCache
-from engine.model import Lifecycle
-from engine.runtime import stepping
-from engine.runtime.parser import load_files
-from engine.runtime.script_engine import SafeScriptEngine
-from engine.services.definitions import store_upload
 from engine.consistency import check_cases
+from engine.definitions import VersionCache
 from engine.erasure import ERASED
+from engine.errors import ConflictError, NotFoundError
 from engine.incidents import Failure
+from engine.model import CaseNote, Lifecycle, ValidationIssue
 from engine.persistence.fake import FakeUnitOfWork
 from engine.persistence.ports import NewUser, NewVersion, UnitOfWork
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
+from engine.runtime import stepping
+from engine.runtime.parser import load_files
+from engine.runtime.script_engine import SafeScriptEngine
+from engine.runtime.states import READY
 from engine.services.cases import erase
+from engine.services.definitions import store_upload
+from engine.services.gate import Caller
 from engine.services.messages import correlated_cases
 from engine.services.routing import waiting_cases
-from engine.services.gate import Caller
 from tests.conftest import read
 
 LU_MODEL = Path(__file__).resolve().parents[2] / "bpmn" / "lansi_uusimaa_yrityspalvelu.bpmn"
@@ -81,7 +80,12 @@ def test_the_directory(uow):
 
     advisor = uow.directory.principal("sek.a")
     assert (advisor.username, advisor.display_name, advisor.role, advisor.organisation, advisor.language) == (
-        "sek.a", "SEK.A", Role.ADVISOR, "SEK", "sv")
+        "sek.a",
+        "SEK.A",
+        Role.ADVISOR,
+        "SEK",
+        "sv",
+    )
     assert set(advisor.mapped_lanes) == {(None, "Neuvonta"), ("k", "Kassa")}
     assert advisor.owned_processes == frozenset({"k"})
     customer = uow.directory.principal("asiakas")
@@ -91,7 +95,9 @@ def test_the_directory(uow):
     assert uow.directory.usernames() == ["asiakas", "sek.a"]
     assert uow.directory.disabled() == {}
     assert [(name, set(lanes)) for name, lanes in uow.directory.organisations()] == [
-        ("Novago", set()), ("SEK", {(None, "Neuvonta"), ("k", "Kassa")})]
+        ("Novago", set()),
+        ("SEK", {(None, "Neuvonta"), ("k", "Kassa")}),
+    ]
     assert (uow.directory.owner_of("k"), uow.directory.owner_of("other")) == ("SEK", None)
     assert uow.owners.owners(["k", "other"]) == {"k": "SEK", "other": None}
     assert uow.owners.organisations() == ["Novago", "SEK"]
@@ -113,8 +119,9 @@ def test_a_taken_organisation_name_is_a_conflict(uow):
 def test_the_versions(uow):
     assert uow.versions.find("k") is None and uow.versions.of_key("k") == [] and uow.versions.latest_source("k") is None
     for n in (1, 2):
-        added = uow.versions.add(NewVersion("k", n, f"K{n}", f"hash{n}", "bpmn", "", NOW, "k.bpmn", actors=("SEK",),
-                                            source={"k.bpmn": f"<v{n}/>"}))
+        added = uow.versions.add(
+            NewVersion("k", n, f"K{n}", f"hash{n}", "bpmn", "", NOW, "k.bpmn", actors=("SEK",), source={"k.bpmn": f"<v{n}/>"})
+        )
         assert (added.key, added.version, added.actors, added.runnable) == ("k", n, ("SEK",), True)
     uow.versions.add(NewVersion("a", 1, "A", "h", "bpmn", "", NOW, None))
     assert uow.versions.find("k").process.version == 2
@@ -132,14 +139,36 @@ def test_the_versions(uow):
 
 def test_a_versions_spec_for_restoring_it(uow):
     issue = ValidationIssue("no start event", element_id="P", line=3, file="k.bpmn")
-    uow.versions.add(NewVersion("k", 1, "K", "h", "bpmn", '{"spec": 1}', NOW, "k.bpmn", actors=("SEK", "Kassa"),
-                                elements={"Task": {"name": "Tarkista", "type": "UserTask", "actor": "SEK", "form": "f.json"},
-                                          "sub:Task2": {"name": None, "type": "ScriptTask", "actor": None, "form": None}},
-                                source={"k.bpmn": "<definitions/>", "f.json": "{}"}, issues=(issue,)))
+    uow.versions.add(
+        NewVersion(
+            "k",
+            1,
+            "K",
+            "h",
+            "bpmn",
+            '{"spec": 1}',
+            NOW,
+            "k.bpmn",
+            actors=("SEK", "Kassa"),
+            elements={
+                "Task": {"name": "Tarkista", "type": "UserTask", "actor": "SEK", "form": "f.json"},
+                "sub:Task2": {"name": None, "type": "ScriptTask", "actor": None, "form": None},
+            },
+            source={"k.bpmn": "<definitions/>", "f.json": "{}"},
+            issues=(issue,),
+        )
+    )
     stored = uow.versions.find("k", 1)
     spec = uow.versions.spec(stored.id)
     assert (spec.id, spec.key, spec.version, spec.name, spec.dialect, spec.spec_json, spec.actors) == (
-        stored.id, "k", 1, "K", "bpmn", '{"spec": 1}', ("SEK", "Kassa"))
+        stored.id,
+        "k",
+        1,
+        "K",
+        "bpmn",
+        '{"spec": 1}',
+        ("SEK", "Kassa"),
+    )
     assert spec.elements["Task"] == {"name": "Tarkista", "type": "UserTask", "actor": "SEK", "form": "f.json"}
     assert set(spec.elements) == {"Task", "sub:Task2"} and spec.source == {"k.bpmn": "<definitions/>", "f.json": "{}"}
     assert spec.issues == (issue,)
@@ -147,12 +176,14 @@ def test_a_versions_spec_for_restoring_it(uow):
 
 
 def test_the_access_log(uow):
-    uow.access_log.add([
-        AccessEntry(NOW, "admin", 7, "cancel", origin="test", reason="asked by the customer"),
-        AccessEntry(NOW, "sek.a", 7, "read"),
-        AccessEntry(NOW, "sek.b", 7, "erase", refused="only administrators erase", reason="x"),
-        AccessEntry(NOW, "admin", 8, "erase", reason="GDPR request"),
-    ])
+    uow.access_log.add(
+        [
+            AccessEntry(NOW, "admin", 7, "cancel", origin="test", reason="asked by the customer"),
+            AccessEntry(NOW, "sek.a", 7, "read"),
+            AccessEntry(NOW, "sek.b", 7, "erase", refused="only administrators erase", reason="x"),
+            AccessEntry(NOW, "admin", 8, "erase", reason="GDPR request"),
+        ]
+    )
     assert uow.access_log.notes(7) == (CaseNote(NOW, "admin", "cancel", "asked by the customer"),)
     assert [e.user for e in uow.access_log.entries(case_id=7)] == ["admin", "sek.a", "sek.b"]
     assert [e.action for e in uow.access_log.entries(refused=True)] == ["erase"]
@@ -276,8 +307,12 @@ def test_claims_and_events_answer_alike(waiting_at_sek, sql_unit):
         uow.claims.record(task, user="sek.a", claim=True, at=later)
         with pytest.raises(ConflictError):  # read before the claim: the case row changed since
             uow.claims.record(task, user="sek.b", claim=True, at=later)
-    for call in (lambda u: u.events.for_access(case_id), lambda u: u.events.of_case(case_id)[-1],
-                 lambda u: u.claims.holders([task_id, done_id]), lambda u: u.claims.user_task(task_id)):
+    for call in (
+        lambda u: u.events.for_access(case_id),
+        lambda u: u.events.of_case(case_id)[-1],
+        lambda u: u.claims.holders([task_id, done_id]),
+        lambda u: u.claims.user_task(task_id),
+    ):
         assert call(fake) == call(sql_unit)
     assert fake.claims.holders([task_id]) == {task_id: "sek.a"}
     for uow in (sql_unit, fake):
@@ -290,8 +325,9 @@ def test_erasure_answers_alike(kapula, clock):
     kapula.deploy(model_bundle(LU_MODEL))
     secret = "Oy Salainen Ab"
     case = kapula.start_case("lansi_uusimaa_yrityspalvelu", {"asiakas": secret, "kanava": "kaynti"}, user="neuvoja")
-    kapula.complete_task(case.ready_tasks[0].id, {"aiempi_asiakas": False, "segmentti": "paikallinen",
-                                                  "tarpeet": ["rekrytointi"]}, user="neuvoja")
+    kapula.complete_task(
+        case.ready_tasks[0].id, {"aiempi_asiakas": False, "segmentti": "paikallinen", "tarpeet": ["rekrytointi"]}, user="neuvoja"
+    )
     task_id = kapula.ready_tasks(case_id=case.id)[0].id
     session = kapula.sessions()
     session.begin()
@@ -302,8 +338,9 @@ def test_erasure_answers_alike(kapula, clock):
         assert sql_unit.erasure.read(case.id + 1) is None and fake.erasure.read(case.id + 1) is None
         version_before = sql_unit.claims.user_task(task_id).row_version
         admin = Caller(Principal("admin", "Admin", Role.ADMINISTRATOR), origin="test")
-        results = [erase(uow, case.id, None, reason="GDPR", by=None, origin=None, caller=admin, now=NOW)
-                   for uow in (sql_unit, fake)]
+        results = [
+            erase(uow, case.id, None, reason="GDPR", by=None, origin=None, caller=admin, now=NOW) for uow in (sql_unit, fake)
+        ]
         assert results[0] == results[1] and results[0].fields == ("asiakas",) and results[0].rows_changed > 2
         after = sql_unit.erasure.read(case.id)
         assert after == fake.erasure.read(case.id)
@@ -323,9 +360,13 @@ def test_the_consistency_reads_answer_alike(waiting_at_sek, sql_unit):
     fake.consistency.task_states.update(sql_unit.consistency.user_task_states([case_id]))
     fake.claims.tasks[task_id] = sql_unit.claims.user_task(task_id)
     assert set(fake.consistency.task_states[case_id]) >= {task_id, done_id}
-    for call in (lambda u: u.consistency.case_ids(), lambda u: u.consistency.event_rows([case_id, case_id + 1]),
-                 lambda u: u.consistency.case_rows([case_id + 1]), lambda u: u.consistency.user_task_states([case_id + 1]),
-                 lambda u: check_cases(u)):
+    for call in (
+        lambda u: u.consistency.case_ids(),
+        lambda u: u.consistency.event_rows([case_id, case_id + 1]),
+        lambda u: u.consistency.case_rows([case_id + 1]),
+        lambda u: u.consistency.user_task_states([case_id + 1]),
+        lambda u: check_cases(u),
+    ):
         assert call(fake) == call(sql_unit)
     assert check_cases(fake) == [] and [e.lifecycle for e in sql_unit.consistency.event_rows([case_id])][0] == "case_started"
     # after a claim of SEK's task both read the new event and the case row's new count alike
@@ -344,17 +385,25 @@ def test_case_reads_and_incidents_answer_alike(waiting_at_sek, sql_unit):
     for tid in (done_id, task_id):
         fake.case_reads.tasks[tid] = (sql_unit.case_reads.task(tid), True)
     assert (row.status, row.process_key) == ("running", "Handoff_demo")
-    for call in (lambda u: u.case_reads.row(case_id + 1), lambda u: u.case_reads.user_tasks(case_id, READY),
-                 lambda u: u.case_reads.task("no-such-task"), lambda u: u.case_reads.case_of_task(task_id),
-                 lambda u: u.case_reads.case_of_task("no-such-task"), lambda u: u.case_reads.ids_of("Handoff_demo"),
-                 lambda u: u.case_reads.ids_of("other"), lambda u: u.case_reads.timers_due(NOW + timedelta(days=999), limit=10),
-                 lambda u: u.incidents.open_of(case_id), lambda u: u.incidents.of_case(case_id),
-                 lambda u: u.case_reads.on_version(row.process_version_id, statuses=("running", "failed")),
-                 lambda u: u.case_reads.on_version(row.process_version_id, statuses=("running",), among=[case_id + 1]),
-                 lambda u: u.case_reads.on_version(row.process_version_id, statuses=("completed",)),
-                 lambda u: u.case_reads.on_version(row.process_version_id + 1, statuses=("running",)),
-                 lambda u: u.case_reads.user_task_in(task_id), lambda u: u.case_reads.user_task_in(done_id),
-                 lambda u: u.case_reads.user_task_in("no-such-task")):
+    for call in (
+        lambda u: u.case_reads.row(case_id + 1),
+        lambda u: u.case_reads.user_tasks(case_id, READY),
+        lambda u: u.case_reads.task("no-such-task"),
+        lambda u: u.case_reads.case_of_task(task_id),
+        lambda u: u.case_reads.case_of_task("no-such-task"),
+        lambda u: u.case_reads.ids_of("Handoff_demo"),
+        lambda u: u.case_reads.ids_of("other"),
+        lambda u: u.case_reads.timers_due(NOW + timedelta(days=999), limit=10),
+        lambda u: u.incidents.open_of(case_id),
+        lambda u: u.incidents.of_case(case_id),
+        lambda u: u.case_reads.on_version(row.process_version_id, statuses=("running", "failed")),
+        lambda u: u.case_reads.on_version(row.process_version_id, statuses=("running",), among=[case_id + 1]),
+        lambda u: u.case_reads.on_version(row.process_version_id, statuses=("completed",)),
+        lambda u: u.case_reads.on_version(row.process_version_id + 1, statuses=("running",)),
+        lambda u: u.case_reads.user_task_in(task_id),
+        lambda u: u.case_reads.user_task_in(done_id),
+        lambda u: u.case_reads.user_task_in("no-such-task"),
+    ):
         assert call(fake) == call(sql_unit)
     assert [t.task_id for t in fake.case_reads.user_tasks(case_id, READY)] == [task_id]
     assert fake.case_reads.on_version(row.process_version_id, statuses=("running",), among=[case_id]) == [case_id]
@@ -366,8 +415,11 @@ def test_case_reads_and_incidents_answer_alike(waiting_at_sek, sql_unit):
         assert uow.incidents.record_failure(case_id, "Handoff_demo", row.row_version - 1, first, now=NOW) is False
         assert uow.incidents.record_failure(case_id, "Handoff_demo", row.row_version, first, now=NOW) is True
         assert uow.incidents.record_failure(case_id, "Handoff_demo", row.row_version + 1, again, now=NOW) is True
-    for call in (lambda u: u.case_reads.row(case_id), lambda u: u.incidents.open_of(case_id),
-                 lambda u: u.incidents.of_case(case_id)):
+    for call in (
+        lambda u: u.case_reads.row(case_id),
+        lambda u: u.incidents.open_of(case_id),
+        lambda u: u.incidents.of_case(case_id),
+    ):
         assert call(fake) == call(sql_unit)
     assert [(i.message, i.resolved_at) for i in fake.incidents.of_case(case_id)] == [("it failed again", None)]
     assert fake.case_reads.row(case_id).status == "failed"
@@ -385,11 +437,13 @@ def test_the_message_reads_answer_alike(kapula, sql_unit):
     kapula.complete_task(b.ready_tasks[0].id, {"application_id": "B-2"})
     fake = FakeUnitOfWork()  # given the rows as stored, read apart from the repositories under test
     with kapula.sessions() as session:
-        for row in session.execute(select(CaseRecord.id, CaseRecord.process_key, CaseRecord.status, CaseRecord.waiting_json,
-                                          CaseRecord.conversation_id)):
+        for row in session.execute(
+            select(CaseRecord.id, CaseRecord.process_key, CaseRecord.status, CaseRecord.waiting_json, CaseRecord.conversation_id)
+        ):
             fake.messages.cases[row.id] = (row.process_key, row.status, row.waiting_json, row.conversation_id)
-        for case_id, key, value in session.execute(select(CaseCorrelationRecord.case_id, CaseCorrelationRecord.key,
-                                                          CaseCorrelationRecord.value)):
+        for case_id, key, value in session.execute(
+            select(CaseCorrelationRecord.case_id, CaseCorrelationRecord.key, CaseCorrelationRecord.value)
+        ):
             fake.messages.correlations[(case_id, key)] = value
     held_by_b = fake.messages.correlations[(b.id, "application")]
     conversation_of_a = fake.messages.cases[a.id][3]
@@ -402,7 +456,9 @@ def test_the_message_reads_answer_alike(kapula, sql_unit):
         lambda u: u.messages.waiting(front, "decision", values={}, conversation=conversation_of_a),
         lambda u: u.messages.waiting(front, "decision", values={}, conversation=None),
         lambda u: correlated_cases(u, "decision", {"application": "B-2"}),
-        lambda u: waiting_cases(u, front, "decision", conversation=None, correlations={"application": {"Prop_application_id": "A-1"}}),
+        lambda u: waiting_cases(
+            u, front, "decision", conversation=None, correlations={"application": {"Prop_application_id": "A-1"}}
+        ),
     ):
         assert call(fake) == call(sql_unit)
     assert correlated_cases(fake, "decision", {"application": "B-2"}) == [b.id]
@@ -439,8 +495,22 @@ class _Names:
 
 
 def _shown(events: list, names: _Names) -> list[tuple]:
-    return [(names(e.case_id), e.seq, e.at, e.lifecycle, e.element_id, e.element_name, e.element_type, e.lane, e.user,
-             names(e.task_id), e.changed) for e in events]
+    return [
+        (
+            names(e.case_id),
+            e.seq,
+            e.at,
+            e.lifecycle,
+            e.element_id,
+            e.element_name,
+            e.element_type,
+            e.lane,
+            e.user,
+            names(e.task_id),
+            e.changed,
+        )
+        for e in events
+    ]
 
 
 def _steps(uow: UnitOfWork, clock) -> dict[str, object]:
@@ -450,15 +520,17 @@ def _steps(uow: UnitOfWork, clock) -> dict[str, object]:
     names = _Names()
     seen: dict[str, object] = {}
     clock.set(NOW)
-    store_upload(uow, [(load_files(files := [read("three_lanes.bpmn"), read("tarve.json")]), files)], caller=None,
-                 owner=None, now=NOW)
+    store_upload(
+        uow, [(load_files(files := [read("three_lanes.bpmn"), read("tarve.json")]), files)], caller=None, owner=None, now=NOW
+    )
     deployed = VersionCache().get(uow.versions, uow.versions.find("Handoff_demo").id)
     ctx = uow.cases.create(deployed, now=NOW, conversation_id="conversation")
     case_id = ctx.case.id
     names(case_id)
     stepping.start(ctx.live, {"customer": "Oy"}, clock=clock, case_id=case_id)
-    seen["started"] = uow.cases.save(ctx, now=NOW, user="asiakas", first_event=Lifecycle.CASE_STARTED,
-                                     start_data={"customer": "Oy"})
+    seen["started"] = uow.cases.save(
+        ctx, now=NOW, user="asiakas", first_event=Lifecycle.CASE_STARTED, start_data={"customer": "Oy"}
+    )
     (first,) = uow.case_reads.user_tasks(case_id, READY)
     later = NOW + timedelta(hours=1)
     clock.set(later)
@@ -477,17 +549,28 @@ def _steps(uow: UnitOfWork, clock) -> dict[str, object]:
     ctx = uow.cases.load(case_id)
     uow.cases.save_migrated(ctx, deployed, now=later, user="admin", details={"from": 1, "to": 1})
     row = uow.case_reads.row(case_id)
-    seen["row"] = (row.process_key, row.status, row.row_version, row.started_at, row.ended_at, row.next_timer_due,
-                   json.loads(row.data_json), row.waiting_json)
-    seen["tasks"] = [(names(t.task_id), t.workflow_id, t.element_id, t.lane, t.state)
-                     for t in uow.case_reads.user_tasks(case_id, READY)]
+    seen["row"] = (
+        row.process_key,
+        row.status,
+        row.row_version,
+        row.started_at,
+        row.ended_at,
+        row.next_timer_due,
+        json.loads(row.data_json),
+        row.waiting_json,
+    )
+    seen["tasks"] = [
+        (names(t.task_id), t.workflow_id, t.element_id, t.lane, t.state) for t in uow.case_reads.user_tasks(case_id, READY)
+    ]
     claim = uow.claims.user_task(sek.task_id)
-    seen["claim"] = (names(claim.case_id), claim.element_id, claim.lane, claim.ready, claim.row_version,
-                     claim.last_event_seq)
+    seen["claim"] = (names(claim.case_id), claim.element_id, claim.lane, claim.ready, claim.row_version, claim.last_event_seq)
     seen["holders"] = {names(k): v for k, v in uow.claims.holders([sek.task_id, first.task_id]).items()}
     states = uow.consistency.user_task_states([case_id])[case_id]
-    seen["consistency"] = (uow.consistency.case_rows([case_id])[case_id], sorted(states.values()),
-                           [states[first.task_id], states[sek.task_id]])
+    seen["consistency"] = (
+        uow.consistency.case_rows([case_id])[case_id],
+        sorted(states.values()),
+        [states[first.task_id], states[sek.task_id]],
+    )
     ctx = uow.cases.load(case_id)
     stepping.cancel(ctx.live)
     seen["cancelled"] = uow.cases.save(ctx, now=later, user="admin", last_event=Lifecycle.CASE_CANCELLED)

@@ -10,10 +10,10 @@ from sqlalchemy import Column, Engine, MetaData, Table, inspect, select, text
 
 from engine.access.directory import Directory
 from engine.consistency import check_cases
-from engine.persistence.sql import SqlUnitOfWork
 from engine.model import CaseStatus
 from engine.persistence.database import make_engine, make_session_factory
 from engine.persistence.migrate import current_revision, head_revision, upgrade
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import Base
 from engine.runtime.script_engine import SafeScriptEngine
 from engine.services import Kapula
@@ -56,7 +56,9 @@ def _insert_at_0001(engine: Engine, rows: dict[str, list[dict]]) -> None:
             connection.execute(then.insert(), [{k: v for k, v in r.items() if k in then.c} for r in rows[name]])
             if engine.dialect.name == "postgresql" and "id" in then.c:
                 # explicit ids leave the sequence behind; a restored dump sets it the same way
-                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), (SELECT max(id) FROM \"{name}\"))"))
+                connection.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), (SELECT max(id) FROM \"{name}\"))")
+                )
 
 
 @pytest.fixture
@@ -76,7 +78,9 @@ def test_a_0001_database_with_cases_upgrades_to_head_and_the_cases_go_on(engine,
     assert current_revision(engine) == head_revision()
     kapula = Kapula(make_session_factory(engine), clock, SafeScriptEngine())  # closed with the engine fixture
     assert [(e.seq, e.lifecycle.value, e.task_id) for e in kapula.history(ids["waiting"])] == [
-        (r["seq"], r["lifecycle"], r["task_id"]) for r in sorted(rows["event"], key=lambda r: r["seq"]) if r["case_id"] == ids["waiting"]
+        (r["seq"], r["lifecycle"], r["task_id"])
+        for r in sorted(rows["event"], key=lambda r: r["seq"])
+        if r["case_id"] == ids["waiting"]
     ]
     assert kapula.get_case(ids["done"]).status is CaseStatus.COMPLETED
     with kapula.sessions() as session:

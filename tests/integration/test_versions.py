@@ -72,7 +72,11 @@ def test_a_diagram_that_cannot_run_is_stored_as_documentation_and_one_process_of
     broken = next(v for k, v in by_key.items() if k != "Handoff_demo")
     [issue] = broken.issues
     assert (issue.file, issue.line, issue.element_id, issue.element_name) == (
-        "gateway_no_default.bpmn", 11, "Gateway_1", "Kunnossa?")
+        "gateway_no_default.bpmn",
+        11,
+        "Gateway_1",
+        "Kunnossa?",
+    )
     assert "Gateway 'Kunnossa?' (Gateway_1) has an outgoing flow with no condition and no default" in issue.message
     assert kapula.start_case("Handoff_demo").ready_tasks
     with pytest.raises(DiagramError, match="documentation only — 1 thing to fix before cases can start"):

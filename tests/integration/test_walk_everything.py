@@ -18,8 +18,7 @@ from engine.model import CaseStatus
 from tests.walk import DIAGRAMS, MAX_STEPS, bundle_of, case_data, label, names_in
 
 T = TypeVar("T")
-WALKS = settings(max_examples=3, deadline=None, database=None, derandomize=True,
-                 suppress_health_check=list(HealthCheck))
+WALKS = settings(max_examples=3, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
 def outcome(action: Callable[[], T]) -> T | None:

@@ -24,11 +24,27 @@ def test_import_contracts_are_kept(capsys):
 
 # SpiffWorkflow's workflow and task API, by attribute name: a service that uses one drives
 # SpiffWorkflow itself instead of through engine.runtime.stepping (docs/architecture.md, "A step")
-_DRIVING = frozenset({
-    "run_engine", "do_engine_steps", "run", "get_tasks", "get_task_from_id", "get_next_task", "refresh_timers",
-    "refresh_waiting_tasks", "hand_data", "catch", "cancel", "event_manager", "bpmn_events", "workflow",
-    "last_task", "task_tree", "subprocesses",
-})
+_DRIVING = frozenset(
+    {
+        "run_engine",
+        "do_engine_steps",
+        "run",
+        "get_tasks",
+        "get_task_from_id",
+        "get_next_task",
+        "refresh_timers",
+        "refresh_waiting_tasks",
+        "hand_data",
+        "catch",
+        "cancel",
+        "event_manager",
+        "bpmn_events",
+        "workflow",
+        "last_task",
+        "task_tree",
+        "subprocesses",
+    }
+)
 # ...and what a task or its spec is made of
 _TASK_PARTS = frozenset({"task_spec", "bpmn_id", "bpmn_name", "has_state", "internal_data"})
 
@@ -72,8 +88,7 @@ def test_architecture_test_sees_a_driving_call(tmp_path):
 
 # what engine.expressions may import of the engine: the pure leaves (pyproject.toml's contract forbids the
 # rest by name; this test holds it to an allow-list, so a new engine module is not let in unnoticed)
-_EXPRESSION_LEAVES = frozenset({"engine.errors", "engine.model", "engine.settings", "engine.data_limits",
-                                "engine.vocabulary"})
+_EXPRESSION_LEAVES = frozenset({"engine.errors", "engine.model", "engine.settings", "engine.data_limits", "engine.vocabulary"})
 
 
 def _engine_imports(path: Path) -> set[str]:
@@ -94,8 +109,9 @@ def test_the_expression_language_imports_only_pure_leaves():
     """engine.expressions (the sandbox, FEEL, timer texts) is shared by the upload checks and the
     script engine; of the engine it imports only itself and the pure leaves, never engine.runtime."""
     outside = {
-        path.name: sorted(m for m in _engine_imports(path)
-                          if m not in _EXPRESSION_LEAVES and not m.startswith("engine.expressions"))
+        path.name: sorted(
+            m for m in _engine_imports(path) if m not in _EXPRESSION_LEAVES and not m.startswith("engine.expressions")
+        )
         for path in sorted((ROOT / "engine" / "expressions").glob("*.py"))
     }
     assert {name: modules for name, modules in outside.items() if modules} == {}

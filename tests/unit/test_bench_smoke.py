@@ -67,8 +67,14 @@ def test_before_after_tables_every_run_and_the_medians_of_each_side(tmp_path):
     from bench.before_after import Databases, Run, table
 
     def run(code: str, per_s: float, p99: float) -> Run:
-        summary = {"completions_per_s": per_s, "requests_per_s": 2 * per_s, "p50_ms": 10.0, "p95_ms": 50.0,
-                   "p99_ms": p99, "problems": 0}
+        summary = {
+            "completions_per_s": per_s,
+            "requests_per_s": 2 * per_s,
+            "p50_ms": 10.0,
+            "p95_ms": 50.0,
+            "p99_ms": p99,
+            "problems": 0,
+        }
         return Run(code, "sqlite", 1, summary, 1.0, 2.0)
 
     text = table([run("before", 10, 100), run("after", 20, 90), run("before", 30, 300), run("after", 40, 70)], "abc1234")

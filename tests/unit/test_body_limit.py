@@ -31,8 +31,18 @@ def _call(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int,
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers, "query_string": b"", "http_version": "1.1",
-             "scheme": "http", "server": ("t", 80), "client": ("c", 1), "root_path": ""}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "headers": headers,
+        "query_string": b"",
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("t", 80),
+        "client": ("c", 1),
+        "root_path": "",
+    }
     asyncio.run(app(scope, receive, send))
     return sent[0]["status"], reads
 

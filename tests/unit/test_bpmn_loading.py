@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -76,7 +76,7 @@ def complete(workflow: BpmnWorkflow, element_id: str, **data: object) -> None:
 
 def fire_timers(workflow: BpmnWorkflow) -> None:
     # SpiffWorkflow keeps a timer's due time in internal_data['event_value']; moving it into the past fires it.
-    past = (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat()
+    past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
     for task in workflow.get_tasks(state=TaskState.WAITING):
         task.internal_data["event_value"] = past
     workflow.refresh_waiting_tasks()
@@ -94,7 +94,10 @@ def fire_timers(workflow: BpmnWorkflow) -> None:
         ("camunda_form.bpmn", "Routing_camunda", "Asiakkaan ohjaus", "camunda", ("Novago",)),
         ("spiff_props.bpmn", "Needs_spiff", "Tarvekartoitus", "spiff", ("Neuvoja", "Järjestelmä")),
         (
-            "collaboration.bpmn", "Routing_novago", "Asiakkaan ohjaus Yritystalossa", "spiff",
+            "collaboration.bpmn",
+            "Routing_novago",
+            "Asiakkaan ohjaus Yritystalossa",
+            "spiff",
             ("Asiakas", "Neuvonta", "Kasvu", "Kansainvälistyminen", "TE-toimisto"),
         ),
         ("loop.bpmn", "Loop_demo", "Toistuvat yrityskäynnit", "spiff", ()),
@@ -113,8 +116,14 @@ def test_valid_fixture_loads_with_its_key_name_dialect_and_actors(
 def test_three_lanes_maps_each_element_to_its_lane() -> None:
     process = only("three_lanes.bpmn")
     assert process.element_actor == {
-        "StartEvent_need": "Asiakas", "Task_describe": "Asiakas", "Task_prepare": "SEK", "Gateway_route": "SEK",
-        "Task_funding": "ELY", "Timer_wait": "ELY", "Task_aftercare": "SEK", "Task_feedback": "Asiakas",
+        "StartEvent_need": "Asiakas",
+        "Task_describe": "Asiakas",
+        "Task_prepare": "SEK",
+        "Gateway_route": "SEK",
+        "Task_funding": "ELY",
+        "Timer_wait": "ELY",
+        "Task_aftercare": "SEK",
+        "Task_feedback": "Asiakas",
         "EndEvent_done": "Asiakas",
     }
 
@@ -132,7 +141,10 @@ def test_elements_carry_name_type_line_and_form() -> None:
     elements = only("three_lanes.bpmn").elements
     describe_task = elements["Task_describe"]
     assert (describe_task.name, describe_task.type, describe_task.line, describe_task.form) == (
-        "Kuvaa tarve", "userTask", 28, "tarve.json"
+        "Kuvaa tarve",
+        "userTask",
+        28,
+        "tarve.json",
     )
     assert (elements["Gateway_route"].type, elements["Gateway_route"].line) == ("exclusiveGateway", 36)
     assert elements["Timer_wait"].type == "intermediateCatchEvent"
@@ -276,11 +288,15 @@ def test_embedded_subprocess_nodes_inherit_the_lane_of_the_subprocess() -> None:
     ("fixture", "element_id", "line", "message"),
     [
         (
-            "gateway_no_default.bpmn", "Gateway_1", 11,
+            "gateway_no_default.bpmn",
+            "Gateway_1",
+            11,
             "Gateway 'Kunnossa?' (Gateway_1) has an outgoing flow with no condition and no default (flow 'Flow_no')",
         ),
         (
-            "missing_target.bpmn", "Flow_2", 13,
+            "missing_target.bpmn",
+            "Flow_2",
+            13,
             "Sequence flow 'Flow_2' points to 'Task_missing', an element that does not exist",
         ),
         ("no_start.bpmn", "No_start", 3, "Process 'Ei alkua' (No_start) has no start event"),
@@ -338,10 +354,8 @@ def test_file_over_the_size_limit_is_refused_before_parsing() -> None:
 @pytest.mark.parametrize(
     ("content", "limits", "message"),
     [
-        (b"<a>" + b"<b>" * 6 + b"</b>" * 6 + b"</a>", {"max_depth": 5},
-         "the file nests elements more than 5 levels deep"),
-        (b"<a>" + b"<b/>" * 20 + b"</a>", {"max_elements": 10},
-         "the file has more than 10 elements; that is the limit"),
+        (b"<a>" + b"<b>" * 6 + b"</b>" * 6 + b"</a>", {"max_depth": 5}, "the file nests elements more than 5 levels deep"),
+        (b"<a>" + b"<b/>" * 20 + b"</a>", {"max_elements": 10}, "the file has more than 10 elements; that is the limit"),
         (b"  \n", {}, "the file is empty"),
     ],
 )
@@ -479,8 +493,7 @@ def test_hostile_file_with_thousands_of_problems_is_summarised() -> None:
 
 def test_path_too_long_for_spiffworkflow_is_a_diagram_error() -> None:
     chain = "".join(
-        f'<bpmn:task id="T{i}" /><bpmn:sequenceFlow id="F{i}" sourceRef="T{i}" targetRef="T{i + 1}" />'
-        for i in range(700)
+        f'<bpmn:task id="T{i}" /><bpmn:sequenceFlow id="F{i}" sourceRef="T{i}" targetRef="T{i + 1}" />' for i in range(700)
     )
     content = inline(
         '<bpmn:process id="P" isExecutable="true"><bpmn:startEvent id="S" />'
@@ -503,4 +516,5 @@ def test_stored_text_of_bytes_in_no_known_encoding_is_a_clear_refusal() -> None:
     with pytest.raises(DiagramError) as refused:
         source_text(b"<a>\xe4</a>", filename="a.bpmn")  # Latin-1 bytes, no declaration saying so
     assert [(i.file, i.message) for i in refused.value.issues] == [
-        ("a.bpmn", "the file is not UTF-8 and declares no encoding its bytes are in: save it as UTF-8")]
+        ("a.bpmn", "the file is not UTF-8 and declares no encoding its bytes are in: save it as UTF-8")
+    ]

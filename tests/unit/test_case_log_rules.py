@@ -27,16 +27,35 @@ principals = st.builds(
     owned_processes=st.frozensets(st.sampled_from(KEYS), max_size=2),
 )
 events = st.lists(
-    st.builds(Event, case_id=st.just(7), seq=st.integers(1, 99), at=st.just(NOW),
-              lifecycle=st.sampled_from((Lifecycle.CASE_STARTED, Lifecycle.TASK_READY, Lifecycle.TASK_COMPLETED)),
-              lane=st.sampled_from(LANES), user=st.sampled_from((*USERS, None))),
+    st.builds(
+        Event,
+        case_id=st.just(7),
+        seq=st.integers(1, 99),
+        at=st.just(NOW),
+        lifecycle=st.sampled_from((Lifecycle.CASE_STARTED, Lifecycle.TASK_READY, Lifecycle.TASK_COMPLETED)),
+        lane=st.sampled_from(LANES),
+        user=st.sampled_from((*USERS, None)),
+    ),
     max_size=6,
 )
-facts = st.builds(TaskFacts, task_id=st.just("t1"), case_id=st.just(7), process_key=st.sampled_from(KEYS),
-                  lane=st.sampled_from(LANES), events=events, started_by_customer=st.booleans(),
-                  claimed_by=st.sampled_from((None, *USERS)))
-RULES = (policy.sees_task, policy.task_refusal, policy.work_refusal, policy.message_refusal, policy.claim_refusal,
-         policy.unclaim_refusal)
+facts = st.builds(
+    TaskFacts,
+    task_id=st.just("t1"),
+    case_id=st.just(7),
+    process_key=st.sampled_from(KEYS),
+    lane=st.sampled_from(LANES),
+    events=events,
+    started_by_customer=st.booleans(),
+    claimed_by=st.sampled_from((None, *USERS)),
+)
+RULES = (
+    policy.sees_task,
+    policy.task_refusal,
+    policy.work_refusal,
+    policy.message_refusal,
+    policy.claim_refusal,
+    policy.unclaim_refusal,
+)
 
 
 @given(principals, facts)

@@ -11,16 +11,16 @@ import pytest
 
 from engine.access.policy import Principal, Role
 from engine.clock import FakeClock
+from engine.definitions import VersionCache
 from engine.errors import AccessDeniedError, ConflictError
 from engine.model import CaseStatus, Lifecycle
 from engine.persistence.fake import FakeUnitOfWork
 from engine.runtime.parser import load_files
+from engine.runtime.states import READY
 from engine.services.cases import start_in
 from engine.services.definitions import store_upload
 from engine.services.gate import Caller, entry, refusal_of
 from engine.services.tasks import change_claim, complete_in
-from engine.definitions import VersionCache
-from engine.runtime.states import READY
 from tests.conftest import read
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -52,8 +52,7 @@ def _start(uow: FakeUnitOfWork, clock: FakeClock, versions: VersionCache) -> int
 
 
 def _complete(uow: FakeUnitOfWork, clock: FakeClock, caller: Caller, task_id: str, data: dict) -> CaseStatus:
-    ctx = complete_in(uow, task_id, data, caller=caller, user=caller.username, checked_form=None, now=clock.now(),
-                      clock=clock)
+    ctx = complete_in(uow, task_id, data, caller=caller, user=caller.username, checked_form=None, now=clock.now(), clock=clock)
     saved = uow.cases.save(ctx, now=clock.now(), user=caller.username)
     uow.access_log.add([entry(caller, "complete", clock.now(), case_id=ctx.case.id, task_id=task_id)])
     return saved.status
@@ -87,8 +86,11 @@ def test_a_customer_starts_a_case_an_sek_advisor_claims_and_completes_its_task(u
 
     events = uow.events.of_case(case_id)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    shown = [(e.lifecycle, e.element_id, e.lane, e.user) for e in events if e.task_id in (first, sek_task)
-             or e.lifecycle is Lifecycle.CASE_STARTED]
+    shown = [
+        (e.lifecycle, e.element_id, e.lane, e.user)
+        for e in events
+        if e.task_id in (first, sek_task) or e.lifecycle is Lifecycle.CASE_STARTED
+    ]
     assert shown == [
         (Lifecycle.CASE_STARTED, None, None, "asiakas"),
         (Lifecycle.TASK_READY, "Task_describe", "Asiakas", None),
@@ -100,8 +102,12 @@ def test_a_customer_starts_a_case_an_sek_advisor_claims_and_completes_its_task(u
     assert events[0].changed == {"customer": "Oy"} and events[0].at == NOW
     assert uow.claims.user_task(sek_task).ready is False and uow.claims.holders([sek_task]) == {sek_task: "sek.a"}
     assert [(e.user, e.action, e.refused is not None) for e in uow.access_log.rows] == [
-        ("sek.owner", "deploy", False), ("asiakas", "start", False), ("asiakas", "complete", False),
-        ("sek.a", "claim", False), ("sek.a", "complete", False)]
+        ("sek.owner", "deploy", False),
+        ("asiakas", "start", False),
+        ("asiakas", "complete", False),
+        ("sek.a", "claim", False),
+        ("sek.a", "complete", False),
+    ]
     assert (row.status, row.process_key) == ("running", "Handoff_demo") and '"need": "kasvu"' in row.data_json
 
 
@@ -112,8 +118,9 @@ def test_a_completion_read_before_a_claim_fails_the_version_check(uow):
     ((first, _, _),) = _ready(uow, case_id)
     _complete(uow, clock, CUSTOMER, first, {"need": "kasvu"})
     ((sek_task, _, _),) = _ready(uow, case_id)
-    ctx = complete_in(uow, sek_task, {"needs_funding": False}, caller=SEK_B, user="sek.b", checked_form=None,
-                      now=clock.now(), clock=clock)
+    ctx = complete_in(
+        uow, sek_task, {"needs_funding": False}, caller=SEK_B, user="sek.b", checked_form=None, now=clock.now(), clock=clock
+    )
     change_claim(uow, sek_task, user="sek.a", caller=SEK_A, claim=True, now=clock.now())
     with pytest.raises(ConflictError, match="changed by someone else"):
         uow.cases.save(ctx, now=clock.now(), user="sek.b")
@@ -128,5 +135,6 @@ def test_a_customer_may_not_work_an_advisors_task(uow):
     _complete(uow, clock, CUSTOMER, first, {"need": "kasvu"})
     ((sek_task, _, _),) = _ready(uow, case_id)
     with pytest.raises(AccessDeniedError):
-        complete_in(uow, sek_task, {}, caller=CUSTOMER, user="asiakas", checked_form=None, now=clock.now() + timedelta(1),
-                    clock=clock)
+        complete_in(
+            uow, sek_task, {}, caller=CUSTOMER, user="asiakas", checked_form=None, now=clock.now() + timedelta(1), clock=clock
+        )

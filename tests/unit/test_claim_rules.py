@@ -32,8 +32,7 @@ def uow() -> FakeUnitOfWork:
         Event(7, 1, NOW, Lifecycle.CASE_STARTED, user="asiakas"),
         Event(7, 2, NOW, Lifecycle.TASK_READY, element_id="Check", lane="SEK", task_id="t1"),
     ]
-    fake.claims.tasks["t1"] = UserTaskRow("t1", 7, "Handoff_demo", 1, "Check", "SEK", ready=True, row_version=3,
-                                          last_event_seq=2)
+    fake.claims.tasks["t1"] = UserTaskRow("t1", 7, "Handoff_demo", 1, "Check", "SEK", ready=True, row_version=3, last_event_seq=2)
     return fake
 
 
@@ -49,7 +48,9 @@ def test_an_advisor_of_the_lane_claims_and_gives_back_with_an_entry_each(uow):
     assert _claims(uow) == [(Lifecycle.TASK_CLAIMED, "sek.a", 3), (Lifecycle.TASK_UNCLAIMED, "sek.a", 4)]
     assert uow.claims.tasks["t1"].row_version == 5  # each claim event bumped the case row's version
     assert [(e.user, e.action, e.task_id, e.refused) for e in uow.access_log.rows] == [
-        ("sek.a", "claim", "t1", None), ("sek.a", "unclaim", "t1", None)]
+        ("sek.a", "claim", "t1", None),
+        ("sek.a", "unclaim", "t1", None),
+    ]
 
 
 def test_a_claimed_task_is_not_claimed_again_nor_given_back_by_another_advisor(uow):
@@ -95,8 +96,7 @@ def test_of_two_claims_read_at_the_same_version_the_second_is_refused(uow):
 
 
 def test_a_task_that_is_not_ready_or_not_there(uow):
-    uow.claims.tasks["t1"] = UserTaskRow("t1", 7, "Handoff_demo", 1, "Check", "SEK", ready=False, row_version=4,
-                                         last_event_seq=3)
+    uow.claims.tasks["t1"] = UserTaskRow("t1", 7, "Handoff_demo", 1, "Check", "SEK", ready=False, row_version=4, last_event_seq=3)
     with pytest.raises(ConflictError, match="not ready"):
         change_claim(uow, "t1", user="sek.a", caller=SEK_A, claim=True, now=NOW)
     with pytest.raises(NotFoundError):

@@ -37,8 +37,9 @@ def test_a_session_is_kept_by_its_hash_and_ends_after_its_lifetime(uow):
 
 
 def test_a_token_is_shown_once_and_kept_by_its_hash(uow):
-    token, info = credentials.new_token(uow.credentials, "sek.a", name="ci", now=NOW,
-                                        expires_at=credentials.token_expiry(NOW, None))
+    token, info = credentials.new_token(
+        uow.credentials, "sek.a", name="ci", now=NOW, expires_at=credentials.token_expiry(NOW, None)
+    )
     assert token.startswith(credentials.TOKEN_PREFIX) and info.expires_at == NOW + credentials.TOKEN_LIFETIME
     assert [h for h, _ in uow.credentials.issued] == [credentials.secret_hash(token)]
     assert uow.credentials.token_holder(credentials.secret_hash(token), NOW)[0].username == "sek.a"
@@ -61,11 +62,14 @@ def test_another_users_token_is_not_found_and_stays_working(uow):
     assert uow.credentials.token_holder(credentials.secret_hash(token), NOW) is not None
 
 
-@pytest.mark.parametrize(("expires", "field_error"), [
-    (NOW - timedelta(seconds=1), "in the past"),
-    (NOW + credentials.MAX_TOKEN_LIFETIME + timedelta(seconds=1), "at most 366 days ahead"),
-    (datetime(2027, 1, 1), "no time zone"),
-])
+@pytest.mark.parametrize(
+    ("expires", "field_error"),
+    [
+        (NOW - timedelta(seconds=1), "in the past"),
+        (NOW + credentials.MAX_TOKEN_LIFETIME + timedelta(seconds=1), "at most 366 days ahead"),
+        (datetime(2027, 1, 1), "no time zone"),
+    ],
+)
 def test_a_tokens_expiry_is_bounded(expires, field_error):
     with pytest.raises(InvalidDataError) as raised:
         credentials.token_expiry(NOW, expires)

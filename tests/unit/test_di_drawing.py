@@ -16,8 +16,11 @@ from engine.render.model import Overlay
 
 MIWG = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "miwg").glob("*.bpmn"))
 SVG = "{http://www.w3.org/2000/svg}"
-NS = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC",
-      "di": "http://www.omg.org/spec/DD/20100524/DI"}
+NS = {
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+}
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -46,8 +49,10 @@ def reference(path: Path) -> list[tuple[list[tuple[str, str, tuple[float, ...]]]
             b = shape.find("dc:Bounds", NS)
             ref = shape.get("bpmnElement")
             shapes.append((ref, tags[ref], tuple(float(b.get(a)) for a in ("x", "y", "width", "height"))))
-        edges = [(e.get("bpmnElement") or e.get("id"), [(float(w.get("x")), float(w.get("y"))) for w in e.iterfind("di:waypoint", NS)])
-                 for e in diagram.iterfind(".//bpmndi:BPMNEdge", NS)]
+        edges = [
+            (e.get("bpmnElement") or e.get("id"), [(float(w.get("x")), float(w.get("y"))) for w in e.iterfind("di:waypoint", NS)])
+            for e in diagram.iterfind(".//bpmndi:BPMNEdge", NS)
+        ]
         out.append((shapes, edges))
     return out
 
@@ -74,7 +79,9 @@ def test_every_di_shape_and_edge_is_drawn_where_the_file_puts_it(path: Path):
             assert g.get("data-kind") == tag
             box = outline_box(g[0])
             assert g[0].get("class") == "outline"
-            assert all(abs(a - b) <= 1 for a, b in zip(box, bounds, strict=True)), f"{path.name}: {tag} {element_id} at {box}, DI says {bounds}"
+            assert all(abs(a - b) <= 1 for a, b in zip(box, bounds, strict=True)), (
+                f"{path.name}: {tag} {element_id} at {box}, DI says {bounds}"
+            )
         assert len(drawn) == len(shapes)
         lines = {g.get("data-element-id"): g for g in svg.iter(f"{SVG}g") if g.get("class") == "edge"}
         for element_id, waypoints in edges:
@@ -86,15 +93,30 @@ def test_every_di_shape_and_edge_is_drawn_where_the_file_puts_it(path: Path):
 
 
 def _kind(svg: etree._Element, element_id: str) -> etree._Element:
-    return next(g for g in svg.iter(f"{SVG}g") if g.get("data-element-id") == element_id and g.get("class", "").startswith("shape "))
+    return next(
+        g for g in svg.iter(f"{SVG}g") if g.get("data-element-id") == element_id and g.get("class", "").startswith("shape ")
+    )
 
 
 def test_markers_of_b_1_0_match_the_standard():
     """B.1.0 (descriptive conformance): the markers that tell the kinds apart are drawn."""
     (svg,) = draw(next(p for p in MIWG if p.name == "B.1.0.bpmn"))
     kinds = [g.get("data-kind") for g in svg.iter(f"{SVG}g") if g.get("class", "").startswith("shape ")]
-    for kind in ("participant", "lane", "userTask", "serviceTask", "callActivity", "subProcess", "exclusiveGateway",
-                 "parallelGateway", "dataObjectReference", "dataStoreReference", "textAnnotation", "group", "endEvent"):
+    for kind in (
+        "participant",
+        "lane",
+        "userTask",
+        "serviceTask",
+        "callActivity",
+        "subProcess",
+        "exclusiveGateway",
+        "parallelGateway",
+        "dataObjectReference",
+        "dataStoreReference",
+        "textAnnotation",
+        "group",
+        "endEvent",
+    ):
         assert kind in kinds, kind
     collapsed = [g for g in svg.iter(f"{SVG}g") if g.get("class") == "marker marker-collapsed"]
     assert len(collapsed) == 2  # "Call Activity Collapsed" and "Collapsed Sub-Process"
@@ -112,7 +134,10 @@ def test_boundary_events_sit_on_their_host():
     assert boundary
     for s in boundary:
         host = shapes[s.host].bounds
-        assert host.x - s.bounds.w <= s.bounds.cx <= host.x + host.w + s.bounds.w and host.y - s.bounds.h <= s.bounds.cy <= host.y + host.h + s.bounds.h
+        assert (
+            host.x - s.bounds.w <= s.bounds.cx <= host.x + host.w + s.bounds.w
+            and host.y - s.bounds.h <= s.bounds.cy <= host.y + host.h + s.bounds.h
+        )
         assert _kind(svg, s.element_id).getparent().get("class") == "layer-boundary"  # drawn over its host
 
 
@@ -121,9 +146,15 @@ def test_overlays_sit_on_the_di_shapes_with_a_legend():
     root = parse_xml(path.read_bytes(), filename=path.name).getroot()
     (d,) = read_diagrams(root)
     tasks = [s for s in d.shapes if s.kind == "task"]
-    overlay = Overlay(median_seconds={tasks[0].element_id: 7200.0, tasks[1].element_id: 3600.0}, waiting_now={tasks[1].element_id: 3})
+    overlay = Overlay(
+        median_seconds={tasks[0].element_id: 7200.0, tasks[1].element_id: 3600.0}, waiting_now={tasks[1].element_id: 3}
+    )
     (svg,) = draw(path, overlay)
-    median = next(g for g in svg.iter(f"{SVG}g") if g.get("class") == "overlay overlay-median" and g.get("data-element-id") == tasks[0].element_id)
+    median = next(
+        g
+        for g in svg.iter(f"{SVG}g")
+        if g.get("class") == "overlay overlay-median" and g.get("data-element-id") == tasks[0].element_id
+    )
     assert "mediaani 2 t" in "".join(median.itertext())
     assert float(median[0].get("x")) == tasks[0].bounds.x  # on the shape's own corner
     assert _kind(svg, tasks[0].element_id)[0].get("fill") == "#de2d26"  # the slowest is the reddest

@@ -15,9 +15,14 @@ from engine.render.swimlane import build_swimlane, render
 from tests.unit.test_hostile_names_drawing import assert_inert, hostile_bpmn
 
 # characters an XML 1.0 attribute can hold (the names come from a parsed file)
-XML_TEXT = st.text(st.characters(min_codepoint=0x20, blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff"), max_size=400)
-NAMES = st.lists(st.one_of(XML_TEXT, st.sampled_from(["<<B>x</B>>", '<<IMG SRC="/etc/passwd"/>>', "\\N\\G", "]]>", "&amp;", '"'])),
-                 min_size=6, max_size=8)
+XML_TEXT = st.text(
+    st.characters(min_codepoint=0x20, blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff"), max_size=400
+)
+NAMES = st.lists(
+    st.one_of(XML_TEXT, st.sampled_from(["<<B>x</B>>", '<<IMG SRC="/etc/passwd"/>>', "\\N\\G", "]]>", "&amp;", '"'])),
+    min_size=6,
+    max_size=8,
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

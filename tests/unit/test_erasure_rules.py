@@ -27,19 +27,26 @@ SECRET = "Oy Salainen Ab"
 def uow() -> FakeUnitOfWork:
     """Case 7: its customer's name in the data, a task's body, two events and a correlation value."""
     fake = FakeUnitOfWork()
-    fake.erasure.cases[7] = ({"k.bpmn": "<definitions/>", "yhteydenotto.json": json.dumps(FORM)}, CaseTexts(
-        json.dumps({"asiakas": SECRET, "kanava": "kaynti", "muistio": f"soitettu {SECRET}"}),
-        json.dumps({"title": "Yhteydenotto"}),
-        tasks={"t1": json.dumps({"data": {"asiakas": SECRET}}), "t2": json.dumps({"data": {}})},
-        events={1: json.dumps({"asiakas": SECRET, "kanava": "kaynti"}), 2: json.dumps({"kanava": "puhelin"})},
-        correlations={"customer": json.dumps({"name": SECRET})}))
+    fake.erasure.cases[7] = (
+        {"k.bpmn": "<definitions/>", "yhteydenotto.json": json.dumps(FORM)},
+        CaseTexts(
+            json.dumps({"asiakas": SECRET, "kanava": "kaynti", "muistio": f"soitettu {SECRET}"}),
+            json.dumps({"title": "Yhteydenotto"}),
+            tasks={"t1": json.dumps({"data": {"asiakas": SECRET}}), "t2": json.dumps({"data": {}})},
+            events={1: json.dumps({"asiakas": SECRET, "kanava": "kaynti"}), 2: json.dumps({"kanava": "puhelin"})},
+            correlations={"customer": json.dumps({"name": SECRET})},
+        ),
+    )
     return fake
 
 
 def _texts(uow: FakeUnitOfWork) -> list[str]:
     texts = uow.erasure.cases[7][1]
-    return [t for t in (texts.data, texts.header, *texts.tasks.values(), *texts.events.values(),
-                        *texts.correlations.values()) if t is not None]
+    return [
+        t
+        for t in (texts.data, texts.header, *texts.tasks.values(), *texts.events.values(), *texts.correlations.values())
+        if t is not None
+    ]
 
 
 def test_an_administrator_erases_the_declared_fields_everywhere_with_a_reason(uow):
@@ -52,7 +59,13 @@ def test_an_administrator_erases_the_declared_fields_everywhere_with_a_reason(uo
     assert uow.erasure.row_versions[7] == 2  # every process's cache of live cases reloads the case
     (logged,) = uow.access_log.rows
     assert (logged.user, logged.case_id, logged.action, logged.origin, logged.reason, logged.refused) == (
-        "admin", 7, "erase", "test", "GDPR request", None)
+        "admin",
+        7,
+        "erase",
+        "test",
+        "GDPR request",
+        None,
+    )
 
 
 def test_an_advisor_is_refused_and_nothing_changes(uow):
@@ -62,7 +75,11 @@ def test_an_advisor_is_refused_and_nothing_changes(uow):
     assert _texts(uow) == before and uow.access_log.rows == []
     refused = refusal_of(raised.value)
     assert (refused.user, refused.action, refused.case_id, refused.refused) == (
-        "sek.a", "erase", 7, "only administrators erase personal data")
+        "sek.a",
+        "erase",
+        7,
+        "only administrators erase personal data",
+    )
 
 
 def test_a_caller_gives_a_reason(uow):

@@ -14,14 +14,15 @@ from api.http.errors import status_of
 from engine.errors import KapulaError
 from engine.model import ValidationIssue
 
-KINDS = [c for _, c in inspect.getmembers(engine.errors, inspect.isclass)
-         if issubclass(c, KapulaError) and c is not KapulaError]
+KINDS = [c for _, c in inspect.getmembers(engine.errors, inspect.isclass) if issubclass(c, KapulaError) and c is not KapulaError]
 
 
 def _instance(kind: type[KapulaError]) -> KapulaError:
-    samples = {"DiagramError": lambda: kind([ValidationIssue("bad")]),
-               "NotFoundError": lambda: kind("case", 1),
-               "TooManyAttemptsError": lambda: kind("wait", retry_after=3)}
+    samples = {
+        "DiagramError": lambda: kind([ValidationIssue("bad")]),
+        "NotFoundError": lambda: kind("case", 1),
+        "TooManyAttemptsError": lambda: kind("wait", retry_after=3),
+    }
     return samples.get(kind.__name__, lambda: kind("it failed"))()
 
 
@@ -50,6 +51,13 @@ def test_the_documented_exit_codes_and_statuses():
     # README: 3 the diagram cannot run, 4 not found, 5 conflict, 6 invalid data, 7 the case's own
     # diagram failed, 8 the database is not reachable, 9 refused by the access rules
     assert {k.__name__: (a.exit_code, a.status) for k, a in ERRORS.items()} == {
-        "DiagramError": (3, 422), "NotFoundError": (4, 404), "ConflictError": (5, 409), "InvalidDataError": (6, 422),
-        "CaseStepError": (7, 422), "UnavailableError": (8, 503), "AccessDeniedError": (9, 403),
-        "AuthenticationError": (1, 401), "TooManyAttemptsError": (1, 429)}
+        "DiagramError": (3, 422),
+        "NotFoundError": (4, 404),
+        "ConflictError": (5, 409),
+        "InvalidDataError": (6, 422),
+        "CaseStepError": (7, 422),
+        "UnavailableError": (8, 503),
+        "AccessDeniedError": (9, 403),
+        "AuthenticationError": (1, 401),
+        "TooManyAttemptsError": (1, 429),
+    }

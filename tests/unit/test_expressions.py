@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.expressions.languages import ExpressionRefused, language_of, to_python
 from engine.expressions.evaluation import evaluate_expression
+from engine.expressions.languages import ExpressionRefused, language_of, to_python
 
 
 @pytest.mark.parametrize(
@@ -14,7 +14,7 @@ from engine.expressions.evaluation import evaluate_expression
         ("${approved}", "approved"),
         ("${!approved}", "not approved"),
         ("#{clarified == 'yes'}", "clarified == 'yes'"),
-        ("${amount gt 1000 && segment ne \"VIP\"}", 'amount > 1000 and segment != "VIP"'),
+        ('${amount gt 1000 && segment ne "VIP"}', 'amount > 1000 and segment != "VIP"'),
         ("${a le 1 || b ge 2.5 or not c}", "a <= 1 or b >= 2.5 or not c"),
         ("${x == null}", "x == None"),
         ("=approved = true", "approved == True"),
@@ -51,8 +51,9 @@ def test_xpath_true_and_false_are_the_literals() -> None:
     assert [to_python(t, declared="http://www.w3.org/1999/XPath") for t in ("true", "false()")] == ["True", "False"]
 
 
-@pytest.mark.parametrize(("declared", "language"), [("http://camunda.org/feel", "FEEL"), (None, "Python"),
-                                                    ("https://www.python.org/", "Python")])
+@pytest.mark.parametrize(
+    ("declared", "language"), [("http://camunda.org/feel", "FEEL"), (None, "Python"), ("https://www.python.org/", "Python")]
+)
 def test_the_declared_language_is_read_from_the_uri(declared: str | None, language: str) -> None:
     assert language_of("x", declared) == language
 

@@ -32,16 +32,25 @@ def test_the_backtracking_pattern_runs_in_linear_time():
     check_submission(YTUNNUS, {"ytunnus": "1234567-8"})
 
 
-@pytest.mark.parametrize(("pattern", "construct"), [
-    (r"^(a)\1$", "back-references"), (r"^(?P<d>a)(?P=d)$", "back-references"), (r"^(?=x)x$", "look-ahead"),
-    (r"^(?!x).$", "look-ahead"), (r"(?<=a)b", "look-behind"), (r"(?>a)b", "atomic groups"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "construct"),
+    [
+        (r"^(a)\1$", "back-references"),
+        (r"^(?P<d>a)(?P=d)$", "back-references"),
+        (r"^(?=x)x$", "look-ahead"),
+        (r"^(?!x).$", "look-ahead"),
+        (r"(?<=a)b", "look-behind"),
+        (r"(?>a)b", "atomic groups"),
+    ],
+)
 def test_a_pattern_re2_cannot_run_is_refused_at_upload_saying_what_and_where(pattern, construct):
     # not "is not a 'regex'": the construct RE2 does not support, the pattern, and where it sits
-    for form, where in ((_form(x={"type": "string", "pattern": pattern}), "field 'x'"),
-                        (_form(x=_form(y={"type": "string", "pattern": pattern})), "field 'x.y'"),
-                        ({"type": "object", "patternProperties": {pattern: {"type": "string"}}}, "a patternProperties name"),
-                        (_form(x={"type": "object", "propertyNames": {"pattern": pattern}}), "the propertyNames of field 'x'")):
+    for form, where in (
+        (_form(x={"type": "string", "pattern": pattern}), "field 'x'"),
+        (_form(x=_form(y={"type": "string", "pattern": pattern})), "field 'x.y'"),
+        ({"type": "object", "patternProperties": {pattern: {"type": "string"}}}, "a patternProperties name"),
+        (_form(x={"type": "object", "propertyNames": {"pattern": pattern}}), "the propertyNames of field 'x'"),
+    ):
         problems = form_file_problems("f.json", json.dumps(form).encode())
         assert problems == [f"{where}: the pattern '{pattern}' uses {construct}" + problems[0].split(construct, 1)[1]]
         assert problems[0].endswith("forms' patterns run on RE2 (linear time, no backtracking), which does not support them")
@@ -73,7 +82,8 @@ def test_pattern_properties_and_additional_properties_use_re2():
 def test_unevaluated_properties_with_pattern_properties_is_refused_at_upload():
     form = {"type": "object", "patternProperties": {"^a": {}}, "unevaluatedProperties": False}
     assert form_file_problems("f.json", json.dumps(form).encode()) == [
-        "a form may not combine unevaluatedProperties with patternProperties"]
+        "a form may not combine unevaluatedProperties with patternProperties"
+    ]
 
 
 def test_unique_items_on_a_large_mixed_list_is_quick_and_right():

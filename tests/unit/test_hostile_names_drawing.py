@@ -22,7 +22,7 @@ HOSTILE = [
     "<<B>Hae tuki</B>> URL=\"javascript:fetch('/api/me')\" dummy=<x>",
     '<<TABLE><TR><TD><IMG SRC="/etc/passwd"/></TD></TR></TABLE>>',
     '<<IMG SRC="/etc/hostname"/>>',
-    'say "hi" & \'bye\' ]]> <script>alert(1)</script>',
+    "say \"hi\" & 'bye' ]]> <script>alert(1)</script>",
     "back\\slash\\N\\G\\L\\",
     "tab\tand\u0085next\u2028line\u202eRTL",
     "x" * 10_000,
@@ -35,9 +35,17 @@ HOSTILE = [
 
 def hostile_bpmn(names: list[str], *, with_di: bool = True) -> bytes:
     """A two-lane process whose elements carry `names` (as XML attribute values, escaped)."""
-    root = etree.Element("{http://www.omg.org/spec/BPMN/20100524/MODEL}definitions", nsmap={
-        "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-        "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}, id="d", targetNamespace="urn:x")
+    root = etree.Element(
+        "{http://www.omg.org/spec/BPMN/20100524/MODEL}definitions",
+        nsmap={
+            "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+            "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+            "dc": "http://www.omg.org/spec/DD/20100524/DC",
+            "di": "http://www.omg.org/spec/DD/20100524/DI",
+        },
+        id="d",
+        targetNamespace="urn:x",
+    )
     b = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
     collab = etree.SubElement(root, f"{b}collaboration", id="c")
     etree.SubElement(collab, f"{b}participant", id="pool", name=names[0], processRef="p")
@@ -46,7 +54,9 @@ def hostile_bpmn(names: list[str], *, with_di: bool = True) -> bytes:
     lanes = etree.SubElement(process, f"{b}laneSet", id="ls")
     ids = [f"t{i}" for i in range(len(names))]
     for lane_index in range(2):
-        lane = etree.SubElement(lanes, f"{b}lane", id=f"lane{lane_index}", name=names[lane_index + 2] if lane_index else "Asiakas")
+        lane = etree.SubElement(
+            lanes, f"{b}lane", id=f"lane{lane_index}", name=names[lane_index + 2] if lane_index else "Asiakas"
+        )
         for i in ids[lane_index::2]:
             etree.SubElement(lane, f"{b}flowNodeRef").text = i
     kinds = ["startEvent", "userTask", "exclusiveGateway", "task", "intermediateThrowEvent", "manualTask"]
@@ -63,7 +73,9 @@ def hostile_bpmn(names: list[str], *, with_di: bool = True) -> bytes:
         plane = etree.SubElement(etree.SubElement(root, f"{d}BPMNDiagram", id="dia"), f"{d}BPMNPlane", id="pl", bpmnElement="c")
         for i, element in enumerate(["pool", "other", "lane0", "lane1", *ids, "note"]):
             shape = etree.SubElement(plane, f"{d}BPMNShape", id=f"s{i}", bpmnElement=element)
-            etree.SubElement(shape, "{http://www.omg.org/spec/DD/20100524/DC}Bounds", x=str(50 + 120 * i), y="40", width="100", height="80")
+            etree.SubElement(
+                shape, "{http://www.omg.org/spec/DD/20100524/DC}Bounds", x=str(50 + 120 * i), y="40", width="100", height="80"
+            )
         for i in range(len(names) - 1):
             edge = etree.SubElement(plane, f"{d}BPMNEdge", id=f"e{i}", bpmnElement=f"f{i}")
             for x in (150 + 120 * i, 170 + 120 * i):
@@ -78,7 +90,12 @@ def assert_inert(svg: bytes, names: list[str]) -> None:
         tag = etree.QName(element).localname if isinstance(element.tag, str) else ""
         assert tag not in ("a", "image", "script", "foreignObject", "iframe", "use"), tag
         for key, value in element.attrib.items():
-            assert "javascript" not in value.lower() and not key.lower().startswith("on") and key != XLINK and "href" not in key.lower(), (key, value)
+            assert (
+                "javascript" not in value.lower()
+                and not key.lower().startswith("on")
+                and key != XLINK
+                and "href" not in key.lower()
+            ), (key, value)
             for name in names:
                 if len(name) > 3 and name not in ("tab\tand\u0085next\u2028line\u202eRTL",):
                     assert name not in value, (key, value[:80])
@@ -95,7 +112,12 @@ def test_the_reported_case_draws_its_names_as_text():
 @pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])
 def test_hostile_names_in_the_graphviz_swimlanes(fmt: str):
     source = hostile_bpmn(HOSTILE)
-    out = render(build_swimlane(swimlanes_from_bpmn(source, "p"), Overlay(median_seconds={"t1": 60.0}, handoffs={("Asiakas", HOSTILE[3]): 2})), fmt)
+    out = render(
+        build_swimlane(
+            swimlanes_from_bpmn(source, "p"), Overlay(median_seconds={"t1": 60.0}, handoffs={("Asiakas", HOSTILE[3]): 2})
+        ),
+        fmt,
+    )
     assert out
     if fmt == "svg":
         assert_inert(out, HOSTILE)
@@ -108,7 +130,9 @@ def test_hostile_names_in_the_di_drawing():
     from engine.bpmn_xml.secure import parse_xml
 
     (diagram,) = read_diagrams(parse_xml(source, filename="hostile.bpmn").getroot())
-    svg = svg_bytes(build_di_svg(diagram, Overlay(median_seconds={"t1": 60.0}, waiting_now={"t1": 2}, handoffs={("Asiakas", HOSTILE[3]): 2})))
+    svg = svg_bytes(
+        build_di_svg(diagram, Overlay(median_seconds={"t1": 60.0}, waiting_now={"t1": 2}, handoffs={("Asiakas", HOSTILE[3]): 2}))
+    )
     assert_inert(svg, HOSTILE)
     text = "".join(etree.fromstring(svg).itertext())
     assert 'say "hi" &' in text and "<<TABLE" in text  # the names are there, as text

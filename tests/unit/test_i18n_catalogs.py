@@ -55,9 +55,14 @@ def test_every_text_of_the_pages_is_translated(language):
 def test_the_catalogs_are_read_and_a_text_comes_out_in_each_language():
     assert [Words(lang)("Tehtävät") for lang in ("fi", "sv", "en")] == ["Tehtävät", "Uppgifter", "Tasks"]
     assert Words("sv")("Tapaus #%(id)s aloitettu.", id=7) == "Ärende #7 har inletts."
-    assert Words("en").plural("Liian monta yritystä. Yritä uudelleen %(num)d minuutin kuluttua.",
-                              "Liian monta yritystä. Yritä uudelleen %(num)d minuutin kuluttua.", 2) == \
-        "Too many attempts. Try again in 2 minutes."
+    assert (
+        Words("en").plural(
+            "Liian monta yritystä. Yritä uudelleen %(num)d minuutin kuluttua.",
+            "Liian monta yritystä. Yritä uudelleen %(num)d minuutin kuluttua.",
+            2,
+        )
+        == "Too many attempts. Try again in 2 minutes."
+    )
     assert Words("de")("Tehtävät") == "Tehtävät"  # a language without a catalog reads Finnish
 
 
@@ -73,8 +78,11 @@ def test_the_browsers_languages_choose_by_weight():
 # words that are the same in every language: names of things and formats
 SAME_IN_EVERY_LANGUAGE = {"Kapula", "BPMN", "DMN", "PNG", "PDF", "JSON", "TEM", "bpmn.io", "XML"}
 VISIBLE_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "data-label", "data-unavailable", "data-offline"}
-_JINJA = re.compile(r"{#.*?#}|{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}|{%-?\s*set\s+\w+\s*-?%}.*?{%-?\s*endset\s*-?%}"
-                    r"|{{.*?}}|{%.*?%}", re.DOTALL)
+_JINJA = re.compile(
+    r"{#.*?#}|{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}|{%-?\s*set\s+\w+\s*-?%}.*?{%-?\s*endset\s*-?%}"
+    r"|{{.*?}}|{%.*?%}",
+    re.DOTALL,
+)
 
 
 class _Words(HTMLParser):
@@ -122,8 +130,13 @@ def test_the_heuristic_finds_words_outside_trans_and_none_inside():
 NOT_YET: set[str] = set()
 
 
-@pytest.mark.parametrize("template", [pytest.param(p.name, marks=pytest.mark.xfail(reason="not converted yet", strict=True))
-                                      if p.name in NOT_YET else p.name for p in sorted(TEMPLATES.glob("*.html"))])
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param(p.name, marks=pytest.mark.xfail(reason="not converted yet", strict=True)) if p.name in NOT_YET else p.name
+        for p in sorted(TEMPLATES.glob("*.html"))
+    ],
+)
 def test_no_template_shows_text_outside_the_catalogs(template):
     words = visible_words((TEMPLATES / template).read_text(encoding="utf-8"))
     assert not words, f"{template}: wrap these in {{{{ _('…') }}}} or {{% trans %}}: {words}"

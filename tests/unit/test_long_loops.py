@@ -19,7 +19,13 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime.case_state import (
-    LiveCase, begin_step, collect_changes, new_live_case, restore_live_case, spec_from_json, spec_to_json,
+    LiveCase,
+    begin_step,
+    collect_changes,
+    new_live_case,
+    restore_live_case,
+    spec_from_json,
+    spec_to_json,
 )
 from engine.runtime.parser import load_files, serializer_for
 from engine.runtime.script_engine import SafeScriptEngine
@@ -39,8 +45,9 @@ class StoredCase:
         process = next(p for p in loaded if p.file == path.name)
         serializer = serializer_for(process.dialect)
         # the version's spec as the database returns it
-        self.bundle = spec_from_json(process.dialect, serializer,
-                                     spec_to_json(serializer, process.spec, process.subprocess_specs))
+        self.bundle = spec_from_json(
+            process.dialect, serializer, spec_to_json(serializer, process.spec, process.subprocess_specs)
+        )
         self.engine = SafeScriptEngine()
         self.live: LiveCase = new_live_case(self.bundle, self.engine)
         self.rows: dict[str, tuple[str, str, int, str]] = {}
@@ -62,8 +69,9 @@ class StoredCase:
         return sorted(t.task_spec.bpmn_id for t in self.live.workflow.get_tasks(state=TaskState.READY, manual=True))
 
     def complete(self, element_id: str, data: dict[str, Any]) -> None:
-        [task] = [t for t in self.live.workflow.get_tasks(state=TaskState.READY, manual=True)
-                  if t.task_spec.bpmn_id == element_id]
+        [task] = [
+            t for t in self.live.workflow.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id == element_id
+        ]
         since = begin_step()
         task.data.update(data)
         task.run()
@@ -119,7 +127,7 @@ def test_a_rework_loop_through_a_parallel_join_runs_1000_rounds() -> None:
 @pytest.mark.slow
 def test_three_branches_into_a_parallel_join_in_a_loop() -> None:
     def one_round(case: StoredCase, number: int) -> None:
-        order = ["Task_a", "Task_b", "Task_c"][number % 3:] + ["Task_a", "Task_b", "Task_c"][:number % 3]
+        order = ["Task_a", "Task_b", "Task_c"][number % 3 :] + ["Task_a", "Task_b", "Task_c"][: number % 3]
         for position, element in enumerate(order):
             assert case.ready() == sorted(order[position:])
             case.complete(element, {})

@@ -29,8 +29,10 @@ def test_a_case_just_moved_goes_back():
 
 
 def test_claims_since_the_move_do_not_block_going_back():
-    uow = _case(Event(7, 4, NOW, Lifecycle.TASK_CLAIMED, task_id="t1", user="sek.a"),
-                Event(7, 5, NOW, Lifecycle.TASK_UNCLAIMED, task_id="t1", user="sek.a"))
+    uow = _case(
+        Event(7, 4, NOW, Lifecycle.TASK_CLAIMED, task_id="t1", user="sek.a"),
+        Event(7, 5, NOW, Lifecycle.TASK_UNCLAIMED, task_id="t1", user="sek.a"),
+    )
     assert revert_blockers(uow.events.of_case(7), current=2, back_to=1) == []
 
 

@@ -12,14 +12,26 @@ from engine.process_card import CardError, check_elements, load_card
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 
 MINIMAL = {
-    "format": 1, "process": "p", "name": "P", "owner": "SEK", "purpose": "tarkoitus",
-    "start": "alku", "end": "loppu",
+    "format": 1,
+    "process": "p",
+    "name": "P",
+    "owner": "SEK",
+    "purpose": "tarkoitus",
+    "start": "alku",
+    "end": "loppu",
     "phases": [{"id": "s1", "name": "Vaihe", "elements": ["Task_a"], "content": "sisältö"}],
-    "metrics": [{
-        "id": "m1", "name": "Käynnit", "target": 20, "unit": "kpl", "period": "year",
-        "data_source": "toimintasuunnitelma", "processed_in": "ohjausryhmä",
-        "measure": {"kind": "cases_reaching", "elements": ["Task_a"]},
-    }],
+    "metrics": [
+        {
+            "id": "m1",
+            "name": "Käynnit",
+            "target": 20,
+            "unit": "kpl",
+            "period": "year",
+            "data_source": "toimintasuunnitelma",
+            "processed_in": "ohjausryhmä",
+            "measure": {"kind": "cases_reaching", "elements": ["Task_a"]},
+        }
+    ],
     "improvement": {"responsible": "SEK", "how": "palaverissa", "review": "vuosittain"},
 }
 

@@ -19,14 +19,24 @@ def _used() -> set[str]:
         if path.name == "words.py":
             continue
         for m in USED.finditer(path.read_text(encoding="utf-8")):
-            found |= {m.group(1)} if m.group(1) is not None else set(re.findall(r'"([^"]*[a-zäö][^"]*)"', m.group(0))) - {
-                "year", "half_year", "quarter", "month", "case"}
+            found |= (
+                {m.group(1)}
+                if m.group(1) is not None
+                else set(re.findall(r'"([^"]*[a-zäö][^"]*)"', m.group(0))) - {"year", "half_year", "quarter", "month", "case"}
+            )
     return found
 
 
 def test_every_text_the_renderer_uses_is_in_swedish_and_english():
     used = _used()
-    assert {"4. Vaiheet ja sisältö", "mittari", "Työkalut", "mediaani %(duration)s", "/ vuosi", "*(ei kuvattu prosessikortissa)*"} <= used
+    assert {
+        "4. Vaiheet ja sisältö",
+        "mittari",
+        "Työkalut",
+        "mediaani %(duration)s",
+        "/ vuosi",
+        "*(ei kuvattu prosessikortissa)*",
+    } <= used
     assert used - set(words.SV) == set() and used - set(words.EN) == set()
     assert set(words.SV) == set(words.EN) == used  # and nothing left over from texts no longer used
 

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from SpiffWorkflow.util.task import TaskState
 
-from engine.runtime.case_state import SpecBundle, collect_changes, begin_step, new_live_case, restore_live_case
+from engine.clock import FakeClock
+from engine.runtime.case_state import SpecBundle, begin_step, collect_changes, new_live_case, restore_live_case
 from engine.runtime.migration import case_blockers, migrate_live_case, plan_migration
 from engine.runtime.parser import load_files, serializer_for
 from engine.runtime.script_engine import SafeScriptEngine
 from engine.runtime.timers import clock_context
-from engine.clock import FakeClock
 from tests.migration_models import version_b
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "bpmn" / "suupohja_yrityskaynti.bpmn"
 KEY = "suupohja_yrityskaynti"
-NOW = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def bundle(text: str) -> SpecBundle:
@@ -50,7 +49,7 @@ def ready_ids(live) -> list[str]:
 
 def roundtrip(live, b: SpecBundle):
     """Save every task row as the store would and restore the case on B: what a reload sees."""
-    from engine.runtime.case_state import all_tasks, task_row, _header  # the store's own row format
+    from engine.runtime.case_state import _header, all_tasks, task_row  # the store's own row format
 
     registry = b.serializer.registry
     import json
@@ -90,10 +89,17 @@ def test_a_ready_task_keeps_its_id_and_the_case_goes_through_the_new_stage() -> 
 
 def test_a_case_at_an_element_b_lacks_cannot_move_unless_mapped() -> None:
     clock = FakeClock(NOW)
-    b_text = version_b(MODEL.read_text()).replace('id="Task_kartoita"', 'id="Task_kartoita2"').replace(
-        '"Task_kartoita"', '"Task_kartoita2"').replace(">Task_kartoita<", ">Task_kartoita2<")
-    b_text = b_text.replace('targetRef="Task_kartoita"', 'targetRef="Task_kartoita2"').replace(
-        'sourceRef="Task_kartoita"', 'sourceRef="Task_kartoita2"').replace('bpmnElement="Task_kartoita"', 'bpmnElement="Task_kartoita2"')
+    b_text = (
+        version_b(MODEL.read_text())
+        .replace('id="Task_kartoita"', 'id="Task_kartoita2"')
+        .replace('"Task_kartoita"', '"Task_kartoita2"')
+        .replace(">Task_kartoita<", ">Task_kartoita2<")
+    )
+    b_text = (
+        b_text.replace('targetRef="Task_kartoita"', 'targetRef="Task_kartoita2"')
+        .replace('sourceRef="Task_kartoita"', 'sourceRef="Task_kartoita2"')
+        .replace('bpmnElement="Task_kartoita"', 'bpmnElement="Task_kartoita2"')
+    )
     a, b = bundle(MODEL.read_text()), bundle(b_text)
     live = started(a, clock)
     complete(live, "Task_valmistele", clock)
@@ -119,10 +125,10 @@ def test_a_waiting_timer_is_rescheduled_from_its_start_by_the_new_duration(new_t
     for element in ("Task_valmistele", "Task_kartoita", "Task_esittele", "Task_sovi"):
         complete(live, element, clock)
     [timer] = [t for t in live.workflow.get_tasks(state=TaskState.WAITING) if t.task_spec.bpmn_id == "Timer_seuranta"]
-    assert datetime.fromisoformat(timer.internal_data["event_value"]) == datetime(2026, 3, 16, 8, 0, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(timer.internal_data["event_value"]) == datetime(2026, 3, 16, 8, 0, tzinfo=UTC)
     clock.advance(days=2)
     migrate_live_case(live, b, plan_migration(a, b), now=clock.now())
-    assert datetime.fromisoformat(timer.internal_data["event_value"]) == datetime(2026, 3, 9, 8, 0, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(timer.internal_data["event_value"]) == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 
 
 def test_a_case_among_parallel_leads_moves_and_finishes_on_b_without_the_new_upstream_stage() -> None:

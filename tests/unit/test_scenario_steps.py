@@ -71,8 +71,16 @@ def test_every_step_has_english_and_finnish_phrases_and_examples_that_match_them
 @pytest.mark.parametrize(
     ("cell", "value"),
     [
-        ("4", 4), ("3.5", 3.5), ("true", True), ("kyllä", True), ("Ei", False), ("null", None),
-        ('["ELY", "UYK"]', ["ELY", "UYK"]), ('"4"', "4"), ("00100", "00100"), ("Lohjan Leipä Oy", "Lohjan Leipä Oy"),
+        ("4", 4),
+        ("3.5", 3.5),
+        ("true", True),
+        ("kyllä", True),
+        ("Ei", False),
+        ("null", None),
+        ('["ELY", "UYK"]', ["ELY", "UYK"]),
+        ('"4"', "4"),
+        ("00100", "00100"),
+        ("Lohjan Leipä Oy", "Lohjan Leipä Oy"),
         ("  spaced  ", "spaced"),
     ],
 )

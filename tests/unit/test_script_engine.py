@@ -8,7 +8,7 @@ import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -48,30 +48,34 @@ def refused(call: Any) -> tuple[WorkflowTaskException, ScriptRefusedError]:
 
 # --- ordinary use -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("expression", "expected"), [
-    ('amount > 100 and segment == "founder"', True),
-    ("len(needs) > 0", True),
-    ("'recruitment' in needs", True),
-    ('"PT1H"', "PT1H"),
-    ("amount * 2 if segment == 'founder' else 0", 300),
-    ("customer['name'].upper()", "ADA"),
-    ("customer.get('missing', 'none')", "none"),
-    ("', '.join(sorted(needs))", "legal, recruitment"),
-    ("[n.title() for n in needs if n != 'legal']", ["Recruitment"]),
-    ("{n: len(n) for n in needs}", {"recruitment": 11, "legal": 5}),
-    ("max(amount, 10) + min(1, 2) + abs(-1) + round(2.6)", 155),
-    ("sum([1, 2.5]) + int('3') + float('0.5')", 7.0),
-    ("any([False, amount > 1]) and all([True]) and bool(needs)", True),
-    ("list(range(3)) + sorted({3, 1})", [0, 1, 2, 1, 3]),
-    ("tuple(needs)[0] + str(amount)", "recruitment150"),
-    ("f'{amount:>6.1f}|{segment}'", " 150.0|founder"),
-    ("'%05d' % amount", "00150"),
-    ("'%0*d' % (8, amount)", "00000150"),
-    ("'%*.*f|%%|%s' % (7, 2, 1.5, segment)", "   1.50|%|founder"),
-    ("'Order 123456: %s' % segment", "Order 123456: founder"),  # digits in the text are not a width
-    ("round(amount / 7, 2)", 21.43),
-    ("2 ** 10 + 7 // 2 + 7 % 4", 1030),
-])
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('amount > 100 and segment == "founder"', True),
+        ("len(needs) > 0", True),
+        ("'recruitment' in needs", True),
+        ('"PT1H"', "PT1H"),
+        ("amount * 2 if segment == 'founder' else 0", 300),
+        ("customer['name'].upper()", "ADA"),
+        ("customer.get('missing', 'none')", "none"),
+        ("', '.join(sorted(needs))", "legal, recruitment"),
+        ("[n.title() for n in needs if n != 'legal']", ["Recruitment"]),
+        ("{n: len(n) for n in needs}", {"recruitment": 11, "legal": 5}),
+        ("max(amount, 10) + min(1, 2) + abs(-1) + round(2.6)", 155),
+        ("sum([1, 2.5]) + int('3') + float('0.5')", 7.0),
+        ("any([False, amount > 1]) and all([True]) and bool(needs)", True),
+        ("list(range(3)) + sorted({3, 1})", [0, 1, 2, 1, 3]),
+        ("tuple(needs)[0] + str(amount)", "recruitment150"),
+        ("f'{amount:>6.1f}|{segment}'", " 150.0|founder"),
+        ("'%05d' % amount", "00150"),
+        ("'%0*d' % (8, amount)", "00000150"),
+        ("'%*.*f|%%|%s' % (7, 2, 1.5, segment)", "   1.50|%|founder"),
+        ("'Order 123456: %s' % segment", "Order 123456: founder"),  # digits in the text are not a width
+        ("round(amount / 7, 2)", 21.43),
+        ("2 ** 10 + 7 // 2 + 7 % 4", 1030),
+    ],
+)
 def test_ordinary_expressions_evaluate_over_task_data(expression: str, expected: Any) -> None:
     assert SafeScriptEngine().evaluate(make_task(), expression) == expected
     assert check_expression(expression) is None
@@ -99,8 +103,13 @@ def test_multiline_script_assigns_into_task_data() -> None:
     )
     assert SafeScriptEngine().execute(task, script) is True  # SpiffWorkflow completes the task only on True
     assert task.data == {
-        "amount": 150, "needs": ["intro"], "customer": {"tier": 1},
-        "score": 310, "segment": "founder", "label": "big", "tier": 1,
+        "amount": 150,
+        "needs": ["intro"],
+        "customer": {"tier": 1},
+        "score": 310,
+        "segment": "founder",
+        "label": "big",
+        "tier": 1,
     }
 
 
@@ -152,31 +161,34 @@ def test_hostile_expressions_are_refused_at_upload_and_at_run_time(expression: s
     assert error.task_spec.bpmn_id == "Task_1"
 
 
-@pytest.mark.parametrize(("expression", "reason"), [
-    ("amount ** 99999999", "power too large"),
-    ("segment * 10**9", "too long"),
-    ("[[1] * 10000 for i in range(10000)]", "builds more than"),
-    ("'%999999999d' % amount", "format width"),
-    ("f'{amount:>999999999}'", "format width"),
-    ("'%0*d' % (10**9, amount)", "format width"),  # the width from the data (../shared/cases/security/format-width)
-    ("'%.*f' % (10**9, 1.5)", "format width"),
-    ("'%-*s|%*d' % (5, 'a', -10**9, amount)", "format width"),
-    ("b'%0*d' % (10**9, amount)", "format width"),
-    ("round(amount, -10**9)", "round() to more than 1000 digits"),
-    ("segment.center(10**9)", "'.center'"),
-    ("amount.to_bytes(10**9, 'big')", "'.to_bytes'"),
-    ("needs.extend(needs)", "'.extend'"),
-    ("needs.append('x')", "'.append'"),  # expressions must not change task data
-    ("customer.update({'a': 1})", "'.update'"),
-    ("[[1] * 10000] * 10000 == [[1] * 10000] * 10000", "a value it builds is too large"),
-    ("[needs * 5000] * 100", "a value it builds is too large"),
-    ("str([segment * 10000] * 100)", "text would be longer"),
-    ("'-'.join([segment * 10000] * 100)", "text would be longer"),
-    ("(segment * 1000).replace('', segment * 1000)", "text would be longer"),
-    ("[1 for a in range(amount * 100) for b in range(amount * 100)]", "too many elements"),
-    ("sum([[1] * 10000] * 10, [])", "only adds numbers"),
-    ("-" * 5000 + "1", "nested too deeply"),
-])
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("amount ** 99999999", "power too large"),
+        ("segment * 10**9", "too long"),
+        ("[[1] * 10000 for i in range(10000)]", "builds more than"),
+        ("'%999999999d' % amount", "format width"),
+        ("f'{amount:>999999999}'", "format width"),
+        ("'%0*d' % (10**9, amount)", "format width"),  # the width from the data (../shared/cases/security/format-width)
+        ("'%.*f' % (10**9, 1.5)", "format width"),
+        ("'%-*s|%*d' % (5, 'a', -10**9, amount)", "format width"),
+        ("b'%0*d' % (10**9, amount)", "format width"),
+        ("round(amount, -10**9)", "round() to more than 1000 digits"),
+        ("segment.center(10**9)", "'.center'"),
+        ("amount.to_bytes(10**9, 'big')", "'.to_bytes'"),
+        ("needs.extend(needs)", "'.extend'"),
+        ("needs.append('x')", "'.append'"),  # expressions must not change task data
+        ("customer.update({'a': 1})", "'.update'"),
+        ("[[1] * 10000] * 10000 == [[1] * 10000] * 10000", "a value it builds is too large"),
+        ("[needs * 5000] * 100", "a value it builds is too large"),
+        ("str([segment * 10000] * 100)", "text would be longer"),
+        ("'-'.join([segment * 10000] * 100)", "text would be longer"),
+        ("(segment * 1000).replace('', segment * 1000)", "text would be longer"),
+        ("[1 for a in range(amount * 100) for b in range(amount * 100)]", "too many elements"),
+        ("sum([[1] * 10000] * 10, [])", "only adds numbers"),
+        ("-" * 5000 + "1", "nested too deeply"),
+    ],
+)
 def test_resource_bombs_over_data_are_refused_when_they_run(expression: str, reason: str) -> None:
     started = time.thread_time()
     _, refusal = refused(lambda: SafeScriptEngine().evaluate(make_task(), expression))
@@ -232,13 +244,16 @@ def test_hostile_scripts_are_refused_before_any_line_runs(script: str, reason: s
     assert repr(task.data) == before  # not even the harmless first line ran
 
 
-@pytest.mark.parametrize(("script", "reason"), [
-    ("f = len", "line 1: a function cannot be stored in task data"),
-    ("f = {'k': [len]}", "line 1: a value it builds contains a function"),
-    ("a = [1] * 1000\nb = [a] * 900\nc1 = b\nc2 = b\nc3 = b\nc4 = b\nc5 = b\nc6 = b", "the task data is too large"),
-    ("d = {}\nd['self'] = d", "the task data contains itself"),  # a cycle could never be saved
-    ("amount = 1\ncustomer['name'] = 'Bob'\nneeds = 1 / 0", "line 3: ZeroDivisionError"),
-])
+@pytest.mark.parametrize(
+    ("script", "reason"),
+    [
+        ("f = len", "line 1: a function cannot be stored in task data"),
+        ("f = {'k': [len]}", "line 1: a value it builds contains a function"),
+        ("a = [1] * 1000\nb = [a] * 900\nc1 = b\nc2 = b\nc3 = b\nc4 = b\nc5 = b\nc6 = b", "the task data is too large"),
+        ("d = {}\nd['self'] = d", "the task data contains itself"),  # a cycle could never be saved
+        ("amount = 1\ncustomer['name'] = 'Bob'\nneeds = 1 / 0", "line 3: ZeroDivisionError"),
+    ],
+)
 def test_failing_scripts_leave_task_data_untouched(script: str, reason: str) -> None:
     task = make_task()
     before = repr(task.data)
@@ -292,16 +307,20 @@ def test_environment_is_safe_on_its_own() -> None:
 
 # --- time budget ------------------------------------------------------------------------------
 
+
 def test_default_time_budget_and_validation() -> None:
     assert SafeScriptEngine().time_budget == 0.5
     with pytest.raises(ValueError):
         SafeScriptEngine(time_budget=0)
 
 
-@pytest.mark.parametrize("run", [
-    lambda engine, task: engine.evaluate(task, SLOW_EXPRESSION),
-    lambda engine, task: engine.execute(task, f"started = 1\ntotals = {SLOW_EXPRESSION}"),
-])
+@pytest.mark.parametrize(
+    "run",
+    [
+        lambda engine, task: engine.evaluate(task, SLOW_EXPRESSION),
+        lambda engine, task: engine.execute(task, f"started = 1\ntotals = {SLOW_EXPRESSION}"),
+    ],
+)
 def test_long_evaluations_are_stopped_within_the_budget(run: Any) -> None:
     engine = SafeScriptEngine(time_budget=0.1)
     started = time.thread_time()  # the budget is CPU time: a loaded machine stretches the wall clock
@@ -347,8 +366,14 @@ def test_one_engine_is_shared_safely_between_threads() -> None:
 
 # --- SpiffWorkflow end to end -----------------------------------------------------------------
 
+
 def run_workflow(
-    bpmn: str, data: dict, *, engine: Any = None, marker: Path | None = None, dmn: dict[str, str] | None = None,
+    bpmn: str,
+    data: dict,
+    *,
+    engine: Any = None,
+    marker: Path | None = None,
+    dmn: dict[str, str] | None = None,
 ) -> BpmnWorkflow:
     parser = SpiffBpmnParser(validator=VALIDATOR)
     text = (FIXTURES / bpmn).read_text().replace("@MARKER@", str(marker))
@@ -360,8 +385,10 @@ def run_workflow(
             parser.add_dmn_file(str(FIXTURES / name))
     process_id = bpmn.removesuffix(".bpmn")
     workflow = BpmnWorkflow(
-        parser.get_spec(process_id), parser.get_subprocess_specs(process_id),
-        script_engine=engine or SafeScriptEngine(time_budget=0.2))
+        parser.get_spec(process_id),
+        parser.get_subprocess_specs(process_id),
+        script_engine=engine or SafeScriptEngine(time_budget=0.2),
+    )
     workflow.get_next_task(state=TaskState.READY).data.update(data)
     workflow.do_engine_steps()
     return workflow
@@ -375,12 +402,18 @@ def test_script_sets_a_variable_and_the_gateway_routes_on_it(amount: int, route:
     assert workflow.data["tags"] == ["assessed", "scored"]
 
 
-@pytest.mark.parametrize(("bpmn", "task_id", "reason"), [
-    ("script_imports_os.bpmn", "Task_1", "line 2: import is not allowed"),
-    ("gateway_calls_import.bpmn", "Gateway_evil", "uses the name '__import__'"),
-])
+@pytest.mark.parametrize(
+    ("bpmn", "task_id", "reason"),
+    [
+        ("script_imports_os.bpmn", "Task_1", "line 2: import is not allowed"),
+        ("gateway_calls_import.bpmn", "Gateway_evil", "uses the name '__import__'"),
+    ],
+)
 def test_hostile_diagrams_fail_on_the_task_and_touch_nothing(
-    tmp_path: Path, bpmn: str, task_id: str, reason: str,
+    tmp_path: Path,
+    bpmn: str,
+    task_id: str,
+    reason: str,
 ) -> None:
     marker = tmp_path / "pwned.txt"
     with pytest.raises(WorkflowTaskException) as info:
@@ -400,14 +433,21 @@ def test_the_hostile_fixtures_really_write_with_the_default_engine(tmp_path: Pat
     assert marker.read_text() == "pwned"
 
 
-@pytest.mark.parametrize(("bpmn", "message", "refusal_type"), [
-    ("script_endless_loop.bpmn",
-     "Script of task 'Count forever' (Task_1) was refused: line 2: a 'while' loop is not allowed",
-     ScriptRefusedError),
-    ("script_runs_long.bpmn",
-     "Script of task 'Busy work' (Task_1) was refused: line 2: it ran longer than the 0.2 s time budget",
-     ScriptTimeoutError),
-])
+@pytest.mark.parametrize(
+    ("bpmn", "message", "refusal_type"),
+    [
+        (
+            "script_endless_loop.bpmn",
+            "Script of task 'Count forever' (Task_1) was refused: line 2: a 'while' loop is not allowed",
+            ScriptRefusedError,
+        ),
+        (
+            "script_runs_long.bpmn",
+            "Script of task 'Busy work' (Task_1) was refused: line 2: it ran longer than the 0.2 s time budget",
+            ScriptTimeoutError,
+        ),
+    ],
+)
 def test_endless_or_long_scripts_are_stopped(bpmn: str, message: str, refusal_type: type) -> None:
     started = time.thread_time()
     with pytest.raises(WorkflowTaskException) as info:
@@ -423,7 +463,7 @@ def test_timer_expressions_are_evaluated_by_the_engine() -> None:
     timer = waiting.get_next_task(spec_name="Timer_wait")
     assert timer.state == TaskState.WAITING
     due = datetime.fromisoformat(timer._get_internal_data("event_value"))
-    assert abs(due - (datetime.now(timezone.utc) + timedelta(hours=1))) < timedelta(minutes=1)
+    assert abs(due - (datetime.now(UTC) + timedelta(hours=1))) < timedelta(minutes=1)
 
     urgent = run_workflow("timer_from_data.bpmn", {"urgent": True, "wait_for": "PT1H"})
     urgent.refresh_timers()
@@ -432,8 +472,12 @@ def test_timer_expressions_are_evaluated_by_the_engine() -> None:
 
 
 TIER_CASES = [
-    ({"amount": 1500, "segment": "founder", "needs": ["recruitment"]},
-     "gold", 150.0, ["recruiter intro", "account manager", "newsletter for founder"]),
+    (
+        {"amount": 1500, "segment": "founder", "needs": ["recruitment"]},
+        "gold",
+        150.0,
+        ["recruiter intro", "account manager", "newsletter for founder"],
+    ),
     ({"amount": 50, "segment": "reseller", "needs": []}, "partner", 5, ["newsletter for reseller"]),
     ({"amount": 500, "segment": "member", "needs": ["x"]}, "silver", 0, ["account manager", "newsletter for member"]),
     ({"amount": 5, "segment": "member", "needs": []}, "bronze", 0, ["newsletter for member"]),
@@ -442,7 +486,10 @@ TIER_CASES = [
 
 @pytest.mark.parametrize(("data", "tier", "discount", "perks"), TIER_CASES)
 def test_dmn_unique_and_collect_tables_run_through_the_engine(
-    data: dict, tier: str, discount: float, perks: list[str],
+    data: dict,
+    tier: str,
+    discount: float,
+    perks: list[str],
 ) -> None:
     collect = (FIXTURES / "perks_collect.dmn").read_text()
     workflow = run_workflow("decide_with_dmn.bpmn", data, dmn={"tier_unique.dmn": "", "perks_collect.dmn": collect})
@@ -455,8 +502,7 @@ def test_hostile_dmn_cell_is_refused(tmp_path: Path) -> None:
     cell = f'__import__("pathlib").Path("{marker}").write_text("pwned") == 5'
     table = (FIXTURES / "tier_unique.dmn").read_text().replace('<text>"founder"</text>', f"<text>{cell}</text>")
     with pytest.raises(WorkflowTaskException) as info:
-        run_workflow("decide_with_dmn.bpmn", DATA | {"amount": 1500},
-                     dmn={"tier_unique.dmn": table, "perks_collect.dmn": ""})
+        run_workflow("decide_with_dmn.bpmn", DATA | {"amount": 1500}, dmn={"tier_unique.dmn": table, "perks_collect.dmn": ""})
     assert info.value.task.task_spec.bpmn_id == "Task_tier"
     assert refusal_of(info.value).reason == "uses the name '__import__'"
     assert "Failed to execute DMN Rule on row 1" in str(info.value)

@@ -13,14 +13,34 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DOC = (REPO / "docs" / "security.md").read_text(encoding="utf-8")
 # beside the checkout, where issue 12 put them (a worktree sits one level deeper)
-SHARED_CASES = next((p / "shared" / "cases" / "security" for p in (REPO.parent, REPO.parent.parent)
-                     if (p / "shared" / "cases" / "security").is_dir()), REPO.parent / "shared" / "cases" / "security")
+SHARED_CASES = next(
+    (
+        p / "shared" / "cases" / "security"
+        for p in (REPO.parent, REPO.parent.parent)
+        if (p / "shared" / "cases" / "security").is_dir()
+    ),
+    REPO.parent / "shared" / "cases" / "security",
+)
 # OWASP ASVS 5.0.0 chapter titles, in the standard's order
-ASVS = {1: "Encoding and Sanitization", 2: "Validation and Business Logic", 3: "Web Frontend Security",
-        4: "API and Web Service", 5: "File Handling", 6: "Authentication", 7: "Session Management", 8: "Authorization",
-        9: "Self-contained Tokens", 10: "OAuth and OIDC", 11: "Cryptography", 12: "Secure Communication",
-        13: "Configuration", 14: "Data Protection", 15: "Secure Coding and Architecture",
-        16: "Security Logging and Error Handling", 17: "WebRTC"}
+ASVS = {
+    1: "Encoding and Sanitization",
+    2: "Validation and Business Logic",
+    3: "Web Frontend Security",
+    4: "API and Web Service",
+    5: "File Handling",
+    6: "Authentication",
+    7: "Session Management",
+    8: "Authorization",
+    9: "Self-contained Tokens",
+    10: "OAuth and OIDC",
+    11: "Cryptography",
+    12: "Secure Communication",
+    13: "Configuration",
+    14: "Data Protection",
+    15: "Secure Coding and Architecture",
+    16: "Security Logging and Error Handling",
+    17: "WebRTC",
+}
 
 
 def _rows() -> list[str]:
@@ -76,8 +96,13 @@ def test_every_test_the_page_names_exists():
 
 def test_the_check_of_named_tests_reads_every_form():
     cell = "`tests/unit/a.py::test_x`, `::test_y`, `test_z`, `tests/e2e/b.py` (`test_w`: …), `doctype_xxe.bpmn`"
-    assert _named_tests(cell) == [("tests/unit/a.py", "test_x"), ("tests/unit/a.py", "test_y"), ("tests/unit/a.py", "test_z"),
-                                  ("tests/e2e/b.py", None), ("tests/e2e/b.py", "test_w")]
+    assert _named_tests(cell) == [
+        ("tests/unit/a.py", "test_x"),
+        ("tests/unit/a.py", "test_y"),
+        ("tests/unit/a.py", "test_z"),
+        ("tests/e2e/b.py", None),
+        ("tests/e2e/b.py", "test_w"),
+    ]
 
 
 @pytest.mark.skipif(not SHARED_CASES.exists(), reason="the shared cases are not beside this checkout")

@@ -17,8 +17,15 @@ def test_settings_come_from_the_environment_with_defaults(monkeypatch):
     assert load_settings(database_url="sqlite:///x.db").database_url == "sqlite:///x.db"
 
 
-@pytest.mark.parametrize(("name", "value"), [("KAPULA_DB_POOL_SIZE", "many"), ("KAPULA_DB_POOL_TIMEOUT", "0"),
-                                             ("KAPULA_TICK_SECONDS", "-1"), ("KAPULA_TICK_SECONDS", "often")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("KAPULA_DB_POOL_SIZE", "many"),
+        ("KAPULA_DB_POOL_TIMEOUT", "0"),
+        ("KAPULA_TICK_SECONDS", "-1"),
+        ("KAPULA_TICK_SECONDS", "often"),
+    ],
+)
 def test_a_bad_setting_names_itself(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(InvalidDataError) as caught:

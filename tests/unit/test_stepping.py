@@ -26,10 +26,13 @@ def _version(path: Path) -> DeployedVersion:
     process = load_files([(path.name, path.read_bytes())])[0]
     serializer = serializer_for(process.dialect)
     bundle = spec_from_json(process.dialect, serializer, spec_to_json(serializer, process.spec, process.subprocess_specs))
-    elements = {element_id: ElementInfo(info.name, info.type, process.element_actor.get(element_id), info.form)
-                for element_id, info in process.elements.items()}
-    return DeployedVersion(id=1, key=process.key, version=1, name=process.name, actors=process.actors,
-                           elements=elements, spec_bundle=bundle)
+    elements = {
+        element_id: ElementInfo(info.name, info.type, process.element_actor.get(element_id), info.form)
+        for element_id, info in process.elements.items()
+    }
+    return DeployedVersion(
+        id=1, key=process.key, version=1, name=process.name, actors=process.actors, elements=elements, spec_bundle=bundle
+    )
 
 
 def _saved(live: LiveCase) -> None:
@@ -52,10 +55,19 @@ def test_start_and_complete_answer_in_kapulas_types():
     version, live = _started("timer_boundary.bpmn", clock, {"applicant": "Oy Esimerkki"})
     [task] = stepping.ready_tasks(live, version)
     assert (task.element_id, task.name, task.lane, task.scope, task.item) == (
-        "Task_decide", "Tee rahoituspäätös", "ELY", "Boundary_demo", None)
+        "Task_decide",
+        "Tee rahoituspäätös",
+        "ELY",
+        "Boundary_demo",
+        None,
+    )
     [timer] = stepping.waiting_events(live, version)
-    assert (timer.kind, timer.element_id, timer.name, timer.due) == ("timer", "Timer_deadline", "5 päivää kulunut",
-                                                                     START + timedelta(days=5))
+    assert (timer.kind, timer.element_id, timer.name, timer.due) == (
+        "timer",
+        "Timer_deadline",
+        "5 päivää kulunut",
+        START + timedelta(days=5),
+    )
 
     found = stepping.ready_user_task(live, task.id, version, case_id=7)
     assert found == task

@@ -13,8 +13,9 @@ AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _timeline(seqs: list[int]) -> CaseTimeline:
-    case = CaseView(id=1, process_key="p", version=1, status=CaseStatus.RUNNING, started_at=AT, ended_at=None,
-                    data={}, ready_tasks=())
+    case = CaseView(
+        id=1, process_key="p", version=1, status=CaseStatus.RUNNING, started_at=AT, ended_at=None, data={}, ready_tasks=()
+    )
     events = tuple(Event(case_id=1, seq=s, at=AT, lifecycle=Lifecycle.TASK_READY) for s in seqs)
     return CaseTimeline(case=case, events=events, stages=(), handoffs=(), lead_time=None)
 

@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.http.deps import CallerDep, KapulaDep
 from api.http.schemas import ErrorPublic, Responses
-from engine.services.results import AccessEntry
-from engine.services.results import ErasureResult
+from engine.services.results import AccessEntry, ErasureResult
 
 router = APIRouter(prefix="/api/cases", tags=["data protection"])
 CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -31,8 +30,17 @@ class AccessEntryPublic(BaseModel):
 
     @classmethod
     def of(cls, e: AccessEntry) -> AccessEntryPublic:
-        return cls(at=e.at, user=e.user, case_id=e.case_id, action=e.action, task_id=e.task_id, origin=e.origin,
-                   process_key=e.process_key, refused=e.refused, reason=e.reason)
+        return cls(
+            at=e.at,
+            user=e.user,
+            case_id=e.case_id,
+            action=e.action,
+            task_id=e.task_id,
+            origin=e.origin,
+            process_key=e.process_key,
+            refused=e.refused,
+            reason=e.reason,
+        )
 
 
 @router.get("/{case_id}/access-log", response_model=list[AccessEntryPublic], responses=_ERRORS)
@@ -64,5 +72,8 @@ class ErasurePublic(BaseModel):
 def erase(kapula: KapulaDep, caller: CallerDep, case_id: CaseIdPath, body: ErasureCreate | None = None) -> ErasurePublic:
     """Replace the case's personal data with a marker; its events' times, lanes and steps stay.
     The body's `reason` is required (422 naming `reason` without one)."""
-    return ErasurePublic.of(kapula.erase_personal_data(case_id, fields=(body.fields if body else None),
-                                                       reason=body.reason if body else None, caller=caller))
+    return ErasurePublic.of(
+        kapula.erase_personal_data(
+            case_id, fields=(body.fields if body else None), reason=body.reason if body else None, caller=caller
+        )
+    )

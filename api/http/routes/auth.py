@@ -12,9 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from api.http.deps import DirectoryDep, PrincipalDep
 from api.http.schemas import TEXT_PATTERN, ErrorPublic, Responses
 from api.http.signin import signin_guard
-from engine.services.accounts import Accounts
-from engine.services.accounts import MAX_TOKEN_LIFETIME, TokenInfo
 from engine.access.policy import Principal
+from engine.services.accounts import MAX_TOKEN_LIFETIME, Accounts, TokenInfo
 
 router = APIRouter(prefix="/api", tags=["sign-in"])
 TokenIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -33,7 +32,9 @@ class TokenCreate(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
     name: str = Field(default="api", min_length=1, max_length=255, pattern=TEXT_PATTERN)
     expires_at: datetime | None = Field(
-        default=None, description=f"when the token stops working, with a time zone; default 90 days, at most {MAX_TOKEN_LIFETIME.days}")
+        default=None,
+        description=f"when the token stops working, with a time zone; default 90 days, at most {MAX_TOKEN_LIFETIME.days}",
+    )
 
 
 class TokenPublic(BaseModel):
@@ -57,8 +58,15 @@ class TokenInfoPublic(BaseModel):
 
     @classmethod
     def of(cls, info: TokenInfo, now: datetime) -> TokenInfoPublic:
-        return cls(id=info.id, username=info.username, name=info.name, created_at=info.created_at,
-                   expires_at=info.expires_at, revoked_at=info.revoked_at, status=info.status(now))
+        return cls(
+            id=info.id,
+            username=info.username,
+            name=info.name,
+            created_at=info.created_at,
+            expires_at=info.expires_at,
+            revoked_at=info.revoked_at,
+            status=info.status(now),
+        )
 
 
 class MePublic(BaseModel):
@@ -70,23 +78,39 @@ class MePublic(BaseModel):
 
     @classmethod
     def of(cls, p: Principal) -> MePublic:
-        return cls(username=p.username, display_name=p.display_name, role=p.role.value, organisation=p.organisation,
-                   owned_processes=sorted(p.owned_processes))
+        return cls(
+            username=p.username,
+            display_name=p.display_name,
+            role=p.role.value,
+            organisation=p.organisation,
+            owned_processes=sorted(p.owned_processes),
+        )
 
 
-@router.post("/tokens", status_code=201, response_model=TokenPublic,
-             responses={401: {"model": ErrorPublic}, 422: {"model": ErrorPublic}, 429: {"model": ErrorPublic}})
+@router.post(
+    "/tokens",
+    status_code=201,
+    response_model=TokenPublic,
+    responses={401: {"model": ErrorPublic}, 422: {"model": ErrorPublic}, 429: {"model": ErrorPublic}},
+)
 async def create_token(request: Request, directory: DirectoryDep, body: TokenCreate) -> TokenPublic:
     """Sign in with a user name and password and get an API token for a system. The same attempt
     limits as the sign-in page apply (429 with Retry-After)."""
     principal = await signin_guard(request).authenticate(request, body.username, body.password)
-    token, info = await run_in_threadpool(lambda: directory.new_token(principal.username, name=body.name, expires_at=body.expires_at))
-    return TokenPublic(token=token, id=info.id, username=principal.username, role=principal.role.value, expires_at=info.expires_at)
+    token, info = await run_in_threadpool(
+        lambda: directory.new_token(principal.username, name=body.name, expires_at=body.expires_at)
+    )
+    return TokenPublic(
+        token=token, id=info.id, username=principal.username, role=principal.role.value, expires_at=info.expires_at
+    )
 
 
 @router.get("/tokens", response_model=list[TokenInfoPublic], responses=_ERRORS)
-def list_tokens(accounts: AccountsDep, directory: DirectoryDep,
-                username: Annotated[str | None, Query(max_length=150, pattern=TEXT_PATTERN)] = None) -> list[TokenInfoPublic]:
+def list_tokens(
+    accounts: AccountsDep,
+    directory: DirectoryDep,
+    username: Annotated[str | None, Query(max_length=150, pattern=TEXT_PATTERN)] = None,
+) -> list[TokenInfoPublic]:
     """Your tokens; an administrator sees everyone's, or one user's with `?username=`."""
     now = directory.now()
     return [TokenInfoPublic.of(t, now) for t in accounts.tokens(username)]

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Path, Query
 
 from api.http.deps import CallerDep, KapulaDep, in_thread
 from api.http.schemas import (
-    KEY_PATTERN, CaseCancel, CaseCreate, CaseDetailPublic, CasePublic, CaseRetry, ErrorPublic, IncidentPublic, Responses,
+    KEY_PATTERN,
+    CaseCancel,
+    CaseCreate,
+    CaseDetailPublic,
+    CasePublic,
+    CaseRetry,
+    ErrorPublic,
+    IncidentPublic,
+    Responses,
 )
 from engine.model import MAX_TIMELINE_PAGE, TIMELINE_PAGE, CaseStatus
 
@@ -34,22 +42,35 @@ def list_cases(
     return [CasePublic.of(c) for c in kapula.cases(process_key=process_key, status=status, caller=caller)]
 
 
-@router.get("/{case_id}", response_model=CaseDetailPublic, responses=_ERRORS, description=(
-    "A case with its ready tasks, data and timeline (events, stage durations, handoffs, lead time). The "
-    f"timeline's events come a page at a time: the latest {TIMELINE_PAGE} by default (`limit`, at most "
-    f"{MAX_TIMELINE_PAGE}); `timeline_older` is the `before` of the page of older events. Stages, handoffs and "
-    "lead time are the whole case's."))
+@router.get(
+    "/{case_id}",
+    response_model=CaseDetailPublic,
+    responses=_ERRORS,
+    description=(
+        "A case with its ready tasks, data and timeline (events, stage durations, handoffs, lead time). The "
+        f"timeline's events come a page at a time: the latest {TIMELINE_PAGE} by default (`limit`, at most "
+        f"{MAX_TIMELINE_PAGE}); `timeline_older` is the `before` of the page of older events. Stages, handoffs and "
+        "lead time are the whole case's."
+    ),
+)
 async def get_case(
     kapula: KapulaDep,
     caller: CallerDep,
     case_id: CaseIdPath,
     limit: Annotated[int, Query(ge=1, le=MAX_TIMELINE_PAGE, description="events in the page of the timeline")] = TIMELINE_PAGE,
-    before: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="only events before this `seq`: the "
-                                        "answer's `timeline_older` gives the next older page")] = None,
+    before: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=2**31 - 1,
+            description="only events before this `seq`: the answer's `timeline_older` gives the next older page",
+        ),
+    ] = None,
 ) -> CaseDetailPublic:
     """A case and one page of its timeline (the description above)."""
-    return await in_thread(lambda: CaseDetailPublic.of_timeline(kapula.timeline(case_id, caller=caller),
-                                                                limit=limit, before=before))
+    return await in_thread(
+        lambda: CaseDetailPublic.of_timeline(kapula.timeline(case_id, caller=caller), limit=limit, before=before)
+    )
 
 
 @router.post("/{case_id}/cancel", response_model=CasePublic, responses=_ERRORS)

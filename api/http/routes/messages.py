@@ -5,11 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.http.deps import CallerDep, KapulaDep
-from api.http.schemas import CasePublic, ErrorPublic, Responses, MessageCreate
+from api.http.schemas import CasePublic, ErrorPublic, MessageCreate, Responses
 
 router = APIRouter(prefix="/api/messages", tags=["messages"])
-_ERRORS: Responses = {403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 409: {"model": ErrorPublic},
-           422: {"model": ErrorPublic}}
+_ERRORS: Responses = {
+    403: {"model": ErrorPublic},
+    404: {"model": ErrorPublic},
+    409: {"model": ErrorPublic},
+    422: {"model": ErrorPublic},
+}
 
 
 @router.post("", response_model=CasePublic, responses=_ERRORS)
@@ -21,5 +25,6 @@ def send_message(kapula: KapulaDep, caller: CallerDep, body: MessageCreate) -> C
     element that receives it and what the case waits for); 422: a name the case's process never
     receives, or data over the limits; 403: not the process's owner nor an advisor of the
     receiving element's lane."""
-    return CasePublic.of(kapula.send_message(body.name, case_id=body.case_id, correlation=body.correlation,
-                                             data=body.data, caller=caller))
+    return CasePublic.of(
+        kapula.send_message(body.name, case_id=body.case_id, correlation=body.correlation, data=body.data, caller=caller)
+    )

@@ -29,14 +29,20 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 @router.get("/{key}/metrics", responses=NOT_FOUND)
 def metrics(
-    kapula: KapulaDep, caller: CallerDep, key: KeyPath,
-    version: Annotated[int | None, Query(ge=1)] = None, lane: str | None = None,
-    since: datetime | None = None, until: datetime | None = None, segment: str | None = None,
+    kapula: KapulaDep,
+    caller: CallerDep,
+    key: KeyPath,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    lane: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    segment: str | None = None,
 ) -> Any:
     """Cases, throughput per month, lead time, stage durations (waiting and working apart), the
     handoff matrix, handoffs per case, the card's targets and stuck cases; durations in seconds."""
-    measured = kapula.metrics(key, version=version, lane=lane, since=_utc(since), until=_utc(until), segment=segment,
-                              caller=caller)
+    measured = kapula.metrics(
+        key, version=version, lane=lane, since=_utc(since), until=_utc(until), segment=segment, caller=caller
+    )
     return jsonable_encoder(dataclasses.asdict(measured))
 
 
@@ -52,12 +58,24 @@ def export(kapula: KapulaDep, caller: CallerDep, key: KeyPath, format: Literal["
         except BaseException:
             os.unlink(out.name)
             raise
-    return FileResponse(out.name, media_type=media_type, filename=f"{key}.{suffix}", background=BackgroundTask(os.unlink, out.name))
+    return FileResponse(
+        out.name, media_type=media_type, filename=f"{key}.{suffix}", background=BackgroundTask(os.unlink, out.name)
+    )
 
 
-@router.get("/{key}/swimlane.{fmt}", response_class=Response, responses={200: {"content": {t: {} for t in DRAWING_TYPES.values()}}, **NOT_FOUND})
-def swimlane(kapula: KapulaDep, caller: CallerDep, key: KeyPath, fmt: Literal["svg", "png", "pdf"], measured: bool = True,
-             view: Literal["auto", "di", "tem"] = "auto") -> Response:
+@router.get(
+    "/{key}/swimlane.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in DRAWING_TYPES.values()}}, **NOT_FOUND},
+)
+def swimlane(
+    kapula: KapulaDep,
+    caller: CallerDep,
+    key: KeyPath,
+    fmt: Literal["svg", "png", "pdf"],
+    measured: bool = True,
+    view: Literal["auto", "di", "tem"] = "auto",
+) -> Response:
     """The process drawn as its author laid it out (view=di; BPMN DI) or by the TEM swimlane rules
     (view=tem); auto: as laid out when the file has DI. Measured values unless measured=false, and
     never for customers (the metrics are other customers' cases too)."""

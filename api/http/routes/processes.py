@@ -18,13 +18,23 @@ router = APIRouter(prefix="/api/processes", tags=["processes"])
 KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
 
 
-@router.post("", status_code=201, response_model=DeployPublic,
-             responses={422: {"model": ErrorPublic, "description": "the diagram cannot run; details.issues says why"},
-                        413: {"model": ErrorPublic}})
+@router.post(
+    "",
+    status_code=201,
+    response_model=DeployPublic,
+    responses={
+        422: {"model": ErrorPublic, "description": "the diagram cannot run; details.issues says why"},
+        413: {"model": ErrorPublic},
+    },
+)
 async def upload(
-    kapula: KapulaDep, caller: CallerDep, files: Annotated[list[UploadFile], File(description="BPMN and DMN files")],
-    owner: Annotated[str | None, Query(pattern=TEXT_PATTERN, max_length=255,
-                                       description="administrators: the organisation that owns new process keys")] = None,
+    kapula: KapulaDep,
+    caller: CallerDep,
+    files: Annotated[list[UploadFile], File(description="BPMN and DMN files")],
+    owner: Annotated[
+        str | None,
+        Query(pattern=TEXT_PATTERN, max_length=255, description="administrators: the organisation that owns new process keys"),
+    ] = None,
 ) -> DeployPublic:
     """Deploy the files: each executable process whose content changed gets a new version. A new key
     is owned by the uploading process owner's organisation; an administrator names its owner with
@@ -52,8 +62,11 @@ VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _FILE_TYPES = {".bpmn": "application/xml", ".dmn": "application/xml", ".json": "application/json"}
 
 
-@router.get("/{key}/versions/{version}/xml", response_class=Response,
-            responses={200: {"content": {"application/xml": {}}}, 404: {"model": ErrorPublic}})
+@router.get(
+    "/{key}/versions/{version}/xml",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}, 404: {"model": ErrorPublic}},
+)
 def version_xml(kapula: KapulaDep, caller: CallerDep, key: KeyPath, version: VersionPath) -> Response:
     """The BPMN file the version was deployed from (the first .bpmn of its upload), as a download."""
     source = kapula.version_source(key, version, caller=caller)
@@ -61,8 +74,11 @@ def version_xml(kapula: KapulaDep, caller: CallerDep, key: KeyPath, version: Ver
     return _download(name, source[name])
 
 
-@router.get("/{key}/versions/{version}/files/{name}", response_class=Response,
-            responses={200: {"content": {t: {} for t in set(_FILE_TYPES.values())}}, 404: {"model": ErrorPublic}})
+@router.get(
+    "/{key}/versions/{version}/files/{name}",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in set(_FILE_TYPES.values())}}, 404: {"model": ErrorPublic}},
+)
 def version_file(kapula: KapulaDep, caller: CallerDep, key: KeyPath, version: VersionPath, name: str) -> Response:
     """One file of the version's upload (its BPMN, decision tables, forms, card), as a download."""
     source = kapula.version_source(key, version, caller=caller)
@@ -74,10 +90,16 @@ def version_file(kapula: KapulaDep, caller: CallerDep, key: KeyPath, version: Ve
 def _download(name: str, content: str) -> Response:
     """An uploaded file as an attachment that no browser renders or runs: a BPMN file may carry
     XHTML <script> in its documentation, so it must never be shown inline in Kapula's origin."""
-    suffix = name[name.rfind("."):].lower() if "." in name else ""
-    return Response(content, media_type=_FILE_TYPES.get(suffix, "application/octet-stream"), headers={
-        "Content-Disposition": f"attachment; filename=\"{_ascii(name)}\"; filename*=UTF-8''{quote(name, safe='')}",
-        "Content-Security-Policy": FILE_POLICY, "X-Content-Type-Options": "nosniff"})
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    return Response(
+        content,
+        media_type=_FILE_TYPES.get(suffix, "application/octet-stream"),
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{_ascii(name)}\"; filename*=UTF-8''{quote(name, safe='')}",
+            "Content-Security-Policy": FILE_POLICY,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def _ascii(name: str) -> str:

@@ -8,7 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.http.deps import CallerDep, KapulaDep, in_thread
-from api.http.schemas import KEY_PATTERN, TASK_ID_PATTERN, TEXT_PATTERN, CasePublic, ErrorPublic, Responses, TaskComplete, TaskPublic
+from api.http.schemas import (
+    KEY_PATTERN,
+    TASK_ID_PATTERN,
+    TEXT_PATTERN,
+    CasePublic,
+    ErrorPublic,
+    Responses,
+    TaskComplete,
+    TaskPublic,
+)
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 TaskIdPath = Annotated[str, Path(pattern=TASK_ID_PATTERN)]

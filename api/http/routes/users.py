@@ -12,22 +12,26 @@ from starlette.responses import Response
 from api.http.routes.auth import AccountsDep
 from api.http.schemas import TEXT_PATTERN, ErrorPublic, Responses
 from api.http.signin import hashing_pool
-from engine.services.accounts import Account
-from engine.services.accounts import MIN_PASSWORD
 from engine.access.policy import Role
+from engine.services.accounts import MIN_PASSWORD, Account
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 UsernamePath = Annotated[str, Path(min_length=1, max_length=150, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")]
-_ERRORS: Responses = {401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic},
-           422: {"model": ErrorPublic}}
+_ERRORS: Responses = {
+    401: {"model": ErrorPublic},
+    403: {"model": ErrorPublic},
+    404: {"model": ErrorPublic},
+    422: {"model": ErrorPublic},
+}
 
 
 class UserCreate(BaseModel):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=MIN_PASSWORD, max_length=1024)
     role: Role
-    organisation: str | None = Field(default=None, max_length=255, pattern=TEXT_PATTERN,
-                                     description="required for advisors and process owners")
+    organisation: str | None = Field(
+        default=None, max_length=255, pattern=TEXT_PATTERN, description="required for advisors and process owners"
+    )
     display_name: str | None = Field(default=None, max_length=255, pattern=TEXT_PATTERN)
 
 
@@ -45,8 +49,13 @@ class UserPublic(BaseModel):
     @classmethod
     def of(cls, account: Account) -> UserPublic:
         p = account.principal
-        return cls(username=p.username, display_name=p.display_name, role=p.role, organisation=p.organisation,
-                   disabled_at=account.disabled_at)
+        return cls(
+            username=p.username,
+            display_name=p.display_name,
+            role=p.role,
+            organisation=p.organisation,
+            disabled_at=account.disabled_at,
+        )
 
 
 @router.get("", response_model=list[UserPublic], responses=_ERRORS)
@@ -59,8 +68,10 @@ def list_users(accounts: AccountsDep) -> list[UserPublic]:
 async def add_user(accounts: AccountsDep, body: UserCreate) -> UserPublic:
     """Add a user (409 if the name is taken). The password is stored as an argon2 hash."""
     account = await hashing_pool().run(
-        lambda: accounts.add_user(body.username, body.password, role=body.role, organisation=body.organisation,
-                                  display_name=body.display_name))
+        lambda: accounts.add_user(
+            body.username, body.password, role=body.role, organisation=body.organisation, display_name=body.display_name
+        )
+    )
     return UserPublic.of(account)
 
 

@@ -41,8 +41,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("expires_at", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("revoked_at", UTCDateTime(), nullable=True))
     token = sa.table("api_token", sa.column("expires_at", UTCDateTime()))
-    op.execute(token.update().where(token.c.expires_at.is_(None))
-               .values(expires_at=datetime.now(UTC) + EXISTING_TOKENS_EXPIRE_AFTER))
+    op.execute(
+        token.update().where(token.c.expires_at.is_(None)).values(expires_at=datetime.now(UTC) + EXISTING_TOKENS_EXPIRE_AFTER)
+    )
     with op.batch_alter_table("api_token") as batch:
         batch.alter_column("expires_at", existing_type=UTCDateTime(), nullable=False)
 

@@ -43,13 +43,20 @@ def _offered(source_json: str, key: str) -> bool:
 def upgrade() -> None:
     # plain ADD COLUMNs: SQLite's batch mode would copy and drop tables that foreign keys point at
     op.add_column("access_log", sa.Column("reason", sa.String(length=500), nullable=True))
-    op.add_column("process_version", sa.Column("customer_can_start", sa.Boolean(), nullable=False,
-                                               server_default=sa.false()))
+    op.add_column("process_version", sa.Column("customer_can_start", sa.Boolean(), nullable=False, server_default=sa.false()))
     bind = op.get_bind()
-    versions = sa.table("process_version", sa.column("id", sa.Integer), sa.column("key", sa.String),
-                        sa.column("source_json", sa.Text), sa.column("customer_can_start", sa.Boolean))
-    offered = [row.id for row in bind.execute(sa.select(versions.c.id, versions.c.key, versions.c.source_json))
-               if _offered(row.source_json, row.key)]
+    versions = sa.table(
+        "process_version",
+        sa.column("id", sa.Integer),
+        sa.column("key", sa.String),
+        sa.column("source_json", sa.Text),
+        sa.column("customer_can_start", sa.Boolean),
+    )
+    offered = [
+        row.id
+        for row in bind.execute(sa.select(versions.c.id, versions.c.key, versions.c.source_json))
+        if _offered(row.source_json, row.key)
+    ]
     if offered:
         bind.execute(sa.update(versions).where(versions.c.id.in_(offered)).values(customer_can_start=True))
 

@@ -42,9 +42,16 @@ def _sums(*names: str) -> list[sa.Column[float]]:
 def upgrade() -> None:
     op.create_table(
         "rollup_stage",
-        *_key(sa.Column("element_id", sa.String(length=255), nullable=False), sa.Column("lane", sa.String(length=255), nullable=False)),
+        *_key(
+            sa.Column("element_id", sa.String(length=255), nullable=False),
+            sa.Column("lane", sa.String(length=255), nullable=False),
+        ),
         *_counts("spans", "instants", "cancelled", "unclaimed", "open_now", "dur_n"),
-        *_sums("dur_sum"), *_counts("wait_n"), *_sums("wait_sum"), *_counts("work_n"), *_sums("work_sum"),
+        *_sums("dur_sum"),
+        *_counts("wait_n"),
+        *_sums("wait_sum"),
+        *_counts("work_n"),
+        *_sums("work_sum"),
         sa.Column("first_ready", UTCDateTime(), nullable=True),
         sa.Column("name", sa.String(length=500), nullable=True),
         sa.Column("element_type", sa.String(length=100), nullable=True),
@@ -52,14 +59,19 @@ def upgrade() -> None:
     )
     op.create_table(
         "rollup_handoff",
-        *_key(sa.Column("from_lane", sa.String(length=255), nullable=False), sa.Column("to_lane", sa.String(length=255), nullable=False)),
-        *_counts("n", "pickup_n"), *_sums("pickup_sum"),
+        *_key(
+            sa.Column("from_lane", sa.String(length=255), nullable=False),
+            sa.Column("to_lane", sa.String(length=255), nullable=False),
+        ),
+        *_counts("n", "pickup_n"),
+        *_sums("pickup_sum"),
         sa.PrimaryKeyConstraint("process_key", "process_version_id", "month", "from_lane", "to_lane"),
     )
     op.create_table(
         "rollup_case_month",
         *_key(),
-        *_counts("started", "running", "failed", "completed", "cancelled", "lead_n"), *_sums("lead_sum"),
+        *_counts("started", "running", "failed", "completed", "cancelled", "lead_n"),
+        *_sums("lead_sum"),
         sa.PrimaryKeyConstraint("process_key", "process_version_id", "month"),
     )
     op.create_table(
@@ -89,8 +101,13 @@ def upgrade() -> None:
     # indexes after the backfill: building them once is cheaper than row by row
     op.create_index("ix_case_fact_lead", "case_fact", ["process_key", "lead_s"])
     op.create_index("ix_case_fact_handoffs", "case_fact", ["process_key", "handoffs"])
-    op.create_index("ix_task_span_open", "task_span", ["process_key", "ready_at"],
-                    sqlite_where=sa.text(_OPEN), postgresql_where=sa.text(_OPEN))
+    op.create_index(
+        "ix_task_span_open",
+        "task_span",
+        ["process_key", "ready_at"],
+        sqlite_where=sa.text(_OPEN),
+        postgresql_where=sa.text(_OPEN),
+    )
 
 
 def downgrade() -> None:
