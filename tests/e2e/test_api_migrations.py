@@ -78,6 +78,17 @@ def test_the_process_page_offers_the_owner_a_dry_run_and_a_move(client, tokens, 
     assert refused.status_code == 403
 
 
+def test_the_migration_form_is_refused_to_an_advisor_like_its_post(client, tokens):
+    from tests.e2e.test_pages import sign_in
+
+    assert upload(client, tokens["omistaja"]).status_code == 201
+    assert upload_v2(client, tokens["omistaja"]).status_code == 201
+    sign_in(client, "sek.neuvoja")
+    form = client.get("/processes/Handoff_demo/migrate")
+    assert form.status_code == 403
+    assert 'name="plan"' not in form.text and "Ei oikeutta" in form.text and "Traceback" not in form.text
+
+
 def test_a_moved_case_says_so_on_its_page(client, tokens):
     from tests.e2e.test_pages import sign_in
 
