@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import InvalidDataError
+from engine.errors import InvalidDataError, excerpt, quoted
 
 # RFC 8259 section 6: integers in [-(2**53)+1, 2**53-1] are the ones every implementation agrees on
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -86,7 +86,7 @@ def _value_size(value: Any, depth: int, limits: DataLimits, field: str, path: st
         return 20
     if isinstance(value, float):
         if not math.isfinite(value):
-            _refuse(field, path, f"is {value!r}, which is not a JSON number (RFC 8259, section 6)")
+            _refuse(field, path, f"is {quoted(value)}, which is not a JSON number (RFC 8259, section 6)")
         return 24
     if isinstance(value, str):
         return _text_size(value, limits.max_text, field, path, "text")
@@ -109,7 +109,7 @@ def _check_container(
 
 def _name_size(name: Any, limits: DataLimits, field: str, path: str) -> int:
     if not isinstance(name, str):
-        _refuse(field, path, f"has a field name {name!r} that is not text")
+        _refuse(field, path, f"has a field name {quoted(name)} that is not text")
     return _text_size(name, limits.max_name, field[: limits.max_name], path, "field name") + 1
 
 
@@ -135,6 +135,6 @@ def _refuse(field: str, path: str, problem: str) -> None:
     message itself can be written as UTF-8 (in a JSON error or a page) — it made them a 500."""
     path, field = _text(path), _text(field)
     shown = path if len(path) <= 120 else f"{path[:60]}…{path[-40:]}"
-    field = field if len(field) <= 200 else field[:200] + "…"
+    field = excerpt(field)
     where = f"field {field!r}" + (f" (at {shown})" if path != field else "") if field else "the data"
     raise InvalidDataError(f"case data: {where} {problem}", field_errors={field or "data": problem})

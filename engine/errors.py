@@ -128,3 +128,18 @@ class UnavailableError(KapulaError):
     def __init__(self, message: str, *, retry_after: int = 5) -> None:
         self.retry_after = retry_after
         super().__init__(message)
+
+
+QUOTE_LIMIT = 80  # characters of a refused value that a message quotes
+
+
+def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` as a message quotes it: its first `limit` characters and "…" when longer, so a refused
+    5,000-character value or pattern does not come back in full."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """repr() of `value` for a message, a text cut to `limit` characters first (excerpt); any other
+    value's repr cut likewise."""
+    return repr(excerpt(value, limit)) if isinstance(value, str) else excerpt(repr(value), limit)

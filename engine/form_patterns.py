@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from engine.errors import excerpt
+
 # (what RE2's message or the pattern shows, what the author reads); first match wins
 _UNSUPPORTED = (
     (re.compile(r"\\[1-9]|\\k|\(\?P="), "back-references (such as \\1 or (?P=name))"),
@@ -23,13 +25,15 @@ _RE2 = "forms' patterns run on RE2 (linear time, no backtracking), which does no
 
 def pattern_problem(pattern: str, re2_message: str) -> str:
     """Plain words for a `pattern` that RE2 refused with `re2_message`: the construct that is not
-    supported (back-references, look-arounds…), else RE2's reason; the pattern is quoted."""
+    supported (back-references, look-arounds…), else RE2's reason; the pattern is quoted, its first
+    80 characters and "…" when longer (engine.errors.excerpt)."""
     # RE2 reports a named back-reference (?P=name) as "invalid perl operator: (?P"
     shown = re2_message + (" (?P=" if "(?P" in re2_message and "(?P=" in pattern else "")
     for sign, construct in _UNSUPPORTED:
         if sign.search(shown):
-            return f"the pattern '{pattern}' uses {construct}: {_RE2}"
-    return f"the pattern '{pattern}' is not a pattern RE2 can run ({re2_message})"
+            return f"the pattern '{excerpt(pattern)}' uses {construct}: {_RE2}"
+    # RE2's reason quotes the rest of the pattern from the fault ("missing ): (((…"): cut both
+    return f"the pattern '{excerpt(pattern)}' is not a pattern RE2 can run ({excerpt(re2_message)})"
 
 
 def pattern_place(path: Sequence[object]) -> str:

@@ -27,7 +27,7 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from engine.data_limits import check_case_data, parse_json
-from engine.errors import InvalidDataError
+from engine.errors import InvalidDataError, excerpt, quoted
 from engine.form_patterns import pattern_place, pattern_problem
 
 MAX_FORM_BYTES = 256 * 1024
@@ -63,8 +63,8 @@ def form_file_problems(filename: str, content: bytes) -> list[str]:
     except SchemaError as exc:
         if exc.validator == "format" and exc.validator_value == "regex" and isinstance(exc.cause, re2.error):
             return [f"{pattern_place(exc.path)}: {pattern_problem(str(exc.instance), _re2_message(exc.cause))}"]
-        where = "/".join(map(str, exc.path))
-        return [f"the form is not a valid JSON Schema (draft 2020-12){f' at {where}' if where else ''}: {exc.message}"]
+        where = excerpt("/".join(map(str, exc.path)))
+        return [f"the form is not a valid JSON Schema (draft 2020-12){f' at {where}' if where else ''}: {_short_message(exc)}"]
     except RecursionError:
         return ["the form is nested too deep"]
     if _uses(schema, "unevaluatedProperties") and _uses(schema, "patternProperties"):
@@ -147,7 +147,13 @@ def _field_message(error: ValidationError) -> tuple[str, str]:
         "uniqueItems": "must not repeat a choice",
         "additionalProperties": "is not a field of this form",
     }
-    return path, messages.get(str(kind), error.message)
+    return path, messages.get(str(kind), _short_message(error))
+
+
+def _short_message(error: ValidationError | SchemaError) -> str:
+    """jsonschema's message with the value it quotes in full (repr of the instance) cut to a prefix."""
+    message, shown = str(error.message), repr(error.instance)
+    return message.replace(shown, quoted(error.instance))
 
 
 # -- the validator: RE2 for patterns, hashing for uniqueItems -----------------------------------
@@ -181,7 +187,7 @@ _SCHEMA_FORMATS.checks("regex", raises=re2.error)(_is_re2)
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
     if validator.is_type(instance, "string") and not _regex(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+        yield ValidationError(f"{quoted(instance)} does not match {quoted(pattern)}")
 
 
 def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
@@ -203,7 +209,7 @@ def _additional_properties(validator: Any, additional: Any, instance: Any, schem
             yield from validator.descend(instance[extra], additional, path=extra)
     elif not additional:  # one error per field, on that field, so the form names it
         for extra in extras:
-            yield ValidationError(f"Additional properties are not allowed ({extra!r} was unexpected)", path=(extra,))
+            yield ValidationError(f"Additional properties are not allowed ({quoted(extra)} was unexpected)", path=(extra,))
 
 
 def _unique_items(validator: Any, unique: bool, instance: Any, schema: Any) -> Iterator[ValidationError]:
@@ -212,7 +218,7 @@ def _unique_items(validator: Any, unique: bool, instance: Any, schema: Any) -> I
         for item in instance:
             key = _canonical(item)
             if key in seen:
-                yield ValidationError(f"{instance!r:.200} has non-unique elements")
+                yield ValidationError(f"{quoted(instance)} has non-unique elements")
                 return
             seen.add(key)
 

@@ -18,6 +18,7 @@ from engine.bpmn_xml.inspect import (
 )
 from engine.bpmn_xml.labels import called, label
 from engine.bpmn_xml.tolerance import normalise_label
+from engine.errors import quoted
 from engine.expressions import timer_values
 from engine.expressions.checks import check_expression as sandbox_expression
 from engine.expressions.checks import check_script as sandbox_script
@@ -134,14 +135,14 @@ def validate_dmn(tree: etree._ElementTree, filename: str, *, check_expression: C
             # read as FEEL unary tests, else as SpiffWorkflow's Python test (engine.expressions.dmn_cells)
             problem = cell_matcher(code)[1]
             if problem:
-                issues.append(_issue(f"the input entry {code!r} {problem}", text_node, filename))
+                issues.append(_issue(f"the input entry {quoted(code)} {problem}", text_node, filename))
             continue
         elif kind in ("inputExpression", "outputEntry") and code:
             reason = check(code)
         else:
             continue
         if reason:
-            issues.append(_issue(f"the expression {code!r} is refused: {reason}", text_node, filename))
+            issues.append(_issue(f"the expression {quoted(code)} is refused: {reason}", text_node, filename))
     return issues
 
 

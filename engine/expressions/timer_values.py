@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from engine.errors import InvalidDataError
+from engine.errors import InvalidDataError, quoted
 from engine.settings import network_time_zone
 
 MIN_CYCLE_INTERVAL = timedelta(minutes=1)
@@ -99,10 +99,10 @@ def parse_duration(text: str) -> Duration:
     """An ISO 8601 duration (`P1Y2M3DT4H5M6.5S`, `P2W`). Raises TimerValueError."""
     match = _DURATION.fullmatch(text.strip().upper())
     if match is None or text.strip().upper() in ("P", "PT") or text.strip().upper().endswith("T"):
-        raise TimerValueError(f"{text!r} is not an ISO 8601 duration (such as P7D, PT1H30M or P1Y2M)")
+        raise TimerValueError(f"{quoted(text)} is not an ISO 8601 duration (such as P7D, PT1H30M or P1Y2M)")
     parts = {k: float(v.replace(",", ".")) if k == "seconds" else int(v) for k, v in match.groupdict().items() if v}
     if sum(parts.values()) > 10**7:
-        raise TimerValueError(f"the duration {text!r} reaches past {HORIZON.days // 365} years")
+        raise TimerValueError(f"the duration {quoted(text)} reaches past {HORIZON.days // 365} years")
     delta = timedelta(
         weeks=parts.get("weeks", 0),
         days=parts.get("days", 0),
@@ -112,7 +112,7 @@ def parse_duration(text: str) -> Duration:
     )
     duration = Duration(int(parts.get("years", 0)), int(parts.get("months", 0)), delta)
     if duration.years * 365 + duration.months * 28 + delta.days > HORIZON.days:
-        raise TimerValueError(f"the duration {text!r} reaches past {HORIZON.days // 365} years")
+        raise TimerValueError(f"the duration {quoted(text)} reaches past {HORIZON.days // 365} years")
     return duration
 
 
@@ -123,7 +123,7 @@ def parse_date(text: str, zone: ZoneInfo | None = None) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
-        raise TimerValueError(f"{text!r} is not an ISO 8601 date and time (such as 2027-07-01T09:00:00+03:00)") from None
+        raise TimerValueError(f"{quoted(text)} is not an ISO 8601 date and time (such as 2027-07-01T09:00:00+03:00)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone or network_zone())
     return moment.astimezone(UTC)
@@ -138,13 +138,13 @@ def parse_cycle(text: str, now: datetime, zone: ZoneInfo | None = None) -> Cycle
     if match is None:
         if _DURATION.fullmatch(value):
             raise TimerValueError(
-                f"{text!r} is a duration, not a repeating cycle: write R/{value} to repeat it (at most "
+                f"{quoted(text)} is a duration, not a repeating cycle: write R/{value} to repeat it (at most "
                 f"{MAX_CYCLE_FIRINGS} times) or R1/{value} for once, or make it a timer duration"
             )
-        raise TimerValueError(f"{text!r} is not an ISO 8601 repeating interval (such as R3/PT1H or R/P1D)")
+        raise TimerValueError(f"{quoted(text)} is not an ISO 8601 repeating interval (such as R3/PT1H or R/P1D)")
     count = int(match["count"]) if match["count"] else MAX_CYCLE_FIRINGS
     if count > MAX_CYCLE_FIRINGS:
-        raise TimerValueError(f"the cycle {text!r} repeats {count} times; the limit is {MAX_CYCLE_FIRINGS}")
+        raise TimerValueError(f"the cycle {quoted(text)} repeats {count} times; the limit is {MAX_CYCLE_FIRINGS}")
     first, second = match["first"], match["second"]
     if second is None:
         duration = parse_duration(first)
@@ -159,7 +159,7 @@ def parse_cycle(text: str, now: datetime, zone: ZoneInfo | None = None) -> Cycle
     interval = duration.after(start) - start
     if interval < MIN_CYCLE_INTERVAL:
         raise TimerValueError(
-            f"the cycle {text!r} repeats every {interval.total_seconds():g} s; the shortest interval is "
+            f"the cycle {quoted(text)} repeats every {interval.total_seconds():g} s; the shortest interval is "
             f"{MIN_CYCLE_INTERVAL.total_seconds():g} s"
         )
     return Cycle(count, start, interval)
@@ -173,7 +173,7 @@ def due_after(kind: str, text: str, now: datetime, zone: ZoneInfo | None = None)
     else:
         due = parse_duration(text).after(now)
     if due - now > HORIZON:
-        raise TimerValueError(f"{text!r} is more than {HORIZON.days // 365} years ahead")
+        raise TimerValueError(f"{quoted(text)} is more than {HORIZON.days // 365} years ahead")
     return due
 
 
@@ -186,7 +186,7 @@ def timer_problem(kind: str, text: str, now: datetime | None = None) -> str | No
         if kind == "timeCycle":
             cycle = parse_cycle(text, now)
             if cycle.start - now > HORIZON:
-                raise TimerValueError(f"{text!r} starts more than {HORIZON.days // 365} years ahead")
+                raise TimerValueError(f"{quoted(text)} starts more than {HORIZON.days // 365} years ahead")
         else:
             due_after(kind, text, now)
     except TimerValueError as exc:
