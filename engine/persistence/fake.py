@@ -3,9 +3,11 @@ cases that run on the port are tested on it without a database (tests/unit)."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -733,6 +735,12 @@ def _page(rows: list[_Row], page: int, size: int) -> tuple[int, int, list[_Row]]
 
 @dataclass
 class FakeUnitOfWork:
+    """All the repositories in memory, one shared state; also its own unit-of-work factory
+    (ports.UnitOfWorkFactory): `with fake() as uow` gives the fake itself, and when the block
+    raises, every repository is put back as it was when the block began (a deep copy taken then:
+    the rollback of a refused or failed use case). The restored versions' cache and the script
+    engine are shared, not copied."""
+
     owners: FakeOwnerRepository = field(default_factory=FakeOwnerRepository)
     access_log: FakeAccessLog = field(default_factory=FakeAccessLog)
     events: FakeEventRepository = field(default_factory=FakeEventRepository)
@@ -770,3 +778,15 @@ class FakeUnitOfWork:
             script_engine=self.script_engine,
         )
         self.claims.cases = self.cases
+
+    @contextmanager
+    def __call__(self, *, read: bool = False) -> Iterator[FakeUnitOfWork]:
+        """One use case's unit: this fake, restored to its state at the start when the block
+        raises (the exception propagates). `read` changes nothing here."""
+        shared = (self.cases.version_cache, self.cases.script_engine, self.script_engine)
+        before = copy.deepcopy(self.__dict__, {id(x): x for x in shared if x is not None})
+        try:
+            yield self
+        except BaseException:
+            self.__dict__.update(before)
+            raise

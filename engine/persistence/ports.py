@@ -21,14 +21,19 @@ MessageReads (the cases a message may be for), ConsistencyReads. The cases' step
 engine.case_store.CaseStore over the unit's session; their fake (engine.persistence.fake_cases)
 writes what the same pure computation gives (case_store.step_write: a step's case row, task rows
 and events) into memory and into the unit's other fakes, so a case started, claimed and stepped on
-FakeUnitOfWork is read back by its claims, events and read models
-(tests/unit/test_case_steps_on_fake.py). engine.services, engine.access and engine/*.py build
+FakeUnitOfWork is read back by its claims, events and read models. The services open each use
+case's unit through a UnitOfWorkFactory (below): the SQL one opens a session per use case;
+FakeUnitOfWork is its own factory and, when the use case raises, puts every repository back as it
+was when the use case began (a deep copy), so start_case, claim_task, complete_task (with message
+routing between pools, which reads through MessageReads and CaseReads) and cancel_case run whole on
+it (tests/unit/test_case_steps_on_fake.py). engine.services, engine.access and engine/*.py build
 no SQL statement but engine/case_store.py's (docs/adr/0003-one-service-layer.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -676,3 +681,13 @@ class UnitOfWork(Protocol):
 
     @property
     def listing(self) -> ListingReads: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """What the services open one use case's unit of work with: a context manager that gives the
+    unit, commits when its block ends and rolls everything back when the block raises. `read`: the
+    use case only reads (on SQLite a deferred transaction, no write lock). The SQL one opens a
+    session per call (engine.services.shared.ServiceBase._sql_units); FakeUnitOfWork is its own
+    factory (the same unit each time, its state restored when the block raises)."""
+
+    def __call__(self, *, read: bool = False) -> AbstractContextManager[UnitOfWork]: ...

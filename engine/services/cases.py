@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engine.access import policy
 from engine.case_store import StepContext
 from engine.clock import Clock
@@ -36,16 +34,16 @@ class CaseUseCases(MessageRouting):
         data = check_data(data)
         # the form is checked before the write transaction, so no validation holds the write lock;
         # against the latest version a start here saw (no read), which the transaction reads again
-        with self._sessions() as session:
+        with self._units(read=True) as uow:
             seen = self._latest_seen.get(key)
-            checked = self._deployed(session, seen if seen is not None else latest(self._unit(session), key).id)
+            checked = self._deployed(uow, seen if seen is not None else latest(uow, key).id)
         try:
             checked.check_runnable()  # cases start only on runnable versions, never on documentation
             check_submission(checked.start_form_schema(), data)
         except KapulaError:
             if caller is not None:  # a refusal comes first: a start form's fields are for those who may start
-                with self._transaction(read=True) as session:
-                    stored = latest(self._unit(session), key)
+                with self._in_unit(read=True) as uow:
+                    stored = latest(uow, key)
                     check(
                         caller,
                         policy.process_refusal(caller.principal, stored.process),
@@ -56,8 +54,7 @@ class CaseUseCases(MessageRouting):
             raise
         now = self._clock.now()
         user = caller.username if caller is not None else user
-        with self._transaction() as session:
-            uow = self._unit(session)
+        with self._in_unit() as uow:
             ctx = start_in(
                 uow,
                 self._versions,
@@ -69,10 +66,8 @@ class CaseUseCases(MessageRouting):
                 checked_form=checked.start_form_schema(),
             )
             self._latest_seen.put(key, ctx.deployed.id)
-            saved, delivery = self._save_step(
-                session, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED, start_data=data
-            )
-            view = self._view_after_step(session, ctx, saved)
+            saved, delivery = self._save_step(uow, ctx, now=now, user=user, first_event=Lifecycle.CASE_STARTED, start_data=data)
+            view = self._view_after_step(uow, ctx, saved)
             if caller is not None:
                 uow.access_log.add(
                     [entry(caller, "start", now, case_id=ctx.case.id, process_key=key), *delivery.entries(caller, now)]
@@ -91,17 +86,16 @@ class CaseUseCases(MessageRouting):
         field `reason`) or ConflictError."""
         now = self._clock.now()
         user = caller.username if caller is not None else user
-        with self._transaction() as session:
-            uow = self._unit(session)
+        with self._in_unit() as uow:
             if caller is not None:
-                self._cancel_rules(session, caller, case_id, now)
+                self._cancel_rules(uow, caller, case_id, now)
                 reason = checked_reason(reason)  # after the rules: a refusal is a refusal, with or without one
             ctx = uow.cases.load(case_id, failed_too=True)
             stepping.cancel(ctx.live)
             if ctx.case.status == CaseStatus.FAILED.value:
                 uow.incidents.resolve(case_id, now=now, by=user or "kapula")
             saved = uow.cases.save(ctx, now=now, user=user, last_event=Lifecycle.CASE_CANCELLED)
-            view = self._view_after_step(session, ctx, saved)
+            view = self._view_after_step(uow, ctx, saved)
             if caller is not None:
                 uow.access_log.add([entry(caller, "cancel", now, case_id=case_id, reason=reason)])
         self._store.remember(ctx)
@@ -123,13 +117,12 @@ class CaseUseCases(MessageRouting):
         a caller; shown in the case's timeline) in the same transaction.
         Raises NotFoundError, AccessDeniedError or InvalidDataError (no reason: field `reason`)."""
         now = self._clock.now()
-        with self._transaction() as session:
-            result = erase(self._unit(session), case_id, fields, reason=reason, by=by, origin=origin, caller=caller, now=now)
+        with self._in_unit() as uow:
+            result = erase(uow, case_id, fields, reason=reason, by=by, origin=origin, caller=caller, now=now)
         self._store.cache.discard(case_id)
         return result
 
-    def _cancel_rules(self, session: Session, caller: Caller, case_id: int, now: datetime) -> None:
-        uow = self._unit(session)
+    def _cancel_rules(self, uow: UnitOfWork, caller: Caller, case_id: int, now: datetime) -> None:
         record = uow.case_reads.row(case_id)
         if record is None:
             raise NotFoundError("case", case_id)

@@ -53,7 +53,7 @@ class Delivery:
 class MessageRouting(ServiceBase):
     """What the step use cases share to pass messages on and write every case they reached."""
 
-    def _pass_messages(self, session: Session, first: StepContext, now: datetime) -> Delivery:
+    def _pass_messages(self, db: Session | UnitOfWork, first: StepContext, now: datetime) -> Delivery:
         """Deliver what `first` threw, and what the receivers threw in turn. Raises CaseStepError
         naming the throwing element when a message finds no receiver; nothing is saved here."""
         delivery = Delivery(first)
@@ -70,11 +70,11 @@ class MessageRouting(ServiceBase):
                         element_id=thrown.element_id,
                     )
                 to_cases, to_pools = [], []
-                for key, pool in self._targets(session, sender, thrown):
+                for key, pool in self._targets(db, sender, thrown):
                     to_pools.append(pool)
                     if key is None:
                         continue  # a pool without a process: the message leaves Kapula
-                    receiver = self._receive(session, delivery, sender, thrown, key, pool, now)
+                    receiver = self._receive(db, delivery, sender, thrown, key, pool, now)
                     to_cases.append(receiver.case.id)
                     if receiver.case.id not in [c.case.id for c in queue]:
                         queue.append(receiver)
@@ -84,23 +84,24 @@ class MessageRouting(ServiceBase):
         return delivery
 
     def _save_step(
-        self, session: Session, ctx: StepContext, *, now: datetime, user: str | None, **options: Any
+        self, db: Session | UnitOfWork, ctx: StepContext, *, now: datetime, user: str | None, **options: Any
     ) -> tuple[SavedStep, Delivery]:
-        """Pass on the messages the step threw, then write the case (`options` as for CaseStore.save)
+        """Pass on the messages the step threw (reading through the unit of work's port), then write the case (`options` as for CaseStore.save)
         and every case a message reached, in the caller's transaction. Raises CaseStepError or
         ConflictError; the caller's transaction then rolls all of it back."""
-        delivery = self._pass_messages(session, ctx, now)
-        saved = self._unit(session).cases.save(ctx, now=now, user=user, **options)
+        uow = self._port(db)
+        delivery = self._pass_messages(uow, ctx, now)
+        saved = uow.cases.save(ctx, now=now, user=user, **options)
         for receiver in delivery.receivers:
             first = Lifecycle.CASE_STARTED if receiver.case.id in delivery.started else None
-            self._unit(session).cases.save(receiver, now=now, user=None, first_event=first)
+            uow.cases.save(receiver, now=now, user=None, first_event=first)
         return saved, delivery
 
     def _remember_receivers(self, delivery: Delivery) -> None:
         for ctx in delivery.receivers:
             self._store.remember(ctx)
 
-    def _targets(self, session: Session, sender: StepContext, thrown: Thrown) -> list[tuple[str | None, str]]:
+    def _targets(self, db: Session | UnitOfWork, sender: StepContext, thrown: Thrown) -> list[tuple[str | None, str]]:
         """(process key or None, pool name) the message goes to: along the message flows drawn from
         the throwing element, else to each partner process whose latest version receives the name."""
         partners = sender.deployed.partners
@@ -110,7 +111,7 @@ class MessageRouting(ServiceBase):
         out: list[tuple[str | None, str]] = []
         for key in partners.processes:
             try:
-                newest = self._deployed(session, latest(self._unit(session), key).id)
+                newest = self._deployed(db, latest(self._port(db), key).id)
             except NotFoundError:
                 continue
             if thrown.name in newest.catchers:
@@ -128,11 +129,18 @@ class MessageRouting(ServiceBase):
         return out
 
     def _receive(
-        self, session: Session, delivery: Delivery, sender: StepContext, thrown: Thrown, key: str, pool: str, now: datetime
+        self,
+        db: Session | UnitOfWork,
+        delivery: Delivery,
+        sender: StepContext,
+        thrown: Thrown,
+        key: str,
+        pool: str,
+        now: datetime,
     ) -> StepContext:
         """The case of `key` that takes the message (resumed or started), with the message caught and
         run until it waits. Raises CaseStepError when there is none, or more than one."""
-        found = self._waiting_receivers(session, delivery, sender, thrown, key)
+        found = self._waiting_receivers(db, delivery, sender, thrown, key)
         if len(found) > 1:
             ids = ", ".join(str(c) for c in sorted(found))
             raise CaseStepError(
@@ -143,9 +151,9 @@ class MessageRouting(ServiceBase):
             )
         if found:
             case_id = found[0]
-            receiver = delivery.active.get(case_id) or self._unit(session).cases.load(case_id)
+            receiver = delivery.active.get(case_id) or self._port(db).cases.load(case_id)
         else:
-            receiver = self._start_receiver(session, sender, thrown, key, pool, now)
+            receiver = self._start_receiver(db, sender, thrown, key, pool, now)
             delivery.started.add(receiver.case.id)
         result = stepping.deliver_message(
             receiver.live,
@@ -175,10 +183,10 @@ class MessageRouting(ServiceBase):
         return receiver
 
     def _start_receiver(
-        self, session: Session, sender: StepContext, thrown: Thrown, key: str, pool: str, now: datetime
+        self, db: Session | UnitOfWork, sender: StepContext, thrown: Thrown, key: str, pool: str, now: datetime
     ) -> StepContext:
         """A new case of `key` for a message its start event receives, in the sender's conversation."""
-        deployed = self._deployed(session, latest(self._unit(session), key).id)
+        deployed = self._deployed(db, latest(self._port(db), key).id)
         if not deployed.runnable:
             raise CaseStepError(
                 f"{_element(sender, thrown)}: message '{thrown.name}' is for pool '{pool}', whose process '{key}' "
@@ -196,12 +204,12 @@ class MessageRouting(ServiceBase):
                 case_id=sender.case.id,
                 element_id=thrown.element_id,
             )
-        ctx = self._unit(session).cases.create(deployed, now=now, conversation_id=sender.case.conversation_id)
+        ctx = self._port(db).cases.create(deployed, now=now, conversation_id=sender.case.conversation_id)
         stepping.start(ctx.live, {}, clock=self._clock)
         return ctx
 
     def _waiting_receivers(
-        self, session: Session, delivery: Delivery, sender: StepContext, thrown: Thrown, key: str
+        self, db: Session | UnitOfWork, delivery: Delivery, sender: StepContext, thrown: Thrown, key: str
     ) -> list[int]:
         """Ids of the running cases of `key` that wait for the message and belong with the sender."""
         found = [
@@ -213,7 +221,7 @@ class MessageRouting(ServiceBase):
             and _belongs(c, sender, thrown)
         ]
         for case_id in waiting_cases(
-            self._unit(session), key, thrown.name, conversation=sender.case.conversation_id, correlations=thrown.correlations
+            self._port(db), key, thrown.name, conversation=sender.case.conversation_id, correlations=thrown.correlations
         ):
             if case_id not in delivery.active and case_id != sender.case.id:
                 found.append(case_id)

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +21,7 @@ from engine.definitions import DeployedVersion, VersionCache
 from engine.errors import InvalidDataError, KapulaError, NotFoundError
 from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskView
 from engine.persistence.cache import LruMap
-from engine.persistence.ports import StoredCase, StoredTask, TaskInCase
+from engine.persistence.ports import StoredCase, StoredTask, TaskInCase, UnitOfWork, UnitOfWorkFactory
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.step_session import write_session
 from engine.process_card import ProcessCard
@@ -36,10 +36,31 @@ from engine.services.gate import Caller, check, refusal_of
 class ServiceBase:
     """The state every area of use cases works on: sessions, clock, the version and case caches."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, script_engine: Any) -> None:
-        self._sessions = sessions
-        # reads need no write lock: on SQLite they begin a deferred transaction (see persistence.database)
-        self._reads = sessionmaker(sessions.kw["bind"].execution_options(kapula_readonly=True), expire_on_commit=False)
+    def __init__(
+        self,
+        sessions: sessionmaker[Session] | None,
+        clock: Clock,
+        script_engine: Any,
+        *,
+        units: UnitOfWorkFactory | None = None,
+    ) -> None:
+        """`sessions` on Kapula's database; or None with `units`, a factory of units of work (e.g.
+        engine.persistence.fake.FakeUnitOfWork) that the steps run on instead: start_case,
+        claim_task, unclaim_task, complete_task, task_form and cancel_case; the other use cases
+        still open a session and fail without one."""
+        self._on_database = sessions is not None
+        if sessions is None:
+            if units is None:
+                raise TypeError("the services need sessions on a database or a unit-of-work factory")
+            self._units = units
+            # no database: a use case that still opens a session fails (AttributeError on None)
+            self._sessions = cast("sessionmaker[Session]", None)
+            self._reads = cast("sessionmaker[Session]", None)
+        else:
+            self._sessions = sessions
+            # reads need no write lock: on SQLite they begin a deferred transaction (see persistence.database)
+            self._reads = sessionmaker(sessions.kw["bind"].execution_options(kapula_readonly=True), expire_on_commit=False)
+            self._units = units or self._sql_units
         self._clock = clock
         self._versions = VersionCache()
         self._drawings = DrawingCache()  # per (key, version, view, format, measured values)
@@ -65,7 +86,8 @@ class ServiceBase:
     def close(self) -> None:
         """Release the database connections."""
         self._store.cache.clear()
-        self._sessions.kw["bind"].dispose()
+        if self._on_database:
+            self._sessions.kw["bind"].dispose()
 
     if TYPE_CHECKING:  # use cases of other areas that this area's use cases call (see engine.services.Kapula)
 
@@ -77,15 +99,45 @@ class ServiceBase:
 
         def version_source(self, key: str, version: int, *, caller: Caller | None = None) -> dict[str, str]: ...
 
-    def _deployed(self, session: Session, version_id: int) -> DeployedVersion:
+    def _deployed(self, db: Session | UnitOfWork, version_id: int) -> DeployedVersion:
         """The deployed version with that row id: kept, or restored once from the unit's versions.
         Raises NotFoundError."""
-        return self._versions.kept(version_id) or self._versions.get(self._unit(session).versions, version_id)
+        return self._versions.kept(version_id) or self._versions.get(self._port(db).versions, version_id)
 
     def _unit(self, session: Session) -> SqlUnitOfWork:
         """The unit of work over a use case's session (its transaction is the unit), with this
         service's case store behind its cases."""
         return SqlUnitOfWork(session, store=self._store)
+
+    def _port(self, db: Session | UnitOfWork) -> UnitOfWork:
+        """`db` as a unit of work: a session's SqlUnitOfWork (use cases not yet on the factory)
+        or the unit itself."""
+        return SqlUnitOfWork(db, store=self._store) if isinstance(db, Session) else db
+
+    @contextmanager
+    def _sql_units(self, *, read: bool = False) -> Iterator[UnitOfWork]:
+        """The SQL unit-of-work factory: a session as `_transaction` opens it (a read-only one
+        with `read`), its transaction the unit's."""
+        if read:
+            with self._reads() as session:
+                yield SqlUnitOfWork(session, store=self._store)
+        else:
+            with write_session(self._sessions.kw["bind"]) as session:
+                yield SqlUnitOfWork(session, store=self._store)
+
+    @contextmanager
+    def _in_unit(self, *, read: bool = False) -> Iterator[UnitOfWork]:
+        """One use case's unit of work from the services' factory (a read-only one with `read`):
+        committed when the block ends, rolled back when it raises. A refusal raised in it is then
+        written to the access log in a unit of its own, so refused attempts are kept."""
+        try:
+            with self._units(read=read) as uow:
+                yield uow
+        except KapulaError as exc:
+            refused = refusal_of(exc)
+            if refused is not None:
+                self._audit([refused])
+            raise
 
     @contextmanager
     def _transaction(self, *, read: bool = False) -> Iterator[Session]:
@@ -119,9 +171,14 @@ class ServiceBase:
     def _audit(self, entries: list[AccessEntry]) -> None:
         """Access-log entries in a transaction of their own: for reads, which take no write lock
         (on SQLite a write transaction queues behind every step), and for refusals."""
-        if entries:
-            with self._sessions.begin() as session:
-                self._unit(session).access_log.add(entries)
+        if not entries:
+            return
+        if not self._on_database:
+            with self._units() as uow:
+                uow.access_log.add(entries)
+            return
+        with self._sessions.begin() as session:
+            self._unit(session).access_log.add(entries)
 
     @staticmethod
     def _as_seen(caller: Caller | None, case: CaseView) -> CaseView:
@@ -131,12 +188,12 @@ class ServiceBase:
             return case
         return dataclasses.replace(case, incident=policy.incident_as_seen(caller.principal, case.incident))
 
-    def _case_view(self, session: Session, case_id: int) -> CaseView:
-        record = self._unit(session).case_reads.row(case_id)
+    def _case_view(self, db: Session | UnitOfWork, case_id: int) -> CaseView:
+        record = self._port(db).case_reads.row(case_id)
         if record is None:
             raise NotFoundError("case", case_id)
-        deployed = self._deployed(session, record.process_version_id)
-        tasks = claims.with_claims(self._unit(session).claims, self._task_views(session, record, state=READY))
+        deployed = self._deployed(db, record.process_version_id)
+        tasks = claims.with_claims(self._port(db).claims, self._task_views(db, record, state=READY))
         return CaseView(
             id=record.id,
             process_key=record.process_key,
@@ -148,38 +205,38 @@ class ServiceBase:
             ready_tasks=tuple(tasks),
             next_timer_due=record.next_timer_due,
             waiting_for=waiting_from_json(record.waiting_json),
-            incident=self._open_incident(session, record),
+            incident=self._open_incident(db, record),
         )
 
-    def _open_incident(self, session: Session, record: StoredCase) -> Incident | None:
+    def _open_incident(self, db: Session | UnitOfWork, record: StoredCase) -> Incident | None:
         if record.status != CaseStatus.FAILED.value:
             return None  # only a failed case has an open incident: no look-up for the others
-        return self._unit(session).incidents.open_of(record.id)
+        return self._port(db).incidents.open_of(record.id)
 
-    def _task_in(self, session: Session, task_id: str, *, with_claim: bool = True) -> TaskView:
+    def _task_in(self, db: Session | UnitOfWork, task_id: str, *, with_claim: bool = True) -> TaskView:
         """The user task's view; without `with_claim` its `claimed_by` is not read (None), for
         callers that read the holder again later in the same transaction anyway."""
-        found = self._unit(session).case_reads.user_task_in(task_id)
+        found = self._port(db).case_reads.user_task_in(task_id)
         if found is None:
             raise NotFoundError("task", task_id)
-        view = self._task_view(session, found.task, found)
-        return claims.with_claims(self._unit(session).claims, [view])[0] if with_claim else view
+        view = self._task_view(db, found.task, found)
+        return claims.with_claims(self._port(db).claims, [view])[0] if with_claim else view
 
-    def _case_of_task(self, session: Session, task_id: str) -> int:
+    def _case_of_task(self, db: Session | UnitOfWork, task_id: str) -> int:
         # a task never moves to another case, so what was found once holds for good
         case_id = self._task_cases.get(task_id)
         if case_id is None:
-            case_id = self._unit(session).case_reads.case_of_task(task_id)
+            case_id = self._port(db).case_reads.case_of_task(task_id)
             if case_id is None:
                 raise NotFoundError("task", task_id)
             self._task_cases.put(task_id, case_id)
         return case_id
 
-    def _task_views(self, session: Session, record: StoredCase, *, state: int) -> list[TaskView]:
+    def _task_views(self, db: Session | UnitOfWork, record: StoredCase, *, state: int) -> list[TaskView]:
         """The views of the case's user tasks in SpiffWorkflow state `state`, in the order the case made them."""
-        return [self._task_view(session, t, record) for t in self._unit(session).case_reads.user_tasks(record.id, state)]
+        return [self._task_view(db, t, record) for t in self._port(db).case_reads.user_tasks(record.id, state)]
 
-    def _view_after_step(self, session: Session, ctx: StepContext, saved: SavedStep) -> CaseView:
+    def _view_after_step(self, db: Session | UnitOfWork, ctx: StepContext, saved: SavedStep) -> CaseView:
         """The case as a step left it, from the live workflow, inside the step's own transaction:
         the same CaseView that get_case would read back, without a second round trip."""
         deployed = ctx.deployed
@@ -199,20 +256,20 @@ class ServiceBase:
             started_at=ctx.case.started_at,
             ended_at=saved.ended_at,
             data=saved.data,
-            ready_tasks=tuple(self._claimed(session, tasks, fresh=ctx.live.readied_in_last_step)),
+            ready_tasks=tuple(self._claimed(db, tasks, fresh=ctx.live.readied_in_last_step)),
             next_timer_due=saved.next_timer_due,
             waiting_for=saved.waiting_for,
         )
 
-    def _claimed(self, session: Session, tasks: list[TaskView], *, fresh: set[UUID]) -> list[TaskView]:
+    def _claimed(self, db: Session | UnitOfWork, tasks: list[TaskView], *, fresh: set[UUID]) -> list[TaskView]:
         # a task readied in this very step has no claims yet: skip the look-up when all are
         if all(UUID(t.id) in fresh for t in tasks):
             return tasks
-        return claims.with_claims(self._unit(session).claims, tasks)
+        return claims.with_claims(self._port(db).claims, tasks)
 
-    def _task_view(self, session: Session, row: StoredTask, case: StoredCase | TaskInCase) -> TaskView:
+    def _task_view(self, db: Session | UnitOfWork, row: StoredTask, case: StoredCase | TaskInCase) -> TaskView:
         """The view of a stored user task; `case` gives its case's id, version and header."""
-        deployed = self._deployed(session, case.process_version_id)
+        deployed = self._deployed(db, case.process_version_id)
         item = stepping.stored_item(deployed.bundle, row.element_id or "", row.body)
         self._task_cases.put(row.task_id, case.id)  # a task list is mostly followed by a step on one of them
         return task_view_of(

@@ -47,14 +47,13 @@ class TaskUseCases(MessageRouting):
             check_submission(checked, data)
         except InvalidDataError:
             if caller is not None:  # a refusal comes first: a form's fields are for those who may work the task
-                with self._transaction(read=True) as session:
-                    task_rules(self._unit(session), caller, task_id, "complete", self._clock.now())
+                with self._in_unit(read=True) as uow:
+                    task_rules(uow, caller, task_id, "complete", self._clock.now())
             raise
         now = self._clock.now()
         user = caller.username if caller is not None else user
-        with self._transaction() as session:
-            uow = self._unit(session)
-            case_id = self._case_of_task(session, task_id)
+        with self._in_unit() as uow:
+            case_id = self._case_of_task(uow, task_id)
             ctx = complete_in(
                 uow,
                 task_id,
@@ -67,8 +66,8 @@ class TaskUseCases(MessageRouting):
                 case_id=case_id,
                 release=self._store.release,
             )
-            saved, delivery = self._save_step(session, ctx, now=now, user=user)
-            view = self._view_after_step(session, ctx, saved)
+            saved, delivery = self._save_step(uow, ctx, now=now, user=user)
+            view = self._view_after_step(uow, ctx, saved)
             if caller is not None:
                 uow.access_log.add(
                     [entry(caller, "complete", now, case_id=case_id, task_id=task_id), *delivery.entries(caller, now)]
@@ -90,15 +89,15 @@ class TaskUseCases(MessageRouting):
     def task_form(self, task_id: str, *, caller: Caller | None = None) -> dict[str, Any] | None:
         """The JSON Schema of a user task's form when it was uploaded with the version.
         Raises NotFoundError, AccessDeniedError."""
-        with self._transaction(read=True) as session:
+        with self._in_unit(read=True) as uow:
             if caller is not None:
-                task_rules(self._unit(session), caller, task_id, "read_task", self._clock.now(), work=False)
-            reads = self._unit(session).case_reads
+                task_rules(uow, caller, task_id, "read_task", self._clock.now(), work=False)
+            reads = uow.case_reads
             row = reads.task(task_id)
             case = reads.row(row.case_id) if row is not None else None
             if row is None or case is None:
                 raise NotFoundError("task", task_id)
-            deployed = self._deployed(session, case.process_version_id)
+            deployed = self._deployed(uow, case.process_version_id)
             return deployed.form_schema(row.element_id or "", self.row_scope(deployed, row, case))
 
     def _form_before_step(self, task_id: str) -> dict[str, Any] | None:
@@ -116,9 +115,9 @@ class TaskUseCases(MessageRouting):
             user = caller.username
         if user is None:
             raise TypeError("a claim needs the caller or the user")
-        with self._transaction() as session:
-            task = change_claim(self._unit(session), task_id, user=user, caller=caller, claim=claim, now=now)
-            view = self._task_in(session, task_id, with_claim=False)  # its holder is known: no read
+        with self._in_unit() as uow:
+            task = change_claim(uow, task_id, user=user, caller=caller, claim=claim, now=now)
+            view = self._task_in(uow, task_id, with_claim=False)  # its holder is known: no read
         claims.retag_cached(self._store.cache, task.case_id, task.row_version)
         return dataclasses.replace(view, claimed_by=user if claim else None)
 

@@ -1,26 +1,27 @@
-"""A case's life as use cases on the in-memory unit of work (issue 13): deploy the three-lane
-model, start a case as the customer, an SEK advisor claims and completes a task another advisor
-may not, and the case's events read back; the steps' rules, the case store's write (on the fake
-case repository) and the access log, without a database."""
+"""A case's life through the real use cases on the in-memory unit of work (issue 13): the
+services take FakeUnitOfWork as their unit-of-work factory; the three-lane model is deployed on it,
+a customer starts a case, an SEK advisor claims and completes a task another advisor may not, and
+the case's events and access log read back. Also: a refused use case leaves the fake as it was
+(the fake's rollback), a message thrown between two pools starts and resumes the other pool's
+case, and a cancel. No database."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import copy
+from datetime import UTC, datetime
 
 import pytest
 
 from engine.access.policy import Principal, Role
 from engine.clock import FakeClock
-from engine.definitions import VersionCache
-from engine.errors import AccessDeniedError, ConflictError
+from engine.errors import AccessDeniedError, ConflictError, InvalidDataError
 from engine.model import CaseStatus, Lifecycle
 from engine.persistence.fake import FakeUnitOfWork
 from engine.runtime.parser import load_files
 from engine.runtime.states import READY
-from engine.services.cases import start_in
+from engine.services import Kapula
 from engine.services.definitions import store_upload
-from engine.services.gate import Caller, entry, refusal_of
-from engine.services.tasks import change_claim, complete_in
+from engine.services.gate import Caller
 from tests.conftest import read
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -29,6 +30,7 @@ CUSTOMER = Caller(Principal("asiakas", "Asiakas", Role.CUSTOMER), origin="test")
 SEK_A = Caller(Principal("sek.a", "A", Role.ADVISOR, organisation="SEK"), origin="test")
 SEK_B = Caller(Principal("sek.b", "B", Role.ADVISOR, organisation="SEK"), origin="test")
 NOVAGO = Caller(Principal("novago.c", "C", Role.ADVISOR, organisation="Novago"), origin="test")
+ADMIN = Caller(Principal("admin", "Admin", Role.ADMINISTRATOR), origin="test")
 
 
 @pytest.fixture
@@ -43,46 +45,51 @@ def uow() -> FakeUnitOfWork:
     return fake
 
 
-def _start(uow: FakeUnitOfWork, clock: FakeClock, versions: VersionCache) -> int:
-    data = {"customer": "Oy"}
-    ctx = start_in(uow, versions, "Handoff_demo", data, caller=CUSTOMER, now=clock.now(), clock=clock, checked_form=None)
-    uow.cases.save(ctx, now=clock.now(), user="asiakas", first_event=Lifecycle.CASE_STARTED, start_data=data)
-    uow.access_log.add([entry(CUSTOMER, "start", clock.now(), case_id=ctx.case.id, process_key="Handoff_demo")])
-    return int(ctx.case.id)
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
 
 
-def _complete(uow: FakeUnitOfWork, clock: FakeClock, caller: Caller, task_id: str, data: dict) -> CaseStatus:
-    ctx = complete_in(uow, task_id, data, caller=caller, user=caller.username, checked_form=None, now=clock.now(), clock=clock)
-    saved = uow.cases.save(ctx, now=clock.now(), user=caller.username)
-    uow.access_log.add([entry(caller, "complete", clock.now(), case_id=ctx.case.id, task_id=task_id)])
-    return saved.status
+@pytest.fixture
+def kapula(uow: FakeUnitOfWork, clock: FakeClock) -> Kapula:
+    """The real use cases, each opening its unit of work from the fake."""
+    return Kapula(None, clock, None, units=uow)
 
 
-def _ready(uow: FakeUnitOfWork, case_id: int) -> list[tuple[str, str | None, str | None]]:
-    return [(t.task_id, t.element_id, t.lane) for t in uow.case_reads.user_tasks(case_id, READY)]
+def _state(uow: FakeUnitOfWork) -> tuple:
+    """What a use case could have written: cases, task rows, events, claims, access log, incidents."""
+    return copy.deepcopy(
+        (uow.cases.rows, uow.cases.tasks, uow.events.__dict__, uow.claims.__dict__.get("holders"), uow.access_log.rows)
+    )
 
 
-def test_a_customer_starts_a_case_an_sek_advisor_claims_and_completes_its_task(uow):
-    clock, versions = FakeClock(NOW), VersionCache()
-    case_id = _start(uow, clock, versions)
-    ((first, element, lane),) = _ready(uow, case_id)
-    assert (element, lane) == ("Task_describe", "Asiakas")
+def _at_sek_task(kapula: Kapula, clock: FakeClock) -> tuple[int, str, str]:
+    case = kapula.start_case("Handoff_demo", {"customer": "Oy"}, caller=CUSTOMER)
+    (first,) = case.ready_tasks
+    assert (first.element_id, first.lane) == ("Task_describe", "Asiakas")
     clock.advance(hours=1)
-    assert _complete(uow, clock, CUSTOMER, first, {"need": "kasvu"}) is CaseStatus.RUNNING
-    ((sek_task, element, lane),) = _ready(uow, case_id)
-    assert (element, lane) == ("Task_prepare", "SEK")
+    case = kapula.complete_task(first.id, {"need": "kasvu"}, caller=CUSTOMER)
+    assert case.status is CaseStatus.RUNNING
+    (sek_task,) = case.ready_tasks
+    assert (sek_task.element_id, sek_task.lane) == ("Task_prepare", "SEK")
+    return case.id, first.id, sek_task.id
 
+
+def test_a_customer_starts_a_case_an_sek_advisor_claims_and_completes_its_task(kapula, uow, clock):
+    case_id, first, sek_task = _at_sek_task(kapula, clock)
     clock.advance(minutes=5)
-    change_claim(uow, sek_task, user="sek.a", caller=SEK_A, claim=True, now=clock.now())
-    with pytest.raises(ConflictError, match="claimed by sek.a") as refused:  # a colleague of the lane
-        complete_in(uow, sek_task, {}, caller=SEK_B, user="sek.b", checked_form=None, now=clock.now(), clock=clock)
-    assert refusal_of(refused.value).user == "sek.b"
+    assert kapula.claim_task(sek_task, caller=SEK_B).claimed_by == "sek.b"
+    assert kapula.unclaim_task(sek_task, caller=SEK_B).claimed_by is None
+    assert kapula.claim_task(sek_task, caller=SEK_A).claimed_by == "sek.a"
+    with pytest.raises(ConflictError, match="claimed by sek.a"):  # a colleague of the lane
+        kapula.complete_task(sek_task, {}, caller=SEK_B)
     with pytest.raises(AccessDeniedError):  # another organisation's advisor learns nothing of it
-        complete_in(uow, sek_task, {}, caller=NOVAGO, user="novago.c", checked_form=None, now=clock.now(), clock=clock)
+        kapula.complete_task(sek_task, {}, caller=NOVAGO)
     clock.advance(minutes=30)
-    assert _complete(uow, clock, SEK_A, sek_task, {"needs_funding": False}) is CaseStatus.RUNNING
-    assert [(element, lane) for _, element, lane in _ready(uow, case_id)] == [("Task_aftercare", "SEK")]  # no funding
-    row = uow.case_reads.row(case_id)
+    case = kapula.complete_task(sek_task, {"needs_funding": False}, caller=SEK_A)
+    assert case.status is CaseStatus.RUNNING
+    assert [(t.element_id, t.lane) for t in case.ready_tasks] == [("Task_aftercare", "SEK")]  # no funding
+    assert case.data == {"customer": "Oy", "need": "kasvu", "needs_funding": False}
 
     events = uow.events.of_case(case_id)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
@@ -96,45 +103,94 @@ def test_a_customer_starts_a_case_an_sek_advisor_claims_and_completes_its_task(u
         (Lifecycle.TASK_READY, "Task_describe", "Asiakas", None),
         (Lifecycle.TASK_COMPLETED, "Task_describe", "Asiakas", "asiakas"),
         (Lifecycle.TASK_READY, "Task_prepare", "SEK", None),
+        (Lifecycle.TASK_CLAIMED, "Task_prepare", "SEK", "sek.b"),
+        (Lifecycle.TASK_UNCLAIMED, "Task_prepare", "SEK", "sek.b"),
         (Lifecycle.TASK_CLAIMED, "Task_prepare", "SEK", "sek.a"),
         (Lifecycle.TASK_COMPLETED, "Task_prepare", "SEK", "sek.a"),
     ]
     assert events[0].changed == {"customer": "Oy"} and events[0].at == NOW
     assert uow.claims.user_task(sek_task).ready is False and uow.claims.holders([sek_task]) == {sek_task: "sek.a"}
+    # the refusals are kept, each in a unit of its own after the refused one rolled back
     assert [(e.user, e.action, e.refused is not None) for e in uow.access_log.rows] == [
         ("sek.owner", "deploy", False),
         ("asiakas", "start", False),
         ("asiakas", "complete", False),
+        ("sek.b", "claim", False),
+        ("sek.b", "unclaim", False),
         ("sek.a", "claim", False),
+        ("sek.b", "complete", True),
+        ("novago.c", "complete", True),
         ("sek.a", "complete", False),
     ]
+    row = uow.case_reads.row(case_id)
     assert (row.status, row.process_key) == ("running", "Handoff_demo") and '"need": "kasvu"' in row.data_json
 
 
-def test_a_completion_read_before_a_claim_fails_the_version_check(uow):
-    """The step loads the case, a claim lands, the step's write is refused as on the database."""
-    clock, versions = FakeClock(NOW), VersionCache()
-    case_id = _start(uow, clock, versions)
-    ((first, _, _),) = _ready(uow, case_id)
-    _complete(uow, clock, CUSTOMER, first, {"need": "kasvu"})
-    ((sek_task, _, _),) = _ready(uow, case_id)
-    ctx = complete_in(
-        uow, sek_task, {"needs_funding": False}, caller=SEK_B, user="sek.b", checked_form=None, now=clock.now(), clock=clock
-    )
-    change_claim(uow, sek_task, user="sek.a", caller=SEK_A, claim=True, now=clock.now())
-    with pytest.raises(ConflictError, match="changed by someone else"):
-        uow.cases.save(ctx, now=clock.now(), user="sek.b")
-    assert [e.lifecycle for e in uow.events.of_case(case_id)][-1] is Lifecycle.TASK_CLAIMED
-    assert _ready(uow, case_id)[0][0] == sek_task
+def test_a_refused_completion_leaves_the_fake_as_it_was(kapula, uow, clock):
+    """The claim rule refuses after the case was loaded and the refusal's entry is the only change;
+    a form refused inside the step (the hint was dropped) leaves nothing either."""
+    case_id, _, sek_task = _at_sek_task(kapula, clock)
+    kapula.claim_task(sek_task, caller=SEK_A)
+    before, entries = _state(uow), len(uow.access_log.rows)
+    with pytest.raises(ConflictError):
+        kapula.complete_task(sek_task, {"needs_funding": False}, caller=SEK_B)
+    after = _state(uow)
+    assert after[:4] == before[:4]
+    assert [(e.user, e.refused is not None) for e in uow.access_log.rows[entries:]] == [("sek.b", True)]
 
 
-def test_a_customer_may_not_work_an_advisors_task(uow):
-    clock = FakeClock(NOW)
-    case_id = _start(uow, clock, VersionCache())
-    ((first, _, _),) = _ready(uow, case_id)
-    _complete(uow, clock, CUSTOMER, first, {"need": "kasvu"})
-    ((sek_task, _, _),) = _ready(uow, case_id)
-    with pytest.raises(AccessDeniedError):
-        complete_in(
-            uow, sek_task, {}, caller=CUSTOMER, user="asiakas", checked_form=None, now=clock.now() + timedelta(1), clock=clock
-        )
+def test_a_step_that_fails_after_writing_rolls_the_whole_unit_back(kapula, uow, clock, monkeypatch):
+    """The write of the case lands, then the access log fails: the unit restores every repository
+    (without the rollback the task would be completed and a second case stored)."""
+    case_id, _, sek_task = _at_sek_task(kapula, clock)
+    before = _state(uow)
+
+    def full(self, entries):
+        raise InvalidDataError("the access log is full")
+
+    monkeypatch.setattr(type(uow.access_log), "add", full)
+    with pytest.raises(InvalidDataError, match="full"):
+        kapula.complete_task(sek_task, {"needs_funding": False}, caller=SEK_A)
+    with pytest.raises(InvalidDataError, match="full"):  # a start: its new case row goes too
+        kapula.start_case("Handoff_demo", {"customer": "Ab"}, caller=CUSTOMER)
+    monkeypatch.undo()
+    assert _state(uow) == before
+    # the case steps again from where it was
+    case = kapula.complete_task(sek_task, {"needs_funding": False}, caller=SEK_A)
+    assert [t.element_id for t in case.ready_tasks] == ["Task_aftercare"]
+
+
+def test_an_administrator_cancels_a_case_on_the_fake(kapula, uow, clock):
+    case_id, _, sek_task = _at_sek_task(kapula, clock)
+    with pytest.raises(InvalidDataError, match="reason"):
+        kapula.cancel_case(case_id, caller=ADMIN)
+    case = kapula.cancel_case(case_id, reason="asked by the customer", caller=ADMIN)
+    assert case.status is CaseStatus.CANCELLED and case.ready_tasks == ()
+    assert uow.events.of_case(case_id)[-1].lifecycle is Lifecycle.CASE_CANCELLED
+    assert uow.access_log.rows[-1].action == "cancel" and uow.access_log.rows[-1].reason == "asked by the customer"
+    with pytest.raises(ConflictError):
+        kapula.complete_task(sek_task, {"needs_funding": False}, caller=SEK_A)
+
+
+def test_a_message_between_two_pools_starts_and_resumes_the_other_case():
+    """Front office throws 'application': a Back office case starts; its end throws 'decision',
+    which resumes the front case at 'Tell customer'. Routing reads through the fake's port."""
+    fake = FakeUnitOfWork()
+    files = [read("two_pools.bpmn")]
+    store_upload(fake, [(load_files(files), files)], caller=None, owner=None, now=NOW)
+    kapula = Kapula(None, FakeClock(NOW), None, units=fake)
+    front = kapula.start_case("Front_office", user="anna")
+    front = kapula.complete_task(front.ready_tasks[0].id, {"applicant": "Ann"}, user="anna")
+    assert front.ready_tasks == () and [w.message for w in front.waiting_for] == ["decision"]
+    back_id = next(i for i, row in fake.cases.rows.items() if row["process_key"] == "Back_office")
+    assert fake.cases.rows[back_id]["conversation_id"] == fake.cases.rows[front.id]["conversation_id"]
+    sent = [e for e in fake.events.of_case(front.id) if e.lifecycle is Lifecycle.MESSAGE_SENT]
+    assert [e.changed for e in sent] == [{"message": "application", "to_cases": [back_id], "to": ["Back office"]}]
+    (decide,) = [t.task_id for t in fake.case_reads.user_tasks(back_id, READY) if t.element_id == "Task_decide"]
+    done = kapula.complete_task(decide, {"approved": True}, user="bob")
+    assert done.status is CaseStatus.COMPLETED
+    received = [e for e in fake.events.of_case(front.id) if e.lifecycle is Lifecycle.MESSAGE_RECEIVED]
+    assert [(e.element_id, e.changed["from_case"], e.changed["from_lane"]) for e in received] == [
+        ("Catch_decision", back_id, "Back office")
+    ]
+    assert fake.cases.rows[front.id]["status"] == "running"
