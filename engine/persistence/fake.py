@@ -505,10 +505,12 @@ class FakeCaseReads:
 @dataclass
 class FakeIncidentRepository:
     """Incidents in the order they were opened (ids count from 1), over the unit's case rows (the
-    row-version check and the failed status are theirs)."""
+    row-version check and the failed status are theirs): the fake case repository's when the unit
+    wires it (`cases`), so a step on the failed case sees it failed; else the read model's."""
 
     case_reads: FakeCaseReads = field(default_factory=FakeCaseReads)
     rows: list[Incident] = field(default_factory=list)
+    cases: FakeCaseRepository | None = None
 
     def open_of(self, case_id: int) -> Incident | None:
         return next((i for i in reversed(self.rows) if i.case_id == case_id and i.resolved_at is None), None)
@@ -517,10 +519,16 @@ class FakeIncidentRepository:
         return [i for i in self.rows if i.case_id == case_id]
 
     def record_failure(self, case_id: int, process_key: str, read_version: int, failure: Failure, *, now: datetime) -> bool:
-        case = self.case_reads.cases.get(case_id)
-        if case is None or case.row_version != read_version:
-            return False
-        self.case_reads.cases[case_id] = dataclasses.replace(case, status=CaseStatus.FAILED.value, row_version=read_version + 1)
+        if self.cases is not None and case_id in self.cases.rows:
+            if not self.cases.mark_failed(case_id, read_version):
+                return False
+        else:
+            case = self.case_reads.cases.get(case_id)
+            if case is None or case.row_version != read_version:
+                return False
+            self.case_reads.cases[case_id] = dataclasses.replace(
+                case, status=CaseStatus.FAILED.value, row_version=read_version + 1
+            )
         current = self.open_of(case_id)
         opened = Incident(
             len(self.rows) + 1,
@@ -778,6 +786,7 @@ class FakeUnitOfWork:
             script_engine=self.script_engine,
         )
         self.claims.cases = self.cases
+        self.incidents.cases = self.cases
 
     @contextmanager
     def __call__(self, *, read: bool = False) -> Iterator[FakeUnitOfWork]:

@@ -163,6 +163,16 @@ class FakeCaseRepository:
         if row is None or row["row_version"] != ctx.read_version:
             raise ConflictError(f"case {ctx.case.id} was changed by someone else {what}", case_id=ctx.case.id)
 
+    def mark_failed(self, case_id: int, read_version: int) -> bool:
+        """The case's row marked failed with a new row version, as an incident's UPDATE does when
+        the row is still at `read_version` (else False, nothing changed)."""
+        row = self.rows[case_id]
+        if row["row_version"] != read_version:
+            return False
+        row.update(status=CaseStatus.FAILED.value, row_version=read_version + 1)
+        self._publish(case_id)
+        return True
+
     def _publish(self, case_id: int) -> None:
         """The case's row and task rows as the unit's read models and claims read them."""
         row = self.rows[case_id]

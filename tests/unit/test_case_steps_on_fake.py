@@ -15,6 +15,7 @@ import pytest
 from engine.access.policy import Principal, Role
 from engine.clock import FakeClock
 from engine.errors import AccessDeniedError, ConflictError, InvalidDataError
+from engine.incidents import Failure
 from engine.model import CaseStatus, Lifecycle
 from engine.persistence.fake import FakeUnitOfWork
 from engine.runtime.parser import load_files
@@ -194,3 +195,21 @@ def test_a_message_between_two_pools_starts_and_resumes_the_other_case():
         ("Catch_decision", back_id, "Back office")
     ]
     assert fake.cases.rows[front.id]["status"] == "running"
+
+
+def test_an_incident_fails_the_fake_case_and_a_cancel_closes_it(kapula, uow, clock):
+    """An incident recorded on the fake marks the case repository's row failed (a new row
+    version): a completion is refused, and an administrator's cancel closes the incident."""
+    case_id, _, sek_task = _at_sek_task(kapula, clock)
+    version = uow.cases.rows[case_id]["row_version"]
+    failure = Failure("timer", "Task_prepare", "Valmistele", "the timer's script failed")
+    assert not uow.incidents.record_failure(case_id, "Handoff_demo", version - 1, failure, now=clock.now())  # stale
+    assert uow.incidents.record_failure(case_id, "Handoff_demo", version, failure, now=clock.now())
+    assert (uow.cases.rows[case_id]["status"], uow.cases.rows[case_id]["row_version"]) == ("failed", version + 1)
+    assert uow.case_reads.row(case_id).status == "failed"
+    with pytest.raises(ConflictError, match="takes no more steps"):
+        kapula.complete_task(sek_task, {"needs_funding": False}, caller=SEK_A)
+    case = kapula.cancel_case(case_id, reason="the timer cannot be fixed", caller=ADMIN)
+    assert case.status is CaseStatus.CANCELLED
+    (incident,) = uow.incidents.of_case(case_id)
+    assert (incident.resolved_at, incident.resolved_by) == (clock.now(), "admin")
