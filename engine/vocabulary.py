@@ -36,6 +36,12 @@ ACTIVITY_TYPES = (
 )
 # activities that hold other elements: an embedded subprocess or a called process
 CONTAINER_TYPES = ("callActivity", "subProcess", "transaction", "adHocSubProcess")
+# activities whose elements are drawn inside them (a called process's are in its own diagram)
+EMBEDDED_SCOPE_TYPES = ("subProcess", "transaction", "adHocSubProcess")
+# the events a flow can pass through
+EVENT_TYPES = (START_EVENT, END_EVENT, "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent")
+# every flow node Kapula reads: events, activities and gateways
+FLOW_NODE_TYPES = EVENT_TYPES + ACTIVITY_TYPES + ROUTING_TYPES
 
 # -- the customer's lane ---------------------------------------------------------------------------
 

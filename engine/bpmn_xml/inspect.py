@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from engine import vocabulary
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -39,33 +41,8 @@ NS = {
     "kapula": KAPULA_NS,
 }
 
-FLOW_NODE_TYPES = frozenset(
-    {
-        "startEvent",
-        "endEvent",
-        "intermediateCatchEvent",
-        "intermediateThrowEvent",
-        "boundaryEvent",
-        "task",
-        "userTask",
-        "manualTask",
-        "scriptTask",
-        "serviceTask",
-        "sendTask",
-        "receiveTask",
-        "businessRuleTask",
-        "callActivity",
-        "subProcess",
-        "transaction",
-        "adHocSubProcess",
-        "exclusiveGateway",
-        "inclusiveGateway",
-        "parallelGateway",
-        "eventBasedGateway",
-        "complexGateway",
-    }
-)
-SCOPE_TYPES = frozenset({"subProcess", "transaction", "adHocSubProcess"})
+FLOW_NODE_TYPES = frozenset(vocabulary.FLOW_NODE_TYPES)
+SCOPE_TYPES = frozenset(vocabulary.EMBEDDED_SCOPE_TYPES)
 
 
 @dataclass(frozen=True)

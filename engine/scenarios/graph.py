@@ -6,23 +6,9 @@ from dataclasses import dataclass
 
 from engine.bpmn_xml.inspect import NS, describe, flow_nodes, local_name
 from engine.bpmn_xml.secure import parse_xml
+from engine.vocabulary import ACTIVITY_TYPES
 
-TASK_TYPES = frozenset(
-    {
-        "task",
-        "userTask",
-        "manualTask",
-        "scriptTask",
-        "serviceTask",
-        "sendTask",
-        "receiveTask",
-        "businessRuleTask",
-        "callActivity",
-        "subProcess",
-        "transaction",
-        "adHocSubProcess",
-    }
-)
+TASK_TYPES = frozenset(ACTIVITY_TYPES)
 GATEWAY_TYPES = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"})
 
 
