@@ -211,3 +211,45 @@ def test_the_process_card_fits_a_phone(server, browser, network):  # noqa: F811
     expect(page.locator("h1")).to_contain_text("Kapulan vaihto")
     _fits(page)
     assert page.evaluate("parseFloat(getComputedStyle(document.body).paddingLeft)") >= 12
+
+
+# every word of a cell, with the number of lines it spans: a word on two lines was broken mid-word
+_BROKEN_WORDS = """(table) => {
+  const broken = [];
+  for (const cell of table.querySelectorAll("th, td")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (m[0].length < 40 && lines.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def test_a_long_name_stays_in_its_column_on_a_laptop(kapula, server, browser, network, tmp_path):  # noqa: F811
+    # a 300-letter customer and process name widened the laptop's inbox and case tables past the
+    # window; wrapping every cell anywhere instead broke ordinary words mid-word at 800 px: only the
+    # name columns break a long word, so every other word stays whole
+    long_name = "Pitkäniminen" + "osakeyhtiö" * 30
+    filename, bpmn = read("three_lanes.bpmn")
+    bpmn = bpmn.replace('name="Yrityskäynti ja kapulan vaihto"'.encode(), f'name="{long_name}"'.encode())
+    kapula.deploy([(filename, bpmn), read("tarve.json"), read("three_lanes.card.json")])
+    case = kapula.start_case("Handoff_demo", {"customer": long_name}, user="asiakas")
+    kapula.complete_task(case.ready_tasks[0].id, {}, user="asiakas")
+    for who, path, table in [("sek.neuvoja", "/tasks", "#inbox table"), ("admin", "/cases?sort=newest", "#cases")]:
+        for width in (1280, 800, 390):
+            page = _as(browser, server, who, path, viewport={"width": width, "height": 900})
+            listing = page.locator(table)
+            expect(listing).to_contain_text(long_name[:40])
+            if width != 800:  # at 800 px the eight columns' ordinary words already need ~830 px
+                _fits(page)
+                box, main = listing.bounding_box(), page.locator("main").bounding_box()
+                assert box is not None and main is not None and box["x"] + box["width"] <= main["x"] + main["width"]
+            assert listing.evaluate(_BROKEN_WORDS) == [], (path, width)
+            page.screenshot(path=str(tmp_path / f"long-name-{path[1:6]}-{width}.png"), full_page=True)
+            page.context.close()
