@@ -333,7 +333,7 @@ class Driver:
         task = case["ready_tasks"][0]
         op, path = ("claim", "claim") if claim_first else ("complete", "complete")
         answers = self.race(op, users, f"/api/tasks/{task['id']}/{path}", {} if claim_first else {"data": data})
-        won = [u for u, r in zip(users, answers) if r.status_code == 200]
+        won = [u for u, r in zip(users, answers, strict=True) if r.status_code == 200]
         lost = [r.status_code for r in answers if r.status_code != 200]
         j.losing_racers += len(users) - 1
         if len(won) != 1 or any(s != 409 for s in lost):

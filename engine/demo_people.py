@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from engine.access.directory import Directory
 from engine.access.policy import Role, is_customer_lane
@@ -40,11 +41,11 @@ def add_demo_people(kapula: Kapula) -> list[DemoPerson]:
     people += [DemoPerson(username_for(lane), Role.ADVISOR, lane, (lane,)) for lane in lanes]
     people.append(DemoPerson("asiakas", Role.CUSTOMER, None))
     for org in [DEMO_OWNER_ORGANISATION, *lanes]:
-        _quietly(lambda: directory.add_organisation(org))
+        _quietly(partial(directory.add_organisation, org))
     created_customer = False
     for person in people:
         created = _quietly(
-            lambda: directory.add_user(person.username, DEMO_PASSWORD, role=person.role, organisation=person.organisation)
+            partial(directory.add_user, person.username, DEMO_PASSWORD, role=person.role, organisation=person.organisation)
         )
         created_customer = created_customer or (created and person.role is Role.CUSTOMER)
     directory.claim_ownership([p.key for p in processes], DEMO_OWNER_ORGANISATION)

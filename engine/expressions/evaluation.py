@@ -146,7 +146,7 @@ def _assign(evaluator: SandboxEvaluator, target: ast.AST, value: Any, data: dict
             raise TypeError(f"cannot unpack a {type(value).__name__}")
         if len(value) != len(target.elts):
             raise ValueError(f"expected {len(target.elts)} values to unpack, got {len(value)}")
-        for element, item in zip(target.elts, value):
+        for element, item in zip(target.elts, value, strict=True):
             _assign(evaluator, element, item, data)
     elif isinstance(target, ast.Subscript):
         container, key = _item_target(evaluator, target)

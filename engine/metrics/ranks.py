@@ -94,7 +94,7 @@ def ranked_stats(conn: Connection, key: str, m: Measure, parts: dict[Key, tuple[
     for i, (key_values, fracs) in enumerate(plans):
         n, value_sum = parts[key_values]
 
-        def pct(q: int) -> float:
+        def pct(q: int, i: int = i, fracs: dict[int, int] = fracs) -> float:
             picked = sorted(found[i * 10 + q // 10])  # the one or two values at the rank, low first
             return picked[0] + (picked[-1] - picked[0]) * fracs[q] / 100.0
 

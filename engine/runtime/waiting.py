@@ -48,7 +48,7 @@ def pending_events(workflow: Any) -> list[tuple[Any, WaitingEvent]]:
         spec = task.task_spec
         definition = spec.event_definition
         if isinstance(spec, EventBasedGateway):
-            for index, (branch, target) in enumerate(zip(definition.event_definitions, spec.outputs)):
+            for index, (branch, target) in enumerate(zip(definition.event_definitions, spec.outputs, strict=False)):
                 state = task.internal_data.get(TIMERS_KEY, {}).get(str(index), {})
                 found.append((task, _event(target, branch, state)))
         elif isinstance(definition, MultipleEventDefinition):

@@ -125,7 +125,7 @@ def test_a_called_process_with_its_own_lanes_does_its_work_in_them(kapula, datab
     seen = work_through(kapula, case.id, {"legal": legal})
     names = ["Receive application", "Assess plans", *(["Check legality"] if legal else []), "Send decision"]
     lanes = ["Front desk", "Expert", *(["Legal"] if legal else []), "Front desk"]
-    assert [(name, lane) for _id, name, lane in seen] == list(zip(names, lanes))
+    assert [(name, lane) for _id, name, lane in seen] == list(zip(names, lanes, strict=True))
     assert pairs(history.handoffs(kapula.history(case.id))) == expected
     assert sql_handoffs(database_url, "Permit") == expected
 

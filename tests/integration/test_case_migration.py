@@ -81,7 +81,7 @@ def test_a_hundred_visits_move_to_a_version_with_a_new_stage_and_finish_on_it(ka
         VISIT, from_version=1, to_version=2, case_ids=ids, caller=Caller(OWNER), progress=lambda n, total: done.append((n, total))
     )
     assert report.moved == 100 and done[-1] == (100, 100)
-    for (moved, control), i in zip(pairs, range(100)):
+    for (moved, control), i in zip(pairs, range(100), strict=False):
         case = kapula.get_case(moved)
         assert case.version == 2
         if case.ready_tasks:  # the claim came along

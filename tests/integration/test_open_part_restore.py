@@ -169,7 +169,7 @@ def test_open_part_restores_behave_as_full_restores(open_engine, reference, cloc
                 assert _outcome(fast.fire_due_timers) == _outcome(full.fire_due_timers)
             elif kind == "erase":
                 for kapula, case_id in zip((fast, full), ids, strict=True):
-                    _outcome(lambda k=kapula, c=case_id: k.erase_personal_data(c, fields=data["f"], by="dpo"))
+                    _outcome(lambda k=kapula, c=case_id, d=data: k.erase_personal_data(c, fields=d["f"], by="dpo"))
             else:
                 got = []
                 for kapula, case_id in zip((fast, full), ids, strict=True):
@@ -178,7 +178,7 @@ def test_open_part_restores_behave_as_full_restores(open_engine, reference, cloc
                     got.append(
                         None
                         if task is None
-                        else _outcome(lambda k=kapula, t=task: k.complete_task(t.id, dict(data), user="u").status)
+                        else _outcome(lambda k=kapula, t=task, d=data: k.complete_task(t.id, dict(d), user="u").status)
                     )
                     fast._store.cache.clear()  # every step of the fast engine starts from a cold load
                 assert got[0] == got[1]

@@ -16,12 +16,12 @@ def _renamed(old: bytes, new: str) -> tuple[str, bytes]:
 def test_running_cases_stay_on_their_version_and_new_cases_take_the_latest(kapula):
     name, v1 = read("three_lanes.bpmn")
     first = kapula.deploy([(name, v1), read("tarve.json")])
-    assert [(v.version, c) for v, c in zip(first.versions, first.created)] == [(1, True)]
+    assert [(v.version, c) for v, c in zip(first.versions, first.created, strict=True)] == [(1, True)]
     assert kapula.deploy([(name, v1), read("tarve.json")]).created == (False,)  # identical content: no new version
 
     old_case = kapula.start_case("Handoff_demo")
     second = kapula.deploy([_renamed(v1, "Valmistele yrityskäynti")])  # the form comes from version 1
-    assert [(v.version, c, v.runnable) for v, c in zip(second.versions, second.created)] == [(2, True, True)]
+    assert [(v.version, c, v.runnable) for v, c in zip(second.versions, second.created, strict=True)] == [(2, True, True)]
     new_case = kapula.start_case("Handoff_demo")
     assert (old_case.version, new_case.version) == (1, 2)
 

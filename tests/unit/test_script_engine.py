@@ -271,7 +271,7 @@ def test_scripts_that_try_to_write_files_leave_no_file(tmp_path: Path) -> None:
         "x = ().__class__.__base__.__subclasses__()",
     ]
     for script in attempts:
-        refused(lambda: SafeScriptEngine().execute(make_task(), script))
+        refused(lambda script=script: SafeScriptEngine().execute(make_task(), script))
     assert not target.exists()
 
 
