@@ -7,6 +7,7 @@ bulk load all keep the rollups right in their own transaction, and a step sends 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from engine.rollups.spec import Rollup, bucket_sql, buckets, case_ended, case_started, handoff, lead_bucket, stage
@@ -20,10 +21,14 @@ _LEAD = {
 # what changes a case's share: a step rewrites status and ended_at every time, mostly unchanged
 # an UPDATE of a span that keeps its rollup rows (a claim, a completion, a cancellation) adds the
 # difference in one statement per rollup instead of taking the old share back and adding the new
-_SPAN_KEPT = " AND ".join(
-    f"OLD.{c} {{eq}} NEW.{c}"
-    for c in ("process_key", "process_version_id", "ready_at", "element_id", "lane", "from_lane", "case_id")
-)
+_KEYS = ("process_key", "process_version_id", "ready_at", "element_id", "lane", "from_lane", "case_id")
+# since 0015 a span whose element_type changes goes through the full path too, so the kept path's
+# delta leaves out the sums that depend on kept columns alone (spans, instants, handoffs' n)
+_KEPT = {12: _KEYS, 15: (*_KEYS, "element_type")}
+# the columns the sums read besides the kept ones: an UPDATE that sets none of them changes no sum
+_MEASURED = ("completed_at", "cancelled_at", "claimed_at", "duration_s", "waiting_s", "working_s", "pickup_s")
+# the stage sums a span can add while none of _MEASURED but pickup_s is set (the others add 0)
+_OPEN_SUMS = ("spans", "instants", "open_now")
 _CASE_CHANGED = " OR ".join(
     f"OLD.{c} {{ne}} NEW.{c}" for c in ("process_key", "process_version_id", "status", "started_at", "ended_at")
 )
@@ -43,16 +48,30 @@ SQLITE_TRIGGERS = (
     "rollup_case_insert",
     "rollup_case_update",
     "rollup_case_delete",
+    # since 0015
+    "rollup_span_insert_open",
+    "rollup_span_insert_handoff",
+    "rollup_span_insert_values",
+    "rollup_span_update_handoff",
+    "rollup_span_update_duration_s",
+    "rollup_span_update_waiting_s",
+    "rollup_span_update_working_s",
 )
+# the revisions whose trigger bodies RollupSql writes: 0012 made them, 0015 made them cheaper
+REVISIONS = (12, 15)
 
 
 class RollupSql:
-    """The rollups' statements for one dialect name ('sqlite' or 'postgresql')."""
+    """The rollups' statements for one dialect name ('sqlite' or 'postgresql'); the triggers as the
+    migration `revision` (12 or 15, see REVISIONS) made them. ValueError for anything else."""
 
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, revision: int = REVISIONS[-1]) -> None:
         if dialect not in _MONTH:
             raise ValueError(f"rollups support SQLite and PostgreSQL, not {dialect}")
-        self.dialect = dialect
+        if revision not in REVISIONS:
+            raise ValueError(f"rollup triggers exist as made by migrations {REVISIONS}, not {revision}")
+        self.dialect, self.revision = dialect, revision
+        self.kept = _KEPT[revision]
         month = _MONTH[dialect]
         self.stage, self.handoff = stage(month), handoff(month)
         self.case_started, self.case_ended = case_started(month), case_ended(month, _LEAD[dialect])
@@ -94,7 +113,11 @@ class RollupSql:
         def share(e: str, r: str) -> str:
             return f"CASE WHEN {rollup.only.format(r=r)} THEN {e.format(r=r)} ELSE 0 END"
 
-        sets = ", ".join(f"{c} = {c} + ({share(e, 'NEW')}) - ({share(e, 'OLD')})" for c, e in rollup.sums)
+        def moves(e: str) -> bool:  # since 0015: a sum of kept columns alone is the same for OLD and NEW
+            read = set(re.findall(r"\{r\}\.(\w+)", e + " " + rollup.only))
+            return self.revision == 12 or not read <= set(self.kept)
+
+        sets = ", ".join(f"{c} = {c} + ({share(e, 'NEW')}) - ({share(e, 'OLD')})" for c, e in rollup.sums if moves(e))
         match = " AND ".join(f"{c} = {e.format(r='NEW')}" for c, e in rollup.keys)
         return f"UPDATE {rollup.table} SET {sets} WHERE {match}"
 
@@ -125,9 +148,83 @@ class RollupSql:
             "DROP FUNCTION IF EXISTS rollup_bucket_of(FLOAT)",
         ]
 
+    def same(self, eq: str) -> str:
+        """SQL: OLD and NEW have the same kept columns (so the same rollup rows); `eq` is the
+        dialect's null-safe equality ('IS', 'IS NOT DISTINCT FROM')."""
+        return " AND ".join(f"OLD.{c} {eq} NEW.{c}" for c in self.kept)
+
     def _sqlite(self) -> list[str]:
-        def trigger(name: str, when: str, statements: list[str]) -> str:
-            return f"CREATE TRIGGER {name} AFTER {when} BEGIN " + "; ".join(statements) + "; END"
+        return self._sqlite_0012() if self.revision == 12 else self._sqlite_0015()
+
+    @staticmethod
+    def _trigger(name: str, when: str, statements: list[str]) -> str:
+        return f"CREATE TRIGGER {name} AFTER {when} BEGIN " + "; ".join(statements) + "; END"
+
+    def _sqlite_0015(self) -> list[str]:
+        """One trigger per part, each with `UPDATE OF` the columns it reads and a WHEN that holds
+        only if its part moves: SQLite leaves a trigger out of an UPDATE that sets none of its
+        columns, and runs no statement of a trigger whose WHEN is false. Exactly the 0012 sums."""
+        trigger, same = self._trigger, self.same("IS")
+        handoff_bucket, value_buckets = self.buckets[3], self.buckets[:3]
+        spans_old = [*(self.sub(u, "OLD") for u in self.span_rollups), self.handoffs("OLD", "-")]
+        spans_new = [*(self.add(u, "NEW") for u in self.span_rollups), self.handoffs("NEW", "+")]
+        valued = " OR ".join(f"NEW.{u.value} IS NOT NULL" for u in value_buckets)
+        cases_new = [*(self.add(u, "NEW") for u in self.case_rollups), self.fact("NEW")]
+        cases_old = [self.sub(u, "OLD") for u in self.case_rollups]
+        span_update = "UPDATE OF {columns} ON task_span FOR EACH ROW WHEN {when}"
+        opened = " AND ".join(f"NEW.{c} IS NULL" for c in _MEASURED if c != "pickup_s")
+        open_stage = replace(self.stage, sums=tuple((c, e) for c, e in self.stage.sums if c in _OPEN_SUMS))
+        return [
+            trigger("rollup_span_insert", f"INSERT ON task_span FOR EACH ROW WHEN NOT ({opened})", [self.add(self.stage, "NEW")]),
+            # a span opened by a step: every other sum of the stage needs one of those columns set
+            trigger("rollup_span_insert_open", f"INSERT ON task_span FOR EACH ROW WHEN {opened}", [self.add(open_stage, "NEW")]),
+            trigger(
+                "rollup_span_insert_handoff",
+                "INSERT ON task_span FOR EACH ROW WHEN NEW.from_lane IS NOT NULL",
+                [self.add(self.handoff, "NEW"), self.add(handoff_bucket, "NEW"), self.handoffs("NEW", "+")],
+            ),
+            trigger(
+                "rollup_span_insert_values",
+                f"INSERT ON task_span FOR EACH ROW WHEN {valued}",
+                [self.add(u, "NEW") for u in value_buckets],
+            ),
+            trigger(
+                "rollup_span_update",
+                span_update.format(columns=", ".join(self.kept), when=f"NOT ({same})"),
+                [*spans_old, *spans_new],
+            ),
+            trigger(
+                "rollup_span_update_kept",
+                span_update.format(columns=", ".join(_MEASURED), when=same),
+                [self.delta(self.stage)],
+            ),
+            trigger(
+                "rollup_span_update_handoff",
+                span_update.format(
+                    columns="pickup_s", when=f"{same} AND NEW.from_lane IS NOT NULL AND OLD.pickup_s IS NOT NEW.pickup_s"
+                ),
+                [self.delta(self.handoff), self.sub(handoff_bucket, "OLD"), self.add(handoff_bucket, "NEW")],
+            ),
+            *(
+                trigger(
+                    f"rollup_span_update_{u.value}",
+                    span_update.format(columns=u.value, when=f"{same} AND OLD.{u.value} IS NOT NEW.{u.value}"),
+                    [self.sub(u, "OLD"), self.add(u, "NEW")],
+                )
+                for u in value_buckets
+            ),
+            trigger("rollup_span_delete", "DELETE ON task_span", spans_old),
+            trigger("rollup_case_insert", 'INSERT ON "case"', cases_new),
+            trigger(
+                "rollup_case_update",
+                'UPDATE ON "case" FOR EACH ROW WHEN ' + _CASE_CHANGED.format(ne="IS NOT"),
+                [*cases_old, *cases_new],
+            ),
+            trigger("rollup_case_delete", 'DELETE ON "case"', [*cases_old, "DELETE FROM case_fact WHERE case_id = OLD.id"]),
+        ]
+
+    def _sqlite_0012(self) -> list[str]:
+        trigger = self._trigger
 
         spans_new = [*(self.add(u, "NEW") for u in self.span_rollups), self.handoffs("NEW", "+")]
         spans_old = [*(self.sub(u, "OLD") for u in self.span_rollups), self.handoffs("OLD", "-")]
@@ -135,7 +232,7 @@ class RollupSql:
         for u in self.buckets:  # only a measure the UPDATE set moves between buckets
             moved = replace(u, only=f"{u.only} AND OLD.{u.value} IS NOT NEW.{u.value}")
             kept += [self.sub(moved, "OLD"), self.add(moved, "NEW")]
-        same = _SPAN_KEPT.format(eq="IS")
+        same = self.same("IS")
         cases_new = [*(self.add(u, "NEW") for u in self.case_rollups), self.fact("NEW")]
         cases_old = [self.sub(u, "OLD") for u in self.case_rollups]
         return [
@@ -173,7 +270,7 @@ class RollupSql:
             return f"IF {u.only.format(r=r)} THEN {self.add(u, r) if sign == '+' else self.sub(u, r)}; END IF;"
 
         kept = [
-            f"IF TG_OP = 'UPDATE' AND {_SPAN_KEPT.format(eq='IS NOT DISTINCT FROM')} THEN",
+            f"IF TG_OP = 'UPDATE' AND {self.same('IS NOT DISTINCT FROM')} THEN",
             f"{self.delta(self.stage)};",
             f"IF NEW.from_lane IS NOT NULL THEN {self.delta(self.handoff)}; END IF;",
         ]

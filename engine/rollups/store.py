@@ -9,19 +9,20 @@ from functools import cache
 
 from sqlalchemy import Connection, text
 
-from engine.rollups.ddl import RollupSql
+from engine.rollups.ddl import REVISIONS, RollupSql
 
 ROLLUP_TABLES = ("rollup_stage", "rollup_handoff", "rollup_case_month", "rollup_bucket", "case_fact")
 
 
 @cache
-def rollup_sql(dialect: str) -> RollupSql:
-    return RollupSql(dialect)
+def rollup_sql(dialect: str, revision: int = REVISIONS[-1]) -> RollupSql:
+    return RollupSql(dialect, revision)
 
 
-def install_triggers(connection: Connection) -> None:
-    """(Re)create the triggers that keep the rollups in every transaction that writes spans or cases."""
-    sql = rollup_sql(connection.dialect.name)
+def install_triggers(connection: Connection, *, revision: int = REVISIONS[-1]) -> None:
+    """(Re)create the triggers that keep the rollups in every transaction that writes spans or cases;
+    `revision`: as that migration made them (engine.rollups.ddl.REVISIONS), the latest by default."""
+    sql = rollup_sql(connection.dialect.name, revision)
     for statement in [*sql.drop(), *sql.install()]:
         connection.exec_driver_sql(statement)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import timedelta
 
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from engine.metrics.report import process_metrics
 from engine.metrics.types import MetricsFilter
 from engine.model import CaseStatus
 from engine.persistence.database import make_engine
+from engine.persistence.migrate import alembic_config
 from engine.persistence.tables import CaseFactRecord, RollupStageRecord
 from engine.rollups.store import rebuild_rollups
 from engine.spans.store import rebuild_spans
@@ -145,3 +147,35 @@ def test_rollup_metrics_equal_the_full_computation_after_random_runs(open_engine
         stages = conn.execute(select(RollupStageRecord.element_id, RollupStageRecord.process_version_id)).all()
     assert any(lead is not None for lead, _ in cases) and any(h for _, h in cases)
     assert len({v for _, v in stages}) == 2 or not world.has_b
+
+
+def _migrate(url: str, revision: str) -> None:
+    engine = make_engine(url)
+    try:
+        config = alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            (command.downgrade if revision == "0014" else command.upgrade)(config, revision)
+    finally:
+        engine.dispose()
+
+
+def _triggers_made_by(url: str) -> int:
+    """Which migration's rollup triggers the database has: 12 or 15 (engine.rollups.ddl.REVISIONS)."""
+    with connected(url) as conn:
+        if conn.dialect.name == "sqlite":
+            names = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+            return 15 if "rollup_span_insert_open" in names else 12
+        body = conn.exec_driver_sql("SELECT prosrc FROM pg_proc WHERE oid = to_regproc('rollup_span')").scalar_one()
+        return 15 if "OLD.element_type IS NOT DISTINCT FROM NEW.element_type" in body else 12
+
+
+def test_the_triggers_of_0012_after_a_downgrade_and_of_0015_keep_the_same_figures(open_engine, clock, database_url):
+    world = World(open_engine, clock)
+    steps = [("start", 0), ("claim", 3), ("step", 3), ("finish", 1), ("claim", 4), ("cancel", 2), ("step", 4), ("finish", 3)]
+    for revision, made_by in (("0014", 12), ("head", 15)):
+        _migrate(database_url, revision)
+        assert _triggers_made_by(database_url) == made_by
+        for action, n in steps:
+            world.do(action, n, database_url)
+        same_figures(database_url, clock.now())

@@ -96,7 +96,9 @@ def upgrade() -> None:
     from engine.rollups.store import install_triggers, rebuild_rollups
 
     bind = op.get_bind()
-    install_triggers(bind)  # first: PostgreSQL's backfill uses their bucket function; the backfill writes no span or case
+    install_triggers(
+        bind, revision=12
+    )  # first: PostgreSQL's backfill uses their bucket function; the backfill writes no span or case
     rebuild_rollups(bind)
     # indexes after the backfill: building them once is cheaper than row by row
     op.create_index("ix_case_fact_lead", "case_fact", ["process_key", "lead_s"])
