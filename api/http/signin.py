@@ -5,9 +5,14 @@ and cores that every other request needs.
 Limits (moving windows, the `limits` library, kept in each server process's memory):
 - per address, every attempt: 30 a minute;
 - per address, failures: 20 in 15 minutes, then that address is refused until the window moves;
-- per account name, failures: 5 in 15 minutes, then the account is locked for the rest of the
-  window, even for the right password. Unknown names count the same, so a lockout does not tell
-  whether an account exists. A successful sign-in clears the account's failures.
+- per account name and address, failures: 5 in 15 minutes, then that address may not sign in to
+  that account for the rest of the window, even with the right password;
+- per account name, failures from all addresses: 50 in 15 minutes, then the account is locked
+  everywhere for the rest of the window (a guess spread over many addresses).
+Unknown names count the same, so a lockout does not tell whether an account exists. A successful
+sign-in clears the account's failures. Locking an account by its name alone after 5 failures let
+anyone lock anyone out (OWASP's Authentication Cheat Sheet, "Account Lockout": lockouts are a
+denial-of-service vector); keyed by address as well, that takes 10 addresses and 50 failures.
 With N server processes an attacker spreading over all of them gets at most N times these.
 """
 
@@ -85,7 +90,8 @@ class SignInGuard:
 
     attempts_per_address: RateLimitItem = field(default_factory=lambda: parse("30/minute"))
     failures_per_address: RateLimitItem = field(default_factory=lambda: parse("20 per 15 minutes"))
-    failures_per_account: RateLimitItem = field(default_factory=lambda: parse("5 per 15 minutes"))
+    failures_per_account_address: RateLimitItem = field(default_factory=lambda: parse("5 per 15 minutes"))
+    failures_per_account: RateLimitItem = field(default_factory=lambda: parse("50 per 15 minutes"))
     limiter: MovingWindowRateLimiter = field(default_factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
 
     async def authenticate(self, request: Request, username: str, password: str) -> Principal:
@@ -97,6 +103,7 @@ class SignInGuard:
             self._refuse(self.attempts_per_address, ("address", address), "too many sign-ins from this address")
         for item, key, why in (
             (self.failures_per_address, ("address-failed", address), "from this address"),
+            (self.failures_per_account_address, ("account-address-failed", f"{account}\n{address}"), "for this account"),
             (self.failures_per_account, ("account-failed", account), "for this account"),
         ):
             if not self.limiter.test(item, *key):
@@ -105,8 +112,10 @@ class SignInGuard:
             principal: Principal = await hashing_pool().run(request.app.state.directory.authenticate, username, password)
         except AuthenticationError:
             self.limiter.hit(self.failures_per_address, "address-failed", address)
+            self.limiter.hit(self.failures_per_account_address, "account-address-failed", f"{account}\n{address}")
             self.limiter.hit(self.failures_per_account, "account-failed", account)
             raise
+        self.limiter.clear(self.failures_per_account_address, "account-address-failed", f"{account}\n{address}")
         self.limiter.clear(self.failures_per_account, "account-failed", account)
         return principal
 

@@ -1,4 +1,4 @@
-"""Sign-in limits: a temporary lockout per account and per address (the page and POST /api/tokens
+"""Sign-in limits: a temporary lockout per account at an address, per account everywhere, and per address (the page and POST /api/tokens
 alike), and argon2 in a pool of its own so a burst of sign-ins does not starve other requests."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _sign_in(client, username, password=PASSWORD):
     return client.post("/signin", data=signin_form(client, username, password), follow_redirects=False)
 
 
-def test_five_failures_lock_the_account_for_a_while_even_for_the_right_password(client, tokens, clock):
+def test_five_failures_lock_the_account_at_that_address_for_a_while_even_for_the_right_password(client, tokens, clock):
     for _ in range(5):
         assert _sign_in(client, "sek.neuvoja", "väärin-123").status_code == 401
     r = _sign_in(client, "sek.neuvoja")
@@ -55,6 +55,23 @@ def test_five_failures_lock_the_account_for_a_while_even_for_the_right_password(
     assert _sign_in(_from(client, "10.0.0.2"), "ely.neuvoja").status_code == 303
     clock.advance(timedelta(minutes=16))
     assert _sign_in(client, "sek.neuvoja").status_code == 303
+
+
+def test_someone_guessing_from_one_address_does_not_lock_the_owner_out_elsewhere(client, tokens):
+    for _ in range(5):
+        assert _sign_in(client, "sek.neuvoja", "väärin-123").status_code == 401
+    assert _sign_in(client, "sek.neuvoja").status_code == 429
+    assert _sign_in(_from(client, "10.0.0.9"), "sek.neuvoja").status_code == 303
+
+
+def test_guesses_spread_over_many_addresses_lock_the_account_everywhere(client, tokens, clock):
+    for n in range(10):
+        guesser = _from(client, f"10.1.0.{n}")
+        for _ in range(5):
+            assert _sign_in(guesser, "sek.neuvoja", "väärin-123").status_code == 401
+    assert _sign_in(_from(client, "10.2.0.1"), "sek.neuvoja").status_code == 429
+    clock.advance(timedelta(minutes=16))
+    assert _sign_in(_from(client, "10.2.0.1"), "sek.neuvoja").status_code == 303
 
 
 def test_an_unknown_name_is_locked_the_same_way(client, tokens):
