@@ -99,11 +99,12 @@ class SignInGuard:
         TooManyAttemptsError (429, nothing checked) or AuthenticationError (401)."""
         address = request.client.host if request.client else "-"
         account = username.strip().casefold()[:150]
+        account_at_address = f"{account}\n{address}"
         if not self.limiter.hit(self.attempts_per_address, "address", address):
             self._refuse(self.attempts_per_address, ("address", address), "too many sign-ins from this address")
         for item, key, why in (
             (self.failures_per_address, ("address-failed", address), "from this address"),
-            (self.failures_per_account_address, ("account-address-failed", f"{account}\n{address}"), "for this account"),
+            (self.failures_per_account_address, ("account-address-failed", account_at_address), "for this account"),
             (self.failures_per_account, ("account-failed", account), "for this account"),
         ):
             if not self.limiter.test(item, *key):
@@ -112,10 +113,10 @@ class SignInGuard:
             principal: Principal = await hashing_pool().run(request.app.state.directory.authenticate, username, password)
         except AuthenticationError:
             self.limiter.hit(self.failures_per_address, "address-failed", address)
-            self.limiter.hit(self.failures_per_account_address, "account-address-failed", f"{account}\n{address}")
+            self.limiter.hit(self.failures_per_account_address, "account-address-failed", account_at_address)
             self.limiter.hit(self.failures_per_account, "account-failed", account)
             raise
-        self.limiter.clear(self.failures_per_account_address, "account-address-failed", f"{account}\n{address}")
+        self.limiter.clear(self.failures_per_account_address, "account-address-failed", account_at_address)
         self.limiter.clear(self.failures_per_account, "account-failed", account)
         return principal
 
