@@ -15,7 +15,6 @@ from api.web import i18n, messages
 from api.web.i18n import N_
 from api.web.render import page
 from api.web.session import PageCallerDep
-from engine.access import policy
 from engine.errors import AccessDeniedError, InvalidDataError, KapulaError, NotFoundError
 
 router = APIRouter(include_in_schema=False)
@@ -48,10 +47,8 @@ def _plan(text: str) -> dict[str, str]:
 @router.get("/processes/{key}/migrate")
 def migrate_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key: KeyPath) -> Response:
     versions = kapula.versions(key, caller=caller)
-    # the POST's rule (migrate_cases checks it): the form is not shown to whom moving is refused
-    refusal = policy.migrate_refusal(caller.principal, key)
-    if refusal is not None:
-        raise AccessDeniedError(refusal, user=caller.principal.username)
+    # the POST's rule: the form is not shown to whom moving is refused, and the refusal is logged
+    kapula.check_migrate(key, caller=caller)
     return page(
         request,
         "migrate.html",

@@ -59,6 +59,12 @@ class MigrationReport:
 class MigrationUseCases(ServiceBase):
     """Moving running cases between versions of one process (docs/migration.md)."""
 
+    def check_migrate(self, key: str, *, caller: Caller) -> None:
+        """Refuse `caller` the migration form of `key` as migrate_cases would refuse its moves
+        (policy.migrate_refusal): the refused attempt is in the access log like the moves'.
+        Raises AccessDeniedError."""
+        self._check_now(caller, policy.migrate_refusal(caller.principal, key), "migrate", process_key=key)
+
     def migrate_cases(
         self,
         key: str,

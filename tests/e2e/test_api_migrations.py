@@ -87,6 +87,9 @@ def test_the_migration_form_is_refused_to_an_advisor_like_its_post(client, token
     form = client.get("/processes/Handoff_demo/migrate")
     assert form.status_code == 403
     assert 'name="plan"' not in form.text and "Ei oikeutta" in form.text and "Traceback" not in form.text
+    # logged like the POST's refusal and every other one (it was not: the page refused on its own)
+    refused = [(e.user, e.action, e.process_key, e.origin) for e in client.app.state.kapula.access_log(refused=True)]
+    assert refused == [("sek.neuvoja", "migrate", "Handoff_demo", "GET /processes/Handoff_demo/migrate from testclient")]
 
 
 def test_a_moved_case_says_so_on_its_page(client, tokens):
