@@ -38,6 +38,7 @@ from engine.bpmn_xml.validate import refusals, validate, validate_dmn
 from engine.errors import DiagramError
 from engine.model import ValidationIssue
 from engine.runtime.case_state import spec_to_json
+from engine.runtime.conditions import GATEWAY_CONVERTERS, name_condition_flows
 from engine.runtime.dmn import RULE_TASK_CONVERTERS, DecisionsMixin, decision_issues
 from engine.runtime.event_subprocesses import wire_event_subprocesses
 from engine.runtime.schema_check import schema_issues
@@ -113,7 +114,7 @@ def serializer_for(dialect: str) -> BpmnWorkflowSerializer:
     configs = {"spiff": SPIFF_CONFIG, "camunda": CAMUNDA_CONFIG}
     if dialect not in configs:
         raise ValueError(f"unknown BPMN dialect {dialect!r}; expected one of {DIALECTS}")
-    config = {**configs[dialect], **RULE_TASK_CONVERTERS[dialect]}
+    config = {**configs[dialect], **RULE_TASK_CONVERTERS[dialect], **GATEWAY_CONVERTERS}
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
@@ -303,6 +304,7 @@ def _specs(
             try:
                 spec, subprocess_specs = parser.get_spec(process.id), parser.get_subprocess_specs(process.id)
                 wire_event_subprocesses(spec, subprocess_specs)
+                name_condition_flows([spec, *subprocess_specs.values()], [f.tree for f in upload.bpmn])
                 text = spec_to_json(serializer_for(dialect), spec, subprocess_specs)
                 specs[process.id] = (spec, subprocess_specs, text)
             except Exception as exc:  # noqa: BLE001 - see _compile

@@ -132,6 +132,29 @@ def test_a_condition_that_fails_at_run_time_leaves_the_case_where_it_was(kapula)
     assert done.status is CaseStatus.COMPLETED
 
 
+def test_a_condition_that_fails_at_run_time_names_its_sequence_flow(open_engine):
+    # the error named the gateway only: with several conditioned flows out of it, the author could
+    # not tell which one failed. Named on the spec as parsed and on the spec restored from the database.
+    name, xml = _condition_diagram("undefined_field > 3")
+    xml = xml.replace(b'<bpmn:sequenceFlow id="Flow_3"', b'<bpmn:sequenceFlow id="Flow_3" name="Iso\n tilaus"')
+    kapula = open_engine()
+    kapula.deploy([(name, xml)])
+    for engine in (kapula, open_engine()):  # the second one restores the stored spec
+        task = engine.start_case("HostileGateway").ready_tasks[0]
+        with pytest.raises(CaseStepError) as failed:
+            engine.complete_task(task.id, {"other": 1})
+        message = failed.value.message
+        assert "Gateway_1" in message and "sequence flow 'Iso tilaus' (Flow_3)" in message, message
+        assert "undefined_field" in message and "Traceback" not in message
+
+
+def test_an_unnamed_flows_condition_is_named_by_its_id(kapula):
+    kapula.deploy([_condition_diagram("1 / zero > 3")])
+    task = kapula.start_case("HostileGateway").ready_tasks[0]
+    with pytest.raises(CaseStepError, match=r"sequence flow 'Flow_3': Expression '1 / zero > 3' could not be evaluated"):
+        kapula.complete_task(task.id, {"zero": 0})
+
+
 def _automatic_loop() -> tuple[str, bytes]:
     """start → script → gateway that always loops back to the script: it never waits for anyone."""
     xml = """<?xml version="1.0" encoding="UTF-8"?>
