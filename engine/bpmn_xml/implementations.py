@@ -1,5 +1,6 @@
 """What keeps a well-formed diagram from running on Kapula although another engine might run it:
-service implementations and references to messages, signals or errors the file does not define."""
+service implementations, Camunda listeners and references to messages, signals or errors the file
+does not define."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from collections.abc import Iterator
 from lxml import etree
 
 from engine.bpmn_xml.inspect import CAMUNDA_NS, NS, flow_nodes, local_name
-from engine.bpmn_xml.labels import label
+from engine.bpmn_xml.labels import called, label
 
 # Camunda 7 hands these to Java classes, expressions or external workers, which Kapula does not have.
 _CAMUNDA_IMPLEMENTATIONS = ("class", "expression", "delegateExpression", "type", "topic")
 _CAMUNDA_WORK = frozenset({"serviceTask", "sendTask", "businessRuleTask", "intermediateThrowEvent", "endEvent"})
+
+# Camunda 7 runs these when a case passes an element: a Java class, an expression or a script
+_CAMUNDA_LISTENERS = (f"{{{CAMUNDA_NS}}}executionListener", f"{{{CAMUNDA_NS}}}taskListener")
+_LISTENER_CODE = ("event", "class", "expression", "delegateExpression")
 
 _REFS = {"messageRef": "message", "signalRef": "signal", "errorRef": "error", "escalationRef": "escalation"}
 
@@ -56,3 +61,33 @@ def foreign_implementations(process: etree._Element) -> Iterator[tuple[str, etre
                 ),
                 node,
             )
+
+
+def camunda_listeners(process: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+    """Camunda's execution and task listeners, on the process, its flow nodes or sequence flows:
+    code Camunda runs as a case passes (a Java class, an expression, a script). Kapula runs none of
+    them, so the case would not do what the author drew: kept as documentation, like a task that
+    only Camunda can run (`foreign_implementations`), never silently ignored."""
+    for listener in process.iter(*_CAMUNDA_LISTENERS):
+        extensions = listener.getparent()
+        owner = extensions.getparent() if extensions is not None else None
+        if owner is None:
+            continue
+        code = [f'{a}="{listener.get(a)}"' for a in _LISTENER_CODE if listener.get(a) is not None]
+        script = listener.find("camunda:script", NS)
+        if script is not None:
+            language = script.get("scriptFormat")
+            code.append(f'camunda:script scriptFormat="{language}"' if language else "camunda:script")
+        kind = local_name(owner)
+        whose = (
+            f"Process {called(owner)}"
+            if kind == "process"
+            else f"Sequence flow {called(owner)}"
+            if kind == "sequenceFlow"
+            else label(owner)
+        )
+        yield (
+            f"{whose} has a camunda:{local_name(listener)}{' (' + ', '.join(code) + ')' if code else ''}, which only "
+            "Camunda can run; Kapula runs no listeners: do its work in a script task or a user task, or remove it",
+            listener,
+        )

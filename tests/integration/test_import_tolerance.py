@@ -102,6 +102,31 @@ def test_camunda_service_task_is_documentation_with_a_note_and_cannot_start(kapu
     assert kapula.cases() == []
 
 
+def test_camunda_listeners_are_reported_with_their_element_and_line_and_cannot_start(kapula):
+    # execution and task listeners were silently ignored: the case ran without the work they do
+    [version] = kapula.deploy(upload("camunda_listeners.bpmn")).versions
+    assert not version.runnable
+    found = {(i.element_id, i.element_name, i.line, i.file): i.message for i in version.issues}
+    assert set(found) == {
+        ("s", "Request in", 6, "camunda_listeners.bpmn"),
+        ("t", "Handle request", 12, "camunda_listeners.bpmn"),
+        ("b", "Done", 20, "camunda_listeners.bpmn"),
+    }
+    assert found[("s", "Request in", 6, "camunda_listeners.bpmn")].startswith(
+        'Event \'Request in\' (s) has a camunda:executionListener (event="start", class="org.example.Audit")'
+    )
+    assert (
+        'camunda:taskListener (event="create", delegateExpression="${mailer}")'
+        in found[("t", "Handle request", 12, "camunda_listeners.bpmn")]
+    )
+    assert found[("b", "Done", 20, "camunda_listeners.bpmn")].startswith(
+        'Sequence flow \'Done\' (b) has a camunda:executionListener (event="take", camunda:script scriptFormat="groovy")'
+    )
+    assert all("only Camunda can run" in m for m in found.values())
+    with pytest.raises(DiagramError, match="documentation only — 3 things to fix"):
+        kapula.start_case("listened")
+
+
 def test_uploading_a_fixed_version_makes_the_process_runnable(kapula):
     broken = (IMPORT / "camunda_service.bpmn").read_bytes()
     kapula.deploy([("svc.bpmn", broken)])
