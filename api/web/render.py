@@ -12,7 +12,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from starlette.responses import Response
 
-from api.web import i18n, values
+from api.web import engine_texts, i18n, values
 from api.web.i18n import N_
 from engine import display
 from engine.access.policy import Principal
@@ -119,10 +119,22 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return i18n.translations(_language(context)).ngettext(singular, plural, n)
 
 
+@pass_context
+def _migration_reason(context: Context, message: str) -> engine_texts.EngineText:
+    return engine_texts.migration_reason(message, i18n.Words(_language(context)))
+
+
+@pass_context
+def _upload_issue(context: Context, message: str) -> engine_texts.EngineText:
+    return engine_texts.upload_issue(message, i18n.Words(_language(context)))
+
+
 # the i18n extension adds install_gettext_callables to the Environment when it is loaded: Jinja's
 # Environment class does not declare it
 templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.env.globals.update(field_label=values.label, field_text=_field_text, LANGUAGE_NAMES=i18n.NAMES)
+# the engine's English reasons and issues, in the page's language where known (api/web/engine_texts.py)
+templates.env.globals.update(migration_reason=_migration_reason, upload_issue=_upload_issue)
 templates.env.filters.update(duration=_duration, number=_number, percent=_percent, when=_when)
 templates.env.globals.update(
     ROLE_NAMES=ROLE_NAMES,

@@ -92,6 +92,25 @@ def test_the_migration_form_is_refused_to_an_advisor_like_its_post(client, token
     assert refused == [("sek.neuvoja", "migrate", "Handoff_demo", "GET /processes/Handoff_demo/migrate from testclient")]
 
 
+def test_why_a_case_cannot_move_is_in_the_readers_language(client, tokens):
+    # the engine's reasons were shown in English, marked lang="en", inside the Finnish page
+    from tests.e2e.test_pages import sign_in
+
+    assert upload(client, tokens["omistaja"]).status_code == 201
+    client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"})
+    renamed = THREE_LANES.replace('name="', 'name="v2 ', 1).replace("Task_describe", "Task_tell")
+    files = [("files", ("three_lanes.bpmn", renamed.encode(), "application/xml"))]
+    assert client.post("/api/processes", headers=tokens["omistaja"], files=files).status_code == 201
+    sign_in(client, "omistaja")
+    form = {"from_version": "1", "to_version": "2", "plan": "", "dry_run": "1"}
+    finnish = client.post("/processes/Handoff_demo/migrate", data=form)
+    assert finnish.status_code == 200 and "ei voi siirtää" in finnish.text
+    assert "<span>Tapaus on kohdassa &#39;Kuvaa tarve&#39; (Task_describe), jota uudessa versiossa ei ole" in finnish.text
+    assert 'lang="en"' not in finnish.text.split("<table")[-1]
+    english = client.post("/processes/Handoff_demo/migrate", data=form, headers={"Accept-Language": "en"})
+    assert "<span>The case is at &#39;Kuvaa tarve&#39; (Task_describe), which the new version does not have" in english.text
+
+
 def test_a_moved_case_says_so_on_its_page(client, tokens):
     from tests.e2e.test_pages import sign_in
 

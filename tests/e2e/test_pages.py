@@ -76,6 +76,14 @@ def test_upload_shows_the_engines_errors_next_to_the_file(client, tokens):
     assert r.status_code == 200 and "vain dokumentaatio: 2 korjattavaa" in r.text
     page = client.get("/processes/Broken_target")
     assert 'id="to-fix"' in page.text and "Flow_2" in page.text and "rivi 13" in page.text
+    # the engine's issues in the reader's language (they were English, marked lang="en", on Finnish pages)
+    to_fix = page.text.split('id="to-fix"')[1].split("</section>")[0]
+    assert "<span>Sekvenssivuo &#39;Flow_2&#39; viittaa elementtiin &#39;Task_missing&#39;, jota ei ole.</span>" in to_fix
+    assert "<span>Tapahtuma &#39;EndEvent_1&#39;: siihen ei tule yhtään sekvenssivuota" in to_fix and 'lang="en"' not in to_fix
+    english = client.get("/processes/Broken_target", headers={"Accept-Language": "en"}).text.split('id="to-fix"')[1]
+    assert (
+        "<span>Sequence flow &#39;Flow_2&#39; refers to &#39;Task_missing&#39;, an element that does not exist.</span>" in english
+    )
     assert "Aloita tapaus" not in page.text
     r = client.post("/processes/upload", files=_files("three_lanes.bpmn"))
     assert r.status_code == 200 and 'id="upload-result"' in r.text and "Handoff_demo" in r.text

@@ -1,0 +1,189 @@
+"""The engine's migration reasons and upload issues in the reader's language.
+
+The engine writes them in English for logs, the API and the command line: why a case cannot move
+(engine/runtime/migration.py, engine/services/migration.py) and what keeps an upload from running
+(engine/bpmn_xml/validate.py and implementations.py, engine/runtime/upload_links.py,
+engine/definitions.py). A page shows one it knows (a pattern below) in the reader's words, with the
+names, ids and values as the engine quoted them; any other (SpiffWorkflow's own messages, the
+sandbox's reasons, XML errors) as the engine wrote it, marked English."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from api.web.i18n import N_, Words
+
+
+@dataclass(frozen=True)
+class EngineText:
+    """A text to show: `lang` "en" when it is the engine's English, None when in the page's language."""
+
+    text: str
+    lang: str | None = None
+
+
+# how the engine names an element (engine.bpmn_xml.labels.label, engine.runtime.labels.element_label):
+# its kind, then 'Name' (id) or 'id'
+_NAMED = r"'.*?'(?: \([^ ()]+\))?"
+_KINDS = {
+    "Call activity": N_("Kutsuaktiviteetti"),
+    "Subprocess": N_("Aliprosessi"),
+    "Sequence flow": N_("Sekvenssivuo"),
+    "Process": N_("Prosessi"),
+    "Gateway": N_("Yhdyskäytävä"),
+    "Event": N_("Tapahtuma"),
+    "Task": N_("Tehtävä"),
+}
+_ELEMENT = rf"(?P<element>(?:{'|'.join(_KINDS)}) {_NAMED})"
+# the kind of definition an event refers to (engine.bpmn_xml.implementations.dangling_refs)
+_TERMS = {"message": N_("viesti"), "signal": N_("signaali"), "error": N_("virhe"), "escalation": N_("eskalaatio")}
+
+# pattern → message id; a group fills the placeholder of its name (`element` with its kind and `what`
+# in the reader's words); a message must match a pattern whole
+_MIGRATION: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"it is at (?P<at>.+), which the new version does not have \(map it to an element of the new version\)"),
+        N_("Tapaus on kohdassa %(at)s, jota uudessa versiossa ei ole (liitä se johonkin uuden version elementtiin)."),
+    ),
+    (
+        re.compile(r"it waits for the timer (?P<timer>.+), and (?P<other>.+) in the new version is no timer"),
+        N_("Tapaus odottaa ajastinta %(timer)s, mutta %(other)s ei ole uudessa versiossa ajastin."),
+    ),
+    (
+        re.compile(r"it is inside the subprocess (?P<subprocess>.+), which the new version does not have"),
+        N_("Tapaus on aliprosessissa %(subprocess)s, jota uudessa versiossa ei ole."),
+    ),
+    (
+        re.compile(r"the new version's start form requires (?P<fields>.+), which this case has no value for"),
+        N_("Uuden version aloituslomake vaatii kentät %(fields)s, joille tapauksella ei ole arvoa."),
+    ),
+    (
+        re.compile(r"it was not moved here from version (?P<back>\d+), or it has moved on in version (?P<current>\d+) since"),
+        N_("Tapausta ei siirretty tähän versiosta %(back)s, tai se on sen jälkeen edennyt versiossa %(current)s."),
+    ),
+    (re.compile(r"it moved to another version meanwhile"), N_("Tapaus siirtyi sillä välin toiseen versioon.")),
+]
+_UPLOAD: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(rf"{_ELEMENT} has no incoming sequence flow, so a case can never reach it"),
+        N_("%(element)s: siihen ei tule yhtään sekvenssivuota, joten tapaus ei voi koskaan päätyä siihen."),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} has no outgoing sequence flow, so a case would stop there"),
+        N_("%(element)s: siitä ei lähde yhtään sekvenssivuota, joten tapaus pysähtyisi siihen."),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} is attached to '(?P<host>.*)', which is not in the same process"),
+        N_("%(element)s on liitetty elementtiin '%(host)s', joka ei ole samassa prosessissa."),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} names '(?P<default>.*)' as its default, but that is not one of its outgoing flows"),
+        N_("%(element)s: oletukseksi on merkitty '%(default)s', joka ei ole sen lähtevä sekvenssivuo."),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} has an outgoing flow with no condition and no default \(flow (?P<flow>{_NAMED})\)"),
+        N_("%(element)s: lähtevällä sekvenssivuolla %(flow)s ei ole ehtoa, eikä se ole oletusvuo."),
+    ),
+    (re.compile(rf"{_ELEMENT} has no start event"), N_("%(element)s: siinä ei ole alkutapahtumaa.")),
+    (
+        re.compile(rf"{_ELEMENT} has no (?P<attribute>sourceRef|targetRef)"),
+        N_("%(element)s: siltä puuttuu %(attribute)s."),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} (?:starts from|points to) '(?P<ref>.*)', an element that does not exist"),
+        N_("%(element)s viittaa elementtiin '%(ref)s', jota ei ole."),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} (?:starts from|points to) '(?P<ref>.*)', an element outside its process or subprocess"),
+        N_("%(element)s viittaa elementtiin '%(ref)s', joka on toisessa prosessissa tai aliprosessissa."),
+    ),
+    (re.compile(rf"{_ELEMENT} has no script"), N_("%(element)s: siinä ei ole skriptiä.")),
+    (
+        re.compile(rf"{_ELEMENT} is written in '(?P<language>.*)' \(its scriptFormat\), a script language .*"),
+        N_(
+            "%(element)s on kirjoitettu kielellä '%(language)s'. Kapula ajaa vain Python-skriptejä (scriptFormat 'python' tai ei mitään)."
+        ),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} is implemented by (?P<implementation>.+), which only Camunda can run; .*"),
+        N_(
+            "%(element)s on toteutettu näin: %(implementation)s. Vain Camunda voi ajaa sen; Kapulassa ei ole "
+            "palveluliittymiä: tee siitä käyttäjän tehtävä tai skriptitehtävä."
+        ),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} is a service task; Kapula has no service connectors .*"),
+        N_("%(element)s on palvelutehtävä, eikä Kapulassa ole palveluliittymiä: tee siitä käyttäjän tehtävä tai skriptitehtävä."),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} has a (?P<listener>camunda:\w+(?: \(.*\))?), which only Camunda can run; .*"),
+        N_(
+            "%(element)s: siinä on %(listener)s, jonka vain Camunda voi ajaa. Kapula ei aja kuuntelijoita: "
+            "tee sen työ skriptitehtävässä tai käyttäjän tehtävässä, tai poista se."
+        ),
+    ),
+    (
+        re.compile(
+            rf"{_ELEMENT} refers to the (?P<what>message|signal|error|escalation) '(?P<ref>.*)', which the diagram does not define"
+        ),
+        N_("%(element)s viittaa määrittelyyn '%(ref)s' (%(what)s), jota kaaviossa ei ole."),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} calls process '(?P<process>.*)', which is not in this upload"),
+        N_("%(element)s kutsuu prosessia '%(process)s', joka ei ole tässä latauksessa."),
+    ),
+    (
+        re.compile(rf"{_ELEMENT} calls process '(?P<process>.*)', which cannot run yet"),
+        N_("%(element)s kutsuu prosessia '%(process)s', jota ei voi vielä ajaa."),
+    ),
+    (
+        re.compile(r"the id '(?P<id>.*)' is used by more than one element"),
+        N_("Tunnistetta '%(id)s' käyttää useampi kuin yksi elementti."),
+    ),
+    (
+        re.compile(r"the id '(?P<id>.*)' is reserved by the engine; rename the element \(e\.g\. '(?P<example>.*)'\)"),
+        N_("Tunniste '%(id)s' on moottorin oma; nimeä elementti uudelleen (esim. '%(example)s')."),
+    ),
+    (re.compile(r"the diagram has no executable process"), N_("Kaaviossa ei ole ajettavaa prosessia.")),
+    (re.compile(r"\.\.\. and (?P<n>\d+) more problems"), N_("… ja %(n)s muuta korjattavaa.")),
+    (
+        re.compile(
+            r"the form '(?P<form>.*)' of (?P<kind>\w+) '(?P<name>.*)' is neither in this upload nor in an earlier version; .*"
+        ),
+        N_(
+            "Lomaketta '%(form)s' (%(kind)s '%(name)s') ei ole tässä latauksessa eikä aiemmassa versiossa; lataa se kaavion mukana."
+        ),
+    ),
+]
+
+
+def _element(label: str, _: Words) -> str:
+    """'Task 'Name' (id)' with its kind in the reader's words."""
+    for kind, message_id in _KINDS.items():
+        if label.startswith(f"{kind} "):
+            return _(message_id) + label[len(kind) :]
+    return label
+
+
+def _translate(message: str, patterns: list[tuple[re.Pattern[str], str]], _: Words) -> EngineText:
+    for pattern, message_id in patterns:
+        match = pattern.fullmatch(message.strip())
+        if match:
+            found = {name: value or "" for name, value in match.groupdict().items()}
+            if "element" in found:
+                found["element"] = _element(found["element"], _)
+            if found.get("what") in _TERMS:
+                found["what"] = _(_TERMS[found["what"]])
+            return EngineText(_(message_id, **found))
+    return EngineText(message, "en")
+
+
+def migration_reason(message: str, _: Words) -> EngineText:
+    """Why a case does not move (engine.services.migration.CaseMove reasons and skipped)."""
+    return _translate(message, _MIGRATION, _)
+
+
+def upload_issue(message: str, _: Words) -> EngineText:
+    """What keeps an upload from running (engine.model.ValidationIssue.message)."""
+    return _translate(message, _UPLOAD, _)

@@ -1,0 +1,111 @@
+"""The engine's migration reasons and upload issues in the pages' languages (api/web/engine_texts.py):
+each issue the loader writes for these diagrams, and each reason a case does not move, comes out in
+Finnish and English with the names and ids as written; one the pages do not know stays as written,
+marked English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.web.engine_texts import EngineText, migration_reason, upload_issue
+from api.web.i18n import Words
+from engine.runtime.parser import load_files
+from engine.services.migration import revert_blockers
+
+IMPORT = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+
+BROKEN = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="http://example.org/x">
+  <bpmn:process id="broken" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>a</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="t" name="Check"><bpmn:incoming>a</bpmn:incoming><bpmn:outgoing>b</bpmn:outgoing></bpmn:userTask>
+    <bpmn:exclusiveGateway id="g" name="Enough?" default="nowhere"><bpmn:incoming>b</bpmn:incoming>
+      <bpmn:outgoing>c</bpmn:outgoing><bpmn:outgoing>d</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:userTask id="lost" name="Never reached"><bpmn:outgoing>e</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>c</bpmn:incoming><bpmn:incoming>d</bpmn:incoming><bpmn:incoming>e</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="t"/>
+    <bpmn:sequenceFlow id="b" sourceRef="t" targetRef="g"/>
+    <bpmn:sequenceFlow id="c" name="Yes" sourceRef="g" targetRef="end"/>
+    <bpmn:sequenceFlow id="d" sourceRef="g" targetRef="end"/>
+    <bpmn:sequenceFlow id="e" sourceRef="lost" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _issues() -> list[str]:
+    files = [
+        ("broken.bpmn", BROKEN),
+        *[(name, (IMPORT / name).read_bytes()) for name in ("camunda_service.bpmn", "camunda_listeners.bpmn")],
+    ]
+    return [i.message for name, content in files for p in load_files([(name, content)]) for i in p.issues]
+
+
+def test_every_issue_of_these_diagrams_is_in_finnish_and_english():
+    issues = _issues()
+    assert len(issues) == 8, issues
+    fi, en = Words("fi"), Words("en")
+    for message in issues:
+        finnish, english = upload_issue(message, fi), upload_issue(message, en)
+        assert finnish.lang is None and english.lang is None, message
+        assert finnish.text != message and english.text.endswith("."), message
+    shown = [upload_issue(m, fi).text for m in issues]
+    assert (
+        "Tehtävä 'Never reached' (lost): siihen ei tule yhtään sekvenssivuota, joten tapaus ei voi koskaan päätyä siihen."
+        in shown
+    )
+    assert "Yhdyskäytävä 'Enough?' (g): oletukseksi on merkitty 'nowhere', joka ei ole sen lähtevä sekvenssivuo." in shown
+    assert "Yhdyskäytävä 'Enough?' (g): lähtevällä sekvenssivuolla 'Yes' (c) ei ole ehtoa, eikä se ole oletusvuo." in shown
+    assert any(t.startswith("Sekvenssivuo 'Done' (b): siinä on camunda:executionListener (event=\"take\"") for t in shown)
+    english = [upload_issue(m, en).text for m in issues]
+    assert "Task 'Never reached' (lost) has no incoming sequence flow, so a case can never reach it." in english
+    assert all(upload_issue(m, Words("sv")).lang is None for m in issues)
+
+
+@pytest.mark.parametrize(
+    ("reason", "finnish", "english"),
+    [
+        (
+            "it is at 'Describe the need' (Task_need), which the new version does not have (map it to an element of the new version)",
+            "Tapaus on kohdassa 'Describe the need' (Task_need), jota uudessa versiossa ei ole (liitä se johonkin uuden version elementtiin).",
+            "The case is at 'Describe the need' (Task_need), which the new version does not have (map it to an element of the new version).",
+        ),
+        (
+            "it waits for the timer 'Wait' (T1), and 'Call' (T2) in the new version is no timer",
+            "Tapaus odottaa ajastinta 'Wait' (T1), mutta 'Call' (T2) ei ole uudessa versiossa ajastin.",
+            "The case waits for the timer 'Wait' (T1), but 'Call' (T2) in the new version is no timer.",
+        ),
+        (
+            "the new version's start form requires 'email', which this case has no value for",
+            "Uuden version aloituslomake vaatii kentät 'email', joille tapauksella ei ole arvoa.",
+            "The new version's start form requires 'email', which this case has no value for.",
+        ),
+        (
+            "it was not moved here from version 1, or it has moved on in version 2 since",
+            "Tapausta ei siirretty tähän versiosta 1, tai se on sen jälkeen edennyt versiossa 2.",
+            "The case was not moved here from version 1, or it has moved on in version 2 since.",
+        ),
+        (
+            "it moved to another version meanwhile",
+            "Tapaus siirtyi sillä välin toiseen versioon.",
+            "The case moved to another version meanwhile.",
+        ),
+    ],
+)
+def test_migration_reasons_in_finnish_and_english(reason, finnish, english):
+    assert migration_reason(reason, Words("fi")) == EngineText(finnish)
+    assert migration_reason(reason, Words("en")) == EngineText(english)
+
+
+def test_what_the_pages_do_not_know_is_shown_as_written_marked_english():
+    spiff = "the engine cannot run this: Multiple outgoing flows are not supported for tasks of type"
+    assert upload_issue(spiff, Words("fi")) == EngineText(spiff, "en")
+    assert migration_reason("case 7 was changed by someone else", Words("fi")) == EngineText(
+        "case 7 was changed by someone else", "en"
+    )
+
+
+def test_the_engines_own_revert_reason_is_one_the_pages_know():
+    [reason] = revert_blockers([], 2, 1)
+    assert migration_reason(reason, Words("fi")).lang is None
