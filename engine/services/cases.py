@@ -20,6 +20,9 @@ from engine.services.gate import Caller, CaseFacts, check, entry
 from engine.services.routing import MessageRouting
 from engine.services.shared import check_data
 
+# what only administrators do (policy.admin_refusal): the erasure and its confirmation page
+ERASING = "erase personal data"
+
 
 class CaseUseCases(MessageRouting):
     """Steps on whole cases: start, cancel, erase personal data (timers: engine.services.incidents)."""
@@ -122,6 +125,19 @@ class CaseUseCases(MessageRouting):
         self._store.cache.discard(case_id)
         return result
 
+    def check_cancel(self, case_id: int, *, caller: Caller) -> None:
+        """Refuse `caller` the cancel confirmation of case `case_id` as cancel_case would refuse the
+        cancel (the case rule, then policy.cancel_refusal): the refused attempt is in the access log
+        like the cancel's. Raises NotFoundError or AccessDeniedError."""
+        with self._in_unit(read=True) as uow:
+            self._cancel_rules(uow, caller, case_id, self._clock.now())
+
+    def check_erase(self, case_id: int, *, caller: Caller) -> None:
+        """Refuse `caller` the erasure confirmation of case `case_id` as erase_personal_data would
+        (administrators only): the refused attempt is in the access log like the erasure's. Raises
+        AccessDeniedError."""
+        self._check_now(caller, policy.admin_refusal(caller.principal, ERASING), "erase", case_id=case_id)
+
     def _cancel_rules(self, uow: UnitOfWork, caller: Caller, case_id: int, now: datetime) -> None:
         record = uow.case_reads.row(case_id)
         if record is None:
@@ -180,7 +196,7 @@ def erase(
     if by is None:
         raise TypeError("an erasure needs the caller or `by`")
     if caller is not None:
-        check(caller, policy.admin_refusal(caller.principal, "erase personal data"), "erase", now, case_id=case_id)
+        check(caller, policy.admin_refusal(caller.principal, ERASING), "erase", now, case_id=case_id)
         reason = checked_reason(reason)
     elif reason is not None:
         reason = checked_reason(reason)

@@ -90,3 +90,21 @@ def test_giving_back_a_colleagues_task_from_a_stale_page_says_who_holds_it(clien
     sign_in(client, "te.neuvoja")  # who may not see the task still gets the plain 403, naming no one
     r = client.post(f"/tasks/{sek_task}/unclaim")
     assert r.status_code == 403 and "sek.toinen" not in r.text
+
+
+def test_the_cancel_and_erase_pages_log_their_refusals(client, tokens):
+    # the confirmation pages refused a wrong role on their own, and nothing was logged
+    cid, _sek_task = _case_with_sek_task(client, tokens)
+    sign_in(client, "sek.neuvoja")  # takes part in the case, but only owners and administrators cancel
+    r = client.get(f"/cases/{cid}/cancel")
+    assert r.status_code == 403 and 'name="reason"' not in r.text and "Ei oikeutta" in r.text
+    sign_in(client, "omistaja")  # sees every case of the process, but only administrators erase
+    r = client.get(f"/cases/{cid}/erase")
+    assert r.status_code == 403 and 'name="reason"' not in r.text and "Ei oikeutta" in r.text
+    assert client.get(f"/cases/{cid}/cancel").status_code == 200  # the owner's own confirmation
+
+    refused = [(e.user, e.action, e.case_id, e.origin) for e in client.app.state.kapula.access_log(refused=True)]
+    assert refused == [
+        ("sek.neuvoja", "cancel", cid, f"GET /cases/{cid}/cancel from testclient"),
+        ("omistaja", "erase", cid, f"GET /cases/{cid}/erase from testclient"),
+    ]
