@@ -1,9 +1,9 @@
-"""The engine's migration reasons and upload issues in the reader's language.
+"""The engine's migration reasons and plan problems and its upload issues in the reader's language.
 
 The engine writes them in English for logs, the API and the command line: why a case cannot move
-(engine/runtime/migration.py, engine/services/migration.py) and what keeps an upload from running
-(engine/bpmn_xml/validate.py and implementations.py, engine/runtime/upload_links.py,
-engine/definitions.py). A page shows one it knows (a pattern below) in the reader's words, with the
+and why a migration plan cannot be applied (engine/runtime/migration.py, engine/services/migration.py)
+and what keeps an upload from running (engine/bpmn_xml/validate.py and implementations.py,
+engine/runtime/upload_links.py, engine/definitions.py). A page shows one it knows (a pattern below) in the reader's words, with the
 names, ids and values as the engine quoted them; any other (SpiffWorkflow's own messages, the
 sandbox's reasons, XML errors) as the engine wrote it, marked English."""
 
@@ -64,6 +64,37 @@ _MIGRATION: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"it moved to another version meanwhile"), N_("Tapaus siirtyi sillä välin toiseen versioon.")),
 ]
+# a value the engine quotes with repr(): an id of the owner's plan
+_QUOTED = r"""(?:'[^']*'|"[^"]*")"""
+# why a migration plan cannot be applied (engine.runtime.migration.plan_migration's problems) or why
+# no case was tried (engine.services.migration.migrate_cases); element kinds are SpiffWorkflow's
+# class names (UserTask, ScriptTask…), kept as written like the ids
+_PLAN_PREFIX = "the migration plan cannot be applied: "
+_PLAN: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(rf"(?P<source>{_QUOTED}) is not an element of the version the cases are on"),
+        N_("Elementtiä %(source)s ei ole siinä versiossa, jossa tapaukset ovat."),
+    ),
+    (
+        re.compile(rf"(?P<target>{_QUOTED}) \(mapped from (?P<source>{_QUOTED})\) is not an element of the new version"),
+        N_("Elementtiä %(target)s, johon %(source)s liitettiin, ei ole uudessa versiossa."),
+    ),
+    (
+        re.compile(
+            rf"(?P<source>{_NAMED}) is a (?P<old>\w+) but (?P<target>{_NAMED}) is a (?P<new>\w+): "
+            r"a case cannot move between different kinds of element"
+        ),
+        N_(
+            "%(source)s on tyyppiä %(old)s, mutta %(target)s on tyyppiä %(new)s: tapaus ei voi siirtyä erityyppiseen elementtiin."
+        ),
+    ),
+    (
+        re.compile(r"the cases are on that version already: give two different versions"),
+        N_("Tapaukset ovat jo tässä versiossa: valitse kaksi eri versiota."),
+    ),
+]
+# each plan problem where it ends: at the next "; " (the service joins them so) or at the end
+_PLAN_PARTS = [(re.compile(rf"(?:{pattern.pattern})(?=; |$)"), message_id) for pattern, message_id in _PLAN]
 _UPLOAD: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(rf"{_ELEMENT} has no incoming sequence flow, so a case can never reach it"),
@@ -187,3 +218,21 @@ def migration_reason(message: str, _: Words) -> EngineText:
 def upload_issue(message: str, _: Words) -> EngineText:
     """What keeps an upload from running (engine.model.ValidationIssue.message)."""
     return _translate(message, _UPLOAD, _)
+
+
+def migration_problems(message: str, _: Words) -> list[EngineText]:
+    """Why no case was moved (engine.services.migration.migrate_cases' InvalidDataError): each of
+    the plan's problems, which the engine joins with "; " after its prefix, or its one message. From
+    the first part not known on, the rest is shown as written, marked English."""
+    text = message.strip()
+    if not text.startswith(_PLAN_PREFIX):
+        return [_translate(text, _PLAN, _)]
+    rest, shown = text[len(_PLAN_PREFIX) :], []
+    while rest:
+        match = next((m for pattern, _id in _PLAN_PARTS if (m := pattern.match(rest))), None)
+        if match is None:
+            shown.append(EngineText(rest, "en"))
+            break
+        shown.append(_translate(match.group(), _PLAN, _))
+        rest = rest[match.end() :].removeprefix("; ")
+    return shown

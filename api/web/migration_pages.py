@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from api.http.deps import KapulaDep
 from api.http.schemas import KEY_PATTERN
-from api.web import i18n, messages
+from api.web import engine_texts, i18n, messages
 from api.web.i18n import N_
 from api.web.render import page
 from api.web.session import PageCallerDep
@@ -84,12 +84,14 @@ async def migrate_submit(request: Request, kapula: KapulaDep, caller: PageCaller
         status = 403 if isinstance(exc, AccessDeniedError) else 404 if isinstance(exc, NotFoundError) else 422
         _ = i18n.words(request, caller.principal)
         own = next((_(_FORM_WORDS[m]) for m in getattr(exc, "field_errors", {}).values() if m in _FORM_WORDS), None)
+        problems: list[engine_texts.EngineText] = []
         if own is not None:
             error, detail = own, None
-        elif status != 422:
+        elif status != 422:  # its words, and the engine's own message as the technical detail
             _title, error, detail = messages.page_error(exc, status, _)
-        else:  # the engine's refusal names the elements and versions: shown as it wrote it
-            error, detail = _("Tapauksia ei siirretty."), exc.message
+        else:  # the plan's problems name the elements and versions: in the reader's words where known
+            error, detail = _("Tapauksia ei siirretty."), None
+            problems = engine_texts.migration_problems(exc.message, _)
         return page(
             request,
             "migrate.html",
@@ -101,6 +103,7 @@ async def migrate_submit(request: Request, kapula: KapulaDep, caller: PageCaller
             latest=versions[-1],
             form=values,
             error=error,
+            problems=problems,
             detail=detail,
         )
     return page(

@@ -122,3 +122,27 @@ def test_a_moved_case_says_so_on_its_page(client, tokens):
     sign_in(client, "omistaja")
     page = client.get(f"/cases/{started['id']}")
     assert page.status_code == 200 and "siirretty uuteen versioon" in page.text and "v1 → v2" in page.text
+
+
+def test_why_a_plan_cannot_be_applied_is_in_the_readers_language(client, tokens):
+    # the 422 box showed the engine's English, marked lang="en", inside the Finnish page
+    from tests.e2e.test_pages import sign_in
+
+    assert upload(client, tokens["omistaja"]).status_code == 201
+    assert upload_v2(client, tokens["omistaja"]).status_code == 201
+    sign_in(client, "omistaja")
+    form = {"from_version": "1", "to_version": "2", "plan": '{"nope": "Task_prepare"}', "dry_run": "1"}
+    finnish = client.post("/processes/Handoff_demo/migrate", data=form)
+    alert = finnish.text.split('role="alert"')[1].split("</div>")[0]
+    assert finnish.status_code == 422 and "Tapauksia ei siirretty." in alert and 'lang="en"' not in alert
+    assert "Elementtiä &#39;nope&#39; ei ole siinä versiossa, jossa tapaukset ovat." in alert
+    english = client.post("/processes/Handoff_demo/migrate", data=form, headers={"Accept-Language": "en"})
+    assert "&#39;nope&#39; is not an element of the version the cases are on." in english.text
+    same = client.post("/processes/Handoff_demo/migrate", data={**form, "to_version": "1", "plan": ""})
+    assert same.status_code == 422 and "Tapaukset ovat jo tässä versiossa: valitse kaksi eri versiota." in same.text
+    assert 'lang="en"' not in same.text.split('role="alert"')[1].split("</div>")[0]
+    # a refusal's engine message stays as logged, in English, under the technical label
+    sign_in(client, "sek.neuvoja")
+    refused = client.post("/processes/Handoff_demo/migrate", data=form)
+    assert refused.status_code == 403
+    assert '<summary>Tekninen kuvaus</summary><p lang="en"><small>sek.neuvoja: only the owner of' in refused.text

@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from api.web.engine_texts import EngineText, migration_reason, upload_issue
+from api.web.engine_texts import EngineText, migration_problems, migration_reason, upload_issue
 from api.web.i18n import Words
-from engine.runtime.parser import load_files
+from engine.runtime.case_state import SpecBundle
+from engine.runtime.migration import plan_migration
+from engine.runtime.parser import load_files, serializer_for
 from engine.services.migration import revert_blockers
+from tests.migration_models import version_b
 
 IMPORT = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+MODEL = Path(__file__).resolve().parents[2] / "bpmn" / "suupohja_yrityskaynti.bpmn"
 
 BROKEN = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="http://example.org/x">
@@ -109,3 +113,45 @@ def test_what_the_pages_do_not_know_is_shown_as_written_marked_english():
 def test_the_engines_own_revert_reason_is_one_the_pages_know():
     [reason] = revert_blockers([], 2, 1)
     assert migration_reason(reason, Words("fi")).lang is None
+
+
+def _bundle(text: str) -> SpecBundle:
+    [loaded] = load_files([("suupohja_yrityskaynti.bpmn", text.encode())])
+    return SpecBundle(loaded.dialect, loaded.spec, loaded.subprocess_specs, serializer_for(loaded.dialect))
+
+
+def test_every_problem_of_a_migration_plan_is_in_finnish_and_english():
+    # the 422 box of the migration page showed them in English, marked lang="en", inside Finnish pages
+    a, b = _bundle(MODEL.read_text()), _bundle(version_b(MODEL.read_text()))
+    mapping = {"Task_sovi": "Timer_seuranta", "Task_nope": "Task_sovi", "Task_kartoita": "Task_nope"}
+    problems = plan_migration(a, b, mapping).problems
+    assert len(problems) == 3
+    message = "the migration plan cannot be applied: " + "; ".join(problems)  # as migrate_cases raises it
+    finnish, english = migration_problems(message, Words("fi")), migration_problems(message, Words("en"))
+    assert len(finnish) == len(english) == 3
+    assert all(t.lang is None for t in finnish + english + migration_problems(message, Words("sv")))
+    assert "Elementtiä 'Task_nope' ei ole siinä versiossa, jossa tapaukset ovat." in [t.text for t in finnish]
+    assert "Elementtiä 'Task_nope', johon 'Task_kartoita' liitettiin, ei ole uudessa versiossa." in [t.text for t in finnish]
+    kinds = next(t.text for t in finnish if "tyyppiä" in t.text)
+    assert kinds.endswith(": tapaus ei voi siirtyä erityyppiseen elementtiin.") and "(Task_sovi) on tyyppiä " in kinds
+    assert "'Task_nope' is not an element of the version the cases are on." in [t.text for t in english]
+    assert "'Task_nope', to which 'Task_kartoita' was mapped, is not an element of the new version." in [t.text for t in english]
+
+
+def test_the_same_version_twice_and_unknown_plan_problems():
+    same = "the cases are on that version already: give two different versions"
+    assert migration_problems(same, Words("fi")) == [EngineText("Tapaukset ovat jo tässä versiossa: valitse kaksi eri versiota.")]
+    assert migration_problems(same, Words("en")) == [
+        EngineText("The cases are on that version already: choose two different versions.")
+    ]
+    # a name with "; " in it stays one problem; from an unknown part on, the rest is as written
+    message = (
+        "the migration plan cannot be applied: 'A; b' (A) is a UserTask but 'C' (C) is a ScriptTask: "
+        "a case cannot move between different kinds of element; 'X' is something new; 'Y' is not an element "
+        "of the version the cases are on"
+    )
+    known, rest = migration_problems(message, Words("en"))
+    assert known == EngineText(
+        "'A; b' (A) is a UserTask but 'C' (C) is a ScriptTask: a case cannot move between different kinds of element."
+    )
+    assert rest == EngineText("'X' is something new; 'Y' is not an element of the version the cases are on", "en")
