@@ -108,3 +108,13 @@ def test_the_cancel_and_erase_pages_log_their_refusals(client, tokens):
         ("sek.neuvoja", "cancel", cid, f"GET /cases/{cid}/cancel from testclient"),
         ("omistaja", "erase", cid, f"GET /cases/{cid}/erase from testclient"),
     ]
+
+
+def test_an_error_pages_technical_description_is_labelled_in_the_readers_language(client, tokens):
+    # the engine's own message, as the API and the access log have it, stays English under that label
+    cid, _sek_task = _case_with_sek_task(client, tokens)
+    sign_in(client, "sek.neuvoja")
+    for language, label in (("fi", "Tekninen kuvaus"), ("sv", "Teknisk beskrivning"), ("en", "Technical details")):
+        r = client.get(f"/cases/{cid}/cancel", headers={"Accept-Language": language})
+        assert r.status_code == 403 and f'<html lang="{language}"' in r.text
+        assert f'<summary>{label}</summary><p lang="en"><small>sek.neuvoja: only the process owner cancels' in r.text
