@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api.http import api_docs, errors
 from api.http.csrf import CsrfMiddleware
+from api.http.head import HeadAsGetMiddleware
 from api.http.headers import SecurityHeadersMiddleware
 from api.http.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware
 from api.http.routes import audit, auth, cases, messages, metrics, migrations, processes, tasks, users
@@ -99,5 +100,6 @@ def create_app(
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(BodyTimeoutMiddleware, pause_seconds=body_timeout, total_seconds=body_deadline)
+    app.add_middleware(HeadAsGetMiddleware)  # HEAD is a GET without its body, for every GET route
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every response, errors included
     return app
