@@ -4,6 +4,7 @@ address's query (so a list can be bookmarked and shared), one page read from the
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -96,6 +97,17 @@ def _lanes(processes: list[ProcessVersion]) -> list[str]:
     return sorted({lane for p in processes for lane in p.actors}, key=str.casefold)
 
 
+def process_choices(processes: list[ProcessVersion]) -> list[tuple[str, str]]:
+    """The process filter's options, (key, text): the name, and where two processes share a name
+    (19 uploads called "Format bomb"), the key after it, "Format bomb (format_bomb_7)", so they can
+    be told apart; a name that is empty shows the key."""
+    names = Counter(p.name.strip().casefold() for p in processes)
+    return [
+        (p.key, p.key if not p.name.strip() else f"{p.name} ({p.key})" if names[p.name.strip().casefold()] > 1 else p.name)
+        for p in processes
+    ]
+
+
 def due_mark(due: datetime | None, now: datetime) -> str | None:
     """ "overdue" when the due time has passed, "soon" within SOON, else None."""
     if due is None:
@@ -108,6 +120,7 @@ def _list_context(kapula: Kapula, caller: Caller, query: CaseQuery | TaskQuery, 
     return {
         "query": query,
         "processes": processes,
+        "process_choices": process_choices(processes),
         "lanes": _lanes(processes),
         "now": kapula.clock.now(),
         "due_mark": due_mark,

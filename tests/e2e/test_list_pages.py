@@ -145,3 +145,28 @@ def test_the_two_lists_share_one_filter_form(client, tokens, world):
     assert [p.name for p in sorted(templates.glob("*.html")) if 'class="filters list-filters"' in p.read_text()] == [
         "_filters.html"
     ]
+
+
+def _named(key: str, name: str) -> tuple[str, bytes]:
+    return (
+        f"{key}.bpmn",
+        (
+            '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="x">'
+            f'<bpmn:process id="{key}" name="{name}" isExecutable="true"><bpmn:startEvent id="S"/>'
+            '<bpmn:userTask id="T" name="Käsittele"/><bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="T"/>'
+            "</bpmn:process></bpmn:definitions>"
+        ).encode(),
+    )
+
+
+def test_processes_that_share_a_name_are_told_apart_by_their_key_in_the_process_filter(client, kapula, tokens, directory, world):
+    # the tester's inbox offered 19 x "Format bomb": a name that repeats carries its key
+    kapula.deploy([_named(f"format_bomb_{i}", "Format bomb") for i in range(3)])
+    directory.claim_ownership([f"format_bomb_{i}" for i in range(3)], "SEK")
+    sign_in(client, "admin")
+    for url in ("/tasks", "/cases"):
+        options = _doc(client, url).xpath('//select[@name="process"]/option')
+        texts = {o.get("value"): o.text_content() for o in options}
+        assert texts["Handoff_demo"] == "Yrityskäynti ja kapulan vaihto"  # a name of its own: as it was
+        assert [texts[f"format_bomb_{i}"] for i in range(3)] == [f"Format bomb (format_bomb_{i})" for i in range(3)]
+        assert len(set(texts.values())) == len(texts)
