@@ -3,6 +3,7 @@ every user lists and revokes their own tokens."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,11 +23,18 @@ class Account:
 
 class Accounts:
     """The user administration of `principal`. Every method raises AccessDeniedError when the
-    principal may not do it; NotFoundError, InvalidDataError and ConflictError as Directory does."""
+    principal may not do it, after telling `refused` (the action and why: the access log's entry,
+    engine.services.accounts); NotFoundError, InvalidDataError and ConflictError as Directory does."""
 
-    def __init__(self, directory: Directory, principal: Principal) -> None:
+    def __init__(self, directory: Directory, principal: Principal, *, refused: Callable[[str, str], None] | None = None) -> None:
         self._directory = directory
         self.principal = principal
+        self._refused = refused
+
+    def _refuse(self, action: str, reason: str) -> AccessDeniedError:
+        if self._refused is not None:
+            self._refused(action, reason)
+        return AccessDeniedError(reason, user=self.principal.username)
 
     @property
     def is_administrator(self) -> bool:
@@ -34,7 +42,7 @@ class Accounts:
 
     def _administrators_only(self) -> None:
         if not self.is_administrator:
-            raise AccessDeniedError("only administrators manage users", user=self.principal.username)
+            raise self._refuse("manage_users", "only administrators manage users")
 
     def accounts(self) -> list[Account]:
         self._administrators_only()
@@ -58,7 +66,7 @@ class Accounts:
         administrator cannot disable themselves, so that one is always left."""
         self._administrators_only()
         if disabled and username == self.principal.username:
-            raise AccessDeniedError("you cannot disable yourself", user=self.principal.username)
+            raise self._refuse("disable_user", "you cannot disable yourself")
         self._directory.set_disabled(username, disabled)
         return self.account(username)
 
@@ -76,7 +84,7 @@ class Accounts:
         """The principal's own tokens; an administrator's view is everyone's, or `username`'s."""
         if not self.is_administrator:
             if username not in (None, self.principal.username):
-                raise AccessDeniedError("only administrators see other users' tokens", user=self.principal.username)
+                raise self._refuse("list_tokens", "only administrators see other users' tokens")
             username = self.principal.username
         return self._directory.tokens(username)
 

@@ -11,12 +11,14 @@ case by case, retrying failed unattended steps), tasks (complete,
 claim), reading (cases, tasks, history), listing (the inbox
 and case lists, paged in SQL), measures (metrics, exports, drawings), migration (moving running
 cases to another version), messages (sent to a case from outside; routing passes on those a step
-threw to the cases of other pools); shared holds the
+threw to the cases of other pools), accounts (user and token administration, its refusals
+logged); shared holds the
 database, clock and caches they all use.
 """
 
 from __future__ import annotations
 
+from engine.services.accounts import AccountUseCases
 from engine.services.cases import CaseUseCases
 from engine.services.definitions import DefinitionUseCases
 from engine.services.incidents import IncidentUseCases
@@ -38,6 +40,7 @@ class Kapula(
     MeasureUseCases,
     MigrationUseCases,
     MessageUseCases,
+    AccountUseCases,
 ):
     """Kapula's use cases over one database. Thread-safe; share one per process."""
 

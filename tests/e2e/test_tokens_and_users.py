@@ -169,3 +169,21 @@ def test_control_characters_in_names_are_refused_not_a_server_error(client, toke
     new = {"username": "uusi", "password": "uusi-salasana-1", "role": "customer"}
     for field in ("display_name", "organisation"):
         assert client.post("/api/users", headers=tokens["admin"], json={**new, field: "x\x00y"}).status_code == 422
+
+
+def test_refused_user_administration_is_in_the_access_log(client, tokens):
+    # the user and token endpoints refused without a trace, while every other refusal is logged
+    new = {"username": "uusi.neuvoja", "password": "uusi-salasana-1", "role": "advisor", "organisation": "SEK"}
+    assert client.post("/api/users", headers=tokens["omistaja"], json=new).status_code == 403
+    assert client.get("/api/users", headers=tokens["sek.neuvoja"]).status_code == 403
+    assert client.post("/api/users/admin/disable", headers=tokens["admin"]).status_code == 403
+    assert client.get("/api/tokens", headers=tokens["sek.neuvoja"], params={"username": "admin"}).status_code == 403
+    assert client.get("/api/users", headers=tokens["admin"]).status_code == 200  # allowed: nothing refused
+
+    refused = [(e.user, e.action, e.refused, e.origin) for e in client.app.state.kapula.access_log(refused=True)]
+    assert refused == [
+        ("omistaja", "manage_users", "only administrators manage users", "POST /api/users from testclient"),
+        ("sek.neuvoja", "manage_users", "only administrators manage users", "GET /api/users from testclient"),
+        ("admin", "disable_user", "you cannot disable yourself", "POST /api/users/admin/disable from testclient"),
+        ("sek.neuvoja", "list_tokens", "only administrators see other users' tokens", "GET /api/tokens from testclient"),
+    ]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.http.deps import DirectoryDep, PrincipalDep
+from api.http.deps import CallerDep, DirectoryDep, KapulaDep, PrincipalDep
 from api.http.schemas import TEXT_PATTERN, ErrorPublic, Responses
 from api.http.signin import signin_guard
 from engine.access.policy import Principal
@@ -20,8 +20,9 @@ TokenIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _ERRORS: Responses = {401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}}
 
 
-def get_accounts(directory: DirectoryDep, principal: PrincipalDep) -> Accounts:
-    return Accounts(directory, principal)
+def get_accounts(kapula: KapulaDep, directory: DirectoryDep, caller: CallerDep) -> Accounts:
+    """The caller's user administration; its refusals are in the access log (the use case's)."""
+    return kapula.accounts(directory, caller=caller)
 
 
 AccountsDep = Annotated[Accounts, Depends(get_accounts)]
