@@ -67,7 +67,9 @@ def load(ctx: Context, files: tuple[Path, ...], owner: str | None, as_json: bool
 
     Each model goes with its process card, the decision tables next to it that it uses and the
     forms it names (from the forms/ folder beside its folder, or next to it); DMN, form and card
-    files named here join the models that use them."""
+    files named here join the models that use them. A folder stands for its .bpmn files only; a
+    shell glob names each file it matches. When you name any .dmn file, only the .dmn files you
+    name are loaded: no other decision table is picked up from the models' folders."""
 
     def show(result: DeployResult) -> None:
         for version, created in zip(result.versions, result.created, strict=True):

@@ -45,7 +45,9 @@ def upload_bundles(paths: list[Path], *, forms: Path | None = None) -> list[File
     """The uploads for the files and folders a person named: every .bpmn (a folder stands for its
     .bpmn files) in its own upload, except that models calling each other go together; decision
     tables, forms and cards named explicitly join the uploads whose models use them (each upload
-    when no model names them), the rest are found next to the models as in `model_bundle`.
+    when no model names them), the rest are found next to the models as in `model_bundle`. When any
+    decision table is named, only the named ones are loaded: no table is looked up next to the models
+    (a folder's other .dmn files, say one holding the same decisions, never override those named).
     """
     models: list[Path] = []
     extras: list[Path] = []
@@ -60,7 +62,8 @@ def upload_bundles(paths: list[Path], *, forms: Path | None = None) -> list[File
         return [[(p.name, p.read_bytes()) for p in extras]] if extras else []
     groups = _groups(list(dict.fromkeys(models)))
     users = {extra: [g for g in groups if _uses(g, extra)] for extra in extras}
-    return [_bundle(g, [e for e in extras if g in users[e] or not users[e]], forms) for g in groups]
+    tables_named = any(e.suffix == ".dmn" for e in extras)
+    return [_bundle(g, [e for e in extras if g in users[e] or not users[e]], forms, find_tables=not tables_named) for g in groups]
 
 
 def _uses(group: list[Path], extra: Path) -> bool:
@@ -108,7 +111,7 @@ def _closure(model: Path, refs: dict[Path, _Refs]) -> list[Path]:
     return group
 
 
-def _bundle(models: list[Path], extras: list[Path], forms: Path | None) -> Files:
+def _bundle(models: list[Path], extras: list[Path], forms: Path | None, *, find_tables: bool = True) -> Files:
     files: dict[str, bytes] = {}
     wanted = _Refs()
     for model in models:
@@ -121,7 +124,7 @@ def _bundle(models: list[Path], extras: list[Path], forms: Path | None) -> Files
         wanted.forms |= refs.forms
     for extra in extras:
         files.setdefault(extra.name, extra.read_bytes())
-    for table in sorted({t for m in models for t in m.parent.glob("*.dmn")}):
+    for table in sorted({t for m in models for t in m.parent.glob("*.dmn")} if find_tables else ()):
         if table.name not in files and wanted.decisions & _decision_ids(table):
             files[table.name] = table.read_bytes()
     for name in sorted(wanted.forms - set(files)):
