@@ -9,10 +9,14 @@ import enum
 import getpass
 import json
 import math
+import os
+import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -154,3 +158,47 @@ ROW_ID = click.IntRange(1, 2**31 - 1)
 VERSION = click.IntRange(1, 2**31 - 1)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+
+
+force_option = click.option("--force", is_flag=True, help="Overwrite files that already exist (default: refuse them).")
+
+
+def refuse_existing(paths: list[Path], force: bool, *, param_hint: str) -> None:
+    """Every command that writes files refuses one that exists (a file, a folder or a symlink, even a
+    dangling one) unless --force, before it writes anything: `export -o /etc/passwd` overwrote it.
+    Raises click.BadParameter (exit code 2)."""
+    if force:
+        return
+    taken = [p for p in paths if p.exists() or p.is_symlink()]
+    if taken:
+        more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
+        raise click.BadParameter(f"{taken[0]} already exists{more}; use --force to overwrite", param_hint=param_hint)
+
+
+@contextmanager
+def new_text_file(path: Path, force: bool, *, param_hint: str) -> Iterator[IO[str]]:
+    """A text file written to a temporary name beside `path` and put in place only when the block ends
+    without an error, so a failed command leaves nothing behind and an existing file as it was. Without
+    `force` an existing `path` is refused before and (hard link, no overwrite) when put in place."""
+    refuse_existing([path], force, param_hint=param_hint)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to open()
+    except OSError as exc:  # named as the file asked for (a missing folder, no permission), not the temporary one
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+            yield out
+        if force:
+            os.replace(temporary, path)
+            return
+        try:
+            os.link(temporary, path)  # fails if `path` appeared meanwhile; never overwrites
+        except FileExistsError:
+            refuse_existing([path], force, param_hint=param_hint)
+            raise
+        except OSError:  # a file system without hard links
+            refuse_existing([path], force, param_hint=param_hint)
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -9,7 +9,18 @@ from typing import Any
 
 import click
 
-from api.cli_common import CLI_LOCALE, VERSION, Context, FiniteFloat, json_option, pass_ctx, run
+from api.cli_common import (
+    CLI_LOCALE,
+    VERSION,
+    Context,
+    FiniteFloat,
+    force_option,
+    json_option,
+    new_text_file,
+    pass_ctx,
+    refuse_existing,
+    run,
+)
 from engine import display
 from engine.services.results import ProcessMetrics, StageStats, Stats, TargetProgress
 
@@ -78,8 +89,13 @@ def metrics_command(
     help="XES (IEEE 1849), OCEL 2.0 JSON or CSV.",
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True, help="File to write."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="File to write (an existing one only with --force).",
 )
+@force_option
 @click.option("--real-names", is_flag=True, help="Write user names as they are (default: keyed-hash pseudonyms).")
 @click.option(
     "--pseudonym-key",
@@ -89,25 +105,39 @@ def metrics_command(
 @json_option
 @pass_ctx
 def export_command(
-    ctx: Context, key: str, fmt: str, output: Path, real_names: bool, pseudonym_key: str | None, as_json: bool
+    ctx: Context,
+    key: str,
+    fmt: str,
+    output: Path,
+    force: bool,
+    real_names: bool,
+    pseudonym_key: str | None,
+    as_json: bool,
 ) -> None:
-    """Export process KEY's event log to a file for process-mining tools (PM4Py, ProM, Disco…)."""
+    """Export process KEY's event log to a file for process-mining tools (PM4Py, ProM, Disco…).
+
+    An existing FILE is refused unless --force; the file appears only when the export is complete."""
+    shown = False
 
     def progress(count: int) -> None:
+        nonlocal shown
         if not as_json:
             click.echo(f"\r{count} events", nl=False, err=True)
+            shown = True
 
     def action() -> dict[str, Any]:
         key_bytes = pseudonym_key.encode() if pseudonym_key else None
-        with output.open("w", encoding="utf-8", newline="") as out:
-            count = ctx.kapula.export_log(
-                key, fmt, out, real_names=real_names, pseudonym_key=key_bytes, progress=progress, caller=ctx.caller()
-            )
+        try:
+            with new_text_file(output, force, param_hint="'-o' / '--output'") as out:
+                count = ctx.kapula.export_log(
+                    key, fmt, out, real_names=real_names, pseudonym_key=key_bytes, progress=progress, caller=ctx.caller()
+                )
+        finally:
+            if shown:  # the progress line ends, also when the export fails
+                click.echo("", err=True)
         return {"events": count, "format": fmt, "file": str(output)}
 
-    run(
-        as_json, action, lambda r: click.echo(f"\nwrote {r['events']} events of {key} as {r['format']} to {r['file']}", err=False)
-    )
+    run(as_json, action, lambda r: click.echo(f"wrote {r['events']} events of {key} as {r['format']} to {r['file']}"))
 
 
 @click.command("docs")
@@ -117,8 +147,9 @@ def export_command(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("docs/processes"),
     show_default=True,
-    help="Folder to write into.",
+    help="Folder to write into (files already there only with --force).",
 )
+@force_option
 @click.option(
     "--lang",
     "language",
@@ -129,24 +160,28 @@ def export_command(
 )
 @json_option
 @pass_ctx
-def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, language: str, as_json: bool) -> None:
+def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, force: bool, language: str, as_json: bool) -> None:
     """Write the process card (Markdown and HTML) and drawings of each KEY (default: every process):
     KEY.svg as the diagram lays it out (its BPMN DI; else the TEM swimlanes), KEY.tem.svg the TEM swimlanes.
-    In Finnish unless --lang sv or en."""
+    In Finnish unless --lang sv or en. If any of these files exists, nothing is written unless --force."""
 
     def action() -> list[dict[str, str]]:
         kapula = ctx.kapula
         chosen = list(keys) or [p.key for p in kapula.processes()]
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
+        names = [f"{key}{suffix}" for key in chosen for suffix in (".svg", ".tem.svg", ".md", ".html")]
+        refuse_existing([out / name for name in names], force, param_hint="'--out'")
+        files: dict[str, bytes] = {}  # all made before any is written: an unknown KEY writes nothing
         for key in chosen:
             page = kapula.card_page(key, svg_name=f"{key}.svg", locale=language)
-            (out / f"{key}.svg").write_bytes(
-                kapula.swimlane(key, "svg", locale=language)
-            )  # as laid out in the file, when it has DI
-            (out / f"{key}.tem.svg").write_bytes(kapula.swimlane(key, "svg", view="tem", locale=language))
-            (out / f"{key}.md").write_text(page.markdown, encoding="utf-8")
-            (out / f"{key}.html").write_text(page.html, encoding="utf-8")
+            files[f"{key}.svg"] = kapula.swimlane(key, "svg", locale=language)  # as laid out in the file, when it has DI
+            files[f"{key}.tem.svg"] = kapula.swimlane(key, "svg", view="tem", locale=language)
+            files[f"{key}.md"] = page.markdown.encode("utf-8")
+            files[f"{key}.html"] = page.html.encode("utf-8")
+        out.mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            (out / name).write_bytes(content)
+        written = []
+        for key in chosen:
             written.append(
                 {"key": key, "markdown": str(out / f"{key}.md"), "html": str(out / f"{key}.html"), "svg": str(out / f"{key}.svg")}
             )

@@ -159,6 +159,21 @@ def test_a_file_that_cannot_be_written_is_one_line(cli, tmp_path):
     assert result.exit_code == 1 and str(blocker / "docs") in result.output and "Not a directory" in result.output
 
 
+def test_docs_refuse_files_that_exist_unless_forced(cli, tmp_path):
+    assert cli("load", str(BPMN / "three_lanes.bpmn")).exit_code == 0
+    out = tmp_path / "cards"
+    out.mkdir()
+    (out / "Handoff_demo.md").write_text("mine", encoding="utf-8")
+    refused = cli("docs", "Handoff_demo", "--out", str(out))
+    assert refused.exit_code == 2 and "Handoff_demo.md already exists; use --force to overwrite" in refused.output
+    assert [p.name for p in out.iterdir()] == ["Handoff_demo.md"] and (out / "Handoff_demo.md").read_text() == "mine"
+    assert cli("docs", "Handoff_demo", "--out", str(out), "--force").exit_code == 0
+    assert (out / "Handoff_demo.md").read_text(encoding="utf-8") != "mine" and (out / "Handoff_demo.tem.svg").is_file()
+    # an unknown key among the keys writes nothing
+    fresh = tmp_path / "fresh"
+    assert cli("docs", "Handoff_demo", "nope", "--out", str(fresh)).exit_code == 4 and not fresh.exists()
+
+
 def test_an_unknown_migration_revision_is_one_line(cli):
     result = cli("db", "upgrade", "--revision", "nope")
     assert result.exit_code == 6 and "--revision 'nope': Can't locate revision identified by 'nope'" in result.output

@@ -43,3 +43,24 @@ def test_export_writes_the_file_and_counts_events(kapula, clock, database_url, t
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["events"] == len(target.read_text(encoding="utf-8").splitlines()) - 1 > 20
+
+
+def test_export_refuses_an_existing_file_unless_forced(kapula, clock, database_url, tmp_path):
+    # `export -o /etc/passwd` overwrote it; the progress line ended without a newline
+    build_log(kapula, clock)
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "log.csv"
+    target.write_text("keep me\n", encoding="utf-8")
+    args = ["--database", database_url, "export", KEY, "--format", "csv", "-o", str(target)]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2 and f"{target} already exists; use --force to overwrite" in refused.output
+    assert target.read_text(encoding="utf-8") == "keep me\n"
+    forced = CliRunner().invoke(main, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert forced.stderr.startswith("\r") and forced.stderr.endswith(" events\n")
+    assert forced.stdout.startswith("wrote ") and target.read_text(encoding="utf-8").startswith("case")
+    # a failed export leaves no file behind, and nothing beside it
+    missing = tmp_path / "out" / "nope.csv"
+    failed = CliRunner().invoke(main, ["--database", database_url, "export", "nope", "-o", str(missing)])
+    assert failed.exit_code == 4 and not missing.exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["log.csv"]
