@@ -15,12 +15,11 @@ from engine.services.results import TestReport
 
 
 @click.command("test")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, metavar="[FEATURE_OR_DIR]...", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--models",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("bpmn"),
-    show_default=True,
+    show_default="bpmn",
     help="Folder of the models (.bpmn, .dmn, process cards) that `Given the process … is deployed` finds.",
 )
 @click.option(
@@ -29,7 +28,7 @@ from engine.services.results import TestReport
     help="Folder of the forms (default: forms/ next to the models folder).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-def run_scenarios(paths: tuple[Path, ...], models: Path, forms: Path | None, as_json: bool) -> None:
+def run_scenarios(paths: tuple[Path, ...], models: Path | None, forms: Path | None, as_json: bool) -> None:
     """Run the scenarios of FEATURE files (or of every .feature under DIR; default: features/).
 
     Each scenario runs on its own fresh database with a simulated clock, so nothing is written to
@@ -37,8 +36,21 @@ def run_scenarios(paths: tuple[Path, ...], models: Path, forms: Path | None, as_
     """
     targets = list(paths) or [Path("features")]
     missing = [t for t in targets if not t.exists()]
+    if missing and not paths:
+        raise click.UsageError(f"no features: the default folder 'features' is not in {Path.cwd()}; name FEATURE_OR_DIR")
     if missing:
         raise click.BadParameter(f"{missing[0]} does not exist", param_hint="FEATURE_OR_DIR")
+    # `kapula test /etc/passwd` said "Invalid value for '--models': Directory 'bpmn' does not exist", an
+    # option not given: the argument is checked first, and the default folder only when it is used
+    other = [t for t in targets if not t.is_dir() and t.suffix != ".feature"]
+    if other:
+        raise click.BadParameter(f"{other[0]} is not a .feature file or a folder of them", param_hint="FEATURE_OR_DIR")
+    if models is None:
+        models = Path("bpmn")
+        if not models.is_dir():
+            raise click.UsageError(
+                f"no models: the default models folder 'bpmn' is not in {Path.cwd()}; name the folder with --models"
+            )
     report = run_features(targets, models=models, forms=forms)
     if as_json:
         click.echo(json.dumps(_as_json(report), ensure_ascii=False, indent=2))

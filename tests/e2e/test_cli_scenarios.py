@@ -86,3 +86,19 @@ def test_the_reference_features_run_from_the_command_line(kapula_test, monkeypat
     result = kapula_test("features")
     assert result.exit_code == 0, result.output
     assert "0 failed" in result.output and "coverage of the models:" in result.output
+
+
+def test_a_wrong_argument_is_named_not_the_default_models_folder(kapula_test, tmp_path, monkeypatch):
+    # it said "Invalid value for '--models': Directory 'bpmn' does not exist.", an option not given
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("root:x:0:0\n", encoding="utf-8")
+    result = kapula_test("notes.txt")
+    assert result.exit_code == 2 and "'--models'" not in result.output
+    assert "Invalid value for FEATURE_OR_DIR: notes.txt is not a .feature file or a folder of them" in result.output
+    # a right argument without --models: the default folder is named as the default, where it was looked for
+    (tmp_path / "a.feature").write_text("Feature: x\n", encoding="utf-8")
+    result = kapula_test("a.feature")
+    assert result.exit_code == 2 and f"the default models folder 'bpmn' is not in {tmp_path}" in result.output
+    assert "name the folder with --models" in result.output
+    result = kapula_test()
+    assert result.exit_code == 2 and f"the default folder 'features' is not in {tmp_path}" in result.output
