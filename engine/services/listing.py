@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from engine import claims
 from engine.access import policy
-from engine.case_store import waiting_from_json
 from engine.errors import InvalidDataError
 from engine.model import (
     CASE_SORTS,
@@ -29,7 +28,7 @@ from engine.model import (
 )
 from engine.persistence.ports import ListedCase, ListedTask
 from engine.services.gate import Caller, CaseFacts, entry
-from engine.services.shared import ServiceBase
+from engine.services.shared import ServiceBase, waits_of
 from engine.vocabulary import CUSTOMER_FIELDS
 
 MAX_TEXT = 200
@@ -72,6 +71,7 @@ class ListingUseCases(ServiceBase):
         out = []
         for item in listed:
             record = item.case
+            due, waiting_for = waits_of(record)
             # the SQL rule is the pure rule (tests hold them equal); checked again on the page's rows
             if not policy.takes_part(caller.principal, record.process_key, facts.events(record.id)):
                 continue
@@ -86,9 +86,9 @@ class ListingUseCases(ServiceBase):
                     ended_at=record.ended_at,
                     customer=_customer(record.data_json) or starters.get(record.id),
                     waiting_since=item.waiting_since,
-                    due=record.next_timer_due,
+                    due=due,
                     tasks=tuple(ready.get(record.id, ())),
-                    waiting_for=waiting_from_json(record.waiting_json),
+                    waiting_for=waiting_for,
                     incident=self._open_incident(session, record),
                 )
             )

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from engine.clock import Clock
 from engine.data_limits import check_case_data
 from engine.definitions import DeployedVersion, VersionCache
 from engine.errors import InvalidDataError, KapulaError, NotFoundError
-from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskView
+from engine.model import CaseStatus, CaseView, Incident, ProcessVersion, TaskView, WaitingEvent
 from engine.persistence.cache import LruMap
 from engine.persistence.ports import StoredCase, StoredTask, TaskInCase, UnitOfWork, UnitOfWorkFactory
 from engine.persistence.sql import SqlUnitOfWork
@@ -194,6 +195,7 @@ class ServiceBase:
             raise NotFoundError("case", case_id)
         deployed = self._deployed(db, record.process_version_id)
         tasks = claims.with_claims(self._port(db).claims, self._task_views(db, record, state=READY))
+        next_due, waiting_for = waits_of(record)
         return CaseView(
             id=record.id,
             process_key=record.process_key,
@@ -203,8 +205,8 @@ class ServiceBase:
             ended_at=record.ended_at,
             data=json.loads(record.data_json),
             ready_tasks=tuple(tasks),
-            next_timer_due=record.next_timer_due,
-            waiting_for=waiting_from_json(record.waiting_json),
+            next_timer_due=next_due,
+            waiting_for=waiting_for,
             incident=self._open_incident(db, record),
         )
 
@@ -324,6 +326,16 @@ def task_view_of(
         form=info.form if info else None,
         data={item[0]: item[1]} if item else {},
     )
+
+
+def waits_of(record: StoredCase) -> tuple[datetime | None, tuple[WaitingEvent, ...]]:
+    """The case's next timer due time and the events it waits for, as its views tell them: only a
+    running case waits. A failed case's row keeps the timer that fired and failed (its retry runs
+    that step again), but the case waits for a retry, not for the timer (it said "waiting for
+    timer 'Odota'" with a due time in the past); a cancelled one waits for nothing."""
+    if record.status != CaseStatus.RUNNING.value:
+        return None, ()
+    return record.next_timer_due, waiting_from_json(record.waiting_json)
 
 
 def missing(what: str) -> Any:

@@ -112,6 +112,21 @@ def _deep(levels: int) -> object:
     return value
 
 
+def test_a_failed_case_does_not_claim_to_wait_for_the_timer_that_failed(kapula, clock, poisoned):
+    # its row keeps the timer (a retry runs that step again), but the case waits for a retry
+    a, b = poisoned
+    assert [e.name for e in kapula.get_case(a.id).waiting_for] == ["Odota"]
+    clock.advance(seconds=5)
+    kapula.fire_due_timers_round()
+    failed = kapula.get_case(a.id)
+    assert failed.status is CaseStatus.FAILED and failed.incident is not None
+    assert (failed.next_timer_due, failed.waiting_for) == (None, ())
+    (row,) = kapula.cases(status=CaseStatus.FAILED)
+    assert (row.id, row.next_timer_due, row.waiting_for) == (a.id, None, ())
+    fixed = kapula.retry_case(a.id, {"summa": 4})
+    assert fixed.status is CaseStatus.RUNNING and [t.element_id for t in fixed.ready_tasks] == ["u"]
+
+
 def test_two_failing_cases_among_ten_good_ones_all_good_ones_fire_in_the_same_round(kapula, clock):
     clock.set(T0)
     kapula.deploy([_file("rt_timerpoison.bpmn")])
