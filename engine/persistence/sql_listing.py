@@ -32,15 +32,15 @@ from engine.persistence.tables import (
     TaskSpanRecord,
     UserRecord,
     is_claim_event,
+    is_ready_user_task,
 )
 from engine.runtime.case_state import TOP
-from engine.runtime.states import READY
 
 C, T, E, S, V = CaseRecord, CaseTaskRecord, EventRecord, TaskSpanRecord, ProcessVersionRecord
 _CASE_COLUMNS = tuple(getattr(C, f.name) for f in fields(StoredCase))
 _TASK_COLUMNS = tuple(getattr(T, f.name) for f in fields(StoredTask))
 _STARTED = Lifecycle.CASE_STARTED.value
-_READY_USER_TASK = and_(T.state == READY, T.manual.is_(True))
+_READY_USER_TASK = is_ready_user_task(T.state, T.manual)  # along ix_case_task_ready
 _HEADER_IF_SUB = sql_case((T.workflow_id != TOP, C.header_json), else_=None).label("header_json")
 
 

@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 
 from engine.model import CaseStatus
 from engine.persistence.ports import StoredCase, StoredEventRow, StoredTask, TaskInCase
-from engine.persistence.tables import CaseCorrelationRecord, CaseRecord, CaseTaskRecord, EventRecord, table_of
+from engine.persistence.tables import (
+    READY_STATE,
+    CaseCorrelationRecord,
+    CaseRecord,
+    CaseTaskRecord,
+    EventRecord,
+    is_ready_user_task,
+    table_of,
+)
 from engine.runtime.case_state import TOP
 
 _CASES, _TASKS = table_of(CaseRecord), table_of(CaseTaskRecord)
@@ -34,6 +42,13 @@ _TASK_IN = (
     .where(_TASKS.c.task_id == bindparam("task_id"), _TASKS.c.manual.is_(True))
 )
 _TASK_WIDTH = len(_TASK_COLUMNS)
+
+
+def _user_tasks_in(state: int) -> ColumnElement[bool]:
+    """Manual tasks in `state`; the ready ones said as ix_case_task_ready's condition, so SQLite reads along it."""
+    if state == READY_STATE:
+        return is_ready_user_task(_TASKS.c.state, _TASKS.c.manual)
+    return and_(_TASKS.c.state == state, _TASKS.c.manual.is_(True))
 
 
 class SqlCaseReads:
@@ -73,9 +88,7 @@ class SqlCaseReads:
 
     def user_tasks(self, case_id: int, state: int) -> list[StoredTask]:
         rows = self._session.connection().execute(
-            select(*_TASK_COLUMNS)
-            .where(_TASKS.c.case_id == case_id, _TASKS.c.state == state, _TASKS.c.manual.is_(True))
-            .order_by(_TASKS.c.ordinal)
+            select(*_TASK_COLUMNS).where(_TASKS.c.case_id == case_id, _user_tasks_in(state)).order_by(_TASKS.c.ordinal)
         )
         return [StoredTask(*r) for r in rows]
 

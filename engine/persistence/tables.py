@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     false,
 )
 from sqlalchemy.engine import Dialect
@@ -105,11 +106,37 @@ class CaseRecord(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
 
+# SpiffWorkflow's TaskState.READY (engine.runtime.states.READY), written out in the condition of
+# ix_case_task_ready. SQLite uses a partial index only when it finds the index's terms in the
+# read's WHERE; the reads say them with the same literals (is_ready_user_task), as the claim reads
+# do, so that holds without relying on how SQLite matches a bound value; PostgreSQL proves it either way
+READY_STATE = 16
+
+
+def is_ready_user_task(
+    state: ColumnElement[int] | InstrumentedAttribute[int], manual: ColumnElement[bool] | InstrumentedAttribute[bool]
+) -> ColumnElement[bool]:
+    """`state = 16 AND manual IS 1` (PostgreSQL: `IS true`): a user task ready to work on, as
+    ix_case_task_ready's condition says it."""
+    return and_(state == literal_column(str(READY_STATE)), manual.is_(True))
+
+
 class CaseTaskRecord(Base):
     """One SpiffWorkflow task of a case. Rewritten only when the task changes."""
 
     __tablename__ = "case_task"
-    __table_args__ = (Index("ix_case_task_open", "state", "manual"), Index("ix_case_task_task_id", "task_id"))
+    __table_args__ = (
+        # the inbox's and the task lists' user tasks ready to work on: only those rows are in it, so a
+        # step that moves a task between any other states writes none of its pages (issue 14)
+        Index(
+            "ix_case_task_ready",
+            "state",
+            "manual",
+            sqlite_where=text(f"state = {READY_STATE} AND manual IS 1"),
+            postgresql_where=text(f"state = {READY_STATE} AND manual IS true"),
+        ),
+        Index("ix_case_task_task_id", "task_id"),
+    )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)

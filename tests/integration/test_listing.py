@@ -255,3 +255,35 @@ def test_a_page_costs_the_same_whatever_the_number_of_cases(kapula, callers, cas
     before = _statements(kapula, pages)
     more(40)
     assert _statements(kapula, pages) == before
+
+
+def test_the_ready_task_reads_go_along_the_ready_index(database_url, backend):
+    """ix_case_task_ready holds only the user tasks ready to work on (a step moving other tasks
+    between states writes none of its pages); the reads name its condition with the same literals,
+    the inbox's and a case's ready tasks alike."""
+    from sqlalchemy import create_engine, select
+
+    from engine.persistence.migrate import upgrade
+    from engine.persistence.sql_listing import _READY_USER_TASK
+    from engine.persistence.sql_reads import _user_tasks_in
+    from engine.persistence.tables import READY_STATE, CaseTaskRecord
+    from engine.runtime.states import READY
+
+    assert READY_STATE == READY
+    engine = create_engine(database_url)
+    upgrade(engine)
+    plans = []
+    with engine.connect() as conn:
+        if backend == "postgresql":  # an empty table: only an index the planner cannot use is never chosen
+            conn.exec_driver_sql("SET enable_seqscan = off")
+        for condition in (_READY_USER_TASK, _user_tasks_in(READY_STATE)):
+            compiled = select(CaseTaskRecord.task_id).where(condition).compile(engine)
+            if backend == "sqlite":
+                values = tuple(compiled.params[name] for name in compiled.positiontup or ())
+                rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), values)
+                plans.append(" ".join(str(r[3]) for r in rows))
+            else:
+                rows = conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params)
+                plans.append(" ".join(str(r[0]) for r in rows))
+    engine.dispose()
+    assert all("ix_case_task_ready" in plan for plan in plans), plans
