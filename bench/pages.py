@@ -7,6 +7,7 @@ mapped to tables and indexes with the `dbstat` virtual table. Counts, not times:
 with the machine's load.
 
     python bench/pages.py                 # 30 three-lane cases, 3 loop cases from their tenth step on
+    python bench/pages.py --prefill 1500  # and three-lane steps in a database of 1,500 cases
 """
 
 from __future__ import annotations
@@ -76,6 +77,43 @@ def count_pages(model: tuple[str, str], data_for: DataFor, cases: int, steps: in
     return per_step, by_tree
 
 
+def count_pages_after(prefill: int, cases: int) -> tuple[list[int], Counter[str]]:
+    """As count_pages on the three-lane model, in a database that already holds `prefill` completed
+    cases, with `cases` open cases stepped in turn (one step of each, then the next round): a big
+    database's indexes no longer fit a page or two, so an entry that moves across an index writes
+    the pages at both ends."""
+    per_step: list[int] = []
+    by_tree: Counter[str] = Counter()
+    filename, key = THREE_LANES
+    with tempfile.TemporaryDirectory(prefix="kapula-pages-") as tmp:
+        db = Path(tmp) / "bench.db"
+        kapula = open_kapula(f"sqlite:///{db}")
+        side = sqlite3.connect(db, isolation_level=None)
+        try:
+            kapula.deploy(model_bundle(BPMN_DIR / filename))
+            page_size = side.execute("PRAGMA page_size").fetchone()[0]
+            for _ in range(prefill):
+                case = kapula.start_case(key, {})
+                while tasks := kapula.ready_tasks(case_id=case.id):
+                    kapula.complete_task(tasks[0].id, three_lane_data(tasks[0].element_id))
+            stepped = [kapula.start_case(key, {}) for _ in range(cases)]
+            for _round in range(10):
+                for case in stepped:
+                    tasks = kapula.ready_tasks(case_id=case.id)
+                    if not tasks:
+                        continue
+                    side.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    kapula.complete_task(tasks[0].id, three_lane_data(tasks[0].element_id))
+                    pages = wal_pages(Path(f"{db}-wal"), page_size)
+                    per_step.append(len(pages))
+                    owner = dict(side.execute("SELECT pageno, name FROM dbstat").fetchall())
+                    by_tree.update(owner.get(p, "?") for p in set(pages))
+        finally:
+            side.close()
+            kapula.close()
+    return per_step, by_tree
+
+
 def report(title: str, per_step: list[int], by_tree: Counter[str]) -> list[str]:
     n = len(per_step)
     ordered = sorted(per_step)
@@ -88,9 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=30, help="three-lane cases (4 steps each)")
     parser.add_argument("--loop-steps", type=int, default=30, help="steps of each of 3 loop cases; the first 9 are not counted")
+    parser.add_argument(
+        "--prefill", type=int, default=0, help="also: three-lane cases completed first, then 40 cases stepped in turn"
+    )
     args = parser.parse_args(argv)
     print("\n".join(report("three-lane", *count_pages(THREE_LANES, three_lane_data, args.cases, 10, 0))))
     print("\n".join(report("loop, step 10 on", *count_pages(LOOP, loop_data, 3, args.loop_steps, 9))))
+    if args.prefill > 0:
+        title = f"three-lane after {args.prefill} cases, 40 cases in turn"
+        print("\n".join(report(title, *count_pages_after(args.prefill, 40))))
     return 0
 
 
