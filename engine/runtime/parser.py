@@ -29,6 +29,7 @@ from engine.bpmn_xml.inspect import (
     NS,
     SPIFF_NS,
     ElementInfo,
+    ProcessInfo,
     describe,
     uses_namespace,
 )
@@ -37,6 +38,7 @@ from engine.bpmn_xml.tolerance import make_ends_explicit, make_splits_explicit, 
 from engine.bpmn_xml.validate import refusals, validate, validate_dmn
 from engine.errors import DiagramError
 from engine.model import ValidationIssue
+from engine.process_card import CardError, is_card_file, load_card
 from engine.runtime.case_state import spec_to_json
 from engine.runtime.conditions import GATEWAY_CONVERTERS, name_condition_flows
 from engine.runtime.dmn import RULE_TASK_CONVERTERS, DecisionsMixin, decision_issues
@@ -84,6 +86,7 @@ class LoadedProcess:
     issues: tuple[ValidationIssue, ...] = ()
     spec_json: str | None = field(default=None, repr=False)  # the spec serialised, when runnable
     file: str | None = None  # the .bpmn file that holds the process
+    files: tuple[str, ...] = ()  # the upload's files it came from: its .bpmn, called ones', its tables, card and forms
     called: tuple[CalledProcess, ...] = ()  # what its call activities run, nested calls included
 
     @property
@@ -156,11 +159,35 @@ def load_files(files: list[tuple[str, bytes]]) -> list[LoadedProcess]:
             issues=tuple(_capped(upload.named(issues[p.id]))),
             spec_json=compiled.get(p.id, (None, None, None))[2],
             file=f.name,
+            files=_files_of(upload, files, f, p),
             called=_called(upload, p.id),
         )
         for f in bpmn
         for p in f.processes
     ]
+
+
+def _files_of(upload: Upload, files: list[tuple[str, bytes]], file: UploadFile, process: ProcessInfo) -> tuple[str, ...]:
+    """The names of the upload's files that process `process` came from, in upload order: its own
+    .bpmn, those of the processes it calls, the decision tables it uses, its card and its forms (an
+    upload of two diagrams listed both files on each version)."""
+    models = [(file, process), *called_processes(upload, process.id)]
+    keys = {p.id for _f, p in models}
+    wanted = {f.name for f, _p in models}
+    wanted |= {t.name for t in upload.dmn if keys & set(dmn_targets(t, upload))}
+    forms = {info.form for _f, p in models for info in p.elements.values() if info.form}
+    for name, content in files:
+        if not is_sidecar(name):
+            continue
+        if is_card_file(name):
+            try:
+                if load_card(content, filename=name).process in keys:
+                    wanted.add(name)
+            except CardError:
+                pass  # refused before this point
+        elif name in forms:
+            wanted.add(name)
+    return tuple(name for name, _content in files if name in wanted)
 
 
 def _called(upload: Upload, key: str) -> tuple[CalledProcess, ...]:

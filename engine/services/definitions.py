@@ -148,7 +148,7 @@ def store_upload(
     if caller is not None:
         check(caller, reason, "deploy", now, process_key=keys[0] if len(keys) == 1 else None)
     results = [
-        store_version(uow.versions, p, digest=content_hash(files), now=now, filename=", ".join(name for name, _ in files))
+        store_version(uow.versions, p, digest=content_hash(files), now=now, filename=", ".join(p.files or (n for n, _ in files)))
         for processes, files in loaded
         for p in processes
     ]
