@@ -119,7 +119,21 @@ def validate(
         issues += [_issue(m, e, filename) for m, e in foreign_implementations(process)]
         issues += [_issue(m, e, filename) for m, e in camunda_listeners(process)]
         issues += [_issue(m, e, filename) for m, e in dangling_refs(process, all_ids)]
+    if executable_processes(root):
+        issues += [_issue(m, e, filename) for m, e in _data_stores(root)]
     return issues
+
+
+def _data_stores(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+    """A data store keeps every process of the file from running: SpiffWorkflow reads one only through
+    a registered implementation and Kapula registers none (its words were "Data Store with name
+    Employee Details has no implementation", with no line or id)."""
+    for store in root.iter(f"{{{BPMN_NS}}}dataStore"):
+        yield (
+            f"Data store {called(store)} cannot be used: Kapula has no data stores (a case keeps its data "
+            "in the case); remove the data store and its references to run the diagram",
+            store,
+        )
 
 
 def validate_dmn(tree: etree._ElementTree, filename: str, *, check_expression: Check | None = None) -> list[ValidationIssue]:
@@ -291,10 +305,17 @@ def _gateway_problems(gateway: etree._Element, out: list[etree._Element]) -> Ite
 
 
 def _code_problems(process: etree._Element, checks: _Checks) -> Iterator[tuple[str, etree._Element]]:
+    by_id = {node.get("id"): node for node in process.iter(etree.Element) if node.get("id")}
     for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         condition = flow.find("bpmn:conditionExpression", NS)
         if condition is not None:
-            yield from _expression(condition, f"The condition on flow {called(flow)}", checks.expression)
+            source = by_id.get(flow.get("sourceRef"))
+            what = f"The condition on flow {called(flow)}"
+            if source is not None:
+                what += f" from {label(source, capital=False)}"
+            text = (condition.text or "").strip()
+            for message, element in _expression(condition, what, checks.expression):
+                yield _not_an_expression(message, what, text), element
     for node in flow_nodes(process):
         named, lower = label(node), label(node, capital=False)
         if local_name(node) == "scriptTask":
@@ -367,6 +388,16 @@ def _expression(element: etree._Element, what: str, check: Check) -> Iterator[tu
         yield f"{written}, which Kapula does not evaluate: the text is {text}", element
         return
     yield from _code(element, what, check)
+
+
+def _not_an_expression(message: str, what: str, text: str) -> str:
+    """A syntax error said as such: the text is not a valid expression (C.8.0's `Vacation Approval =
+    "Approved"` gave only "syntax error at line 1: invalid syntax")."""
+    refused = f"{what} is refused: syntax error"
+    if not message.startswith(refused):
+        return message
+    reason = message[len(what) + len(" is refused: ") :]
+    return f"{what} is not a valid expression: {quoted(text)} ({reason})"
 
 
 def _code(element: etree._Element, what: str, check: Check) -> Iterator[tuple[str, etree._Element]]:

@@ -300,8 +300,11 @@ def _compile(
                 parser.add_bpmn_xml(file.tree, filename=file.name)
         except Exception as exc:  # noqa: BLE001 - untrusted input: any parser crash is the diagram's problem
             targets = dmn_targets(file, upload) if file.info is None else [p.id for p in file.processes]
+            issue = _spiff_issue(exc, upload, file.name)
             for key in targets:
-                issues[key].append(_spiff_issue(exc, upload, file.name))
+                if issue.element_id is None and issues[key]:
+                    continue  # a file-wide refusal in SpiffWorkflow's words (a data store…) that Kapula's checks said
+                issues[key].append(issue)
     for decision_parser in parser.dmn_parsers.values():
         try:
             decision_parser.parse()  # Spiff parses tables lazily; surface their errors at upload time
