@@ -24,6 +24,10 @@ GATEWAY_MARKS = {
     "complexGateway": "✳",
 }
 TASK_FILL = "#ffffff"
+SIDE_LABEL_CHARS = 18  # an event's or gateway's name: about 100 pt a line at 10 pt
+WIDE_SIDE_LABEL_CHARS = 26  # at most a column wide (COL_W, 150 pt)
+SIDE_LABEL_LINES = 3  # what fits under the shape in its lane (ROW_H / 2 + LANE_PAD)
+LINE_PT = 12.0  # a 10 pt line of a name
 HEAT = ((255, 245, 240), (222, 45, 38))  # light to the slowest stage's red
 
 
@@ -60,6 +64,8 @@ def build_swimlane(d: Swimlanes, overlay: Overlay | None = None, *, locale: str 
     heat = _heat(overlay.median_seconds)
     for n in d.nodes:
         _node(g, names[n.id], n, _pos(layout, *layout.positions[n.id]), overlay, heat.get(n.id), _, fmt)
+        if n.type.endswith(("Event", "Gateway")):
+            _side_label(g, names[n.id], n, layout)
     for index, x, y in layout.tool_positions:
         group = d.tools[index]
         g.node(
@@ -131,13 +137,11 @@ def _node(
     # no tooltip: graphviz would wrap the node in an <a> with the text in an attribute
     attrs: dict[str, str] = {"id": text(f"el-{n.id}"), "pos": pos}
     if n.type.endswith("Gateway"):
-        attrs.update(
-            shape="diamond", width="0.55", height="0.55", fixedsize="true", xlabel=label, label=GATEWAY_MARKS.get(n.type, "")
-        )
+        attrs.update(shape="diamond", width="0.55", height="0.55", fixedsize="true", label=GATEWAY_MARKS.get(n.type, ""))
     elif n.type.endswith("Event"):
         thick = {"endEvent": "3", "startEvent": "1"}.get(n.type, "1")
         shape = "doublecircle" if n.type in ("intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent") else "circle"
-        attrs.update(shape=shape, width="0.4", height="0.4", fixedsize="true", penwidth=thick, label="", xlabel=label)
+        attrs.update(shape=shape, width="0.4", height="0.4", fixedsize="true", penwidth=thick, label="")
     elif n.type == "participant":
         attrs.update(shape="box", style="dashed", width="1.6", height="0.5", label=label)
     else:
@@ -159,6 +163,32 @@ def _node(
             label=text("\n".join(_wrap(x) for x in lines), 400),
         )
     g.node(name, **attrs)
+
+
+def _side_label(g: graphviz.Digraph, name: str, n: Node, layout: Layout) -> None:
+    """An event's or a gateway's name under its small shape, centred on it and wrapped narrow
+    (SIDE_LABEL_CHARS a line, a longer word cut with a hyphen, at most SIDE_LABEL_LINES lines). It was graphviz's xlabel, which
+    graphviz puts where it finds room, up and to the left: a long start event's name ran out of the
+    pool past its left edge."""
+    name = clean(n.name or n.id, 300)
+    lines = _wrap(name, SIDE_LABEL_CHARS, cut_long=True)
+    if lines.count("\n") >= SIDE_LABEL_LINES:  # wider lines, then the first lines and "…": it stays in its lane
+        lines = _wrap(name, WIDE_SIDE_LABEL_CHARS, cut_long=True)
+        if lines.count("\n") >= SIDE_LABEL_LINES:
+            lines = "\n".join(lines.split("\n")[:SIDE_LABEL_LINES]).rstrip("-") + "…"
+    x, y = layout.positions[n.id]
+    half = 19.8 if n.type.endswith("Gateway") else 14.4  # the shape's half height (0.55 in / 0.4 in)
+    height = LINE_PT * (lines.count("\n") + 1)
+    g.node(
+        f"{name}_name",
+        text(lines, 400),
+        id=text(f"name-{n.id}"),
+        shape="plaintext",
+        width="0",
+        height="0",
+        margin="0",
+        pos=_pos(layout, x, y + half + 2 + height / 2),
+    )
 
 
 def _edge(
@@ -198,8 +228,10 @@ def _heat(medians: dict[str, float]) -> dict[str, str]:
     return out
 
 
-def _wrap(text: str, width: int = 24) -> str:
+def _wrap(text: str, width: int = 24, *, cut_long: bool = False) -> str:
     words, lines, line = text.split(), [], ""
+    if cut_long:
+        words = [piece for word in words for piece in _pieces(word, width)]
     for word in words:
         if line and len(line) + 1 + len(word) > width:
             lines.append(line)
@@ -207,6 +239,16 @@ def _wrap(text: str, width: int = 24) -> str:
         else:
             line = f"{line} {word}".strip()
     return "\n".join([*lines, line]) if line else text
+
+
+def _pieces(word: str, width: int) -> list[str]:
+    """A word longer than a line, cut into lines of `width` letters, each but the last ending in a
+    hyphen (a 300-letter name would otherwise be one line as wide as the whole drawing)."""
+    if len(word) <= width:
+        return [word]
+    step = width - 1
+    cut = [word[i : i + step] for i in range(0, len(word), step)]
+    return [piece + "-" for piece in cut[:-1]] + cut[-1:]
 
 
 def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
