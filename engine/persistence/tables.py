@@ -127,11 +127,13 @@ class CaseTaskRecord(Base):
     __tablename__ = "case_task"
     __table_args__ = (
         # the inbox's and the task lists' user tasks ready to work on: only those rows are in it, so a
-        # step that moves a task between any other states writes none of its pages (issue 14)
+        # step that moves a task between any other states writes none of its pages (issue 14); keyed by
+        # case and ordinal, so a case's ready tasks are found directly and in order (keyed by its
+        # constant state and manual, SQLite took it for a case's read and walked every ready task)
         Index(
             "ix_case_task_ready",
-            "state",
-            "manual",
+            "case_id",
+            "ordinal",
             sqlite_where=text(f"state = {READY_STATE} AND manual IS 1"),
             postgresql_where=text(f"state = {READY_STATE} AND manual IS true"),
         ),

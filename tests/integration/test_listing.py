@@ -261,7 +261,7 @@ def test_the_ready_task_reads_go_along_the_ready_index(database_url, backend):
     """ix_case_task_ready holds only the user tasks ready to work on (a step moving other tasks
     between states writes none of its pages); the reads name its condition with the same literals,
     the inbox's and a case's ready tasks alike."""
-    from sqlalchemy import create_engine, select
+    from sqlalchemy import and_, create_engine, select
 
     from engine.persistence.migrate import upgrade
     from engine.persistence.sql_listing import _READY_USER_TASK
@@ -276,8 +276,13 @@ def test_the_ready_task_reads_go_along_the_ready_index(database_url, backend):
     with engine.connect() as conn:
         if backend == "postgresql":  # an empty table: only an index the planner cannot use is never chosen
             conn.exec_driver_sql("SET enable_seqscan = off")
-        for condition in (_READY_USER_TASK, _user_tasks_in(READY_STATE)):
-            compiled = select(CaseTaskRecord.task_id).where(condition).compile(engine)
+        for condition in (
+            _READY_USER_TASK,
+            _user_tasks_in(READY_STATE),
+            and_(CaseTaskRecord.case_id == 7, _READY_USER_TASK),
+            and_(CaseTaskRecord.case_id == 7, _user_tasks_in(READY_STATE)),
+        ):
+            compiled = select(CaseTaskRecord.task_id).where(condition).order_by(CaseTaskRecord.ordinal).compile(engine)
             if backend == "sqlite":
                 values = tuple(compiled.params[name] for name in compiled.positiontup or ())
                 rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), values)
@@ -287,3 +292,8 @@ def test_the_ready_task_reads_go_along_the_ready_index(database_url, backend):
                 plans.append(" ".join(str(r[0]) for r in rows))
     engine.dispose()
     assert all("ix_case_task_ready" in plan for plan in plans), plans
+    # a case's ready tasks: one search by the case, in order, not a walk of every ready task (0018)
+    for plan in plans[2:]:
+        assert "case_id" in plan, plan
+        if backend == "sqlite":
+            assert "TEMP B-TREE" not in plan, plan
