@@ -63,7 +63,7 @@ _UPDATE_TASK = DirectStatement(
 _DELETE_TASK = DirectStatement(
     _TASKS.delete().where(_TASKS.c.case_id == bindparam("b_case"), _TASKS.c.task_id == bindparam("b_task"))
 )
-_INSERT_CASE = _CASES.insert().returning(_CASES.c.id)
+_INSERT_CASE = DirectStatement(_CASES.insert().returning(_CASES.c.id))
 _INSERT_TASKS = DirectStatement(_TASKS.insert())
 _INSERT_EVENTS = DirectStatement(_EVENTS.insert())
 # the case row, every column under its attribute name, read without the ORM (no identity map, no
@@ -135,10 +135,11 @@ class CaseStore:
     def create(
         self, session: Session, deployed: DeployedVersion, *, now: datetime, conversation_id: str | None = None
     ) -> StepContext:
-        """A new running case's row, inserted with Core (no ORM object: its flush cost a start more
-        than the rest of the row's statements), and its fresh live workflow."""
+        """A new running case's row, inserted on the DB-API cursor like the step's other writes (no
+        ORM object: its flush cost a start more than the rest of the row's statements), and its
+        fresh live workflow."""
         case = new_case(deployed, now=now, conversation_id=conversation_id)
-        new_id = session.connection().execute(_INSERT_CASE, {k: v for k, v in asdict(case).items() if k != "id"}).scalar_one()
+        new_id = _INSERT_CASE.first(session.connection(), {k: v for k, v in asdict(case).items() if k != "id"}).id
         since = begin_step()
         live = new_live_case(deployed.bundle, self._script_engine)
         return StepContext(replace(case, id=int(new_id)), deployed, live, since, read_version=1)

@@ -58,6 +58,22 @@ class _Plan:
         return self.row_type(*(v if process is None else process(v) for v, process in zip(raw, self.results, strict=True)))
 
 
+def _run(connection: Connection, cursor: Any, sql: str, args: Any, *, many: bool = False) -> None:
+    """Execute on the cursor, telling SQLAlchemy's `before_cursor_execute` and `after_cursor_execute`
+    listeners as SQLAlchemy's own execution does (without an execution context; a listener's
+    return value changes nothing here), so what watches the statements (tests, tracing) sees these
+    too. With no such listener it costs a look at two empty lists."""
+    dispatch = connection.dispatch
+    if dispatch.before_cursor_execute:
+        dispatch.before_cursor_execute(connection, cursor, sql, args, None, many)
+    if many:
+        cursor.executemany(sql, args)
+    else:
+        cursor.execute(sql, args)
+    if dispatch.after_cursor_execute:
+        dispatch.after_cursor_execute(connection, cursor, sql, args, None, many)
+
+
 def _is_datetime(type_: Any) -> bool:
     """A DateTime column type, or a TypeDecorator over one (UTCDateTime): its values are immutable."""
     return isinstance(type_, DateTime) or isinstance(getattr(type_, "impl", None), DateTime)
@@ -83,8 +99,8 @@ def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 class DirectStatement:
-    """A Core INSERT, UPDATE or DELETE (`execute`), or a SELECT of one row (`first`), run on the
-    connection's DB-API cursor.
+    """A Core INSERT, UPDATE or DELETE (`execute`), a SELECT (`first`, `all`) or an INSERT with
+    RETURNING (`first`), run on the connection's DB-API cursor.
 
     `execute(connection, rows)` takes one parameter dict or a list of them (an executemany; an
     empty list runs nothing) and returns the driver's rowcount. Every dict of one call must have the
@@ -113,9 +129,9 @@ class DirectStatement:
         cursor = dbapi_connection.cursor()
         try:
             if len(args) == 1:
-                cursor.execute(plan.sql, args[0])
+                _run(connection, cursor, plan.sql, args[0])
             else:
-                cursor.executemany(plan.sql, args)
+                _run(connection, cursor, plan.sql, args, many=True)
             return int(cursor.rowcount)
         except dialect.loaded_dbapi.Error as exc:
             connection._handle_dbapi_exception(exc, plan.sql, args, cursor, None)  # noqa: SLF001 - raises
@@ -123,8 +139,17 @@ class DirectStatement:
             cursor.close()
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
-        """A SELECT's first row as a named tuple of its columns (values as SQLAlchemy would give
-        them: the columns' result processors applied), or None."""
+        """A SELECT's first row (or an INSERT's RETURNING row) as a named tuple of its columns
+        (values as SQLAlchemy would give them: the columns' result processors applied), or None."""
+        plan, raw = self._fetch(connection, params, one=True)
+        return None if raw is None else plan.row(raw)
+
+    def all(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
+        """Every row of a SELECT, as `first` gives one."""
+        plan, raw = self._fetch(connection, params, one=False)
+        return [plan.row(r) for r in raw]
+
+    def _fetch(self, connection: Connection, params: Mapping[str, Any], *, one: bool) -> tuple[_Plan, Any]:
         dialect = connection.dialect
         key = (dialect.name, frozenset(params))
         plan = self._plans.get(key)
@@ -132,18 +157,19 @@ class DirectStatement:
             plan = self._plans[key] = self._compile(dialect, params)
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(plan.sql, plan.args(params))
-            raw = cursor.fetchone()
+            _run(connection, cursor, plan.sql, plan.args(params))
+            raw = cursor.fetchone() if one else cursor.fetchall()
         except dialect.loaded_dbapi.Error as exc:
             connection._handle_dbapi_exception(exc, plan.sql, params, cursor, None)  # noqa: SLF001 - raises
         finally:
             cursor.close()
-        return None if raw is None else plan.row(raw)
+        return plan, raw
 
     def _compile(self, dialect: Dialect, sample: Mapping[str, Any]) -> _Plan:
         statement = self.statement
         if isinstance(statement, Insert):
-            # no RETURNING of the new key (nobody reads it); the columns are those of the parameters
+            # no RETURNING of the new key but the statement's own (`first` reads it); the columns
+            # are those of the parameters
             compiled = statement.inline().compile(dialect=dialect, column_keys=list(sample))
         elif self._set_from_parameters:
             compiled = statement.compile(dialect=dialect, column_keys=list(sample))
@@ -160,8 +186,9 @@ class DirectStatement:
         slots = tuple((name, processors.get(name)) for name in compiled.positiontup or ()) if positional else ()
         row_type: Callable[..., tuple[Any, ...]] | None = None
         results: tuple[Callable[[Any], Any] | None, ...] = ()
-        if isinstance(statement, Select):
-            columns = list(statement.selected_columns)
+        # a SELECT's columns, or those an INSERT's RETURNING names
+        columns = list(statement.selected_columns if isinstance(statement, Select) else statement.exported_columns)
+        if columns:
             row_type = _row_class(columns)
             results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
         pick = itemgetter(*(name for name, _p in slots)) if len(slots) > 1 else tuple

@@ -150,9 +150,10 @@ class SqlAccessLog:
 
 _T, _C, _E = CaseTaskRecord.__table__.c, CaseRecord.__table__.c, EventRecord.__table__.c
 _S = TaskSpanRecord.__table__.c
-# built once, read with Core: every checked step reads a user task's row (building the statement
-# per call cost more than running it, issue 14)
-_USER_TASK = (
+# built once, read on the DB-API cursor (engine.persistence.direct): every checked step reads a
+# user task's row (building the statement per call cost more than running it, and SQLAlchemy's
+# execution of a prebuilt one more than SQLite's, issue 14)
+_USER_TASK = DirectStatement(
     select(
         _T.task_id,
         _T.element_id,
@@ -171,6 +172,13 @@ _USER_TASK = (
 _HOLDERS = (
     select(_E.task_id, _E.lifecycle, _E.user_name)
     .where(_E.task_id.in_(bindparam("task_ids", expanding=True)), is_claim_event(_E.lifecycle))
+    .order_by(_E.case_id, _E.seq)
+)
+# one task's holder, the claim rule's read on every checked completion: on the cursor (IN with
+# one value: the same statement as _HOLDERS gives for one task)
+_HOLDER = DirectStatement(
+    select(_E.task_id, _E.lifecycle, _E.user_name)
+    .where(_E.task_id.in_([bindparam("task_id")]), is_claim_event(_E.lifecycle))
     .order_by(_E.case_id, _E.seq)
 )
 # a claim's write, on the DB-API cursor (engine.persistence.direct): as ORM statements they cost a
@@ -193,7 +201,7 @@ class SqlClaimRepository:
         self._session = session
 
     def user_task(self, task_id: str) -> UserTaskRow | None:
-        row = self._session.connection().execute(_USER_TASK, {"task_id": task_id}).first()
+        row = _USER_TASK.first(self._session.connection(), {"task_id": task_id})
         if row is None:
             return None
         ready = row.status == CaseStatus.RUNNING.value and row.state == READY
@@ -212,7 +220,12 @@ class SqlClaimRepository:
     def holders(self, task_ids: Sequence[str]) -> dict[str, str]:
         if not task_ids:
             return {}
-        rows = self._session.connection().execute(_HOLDERS, {"task_ids": list(task_ids)}).all()
+        connection = self._session.connection()
+        rows: Sequence[Any]
+        if len(task_ids) == 1:
+            rows = _HOLDER.all(connection, {"task_id": task_ids[0]})
+        else:
+            rows = connection.execute(_HOLDERS, {"task_ids": list(task_ids)}).all()
         holders: dict[str, str] = {}
         for task_id, lifecycle, user in rows:
             if task_id is None:  # never: the query asks for these ids (the column is nullable for other events)
@@ -255,9 +268,9 @@ class SqlClaimRepository:
 # what the access rules read of a case's log (policy.takes_part): who started it and which lanes it
 # reached — the start event and the first event of each lane, not the whole log, whose length grows
 # with every round of a loop (a step at round 600 spent 90% of its time reading it)
-_CASE_EVENTS = select(*_E).where(_E.case_id == bindparam("case_id")).order_by(_E.seq)
+_CASE_EVENTS = DirectStatement(select(*_E).where(_E.case_id == bindparam("case_id")).order_by(_E.seq))
 _FIRST_OF_EACH_LANE = select(func.min(_E.seq)).where(_E.case_id == bindparam("case_id"), _E.lane.is_not(None)).group_by(_E.lane)
-_ACCESS_EVENTS = (
+_ACCESS_EVENTS = DirectStatement(
     select(*_E)
     .where(
         _E.case_id == bindparam("case_id"),
@@ -267,8 +280,9 @@ _ACCESS_EVENTS = (
 )
 
 
-def to_event(record: EventRecord | Row[Any]) -> Event:
-    """An event row (an EventRecord, or a Core row of the event table's columns) as an Event."""
+def to_event(record: EventRecord | Row[Any] | Any) -> Event:
+    """An event row (an EventRecord, a Core row or a DirectStatement's row of the event table's
+    columns) as an Event."""
     return Event(
         case_id=record.case_id,
         seq=record.seq,
@@ -289,12 +303,10 @@ class SqlEventRepository:
         self._session = session
 
     def of_case(self, case_id: int) -> list[Event]:
-        rows = self._session.connection().execute(_CASE_EVENTS, {"case_id": case_id})
-        return [to_event(r) for r in rows]
+        return [to_event(r) for r in _CASE_EVENTS.all(self._session.connection(), {"case_id": case_id})]
 
     def for_access(self, case_id: int) -> list[Event]:
-        rows = self._session.connection().execute(_ACCESS_EVENTS, {"case_id": case_id})
-        return [to_event(r) for r in rows]
+        return [to_event(r) for r in _ACCESS_EVENTS.all(self._session.connection(), {"case_id": case_id})]
 
 
 class SqlUnitOfWork:

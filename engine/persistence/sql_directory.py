@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from engine.access.policy import Principal, Role
 from engine.errors import ConflictError, NotFoundError
+from engine.persistence.direct import DirectStatement
 from engine.persistence.ports import NewUser
 from engine.persistence.tables import LaneMappingRecord, OrganisationRecord, ProcessOwnerRecord, UserRecord
 
-_ROLE = select(UserRecord.role).where(UserRecord.username == bindparam("username"))
+# the starter's role, read by the task rules of a customer's step: on the cursor (engine.persistence.direct)
+_ROLE = DirectStatement(select(UserRecord.role).where(UserRecord.username == bindparam("username")))
 _ROLES = {r.value for r in Role}
 
 
@@ -24,7 +26,8 @@ class SqlDirectoryRepository:
         self._session = session
 
     def role(self, username: str) -> Role | None:
-        found = self._session.connection().execute(_ROLE, {"username": username}).scalar()
+        row = _ROLE.first(self._session.connection(), {"username": username})
+        found = row.role if row is not None else None
         return Role(found) if found in _ROLES else None
 
     def principal(self, username: str) -> Principal | None:

@@ -7,12 +7,13 @@ import dataclasses
 import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError
 from engine.model import ProcessVersion, ValidationIssue
+from engine.persistence.direct import DirectStatement
 from engine.persistence.ports import NewVersion, StoredVersion, VersionSpec
 from engine.persistence.tables import ProcessVersionRecord
 
@@ -31,6 +32,10 @@ _VERSION_COLUMNS = (
     _V.customer_can_start,
 )
 _NEWEST = select(_V.key, func.max(_V.version).label("v")).group_by(_V.key).subquery()
+# the latest version of a key, read by every start: built once, on the cursor (engine.persistence.direct);
+# through the ORM session it cost a start 0.4-0.7 ms of CPU, more than the statement (issue 14)
+_LATEST = DirectStatement(select(*_VERSION_COLUMNS).where(_V.key == bindparam("key")).order_by(_V.version.desc()).limit(1))
+_ONE = DirectStatement(select(*_VERSION_COLUMNS).where(_V.key == bindparam("key"), _V.version == bindparam("version")))
 
 
 def _public(row: Any) -> ProcessVersion:
@@ -53,9 +58,11 @@ class SqlVersionRepository:
         self._session = session
 
     def find(self, key: str, version: int | None = None) -> StoredVersion | None:
-        query = select(*_VERSION_COLUMNS).where(_V.key == key)
-        query = query.where(_V.version == version) if version is not None else query.order_by(_V.version.desc()).limit(1)
-        row = self._session.execute(query).first()
+        connection = self._session.connection()
+        if version is None:
+            row = _LATEST.first(connection, {"key": key})
+        else:
+            row = _ONE.first(connection, {"key": key, "version": version})
         return StoredVersion(row.id, _public(row)) if row is not None else None
 
     def spec(self, version_id: int) -> VersionSpec | None:

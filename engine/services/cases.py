@@ -37,9 +37,11 @@ class CaseUseCases(MessageRouting):
         data = check_data(data)
         # the form is checked before the write transaction, so no validation holds the write lock;
         # against the latest version a start here saw (no read), which the transaction reads again
-        with self._units(read=True) as uow:
-            seen = self._latest_seen.get(key)
-            checked = self._deployed(uow, seen if seen is not None else latest(uow, key).id)
+        seen = self._latest_seen.get(key)
+        checked = self._versions.kept(seen) if seen is not None else None  # kept: no unit of work to open
+        if checked is None:
+            with self._units(read=True) as uow:
+                checked = self._deployed(uow, seen if seen is not None else latest(uow, key).id)
         try:
             checked.check_runnable()  # cases start only on runnable versions, never on documentation
             check_submission(checked.start_form_schema(), data)

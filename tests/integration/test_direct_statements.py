@@ -126,6 +126,19 @@ def test_inserts_updates_and_a_select_give_what_sqlalchemy_gives(engine):
         assert DirectStatement(read).first(c, {"b": 99}) is None
 
 
+def test_every_row_of_a_select_and_an_inserts_returning_row_are_what_sqlalchemy_gives(engine):
+    with engine.begin() as c:
+        c.execute(EVENTS.insert(), [_event(1, 1), _event(1, 2), _event(2, 1)])
+        read = select(EVENTS).where(EVENTS.c.case_id == bindparam("b")).order_by(EVENTS.c.seq)
+        assert [tuple(r) for r in DirectStatement(read).all(c, {"b": 1})] == [tuple(r) for r in c.execute(read, {"b": 1})]
+        assert DirectStatement(read).all(c, {"b": 99}) == []
+        limited = select(EVENTS.c.seq).where(EVENTS.c.at <= bindparam("at")).order_by(EVENTS.c.seq).limit(bindparam("n"))
+        assert [r.seq for r in DirectStatement(limited).all(c, {"at": AT + timedelta(seconds=1), "n": 5})] == [1, 1]
+        row = {k: v for k, v in c.execute(select(CASES).where(CASES.c.id == 1)).one()._asdict().items() if k != "id"}
+        new = DirectStatement(CASES.insert().returning(CASES.c.id)).first(c, {**row, "conversation_id": "c3"})
+        assert new.id == c.execute(select(CASES.c.id).where(CASES.c.conversation_id == "c3")).scalar_one()
+
+
 def test_a_driver_error_is_sqlalchemys_exception(engine):
     with pytest.raises(IntegrityError), engine.begin() as c:
         DirectStatement(EVENTS.insert()).execute(c, [_event(1, 1), _event(1, 1)])
