@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -29,6 +30,58 @@ ALLOWED_ORIGINS_SETTING = "KAPULA_ALLOWED_ORIGINS"
 def secure_cookies_from_settings() -> bool:
     """KAPULA_SECURE_COOKIES=1 (or true/yes/on): cookies only over HTTPS. On in production."""
     return os.environ.get(SECURE_COOKIES_SETTING, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+# the routers in the order the API's document (/openapi.json, /docs) lists their operations
+DOCUMENTED = (
+    auth,
+    users,
+    processes,
+    migrations,
+    cases,
+    messages,
+    audit,
+    tasks,
+    metrics,
+    pages,
+    task_pages,
+    case_actions,
+    metrics_pages,
+    migration_pages,
+    lists,
+)
+# matched first: a step's request (start, claim, complete) was matched against the 25 routes
+# listed before them, ~0.17 ms of a request's CPU in FastAPI's matching (issue 14). Their paths
+# (/api/tasks/..., /api/cases/...) are no other router's, so no request finds another route by
+# the order; the cases' router stays ahead of the audit router, which shares its prefix
+MATCHED_FIRST = (tasks, cases)
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Include the routers, the step routes' first; the API's document still lists them in the
+    DOCUMENTED order (FastAPI writes it from the app's routes in their order)."""
+    before = len(app.router.routes)
+    order = [*MATCHED_FIRST, *(m for m in DOCUMENTED if m not in MATCHED_FIRST)]
+    for module in order:
+        app.include_router(module.router)
+    included = dict(zip(order, app.router.routes[before:], strict=True))
+    documented = [included[m] for m in DOCUMENTED]
+    write_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            # written once, with the routers in the documented order for that moment (either
+            # order routes every request alike, so a request routed meanwhile is not misled)
+            matched = list(app.router.routes)
+            app.router.routes[before : before + len(documented)] = documented
+            try:
+                write_document()
+            finally:
+                app.router.routes[:] = matched
+        assert app.openapi_schema is not None  # noqa: S101 - written just now
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to shape the document
 
 
 def create_app(
@@ -66,24 +119,7 @@ def create_app(
     app.state.poll_seconds = poll_seconds
     errors.install(app)
     api_docs.install(app)
-    for module in (
-        auth,
-        users,
-        processes,
-        migrations,
-        cases,
-        messages,
-        audit,
-        tasks,
-        metrics,
-        pages,
-        task_pages,
-        case_actions,
-        metrics_pages,
-        migration_pages,
-        lists,
-    ):
-        app.include_router(module.router)
+    _include_routers(app)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     secret = secret_key or os.environ.get("KAPULA_SECRET_KEY") or directory.session_secret()
     secure = secure_cookies_from_settings() if https_only is None else https_only
