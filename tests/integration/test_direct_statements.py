@@ -135,8 +135,9 @@ def test_every_row_of_a_select_and_an_inserts_returning_row_are_what_sqlalchemy_
         limited = select(EVENTS.c.seq).where(EVENTS.c.at <= bindparam("at")).order_by(EVENTS.c.seq).limit(bindparam("n"))
         assert [r.seq for r in DirectStatement(limited).all(c, {"at": AT + timedelta(seconds=1), "n": 5})] == [1, 1]
         row = {k: v for k, v in c.execute(select(CASES).where(CASES.c.id == 1)).one()._asdict().items() if k != "id"}
-        new = DirectStatement(CASES.insert().returning(CASES.c.id)).first(c, {**row, "conversation_id": "c3"})
-        assert new.id == c.execute(select(CASES.c.id).where(CASES.c.conversation_id == "c3")).scalar_one()
+        # an explicit id: the fixture's rows took ids 1 and 2 without PostgreSQL's sequence knowing
+        new = DirectStatement(CASES.insert().returning(CASES.c.id)).first(c, {**row, "id": 3, "conversation_id": "c3"})
+        assert new.id == 3 == c.execute(select(CASES.c.id).where(CASES.c.conversation_id == "c3")).scalar_one()
 
 
 def test_a_driver_error_is_sqlalchemys_exception(engine):
