@@ -31,6 +31,10 @@ from engine.errors import InvalidDataError, excerpt, quoted
 from engine.form_patterns import pattern_place, pattern_problem
 
 MAX_FORM_BYTES = 256 * 1024
+NOT_IN_FORM = "is not a field of this form"
+# where a form's fields may be declared besides its `properties`: its subschemas that apply to the
+# same object (composition and conditionals)
+_APPLYING = ("allOf", "anyOf", "oneOf", "if", "then", "else")
 _TYPE_WORDS = {
     "string": "a text",
     "integer": "a whole number",
@@ -78,22 +82,78 @@ def forms_in(source: Mapping[str, str], names: set[str]) -> dict[str, dict[str, 
     return {name: json.loads(source[name]) for name in sorted(names) if name in source and is_form_file(name)}
 
 
-def check_submission(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
+def check_submission(schema: dict[str, Any] | None, data: dict[str, Any], *, formless: bool = True) -> None:
     """Raise InvalidDataError with a message per field when `data` does not fill in the form, or
-    breaks the data limits (engine/data_limits.py, checked first). Time: linear in the data's size."""
+    breaks the data limits (engine/data_limits.py, checked first). Time: linear in the data's size.
+
+    A form is closed: a field it does not define is refused ("is not a field of this form"), unless
+    the form itself says what other fields may be (`additionalProperties` or
+    `unevaluatedProperties`). Without a form (`schema` None) any data is taken when `formless`
+    (staff and in-process callers); else none at all (a customer's data goes only into forms)."""
     check_case_data(data)
     if schema is None:
+        if not formless and data:
+            refused = {name: NOT_IN_FORM for name in sorted(data)}
+            listed = ", ".join(quoted(name) for name in refused)
+            raise InvalidDataError(f"this step has no form, so it takes no data: {listed}", field_errors=refused)
         return
     errors = sorted(FormValidator(schema).iter_errors(data), key=lambda e: (list(e.path), e.validator))
-    if not errors:
-        return
     field_errors: dict[str, str] = {}
     for error in errors:
         field, message = _field_message(error)
         field_errors.setdefault(field, message)
+    for name in unknown_fields(schema, data):
+        field_errors.setdefault(name, NOT_IN_FORM)
+    if not field_errors:
+        return
     listed = "; ".join(f"{field}: {message}" for field, message in field_errors.items())
     title = schema.get("title") or "the form"
     raise InvalidDataError(f"'{title}' is not filled in correctly: {listed}", field_errors=field_errors)
+
+
+def unknown_fields(schema: dict[str, Any], data: Mapping[str, Any]) -> list[str]:
+    """The fields of `data` that the form does not define, in order: neither a property (of the
+    form or of a subschema it composes, `$ref` to its own `$defs` followed) nor matched by a
+    `patternProperties` pattern (RE2). None when the form decides on other fields itself with
+    `additionalProperties` or `unevaluatedProperties` anywhere at the top object's level."""
+    names: set[str] = set()
+    patterns: list[str] = []
+    stack: list[Any] = [schema]
+    seen = 0
+    while stack and seen < 1000:  # forms are at most 256 kB; a cycle of $refs stops here
+        node, seen = stack.pop(), seen + 1
+        if not isinstance(node, dict):
+            continue
+        if "additionalProperties" in node or "unevaluatedProperties" in node:
+            return []
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            names.update(properties)
+        pattern_properties = node.get("patternProperties")
+        if isinstance(pattern_properties, dict):
+            patterns += [p for p in pattern_properties if isinstance(p, str)]
+        for keyword in _APPLYING:
+            part = node.get(keyword)
+            stack.extend(part if isinstance(part, list) else [part])
+        dependent = node.get("dependentSchemas")
+        if isinstance(dependent, dict):
+            stack.extend(dependent.values())
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            stack.append(_local_ref(schema, ref))
+    regexes = [_regex(p) for p in patterns]
+    return [n for n in data if n not in names and not any(r.search(n) for r in regexes)]
+
+
+def _local_ref(schema: dict[str, Any], ref: str) -> Any:
+    """The subschema `ref` points to inside `schema` (`#/$defs/x`), else None."""
+    if not ref.startswith("#/"):
+        return None
+    node: Any = schema
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 def coerce(schema: dict[str, Any] | None, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,7 +205,7 @@ def _field_message(error: ValidationError) -> tuple[str, str]:
         "minLength": "must not be empty" if rule == 1 else f"must be at least {rule} characters",
         "maxLength": f"must be at most {rule} characters",
         "uniqueItems": "must not repeat a choice",
-        "additionalProperties": "is not a field of this form",
+        "additionalProperties": NOT_IN_FORM,
     }
     return path, messages.get(str(kind), _short_message(error))
 

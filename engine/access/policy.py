@@ -151,6 +151,13 @@ def retry_refusal(principal: Principal, process_key: str) -> str | None:
     return f"only the process owner retries failed steps of {process_key}"
 
 
+def gives_formless_data(principal: Principal) -> bool:
+    """Whether the principal's data is taken by a start or task that has no form: staff's is (an
+    advisor records what the step needs), a customer's never (a customer fills in forms only, so
+    no routing key or status gets into a case past them)."""
+    return principal.role is not Role.CUSTOMER
+
+
 def admin_refusal(principal: Principal, what: str) -> str | None:
     return None if principal.is_admin else f"only administrators {what}"
 

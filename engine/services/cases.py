@@ -16,7 +16,7 @@ from engine.model import CaseStatus, CaseView, Lifecycle
 from engine.persistence.ports import UnitOfWork
 from engine.runtime import stepping
 from engine.services.definitions import latest
-from engine.services.gate import Caller, CaseFacts, check, entry
+from engine.services.gate import Caller, CaseFacts, check, entry, formless
 from engine.services.routing import MessageRouting
 from engine.services.shared import check_data
 
@@ -44,7 +44,7 @@ class CaseUseCases(MessageRouting):
                 checked = self._deployed(uow, seen if seen is not None else latest(uow, key).id)
         try:
             checked.check_runnable()  # cases start only on runnable versions, never on documentation
-            check_submission(checked.start_form_schema(), data)
+            check_submission(checked.start_form_schema(), data, formless=formless(caller))
         except KapulaError:
             if caller is not None:  # a refusal comes first: a start form's fields are for those who may start
                 with self._in_unit(read=True) as uow:
@@ -172,7 +172,7 @@ def start_in(
     deployed = versions.kept(stored.id) or versions.get(uow.versions, stored.id)
     deployed.check_runnable()  # cases start only on runnable versions, never on documentation
     if deployed.start_form_schema() != checked_form:  # a new version came between
-        check_submission(deployed.start_form_schema(), data)
+        check_submission(deployed.start_form_schema(), data, formless=formless(caller))
     ctx = uow.cases.create(deployed, now=now)
     stepping.start(ctx.live, data, clock=clock)
     return ctx

@@ -39,6 +39,12 @@ def operator(name: str = "kapula") -> Principal:
     return Principal(username=name, display_name=name, role=Role.ADMINISTRATOR)
 
 
+def formless(caller: Caller | None) -> bool:
+    """Whether a start or task without a form takes `caller`'s data (policy.gives_formless_data;
+    in-process callers, None, are trusted code)."""
+    return caller is None or policy.gives_formless_data(caller.principal)
+
+
 def entry(
     caller: Caller,
     action: str,

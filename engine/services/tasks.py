@@ -24,7 +24,7 @@ from engine.forms import check_submission
 from engine.model import CaseView, TaskView
 from engine.persistence.ports import UnitOfWork, UserTaskRow
 from engine.runtime import stepping
-from engine.services.gate import Caller, CaseFacts, check, entry
+from engine.services.gate import Caller, CaseFacts, check, entry, formless
 from engine.services.routing import MessageRouting
 from engine.services.shared import check_data
 
@@ -44,7 +44,7 @@ class TaskUseCases(MessageRouting):
         # the form is checked before the write transaction, so no validation holds the write lock
         checked = self._form_before_step(task_id)
         try:
-            check_submission(checked, data)
+            check_submission(checked, data, formless=formless(caller))
         except InvalidDataError:
             if caller is not None:  # a refusal comes first: a form's fields are for those who may work the task
                 with self._in_unit(read=True) as uow:
@@ -161,7 +161,7 @@ def complete_in(
     task = stepping.ready_user_task(ctx.live, task_id, ctx.deployed, case_id=case_id)
     schema = ctx.deployed.form_schema(task.element_id, task.scope)
     if schema != checked_form:  # the case moved to another version meanwhile
-        check_submission(schema, data)
+        check_submission(schema, data, formless=formless(caller))
     ctx.acting = (UUID(task.id), user)
     stepping.complete(ctx.live, task, data, clock=clock, case_id=case_id)
     return ctx

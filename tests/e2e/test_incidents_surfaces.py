@@ -160,7 +160,25 @@ def test_a_customer_is_told_their_case_stopped_not_the_error(kapula, client, tok
         "improvement": {"responsible": "SEK", "how": "testi", "review": "ei"},
     }
     files = [
-        ("files", ("rt_timerpoison.bpmn", (CASES / "rt_timerpoison.bpmn").read_bytes(), "application/xml")),
+        # the customer's summa comes through a start form: a customer gives data only in forms
+        (
+            "files",
+            (
+                "rt_timerpoison.bpmn",
+                (CASES / "rt_timerpoison.bpmn")
+                .read_bytes()
+                .replace(b'<bpmn:startEvent id="s">', b'<bpmn:startEvent id="s" kapula:form="summa.json">'),
+                "application/xml",
+            ),
+        ),
+        (
+            "files",
+            (
+                "summa.json",
+                json.dumps({"type": "object", "properties": {"summa": {"type": "number"}}}).encode(),
+                "application/json",
+            ),
+        ),
         ("files", ("rt_timerpoison.card.json", json.dumps(card).encode(), "application/json")),
     ]
     assert client.post("/api/processes", headers=tokens["omistaja"], files=files).status_code == 201

@@ -63,9 +63,9 @@ def test_forms_are_checked_before_the_write_transaction(kapula, monkeypatch):
     checked_while_writing: list[bool] = []
     for module in (cases, tasks):
 
-        def watched(schema, data, _check=module.check_submission):
+        def watched(schema, data, _check=module.check_submission, **options):
             checked_while_writing.append(bool(writing))
-            return _check(schema, data)
+            return _check(schema, data, **options)
 
         monkeypatch.setattr(module, "check_submission", watched)
     monkeypatch.setattr(kapula, "_sessions", WatchedSessions())

@@ -154,3 +154,32 @@ def test_a_start_is_checked_against_the_latest_version_another_process_stored(op
     assert caught.value.field_errors == {"kunta": "is required"}
     assert len(here.cases()) == 1
     assert here.start_case("suupohja_yrityskaynti", {"asiakas": "Oy B", "kunta": "Teuva"}).version == 2
+
+
+def test_a_field_the_form_does_not_define_is_refused_at_the_start_and_at_a_task(visit):
+    with pytest.raises(InvalidDataError) as caught:
+        visit.start_case("suupohja_yrityskaynti", {"asiakas": "Teuvan Puu Oy", "osallistujat": ["ELY"], "tila": "valmis"})
+    assert caught.value.field_errors == {"osallistujat": "is not a field of this form", "tila": "is not a field of this form"}
+    assert visit.cases() == []
+    case = visit.start_case("suupohja_yrityskaynti", {"asiakas": "Teuvan Puu Oy"})
+    (prepare,) = case.ready_tasks
+    before = _snapshot(visit, case.id)
+    with pytest.raises(InvalidDataError) as caught:
+        visit.complete_task(prepare.id, {"nykytila": "kasvuvaihe", "osallistujat": ["SEK"], "hyvaksytty": True})
+    assert caught.value.field_errors == {"hyvaksytty": "is not a field of this form"}
+    assert _snapshot(visit, case.id) == before
+
+
+def test_a_form_says_itself_when_it_takes_other_fields():
+    from engine.forms import check_submission, unknown_fields
+
+    base = {"type": "object", "properties": {"a": {"type": "string"}}}
+    assert unknown_fields(base, {"a": "x", "b": 1}) == ["b"]
+    assert unknown_fields({**base, "additionalProperties": True}, {"a": "x", "b": 1}) == []
+    assert unknown_fields({**base, "patternProperties": {"^x_": {}}}, {"x_1": 1, "y": 2}) == ["y"]
+    composed = {"type": "object", "$defs": {"b": {"properties": {"b": {}}}}, "allOf": [base, {"$ref": "#/$defs/b"}]}
+    assert unknown_fields(composed, {"a": "x", "b": 1, "c": 2}) == ["c"]
+    check_submission(None, {"any": 1})  # no form: staff's and in-process data is taken
+    with pytest.raises(InvalidDataError, match="no form"):
+        check_submission(None, {"any": 1}, formless=False)
+    check_submission(None, {}, formless=False)

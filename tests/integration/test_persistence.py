@@ -76,11 +76,11 @@ def test_completing_a_task_twice_gives_one_success_and_one_conflict(open_engine)
     task = _task(a, case.id)
     b.get_case(case.id)
 
-    a.complete_task(task.id, {"who": "a"})
+    a.complete_task(task.id, {"need": "a"})
     with pytest.raises(ConflictError, match="not ready"):
-        b.complete_task(task.id, {"who": "b"})
+        b.complete_task(task.id, {"need": "b"})
     completions = [e for e in a.history(case.id) if e.element_id == "Task_describe" and e.lifecycle is Lifecycle.TASK_COMPLETED]
-    assert len(completions) == 1 and completions[0].changed == {"who": "a"}
+    assert len(completions) == 1 and completions[0].changed == {"need": "a"}
 
 
 def test_a_step_computed_on_a_stale_read_is_refused_and_changes_nothing(open_engine):
@@ -92,7 +92,7 @@ def test_a_step_computed_on_a_stale_read_is_refused_and_changes_nothing(open_eng
     # b reads the case, then a completes the task before b writes
     with b._sessions() as session:
         stale = b._store.load(session, case.id)
-    a.complete_task(task.id, {"who": "a"})
+    a.complete_task(task.id, {"need": "a"})
     events_before = a.history(case.id)
 
     stale.live.workflow.get_task_from_id(stale.live.workflow.get_tasks(state=16, manual=True)[0].id).run()
@@ -114,7 +114,7 @@ def test_concurrent_completions_from_two_threads(open_engine):
     def attempt(kapula, who):
         barrier.wait()
         try:
-            kapula.complete_task(task.id, {"who": who})
+            kapula.complete_task(task.id, {"need": who})
             outcomes.append("ok")
         except ConflictError:
             outcomes.append("conflict")
