@@ -244,8 +244,8 @@ def _missing_forms(
     issues = []
     for element_id, info in loaded.elements.items():
         form = getattr(info, "form", None)
-        if not form or not is_form_file(form) or form in source:
-            continue
+        if not form or not is_form_file(form) or form in source or "/" in form or "\\" in form:
+            continue  # a path is reported by validation (engine/bpmn_xml/validate.py: _form_problems)
         if form in earlier():
             source[form] = earlier()[form]
             continue

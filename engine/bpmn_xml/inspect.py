@@ -126,20 +126,30 @@ def detect_dialect(root: etree._Element) -> str:
 
 
 def form_of(node: etree._Element) -> str | None:
+    found = form_reference(node)
+    return found[0] if found is not None else None
+
+
+def form_reference(node: etree._Element) -> tuple[str, str] | None:
+    """The form a user task or the process's start event names, and where: (value, "kapula:form" |
+    "camunda:formKey" | "formJsonSchemaFilename"), the first that is given."""
     kind = local_name(node)
     # A start form belongs to the process's own start event, not to a subprocess's.
     if kind != "userTask" and not (kind == "startEvent" and local_name(node.getparent()) == "process"):
         return None
     candidates = [
-        node.get(f"{{{KAPULA_NS}}}form"),
-        node.findtext("bpmn:extensionElements/kapula:form", namespaces=NS),
-        node.get(f"{{{CAMUNDA_NS}}}formKey"),
-        *node.xpath(
-            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='formJsonSchemaFilename']/@value",
-            namespaces=NS,
+        (node.get(f"{{{KAPULA_NS}}}form"), "kapula:form"),
+        (node.findtext("bpmn:extensionElements/kapula:form", namespaces=NS), "kapula:form"),
+        (node.get(f"{{{CAMUNDA_NS}}}formKey"), "camunda:formKey"),
+        *(
+            (value, "formJsonSchemaFilename")
+            for value in node.xpath(
+                "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='formJsonSchemaFilename']/@value",
+                namespaces=NS,
+            )
         ),
     ]
-    return next((str(c).strip() for c in candidates if c and str(c).strip()), None)
+    return next(((str(c).strip(), where) for c, where in candidates if c and str(c).strip()), None)
 
 
 def describe(tree: etree._ElementTree) -> DiagramInfo:

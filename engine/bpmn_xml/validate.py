@@ -14,6 +14,7 @@ from engine.bpmn_xml.inspect import (
     SCOPE_TYPES,
     executable_processes,
     flow_nodes,
+    form_reference,
     local_name,
 )
 from engine.bpmn_xml.labels import called, label
@@ -119,6 +120,7 @@ def validate(
         issues += [_issue(m, e, filename) for m, e in foreign_implementations(process)]
         issues += [_issue(m, e, filename) for m, e in camunda_listeners(process)]
         issues += [_issue(m, e, filename) for m, e in dangling_refs(process, all_ids)]
+        issues += [_issue(m, e, filename) for m, e in _form_problems(process)]
     if executable_processes(root):
         issues += [_issue(m, e, filename) for m, e in _data_stores(root)]
     return issues
@@ -215,6 +217,33 @@ def _duplicate_ids(root: etree._Element) -> Iterator[tuple[str, etree._Element]]
             yield f"the id '{element_id}' is used by more than one element", element
         elif element_id:
             seen.add(element_id)
+
+
+def _form_problems(process: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+    """A form reference that can never name a form: a path, or (for kapula:form and SpiffWorkflow's
+    formJsonSchemaFilename) a name that is not a `.json` form file, so the step would take any data.
+    Only the value is looked at, never the file system. A Camunda form key that is not a `.json` file
+    (`embedded:app:forms/x.html`) is Camunda's own form, kept and not validated (docs/bpmn-support.md)."""
+    for node in flow_nodes(process):
+        found = form_reference(node)
+        if found is None:
+            continue
+        value, where = found
+        json_name = value.endswith(".json") and not value.endswith(".card.json")
+        if where == "camunda:formKey" and not json_name:
+            continue
+        if "/" in value or "\\" in value or value in (".", ".."):
+            yield (
+                f"{label(node)} names the form {quoted(value)} ({where}), which is a path: a form is named by its "
+                "file name (such as 'tarve.json') and uploaded with the diagram",
+                node,
+            )
+        elif not json_name:
+            yield (
+                f"{label(node)} names the form {quoted(value)} ({where}), which is not a form file: a form is a "
+                "JSON Schema whose file name ends in .json (not .card.json), uploaded with the diagram",
+                node,
+            )
 
 
 def _reserved_ids(process: etree._Element) -> Iterator[tuple[str, etree._Element]]:

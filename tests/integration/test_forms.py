@@ -10,6 +10,7 @@ import pytest
 from engine.bundles import model_bundle
 from engine.errors import DiagramError, InvalidDataError
 from engine.forms import coerce
+from tests.conftest import read
 
 REPO = Path(__file__).resolve().parents[2]
 VISIT = REPO / "bpmn" / "suupohja_yrityskaynti.bpmn"
@@ -154,6 +155,43 @@ def test_a_start_is_checked_against_the_latest_version_another_process_stored(op
     assert caught.value.field_errors == {"kunta": "is required"}
     assert len(here.cases()) == 1
     assert here.start_case("suupohja_yrityskaynti", {"asiakas": "Oy B", "kunta": "Teuva"}).version == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("ytunnus.jsn", "which is not a form file"),
+        ("tarve", "which is not a form file"),
+        ("tarve.card.json", "which is not a form file"),
+        ("../../etc/passwd", "which is a path"),
+        ("forms/tarve.json", "which is a path"),
+        ("..\\tarve.json", "which is a path"),
+    ],
+)
+def test_a_form_name_that_cannot_name_a_form_is_reported_at_upload(kapula, value, words):
+    """A kapula:form that is not a .json file name was ignored: the version ran and the task took any data."""
+    name, content = read("three_lanes.bpmn")
+    broken = content.replace(b'kapula:form="tarve.json"', f'kapula:form="{value}"'.encode())
+    [version] = kapula.deploy([(name, broken), read("tarve.json")]).versions
+    assert not version.runnable
+    [issue] = version.issues
+    assert (issue.element_id, issue.element_name, issue.line, issue.file) == ("Task_describe", "Kuvaa tarve", 28, name)
+    assert f"names the form {value!r} (kapula:form), {words}" in issue.message
+    with pytest.raises(DiagramError, match="documentation only"):
+        kapula.start_case("Handoff_demo")
+
+
+def test_a_path_as_a_form_name_reads_no_file_even_when_one_is_there(kapula, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    (tmp_path / "salainen.json").write_text('{"type": "object", "title": "Salainen"}')
+    _, content = read("three_lanes.bpmn")
+    model = models / "three_lanes.bpmn"
+    model.write_bytes(content.replace(b'kapula:form="tarve.json"', b'kapula:form="../salainen.json"'))
+    bundle = model_bundle(model)
+    assert [name for name, _ in bundle] == ["three_lanes.bpmn"]
+    [version] = kapula.deploy(bundle).versions
+    assert not version.runnable and any("which is a path" in i.message for i in version.issues)
 
 
 def test_a_field_the_form_does_not_define_is_refused_at_the_start_and_at_a_task(visit):
