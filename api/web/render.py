@@ -83,6 +83,19 @@ def _language(context: Context) -> str:
     return str(context.get("language") or display.DEFAULT_LOCALE)
 
 
+# a word longer than this is not a word a reader needs whole (a pasted code, a 300-letter name)
+LONG_WORD = 24
+
+
+def name_box(name: object) -> str:
+    """The class of a name's box in a list table: "name", in which words are never broken (the
+    table gives the column the room its longest word needs, so "Yrityspalveluprosessi" stays whole
+    where there is room), or "name long" for a name with a word over LONG_WORD letters, whose box
+    is capped and breaks that word so it cannot widen the table (style.css)."""
+    words = str(name or "").split()
+    return "name long" if any(len(w) > LONG_WORD for w in words) else "name"
+
+
 # the templates' filters write values in the page's language (page() puts it in the context)
 @pass_context
 def _duration(context: Context, value: timedelta | float | None) -> str:
@@ -135,7 +148,7 @@ templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # t
 templates.env.globals.update(field_label=values.label, field_text=_field_text, LANGUAGE_NAMES=i18n.NAMES)
 # the engine's English reasons and issues, in the page's language where known (api/web/engine_texts.py)
 templates.env.globals.update(migration_reason=_migration_reason, upload_issue=_upload_issue)
-templates.env.filters.update(duration=_duration, number=_number, percent=_percent, when=_when)
+templates.env.filters.update(duration=_duration, number=_number, percent=_percent, when=_when, name_box=name_box)
 templates.env.globals.update(
     ROLE_NAMES=ROLE_NAMES,
     LIFECYCLE_NAMES=LIFECYCLE_NAMES,
