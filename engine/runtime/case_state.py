@@ -25,6 +25,7 @@ from engine.errors import CaseStepError
 from engine.runtime.event_subprocesses import wire_event_subprocesses
 from engine.runtime.workflow import KapulaWorkflow
 
+_PREDICTED = TaskState.PREDICTED_MASK
 TOP = ""  # workflow_id of the case's own process; subprocesses use their parent task's id
 _LOG_KEY = "kapula_logged"  # internal_data flag: which lifecycle events were already logged
 
@@ -113,6 +114,9 @@ class LiveCase:
     root_id: str | None = None
     # an anchor whose subtree was too big to list: the subtree only grows, so it is not walked again
     too_big: UUID | None = None
+    # predicted tasks (TaskState.LIKELY, MAYBE) of the case's own process: numbered in `ordinals` when
+    # first seen, but stored in the header (PREDICTED_KEY), not as task rows (see collect_changes)
+    unstored: set[UUID] = field(default_factory=set)
 
 
 def running_subprocesses(live: LiveCase) -> list[tuple[UUID, Any]]:
@@ -168,22 +172,48 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
     removed += [i for i in live.sub_ids - sub_ids if i in live.ordinals]
     upserts: list[TaskRow] = []
     transitions: list[Transition] = []
+    predicted: list[tuple[int, Task]] = []
+    unstored = live.unstored
+    dropped: list[UUID] = []  # rows of predicted tasks written before they went into the header
     live.readied_in_last_step = readied = set()
     for wf_id, task in candidates:
-        is_new = task.id not in live.ordinals
+        if task._state & _PREDICTED and wf_id == TOP:
+            # SpiffWorkflow drops and re-creates its predictions every round (a loop's path past the
+            # gateway): they go into the header, rewritten each step anyway, instead of rows
+            ordinal = live.ordinals.get(task.id)
+            if ordinal is None:
+                ordinal = live.ordinals[task.id] = live.next_ordinal
+                live.next_ordinal += 1
+                unstored.add(task.id)
+                readied.add(task.id)
+            elif task.id not in unstored:  # a row written before this (an older case): deleted now
+                dropped.append(task.id)
+                unstored.add(task.id)
+            transitions.extend(_transitions(task, registry))
+            predicted.append((ordinal, task))
+            continue
+        ordinal = live.ordinals.get(task.id)
+        is_new = ordinal is None or (wf_id == TOP and task.id in unstored)
         if not is_new and task.last_state_change < since and not task.has_state(TaskState.DEFINITE_MASK):
             continue
         found = _transitions(task, registry)
         transitions.extend(found)
-        if is_new:
-            live.ordinals[task.id] = live.next_ordinal
+        if ordinal is None:
+            ordinal = live.ordinals[task.id] = live.next_ordinal
             live.next_ordinal += 1
+            readied.add(task.id)
+        elif is_new:  # predicted until now: its first row, under the number it got when first seen
+            unstored.discard(task.id)
             readied.add(task.id)
         elif any(tr.kind == "ready" for tr in found):
             readied.add(task.id)
-        upserts.append(task_row(wf_id, task, live.ordinals[task.id], registry, is_new))
+        upserts.append(task_row(wf_id, task, ordinal, registry, is_new))
+    deleted = [str(i) for i in removed if i not in unstored] + [str(i) for i in dropped]
     for task_id in removed:
         live.ordinals.pop(task_id, None)
+        unstored.discard(task_id)
+    if len(unstored) != len(predicted):  # tasks dropped unseen (a migration re-predicts every open task)
+        live.unstored = {task.id for _ordinal, task in predicted}
     for sp_id, sp in running_subprocesses(live):
         if sp.completed:  # written now for the last time
             sp.data = {}  # as _done_sub_fields stores it: it went to the subprocess's task in the parent
@@ -194,10 +224,11 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
     live.running_subs = [i for i in live.running_subs if i not in live.done_subs]
     live.sub_ids = sub_ids
     transitions.sort(key=lambda tr: tr.task.last_state_change)
+    predicted.sort(key=lambda pair: pair[0])
     return StepChanges(
-        header=_header_text(workflow, registry, live),
+        header=_header_text(workflow, registry, live, predicted),
         upserts=upserts,
-        deleted=[str(i) for i in removed],
+        deleted=deleted,
         transitions=transitions,
         next_ordinal=live.next_ordinal,
     )
@@ -319,12 +350,15 @@ def _header(workflow: KapulaWorkflow, registry: Any) -> dict[str, Any]:
     return header
 
 
-def _header_text(workflow: KapulaWorkflow, registry: Any, live: LiveCase) -> str:
-    """_header as JSON, with the completed subprocesses' fields spliced in as written before."""
+def _header_text(workflow: KapulaWorkflow, registry: Any, live: LiveCase, predicted: list[tuple[int, Task]] | None = None) -> str:
+    """_header as JSON, with the completed subprocesses' fields spliced in as written before, and the
+    case's predicted tasks (ordinal, body) under PREDICTED_KEY when it has any."""
     top = _workflow_fields(workflow, registry)
     if live.root_id is not None:
         top["root"] = live.root_id
     top[OPEN_PART_KEY] = _open_part_field(live, registry)
+    if predicted:
+        top[PREDICTED_KEY] = [[ordinal, task_dict(task, registry)] for ordinal, task in predicted]
     top["bpmn_events"] = registry.convert(workflow.bpmn_events)
     top["serializer_version"] = live_serializer_version()
     running_subs = running_subprocesses(live)
@@ -359,6 +393,9 @@ def live_serializer_version() -> str:
     return version
 
 
+# header field: the predicted tasks of the case's own process as [ordinal, task body] in ordinal order;
+# they have no task rows (collect_changes). Headers written before it lack it; their rows hold them
+PREDICTED_KEY = "kapula_predicted"
 OPEN_PART_KEY = "kapula_open_part"  # header field: the task ids a restore needs (open_part), or None
 _OPEN_PART_MAX = 2000  # above this many tasks the open part is not worth a list; restores read every row
 
@@ -416,7 +453,8 @@ def open_part(live: LiveCase) -> list[str] | None:
     stack = [anchor]
     while stack:
         current = stack.pop()
-        kept.append(str(current.id))
+        if not current._state & _PREDICTED:  # a predicted task has no row: the header holds it
+            kept.append(str(current.id))
         if len(kept) > _OPEN_PART_MAX:
             live.anchor = live.too_big = anchor.id
             return None
@@ -477,13 +515,18 @@ def restore_live_case(
     (stored_state_refusal)."""
     header = json.loads(header_text)
     part = header.pop(OPEN_PART_KEY, None)
+    predicted = header.pop(PREDICTED_KEY, None) or []
     refusal = stored_state_refusal(header.get("serializer_version"))
     if refusal is not None:
         raise CaseStepError(refusal)
     by_workflow: dict[str, dict[str, Any]] = {}
     ordinals: dict[UUID, int] = {}
-    for task_id, wf_id, ordinal, body in rows:
-        by_workflow.setdefault(wf_id, {})[task_id] = json.loads(body)
+    pieces = [(ordinal, task_id, wf_id, json.loads(body)) for task_id, wf_id, ordinal, body in rows]
+    if predicted:  # the header's predicted tasks go in among the rows by their numbers (parents before children)
+        pieces += [(ordinal, body["id"], TOP, body) for ordinal, body in predicted]
+        pieces.sort(key=lambda piece: piece[0])
+    for ordinal, task_id, wf_id, body in pieces:
+        by_workflow.setdefault(wf_id, {})[task_id] = body
         ordinals[UUID(task_id)] = ordinal
     if next_ordinal is not None:  # the open part only: its anchor's row gets its whole data instead of its changes
         if part is None:
@@ -524,6 +567,7 @@ def restore_live_case(
         done_json=", ".join(done.values()),
         running_subs=[UUID(i) for i in running],
         root_id=root_id,
+        unstored={UUID(body["id"]) for _ordinal, body in predicted},
     )
     if root_id is not None and workflow.task_tree is not None:
         live.anchor = workflow.task_tree.id

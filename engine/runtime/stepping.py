@@ -253,12 +253,13 @@ def transition_caught(transition: Transition, name: str) -> bool:
 
 
 def all_task_rows(live: LiveCase) -> list[TaskRow]:
-    """A row for every task of the case that has a number, written anew (after a migration)."""
+    """A row for every task of the case that has a number, written anew (after a migration); not
+    for the predicted tasks the header holds (case_state.collect_changes)."""
     registry = live.bundle.serializer.registry
     return [
         task_row(wf_id, task, live.ordinals[task.id], registry, True)
         for wf_id, task in all_tasks(live.workflow)
-        if task.id in live.ordinals
+        if task.id in live.ordinals and task.id not in live.unstored
     ]
 
 

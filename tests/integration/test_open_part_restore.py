@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, text
@@ -25,11 +25,12 @@ from engine.persistence.database import make_engine, make_session_factory
 from engine.persistence.migrate import upgrade
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseRecord, CaseTaskRecord
-from engine.runtime.case_state import OPEN_PART_KEY, all_tasks, restore_live_case, task_dict
+from engine.runtime.case_state import OPEN_PART_KEY, PREDICTED_KEY, all_tasks, restore_live_case, task_dict
 from engine.runtime.script_engine import SafeScriptEngine
 from engine.services import Kapula
 from tests.conftest import _postgres_url
-from tests.walk import REPO, bundle_of
+from tests.walk import DIAGRAMS as DIAGRAMS_EVERY
+from tests.walk import REPO, bundle_of, case_data, label, names_in
 
 FIXTURES = REPO / "tests" / "fixtures"
 DIAGRAMS = [
@@ -207,3 +208,206 @@ def test_an_open_part_too_big_to_list_is_not_written_and_the_case_restores_from_
     kapula._store.cache.clear()
     (task,) = kapula.ready_tasks(case_id=case.id)
     assert kapula.complete_task(task.id, {"again": False}).data == {"customer": "Oy A", "again": False, "round": 2}
+
+
+# Predicted tasks (SpiffWorkflow's LIKELY and MAYBE guesses at a case's path) have no task rows: the
+# header holds them (case_state.PREDICTED_KEY). The warm case, the restore of its rows (every row or
+# the open part) and the restore of the same case stored the way cases were before (predicted rows,
+# no PREDICTED_KEY) are the same tree, task by task, ids included.
+PREDICTED = TaskState.LIKELY | TaskState.MAYBE
+
+
+def _stored(kapula: Any, case_id: int) -> tuple[Any, str, list[tuple[Any, ...]], int]:
+    with kapula._sessions() as session:
+        record = session.get(CaseRecord, case_id)
+        version = kapula._store._versions.get(SqlUnitOfWork(session).versions, record.process_version_id)
+        rows = [
+            tuple(r)
+            for r in session.execute(
+                select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
+                .where(CaseTaskRecord.case_id == case_id)
+                .order_by(CaseTaskRecord.ordinal)
+            ).all()
+        ]
+        return version.bundle, record.header_json, rows, record.next_ordinal
+
+
+def _tree(live: Any) -> dict[Any, Any]:
+    """Every task of a live case as comparable values, with the case's own fields."""
+    registry = live.bundle.serializer.registry
+    tasks = {
+        (wf_id, task.id): (
+            task.state,
+            task.task_spec.name,
+            task._parent,
+            list(task._children),
+            task.triggered,
+            task.last_state_change,
+            json.dumps(task.data, sort_keys=True, default=repr),
+            json.dumps(registry.convert(task.internal_data), sort_keys=True, default=repr),
+            live.ordinals.get(task.id),
+        )
+        for wf_id, task in all_tasks(live.workflow)
+    }
+    workflow = live.workflow
+    tasks["case"] = (
+        json.dumps(workflow.data, sort_keys=True, default=repr),
+        workflow.last_task.id if workflow.last_task is not None else None,
+        workflow.completed,
+        workflow.success,
+        sorted(workflow.subprocesses),
+        sorted(live.unstored),
+    )
+    return tasks
+
+
+def _restored_equals_warm(warm: Any, case_id: int) -> None:
+    """The warm case of engine `warm` against the restores of its rows."""
+    entry = warm._store.cache._entries.get(case_id)
+    bundle, header, rows, next_ordinal = _stored(warm, case_id)
+    restored = restore_live_case(bundle, header, rows, None)
+    assert not [r for r in rows if r[1] == "" and json.loads(r[3])["state"] & PREDICTED]  # no predicted task has a row
+    if entry is not None:  # a running case: the engine keeps it warm
+        live = entry[1]
+        restored_tree, warm_tree = _tree(restored), _tree(live)
+        assert restored_tree == warm_tree, {k: (v, warm_tree.get(k)) for k, v in restored_tree.items() if warm_tree.get(k) != v}
+        assert restored.next_ordinal <= live.next_ordinal
+    part = json.loads(header).get(OPEN_PART_KEY)
+    if part:
+        fast = restore_live_case(bundle, header, [r for r in rows if r[0] in set(part["ids"])], None, next_ordinal=next_ordinal)
+        full = _tree(restored)
+        for key, value in _tree(fast).items():
+            if key != "case" and fast.workflow.tasks.get(key[1]) is not fast.workflow.task_tree:
+                assert value == full[key]
+        assert {t.id for t in fast.workflow.tasks.values() if t.has_state(PREDICTED)} == restored.unstored
+
+
+def _store_as_before(kapula: Any, case_id: int) -> None:
+    """Rewrite the case as cases were stored before predicted tasks left the task rows: a row for each
+    predicted task, no PREDICTED_KEY in the header, their ids in the open part's list."""
+    bundle, header, rows, _next = _stored(kapula, case_id)
+    dct = json.loads(header)
+    predicted = dct.pop(PREDICTED_KEY, None) or []
+    if dct.get(OPEN_PART_KEY):
+        dct[OPEN_PART_KEY]["ids"] += [body["id"] for _ordinal, body in predicted]
+    specs = bundle.spec.task_specs
+    with kapula._sessions() as session, session.begin():
+        session.execute(CaseRecord.__table__.update().where(CaseRecord.id == case_id).values(header_json=json.dumps(dct)))
+        for ordinal, body in predicted:
+            spec = specs[body["task_spec"]]
+            session.execute(
+                CaseTaskRecord.__table__.insert().values(
+                    case_id=case_id,
+                    task_id=body["id"],
+                    workflow_id="",
+                    ordinal=ordinal,
+                    state=body["state"],
+                    manual=bool(spec.manual),
+                    element_id=getattr(spec, "bpmn_id", None),
+                    lane=None,
+                    body=json.dumps(body),
+                )
+            )
+    before = restore_live_case(bundle, header, rows, None)
+    bundle2, header2, rows2, _n = _stored(kapula, case_id)
+    old = restore_live_case(bundle2, header2, rows2, None)
+    assert not old.unstored
+    tree_old, tree_new = _tree(old), _tree(before)
+    tree_old["case"], tree_new["case"] = tree_old["case"][:-1], tree_new["case"][:-1]
+    assert tree_old == tree_new
+
+
+@pytest.mark.parametrize("diagram", DIAGRAMS_EVERY, ids=label)
+def test_a_case_restored_from_its_rows_is_the_warm_case(open_engine, reference, clock, diagram: Path):
+    """Random steps on every diagram: after each, the warm case equals the restore of its rows (every
+    row and the open part); an engine that restores the case before every step (sometimes from rows
+    stored the way they were before predicted tasks left them) sees the same events, data, tasks."""
+    cold, warm = open_engine(), reference
+    deployed = _outcome(lambda: cold.deploy(bundle_of(diagram)))
+    if isinstance(deployed, str):
+        return
+    warm.deploy(bundle_of(diagram))
+    keys = [v.key for v in deployed.versions if v.runnable]
+    names = names_in(diagram)
+    step = st.one_of(
+        st.tuples(st.just("complete"), st.integers(0, 5), case_data(names)),
+        st.tuples(st.just("complete"), st.integers(0, 5), case_data(names)),
+        st.tuples(st.just("complete"), st.integers(0, 5), case_data(names)),
+        st.tuples(st.just("timers"), st.integers(1, 30), st.just({})),
+        st.tuples(st.just("as_before"), st.just(0), st.just({})),
+        st.tuples(st.just("erase"), st.just(0), st.just({})),
+    )
+
+    @settings(
+        max_examples=3,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.explicit, Phase.generate),  # no shrinking: a failure prints its differences
+    )
+    @given(start=case_data(names), actions=st.lists(step, min_size=3, max_size=14))
+    def walk(start: dict[str, Any], actions: list[tuple[str, int, dict[str, Any]]]) -> None:
+        for key in keys:
+            cases = [_outcome(lambda k=kapula, key=key: k.start_case(key, dict(start))) for kapula in (cold, warm)]
+            assert type(cases[0]) is type(cases[1])
+            if isinstance(cases[0], str):
+                continue
+            ids = [c.id for c in cases]
+            _restored_equals_warm(warm, ids[1])
+            for kind, number, data in actions:
+                cold._store.cache.clear()
+                if kind == "timers":
+                    clock.advance(timedelta(hours=number * 7))
+                    assert _outcome(cold.fire_due_timers) == _outcome(warm.fire_due_timers)
+                elif kind == "as_before":
+                    _store_as_before(cold, ids[0])
+                elif kind == "erase" and names:
+                    for kapula, case_id in zip((cold, warm), ids, strict=True):
+                        _outcome(lambda k=kapula, c=case_id: k.erase_personal_data(c, fields=names[:2], by="dpo"))
+                elif kind == "complete":
+                    got = []
+                    for kapula, case_id in zip((cold, warm), ids, strict=True):
+                        tasks = sorted(
+                            kapula.ready_tasks(case_id=case_id),
+                            key=lambda t: (t.element_id, json.dumps(t.data, sort_keys=True, default=str)),
+                        )
+                        task = tasks[number % len(tasks)] if tasks else None
+                        got.append(
+                            None
+                            if task is None
+                            else _outcome(lambda k=kapula, t=task, d=data: k.complete_task(t.id, dict(d), user="u").status)
+                        )
+                    assert got[0] == got[1]
+                assert _seen(cold, ids[0]) == _seen(warm, ids[1])
+                _restored_equals_warm(warm, ids[1])
+
+    walk()
+    assert _problems(cold) == _problems(warm)
+
+
+def test_a_case_stored_with_predicted_rows_drops_them_at_its_next_step(kapula):
+    kapula.deploy(bundle_of(FIXTURES / "bpmn" / "loop.bpmn"))
+    case = kapula.start_case("Loop_demo", {"customer": "Oy A"})
+    for round_ in range(3):
+        (task,) = kapula.ready_tasks(case_id=case.id)
+        kapula.complete_task(task.id, {"again": True, "round": round_})
+    _store_as_before(kapula, case.id)
+    kapula._store.cache.clear()
+
+    def predicted_rows() -> int:
+        with kapula._sessions() as session:
+            states = session.scalars(select(CaseTaskRecord.state).where(CaseTaskRecord.case_id == case.id)).all()
+        return sum(1 for s in states if s & PREDICTED)
+
+    assert predicted_rows() > 0
+    (task,) = kapula.ready_tasks(case_id=case.id)
+    kapula.complete_task(task.id, {"again": True, "round": 3})
+    assert predicted_rows() == 0
+    with kapula._sessions() as session:
+        header = json.loads(session.get(CaseRecord, case.id).header_json)
+    assert header[PREDICTED_KEY]  # the path past the gateway, guessed again
+    kapula._store.cache.clear()
+    (task,) = kapula.ready_tasks(case_id=case.id)
+    assert kapula.complete_task(task.id, {"again": False}).data == {"customer": "Oy A", "again": False, "round": 3}
+    assert _problems(kapula) == []
