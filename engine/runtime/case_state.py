@@ -175,6 +175,9 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
     predicted: list[tuple[int, Task]] = []
     unstored = live.unstored
     dropped: list[UUID] = []  # rows of predicted tasks written before they went into the header
+    # finished tasks whose children changed although their state did not (a child added or removed)
+    adopting: list[Task | None] = workflow.bereaved
+    workflow.bereaved = []
     live.readied_in_last_step = readied = set()
     for wf_id, task in candidates:
         if task._state & _PREDICTED and wf_id == TOP:
@@ -186,6 +189,7 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
                 live.next_ordinal += 1
                 unstored.add(task.id)
                 readied.add(task.id)
+                adopting.append(task.parent)
             elif task.id not in unstored:  # a row written before this (an older case): deleted now
                 dropped.append(task.id)
                 unstored.add(task.id)
@@ -202,12 +206,16 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
             ordinal = live.ordinals[task.id] = live.next_ordinal
             live.next_ordinal += 1
             readied.add(task.id)
+            if wf_id == TOP:
+                adopting.append(task.parent)
         elif is_new:  # predicted until now: its first row, under the number it got when first seen
             unstored.discard(task.id)
             readied.add(task.id)
         elif any(tr.kind == "ready" for tr in found):
             readied.add(task.id)
         upserts.append(task_row(wf_id, task, ordinal, registry, is_new))
+    if adopting:
+        upserts += _rewritten_parents(live, adopting, since)
     deleted = [str(i) for i in removed if i not in unstored] + [str(i) for i in dropped]
     for task_id in removed:
         live.ordinals.pop(task_id, None)
@@ -232,6 +240,27 @@ def collect_changes(live: LiveCase, since: float) -> StepChanges:
         transitions=transitions,
         next_ordinal=live.next_ordinal,
     )
+
+
+def _rewritten_parents(live: LiveCase, parents: list[Task | None], since: float) -> list[TaskRow]:
+    """Rows for the finished `parents` (tasks of the case's own process) whose children changed in
+    the step although their state did not — a child added, or one removed (KapulaWorkflow.bereaved) —
+    and whose rows would not be written otherwise: a row's children list must name the children a
+    restore finds (an event subprocess starts as a new child of the completed root)."""
+    registry = live.bundle.serializer.registry
+    tasks_by_id = live.workflow.tasks
+    seen: set[int] = set()
+    rows = []
+    for parent in parents:
+        if parent is None or id(parent) in seen:  # the root, or a parent outside the restored open part
+            continue
+        if not parent._state & TaskState.FINISHED_MASK or parent.last_state_change >= since:
+            continue  # unfinished tasks and tasks finished in this step are written anyway
+        seen.add(id(parent))
+        ordinal = live.ordinals.get(parent.id)
+        if ordinal is not None and tasks_by_id.get(parent.id) is parent:  # still in the tree, with a row
+            rows.append(task_row(TOP, parent, ordinal, registry, False))
+    return rows
 
 
 def task_row(wf_id: str, task: Task, ordinal: int, registry: Any, is_new: bool) -> TaskRow:

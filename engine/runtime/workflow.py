@@ -112,6 +112,9 @@ class KapulaWorkflow(BpmnWorkflow):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._query = _OpenIndex()
         self._saved = _OpenIndex()
+        # parents of the tasks removed since the last write: a finished one's children list changed
+        # without a change of its state, so its row is written again (case_state.collect_changes)
+        self.bereaved: list[Task] = []
         super().__init__(*args, **kwargs)
 
     def run_engine(self, *, max_tasks: int = MAX_AUTOMATIC_TASKS_PER_STEP, time_budget: float = STEP_TIME_BUDGET) -> None:
@@ -142,10 +145,13 @@ class KapulaWorkflow(BpmnWorkflow):
     def _remove_task(self, task_id: UUID) -> None:
         # SpiffWorkflow removes a task (and, recursively, its children) only here: the indexes drop it too
         task = self.tasks.get(task_id)
+        parent = task.parent if task is not None else None
         super()._remove_task(task_id)
         if task is not None:
             self._query.forget(task)
             self._saved.forget(task)
+        if parent is not None and parent._state & TaskState.FINISHED_MASK:
+            self.bereaved.append(parent)
 
     def touched_since_saved(self) -> list[Task]:
         return self._saved.touched(self.tasks)
