@@ -252,14 +252,19 @@ def tick(ctx: Context, every: float | None, rounds: int | None, as_json: bool) -
 @click.option(
     "--models",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("bpmn"),
-    show_default=True,
+    show_default="bpmn",
     help="Folder of .bpmn/.dmn models and demo_cases.json.",
 )
 @json_option
 @pass_ctx
-def demo(ctx: Context, models: Path, as_json: bool) -> None:
+def demo(ctx: Context, models: Path | None, as_json: bool) -> None:
     """Deploy the models in bpmn/ and run demo cases on a simulated clock, then show one timeline."""
+    if models is None:  # as `kapula test`: a missing default is not an option the user gave
+        models = Path("bpmn")
+        if not models.is_dir():
+            raise click.UsageError(
+                f"no models: the default models folder 'bpmn' is not in {Path.cwd()}; name the folder with --models"
+            )
     clock = demo_clock()
     kapula = ctx.open(clock=clock)
     progress = (lambda _msg: None) if as_json else (lambda msg: click.echo(msg, err=True))

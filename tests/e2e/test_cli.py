@@ -112,6 +112,14 @@ def test_the_demo_runs_the_models_in_bpmn(cli):
     assert "has cases already" in rerun.output
 
 
+def test_the_demo_names_its_missing_default_models_folder_not_an_option(cli, tmp_path, monkeypatch):
+    # it said "Invalid value for '--models': Directory 'bpmn' does not exist.", an option not given
+    monkeypatch.chdir(tmp_path)
+    result = cli("demo")
+    assert result.exit_code == 2 and "'--models'" not in result.output
+    assert f"the default models folder 'bpmn' is not in {tmp_path}; name the folder with --models" in result.output
+
+
 def test_tick_can_keep_running_for_a_scheduler(cli):
     result = cli("tick", "--every", "0.1", "--rounds", "3")
     assert result.exit_code == 0
