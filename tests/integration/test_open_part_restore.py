@@ -101,28 +101,16 @@ def _seen(kapula: Any, case_id: int) -> Any:
 
 def _open_part_agrees_with_every_row(kapula: Any, case_id: int) -> bool:
     """The open-part restore against the restore of every row of the same case; True if it had an open part."""
-    with kapula._sessions() as session:
-        record = session.get(CaseRecord, case_id)
-        version = kapula._store._versions.get(SqlUnitOfWork(session).versions, record.process_version_id)
-        rows = [
-            tuple(r)
-            for r in session.execute(
-                select(CaseTaskRecord.task_id, CaseTaskRecord.workflow_id, CaseTaskRecord.ordinal, CaseTaskRecord.body)
-                .where(CaseTaskRecord.case_id == case_id)
-                .order_by(CaseTaskRecord.ordinal)
-            ).all()
-        ]
-        header = record.header_json
-        next_ordinal = record.next_ordinal
-    full = restore_live_case(version.bundle, header, rows, None).workflow
-    registry = version.bundle.serializer.registry
+    bundle, header, rows, next_ordinal = _stored(kapula, case_id)
+    full = restore_live_case(bundle, header, rows, None).workflow
+    registry = bundle.serializer.registry
     for _wf_id, task in all_tasks(full):  # the step's fast task_dict writes what SpiffWorkflow's converter would
         assert task_dict(task, registry) == registry.convert(task)
     part = json.loads(header).get(OPEN_PART_KEY)
     if not part:
         return False
     kept = set(part["ids"])
-    fast = restore_live_case(version.bundle, header, [r for r in rows if r[0] in kept], None, next_ordinal=next_ordinal)
+    fast = restore_live_case(bundle, header, [r for r in rows if r[0] in kept], None, next_ordinal=next_ordinal)
     opened = {t.id for t in full.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)}
     assert opened <= set(fast.workflow.tasks)
     for task in fast.workflow.tasks.values():
