@@ -170,7 +170,8 @@ def message(
     event or event-based gateway); the case runs on until it waits.
 
     Errors name the element: a case that does not wait for NAME now (exit code 5), a NAME its
-    process never receives or data over the limits (exit code 6), no such case (exit code 4),
+    process never receives, data over the limits or, from a customer (--user), any data: the
+    receiving element has no form (exit code 6), no such case (exit code 4),
     not yours to send (exit code 9)."""
     parsed = parse_data(data)
     keys = parse_data(correlation, param_hint="--correlation") if correlation is not None else None

@@ -2,8 +2,9 @@
 
 The message is addressed by the case's id, or by the values of the diagram's correlation keys
 (`{"key": {"property": value}}`, as the case holds them). It is caught as a message thrown by
-another pool would be (engine.runtime.stepping.deliver_message): its data, checked by the data limits
-first, is merged into the case's data, and the case runs until it waits again; what it throws in
+another pool would be (engine.runtime.stepping.deliver_message): its data, checked as a completion's
+is (the data limits; a customer's is refused, since no receiving element has a form), is merged
+into the case's data, and the case runs until it waits again; what it throws in
 turn is delivered in the same transaction (engine.services.routing).
 """
 
@@ -18,10 +19,11 @@ from sqlalchemy.orm import Session
 from engine.access import policy
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
+from engine.forms import check_submission
 from engine.model import CaseStatus, CaseView
 from engine.persistence.ports import StoredCase, UnitOfWork
 from engine.runtime import stepping
-from engine.services.gate import Caller, CaseFacts, check, entry, started_by_customer
+from engine.services.gate import Caller, CaseFacts, check, entry, formless, started_by_customer
 from engine.services.routing import MessageRouting, waiting_for_message
 from engine.services.shared import check_data
 
@@ -45,7 +47,8 @@ class MessageUseCases(MessageRouting):
         correlation keys hold `correlation`) that waits for it, and run the case until it waits
         again, as `caller` (administrators, the process's owners, the advisors of the receiving
         element's lane; else as `user`, unchecked). Returns the case as the step left it.
-        Raises InvalidDataError (no name, no address, data over the limits, a name the case's
+        Raises InvalidDataError (no name, no address, data over the limits or, from a customer, any
+        data at all: the receiving element has no form; a name the case's
         process never receives: naming the elements that do receive messages), NotFoundError (no
         such case, no case with those correlation values), AccessDeniedError, ConflictError (the
         case does not wait for it now, naming the element that receives it; or changed meanwhile)
@@ -68,6 +71,9 @@ class MessageUseCases(MessageRouting):
             if caller is not None:
                 self._message_rules(session, caller, record, deployed, name, now)
             receivers = _receivers(deployed, name)
+            # the message's data goes into the case as a completion's would: held to the receiving
+            # element's form, or without one taken only from staff (policy.gives_formless_data)
+            check_submission(_receiving_form(deployed, name), data, formless=formless(caller))
             if record.status != CaseStatus.RUNNING.value:
                 raise ConflictError(f"case {target} is {record.status}; it receives no more messages", case_id=target)
             ctx = self._unit(session).cases.load(target)
@@ -169,6 +175,14 @@ def _receivers(deployed: DeployedVersion, name: str) -> str:
             field_errors={"name": f"no element receives '{name}'"},
         )
     return ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in found)
+
+
+def _receiving_form(deployed: DeployedVersion, name: str) -> dict[str, Any] | None:
+    """The form of an element of a running case that receives `name`, if one has a form (forms
+    belong to user tasks and the start event, so a catch event or receive task has none: the
+    no-form rule applies)."""
+    receivers = [c for c in deployed.catchers.get(name, []) if not c.starts]
+    return next((f for c in receivers if (f := deployed.form_schema(c.element_id)) is not None), None)
 
 
 def _waits(case: CaseView) -> str:

@@ -129,3 +129,51 @@ def test_an_advisor_of_the_receiving_lane_sends_the_message(client, admin, direc
     r = client.post("/api/messages", json={"name": "payment", "case_id": case["id"], "data": {"amount": 3}}, headers=advisor)
     assert r.status_code == 200, r.text
     assert [t["name"] for t in r.json()["ready_tasks"]] == ["Book payment"]
+
+
+def _customer_waits_for_payment(client, tokens) -> dict:
+    """Invoice_payment with the waiting receive task in the customer's lane (Asiakas), offered to
+    customers by its card; a case `asiakas` started, waiting for message 'payment'."""
+    xml = (BPMN / "receive_payment.bpmn").read_text(encoding="utf-8").replace('name="Billing"', 'name="Asiakas"')
+    card = json.loads((BPMN / "three_lanes.card.json").read_text(encoding="utf-8")) | {
+        "process": "Invoice_payment",
+        "name": "Invoice payment",
+    }
+    files = [
+        ("files", ("receive_payment.bpmn", xml.encode(), "application/xml")),
+        ("files", ("receive_payment.card.json", json.dumps(card).encode(), "application/json")),
+    ]
+    assert client.post("/api/processes", headers=tokens["omistaja"], files=files).status_code == 201
+    case = client.post("/api/cases", json={"process_key": "Invoice_payment"}, headers=tokens["asiakas"]).json()
+    (task,) = case["ready_tasks"]
+    r = client.post(f"/api/tasks/{task['id']}/complete", json={"data": {}}, headers=tokens["asiakas"])
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_customer_s_message_carries_no_data_into_a_step_without_a_form(client, tokens):
+    # a customer gives a step without a form no data (policy.gives_formless_data); a message sent
+    # from outside put any field into the case all the same, past the rule completions keep
+    case = _customer_waits_for_payment(client, tokens)
+    body = {"name": "payment", "case_id": case["id"], "data": {"amount": 1, "status": "paid"}}
+    r = client.post("/api/messages", json=body, headers=tokens["asiakas"])
+    assert (r.status_code, r.json()["code"]) == (422, "invalid_data"), r.text
+    assert r.json()["details"]["field_errors"] == {
+        "amount": "is not a field of this form",
+        "status": "is not a field of this form",
+    }
+    assert "'amount', 'status'" in r.json()["message"] and "Traceback" not in r.text
+    detail = client.get(f"/api/cases/{case['id']}", headers=tokens["admin"]).json()
+    assert detail["data"] == {} and detail["waiting_for"][0]["message"] == "payment"
+    sent = client.post("/api/messages", json={"name": "payment", "case_id": case["id"]}, headers=tokens["asiakas"])
+    assert sent.status_code == 200, sent.text
+    assert [t["name"] for t in sent.json()["ready_tasks"]] == ["Book payment"]
+
+
+def test_kapula_message_names_the_fields_a_customer_may_not_send(client, tokens, cli):
+    case = _customer_waits_for_payment(client, tokens)
+    refused = cli("message", "payment", "--case", str(case["id"]), "--data", '{"amount": 1}', "--user", "asiakas")
+    assert refused.exit_code == 6 and "error:" in refused.output and "'amount'" in refused.output
+    assert "Traceback" not in refused.output
+    staff = cli("message", "payment", "--case", str(case["id"]), "--data", '{"amount": 1}')
+    assert staff.exit_code == 0, staff.output  # the operator is staff: a step without a form takes its data

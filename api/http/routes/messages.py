@@ -23,7 +23,8 @@ def send_message(kapula: KapulaDep, caller: CallerDep, body: MessageCreate) -> C
     throws in turn goes to the cases of the other pools. 404: no such case (or none with those
     correlation values); 409: the case does not wait for this message now (the message names the
     element that receives it and what the case waits for); 422: a name the case's process never
-    receives, or data over the limits; 403: not the process's owner nor an advisor of the
+    receives, data over the limits, or any data from a customer (the receiving element has no form,
+    so it takes a customer's data as a completion of a step without a form would: none); 403: not the process's owner nor an advisor of the
     receiving element's lane."""
     return CasePublic.of(
         kapula.send_message(body.name, case_id=body.case_id, correlation=body.correlation, data=body.data, caller=caller)
