@@ -14,6 +14,7 @@ from api.web import forms, i18n, lists, messages
 from api.web import values as readable
 from api.web.render import page
 from api.web.session import PageCallerDep
+from engine.access import policy
 from engine.display import formats
 from engine.errors import AccessDeniedError, ConflictError, InvalidDataError
 from engine.model import TaskView
@@ -72,6 +73,8 @@ def _task(
         task=task,
         schema=schema,
         form_fields=forms.fields(schema, values, errors) if schema else [],
+        # without a form, staff may give the step data (the JSON box); a customer only completes it
+        gives_data=schema is not None or policy.gives_formless_data(caller.principal),
         error=error,
         raw_value=raw,
         raw_error=errors.get(forms.RAW_FIELD),

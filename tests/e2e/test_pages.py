@@ -137,6 +137,30 @@ def test_inbox_list_shows_the_task_handed_to_the_lane(client, tokens, deployed):
     assert "siirtyi: ELY" in r.text
 
 
+def test_a_customer_s_task_without_a_form_shows_just_the_complete_button(client, tokens):
+    # a customer gives a step without a form no data (policy.gives_formless_data), yet the page
+    # showed them the staff's JSON box, whose every field the completion then refused
+    xml = (BPMN / "three_lanes.bpmn").read_text(encoding="utf-8").replace(' kapula:form="tarve.json"', "", 1)
+    files = [("files", ("three_lanes.bpmn", xml.encode(), "application/xml"))]
+    files.append(("files", ("three_lanes.card.json", (BPMN / "three_lanes.card.json").read_bytes(), "application/json")))
+    assert client.post("/api/processes", headers=tokens["omistaja"], files=files).status_code == 201
+    case = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
+    task_id = case["ready_tasks"][0]["id"]
+    sign_in(client, "asiakas")
+    page = client.get(f"/tasks/{task_id}").text
+    assert 'name="_json"' not in page and "JSON" not in page
+    assert 'id="no-form"' in page and "Paina Valmis" in page and '<button class="primary">Valmis</button>' in page
+    swedish = client.get(f"/tasks/{task_id}", headers={"Accept-Language": "sv"}).text
+    assert "ingen blankett att fylla i" in swedish
+    r = client.post(f"/tasks/{task_id}/complete", data={})
+    assert r.status_code == 200 and "Kuvaa tarve: valmis" in r.text
+    # staff keep the JSON box on a task without a form
+    sek_task = client.get(f"/api/cases/{case['id']}", headers=tokens["admin"]).json()["ready_tasks"][0]["id"]
+    sign_in(client, "sek.neuvoja")
+    page = client.get(f"/tasks/{sek_task}").text
+    assert 'name="_json"' in page and 'id="no-form"' not in page
+
+
 def test_refusals_are_pages_with_status(client, tokens, deployed):
     case = client.post("/api/cases", headers=tokens["asiakas"], json={"process_key": "Handoff_demo"}).json()
     sign_in(client, "te.neuvoja")
