@@ -2,10 +2,11 @@
 
 The engine writes them in English for logs, the API and the command line: why a case cannot move
 and why a migration plan cannot be applied (engine/runtime/migration.py, engine/services/migration.py)
-and what keeps an upload from running (engine/bpmn_xml/validate.py and implementations.py,
-engine/runtime/upload_links.py, engine/definitions.py). A page shows one it knows (a pattern below) in the reader's words, with the
-names, ids and values as the engine quoted them; any other (SpiffWorkflow's own messages, the
-sandbox's reasons, XML errors) as the engine wrote it, marked English."""
+and what keeps an upload from running or refuses it (engine/bpmn_xml/validate.py, implementations.py
+and secure.py, engine/runtime/upload_links.py, engine/definitions.py). A page shows one it knows (a
+pattern below) in the reader's words, with the names, ids and values as the engine quoted them; any
+other (SpiffWorkflow's own messages, the sandbox's reasons, XML errors) as the engine wrote it,
+marked English. tests/unit/test_engine_texts.py holds every pattern to its catalog entries."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ _KINDS = {
     "Task": N_("Tehtävä"),
 }
 _ELEMENT = rf"(?P<element>(?:{'|'.join(_KINDS)}) {_NAMED})"
+# the same in the middle of a sentence (label(node, capital=False)): "from gateway 'Risk?' (g)"
+_LOWER_ELEMENT = rf"(?:{'|'.join(k.lower() for k in _KINDS)}) {_NAMED}"
+# a value the engine quotes with engine.errors.quoted (repr: double quotes when it holds a ')
+_REPR = "'.*'|\".*\""
+# where a diagram names a form (engine.bpmn_xml.inspect.form_reference)
+_FORM_ATTRIBUTES = "kapula:form|camunda:formKey|formJsonSchemaFilename"
 # the kind of definition an event refers to (engine.bpmn_xml.implementations.dangling_refs)
 _TERMS = {"message": N_("viesti"), "signal": N_("signaali"), "error": N_("virhe"), "escalation": N_("eskalaatio")}
 
@@ -179,6 +186,46 @@ _UPLOAD: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"the diagram has no executable process"), N_("Kaaviossa ei ole ajettavaa prosessia.")),
     (re.compile(r"\.\.\. and (?P<n>\d+) more problems"), N_("… ja %(n)s muuta korjattavaa.")),
     (
+        re.compile(rf"{_ELEMENT} names the form (?P<form>{_REPR}) \((?P<where>{_FORM_ATTRIBUTES})\), which is a path: .*"),
+        N_(
+            "%(element)s: lomakkeeksi on nimetty %(form)s (%(where)s), mutta se on polku. Lomake nimetään "
+            "tiedostonimellään (esimerkiksi 'tarve.json') ja ladataan kaavion mukana."
+        ),
+    ),
+    (
+        re.compile(
+            rf"{_ELEMENT} names the form (?P<form>{_REPR}) \((?P<where>{_FORM_ATTRIBUTES})\), which is not a form file: .*"
+        ),
+        N_(
+            "%(element)s: lomakkeeksi on nimetty %(form)s (%(where)s), mutta se ei ole lomaketiedosto. Lomake on "
+            "JSON Schema, jonka tiedostonimi päättyy .json (ei .card.json), ja se ladataan kaavion mukana."
+        ),
+    ),
+    (
+        re.compile(rf"Data store (?P<store>{_NAMED}) cannot be used: Kapula has no data stores .*"),
+        N_(
+            "Tietovarastoa %(store)s ei voi käyttää: Kapulassa ei ole tietovarastoja (tapauksen tiedot ovat "
+            "tapauksessa itsessään). Poista tietovarasto ja viittaukset siihen, niin kaavion voi ajaa."
+        ),
+    ),
+    (
+        re.compile(
+            rf"The condition on flow (?P<flow>{_NAMED}) from (?P<element>{_LOWER_ELEMENT}) is not a valid expression: "
+            rf"(?P<text>{_REPR}) \((?P<reason>syntax error.*)\)"
+        ),
+        N_("%(element)s: lähtevän sekvenssivuon %(flow)s ehto %(text)s ei ole kelvollinen lauseke (%(reason)s)."),
+    ),
+    (
+        re.compile(
+            rf"The condition on flow (?P<flow>{_NAMED}) is not a valid expression: (?P<text>{_REPR}) \((?P<reason>syntax error.*)\)"
+        ),
+        N_("Sekvenssivuon %(flow)s ehto %(text)s ei ole kelvollinen lauseke (%(reason)s)."),
+    ),
+    (
+        re.compile(r"the file nests elements more than (?P<depth>\d+) levels deep"),
+        N_("Tiedostossa on elementtejä sisäkkäin yli %(depth)s tasoa; se on yläraja."),
+    ),
+    (
         re.compile(
             r"the form '(?P<form>.*)' of (?P<kind>\w+) '(?P<name>.*)' is neither in this upload nor in an earlier version; .*"
         ),
@@ -190,9 +237,10 @@ _UPLOAD: list[tuple[re.Pattern[str], str]] = [
 
 
 def _element(label: str, _: Words) -> str:
-    """'Task 'Name' (id)' with its kind in the reader's words."""
+    """'Task 'Name' (id)' with its kind in the reader's words (a kind written in lower case, as in
+    "from gateway 'Risk?' (g)", too: it starts the reader's sentence)."""
     for kind, message_id in _KINDS.items():
-        if label.startswith(f"{kind} "):
+        if label.startswith((f"{kind} ", f"{kind.lower()} ")):
             return _(message_id) + label[len(kind) :]
     return label
 

@@ -5,12 +5,18 @@ marked English."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
 
+from api.web import engine_texts
 from api.web.engine_texts import EngineText, migration_problems, migration_reason, upload_issue
-from api.web.i18n import Words
+from api.web.i18n import LOCALE_DIR, Words
+from engine.bpmn_xml import parse_xml
+from engine.errors import DiagramError
 from engine.runtime.case_state import SpecBundle
 from engine.runtime.migration import plan_migration
 from engine.runtime.parser import load_files, serializer_for
@@ -18,6 +24,7 @@ from engine.services.migration import revert_blockers
 from tests.migration_models import version_b
 
 IMPORT = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+BPMN_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bpmn"
 MODEL = Path(__file__).resolve().parents[2] / "bpmn" / "suupohja_yrityskaynti.bpmn"
 
 BROKEN = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -155,3 +162,69 @@ def test_the_same_version_twice_and_unknown_plan_problems():
         "'A; b' (A) is a UserTask but 'C' (C) is a ScriptTask: a case cannot move between different kinds of element."
     )
     assert rest == EngineText("'X' is something new; 'Y' is not an element of the version the cases are on", "en")
+
+
+def _recent_issues() -> list[str]:
+    """The upload messages of the element-and-line commits: a data store (MIWG C.4.0), a condition
+    that is no expression (C.8.0), a form name that is a path or no form file, a file nested too deep."""
+    miwg = Path(__file__).resolve().parents[1] / "fixtures" / "miwg"
+    three_lanes = BPMN_FIXTURES / "three_lanes.bpmn"
+    found = [
+        i.message for n in ("C.4.0.bpmn", "C.8.0.bpmn") for p in load_files([(n, (miwg / n).read_bytes())]) for i in p.issues
+    ]
+    for value in ("forms/tarve.json", "ytunnus.jsn", "it's.jsn"):
+        broken = three_lanes.read_bytes().replace(b'kapula:form="tarve.json"', f'kapula:form="{value}"'.encode())
+        found += [i.message for p in load_files([("three_lanes.bpmn", broken)]) for i in p.issues]
+    deep = b'<?xml version="1.0"?>\n<definitions>' + b"<a>" * 300 + b"</a>" * 300 + b"</definitions>"
+    with pytest.raises(DiagramError) as caught:
+        parse_xml(deep, filename="deep.bpmn")
+    return found + [i.message for i in caught.value.issues]
+
+
+def test_the_upload_messages_with_element_and_line_are_in_finnish_swedish_and_english():
+    # they were added in English only, so Finnish and Swedish pages showed them in English, marked lang="en"
+    issues = _recent_issues()
+    kinds = ("Data store", "is not a valid expression", "which is a path", "which is not a form file", "levels deep")
+    assert all(any(k in m for m in issues) for k in kinds), issues
+    for message in issues:
+        for language in ("fi", "sv", "en"):
+            shown = upload_issue(message, Words(language))
+            assert shown.lang is None and shown.text.endswith("."), (language, message)
+    fi = {upload_issue(m, Words("fi")).text for m in issues}
+    assert (
+        "Tehtävä 'Kuvaa tarve' (Task_describe): lomakkeeksi on nimetty 'forms/tarve.json' (kapula:form), mutta se on polku. "
+        "Lomake nimetään tiedostonimellään (esimerkiksi 'tarve.json') ja ladataan kaavion mukana." in fi
+    )
+    assert any(t.startswith("Tehtävä 'Kuvaa tarve' (Task_describe): lomakkeeksi on nimetty \"it's.jsn\"") for t in fi)
+    assert (
+        "Yhdyskäytävä '_64bb8b55-d348-41d6-9ea8-f333b1d8cb69': lähtevän sekvenssivuon 'Approved' "
+        "(_f2b0da63-d841-4457-ad85-7d86c8b5c1d2) ehto 'Vacation Approval = \"Approved\"' ei ole kelvollinen lauseke "
+        "(syntax error at line 1: invalid syntax)." in fi
+    )
+    assert "Tiedostossa on elementtejä sisäkkäin yli 100 tasoa; se on yläraja." in fi
+    sv = {upload_issue(m, Words("sv")).text for m in issues}
+    assert any(
+        t.startswith("Datalagret 'Employee Details' (_d367181e-c25a-407e-a5fb-817a27698a30) kan inte användas") for t in sv
+    )
+    assert any(t.startswith("Uppgift 'Kuvaa tarve' (Task_describe) anger blanketten 'ytunnus.jsn' (kapula:form)") for t in sv)
+
+
+def _catalog(language: str) -> Catalog:
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=language)
+
+
+def test_every_engine_text_pattern_has_its_catalog_entries_and_fills_its_placeholders():
+    # a pattern whose text lacks a catalog entry shows Finnish on a Swedish page; one whose text asks
+    # for a placeholder its pattern does not capture raises KeyError while the page renders
+    patterns = [*engine_texts._MIGRATION, *engine_texts._PLAN, *engine_texts._UPLOAD]
+    fi, sv, en = _catalog("fi"), _catalog("sv"), _catalog("en")
+    for pattern, message_id in patterns:
+        assert fi.get(message_id) is not None, f"run scripts/i18n.sh: {message_id!r}"
+        for catalog in (sv, en):
+            entry = catalog.get(message_id)
+            assert entry is not None and entry.string and not entry.fuzzy, (catalog.locale, message_id)
+        wanted = set(re.findall(r"%\((\w+)\)s", message_id))
+        assert wanted <= set(pattern.groupindex), (pattern.pattern, message_id)
+    for message_id in [*engine_texts._KINDS.values(), *engine_texts._TERMS.values()]:
+        assert fi.get(message_id) is not None and sv.get(message_id).string and en.get(message_id).string, message_id
