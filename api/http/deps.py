@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from api.http.head import ORIGINAL_METHOD
 from engine.access.policy import Principal
 from engine.errors import AuthenticationError
 from engine.services import Kapula
@@ -86,7 +87,8 @@ def origin_of(request: Request) -> str:
     scope = request.scope
     client = scope.get("client")
     path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
-    return f"{scope['method']} {path} from {client[0] if client else '-'}"
+    method = scope.get(ORIGINAL_METHOD, scope["method"])  # a HEAD run as a GET (api/http/head.py) is logged as HEAD
+    return f"{method} {path} from {client[0] if client else '-'}"
 
 
 async def get_caller(request: Request, bearer: BearerDep) -> Caller:

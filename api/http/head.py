@@ -4,13 +4,16 @@ FastAPI's routes declared with GET take no HEAD (Starlette's own Route adds it, 
 does not), so `curl -I /` was 405 while GET was 200. Rather than declare HEAD on every route (each
 would then be a second operation in the OpenAPI document), a HEAD request is run as a GET and its
 body dropped: status and headers, Content-Length included, are those of the GET. A path with no GET
-(POST only) answers 405 to HEAD as to GET. The request is still a GET to everything inside
-(access log, CSRF: both safe methods).
+(POST only) answers 405 to HEAD as to GET. The request is a GET to everything inside (routing,
+CSRF: both safe methods), but the access log writes what came: `HEAD /…` (the scope keeps it under
+ORIGINAL_METHOD, read by api.http.deps.origin_of).
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ORIGINAL_METHOD = "kapula.original_method"  # scope key: the method the client sent, when run as another
 
 
 class HeadAsGetMiddleware:
@@ -36,4 +39,4 @@ class HeadAsGetMiddleware:
                 finished = True
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        await self.app({**scope, "method": "GET", ORIGINAL_METHOD: "HEAD"}, receive, without_body)

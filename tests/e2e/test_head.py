@@ -49,3 +49,15 @@ def test_head_on_a_post_only_path_is_refused_like_get_and_openapi_lists_no_head_
     assert client.head("/api/processes/three_lanes/cases", headers=tokens["admin"]).status_code in (404, 405)
     spec = client.get("/openapi.json").json()
     assert not [p for p, ops in spec["paths"].items() if "head" in ops]
+
+
+def test_a_head_request_is_in_the_access_log_as_head(client, tokens):
+    # it was run as a GET inside, and the access log wrote "GET /api/cases/1" for a HEAD
+    admin = tokens["admin"]
+    assert upload(client, admin, owner="SEK").status_code == 201
+    case = client.post("/api/cases", json={"process_key": "Handoff_demo"}, headers=admin).json()
+    assert client.head(f"/api/cases/{case['id']}", headers=admin).status_code == 200
+    assert client.get(f"/api/cases/{case['id']}", headers=admin).status_code == 200
+    log = client.get(f"/api/cases/{case['id']}/access-log", headers=admin).json()
+    reads = [e["origin"].split(" from")[0] for e in log if e["action"] == "read"]
+    assert reads == [f"HEAD /api/cases/{case['id']}", f"GET /api/cases/{case['id']}"], log
