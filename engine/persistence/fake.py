@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from engine.incidents import Failure
     from engine.persistence.fake_cases import FakeCaseRepository
 from engine.persistence.ports import (
+    BufferedMessage,
     CaseTexts,
     ListedCase,
     ListedTask,
@@ -589,6 +590,34 @@ class FakeMessageReads:
 
 
 @dataclass
+class FakeMessageBuffer:
+    """The kept messages in memory, their payloads and correlation values round-tripped through
+    JSON as the table stores them."""
+
+    rows: list[BufferedMessage] = field(default_factory=list)
+    last_id: int = 0
+
+    def add(self, message: BufferedMessage) -> int:
+        self.last_id += 1
+        stored = dataclasses.replace(
+            message,
+            id=self.last_id,
+            correlations=json.loads(json.dumps(message.correlations, sort_keys=True, default=str)),
+            payload=json.loads(json.dumps(message.payload, default=str)),
+        )
+        self.rows.append(stored)
+        return self.last_id
+
+    def pending(self, key: str, name: str, *, now: datetime) -> list[BufferedMessage]:
+        return [m for m in self.rows if m.process_key == key and m.name == name and m.expires_at > now]
+
+    def take(self, message_id: int) -> bool:
+        before = len(self.rows)
+        self.rows = [m for m in self.rows if m.id != message_id]
+        return len(self.rows) < before
+
+
+@dataclass
 class FakeListingReads:
     """The lists over the unit's case and task rows, events, claims, directory and versions, with
     the pure rules of engine.access.policy where the SQL has their conditions. `waiting_since` (by
@@ -762,6 +791,7 @@ class FakeUnitOfWork:
     case_reads: FakeCaseReads = field(default_factory=FakeCaseReads)
     incidents: FakeIncidentRepository = field(init=False)
     messages: FakeMessageReads = field(default_factory=FakeMessageReads)
+    buffer: FakeMessageBuffer = field(default_factory=FakeMessageBuffer)
     listing: FakeListingReads = field(init=False)
     cases: FakeCaseRepository = field(init=False)
     script_engine: Any = None  # the cases' (engine.runtime's SafeScriptEngine when None)

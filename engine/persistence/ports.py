@@ -16,7 +16,8 @@ restoring one reads); erasure's read and rewrite of a case's texts; incidents; a
 (cosmicpython's "views"): CaseReads (a case's and a task's rows, a user task's with what its view
 needs, the cases of a key or version, the due timers), ListingReads (the case lists and inboxes: the access rules as SQL conditions in
 sql_listing.py, as the pure rules in the fake; tests/integration/test_listing_contract.py),
-MessageReads (the cases a message may be for), ConsistencyReads. The cases' steps
+MessageReads (the cases a message may be for), ConsistencyReads; MessageBuffer (messages kept
+for a case that does not wait for them yet). The cases' steps
 (CaseRepository: create, load, save, save_migrated) are on it too, their SQL implementation being
 engine.case_store.CaseStore over the unit's session; their fake (engine.persistence.fake_cases)
 writes what the same pure computation gives (case_store.step_write: a step's case row, task rows
@@ -612,6 +613,43 @@ class MessageReads(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class BufferedMessage:
+    """A message kept for the case of `process_key` that will wait for it (engine.services.routing):
+    as thrown (correlation values, payload, the sender's conversation), with who sent it, when it
+    was kept and until when. `id` is 0 until stored."""
+
+    name: str
+    process_key: str
+    pool: str
+    conversation_id: str | None
+    correlations: dict[str, Any]
+    payload: Any
+    from_case_id: int
+    from_element: str | None
+    from_lane: str | None
+    created_at: datetime
+    expires_at: datetime
+    id: int = 0
+
+
+class MessageBuffer(Protocol):
+    """Messages kept until a case waits for them, or they expire."""
+
+    def add(self, message: BufferedMessage) -> int:
+        """Keep `message`; returns its id."""
+        ...
+
+    def pending(self, key: str, name: str, *, now: datetime) -> list[BufferedMessage]:
+        """The kept messages `name` for process `key` that have not expired at `now`, oldest first."""
+        ...
+
+    def take(self, message_id: int) -> bool:
+        """Remove the kept message (it was delivered); False when it is no longer there (another
+        transaction took it first)."""
+        ...
+
+
 class IncidentRepository(Protocol):
     """Failed unattended steps recorded on their case (engine.incidents)."""
 
@@ -678,6 +716,9 @@ class UnitOfWork(Protocol):
 
     @property
     def messages(self) -> MessageReads: ...
+
+    @property
+    def buffer(self) -> MessageBuffer: ...
 
     @property
     def listing(self) -> ListingReads: ...

@@ -22,6 +22,7 @@ from engine.errors import ConflictError, NotFoundError
 from engine.model import CaseNote, CaseStatus, Event, Lifecycle
 from engine.persistence.direct import DirectStatement
 from engine.persistence.ports import UserTaskRow
+from engine.persistence.sql_buffer import SqlMessageBuffer
 from engine.persistence.sql_cases import SqlCaseRepository
 from engine.persistence.sql_credentials import SqlCredentialRepository, SqlSettingRepository
 from engine.persistence.sql_directory import SqlDirectoryRepository
@@ -369,6 +370,10 @@ class SqlUnitOfWork:
     @cached_property
     def messages(self) -> SqlMessageReads:
         return SqlMessageReads(self._session)
+
+    @cached_property
+    def buffer(self) -> SqlMessageBuffer:
+        return SqlMessageBuffer(self._session)
 
     @cached_property
     def listing(self) -> SqlListingReads:

@@ -490,3 +490,25 @@ class CaseCorrelationRecord(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(String(1000))  # the key's properties as canonical JSON
+
+
+class BufferedMessageRecord(Base):
+    """A message thrown to another pool while no case of it waited for it in the sender's
+    conversation or correlation: kept until a case of `process_key` waits for it (and takes it,
+    removing the row) or `expires_at` passes (docs/adr/0008-buffered-messages.md)."""
+
+    __tablename__ = "message_buffer"
+    __table_args__ = (Index("ix_message_buffer_lookup", "process_key", "name", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    process_key: Mapped[str] = mapped_column(String(255))  # the receiving process
+    pool: Mapped[str] = mapped_column(String(500))  # the receiving pool's name, for messages
+    conversation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    correlations_json: Mapped[str] = mapped_column(Text)  # {key: {property: value}}, as thrown
+    payload_json: Mapped[str] = mapped_column(Text)
+    from_case_id: Mapped[int] = mapped_column(Integer)  # no foreign key: the row outlives nothing, says who sent it
+    from_element: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    from_lane: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -25,7 +26,7 @@ from engine.errors import ConflictError, NotFoundError
 from engine.incidents import Failure
 from engine.model import CaseNote, Lifecycle, ValidationIssue
 from engine.persistence.fake import FakeUnitOfWork
-from engine.persistence.ports import NewUser, NewVersion, UnitOfWork
+from engine.persistence.ports import BufferedMessage, NewUser, NewVersion, UnitOfWork
 from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import CaseCorrelationRecord, CaseRecord
 from engine.runtime import stepping
@@ -260,6 +261,39 @@ def test_settings(uow):
     assert uow.settings.get("session_secret") == "s1"
     with pytest.raises(ConflictError):
         uow.settings.add("session_secret", "s2")
+
+
+def test_the_message_buffer(uow):
+    def kept(name: str, key: str, hours: int, payload: object) -> BufferedMessage:
+        correlations = {"application": {"Prop_application_id": "A-1"}}
+        return BufferedMessage(
+            name,
+            key,
+            "Front office",
+            "c-1",
+            correlations,
+            payload,
+            7,
+            "End_back",
+            "Back office",
+            NOW,
+            NOW + timedelta(hours=hours),
+        )
+
+    first = uow.buffer.add(kept("decision", "Front_office", 2, {"approved": True, "n": [1, 2]}))
+    second = uow.buffer.add(kept("decision", "Front_office", 1, "plain text"))
+    uow.buffer.add(kept("decision", "Other", 2, {}))
+    uow.buffer.add(kept("päätös", "Front_office", 2, {}))
+    found = uow.buffer.pending("Front_office", "decision", now=NOW)
+    assert [(m.id, m.payload) for m in found] == [(first, {"approved": True, "n": [1, 2]}), (second, "plain text")]
+    assert found[0] == replace(kept("decision", "Front_office", 2, {"approved": True, "n": [1, 2]}), id=first)
+    assert found[1].correlations == {"application": {"Prop_application_id": "A-1"}} and found[1].expires_at == NOW + timedelta(
+        hours=1
+    )
+    assert [m.id for m in uow.buffer.pending("Front_office", "decision", now=NOW + timedelta(hours=1))] == [first]
+    assert [m.name for m in uow.buffer.pending("Front_office", "päätös", now=NOW)] == ["päätös"]
+    assert uow.buffer.take(first) is True and uow.buffer.take(first) is False
+    assert [m.id for m in uow.buffer.pending("Front_office", "decision", now=NOW)] == [second]
 
 
 # -- on the rows of real cases: the engine makes them on the database, the fake is given the same
