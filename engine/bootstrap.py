@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from engine.clock import Clock, SystemClock
 from engine.persistence.database import make_engine, make_session_factory
 from engine.persistence.migrate import upgrade
@@ -20,4 +22,5 @@ def open_kapula(
     engine = make_engine(url or settings.database_url, pool=settings.pool())
     if migrate:
         upgrade(engine)
-    return Kapula(make_session_factory(engine), clock or SystemClock(), SafeScriptEngine())
+    ttl = timedelta(hours=settings.message_ttl_hours)
+    return Kapula(make_session_factory(engine), clock or SystemClock(), SafeScriptEngine(), message_ttl=ttl)

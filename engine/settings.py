@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     db_pool_timeout: int = Field(30, ge=1, description="seconds to wait for a free connection")
     time_zone: str = Field(DEFAULT_TIME_ZONE, description="the network's time zone, for pages and day boundaries")
     tick_seconds: float = Field(30.0, ge=0, description="how often `kapula serve` fires due timers (0: never)")
+    message_ttl_hours: float = Field(
+        168.0,
+        ge=0,
+        description="how long a message between pools is kept for a case that does not wait for it yet (0: not kept, the step fails)",
+    )
 
     def pool(self) -> dict[str, int]:
         """The connection pool's options for SQLAlchemy's create_engine."""

@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -60,10 +61,10 @@ def open_engine(database_url: str, clock: FakeClock) -> Iterator:
     """Opens Kapula engines on the test's database; each one is closed at the end."""
     opened: list[Kapula] = []
 
-    def _open() -> Kapula:
+    def _open(**options: Any) -> Kapula:
         engine = make_engine(database_url)
         upgrade(engine)
-        kapula = Kapula(make_session_factory(engine), clock, SafeScriptEngine())
+        kapula = Kapula(make_session_factory(engine), clock, SafeScriptEngine(), **options)
         opened.append(kapula)
         return kapula
 

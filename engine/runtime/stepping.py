@@ -187,6 +187,12 @@ def waits_for_message(live: LiveCase, name: str) -> bool:
     return bool(waiting_tasks(live.workflow, name))
 
 
+def waited_messages(live: LiveCase) -> list[str]:
+    """The names of the messages the case waits for now, each once, in the order it began waiting."""
+    names = [event.message for _task, event in pending_events(live.workflow) if event.kind == "message" and event.message]
+    return list(dict.fromkeys(names))
+
+
 def take_thrown(live: LiveCase) -> list[Thrown]:
     """The messages the case's steps threw for other cases since last asked, taken out of it."""
     return _take_thrown(live.workflow)

@@ -6,15 +6,19 @@ each such process it resumes the one running case that waits for it and belongs 
 the case whose correlation keys (the diagram's `correlationKey`s) hold the message's values, or,
 when the diagram has none, the case of the same conversation (`case.conversation_id`, which a
 case started by a message inherits from its sender). When no case waits and the process starts
-on that message, it starts a new case. A message that finds no receiver fails the step with a
-clear error (nothing is changed) instead of being lost. Each delivery is one `message_sent` event
-in the sender's log and one `message_received` in the receiver's, whose `from_lane` makes the
-work that follows a handoff between the lanes (engine.history, engine.spans).
+on that message, it starts a new case. When none waits and the process does not start on it, but
+an element of it receives it, the message is kept (the unit of work's MessageBuffer, until the
+service's `message_ttl` passes): the first step that leaves a case of that process waiting for it
+in the sender's conversation or correlation hands it over, as if it had just been sent (Zeebe's
+message buffering; docs/adr/0008-buffered-messages.md). Any other message that finds no receiver
+fails the step with a clear error (nothing is changed) instead of being lost. Each delivery is one
+`message_sent` event in the sender's log and one `message_received` in the receiver's, whose
+`from_lane` makes the work that follows a handoff between the lanes (engine.history, engine.spans).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,11 +28,12 @@ from engine.case_store import SavedStep, StepContext, correlation_value, waiting
 from engine.definitions import DeployedVersion
 from engine.errors import CaseStepError, NotFoundError
 from engine.model import Lifecycle
-from engine.persistence.ports import UnitOfWork
+from engine.persistence.ports import BufferedMessage, UnitOfWork
 from engine.runtime import stepping
 from engine.runtime.stepping import Thrown
 from engine.services.definitions import latest
 from engine.services.gate import Caller, entry
+from engine.services.kept_messages import belongs, take_kept
 from engine.services.shared import ServiceBase
 
 # messages passed back and forth within one use case before it is stopped as a loop between pools
@@ -59,29 +64,53 @@ class MessageRouting(ServiceBase):
         delivery = Delivery(first)
         queue = [first]
         while queue:
-            sender = queue.pop(0)
-            for thrown in stepping.take_thrown(sender.live):
-                delivery.count += 1
-                if delivery.count > MAX_DELIVERIES:
-                    raise CaseStepError(
-                        f"{_element(sender, thrown)}: messages went back and forth between pools more than "
-                        f"{MAX_DELIVERIES} times in one step; the diagrams probably loop",
-                        case_id=sender.case.id,
-                        element_id=thrown.element_id,
-                    )
-                to_cases, to_pools = [], []
-                for key, pool in self._targets(db, sender, thrown):
-                    to_pools.append(pool)
-                    if key is None:
-                        continue  # a pool without a process: the message leaves Kapula
-                    receiver = self._receive(db, delivery, sender, thrown, key, pool, now)
-                    to_cases.append(receiver.case.id)
-                    if receiver.case.id not in [c.case.id for c in queue]:
-                        queue.append(receiver)
-                sender.sent.append(
-                    (thrown.task_id, thrown.element_id, {"message": thrown.name, "to_cases": to_cases, "to": to_pools})
-                )
+            while queue:
+                self._pass_thrown(db, delivery, queue.pop(0), queue, now)
+            # the cases now waiting for a message kept for them take it, and run on: again
+            queue = self._take_kept(db, delivery, now)
         return delivery
+
+    def _pass_thrown(
+        self, db: Session | UnitOfWork, delivery: Delivery, sender: StepContext, queue: list[StepContext], now: datetime
+    ) -> None:
+        """Deliver (or keep) each message `sender` threw; the receivers join `queue`."""
+        for thrown in stepping.take_thrown(sender.live):
+            delivery.count += 1
+            if delivery.count > MAX_DELIVERIES:
+                raise CaseStepError(
+                    f"{_element(sender, thrown)}: messages went back and forth between pools more than "
+                    f"{MAX_DELIVERIES} times in one step; the diagrams probably loop",
+                    case_id=sender.case.id,
+                    element_id=thrown.element_id,
+                )
+            to_cases, to_pools, kept_until = [], [], None
+            for key, pool in self._targets(db, sender, thrown):
+                to_pools.append(pool)
+                if key is None:
+                    continue  # a pool without a process: the message leaves Kapula
+                receiver = self._receive(db, delivery, sender, thrown, key, pool, now)
+                if receiver is None:
+                    kept_until = now + self._message_ttl
+                    continue
+                to_cases.append(receiver.case.id)
+                if receiver.case.id not in [c.case.id for c in queue]:
+                    queue.append(receiver)
+            sent: dict[str, Any] = {"message": thrown.name, "to_cases": to_cases, "to": to_pools}
+            if kept_until is not None:
+                sent["kept_until"] = kept_until.isoformat()
+            sender.sent.append((thrown.task_id, thrown.element_id, sent))
+
+    def _take_kept(self, db: Session | UnitOfWork, delivery: Delivery, now: datetime) -> list[StepContext]:
+        """The cases of this use case that wait for a message kept for them, each handed the oldest
+        one that belongs with it (the rule of direct delivery) and run on, the message taken out of
+        the buffer. Raises ConflictError when another transaction took it first."""
+        buffer = self._port(db).buffer
+        reached = []
+        for ctx in list(delivery.active.values()):
+            if take_kept(buffer, ctx, now=now, clock=self._clock):
+                delivery.count += 1
+                reached.append(ctx)
+        return reached
 
     def _save_step(
         self, db: Session | UnitOfWork, ctx: StepContext, *, now: datetime, user: str | None, **options: Any
@@ -137,9 +166,10 @@ class MessageRouting(ServiceBase):
         key: str,
         pool: str,
         now: datetime,
-    ) -> StepContext:
+    ) -> StepContext | None:
         """The case of `key` that takes the message (resumed or started), with the message caught and
-        run until it waits. Raises CaseStepError when there is none, or more than one."""
+        run until it waits; None when the message was kept for a case that will wait for it. Raises
+        CaseStepError when there is none and it cannot be kept, or more than one."""
         found = self._waiting_receivers(db, delivery, sender, thrown, key)
         if len(found) > 1:
             ids = ", ".join(str(c) for c in sorted(found))
@@ -153,7 +183,11 @@ class MessageRouting(ServiceBase):
             case_id = found[0]
             receiver = delivery.active.get(case_id) or self._port(db).cases.load(case_id)
         else:
-            receiver = self._start_receiver(db, sender, thrown, key, pool, now)
+            started = self._start_receiver(db, sender, thrown, key, pool, now)
+            if started is None:
+                self._keep(db, sender, thrown, key, pool, now)
+                return None
+            receiver = started
             delivery.started.add(receiver.case.id)
         result = stepping.deliver_message(
             receiver.live,
@@ -184,8 +218,10 @@ class MessageRouting(ServiceBase):
 
     def _start_receiver(
         self, db: Session | UnitOfWork, sender: StepContext, thrown: Thrown, key: str, pool: str, now: datetime
-    ) -> StepContext:
-        """A new case of `key` for a message its start event receives, in the sender's conversation."""
+    ) -> StepContext | None:
+        """A new case of `key` for a message its start event receives, in the sender's conversation;
+        None when the process does not start on it but an element of it receives it, and messages
+        are kept (`message_ttl`). Raises CaseStepError when neither."""
         deployed = self._deployed(db, latest(self._port(db), key).id)
         if not deployed.runnable:
             raise CaseStepError(
@@ -197,6 +233,8 @@ class MessageRouting(ServiceBase):
             )
         catchers = deployed.catchers.get(thrown.name, [])
         if not any(c.starts for c in catchers):
+            if catchers and self._message_ttl > timedelta(0):
+                return None
             where = ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in catchers) or "no element"
             raise CaseStepError(
                 f"{_element(sender, thrown)}: no case of pool '{pool}' waits for message '{thrown.name}' in this "
@@ -208,6 +246,22 @@ class MessageRouting(ServiceBase):
         stepping.start(ctx.live, {}, clock=self._clock)
         return ctx
 
+    def _keep(self, db: Session | UnitOfWork, sender: StepContext, thrown: Thrown, key: str, pool: str, now: datetime) -> None:
+        kept = BufferedMessage(
+            thrown.name,
+            key,
+            pool,
+            sender.case.conversation_id,
+            thrown.correlations,
+            thrown.payload,
+            sender.case.id,
+            thrown.element_id,
+            _lane(sender.deployed, thrown.element_id),
+            now,
+            now + self._message_ttl,
+        )
+        self._port(db).buffer.add(kept)
+
     def _waiting_receivers(
         self, db: Session | UnitOfWork, delivery: Delivery, sender: StepContext, thrown: Thrown, key: str
     ) -> list[int]:
@@ -218,7 +272,7 @@ class MessageRouting(ServiceBase):
             if c is not sender
             and c.deployed.key == key
             and stepping.waits_for_message(c.live, thrown.name)
-            and _belongs(c, sender, thrown)
+            and belongs(c, sender.case.conversation_id, thrown.correlations)
         ]
         for case_id in waiting_cases(
             self._port(db), key, thrown.name, conversation=sender.case.conversation_id, correlations=thrown.correlations
@@ -240,16 +294,6 @@ def waiting_cases(
     values = {k: correlation_value(v) for k, v in (correlations or {}).items()}
     found = uow.messages.waiting(key, name, values=values, conversation=conversation)
     return sorted(case_id for case_id, waits in found.items() if waiting_for_message(waits, name))
-
-
-def _belongs(candidate: StepContext, sender: StepContext, thrown: Thrown) -> bool:
-    """The rule of waiting_cases, on a case this use case already holds in memory."""
-    if thrown.correlations:
-        mine = stepping.correlations(candidate.live)
-        shared = [k for k in thrown.correlations if k in mine]
-        if shared:
-            return all(correlation_value(mine[k]) == correlation_value(thrown.correlations[k]) for k in shared)
-    return bool(candidate.case.conversation_id == sender.case.conversation_id)
 
 
 def _lane(deployed: DeployedVersion, element_id: str | None) -> str | None:

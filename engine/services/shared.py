@@ -6,7 +6,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -33,6 +33,11 @@ from engine.runtime.multi_instance import titled
 from engine.runtime.states import READY, state_name
 from engine.services.gate import Caller, check, refusal_of
 
+# how long a message between pools is kept for a case that does not wait for it yet, unless the
+# setting KAPULA_MESSAGE_TTL_HOURS says otherwise (its default, engine.settings): a week, since the
+# receiving case often reaches its catch event only after a person's task
+MESSAGE_TTL = timedelta(hours=168)
+
 
 class ServiceBase:
     """The state every area of use cases works on: sessions, clock, the version and case caches."""
@@ -44,11 +49,13 @@ class ServiceBase:
         script_engine: Any,
         *,
         units: UnitOfWorkFactory | None = None,
+        message_ttl: timedelta = MESSAGE_TTL,
     ) -> None:
         """`sessions` on Kapula's database; or None with `units`, a factory of units of work (e.g.
         engine.persistence.fake.FakeUnitOfWork) that the steps run on instead: start_case,
         claim_task, unclaim_task, complete_task, task_form and cancel_case; the other use cases
-        still open a session and fail without one."""
+        still open a session and fail without one. `message_ttl`: how long a message between pools
+        is kept for a case that does not wait for it yet (zero: not kept; engine.services.routing)."""
         self._on_database = sessions is not None
         if sessions is None:
             if units is None:
@@ -63,6 +70,7 @@ class ServiceBase:
             self._reads = sessionmaker(sessions.kw["bind"].execution_options(kapula_readonly=True), expire_on_commit=False)
             self._units = units or self._sql_units
         self._clock = clock
+        self._message_ttl = message_ttl
         self._versions = VersionCache()
         self._drawings = DrawingCache()  # per (key, version, view, format, measured values)
         self._store = CaseStore(self._versions, script_engine)

@@ -4,6 +4,8 @@ and waits for "decision"; "Back office" starts on "application" and ends throwin
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -97,7 +99,19 @@ def test_a_waiting_front_case_is_resumed_after_a_restart(open_engine):
     assert [t.name for t in second.get_case(front.id).ready_tasks] == ["Tell customer"]
 
 
-def test_a_message_nobody_waits_for_fails_the_step_naming_the_element_and_changes_nothing(kapula):
+def test_a_message_nobody_waits_for_is_kept_and_the_sender_goes_on(kapula):
+    # the front case was cancelled: nobody will ever wait, and the message expires where it is kept
+    # (tests/integration/test_message_buffer.py); before buffering this step failed
+    front, back = _applied(kapula)
+    kapula.cancel_case(front.id)
+    done = kapula.complete_task(back.ready_tasks[0].id, {"approved": True})
+    assert done.status is CaseStatus.COMPLETED
+    (sent,) = [e for e in kapula.history(back.id) if e.lifecycle is Lifecycle.MESSAGE_SENT]
+    assert sent.changed["to_cases"] == [] and "kept_until" in sent.changed
+
+
+def test_without_keeping_messages_one_nobody_waits_for_fails_the_step_naming_the_element_and_changes_nothing(open_engine):
+    kapula = open_engine(message_ttl=timedelta(0))
     front, back = _applied(kapula)
     kapula.cancel_case(front.id)
     before = kapula.history(back.id)

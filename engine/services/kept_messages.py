@@ -1,0 +1,63 @@
+"""Messages kept for a case that does not wait for them yet, handed over when it does (engine.services.routing).
+
+A message between pools that no case of the receiving pool waits for in the sender's conversation or
+correlation, and on which that pool does not start, is kept (the unit of work's MessageBuffer) until
+a step leaves such a case waiting for it, or until it expires. Zeebe buffers a published message
+with a time to live the same way and correlates it when a subscription opens; as there, the oldest
+kept message that matches goes first, and one message goes to one case.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.case_store import StepContext, correlation_value
+from engine.clock import Clock
+from engine.errors import ConflictError
+from engine.persistence.ports import MessageBuffer
+from engine.runtime import stepping
+
+
+def belongs(candidate: StepContext, conversation: str | None, correlations: dict[str, Any]) -> bool:
+    """Whether a message with these correlation values, thrown in `conversation`, is for the case
+    (held in memory): by the correlation keys both hold, else by the conversation. The rule of
+    routing.waiting_cases, which asks it of the stored cases."""
+    if correlations:
+        mine = stepping.correlations(candidate.live)
+        shared = [k for k in correlations if k in mine]
+        if shared:
+            return all(correlation_value(mine[k]) == correlation_value(correlations[k]) for k in shared)
+    return bool(candidate.case.conversation_id == conversation)
+
+
+def take_kept(buffer: MessageBuffer, ctx: StepContext, *, now: datetime, clock: Clock) -> bool:
+    """Hand the case the oldest unexpired kept message that it waits for and that belongs with it,
+    run it on, and take the message out of the buffer, with its `message_received` as a direct
+    delivery writes it (and `kept_since`). False when there is none. Raises ConflictError when
+    another transaction took the message first, CaseStepError when the case fails on it."""
+    for name in stepping.waited_messages(ctx.live):
+        for kept in buffer.pending(ctx.deployed.key, name, now=now):
+            if kept.from_case_id == ctx.case.id or not belongs(ctx, kept.conversation_id, kept.correlations):
+                continue
+            correlations = kept.correlations or None
+            result = stepping.deliver_message(
+                ctx.live, name, kept.payload, correlations=correlations, clock=clock, case_id=ctx.case.id
+            )
+            if not result.caught:
+                continue
+            if not buffer.take(kept.id):
+                raise ConflictError(
+                    f"message '{name}' kept for case {ctx.case.id} was taken by another step meanwhile; try again",
+                    case_id=ctx.case.id,
+                )
+            received = {
+                "message": name,
+                "from_case": kept.from_case_id,
+                "from_element": kept.from_element,
+                "from_lane": kept.from_lane,
+                "kept_since": kept.created_at.isoformat(),
+            }
+            ctx.received.append((name, received))
+            return True
+    return False

@@ -1,0 +1,128 @@
+"""Messages kept for a case of another pool that does not wait for them yet (docs/bpmn-support.md,
+"Messages between pools"): "Front office" throws "application", then a person checks the documents
+before the case waits for "decision"; "Back office" may send its decision before that."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from engine import history
+from engine.model import CaseStatus, Lifecycle, WaitingEvent
+from engine.persistence.database import make_engine
+from engine.persistence.tables import BufferedMessageRecord
+from engine.services.shared import MESSAGE_TTL
+from engine.settings import load_settings
+from tests.conftest import BPMN
+
+FRONT, BACK = "Front_office", "Back_office"
+
+
+def _checked_first(name: str) -> tuple[str, bytes]:
+    """The fixture with a user task 'Check documents' between sending the application and waiting for the decision."""
+    text = (
+        (BPMN / name)
+        .read_text()
+        .replace(
+            '<bpmn:sequenceFlow id="A3" sourceRef="Throw_app" targetRef="Catch_decision" />',
+            '<bpmn:sequenceFlow id="A3" sourceRef="Throw_app" targetRef="Task_check" />'
+            '<bpmn:userTask id="Task_check" name="Check documents"><bpmn:incoming>A3</bpmn:incoming>'
+            "<bpmn:outgoing>A3b</bpmn:outgoing></bpmn:userTask>"
+            '<bpmn:sequenceFlow id="A3b" sourceRef="Task_check" targetRef="Catch_decision" />',
+        )
+        .replace(
+            '<bpmn:intermediateCatchEvent id="Catch_decision" name="Decision received"><bpmn:incoming>A3</bpmn:incoming>',
+            '<bpmn:intermediateCatchEvent id="Catch_decision" name="Decision received"><bpmn:incoming>A3b</bpmn:incoming>',
+        )
+    )
+    assert "Task_check" in text and "<bpmn:incoming>A3b</bpmn:incoming>" in text
+    return (name.replace(".bpmn", "_checked.bpmn"), text.encode())
+
+
+def _kept(database_url: str) -> int:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        count = conn.scalar(select(func.count()).select_from(BufferedMessageRecord))
+    engine.dispose()
+    return int(count or 0)
+
+
+def _of(kapula, case_id, lifecycle):
+    return [e for e in kapula.history(case_id) if e.lifecycle is lifecycle]
+
+
+def _decided_early(kapula, data=None):
+    """Front office sent its application; Back office decided while the front case was still at 'Check documents'."""
+    kapula.deploy([_checked_first("two_pools.bpmn")])
+    front = kapula.start_case(FRONT)
+    front = kapula.complete_task(front.ready_tasks[0].id, {"applicant": "Ann"}, user="anna")
+    assert [t.name for t in front.ready_tasks] == ["Check documents"] and front.waiting_for == ()
+    (back,) = kapula.cases(process_key=BACK)
+    done = kapula.complete_task(back.ready_tasks[0].id, data or {"approved": True}, user="bob")
+    assert done.status is CaseStatus.COMPLETED  # the sender's step succeeded
+    return front, back
+
+
+def test_a_decision_sent_before_the_front_case_waits_is_handed_over_when_it_does(kapula, clock, database_url):
+    sent_at = clock.now()
+    front, back = _decided_early(kapula)
+    (sent,) = _of(kapula, back.id, Lifecycle.MESSAGE_SENT)
+    assert (sent.element_id, sent.changed) == (
+        "End_back",
+        {"message": "decision", "to_cases": [], "to": ["Front office"], "kept_until": (sent_at + MESSAGE_TTL).isoformat()},
+    )
+    assert _kept(database_url) == 1
+    clock.advance(hours=3)
+    front = kapula.complete_task(front.ready_tasks[0].id, {}, user="anna")
+    assert [t.name for t in front.ready_tasks] == ["Tell customer"] and front.waiting_for == ()
+    assert front.data == {"applicant": "Ann", "approved": True}
+    (received,) = _of(kapula, front.id, Lifecycle.MESSAGE_RECEIVED)
+    assert received.element_id == "Catch_decision"
+    assert received.changed == {
+        "message": "decision",
+        "from_case": back.id,
+        "from_element": "End_back",
+        "from_lane": "Back office",
+        "kept_since": sent_at.isoformat(),
+    }
+    assert _kept(database_url) == 0
+    handoffs = [(h.from_lane, h.to_lane, h.element_id) for h in history.handoffs(kapula.history(front.id))]
+    assert handoffs == [("Back office", "Front office", "Task_tell")]
+    assert [(c.from_lane, c.to_lane, c.count) for c in kapula.metrics(FRONT).handoffs] == [("Back office", "Front office", 1)]
+
+
+def test_a_kept_message_that_expired_is_not_handed_over(open_engine, clock, database_url):
+    kapula = open_engine(message_ttl=timedelta(hours=1))
+    sent_at = clock.now()
+    front, back = _decided_early(kapula)
+    (sent,) = _of(kapula, back.id, Lifecycle.MESSAGE_SENT)
+    assert sent.changed["kept_until"] == (sent_at + timedelta(hours=1)).isoformat()
+    clock.advance(hours=1)
+    front = kapula.complete_task(front.ready_tasks[0].id, {}, user="anna")
+    assert front.waiting_for == (WaitingEvent("Catch_decision", "Decision received", "message", message="decision"),)
+    assert front.data == {"applicant": "Ann"} and _of(kapula, front.id, Lifecycle.MESSAGE_RECEIVED) == []
+    # a decision sent now still reaches it
+    resumed = kapula.send_message("decision", case_id=front.id, data={"approved": False})
+    assert [t.name for t in resumed.ready_tasks] == ["Tell customer"]
+
+
+def test_a_kept_message_goes_to_the_case_its_correlation_names_not_to_another(kapula):
+    kapula.deploy([_checked_first("two_pools_correlated.bpmn")])
+    a, b = kapula.start_case(FRONT), kapula.start_case(FRONT)
+    a = kapula.complete_task(a.ready_tasks[0].id, {"application_id": "A-1"})
+    b = kapula.complete_task(b.ready_tasks[0].id, {"application_id": "B-2"})
+    back = {c.data["application_id"]: c for c in kapula.cases(process_key=BACK)}
+    # A-1's back office case decides for B-2: in A-1's conversation, but B-2's correlation value
+    kapula.complete_task(back["A-1"].ready_tasks[0].id, {"approved": True, "application_id": "B-2"})
+    a = kapula.complete_task(a.ready_tasks[0].id, {})
+    assert [e.message for e in a.waiting_for] == ["decision"] and "approved" not in a.data
+    b = kapula.complete_task(b.ready_tasks[0].id, {})
+    assert [t.name for t in b.ready_tasks] == ["Tell customer"] and b.data["approved"] is True
+    (received,) = _of(kapula, b.id, Lifecycle.MESSAGE_RECEIVED)
+    assert received.changed["from_case"] == back["A-1"].id
+    assert kapula.get_case(a.id).waiting_for == a.waiting_for
+
+
+def test_the_default_time_to_live_is_the_setting_s():
+    assert timedelta(hours=load_settings().message_ttl_hours) == MESSAGE_TTL
