@@ -96,3 +96,24 @@ def read(name: str) -> tuple[str, bytes]:
     """A fixture BPMN file as (filename, content), ready for Kapula.deploy."""
     path = BPMN / name
     return (path.name, path.read_bytes())
+
+
+def checked_first(name: str) -> tuple[str, bytes]:
+    """The fixture with a user task 'Check documents' between sending the application and waiting for the decision."""
+    text = (
+        (BPMN / name)
+        .read_text()
+        .replace(
+            '<bpmn:sequenceFlow id="A3" sourceRef="Throw_app" targetRef="Catch_decision" />',
+            '<bpmn:sequenceFlow id="A3" sourceRef="Throw_app" targetRef="Task_check" />'
+            '<bpmn:userTask id="Task_check" name="Check documents"><bpmn:incoming>A3</bpmn:incoming>'
+            "<bpmn:outgoing>A3b</bpmn:outgoing></bpmn:userTask>"
+            '<bpmn:sequenceFlow id="A3b" sourceRef="Task_check" targetRef="Catch_decision" />',
+        )
+        .replace(
+            '<bpmn:intermediateCatchEvent id="Catch_decision" name="Decision received"><bpmn:incoming>A3</bpmn:incoming>',
+            '<bpmn:intermediateCatchEvent id="Catch_decision" name="Decision received"><bpmn:incoming>A3b</bpmn:incoming>',
+        )
+    )
+    assert "Task_check" in text and "<bpmn:incoming>A3b</bpmn:incoming>" in text
+    return (name.replace(".bpmn", "_checked.bpmn"), text.encode())

@@ -14,30 +14,9 @@ from engine.persistence.database import make_engine
 from engine.persistence.tables import BufferedMessageRecord
 from engine.services.shared import MESSAGE_TTL
 from engine.settings import load_settings
-from tests.conftest import BPMN
+from tests.conftest import checked_first
 
 FRONT, BACK = "Front_office", "Back_office"
-
-
-def _checked_first(name: str) -> tuple[str, bytes]:
-    """The fixture with a user task 'Check documents' between sending the application and waiting for the decision."""
-    text = (
-        (BPMN / name)
-        .read_text()
-        .replace(
-            '<bpmn:sequenceFlow id="A3" sourceRef="Throw_app" targetRef="Catch_decision" />',
-            '<bpmn:sequenceFlow id="A3" sourceRef="Throw_app" targetRef="Task_check" />'
-            '<bpmn:userTask id="Task_check" name="Check documents"><bpmn:incoming>A3</bpmn:incoming>'
-            "<bpmn:outgoing>A3b</bpmn:outgoing></bpmn:userTask>"
-            '<bpmn:sequenceFlow id="A3b" sourceRef="Task_check" targetRef="Catch_decision" />',
-        )
-        .replace(
-            '<bpmn:intermediateCatchEvent id="Catch_decision" name="Decision received"><bpmn:incoming>A3</bpmn:incoming>',
-            '<bpmn:intermediateCatchEvent id="Catch_decision" name="Decision received"><bpmn:incoming>A3b</bpmn:incoming>',
-        )
-    )
-    assert "Task_check" in text and "<bpmn:incoming>A3b</bpmn:incoming>" in text
-    return (name.replace(".bpmn", "_checked.bpmn"), text.encode())
 
 
 def _kept(database_url: str) -> int:
@@ -54,7 +33,7 @@ def _of(kapula, case_id, lifecycle):
 
 def _decided_early(kapula, data=None):
     """Front office sent its application; Back office decided while the front case was still at 'Check documents'."""
-    kapula.deploy([_checked_first("two_pools.bpmn")])
+    kapula.deploy([checked_first("two_pools.bpmn")])
     front = kapula.start_case(FRONT)
     front = kapula.complete_task(front.ready_tasks[0].id, {"applicant": "Ann"}, user="anna")
     assert [t.name for t in front.ready_tasks] == ["Check documents"] and front.waiting_for == ()
@@ -108,7 +87,7 @@ def test_a_kept_message_that_expired_is_not_handed_over(open_engine, clock, data
 
 
 def test_a_kept_message_goes_to_the_case_its_correlation_names_not_to_another(kapula):
-    kapula.deploy([_checked_first("two_pools_correlated.bpmn")])
+    kapula.deploy([checked_first("two_pools_correlated.bpmn")])
     a, b = kapula.start_case(FRONT), kapula.start_case(FRONT)
     a = kapula.complete_task(a.ready_tasks[0].id, {"application_id": "A-1"})
     b = kapula.complete_task(b.ready_tasks[0].id, {"application_id": "B-2"})

@@ -23,7 +23,7 @@ from engine.runtime.states import READY
 from engine.services import Kapula
 from engine.services.definitions import store_upload
 from engine.services.gate import Caller
-from tests.conftest import read
+from tests.conftest import checked_first, read
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 OWNER = Caller(Principal("sek.owner", "SEK", Role.PROCESS_OWNER, organisation="SEK"), origin="test")
@@ -195,6 +195,22 @@ def test_a_message_between_two_pools_starts_and_resumes_the_other_case():
         ("Catch_decision", back_id, "Back office")
     ]
     assert fake.cases.rows[front.id]["status"] == "running"
+
+
+def test_a_decision_sent_before_the_front_case_waits_is_kept_on_the_fake_and_handed_over():
+    fake = FakeUnitOfWork()
+    files = [checked_first("two_pools.bpmn")]
+    store_upload(fake, [(load_files(files), files)], caller=None, owner=None, now=NOW)
+    kapula = Kapula(None, FakeClock(NOW), None, units=fake)
+    front = kapula.start_case("Front_office", user="anna")
+    front = kapula.complete_task(front.ready_tasks[0].id, {"applicant": "Ann"}, user="anna")
+    back_id = next(i for i, row in fake.cases.rows.items() if row["process_key"] == "Back_office")
+    (decide,) = [t.task_id for t in fake.case_reads.user_tasks(back_id, READY) if t.element_id == "Task_decide"]
+    assert kapula.complete_task(decide, {"approved": True}, user="bob").status is CaseStatus.COMPLETED
+    assert [(m.name, m.process_key, m.from_case_id) for m in fake.buffer.rows] == [("decision", "Front_office", back_id)]
+    front = kapula.complete_task(front.ready_tasks[0].id, {}, user="anna")
+    assert [t.name for t in front.ready_tasks] == ["Tell customer"] and front.data["approved"] is True
+    assert fake.buffer.rows == []
 
 
 def test_an_incident_fails_the_fake_case_and_a_cancel_closes_it(kapula, uow, clock):
