@@ -62,10 +62,11 @@ def erase_case(
     reason: str | None = None,
 ) -> ErasureResult:
     """Replace the personal fields' values (`fields`, else those the version's forms declare) in the
-    case's data and header, its task rows, its events and its correlation values, and log the
-    erasure with its `reason` in the access log, in `uow`'s transaction. `rows_changed` counts the
-    texts that changed. Raises NotFoundError, or InvalidDataError (field `fields`) when no field is
-    named and the forms declare none."""
+    case's data and header, its task rows, its events, its correlation values and the messages it
+    sent that are still kept (payload and correlation values), and log the erasure with its
+    `reason` in the access log, in `uow`'s transaction. `rows_changed` counts the texts that
+    changed. Raises NotFoundError, or InvalidDataError (field `fields`) when no field is named and
+    the forms declare none."""
     found = uow.erasure.read(case_id)
     if found is None:
         raise NotFoundError("case", case_id)
@@ -77,7 +78,7 @@ def erase_case(
         )
     scrubber = _Scrubber(chosen)
     # collect every value first, so copies of a value under other keys go too
-    every = [texts.data, texts.header, *texts.tasks.values(), *texts.events.values()]
+    every = [texts.data, texts.header, *texts.tasks.values(), *texts.events.values(), *texts.kept_payloads.values()]
     for text in every:
         if text is not None:
             scrubber.collect(json.loads(text))
@@ -88,12 +89,17 @@ def erase_case(
         events=_changed_of(scrubber, texts.events),
         # the values of its correlation keys are copies of case data (a message finds the case by them)
         correlations=_changed_of(scrubber, texts.correlations),
+        # a message it sent that waits for its receiver (message_buffer) carries its data until then:
+        # blanked like the rest, the receiver gets the marker (docs/adr/0008-buffered-messages.md)
+        kept_payloads=_changed_of(scrubber, texts.kept_payloads),
+        kept_correlations=_changed_of(scrubber, texts.kept_correlations),
     )
     # written even when nothing changed: the new row version makes every live-case cache reload
     uow.erasure.write(case_id, changed)
     uow.access_log.add([AccessEntry(at, by, case_id, "erase", origin=origin, reason=reason)])
     count = sum(t is not None for t in (changed.data, changed.header))
     count += len(changed.tasks) + len(changed.events) + len(changed.correlations)
+    count += len(changed.kept_payloads) + len(changed.kept_correlations)
     return ErasureResult(case_id, tuple(sorted(chosen)), count)
 
 

@@ -407,7 +407,12 @@ class FakeErasureRepository:
             return None
         source, texts = found
         return dict(source), dataclasses.replace(
-            texts, tasks=dict(texts.tasks), events=dict(texts.events), correlations=dict(texts.correlations)
+            texts,
+            tasks=dict(texts.tasks),
+            events=dict(texts.events),
+            correlations=dict(texts.correlations),
+            kept_payloads=dict(texts.kept_payloads),
+            kept_correlations=dict(texts.kept_correlations),
         )
 
     def write(self, case_id: int, changed: CaseTexts) -> None:
@@ -422,6 +427,8 @@ class FakeErasureRepository:
                 tasks={k: changed.tasks.get(k, v) for k, v in texts.tasks.items()},
                 events={k: changed.events.get(k, v) for k, v in texts.events.items()},
                 correlations={k: changed.correlations.get(k, v) for k, v in texts.correlations.items()},
+                kept_payloads={k: changed.kept_payloads.get(k, v) for k, v in texts.kept_payloads.items()},
+                kept_correlations={k: changed.kept_correlations.get(k, v) for k, v in texts.kept_correlations.items()},
             ),
         )
         self.row_versions[case_id] = self.row_versions.get(case_id, 1) + 1

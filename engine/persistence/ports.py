@@ -267,13 +267,17 @@ class CredentialRepository(Protocol):
 class CaseTexts:
     """A case's stored JSON texts that can hold its data: the case row's data and header, its task
     rows' bodies by task id, its events' `changed` by sequence number, its correlation keys' values
-    by key. As a change (ErasureRepository.write): the texts to write, None and absent ones kept."""
+    by key, and of the messages it sent that are still kept (message_buffer) the payloads and the
+    thrown correlation values by message id. As a change (ErasureRepository.write): the texts to
+    write, None and absent ones kept."""
 
     data: str | None = None
     header: str | None = None
     tasks: dict[str, str] = field(default_factory=dict)
     events: dict[int, str] = field(default_factory=dict)
     correlations: dict[str, str] = field(default_factory=dict)
+    kept_payloads: dict[int, str] = field(default_factory=dict)
+    kept_correlations: dict[int, str] = field(default_factory=dict)
 
 
 class ErasureRepository(Protocol):

@@ -117,7 +117,7 @@ class CaseUseCases(MessageRouting):
         caller: Caller | None = None,
     ) -> ErasureResult:
         """Replace the case's personal fields (declared `x-personal` in its forms, else `fields`) in
-        its data, task rows and events; the events' metrics stay. Administrators only (`caller`;
+        its data, task rows, events and the messages it sent that are still kept; the events' metrics stay. Administrators only (`caller`;
         else `by`, unchecked). Logged as `erase` with its `reason` (1–500 characters, required with
         a caller; shown in the case's timeline) in the same transaction.
         Raises NotFoundError, AccessDeniedError or InvalidDataError (no reason: field `reason`)."""

@@ -4,11 +4,13 @@ before the case waits for "decision"; "Back office" may send its decision before
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from engine import history
+from engine.erasure import ERASED
 from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.database import make_engine
 from engine.persistence.tables import BufferedMessageRecord
@@ -105,3 +107,44 @@ def test_a_kept_message_goes_to_the_case_its_correlation_names_not_to_another(ka
 
 def test_the_default_time_to_live_is_the_setting_s():
     assert timedelta(hours=load_settings().message_ttl_hours) == MESSAGE_TTL
+
+
+def _kept_texts(database_url: str) -> list[tuple[int, str, str]]:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                BufferedMessageRecord.from_case_id, BufferedMessageRecord.payload_json, BufferedMessageRecord.correlations_json
+            )
+        ).all()
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
+def test_erasing_the_sender_s_personal_data_blanks_the_message_it_kept(kapula, database_url):
+    front, back = _decided_early(kapula, {"approved": True, "memo": "phoned Ann Andersson"})
+    ((sender, payload, _),) = _kept_texts(database_url)
+    assert sender == back.id and "Andersson" in payload
+    result = kapula.erase_personal_data(back.id, fields=["applicant", "memo"], by="admin")
+    ((_, payload, _),) = _kept_texts(database_url)
+    assert "Ann" not in payload and json.loads(payload) == {"applicant": ERASED, "approved": True, "memo": ERASED}
+    assert result.rows_changed >= 2  # the case's texts and the kept message
+    # the receiver gets what the sender would have sent had it been erased first
+    front = kapula.complete_task(front.ready_tasks[0].id, {}, user="anna")
+    assert front.data == {"applicant": ERASED, "approved": True, "memo": ERASED}
+
+
+def test_erasing_the_sender_s_personal_data_blanks_the_kept_message_s_correlation_values(kapula, database_url):
+    kapula.deploy([checked_first("two_pools_correlated.bpmn")])
+    front = kapula.start_case(FRONT)
+    front = kapula.complete_task(front.ready_tasks[0].id, {"application_id": "Ann-1970"})
+    (back,) = kapula.cases(process_key=BACK)
+    kapula.complete_task(back.ready_tasks[0].id, {"approved": True})
+    ((_, payload, correlations),) = _kept_texts(database_url)
+    assert "Ann-1970" in correlations and "Ann-1970" in payload
+    kapula.erase_personal_data(back.id, fields=["application_id"], by="admin")
+    ((_, payload, correlations),) = _kept_texts(database_url)
+    assert "Ann-1970" not in correlations + payload and ERASED in correlations
+    other = kapula.start_case(FRONT)
+    kapula.erase_personal_data(other.id, fields=["application_id"], by="admin")  # a case that sent nothing kept
+    assert _kept(database_url) == 1
