@@ -37,10 +37,12 @@ class _History(TypedDict):
 
 
 class _TimerRound(TypedDict):
-    """One round of `kapula tick` as its --json writes it: how many cases moved, the ids of those that failed."""
+    """One round of `kapula tick` as its --json writes it: how many cases moved, the ids of those
+    that failed, how many expired kept messages were deleted."""
 
     cases_moved: int
     cases_failed: list[int]
+    messages_expired: int
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -226,18 +228,20 @@ def history(ctx: Context, case_id: int, as_json: bool) -> None:
 @json_option
 @pass_ctx
 def tick(ctx: Context, every: float | None, rounds: int | None, as_json: bool) -> None:
-    """Fire the timers that are due now (once, or every SECONDS with --every)."""
+    """Fire the timers that are due now and delete expired kept messages (once, or every SECONDS with --every)."""
 
     def show(r: _TimerRound) -> None:
         click.echo(f"{r['cases_moved']} case(s) moved by due timers")
         if r["cases_failed"]:
             ids = ", ".join(map(str, r["cases_failed"]))
             click.echo(f"{len(r['cases_failed'])} case(s) failed at their timer step: {ids} (see `kapula cases --status failed`)")
+        if r["messages_expired"]:
+            click.echo(f"{r['messages_expired']} expired kept message(s) deleted")
 
     def once() -> None:
         def action() -> _TimerRound:
             done = ctx.kapula.fire_due_timers_round()
-            return {"cases_moved": done.moved, "cases_failed": list(done.failed)}
+            return {"cases_moved": done.moved, "cases_failed": list(done.failed), "messages_expired": done.messages_expired}
 
         run(as_json, action, show)
 

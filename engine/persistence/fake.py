@@ -623,6 +623,12 @@ class FakeMessageBuffer:
         self.rows = [m for m in self.rows if m.id != message_id]
         return len(self.rows) < before
 
+    def purge_expired(self, *, now: datetime, limit: int) -> int:
+        gone = {m.id for m in self.rows if m.expires_at <= now}
+        gone = set(sorted(gone)[:limit])
+        self.rows = [m for m in self.rows if m.id not in gone]
+        return len(gone)
+
 
 @dataclass
 class FakeListingReads:

@@ -653,6 +653,11 @@ class MessageBuffer(Protocol):
         transaction took it first)."""
         ...
 
+    def purge_expired(self, *, now: datetime, limit: int) -> int:
+        """Delete at most `limit` of the messages expired at `now` (never handed over any more),
+        oldest first; returns how many went."""
+        ...
+
 
 class IncidentRepository(Protocol):
     """Failed unattended steps recorded on their case (engine.incidents)."""

@@ -61,3 +61,9 @@ class SqlMessageBuffer:
     def take(self, message_id: int) -> bool:
         # on PostgreSQL a second transaction taking the same row waits for the first and deletes none
         return bool(self._session.connection().execute(delete(_B).where(_B.id == message_id)).rowcount)
+
+    def purge_expired(self, *, now: datetime, limit: int) -> int:
+        # by id through a subquery: DELETE … LIMIT is neither PostgreSQL's nor SQLite's by default;
+        # a concurrent purge of the same rows deletes them once, the other finds them gone
+        expired = select(_B.id).where(_B.expires_at <= now).order_by(_B.id).limit(limit)
+        return int(self._session.connection().execute(delete(_B).where(_B.id.in_(expired))).rowcount)

@@ -28,27 +28,35 @@ from engine.services.shared import check_data
 
 log = logging.getLogger("kapula.timers")
 
+# expired kept messages deleted per transaction, and at most per round (the rest go in the next
+# round): short transactions that hold few row locks, a round that stays short after a backlog
+PURGE_BATCH = 500
+PURGE_MAX = 20 * PURGE_BATCH
+
 
 @dataclass(frozen=True)
 class TimerRound:
-    """What one round of due timers did: cases moved on, and cases whose step failed (each now
-    `failed` with an incident)."""
+    """What one round of due timers did: cases moved on, cases whose step failed (each now
+    `failed` with an incident), and expired kept messages deleted."""
 
     moved: int
     failed: tuple[int, ...] = ()
+    messages_expired: int = 0
 
 
 class IncidentUseCases(MessageRouting):
     """Firing due timers, each case on its own; retrying failed steps; reading incidents."""
 
     def fire_due_timers(self, *, limit: int = 500) -> int:
-        """Fire the timers that are due by the clock; returns how many cases moved. A case whose
-        step fails is recorded as failed with an incident, and the round goes on with the others.
+        """Fire the timers that are due by the clock, then delete the expired kept messages; returns
+        how many cases moved. A case whose step fails is recorded as failed with an incident, and
+        the round goes on with the others.
         Raises UnavailableError when the database is away (the next round tries again)."""
         return self.fire_due_timers_round(limit=limit).moved
 
     def fire_due_timers_round(self, *, limit: int = 500) -> TimerRound:
-        """One round of due timers, earliest due first (at most `limit` cases): see fire_due_timers."""
+        """One round of due timers, earliest due first (at most `limit` cases), then the expired kept
+        messages deleted: see fire_due_timers."""
         now = self._clock.now()
         with self._reads() as session:
             due = self._unit(session).case_reads.timers_due(now, limit=limit)
@@ -68,7 +76,27 @@ class IncidentUseCases(MessageRouting):
                 moved += 1
             elif outcome is False:
                 failed.append(case_id)
-        return TimerRound(moved, tuple(failed))
+        return TimerRound(moved, tuple(failed), self._purge_expired_messages(now))
+
+    def _purge_expired_messages(self, now: datetime) -> int:
+        """Delete the kept messages expired at `now` (never handed over any more: ADR 0008), in
+        batches of PURGE_BATCH, at most PURGE_MAX a round; how many went. A failure is logged and
+        left to the next round: the timers' round stands."""
+        purged = 0
+        try:
+            while purged < PURGE_MAX:
+                with self._in_unit() as uow:
+                    deleted = uow.buffer.purge_expired(now=now, limit=PURGE_BATCH)
+                purged += deleted
+                if deleted < PURGE_BATCH:
+                    break
+        except UnavailableError:
+            raise
+        except Exception:
+            log.exception("expired kept messages could not be deleted; the next round tries again")
+        if purged:
+            log.info("%d expired kept message(s) deleted", purged)
+        return purged
 
     def _fire_case(self, case_id: int, now: datetime) -> bool | None:
         """Fire one case's due timers: True when it moved, False when its step failed (recorded),

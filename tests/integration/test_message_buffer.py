@@ -5,6 +5,7 @@ before the case waits for "decision"; "Back office" may send its decision before
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from engine.erasure import ERASED
 from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.database import make_engine
 from engine.persistence.tables import BufferedMessageRecord
+from engine.services import incidents
 from engine.services.shared import MESSAGE_TTL
 from engine.settings import load_settings
 from tests.conftest import checked_first
@@ -148,3 +150,27 @@ def test_erasing_the_sender_s_personal_data_blanks_the_kept_message_s_correlatio
     other = kapula.start_case(FRONT)
     kapula.erase_personal_data(other.id, fields=["application_id"], by="admin")  # a case that sent nothing kept
     assert _kept(database_url) == 1
+
+
+def test_a_tick_deletes_the_expired_kept_messages_in_batches_and_keeps_the_others(
+    open_engine, clock, database_url, monkeypatch, caplog
+):
+    kapula = open_engine(message_ttl=timedelta(hours=1))
+    kapula.deploy([checked_first("two_pools.bpmn")])
+    for _ in range(3):
+        kapula.complete_task(kapula.start_case(FRONT).ready_tasks[0].id, {"applicant": "Ann"})
+    backs = sorted(kapula.cases(process_key=BACK), key=lambda c: c.id)
+    for i, back in enumerate(backs):
+        if i == 2:
+            clock.advance(minutes=50)
+        kapula.complete_task(back.ready_tasks[0].id, {"approved": True})
+    assert _kept(database_url) == 3
+    clock.advance(minutes=10)  # the first two expire now, the third in 50 minutes
+    monkeypatch.setattr(incidents, "PURGE_BATCH", 1)
+    with caplog.at_level(logging.INFO, logger="kapula.timers"):
+        done = kapula.fire_due_timers_round()
+    assert done.messages_expired == 2 and _kept(database_url) == 1
+    assert "2 expired kept message(s) deleted" in caplog.messages
+    assert kapula.fire_due_timers_round().messages_expired == 0 and _kept(database_url) == 1
+    clock.advance(minutes=50)
+    assert kapula.fire_due_timers_round().messages_expired == 1 and _kept(database_url) == 0

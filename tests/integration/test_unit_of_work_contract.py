@@ -294,6 +294,12 @@ def test_the_message_buffer(uow):
     assert [m.name for m in uow.buffer.pending("Front_office", "päätös", now=NOW)] == ["päätös"]
     assert uow.buffer.take(first) is True and uow.buffer.take(first) is False
     assert [m.id for m in uow.buffer.pending("Front_office", "decision", now=NOW)] == [second]
+    # expired at NOW + 2 h: the three left, oldest first, in batches
+    assert uow.buffer.purge_expired(now=NOW + timedelta(hours=1, minutes=59), limit=10) == 1
+    assert uow.buffer.purge_expired(now=NOW + timedelta(hours=2), limit=1) == 1
+    assert uow.buffer.purge_expired(now=NOW + timedelta(hours=2), limit=5) == 1
+    assert uow.buffer.purge_expired(now=NOW + timedelta(hours=2), limit=5) == 0
+    assert uow.buffer.pending("Front_office", "päätös", now=NOW) == []
 
 
 # -- on the rows of real cases: the engine makes them on the database, the fake is given the same
