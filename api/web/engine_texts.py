@@ -4,15 +4,19 @@ The engine writes them in English for logs, the API and the command line: why a 
 and why a migration plan cannot be applied (engine/runtime/migration.py, engine/services/migration.py)
 and what keeps an upload from running or refuses it (engine/bpmn_xml/validate.py, implementations.py
 and secure.py, engine/runtime/upload_links.py, engine/definitions.py). A page shows one it knows (a
-pattern below) in the reader's words, with the names, ids and values as the engine quoted them; any
-other (SpiffWorkflow's own messages, the sandbox's reasons, XML errors) as the engine wrote it,
-marked English. tests/unit/test_engine_texts.py holds every pattern to its catalog entries."""
+pattern below, or of the upload's files in api/web/engine_words.py, or of its code in
+engine_code_texts.py) in the reader's words, with the names, ids and values as the engine quoted
+them; any other (SpiffWorkflow's own messages, a sandbox reason not known there) as the engine
+wrote it, marked English.
+tests/unit/test_engine_texts.py holds every pattern to its catalog entries."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from api.web.engine_code_texts import code_issue
+from api.web.engine_words import ELEMENT, FILES, LOWER_ELEMENT, NAMED, REPR, element_words
 from api.web.i18n import N_, Words
 
 
@@ -24,23 +28,6 @@ class EngineText:
     lang: str | None = None
 
 
-# how the engine names an element (engine.bpmn_xml.labels.label, engine.runtime.labels.element_label):
-# its kind, then 'Name' (id) or 'id'
-_NAMED = r"'.*?'(?: \([^ ()]+\))?"
-_KINDS = {
-    "Call activity": N_("Kutsuaktiviteetti"),
-    "Subprocess": N_("Aliprosessi"),
-    "Sequence flow": N_("Sekvenssivuo"),
-    "Process": N_("Prosessi"),
-    "Gateway": N_("Yhdyskäytävä"),
-    "Event": N_("Tapahtuma"),
-    "Task": N_("Tehtävä"),
-}
-_ELEMENT = rf"(?P<element>(?:{'|'.join(_KINDS)}) {_NAMED})"
-# the same in the middle of a sentence (label(node, capital=False)): "from gateway 'Risk?' (g)"
-_LOWER_ELEMENT = rf"(?:{'|'.join(k.lower() for k in _KINDS)}) {_NAMED}"
-# a value the engine quotes with engine.errors.quoted (repr: double quotes when it holds a ')
-_REPR = "'.*'|\".*\""
 # where a diagram names a form (engine.bpmn_xml.inspect.form_reference)
 _FORM_ATTRIBUTES = "kapula:form|camunda:formKey|formJsonSchemaFilename"
 # the kind of definition an event refers to (engine.bpmn_xml.implementations.dangling_refs)
@@ -88,7 +75,7 @@ _PLAN: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            rf"(?P<source>{_NAMED}) is a (?P<old>\w+) but (?P<target>{_NAMED}) is a (?P<new>\w+): "
+            rf"(?P<source>{NAMED}) is a (?P<old>\w+) but (?P<target>{NAMED}) is a (?P<new>\w+): "
             r"a case cannot move between different kinds of element"
         ),
         N_(
@@ -104,58 +91,58 @@ _PLAN: list[tuple[re.Pattern[str], str]] = [
 _PLAN_PARTS = [(re.compile(rf"(?:{pattern.pattern})(?=; |$)"), message_id) for pattern, message_id in _PLAN]
 _UPLOAD: list[tuple[re.Pattern[str], str]] = [
     (
-        re.compile(rf"{_ELEMENT} has no incoming sequence flow, so a case can never reach it"),
+        re.compile(rf"{ELEMENT} has no incoming sequence flow, so a case can never reach it"),
         N_("%(element)s: siihen ei tule yhtään sekvenssivuota, joten tapaus ei voi koskaan päätyä siihen."),
     ),
     (
-        re.compile(rf"{_ELEMENT} has no outgoing sequence flow, so a case would stop there"),
+        re.compile(rf"{ELEMENT} has no outgoing sequence flow, so a case would stop there"),
         N_("%(element)s: siitä ei lähde yhtään sekvenssivuota, joten tapaus pysähtyisi siihen."),
     ),
     (
-        re.compile(rf"{_ELEMENT} is attached to '(?P<host>.*)', which is not in the same process"),
+        re.compile(rf"{ELEMENT} is attached to '(?P<host>.*)', which is not in the same process"),
         N_("%(element)s on liitetty elementtiin '%(host)s', joka ei ole samassa prosessissa."),
     ),
     (
-        re.compile(rf"{_ELEMENT} names '(?P<default>.*)' as its default, but that is not one of its outgoing flows"),
+        re.compile(rf"{ELEMENT} names '(?P<default>.*)' as its default, but that is not one of its outgoing flows"),
         N_("%(element)s: oletukseksi on merkitty '%(default)s', joka ei ole sen lähtevä sekvenssivuo."),
     ),
     (
-        re.compile(rf"{_ELEMENT} has an outgoing flow with no condition and no default \(flow (?P<flow>{_NAMED})\)"),
+        re.compile(rf"{ELEMENT} has an outgoing flow with no condition and no default \(flow (?P<flow>{NAMED})\)"),
         N_("%(element)s: lähtevällä sekvenssivuolla %(flow)s ei ole ehtoa, eikä se ole oletusvuo."),
     ),
-    (re.compile(rf"{_ELEMENT} has no start event"), N_("%(element)s: siinä ei ole alkutapahtumaa.")),
+    (re.compile(rf"{ELEMENT} has no start event"), N_("%(element)s: siinä ei ole alkutapahtumaa.")),
     (
-        re.compile(rf"{_ELEMENT} has no (?P<attribute>sourceRef|targetRef)"),
+        re.compile(rf"{ELEMENT} has no (?P<attribute>sourceRef|targetRef)"),
         N_("%(element)s: siltä puuttuu %(attribute)s."),
     ),
     (
-        re.compile(rf"{_ELEMENT} (?:starts from|points to) '(?P<ref>.*)', an element that does not exist"),
+        re.compile(rf"{ELEMENT} (?:starts from|points to) '(?P<ref>.*)', an element that does not exist"),
         N_("%(element)s viittaa elementtiin '%(ref)s', jota ei ole."),
     ),
     (
-        re.compile(rf"{_ELEMENT} (?:starts from|points to) '(?P<ref>.*)', an element outside its process or subprocess"),
+        re.compile(rf"{ELEMENT} (?:starts from|points to) '(?P<ref>.*)', an element outside its process or subprocess"),
         N_("%(element)s viittaa elementtiin '%(ref)s', joka on toisessa prosessissa tai aliprosessissa."),
     ),
-    (re.compile(rf"{_ELEMENT} has no script"), N_("%(element)s: siinä ei ole skriptiä.")),
+    (re.compile(rf"{ELEMENT} has no script"), N_("%(element)s: siinä ei ole skriptiä.")),
     (
-        re.compile(rf"{_ELEMENT} is written in '(?P<language>.*)' \(its scriptFormat\), a script language .*"),
+        re.compile(rf"{ELEMENT} is written in '(?P<language>.*)' \(its scriptFormat\), a script language .*"),
         N_(
             "%(element)s on kirjoitettu kielellä '%(language)s'. Kapula ajaa vain Python-skriptejä (scriptFormat 'python' tai ei mitään)."
         ),
     ),
     (
-        re.compile(rf"{_ELEMENT} is implemented by (?P<implementation>.+), which only Camunda can run; .*"),
+        re.compile(rf"{ELEMENT} is implemented by (?P<implementation>.+), which only Camunda can run; .*"),
         N_(
             "%(element)s on toteutettu näin: %(implementation)s. Vain Camunda voi ajaa sen; Kapulassa ei ole "
             "palveluliittymiä: tee siitä käyttäjän tehtävä tai skriptitehtävä."
         ),
     ),
     (
-        re.compile(rf"{_ELEMENT} is a service task; Kapula has no service connectors .*"),
+        re.compile(rf"{ELEMENT} is a service task; Kapula has no service connectors .*"),
         N_("%(element)s on palvelutehtävä, eikä Kapulassa ole palveluliittymiä: tee siitä käyttäjän tehtävä tai skriptitehtävä."),
     ),
     (
-        re.compile(rf"{_ELEMENT} has a (?P<listener>camunda:\w+(?: \(.*\))?), which only Camunda can run; .*"),
+        re.compile(rf"{ELEMENT} has a (?P<listener>camunda:\w+(?: \(.*\))?), which only Camunda can run; .*"),
         N_(
             "%(element)s: siinä on %(listener)s, jonka vain Camunda voi ajaa. Kapula ei aja kuuntelijoita: "
             "tee sen työ skriptitehtävässä tai käyttäjän tehtävässä, tai poista se."
@@ -163,16 +150,16 @@ _UPLOAD: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            rf"{_ELEMENT} refers to the (?P<what>message|signal|error|escalation) '(?P<ref>.*)', which the diagram does not define"
+            rf"{ELEMENT} refers to the (?P<what>message|signal|error|escalation) '(?P<ref>.*)', which the diagram does not define"
         ),
         N_("%(element)s viittaa määrittelyyn '%(ref)s' (%(what)s), jota kaaviossa ei ole."),
     ),
     (
-        re.compile(rf"{_ELEMENT} calls process '(?P<process>.*)', which is not in this upload"),
+        re.compile(rf"{ELEMENT} calls process '(?P<process>.*)', which is not in this upload"),
         N_("%(element)s kutsuu prosessia '%(process)s', joka ei ole tässä latauksessa."),
     ),
     (
-        re.compile(rf"{_ELEMENT} calls process '(?P<process>.*)', which cannot run yet"),
+        re.compile(rf"{ELEMENT} calls process '(?P<process>.*)', which cannot run yet"),
         N_("%(element)s kutsuu prosessia '%(process)s', jota ei voi vielä ajaa."),
     ),
     (
@@ -185,24 +172,23 @@ _UPLOAD: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"the diagram has no executable process"), N_("Kaaviossa ei ole ajettavaa prosessia.")),
     (re.compile(r"\.\.\. and (?P<n>\d+) more problems"), N_("… ja %(n)s muuta korjattavaa.")),
+    *FILES,
     (
-        re.compile(rf"{_ELEMENT} names the form (?P<form>{_REPR}) \((?P<where>{_FORM_ATTRIBUTES})\), which is a path: .*"),
+        re.compile(rf"{ELEMENT} names the form (?P<form>{REPR}) \((?P<where>{_FORM_ATTRIBUTES})\), which is a path: .*"),
         N_(
             "%(element)s: lomakkeeksi on nimetty %(form)s (%(where)s), mutta se on polku. Lomake nimetään "
             "tiedostonimellään (esimerkiksi 'tarve.json') ja ladataan kaavion mukana."
         ),
     ),
     (
-        re.compile(
-            rf"{_ELEMENT} names the form (?P<form>{_REPR}) \((?P<where>{_FORM_ATTRIBUTES})\), which is not a form file: .*"
-        ),
+        re.compile(rf"{ELEMENT} names the form (?P<form>{REPR}) \((?P<where>{_FORM_ATTRIBUTES})\), which is not a form file: .*"),
         N_(
             "%(element)s: lomakkeeksi on nimetty %(form)s (%(where)s), mutta se ei ole lomaketiedosto. Lomake on "
             "JSON Schema, jonka tiedostonimi päättyy .json (ei .card.json), ja se ladataan kaavion mukana."
         ),
     ),
     (
-        re.compile(rf"Data store (?P<store>{_NAMED}) cannot be used: Kapula has no data stores .*"),
+        re.compile(rf"Data store (?P<store>{NAMED}) cannot be used: Kapula has no data stores .*"),
         N_(
             "Tietovarastoa %(store)s ei voi käyttää: Kapulassa ei ole tietovarastoja (tapauksen tiedot ovat "
             "tapauksessa itsessään). Poista tietovarasto ja viittaukset siihen, niin kaavion voi ajaa."
@@ -210,14 +196,14 @@ _UPLOAD: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            rf"The condition on flow (?P<flow>{_NAMED}) from (?P<element>{_LOWER_ELEMENT}) is not a valid expression: "
-            rf"(?P<text>{_REPR}) \((?P<reason>syntax error.*)\)"
+            rf"The condition on flow (?P<flow>{NAMED}) from (?P<element>{LOWER_ELEMENT}) is not a valid expression: "
+            rf"(?P<text>{REPR}) \((?P<reason>syntax error.*)\)"
         ),
         N_("%(element)s: lähtevän sekvenssivuon %(flow)s ehto %(text)s ei ole kelvollinen lauseke (%(reason)s)."),
     ),
     (
         re.compile(
-            rf"The condition on flow (?P<flow>{_NAMED}) is not a valid expression: (?P<text>{_REPR}) \((?P<reason>syntax error.*)\)"
+            rf"The condition on flow (?P<flow>{NAMED}) is not a valid expression: (?P<text>{REPR}) \((?P<reason>syntax error.*)\)"
         ),
         N_("Sekvenssivuon %(flow)s ehto %(text)s ei ole kelvollinen lauseke (%(reason)s)."),
     ),
@@ -236,22 +222,13 @@ _UPLOAD: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def _element(label: str, _: Words) -> str:
-    """'Task 'Name' (id)' with its kind in the reader's words (a kind written in lower case, as in
-    "from gateway 'Risk?' (g)", too: it starts the reader's sentence)."""
-    for kind, message_id in _KINDS.items():
-        if label.startswith((f"{kind} ", f"{kind.lower()} ")):
-            return _(message_id) + label[len(kind) :]
-    return label
-
-
 def _translate(message: str, patterns: list[tuple[re.Pattern[str], str]], _: Words) -> EngineText:
     for pattern, message_id in patterns:
         match = pattern.fullmatch(message.strip())
         if match:
             found = {name: value or "" for name, value in match.groupdict().items()}
             if "element" in found:
-                found["element"] = _element(found["element"], _)
+                found["element"] = element_words(found["element"], _)
             if found.get("what") in _TERMS:
                 found["what"] = _(_TERMS[found["what"]])
             return EngineText(_(message_id, **found))
@@ -264,8 +241,12 @@ def migration_reason(message: str, _: Words) -> EngineText:
 
 
 def upload_issue(message: str, _: Words) -> EngineText:
-    """What keeps an upload from running (engine.model.ValidationIssue.message)."""
-    return _translate(message, _UPLOAD, _)
+    """What keeps an upload from running or refuses it (engine.model.ValidationIssue.message)."""
+    shown = _translate(message, _UPLOAD, _)
+    if shown.lang is None:
+        return shown
+    code = code_issue(message.strip(), _)
+    return shown if code is None else EngineText(code)
 
 
 def migration_problems(message: str, _: Words) -> list[EngineText]:

@@ -1,7 +1,7 @@
-"""The engine's migration reasons and upload issues in the pages' languages (api/web/engine_texts.py):
-each issue the loader writes for these diagrams, and each reason a case does not move, comes out in
-Finnish and English with the names and ids as written; one the pages do not know stays as written,
-marked English."""
+"""The engine's migration reasons and upload issues in the pages' languages (api/web/engine_texts.py,
+engine_words.py, engine_code_texts.py): each issue the loader writes for these diagrams and bad
+inputs, and each reason a case does not move, comes out in Finnish, Swedish and English with the
+names and ids as written; one the pages do not know stays as written, marked English."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from api.web import engine_texts
+from api.web import engine_code_texts, engine_texts, engine_words
 from api.web.engine_texts import EngineText, migration_problems, migration_reason, upload_issue
 from api.web.i18n import LOCALE_DIR, Words
 from engine.bpmn_xml import parse_xml
@@ -23,7 +23,8 @@ from engine.runtime.parser import load_files, serializer_for
 from engine.services.migration import revert_blockers
 from tests.migration_models import version_b
 
-IMPORT = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+IMPORT = FIXTURES / "import"
 BPMN_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bpmn"
 MODEL = Path(__file__).resolve().parents[2] / "bpmn" / "suupohja_yrityskaynti.bpmn"
 
@@ -209,22 +210,172 @@ def test_the_upload_messages_with_element_and_line_are_in_finnish_swedish_and_en
     assert any(t.startswith("Uppgift 'Kuvaa tarve' (Task_describe) anger blanketten 'ytunnus.jsn' (kapula:form)") for t in sv)
 
 
+def _messages(files: list[tuple[str, bytes]]) -> list[str]:
+    """What the loader says of an upload: its refusals, or each process's issues."""
+    try:
+        return [i.message for p in load_files(files) for i in p.issues]
+    except DiagramError as refused:
+        return [i.message for i in refused.issues]
+
+
+_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'id="D" targetNamespace="http://example.org/x">\n<bpmn:process id="p" isExecutable="true">\n'
+    '<bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>\n'
+)
+_TAIL = (
+    '<bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>\n<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
+    '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>\n</bpmn:process>\n</bpmn:definitions>'
+)
+
+
+def _node(tag: str, inner: str, attributes: str = "") -> bytes:
+    flows = "<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>"
+    return f'{_HEAD}<bpmn:{tag} id="t" name="Laske"{attributes}>{flows}{inner}</bpmn:{tag}>\n{_TAIL}'.encode()
+
+
+def _script(code: str) -> bytes:
+    return _node("scriptTask", f"<bpmn:script>{code}</bpmn:script>")
+
+
+def _timer(inner: str) -> bytes:
+    return _node("intermediateCatchEvent", f"<bpmn:timerEventDefinition>{inner}</bpmn:timerEventDefinition>")
+
+
+def _condition(text: str) -> bytes:
+    # BROKEN's gateway with a condition on its flow 'Yes' (c)
+    return BROKEN.replace(
+        b'<bpmn:sequenceFlow id="c" name="Yes" sourceRef="g" targetRef="end"/>',
+        (
+            f'<bpmn:sequenceFlow id="c" name="Yes" sourceRef="g" targetRef="end"><bpmn:conditionExpression>{text}'
+            "</bpmn:conditionExpression></bpmn:sequenceFlow>"
+        ).encode(),
+    )
+
+
+def _bad_inputs() -> list[list[tuple[str, bytes]]]:
+    """Uploads that make the loader say each kind of older message: empty and refused code, timers
+    that are not ISO 8601, conditions in XPath, JUEL and FEEL, refused files, decision tables."""
+    miwg, bpmn = FIXTURES / "miwg", FIXTURES / "bpmn"
+    found = [("B.2.0.bpmn", miwg), ("C.1.0.bpmn", miwg), ("C.1.1.bpmn", miwg), ("A.2.1.bpmn", miwg), ("C.9.0.bpmn", miwg)]
+    found += [("C.8.1.bpmn", miwg), ("cycle_no_r.bpmn", FIXTURES / "timers"), ("doctype_xxe.bpmn", bpmn)]
+    found += [("not_xml.bpmn", bpmn), ("condition_dunder.bpmn", bpmn), ("script_import.bpmn", bpmn), ("business_rule.bpmn", bpmn)]
+    uploads = [[(name, (folder / name).read_bytes())] for name, folder in found]
+    scripts = ["", "import os", "for i in x: y = i", "def f(): pass", "x = a.__class__", "x = open('f')", "x = a.format(1)"]
+    scripts += ["if x: y = 1", "a.b = 1", "x = (", "x = 9**9**9", "x = 'a' * 10**9", "del a[1]", "x = (y := 1)"]
+    uploads += [[("s.bpmn", _script(code))] for code in scripts]
+    loops = "<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality/><bpmn:completionCondition>import os"
+    uploads.append([("m.bpmn", _node("userTask", loops + "</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics>"))])
+    timers = [
+        "",
+        "<bpmn:timeDuration/>",
+        "<bpmn:timeDuration>P7X</bpmn:timeDuration>",
+        "<bpmn:timeDate>2027-13-01T09:00Z</bpmn:timeDate>",
+    ]
+    timers += ["<bpmn:timeCycle>R1000/PT1H</bpmn:timeCycle>", "<bpmn:timeCycle>R3/PT1S</bpmn:timeCycle>"]
+    timers += ["<bpmn:timeDuration>P500Y</bpmn:timeDuration>", "<bpmn:timeDuration>__x</bpmn:timeDuration>"]
+    uploads += [[("t.bpmn", _timer(inner))] for inner in timers]
+    uploads += [[("c.bpmn", _condition(text))] for text in ("${a.b}", "${f(a)}", "= a b = 1", "import os")]
+    uploads += [
+        [],
+        [("a.bpmn", b" ")],
+        [("a.bpmn", b"<a/>")],
+        [("tarve.json", (bpmn / "tarve.json").read_bytes())],
+        [("a.bpmn", b"\\xff")],
+    ]
+    uploads += [[(f"f{i}.bpmn", b"<a/>") for i in range(21)], [("a.bpmn", _script("x = 1"))] * 2]
+    uploads.append([("a.bpmn", _script("x = 1")), ("f.json", b'{"type": "array"}')])
+    uploads.append([("a.bpmn", _script("x = 1").replace(b'id="t"', b'id="' + b"t" * 130 + b'"'))])
+    uploads.append([("a.bpmn", _script("x = 1").replace(b"<bpmn:endEvent", b"<bpmn:foo/><bpmn:endEvent"))])
+    tables = FIXTURES / "dmn"
+    unique = (tables / "d_unique.dmn").read_bytes()
+    for broken in (b"__x", b"[1..] zz"):
+        uploads.append(
+            [("d.bpmn", (bpmn / "business_rule.bpmn").read_bytes()), ("d_unique.dmn", unique.replace(b"&gt; 1000", broken))]
+        )
+    uploads.append([("d_unique.dmn", unique.replace(b'hitPolicy="UNIQUE"', b'hitPolicy="PRIORITY"'))])
+    return uploads
+
+
+def test_the_older_upload_messages_are_in_finnish_and_swedish():
+    # empty timers and conditions, refused scripts, XPath and FEEL conditions, a decision missing from
+    # the upload, DOCTYPE and malformed XML: Finnish and Swedish pages showed them in English, lang="en"
+    issues = sorted({m for files in _bad_inputs() for m in _messages(files)})
+    assert len(issues) > 60, issues
+    fi, sv, en = Words("fi"), Words("sv"), Words("en")
+    for message in issues:
+        finnish, swedish, english = upload_issue(message, fi), upload_issue(message, sv), upload_issue(message, en)
+        assert finnish.lang is None and swedish.lang is None and english.lang is None, message
+        assert len({finnish.text, swedish.text, message}) == 3, message
+    shown = {upload_issue(m, fi).text for m in issues}
+    svenska = {upload_issue(m, sv).text for m in issues}
+    assert "Tapahtuma 'Start Event 1 Timer' (_4e71bf73-1719-401e-a9a2-85dc89fc1150): ajastin on tyhjä." in shown
+    assert any(
+        t.startswith("Tapahtuma 'Intermediate Event Conditional Catch' (_c9cb2415") and t.endswith(": ehto on tyhjä.")
+        for t in shown
+    )
+    assert "Händelse 'Laske' (t): timern anger varken varaktighet, tidpunkt eller upprepning." in svenska
+    assert "Tehtävä 'Laske' (t): skripti ei kelpaa: rivi 1: 'for'-silmukka ei ole sallittu." in shown
+    assert "Uppgift 'Laske' (t): skriptet godtas inte: rad 1: en 'for'-loop tillåts inte." in svenska
+    assert (
+        "Yhdyskäytävä 'Invoice approved?' (invoice_approved): lähtevän sekvenssivuon 'yes' (invoiceApproved) ehto on "
+        "kirjoitettu kielellä XPath (kaavion expressionLanguage), jota Kapula ei tulkitse (teksti: bpmn:getDataObject('approved'))."
+        in shown
+    )
+    assert any(t.startswith("Gateway 'Risk?' (ExclusiveGateway_Risk): villkoret på det utgående sekvensflödet") for t in svenska)
+    assert "Kaavio kutsuu päätöstä 'Decision_route', jota ei ole tässä latauksessa (latauksessa ei ole yhtään päätöstä)." in shown
+    assert (
+        "Tiedostossa ei saa olla DOCTYPE-määrittelyä." in shown
+        and "Filen får inte innehålla någon DOCTYPE-deklaration." in svenska
+    )
+    assert any(t.startswith("Tiedosto ei ole kelvollista XML:ää: Opening and ending tag mismatch") for t in shown)
+    assert (
+        "Tapahtuma 'Laske' (t): ajastin ei ole kelvollinen ISO 8601 -kesto: 'P7X' ei ole ISO 8601 -kesto "
+        "(kuten P7D, PT1H30M tai P1Y2M)." in shown
+    )
+
+
+def test_a_code_message_with_a_reason_not_known_stays_english():
+    # a part of the message the pages cannot translate leaves the whole message as the engine wrote it
+    message = "The script of task 'Laske' (t) is refused: line 1: something new"
+    assert upload_issue(message, Words("fi")) == EngineText(message, "en")
+    spiff = "the engine cannot run this: Multiple outgoing flows are not supported"
+    assert upload_issue(spiff, Words("sv")) == EngineText(spiff, "en")
+
+
 def _catalog(language: str) -> Catalog:
     with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
         return read_po(po, locale=language)
 
 
+def _pattern_entries() -> list[tuple[set[str], str]]:
+    """Every message id of engine_texts and engine_words with the placeholders its pattern fills."""
+    tables = [*engine_texts._MIGRATION, *engine_texts._PLAN, *engine_texts._UPLOAD]
+    tables += [
+        *engine_code_texts.REASONS,
+        *engine_code_texts.WHYS,
+        *engine_code_texts.TIMER_PROBLEMS,
+        *engine_code_texts.DECISIONS,
+    ]
+    entries = [(set(pattern.groupindex), message_id) for pattern, message_id in tables]
+    for pattern, subject_id, predicate_id in engine_code_texts.CODE:
+        groups = set(pattern.groupindex)
+        entries.append(({"subject", *groups}, predicate_id))
+        entries += [(groups, subject) for subject in ([subject_id] if subject_id else engine_code_texts.PARTS.values())]
+    words = [*engine_words.KINDS.values(), *engine_texts._TERMS.values(), *engine_code_texts.TIMER_WORDS.values()]
+    words += [*engine_code_texts.CONSTRUCTS.values(), *engine_code_texts.TRANSLATIONS.values()]
+    return entries + [(set(), message_id) for message_id in words]
+
+
 def test_every_engine_text_pattern_has_its_catalog_entries_and_fills_its_placeholders():
     # a pattern whose text lacks a catalog entry shows Finnish on a Swedish page; one whose text asks
     # for a placeholder its pattern does not capture raises KeyError while the page renders
-    patterns = [*engine_texts._MIGRATION, *engine_texts._PLAN, *engine_texts._UPLOAD]
     fi, sv, en = _catalog("fi"), _catalog("sv"), _catalog("en")
-    for pattern, message_id in patterns:
+    for groups, message_id in _pattern_entries():
         assert fi.get(message_id) is not None, f"run scripts/i18n.sh: {message_id!r}"
         for catalog in (sv, en):
             entry = catalog.get(message_id)
             assert entry is not None and entry.string and not entry.fuzzy, (catalog.locale, message_id)
+            assert set(re.findall(r"%\((\w+)\)s", entry.string)) == set(re.findall(r"%\((\w+)\)s", message_id))
         wanted = set(re.findall(r"%\((\w+)\)s", message_id))
-        assert wanted <= set(pattern.groupindex), (pattern.pattern, message_id)
-    for message_id in [*engine_texts._KINDS.values(), *engine_texts._TERMS.values()]:
-        assert fi.get(message_id) is not None and sv.get(message_id).string and en.get(message_id).string, message_id
+        assert wanted <= groups, (groups, message_id)
