@@ -92,6 +92,24 @@ def test_upload_shows_the_engines_errors_next_to_the_file(client, tokens):
     assert "v1" in page.text and "/api/processes/Handoff_demo/versions/1/xml" in page.text
 
 
+def test_upload_refusals_and_code_issues_read_in_finnish_and_swedish(client, tokens):
+    # a malformed file and a refused condition were shown in English, marked lang="en", on these pages
+    sign_in(client, "omistaja")
+    r = client.post("/processes/upload", files=_files("not_xml.bpmn", form=False))
+    errors = r.text.split('id="upload-errors"')[1].split("</ul>")[0]
+    assert "<span>Tiedosto ei ole kelvollista XML:ää: Opening and ending tag mismatch" in errors and 'lang="en"' not in errors
+    r = client.post("/processes/upload", files=_files("not_xml.bpmn", form=False), headers={"Accept-Language": "sv"})
+    errors = r.text.split('id="upload-errors"')[1].split("</ul>")[0]
+    assert "<span>Filen är inte giltig XML: Opening and ending tag mismatch" in errors and 'lang="en"' not in errors
+    assert client.post("/processes/upload", files=_files("condition_dunder.bpmn", form=False)).status_code == 200
+    page = client.get("/processes/Condition_dunder", headers={"Accept-Language": "sv"}).text
+    to_fix = page.split('id="to-fix"')[1].split("</section>")[0]
+    assert (
+        "villkoret på det utgående sekvensflödet &#39;Flow_evil&#39; godtas inte: namnet &#39;__import__&#39; används." in to_fix
+    )
+    assert 'lang="en"' not in to_fix
+
+
 def test_customer_starts_a_case_and_fills_the_form_with_field_errors(client, tokens, deployed):
     sign_in(client, "asiakas")
     r = client.post("/processes/Handoff_demo/start")
