@@ -4,15 +4,19 @@ and cores that every other request needs.
 
 Limits (moving windows, the `limits` library, kept in each server process's memory):
 - per address, every attempt: 30 a minute;
-- per address, failures: 20 in 15 minutes, then that address is refused until the window moves;
+- per address, failures: 20 in 15 minutes, then that address is refused until the window moves
+  (password spraying: one address trying many accounts);
 - per account name and address, failures: 5 in 15 minutes, then that address may not sign in to
   that account for the rest of the window, even with the right password;
-- per account name, failures from all addresses: 50 in 15 minutes, then the account is locked
-  everywhere for the rest of the window (a guess spread over many addresses).
+- per account name, failures from all addresses: 200 in 15 minutes, then the account is under
+  attack: an address that has failed on it in the window is refused, but an address without such
+  a failure still has its password checked, so the owner is never locked out from elsewhere.
 Unknown names count the same, so a lockout does not tell whether an account exists. A successful
-sign-in clears the account's failures. Locking an account by its name alone after 5 failures let
-anyone lock anyone out (OWASP's Authentication Cheat Sheet, "Account Lockout": lockouts are a
-denial-of-service vector); keyed by address as well, that takes 10 addresses and 50 failures.
+sign-in clears the account's failures. Locking an account by its name alone let anyone lock anyone
+out (OWASP's Authentication Cheat Sheet, "Account Lockout": lockouts are a denial-of-service
+vector), and so did the earlier 50 failures from all addresses: the per-account limit now only
+takes the spread guesser's further tries away (each address gets one guess, not five), never the
+right password from an address that has not been guessing.
 With N server processes an attacker spreading over all of them gets at most N times these.
 """
 
@@ -91,7 +95,7 @@ class SignInGuard:
     attempts_per_address: RateLimitItem = field(default_factory=lambda: parse("30/minute"))
     failures_per_address: RateLimitItem = field(default_factory=lambda: parse("20 per 15 minutes"))
     failures_per_account_address: RateLimitItem = field(default_factory=lambda: parse("5 per 15 minutes"))
-    failures_per_account: RateLimitItem = field(default_factory=lambda: parse("50 per 15 minutes"))
+    failures_per_account: RateLimitItem = field(default_factory=lambda: parse("200 per 15 minutes"))
     limiter: MovingWindowRateLimiter = field(default_factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
 
     async def authenticate(self, request: Request, username: str, password: str) -> Principal:
@@ -105,10 +109,13 @@ class SignInGuard:
         for item, key, why in (
             (self.failures_per_address, ("address-failed", address), "from this address"),
             (self.failures_per_account_address, ("account-address-failed", account_at_address), "for this account"),
-            (self.failures_per_account, ("account-failed", account), "for this account"),
         ):
             if not self.limiter.test(item, *key):
                 self._refuse(item, key, f"too many failed sign-ins {why}")
+        if not self.limiter.test(self.failures_per_account, "account-failed", account) and self._failed_here(account_at_address):
+            # under attack from many addresses: no more guesses from those already guessing, but the
+            # owner (an address with no failure here) is not locked out (OWASP: lockout as DoS)
+            self._refuse(self.failures_per_account, ("account-failed", account), "too many failed sign-ins for this account")
         try:
             principal: Principal = await hashing_pool().run(request.app.state.directory.authenticate, username, password)
         except AuthenticationError:
@@ -119,6 +126,11 @@ class SignInGuard:
         self.limiter.clear(self.failures_per_account_address, "account-address-failed", account_at_address)
         self.limiter.clear(self.failures_per_account, "account-failed", account)
         return principal
+
+    def _failed_here(self, account_at_address: str) -> bool:
+        """Whether this address failed to sign in to this account within the window."""
+        item = self.failures_per_account_address
+        return self.limiter.get_window_stats(item, "account-address-failed", account_at_address).remaining < item.amount
 
     def _refuse(self, item: RateLimitItem, key: tuple[str, str], why: str) -> None:
         reset = self.limiter.get_window_stats(item, *key).reset_time
