@@ -1,5 +1,6 @@
 """Where each element goes: a column per step of the flow (longest path from the start, loops
-cut), a horizontal band per lane in order, the customer's band on top, a Tools row at the bottom.
+cut), a horizontal band per lane in order, the customer's band on top, a Tools row at the bottom
+when there are tools to show (an empty Tools row is not in the diagram).
 
 Graphviz's own layouts cannot promise horizontal lanes in a fixed order (dot ranks clusters but
 stacks them as it likes), so the positions are computed here and graphviz only draws and routes
@@ -35,7 +36,7 @@ class Layout:
     width: float
     height: float
     lanes: tuple[Band, ...]
-    tools: Band
+    tools: Band | None  # the Tools row; None when the process has no tools to show
     positions: dict[str, tuple[float, float]]  # node id -> centre
     lane_of: dict[str, str]  # node id -> the lane it is drawn in
     tool_positions: tuple[tuple[int, float, float], ...]  # (tool group index, x, y)
@@ -118,9 +119,8 @@ def lay_out(d: Swimlanes) -> Layout:
     }
     tool_positions, tools_height = _tools(d, positions, top)
     width = HEADER_W + max(n_cols, 1) * COL_W + COL_W / 2  # room for the end event's name
-    return Layout(
-        width, top + tools_height, tuple(bands), Band("Tools", top, tools_height), positions, lane_of, tuple(tool_positions)
-    )
+    tools = Band("Tools", top, tools_height) if tool_positions else None
+    return Layout(width, top + tools_height, tuple(bands), tools, positions, lane_of, tuple(tool_positions))
 
 
 def _drawn_lane(node: Node, lanes: list[str], customer: str | None) -> str:
@@ -141,5 +141,6 @@ def _tools(d: Swimlanes, positions: dict[str, tuple[float, float]], top: float) 
         row = per_column[x]
         per_column[x] += 1
         placed.append((index, x, top + LANE_PAD + row * TOOL_H + TOOL_H / 2))
-    rows = max(per_column.values(), default=1)
-    return placed, rows * TOOL_H + 2 * LANE_PAD
+    if not placed:
+        return placed, 0.0
+    return placed, max(per_column.values()) * TOOL_H + 2 * LANE_PAD

@@ -95,7 +95,7 @@ def _pos(layout: Layout, x: float, y: float) -> str:
 def _bands(g: graphviz.Digraph, layout: Layout, tools: str) -> None:
     """Lane bands and their name headers first, so the elements are drawn over them."""
     width_body = layout.width - HEADER_W
-    bands = [*layout.lanes, layout.tools]
+    bands = [*layout.lanes, *([layout.tools] if layout.tools else [])]
     for i, band in enumerate(bands):
         is_tools = band is layout.tools
         ident = "tools" if is_tools else f"lane-{i}"

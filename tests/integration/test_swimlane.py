@@ -116,7 +116,7 @@ def test_a_diagram_without_lanes():
     d = swimlanes_from_bpmn(content, key, filename=name)
     assert d.nodes
     svg = render(build_swimlane(d))
-    assert "lane-0-band" in boxes(svg) and "tools-band" in boxes(svg)
+    assert "lane-0-band" in boxes(svg) and "tools-band" not in boxes(svg)  # no forms, no card: no Tools row
     assert_inside_lanes(d, svg)
 
 
@@ -167,3 +167,14 @@ def test_the_reference_models_render(kapula):
         assert laid_out.get("class") == "kapula-diagram" and any(
             g.get("data-kind") == "lane" for g in laid_out.iter(f"{SVG}g")
         ), version.key
+
+
+def test_the_tools_row_is_drawn_only_when_it_has_tools():
+    nodes = (Node("s", "", "startEvent", "Asiakas"), Node("t", "Työ", "userTask", "SEK"), Node("e", "", "endEvent", "Asiakas"))
+    bare = Swimlanes("k", "k", ("Asiakas", "SEK"), nodes, (Flow("s", "t"), Flow("t", "e")))
+    svg = render(build_swimlane(bare))
+    assert "tools-band" not in boxes(svg) and "tools-header" not in boxes(svg) and "Työkalut" not in svg.decode()
+    assert lay_out(bare).height == lay_out(bare).lanes[-1].top + lay_out(bare).lanes[-1].height  # no empty row below
+    with_tools = Swimlanes("k", "k", ("Asiakas", "SEK"), nodes, bare.flows, (ToolGroup("Työ", ("t",), ("Opas",)),))
+    svg = render(build_swimlane(with_tools))
+    assert "tools-band" in boxes(svg) and "Työkalut" in svg.decode()
