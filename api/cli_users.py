@@ -21,9 +21,17 @@ def _directory(ctx: Context) -> Directory:
 
 
 def _parse_lane(text: str) -> tuple[str | None, str]:
-    """`LANE` for every process, or `PROCESS_KEY:LANE` for one process."""
-    key, sep, lane = text.partition(":")
-    return (key, lane) if sep and key and lane else (None, text)
+    """`LANE` for every process, or `PROCESS_KEY:LANE` for one process. Raises InvalidDataError for an
+    empty lane or a colon with nothing on one side (`''`, `':'`, `'KEY:'`)."""
+    key, sep, lane = (part.strip() for part in text.partition(":"))
+    if sep and key and lane:
+        return key, lane
+    if sep or not key:
+        raise InvalidDataError(
+            f"--lane {text!r}: give a lane name (LANE) or a process key and a lane (PROCESS_KEY:LANE)",
+            field_errors={"lane": "LANE or PROCESS_KEY:LANE, neither empty"},
+        )
+    return None, key
 
 
 @click.group()
@@ -40,16 +48,20 @@ def org() -> None:
 @pass_ctx
 def org_add(ctx: Context, name: str, lanes: tuple[str, ...], as_json: bool) -> None:
     """Add organisation NAME."""
-    mapped = [_parse_lane(text) for text in lanes]
+    mapped: list[tuple[str | None, str]] = []
 
     def action() -> dict[str, Any]:
+        mapped.extend(_parse_lane(text) for text in lanes)
         _directory(ctx).add_organisation(name, lanes=mapped)
         return {"organisation": name, "lanes": [{"process_key": k, "lane": lane} for k, lane in mapped]}
 
     run(
         as_json,
         action,
-        lambda r: click.echo(f"organisation {name} added" + (f"; also works lanes {', '.join(lanes)}" if lanes else "")),
+        lambda r: click.echo(
+            f"organisation {name} added"
+            + (f"; also works lanes {', '.join(f'{k}:{lane}' if k else lane for k, lane in mapped)}" if mapped else "")
+        ),
     )
 
 

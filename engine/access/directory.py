@@ -51,11 +51,16 @@ class Directory:
         name = name.strip()
         if not name or len(name) > 255:
             raise InvalidDataError("an organisation needs a name of 1–255 characters", field_errors={"name": "required"})
+        for key, lane in lanes or []:
+            _check_lane(lane, process_key=key)
         with self._sessions.begin() as session:
             _people(session).add_organisation(name, lanes or [], at=self._clock.now())
         forget_all()
 
     def map_lane(self, organisation: str, lane: str, *, process_key: str | None = None) -> None:
+        """The organisation also works `lane` (of `process_key`, or of every process). Raises
+        InvalidDataError (an empty lane or key) or NotFoundError."""
+        _check_lane(lane, process_key=process_key)
         with self._sessions.begin() as session:
             _people(session).map_lane(organisation, lane, process_key=process_key)
         forget_all()  # principals carry their lane mappings
@@ -281,6 +286,16 @@ def check_new_user(username: str, password: str, *, role: Role, organisation: st
         raise InvalidDataError(
             "the user cannot be created: " + "; ".join(f"{k}: {v}" for k, v in problems.items()), field_errors=problems
         )
+
+
+def _check_lane(lane: str, *, process_key: str | None) -> None:
+    """Raise InvalidDataError naming the value when a mapped lane, or its process key, is blank or
+    longer than 255 characters (a blank lane matches no diagram's lane)."""
+    for what, value in (("lane", lane), ("process key", process_key)):
+        if value is not None and not 0 < len(value.strip()) <= 255:
+            raise InvalidDataError(
+                f"{what} {value!r} of a mapped lane: give 1–255 characters", field_errors={"lane": f"{what}: 1–255 characters"}
+            )
 
 
 def _people(session: Session) -> DirectoryRepository:

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from api.cli import main
 from engine.access.directory import Directory
 from engine.bootstrap import open_kapula
+from engine.errors import InvalidDataError
 
 
 @pytest.fixture
@@ -53,3 +54,25 @@ def test_refusals_are_readable_with_exit_codes(cli):
     assert missing.exit_code == 4
     cli("org", "add", "SEK")
     assert cli("org", "add", "SEK").exit_code == 5
+
+
+@pytest.mark.parametrize("bad", ["", " ", ":", "Suupohja:", ":ELY"])
+def test_an_empty_lane_is_refused_naming_the_value(cli, bad):
+    r = cli("org", "add", "Y", "--lane", "ELY", "--lane", bad)
+    assert r.exit_code == 6 and f"--lane {bad!r}" in r.output and "PROCESS_KEY:LANE" in r.output, r.output
+    assert cli("org", "list", "--json").output.strip() == "[]"  # nothing added
+    assert "also works lanes ELY, Suupohja:ELY" in cli("org", "add", "Y", "--lane", " ELY ", "--lane", "Suupohja:ELY").output
+
+
+def test_the_directory_refuses_a_blank_lane_too(database_url, quick_hashes):
+    kapula = open_kapula(database_url)
+    try:
+        directory = Directory(kapula.sessions, kapula.clock)
+        with pytest.raises(InvalidDataError, match="lane ' '"):
+            directory.add_organisation("Y", lanes=[(None, " ")])
+        directory.add_organisation("Y")
+        with pytest.raises(InvalidDataError, match="process key ''"):
+            directory.map_lane("Y", "ELY", process_key="")
+        assert directory.organisations() == [("Y", [])]
+    finally:
+        kapula.close()
