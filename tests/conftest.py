@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from engine.clock import FakeClock
 from engine.errors import DiagramError
@@ -90,6 +91,22 @@ def cannot_run(kapula: Kapula, files: list[tuple[str, bytes]]) -> DiagramError:
         with pytest.raises(DiagramError, match="documentation only"):
             kapula.start_case(version.key)
     return DiagramError([i for v in result.versions for i in v.issues])
+
+
+@contextmanager
+def statements(kapula: Kapula) -> Iterator[list[str]]:
+    """The SQL statements Kapula's engine runs inside the block, whitespace collapsed."""
+    engine = kapula.sessions.kw["bind"]
+    seen: list[str] = []
+
+    def on_execute(_conn: Any, _cursor: Any, sql: str, _params: Any, _context: Any, _many: bool) -> None:
+        seen.append(" ".join(sql.split()))
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 def read(name: str) -> tuple[str, bytes]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from engine.case_store import StepContext, correlation_value
+from engine.case_store import StepContext, correlation_value, waiting_from_json
 from engine.clock import Clock
 from engine.errors import ConflictError
 from engine.persistence.ports import MessageBuffer
@@ -31,12 +31,26 @@ def belongs(candidate: StepContext, conversation: str | None, correlations: dict
     return bool(candidate.case.conversation_id == conversation)
 
 
+def newly_waited(ctx: StepContext) -> list[str]:
+    """The messages the case waits for now and did not wait for when its row was read (a new case:
+    none before). A message kept for it while it already waited would have been delivered to it
+    instead (routing.waiting_cases), so only these can have one in the buffer: the steps of a case
+    that keeps waiting, or waits for no message, read nothing (ADR 0008)."""
+    names = stepping.waited_messages(ctx.live)
+    if not names:
+        return names
+    # the row as read: a NewCase has no waiting_json
+    before = {e.message for e in waiting_from_json(getattr(ctx.case, "waiting_json", None)) if e.kind == "message"}
+    return [name for name in names if name not in before]
+
+
 def take_kept(buffer: MessageBuffer, ctx: StepContext, *, now: datetime, clock: Clock) -> bool:
-    """Hand the case the oldest unexpired kept message that it waits for and that belongs with it,
-    run it on, and take the message out of the buffer, with its `message_received` as a direct
-    delivery writes it (and `kept_since`). False when there is none. Raises ConflictError when
-    another transaction took the message first, CaseStepError when the case fails on it."""
-    for name in stepping.waited_messages(ctx.live):
+    """Hand the case the oldest unexpired kept message that it newly waits for (newly_waited) and
+    that belongs with it, run it on, and take the message out of the buffer, with its
+    `message_received` as a direct delivery writes it (and `kept_since`). False when there is none.
+    Raises ConflictError when another transaction took the message first, CaseStepError when the
+    case fails on it."""
+    for name in newly_waited(ctx):
         for kept in buffer.pending(ctx.deployed.key, name, now=now):
             if kept.from_case_id == ctx.case.id or not belongs(ctx, kept.conversation_id, kept.correlations):
                 continue

@@ -18,7 +18,7 @@ from engine.persistence.tables import BufferedMessageRecord
 from engine.services import incidents
 from engine.services.shared import MESSAGE_TTL
 from engine.settings import load_settings
-from tests.conftest import checked_first
+from tests.conftest import checked_first, read, statements
 
 FRONT, BACK = "Front_office", "Back_office"
 
@@ -174,3 +174,60 @@ def test_a_tick_deletes_the_expired_kept_messages_in_batches_and_keeps_the_other
     assert kapula.fire_due_timers_round().messages_expired == 0 and _kept(database_url) == 1
     clock.advance(minutes=50)
     assert kapula.fire_due_timers_round().messages_expired == 1 and _kept(database_url) == 0
+
+
+def _buffer_reads(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.startswith("SELECT") and "FROM message_buffer" in s]
+
+
+def _notes_beside_the_wait() -> tuple[str, bytes]:
+    """two_pools.bpmn with the front case taking notes ('Take notes', 'File notes') in parallel
+    with waiting for the decision."""
+    name, text = read("two_pools.bpmn")
+    old = '<bpmn:sequenceFlow id="A3" sourceRef="Throw_app" targetRef="Catch_decision" />'
+    new = (
+        '<bpmn:sequenceFlow id="A3a" sourceRef="Throw_app" targetRef="Split" />'
+        '<bpmn:parallelGateway id="Split"><bpmn:incoming>A3a</bpmn:incoming><bpmn:outgoing>A3</bpmn:outgoing>'
+        "<bpmn:outgoing>N1</bpmn:outgoing></bpmn:parallelGateway>"
+        '<bpmn:sequenceFlow id="A3" sourceRef="Split" targetRef="Catch_decision" />'
+        '<bpmn:userTask id="Task_note" name="Take notes"><bpmn:incoming>N1</bpmn:incoming><bpmn:outgoing>N2</bpmn:outgoing></bpmn:userTask>'
+        '<bpmn:userTask id="Task_file" name="File notes"><bpmn:incoming>N2</bpmn:incoming><bpmn:outgoing>N3</bpmn:outgoing></bpmn:userTask>'
+        '<bpmn:endEvent id="End_notes"><bpmn:incoming>N3</bpmn:incoming></bpmn:endEvent>'
+        '<bpmn:sequenceFlow id="N1" sourceRef="Split" targetRef="Task_note" />'
+        '<bpmn:sequenceFlow id="N2" sourceRef="Task_note" targetRef="Task_file" />'
+        '<bpmn:sequenceFlow id="N3" sourceRef="Task_file" targetRef="End_notes" />'
+    )
+    source = text.decode()
+    assert old in source and "<bpmn:outgoing>A2</bpmn:outgoing><bpmn:outgoing>A3</bpmn:outgoing>" not in source
+    source = source.replace(old, new).replace(
+        "<bpmn:incoming>A2</bpmn:incoming><bpmn:outgoing>A3</bpmn:outgoing>",
+        "<bpmn:incoming>A2</bpmn:incoming><bpmn:outgoing>A3a</bpmn:outgoing>",
+    )
+    return name.replace(".bpmn", "_notes.bpmn"), source.encode()
+
+
+def test_a_step_of_a_case_that_waits_for_no_message_does_not_read_the_kept_messages(kapula):
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
+    case = kapula.start_case("Handoff_demo")
+    with statements(kapula) as seen:
+        moved = kapula.complete_task(case.ready_tasks[0].id, {"need": "x"})
+        kapula.complete_task(moved.ready_tasks[0].id, {"needs_funding": False})
+        kapula.start_case("Handoff_demo")
+    assert seen and _buffer_reads(seen) == []
+
+
+def test_a_case_reads_the_kept_messages_when_it_begins_to_wait_not_at_each_step_while_it_waits(kapula):
+    kapula.deploy([_notes_beside_the_wait()])
+    front = kapula.start_case(FRONT)
+    with statements(kapula) as seen:
+        front = kapula.complete_task(front.ready_tasks[0].id, {"applicant": "Ann"})
+    assert [e.message for e in front.waiting_for] == ["decision"] and [t.name for t in front.ready_tasks] == ["Take notes"]
+    assert len(_buffer_reads(seen)) == 1  # it began waiting: once, for 'decision'
+    for _ in range(2):
+        with statements(kapula) as seen:
+            front = kapula.complete_task(front.ready_tasks[0].id, {})
+        assert [e.message for e in front.waiting_for] == ["decision"]
+        assert _buffer_reads(seen) == [], "it waited for 'decision' before the step already"
+    (back,) = kapula.cases(process_key=BACK)
+    kapula.complete_task(back.ready_tasks[0].id, {"approved": True})
+    assert kapula.get_case(front.id).data == {"applicant": "Ann", "approved": True}

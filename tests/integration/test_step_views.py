@@ -3,15 +3,12 @@ workflow inside the step's transaction, so it must never drift from the stored s
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import event
-
 from engine.clock import FakeClock
 from engine.demo import run_demo
-from tests.conftest import FIXTURES, read
+from tests.conftest import FIXTURES, read, statements
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 
@@ -61,22 +58,6 @@ def test_claims_and_cancellation_show_in_the_views_steps_return(kapula):
     moved = checked.complete_task(case.ready_tasks[0].id, {})
     assert [(t.element_id, t.claimed_by) for t in moved.ready_tasks] == [("Task_prepare", None)]
     assert checked.cancel_case(case.id).ready_tasks == ()
-
-
-@contextmanager
-def statements(kapula):
-    """The SQL statements Kapula's engine runs inside the block."""
-    engine = kapula.sessions.kw["bind"]
-    seen: list[str] = []
-
-    def on_execute(_conn, _cursor, sql, _params, _context, _many):
-        seen.append(" ".join(sql.split()))
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 def _claims_lookups(seen: list[str]) -> list[str]:
