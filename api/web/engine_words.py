@@ -166,6 +166,15 @@ FILES: Table = table(
             N_("Lomake ei ole kelvollinen JSON Schema (draft 2020-12): %(detail)s."),
         ),
         (r"the form is nested too deep", N_("Lomakkeessa on liian monta sisäkkäistä tasoa.")),
+        (r"the form is not valid JSON: (?P<detail>.+)", N_("Lomake ei ole kelvollista JSONia: %(detail)s.")),
+        (
+            r"the form: (?P<word>.+) is not a JSON number \(RFC 8259, section 6\)",
+            N_("Lomakkeessa on %(word)s, joka ei ole JSON-luku (RFC 8259, kohta 6)."),
+        ),
+        (
+            r"(?P<file>\S+): (?P<path>\S+): no element '(?P<ref>.*)' in the diagram",
+            N_("%(file)s: %(path)s: kaaviossa ei ole elementtiä '%(ref)s'."),
+        ),
         (
             r"a form may not combine unevaluatedProperties with patternProperties",
             N_("Lomakkeessa ei voi olla sekä unevaluatedProperties- että patternProperties-määrittelyä."),

@@ -5,6 +5,7 @@ names and ids as written; one the pages do not know stays as written, marked Eng
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -284,7 +285,14 @@ def _bad_inputs() -> list[list[tuple[str, bytes]]]:
         [("a.bpmn", b"\\xff")],
     ]
     uploads += [[(f"f{i}.bpmn", b"<a/>") for i in range(21)], [("a.bpmn", _script("x = 1"))] * 2]
-    uploads.append([("a.bpmn", _script("x = 1")), ("f.json", b'{"type": "array"}')])
+    uploads += [[("a.bpmn", _script("x = 1")), ("f.json", form)] for form in (b'{"type": "array"}', b"{", b'{"a": NaN}')]
+    card = json.loads((bpmn / "three_lanes.card.json").read_text())
+    card["phases"] = [{"id": "v1", "name": "Vaihe", "elements": ["nowhere"], "lanes": [], "success_factors": [], "tools": []}]
+    three_lanes = [
+        ("three_lanes.bpmn", (bpmn / "three_lanes.bpmn").read_bytes()),
+        ("tarve.json", (bpmn / "tarve.json").read_bytes()),
+    ]
+    uploads.append([*three_lanes, ("three_lanes.card.json", json.dumps(card).encode())])
     uploads.append([("a.bpmn", _script("x = 1").replace(b'id="t"', b'id="' + b"t" * 130 + b'"'))])
     uploads.append([("a.bpmn", _script("x = 1").replace(b"<bpmn:endEvent", b"<bpmn:foo/><bpmn:endEvent"))])
     tables = FIXTURES / "dmn"
@@ -329,6 +337,7 @@ def test_the_older_upload_messages_are_in_finnish_and_swedish():
         and "Filen får inte innehålla någon DOCTYPE-deklaration." in svenska
     )
     assert any(t.startswith("Tiedosto ei ole kelvollista XML:ää: Opening and ending tag mismatch") for t in shown)
+    assert "three_lanes.card.json: phases.v1.elements: kaaviossa ei ole elementtiä 'nowhere'." in shown
     assert (
         "Tapahtuma 'Laske' (t): ajastin ei ole kelvollinen ISO 8601 -kesto: 'P7X' ei ole ISO 8601 -kesto "
         "(kuten P7D, PT1H30M tai P1Y2M)." in shown
