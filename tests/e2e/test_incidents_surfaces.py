@@ -95,11 +95,13 @@ def test_the_case_page_names_the_failed_step_and_retries_it(client, tokens, fail
     assert page.status_code == 200
     assert "pysähtynyt virheeseen" in page.text and "Laske osuus" in page.text and "<code>sc</code>" in page.text
     assert "division by zero" in page.text and f'action="/cases/{a}/retry"' in page.text
+    # the step's error is the engine's (Python's, SpiffWorkflow's) English: marked so on the Finnish page
+    assert '<p class="incident-message" lang="en">' in page.text
     assert "Odottaa nyt" not in page.text and "erääntyy" not in page.text  # waits for a retry, not the timer
     shown = client.get(f"/api/cases/{a}", headers=tokens["omistaja"]).json()
     assert (shown["status"], shown["next_timer_due"], shown["waiting_for"]) == ("failed", None, [])
     listing = client.get("/cases").text
-    assert "Laske osuus: " in listing
+    assert 'Laske osuus: <span lang="en">' in listing
     r = client.post(f"/cases/{a}/retry", data={"csrf_token": client.headers["X-CSRF-Token"]}, follow_redirects=True)
     assert r.status_code == 200 and "uusi yritys epäonnistui" in r.text
     assert "Yritä uudelleen" in sign_in(client, "admin").get(f"/cases/{a}").text
