@@ -7,12 +7,14 @@ from pathlib import Path
 
 import graphviz
 from graphviz import escape
+from lxml import etree
 
 from engine import display
 from engine.errors import InvalidDataError
 from engine.render.di_model import clean
 from engine.render.layout import HEADER_W, Layout, lay_out
 from engine.render.model import Flow, Node, Overlay, Swimlanes
+from engine.render.svg_text import SVG_NS
 from engine.render.words import language, words
 
 FORMATS = ("svg", "png", "pdf")
@@ -28,6 +30,10 @@ SIDE_LABEL_CHARS = 18  # an event's or gateway's name: about 100 pt a line at 10
 WIDE_SIDE_LABEL_CHARS = 26  # at most a column wide (COL_W, 150 pt)
 SIDE_LABEL_LINES = 3  # what fits under the shape in its lane (ROW_H / 2 + LANE_PAD)
 LINE_PT = 12.0  # a 10 pt line of a name
+TASK_LINE_CHARS = 20  # a task box is 1.7 in (122 pt) wide: 20 letters of 10 pt Helvetica, with a margin
+TASK_LINES = 4  # and 0.75 in (54 pt) high: four 12 pt lines, measured values included
+HEADER_LINE_CHARS = 17  # a lane header is HEADER_W (130 pt) wide: about 17 letters of 12 pt
+HEADER_LINE_PT = 14.4  # a 12 pt line of a lane's name
 HEAT = ((255, 245, 240), (222, 45, 38))  # light to the slowest stage's red
 
 
@@ -37,7 +43,28 @@ def text(value: str, limit: int = 300) -> str:
     return escape(clean(value, limit))  # type: ignore[no-any-return]
 
 
-def build_swimlane(d: Swimlanes, overlay: Overlay | None = None, *, locale: str = display.DEFAULT_LOCALE) -> graphviz.Digraph:
+class SwimlaneGraph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
+    """The graphviz graph of a swimlane drawing, with the full name of each shape whose label was
+    shortened to fit its box: render() writes it as that shape's SVG <title> (a tooltip)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.titles: dict[str, str] = {}  # graphviz node name -> full name
+
+
+def fitted(name: str, chars: int, lines: int) -> str:
+    """`name` wrapped at `chars` letters a line (a longer word cut with a hyphen), at most `lines`
+    lines, the last ending in "…" when more was cut: graphviz does not wrap, so a long name ran
+    out of its fixed-size box."""
+    wrapped = _wrap(name, chars, cut_long=True).split("\n")
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    kept = wrapped[:lines]
+    kept[-1] = kept[-1].rstrip("-")[: chars - 1] + "…"
+    return "\n".join(kept)
+
+
+def build_swimlane(d: Swimlanes, overlay: Overlay | None = None, *, locale: str = display.DEFAULT_LOCALE) -> SwimlaneGraph:
     """The drawing of `d`, with measured values from `overlay` when given, its interface words in
     `locale` ("fi" default, "sv", "en"; engine/render/words.py). Pure: no I/O.
     Every name from the diagram goes through text(); graphviz node names are internal (n0, n1…)."""
@@ -46,7 +73,7 @@ def build_swimlane(d: Swimlanes, overlay: Overlay | None = None, *, locale: str 
     layout = lay_out(d)
     overlay = overlay or Overlay()
     names = {n.id: f"n{i}" for i, n in enumerate(d.nodes)}
-    g = graphviz.Digraph("swimlanes", engine="neato")
+    g = SwimlaneGraph("swimlanes", engine="neato")
     g.attr(
         "graph",
         splines="true",
@@ -92,7 +119,7 @@ def _pos(layout: Layout, x: float, y: float) -> str:
     return f"{x:.1f},{layout.height - y:.1f}!"  # graphviz's y grows upwards
 
 
-def _bands(g: graphviz.Digraph, layout: Layout, tools: str) -> None:
+def _bands(g: SwimlaneGraph, layout: Layout, tools: str) -> None:
     """Lane bands and their name headers first, so the elements are drawn over them."""
     width_body = layout.width - HEADER_W
     bands = [*layout.lanes, *([layout.tools] if layout.tools else [])]
@@ -113,7 +140,13 @@ def _bands(g: graphviz.Digraph, layout: Layout, tools: str) -> None:
             fixedsize="true",
             pos=_pos(layout, HEADER_W + width_body / 2, y),
         )
-        label = tools if is_tools else text(band.name or "")
+        label = tools
+        if not is_tools:
+            name = clean(band.name or "", 300)
+            lines = max(1, int((band.height - 8) // HEADER_LINE_PT))
+            label = text(fitted(name, HEADER_LINE_CHARS, lines), 400)
+            if fitted(name, HEADER_LINE_CHARS, lines).replace("\n", " ") != name:
+                g.titles[f"{ident}-header"] = name
         g.node(
             f"{ident}-header",
             label,
@@ -131,7 +164,7 @@ def _bands(g: graphviz.Digraph, layout: Layout, tools: str) -> None:
 
 
 def _node(
-    g: graphviz.Digraph, name: str, n: Node, pos: str, overlay: Overlay, heat: str | None, _: Callable[..., str], fmt: str
+    g: SwimlaneGraph, name: str, n: Node, pos: str, overlay: Overlay, heat: str | None, _: Callable[..., str], fmt: str
 ) -> None:
     label = text(n.name or n.id)
     # no tooltip: graphviz would wrap the node in an <a> with the text in an attribute
@@ -146,12 +179,14 @@ def _node(
         attrs.update(shape="box", style="dashed", width="1.6", height="0.5", label=label)
     else:
         medians = overlay.median_seconds.get(n.id)
-        lines = [clean(n.name or n.id, 300)] + (
-            [_("mediaani %(duration)s", duration=display.duration(medians, fmt))] if medians is not None else []
-        )
+        measured = [_("mediaani %(duration)s", duration=display.duration(medians, fmt))] if medians is not None else []
         waiting = overlay.waiting_now.get(n.id)
         if waiting:
-            lines.append(_("%(count)s odottaa nyt", count=waiting))
+            measured.append(_("%(count)s odottaa nyt", count=waiting))
+        full = clean(n.name or n.id, 300)
+        shown = fitted(full, TASK_LINE_CHARS, TASK_LINES - len(measured))
+        if shown.replace("\n", " ") != full:
+            g.titles[name] = full
         sub = n.type in ("subProcess", "callActivity", "transaction")
         attrs.update(
             shape="box",
@@ -160,22 +195,23 @@ def _node(
             width="1.7",
             height="0.75",
             fixedsize="true",
-            label=text("\n".join(_wrap(x) for x in lines), 400),
+            label=text("\n".join([shown, *(_wrap(x, TASK_LINE_CHARS) for x in measured)]), 400),
         )
     g.node(name, **attrs)
 
 
-def _side_label(g: graphviz.Digraph, name: str, n: Node, layout: Layout) -> None:
+def _side_label(g: SwimlaneGraph, name: str, n: Node, layout: Layout) -> None:
     """An event's or a gateway's name under its small shape, centred on it and wrapped narrow
     (SIDE_LABEL_CHARS a line, a longer word cut with a hyphen, at most SIDE_LABEL_LINES lines). It was graphviz's xlabel, which
     graphviz puts where it finds room, up and to the left: a long start event's name ran out of the
     pool past its left edge."""
-    name = clean(n.name or n.id, 300)
-    lines = _wrap(name, SIDE_LABEL_CHARS, cut_long=True)
+    full = clean(n.name or n.id, 300)  # the graphviz node stays internal (`name`_name), never the element's name
+    lines = _wrap(full, SIDE_LABEL_CHARS, cut_long=True)
     if lines.count("\n") >= SIDE_LABEL_LINES:  # wider lines, then the first lines and "…": it stays in its lane
-        lines = _wrap(name, WIDE_SIDE_LABEL_CHARS, cut_long=True)
+        lines = _wrap(full, WIDE_SIDE_LABEL_CHARS, cut_long=True)
         if lines.count("\n") >= SIDE_LABEL_LINES:
             lines = "\n".join(lines.split("\n")[:SIDE_LABEL_LINES]).rstrip("-") + "…"
+            g.titles[f"{name}_name"] = full
     x, y = layout.positions[n.id]
     half = 19.8 if n.type.endswith("Gateway") else 14.4  # the shape's half height (0.55 in / 0.4 in)
     height = LINE_PT * (lines.count("\n") + 1)
@@ -256,7 +292,20 @@ def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
     if fmt not in FORMATS:
         raise InvalidDataError(f"unknown drawing format {fmt!r}; use one of {', '.join(FORMATS)}")
     drawn: bytes = graph.pipe(format=fmt, neato_no_op=2, quiet=True)
-    return drawn
+    titles = getattr(graph, "titles", None)
+    return _with_titles(drawn, titles) if fmt == "svg" and titles else drawn
+
+
+def _with_titles(svg: bytes, titles: dict[str, str]) -> bytes:
+    """Each shortened shape's <title> (graphviz writes the internal node name there) replaced by
+    the full name, as a text node: browsers show it as the shape's tooltip."""
+    root = etree.fromstring(svg, etree.XMLParser(resolve_entities=False, no_network=True))
+    for title in root.iter(f"{{{SVG_NS}}}title"):
+        group = title.getparent()
+        if group is not None and group.get("class") == "node" and title.text in titles:
+            title.text = titles[title.text]
+    out: bytes = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+    return out
 
 
 def write_swimlane(graph: graphviz.Digraph, path: Path, fmt: str | None = None) -> Path:

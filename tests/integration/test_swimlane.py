@@ -12,7 +12,8 @@ from lxml import etree
 
 from engine.errors import InvalidDataError
 from engine.render.layout import lay_out
-from engine.render.model import Flow, Node, Swimlanes, ToolGroup, customer_first, swimlanes_from_bpmn
+from engine.render.model import Flow, Node, Overlay, Swimlanes, ToolGroup, customer_first, swimlanes_from_bpmn
+from engine.render.svg_text import text_width
 from engine.render.swimlane import build_swimlane, render
 from tests.conftest import BPMN, read
 from tests.integration.metrics_log import KEY, build_log
@@ -178,3 +179,29 @@ def test_the_tools_row_is_drawn_only_when_it_has_tools():
     with_tools = Swimlanes("k", "k", ("Asiakas", "SEK"), nodes, bare.flows, (ToolGroup("Työ", ("t",), ("Opas",)),))
     svg = render(build_swimlane(with_tools))
     assert "tools-band" in boxes(svg) and "Työkalut" in svg.decode()
+
+
+LONG_LANE = "Etelä-Pohjanmaan elinkeino-, liikenne- ja ympäristökeskuksen yritysrahoituksen palvelut ja neuvonta"
+LONG_TASK = "Tee jälkihoitosuunnitelma, kirjaa asiakkaan toiveet ja ohjaa asiakas seuraavalle toimijalle " * 2
+
+
+def test_long_lane_and_task_names_stay_inside_their_boxes_with_the_full_name_as_title():
+    nodes = (
+        Node("s", "", "startEvent", "Asiakas"),
+        Node("t", LONG_TASK.strip(), "userTask", LONG_LANE),
+        Node("e", "", "endEvent", "Asiakas"),
+    )
+    d = Swimlanes("k", "k", ("Asiakas", LONG_LANE), nodes, (Flow("s", "t"), Flow("t", "e")))
+    svg = render(build_swimlane(d, Overlay(median_seconds={"t": 3600.0})))
+    shapes, root = boxes(svg), etree.fromstring(svg)
+    for gid in ("el-t", "lane-1-header"):
+        group = next(g for g in root.iter(f"{SVG}g") if g.get("id") == gid)
+        x0, y0, x1, y1 = shapes[gid]
+        for t in group.iter(f"{SVG}text"):
+            line, size, x, y = t.text or "", float(t.get("font-size")), float(t.get("x")), float(t.get("y"))
+            half = text_width(line, size) / 2  # text-anchor middle
+            assert x0 <= x - half and x + half <= x1 and y0 <= y - size and y <= y1, (gid, line)
+        assert group.findtext(f"{SVG}title") == (LONG_TASK.strip() if gid == "el-t" else LONG_LANE)
+        assert "…" in "".join(group.itertext())
+    assert "mediaani 1 t" in svg.decode()  # the measured value is still shown under the shortened name
+    assert_inside_lanes(d, svg)
