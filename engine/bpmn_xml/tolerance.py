@@ -33,6 +33,19 @@ def normalise_labels(tree: etree._ElementTree) -> None:
             element.set("name", normalise_label(element.get("name")) or "")
 
 
+def name_messages(tree: etree._ElementTree) -> None:
+    """Give every `message` without a name its id as its name, in place.
+
+    BPMN 2.0 (section 8.4.10, "Message") makes a message's name optional: its id identifies it, and
+    MIWG and Signavio exports leave the name out. SpiffWorkflow's parsers take the name alone (None
+    without one), so such a message could be neither told apart from another unnamed one nor sent by
+    name: a case waited at its message start for message None, forever. Kapula addresses it by its id
+    (the routing between pools, `POST /api/messages`, `kapula message`, what a case waits for)."""
+    for message in tree.getroot().iter(f"{{{BPMN_NS}}}message"):
+        if not (message.get("name") or "").strip() and message.get("id"):
+            message.set("name", message.get("id", ""))
+
+
 def make_splits_explicit(tree: etree._ElementTree) -> list[tuple[str, str, str]]:
     """Insert a gateway after every non-gateway flow node with several outgoing sequence flows;
     returns (gateway id, gateway kind, the node's id) of each.

@@ -34,7 +34,7 @@ from engine.bpmn_xml.inspect import (
     uses_namespace,
 )
 from engine.bpmn_xml.secure import parse_xml
-from engine.bpmn_xml.tolerance import make_ends_explicit, make_splits_explicit, normalise_labels
+from engine.bpmn_xml.tolerance import make_ends_explicit, make_splits_explicit, name_messages, normalise_labels
 from engine.bpmn_xml.validate import refusals, validate, validate_dmn
 from engine.errors import DiagramError
 from engine.model import ValidationIssue
@@ -244,6 +244,7 @@ def _read_all(files: list[tuple[str, bytes]]) -> tuple[Upload, list[ValidationIs
             refused += problems
             continue
         normalise_labels(tree)
+        name_messages(tree)
         fixable = validate(tree, name)
         upload.add(name, tree, describe(tree), fixable)
     return upload, refused
