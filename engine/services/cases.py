@@ -144,7 +144,7 @@ class CaseUseCases(MessageRouting):
         record = uow.case_reads.row(case_id)
         if record is None:
             raise NotFoundError("case", case_id)
-        events = CaseFacts(uow).events(case_id)
+        events = CaseFacts(uow).part_events(caller.principal, case_id)
         check(caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "cancel", now, case_id=case_id)
         check(caller, policy.cancel_refusal(caller.principal, record.process_key), "cancel", now, case_id=case_id)
 

@@ -119,6 +119,13 @@ class CaseFacts:
             self._access[case_id] = self._uow.events.for_access(case_id)
         return self._access[case_id]
 
+    def part_events(self, principal: Principal, case_id: int) -> list[Event]:
+        """What policy.takes_part (and so policy.case_refusal) needs of the case's log for
+        `principal`: nothing for administrators and owners (policy.takes_part_reads_log), else the
+        start and each lane's first event (access_events). Never the whole log, which grows with a
+        looping case's rounds."""
+        return self.access_events(case_id) if policy.takes_part_reads_log(principal) else []
+
     def task(
         self, task: TaskView | UserTaskRow, claimed_by: str | None = None, *, principal: Principal | None = None
     ) -> TaskFacts:

@@ -161,7 +161,7 @@ class IncidentUseCases(MessageRouting):
             if record is None:
                 raise NotFoundError("case", case_id)
             if caller is not None:
-                events = CaseFacts(uow).events(case_id)
+                events = CaseFacts(uow).part_events(caller.principal, case_id)
                 check(
                     caller,
                     policy.case_refusal(caller.principal, case_id, record.process_key, events),
@@ -182,7 +182,7 @@ class IncidentUseCases(MessageRouting):
         if record is None:
             raise NotFoundError("case", case_id)
         if caller is not None:
-            events = CaseFacts(uow).events(case_id)
+            events = CaseFacts(uow).part_events(caller.principal, case_id)
             check(
                 caller, policy.case_refusal(caller.principal, case_id, record.process_key, events), "retry", now, case_id=case_id
             )

@@ -119,7 +119,7 @@ class MessageUseCases(MessageRouting):
         self, session: Session, caller: Caller, record: StoredCase, deployed: DeployedVersion, name: str, now: datetime
     ) -> None:
         uow = self._unit(session)
-        events = CaseFacts(uow).events(record.id)
+        events = CaseFacts(uow).part_events(caller.principal, record.id)
         check(
             caller,
             policy.case_refusal(caller.principal, record.id, record.process_key, events),

@@ -147,5 +147,5 @@ class ReadingUseCases(ServiceBase):
     def _check_case(
         self, session: Session, caller: Caller, case_id: int, process_key: str, action: str, facts: CaseFacts
     ) -> None:
-        reason = policy.case_refusal(caller.principal, case_id, process_key, facts.events(case_id))
+        reason = policy.case_refusal(caller.principal, case_id, process_key, facts.part_events(caller.principal, case_id))
         check(caller, reason, action, self._clock.now(), case_id=case_id)

@@ -74,3 +74,11 @@ def test_an_advisor_in_their_lane_and_an_administrator_need_no_log_and_a_custome
     assert policy.reads_case_log(sek, "Handoff_demo", "ELY")
     assert not policy.reads_case_log(Principal("admin", "A", Role.ADMINISTRATOR), "Handoff_demo", "ELY")
     assert policy.reads_case_log(Principal("asiakas", "C", Role.CUSTOMER), "Handoff_demo", "Asiakas")
+
+
+@given(principals, st.sampled_from(KEYS), events)
+def test_the_case_rule_decides_the_same_without_the_log_when_it_needs_none(principal, key, real):
+    """policy.takes_part_reads_log: the case rule of administrators and owners is the key alone."""
+    if policy.takes_part_reads_log(principal):
+        return
+    assert policy.case_refusal(principal, 7, key, []) == policy.case_refusal(principal, 7, key, real)
