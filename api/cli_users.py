@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from api.cli_common import ROW_ID, Context, json_option, pass_ctx, run
 from engine.access.policy import Principal, Role
 from engine.errors import InvalidDataError
 from engine.services import Kapula
-from engine.services.accounts import Directory
+from engine.services.accounts import Directory, check_new_user
 from engine.services.operations import DEMO_PASSWORD, add_demo_people
 
 
@@ -89,16 +90,29 @@ def user() -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--org", "organisation", help="The organisation (advisors and process owners).")
 @click.option("--name", "display_name", help="The name shown on pages.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when not given.")
+@click.option("--password", help="Asked for (twice, not shown) at a terminal; else read as the first line of stdin.")
 @json_option
 @pass_ctx
 def user_add(
-    ctx: Context, username: str, role: str, organisation: str | None, display_name: str | None, password: str, as_json: bool
+    ctx: Context,
+    username: str,
+    role: str,
+    organisation: str | None,
+    display_name: str | None,
+    password: str | None,
+    as_json: bool,
 ) -> None:
     """Add user USERNAME (the password is stored as an argon2 hash)."""
 
     def action() -> dict[str, Any]:
-        p = _directory(ctx).add_user(username, password, role=Role(role), organisation=organisation, display_name=display_name)
+        check_new_user(username, password, role=Role(role), organisation=organisation)  # before asking for a password
+        p = _directory(ctx).add_user(
+            username,
+            _new_password() if password is None else password,
+            role=Role(role),
+            organisation=organisation,
+            display_name=display_name,
+        )
         return {"username": p.username, "role": p.role.value, "organisation": p.organisation}
 
     run(
@@ -108,6 +122,21 @@ def user_add(
             f"user {r['username']} added: {r['role']}" + (f" of {r['organisation']}" if r["organisation"] else "")
         ),
     )
+
+
+def _new_password() -> str:
+    """Asked for twice without echo at a terminal; from a pipe, its first line (getpass would warn
+    that it cannot hide the input, and a script has nothing to hide it from)."""
+    stdin = sys.stdin
+    if stdin.isatty():
+        answer: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return answer
+    line = stdin.readline()
+    if not line:
+        raise InvalidDataError(
+            "no password: give --password, type it at a terminal or pipe it on stdin", field_errors={"password": "required"}
+        )
+    return line.rstrip("\r\n")
 
 
 @user.command("list")

@@ -272,13 +272,14 @@ class Directory:
         return value
 
 
-def check_new_user(username: str, password: str, *, role: Role, organisation: str | None) -> None:
+def check_new_user(username: str, password: str | None, *, role: Role, organisation: str | None) -> None:
     """Raise InvalidDataError naming each field a new user's details get wrong: the name's
-    characters, the password's length, an advisor or process owner without an organisation."""
+    characters, the password's length (None: not asked for yet, so not checked), an advisor or
+    process owner without an organisation."""
     problems = {}
     if not USERNAME.match(username):
         problems["username"] = "letters, digits and . _ @ - only, starting with a letter or digit"
-    if len(password) < MIN_PASSWORD:
+    if password is not None and len(password) < MIN_PASSWORD:
         problems["password"] = f"at least {MIN_PASSWORD} characters"
     if role in (Role.ADVISOR, Role.PROCESS_OWNER) and not organisation:
         problems["organisation"] = f"{'an advisor' if role is Role.ADVISOR else 'a process owner'} belongs to an organisation"

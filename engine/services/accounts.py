@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from engine.access.accounts import Account, Accounts
 from engine.access.credentials import MAX_TOKEN_LIFETIME, SESSION_LIFETIME, TokenInfo
-from engine.access.directory import MIN_PASSWORD, Directory
+from engine.access.directory import MIN_PASSWORD, Directory, check_new_user
 from engine.services.gate import Caller, entry
 from engine.services.shared import ServiceBase
 
@@ -19,6 +19,7 @@ __all__ = [
     "Accounts",
     "Directory",
     "TokenInfo",
+    "check_new_user",
 ]
 
 

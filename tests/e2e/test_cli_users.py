@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -11,6 +14,8 @@ from api.cli import main
 from engine.access.directory import Directory
 from engine.bootstrap import open_kapula
 from engine.errors import InvalidDataError
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -74,5 +79,35 @@ def test_the_directory_refuses_a_blank_lane_too(database_url, quick_hashes):
         with pytest.raises(InvalidDataError, match="process key ''"):
             directory.map_lane("Y", "ELY", process_key="")
         assert directory.organisations() == [("Y", [])]
+    finally:
+        kapula.close()
+
+
+def test_a_bad_name_or_role_is_refused_before_the_password_is_asked_for(cli):
+    evil = cli("user", "add", "evil<b>", "--role", "advisor", "--org", "SEK")  # no input: a prompt would fail
+    assert evil.exit_code == 6 and "username: letters, digits" in evil.output and "Password" not in evil.output
+    role = cli("user", "add", "x", "--role", "boss")
+    assert role.exit_code == 2 and "'boss' is not one of" in role.output and "Password" not in role.output
+    no_org = cli("user", "add", "x", "--role", "advisor")
+    assert no_org.exit_code == 6 and "organisation" in no_org.output and "Password" not in no_org.output
+    empty = cli("user", "add", "x", "--role", "customer", input="")
+    assert empty.exit_code == 6 and "no password" in empty.output
+
+
+def test_a_piped_password_is_read_without_getpass_warning(database_url, quick_hashes):
+    """Piped, the password is stdin's first line: no 'GetPassWarning: Can not control echo on the terminal.'"""
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "--database", database_url, "user", "add", "piped", "--role", "customer"],
+        input="salasana-789\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "user piped added: customer" in done.stdout, done.stderr
+    assert done.stderr == ""
+    kapula = open_kapula(database_url)
+    try:
+        assert Directory(kapula.sessions, kapula.clock).authenticate("piped", "salasana-789").username == "piped"
     finally:
         kapula.close()
