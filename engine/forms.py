@@ -100,8 +100,8 @@ def check_submission(schema: dict[str, Any] | None, data: dict[str, Any], *, for
     errors = sorted(FormValidator(schema).iter_errors(data), key=lambda e: (list(e.path), e.validator))
     field_errors: dict[str, str] = {}
     for error in errors:
-        field, message = _field_message(error)
-        field_errors.setdefault(field, message)
+        for field, message in _field_messages(error):
+            field_errors.setdefault(field, message)
     for name in unknown_fields(schema, data):
         field_errors.setdefault(name, NOT_IN_FORM)
     if not field_errors:
@@ -184,12 +184,21 @@ def _coerce(prop: dict[str, Any], value: Any) -> Any:
     return value
 
 
+def _field_messages(error: ValidationError) -> list[tuple[str, str]]:
+    """The fields an error is about, each with its message. jsonschema gives one `required` error per
+    missing field, with no path and the same `required` list in each, so every missing field is
+    named from the list (the first one only, for each error, was one field per submit)."""
+    if error.validator == "required" and not error.path:
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        return [(str(name), "is required") for name in error.validator_value if name not in instance] or [("?", "is required")]
+    return [_field_message(error)]
+
+
 def _field_message(error: ValidationError) -> tuple[str, str]:
     path = str(error.path[0]) if error.path else ""  # forms are flat: report on the top-level field
     kind, rule = error.validator, error.validator_value
     if kind == "required":
-        missing = next((str(name) for name in rule if name not in (error.instance or {})), "?")
-        return path or missing, "is required"
+        return path, "is required"
     if kind == "type":
         words = " or ".join(str(_TYPE_WORDS.get(t, t)) for t in (rule if isinstance(rule, list) else [rule]))
         return path, f"must be {words}"

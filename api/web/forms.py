@@ -92,6 +92,9 @@ def parse(schema: dict[str, Any] | None, form: FormData) -> tuple[dict[str, Any]
             data[f.name], problem = _typed(raw, prop)
             if problem:
                 problems[f.name] = problem
+    if problems:  # the engine is not asked then, so the page names the empty required fields too
+        missing = [str(n) for n in schema.get("required") or [] if n not in data and n not in problems]
+        problems.update({name: "is required" for name in missing if name in schema["properties"]})
     return data, problems
 
 

@@ -102,3 +102,27 @@ def test_the_start_page_and_the_cli_refuse_fields_the_start_form_does_not_define
         "asiakas": "Evil Oy",
         "kanava": "puhelin",
     }
+
+
+def test_every_missing_required_field_is_reported_at_once_over_the_api_and_on_the_page(client, tokens):
+    _upload_lu(client, tokens["admin"])
+    r = client.post("/api/cases", headers=tokens["admin"], json={"process_key": LU, "data": {}})
+    assert r.status_code == 422 and r.json()["details"]["field_errors"] == {
+        "asiakas": "is required",
+        "kanava": "is required",
+    }
+    case = client.post(
+        "/api/cases", headers=tokens["admin"], json={"process_key": LU, "data": {"asiakas": "Oy", "kanava": "puhelin"}}
+    ).json()
+    (task,) = case["ready_tasks"]  # 'Määrittele asiakastarve': aiempi_asiakas, segmentti, tarpeet required
+    r = client.post(f"/api/tasks/{task['id']}/complete", headers=tokens["admin"], json={"data": {}})
+    assert r.status_code == 422
+    assert r.json()["details"]["field_errors"] == {name: "is required" for name in ("aiempi_asiakas", "segmentti", "tarpeet")}
+    # the start page flags both empty fields in one submit
+    assert client.post("/signin", data=signin_form(client, "asiakas"), follow_redirects=False).status_code in (302, 303)
+    page = client.get(f"/processes/{LU}/start")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    posted = client.post(f"/processes/{LU}/start", data={"csrf_token": token.group(1), "_submitted": "1"}, follow_redirects=False)
+    assert posted.status_code == 422
+    assert re.findall(r'id="error-(\w+)">Pakollinen tieto puuttuu', posted.text) == ["asiakas", "kanava"]
