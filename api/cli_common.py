@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, NoReturn, TypeVar
 
 import click
 
@@ -116,20 +116,35 @@ def run(as_json: bool, action: Callable[[], T], show: Callable[[T], None]) -> No
     try:
         result = action()
     except KapulaError as exc:
-        if as_json:
-            click.echo(json.dumps({"error": type(exc).__name__, "message": exc.message, **_error_details(exc)}))
-        else:
-            click.echo(f"error: {exc.message}", err=True)
-        sys.exit(answer_of(exc).exit_code)
+        _fail(as_json, exc)
     except OSError as exc:
         if exc.filename is None:
             raise
-        # a file the command was told to write or read (export -o, docs --out): one line, not a traceback
-        raise click.FileError(str(exc.filename), hint=exc.strerror or str(exc)) from exc
+        # a file the command was told to write or read (export -o, docs --out) is invalid input:
+        # one line and the exit code of invalid data (README), not click's undocumented 1
+        _fail(as_json, _file_error(exc))
     if as_json:
         click.echo(json.dumps(plain(result), ensure_ascii=False, indent=2))
     else:
         show(result)
+
+
+def _fail(as_json: bool, exc: KapulaError) -> NoReturn:
+    if as_json:
+        click.echo(json.dumps({"error": type(exc).__name__, "message": exc.message, **_error_details(exc)}))
+    else:
+        click.echo(f"error: {exc.message}", err=True)
+    sys.exit(answer_of(exc).exit_code)
+
+
+def _file_error(exc: OSError) -> InvalidDataError:
+    """The file error as invalid data naming the path, and the missing folder when that is why."""
+    path = Path(os.fsdecode(exc.filename))
+    folder = path.parent
+    why = exc.strerror or str(exc)
+    if isinstance(exc, FileNotFoundError) and not folder.is_dir():
+        why = f"the folder {folder} does not exist"
+    return InvalidDataError(f"cannot use the file {path}: {why}", field_errors={"file": str(path)})
 
 
 def _error_details(exc: KapulaError) -> dict[str, Any]:

@@ -156,15 +156,19 @@ def test_an_id_too_large_for_the_database_is_a_usage_error(cli, args):
     assert "is not in the range 1<=x<=2147483647" in result.output
 
 
-def test_a_file_that_cannot_be_written_is_one_line(cli, tmp_path):
+def test_a_file_that_cannot_be_written_is_one_line_and_invalid_data(cli, tmp_path):
+    """Exit 6 (invalid data, README) naming the missing folder; before, click's FileError exited 1."""
     assert cli("load", str(BPMN / "three_lanes.bpmn")).exit_code == 0
-    missing = tmp_path / "no-such-folder" / "log.xes"
-    result = cli("export", "Handoff_demo", "--format", "xes", "-o", str(missing))
-    assert result.exit_code == 1 and f"Could not open file '{missing}': No such file or directory" in result.output
+    missing = tmp_path / "no-such-folder" / "log.csv"
+    result = cli("export", "Handoff_demo", "--format", "csv", "-o", str(missing))
+    assert result.exit_code == 6, result.output
+    assert result.output == f"error: cannot use the file {missing}: the folder {missing.parent} does not exist\n"
+    as_json = json.loads(cli("export", "Handoff_demo", "-o", str(missing), "--json").output)
+    assert as_json["error"] == "InvalidDataError" and as_json["field_errors"] == {"file": str(missing)}
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     result = cli("docs", "Handoff_demo", "--out", str(blocker / "docs"))
-    assert result.exit_code == 1 and str(blocker / "docs") in result.output and "Not a directory" in result.output
+    assert result.exit_code == 6 and str(blocker / "docs") in result.output and "Not a directory" in result.output
 
 
 def test_docs_refuse_files_that_exist_unless_forced(cli, tmp_path):
