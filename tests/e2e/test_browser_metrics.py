@@ -70,3 +70,23 @@ def test_metrics_page_reads_on_a_laptop_and_a_phone(server, browser, logged, dev
     page.get_by_label("Asiakassegmentti").fill("founder")
     page.get_by_role("button", name="Rajaa").click()
     expect(page.locator('#case-counts [data-metric="started"]')).to_have_text("2")
+
+
+@pytest.mark.parametrize("locale", ["fi-FI", "sv-FI", "en-GB"])
+def test_the_stages_table_stays_inside_the_content_at_1280_px(server, browser, logged, locale):  # noqa: F811
+    # English and Swedish durations ("22 hrs 55 mins") do not wrap: the nine columns were wider
+    # than the content column and ran past its right edge; now the table scrolls in its own region
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale).new_page()
+    page.goto(f"{server}/signin?next=/processes/{KEY}/metrics")
+    page.locator("input[name=username]").fill("omistaja")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(f"{server}/processes/{KEY}/metrics")
+    _no_page_overflow(page)
+    edges = page.evaluate(
+        "() => { const main = document.querySelector('main'), t = document.querySelector('#stages');"
+        " const region = t.closest('.scroll[role=region][tabindex]');"
+        " const right = main.getBoundingClientRect().right - parseFloat(getComputedStyle(main).paddingRight);"
+        " return {right, region: region && region.getBoundingClientRect().right}; }"
+    )
+    assert edges["region"] is not None and edges["region"] <= edges["right"] + 0.5, edges
