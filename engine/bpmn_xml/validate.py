@@ -24,6 +24,7 @@ from engine.expressions import timer_values
 from engine.expressions.checks import check_expression as sandbox_expression
 from engine.expressions.checks import check_script as sandbox_script
 from engine.expressions.dmn_cells import cell_matcher
+from engine.expressions.feel import is_data_path
 from engine.expressions.languages import ExpressionRefused, language_of, to_python
 from engine.model import ValidationIssue
 
@@ -154,6 +155,8 @@ def validate_dmn(tree: etree._ElementTree, filename: str, *, check_expression: C
             if problem:
                 issues.append(_issue(f"the input entry {quoted(code)} {problem}", text_node, filename))
             continue
+        elif kind == "inputExpression" and is_data_path(code):
+            continue  # read from the case data by name when it runs, as engine.runtime.dmn does
         elif kind in ("inputExpression", "outputEntry") and code:
             reason = check(code)
         else:

@@ -5,6 +5,7 @@ errors, model, settings and data_limits, never engine.runtime, the services, per
 SpiffWorkflow, so the upload checks (engine.bpmn_xml) and the running case (engine.runtime) share
 one reading of each text:
 
+- allowed.py: the functions, operators and methods allowed, read by checks.py and sandbox.py alike;
 - checks.py: the static allow-list an expression or script must pass (at upload and before it runs);
 - limits.py: size limits, guarded operations and the refusal errors (ScriptRefusedError);
 - sandbox.py: the simpleeval evaluator with its allowed functions and methods and the CPU-time budget;

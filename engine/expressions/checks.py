@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import simpleeval
-from simpleeval import DEFAULT_OPERATORS, DISALLOW_METHODS
+from simpleeval import DISALLOW_METHODS
 
+from engine.expressions.allowed import ANY_ATTRIBUTE, FUNCTIONS, OPERATORS
 from engine.expressions.limits import ScriptRefusedError, safe_add, safe_multiply, safe_power, safe_range
 
 # Sources are capped so parsing a hostile upload can never take long or recurse deeply.
@@ -22,33 +23,10 @@ MAX_SCRIPT_LENGTH = 50_000
 _CACHED_EXPRESSION_LENGTH = 500
 _CACHED_SCRIPT_LENGTH = 2_000
 
-SAFE_FUNCTION_NAMES = frozenset(
-    {
-        "len",
-        "min",
-        "max",
-        "sum",
-        "abs",
-        "round",
-        "int",
-        "float",
-        "str",
-        "bool",
-        "sorted",
-        "any",
-        "all",
-        "list",
-        "dict",
-        "set",
-        "tuple",
-        "range",
-        "rand",
-        "randint",
-    }
-)
+SAFE_FUNCTION_NAMES = frozenset(FUNCTIONS)
 
 
-_ALLOWED_OPERATORS = (*DEFAULT_OPERATORS, ast.And, ast.Or)
+_ALLOWED_OPERATORS = (*OPERATORS, ast.And, ast.Or)
 _EXPRESSION_NODES = (
     ast.Expression,
     ast.Name,
@@ -245,6 +223,11 @@ def _first_problem(root: ast.AST) -> str | None:
         problem = _node_problem(node)
         if problem:
             return problem
+    # an attribute that no value allows is refused by the evaluator whatever the data holds
+    # (engine.expressions.allowed), so it is refused here, after what says more ('__import__')
+    unknown = next((n.attr for n in nodes if isinstance(n, ast.Attribute) and n.attr not in ANY_ATTRIBUTE), None)
+    if unknown is not None:
+        return f"uses the method '.{unknown}', which no value allows"
     return _literal_problem(nodes)
 
 

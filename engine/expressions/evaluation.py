@@ -15,9 +15,10 @@ from typing import Any
 
 from engine.data_limits import check_case_data
 from engine.errors import InvalidDataError
+from engine.expressions.allowed import OPERATORS
 from engine.expressions.checks import analyse_expression, analyse_script
 from engine.expressions.limits import MAX_TASK_DATA_UNITS, ScriptRefusedError, check_plain_data
-from engine.expressions.sandbox import OPERATORS, SandboxEvaluator, sandbox
+from engine.expressions.sandbox import SandboxEvaluator, sandbox
 
 DEFAULT_TIME_BUDGET = 0.5  # seconds of CPU time per evaluation
 

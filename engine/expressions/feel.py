@@ -154,6 +154,14 @@ def feel_path(text: str) -> bool:
     return bool(_NAME.fullmatch(text)) and not any(p.startswith("_") for p in text.split("."))
 
 
+def is_data_path(text: str) -> bool:
+    """Whether a DMN input expression is a dotted FEEL path into the case data (`customer.type`): read
+    from the data by name, not evaluated by the sandbox (engine.runtime.dmn), so not checked as Python
+    at upload either (Python would read `.type` as an attribute, which no value allows)."""
+    path = text.strip()
+    return "." in path and feel_path(path)
+
+
 def split_top_level(text: str) -> list[str] | None:
     """`text` split at commas outside strings and brackets; None if quotes or brackets do not balance."""
     parts, depth, start, i = [], 0, 0, 0

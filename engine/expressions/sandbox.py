@@ -10,13 +10,13 @@ import re
 import threading
 import time
 import types
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import simpleeval
-from simpleeval import BASIC_ALLOWED_ATTRS, DEFAULT_OPERATORS, EvalWithCompoundTypes
+from simpleeval import EvalWithCompoundTypes
 
+from engine.expressions.allowed import ATTRIBUTES, FUNCTIONS, OPERATORS
 from engine.expressions.limits import (
     GUARDED_STR_METHODS,
     MAX_CREATED_ITEMS,
@@ -25,43 +25,8 @@ from engine.expressions.limits import (
     check_format_spec,
     check_plain_data,
     check_text_size,
-    safe_add,
-    safe_modulo,
-    safe_multiply,
-    safe_power,
-    safe_range,
-    safe_round,
-    safe_str,
-    safe_sum,
 )
 
-# Methods that can grow a value far beyond its inputs in one C call are left out on purpose
-# (center, ljust, zfill, expandtabs, translate, to_bytes); join/replace are guarded.
-_STR_METHODS = frozenset(BASIC_ALLOWED_ATTRS[str]) - {
-    "center",
-    "ljust",
-    "rjust",
-    "zfill",
-    "expandtabs",
-    "translate",
-    "maketrans",
-    "format",
-    "format_map",
-}
-# Only methods that leave their object unchanged: expressions must not have side effects, and a
-# script changes data only by assignment, so it cannot build cycles or grow data out of sight.
-_DICT_METHODS = {"copy", "get", "items", "keys", "values"}
-_ALLOWED_ATTRS: dict[type | None, set[str]] = {
-    str: set(_STR_METHODS),
-    int: {"bit_length", "conjugate", "denominator", "imag", "numerator", "real"},
-    bool: {"conjugate", "imag", "real"},
-    float: {"as_integer_ratio", "conjugate", "hex", "imag", "is_integer", "real"},
-    dict: _DICT_METHODS,
-    OrderedDict: _DICT_METHODS,
-    list: {"copy", "count", "index"},
-    set: {"copy", "difference", "intersection", "isdisjoint", "issubset", "issuperset", "symmetric_difference", "union"},
-    tuple: {"count", "index"},
-}
 _CLASS_RE = re.compile(r"<class '([\w.]+)'>")
 _BUILDING_NODES = (
     ast.BinOp,
@@ -106,36 +71,6 @@ def _script_wall() -> float:
 gc.callbacks.append(_count_collections)
 _construction_lock = threading.Lock()
 
-OPERATORS: dict[type, Callable[..., Any]] = {
-    **DEFAULT_OPERATORS,
-    ast.Pow: safe_power,
-    ast.Mult: safe_multiply,
-    ast.Add: safe_add,
-    ast.Mod: safe_modulo,
-}
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "len": len,
-    "min": min,
-    "max": max,
-    "sum": safe_sum,
-    "abs": abs,
-    "round": safe_round,
-    "int": int,
-    "float": float,
-    "str": safe_str,
-    "bool": bool,
-    "sorted": sorted,
-    "any": any,
-    "all": all,
-    "list": list,
-    "dict": dict,
-    "set": set,
-    "tuple": tuple,
-    "range": safe_range,
-    "rand": simpleeval.random,
-    "randint": simpleeval.random_int,
-}
-
 
 @contextlib.contextmanager
 def sandbox(names: Mapping[str, Any], time_budget: float, source: str) -> Iterator[SandboxEvaluator]:
@@ -161,7 +96,8 @@ class SandboxEvaluator(EvalWithCompoundTypes):
     """simpleeval evaluator with Kapula's functions, limits and a time budget; use through `sandbox()`."""
 
     def __init__(self) -> None:
-        super().__init__(operators=OPERATORS, functions=dict(FUNCTIONS), names={}, allowed_attrs=_ALLOWED_ATTRS)
+        attributes = {kind: set(names) for kind, names in ATTRIBUTES.items()}
+        super().__init__(operators=OPERATORS, functions=dict(FUNCTIONS), names={}, allowed_attrs=attributes)
         self.start({}, 0.0, "")
 
     def start(self, names: Mapping[str, Any], time_budget: float, source: str) -> None:

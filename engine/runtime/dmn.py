@@ -33,7 +33,7 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask as SpiffRuleTask
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from engine.expressions.dmn_cells import INPUT_NAME, CellMatcher, cell_matcher
-from engine.expressions.feel import FeelNameError, Value, feel_path, parse_literal, parse_literal_list
+from engine.expressions.feel import FeelNameError, Value, is_data_path, parse_literal, parse_literal_list
 from engine.runtime.labels import element_label
 
 SINGLE_HIT = ("UNIQUE", "ANY", "FIRST", "PRIORITY")
@@ -236,7 +236,7 @@ class _Inputs:
                 raise _DecisionError(f"{where} has no expression", task=self.task)
             path = column.expression.strip()
             try:
-                if "." in path and feel_path(path):
+                if is_data_path(path):
                     # a FEEL path into the case data (customer.type), which Python would read as an attribute
                     self.values[index] = Value(name=path).resolve(self.task.data)
                 else:
