@@ -170,3 +170,23 @@ def test_processes_that_share_a_name_are_told_apart_by_their_key_in_the_process_
         assert texts["Handoff_demo"] == "Yrityskäynti ja kapulan vaihto"  # a name of its own: as it was
         assert [texts[f"format_bomb_{i}"] for i in range(3)] == [f"Format bomb (format_bomb_{i})" for i in range(3)]
         assert len(set(texts.values())) == len(texts)
+
+
+@pytest.mark.parametrize(
+    "language, one, many",
+    [
+        ("fi", "Sivu 1/1 · 1 rivi", "· 33 riviä"),
+        ("sv", "Sida 1/1 · 1 rad", "· 33 rader"),
+        ("en", "Page 1/1 · 1 row", "· 33 rows"),
+    ],
+)
+def test_the_pager_counts_one_row_and_more_rows_in_each_language(client, tokens, world, language, one, many):
+    # it said "Page 1/1 · 1 rows": the count is a plural of the catalogs (ngettext)
+    sign_in(client, "admin")
+    client.cookies.set("kapula_lang", language)
+
+    def pager(url):
+        return " ".join(_doc(client, url).xpath('//nav[@class="pager"]/span[@role="status"]')[0].text_content().split())
+
+    assert pager("/cases?q=Teuvan") == one
+    assert pager("/cases").endswith(many)
