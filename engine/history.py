@@ -29,6 +29,7 @@ def stage_durations(events: list[Event]) -> list[StageDuration]:
                     ready_at=start.at,
                     ended_at=event.at,
                     outcome=event.lifecycle,
+                    seq=event.seq,
                 )
             )
     return out
@@ -70,7 +71,18 @@ def handoffs(events: list[Event]) -> list[Handoff]:
         if event.lifecycle is Lifecycle.TASK_READY:
             if receives_handoff(event.element_type) and last_lane is not None and event.lane != last_lane:
                 pending[event.task_id or ""] = len(out)
-                out.append(Handoff(event.case_id, last_lane, event.lane, event.at, event.element_id or "", None))
+                out.append(
+                    Handoff(
+                        event.case_id,
+                        last_lane,
+                        event.lane,
+                        event.at,
+                        event.element_id or "",
+                        None,
+                        event.seq,
+                        event.element_name,
+                    )
+                )
             if moves_lane_when_ready(event.element_type):
                 last_lane = event.lane
         elif event.lifecycle in (Lifecycle.TASK_CLAIMED, Lifecycle.TASK_COMPLETED):

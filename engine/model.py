@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 # defined with the other words in engine.vocabulary; importable from here too
 from engine.vocabulary import Lifecycle as Lifecycle
@@ -182,6 +182,8 @@ class StageDuration:
     ready_at: datetime
     ended_at: datetime
     outcome: Lifecycle
+    # of the event that ended it, to page a case's stages (CaseTimeline.stages_page); the metrics' SQL has none
+    seq: int = field(default=0, compare=False)
 
     @property
     def duration(self) -> timedelta:
@@ -198,6 +200,10 @@ class Handoff:
     at: datetime
     element_id: str
     picked_up_at: datetime | None
+    # of the event that readied the receiving activity, to page a case's handoffs (CaseTimeline.handoffs_page),
+    # and that activity's name: the case page's; the metrics' SQL rule has neither
+    seq: int = field(default=0, compare=False)
+    element_name: str | None = field(default=None, compare=False)
 
     @property
     def pickup_time(self) -> timedelta | None:
@@ -231,16 +237,52 @@ class CaseTimeline:
     def events_page(self, limit: int, before: int | None = None) -> tuple[tuple[Event, ...], int | None]:
         """A page of the events: the newest `limit` (≥ 1) whose `seq` is below `before` (all when
         None), oldest first; and the `before` that gives the page of older events, None when this
-        page reaches the case's first event. The stages, handoffs and lead time stay the whole case's."""
-        older = [e for e in self.events if before is None or e.seq < before]
-        page = tuple(older[-limit:])
-        return page, (page[0].seq if page and len(older) > len(page) else None)
+        page reaches the case's first event."""
+        return _latest(self.events, limit, before)
+
+    def stages_page(self, limit: int, before: int | None = None) -> tuple[tuple[StageDuration, ...], int | None]:
+        """A page of the stages as events_page, by the `seq` of the event that ended each."""
+        return _latest(self.stages, limit, before)
+
+    def handoffs_page(self, limit: int, before: int | None = None) -> tuple[tuple[Handoff, ...], int | None]:
+        """A page of the handoffs as events_page, by the `seq` of the event that readied the receiving activity."""
+        return _latest(self.handoffs, limit, before)
+
+
+class _Sequenced(Protocol):
+    @property
+    def seq(self) -> int: ...
+
+
+_S = TypeVar("_S", bound=_Sequenced)
+
+
+def _latest(items: tuple[_S, ...], limit: int, before: int | None) -> tuple[tuple[_S, ...], int | None]:
+    """The newest `limit` of `items` (in `seq` order) below `before`, and the `before` of the page older than it."""
+    older = [i for i in items if before is None or i.seq < before]
+    page = tuple(older[-limit:])
+    return page, (page[0].seq if page and len(older) > len(page) else None)
 
 
 # a case's timeline in the API comes in pages of events (GET /api/cases/{id}?limit=&before=): a case
 # looping a thousand rounds has ~10,000 events, 5.5 MB as one answer
 TIMELINE_PAGE = 200
 MAX_TIMELINE_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class TimelinePages:
+    """Which page of a case's events, stages and handoffs to show: of each, the newest `*limit`
+    (1–MAX_TIMELINE_PAGE) whose `seq` is below `*before` (the latest without it). Stages and
+    handoffs are paged as the events are: a case looping a thousand rounds had 1.66 MB of stages
+    and 0.56 MB of handoffs in one answer."""
+
+    limit: int = TIMELINE_PAGE
+    before: int | None = None
+    stages_limit: int = TIMELINE_PAGE
+    stages_before: int | None = None
+    handoffs_limit: int = TIMELINE_PAGE
+    handoffs_before: int | None = None
 
 
 # -- the inbox and case lists: one page of a filtered, sorted list (engine.services.listing) --------

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from engine.model import CaseTimeline, CaseView, DeployResult, Incident, ProcessVersion, TaskView
+from engine.model import CaseTimeline, CaseView, DeployResult, Incident, ProcessVersion, TaskView, TimelinePages
 
 # Keys and lanes travel in paths and queries: printable text only (PostgreSQL refuses NUL bytes)
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,254}$"
@@ -223,6 +223,7 @@ class EventPublic(BaseModel):
 
 
 class StagePublic(BaseModel):
+    seq: int = Field(description="the `seq` of the event that ended the stage: `stages_before` pages by it")
     element_id: str
     name: str | None
     lane: str | None
@@ -233,6 +234,7 @@ class StagePublic(BaseModel):
 
 
 class HandoffPublic(BaseModel):
+    seq: int = Field(description="the `seq` of the event that readied the receiving task: `handoffs_before` pages by it")
     from_lane: str
     to_lane: str
     at: datetime
@@ -265,16 +267,32 @@ class CaseDetailPublic(CasePublic):
     timeline_older: int | None = Field(
         description="the `before` that gives the page of older events; null when this page starts at the case's first event"
     )
-    stages: list[StagePublic] = Field(description="each stage's duration, of the whole case")
-    handoffs: list[HandoffPublic] = Field(description="the handoffs between lanes, of the whole case")
+    stages: list[StagePublic] = Field(
+        description="one page of the stages' durations, in the order they ended: the newest `stages_limit` "
+        "before the query's `stages_before` (the latest ones without it)"
+    )
+    stages_total: int = Field(description="how many stages the case has in all")
+    stages_older: int | None = Field(
+        description="the `stages_before` that gives the page of older stages; null when this page starts at the case's first"
+    )
+    handoffs: list[HandoffPublic] = Field(
+        description="one page of the handoffs between lanes, oldest first: the newest `handoffs_limit` before the "
+        "query's `handoffs_before` (the latest ones without it)"
+    )
+    handoffs_total: int = Field(description="how many handoffs the case has in all")
+    handoffs_older: int | None = Field(
+        description="the `handoffs_before` that gives the page of older handoffs; null when this page starts at the case's first"
+    )
     lead_time_seconds: float | None
     notes: list[CaseNotePublic] = []
 
     @classmethod
-    def of_timeline(cls, t: CaseTimeline, *, limit: int, before: int | None = None) -> CaseDetailPublic:
-        """The case with one page of its events (CaseTimeline.events_page)."""
+    def of_timeline(cls, t: CaseTimeline, pages: TimelinePages) -> CaseDetailPublic:
+        """The case with one page of its events, stages and handoffs (CaseTimeline.*_page)."""
         lead = t.lead_time
-        events, older = t.events_page(limit, before)
+        events, older = t.events_page(pages.limit, pages.before)
+        stages, stages_older = t.stages_page(pages.stages_limit, pages.stages_before)
+        handoffs, handoffs_older = t.handoffs_page(pages.handoffs_limit, pages.handoffs_before)
         return cls(
             **CasePublic.of(t.case).model_dump(),
             timeline_total=len(t.events),
@@ -293,8 +311,11 @@ class CaseDetailPublic(CasePublic):
                 )
                 for e in events
             ],
+            stages_total=len(t.stages),
+            stages_older=stages_older,
             stages=[
                 StagePublic(
+                    seq=s.seq,
                     element_id=s.element_id,
                     name=s.name,
                     lane=s.lane,
@@ -303,10 +324,13 @@ class CaseDetailPublic(CasePublic):
                     outcome=s.outcome.value,
                     duration_seconds=s.duration.total_seconds(),
                 )
-                for s in t.stages
+                for s in stages
             ],
+            handoffs_total=len(t.handoffs),
+            handoffs_older=handoffs_older,
             handoffs=[
                 HandoffPublic(
+                    seq=h.seq,
                     from_lane=h.from_lane,
                     to_lane=h.to_lane,
                     at=h.at,
@@ -314,7 +338,7 @@ class CaseDetailPublic(CasePublic):
                     picked_up_at=h.picked_up_at,
                     pickup_seconds=None if h.pickup_time is None else h.pickup_time.total_seconds(),
                 )
-                for h in t.handoffs
+                for h in handoffs
             ],
             lead_time_seconds=None if lead is None else lead.total_seconds(),
             notes=[CaseNotePublic(at=n.at, user=n.user, action=n.action, reason=n.reason) for n in t.notes],

@@ -46,3 +46,22 @@ def test_walking_back_with_before_gives_every_event_once_in_order(seqs, limit):
             break
         page, before = t.events_page(limit, before)
     assert walked == seqs
+
+
+@given(st.lists(st.integers(1, 500), unique=True).map(sorted), st.integers(1, 40))
+def test_stages_and_handoffs_page_by_seq_as_the_events_do(seqs, limit):
+    from engine.model import Handoff, StageDuration
+
+    stages = tuple(StageDuration(1, "t", None, None, AT, AT, Lifecycle.TASK_COMPLETED, seq=s) for s in seqs)
+    handoffs = tuple(Handoff(1, "A", "B", AT, "t", None, seq=s) for s in seqs)
+    t = CaseTimeline(case=_timeline([]).case, events=(), stages=stages, handoffs=handoffs, lead_time=None)
+    for page_of in (t.stages_page, t.handoffs_page):
+        walked: list[int] = []
+        before = None
+        while True:
+            page, before = page_of(limit, before)
+            assert len(page) <= limit
+            walked[:0] = [i.seq for i in page]
+            if before is None:
+                break
+        assert walked == seqs

@@ -18,7 +18,7 @@ from api.http.schemas import (
     IncidentPublic,
     Responses,
 )
-from engine.model import MAX_TIMELINE_PAGE, TIMELINE_PAGE, CaseStatus
+from engine.model import MAX_TIMELINE_PAGE, TIMELINE_PAGE, CaseStatus, TimelinePages
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -42,15 +42,20 @@ def list_cases(
     return [CasePublic.of(c) for c in kapula.cases(process_key=process_key, status=status, caller=caller)]
 
 
+_SEQ = {"ge": 1, "le": 2**31 - 1}
+
+
 @router.get(
     "/{case_id}",
     response_model=CaseDetailPublic,
     responses=_ERRORS,
     description=(
         "A case with its ready tasks, data and timeline (events, stage durations, handoffs, lead time). The "
-        f"timeline's events come a page at a time: the latest {TIMELINE_PAGE} by default (`limit`, at most "
-        f"{MAX_TIMELINE_PAGE}); `timeline_older` is the `before` of the page of older events. Stages, handoffs and "
-        "lead time are the whole case's."
+        f"timeline's events, its stages and its handoffs each come a page at a time: the latest {TIMELINE_PAGE} "
+        f"by default (`limit`, `stages_limit`, `handoffs_limit`, at most {MAX_TIMELINE_PAGE}); `timeline_older`, "
+        "`stages_older` and `handoffs_older` are the `before`, `stages_before` and `handoffs_before` of the page "
+        "of older ones, and `timeline_total`, `stages_total` and `handoffs_total` count them all. The lead time "
+        "is the whole case's."
     ),
 )
 async def get_case(
@@ -60,17 +65,24 @@ async def get_case(
     limit: Annotated[int, Query(ge=1, le=MAX_TIMELINE_PAGE, description="events in the page of the timeline")] = TIMELINE_PAGE,
     before: Annotated[
         int | None,
-        Query(
-            ge=1,
-            le=2**31 - 1,
-            description="only events before this `seq`: the answer's `timeline_older` gives the next older page",
-        ),
+        Query(**_SEQ, description="only events before this `seq`: the answer's `timeline_older` gives the next older page"),
+    ] = None,
+    stages_limit: Annotated[int, Query(ge=1, le=MAX_TIMELINE_PAGE, description="stages in the page of stages")] = TIMELINE_PAGE,
+    stages_before: Annotated[
+        int | None,
+        Query(**_SEQ, description="only stages ended before this `seq`: the answer's `stages_older` gives the next older page"),
+    ] = None,
+    handoffs_limit: Annotated[
+        int, Query(ge=1, le=MAX_TIMELINE_PAGE, description="handoffs in the page of handoffs")
+    ] = TIMELINE_PAGE,
+    handoffs_before: Annotated[
+        int | None,
+        Query(**_SEQ, description="only handoffs before this `seq`: the answer's `handoffs_older` gives the next older page"),
     ] = None,
 ) -> CaseDetailPublic:
-    """A case and one page of its timeline (the description above)."""
-    return await in_thread(
-        lambda: CaseDetailPublic.of_timeline(kapula.timeline(case_id, caller=caller), limit=limit, before=before)
-    )
+    """A case and one page of its timeline, stages and handoffs (the description above)."""
+    pages = TimelinePages(limit, before, stages_limit, stages_before, handoffs_limit, handoffs_before)
+    return await in_thread(lambda: CaseDetailPublic.of_timeline(kapula.timeline(case_id, caller=caller), pages))
 
 
 @router.post("/{case_id}/cancel", response_model=CasePublic, responses=_ERRORS)
