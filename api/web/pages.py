@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -14,13 +14,13 @@ from starlette.routing import NoMatchFound
 from api.http.deps import KapulaDep
 from api.http.schemas import KEY_PATTERN
 from api.http.signin import signin_guard
-from api.web import forms, i18n, lists, messages, values
+from api.web import forms, i18n, lists, messages, timeline_pages, values
 from api.web.render import page
 from api.web.session import PageCallerDep, end_session, signed_in, start_session
 from engine.access.policy import Role, sees_metrics
 from engine.display import LANGUAGES, formats
 from engine.errors import AuthenticationError, DiagramError, InvalidDataError, TooManyAttemptsError
-from engine.model import CaseNote, Event
+from engine.model import TimelinePages
 from engine.services import Kapula
 from engine.services.accounts import Accounts
 from engine.services.gate import Caller
@@ -28,6 +28,7 @@ from engine.services.gate import Caller
 router = APIRouter(include_in_schema=False)
 KeyPath = Annotated[str, Path(pattern=KEY_PATTERN)]
 CaseIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+SeqQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 _FAVICON = pathlib.Path(__file__).parent / "static" / "favicon.svg"
 
 
@@ -255,10 +256,21 @@ def cases_page(request: Request, kapula: KapulaDep, caller: PageCallerDep) -> Re
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: CaseIdPath) -> Response:
+def case_page(
+    request: Request,
+    kapula: KapulaDep,
+    caller: PageCallerDep,
+    case_id: CaseIdPath,
+    before: SeqQuery = None,
+    stages_before: SeqQuery = None,
+    handoffs_before: SeqQuery = None,
+) -> Response:
+    """The case with the latest rows of its timeline, stages and handoffs (timeline_pages.ROWS of
+    each), and links to the older ones by the `before`, `stages_before` and `handoffs_before` of the API."""
     timeline = kapula.timeline(case_id, caller=caller)
-    case, events = timeline.case, timeline.events
-    names = {e.element_id: e.element_name or e.element_id for e in events if e.element_id}
+    case = timeline.case
+    rows = timeline_pages.ROWS
+    shown = timeline_pages.parts(timeline, TimelinePages(rows, before, rows, stages_before, rows, handoffs_before))
     workable = {t.id for t in kapula.ready_tasks(case_id=case_id, caller=caller)} if case.ready_tasks else set()
     fields = values.case_fields(request.app.state.kapula, case.process_key, case.version)
     return page(
@@ -266,27 +278,12 @@ def case_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_i
         "case.html",
         caller.principal,
         case=case,
-        events=_with_notes(events, timeline.notes),
-        stages=timeline.stages,
+        shown=shown,
         facts=values.facts(case.data, fields, formats(i18n.choose(request, caller.principal))),
         fields=fields,
         process_name=_process_name(kapula, caller, case.process_key),
-        handoffs=timeline.handoffs,
         lead_time=timeline.lead_time,
-        names=names,
         workable=workable,
         may_cancel=caller.principal.role in (Role.ADMINISTRATOR, Role.PROCESS_OWNER),
         may_erase=caller.principal.role is Role.ADMINISTRATOR,
     )
-
-
-def _with_notes(events: tuple[Event, ...], notes: tuple[CaseNote, ...]) -> list[Event | CaseNote]:
-    """The timeline's rows: the events, and each reason given for cancelling or erasing after the
-    events up to its time (a cancellation's reason right after its `case_cancelled` event)."""
-    rows: list[Event | CaseNote] = []
-    pending = list(notes)
-    for event in events:
-        while pending and pending[0].at < event.at:
-            rows.append(pending.pop(0))
-        rows.append(event)
-    return rows + pending
