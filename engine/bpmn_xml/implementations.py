@@ -32,6 +32,24 @@ def dangling_refs(process: etree._Element, all_ids: set[str | None]) -> Iterator
                     yield f"{label(node)} refers to the {what} '{ref}', which the diagram does not define", node
 
 
+def unnamed_messages(process: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+    """A message event with no messageRef on an element with no name: SpiffWorkflow names such a
+    message by its element's name, so it would be message None, which no sender can address (a case
+    waited for it forever). A message of its own (messageRef; engine.bpmn_xml.tolerance.name_messages
+    names one without a name by its id) or a name for the element lets it run."""
+    for node in flow_nodes(process):
+        if (node.get("name") or "").strip():
+            continue
+        for definition in node.findall("bpmn:messageEventDefinition", NS):
+            if not definition.get("messageRef"):
+                yield (
+                    f"{label(node)} has a message event that names no message (no messageRef, and the event "
+                    "has no name), so no message can reach it or be sent from it; refer to a message of "
+                    "the diagram with messageRef",
+                    node,
+                )
+
+
 def foreign_implementations(process: etree._Element) -> Iterator[tuple[str, etree._Element]]:
     """Service tasks, and work that Camunda 7 hands to Java code or external workers: kept as
     documentation, never run (the sandbox refuses every service call, engine.runtime.script_engine)."""

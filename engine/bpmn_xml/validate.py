@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from engine.bpmn_xml.implementations import camunda_listeners, dangling_refs, foreign_implementations
+from engine.bpmn_xml.implementations import camunda_listeners, dangling_refs, foreign_implementations, unnamed_messages
 from engine.bpmn_xml.inspect import (
     BPMN_NS,
     NS,
@@ -121,6 +121,7 @@ def validate(
         issues += [_issue(m, e, filename) for m, e in foreign_implementations(process)]
         issues += [_issue(m, e, filename) for m, e in camunda_listeners(process)]
         issues += [_issue(m, e, filename) for m, e in dangling_refs(process, all_ids)]
+        issues += [_issue(m, e, filename) for m, e in unnamed_messages(process)]
         issues += [_issue(m, e, filename) for m, e in _form_problems(process)]
     if executable_processes(root):
         issues += [_issue(m, e, filename) for m, e in _data_stores(root)]

@@ -55,3 +55,34 @@ def test_messages_with_only_an_id_go_between_pools_by_their_id(kapula, camunda):
     kapula.complete_task(back.ready_tasks[0].id, {"approved": True})
     front = kapula.get_case(front.id)
     assert front.data == {"applicant": "Ann", "approved": True} and [t.name for t in front.ready_tasks] == ["Tell customer"]
+
+
+_RECEIVE = (
+    '<bpmn:receiveTask id="Task_wait_payment" name="Payment received" messageRef="Msg_payment">'
+    "<bpmn:incoming>F2</bpmn:incoming><bpmn:outgoing>F3</bpmn:outgoing></bpmn:receiveTask>"
+)
+
+
+def _catch_without_message_ref(name: str) -> bytes:
+    text = (BPMN / "receive_payment.bpmn").read_text()
+    assert _RECEIVE in text
+    catch = (
+        f'<bpmn:intermediateCatchEvent id="Task_wait_payment"{name}><bpmn:incoming>F2</bpmn:incoming>'
+        '<bpmn:outgoing>F3</bpmn:outgoing><bpmn:messageEventDefinition id="MED_x" /></bpmn:intermediateCatchEvent>'
+    )
+    return text.replace(_RECEIVE, catch).encode()
+
+
+def test_a_message_event_that_names_no_message_is_documentation_only_naming_the_element_and_line(kapula):
+    # it waited for message None, and a message of a wrong name to its case was a 500 (None and text sorted)
+    result = kapula.deploy([("no_ref.bpmn", _catch_without_message_ref(""))])
+    (version,) = result.versions
+    (issue,) = version.issues
+    assert (issue.element_id, issue.file, issue.line) == ("Task_wait_payment", "no_ref.bpmn", 16)
+    assert issue.message.startswith("Event 'Task_wait_payment' has a message event that names no message")
+    # with a name, SpiffWorkflow names the message after the event: it runs
+    named = kapula.deploy([("named.bpmn", _catch_without_message_ref(' name="paid"'))])
+    assert named.versions[0].issues == ()
+    case = kapula.start_case("Invoice_payment")
+    case = kapula.complete_task(case.ready_tasks[0].id, {})
+    assert [e.message for e in case.waiting_for] == ["paid"]
