@@ -84,3 +84,23 @@ def test_the_bpmn_file_link_downloads_the_file_and_its_script_never_runs(kapula,
         page.evaluate("url => { window.location.href = url }", f"{server}/api/processes/rt_xss2/versions/1/xml")
     assert page.evaluate("window.__pwned === undefined")
     page.context.close()
+
+
+def test_htmx_swaps_break_no_content_security_policy(kapula, server, browser, directory):  # noqa: F811
+    # every swap logged "Applying inline style violates … style-src 'self'" while htmx injected its
+    # indicator <style>: the htmx-config meta tag turns that off (the indicator's CSS is in style.css)
+    kapula.deploy([read("three_lanes.bpmn"), read("tarve.json")])
+    case = kapula.start_case("Handoff_demo", {"customer": "Kauhajoen Konepaja Oy"}, user="asiakas")
+    kapula.complete_task(case.ready_tasks[0].id, {}, user="asiakas")
+    violations: list[str] = []
+    page = _signed_in(browser, server, "sek.neuvoja", violations)
+    page.goto(f"{server}/tasks")
+    page.evaluate("() => { window.swaps = 0; document.body.addEventListener('htmx:afterSwap', () => { window.swaps += 1; }); }")
+    page.wait_for_function("() => window.swaps >= 1", timeout=10_000)  # the inbox's poll
+    page.get_by_role("link", name="Tapaukset").first.click()  # a boosted navigation
+    page.wait_for_url(f"{server}/cases")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("() => window.swaps") >= 2
+    assert page.evaluate("() => document.querySelectorAll('style, [style]').length") == 0
+    assert violations == []
+    page.context.close()
