@@ -624,8 +624,8 @@ class FakeMessageBuffer:
         return len(self.rows) < before
 
     def purge_expired(self, *, now: datetime, limit: int) -> int:
-        gone = {m.id for m in self.rows if m.expires_at <= now}
-        gone = set(sorted(gone)[:limit])
+        expired = sorted((m.expires_at, m.id) for m in self.rows if m.expires_at <= now)  # the SQL one's order
+        gone = {ident for _at, ident in expired[:limit]}
         self.rows = [m for m in self.rows if m.id not in gone]
         return len(gone)
 

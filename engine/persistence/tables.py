@@ -498,7 +498,11 @@ class BufferedMessageRecord(Base):
     removing the row) or `expires_at` passes (docs/adr/0008-buffered-messages.md)."""
 
     __tablename__ = "message_buffer"
-    __table_args__ = (Index("ix_message_buffer_lookup", "process_key", "name", "expires_at"),)
+    __table_args__ = (
+        Index("ix_message_buffer_lookup", "process_key", "name", "expires_at"),
+        Index("ix_message_buffer_expires", "expires_at"),  # the timer round's purge of expired rows
+        Index("ix_message_buffer_sender", "from_case_id"),  # an erasure's read of what its case sent
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(255))

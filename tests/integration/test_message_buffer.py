@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from engine import history
 from engine.erasure import ERASED
@@ -231,3 +232,33 @@ def test_a_case_reads_the_kept_messages_when_it_begins_to_wait_not_at_each_step_
     (back,) = kapula.cases(process_key=BACK)
     kapula.complete_task(back.ready_tasks[0].id, {"approved": True})
     assert kapula.get_case(front.id).data == {"applicant": "Ann", "approved": True}
+
+
+def test_the_purge_and_the_erasure_find_kept_messages_along_their_indexes(kapula):
+    """The timer round's purge (every round of every server) and an erasure's read of what its case
+    sent go along ix_message_buffer_expires and ix_message_buffer_sender, not through the table."""
+    kapula.deploy([checked_first("two_pools.bpmn")])
+    engine = kapula.sessions.kw["bind"]
+    ran: list[tuple[str, Any]] = []
+
+    def on_execute(_conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, _many: bool) -> None:
+        if "message_buffer" in sql and ("expires_at <=" in sql or "from_case_id =" in sql):
+            ran.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        kapula.fire_due_timers_round()
+        kapula.erase_personal_data(kapula.start_case(FRONT).id, fields=["applicant"], by="admin")
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    purge = [r for r in ran if "expires_at <=" in r[0]]
+    erasure = [r for r in ran if "from_case_id =" in r[0] and "expires_at <=" not in r[0]]
+    assert purge and erasure
+    with engine.connect() as conn:
+        for (sql, params), index in [(purge[0], "ix_message_buffer_expires"), (erasure[0], "ix_message_buffer_sender")]:
+            if engine.dialect.name == "sqlite":
+                plan = " ".join(str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+            else:  # an empty table: only an index the planner cannot use is never chosen
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                plan = " ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))
+            assert index in plan, plan

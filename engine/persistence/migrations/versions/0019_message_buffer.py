@@ -34,8 +34,12 @@ def upgrade() -> None:
         sa.Column("expires_at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_message_buffer_lookup", "message_buffer", ["process_key", "name", "expires_at"])
+    op.create_index("ix_message_buffer_expires", "message_buffer", ["expires_at"])
+    op.create_index("ix_message_buffer_sender", "message_buffer", ["from_case_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_message_buffer_sender", table_name="message_buffer")
+    op.drop_index("ix_message_buffer_expires", table_name="message_buffer")
     op.drop_index("ix_message_buffer_lookup", table_name="message_buffer")
     op.drop_table("message_buffer")
