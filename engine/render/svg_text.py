@@ -96,7 +96,8 @@ def text_block(
     fill: str | None = None,
 ) -> etree._Element | None:
     """`text` wrapped into `box` as one <text> with a <tspan> per line; lines beyond `max_lines`
-    (default: as many as fit, at least one) end in an ellipsis. None for empty text."""
+    (default: as many as fit, at least one) end in an ellipsis, and the whole text is then the
+    <title> (tooltip) of `parent`. None for empty text."""
     lines = wrap(clean(text), max(box.w - 4, size), size)
     if not lines:
         return None
@@ -104,6 +105,8 @@ def text_block(
     if len(lines) > fit:
         lines = lines[:fit]
         lines[-1] = lines[-1][: max(1, len(lines[-1]) - 1)] + "…"
+        if parent.find(f"{{{SVG_NS}}}title") is None:  # the whole name as the shape's tooltip, a text node
+            sub(parent, "title", text=text)  # last: a shape's first child is its outline
     height = len(lines) * size * LINE_H
     top = {"top": box.y + 2, "bottom": box.y + box.h - height - 2}.get(valign, box.cy - height / 2)
     x = {"start": box.x + 3, "end": box.x + box.w - 3}.get(align, box.cx)

@@ -199,3 +199,18 @@ def test_every_process_of_a_stored_version_is_drawn_as_laid_out(path: Path):
         assert ids & drawn
         if tasks and tasks[0] in drawn:
             assert any(g.get("class") == "overlay overlay-median" for g in svg.iter(f"{SVG}g"))
+
+
+def test_a_name_cut_to_fit_its_shape_is_the_shapes_tooltip():
+    # a long task or lane name ends in "…" inside its shape; the whole name is the shape's <title>
+    from engine.render.di_model import Box
+    from engine.render.svg_text import svg_root, text_block
+
+    long = "Tee jälkihoitosuunnitelma, kirjaa asiakkaan toiveet ja ohjaa asiakas seuraavalle toimijalle " * 3
+    root = svg_root(200, 100, (0, 0, 200, 100))
+    shape = etree.SubElement(root, f"{SVG}g")
+    text_block(shape, long, Box(0, 0, 100, 80))
+    assert "…" in "".join(shape.itertext()) and shape.findtext(f"{SVG}title") == long.strip()
+    short = etree.SubElement(root, f"{SVG}g")
+    text_block(short, "Kuvaa tarve", Box(0, 0, 100, 80))
+    assert short.find(f"{SVG}title") is None
