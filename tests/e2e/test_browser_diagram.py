@@ -106,3 +106,53 @@ def test_the_viewer_opens_the_diagram_of_the_process_in_a_file_of_several(server
         seen.add(diagram)
         page.context.close()
     assert len(seen) > 1
+
+
+BUNDLE = "bpmn-navigated-viewer.min.js"
+
+
+def test_a_boosted_link_to_the_process_page_starts_the_viewer_once(server, browser, logged):  # noqa: F811
+    """htmx runs no <script> of a boosted page: diagram.js, in every page's head, starts the viewer
+    after the swap, once per container, and a viewer whose page was swapped out is destroyed."""
+    page = open_as(browser, server, "omistaja", "/processes", 1280)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.evaluate("window.notReloaded = true")
+    for _ in range(2):
+        page.locator(f'main a[href="/processes/{KEY}"]').first.click()
+        page.wait_for_url(f"{server}/processes/{KEY}")
+        expect(page.locator("#diagram.viewer-ready")).to_be_attached(timeout=15_000)
+        expect(page.locator("#bpmn-viewer .djs-container svg")).to_be_visible()
+        expect(page.locator('#bpmn-viewer [data-element-id="Task_describe"]')).to_be_visible()
+        expect(page.locator(".kapula-median").first).to_be_visible()
+        expect(page.locator("#diagram .fallback")).to_be_hidden()
+        # another htmx:load on the page starts nothing more
+        page.evaluate("htmx.trigger(document.body, 'htmx:load')")
+        page.wait_for_timeout(300)
+        assert page.locator(".djs-container").count() == 1
+        page.get_by_role("navigation", name="Päävalikko").get_by_role("link", name="Prosessit").click()
+        page.wait_for_url(f"{server}/processes")
+    assert page.evaluate("window.notReloaded === true"), "the links were boosted, no page was loaded whole"
+    assert page.locator(f'script[src$="{BUNDLE}"]').count() == 1, "the viewer bundle is fetched once"
+    page.locator(f'main a[href="/processes/{KEY}"]').first.click()
+    expect(page.locator("#diagram.viewer-ready")).to_be_attached(timeout=15_000)
+    page.locator('#bpmn-viewer [data-element-id="Task_describe"]').click()
+    expect(page.locator("#stage-panel")).to_contain_text("Kuvaa tarve")
+    assert errors == [], errors
+
+
+def test_when_bpmn_js_fails_to_load_the_drawing_is_shown(server, browser, logged):  # noqa: F811
+    """Whole page or boosted: without the viewer bundle the server's drawing stays, and no empty frame."""
+    page = open_as(browser, server, "omistaja", "/processes", 1280)
+    page.route(f"**/{BUNDLE}", lambda route: route.abort())
+    page.locator(f'main a[href="/processes/{KEY}"]').first.click()
+    page.wait_for_url(f"{server}/processes/{KEY}")
+    expect(page.locator("#diagram .fallback img")).to_be_visible()
+    page.wait_for_function("() => document.querySelector('#diagram .fallback img').naturalWidth > 0")
+    expect(page.locator("#bpmn-viewer")).to_be_hidden()
+    assert page.locator("#diagram.viewer-ready").count() == 0
+    page.reload()
+    expect(page.locator("#diagram .fallback img")).to_be_visible()
+    page.wait_for_timeout(500)
+    expect(page.locator("#bpmn-viewer")).to_be_hidden()
+    assert page.locator(".djs-container").count() == 0

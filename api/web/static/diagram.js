@@ -1,10 +1,15 @@
 // Kapula: the process page's diagram in bpmn-js (bpmn.io's navigated viewer: pan with the mouse,
 // zoom with the wheel) with the measured overlays. Names and values are put in as text only
-// (textContent), never as markup. Without JavaScript the page shows the server's SVG instead.
+// (textContent), never as markup. Without JavaScript, or when bpmn-js fails, the page shows the
+// server's drawing instead.
+//
+// Loaded on every page from base.html's <head>: a boosted navigation swaps the page's body in, and
+// htmx runs no <script> in it (allowScriptTags is off, the CSP allows no inline script), so this
+// file starts every diagram container it finds on load and after each htmx swap, once per container,
+// and fetches the viewer bundle (data-viewer-script, from the app's origin) the first time one needs it.
 (function () {
   'use strict';
-  // htmx runs this file again when a boosted navigation brings in a process page
-  if (window.kapulaDiagram) { window.kapulaDiagram.start(); return; }
+  if (window.kapulaDiagram) { return; }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -85,35 +90,84 @@
     });
   }
 
-  function start(tries) {
-    var holder = document.getElementById('bpmn-viewer');
-    if (!holder || holder.getAttribute('data-started')) { return; }
-    if (typeof window.BpmnJS !== 'function') {  // the viewer bundle is still loading
-      if ((tries || 0) < 50) { setTimeout(function () { start((tries || 0) + 1); }, 100); }
-      return;
+  // the viewer bundle: one <script> for all containers, asked for when the first one needs it
+  var bundle = { state: 'none', waiting: [] };
+
+  function withBpmnJS(src, then) {
+    if (typeof window.BpmnJS === 'function') { then(true); return; }
+    bundle.waiting.push(then);
+    if (bundle.state === 'loading') { return; }
+    bundle.state = 'loading';
+    var script = document.createElement('script');
+    script.src = src;
+    function done() {
+      var ok = typeof window.BpmnJS === 'function';
+      bundle.state = ok ? 'loaded' : 'none';  // a failed load is tried again on the next page
+      var waiting = bundle.waiting;
+      bundle.waiting = [];
+      waiting.forEach(function (fn) { fn(ok); });
     }
-    holder.setAttribute('data-started', '1');
+    script.onload = done;
+    script.onerror = done;
+    document.head.appendChild(script);
+  }
+
+  // viewers of containers a swap took out of the page are destroyed, so none keeps listening
+  var viewers = [];
+
+  function forgetDetached() {
+    viewers = viewers.filter(function (v) {
+      if (v.holder.isConnected) { return true; }
+      v.viewer.destroy();
+      return false;
+    });
+  }
+
+  function open(holder) {
     var figure = holder.closest('figure');
-    var panel = document.getElementById('stage-panel');
+    var panel = (figure && figure.querySelector('.stage-panel')) || document.getElementById('stage-panel');
     var data = readJson(holder, 'data-overlays');
+    var viewer;
+    function fallBack() {
+      holder.hidden = true;  // the server's drawing stays in view
+      if (figure) { figure.classList.remove('viewer-ready'); }
+      var kept = viewers.filter(function (v) { return v.viewer !== viewer; });
+      if (viewer && kept.length < viewers.length) { viewers = kept; viewer.destroy(); }
+    }
     words = readJson(holder, 'data-labels');
-    holder.hidden = false;
-    var viewer = new window.BpmnJS({ container: holder });
+    try {
+      holder.hidden = false;
+      viewer = new window.BpmnJS({ container: holder });
+    } catch (e) { fallBack(); return; }
+    viewers.push({ holder: holder, viewer: viewer });
     fetch(holder.getAttribute('data-xml-url'), { credentials: 'same-origin' })
       .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.text(); })
       .then(function (xml) { return viewer.importXML(xml, holder.getAttribute('data-diagram-id') || undefined); })
       .then(function () {
+        if (!holder.isConnected) { return; }
         viewer.get('canvas').zoom('fit-viewport');
         addOverlays(viewer, data, panel, holder.getAttribute('data-metrics-url'));
         if (figure) { figure.classList.add('viewer-ready'); }
         window.kapulaViewer = viewer;
       })
-      .catch(function () {
-        holder.hidden = true;  // the server's SVG stays in view
-        viewer.destroy();
+      .catch(fallBack);
+  }
+
+  function start() {
+    forgetDetached();
+    var holders = document.querySelectorAll('.bpmn-viewer[data-xml-url]');
+    Array.prototype.forEach.call(holders, function (holder) {
+      if (holder.hasAttribute('data-started')) { return; }  // never two viewers in one container
+      holder.setAttribute('data-started', '1');
+      withBpmnJS(holder.getAttribute('data-viewer-script'), function (ok) {
+        if (!holder.isConnected) { return; }
+        if (ok) { open(holder); } else { holder.hidden = true; }
       });
+    });
   }
 
   window.kapulaDiagram = { start: start };
-  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', function () { start(); }); } else { start(); }
+  // htmx:load comes for the page when htmx starts and for what each swap brings in
+  document.addEventListener('htmx:load', start);
+  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
 }());
