@@ -101,7 +101,11 @@ REASONS: Table = table(
         (rf"{_CONSTRUCT} is not allowed", N_("%(construct)s ei ole sallittu")),
         (r"uses the name (?P<name>'.*')", N_("siinä käytetään nimeä %(name)s")),
         (r"uses the attribute (?P<name>'.*')", N_("siinä käytetään attribuuttia %(name)s")),
-        (r"uses the method (?P<name>'.*'), which is not allowed", N_("siinä käytetään metodia %(name)s, joka ei ole sallittu")),
+        (
+            # the evaluator's refusal for the value at hand, and the upload's for a method no value allows
+            r"uses the method (?P<name>'.*'), which (?:is not allowed|no value allows)",
+            N_("siinä käytetään metodia %(name)s, joka ei ole sallittu"),
+        ),
         (
             r"calls (?P<name>'.*'), which is not an allowed function",
             N_("siinä kutsutaan funktiota %(name)s, joka ei ole sallittu"),

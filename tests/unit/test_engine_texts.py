@@ -388,3 +388,14 @@ def test_every_engine_text_pattern_has_its_catalog_entries_and_fills_its_placeho
             assert set(re.findall(r"%\((\w+)\)s", entry.string)) == set(re.findall(r"%\((\w+)\)s", message_id))
         wanted = set(re.findall(r"%\((\w+)\)s", message_id))
         assert wanted <= groups, (groups, message_id)
+
+
+def test_a_method_no_value_allows_is_refused_at_upload_in_finnish_and_swedish():
+    # engine.expressions.checks refuses it at upload since e430468 with its own wording, which no
+    # pattern knew: the whole message stayed English on Finnish and Swedish pages
+    (message,) = _messages([("rjust.bpmn", _script("t = str(n).rjust(w)"))])
+    assert "which no value allows" in message
+    finnish, swedish = upload_issue(message, Words("fi")), upload_issue(message, Words("sv"))
+    assert finnish.lang is None and swedish.lang is None, message
+    assert "siinä käytetään metodia '.rjust', joka ei ole sallittu" in finnish.text
+    assert "metoden '.rjust' används, och den är inte tillåten" in swedish.text
