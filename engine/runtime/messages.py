@@ -90,6 +90,11 @@ def catchers(bundle: Any) -> dict[str, list[Catcher]]:
             if isinstance(spec, ThrowingEvent) or getattr(spec, "bpmn_id", None) is None:
                 continue
             for definition in _messages_of(getattr(spec, "event_definition", None)):
+                if definition.name is None:
+                    # no name to address it by: uploads name such a message by its id or keep the
+                    # process documentation only (82f20de, 56fbb73); versions deployed before that can
+                    # still hold one, and it must not end up among the names (sorting None failed)
+                    continue
                 found.setdefault(definition.name, []).append(Catcher(spec.bpmn_id, spec.bpmn_name, id(spec) in starts))
     return {name: sorted(items, key=lambda c: c.element_id) for name, items in found.items()}
 
