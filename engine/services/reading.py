@@ -56,9 +56,9 @@ class ReadingUseCases(ServiceBase):
             if record is None:
                 raise NotFoundError("case", case_id)
             facts = CaseFacts(self._unit(session))
+            events = facts.events(case_id)  # first: the access rules then take what they need from it
             if caller is not None:
                 self._check_case(session, caller, case_id, record.process_key, "read_history", facts)
-            events = facts.events(case_id)
         if caller is not None:
             self._audit([entry(caller, "read_history", self._clock.now(), case_id=case_id)])
         return events
@@ -70,9 +70,9 @@ class ReadingUseCases(ServiceBase):
             case = self._case_view(session, case_id)
             uow = self._unit(session)
             facts = CaseFacts(uow)
+            events = facts.events(case_id)  # first: the access rules then take what they need from it
             if caller is not None:
                 self._check_case(session, caller, case_id, case.process_key, "read", facts)
-            events = facts.events(case_id)
             notes = uow.access_log.notes(case_id)
         if caller is not None:
             self._audit([entry(caller, "read", self._clock.now(), case_id=case_id)])

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from engine.access.policy import Principal, Role
 from engine.model import CaseStatus
 from engine.services.gate import Caller, operator
-from tests.conftest import FIXTURES, read
+from tests.conftest import FIXTURES, read, statements
 
 ROUNDS = 240
 
@@ -130,3 +130,21 @@ def test_a_case_s_task_list_and_reads_do_not_grow_with_its_rounds(kapula):
     few = reads()
     rounds(297)
     assert reads() == few
+
+
+def test_a_case_s_history_and_timeline_read_its_log_once_for_any_caller(kapula):
+    """history() and timeline() read the whole log anyway: the access rules take theirs from it
+    instead of a second read of the start and the lanes' first events (an extra statement on every
+    case page and GET /api/cases/{id} for advisors and customers since 9bcde01)."""
+    kapula.deploy([read("loop.bpmn")])
+    customer = Caller(Principal(username="asiakas", display_name="Asiakas", role=Role.CUSTOMER), origin="test")
+    case = kapula.start_case("Loop_demo", user="asiakas")
+    for caller in (None, customer, Caller(operator("admin"), origin="test")):
+        for read_case in (kapula.history, kapula.timeline):
+            with statements(kapula) as seen:
+                read_case(case.id, caller=caller)
+            assert len([s for s in seen if s.startswith("SELECT") and "FROM event WHERE event.case_id" in s]) == 1, (
+                read_case,
+                caller,
+                seen,
+            )
