@@ -18,11 +18,15 @@ vector), and so did the earlier 50 failures from all addresses: the per-account 
 takes the spread guesser's further tries away (each address gets one guess, not five), never the
 right password from an address that has not been guessing.
 With N server processes an attacker spreading over all of them gets at most N times these.
+An IPv6 address counts by its /64 network (`limit_key`): one host commonly holds a whole /64, so
+counting each of its addresses would give it endless fresh "addresses" (OWASP: rate limiting by IPv6
+prefix).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import os
 import threading
@@ -88,6 +92,20 @@ def hashing_pool() -> HashingPool:
         return _process_pool
 
 
+def limit_key(host: str) -> str:
+    """The address the limits count for a client `host`: an IPv6 address's /64 network (an
+    IPv4-mapped one as its IPv4 address), anything else as given."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 @dataclass
 class SignInGuard:
     """The sign-in limits and the password-hashing pool of one server process."""
@@ -101,7 +119,7 @@ class SignInGuard:
     async def authenticate(self, request: Request, username: str, password: str) -> Principal:
         """The user, if the name and password match and no limit is reached. Raises
         TooManyAttemptsError (429, nothing checked) or AuthenticationError (401)."""
-        address = request.client.host if request.client else "-"
+        address = limit_key(request.client.host) if request.client else "-"
         account = username.strip().casefold()[:150]
         account_at_address = f"{account}\n{address}"
         if not self.limiter.hit(self.attempts_per_address, "address", address):

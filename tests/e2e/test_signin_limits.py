@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from limits import parse
 
 import api.http.signin
-from api.http.signin import SignInGuard
+from api.http.signin import SignInGuard, limit_key
 from engine.access import passwords
 from engine.access.policy import Role
 from tests.e2e.conftest import ORIGIN, PASSWORD, signin_form
@@ -90,6 +90,17 @@ def test_an_unknown_name_is_locked_the_same_way(client, tokens):
     for _ in range(5):
         assert _sign_in(client, "ei.ole", "väärin-123").status_code == 401
     assert _sign_in(client, "ei.ole", "väärin-123").status_code == 429
+
+
+def test_the_addresses_of_one_ipv6_64_network_count_as_one_address(client, tokens):
+    """A host holds a whole /64: guesses from five of its addresses lock the account at all of them,
+    not one guess each; another network and IPv4 are not affected."""
+    for i in range(5):
+        assert _sign_in(_from(client, f"2001:db8:1:2::{i + 1:x}"), "sek.neuvoja", "väärin-123").status_code == 401
+    assert _sign_in(_from(client, "2001:db8:1:2:ffff::9"), "sek.neuvoja").status_code == 429
+    assert _sign_in(_from(client, "2001:db8:1:3::1"), "sek.neuvoja").status_code == 303
+    assert limit_key("::ffff:10.0.0.7") == "10.0.0.7" and limit_key("10.0.0.7") == "10.0.0.7"
+    assert limit_key("testclient") == "testclient"
 
 
 def test_one_address_guessing_across_accounts_is_locked_out(client, tokens, clock):
