@@ -44,6 +44,12 @@ def newly_waited(ctx: StepContext) -> list[str]:
     return [name for name in names if name not in before]
 
 
+def received_entry(name: str, from_case: int, from_element: str | None, from_lane: str | None) -> dict[str, Any]:
+    """The details of a receiver's `message_received` event: the message and where it came from,
+    for a direct delivery (engine.services.routing) and a kept one alike."""
+    return {"message": name, "from_case": from_case, "from_element": from_element, "from_lane": from_lane}
+
+
 def take_kept(buffer: MessageBuffer, ctx: StepContext, *, now: datetime, clock: Clock) -> bool:
     """Hand the case the oldest unexpired kept message that it newly waits for (newly_waited) and
     that belongs with it, run it on, and take the message out of the buffer, with its
@@ -65,13 +71,7 @@ def take_kept(buffer: MessageBuffer, ctx: StepContext, *, now: datetime, clock: 
                     f"message '{name}' kept for case {ctx.case.id} was taken by another step meanwhile; try again",
                     case_id=ctx.case.id,
                 )
-            received = {
-                "message": name,
-                "from_case": kept.from_case_id,
-                "from_element": kept.from_element,
-                "from_lane": kept.from_lane,
-                "kept_since": kept.created_at.isoformat(),
-            }
-            ctx.received.append((name, received))
+            received = received_entry(name, kept.from_case_id, kept.from_element, kept.from_lane)
+            ctx.received.append((name, received | {"kept_since": kept.created_at.isoformat()}))
             return True
     return False

@@ -33,7 +33,7 @@ from engine.runtime import stepping
 from engine.runtime.stepping import Thrown
 from engine.services.definitions import latest
 from engine.services.gate import Caller, entry
-from engine.services.kept_messages import belongs, take_kept
+from engine.services.kept_messages import belongs, received_entry, take_kept
 from engine.services.shared import ServiceBase
 
 # messages passed back and forth within one use case before it is stopped as a loop between pools
@@ -205,12 +205,7 @@ class MessageRouting(ServiceBase):
                 element_id=thrown.element_id,
             )
         lane = _lane(sender.deployed, thrown.element_id)
-        receiver.received.append(
-            (
-                thrown.name,
-                {"message": thrown.name, "from_case": sender.case.id, "from_element": thrown.element_id, "from_lane": lane},
-            )
-        )
+        receiver.received.append((thrown.name, received_entry(thrown.name, sender.case.id, thrown.element_id, lane)))
         if receiver.case.id not in delivery.active:
             delivery.active[receiver.case.id] = receiver
             delivery.receivers.append(receiver)
