@@ -113,11 +113,30 @@ def _unavailable(ctx: ExceptionContext) -> None:
     Not during pre-ping, where SQLAlchemy itself reconnects."""
     if ctx.is_pre_ping:
         return
-    if ctx.is_disconnect or isinstance(ctx.sqlalchemy_exception, sa_exc.OperationalError):
+    if ctx.is_disconnect or isinstance(ctx.sqlalchemy_exception, sa_exc.OperationalError) or _lost_link(ctx):
         # the driver's message names hosts and ports: it stays in the chained cause, for the log
         raise UnavailableError(
             f"the database is not reachable just now; try again in {RETRY_AFTER_SECONDS} seconds", retry_after=RETRY_AFTER_SECONDS
         ) from ctx.original_exception
+
+
+def _lost_link(ctx: ExceptionContext) -> bool:
+    """A PostgreSQL error that is the link's, not the statement's, when SQLAlchemy cannot tell it
+    was a disconnect (no DB-API connection at hand, as when a connection is drawn from the pool).
+
+    - an InterfaceError: PEP 249 "related to the database interface rather than the database
+      itself"; psycopg raises it for a connection that is closed or lost;
+    - a bare DatabaseError without a SQLSTATE: the error libpq makes up itself when the server
+      closes the connection mid-statement ("server closed the connection unexpectedly"); psycopg
+      gives a result without a SQLSTATE that class (psycopg.errors.error_from_result).
+    A statement's own errors (ProgrammingError, DataError, IntegrityError, ...) are not these."""
+    if ctx.dialect is None or ctx.dialect.name != "postgresql":
+        return False
+    dbapi = ctx.dialect.loaded_dbapi
+    original = ctx.original_exception
+    if isinstance(original, dbapi.InterfaceError):
+        return True
+    return type(original) is dbapi.DatabaseError and getattr(original, "sqlstate", None) is None
 
 
 def _use_wal(cursor: Any, attempts: int = 50) -> None:
@@ -157,13 +176,15 @@ def _configure_sqlite(engine: Engine) -> None:
         sql = "BEGIN" if conn.get_execution_options().get("kapula_readonly") else "BEGIN IMMEDIATE"
         # on the DB-API cursor: every transaction begins here, and SQLAlchemy's execution path cost
         # more than the statement; a failure still takes SQLAlchemy's handling (UnavailableError)
-        cursor = conn.connection.cursor()
+        cursor = None
         try:
+            cursor = conn.connection.cursor()  # in the try: a closed connection refuses a cursor
             cursor.execute(sql)
         except conn.dialect.loaded_dbapi.Error as exc:
             conn._handle_dbapi_exception(exc, sql, (), cursor, None)  # noqa: SLF001 - raises
         finally:
-            cursor.close()
+            if cursor is not None:
+                cursor.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -126,8 +126,10 @@ class DirectStatement:
             plan = self._plans[key] = self._compile(dialect, batch[0])
         args = [plan.args(row) for row in batch]
         dbapi_connection = connection.connection  # the pooled DB-API connection, inside SQLAlchemy's transaction
-        cursor = dbapi_connection.cursor()
+        cursor = None
         try:
+            # in the try: a connection the server closed refuses a cursor with a driver error too
+            cursor = dbapi_connection.cursor()
             if len(args) == 1:
                 _run(connection, cursor, plan.sql, args[0])
             else:
@@ -136,7 +138,8 @@ class DirectStatement:
         except dialect.loaded_dbapi.Error as exc:
             connection._handle_dbapi_exception(exc, plan.sql, args, cursor, None)  # noqa: SLF001 - raises
         finally:
-            cursor.close()
+            if cursor is not None:
+                cursor.close()
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         """A SELECT's first row (or an INSERT's RETURNING row) as a named tuple of its columns
@@ -155,14 +158,16 @@ class DirectStatement:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._compile(dialect, params)
-        cursor = connection.connection.cursor()
+        cursor = None
         try:
+            cursor = connection.connection.cursor()  # see `execute`
             _run(connection, cursor, plan.sql, plan.args(params))
             raw = cursor.fetchone() if one else cursor.fetchall()
         except dialect.loaded_dbapi.Error as exc:
             connection._handle_dbapi_exception(exc, plan.sql, params, cursor, None)  # noqa: SLF001 - raises
         finally:
-            cursor.close()
+            if cursor is not None:
+                cursor.close()
         return plan, raw
 
     def _compile(self, dialect: Dialect, sample: Mapping[str, Any]) -> _Plan:

@@ -273,7 +273,9 @@ def test_terminated_database_connections_never_give_500(database_url, backend):
                 t.join(timeout=30)
         with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
             after = client.get(f"{url}/api/cases/{case_ids[0]}").status_code
-    assert statuses and set(statuses) <= {200, 503}
+    # a 500 is a bug: the server's log holds its traceback (CI shows only this message)
+    log = servers.log(0).read_text(errors="replace")
+    assert statuses and set(statuses) <= {200, 503}, log[-6000:]
     assert after == 200
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
+from engine.errors import UnavailableError
 from engine.persistence.database import make_engine
 from engine.persistence.direct import DirectStatement
 from engine.persistence.migrate import upgrade
@@ -143,3 +144,18 @@ def test_every_row_of_a_select_and_an_inserts_returning_row_are_what_sqlalchemy_
 def test_a_driver_error_is_sqlalchemys_exception(engine):
     with pytest.raises(IntegrityError), engine.begin() as c:
         DirectStatement(EVENTS.insert()).execute(c, [_event(1, 1), _event(1, 1)])
+
+
+def test_a_connection_closed_underneath_is_unavailable_not_a_driver_error(engine):
+    # the server ended the connection between two statements (a restart, an idle kill, an
+    # administrator's pg_terminate_backend): the cursor is refused, and that is a lost connection
+    # (HTTP 503), not an unexpected error (a 500 in CI, session 7)
+    read_case = DirectStatement(select(CASES.c.id).where(CASES.c.id == bindparam("b_id")))
+    for run in (lambda c: read_case.first(c, {"b_id": 1}), lambda c: DirectStatement(EVENTS.insert()).execute(c, [_event(1, 1)])):
+        with engine.connect() as c:
+            c.begin()
+            c.connection.dbapi_connection.close()
+            with pytest.raises(UnavailableError):
+                run(c)
+    with engine.connect() as c:  # the pool replaced the closed connection
+        assert read_case.first(c, {"b_id": 1}).id == 1
