@@ -17,6 +17,9 @@ out (OWASP's Authentication Cheat Sheet, "Account Lockout": lockouts are a denia
 vector), and so did the earlier 50 failures from all addresses: the per-account limit now only
 takes the spread guesser's further tries away (each address gets one guess, not five), never the
 right password from an address that has not been guessing.
+A sign-in whose password is still being checked counts as a failure of its account at its address
+until it is answered: the checks take argon2's time, and a burst of guesses sent at once all passed
+the "5 failures" test before the first one failed (the reviewer's find, session 6).
 With N server processes an attacker spreading over all of them gets at most N times these.
 An IPv6 address counts by its /64 network (`limit_key`): one host commonly holds a whole /64, so
 counting each of its addresses would give it endless fresh "addresses" (OWASP: rate limiting by IPv6
@@ -31,6 +34,7 @@ import math
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -115,6 +119,9 @@ class SignInGuard:
     failures_per_account_address: RateLimitItem = field(default_factory=lambda: parse("5 per 15 minutes"))
     failures_per_account: RateLimitItem = field(default_factory=lambda: parse("200 per 15 minutes"))
     limiter: MovingWindowRateLimiter = field(default_factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
+    # sign-ins being checked now, per account at an address: each may still fail
+    checking: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def authenticate(self, request: Request, username: str, password: str) -> Principal:
         """The user, if the name and password match and no limit is reached. Raises
@@ -124,16 +131,21 @@ class SignInGuard:
         account_at_address = f"{account}\n{address}"
         if not self.limiter.hit(self.attempts_per_address, "address", address):
             self._refuse(self.attempts_per_address, ("address", address), "too many sign-ins from this address")
-        for item, key, why in (
-            (self.failures_per_address, ("address-failed", address), "from this address"),
-            (self.failures_per_account_address, ("account-address-failed", account_at_address), "for this account"),
-        ):
-            if not self.limiter.test(item, *key):
-                self._refuse(item, key, f"too many failed sign-ins {why}")
+        if not self.limiter.test(self.failures_per_address, "address-failed", address):
+            self._refuse(self.failures_per_address, ("address-failed", address), "too many failed sign-ins from this address")
         if not self.limiter.test(self.failures_per_account, "account-failed", account) and self._failed_here(account_at_address):
             # under attack from many addresses: no more guesses from those already guessing, but the
             # owner (an address with no failure here) is not locked out (OWASP: lockout as DoS)
             self._refuse(self.failures_per_account, ("account-failed", account), "too many failed sign-ins for this account")
+        with self._lock:
+            item = self.failures_per_account_address
+            remaining = self.limiter.get_window_stats(item, "account-address-failed", account_at_address).remaining
+            if remaining <= 0:
+                self._refuse(item, ("account-address-failed", account_at_address), "too many failed sign-ins for this account")
+            if remaining - self.checking[account_at_address] <= 0:
+                # the sign-ins being checked would use up the failures left: wait for their answers
+                raise TooManyAttemptsError("sign-ins to this account are being checked; try again in a moment", retry_after=2)
+            self.checking[account_at_address] += 1
         try:
             principal: Principal = await hashing_pool().run(request.app.state.directory.authenticate, username, password)
         except AuthenticationError:
@@ -141,6 +153,11 @@ class SignInGuard:
             self.limiter.hit(self.failures_per_account_address, "account-address-failed", account_at_address)
             self.limiter.hit(self.failures_per_account, "account-failed", account)
             raise
+        finally:
+            with self._lock:
+                self.checking[account_at_address] -= 1
+                if not self.checking[account_at_address]:
+                    del self.checking[account_at_address]
         self.limiter.clear(self.failures_per_account_address, "account-address-failed", account_at_address)
         self.limiter.clear(self.failures_per_account, "account-failed", account)
         return principal

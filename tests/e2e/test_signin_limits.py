@@ -3,6 +3,7 @@ guessing at an account under attack, and per address (the page and POST /api/tok
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -23,6 +24,7 @@ import api.http.signin
 from api.http.signin import SignInGuard, limit_key
 from engine.access import passwords
 from engine.access.policy import Role
+from engine.errors import AuthenticationError, TooManyAttemptsError
 from tests.e2e.conftest import ORIGIN, PASSWORD, signin_form
 
 
@@ -149,7 +151,10 @@ def test_a_burst_of_sign_ins_does_not_starve_other_requests(client, tokens, monk
     queued behind the sign-ins (36 s in the issue's measurement)."""
     monkeypatch.setattr(passwords, "_hasher", PasswordHasher())  # the production cost, not the tests' cheap one
     client.app.state.directory.add_user("ruuhka", PASSWORD, role=Role.CUSTOMER)
-    client.app.state.signin_guard = SignInGuard(attempts_per_address=parse("1000/minute"))  # all from 127.0.0.1
+    # all from 127.0.0.1, one account: the limits on attempts and on sign-ins being checked at once lifted
+    client.app.state.signin_guard = SignInGuard(
+        attempts_per_address=parse("1000/minute"), failures_per_account_address=parse("1000 per 15 minutes")
+    )
     with _served(client.app) as url:
         browsers = [httpx.Client(base_url=url, headers={"Origin": url}, timeout=300) for _ in range(60)]
         forms = [signin_form(b, "ruuhka") for b in browsers]
@@ -180,3 +185,32 @@ def test_a_burst_of_sign_ins_does_not_starve_other_requests(client, tokens, monk
     assert sorted(statuses) == [303] * 60  # signed in, sent on to the home page
     assert max(latencies) < 1.0, latencies
     print(f"bystander: {[round(x, 3) for x in latencies]} s while {busy} of 60 sign-ins were running")
+
+
+def test_guesses_sent_at_once_count_before_their_answers(client, tokens):
+    """Ten wrong passwords for one account sent at once from one address: five are checked, the
+    rest refused at once. Before, every one passed the "5 failures" test while the first were still
+    being hashed, so an address got as many guesses as it could send in parallel (the reviewer's
+    find, session 6)."""
+    guard = SignInGuard()
+    checked: list[str] = []
+
+    def wrong(username: str, password: str):
+        checked.append(password)
+        raise AuthenticationError("wrong name or password")
+
+    request = SimpleNamespace(client=SimpleNamespace(host="10.3.0.1"), app=SimpleNamespace(state=SimpleNamespace()))
+    request.app.state.directory = SimpleNamespace(authenticate=wrong)
+
+    async def guesses():
+        return await asyncio.gather(
+            *(guard.authenticate(request, "sek.neuvoja", f"arvaus-{n}") for n in range(10)),  # type: ignore[arg-type]
+            return_exceptions=True,
+        )
+
+    answers = asyncio.run(guesses())
+    assert [type(a).__name__ for a in answers] == ["AuthenticationError"] * 5 + ["TooManyAttemptsError"] * 5
+    assert len(checked) == 5 and not guard.checking
+    # once answered, they are five failures: the lock as for guesses sent one by one
+    with pytest.raises(TooManyAttemptsError, match="too many failed sign-ins for this account"):
+        asyncio.run(guard.authenticate(request, "sek.neuvoja", PASSWORD))  # type: ignore[arg-type]
