@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from api.web.engine_code_texts import code_issue
-from api.web.engine_words import ELEMENT, FILES, LOWER_ELEMENT, NAMED, REPR, element_words
+from api.web.engine_words import ELEMENT, FILES, LOWER_ELEMENT, NAMED, REPR, element_words, size_words
 from api.web.i18n import N_, Words
 
 
@@ -231,6 +231,9 @@ def _translate(message: str, patterns: list[tuple[re.Pattern[str], str]], _: Wor
                 found["element"] = element_words(found["element"], _)
             if found.get("what") in _TERMS:
                 found["what"] = _(_TERMS[found["what"]])
+            for name in ("size", "limit"):  # a file's size and its limit: the reader's digits
+                if name in found:
+                    found[name] = size_words(found[name], _)
             return EngineText(_(message_id, **found))
     return EngineText(message, "en")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from api.web.i18n import N_, Words
+from engine import display
 
 # how the engine names an element (engine.bpmn_xml.labels.label, engine.runtime.labels.element_label):
 # its kind, then 'Name' (id) or 'id'
@@ -40,6 +41,20 @@ def element_words(label: str, _: Words) -> str:
     return label
 
 
+# a size as engine/bpmn_xml/secure.py writes it: "5.2 MB", "5000.4 kB", "5000001 bytes"
+SIZE = r"\d+(?:\.\d+)? (?:MB|kB|bytes)"
+UNITS = {"MB": N_("%(n)s MB"), "kB": N_("%(n)s kB"), "bytes": N_("%(n)s tavua")}
+
+
+def size_words(size: str, _: Words) -> str:
+    """A size the engine wrote ("5000.4 kB") in the reader's digits and unit ("5 000,4 kB" in fi);
+    any other text as it is."""
+    if not re.fullmatch(SIZE, size):
+        return size
+    number, unit = size.split(" ")
+    return _(UNITS[unit], n=display.number(float(number), display.formats(_.language), digits=1))
+
+
 Table = list[tuple[re.Pattern[str], str]]
 
 
@@ -57,7 +72,7 @@ FILES: Table = table(
         ),
         (r"the file is empty", N_("Tiedosto on tyhjä.")),
         (
-            r"the file is (?P<size>[\d.]+ (?:MB|kB|bytes)); the limit is (?P<limit>.+)",
+            rf"the file is (?P<size>{SIZE}); the limit is (?P<limit>{SIZE})",
             N_("Tiedosto on %(size)s; yläraja on %(limit)s."),
         ),
         (

@@ -32,7 +32,8 @@ def parse_xml(
     """
     data = bytes(content)
     if len(data) > max_bytes:
-        _refuse(f"the file is {_size(len(data))}; the limit is {_size(max_bytes)}", filename)
+        size, limit = _sizes(len(data), max_bytes)
+        _refuse(f"the file is {size}; the limit is {limit}", filename)
     if not data.strip():
         _refuse("the file is empty", filename)
     doctype_at = _find_doctype(data)
@@ -130,11 +131,17 @@ def _find_doctype(data: bytes) -> int | None:
     return None
 
 
-def _size(n_bytes: int) -> str:
+def _sizes(n_bytes: int, limit: int) -> tuple[str, str]:
+    """`n_bytes` and `limit` in one unit, the largest that tells them apart at one decimal: "5.2 MB"
+    and "5 MB", "5000.4 kB" and "5000 kB", or "5000001 bytes" and "5000000 bytes" (plain digits,
+    which api/web/engine_words.py reads back). Rounded apart, the file never reads as within the limit."""
     for unit, factor in (("MB", 1_000_000), ("kB", 1_000)):
-        if n_bytes >= factor:
-            return f"{n_bytes / factor:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{n_bytes} bytes"
+        if limit < factor:
+            continue
+        size, shown_limit = (f"{n / factor:.1f}".removesuffix(".0") for n in (n_bytes, limit))
+        if size != shown_limit:
+            return f"{size} {unit}", f"{shown_limit} {unit}"
+    return f"{n_bytes} bytes", f"{limit} bytes"
 
 
 def _refuse(message: str, filename: str, *, line: int | None = None) -> NoReturn:

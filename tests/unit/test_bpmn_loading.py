@@ -346,9 +346,20 @@ def test_parser_itself_neither_resolves_entities_nor_accepts_a_doctype(tmp_path:
     assert "TOP-SECRET" not in str(caught.value)
 
 
-def test_file_over_the_size_limit_is_refused_before_parsing() -> None:
-    [issue] = refused([("big.bpmn", b"x" * 7_200_000)])
-    assert issue.message == "the file is 7.2 MB; the limit is 5 MB"
+@pytest.mark.parametrize(
+    ("n_bytes", "message"),
+    [
+        (7_200_000, "the file is 7.2 MB; the limit is 5 MB"),
+        (5_060_000, "the file is 5.1 MB; the limit is 5 MB"),
+        # rounded to one decimal of MB these read "5 MB; the limit is 5 MB": the next unit down tells them apart
+        (5_040_000, "the file is 5040 kB; the limit is 5000 kB"),
+        (5_000_400, "the file is 5000.4 kB; the limit is 5000 kB"),
+        (5_000_001, "the file is 5000001 bytes; the limit is 5000000 bytes"),
+    ],
+)
+def test_file_over_the_size_limit_is_refused_before_parsing(n_bytes: int, message: str) -> None:
+    [issue] = refused([("big.bpmn", b"x" * n_bytes)])
+    assert issue.message == message
 
 
 @pytest.mark.parametrize(

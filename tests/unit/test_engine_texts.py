@@ -344,6 +344,38 @@ def test_the_older_upload_messages_are_in_finnish_and_swedish():
     )
 
 
+@pytest.mark.parametrize(
+    ("n_bytes", "finnish", "swedish", "english"),
+    [
+        (
+            5_200_000,
+            "Tiedosto on 5,2 MB; yläraja on 5 MB.",
+            "Filen är 5,2 MB; gränsen är 5 MB.",
+            "The file is 5.2 MB; the limit is 5 MB.",
+        ),
+        (
+            5_000_400,
+            "Tiedosto on 5\xa0000,4 kB; yläraja on 5\xa0000 kB.",
+            "Filen är 5\xa0000,4 kB; gränsen är 5\xa0000 kB.",
+            "The file is 5,000.4 kB; the limit is 5,000 kB.",
+        ),
+        (
+            5_000_001,
+            "Tiedosto on 5\xa0000\xa0001 tavua; yläraja on 5\xa0000\xa0000 tavua.",
+            "Filen är 5\xa0000\xa0001 byte; gränsen är 5\xa0000\xa0000 byte.",
+            "The file is 5,000,001 bytes; the limit is 5,000,000 bytes.",
+        ),
+    ],
+)
+def test_a_file_over_the_size_limit_shows_two_different_sizes_in_each_language(n_bytes, finnish, swedish, english):
+    # both numbers were rounded to "5 MB" for a file just over the limit, in every language
+    with pytest.raises(DiagramError) as refused:
+        parse_xml(b" " * n_bytes, filename="big.bpmn")
+    (issue,) = refused.value.issues
+    shown = [upload_issue(issue.message, Words(language)) for language in ("fi", "sv", "en")]
+    assert shown == [EngineText(finnish), EngineText(swedish), EngineText(english)]
+
+
 def test_a_code_message_with_a_reason_not_known_stays_english():
     # a part of the message the pages cannot translate leaves the whole message as the engine wrote it
     message = "The script of task 'Laske' (t) is refused: line 1: something new"
@@ -373,6 +405,7 @@ def _pattern_entries() -> list[tuple[set[str], str]]:
         entries += [(groups, subject) for subject in ([subject_id] if subject_id else engine_code_texts.PARTS.values())]
     words = [*engine_words.KINDS.values(), *engine_texts._TERMS.values(), *engine_code_texts.TIMER_WORDS.values()]
     words += [*engine_code_texts.CONSTRUCTS.values(), *engine_code_texts.TRANSLATIONS.values()]
+    entries += [({"n"}, unit) for unit in engine_words.UNITS.values()]
     return entries + [(set(), message_id) for message_id in words]
 
 
