@@ -396,23 +396,28 @@ class FakeVersionRepository:
 
 @dataclass
 class FakeErasureRepository:
-    """Cases' texts and their version's files by case id; `row_versions` counts each case's writes."""
+    """Cases' own texts and their version's files by case id; `row_versions` counts each case's
+    writes. The texts of the messages a case sent that are still kept are the unit's `buffer`'s
+    rows (from_case_id), read and rewritten there as SqlErasureRepository does message_buffer's."""
 
     cases: dict[int, tuple[dict[str, str], CaseTexts]] = field(default_factory=dict)
     row_versions: dict[int, int] = field(default_factory=dict)
+    buffer: FakeMessageBuffer = field(default_factory=lambda: FakeMessageBuffer())
 
     def read(self, case_id: int) -> tuple[dict[str, str], CaseTexts] | None:
         found = self.cases.get(case_id)
         if found is None:
             return None
         source, texts = found
+        kept = sorted((m for m in self.buffer.rows if m.from_case_id == case_id), key=lambda m: m.id)
         return dict(source), dataclasses.replace(
             texts,
             tasks=dict(texts.tasks),
             events=dict(texts.events),
             correlations=dict(texts.correlations),
-            kept_payloads=dict(texts.kept_payloads),
-            kept_correlations=dict(texts.kept_correlations),
+            # as message_buffer holds them (FakeMessageBuffer.add's JSON, SqlMessageBuffer.add's)
+            kept_payloads={m.id: json.dumps(m.payload, default=str) for m in kept},
+            kept_correlations={m.id: json.dumps(m.correlations, sort_keys=True, default=str) for m in kept},
         )
 
     def write(self, case_id: int, changed: CaseTexts) -> None:
@@ -427,11 +432,20 @@ class FakeErasureRepository:
                 tasks={k: changed.tasks.get(k, v) for k, v in texts.tasks.items()},
                 events={k: changed.events.get(k, v) for k, v in texts.events.items()},
                 correlations={k: changed.correlations.get(k, v) for k, v in texts.correlations.items()},
-                kept_payloads={k: changed.kept_payloads.get(k, v) for k, v in texts.kept_payloads.items()},
-                kept_correlations={k: changed.kept_correlations.get(k, v) for k, v in texts.kept_correlations.items()},
             ),
         )
         self.row_versions[case_id] = self.row_versions.get(case_id, 1) + 1
+        # only the case's own kept messages, as the SQL UPDATE's from_case_id condition
+        self.buffer.rows = [
+            dataclasses.replace(
+                m,
+                payload=json.loads(changed.kept_payloads[m.id]) if m.id in changed.kept_payloads else m.payload,
+                correlations=json.loads(changed.kept_correlations[m.id]) if m.id in changed.kept_correlations else m.correlations,
+            )
+            if m.from_case_id == case_id
+            else m
+            for m in self.buffer.rows
+        ]
 
 
 @dataclass
@@ -799,7 +813,7 @@ class FakeUnitOfWork:
     versions: FakeVersionRepository = field(init=False)
     credentials: FakeCredentialRepository = field(init=False)
     settings: FakeSettingRepository = field(default_factory=FakeSettingRepository)
-    erasure: FakeErasureRepository = field(default_factory=FakeErasureRepository)
+    erasure: FakeErasureRepository = field(init=False)
     consistency: FakeConsistencyReads = field(init=False)
     case_reads: FakeCaseReads = field(default_factory=FakeCaseReads)
     incidents: FakeIncidentRepository = field(init=False)
@@ -816,6 +830,7 @@ class FakeUnitOfWork:
         self.directory = FakeDirectoryRepository(owners=self.owners)
         self.credentials = FakeCredentialRepository(directory=self.directory)
         self.consistency = FakeConsistencyReads(events=self.events)
+        self.erasure = FakeErasureRepository(buffer=self.buffer)
         self.incidents = FakeIncidentRepository(case_reads=self.case_reads)
         self.versions = FakeVersionRepository(keys=self.owners.versions)
         self.listing = FakeListingReads(self.case_reads, self.events, self.claims, self.directory, self.versions)

@@ -374,6 +374,15 @@ def test_erasure_answers_alike(kapula, clock):
     try:
         sql_unit = SqlUnitOfWork(session)
         fake = FakeUnitOfWork()
+        # what the case sent that is still kept is its data too; another case's kept message is not
+        for sender in (case.id, case.id + 1):
+            payload = {"asiakas": secret, "viesti": f"soita {secret}"}
+            correlations = {"hakemus": {"nimi": secret}}
+            later = NOW + timedelta(days=1)
+            sql_unit.buffer.add(
+                BufferedMessage("vastaus", "k2", "Pool", None, correlations, payload, sender, "End", None, NOW, later)
+            )
+        fake.buffer.rows += sql_unit.buffer.pending("k2", "vastaus", now=NOW)  # the rows as stored, with their ids
         fake.erasure.cases[case.id] = sql_unit.erasure.read(case.id)
         assert sql_unit.erasure.read(case.id + 1) is None and fake.erasure.read(case.id + 1) is None
         version_before = sql_unit.claims.user_task(task_id).row_version
@@ -384,7 +393,13 @@ def test_erasure_answers_alike(kapula, clock):
         assert results[0] == results[1] and results[0].fields == ("asiakas",) and results[0].rows_changed > 2
         after = sql_unit.erasure.read(case.id)
         assert after == fake.erasure.read(case.id)
-        assert secret not in repr(after) and ERASED in after[1].data
+        assert secret not in repr(after) and ERASED in after[1].data and len(after[1].kept_payloads) == 1
+        kept = sql_unit.buffer.pending("k2", "vastaus", now=NOW)
+        assert kept == fake.buffer.pending("k2", "vastaus", now=NOW)
+        assert [(m.payload["asiakas"], m.correlations) for m in kept] == [
+            (ERASED, {"hakemus": {"nimi": ERASED}}),
+            (secret, {"hakemus": {"nimi": secret}}),
+        ]
         assert sql_unit.claims.user_task(task_id).row_version == version_before + 1
         assert sql_unit.access_log.entries(case_id=case.id) == fake.access_log.entries(case_id=case.id)
     finally:

@@ -4,7 +4,7 @@ erase, which fields go, where their values go from, and the access-log entry, wi
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from engine.access.policy import Principal, Role
 from engine.erasure import ERASED
 from engine.errors import AccessDeniedError, InvalidDataError, NotFoundError
 from engine.persistence.fake import FakeUnitOfWork
-from engine.persistence.ports import CaseTexts
+from engine.persistence.ports import BufferedMessage, CaseTexts
 from engine.services.cases import erase
 from engine.services.gate import Caller, refusal_of
 
@@ -107,3 +107,26 @@ def test_without_declared_fields_the_fields_are_named(uow):
 def test_an_unknown_case_is_not_found(uow):
     with pytest.raises(NotFoundError):
         erase(uow, 8, None, reason="asked", by="admin", origin=None, caller=ADMIN, now=NOW)
+
+
+def _kept_from(case_id: int, payload: object) -> BufferedMessage:
+    correlations = {"customer": {"name": SECRET}}
+    return BufferedMessage(
+        "decision", "k2", "Pool", None, correlations, payload, case_id, "End", None, NOW, NOW + timedelta(days=1)
+    )
+
+
+def test_the_messages_the_case_sent_that_are_kept_are_blanked_too(uow):
+    """As SqlErasureRepository does message_buffer's rows: the payload and thrown correlation values
+    of what case 7 sent and nobody took yet; another case's kept message stays as it was."""
+    mine = uow.buffer.add(_kept_from(7, {"asiakas": SECRET, "kanava": "kaynti"}))
+    other = uow.buffer.add(_kept_from(8, {"asiakas": SECRET}))
+    result = erase(uow, 7, None, reason="GDPR", by="admin", origin=None, caller=ADMIN, now=NOW)
+    assert result.rows_changed == 6  # the four of the case, the kept payload and its correlation values
+    kept = {m.id: m for m in uow.buffer.pending("k2", "decision", now=NOW)}
+    assert (kept[mine].payload, kept[mine].correlations) == (
+        {"asiakas": ERASED, "kanava": "kaynti"},
+        {"customer": {"name": ERASED}},
+    )
+    assert (kept[other].payload, kept[other].correlations) == ({"asiakas": SECRET}, {"customer": {"name": SECRET}})
+    assert uow.erasure.read(7)[1].kept_payloads == {mine: json.dumps({"asiakas": ERASED, "kanava": "kaynti"})}
