@@ -16,6 +16,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from engine.errors import InvalidDataError
 
 DEFAULT_TIME_ZONE = "Europe/Helsinki"
+# how long a message between pools is kept for a case that does not wait for it yet: a week, since
+# the receiving case often reaches its catch event only after a person's task; also the services'
+# default when built without settings (engine.services.shared.MESSAGE_TTL)
+DEFAULT_MESSAGE_TTL_HOURS = 168.0
 
 
 class Settings(BaseSettings):
@@ -30,7 +34,7 @@ class Settings(BaseSettings):
     time_zone: str = Field(DEFAULT_TIME_ZONE, description="the network's time zone, for pages and day boundaries")
     tick_seconds: float = Field(30.0, ge=0, description="how often `kapula serve` fires due timers (0: never)")
     message_ttl_hours: float = Field(
-        168.0,
+        DEFAULT_MESSAGE_TTL_HOURS,
         ge=0,
         description="how long a message between pools is kept for a case that does not wait for it yet (0: not kept, the step fails)",
     )

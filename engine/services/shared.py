@@ -32,11 +32,11 @@ from engine.runtime.case_state import TOP, subprocess_spec_names
 from engine.runtime.multi_instance import titled
 from engine.runtime.states import READY, state_name
 from engine.services.gate import Caller, check, refusal_of
+from engine.settings import DEFAULT_MESSAGE_TTL_HOURS
 
-# how long a message between pools is kept for a case that does not wait for it yet, unless the
-# setting KAPULA_MESSAGE_TTL_HOURS says otherwise (its default, engine.settings): a week, since the
-# receiving case often reaches its catch event only after a person's task
-MESSAGE_TTL = timedelta(hours=168)
+# how long a message between pools is kept for a case that does not wait for it yet, when the
+# services are built without settings: the default of KAPULA_MESSAGE_TTL_HOURS, from the one place
+MESSAGE_TTL = timedelta(hours=DEFAULT_MESSAGE_TTL_HOURS)
 
 
 class ServiceBase:

@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import event, func, select
 
 from engine import history
+from engine.bootstrap import open_kapula
 from engine.erasure import ERASED
 from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.database import make_engine
 from engine.persistence.tables import BufferedMessageRecord
 from engine.services import incidents
 from engine.services.shared import MESSAGE_TTL
-from engine.settings import load_settings
 from tests.conftest import checked_first, read, statements
 
 FRONT, BACK = "Front_office", "Back_office"
@@ -108,8 +108,17 @@ def test_a_kept_message_goes_to_the_case_its_correlation_names_not_to_another(ka
     assert kapula.get_case(a.id).waiting_for == a.waiting_for
 
 
-def test_the_default_time_to_live_is_the_setting_s():
-    assert timedelta(hours=load_settings().message_ttl_hours) == MESSAGE_TTL
+def test_the_time_to_live_is_the_setting_s(monkeypatch, database_url, clock):
+    """KAPULA_MESSAGE_TTL_HOURS reaches the routing through the settings and engine.bootstrap."""
+    monkeypatch.setenv("KAPULA_MESSAGE_TTL_HOURS", "2.5")
+    kapula = open_kapula(database_url, clock=clock)
+    try:
+        sent_at = clock.now()
+        _front, back = _decided_early(kapula)
+        (sent,) = _of(kapula, back.id, Lifecycle.MESSAGE_SENT)
+        assert sent.changed["kept_until"] == (sent_at + timedelta(hours=2.5)).isoformat()
+    finally:
+        kapula.close()
 
 
 def _kept_texts(database_url: str) -> list[tuple[int, str, str]]:
