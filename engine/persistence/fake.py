@@ -629,8 +629,9 @@ class FakeMessageBuffer:
         self.rows.append(stored)
         return self.last_id
 
-    def pending(self, key: str, name: str, *, now: datetime) -> list[BufferedMessage]:
-        return [m for m in self.rows if m.process_key == key and m.name == name and m.expires_at > now]
+    def pending(self, key: str, name: str, *, now: datetime, not_from: int | None = None) -> list[BufferedMessage]:
+        found = (m for m in self.rows if m.process_key == key and m.name == name and m.expires_at > now)
+        return sorted((m for m in found if m.from_case_id != not_from), key=lambda m: m.id)
 
     def take(self, message_id: int) -> bool:
         before = len(self.rows)

@@ -644,8 +644,9 @@ class MessageBuffer(Protocol):
         """Keep `message`; returns its id."""
         ...
 
-    def pending(self, key: str, name: str, *, now: datetime) -> list[BufferedMessage]:
-        """The kept messages `name` for process `key` that have not expired at `now`, oldest first."""
+    def pending(self, key: str, name: str, *, now: datetime, not_from: int | None = None) -> list[BufferedMessage]:
+        """The kept messages `name` for process `key` that have not expired at `now`, oldest first
+        (by id); with `not_from`, none that case sent (a case is not handed its own message)."""
         ...
 
     def take(self, message_id: int) -> bool:

@@ -36,10 +36,12 @@ class SqlMessageBuffer:
         found: Any = self._session.connection().scalar(insert(_B).values(row).returning(_B.id))
         return int(found)
 
-    def pending(self, key: str, name: str, *, now: datetime) -> list[BufferedMessage]:
-        rows = self._session.connection().execute(
-            select(_B).where(_B.process_key == key, _B.name == name, _B.expires_at > now).order_by(_B.id)
-        )
+    def pending(self, key: str, name: str, *, now: datetime, not_from: int | None = None) -> list[BufferedMessage]:
+        # along ix_message_buffer_lookup (process key, name, expiry); the rows left are sorted by id
+        found = select(_B).where(_B.process_key == key, _B.name == name, _B.expires_at > now)
+        if not_from is not None:
+            found = found.where(_B.from_case_id != not_from)
+        rows = self._session.connection().execute(found.order_by(_B.id))
         return [
             BufferedMessage(
                 r.name,

@@ -57,8 +57,8 @@ def take_kept(buffer: MessageBuffer, ctx: StepContext, *, now: datetime, clock: 
     Raises ConflictError when another transaction took the message first, CaseStepError when the
     case fails on it."""
     for name in newly_waited(ctx):
-        for kept in buffer.pending(ctx.deployed.key, name, now=now):
-            if kept.from_case_id == ctx.case.id or not belongs(ctx, kept.conversation_id, kept.correlations):
+        for kept in buffer.pending(ctx.deployed.key, name, now=now, not_from=ctx.case.id):
+            if not belongs(ctx, kept.conversation_id, kept.correlations):
                 continue
             correlations = kept.correlations or None
             result = stepping.deliver_message(

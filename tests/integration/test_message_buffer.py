@@ -16,6 +16,7 @@ from engine.bootstrap import open_kapula
 from engine.erasure import ERASED
 from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.database import make_engine
+from engine.persistence.sql import SqlUnitOfWork
 from engine.persistence.tables import BufferedMessageRecord
 from engine.services import incidents
 from engine.services.shared import MESSAGE_TTL
@@ -271,3 +272,30 @@ def test_the_purge_and_the_erasure_find_kept_messages_along_their_indexes(kapula
                 conn.exec_driver_sql("SET enable_seqscan = off")
                 plan = " ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))
             assert index in plan, plan
+
+
+def test_the_kept_messages_for_a_case_are_read_along_their_index(kapula, clock):
+    """A step that leaves a case newly waiting reads the unexpired kept messages of its process and
+    name that it did not send itself, oldest first, in one statement along ix_message_buffer_lookup."""
+    engine = kapula.sessions.kw["bind"]
+    ran: list[tuple[str, Any]] = []
+
+    def on_execute(_conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, _many: bool) -> None:
+        if "FROM message_buffer" in sql:
+            ran.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        with kapula.sessions() as session:
+            assert SqlUnitOfWork(session).buffer.pending(FRONT, "decision", now=clock.now(), not_from=7) == []
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    ((sql, params),) = ran
+    assert "expires_at >" in sql and "from_case_id !=" in sql and "ORDER BY message_buffer.id" in sql
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+        else:  # an empty table: only an index the planner cannot use is never chosen
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))
+    assert "ix_message_buffer_lookup" in plan, plan

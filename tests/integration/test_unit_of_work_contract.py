@@ -302,6 +302,24 @@ def test_the_message_buffer(uow):
     assert uow.buffer.pending("Front_office", "päätös", now=NOW) == []
 
 
+def test_the_message_buffer_leaves_out_the_receiving_case_s_own_messages(uow):
+    def sent_by(case_id: int, hours: int) -> int:
+        later = NOW + timedelta(hours=hours)
+        return uow.buffer.add(
+            BufferedMessage("decision", "Front_office", "Front office", None, {}, {}, case_id, None, None, NOW, later)
+        )
+
+    seven, eight, expired, seven_again, eight_again = sent_by(7, 2), sent_by(8, 2), sent_by(8, 1), sent_by(7, 2), sent_by(8, 3)
+    everyone = [seven, eight, expired, seven_again, eight_again]
+    assert [m.id for m in uow.buffer.pending("Front_office", "decision", now=NOW)] == everyone
+    assert [m.id for m in uow.buffer.pending("Front_office", "decision", now=NOW, not_from=7)] == [eight, expired, eight_again]
+    assert [m.id for m in uow.buffer.pending("Front_office", "decision", now=NOW + timedelta(hours=1), not_from=7)] == [
+        eight,
+        eight_again,
+    ]
+    assert [m.id for m in uow.buffer.pending("Front_office", "decision", now=NOW, not_from=9)] == everyone
+
+
 # -- on the rows of real cases: the engine makes them on the database, the fake is given the same
 # state as the SQL repositories read it, and then both must answer every call alike
 
