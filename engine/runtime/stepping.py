@@ -187,6 +187,16 @@ def waits_for_message(live: LiveCase, name: str) -> bool:
     return bool(waiting_tasks(live.workflow, name))
 
 
+def message_receivers(live: LiveCase, name: str, resolver: Resolver) -> list[tuple[str, str]]:
+    """(element id, scope: the process whose drawing holds it) of each task of the case that waits
+    for message `name` now, in the order they began waiting."""
+    found = []
+    for task in waiting_tasks(live.workflow, name):
+        _info, _lane, scope = resolver.resolve(task)
+        found.append((task.task_spec.bpmn_id or "", scope))
+    return found
+
+
 def waited_messages(live: LiveCase) -> list[str]:
     """The names of the messages the case waits for now, each once, in the order it began waiting."""
     names = [event.message for _task, event in pending_events(live.workflow) if event.kind == "message" and event.message]

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.access import policy
+from engine.case_store import StepContext
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.forms import check_submission
@@ -71,12 +72,19 @@ class MessageUseCases(MessageRouting):
             if caller is not None:
                 self._message_rules(session, caller, record, deployed, name, now)
             receivers = _receivers(deployed, name)
-            # the message's data goes into the case as a completion's would: held to the receiving
-            # element's form, or without one taken only from staff (policy.gives_formless_data)
-            check_submission(_receiving_form(deployed, name), data, formless=formless(caller))
-            if record.status != CaseStatus.RUNNING.value:
+            running = record.status == CaseStatus.RUNNING.value
+            ctx = self._unit(session).cases.load(target) if running else None
+            try:
+                # the message's data goes into the case as a completion's would: held to the form of
+                # the element the case waits at, or without one taken only from staff
+                # (policy.gives_formless_data)
+                check_submission(_receiving_form(deployed, name, ctx), data, formless=formless(caller))
+            except InvalidDataError:
+                if ctx is not None:
+                    self._store.release(ctx)
+                raise
+            if ctx is None:
                 raise ConflictError(f"case {target} is {record.status}; it receives no more messages", case_id=target)
-            ctx = self._unit(session).cases.load(target)
             if not stepping.waits_for_message(ctx.live, name):
                 self._store.release(ctx)
                 raise ConflictError(
@@ -177,10 +185,14 @@ def _receivers(deployed: DeployedVersion, name: str) -> str:
     return ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in found)
 
 
-def _receiving_form(deployed: DeployedVersion, name: str) -> dict[str, Any] | None:
-    """The form of an element of a running case that receives `name`, if one has a form (forms
-    belong to user tasks and the start event, so a catch event or receive task has none: the
-    no-form rule applies)."""
+def _receiving_form(deployed: DeployedVersion, name: str, ctx: StepContext | None) -> dict[str, Any] | None:
+    """The form of the element the case (`ctx`) waits at for `name`, the first of them that has
+    one; when it waits at none (or is not running), of the first element of the version that
+    receives `name` in a running case, as the message would meet it there. Forms belong to user
+    tasks and processes' start events, so only a called process's message start event has one: a
+    catch event or receive task has none, and the no-form rule applies."""
+    if ctx is not None and (waiting := stepping.message_receivers(ctx.live, name, deployed)):
+        return next((f for element, scope in waiting if (f := deployed.form_schema(element, scope)) is not None), None)
     receivers = [c for c in deployed.catchers.get(name, []) if not c.starts]
     return next((f for c in receivers if (f := deployed.form_schema(c.element_id)) is not None), None)
 

@@ -384,3 +384,22 @@ def test_messages_bouncing_between_pools_forever_stop_with_a_clear_error(kapula)
         kapula.complete_task(case.ready_tasks[0].id, {})
     assert kapula.cases(process_key="Pong") == []
     assert [t.name for t in kapula.get_case(case.id).ready_tasks] == ["Begin"]
+
+
+def test_a_message_s_data_is_held_to_the_form_of_the_element_the_case_waits_at(kapula):
+    """Two called processes start on the same message 'documents', each with its own form: the data
+    sent to the case is checked against the form of the one it waits at now, not another's."""
+    kapula.deploy([read(n) for n in ("two_message_forms.bpmn", "two_message_forms_first.json", "two_message_forms_second.json")])
+    case = kapula.start_case("Two_receivers")
+    assert [e.element_id for e in case.waiting_for] == ["Start_first"]
+    with pytest.raises(InvalidDataError) as refused:
+        kapula.send_message("documents", case_id=case.id, data={"note": "late"})
+    assert refused.value.field_errors == {"pages": "is required", "note": "is not a field of this form"}
+    case = kapula.send_message("documents", case_id=case.id, data={"pages": 3})
+    assert [e.element_id for e in case.waiting_for] == ["Start_second"] and case.data == {"pages": 3}
+    with pytest.raises(InvalidDataError) as refused:
+        kapula.send_message("documents", case_id=case.id, data={"pages": 4})
+    assert refused.value.field_errors == {"note": "is required", "pages": "is not a field of this form"}
+    assert kapula.get_case(case.id).data == {"pages": 3}
+    case = kapula.send_message("documents", case_id=case.id, data={"note": "signed"})
+    assert case.status is CaseStatus.COMPLETED and case.data == {"pages": 3, "note": "signed"}
