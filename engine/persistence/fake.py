@@ -633,6 +633,9 @@ class FakeMessageBuffer:
         found = (m for m in self.rows if m.process_key == key and m.name == name and m.expires_at > now)
         return sorted((m for m in found if m.from_case_id != not_from), key=lambda m: m.id)
 
+    def unexpired(self, *, now: datetime, after: int, limit: int) -> list[BufferedMessage]:
+        return [m for m in self.rows if m.id > after and m.expires_at > now][:limit]
+
     def take(self, message_id: int) -> bool:
         before = len(self.rows)
         self.rows = [m for m in self.rows if m.id != message_id]

@@ -649,6 +649,12 @@ class MessageBuffer(Protocol):
         (by id); with `not_from`, none that case sent (a case is not handed its own message)."""
         ...
 
+    def unexpired(self, *, now: datetime, after: int, limit: int) -> list[BufferedMessage]:
+        """At most `limit` of the kept messages that have not expired at `now`, whatever their
+        process and name, with an id above `after`, oldest (lowest id) first: the timer round's look
+        for a case that already waits for one."""
+        ...
+
     def take(self, message_id: int) -> bool:
         """Remove the kept message (it was delivered); False when it is no longer there (another
         transaction took it first)."""

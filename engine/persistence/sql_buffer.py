@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.persistence.ports import BufferedMessage
@@ -41,7 +41,14 @@ class SqlMessageBuffer:
         found = select(_B).where(_B.process_key == key, _B.name == name, _B.expires_at > now)
         if not_from is not None:
             found = found.where(_B.from_case_id != not_from)
-        rows = self._session.connection().execute(found.order_by(_B.id))
+        return self._read(found.order_by(_B.id))
+
+    def unexpired(self, *, now: datetime, after: int, limit: int) -> list[BufferedMessage]:
+        # along the primary key from `after`: the expiry is checked on the rows read, at most `limit`
+        return self._read(select(_B).where(_B.id > after, _B.expires_at > now).order_by(_B.id).limit(limit))
+
+    def _read(self, query: Select[BufferedMessageRecord]) -> list[BufferedMessage]:
+        rows = self._session.connection().execute(query)
         return [
             BufferedMessage(
                 r.name,

@@ -282,8 +282,8 @@ def test_the_message_buffer(uow):
 
     first = uow.buffer.add(kept("decision", "Front_office", 2, {"approved": True, "n": [1, 2]}))
     second = uow.buffer.add(kept("decision", "Front_office", 1, "plain text"))
-    uow.buffer.add(kept("decision", "Other", 2, {}))
-    uow.buffer.add(kept("päätös", "Front_office", 2, {}))
+    third = uow.buffer.add(kept("decision", "Other", 2, {}))
+    fourth = uow.buffer.add(kept("päätös", "Front_office", 2, {}))
     found = uow.buffer.pending("Front_office", "decision", now=NOW)
     assert [(m.id, m.payload) for m in found] == [(first, {"approved": True, "n": [1, 2]}), (second, "plain text")]
     assert found[0] == replace(kept("decision", "Front_office", 2, {"approved": True, "n": [1, 2]}), id=first)
@@ -292,6 +292,13 @@ def test_the_message_buffer(uow):
     )
     assert [m.id for m in uow.buffer.pending("Front_office", "decision", now=NOW + timedelta(hours=1))] == [first]
     assert [m.name for m in uow.buffer.pending("Front_office", "päätös", now=NOW)] == ["päätös"]
+    # the timer round's look at every process and name: unexpired, by id from `after`, at most `limit`
+    assert [m.id for m in uow.buffer.unexpired(now=NOW, after=0, limit=10)] == [first, second, third, fourth]
+    assert [m.id for m in uow.buffer.unexpired(now=NOW, after=0, limit=2)] == [first, second]
+    assert [m.id for m in uow.buffer.unexpired(now=NOW, after=second, limit=2)] == [third, fourth]
+    assert [m.id for m in uow.buffer.unexpired(now=NOW + timedelta(hours=1), after=0, limit=10)] == [first, third, fourth]
+    assert uow.buffer.unexpired(now=NOW, after=fourth, limit=10) == []
+    assert uow.buffer.unexpired(now=NOW, after=0, limit=1)[0] == found[0]
     assert uow.buffer.take(first) is True and uow.buffer.take(first) is False
     assert [m.id for m in uow.buffer.pending("Front_office", "decision", now=NOW)] == [second]
     # expired at NOW + 2 h: the three left, oldest first, in batches
