@@ -38,10 +38,13 @@ class _History(TypedDict):
 
 class _TimerRound(TypedDict):
     """One round of `kapula tick` as its --json writes it: how many cases moved, the ids of those
-    that failed, how many expired kept messages were deleted."""
+    that failed, how many kept messages went to cases already waiting for them, the ids of the
+    cases that failed on one, how many expired kept messages were deleted."""
 
     cases_moved: int
     cases_failed: list[int]
+    messages_handed: int
+    cases_failed_on_messages: list[int]
     messages_expired: int
 
 
@@ -235,13 +238,26 @@ def tick(ctx: Context, every: float | None, rounds: int | None, as_json: bool) -
         if r["cases_failed"]:
             ids = ", ".join(map(str, r["cases_failed"]))
             click.echo(f"{len(r['cases_failed'])} case(s) failed at their timer step: {ids} (see `kapula cases --status failed`)")
+        if r["messages_handed"]:
+            click.echo(f"{r['messages_handed']} kept message(s) handed to cases already waiting for them")
+        if r["cases_failed_on_messages"]:
+            ids = ", ".join(map(str, r["cases_failed_on_messages"]))
+            click.echo(
+                f"{len(r['cases_failed_on_messages'])} case(s) failed on a kept message: {ids} (see `kapula cases --status failed`)"
+            )
         if r["messages_expired"]:
             click.echo(f"{r['messages_expired']} expired kept message(s) deleted")
 
     def once() -> None:
         def action() -> _TimerRound:
             done = ctx.kapula.fire_due_timers_round()
-            return {"cases_moved": done.moved, "cases_failed": list(done.failed), "messages_expired": done.messages_expired}
+            return {
+                "cases_moved": done.moved,
+                "cases_failed": list(done.failed),
+                "messages_handed": done.messages_handed,
+                "cases_failed_on_messages": list(done.failed_on_messages),
+                "messages_expired": done.messages_expired,
+            }
 
         run(as_json, action, show)
 

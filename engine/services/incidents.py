@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from engine.access import policy
 from engine.case_store import SavedStep, StepContext
-from engine.errors import CaseStepError, ConflictError, KapulaError, NotFoundError, UnavailableError
-from engine.incidents import Failure, failure_of
+from engine.errors import CaseStepError, ConflictError, NotFoundError, UnavailableError
 from engine.model import CaseStatus, CaseView, Incident
 from engine.runtime import stepping
 from engine.services.gate import Caller, CaseFacts, check, entry
-from engine.services.routing import Delivery, MessageRouting
+from engine.services.kept_rounds import KeptRounds
+from engine.services.routing import Delivery
 from engine.services.shared import check_data
 
 log = logging.getLogger("kapula.timers")
@@ -37,26 +37,31 @@ PURGE_MAX = 20 * PURGE_BATCH
 @dataclass(frozen=True)
 class TimerRound:
     """What one round of due timers did: cases moved on, cases whose step failed (each now
-    `failed` with an incident), and expired kept messages deleted."""
+    `failed` with an incident), kept messages handed to cases already waiting for them, cases that
+    failed on a kept message (each `failed` with an incident naming it), and expired kept
+    messages deleted."""
 
     moved: int
     failed: tuple[int, ...] = ()
     messages_expired: int = 0
+    messages_handed: int = 0
+    failed_on_messages: tuple[int, ...] = ()
 
 
-class IncidentUseCases(MessageRouting):
+class IncidentUseCases(KeptRounds):
     """Firing due timers, each case on its own; retrying failed steps; reading incidents."""
 
     def fire_due_timers(self, *, limit: int = 500) -> int:
-        """Fire the timers that are due by the clock, then delete the expired kept messages; returns
-        how many cases moved. A case whose step fails is recorded as failed with an incident, and
-        the round goes on with the others.
+        """Fire the timers that are due by the clock, then hand the kept messages to the cases that
+        already wait for them (engine.services.kept_rounds), then delete the expired ones; returns
+        how many cases moved by their timers. A case whose step fails is recorded as failed with an
+        incident, and the round goes on with the others.
         Raises UnavailableError when the database is away (the next round tries again)."""
         return self.fire_due_timers_round(limit=limit).moved
 
     def fire_due_timers_round(self, *, limit: int = 500) -> TimerRound:
-        """One round of due timers, earliest due first (at most `limit` cases), then the expired kept
-        messages deleted: see fire_due_timers."""
+        """One round of due timers, earliest due first (at most `limit` cases), then the kept messages
+        handed over and the expired ones deleted: see fire_due_timers."""
         now = self._clock.now()
         with self._reads() as session:
             due = self._unit(session).case_reads.timers_due(now, limit=limit)
@@ -76,7 +81,9 @@ class IncidentUseCases(MessageRouting):
                 moved += 1
             elif outcome is False:
                 failed.append(case_id)
-        return TimerRound(moved, tuple(failed), self._purge_expired_messages(now))
+        handovers = self._hand_over_kept_messages(now)
+        purged = self._purge_expired_messages(now)
+        return TimerRound(moved, tuple(failed), purged, handovers.handed, handovers.failed)
 
     def _purge_expired_messages(self, now: datetime) -> int:
         """Delete the kept messages expired at `now` (never handed over any more: ADR 0008), in
@@ -194,24 +201,6 @@ class IncidentUseCases(MessageRouting):
             )
         return current
 
-    def _load_for_step(self, session: Session, case_id: int, now: datetime, *, trigger: str) -> StepContext | None:
-        """The case for an unattended step; a case that cannot even be loaded (its stored state is
-        broken) is recorded as failed, and None returned."""
-        try:
-            return self._unit(session).cases.load(case_id)
-        except (ConflictError, NotFoundError, UnavailableError):
-            raise
-        except Exception as exc:
-            uow = self._unit(session)
-            record = uow.case_reads.row(case_id)
-            if record is None:
-                raise
-            log.exception("case %s could not be loaded for its %s step", case_id, trigger)
-            failure = Failure(trigger, None, None, f"the stored case could not be loaded: {failure_of(exc, trigger).message}")
-            if not uow.incidents.record_failure(case_id, record.process_key, record.row_version, failure, now=now):
-                raise ConflictError(f"case {case_id} changed meanwhile", case_id=case_id) from exc
-            return None
-
     def _step_or_record(
         self,
         session: Session,
@@ -237,14 +226,5 @@ class IncidentUseCases(MessageRouting):
             raise
         except Exception as exc:
             self._store.cache.discard(ctx.case.id)  # the live workflow is half stepped: never reuse it
-            names = {element_id: info.name for element_id, info in ctx.deployed.elements.items()}
-            failure = failure_of(exc, trigger, names, case_id=ctx.case.id, own_step=not stepped)
-            if not isinstance(exc, KapulaError) and stepping.failed_element(exc) is None:
-                log.exception("case %s: its %s step failed in Kapula itself", ctx.case.id, trigger)
-            else:
-                log.warning("case %s: its %s step failed: %s", ctx.case.id, trigger, failure.message)
-            if not self._unit(session).incidents.record_failure(
-                ctx.case.id, ctx.case.process_key, ctx.read_version, failure, now=now
-            ):
-                raise ConflictError(f"case {ctx.case.id} changed meanwhile", case_id=ctx.case.id) from exc
+            self._record_failure(session, ctx, exc, now, trigger=trigger, own_step=not stepped)
             return None

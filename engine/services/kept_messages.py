@@ -4,7 +4,8 @@ A message between pools that no case of the receiving pool waits for in the send
 correlation, and on which that pool does not start, is kept (the unit of work's MessageBuffer) until
 a step leaves such a case waiting for it, or until it expires. Zeebe buffers a published message
 with a time to live the same way and correlates it when a subscription opens; as there, the oldest
-kept message that matches goes first, and one message goes to one case.
+kept message that matches goes first, and one message goes to one case. The timer round hands a
+kept message to a case that already waits for it (engine.services.kept_rounds).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from engine.case_store import StepContext, correlation_value, waiting_from_json
 from engine.clock import Clock
 from engine.errors import ConflictError
-from engine.persistence.ports import MessageBuffer
+from engine.persistence.ports import BufferedMessage, MessageBuffer
 from engine.runtime import stepping
 
 
@@ -50,28 +51,36 @@ def received_entry(name: str, from_case: int, from_element: str | None, from_lan
     return {"message": name, "from_case": from_case, "from_element": from_element, "from_lane": from_lane}
 
 
+def hand_over(buffer: MessageBuffer, ctx: StepContext, kept: BufferedMessage, *, clock: Clock) -> bool:
+    """Deliver the kept message to the case (held in memory, waiting for it) when it belongs with it
+    (not its own; `belongs`), run it on, take the message out of the buffer and note its
+    `message_received` as a direct delivery does (and `kept_since`). False, nothing changed, when
+    it is not for this case. Raises ConflictError when another transaction took the message first,
+    CaseStepError (or SpiffWorkflow's error) when the case fails on it."""
+    if kept.from_case_id == ctx.case.id or not belongs(ctx, kept.conversation_id, kept.correlations):
+        return False
+    correlations = kept.correlations or None
+    result = stepping.deliver_message(
+        ctx.live, kept.name, kept.payload, correlations=correlations, clock=clock, case_id=ctx.case.id
+    )
+    if not result.caught:
+        return False
+    if not buffer.take(kept.id):
+        raise ConflictError(
+            f"message '{kept.name}' kept for case {ctx.case.id} was taken by another step meanwhile; try again",
+            case_id=ctx.case.id,
+        )
+    received = received_entry(kept.name, kept.from_case_id, kept.from_element, kept.from_lane)
+    ctx.received.append((kept.name, received | {"kept_since": kept.created_at.isoformat()}))
+    return True
+
+
 def take_kept(buffer: MessageBuffer, ctx: StepContext, *, now: datetime, clock: Clock) -> bool:
     """Hand the case the oldest unexpired kept message that it newly waits for (newly_waited) and
-    that belongs with it, run it on, and take the message out of the buffer, with its
-    `message_received` as a direct delivery writes it (and `kept_since`). False when there is none.
-    Raises ConflictError when another transaction took the message first, CaseStepError when the
-    case fails on it."""
+    that belongs with it (hand_over). False when there is none. Raises ConflictError when another
+    transaction took the message first, CaseStepError when the case fails on it."""
     for name in newly_waited(ctx):
         for kept in buffer.pending(ctx.deployed.key, name, now=now, not_from=ctx.case.id):
-            if not belongs(ctx, kept.conversation_id, kept.correlations):
-                continue
-            correlations = kept.correlations or None
-            result = stepping.deliver_message(
-                ctx.live, name, kept.payload, correlations=correlations, clock=clock, case_id=ctx.case.id
-            )
-            if not result.caught:
-                continue
-            if not buffer.take(kept.id):
-                raise ConflictError(
-                    f"message '{name}' kept for case {ctx.case.id} was taken by another step meanwhile; try again",
-                    case_id=ctx.case.id,
-                )
-            received = received_entry(name, kept.from_case_id, kept.from_element, kept.from_lane)
-            ctx.received.append((name, received | {"kept_since": kept.created_at.isoformat()}))
-            return True
+            if hand_over(buffer, ctx, kept, clock=clock):
+                return True
     return False
