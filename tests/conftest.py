@@ -134,3 +134,27 @@ def checked_first(name: str) -> tuple[str, bytes]:
     )
     assert "Task_check" in text and "<bpmn:incoming>A3b</bpmn:incoming>" in text
     return (name.replace(".bpmn", "_checked.bpmn"), text.encode())
+
+
+def decided_by_gateway() -> tuple[str, bytes]:
+    """two_pools.bpmn with 'Check documents', and the front case going on by 'Approved?' after the
+    decision: `approved` must be true or false."""
+    name, text = checked_first("two_pools.bpmn")
+    old = '<bpmn:sequenceFlow id="A4" sourceRef="Catch_decision" targetRef="Task_tell" />'
+    new = (
+        '<bpmn:sequenceFlow id="A4" sourceRef="Catch_decision" targetRef="Gw_approved" />'
+        '<bpmn:exclusiveGateway id="Gw_approved" name="Approved?"><bpmn:incoming>A4</bpmn:incoming>'
+        "<bpmn:outgoing>A4y</bpmn:outgoing><bpmn:outgoing>A4n</bpmn:outgoing></bpmn:exclusiveGateway>"
+        '<bpmn:sequenceFlow id="A4y" sourceRef="Gw_approved" targetRef="Task_tell">'
+        "<bpmn:conditionExpression>approved == True</bpmn:conditionExpression></bpmn:sequenceFlow>"
+        '<bpmn:sequenceFlow id="A4n" sourceRef="Gw_approved" targetRef="End_rejected">'
+        "<bpmn:conditionExpression>approved == False</bpmn:conditionExpression></bpmn:sequenceFlow>"
+        '<bpmn:endEvent id="End_rejected"><bpmn:incoming>A4n</bpmn:incoming></bpmn:endEvent>'
+    )
+    source = text.decode()
+    assert old in source and '<bpmn:userTask id="Task_tell" name="Tell customer"><bpmn:incoming>A4</bpmn:incoming>' in source
+    source = source.replace(old, new).replace(
+        '<bpmn:userTask id="Task_tell" name="Tell customer"><bpmn:incoming>A4</bpmn:incoming>',
+        '<bpmn:userTask id="Task_tell" name="Tell customer"><bpmn:incoming>A4y</bpmn:incoming>',
+    )
+    return name.replace(".bpmn", "_gateway.bpmn"), source.encode()

@@ -17,6 +17,7 @@ from engine.persistence.ports import UnitOfWork
 from engine.runtime import stepping
 from engine.services.definitions import latest
 from engine.services.gate import Caller, CaseFacts, check, entry, formless
+from engine.services.kept_messages import without_failing_handoffs
 from engine.services.routing import MessageRouting
 from engine.services.shared import check_data
 
@@ -27,6 +28,7 @@ ERASING = "erase personal data"
 class CaseUseCases(MessageRouting):
     """Steps on whole cases: start, cancel, erase personal data (timers: engine.services.incidents)."""
 
+    @without_failing_handoffs
     def start_case(
         self, key: str, data: dict[str, Any] | None = None, *, user: str | None = None, caller: Caller | None = None
     ) -> CaseView:

@@ -22,6 +22,7 @@ from engine.errors import CaseStepError, ConflictError, NotFoundError, Unavailab
 from engine.model import CaseStatus, CaseView, Incident
 from engine.runtime import stepping
 from engine.services.gate import Caller, CaseFacts, check, entry
+from engine.services.kept_messages import KeptHandoffFailed, without_failing_handoffs
 from engine.services.kept_rounds import KeptRounds
 from engine.services.routing import Delivery
 from engine.services.shared import check_data
@@ -105,6 +106,7 @@ class IncidentUseCases(KeptRounds):
             log.info("%d expired kept message(s) deleted", purged)
         return purged
 
+    @without_failing_handoffs
     def _fire_case(self, case_id: int, now: datetime) -> bool | None:
         """Fire one case's due timers: True when it moved, False when its step failed (recorded),
         None when it was not due any more."""
@@ -122,6 +124,7 @@ class IncidentUseCases(KeptRounds):
         self._remember_receivers(done[1])
         return True
 
+    @without_failing_handoffs
     def retry_case(
         self, case_id: int, data: dict[str, Any] | None = None, *, user: str | None = None, caller: Caller | None = None
     ) -> CaseView:
@@ -221,7 +224,7 @@ class IncidentUseCases(KeptRounds):
                 stepping.fire_timers(ctx.live, data, clock=self._clock, case_id=ctx.case.id)
                 stepped = True
                 return self._save_step(session, ctx, now=now, user=user)
-        except (ConflictError, UnavailableError):
+        except (ConflictError, UnavailableError, KeptHandoffFailed):
             self._store.cache.discard(ctx.case.id)
             raise
         except Exception as exc:

@@ -4,20 +4,32 @@ A message between pools that no case of the receiving pool waits for in the send
 correlation, and on which that pool does not start, is kept (the unit of work's MessageBuffer) until
 a step leaves such a case waiting for it, or until it expires. Zeebe buffers a published message
 with a time to live the same way and correlates it when a subscription opens; as there, the oldest
-kept message that matches goes first, and one message goes to one case. The timer round hands a
-kept message to a case that already waits for it (engine.services.kept_rounds).
+kept message that matches goes first, and one message goes to one case. A kept message that fails
+the case a step hands it to does not fail that step (often a person's completion): the step runs
+again without handoffs (without_failing_handoffs), and the timer round hands the message over,
+failing that case alone (engine.services.kept_rounds).
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from engine.case_store import StepContext, correlation_value, waiting_from_json
 from engine.clock import Clock
-from engine.errors import ConflictError
+from engine.errors import ConflictError, UnavailableError
 from engine.persistence.ports import BufferedMessage, MessageBuffer
 from engine.runtime import stepping
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+log = logging.getLogger("kapula.messages")
 
 
 def belongs(candidate: StepContext, conversation: str | None, correlations: dict[str, Any]) -> bool:
@@ -77,10 +89,68 @@ def hand_over(buffer: MessageBuffer, ctx: StepContext, kept: BufferedMessage, *,
 
 def take_kept(buffer: MessageBuffer, ctx: StepContext, *, now: datetime, clock: Clock) -> bool:
     """Hand the case the oldest unexpired kept message that it newly waits for (newly_waited) and
-    that belongs with it (hand_over). False when there is none. Raises ConflictError when another
-    transaction took the message first, CaseStepError when the case fails on it."""
+    that belongs with it (hand_over). False when there is none, or when a step's handoffs are off
+    (handoffs_off). Raises ConflictError when another transaction took the message first, and
+    KeptHandoffFailed when the case fails on it: the step is then run again without handoffs
+    (without_failing_handoffs), so a kept message never refuses the step that made its case wait."""
+    if _HANDOFFS_OFF.get():
+        return False
     for name in newly_waited(ctx):
         for kept in buffer.pending(ctx.deployed.key, name, now=now, not_from=ctx.case.id):
-            if hand_over(buffer, ctx, kept, clock=clock):
-                return True
+            try:
+                if hand_over(buffer, ctx, kept, clock=clock):
+                    return True
+            except (ConflictError, UnavailableError):
+                raise
+            except Exception as exc:
+                raise KeptHandoffFailed(kept, ctx.case.id) from exc
     return False
+
+
+class KeptHandoffFailed(Exception):
+    """A kept message failed the case a step handed it to (take_kept). Not a KapulaError: it never
+    leaves the service layer, whose step use cases run again without handoffs on it."""
+
+    def __init__(self, kept: BufferedMessage, case_id: int) -> None:
+        super().__init__(f"case {case_id} failed on message '{kept.name}' kept since {kept.created_at.isoformat()}")
+        self.kept = kept
+        self.case_id = case_id
+
+
+# True while a step hands over no kept message (take_kept): its second run after a kept message
+# failed a case, and the timer round's own deliveries. A context variable rather than an argument:
+# it holds for the whole use case, through routing, without every step's signature carrying it,
+# and each thread (request) has its own
+_HANDOFFS_OFF: ContextVar[bool] = ContextVar("kapula_kept_handoffs_off", default=False)
+
+
+@contextmanager
+def handoffs_off() -> Iterator[None]:
+    """Within the block, steps hand over no kept message (take_kept returns False)."""
+    token = _HANDOFFS_OFF.set(True)
+    try:
+        yield
+    finally:
+        _HANDOFFS_OFF.reset(token)
+
+
+def without_failing_handoffs(use_case: Callable[P, T]) -> Callable[P, T]:
+    """A step use case (complete a task, start a case, send a message, fire a timer, retry) that,
+    when a kept message fails the case a step of it handed the message to, is run once more with
+    no kept message handed over (handoffs_off): its first run was rolled back whole, the message
+    stays kept, and the timer round hands it to the waiting case (recording that case's failure as
+    an incident; engine.services.kept_rounds). A person's step is never refused for a message
+    someone else sent."""
+
+    @functools.wraps(use_case)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        if _HANDOFFS_OFF.get():
+            return use_case(*args, **kwargs)
+        try:
+            return use_case(*args, **kwargs)
+        except KeptHandoffFailed as failed:
+            log.warning("%s (%s); the step runs again without it, the timer round hands it over", failed, failed.__cause__)
+        with handoffs_off():
+            return use_case(*args, **kwargs)
+
+    return run

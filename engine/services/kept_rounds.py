@@ -9,7 +9,8 @@ case of its process that waits for it and belongs with it (routing.waiting_cases
 kept_messages.hand_over: the rule of a direct delivery), one message to one case, each in a
 transaction of its own. A kept message that fails its case here (a condition or script of the
 receiver on its payload) fails the case as an unattended step does: `failed`, with an open
-incident that names the message, which is taken out of the buffer in the same transaction.
+incident that names the message, which is taken out of the buffer in the same transaction. A
+person's step that would have handed it over ran on without it (without_failing_handoffs).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import datetime
 from engine.errors import ConflictError, UnavailableError
 from engine.persistence.ports import BufferedMessage, UnitOfWork
 from engine.runtime import stepping
-from engine.services.kept_messages import hand_over
+from engine.services.kept_messages import hand_over, handoffs_off
 from engine.services.routing import waiting_cases
 from engine.services.unattended import UnattendedSteps
 
@@ -63,18 +64,21 @@ class KeptRounds(UnattendedSteps):
             return Handovers()
         self._kept_after = batch[-1].id if len(batch) == HANDOVER_MAX else 0
         handed, failed, served = 0, [], set()
-        for kept, case_ids in found:
-            case_id = next((c for c in case_ids if c not in served), None)
-            if case_id is None:
-                continue
-            outcome = self._hand_over_one(kept, case_id, now)
-            if outcome is None:
-                continue
-            served.add(case_id)
-            if outcome:
-                handed += 1
-            else:
-                failed.append(case_id)
+        # the round's own steps hand over nothing more: a case that begins waiting in one is found
+        # by the next round, and a failure here is the receiving case's alone
+        with handoffs_off():
+            for kept, case_ids in found:
+                case_id = next((c for c in case_ids if c not in served), None)
+                if case_id is None:
+                    continue
+                outcome = self._hand_over_one(kept, case_id, now)
+                if outcome is None:
+                    continue
+                served.add(case_id)
+                if outcome:
+                    handed += 1
+                else:
+                    failed.append(case_id)
         if handed:
             log.info("%d kept message(s) handed to cases already waiting for them", handed)
         return Handovers(handed, tuple(failed))

@@ -25,6 +25,7 @@ from engine.model import CaseStatus, CaseView
 from engine.persistence.ports import StoredCase, UnitOfWork
 from engine.runtime import stepping
 from engine.services.gate import Caller, CaseFacts, check, entry, formless, started_by_customer
+from engine.services.kept_messages import without_failing_handoffs
 from engine.services.routing import MessageRouting, waiting_for_message
 from engine.services.shared import check_data
 
@@ -34,6 +35,7 @@ MAX_NAME = 255
 class MessageUseCases(MessageRouting):
     """Messages sent to cases from outside."""
 
+    @without_failing_handoffs
     def send_message(
         self,
         name: str,

@@ -25,6 +25,7 @@ from engine.model import CaseView, TaskView
 from engine.persistence.ports import UnitOfWork, UserTaskRow
 from engine.runtime import stepping
 from engine.services.gate import Caller, CaseFacts, check, entry, formless
+from engine.services.kept_messages import without_failing_handoffs
 from engine.services.routing import MessageRouting
 from engine.services.shared import check_data
 
@@ -32,6 +33,7 @@ from engine.services.shared import check_data
 class TaskUseCases(MessageRouting):
     """Steps on user tasks: complete, claim and give back, and the task's form."""
 
+    @without_failing_handoffs
     def complete_task(
         self, task_id: str, data: dict[str, Any] | None = None, *, user: str | None = None, caller: Caller | None = None
     ) -> CaseView:

@@ -1,12 +1,13 @@
 """The timer round hands kept messages to cases that already wait for them (ADR 0008, "Cases that
-already wait")."""
+already wait"), and a kept message that fails its case fails that case, not the
+person's step that made it wait (ADR 0008, "A kept message the receiver fails on")."""
 
 from __future__ import annotations
 
 from engine import history
 from engine.model import CaseStatus, Lifecycle
 from engine.services import kept_rounds, routing
-from tests.conftest import checked_first, statements
+from tests.conftest import checked_first, decided_by_gateway, statements
 from tests.integration.test_message_buffer import BACK, FRONT, _kept, _of
 
 
@@ -85,3 +86,32 @@ def test_a_round_reads_no_case_when_nothing_is_kept_and_once_per_kept_message_el
     with statements(kapula) as seen:
         assert kapula.fire_due_timers_round().messages_handed == 0
     assert len([s for s in seen if "waiting_json" in s]) == 1  # the one kept message's waiting cases, by name and process
+
+
+def test_a_kept_message_its_case_fails_on_fails_that_case_in_the_round_not_the_person_s_step(kapula, clock, database_url):
+    kapula.deploy([decided_by_gateway()])
+    front = kapula.start_case(FRONT)
+    front = kapula.complete_task(front.ready_tasks[0].id, {"applicant": "Ann"}, user="anna")
+    (back,) = kapula.cases(process_key=BACK)
+    sent_at = clock.now()
+    kapula.complete_task(back.ready_tasks[0].id, {"approved": "maybe"}, user="bob")  # kept: neither true nor false
+    assert _kept(database_url) == 1
+    # Anna's step makes the front case wait for the decision: the kept one fails it, so she is not refused
+    front = kapula.complete_task(front.ready_tasks[0].id, {}, user="anna")
+    assert front.status is CaseStatus.RUNNING and [e.message for e in front.waiting_for] == ["decision"]
+    assert _kept(database_url) == 1 and _of(kapula, front.id, Lifecycle.MESSAGE_RECEIVED) == []
+    done = kapula.fire_due_timers_round()
+    assert (done.messages_handed, done.failed_on_messages) == (0, (front.id,))
+    front = kapula.get_case(front.id)
+    assert front.status is CaseStatus.FAILED and front.incident is not None
+    incident = front.incident
+    assert (incident.trigger, incident.element_id, incident.element_name) == ("message", "Gw_approved", "Approved?")
+    assert f"message 'decision' from case {back.id}, kept since {sent_at.isoformat()}" in incident.message
+    assert "taken out of the buffer" in incident.message and incident.resolved_at is None
+    assert _kept(database_url) == 0
+    assert kapula.fire_due_timers_round() == type(done)(0)  # nothing left to hand over or fail
+    # as the incident says: a retry, then the message sent again with what it should carry
+    retried = kapula.retry_case(front.id, user="admin")
+    assert retried.status is CaseStatus.RUNNING and [e.message for e in retried.waiting_for] == ["decision"]
+    front = kapula.send_message("decision", case_id=front.id, data={"approved": True}, user="admin")
+    assert [t.name for t in front.ready_tasks] == ["Tell customer"]

@@ -23,7 +23,7 @@ from engine.runtime.states import READY
 from engine.services import Kapula
 from engine.services.definitions import store_upload
 from engine.services.gate import Caller
-from tests.conftest import checked_first, read
+from tests.conftest import checked_first, decided_by_gateway, read
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 OWNER = Caller(Principal("sek.owner", "SEK", Role.PROCESS_OWNER, organisation="SEK"), origin="test")
@@ -211,6 +211,25 @@ def test_a_decision_sent_before_the_front_case_waits_is_kept_on_the_fake_and_han
     front = kapula.complete_task(front.ready_tasks[0].id, {}, user="anna")
     assert [t.name for t in front.ready_tasks] == ["Tell customer"] and front.data["approved"] is True
     assert fake.buffer.rows == []
+
+
+def test_a_kept_decision_the_front_case_fails_on_does_not_refuse_the_person_s_step_on_the_fake():
+    """The step that hands the kept message over is rolled back on the fake and run again without
+    it: the person's completion stands, the message stays kept for the timer round."""
+    fake = FakeUnitOfWork()
+    files = [decided_by_gateway()]
+    store_upload(fake, [(load_files(files), files)], caller=None, owner=None, now=NOW)
+    kapula = Kapula(None, FakeClock(NOW), None, units=fake)
+    front = kapula.start_case("Front_office", user="anna")
+    front = kapula.complete_task(front.ready_tasks[0].id, {"applicant": "Ann"}, user="anna")
+    back_id = next(i for i, row in fake.cases.rows.items() if row["process_key"] == "Back_office")
+    (decide,) = [t.task_id for t in fake.case_reads.user_tasks(back_id, READY) if t.element_id == "Task_decide"]
+    kapula.complete_task(decide, {"approved": "maybe"}, user="bob")
+    front = kapula.complete_task(front.ready_tasks[0].id, {}, user="anna")
+    assert front.status is CaseStatus.RUNNING and [w.message for w in front.waiting_for] == ["decision"]
+    assert [(m.name, m.from_case_id) for m in fake.buffer.rows] == [("decision", back_id)]
+    assert [e.element_id for e in fake.events.of_case(front.id) if e.lifecycle is Lifecycle.TASK_COMPLETED][-1] == "Task_check"
+    assert not [e for e in fake.events.of_case(front.id) if e.lifecycle is Lifecycle.MESSAGE_RECEIVED]
 
 
 def test_an_incident_fails_the_fake_case_and_a_cancel_closes_it(kapula, uow, clock):
