@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.cli import main
 from engine.access.policy import Role
-from tests.conftest import BPMN
+from tests.conftest import BPMN, decided_by_gateway
 from tests.e2e.conftest import PASSWORD, upload
 from tests.e2e.test_pages import sign_in
 
@@ -177,3 +178,34 @@ def test_kapula_message_names_the_fields_a_customer_may_not_send(client, tokens,
     assert "Traceback" not in refused.output
     staff = cli("message", "payment", "--case", str(case["id"]), "--data", '{"amount": 1}')
     assert staff.exit_code == 0, staff.output  # the operator is staff: a step without a form takes its data
+
+
+@pytest.fixture
+def clock_now(clock):
+    """The engine's clock at the system's time, set before the tokens are issued: `kapula tick` runs
+    on the system's clock, by which a message kept at the fake clock's time would have expired."""
+    clock.set(datetime.now(UTC))
+    return clock
+
+
+def test_a_kept_message_the_case_fails_on_leaves_the_completion_answered_and_kapula_tick_names_the_case(
+    clock_now, client, admin, cli
+):
+    name, source = decided_by_gateway()
+    files = [("files", (name, source, "application/xml"))]
+    assert client.post("/api/processes", headers=admin, params={"owner": "SEK"}, files=files).status_code == 201
+    front = client.post("/api/cases", json={"process_key": "Front_office"}, headers=admin).json()
+    r = client.post(f"/api/tasks/{front['ready_tasks'][0]['id']}/complete", json={"data": {"applicant": "Ann"}}, headers=admin)
+    check = r.json()["ready_tasks"][0]
+    (back,) = client.get("/api/cases", params={"process_key": "Back_office"}, headers=admin).json()
+    decide = client.get(f"/api/cases/{back['id']}", headers=admin).json()["ready_tasks"][0]
+    r = client.post(f"/api/tasks/{decide['id']}/complete", json={"data": {"approved": "maybe"}}, headers=admin)
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/tasks/{check['id']}/complete", json={"data": {}}, headers=admin)
+    assert r.status_code == 200, r.text  # not refused for the data the back office sent
+    assert [w["message"] for w in r.json()["waiting_for"]] == ["decision"]
+    out = cli("tick")
+    assert out.exit_code == 0 and "Traceback" not in out.output
+    assert f"1 case(s) failed on a kept message: {front['id']} (see `kapula cases --status failed`)" in out.output.splitlines()
+    shown = client.get(f"/api/cases/{front['id']}", headers=admin).json()
+    assert shown["status"] == "failed" and "message 'decision' from case" in shown["incident"]["message"]
