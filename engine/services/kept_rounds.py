@@ -68,17 +68,17 @@ class KeptRounds(UnattendedSteps):
         # by the next round, and a failure here is the receiving case's alone
         with handoffs_off():
             for kept, case_ids in found:
-                case_id = next((c for c in case_ids if c not in served), None)
-                if case_id is None:
-                    continue
-                outcome = self._hand_over_one(kept, case_id, now)
-                if outcome is None:
-                    continue
-                served.add(case_id)
-                if outcome:
-                    handed += 1
-                else:
-                    failed.append(case_id)
+                # the stored rows are an index: the first case that, loaded, belongs with it takes it
+                for case_id in (c for c in case_ids if c not in served):
+                    outcome = self._hand_over_one(kept, case_id, now)
+                    if outcome is None:
+                        continue
+                    served.add(case_id)
+                    if outcome:
+                        handed += 1
+                    else:
+                        failed.append(case_id)
+                    break
         if handed:
             log.info("%d kept message(s) handed to cases already waiting for them", handed)
         return Handovers(handed, tuple(failed))
