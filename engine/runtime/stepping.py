@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from engine.clock import Clock
@@ -35,6 +35,7 @@ from engine.runtime.timers import clock_context
 from engine.runtime.waiting import pending_events
 
 __all__ = [
+    "MessageReceiver",
     "ReadyTask",
     "Resolver",
     "StepResult",
@@ -48,6 +49,7 @@ __all__ = [
     "failed_element",
     "fire_timers",
     "is_completed",
+    "message_receivers",
     "ready_tasks",
     "ready_user_task",
     "start",
@@ -187,13 +189,20 @@ def waits_for_message(live: LiveCase, name: str) -> bool:
     return bool(waiting_tasks(live.workflow, name))
 
 
-def message_receivers(live: LiveCase, name: str, resolver: Resolver) -> list[tuple[str, str]]:
-    """(element id, scope: the process whose drawing holds it) of each task of the case that waits
-    for message `name` now, in the order they began waiting."""
+class MessageReceiver(NamedTuple):
+    """An element of a live case that waits for a message now."""
+
+    element_id: str  # its id in the drawing of `scope`
+    scope: str  # the process whose drawing holds it
+    lane: str | None  # the lane that works it: a called process without lanes takes its call activity's
+
+
+def message_receivers(live: LiveCase, name: str, resolver: Resolver) -> list[MessageReceiver]:
+    """Each element of the case that waits for message `name` now, in the order they began waiting."""
     found = []
     for task in waiting_tasks(live.workflow, name):
-        _info, _lane, scope = resolver.resolve(task)
-        found.append((task.task_spec.bpmn_id or "", scope))
+        _info, lane, scope = resolver.resolve(task)
+        found.append(MessageReceiver(task.task_spec.bpmn_id or "", scope, lane))
     return found
 
 

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.access import policy
-from engine.case_store import StepContext
 from engine.definitions import DeployedVersion
 from engine.errors import ConflictError, InvalidDataError, NotFoundError
 from engine.forms import check_submission
@@ -71,17 +70,19 @@ class MessageUseCases(MessageRouting):
             if record is None:
                 raise NotFoundError("case", target)
             deployed = self._deployed(session, record.process_version_id)
-            if caller is not None:
-                self._message_rules(session, caller, record, deployed, name, now)
-            receivers = _receivers(deployed, name)
             running = record.status == CaseStatus.RUNNING.value
             ctx = self._unit(session).cases.load(target) if running else None
             try:
+                # who may send it depends on where the case waits for it, so the case is loaded first
+                waiting = stepping.message_receivers(ctx.live, name, deployed) if ctx is not None else []
+                if caller is not None:
+                    self._message_rules(session, caller, record, deployed, name, now, waiting)
+                receivers = _receivers(deployed, name)
                 # the message's data goes into the case as a completion's would: held to the form of
                 # the element the case waits at, or without one taken only from staff
                 # (policy.gives_formless_data)
-                check_submission(_receiving_form(deployed, name, ctx), data, formless=formless(caller))
-            except InvalidDataError:
+                check_submission(_receiving_form(deployed, name, waiting), data, formless=formless(caller))
+            except Exception:
                 if ctx is not None:
                     self._store.release(ctx)
                 raise
@@ -126,8 +127,19 @@ class MessageUseCases(MessageRouting):
         return found[0]
 
     def _message_rules(
-        self, session: Session, caller: Caller, record: StoredCase, deployed: DeployedVersion, name: str, now: datetime
+        self,
+        session: Session,
+        caller: Caller,
+        record: StoredCase,
+        deployed: DeployedVersion,
+        name: str,
+        now: datetime,
+        waiting: list[stepping.MessageReceiver],
     ) -> None:
+        """The case rule, then the lane rule for the lanes where the case waits for `name`
+        (`waiting`): the caller works one of them. A case that waits at none is judged by the lane
+        of the version's first element that receives `name`, the element the ConflictError will
+        name. Raises AccessDeniedError (logged), InvalidDataError (a name the process never receives)."""
         uow = self._unit(session)
         events = CaseFacts(uow).part_events(caller.principal, record.id)
         check(
@@ -137,11 +149,17 @@ class MessageUseCases(MessageRouting):
             now,
             case_id=record.id,
         )
-        catcher = next(iter(deployed.catchers.get(name, [])), None)
-        lane = deployed.elements[catcher.element_id].actor if catcher and catcher.element_id in deployed.elements else None
-        task = policy.TaskFacts(f"message {name}", record.id, record.process_key, lane, events, started_by_customer(uow, events))
         _receivers(deployed, name)  # an unknown name is the caller's mistake, told before the lane rule
-        check(caller, policy.message_refusal(caller.principal, task), "message", now, case_id=record.id)
+        customer = started_by_customer(uow, events)
+        lanes = list(dict.fromkeys(r.lane for r in waiting)) or [_first_receiver_lane(deployed, name)]
+        refusals = [
+            policy.message_refusal(
+                caller.principal, policy.TaskFacts(f"message {name}", record.id, record.process_key, lane, events, customer)
+            )
+            for lane in lanes
+        ]
+        refusal = None if None in refusals else refusals[0]
+        check(caller, refusal, "message", now, case_id=record.id)
 
 
 def correlated_cases(uow: UnitOfWork, name: str, correlation: dict[str, Any]) -> list[int]:
@@ -187,14 +205,21 @@ def _receivers(deployed: DeployedVersion, name: str) -> str:
     return ", ".join(f"'{c.name or c.element_id}' ({c.element_id})" for c in found)
 
 
-def _receiving_form(deployed: DeployedVersion, name: str, ctx: StepContext | None) -> dict[str, Any] | None:
-    """The form of the element the case (`ctx`) waits at for `name`, the first of them that has
-    one; when it waits at none (or is not running), of the first element of the version that
+def _first_receiver_lane(deployed: DeployedVersion, name: str) -> str | None:
+    """The lane of the version's first element that receives `name` (in the case's own process)."""
+    catcher = next(iter(deployed.catchers.get(name, [])), None)
+    element = deployed.elements.get(catcher.element_id) if catcher is not None else None
+    return element.actor if element is not None else None
+
+
+def _receiving_form(deployed: DeployedVersion, name: str, waiting: list[stepping.MessageReceiver]) -> dict[str, Any] | None:
+    """The form of the element the case waits at for `name` (`waiting`), the first of them that
+    has one; when it waits at none (or is not running), of the first element of the version that
     receives `name` in a running case, as the message would meet it there. Forms belong to user
     tasks and processes' start events, so only a called process's message start event has one: a
     catch event or receive task has none, and the no-form rule applies."""
-    if ctx is not None and (waiting := stepping.message_receivers(ctx.live, name, deployed)):
-        return next((f for element, scope in waiting if (f := deployed.form_schema(element, scope)) is not None), None)
+    if waiting:
+        return next((f for r in waiting if (f := deployed.form_schema(r.element_id, r.scope)) is not None), None)
     receivers = [c for c in deployed.catchers.get(name, []) if not c.starts]
     return next((f for c in receivers if (f := deployed.form_schema(c.element_id)) is not None), None)
 

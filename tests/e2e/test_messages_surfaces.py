@@ -132,6 +132,42 @@ def test_an_advisor_of_the_receiving_lane_sends_the_message(client, admin, direc
     assert [t["name"] for t in r.json()["ready_tasks"]] == ["Book payment"]
 
 
+def test_who_may_send_a_message_follows_the_element_the_case_waits_at(client, admin, directory):
+    # 'payment' is received in lane Billing first, then in lane Accounts: the lane rule took the
+    # first receiving element's lane whatever the case waited at, so Billing's advisor could send
+    # the message Accounts waits for, and Accounts' advisor was refused it
+    for org, user in (("Billing", "billing.advisor"), ("Accounts", "accounts.advisor")):
+        directory.add_organisation(org)
+        directory.add_user(user, PASSWORD, role=Role.ADVISOR, organisation=org)
+    billing = {"Authorization": f"Bearer {directory.issue_token('billing.advisor')}"}
+    accounts = {"Authorization": f"Bearer {directory.issue_token('accounts.advisor')}"}
+    assert upload(client, admin, "receive_payment_twice.bpmn", owner="SEK").status_code == 201
+    case = client.post("/api/cases", json={"process_key": "Invoice_twice"}, headers=admin).json()
+    (task,) = case["ready_tasks"]
+    assert client.post(f"/api/tasks/{task['id']}/complete", json={"data": {}}, headers=admin).status_code == 200
+    message = {"name": "payment", "case_id": case["id"]}
+
+    refused = client.post("/api/messages", json=message, headers=accounts)  # the case has not reached Accounts
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden"), refused.text
+    first = client.post("/api/messages", json=message, headers=billing)
+    assert first.status_code == 200, first.text
+    (book,) = first.json()["ready_tasks"]
+    assert client.post(f"/api/tasks/{book['id']}/complete", json={"data": {}}, headers=admin).status_code == 200
+
+    refused = client.post("/api/messages", json=message, headers=billing)
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden"), refused.text
+    assert "you do not work lane 'Accounts'" in refused.json()["message"]
+    rest = client.post("/api/messages", json=message, headers=accounts)
+    assert rest.status_code == 200, rest.text
+    assert [t["name"] for t in rest.json()["ready_tasks"]] == ["Close invoice"]
+    log = client.get(f"/api/cases/{case['id']}/access-log", headers=admin)
+    assert log.status_code == 200, log.text
+    assert [(e["user"], e["action"]) for e in log.json() if e["refused"]] == [
+        ("accounts.advisor", "message"),
+        ("billing.advisor", "message"),
+    ]
+
+
 def _customer_waits_for_payment(client, tokens) -> dict:
     """Invoice_payment with the waiting receive task in the customer's lane (Asiakas), offered to
     customers by its card; a case `asiakas` started, waiting for message 'payment'."""
