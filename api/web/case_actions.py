@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from api.http.deps import KapulaDep
-from api.web import i18n
+from api.web import i18n, messages
 from api.web.i18n import N_, Words
 from api.web.render import page
 from api.web.session import PageCallerDep
@@ -139,7 +139,9 @@ def retry(request: Request, kapula: KapulaDep, caller: PageCallerDep, case_id: C
     try:
         kapula.retry_case(case_id, caller=caller)
     except CaseStepError as exc:  # the engine's message names the element: kept as it is
-        request.session["flash"] = _("Tapaus #%(id)s: uusi yritys epäonnistui. %(reason)s", id=case_id, reason=exc.message)
+        request.session["flash"] = messages.engine_flash(
+            N_("Tapaus #%(id)s: uusi yritys epäonnistui. %(reason)s"), exc.message, _, id=case_id
+        )
     else:
         request.session["flash"] = _("Tapaus #%(id)s jatkuu.", id=case_id)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)

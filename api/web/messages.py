@@ -8,6 +8,9 @@ and cases are kept as they are."""
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from markupsafe import Markup, escape
 
 from api.http.csrf import FormRefusedError
 from api.web.i18n import N_, Words
@@ -76,10 +79,35 @@ def field_errors(errors: dict[str, str], _: Words) -> dict[str, str]:
     return {name: field_error(message, _) for name, message in errors.items()}
 
 
-def invalid(exc: InvalidDataError, _: Words) -> str:
+# where a sentence in the reader's language takes the engine's English (a private-use character:
+# no catalog text and no escaping holds it)
+_ENGINE_MARK = "\ue000"
+
+
+def with_engine_message(sentence: str, message: str) -> Markup:
+    """`sentence`, translated with `_ENGINE_MARK` where the engine's `message` goes (`reason`), as
+    markup: the message in its own `<span lang="en">` so that a screen reader reads the English as
+    English (WCAG 2.1 SC 3.1.2, language of parts). Both are escaped: nothing of either is markup."""
+    return Markup(escape(sentence).replace(_ENGINE_MARK, Markup('<span lang="en">%s</span>') % message))
+
+
+def engine_flash(message_id: str, message: str, _: Words, **values: Any) -> dict[str, str]:
+    """A flash (the message the next page shows) whose `reason` is the engine's English `message`:
+    kept apart in the session, the page puts it in a `<span lang="en">` (`shown_flash`)."""
+    return {"text": _(message_id, reason=_ENGINE_MARK, **values), "engine": message}
+
+
+def shown_flash(flash: object) -> str | Markup | None:
+    """The flash the session held, as the page shows it (`engine_flash`'s kind as markup)."""
+    if isinstance(flash, dict):
+        return with_engine_message(str(flash.get("text", "")), str(flash.get("engine", "")))
+    return flash if isinstance(flash, str) else None
+
+
+def invalid(exc: InvalidDataError, _: Words) -> Markup:
     """A refused submit without field errors: the engine's message, which names the element or
     field, after a sentence in the reader's language."""
-    return _("Tietoja ei voitu tallentaa: %(reason)s", reason=exc.message)
+    return with_engine_message(_("Tietoja ei voitu tallentaa: %(reason)s", reason=_ENGINE_MARK), exc.message)
 
 
 def conflict(exc: ConflictError, task: TaskView | None, _: Words) -> str:

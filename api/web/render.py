@@ -12,7 +12,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from starlette.responses import Response
 
-from api.web import engine_texts, i18n, values
+from api.web import engine_texts, i18n, messages, values
 from api.web.i18n import N_
 from engine import display
 from engine.access.policy import Principal
@@ -175,7 +175,7 @@ def page(
     it on; `url` is that page's own address, which htmx puts in the address bar instead of the
     POST's (so a reload or Back shows the page)."""
     if "flash" not in context and "session" in request.scope:
-        context["flash"] = request.session.pop("flash", None)
+        context["flash"] = messages.shown_flash(request.session.pop("flash", None))
     language = i18n.choose(request, user)
     response = templates.TemplateResponse(
         request, name, {"user": user, "language": language, "here": _here(request, url), **context}, status_code=status_code

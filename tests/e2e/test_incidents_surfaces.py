@@ -104,6 +104,8 @@ def test_the_case_page_names_the_failed_step_and_retries_it(client, tokens, fail
     assert 'Laske osuus: <span lang="en">' in listing
     r = client.post(f"/cases/{a}/retry", data={"csrf_token": client.headers["X-CSRF-Token"]}, follow_redirects=True)
     assert r.status_code == 200 and "uusi yritys epäonnistui" in r.text
+    # the step's error in the flash is the engine's English too, in a part of its own
+    assert 'uusi yritys epäonnistui. <span lang="en">case ' in r.text and "division by zero.</span>" in r.text
     assert "Yritä uudelleen" in sign_in(client, "admin").get(f"/cases/{a}").text
 
 

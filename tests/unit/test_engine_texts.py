@@ -13,11 +13,11 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from api.web import engine_code_texts, engine_texts, engine_words
+from api.web import engine_code_texts, engine_texts, engine_words, messages
 from api.web.engine_texts import EngineText, migration_problems, migration_reason, upload_issue
-from api.web.i18n import LOCALE_DIR, Words
+from api.web.i18n import LOCALE_DIR, N_, Words
 from engine.bpmn_xml import parse_xml
-from engine.errors import DiagramError
+from engine.errors import DiagramError, InvalidDataError
 from engine.runtime.case_state import SpecBundle
 from engine.runtime.migration import plan_migration
 from engine.runtime.parser import load_files, serializer_for
@@ -432,3 +432,19 @@ def test_a_method_no_value_allows_is_refused_at_upload_in_finnish_and_swedish():
     assert finnish.lang is None and swedish.lang is None, message
     assert "siinä käytetään metodia '.rjust', joka ei ole sallittu" in finnish.text
     assert "metoden '.rjust' används, och den är inte tillåten" in swedish.text
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [("fi", "Tietoja ei voitu tallentaa: "), ("sv", "Uppgifterna kunde inte sparas: "), ("en", "The data could not be saved: ")],
+)
+def test_the_engine_s_english_in_a_sentence_of_the_page_is_a_part_marked_english(language, sentence):
+    # a refused submit (and a failed retry's flash) put the engine's English into a sentence in the
+    # reader's language: a screen reader read it with the page's voice (WCAG 2.1 SC 3.1.2)
+    _ = Words(language)
+    shown = messages.invalid(InvalidDataError("<b>field 'x'</b> & more"), _)
+    assert str(shown) == f'{sentence}<span lang="en">&lt;b&gt;field &#39;x&#39;&lt;/b&gt; &amp; more</span>'
+    flash = messages.engine_flash(N_("Tapaus #%(id)s: uusi yritys epäonnistui. %(reason)s"), "<i>x</i>", _, id=3)
+    assert json.loads(json.dumps(flash)) == flash  # the session keeps it as JSON
+    assert str(messages.shown_flash(flash)).endswith('<span lang="en">&lt;i&gt;x&lt;/i&gt;</span>')
+    assert "#3" in str(messages.shown_flash(flash)) and messages.shown_flash("Valmis.") == "Valmis."
