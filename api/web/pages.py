@@ -17,7 +17,7 @@ from api.http.signin import signin_guard
 from api.web import forms, i18n, lists, messages, timeline_pages, values
 from api.web.render import page
 from api.web.session import PageCallerDep, end_session, signed_in, start_session
-from engine.access.policy import Role, sees_metrics
+from engine.access.policy import Role, migrate_refusal, sees_metrics
 from engine.display import LANGUAGES, formats
 from engine.errors import AuthenticationError, DiagramError, InvalidDataError, TooManyAttemptsError
 from engine.model import TimelinePages
@@ -193,6 +193,7 @@ def process_page(request: Request, kapula: KapulaDep, caller: PageCallerDep, key
         tem_url=f"{diagram_url}?view=tem" if diagram_url and view.has_di else None,
         card_url=_route_url(request, "process_card_page", key=key),
         metrics_url=_route_url(request, "process_metrics_page", key=key) if sees_metrics(caller.principal, latest) else None,
+        may_migrate=len(versions) > 1 and migrate_refusal(caller.principal, key) is None,
     )
 
 
