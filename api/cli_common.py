@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import errno
 import getpass
 import json
 import math
 import os
 import secrets
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -190,12 +192,54 @@ def refuse_existing(paths: list[Path], force: bool, *, param_hint: str) -> None:
         raise click.BadParameter(f"{taken[0]} already exists{more}; use --force to overwrite", param_hint=param_hint)
 
 
+_NOT_FILES = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_target(path: Path) -> Path:
+    """Where writing the file `path` puts it: a symlink's final target, written through as a shell's
+    `>` does (the link stays a link), else `path`. Anything there but a regular file is refused
+    (OSError naming `path`, exit code 6 through `run`): a file is written beside it and renamed over
+    it, which would have put a file in place of a device (`export -o /dev/full --force` replaced
+    /dev/full), a named pipe, a folder or a symlink."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target
+    if stat.S_ISREG(mode):
+        return target
+    kind = next((name for test, name in _NOT_FILES if test(mode)), "not a regular file")
+    raise OSError(errno.EINVAL, f"it is {kind}; the command writes regular files only", str(path))
+
+
+def put_file(path: Path, content: bytes) -> None:
+    """Write `content` as the file `path` (through a symlink: `file_target`), whole or not at all: to a
+    temporary name beside it, then renamed over it. Raises OSError naming `path`."""
+    target = file_target(path)
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 @contextmanager
 def new_text_file(path: Path, force: bool, *, param_hint: str) -> Iterator[IO[str]]:
     """A text file written to a temporary name beside `path` and put in place only when the block ends
     without an error, so a failed command leaves nothing behind and an existing file as it was. Without
-    `force` an existing `path` is refused before and (hard link, no overwrite) when put in place."""
+    `force` an existing `path` is refused before and (hard link, no overwrite) when put in place; with
+    it, a symlink is written through and what is not a regular file refused (`file_target`)."""
     refuse_existing([path], force, param_hint=param_hint)
+    path = file_target(path)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to open()

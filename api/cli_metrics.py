@@ -18,6 +18,7 @@ from api.cli_common import (
     json_option,
     new_text_file,
     pass_ctx,
+    put_file,
     refuse_existing,
     run,
 )
@@ -179,7 +180,7 @@ def docs_command(ctx: Context, keys: tuple[str, ...], out: Path, force: bool, la
             files[f"{key}.html"] = page.html.encode("utf-8")
         out.mkdir(parents=True, exist_ok=True)
         for name, content in files.items():
-            (out / name).write_bytes(content)
+            put_file(out / name, content)
         written = []
         for key in chosen:
             written.append(

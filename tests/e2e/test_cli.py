@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -169,6 +171,43 @@ def test_a_file_that_cannot_be_written_is_one_line_and_invalid_data(cli, tmp_pat
     blocker.write_text("")
     result = cli("docs", "Handoff_demo", "--out", str(blocker / "docs"))
     assert result.exit_code == 6 and str(blocker / "docs") in result.output and "Not a directory" in result.output
+
+
+def test_force_writes_through_a_symlink_and_never_over_what_is_not_a_file(cli, tmp_path):
+    """--force put a new file in place of whatever was at the path (a rename over it): a symlink
+    became a file and its target kept the old text, a named pipe became a file, and as root
+    `export -o /dev/full --force` replaced the device. Now a symlink is written through, as a shell's
+    `>` does, and anything but a regular file is refused with exit 6, left as it was."""
+    assert cli("load", str(BPMN / "three_lanes.bpmn")).exit_code == 0
+    target = tmp_path / "log.csv"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert cli("export", "Handoff_demo", "--format", "csv", "-o", str(link), "--force").exit_code == 0
+    assert link.is_symlink() and target.read_text(encoding="utf-8").startswith("case_id")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    pipe_link = tmp_path / "pipe-link.csv"
+    pipe_link.symlink_to(pipe)
+    for path in (pipe, pipe_link):
+        refused = cli("export", "Handoff_demo", "--format", "csv", "-o", str(path), "--force")
+        assert refused.exit_code == 6, refused.output
+        assert refused.output == (
+            f"error: cannot use the file {path}: it is a named pipe; the command writes regular files only\n"
+        )
+    assert stat.S_ISFIFO(pipe.lstat().st_mode) and pipe_link.is_symlink()
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    (tmp_path / "mine.md").write_text("mine", encoding="utf-8")
+    (cards / "Handoff_demo.md").symlink_to(tmp_path / "mine.md")
+    os.mkfifo(cards / "Handoff_demo.html")
+    refused = cli("docs", "Handoff_demo", "--out", str(cards), "--force")
+    assert refused.exit_code == 6 and "Handoff_demo.html: it is a named pipe" in refused.output
+    assert stat.S_ISFIFO((cards / "Handoff_demo.html").lstat().st_mode)
+    (cards / "Handoff_demo.html").unlink()
+    assert cli("docs", "Handoff_demo", "--out", str(cards), "--force").exit_code == 0
+    assert (cards / "Handoff_demo.md").is_symlink() and (tmp_path / "mine.md").read_text(encoding="utf-8") != "mine"
 
 
 def test_docs_refuse_files_that_exist_unless_forced(cli, tmp_path):
