@@ -22,12 +22,12 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.deps import SESSION_ID
+from api.http.errors import page_refusal
 from engine.errors import AccessDeniedError
 
 
@@ -120,13 +120,10 @@ class CsrfMiddleware:
         return origin == own or origin in self.allowed_origins
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, message: str) -> None:
-        if not scope["path"].startswith("/api/") and getattr(scope.get("app"), "state", None) is not None:
-            html_error = getattr(scope["app"].state, "html_error", None)
-            if html_error is not None:
-                request = Request(scope, receive)
-                response = await run_in_threadpool(html_error, request, FormRefusedError(message), 403)
-                await response(scope, receive, send)
-                return
+        page = await page_refusal(scope, receive, FormRefusedError(message), 403)
+        if page is not None:
+            await page(scope, receive, send)
+            return
         body = json.dumps({"code": "csrf_failed", "message": message, "details": {}}).encode()
         await send(
             {

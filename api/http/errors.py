@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope
 
 from api.error_table import answer_of
 from api.http.headers import headers_for
@@ -77,10 +78,26 @@ def error_response(
 
 def _for_browser(request: Request) -> bool:
     """Pages answer errors with pages; the API (and its documents) with JSON."""
-    path = request.url.path
-    return getattr(request.app.state, "html_error", None) is not None and not (
-        path.startswith("/api/") or path in ("/openapi.json", "/docs", "/redoc")
-    )
+    return _pages_of(request.scope) is not None
+
+
+def _pages_of(scope: Scope) -> Any:
+    """The app's page renderer (`app.state.html_error`) when `scope` asks for a page, else None."""
+    path = scope.get("path", "")
+    if path.startswith("/api/") or path in ("/openapi.json", "/docs", "/redoc"):
+        return None
+    return getattr(getattr(scope.get("app"), "state", None), "html_error", None)
+
+
+async def page_refusal(scope: Scope, receive: Receive, exc: KapulaError, status: int) -> Response | None:
+    """A refusal a middleware answers before any route runs (a stale form, a body over the limit)
+    as the error page a route's refusal gets, when the request is a page's and the session is
+    read; None when the answer is the API's JSON."""
+    html_error = _pages_of(scope)
+    if html_error is None or "session" not in scope:
+        return None
+    response: Response = await run_in_threadpool(html_error, Request(scope, receive), exc, status)
+    return response
 
 
 async def _page(request: Request, exc: KapulaError, status: int) -> Response:

@@ -7,6 +7,9 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.http.errors import page_refusal
+from engine.errors import KapulaError
+
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
 
 
@@ -58,13 +61,25 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, watching_send)
         except BodyTooLargeError:
             if not started:
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        """A 413 the app did not answer itself (a middleware inside read the body: the form token's
+        check): an error page for a page's form, as its route answers one, else the API's JSON."""
+
+        async def no_body() -> Message:
+            return {"type": "http.disconnect"}
+
+        message = f"the request body is larger than the limit of {self.max_bytes} bytes"
+        page = await page_refusal(scope, no_body, KapulaError(message), 413)
+        if page is not None:
+            page.headers["connection"] = "close"
+            await page(scope, no_body, send)
+            return
         body = json.dumps(
             {
                 "code": "too_large",
-                "message": f"the request body is larger than the limit of {self.max_bytes} bytes",
+                "message": message,
                 "details": {"max_bytes": self.max_bytes},
             }
         ).encode()
