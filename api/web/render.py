@@ -87,13 +87,14 @@ def _language(context: Context) -> str:
 LONG_WORD = 24
 
 
-def name_box(name: object) -> str:
-    """The class of a name's box in a list table: "name", in which words are never broken (the
-    table gives the column the room its longest word needs, so "Yrityspalveluprosessi" stays whole
-    where there is room), or "name long" for a name with a word over LONG_WORD letters, whose box
-    is capped and breaks that word so it cannot widen the table (style.css)."""
+def name_box(name: object, box: str = "name") -> str:
+    """The class of a name's box: `box` ("name" in a list table, "lane", "pair"), in which words are
+    never broken (a table gives the column the room its longest word needs, so
+    "Yrityspalveluprosessi" stays whole where there is room), plus "long" for a name with a word
+    over LONG_WORD letters (a 200-letter lane, a 300-letter process), which may break anywhere so
+    it cannot widen a table, a flex row or the page (style.css)."""
     words = str(name or "").split()
-    return "name long" if any(len(w) > LONG_WORD for w in words) else "name"
+    return f"{box} long".strip() if any(len(w) > LONG_WORD for w in words) else box
 
 
 # the templates' filters write values in the page's language (page() puts it in the context)

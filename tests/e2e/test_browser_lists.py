@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from engine.access.policy import Role
 from tests.conftest import read
 from tests.e2e.accessibility import violations
 from tests.e2e.conftest import PASSWORD
@@ -229,6 +230,71 @@ _BROKEN_WORDS = """(table) => {
   }
   return broken;
 }"""
+
+
+# the longest lane name a diagram may have (engine/bpmn_xml/validate.py) and an organisation's
+LONG_LANE, LONG_ORGANISATION = "Ö" * 200, "Ä" * 255
+
+
+@pytest.fixture
+def long_lane(kapula, directory):
+    """Three_lanes.bpmn with ELY's lane named 200 × "Ö", worked by an organisation with a 255-letter
+    name: one case waiting in that lane (handed over Asiakas → SEK → it), one waiting at SEK."""
+    filename, bpmn = read("three_lanes.bpmn")
+    kapula.deploy(
+        [
+            (filename, bpmn.replace(b'name="ELY"', f'name="{LONG_LANE}"'.encode())),
+            read("tarve.json"),
+            read("three_lanes.card.json"),
+        ]
+    )
+    directory.add_organisation(LONG_ORGANISATION, lanes=[(None, LONG_LANE)])
+    directory.add_user("pitka.neuvoja", PASSWORD, role=Role.ADVISOR, organisation=LONG_ORGANISATION)
+    case = kapula.start_case("Handoff_demo", {"customer": "Kauhajoen Konepaja Oy"}, user="asiakas")
+    case = kapula.complete_task(case.ready_tasks[0].id, {}, user="asiakas")
+    case = kapula.complete_task(case.ready_tasks[0].id, {"needs_funding": True}, user="sek.neuvoja")
+    other = kapula.start_case("Handoff_demo", {"customer": "Teuvan Taimi Oy"}, user="asiakas")
+    kapula.complete_task(other.ready_tasks[0].id, {}, user="asiakas")
+    return {"case": case.id, "task": case.ready_tasks[0].id}
+
+
+def test_a_long_unbroken_lane_name_wraps_on_a_phone(server, browser, long_lane, tmp_path):  # noqa: F811
+    # a lane named 200 × "Ö" pushed the case page (its lane badge, scrollWidth 2191 at 375 px), the
+    # process page (the legend's lane pair, 2156) and the header and inbox (the organisation's name)
+    # sideways, and at 1280 px widened the case page's and the process list's tables
+    pages = [
+        ("admin", f"/cases/{long_lane['case']}"),
+        ("admin", "/processes/Handoff_demo"),
+        ("admin", "/processes"),
+        ("admin", "/cases"),
+        ("pitka.neuvoja", "/tasks"),
+        ("pitka.neuvoja", f"/tasks/{long_lane['task']}"),
+        ("asiakas", "/portal"),
+    ]
+    for width in (375, 1280):
+        for who, path in pages:
+            page = _as(browser, server, who, path, viewport={"width": width, "height": 900})
+            expect(page.locator("main")).to_contain_text(LONG_LANE[:40])
+            page.screenshot(path=str(tmp_path / f"long-lane-{who}-{path[1:].replace('/', '-')}-{width}.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, (path, width)
+            for table in page.locator("main table").all():
+                assert table.evaluate(_BROKEN_WORDS) == [], (path, width)  # ordinary words stay whole
+            if width >= 1280:  # a laptop's list tables fit their frames: nothing to scroll sideways
+                for frame in page.locator("main .scroll:has(> table.list)").all():
+                    assert frame.evaluate("f => f.scrollWidth <= f.clientWidth + 1"), (path, width)
+            page.context.close()
+    # without JavaScript the process page shows the server's drawing: wider than a phone, it scrolls
+    # in its own named region, never the page
+    page = browser.new_context(viewport={"width": 375, "height": 900}, java_script_enabled=False).new_page()
+    page.goto(f"{server}/signin?next=/processes/Handoff_demo")
+    page.get_by_label("Käyttäjätunnus").fill("admin")
+    page.get_by_label("Salasana").fill(PASSWORD)
+    page.get_by_role("button", name="Kirjaudu").click()
+    drawing = page.get_by_role("region", name="Prosessikaavio", exact=False)
+    expect(drawing.locator("img")).to_be_visible()
+    expect(drawing).to_have_attribute("tabindex", "0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 376
+    page.screenshot(path=str(tmp_path / "long-lane-process-without-javascript-375.png"), full_page=True)
 
 
 def test_a_long_name_stays_in_its_column_on_a_laptop(kapula, server, browser, network, tmp_path):  # noqa: F811
