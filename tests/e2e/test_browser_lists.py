@@ -235,6 +235,22 @@ _BROKEN_WORDS = """(table) => {
 # the longest lane name a diagram may have (engine/bpmn_xml/validate.py) and an organisation's
 LONG_LANE, LONG_ORGANISATION = "Ö" * 200, "Ä" * 255
 
+# the handoff matrix in its frame: whether the frame scrolls and can (overflow), whether any box
+# between the table and the page cuts it off (overflow hidden or clip), where its last column is and
+# how wide the first row's lane name is
+_MATRIX = """(table) => {
+  const frame = table.closest('.scroll'), box = frame.getBoundingClientRect();
+  const cells = table.querySelectorAll('tr:first-child > *');
+  const clipping = [];
+  for (let e = table.parentElement; e; e = e.parentElement) {
+    if (e !== frame && ['hidden', 'clip'].includes(getComputedStyle(e).overflowX)) clipping.push(e.tagName);
+  }
+  return {scrolls: frame.scrollWidth > frame.clientWidth + 1, overflow: getComputedStyle(frame).overflowX,
+          atEnd: frame.scrollLeft + frame.clientWidth >= frame.scrollWidth - 1,
+          lastRight: cells[cells.length - 1].getBoundingClientRect().right, frameLeft: box.left, frameRight: box.right,
+          frameWidth: box.width, label: table.querySelector('tbody th').getBoundingClientRect().width, clipping};
+}"""
+
 
 @pytest.fixture
 def long_lane(kapula, directory):
@@ -258,13 +274,37 @@ def long_lane(kapula, directory):
     return {"case": case.id, "task": case.ready_tasks[0].id}
 
 
+def _matrix_is_reachable(page: Page, width: int, tmp_path) -> None:
+    """The handoff matrix scrolls in its own named region, by keyboard to its last column, and a
+    lane's name leaves room for its row's counts (200 × "Ö" made the table 5,233 px wide, the counts
+    2,000 px to the right of the name)."""
+    matrix = page.locator("table.matrix")
+    frame = page.get_by_role("region", name="Siirrot kaistalta toiselle")
+    expect(frame).to_have_attribute("tabindex", "0")
+    shown = matrix.evaluate(_MATRIX)
+    assert shown["overflow"] == "auto" and shown["clipping"] == [], shown
+    assert shown["label"] <= shown["frameWidth"] / 2, shown
+    if width >= 1280:
+        assert not shown["scrolls"], shown  # three lanes fit a laptop's column
+    frame.focus()
+    for _ in range(100):
+        if matrix.evaluate(_MATRIX)["atEnd"]:
+            break
+        page.keyboard.press("ArrowRight")
+    shown = matrix.evaluate(_MATRIX)
+    assert shown["atEnd"] and shown["frameLeft"] <= shown["lastRight"] <= shown["frameRight"] + 1, shown
+    matrix.screenshot(path=str(tmp_path / f"long-lane-matrix-{width}.png"))
+
+
 def test_a_long_unbroken_lane_name_wraps_on_a_phone(server, browser, long_lane, tmp_path):  # noqa: F811
     # a lane named 200 × "Ö" pushed the case page (its lane badge, scrollWidth 2191 at 375 px), the
     # process page (the legend's lane pair, 2156) and the header and inbox (the organisation's name)
-    # sideways, and at 1280 px widened the case page's and the process list's tables
+    # sideways, and at 1280 px widened the case page's and the process list's tables; in the
+    # metrics page's handoff matrix the name made the table over 5,000 px wide, its counts off screen
     pages = [
         ("admin", f"/cases/{long_lane['case']}"),
         ("admin", "/processes/Handoff_demo"),
+        ("admin", "/processes/Handoff_demo/metrics"),
         ("admin", "/processes"),
         ("admin", "/cases"),
         ("pitka.neuvoja", "/tasks"),
@@ -282,6 +322,8 @@ def test_a_long_unbroken_lane_name_wraps_on_a_phone(server, browser, long_lane, 
             if width >= 1280:  # a laptop's list tables fit their frames: nothing to scroll sideways
                 for frame in page.locator("main .scroll:has(> table.list)").all():
                     assert frame.evaluate("f => f.scrollWidth <= f.clientWidth + 1"), (path, width)
+            if path.endswith("/metrics"):
+                _matrix_is_reachable(page, width, tmp_path)
             page.context.close()
     # without JavaScript the process page shows the server's drawing: wider than a phone, it scrolls
     # in its own named region, never the page

@@ -106,7 +106,7 @@ def test_metrics_page_shows_the_engines_numbers(client, kapula, logged):
     for tr in doc.xpath('//table[@id="handoffs"]/tbody/tr'):
         for to, td in zip(header, tr.xpath("./td"), strict=True):
             if td.xpath("./strong"):
-                matrix[(tr.xpath("./th")[0].text, to)] = (int(td.findtext("strong")), td.findtext("small"))
+                matrix[(tr.xpath("./th")[0].text_content(), to)] = (int(td.findtext("strong")), td.findtext("small"))
     assert matrix == {(h.from_lane, h.to_lane): (h.count, duration(h.pickup.median)) for h in m.handoffs}
     assert len(matrix) >= 3
 
