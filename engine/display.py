@@ -29,6 +29,16 @@ NOTHING = "–"
 _YES_NO = {"fi": ("kyllä", "ei"), "sv": ("ja", "nej"), "en": ("yes", "no")}
 
 
+# a word longer than this (a 200-letter lane, a 300-letter company name) may be broken anywhere so
+# it cannot widen a table or a page; shorter words stay whole where there is room
+LONG_WORD = 24
+
+
+def has_long_word(text: object) -> bool:
+    """Whether `text` holds a word over LONG_WORD letters: the names the pages and the card let break anywhere."""
+    return any(len(word) > LONG_WORD for word in str(text or "").split())
+
+
 def formats(language: str) -> str:
     """The Babel locale a page in `language` ("fi", "sv", "en") writes dates and numbers in: "sv_FI";
     an unknown language gets the default's."""

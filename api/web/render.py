@@ -83,18 +83,13 @@ def _language(context: Context) -> str:
     return str(context.get("language") or display.DEFAULT_LOCALE)
 
 
-# a word longer than this is not a word a reader needs whole (a pasted code, a 300-letter name)
-LONG_WORD = 24
-
-
 def name_box(name: object, box: str = "name") -> str:
     """The class of a name's box: `box` ("name" in a list table, "lane", "pair"), in which words are
     never broken (a table gives the column the room its longest word needs, so
     "Yrityspalveluprosessi" stays whole where there is room), plus "long" for a name with a word
-    over LONG_WORD letters (a 200-letter lane, a 300-letter process), which may break anywhere so
+    over display.LONG_WORD letters (a 200-letter lane, a 300-letter process), which may break anywhere so
     it cannot widen a table, a flex row or the page (style.css)."""
-    words = str(name or "").split()
-    return f"{box} long".strip() if any(len(w) > LONG_WORD for w in words) else box
+    return f"{box} long" if display.has_long_word(name) else box
 
 
 # the templates' filters write values in the page's language (page() puts it in the context)

@@ -288,6 +288,8 @@ def _html(title: str, blocks: list[Block], lang: str = display.DEFAULT_LOCALE) -
         f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{e(title)}</title>',
         "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;overflow-wrap:break-word}"
         "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:left}img{max-width:100%}"
+        # a cell with a word no line holds (a 200-letter lane) breaks it anywhere instead of widening the table
+        ".long{overflow-wrap:anywhere}"
         # on a phone a wide table scrolls by itself; the page never scrolls sideways
         "@media screen and (max-width:48em){table{display:block;overflow-x:auto}}"
         # printed, the card fills A4 landscape: the drawing and table rows are not cut between pages
@@ -308,8 +310,13 @@ def _html(title: str, blocks: list[Block], lang: str = display.DEFAULT_LOCALE) -
                 "<table><tr>"
                 + "".join(f"<th>{e(h)}</th>" for h in header)
                 + "</tr>"
-                + "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+                + "".join("<tr>" + "".join(_html_cell(v) for v in row) + "</tr>" for row in rows)
                 + "</table>"
             )
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _html_cell(value: object) -> str:
+    text = html.escape(str(value))
+    return f'<td class="long">{text}</td>' if display.has_long_word(value) else f"<td>{text}</td>"

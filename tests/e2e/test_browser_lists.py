@@ -325,6 +325,16 @@ def test_a_long_unbroken_lane_name_wraps_on_a_phone(server, browser, long_lane, 
             if path.endswith("/metrics"):
                 _matrix_is_reachable(page, width, tmp_path)
             page.context.close()
+    # the process card (its own page, for printing): the lane's name made its table 2,722 px wide at
+    # 1280 px; on a phone its table scrolls by itself
+    for width in (1280, 375):
+        page = _as(browser, server, "admin", "/processes/Handoff_demo/card", viewport={"width": width, "height": 900})
+        expect(page.locator("table").first).to_be_visible()
+        page.screenshot(path=str(tmp_path / f"long-lane-card-{width}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, ("card", width)
+        for table in page.locator("table").all():
+            assert table.evaluate(_BROKEN_WORDS) == [], ("card", width)
+        page.context.close()
     # without JavaScript the process page shows the server's drawing: wider than a phone, it scrolls
     # in its own named region, never the page
     page = browser.new_context(viewport={"width": 375, "height": 900}, java_script_enabled=False).new_page()
