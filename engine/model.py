@@ -45,6 +45,11 @@ class CaseStatus(str, enum.Enum):
     FAILED = "failed"
 
 
+# a process's version numbers are stored as 32-bit integers: a larger one no version has (and a
+# driver refuses it with OverflowError)
+MAX_VERSION = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class ProcessVersion:
     """One numbered version of a process key."""

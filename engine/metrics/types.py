@@ -1,15 +1,25 @@
-"""What the metrics of a process are made of: plain dataclasses, stdlib only."""
+"""What the metrics of a process are made of: plain dataclasses (the stdlib, Kapula's errors and model only)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+from engine.errors import InvalidDataError, NotFoundError
+from engine.model import MAX_VERSION
+
+# the instants a window may start or end at: beyond them a conversion to UTC or a month's bucket
+# leaves Python's datetime (years 1 to 9999), which the drivers raised as OverflowError (a 500)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class MetricsFilter:
     """Which cases count: one process key, optionally one version, one lane, cases started in
-    [since, until), and one customer segment (the case data field `segment_field`)."""
+    [since, until), and one customer segment (the case data field `segment_field`). A naive time is
+    UTC. Raises NotFoundError for a version number no version can have, InvalidDataError (field
+    `since` or `until`) for a time outside [EARLIEST, LATEST)."""
 
     key: str
     version: int | None = None
@@ -18,6 +28,25 @@ class MetricsFilter:
     until: datetime | None = None
     segment: str | None = None
     segment_field: str = "segment"
+
+    def __post_init__(self) -> None:
+        if self.version is not None and not 1 <= self.version <= MAX_VERSION:
+            raise NotFoundError("process version", f"{self.key} v{self.version}")
+        for name in ("since", "until"):
+            moment = getattr(self, name)
+            if moment is not None and not _within(moment):
+                raise InvalidDataError(
+                    f"{name} {moment.isoformat()} is outside the years 1900 to 9998 that metrics measure",
+                    field_errors={name: "a time from 1900 to 9998"},
+                )
+
+
+def _within(moment: datetime) -> bool:
+    try:
+        utc = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return False
+    return EARLIEST <= utc < LATEST
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError
-from engine.model import ProcessVersion, ValidationIssue
+from engine.model import MAX_VERSION, ProcessVersion, ValidationIssue
 from engine.persistence.direct import DirectStatement
 from engine.persistence.ports import NewVersion, StoredVersion, VersionSpec
 from engine.persistence.tables import ProcessVersionRecord
@@ -61,6 +61,8 @@ class SqlVersionRepository:
         connection = self._session.connection()
         if version is None:
             row = _LATEST.first(connection, {"key": key})
+        elif not 1 <= version <= MAX_VERSION:
+            return None  # no version has it, and the driver would overflow on it
         else:
             row = _ONE.first(connection, {"key": key, "version": version})
         return StoredVersion(row.id, _public(row)) if row is not None else None

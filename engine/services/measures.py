@@ -9,11 +9,13 @@ from typing import IO
 
 from engine.access import policy
 from engine.display import DEFAULT_LOCALE
+from engine.errors import NotFoundError
 from engine.export.rows import Pseudonyms
 from engine.export.run import export_log
 from engine.metrics.distribution import LeadTimeHistogram, lead_time_histogram
 from engine.metrics.report import process_metrics
 from engine.metrics.types import MetricsFilter, ProcessMetrics
+from engine.persistence.ports import UnitOfWork
 from engine.process_card import card_in_source
 from engine.render.card import CardPage, build_card
 from engine.render.drawing import di_of_version, draw_version, overlay_digest
@@ -48,6 +50,7 @@ class MeasureUseCases(ServiceBase):
         scope = MetricsFilter(key, version=version, lane=lane, since=since, until=until, segment=segment)
         # a read session: on SQLite it takes no write lock, so steps go on while a large log is measured
         with self._reads() as session:
+            _version_exists(self._unit(session), scope)
             metrics = card.metrics if card else ()
             return process_metrics(
                 session.connection(), scope, now=self._clock.now(), card_metrics=metrics, stuck_after=stuck_after
@@ -70,6 +73,7 @@ class MeasureUseCases(ServiceBase):
         scope = MetricsFilter(key, version=version, since=since, until=until, segment=segment)
         with self._reads() as session:
             latest(self._unit(session), key)
+            _version_exists(self._unit(session), scope)
             return lead_time_histogram(session.connection(), scope, bins=bins)
 
     def export_log(
@@ -181,3 +185,10 @@ class MeasureUseCases(ServiceBase):
             reason = (policy.metrics_refusal if metrics else policy.process_refusal)(caller.principal, newest)
             check(caller, reason, "read_metrics" if metrics else "read_process", self._clock.now(), process_key=key)
             return policy.sees_metrics(caller.principal, newest)
+
+
+def _version_exists(uow: UnitOfWork, scope: MetricsFilter) -> None:
+    """Raises NotFoundError when `scope` names a version its process does not have (its metrics
+    would be all zeros, as if the version had no cases)."""
+    if scope.version is not None and uow.versions.find(scope.key, scope.version) is None:
+        raise NotFoundError("process version", f"{scope.key} v{scope.version}")

@@ -56,3 +56,20 @@ def test_an_export_is_for_who_sees_the_metrics_and_lands_in_the_access_log(kapul
             if entry["action"] == "export" and entry["user"] == "admin"
         }
     assert case_ids and logged == set(case_ids)
+
+
+def test_versions_and_times_out_of_range_are_clear_errors_not_500(kapula, clock, tokens):
+    # a version past 32 bits and a time whose UTC falls outside Python's years overflowed the
+    # database driver: 500 (OverflowError); a version the process does not have answered zeros
+    build_log(kapula, clock)
+    with app_client(kapula) as client:
+        url, admin = f"/api/processes/{KEY}/metrics", tokens["admin"]
+        for version in ("9223372036854775808", "2147483648", "2147483647", "99"):
+            r = client.get(f"{url}?version={version}", headers=admin)
+            assert (r.status_code, r.json()["code"]) == (404, "not_found"), (version, r.text)
+            assert f"{KEY} v{version}" in r.json()["message"]
+        for name, moment in (("since", "0001-01-01T00:00:00%2B14:00"), ("until", "9999-12-31T23:59:59-14:00")):
+            r = client.get(f"{url}?{name}={moment}", headers=admin)
+            assert (r.status_code, r.json()["code"]) == (422, "invalid_data"), (name, r.text)
+            assert r.json()["details"]["field_errors"] == {name: "a time from 1900 to 9998"}
+        assert client.get(f"{url}?since=1900-01-01T00:00:00Z&version=1", headers=admin).json()["cases"]["started"] == 4

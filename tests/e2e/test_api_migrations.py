@@ -50,6 +50,15 @@ def test_bad_plans_and_versions_are_clear_errors(client, tokens):
     r = client.post(url, headers=tokens["admin"], json={"from_version": 1, "to_version": 1})
     assert r.status_code == 422
     assert client.post(url, headers=tokens["admin"], json={"from_version": "x"}).status_code == 422
+    # a version number past 32 bits overflowed the database driver: a 500 (the page's form too)
+    huge = 99999999999999999999999
+    r = client.post(url, headers=tokens["admin"], json={"from_version": huge, "to_version": 2})
+    assert r.status_code in (404, 422) and r.json()["code"] in ("not_found", "invalid_request"), r.text
+    from tests.e2e.test_pages import sign_in
+
+    sign_in(client, "omistaja")
+    page = client.post("/processes/Handoff_demo/migrate", data={"from_version": str(huge), "to_version": "2", "plan": ""})
+    assert page.status_code in (404, 422) and "<html" in page.text and "Traceback" not in page.text
 
 
 def test_the_process_page_offers_the_owner_a_dry_run_and_a_move(client, tokens, kapula):

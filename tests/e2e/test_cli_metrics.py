@@ -64,3 +64,12 @@ def test_export_refuses_an_existing_file_unless_forced(kapula, clock, database_u
     failed = CliRunner().invoke(main, ["--database", database_url, "export", "nope", "-o", str(missing)])
     assert failed.exit_code == 4 and not missing.exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["log.csv"]
+
+
+def test_a_date_out_of_range_is_one_line_and_invalid_data(kapula, clock, database_url):
+    # 'kapula metrics KEY --since 0001-01-01' printed SQLAlchemy's 94-line OverflowError and exit 1
+    build_log(kapula, clock)
+    for option, value in (("--since", "0001-01-01"), ("--until", "9999-12-31T23:59:59-14:00")):
+        result = CliRunner().invoke(main, ["--database", database_url, "metrics", KEY, option, value])
+        assert result.exit_code == 6 and "Traceback" not in result.output, (option, result.output)
+        assert len(result.output.strip().splitlines()) == 1 and result.output.startswith("error: "), result.output

@@ -160,6 +160,11 @@ def test_metrics_filters_narrow_the_numbers_like_the_engine(client, kapula, logg
     r = client.get(f"/processes/{KEY}/metrics?since=8.1.2026")
     assert r.status_code == 422 and "VVVV-KK-PP" in r.text
     assert client.get(f"/processes/{KEY}/metrics?version=x").status_code == 422
+    # the first day of year 1 in Helsinki is year 0 in UTC: a 500 (OverflowError) before
+    r = client.get(f"/processes/{KEY}/metrics?since=0001-01-01")
+    assert r.status_code == 422 and "<html" in r.text and "Traceback" not in r.text
+    r = client.get(f"/processes/{KEY}/metrics?version=2147483647")
+    assert r.status_code == 404 and f"{KEY} v2147483647" in r.text
 
 
 def test_swimlane_route_draws_the_lanes_in_order_and_the_card_page_embeds_it(client, logged):
