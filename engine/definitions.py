@@ -17,7 +17,7 @@ from engine.errors import DiagramError, InvalidDataError, NotFoundError
 from engine.forms import forms_in, is_form_file
 from engine.model import ProcessVersion, ValidationIssue
 from engine.persistence.ports import NewVersion, VersionRepository, VersionSpec
-from engine.process_card import card_in_source
+from engine.process_card import card_file, card_in_source, check_elements, load_card
 from engine.runtime.case_state import SpecBundle, spec_from_json, spec_to_json
 from engine.runtime.messages import Catcher, catchers
 from engine.runtime.parser import LoadedProcess, serializer_for
@@ -180,6 +180,7 @@ def store_version(
         return (versions.source(loaded.key, latest.process.version) or {}) if latest is not None else {}
 
     issues = [*loaded.issues, *_missing_forms(loaded, source, earlier)]
+    _carry_card(loaded, source, earlier)
     elements = {
         element_id: {
             "name": getattr(info, "name", None),
@@ -260,6 +261,21 @@ def _missing_forms(
             )
         )
     return issues
+
+
+def _carry_card(loaded: LoadedProcess, source: dict[str, str], latest_source: Callable[[], dict[str, str]]) -> None:
+    """Copy the key's process card from its latest version (read by `latest_source`) into `source`
+    when the upload holds none for the key, as forms are carried (`_missing_forms`): a new diagram
+    uploaded alone kept neither its targets nor its offer to customers. A card naming an element
+    the new diagram lacks is left behind: upload a corrected card with the diagram."""
+    if card_file(source, loaded.key) is not None:
+        return
+    earlier = latest_source()
+    name = card_file(earlier, loaded.key)
+    if name is None or name in source:
+        return
+    if not check_elements(load_card(earlier[name], filename=name), set(loaded.elements), filename=name):
+        source[name] = earlier[name]
 
 
 class VersionCache:

@@ -313,9 +313,10 @@ class _Reader:
 
 def card_in_source(source: dict[str, str], key: str) -> ProcessCard | None:
     """The card among a version's uploaded files that describes process `key`, if any."""
-    for name in sorted(source):
-        if is_card_file(name):
-            card = load_card(source[name], filename=name)
-            if card.process == key:
-                return card
-    return None
+    name = card_file(source, key)
+    return load_card(source[name], filename=name) if name is not None else None
+
+
+def card_file(source: dict[str, str], key: str) -> str | None:
+    """The name of the file among a version's uploaded files that is process `key`'s card, if any."""
+    return next((n for n in sorted(source) if is_card_file(n) and load_card(source[n], filename=n).process == key), None)
