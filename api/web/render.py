@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from api.web import engine_texts, i18n, messages, values
@@ -118,14 +119,34 @@ def _field_text(context: Context, value: Any, prop: dict[str, Any] | None = None
     return values.text(value, prop, display.formats(_language(context)))
 
 
+# Jinja's newstyle gettext marks what these return safe (Markup) in an autoescaped template and
+# escapes only the %-variables put into it, so a translation is escaped here: a catalog's text is
+# text, never markup ('{"Task_old": "Task_new"}' in an attribute, "< 10" in a sentence). Markup a
+# sentence needs comes in as a variable that is markup itself ({% set %} … {% endset %}).
+def _text(context: Context, text: str) -> str:
+    return escape(text) if context.eval_ctx.autoescape else text
+
+
 @pass_context
 def _gettext(context: Context, message: str) -> str:
-    return i18n.translations(_language(context)).gettext(message)
+    return _text(context, i18n.translations(_language(context)).gettext(message))
 
 
 @pass_context
 def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return i18n.translations(_language(context)).ngettext(singular, plural, n)
+    return _text(context, i18n.translations(_language(context)).ngettext(singular, plural, n))
+
+
+def plain(value: Any) -> Any:
+    """Translated texts as the text they are, for data rather than markup (`|plain|tojson`, read by
+    a script as textContent): _() gives them escaped; a dict's or a list's values likewise."""
+    if isinstance(value, Markup):
+        return value.unescape()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
 
 
 @pass_context
@@ -144,7 +165,7 @@ templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # t
 templates.env.globals.update(field_label=values.label, field_text=_field_text, LANGUAGE_NAMES=i18n.NAMES)
 # the engine's English reasons and issues, in the page's language where known (api/web/engine_texts.py)
 templates.env.globals.update(migration_reason=_migration_reason, upload_issue=_upload_issue)
-templates.env.filters.update(duration=_duration, number=_number, percent=_percent, when=_when, name_box=name_box)
+templates.env.filters.update(duration=_duration, number=_number, percent=_percent, when=_when, name_box=name_box, plain=plain)
 templates.env.globals.update(
     ROLE_NAMES=ROLE_NAMES,
     LIFECYCLE_NAMES=LIFECYCLE_NAMES,

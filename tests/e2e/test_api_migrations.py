@@ -155,3 +155,21 @@ def test_why_a_plan_cannot_be_applied_is_in_the_readers_language(client, tokens)
     refused = client.post("/processes/Handoff_demo/migrate", data=form)
     assert refused.status_code == 403
     assert '<summary>Tekninen kuvaus</summary><p lang="en"><small>sek.neuvoja: only the owner of' in refused.text
+
+
+def test_the_plan_box_shows_the_whole_example_in_each_language(client, tokens):
+    """The placeholder is the catalog's JSON example, quotes and all (they ended the attribute: '{')."""
+    from lxml import html
+
+    from tests.e2e.test_pages import sign_in
+
+    assert upload(client, tokens["omistaja"]).status_code == 201
+    assert upload_v2(client, tokens["omistaja"]).status_code == 201
+    sign_in(client, "omistaja")
+    examples = {"fi": '{"Task_vanha": "Task_uusi"}', "sv": '{"Task_gammal": "Task_ny"}', "en": '{"Task_old": "Task_new"}'}
+    for language, example in examples.items():
+        page = client.get("/processes/Handoff_demo/migrate", headers={"Accept-Language": language})
+        assert page.status_code == 200
+        box = html.fromstring(page.text).get_element_by_id("plan")
+        assert box.get("placeholder") == example, language
+        assert set(box.attrib) == {"id", "name", "rows", "aria-describedby", "placeholder"}
