@@ -12,7 +12,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.definitions import DeployedVersion, VersionCache
-from engine.errors import ConflictError, NotFoundError
+from engine.errors import ConflictError, NotFoundError, check_takes_steps
 from engine.model import CaseStatus, Lifecycle, WaitingEvent
 from engine.persistence.cache import VersionedCache
 from engine.persistence.direct import DirectStatement
@@ -151,9 +151,7 @@ class CaseStore:
         record = _READ_CASE.first(connection, {"b_id": case_id})
         if record is None:
             raise NotFoundError("case", case_id)
-        takes_steps = (CaseStatus.RUNNING.value, CaseStatus.FAILED.value) if failed_too else (CaseStatus.RUNNING.value,)
-        if record.status not in takes_steps:
-            raise ConflictError(f"case {case_id} is {record.status}; it takes no more steps", case_id=case_id)
+        check_takes_steps(case_id, record.status, failed_too=failed_too)
         deployed = self._versions.kept(record.process_version_id) or self._versions.get(
             SqlVersionRepository(session), record.process_version_id
         )

@@ -9,7 +9,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from engine.errors import ConflictError, NotFoundError
+from engine.errors import ConflictError, NotFoundError, check_takes_steps
 from engine.model import TaskView
 from engine.persistence.cache import VersionedCache
 from engine.persistence.ports import ClaimRepository, UserTaskRow
@@ -38,9 +38,11 @@ def change_claim(
 
     The event's `seq` is taken under the case row's version check, exactly as a step takes it, so
     of two concurrent claims (or a claim racing a completion) one commits and the other gets a
-    ConflictError. Raises NotFoundError, or ConflictError when the task is not ready, is claimed
-    already (claim) or is not claimed (release)."""
+    ConflictError. Raises NotFoundError, or ConflictError when the case takes no more steps (as a
+    completion: engine.errors.check_takes_steps), the task is not ready, is claimed already (claim)
+    or is not claimed (release)."""
     task = task if task is not None else user_task(claims, task_id)
+    check_takes_steps(task.case_id, task.case_status)  # a completion's rule and words (the case loaded for a step)
     if not task.ready:
         raise ConflictError(
             f"task {task_id} is not ready; it was probably completed by someone else", case_id=task.case_id, task_id=task_id

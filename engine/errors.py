@@ -4,7 +4,8 @@
      ├── DiagramError                 an upload that cannot be loaded, or a start on a version that is
      │                                documentation only; `issues` lists why
      ├── NotFoundError                a process key, version, case or task that does not exist
-     ├── ConflictError                a stale write or a task that is no longer ready
+     ├── ConflictError                a stale write, a task that is no longer ready, or a case that
+ │                                takes no more steps (check_takes_steps)
      ├── InvalidDataError             data that a step cannot accept (bad JSON, wrong shape)
      ├── CaseStepError                the case's own diagram failed while running a step
      │                                (a script or condition raised, was refused, or ran too long)
@@ -18,7 +19,7 @@ Adapters map these to exit codes or HTTP statuses in one table each.
 
 from __future__ import annotations
 
-from engine.model import ValidationIssue
+from engine.model import CaseStatus, ValidationIssue
 
 
 class KapulaError(Exception):
@@ -62,12 +63,25 @@ class NotFoundError(KapulaError):
 
 
 class ConflictError(KapulaError):
-    """Someone else changed the case first, or the task is no longer ready. Nothing was changed."""
+    """Someone else changed the case first, the task is no longer ready, or the case takes no more
+    steps (`case_status` then names its status: completed, cancelled, or failed). Nothing was changed."""
 
-    def __init__(self, message: str, *, case_id: int | None = None, task_id: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, case_id: int | None = None, task_id: str | None = None, case_status: str | None = None
+    ) -> None:
         self.case_id = case_id
         self.task_id = task_id
+        self.case_status = case_status
         super().__init__(message)
+
+
+def check_takes_steps(case_id: int, status: str, *, failed_too: bool = False) -> None:
+    """A case takes steps (a completion, a claim, a message) while it runs; with `failed_too` also
+    while it waits for a retry after a failed unattended step (a retry, a cancellation, a migration).
+    Raises ConflictError with `case_status` otherwise: "case 51 is cancelled; it takes no more steps"."""
+    takes_steps = (CaseStatus.RUNNING.value, CaseStatus.FAILED.value) if failed_too else (CaseStatus.RUNNING.value,)
+    if status not in takes_steps:
+        raise ConflictError(f"case {case_id} is {status}; it takes no more steps", case_id=case_id, case_status=status)
 
 
 class InvalidDataError(KapulaError):

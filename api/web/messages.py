@@ -110,8 +110,18 @@ def invalid(exc: InvalidDataError, _: Words) -> Markup:
     return with_engine_message(_("Tietoja ei voitu tallentaa: %(reason)s", reason=_ENGINE_MARK), exc.message)
 
 
+# a case that takes no more steps (engine.errors.check_takes_steps: ConflictError.case_status)
+_CASE_ENDED = {
+    "cancelled": N_("Tapaus #%(id)s on peruttu, eikä se etene enää."),
+    "completed": N_("Tapaus #%(id)s on jo valmis, eikä se etene enää."),
+    "failed": N_("Tapaus #%(id)s on pysähtynyt virheeseen; se etenee vasta, kun sitä yritetään uudelleen."),
+}
+
+
 def conflict(exc: ConflictError, task: TaskView | None, _: Words) -> str:
-    """Why a claim or a completion was refused, from the task as it is now."""
+    """Why a claim or a completion was refused, from the task as it is now (or its case's status)."""
+    if exc.case_status in _CASE_ENDED:
+        return _(_CASE_ENDED[exc.case_status], id=exc.case_id)
     if task is not None and task.state != "READY":
         return _("Tehtävä ei odota enää: joku muu ehti täydentää sen ensin.")
     if task is not None and task.claimed_by:

@@ -111,6 +111,8 @@ def _refused(
 def unclaim(request: Request, kapula: KapulaDep, caller: PageCallerDep, task_id: TaskIdPath) -> Response:
     try:
         kapula.unclaim_task(task_id, caller=caller)
+    except ConflictError as exc:  # not claimed any more, or its case ended meanwhile
+        return _refused(request, kapula, caller, task_id, exc)
     except AccessDeniedError:
         # from a page older than a colleague's claim: say who holds the task now, not the 403 of a
         # task in another organisation's lane (get_task raises that one when it is the case)

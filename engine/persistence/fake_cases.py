@@ -25,7 +25,7 @@ from engine.case_store import (
     task_lane,
 )
 from engine.definitions import DeployedVersion, VersionCache
-from engine.errors import ConflictError, NotFoundError
+from engine.errors import ConflictError, NotFoundError, check_takes_steps
 from engine.model import CaseStatus, Event, Lifecycle
 from engine.persistence.ports import StoredCase, StoredTask, UserTaskRow
 from engine.runtime.case_state import begin_step, new_live_case, restore_live_case
@@ -93,9 +93,7 @@ class FakeCaseRepository:
         row = self.rows.get(case_id)
         if row is None:
             raise NotFoundError("case", case_id)
-        takes_steps = (CaseStatus.RUNNING.value, CaseStatus.FAILED.value) if failed_too else (CaseStatus.RUNNING.value,)
-        if row["status"] not in takes_steps:
-            raise ConflictError(f"case {case_id} is {row['status']}; it takes no more steps", case_id=case_id)
+        check_takes_steps(case_id, row["status"], failed_too=failed_too)
         deployed = self.version_cache.kept(row["process_version_id"]) or self.version_cache.get(
             self.versions, row["process_version_id"]
         )
@@ -211,6 +209,7 @@ class FakeCaseRepository:
                     running and t.state == READY,
                     row["row_version"],
                     row["last_event_seq"],
+                    row["status"],
                 )
         self.consistency.cases[case_id] = (row["status"], row["last_event_seq"])
         self.consistency.task_states[case_id] = {t.task_id: t.state for t in tasks if t.manual}

@@ -106,7 +106,8 @@ class UserTaskRow:
     """A user task's stored row and its case's, as the task rules and claims read them.
 
     `ready`: the task is ready and its case running (a claim or a completion may act on it);
-    `row_version` and `last_event_seq` are the case row's as read, for the version-checked write."""
+    `row_version` and `last_event_seq` are the case row's as read, for the version-checked write;
+    `case_status` the case's (engine.model.CaseStatus), which says why a task of an ended case is not ready."""
 
     task_id: str
     case_id: int
@@ -117,6 +118,7 @@ class UserTaskRow:
     ready: bool
     row_version: int
     last_event_seq: int
+    case_status: str
 
 
 class ClaimRepository(Protocol):

@@ -216,6 +216,7 @@ class SqlClaimRepository:
             ready,
             row.row_version,
             row.last_event_seq,
+            row.status,
         )
 
     def holders(self, task_ids: Sequence[str]) -> dict[str, str]:

@@ -110,6 +110,21 @@ def test_claim_unclaim_and_task_state_filter(client):
     assert client.get(f"/api/tasks/{task_id}").json()["claimed_by"] is None
 
 
+def test_claiming_or_giving_back_a_task_of_a_cancelled_case_says_the_case_is_cancelled(client):
+    """The words a completion answers with ("case N is cancelled; it takes no more steps"), not the
+    task's "not ready; it was probably completed by someone else"."""
+    case = _started(client)
+    task_id = case["ready_tasks"][0]["id"]
+    assert client.post(f"/api/tasks/{task_id}/claim").status_code == 200
+    assert client.post(f"/api/cases/{case['id']}/cancel", json={"reason": "tuplakirjaus"}).status_code == 200
+    completed = client.post(f"/api/tasks/{task_id}/complete", json={"data": {}})
+    said = f"case {case['id']} is cancelled; it takes no more steps"
+    assert completed.status_code == 409 and completed.json()["message"] == said
+    for action in ("claim", "unclaim"):
+        r = client.post(f"/api/tasks/{task_id}/{action}")
+        assert (r.status_code, r.json()["code"], r.json()["message"]) == (409, "conflict", said), action
+
+
 def test_completing_twice_is_409_and_bad_data_is_422_with_field_errors(client):
     case = _started(client)
     task_id = case["ready_tasks"][0]["id"]

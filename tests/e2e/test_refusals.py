@@ -118,3 +118,19 @@ def test_an_error_pages_technical_description_is_labelled_in_the_readers_languag
         r = client.get(f"/cases/{cid}/cancel", headers={"Accept-Language": language})
         assert r.status_code == 403 and f'<html lang="{language}"' in r.text
         assert f'<summary>{label}</summary><p lang="en"><small>sek.neuvoja: only the process owner cancels' in r.text
+
+
+def test_the_claim_and_give_back_buttons_of_a_cancelled_case_say_it_is_cancelled(client, tokens):
+    cid, sek_task = _case_with_sek_task(client, tokens)
+    assert client.post(f"/api/tasks/{sek_task}/claim", headers=tokens["sek.neuvoja"]).status_code == 200
+    assert client.post(f"/api/cases/{cid}/cancel", headers=tokens["admin"], json={"reason": "tuplakirjaus"}).status_code == 200
+    sign_in(client, "sek.neuvoja")
+    said = {
+        "fi": f"Tapaus #{cid} on peruttu, eikä se etene enää.",
+        "sv": f"Ärende #{cid} har avbrutits och tar inga fler steg.",
+        "en": f"Case #{cid} is cancelled; it takes no more steps.",
+    }
+    for language, words in said.items():
+        for action in ("claim", "unclaim", "complete"):
+            r = client.post(f"/tasks/{sek_task}/{action}", headers={"Accept-Language": language})
+            assert r.status_code == 409 and words in r.text, (language, action)

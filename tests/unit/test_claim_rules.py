@@ -32,7 +32,9 @@ def uow() -> FakeUnitOfWork:
         Event(7, 1, NOW, Lifecycle.CASE_STARTED, user="asiakas"),
         Event(7, 2, NOW, Lifecycle.TASK_READY, element_id="Check", lane="SEK", task_id="t1"),
     ]
-    fake.claims.tasks["t1"] = UserTaskRow("t1", 7, "Handoff_demo", 1, "Check", "SEK", ready=True, row_version=3, last_event_seq=2)
+    fake.claims.tasks["t1"] = UserTaskRow(
+        "t1", 7, "Handoff_demo", 1, "Check", "SEK", ready=True, row_version=3, last_event_seq=2, case_status="running"
+    )
     return fake
 
 
@@ -96,8 +98,24 @@ def test_of_two_claims_read_at_the_same_version_the_second_is_refused(uow):
 
 
 def test_a_task_that_is_not_ready_or_not_there(uow):
-    uow.claims.tasks["t1"] = UserTaskRow("t1", 7, "Handoff_demo", 1, "Check", "SEK", ready=False, row_version=4, last_event_seq=3)
+    uow.claims.tasks["t1"] = UserTaskRow(
+        "t1", 7, "Handoff_demo", 1, "Check", "SEK", ready=False, row_version=4, last_event_seq=3, case_status="running"
+    )
     with pytest.raises(ConflictError, match="not ready"):
         change_claim(uow, "t1", user="sek.a", caller=SEK_A, claim=True, now=NOW)
     with pytest.raises(NotFoundError):
         change_claim(uow, "nope", user="sek.a", caller=None, claim=True, now=NOW)
+
+
+@pytest.mark.parametrize("status", ["cancelled", "completed", "failed"])
+def test_a_task_of_a_case_that_takes_no_more_steps_says_so_as_a_completion_does(uow, status):
+    # the row as SQL and the fake read it for an ended case: its task no longer ready
+    uow.claims.tasks["t1"] = UserTaskRow(
+        "t1", 7, "Handoff_demo", 1, "Check", "SEK", ready=False, row_version=4, last_event_seq=3, case_status=status
+    )
+    for claim in (True, False):
+        with pytest.raises(ConflictError) as refused:
+            change_claim(uow, "t1", user="sek.a", caller=SEK_A, claim=claim, now=NOW)
+        assert refused.value.message == f"case 7 is {status}; it takes no more steps"
+        assert (refused.value.case_id, refused.value.case_status) == (7, status)
+    assert _claims(uow) == []
