@@ -2,8 +2,11 @@
 
 The event log is append-only except here: `changed` data of a case's events is rewritten with a
 marker, while lifecycle, times, lanes, elements and users stay, so every measurement is unchanged.
-The erasure itself is written to the access log in the same transaction. The rows are the unit of
-work's (engine.persistence.ports.ErasureRepository); who may erase is engine.services.cases'.
+The access log is too: the reasons typed for the case (a cancel's, an earlier erasure's) are free
+text that may name anyone, so they become the marker, while who did what when stays. The erasure
+itself is written to the access log, with its reason, in the same transaction. The rows are the
+unit of work's (engine.persistence.ports.ErasureRepository, AccessLogRepository); who may erase is
+engine.services.cases'.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ _MIN_VALUE_LENGTH = 3
 
 @dataclass(frozen=True)
 class ErasureResult:
-    """What was erased: the fields, and how many case, task and event rows changed."""
+    """What was erased: the fields, and how many texts changed (case, task, event, correlation and
+    kept-message rows, and the access log's earlier reasons)."""
 
     case_id: int
     fields: tuple[str, ...]
@@ -63,9 +67,9 @@ def erase_case(
 ) -> ErasureResult:
     """Replace the personal fields' values (`fields`, else those the version's forms declare) in the
     case's data and header, its task rows, its events, its correlation values and the messages it
-    sent that are still kept (payload and correlation values), and log the erasure with its
-    `reason` in the access log, in `uow`'s transaction. `rows_changed` counts the texts that
-    changed. Raises NotFoundError, or InvalidDataError (field `fields`) when no field is named and
+    sent that are still kept (payload and correlation values), replace the reasons earlier
+    access-log entries of the case carry with the marker, and log the erasure with its `reason` in
+    the access log, in `uow`'s transaction. `rows_changed` counts the texts that changed. Raises NotFoundError, or InvalidDataError (field `fields`) when no field is named and
     the forms declare none."""
     found = uow.erasure.read(case_id)
     if found is None:
@@ -96,8 +100,10 @@ def erase_case(
     )
     # written even when nothing changed: the new row version makes every live-case cache reload
     uow.erasure.write(case_id, changed)
+    # before the erasure's own entry: its reason (why the data went) is the audit record that stays
+    count = uow.access_log.erase_reasons(case_id, ERASED)
     uow.access_log.add([AccessEntry(at, by, case_id, "erase", origin=origin, reason=reason)])
-    count = sum(t is not None for t in (changed.data, changed.header))
+    count += sum(t is not None for t in (changed.data, changed.header))
     count += len(changed.tasks) + len(changed.events) + len(changed.correlations)
     count += len(changed.kept_payloads) + len(changed.kept_correlations)
     return ErasureResult(case_id, tuple(sorted(chosen)), count)

@@ -1,5 +1,6 @@
 """The access log's entry: every read or change of a case by a user, and every refused attempt,
-appended and never rewritten. The rows are written and read through the unit of work
+appended and never rewritten but for the reasons an erasure of the case blanks (engine.erasure).
+The rows are written and read through the unit of work
 (engine.persistence.ports.AccessLogRepository; the SQL lives in engine.persistence.sql)."""
 
 from __future__ import annotations

@@ -92,6 +92,14 @@ class FakeAccessLog:
             if e.case_id == case_id and e.action in ("cancel", "erase") and e.refused is None and e.reason
         )
 
+    def erase_reasons(self, case_id: int, marker: str) -> int:
+        changed = 0
+        for i, e in enumerate(self.rows):
+            if e.case_id == case_id and e.reason and e.reason != marker:
+                self.rows[i] = dataclasses.replace(e, reason=marker)
+                changed += 1
+        return changed
+
 
 @dataclass
 class FakeEventRepository:

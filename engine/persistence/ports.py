@@ -7,7 +7,8 @@ test_deploy_rules.py, test_case_steps_on_fake.py, test_credential_rules.py, test
 tests/integration/test_unit_of_work_contract.py holds the two to the same answers on SQLite and
 PostgreSQL, on real cases made through the engine.
 
-The port covers: process ownership; the access log (entries, the reasons a timeline shows); claims
+The port covers: process ownership; the access log (entries, the reasons a timeline shows, an
+erasure's blanking of those reasons); claims
 (a user task's row, who holds it, claiming and giving back); a case's events; the directory (users,
 organisations, lane mappings, roles, principals, sign-in's hash, passwords, disabling); sign-in
 sessions and API tokens by their secret's hash (CredentialRepository) and generated settings;
@@ -82,7 +83,7 @@ class OwnerRepository(Protocol):
 
 
 class AccessLogRepository(Protocol):
-    """The append-only access log."""
+    """The append-only access log; only an erasure rewrites it, and only the reasons (erase_reasons)."""
 
     def add(self, entries: Sequence[AccessEntry]) -> None:
         """Append `entries` in this unit's transaction (texts cut to the columns' sizes)."""
@@ -98,6 +99,12 @@ class AccessLogRepository(Protocol):
     def notes(self, case_id: int) -> tuple[CaseNote, ...]:
         """The reasons given for cancelling the case or erasing its personal data, oldest first:
         the done (not refused) `cancel` and `erase` entries that carry one."""
+        ...
+
+    def erase_reasons(self, case_id: int, marker: str) -> int:
+        """Replace the reason of every entry of the case that carries one other than `marker` with
+        `marker`, in this unit's transaction (engine.erasure: a reason is free text that may name
+        the customer); who, when, what and `refused` stay. The number of entries changed."""
         ...
 
 

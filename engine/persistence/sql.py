@@ -9,9 +9,9 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, event, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Row, bindparam, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,6 +147,14 @@ class SqlAccessLog:
             .order_by(AccessLogRecord.id)
         )
         return tuple(CaseNote(r.at, r.user_name, r.action, r.reason or "") for r in rows)
+
+    def erase_reasons(self, case_id: int, marker: str) -> int:
+        log = AccessLogRecord
+        # the ORM's update, so entries this session has read show the marker too
+        done = self._session.execute(
+            update(log).where(log.case_id == case_id, log.reason.is_not(None), log.reason != marker).values(reason=marker)
+        )
+        return int(cast("CursorResult[Any]", done).rowcount)
 
 
 _T, _C, _E = CaseTaskRecord.__table__.c, CaseRecord.__table__.c, EventRecord.__table__.c

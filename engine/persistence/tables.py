@@ -441,7 +441,8 @@ class SettingRecord(Base):
 
 class AccessLogRecord(Base):
     """Who read or changed which case (or process), how and when, and who was refused what and why:
-    append-only like the event log. No foreign key to the case, so the trail outlives anything done
+    append-only like the event log (an erasure of the case blanks only the `reason`s typed for
+    it, engine.erasure). No foreign key to the case, so the trail outlives anything done
     to the case's rows."""
 
     __tablename__ = "access_log"

@@ -89,7 +89,7 @@ class CaseUseCases(MessageRouting):
         """Cancel a running or failed case (a failed case's open incident is closed with it), as `caller` (an administrator or the process's owner; else as
         `user`, unchecked), who says why: `reason` (1–500 characters, required with a caller) is
         kept in the access log's `cancel` entry, written in the step's transaction, and shown in
-        the case's timeline. Raises NotFoundError, AccessDeniedError, InvalidDataError (no reason,
+        the case's timeline (until an erasure of the case blanks it). Raises NotFoundError, AccessDeniedError, InvalidDataError (no reason,
         field `reason`) or ConflictError."""
         now = self._clock.now()
         user = caller.username if caller is not None else user
@@ -122,6 +122,7 @@ class CaseUseCases(MessageRouting):
         its data, task rows, events and the messages it sent that are still kept; the events' metrics stay. Administrators only (`caller`;
         else `by`, unchecked). Logged as `erase` with its `reason` (1–500 characters, required with
         a caller; shown in the case's timeline) in the same transaction.
+        The reasons logged for the case before (cancel, an earlier erasure) become the marker too.
         Raises NotFoundError, AccessDeniedError or InvalidDataError (no reason: field `reason`)."""
         now = self._clock.now()
         with self._in_unit() as uow:

@@ -191,6 +191,24 @@ def test_the_access_log(uow):
     assert [e.case_id for e in uow.access_log.entries(user="admin", limit=1)] == [8]
 
 
+def test_an_erasure_s_rewrite_of_the_reasons(uow):
+    uow.access_log.add(
+        [
+            AccessEntry(NOW, "admin", 7, "cancel", origin="test", reason="Erkki Esimerkki (puh 040 1234567) pyysi"),
+            AccessEntry(NOW, "sek.a", 7, "read"),
+            AccessEntry(NOW, "admin", 7, "erase", reason=ERASED),
+            AccessEntry(NOW, "sek.b", 7, "erase", refused="only administrators erase", reason="Erkki"),
+            AccessEntry(NOW, "admin", 8, "cancel", reason="Maija pyysi"),
+        ]
+    )
+    before = uow.access_log.entries(case_id=7)
+    assert uow.access_log.erase_reasons(7, ERASED) == 2
+    assert uow.access_log.entries(case_id=7) == [replace(e, reason=e.reason and ERASED) for e in before]
+    assert uow.access_log.notes(7) == (CaseNote(NOW, "admin", "cancel", ERASED), CaseNote(NOW, "admin", "erase", ERASED))
+    assert uow.access_log.notes(8) == (CaseNote(NOW, "admin", "cancel", "Maija pyysi"),)
+    assert uow.access_log.erase_reasons(7, ERASED) == 0
+
+
 def _two_users(uow) -> None:
     uow.directory.add_organisation("SEK", [], at=NOW)
     uow.directory.add_user(_user("sek.a"))
@@ -411,6 +429,12 @@ def test_erasure_answers_alike(kapula, clock):
         fake.erasure.cases[case.id] = sql_unit.erasure.read(case.id)
         assert sql_unit.erasure.read(case.id + 1) is None and fake.erasure.read(case.id + 1) is None
         version_before = sql_unit.claims.user_task(task_id).row_version
+        earlier = [
+            AccessEntry(NOW, "admin", case.id, "cancel", reason=f"{secret} soitti"),
+            AccessEntry(NOW, "x", case.id, "read"),
+        ]
+        for uow in (sql_unit, fake):
+            uow.access_log.add(earlier)
         admin = Caller(Principal("admin", "Admin", Role.ADMINISTRATOR), origin="test")
         results = [
             erase(uow, case.id, None, reason="GDPR", by=None, origin=None, caller=admin, now=NOW) for uow in (sql_unit, fake)
@@ -426,7 +450,9 @@ def test_erasure_answers_alike(kapula, clock):
             (secret, {"hakemus": {"nimi": secret}}),
         ]
         assert sql_unit.claims.user_task(task_id).row_version == version_before + 1
-        assert sql_unit.access_log.entries(case_id=case.id) == fake.access_log.entries(case_id=case.id)
+        logged = sql_unit.access_log.entries(case_id=case.id)
+        assert logged == fake.access_log.entries(case_id=case.id)
+        assert [(e.action, e.reason) for e in logged] == [("cancel", ERASED), ("read", None), ("erase", "GDPR")]
     finally:
         session.rollback()
         session.close()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from engine.access.access_log import AccessEntry
 from engine.access.policy import Principal, Role
 from engine.erasure import ERASED
 from engine.errors import AccessDeniedError, InvalidDataError, NotFoundError
@@ -46,6 +47,23 @@ def _texts(uow: FakeUnitOfWork) -> list[str]:
         t
         for t in (texts.data, texts.header, *texts.tasks.values(), *texts.events.values(), *texts.correlations.values())
         if t is not None
+    ]
+
+
+def test_the_reasons_typed_for_the_case_are_erased_and_counted_the_erasure_s_own_stays(uow):
+    earlier = [
+        AccessEntry(NOW, "omistaja", 7, "cancel", reason="Asiakas Erkki (puh 040 1234567) pyysi"),
+        AccessEntry(NOW, "sek.a", 7, "read"),
+        AccessEntry(NOW, "admin", 8, "cancel", reason="toisen tapauksen syy"),
+    ]
+    uow.access_log.add(earlier)
+    result = erase(uow, 7, None, reason="Tietopyyntö 2026/7", by="ignored", origin=None, caller=ADMIN, now=NOW)
+    assert result.rows_changed == 5  # the four texts of the case and the cancel's reason
+    assert [(e.user, e.case_id, e.action, e.reason) for e in uow.access_log.rows] == [
+        ("omistaja", 7, "cancel", ERASED),
+        ("sek.a", 7, "read", None),
+        ("admin", 8, "cancel", "toisen tapauksen syy"),
+        ("admin", 7, "erase", "Tietopyyntö 2026/7"),
     ]
 
 
