@@ -69,8 +69,9 @@ def erase_case(
     case's data and header, its task rows, its events, its correlation values and the messages it
     sent that are still kept (payload and correlation values), replace the reasons earlier
     access-log entries of the case carry with the marker, and log the erasure with its `reason` in
-    the access log, in `uow`'s transaction. `rows_changed` counts the texts that changed. Raises NotFoundError, or InvalidDataError (field `fields`) when no field is named and
-    the forms declare none."""
+    the access log, in `uow`'s transaction. `rows_changed` counts the texts that changed. Raises
+    NotFoundError, or InvalidDataError (field `fields`) when no field is named and the forms
+    declare none."""
     found = uow.erasure.read(case_id)
     if found is None:
         raise NotFoundError("case", case_id)

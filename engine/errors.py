@@ -5,7 +5,7 @@
      │                                documentation only; `issues` lists why
      ├── NotFoundError                a process key, version, case or task that does not exist
      ├── ConflictError                a stale write, a task that is no longer ready, or a case that
- │                                takes no more steps (check_takes_steps)
+     │                                takes no more steps (check_takes_steps)
      ├── InvalidDataError             data that a step cannot accept (bad JSON, wrong shape)
      ├── CaseStepError                the case's own diagram failed while running a step
      │                                (a script or condition raised, was refused, or ran too long)
