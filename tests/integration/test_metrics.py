@@ -115,7 +115,8 @@ def test_filters_segment_window_lane_version(logged):
     assert {s.lane for s in sek.stages} == {"SEK"}
     assert all("SEK" in (h.from_lane, h.to_lane) for h in sek.handoffs) and sek.handoffs_per_case.max == 4
     assert logged.metrics(KEY, version=1).cases.started == 4
-    assert logged.metrics(KEY, version=2).cases.started == 0
+    with pytest.raises(NotFoundError, match="Handoff_demo v2"):  # a version the process lacks, not zeros
+        logged.metrics(KEY, version=2)
 
 
 def test_unknown_process_is_not_found(kapula):
