@@ -103,8 +103,11 @@ class MigrationUseCases(ServiceBase):
                 field_errors={"plan": "; ".join(plan.problems)},
             )
         moves = []
+        plans: dict[tuple[tuple[str, str], ...], MigrationPlan] = {}  # a revert's plans by mapping, made once
         for done, case_id in enumerate(running, start=1):
-            moves.append(self._move_case(case_id, source, target, plan, dry_run=dry_run, revert=revert, caller=caller))
+            moves.append(
+                self._move_case(case_id, source, target, plan, dry_run=dry_run, revert=revert, caller=caller, plans=plans)
+            )
             if progress is not None:
                 progress(done, len(running))
         return MigrationReport(key, from_version, to_version, dry_run, dict(plan.suggested), tuple(moves))
@@ -119,6 +122,7 @@ class MigrationUseCases(ServiceBase):
         dry_run: bool,
         revert: bool,
         caller: Caller,
+        plans: dict[tuple[tuple[str, str], ...], MigrationPlan],
     ) -> CaseMove:
         now = self._clock.now()
         try:
@@ -127,9 +131,13 @@ class MigrationUseCases(ServiceBase):
                 if ctx.case.process_version_id != source.id:
                     self._store.release(ctx)
                     return CaseMove(case_id, False, skipped="it moved to another version meanwhile")
-                reasons = case_blockers(ctx.live, target.bundle, plan) + _missing_start_data(ctx.case.data_json, target)
+                back: list[str] = []
                 if revert:
-                    reasons += revert_blockers(self._unit(session).events.of_case(case_id), source.version, target.version)
+                    events = self._unit(session).events.of_case(case_id)
+                    back = revert_blockers(events, source.version, target.version)
+                    if not back:
+                        plan, back = _reverse_plan(events, source, target, plan, plans)
+                reasons = case_blockers(ctx.live, target.bundle, plan) + _missing_start_data(ctx.case.data_json, target) + back
                 if reasons or dry_run:
                     self._store.release(ctx)
                     return CaseMove(case_id, not reasons, tuple(reasons))
@@ -145,6 +153,33 @@ class MigrationUseCases(ServiceBase):
         except BaseException:
             self._store.cache.discard(case_id)  # the live workflow may be half moved: never reuse it
             raise
+
+
+def _reverse_plan(
+    events: Sequence[Event],
+    source: DeployedVersion,
+    target: DeployedVersion,
+    plan: MigrationPlan,
+    plans: dict[tuple[tuple[str, str], ...], MigrationPlan],
+) -> tuple[MigrationPlan, list[str]]:
+    """The plan that takes a case back along its last move (`events`' last case_migrated, whose
+    `plan` mapped elements of `target` onto elements of `source`): that mapping turned round, with
+    the mapping given now (`plan.explicit`) taking precedence. Without it a case moved from
+    'Varaa tilat' onto 'Markkinoi' went back to the old version at 'Markkinoi', a step it had never
+    reached there. (plan, why the case cannot go back: a move that mapped two elements onto one)."""
+    moved = next(e for e in reversed(events) if e.lifecycle is Lifecycle.CASE_MIGRATED)
+    inverse: dict[str, str] = {}
+    for old, new in dict(moved.changed.get("plan") or {}).items():
+        if new in inverse:
+            return plan, [f"its move mapped both {inverse[new]!r} and {old!r} onto {new!r}: give the mapping back by hand"]
+        inverse[new] = old
+    if not inverse:
+        return plan, []
+    mapping = {**inverse, **plan.explicit}
+    key = tuple(sorted(mapping.items()))
+    if key not in plans:
+        plans[key] = plan_migration(source.bundle, target.bundle, mapping)
+    return plans[key], list(plans[key].problems)
 
 
 def _version_id(uow: UnitOfWork, key: str, version: int) -> int:

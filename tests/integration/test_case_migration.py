@@ -143,6 +143,28 @@ def test_revert_goes_back_until_the_case_moves_on(kapula, clock) -> None:
     assert kapula.get_case(stays).version == 1 and kapula.get_case(moves_on).version == 2
 
 
+def test_revert_turns_the_move_s_mapping_round(kapula, clock) -> None:
+    # moved from 'Valmistele' onto 'Kartoita' by a mapping, a case reverted without one went back to
+    # version 1 at 'Kartoita', a step it had never reached there (the second fresh tester's find)
+    kapula.deploy(model_bundle(MODEL))
+    case_id = kapula.start_case(VISIT, VISIT_START, user="sek").id
+    assert at(kapula, case_id) == "Task_valmistele"
+    deploy_b(kapula)
+    mapping = {"Task_valmistele": "Task_kartoita"}
+    assert kapula.migrate_cases(VISIT, from_version=1, to_version=2, mapping=mapping).moved == 1
+    assert (kapula.get_case(case_id).version, at(kapula, case_id)) == (2, "Task_kartoita")
+    back = kapula.migrate_cases(VISIT, from_version=2, to_version=1, revert=True)
+    assert back.moved == 1, back.cases
+    assert (kapula.get_case(case_id).version, at(kapula, case_id)) == (1, "Task_valmistele")
+    migrated = [e.changed for e in kapula.history(case_id) if e.lifecycle is Lifecycle.CASE_MIGRATED]
+    assert [m["plan"] for m in migrated] == [mapping, {"Task_kartoita": "Task_valmistele"}]
+    assert check_case_consistent(kapula, case_id)
+    # and forward again along the same mapping, then back once more: the revert of the revert
+    assert kapula.migrate_cases(VISIT, from_version=1, to_version=2, mapping=mapping).moved == 1
+    assert kapula.migrate_cases(VISIT, from_version=2, to_version=1, revert=True).moved == 1
+    assert at(kapula, case_id) == "Task_valmistele"
+
+
 def test_only_the_owner_or_an_administrator_migrates_and_refusals_are_logged(kapula, clock) -> None:
     kapula.deploy(model_bundle(MODEL))
     case_id = kapula.start_case(VISIT, VISIT_START, user="sek").id
