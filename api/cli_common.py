@@ -218,11 +218,16 @@ def file_target(path: Path) -> Path:
     raise OSError(errno.EINVAL, f"it is {kind}; the command writes regular files only", str(path))
 
 
+def _beside(path: Path) -> Path:
+    """A hidden temporary name in `path`'s folder, so putting it in place is a rename there."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+
+
 def put_file(path: Path, content: bytes) -> None:
     """Write `content` as the file `path` (through a symlink: `file_target`), whole or not at all: to a
     temporary name beside it, then renamed over it. Raises OSError naming `path`."""
     target = file_target(path)
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    temporary = _beside(target)
     try:
         temporary.write_bytes(content)
         os.replace(temporary, target)
@@ -240,7 +245,7 @@ def new_text_file(path: Path, force: bool, *, param_hint: str) -> Iterator[IO[st
     it, a symlink is written through and what is not a regular file refused (`file_target`)."""
     refuse_existing([path], force, param_hint=param_hint)
     path = file_target(path)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    temporary = _beside(path)
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to open()
     except OSError as exc:  # named as the file asked for (a missing folder, no permission), not the temporary one
